@@ -1,0 +1,31 @@
+"""The library's front door: a path -> a validated Design -> a compiled Network."""
+
+from __future__ import annotations
+
+import os
+
+from vpcsim.build import build
+from vpcsim.errors import DesignError, Diagnostic, Severity
+from vpcsim.load import load_file
+from vpcsim.model import Design
+
+
+def load_design(path: str | os.PathLike[str]) -> tuple[Design, tuple[Diagnostic, ...]]:
+    """Load and validate a design; raise DesignError listing every error, return the warnings."""
+    path = os.fspath(path)
+    if os.path.isdir(path):
+        from vpcsim.aws_import import load_snapshot_tree
+
+        tree, diagnostics = load_snapshot_tree(path)
+    else:
+        tree = load_file(path)
+        diagnostics = []
+    design, built = build(tree, path)
+    diagnostics = [*diagnostics, *built]
+    from vpcsim.validate import validate
+
+    diagnostics.extend(validate(design))
+    diagnostics.sort(key=lambda d: (d.location.file, d.location.line, d.location.col) if d.location else ("", 0, 0))
+    if any(d.severity is Severity.ERROR for d in diagnostics):
+        raise DesignError(diagnostics)
+    return design, tuple(diagnostics)

@@ -1,0 +1,979 @@
+"""Build: a located tree -> a `Design` of frozen records, plus structural diagnostics.
+
+Checks shapes, types, unknown keys, CIDR/address/port syntax and that every reference names
+an object of the right kind; fills in AWS's defaults (main route table, default NACL, default
+security group, allow-all egress, auto-assigned private IPs). AWS's semantic rules (overlaps,
+reserved addresses, quotas...) are `validate`'s job.
+"""
+
+from __future__ import annotations
+
+import re
+from types import MappingProxyType
+from typing import Callable, Mapping, TypeVar
+
+from vpcsim.errors import Diagnostic, Location, Severity
+from vpcsim.load import Map, Node, Scalar, Seq, kind_of
+from vpcsim.model import (
+    ANY_CIDR,
+    EMPTY_TAGS,
+    PROTOCOL_NAMES,
+    Cidr,
+    Design,
+    Instance,
+    Interface,
+    InternetGateway,
+    NaclRule,
+    NatGateway,
+    NetworkAcl,
+    Peering,
+    PeerKind,
+    PrefixList,
+    Route,
+    RouteTable,
+    SecurityGroup,
+    SgRule,
+    Subnet,
+    TargetKind,
+    Unsupported,
+    Vpc,
+    ip_to_int,
+)
+
+T = TypeVar("T")
+
+NAME_RE = re.compile(r"^[A-Za-z0-9._/:\-]{1,128}$")
+COMMON_KEYS = ("aws_id", "description", "tags")
+TOP_KEYS = (
+    "version",
+    "description",
+    "region",
+    "availability_zones",
+    "vpcs",
+    "subnets",
+    "route_tables",
+    "network_acls",
+    "security_groups",
+    "internet_gateways",
+    "nat_gateways",
+    "peerings",
+    "prefix_lists",
+    "instances",
+    "unsupported",
+    "assertions",
+)
+ROUTE_TARGETS = {
+    "internet_gateway": TargetKind.INTERNET_GATEWAY,
+    "nat_gateway": TargetKind.NAT_GATEWAY,
+    "peering": TargetKind.PEERING,
+    "instance": TargetKind.INSTANCE,
+    "interface": TargetKind.INTERFACE,
+    "blackhole": TargetKind.BLACKHOLE,
+    "unsupported": TargetKind.UNSUPPORTED,
+}
+ALL_PORTS = (0, 65535)
+
+
+def default_group_name(vpc: str) -> str:
+    return f"{vpc}/default"
+
+
+def implicit_main_table_name(vpc: str) -> str:
+    return f"{vpc}/main"
+
+
+def implicit_default_acl_name(vpc: str) -> str:
+    return f"{vpc}/default-acl"
+
+
+def allow_all_nacl(loc: Location) -> tuple[NaclRule, ...]:
+    return (NaclRule(100, True, -1, 0, 65535, ANY_CIDR, loc),)
+
+
+class Builder:
+    """Reads one design tree; `diagnostics` collects every problem found on the way."""
+
+    def __init__(self, file: str) -> None:
+        self.file = file
+        self.diagnostics: list[Diagnostic] = []
+
+    # -- reporting ---------------------------------------------------------------------------
+
+    def error(self, code: str, message: str, loc: Location) -> None:
+        self.diagnostics.append(Diagnostic(Severity.ERROR, code, message, loc))
+
+    def warning(self, code: str, message: str, loc: Location) -> None:
+        self.diagnostics.append(Diagnostic(Severity.WARNING, code, message, loc))
+
+    # -- typed readers ----------------------------------------------------------------------
+
+    def as_map(self, node: Node, what: str) -> Map | None:
+        if isinstance(node, Map):
+            return node
+        self.error("type", f"{what}: expected a mapping, got {kind_of(node)}", node.loc)
+        return None
+
+    def as_list(self, node: Node, what: str) -> tuple[Node, ...]:
+        if isinstance(node, Seq):
+            return node.items
+        self.error("type", f"{what}: expected a list, got {kind_of(node)}", node.loc)
+        return ()
+
+    def check_keys(
+        self, node: Map, what: str, allowed: tuple[str, ...], required: tuple[str, ...] = ()
+    ) -> None:
+        for key, loc in node.keys.items():
+            if key not in allowed:
+                expected = ", ".join(allowed)
+                self.error("unknown-key", f"{what}: unknown key {key!r} (expected one of: {expected})", loc)
+        for key in required:
+            if key not in node.entries:
+                self.error("missing-key", f"{what}: missing required key {key!r}", node.loc)
+
+    def string(self, node: Node | None, what: str) -> str | None:
+        if node is None:
+            return None
+        if isinstance(node, Scalar) and isinstance(node.value, str) and node.value != "":
+            return node.value
+        if isinstance(node, Scalar) and isinstance(node.value, (int, float)) and not isinstance(node.value, bool):
+            return str(node.value)
+        self.error("type", f"{what}: expected a string, got {kind_of(node)}", node.loc)
+        return None
+
+    def boolean(self, node: Node | None, what: str, default: bool) -> bool:
+        if node is None:
+            return default
+        if isinstance(node, Scalar) and isinstance(node.value, bool):
+            return node.value
+        self.error("type", f"{what}: expected true or false, got {kind_of(node)}", node.loc)
+        return default
+
+    def integer(self, node: Node | None, what: str, lo: int, hi: int) -> int | None:
+        if node is None:
+            return None
+        value = node.value if isinstance(node, Scalar) else None
+        if isinstance(value, str) and value.lstrip("-").isdigit():
+            value = int(value)
+        if isinstance(value, int) and not isinstance(value, bool):
+            if lo <= value <= hi:
+                return value
+            self.error("range", f"{what}: {value} is out of range (expected {lo}-{hi})", node.loc)
+            return None
+        self.error("type", f"{what}: expected a whole number {lo}-{hi}, got {kind_of(node)}", node.loc)
+        return None
+
+    def cidr(self, node: Node | None, what: str) -> Cidr | None:
+        text = self.string(node, what)
+        if text is None or node is None:
+            return None
+        try:
+            return Cidr.parse(text.strip())
+        except ValueError as exc:
+            self.error("cidr", f"{what}: {exc}", node.loc)
+            return None
+
+    def address(self, node: Node | None, what: str) -> int | None:
+        text = self.string(node, what)
+        if text is None or node is None:
+            return None
+        try:
+            return ip_to_int(text.strip())
+        except ValueError as exc:
+            self.error("address", f"{what}: {exc}", node.loc)
+            return None
+
+    def name_list(self, node: Node | None, what: str) -> list[tuple[str, Location]]:
+        if node is None:
+            return []
+        out = []
+        for item in self.as_list(node, what):
+            text = self.string(item, what)
+            if text is not None:
+                out.append((text, item.loc))
+        return out
+
+    def tags(self, node: Map) -> Mapping[str, str]:
+        tags_node = node.get("tags")
+        if tags_node is None:
+            return EMPTY_TAGS
+        tags_map = self.as_map(tags_node, "tags")
+        if tags_map is None:
+            return EMPTY_TAGS
+        out = {}
+        for key, value in tags_map.entries.items():
+            if isinstance(value, Scalar) and value.value is not None and not isinstance(value.value, bool):
+                out[key] = str(value.value)
+            elif isinstance(value, Scalar) and isinstance(value.value, bool):
+                out[key] = str(value.value).lower()
+            else:
+                self.error("type", f"tag {key!r}: expected a string value, got {kind_of(value)}", value.loc)
+        return MappingProxyType(out)
+
+    def section(
+        self, root: Map, key: str, read: Callable[[str, Map], T | None]
+    ) -> dict[str, T]:
+        """Read a top-level `name -> object` map, calling `read` for each well-formed entry."""
+        out: dict[str, T] = {}
+        node = root.get(key)
+        if node is None:
+            return out
+        if isinstance(node, Scalar) and node.value is None:
+            return out
+        section = self.as_map(node, key)
+        if section is None:
+            return out
+        for name, value in section.entries.items():
+            if not NAME_RE.match(name):
+                self.error(
+                    "name",
+                    f"{key}: {name!r} is not a valid name (expected 1-128 letters, digits, . _ - / :)",
+                    section.keys[name],
+                )
+                continue
+            body = self.as_map(value, f"{key}.{name}")
+            if body is None:
+                continue
+            item = read(name, body)
+            if item is not None:
+                out[name] = item
+        return out
+
+    # -- protocols and ports ----------------------------------------------------------------
+
+    def protocol(self, node: Node | None, what: str) -> int | None:
+        if node is None:
+            self.error("missing-key", f"{what}: missing required key 'protocol'", Location(self.file, 0, 0))
+            return None
+        value = node.value if isinstance(node, Scalar) else None
+        if isinstance(value, str) and value.lower() in PROTOCOL_NAMES:
+            return PROTOCOL_NAMES[value.lower()]
+        if isinstance(value, str) and value.isdigit():
+            value = int(value)
+        if isinstance(value, int) and not isinstance(value, bool):
+            if value == -1:
+                return -1
+            if 0 <= value <= 255:
+                return value
+        self.error(
+            "protocol",
+            f"{what}: invalid protocol {kind_of(node)} (expected tcp, udp, icmp, all, -1 or 0-255)",
+            node.loc,
+        )
+        return None
+
+    def ports(self, rule: Map, proto: int, what: str) -> tuple[int, int] | None:
+        """A rule's port range; ICMP type/code become the core's type*256+code ports."""
+        ports_node = rule.get("ports")
+        if proto == 1:
+            if ports_node is not None:
+                self.error("ports", f"{what}: icmp rules take icmp_type/icmp_code, not ports", ports_node.loc)
+                return None
+            icmp_type = self.integer(rule.get("icmp_type"), f"{what}: icmp_type", -1, 255)
+            icmp_code = self.integer(rule.get("icmp_code"), f"{what}: icmp_code", -1, 255)
+            if icmp_type is None or icmp_type == -1:
+                return ALL_PORTS
+            if icmp_code is None or icmp_code == -1:
+                return (icmp_type * 256, icmp_type * 256 + 255)
+            return (icmp_type * 256 + icmp_code, icmp_type * 256 + icmp_code)
+        for key in ("icmp_type", "icmp_code"):
+            if rule.get(key) is not None:
+                self.error("ports", f"{what}: {key} is only for icmp rules", rule.keys[key])
+        if ports_node is None:
+            return ALL_PORTS
+        if proto not in (6, 17):
+            self.error(
+                "ports",
+                f"{what}: ports only apply to tcp and udp (protocol {proto} matches every port)",
+                ports_node.loc,
+            )
+            return None
+        return self.port_range(ports_node, what)
+
+    def port_range(self, node: Node, what: str) -> tuple[int, int] | None:
+        value = node.value if isinstance(node, Scalar) else None
+        if isinstance(value, int) and not isinstance(value, bool):
+            if 0 <= value <= 65535:
+                return (value, value)
+        elif isinstance(value, str):
+            text = value.strip()
+            lo_text, sep, hi_text = text.partition("-")
+            if text.isdigit() and int(text) <= 65535:
+                return (int(text), int(text))
+            if sep and lo_text.strip().isdigit() and hi_text.strip().isdigit():
+                lo, hi = int(lo_text), int(hi_text)
+                if lo <= hi <= 65535:
+                    return (lo, hi)
+        self.error(
+            "ports",
+            f"{what}: invalid ports {kind_of(node)} (expected a port 0-65535 or a range 'lo-hi')",
+            node.loc,
+        )
+        return None
+
+
+def build(root: Node, file: str) -> tuple[Design, list[Diagnostic]]:
+    """Build a Design from a located tree; never raises for bad input, returns diagnostics."""
+    return _DesignBuilder(file).run(root)
+
+
+class _DesignBuilder(Builder):
+    def run(self, root_node: Node) -> tuple[Design, list[Diagnostic]]:
+        root = self.as_map(root_node, "design")
+        if root is None:
+            root = Map({}, {}, root_node.loc)
+        self.check_keys(root, "design", TOP_KEYS, ("region", "vpcs"))
+        version = root.get("version")
+        if version is not None and not (isinstance(version, Scalar) and version.value in (1, "1")):
+            self.error("version", f"version: unsupported format version {kind_of(version)} (expected 1)", version.loc)
+        region = self.string(root.get("region"), "region") or ""
+        description = self.string(root.get("description"), "description") or ""
+        azs = tuple(name for name, _ in self.name_list(root.get("availability_zones"), "availability_zones"))
+
+        # First pass: names of every kind, so references can be checked in any order.
+        self.names: dict[str, set[str]] = {}
+        for key in TOP_KEYS:
+            node = root.get(key)
+            if isinstance(node, Map):
+                self.names[key] = set(node.entries)
+            else:
+                self.names[key] = set()
+        self.root = root
+
+        self.vpc_nodes: dict[str, Map] = {}
+        vpcs_raw = self.section(root, "vpcs", self.read_vpc_raw)
+        prefix_lists = self.section(root, "prefix_lists", self.read_prefix_list)
+        self.prefix_list_names = set(prefix_lists)
+        route_tables = self.section(root, "route_tables", self.read_route_table)
+        network_acls = self.section(root, "network_acls", self.read_nacl)
+        self.declared_groups = self.names["security_groups"]
+        groups = self.section(root, "security_groups", self.read_security_group)
+        igws = self.section(root, "internet_gateways", self.read_igw)
+        peerings = self.section(root, "peerings", self.read_peering)
+        unsupported = self.section(root, "unsupported", self.read_unsupported)
+
+        vpcs: dict[str, Vpc] = {}
+        for name, (cidrs, main_rt, default_acl, default_sg_rules, aws_id, tags, loc) in vpcs_raw.items():
+            mains = [rt for rt in route_tables.values() if rt.vpc == name and rt.main]
+            if main_rt is None and len(mains) == 1:
+                main_rt = mains[0].name
+            elif main_rt is not None and mains and mains[0].name != main_rt:
+                self.error(
+                    "main-route-table",
+                    f"vpc {name}: main_route_table is {main_rt!r} but route table "
+                    f"{mains[0].name!r} says main: true (expected one main table)",
+                    mains[0].loc,
+                )
+            if len(mains) > 1:
+                self.error(
+                    "main-route-table",
+                    f"vpc {name}: {len(mains)} route tables say main: true (expected at most one)",
+                    mains[1].loc,
+                )
+            if main_rt is None:
+                main_rt = implicit_main_table_name(name)
+                route_tables[main_rt] = RouteTable(main_rt, name, (), main=True, implicit=True, loc=loc)
+            if default_acl is None:
+                default_acl = implicit_default_acl_name(name)
+                rules = allow_all_nacl(loc)
+                network_acls[default_acl] = NetworkAcl(default_acl, name, rules, rules, True, True, loc=loc)
+            sg_name = default_group_name(name)
+            ingress, egress = default_sg_rules
+            groups[sg_name] = SecurityGroup(sg_name, name, ingress, egress, default=True, loc=loc)
+            vpcs[name] = Vpc(name, cidrs, main_rt, default_acl, sg_name, aws_id, tags, loc)
+
+        for name, rt in list(route_tables.items()):
+            if rt.vpc in vpcs and vpcs[rt.vpc].main_route_table == name and not rt.main:
+                route_tables[name] = RouteTable(rt.name, rt.vpc, rt.routes, True, rt.implicit, rt.aws_id, rt.loc)
+
+        self.vpcs = vpcs
+        subnets = self.section(root, "subnets", self.read_subnet)
+        self.subnets = subnets
+        nat_gateways = self.section(root, "nat_gateways", self.read_nat)
+        interfaces: dict[str, Interface] = {}
+        self.interfaces = interfaces
+        instances = self.section(root, "instances", self.read_instance)
+
+        self.check_route_targets(route_tables, igws, nat_gateways, peerings, instances, interfaces, unsupported)
+        self.check_group_refs(groups)
+        self.assign_addresses(subnets, nat_gateways, interfaces)
+        nat_gateways = self.assigned_nats
+        interfaces = self.assigned_interfaces
+
+        design = Design(
+            file=self.file,
+            region=region,
+            availability_zones=azs or tuple(sorted({s.az for s in subnets.values()})),
+            vpcs=MappingProxyType(vpcs),
+            subnets=MappingProxyType(subnets),
+            route_tables=MappingProxyType(route_tables),
+            network_acls=MappingProxyType(network_acls),
+            security_groups=MappingProxyType(groups),
+            internet_gateways=MappingProxyType(igws),
+            nat_gateways=MappingProxyType(nat_gateways),
+            peerings=MappingProxyType(peerings),
+            prefix_lists=MappingProxyType(prefix_lists),
+            instances=MappingProxyType(instances),
+            interfaces=MappingProxyType(interfaces),
+            unsupported=MappingProxyType(unsupported),
+            description=description,
+            loc=root.loc,
+        )
+        return design, self.diagnostics
+
+    # -- references -------------------------------------------------------------------------
+
+    def ref(self, node: Node | None, what: str, section: str, kind: str) -> str | None:
+        """Read a reference to an object in `section`; report it when it names nothing."""
+        name = self.string(node, what)
+        if name is None or node is None:
+            return None
+        if name not in self.names.get(section, set()):
+            known = sorted(self.names.get(section, set()))
+            hint = f" (known: {', '.join(known[:8])}{', ...' if len(known) > 8 else ''})" if known else ""
+            self.error("unknown-reference", f"{what}: no {kind} named {name!r}{hint}", node.loc)
+            return None
+        return name
+
+    def vpc_ref(self, body: Map, what: str) -> str | None:
+        if body.get("vpc") is None:
+            self.error("missing-key", f"{what}: missing required key 'vpc'", body.loc)
+            return None
+        return self.ref(body.get("vpc"), f"{what}: vpc", "vpcs", "vpc")
+
+    def group_ref(self, node: Node, what: str, vpc: str | None) -> str | None:
+        name = self.string(node, what)
+        if name is None:
+            return None
+        if name == "default" and vpc is not None:
+            return default_group_name(vpc)
+        if name.endswith("/default") and name[: -len("/default")] in self.names["vpcs"]:
+            return name
+        if name not in self.declared_groups:
+            known = sorted(self.declared_groups)
+            hint = f" (known: {', '.join(known[:8])}{', ...' if len(known) > 8 else ''})" if known else ""
+            self.error("unknown-reference", f"{what}: no security group named {name!r}{hint}", node.loc)
+            return None
+        return name
+
+    # -- sections ---------------------------------------------------------------------------
+
+    def read_vpc_raw(
+        self, name: str, body: Map
+    ) -> tuple[
+        tuple[Cidr, ...],
+        str | None,
+        str | None,
+        tuple[tuple[SgRule, ...], tuple[SgRule, ...]],
+        str | None,
+        Mapping[str, str],
+        Location,
+    ] | None:
+        what = f"vpc {name}"
+        self.check_keys(
+            body,
+            what,
+            ("cidrs", "cidr", "main_route_table", "default_network_acl", "default_security_group", *COMMON_KEYS),
+        )
+        cidrs: list[Cidr] = []
+        if body.get("cidr") is not None and body.get("cidrs") is not None:
+            self.error("vpc-cidr", f"{what}: give either cidr or cidrs, not both", body.loc)
+        if body.get("cidr") is not None:
+            one = self.cidr(body.get("cidr"), f"{what}: cidr")
+            if one:
+                cidrs.append(one)
+        elif body.get("cidrs") is not None:
+            for item in self.as_list(body.entries["cidrs"], f"{what}: cidrs"):
+                one = self.cidr(item, f"{what}: cidrs")
+                if one:
+                    cidrs.append(one)
+        else:
+            self.error("missing-key", f"{what}: missing required key 'cidrs'", body.loc)
+        main_rt = self.ref(body.get("main_route_table"), f"{what}: main_route_table", "route_tables", "route table")
+        default_acl = self.ref(
+            body.get("default_network_acl"), f"{what}: default_network_acl", "network_acls", "network ACL"
+        )
+        group_name = default_group_name(name)
+        everyone = SgRule(-1, 0, 65535, PeerKind.CIDR, ANY_CIDR, loc=body.loc)
+        members = SgRule(-1, 0, 65535, PeerKind.SECURITY_GROUP, peer=group_name, loc=body.loc)
+        rules: tuple[tuple[SgRule, ...], tuple[SgRule, ...]] = ((members,), (everyone,))
+        sg_node = body.get("default_security_group")
+        if sg_node is not None:
+            sg_map = self.as_map(sg_node, f"{what}: default_security_group")
+            if sg_map is not None:
+                self.check_keys(sg_map, f"{what}: default_security_group", ("ingress", "egress"))
+                ingress = self.sg_rules(sg_map.get("ingress"), f"{what}: default_security_group ingress", name)
+                egress = (
+                    self.sg_rules(sg_map.get("egress"), f"{what}: default_security_group egress", name)
+                    if sg_map.get("egress") is not None
+                    else (everyone,)
+                )
+                rules = (ingress, egress)
+        aws_id = self.string(body.get("aws_id"), f"{what}: aws_id")
+        self.vpc_nodes[name] = body
+        return (tuple(cidrs), main_rt, default_acl, rules, aws_id, self.tags(body), body.loc)
+
+    def read_prefix_list(self, name: str, body: Map) -> PrefixList | None:
+        what = f"prefix list {name}"
+        self.check_keys(body, what, ("entries", *COMMON_KEYS), ("entries",))
+        entries = []
+        entries_node = body.get("entries")
+        if entries_node is not None:
+            for item in self.as_list(entries_node, f"{what}: entries"):
+                one = self.cidr(item, f"{what}: entries")
+                if one:
+                    entries.append(one)
+        return PrefixList(name, tuple(entries), self.string(body.get("aws_id"), "aws_id"), body.loc)
+
+    def read_route_table(self, name: str, body: Map) -> RouteTable | None:
+        what = f"route table {name}"
+        self.check_keys(body, what, ("vpc", "main", "routes", *COMMON_KEYS))
+        vpc = self.vpc_ref(body, what)
+        main = self.boolean(body.get("main"), f"{what}: main", False)
+        routes: list[Route] = []
+        routes_node = body.get("routes")
+        if routes_node is not None and not (isinstance(routes_node, Scalar) and routes_node.value is None):
+            for index, item in enumerate(self.as_list(routes_node, f"{what}: routes")):
+                route = self.read_route(item, f"{what}: route {index + 1}")
+                if route is not None:
+                    routes.append(route)
+        if vpc is None:
+            return None
+        return RouteTable(name, vpc, tuple(routes), main, False, self.string(body.get("aws_id"), "aws_id"), body.loc)
+
+    def read_route(self, node: Node, what: str) -> Route | None:
+        body = self.as_map(node, what)
+        if body is None:
+            return None
+        self.check_keys(body, what, ("destination", "destination_prefix_list", "state", *ROUTE_TARGETS, "description"))
+        destination = None
+        prefix_list = None
+        dests = [k for k in ("destination", "destination_prefix_list") if k in body.entries]
+        if len(dests) != 1:
+            self.error(
+                "route",
+                f"{what}: expected exactly one of destination, destination_prefix_list (got {len(dests)})",
+                body.loc,
+            )
+            return None
+        if dests[0] == "destination":
+            destination = self.cidr(body.get("destination"), f"{what}: destination")
+            if destination is None:
+                return None
+        else:
+            prefix_list = self.ref(
+                body.get("destination_prefix_list"), f"{what}: destination_prefix_list", "prefix_lists", "prefix list"
+            )
+            if prefix_list is None:
+                return None
+        targets = [k for k in ROUTE_TARGETS if k in body.entries]
+        if len(targets) != 1:
+            self.error(
+                "route",
+                f"{what}: expected exactly one target ({', '.join(ROUTE_TARGETS)}), got {len(targets)}",
+                body.loc,
+            )
+            return None
+        key = targets[0]
+        kind = ROUTE_TARGETS[key]
+        target_node = body.entries[key]
+        blackhole = False
+        state = self.string(body.get("state"), f"{what}: state")
+        if state is not None:
+            if state not in ("active", "blackhole"):
+                self.error("route", f"{what}: state {state!r} (expected active or blackhole)", body.entries["state"].loc)
+            blackhole = state == "blackhole"
+        target: str | None = None
+        if kind is TargetKind.BLACKHOLE:
+            if not (isinstance(target_node, Scalar) and target_node.value is True):
+                self.error("route", f"{what}: blackhole: expected true, got {kind_of(target_node)}", target_node.loc)
+            blackhole = True
+        else:
+            # Targets are checked once every section is read (instances declare interfaces).
+            target = self.string(target_node, f"{what}: {key}")
+            if target is None:
+                return None
+            self.pending_targets.append((kind, target, target_node.loc, what))
+        return Route(destination, prefix_list, kind, target, blackhole, body.loc)
+
+    pending_targets: list[tuple[TargetKind, str, Location, str]]
+
+    def read_nacl(self, name: str, body: Map) -> NetworkAcl | None:
+        what = f"network ACL {name}"
+        self.check_keys(body, what, ("vpc", "inbound", "outbound", "default", *COMMON_KEYS))
+        vpc = self.vpc_ref(body, what)
+        inbound = self.nacl_rules(body.get("inbound"), f"{what}: inbound")
+        outbound = self.nacl_rules(body.get("outbound"), f"{what}: outbound")
+        default = self.boolean(body.get("default"), f"{what}: default", False)
+        if vpc is None:
+            return None
+        return NetworkAcl(
+            name, vpc, inbound, outbound, default, False, self.string(body.get("aws_id"), "aws_id"), body.loc
+        )
+
+    def nacl_rules(self, node: Node | None, what: str) -> tuple[NaclRule, ...]:
+        if node is None or (isinstance(node, Scalar) and node.value is None):
+            return ()
+        rules: list[NaclRule] = []
+        for index, item in enumerate(self.as_list(node, what)):
+            body = self.as_map(item, f"{what} rule {index + 1}")
+            if body is None:
+                continue
+            rwhat = f"{what} rule {index + 1}"
+            self.check_keys(
+                body,
+                rwhat,
+                ("rule", "action", "protocol", "ports", "cidr", "icmp_type", "icmp_code", "description"),
+                ("rule", "action", "protocol", "cidr"),
+            )
+            number_node = body.get("rule")
+            number = None
+            if number_node is not None:
+                value = number_node.value if isinstance(number_node, Scalar) else None
+                if isinstance(value, int) and not isinstance(value, bool):
+                    if 1 <= value <= 32766:
+                        number = value
+                    else:
+                        self.error(
+                            "nacl-rule-number",
+                            f"{rwhat}: rule number {value} is out of range (expected 1-32766; 32767 is the implicit '*' deny)",
+                            number_node.loc,
+                        )
+                else:
+                    self.error("type", f"{rwhat}: rule: expected a whole number 1-32766, got {kind_of(number_node)}", number_node.loc)
+            action = self.string(body.get("action"), f"{rwhat}: action")
+            if action is not None and action not in ("allow", "deny"):
+                self.error("nacl-action", f"{rwhat}: action {action!r} (expected allow or deny)", body.entries["action"].loc)
+                action = None
+            proto = self.protocol(body.get("protocol"), rwhat) if body.get("protocol") is not None else None
+            ports = self.ports(body, proto, rwhat) if proto is not None else None
+            cidr = self.cidr(body.get("cidr"), f"{rwhat}: cidr")
+            if number is None or action is None or proto is None or ports is None or cidr is None:
+                continue
+            lo, hi = (0, 65535) if proto == -1 else ports
+            rules.append(NaclRule(number, action == "allow", proto, lo, hi, cidr, body.loc))
+        return tuple(rules)
+
+    def read_security_group(self, name: str, body: Map) -> SecurityGroup | None:
+        what = f"security group {name}"
+        if name == "default" or name.endswith("/default"):
+            self.error(
+                "name",
+                f"{what}: 'default' is reserved for each VPC's default group "
+                "(configure it with the VPC's default_security_group)",
+                body.loc,
+            )
+            return None
+        self.check_keys(body, what, ("vpc", "ingress", "egress", *COMMON_KEYS))
+        vpc = self.vpc_ref(body, what)
+        ingress = self.sg_rules(body.get("ingress"), f"{what}: ingress", vpc)
+        if "egress" in body.entries:
+            egress = self.sg_rules(body.get("egress"), f"{what}: egress", vpc)
+        else:
+            # AWS gives every new group one allow-all outbound rule.
+            egress = (SgRule(-1, 0, 65535, PeerKind.CIDR, ANY_CIDR, loc=body.loc),)
+        if vpc is None:
+            return None
+        return SecurityGroup(name, vpc, ingress, egress, False, self.string(body.get("aws_id"), "aws_id"), body.loc)
+
+    def sg_rules(self, node: Node | None, what: str, vpc: str | None) -> tuple[SgRule, ...]:
+        if node is None or (isinstance(node, Scalar) and node.value is None):
+            return ()
+        rules: list[SgRule] = []
+        for index, item in enumerate(self.as_list(node, what)):
+            rwhat = f"{what} rule {index + 1}"
+            body = self.as_map(item, rwhat)
+            if body is None:
+                continue
+            self.check_keys(
+                body,
+                rwhat,
+                ("protocol", "ports", "cidr", "security_group", "prefix_list", "icmp_type", "icmp_code", "description"),
+                ("protocol",),
+            )
+            proto = self.protocol(body.get("protocol"), rwhat) if body.get("protocol") is not None else None
+            ports = self.ports(body, proto, rwhat) if proto is not None else None
+            peers = [k for k in ("cidr", "security_group", "prefix_list") if k in body.entries]
+            if len(peers) != 1:
+                self.error(
+                    "sg-peer",
+                    f"{rwhat}: expected exactly one peer (cidr, security_group or prefix_list), got {len(peers)}",
+                    body.loc,
+                )
+                continue
+            peer_key = peers[0]
+            cidr = None
+            peer = None
+            if peer_key == "cidr":
+                cidr = self.cidr(body.get("cidr"), f"{rwhat}: cidr")
+                if cidr is None:
+                    continue
+                kind = PeerKind.CIDR
+            elif peer_key == "security_group":
+                peer = self.group_ref(body.entries["security_group"], f"{rwhat}: security_group", vpc)
+                if peer is None:
+                    continue
+                kind = PeerKind.SECURITY_GROUP
+            else:
+                peer = self.ref(body.get("prefix_list"), f"{rwhat}: prefix_list", "prefix_lists", "prefix list")
+                if peer is None:
+                    continue
+                kind = PeerKind.PREFIX_LIST
+            if proto is None or ports is None:
+                continue
+            lo, hi = (0, 65535) if proto == -1 else ports
+            description = self.string(body.get("description"), f"{rwhat}: description")
+            rules.append(SgRule(proto, lo, hi, kind, cidr, peer, description, body.loc))
+        return tuple(rules)
+
+    def read_igw(self, name: str, body: Map) -> InternetGateway | None:
+        what = f"internet gateway {name}"
+        self.check_keys(body, what, ("vpc", *COMMON_KEYS))
+        vpc = self.vpc_ref(body, what)
+        if vpc is None:
+            return None
+        return InternetGateway(name, vpc, self.string(body.get("aws_id"), "aws_id"), body.loc)
+
+    def read_peering(self, name: str, body: Map) -> Peering | None:
+        what = f"peering {name}"
+        self.check_keys(body, what, ("requester", "accepter", "status", *COMMON_KEYS), ("requester", "accepter"))
+        requester = self.ref(body.get("requester"), f"{what}: requester", "vpcs", "vpc")
+        accepter = self.ref(body.get("accepter"), f"{what}: accepter", "vpcs", "vpc")
+        status = self.string(body.get("status"), f"{what}: status") or "active"
+        known = ("active", "pending-acceptance", "initiating-request", "provisioning", "rejected",
+                 "expired", "failed", "deleted", "deleting")
+        if status not in known:
+            self.error("peering-status", f"{what}: status {status!r} (expected one of: {', '.join(known)})",
+                       body.entries["status"].loc)
+        if requester is None or accepter is None:
+            return None
+        if requester == accepter:
+            self.error("peering-self", f"{what}: a VPC cannot peer with itself ({requester!r})", body.loc)
+        return Peering(name, requester, accepter, status, self.string(body.get("aws_id"), "aws_id"), body.loc)
+
+    def read_unsupported(self, name: str, body: Map) -> Unsupported | None:
+        what = f"unsupported component {name}"
+        self.check_keys(body, what, ("kind", *COMMON_KEYS), ("kind",))
+        kind = self.string(body.get("kind"), f"{what}: kind") or "unknown"
+        return Unsupported(name, kind, self.string(body.get("aws_id"), "aws_id"), body.loc)
+
+    def read_subnet(self, name: str, body: Map) -> Subnet | None:
+        what = f"subnet {name}"
+        self.check_keys(body, what, ("vpc", "cidr", "az", "route_table", "network_acl", *COMMON_KEYS), ("cidr", "az"))
+        vpc_name = self.vpc_ref(body, what)
+        cidr = self.cidr(body.get("cidr"), f"{what}: cidr")
+        az = self.string(body.get("az"), f"{what}: az")
+        rt = self.ref(body.get("route_table"), f"{what}: route_table", "route_tables", "route table")
+        acl = self.ref(body.get("network_acl"), f"{what}: network_acl", "network_acls", "network ACL")
+        if vpc_name is None or cidr is None or az is None or vpc_name not in self.vpcs:
+            return None
+        vpc = self.vpcs[vpc_name]
+        return Subnet(
+            name,
+            vpc_name,
+            cidr,
+            az,
+            rt or vpc.main_route_table,
+            acl or vpc.default_network_acl,
+            rt is not None,
+            acl is not None,
+            self.string(body.get("aws_id"), "aws_id"),
+            self.tags(body),
+            body.loc,
+        )
+
+    def read_nat(self, name: str, body: Map) -> NatGateway | None:
+        what = f"NAT gateway {name}"
+        self.check_keys(body, what, ("subnet", "connectivity", "elastic_ip", "private_ip", *COMMON_KEYS), ("subnet",))
+        subnet = self.ref(body.get("subnet"), f"{what}: subnet", "subnets", "subnet")
+        connectivity = self.string(body.get("connectivity"), f"{what}: connectivity") or "public"
+        if connectivity not in ("public", "private"):
+            self.error("nat", f"{what}: connectivity {connectivity!r} (expected public or private)",
+                       body.entries["connectivity"].loc)
+        public = connectivity == "public"
+        eip = self.address(body.get("elastic_ip"), f"{what}: elastic_ip")
+        if public and body.get("elastic_ip") is None:
+            self.error("nat", f"{what}: a public NAT gateway needs an elastic_ip", body.loc)
+        if not public and body.get("elastic_ip") is not None:
+            self.error("nat", f"{what}: a private NAT gateway has no elastic_ip", body.entries["elastic_ip"].loc)
+        private_ip = self.address(body.get("private_ip"), f"{what}: private_ip")
+        if subnet is None:
+            return None
+        return NatGateway(name, subnet, public, eip, private_ip or -1, self.string(body.get("aws_id"), "aws_id"), body.loc)
+
+    def read_instance(self, name: str, body: Map) -> Instance | None:
+        what = f"instance {name}"
+        eni_keys = ("subnet", "private_ip", "private_ips", "public_ip", "elastic_ip", "security_groups",
+                    "source_dest_check")
+        self.check_keys(body, what, ("interfaces", "state", *eni_keys, *COMMON_KEYS))
+        state = self.string(body.get("state"), f"{what}: state") or "running"
+        states = ("running", "pending", "stopping", "stopped", "shutting-down", "terminated")
+        if state not in states:
+            self.error("instance-state", f"{what}: state {state!r} (expected one of: {', '.join(states)})",
+                       body.entries["state"].loc)
+        names: list[str] = []
+        if "interfaces" in body.entries:
+            inline = [k for k in eni_keys if k in body.entries]
+            if inline:
+                self.error(
+                    "instance",
+                    f"{what}: give either interfaces or the inline interface keys ({', '.join(inline)}), not both",
+                    body.keys[inline[0]],
+                )
+            items = self.as_list(body.entries["interfaces"], f"{what}: interfaces")
+            if not items:
+                self.error("instance", f"{what}: interfaces: expected at least one interface", body.entries["interfaces"].loc)
+            for index, item in enumerate(items):
+                eni_body = self.as_map(item, f"{what}: interface {index + 1}")
+                if eni_body is not None:
+                    eni = self.read_interface(name, index, eni_body, f"{what}: interface {index + 1}", allow_name=True)
+                    if eni is not None:
+                        names.append(eni)
+        else:
+            if "subnet" not in body.entries:
+                self.error("missing-key", f"{what}: missing required key 'subnet' (or 'interfaces')", body.loc)
+            else:
+                eni = self.read_interface(name, 0, body, what, allow_name=False)
+                if eni is not None:
+                    names.append(eni)
+        return Instance(name, tuple(names), state, self.string(body.get("aws_id"), "aws_id"), self.tags(body), body.loc)
+
+    def read_interface(self, instance: str, index: int, body: Map, what: str, allow_name: bool) -> str | None:
+        if allow_name:
+            self.check_keys(
+                body,
+                what,
+                ("name", "subnet", "private_ip", "private_ips", "public_ip", "elastic_ip", "security_groups",
+                 "source_dest_check", "aws_id", "description"),
+                ("subnet",),
+            )
+        eni_name = (self.string(body.get("name"), f"{what}: name") if allow_name else None) or f"{instance}.eth{index}"
+        if not NAME_RE.match(eni_name):
+            self.error("name", f"{what}: {eni_name!r} is not a valid name", body.loc)
+            return None
+        if eni_name in self.interfaces or (eni_name in self.names["instances"] and eni_name != instance):
+            self.error("duplicate-name", f"{what}: the name {eni_name!r} is already used", body.loc)
+            return None
+        subnet_name = self.ref(body.get("subnet"), f"{what}: subnet", "subnets", "subnet")
+        ips: list[int] = []
+        if body.get("private_ip") is not None and body.get("private_ips") is not None:
+            self.error("instance", f"{what}: give either private_ip or private_ips, not both", body.loc)
+        if body.get("private_ip") is not None:
+            one = self.address(body.get("private_ip"), f"{what}: private_ip")
+            if one is not None:
+                ips.append(one)
+                self.ip_locs[(eni_name, one)] = body.entries["private_ip"].loc
+        elif body.get("private_ips") is not None:
+            for item in self.as_list(body.entries["private_ips"], f"{what}: private_ips"):
+                one = self.address(item, f"{what}: private_ips")
+                if one is not None:
+                    ips.append(one)
+                    self.ip_locs[(eni_name, one)] = item.loc
+        if body.get("public_ip") is not None and body.get("elastic_ip") is not None:
+            self.error("instance", f"{what}: give either public_ip or elastic_ip, not both", body.loc)
+        public = self.address(body.get("public_ip") or body.get("elastic_ip"), f"{what}: public_ip")
+        subnet = self.subnets.get(subnet_name) if subnet_name else None
+        vpc = subnet.vpc if subnet else None
+        groups: list[str] = []
+        if body.get("security_groups") is not None:
+            for item in self.as_list(body.entries["security_groups"], f"{what}: security_groups"):
+                group = self.group_ref(item, f"{what}: security_groups", vpc)
+                if group is not None:
+                    groups.append(group)
+        elif vpc is not None:
+            groups.append(default_group_name(vpc))
+        sdc = self.boolean(body.get("source_dest_check"), f"{what}: source_dest_check", True)
+        if subnet is None:
+            return None
+        self.interfaces[eni_name] = Interface(
+            eni_name,
+            instance,
+            subnet.name,
+            tuple(ips),
+            public,
+            tuple(groups),
+            sdc,
+            self.string(body.get("aws_id"), "aws_id"),
+            body.loc,
+        )
+        return eni_name
+
+    ip_locs: dict[tuple[str, int], Location]
+
+    def check_route_targets(
+        self,
+        route_tables: Mapping[str, RouteTable],
+        igws: Mapping[str, InternetGateway],
+        nats: Mapping[str, NatGateway],
+        peerings: Mapping[str, Peering],
+        instances: Mapping[str, Instance],
+        interfaces: Mapping[str, Interface],
+        unsupported: Mapping[str, Unsupported],
+    ) -> None:
+        known: dict[TargetKind, tuple[Mapping[str, object], str]] = {
+            TargetKind.INTERNET_GATEWAY: (igws, "internet gateway"),
+            TargetKind.NAT_GATEWAY: (nats, "NAT gateway"),
+            TargetKind.PEERING: (peerings, "peering"),
+            TargetKind.INSTANCE: (instances, "instance"),
+            TargetKind.INTERFACE: (interfaces, "interface"),
+            TargetKind.UNSUPPORTED: (unsupported, "unsupported component"),
+        }
+        for kind, target, loc, what in self.pending_targets:
+            table, label = known[kind]
+            if target not in table:
+                names = sorted(table)
+                hint = f" (known: {', '.join(names[:8])}{', ...' if len(names) > 8 else ''})" if names else ""
+                self.error("unknown-reference", f"{what}: {kind.value}: no {label} named {target!r}{hint}", loc)
+
+    def check_group_refs(self, groups: Mapping[str, SecurityGroup]) -> None:
+        for group in groups.values():
+            for rule in group.ingress + group.egress:
+                if rule.peer_kind is PeerKind.SECURITY_GROUP and rule.peer not in groups:
+                    self.error("unknown-reference", f"security group {group.name}: no security group named {rule.peer!r}", rule.loc)
+
+    def assign_addresses(
+        self, subnets: Mapping[str, Subnet], nats: Mapping[str, NatGateway], interfaces: Mapping[str, Interface]
+    ) -> None:
+        """Give NAT gateways and ENIs without a private IP the subnet's first free address, as AWS does."""
+        used: dict[str, set[int]] = {name: set() for name in subnets}
+        for eni in interfaces.values():
+            used.setdefault(eni.subnet, set()).update(eni.private_ips)
+        for nat in nats.values():
+            if nat.private_ip >= 0:
+                used.setdefault(nat.subnet, set()).add(nat.private_ip)
+        cursor: dict[str, int] = {}
+
+        def next_free(subnet_name: str) -> int:
+            subnet = subnets[subnet_name]
+            addr = cursor.get(subnet_name, subnet.cidr.first + 4)  # .0-.3 are reserved
+            taken = used[subnet_name]
+            while addr in taken:
+                addr += 1
+            if addr >= subnet.cidr.last:  # the last address is reserved too
+                return -1
+            taken.add(addr)
+            cursor[subnet_name] = addr + 1
+            return addr
+
+        self.assigned_nats: dict[str, NatGateway] = {}
+        for name, nat in nats.items():
+            if nat.private_ip < 0 and nat.subnet in subnets:
+                addr = next_free(nat.subnet)
+                if addr < 0:
+                    self.error("subnet-full", f"NAT gateway {name}: subnet {nat.subnet} has no free address", nat.loc)
+                nat = NatGateway(nat.name, nat.subnet, nat.public, nat.elastic_ip, addr, nat.aws_id, nat.loc)
+            self.assigned_nats[name] = nat
+        self.assigned_interfaces: dict[str, Interface] = {}
+        for name, eni in interfaces.items():
+            if not eni.private_ips and eni.subnet in subnets:
+                addr = next_free(eni.subnet)
+                if addr < 0:
+                    self.error("subnet-full", f"interface {name}: subnet {eni.subnet} has no free address", eni.loc)
+                    continue
+                eni = Interface(eni.name, eni.instance, eni.subnet, (addr,), eni.public_ip, eni.security_groups,
+                                eni.source_dest_check, eni.aws_id, eni.loc)
+            self.assigned_interfaces[name] = eni
+
+    def __init__(self, file: str) -> None:
+        super().__init__(file)
+        self.pending_targets = []
+        self.ip_locs = {}

@@ -1,0 +1,79 @@
+"""Errors and diagnostics: every problem vpcsim reports about its input, with a location.
+
+Exception tree::
+
+    VpcsimError
+     ├── DesignError        the design is malformed or invalid (exit 3); carries diagnostics
+     ├── EndpointError      a trace endpoint names nothing in the design (exit 3)
+     └── UsageError         a library/CLI argument is malformed (exit 2)
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True, slots=True)
+class Location:
+    """Where an object was written: a file, a 1-based line and column, and for JSON a path."""
+
+    file: str
+    line: int
+    col: int
+    path: str | None = None
+
+    def __str__(self) -> str:
+        text = f"{self.file}:{self.line}:{self.col}"
+        return f"{text} ({self.path})" if self.path else text
+
+
+class Severity(enum.Enum):
+    ERROR = "error"
+    WARNING = "warning"
+
+
+@dataclass(frozen=True, slots=True)
+class Diagnostic:
+    """One problem found in a design: what, where, and how bad."""
+
+    severity: Severity
+    code: str
+    message: str
+    location: Location | None = field(default=None)
+
+    def format(self, source_lines: dict[str, list[str]] | None = None) -> str:
+        where = f"{self.location}: " if self.location else ""
+        text = f"{where}{self.severity.value}: {self.message} [{self.code}]"
+        loc = self.location
+        if source_lines and loc and loc.file in source_lines and loc.line > 0:
+            lines = source_lines[loc.file]
+            if loc.line <= len(lines):
+                line = lines[loc.line - 1].rstrip("\n")
+                if len(line) <= 200:
+                    text += f"\n    {line}\n    {' ' * (loc.col - 1)}^"
+        return text
+
+
+class VpcsimError(Exception):
+    """Base class of every error vpcsim raises on purpose."""
+
+
+class DesignError(VpcsimError):
+    """The design could not be loaded or is invalid; `diagnostics` lists every problem."""
+
+    def __init__(self, diagnostics: list[Diagnostic] | tuple[Diagnostic, ...]) -> None:
+        self.diagnostics = tuple(diagnostics)
+        errors = [d for d in self.diagnostics if d.severity is Severity.ERROR]
+        first = errors[0] if errors else (self.diagnostics[0] if self.diagnostics else None)
+        summary = first.format() if first else "invalid design"
+        more = len(errors) - 1
+        super().__init__(summary + (f" (and {more} more)" if more > 0 else ""))
+
+
+class EndpointError(VpcsimError):
+    """A trace endpoint does not name an instance, interface, address or the internet."""
+
+
+class UsageError(VpcsimError):
+    """An argument is malformed (a port out of range, an unknown protocol...)."""

@@ -1,0 +1,328 @@
+"""Model: the frozen records of a design (VPCs, subnets, routes, rules...), each with its location.
+
+Addresses are ints (IPv4), prefixes are `Cidr`s; names are the design's own. Nothing here
+checks cross-references: that is `validate`'s job.
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass, field
+from types import MappingProxyType
+from typing import Mapping
+
+from vpcsim.errors import Location
+
+NOWHERE = Location("<builtin>", 0, 0)
+EMPTY_TAGS: Mapping[str, str] = MappingProxyType({})
+
+
+def _no_tags() -> Mapping[str, str]:
+    return EMPTY_TAGS
+
+PROTOCOL_NAMES = {"tcp": 6, "udp": 17, "icmp": 1, "all": -1, "-1": -1}
+PROTOCOL_LABELS = {6: "tcp", 17: "udp", 1: "icmp", -1: "all"}
+
+
+def protocol_label(proto: int) -> str:
+    return PROTOCOL_LABELS.get(proto, str(proto))
+
+
+def ip_to_int(text: str) -> int:
+    """Parse a dotted IPv4 address strictly ('10.0.0.1'); ValueError quotes the input."""
+    parts = text.split(".")
+    if len(parts) != 4:
+        raise ValueError(f"{text!r} is not an IPv4 address (expected four numbers a.b.c.d)")
+    value = 0
+    for part in parts:
+        if not part.isdigit() or len(part) > 3 or (len(part) > 1 and part[0] == "0"):
+            raise ValueError(f"{text!r} is not an IPv4 address (bad octet {part!r})")
+        octet = int(part)
+        if octet > 255:
+            raise ValueError(f"{text!r} is not an IPv4 address (octet {octet} > 255)")
+        value = value << 8 | octet
+    return value
+
+
+def int_to_ip(value: int) -> str:
+    return f"{value >> 24 & 255}.{value >> 16 & 255}.{value >> 8 & 255}.{value & 255}"
+
+
+@dataclass(frozen=True, slots=True, order=True)
+class Cidr:
+    """An IPv4 prefix over ints; strict: host bits must be zero."""
+
+    network: int
+    length: int
+
+    @classmethod
+    def parse(cls, text: str) -> Cidr:
+        if "/" not in text:
+            raise ValueError(f"{text!r} is not a CIDR block (expected a.b.c.d/n)")
+        addr, _, length_text = text.partition("/")
+        network = ip_to_int(addr)
+        if not length_text.isdigit() or int(length_text) > 32:
+            raise ValueError(f"{text!r} is not a CIDR block (prefix length must be 0-32)")
+        length = int(length_text)
+        mask = ((1 << length) - 1) << (32 - length)
+        if network & ~mask & 0xFFFFFFFF:
+            raise ValueError(
+                f"{text!r} has host bits set (expected {int_to_ip(network & mask)}/{length})"
+            )
+        return cls(network, length)
+
+    @property
+    def first(self) -> int:
+        return self.network
+
+    @property
+    def last(self) -> int:
+        return self.network | ((1 << (32 - self.length)) - 1)
+
+    @property
+    def size(self) -> int:
+        return 1 << (32 - self.length)
+
+    def contains(self, addr: int) -> bool:
+        return self.first <= addr <= self.last
+
+    def covers(self, other: Cidr) -> bool:
+        return self.first <= other.first and other.last <= self.last
+
+    def overlaps(self, other: Cidr) -> bool:
+        return self.first <= other.last and other.first <= self.last
+
+    def __str__(self) -> str:
+        return f"{int_to_ip(self.network)}/{self.length}"
+
+
+ANY_CIDR = Cidr(0, 0)
+
+
+class TargetKind(enum.Enum):
+    LOCAL = "local"
+    INTERNET_GATEWAY = "internet_gateway"
+    NAT_GATEWAY = "nat_gateway"
+    PEERING = "peering"
+    INSTANCE = "instance"
+    INTERFACE = "interface"
+    BLACKHOLE = "blackhole"
+    UNSUPPORTED = "unsupported"
+
+
+@dataclass(frozen=True, slots=True)
+class Route:
+    destination: Cidr | None  # None when the destination is a prefix list
+    prefix_list: str | None
+    target_kind: TargetKind
+    target: str | None  # a name; None for local and blackhole
+    blackhole: bool = False  # AWS `State: blackhole`
+    loc: Location = field(default=NOWHERE, compare=False)
+
+    def describe_target(self) -> str:
+        if self.target_kind is TargetKind.BLACKHOLE:
+            return "blackhole"
+        if self.target_kind is TargetKind.LOCAL:
+            return "local"
+        return f"{self.target_kind.value} {self.target}"
+
+    def describe_destination(self) -> str:
+        return str(self.destination) if self.destination else f"prefix list {self.prefix_list}"
+
+
+@dataclass(frozen=True, slots=True)
+class RouteTable:
+    name: str
+    vpc: str
+    routes: tuple[Route, ...]
+    main: bool = False
+    implicit: bool = False  # made by vpcsim because the design left it out
+    aws_id: str | None = None
+    loc: Location = field(default=NOWHERE, compare=False)
+
+
+@dataclass(frozen=True, slots=True)
+class NaclRule:
+    number: int
+    allow: bool
+    protocol: int  # -1 = all
+    port_lo: int
+    port_hi: int
+    cidr: Cidr
+    loc: Location = field(default=NOWHERE, compare=False)
+
+
+@dataclass(frozen=True, slots=True)
+class NetworkAcl:
+    name: str
+    vpc: str
+    inbound: tuple[NaclRule, ...]
+    outbound: tuple[NaclRule, ...]
+    default: bool = False
+    implicit: bool = False
+    aws_id: str | None = None
+    loc: Location = field(default=NOWHERE, compare=False)
+
+
+class PeerKind(enum.Enum):
+    CIDR = "cidr"
+    SECURITY_GROUP = "security_group"
+    PREFIX_LIST = "prefix_list"
+
+
+@dataclass(frozen=True, slots=True)
+class SgRule:
+    protocol: int
+    port_lo: int
+    port_hi: int
+    peer_kind: PeerKind
+    cidr: Cidr | None = None
+    peer: str | None = None  # group or prefix-list name (groups resolved to a full name)
+    description: str | None = None
+    loc: Location = field(default=NOWHERE, compare=False)
+
+    def describe_peer(self) -> str:
+        if self.peer_kind is PeerKind.CIDR:
+            return str(self.cidr)
+        return f"{self.peer_kind.value.replace('_', ' ')} {self.peer}"
+
+
+@dataclass(frozen=True, slots=True)
+class SecurityGroup:
+    name: str
+    vpc: str
+    ingress: tuple[SgRule, ...]
+    egress: tuple[SgRule, ...]
+    default: bool = False
+    aws_id: str | None = None
+    loc: Location = field(default=NOWHERE, compare=False)
+
+
+@dataclass(frozen=True, slots=True)
+class Vpc:
+    name: str
+    cidrs: tuple[Cidr, ...]
+    main_route_table: str  # always set: an implicit table when the design names none
+    default_network_acl: str
+    default_security_group: str
+    aws_id: str | None = None
+    tags: Mapping[str, str] = field(default_factory=_no_tags, compare=False)
+    loc: Location = field(default=NOWHERE, compare=False)
+
+
+@dataclass(frozen=True, slots=True)
+class Subnet:
+    name: str
+    vpc: str
+    cidr: Cidr
+    az: str
+    route_table: str  # resolved: the explicit association, else the VPC's main table
+    network_acl: str  # resolved: the explicit association, else the VPC's default NACL
+    explicit_route_table: bool = False
+    explicit_network_acl: bool = False
+    aws_id: str | None = None
+    tags: Mapping[str, str] = field(default_factory=_no_tags, compare=False)
+    loc: Location = field(default=NOWHERE, compare=False)
+
+
+@dataclass(frozen=True, slots=True)
+class InternetGateway:
+    name: str
+    vpc: str
+    aws_id: str | None = None
+    loc: Location = field(default=NOWHERE, compare=False)
+
+
+@dataclass(frozen=True, slots=True)
+class NatGateway:
+    name: str
+    subnet: str
+    public: bool
+    elastic_ip: int | None
+    private_ip: int
+    aws_id: str | None = None
+    loc: Location = field(default=NOWHERE, compare=False)
+
+
+@dataclass(frozen=True, slots=True)
+class Peering:
+    name: str
+    requester: str
+    accepter: str
+    status: str = "active"
+    aws_id: str | None = None
+    loc: Location = field(default=NOWHERE, compare=False)
+
+    @property
+    def active(self) -> bool:
+        return self.status == "active"
+
+
+@dataclass(frozen=True, slots=True)
+class PrefixList:
+    name: str
+    entries: tuple[Cidr, ...]
+    aws_id: str | None = None
+    loc: Location = field(default=NOWHERE, compare=False)
+
+
+@dataclass(frozen=True, slots=True)
+class Interface:
+    name: str
+    instance: str | None
+    subnet: str
+    private_ips: tuple[int, ...]  # first is primary
+    public_ip: int | None
+    security_groups: tuple[str, ...]  # full group names
+    source_dest_check: bool = True
+    aws_id: str | None = None
+    loc: Location = field(default=NOWHERE, compare=False)
+
+    @property
+    def primary_ip(self) -> int:
+        return self.private_ips[0]
+
+
+@dataclass(frozen=True, slots=True)
+class Instance:
+    name: str
+    interfaces: tuple[str, ...]
+    state: str = "running"
+    aws_id: str | None = None
+    tags: Mapping[str, str] = field(default_factory=_no_tags, compare=False)
+    loc: Location = field(default=NOWHERE, compare=False)
+
+    @property
+    def running(self) -> bool:
+        return self.state == "running"
+
+
+@dataclass(frozen=True, slots=True)
+class Unsupported:
+    name: str
+    kind: str
+    aws_id: str | None = None
+    loc: Location = field(default=NOWHERE, compare=False)
+
+
+@dataclass(frozen=True, slots=True)
+class Design:
+    """A whole design. Maps are read-only and keyed by name, in the order written."""
+
+    file: str
+    region: str
+    availability_zones: tuple[str, ...]
+    vpcs: Mapping[str, Vpc]
+    subnets: Mapping[str, Subnet]
+    route_tables: Mapping[str, RouteTable]
+    network_acls: Mapping[str, NetworkAcl]
+    security_groups: Mapping[str, SecurityGroup]
+    internet_gateways: Mapping[str, InternetGateway]
+    nat_gateways: Mapping[str, NatGateway]
+    peerings: Mapping[str, Peering]
+    prefix_lists: Mapping[str, PrefixList]
+    instances: Mapping[str, Instance]
+    interfaces: Mapping[str, Interface]
+    unsupported: Mapping[str, Unsupported]
+    description: str = ""
+    loc: Location = field(default=NOWHERE, compare=False)
