@@ -6,7 +6,7 @@ import os
 
 from vpcsim.build import build
 from vpcsim.errors import DesignError, Diagnostic, Severity
-from vpcsim.load import load_file
+from vpcsim.reader import load_file
 from vpcsim.model import Design
 
 

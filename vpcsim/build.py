@@ -13,7 +13,7 @@ from types import MappingProxyType
 from typing import Callable, Mapping, TypeVar
 
 from vpcsim.errors import Diagnostic, Location, Severity
-from vpcsim.load import Map, Node, Scalar, Seq, kind_of
+from vpcsim.reader import Map, Node, Scalar, Seq, kind_of
 from vpcsim.model import (
     ANY_CIDR,
     EMPTY_TAGS,

@@ -1,4 +1,4 @@
-"""Load: YAML text -> a located tree of Map / Seq / Scalar nodes, without interpreting it.
+"""Reader: YAML text -> a located tree of Map / Seq / Scalar nodes, without interpreting it.
 
 Uses libyaml (CSafeLoader) when available, else PyYAML's pure-Python SafeLoader; only the
 *composer* runs, so no Python object is ever constructed from a tag. Hostile input (binary

@@ -1,0 +1,560 @@
+"""Tests for vpcsim.core: every compiled structure against a plain loop-over-rules reference."""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Callable, Iterable, Sequence
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from vpcsim import core
+from vpcsim.core import (
+    ADDR_MAX,
+    PORT_MAX,
+    PROTO_ALL,
+    AnyMatchRules,
+    FirstMatchRules,
+    PrefixTable,
+    ports_intersect,
+    ports_normalize,
+    ports_subtract,
+    ports_union,
+)
+
+PROPS = settings(derandomize=True, max_examples=200, deadline=None)
+
+Rule = tuple[int, int, int, int, int]
+
+
+def ip(text: str) -> int:
+    a, b, c, d = (int(x) for x in text.split("."))
+    return (a << 24) | (b << 16) | (c << 8) | d
+
+
+# ---------------------------------------------------------------- reference implementation
+
+
+def ref_span(net: int, plen: int) -> tuple[int, int]:
+    size = 2 ** (32 - plen)
+    lo = net // size * size
+    return lo, lo + size - 1
+
+
+def ref_lookup(prefixes: Sequence[tuple[int, int]], addr: int) -> int:
+    best, best_len = -1, -1
+    for i, (net, plen) in enumerate(prefixes):
+        lo, hi = ref_span(net, plen)
+        if lo <= addr <= hi and plen > best_len:
+            best, best_len = i, plen
+    return best
+
+
+def ref_matching(prefixes: Sequence[tuple[int, int]], addr: int) -> list[int]:
+    hits = [i for i, (net, plen) in enumerate(prefixes) if ref_span(net, plen)[0] <= addr <= ref_span(net, plen)[1]]
+    return sorted(hits, key=lambda i: (-prefixes[i][1], i))
+
+
+def ref_rule_matches(rule: Rule, addr: int, proto: int, port: int) -> bool:
+    alo, ahi, rproto, plo, phi = rule
+    if not alo <= addr <= ahi:
+        return False
+    if rproto == -1:
+        return True
+    if rproto != proto:
+        return False
+    return proto not in (1, 6, 17) or plo <= port <= phi
+
+
+def ref_first(rules: Sequence[Rule], addr: int, proto: int, port: int) -> int:
+    for i, rule in enumerate(rules):
+        if ref_rule_matches(rule, addr, proto, port):
+            return i
+    return -1
+
+
+def ref_runs(f: Callable[[int], int], lo: int, hi: int, cuts: Iterable[int]) -> list[tuple[int, int, int]]:
+    """Maximal runs of f over [lo, hi], assuming f only changes value at the given cut points."""
+    points = sorted({lo} | {c for c in cuts if lo < c <= hi})
+    out: list[tuple[int, int, int]] = []
+    for k, p in enumerate(points):
+        end = points[k + 1] - 1 if k + 1 < len(points) else hi
+        v = f(p)
+        if out and out[-1][2] == v:
+            out[-1] = (out[-1][0], end, v)
+        else:
+            out.append((p, end, v))
+    return out
+
+
+def true_runs(runs: list[tuple[int, int, int]]) -> list[tuple[int, int]]:
+    out: list[tuple[int, int]] = []
+    for lo, hi, v in runs:
+        if not v:
+            continue
+        if out and out[-1][1] + 1 == lo:
+            out[-1] = (out[-1][0], hi)
+        else:
+            out.append((lo, hi))
+    return out
+
+
+def port_cuts(rules: Sequence[Rule]) -> set[int]:
+    return {r[3] for r in rules} | {r[4] + 1 for r in rules}
+
+
+def addr_cuts(rules: Sequence[Rule]) -> set[int]:
+    return {r[0] for r in rules} | {r[1] + 1 for r in rules}
+
+
+def assert_partition(runs: Sequence[tuple[int, int, int]], lo: int, hi: int) -> None:
+    assert runs, "a partition is never empty"
+    assert runs[0][0] == lo and runs[-1][1] == hi
+    for (_, h1, v1), (l2, _, v2) in zip(runs, runs[1:], strict=False):
+        assert h1 + 1 == l2, "runs must be contiguous"
+        assert v1 != v2, "runs must be maximal"
+    assert all(a <= b for a, b, _ in runs)
+
+
+def member(runs: Iterable[tuple[int, int]], p: int) -> bool:
+    return any(lo <= p <= hi for lo, hi in runs)
+
+
+def assert_normalized(runs: Sequence[tuple[int, int]]) -> None:
+    assert isinstance(runs, tuple)
+    for lo, hi in runs:
+        assert 0 <= lo <= hi <= PORT_MAX
+    for (_, h1), (l2, _) in zip(runs, runs[1:], strict=False):
+        assert h1 + 1 < l2, "runs must be disjoint and non-adjacent"
+
+
+def probe_points(*runss: Iterable[tuple[int, int]]) -> list[int]:
+    """Every run edge, its neighbours and a point between consecutive edges."""
+    pts = {0, PORT_MAX}
+    for runs in runss:
+        for lo, hi in runs:
+            pts |= {lo - 1, lo, hi, hi + 1}
+    edges = sorted(p for p in pts if 0 <= p <= PORT_MAX)
+    mids = [(a + b) // 2 for a, b in zip(edges, edges[1:], strict=False)]
+    return sorted(set(edges) | set(mids))
+
+
+# ---------------------------------------------------------------- strategies
+
+# Few bases so that generated prefixes and ranges overlap, nest and abut often.
+BASES = [0, ip("10.0.0.0"), ip("10.0.0.255"), ip("10.0.1.0"), ip("10.0.1.128"), ip("192.168.0.0"), ADDR_MAX - 40]
+
+addrs = st.one_of(
+    st.builds(lambda b, o: min(max(b + o, 0), ADDR_MAX), st.sampled_from(BASES), st.integers(-4, 44)),
+    st.sampled_from([0, ADDR_MAX]),
+    st.integers(0, ADDR_MAX),
+)
+plens = st.one_of(st.sampled_from([0, 1, 8, 16, 24, 25, 26, 28, 30, 31, 32]), st.integers(0, 32))
+prefix = st.tuples(addrs, plens)
+
+
+@st.composite
+def prefix_lists(draw: st.DrawFn) -> list[tuple[int, int]]:
+    ps = draw(st.lists(prefix, max_size=10))
+    if ps:
+        # Re-insert some prefixes, masked differently, to exercise first-wins on duplicates.
+        for _ in range(draw(st.integers(0, 3))):
+            net, plen = draw(st.sampled_from(ps))
+            lo, hi = ref_span(net, plen)
+            ps.insert(draw(st.integers(0, len(ps))), (draw(st.integers(lo, hi)), plen))
+    return ps
+
+
+@st.composite
+def query_addrs(draw: st.DrawFn, edges: Iterable[int]) -> list[int]:
+    near = [min(max(e + d, 0), ADDR_MAX) for e in edges for d in (-1, 0, 1)]
+    pick = st.one_of(addrs, st.sampled_from(near)) if near else addrs
+    return draw(st.lists(pick, min_size=1, max_size=12))
+
+
+ports = st.one_of(
+    st.integers(0, 30),
+    st.sampled_from([0, 1, 22, 80, 443, 1024, 2048, 32768, 65534, 65535]),
+    st.integers(65520, PORT_MAX),
+)
+port_pairs = st.tuples(ports, ports).map(lambda t: (min(t), max(t)))
+rule_protos = st.sampled_from([PROTO_ALL, 1, 6, 6, 17, 50])
+packet_protos = st.sampled_from([1, 6, 17, 50, 0, 47, 255])
+
+
+@st.composite
+def addr_ranges(draw: st.DrawFn) -> tuple[int, int]:
+    kind = draw(st.integers(0, 3))
+    if kind == 0:
+        return 0, ADDR_MAX
+    if kind == 1:
+        return ref_span(*draw(prefix))
+    a, b = draw(addrs), draw(addrs)
+    return min(a, b), max(a, b)
+
+
+@st.composite
+def rules(draw: st.DrawFn) -> Rule:
+    alo, ahi = draw(addr_ranges())
+    proto = draw(rule_protos)
+    if proto in (1, 6, 17):
+        plo, phi = draw(port_pairs)
+    else:
+        # Ports of rules without a port field are ignored, whatever the caller put there.
+        plo, phi = draw(st.one_of(port_pairs, st.sampled_from([(0, PORT_MAX), (5, 3), (-1, 70000)])))
+    return alo, ahi, proto, plo, phi
+
+
+rule_lists = st.lists(rules(), max_size=10)
+
+
+@st.composite
+def packets(draw: st.DrawFn, rs: Sequence[Rule]) -> tuple[int, int, int]:
+    edges = [min(max(e, 0), ADDR_MAX) for r in rs for e in (r[0] - 1, r[0], r[1], r[1] + 1)]
+    addr = draw(st.one_of(addrs, st.sampled_from(edges))) if edges else draw(addrs)
+    pedges = [p for r in rs for p in (r[3] - 1, r[3], r[4], r[4] + 1) if 0 <= p <= PORT_MAX]
+    port = draw(st.one_of(ports, st.sampled_from(pedges))) if pedges else draw(ports)
+    return addr, draw(packet_protos), port
+
+
+# ---------------------------------------------------------------- PrefixTable properties
+
+
+@PROPS
+@given(prefix_lists(), st.data())
+def test_prefix_lookup_matches_reference(ps: list[tuple[int, int]], data: st.DataObject) -> None:
+    table = PrefixTable(ps)
+    edges = [e for net, plen in ps for e in ref_span(net, plen)]
+    qs = data.draw(query_addrs(edges))
+    expected = [ref_lookup(ps, a) for a in qs]
+    assert [table.lookup(a) for a in qs] == expected
+    assert table.lookup_many(qs) == expected
+    assert table.lookup_many(tuple(qs)) == expected
+    for a in qs:
+        assert table.matching(a) == ref_matching(ps, a)
+    assert len(table) == len(ps)
+
+
+@PROPS
+@given(prefix_lists())
+def test_prefix_intervals_match_reference(ps: list[tuple[int, int]]) -> None:
+    table = PrefixTable(ps)
+    runs = table.intervals()
+    assert_partition(runs, 0, ADDR_MAX)
+    cuts = {ref_span(*p)[0] for p in ps} | {ref_span(*p)[1] + 1 for p in ps}
+    assert runs == ref_runs(lambda a: ref_lookup(ps, a), 0, ADDR_MAX, cuts)
+    for lo, hi, idx in runs:
+        assert table.lookup(lo) == table.lookup(hi) == idx
+
+
+# ---------------------------------------------------------------- FirstMatchRules properties
+
+
+@PROPS
+@given(rule_lists, st.data())
+def test_first_and_any_match_match_reference(rs: list[Rule], data: st.DataObject) -> None:
+    nacl, sg = FirstMatchRules(rs), AnyMatchRules(rs)
+    for _ in range(6):
+        addr, proto, port = data.draw(packets(rs))
+        expected = ref_first(rs, addr, proto, port)
+        # Asked twice: the second answer comes from the warm cache.
+        assert nacl.first_match(addr, proto, port) == nacl.first_match(addr, proto, port) == expected
+        # The lowest matching index is the first match in given order.
+        assert sg.match(addr, proto, port) == sg.match(addr, proto, port) == expected
+        expected_all = [i for i, r in enumerate(rs) if ref_rule_matches(r, addr, proto, port)]
+        assert nacl.matching(addr, proto, port) == sg.matching(addr, proto, port) == expected_all
+
+
+@PROPS
+@given(rule_lists, st.data())
+def test_first_match_ports_partition(rs: list[Rule], data: st.DataObject) -> None:
+    table = FirstMatchRules(rs)
+    addr, proto, _ = data.draw(packets(rs))
+    lo, hi = data.draw(st.one_of(port_pairs, st.just((0, PORT_MAX))))
+    runs = table.first_match_ports(addr, proto, lo, hi)
+    assert_partition(runs, lo, hi)
+    assert runs == ref_runs(lambda p: ref_first(rs, addr, proto, p), lo, hi, port_cuts(rs))
+    if hi - lo <= 64:
+        for p in range(lo, hi + 1):
+            assert member([(a, b) for a, b, i in runs if i == ref_first(rs, addr, proto, p)], p)
+
+
+@PROPS
+@given(rule_lists, st.data())
+def test_first_match_addrs_partition(rs: list[Rule], data: st.DataObject) -> None:
+    table = FirstMatchRules(rs)
+    _, proto, port = data.draw(packets(rs))
+    lo, hi = data.draw(addr_ranges())
+    runs = table.first_match_addrs(lo, hi, proto, port)
+    assert_partition(runs, lo, hi)
+    assert runs == ref_runs(lambda a: ref_first(rs, a, proto, port), lo, hi, addr_cuts(rs))
+    for a, b, idx in runs:
+        assert table.first_match(a, proto, port) == table.first_match(b, proto, port) == idx
+
+
+# ---------------------------------------------------------------- AnyMatchRules properties
+
+
+@PROPS
+@given(rule_lists, st.data())
+def test_any_match_allowed_ports(rs: list[Rule], data: st.DataObject) -> None:
+    table = AnyMatchRules(rs)
+    addr, proto, _ = data.draw(packets(rs))
+    lo, hi = data.draw(st.one_of(port_pairs, st.just((0, PORT_MAX))))
+    allowed = table.allowed_ports(addr, proto, lo, hi)
+
+    def admits(p: int) -> int:
+        return int(any(ref_rule_matches(r, addr, proto, p) for r in rs))
+
+    assert allowed == true_runs(ref_runs(admits, lo, hi, port_cuts(rs)))
+    assert_normalized(tuple(allowed))
+    assert all(lo <= a <= b <= hi for a, b in allowed)
+    if hi - lo <= 64:
+        for p in range(lo, hi + 1):
+            assert member(allowed, p) == bool(admits(p))
+
+
+@PROPS
+@given(rule_lists, st.data())
+def test_any_match_allowed_addrs(rs: list[Rule], data: st.DataObject) -> None:
+    table = AnyMatchRules(rs)
+    _, proto, port = data.draw(packets(rs))
+    lo, hi = data.draw(addr_ranges())
+    allowed = table.allowed_addrs(lo, hi, proto, port)
+
+    def admits(a: int) -> int:
+        return int(any(ref_rule_matches(r, a, proto, port) for r in rs))
+
+    assert allowed == true_runs(ref_runs(admits, lo, hi, addr_cuts(rs)))
+
+
+# ---------------------------------------------------------------- port set helpers
+
+raw_runs = st.lists(st.tuples(ports, ports), max_size=6)
+small_runs = st.lists(st.tuples(st.integers(0, 40), st.integers(0, 40)), max_size=6)
+
+
+def as_set(runs: Iterable[tuple[int, int]]) -> set[int]:
+    return {p for lo, hi in runs for p in range(lo, hi + 1)}
+
+
+def from_set(ps: set[int]) -> tuple[tuple[int, int], ...]:
+    out: list[tuple[int, int]] = []
+    for p in sorted(ps):
+        if out and out[-1][1] + 1 == p:
+            out[-1] = (out[-1][0], p)
+        else:
+            out.append((p, p))
+    return tuple(out)
+
+
+@PROPS
+@given(small_runs, small_runs)
+def test_port_sets_small_universe_exact(ra: list[tuple[int, int]], rb: list[tuple[int, int]]) -> None:
+    a, b = ports_normalize(ra), ports_normalize(rb)
+    sa, sb = as_set(ra), as_set(rb)
+    assert a == from_set(sa) and b == from_set(sb)
+    assert ports_union(a, b) == from_set(sa | sb)
+    assert ports_intersect(a, b) == from_set(sa & sb)
+    assert ports_subtract(a, b) == from_set(sa - sb)
+
+
+@PROPS
+@given(raw_runs, raw_runs)
+def test_port_sets_full_range(ra: list[tuple[int, int]], rb: list[tuple[int, int]]) -> None:
+    a, b = ports_normalize(ra), ports_normalize(rb)
+    ops: list[tuple[tuple[tuple[int, int], ...], Callable[[bool, bool], bool]]] = [
+        (ports_union(a, b), lambda x, y: x or y),
+        (ports_intersect(a, b), lambda x, y: x and y),
+        (ports_subtract(a, b), lambda x, y: x and not y),
+    ]
+    nonempty_a = [r for r in ra if r[0] <= r[1]]
+    nonempty_b = [r for r in rb if r[0] <= r[1]]
+    for norm, raw in ((a, nonempty_a), (b, nonempty_b)):
+        assert_normalized(norm)
+        pts = probe_points(raw, norm)
+        assert {e for run in norm for e in run} <= set(pts)
+        assert all(member(norm, p) == member(raw, p) for p in pts)
+    for got, op in ops:
+        assert_normalized(got)
+        pts = probe_points(a, b, got)
+        assert {e for run in got for e in run} <= set(probe_points(a, b))
+        assert all(member(got, p) == op(member(a, p), member(b, p)) for p in pts)
+
+
+# ---------------------------------------------------------------- readable examples
+
+TABLE = [(0, 0), (ip("10.0.0.0"), 16), (ip("10.0.1.0"), 24)]
+
+
+def test_prefix_example() -> None:
+    t = PrefixTable(TABLE)
+    assert t.lookup(ip("8.8.8.8")) == 0
+    assert t.lookup(ip("10.0.2.1")) == 1
+    assert t.lookup(ip("10.0.1.255")) == 2
+    assert t.lookup(0) == 0 and t.lookup(ADDR_MAX) == 0
+    assert t.lookup_many([ip("10.0.1.1"), ip("10.0.0.1"), ip("11.0.0.0")]) == [2, 1, 0]
+    assert t.matching(ip("10.0.1.7")) == [2, 1, 0]
+    assert t.matching(ip("10.1.0.0")) == [0]
+    assert t.intervals() == [
+        (0, ip("9.255.255.255"), 0),
+        (ip("10.0.0.0"), ip("10.0.0.255"), 1),
+        (ip("10.0.1.0"), ip("10.0.1.255"), 2),
+        (ip("10.0.2.0"), ip("10.0.255.255"), 1),
+        (ip("10.1.0.0"), ADDR_MAX, 0),
+    ]
+
+
+def test_prefix_host_bits_masked_and_duplicates_first_wins() -> None:
+    t = PrefixTable([(ip("10.0.1.77"), 24), (ip("10.0.1.0"), 24), (ip("10.0.1.5"), 32)])
+    assert t.lookup(ip("10.0.1.200")) == 0
+    assert t.lookup(ip("10.0.1.5")) == 2
+    assert t.matching(ip("10.0.1.5")) == [2, 0, 1]
+    assert t.intervals()[0] == (0, ip("10.0.0.255"), -1)
+
+
+def test_prefix_empty_and_host_routes() -> None:
+    assert PrefixTable([]).intervals() == [(0, ADDR_MAX, -1)]
+    assert PrefixTable([]).lookup(ip("1.2.3.4")) == -1
+    t = PrefixTable([(0, 32), (ADDR_MAX, 32)])
+    assert t.intervals() == [(0, 0, 0), (1, ADDR_MAX - 1, -1), (ADDR_MAX, ADDR_MAX, 1)]
+
+
+@pytest.mark.parametrize("bad", [(0, 33), (0, -1), (-1, 8), (ADDR_MAX + 1, 32)])
+def test_prefix_rejects_bad_input(bad: tuple[int, int]) -> None:
+    with pytest.raises(ValueError):
+        PrefixTable([bad])
+
+
+def test_prefix_rejects_bad_query() -> None:
+    t = PrefixTable(TABLE)
+    with pytest.raises(ValueError):
+        t.lookup(-1)
+    with pytest.raises(ValueError):
+        t.lookup_many([0, ADDR_MAX + 1])
+
+
+VPC = (ip("10.0.0.0"), ip("10.0.255.255"))
+ANY = (0, ADDR_MAX)
+NACL: list[Rule] = [
+    (*VPC, 6, 22, 22),  # rule 100: allow SSH from the VPC
+    (*ANY, 6, 0, 1023),  # rule 110: deny TCP well-known ports
+    (*ANY, 1, 2048, 2048),  # rule 120: allow ICMP echo request
+    (*ANY, PROTO_ALL, 0, PORT_MAX),  # rule 130: allow all
+]
+
+
+def test_nacl_example() -> None:
+    nacl = FirstMatchRules(NACL)
+    assert nacl.first_match(ip("10.0.3.4"), 6, 22) == 0
+    assert nacl.first_match(ip("8.8.8.8"), 6, 22) == 1
+    assert nacl.first_match(ip("8.8.8.8"), 6, 8080) == 3
+    assert nacl.first_match(ip("8.8.8.8"), 1, 2048) == 2
+    assert nacl.first_match(ip("8.8.8.8"), 17, 53) == 3
+    assert nacl.first_match_ports(ip("10.0.0.1"), 6, 0, PORT_MAX) == [
+        (0, 21, 1),
+        (22, 22, 0),
+        (23, 1023, 1),
+        (1024, PORT_MAX, 3),
+    ]
+    assert nacl.first_match_ports(ip("10.0.0.1"), 6, 20, 30) == [(20, 21, 1), (22, 22, 0), (23, 30, 1)]
+    assert nacl.first_match_addrs(0, ADDR_MAX, 6, 22) == [
+        (0, ip("9.255.255.255"), 1),
+        (ip("10.0.0.0"), ip("10.0.255.255"), 0),
+        (ip("10.1.0.0"), ADDR_MAX, 1),
+    ]
+    assert nacl.matching(ip("10.0.0.1"), 6, 22) == [0, 1, 3]
+    assert len(nacl) == 4
+
+
+def test_deny_all_nacl_has_no_match() -> None:
+    nacl = FirstMatchRules([])
+    assert nacl.first_match(0, 6, 80) == -1
+    assert nacl.first_match_ports(0, 6, 0, PORT_MAX) == [(0, PORT_MAX, -1)]
+    assert nacl.first_match_addrs(0, ADDR_MAX, 17, 53) == [(0, ADDR_MAX, -1)]
+
+
+def test_security_group_example() -> None:
+    sg = AnyMatchRules(
+        [
+            (*ANY, 6, 443, 443),
+            (*VPC, 6, 22, 22),
+            (*VPC, 6, 0, 1023),
+            (*VPC, 1, 0, PORT_MAX),  # all ICMP
+        ]
+    )
+    assert sg.match(ip("10.0.9.9"), 6, 22) == 1
+    assert sg.match(ip("10.0.9.9"), 6, 443) == 0
+    assert sg.match(ip("1.1.1.1"), 6, 22) == -1
+    assert sg.match(ip("10.0.9.9"), 1, 2048) == 3
+    assert sg.match(ip("1.1.1.1"), 1, 2048) == -1
+    assert sg.allowed_ports(ip("10.0.9.9"), 6, 0, PORT_MAX) == [(0, 1023)]
+    assert sg.allowed_ports(ip("1.1.1.1"), 6, 0, PORT_MAX) == [(443, 443)]
+    assert sg.allowed_ports(ip("1.1.1.1"), 6, 0, 100) == []
+    assert sg.allowed_addrs(0, ADDR_MAX, 6, 22) == [VPC]
+    assert sg.allowed_addrs(0, ADDR_MAX, 6, 443) == [ANY]
+
+
+def test_portless_protocols_ignore_ports() -> None:
+    rules = FirstMatchRules([(*ANY, 50, 7, 3), (*ANY, 6, 80, 80)])
+    assert rules.first_match(5, 50, 0) == 0
+    assert rules.first_match(5, 50, PORT_MAX) == 0
+    assert rules.first_match(5, 51, 0) == -1
+    assert rules.first_match_ports(5, 50, 0, PORT_MAX) == [(0, PORT_MAX, 0)]
+
+
+@pytest.mark.parametrize(
+    "bad",
+    [(1, 0, 6, 0, 0), (0, ADDR_MAX + 1, 6, 0, 0), (0, 0, 6, 10, 9), (0, 0, 6, 0, PORT_MAX + 1), (0, 0, 256, 0, 0)],
+)
+def test_rules_reject_bad_input(bad: Rule) -> None:
+    with pytest.raises(ValueError):
+        FirstMatchRules([bad])
+    with pytest.raises(ValueError):
+        AnyMatchRules([bad])
+
+
+def test_rules_reject_bad_queries() -> None:
+    nacl = FirstMatchRules(NACL)
+    for addr, proto, port in [(-1, 6, 0), (ADDR_MAX + 1, 6, 0), (0, PROTO_ALL, 0), (0, 6, -1), (0, 6, PORT_MAX + 1)]:
+        with pytest.raises(ValueError):
+            nacl.first_match(addr, proto, port)
+    with pytest.raises(ValueError):
+        nacl.first_match_ports(0, 6, 10, 9)
+    with pytest.raises(ValueError):
+        nacl.first_match_addrs(10, 9, 6, 0)
+    with pytest.raises(ValueError):
+        AnyMatchRules(NACL).allowed_ports(0, PROTO_ALL, 0, 1)
+
+
+def test_cache_eviction_keeps_answers(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(core, "_CACHE_LIMIT", 2)
+    rs = [(i * 10, i * 10 + 15, 6, i, i + 3) for i in range(20)]
+    nacl = FirstMatchRules(rs)
+    for _ in range(2):
+        for addr in range(0, 220, 3):
+            for port in range(0, 25):
+                assert nacl.first_match(addr, 6, port) == ref_first(rs, addr, 6, port)
+
+
+def test_thousand_rules_against_reference() -> None:
+    rng = random.Random(7)
+    rs: list[Rule] = []
+    for _ in range(1000):
+        base = rng.choice(BASES)
+        lo = min(base + rng.randrange(0, 5000), ADDR_MAX)
+        hi = min(lo + rng.choice([0, 255, 4095, 65535, ADDR_MAX]), ADDR_MAX)
+        plo = rng.randrange(0, PORT_MAX)
+        rs.append((lo, hi, rng.choice([6, 17, 1, PROTO_ALL, 6]), plo, min(plo + rng.choice([0, 10, 1000]), PORT_MAX)))
+    nacl, sg = FirstMatchRules(rs), AnyMatchRules(rs)
+    for _ in range(300):
+        addr = min(rng.choice(BASES) + rng.randrange(0, 6000), ADDR_MAX)
+        proto, port = rng.choice([6, 17, 1, 50]), rng.randrange(0, PORT_MAX + 1)
+        expected = ref_first(rs, addr, proto, port)
+        assert nacl.first_match(addr, proto, port) == expected
+        assert sg.match(addr, proto, port) == expected
+    prefixes = [(min(rng.choice(BASES) + rng.randrange(0, 1 << 16), ADDR_MAX), rng.choice([8, 16, 20, 24, 28, 32])) for _ in range(1000)]
+    table = PrefixTable(prefixes)
+    qs = [min(rng.choice(BASES) + rng.randrange(0, 1 << 17), ADDR_MAX) for _ in range(300)]
+    assert table.lookup_many(qs) == [ref_lookup(prefixes, a) for a in qs]

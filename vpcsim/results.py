@@ -1,0 +1,233 @@
+"""Results: the typed records a trace produces (flow, hops, steps, blockers) and their JSON form."""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass, field
+from typing import Any
+
+from vpcsim.errors import Location
+
+
+class Disposition(enum.Enum):
+    ACCEPTED = "ACCEPTED"
+    EXITS_NETWORK = "EXITS_NETWORK"
+    DENIED_OUT = "DENIED_OUT"
+    DENIED_IN = "DENIED_IN"
+    NO_ROUTE = "NO_ROUTE"
+    NULL_ROUTED = "NULL_ROUTED"
+    NEIGHBOR_UNREACHABLE = "NEIGHBOR_UNREACHABLE"
+    RETURN_BLOCKED = "RETURN_BLOCKED"
+    UNSUPPORTED = "UNSUPPORTED"
+
+    @property
+    def success(self) -> bool:
+        return self in (Disposition.ACCEPTED, Disposition.EXITS_NETWORK)
+
+
+class Code(enum.Enum):
+    """Explanation codes: AWS Reachability Analyzer's where one fits, vpcsim's own otherwise."""
+
+    NO_ROUTE_TO_DESTINATION = "NO_ROUTE_TO_DESTINATION"
+    BAD_STATE_ROUTE = "BAD_STATE_ROUTE"
+    MORE_SPECIFIC_ROUTE = "MORE_SPECIFIC_ROUTE"
+    SUBNET_ACL_RESTRICTION = "SUBNET_ACL_RESTRICTION"
+    ENI_SG_RULES_MISMATCH = "ENI_SG_RULES_MISMATCH"
+    SG_HAS_NO_RULES = "SG_HAS_NO_RULES"
+    IGW_PUBLIC_IP_ASSOCIATION_FOR_EGRESS = "IGW_PUBLIC_IP_ASSOCIATION_FOR_EGRESS"
+    IGW_PRIVATE_IP_ASSOCIATION_FOR_INGRESS = "IGW_PRIVATE_IP_ASSOCIATION_FOR_INGRESS"
+    NGW_REQUIRES_SOURCE_IN_VPC = "NGW_REQUIRES_SOURCE_IN_VPC"
+    NGW_NO_SESSION = "NGW_NO_SESSION"
+    NGW_UNSUPPORTED_PROTOCOL = "NGW_UNSUPPORTED_PROTOCOL"
+    NGW_PRIVATE_TO_INTERNET = "NGW_PRIVATE_TO_INTERNET"
+    PCX_REQUIRES_ADDRESS_IN_VPC_CIDR = "PCX_REQUIRES_ADDRESS_IN_VPC_CIDR"
+    ENI_SOURCE_DEST_CHECK_RESTRICTION = "ENI_SOURCE_DEST_CHECK_RESTRICTION"
+    INSTANCE_NOT_RUNNING = "INSTANCE_NOT_RUNNING"
+    DESTINATION_ADDRESS_UNASSIGNED = "DESTINATION_ADDRESS_UNASSIGNED"
+    RETURN_PATH_ASYMMETRIC = "RETURN_PATH_ASYMMETRIC"
+    NO_PATH = "NO_PATH"
+    EPHEMERAL_RANGE_PARTIAL = "EPHEMERAL_RANGE_PARTIAL"
+    UNSUPPORTED_COMPONENT = "UNSUPPORTED_COMPONENT"
+
+
+class StepKind(enum.Enum):
+    SG_EGRESS = "security_group_egress"
+    SG_INGRESS = "security_group_ingress"
+    SESSION = "session_match"
+    NACL_OUT = "nacl_outbound"
+    NACL_IN = "nacl_inbound"
+    ROUTE = "route_lookup"
+    TRANSLATE = "address_translation"
+    DELIVER = "deliver"
+    FORWARD = "forward"
+    CHECK = "check"
+
+
+class Action(enum.Enum):
+    ALLOW = "ALLOW"
+    DENY = "DENY"
+    FORWARD = "FORWARD"
+    TRANSLATE = "TRANSLATE"
+    DROP = "DROP"
+    ACCEPT = "ACCEPT"
+    EXIT = "EXIT"
+
+
+PortRanges = tuple[tuple[int, int], ...]
+
+
+def format_ports(ranges: PortRanges) -> str:
+    return ",".join(f"{lo}" if lo == hi else f"{lo}-{hi}" for lo, hi in ranges) or "none"
+
+
+@dataclass(frozen=True, slots=True)
+class Packet:
+    """A header as it is at one hop. Ports are sets of ranges: the client's port is unknown."""
+
+    src: str
+    dst: str
+    protocol: str
+    src_ports: PortRanges
+    dst_ports: PortRanges
+
+    def describe(self) -> str:
+        if self.protocol in ("tcp", "udp"):
+            return (
+                f"{self.protocol} {self.src}:{format_ports(self.src_ports)} -> "
+                f"{self.dst}:{format_ports(self.dst_ports)}"
+            )
+        return f"{self.protocol} {self.src} -> {self.dst}"
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "src": self.src,
+            "dst": self.dst,
+            "protocol": self.protocol,
+            "src_ports": [list(r) for r in self.src_ports],
+            "dst_ports": [list(r) for r in self.dst_ports],
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class Step:
+    """One decision at a hop: what was checked, the verdict, and the rule that decided it."""
+
+    kind: StepKind
+    action: Action
+    detail: str
+    component: str | None = None
+    rule: str | None = None
+    location: Location | None = None
+    considered: tuple[str, ...] = ()
+    before: Packet | None = None
+    after: Packet | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        out: dict[str, Any] = {
+            "kind": self.kind.value,
+            "action": self.action.value,
+            "detail": self.detail,
+            "component": self.component,
+            "rule": self.rule,
+            "location": str(self.location) if self.location else None,
+        }
+        if self.considered:
+            out["considered"] = list(self.considered)
+        if self.before is not None:
+            out["before"] = self.before.to_json()
+        if self.after is not None:
+            out["after"] = self.after.to_json()
+        return out
+
+
+@dataclass(frozen=True, slots=True)
+class Hop:
+    kind: str
+    name: str
+    aws_id: str | None
+    packet: Packet
+    steps: tuple[Step, ...] = ()
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "kind": self.kind,
+            "name": self.name,
+            "aws_id": self.aws_id,
+            "packet": self.packet.to_json(),
+            "steps": [s.to_json() for s in self.steps],
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class Blocker:
+    code: Code
+    direction: str  # "forward" | "return"
+    component: str
+    detail: str
+    location: Location | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "code": self.code.value,
+            "direction": self.direction,
+            "component": self.component,
+            "detail": self.detail,
+            "location": str(self.location) if self.location else None,
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class Flow:
+    """What was asked: endpoints as given and as resolved to addresses."""
+
+    src: str
+    dst: str
+    src_ip: str
+    dst_ip: str
+    protocol: str
+    dst_port: int
+    src_ports: PortRanges
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "src": self.src,
+            "dst": self.dst,
+            "src_ip": self.src_ip,
+            "dst_ip": self.dst_ip,
+            "protocol": self.protocol,
+            "dst_port": self.dst_port,
+            "src_ports": [list(r) for r in self.src_ports],
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class TraceResult:
+    flow: Flow
+    disposition: Disposition
+    forward: tuple[Hop, ...]
+    return_path: tuple[Hop, ...]
+    blocked_by: tuple[Blocker, ...]
+    warnings: tuple[Blocker, ...] = ()
+    admitted_src_ports: PortRanges = field(default=())
+
+    @property
+    def reachable(self) -> bool:
+        return self.disposition.success and not self.blocked_by
+
+    @property
+    def partial(self) -> bool:
+        """The reply gets back for only part of the client's ephemeral ports."""
+        return bool(self.admitted_src_ports) and self.admitted_src_ports != self.flow.src_ports
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "reachable": self.reachable,
+            "disposition": self.disposition.value,
+            "partial": self.partial,
+            "admitted_src_ports": [list(r) for r in self.admitted_src_ports],
+            "flow": self.flow.to_json(),
+            "forward": [h.to_json() for h in self.forward],
+            "return": [h.to_json() for h in self.return_path],
+            "blocked_by": [b.to_json() for b in self.blocked_by],
+            "warnings": [w.to_json() for w in self.warnings],
+        }

@@ -1,0 +1,738 @@
+"""Validate: a Design -> diagnostics for every AWS rule it breaks.
+
+The builder has already checked shapes, syntax and that references name something; this module
+checks AWS's semantic rules on the built model: CIDR sizes and overlaps, reserved and duplicate
+addresses, objects of one VPC used from another, routes that conflict with the local route,
+peering constraints, rule numbers and the default quotas.
+
+Every check tolerates dangling references (the builder reported them already): what cannot be
+checked is skipped, nothing raises. Every check is near-linear: overlaps are found by sorting
+and sweeping, duplicates with dicts; nothing loops over pairs of subnets or interfaces.
+"""
+
+from __future__ import annotations
+
+import bisect
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+
+from vpcsim.errors import Diagnostic, Location, Severity
+from vpcsim.model import (
+    Cidr,
+    Design,
+    Interface,
+    NaclRule,
+    NetworkAcl,
+    PeerKind,
+    Route,
+    RouteTable,
+    SecurityGroup,
+    Subnet,
+    TargetKind,
+    Vpc,
+    int_to_ip,
+)
+
+# Prefix lengths AWS accepts for a VPC CIDR block and for a subnet.
+MIN_PREFIX = 16
+MAX_PREFIX = 28
+LINK_LOCAL = Cidr.parse("169.254.0.0/16")
+
+# Default quotas (warnings) and hard limits (errors).
+VPC_CIDR_QUOTA = 5
+SG_PER_ENI_QUOTA = 5
+SG_PER_ENI_LIMIT = 16
+NACL_RULE_QUOTA = 20
+NACL_RULE_LIMIT = 40
+SG_RULE_QUOTA = 60
+ROUTE_QUOTA = 50
+ROUTE_LIMIT = 1000
+
+# Peerings in these states no longer exist as far as AWS's per-pair rules are concerned.
+DEAD_PEERING_STATES = frozenset({"rejected", "expired", "failed", "deleted", "deleting"})
+
+# Targets AWS accepts on a route more specific than local (middlebox insertion).
+MIDDLEBOX_TARGETS = frozenset({TargetKind.NAT_GATEWAY, TargetKind.INTERFACE, TargetKind.INSTANCE})
+
+# Ranges that are never a public address, with what to call them.
+NOT_PUBLIC: tuple[tuple[Cidr, str], ...] = tuple(
+    (Cidr.parse(text), label)
+    for text, label in (
+        ("10.0.0.0/8", "a private (RFC 1918) address"),
+        ("172.16.0.0/12", "a private (RFC 1918) address"),
+        ("192.168.0.0/16", "a private (RFC 1918) address"),
+        ("100.64.0.0/10", "a shared (carrier-grade NAT, RFC 6598) address"),
+        ("127.0.0.0/8", "a loopback address"),
+        ("169.254.0.0/16", "a link-local address"),
+        ("0.0.0.0/8", "a 'this network' address"),
+        ("224.0.0.0/4", "a multicast address"),
+        ("240.0.0.0/4", "a reserved address"),
+    )
+)
+
+TARGET_LABELS = {
+    TargetKind.INTERNET_GATEWAY: "internet gateway",
+    TargetKind.NAT_GATEWAY: "NAT gateway",
+    TargetKind.PEERING: "peering",
+    TargetKind.INSTANCE: "instance",
+    TargetKind.INTERFACE: "interface",
+    TargetKind.UNSUPPORTED: "unsupported component",
+}
+
+RESERVED_OFFSETS = {
+    0: "network address",
+    1: "VPC router address (network +1)",
+    2: "DNS address (network +2)",
+    3: "reserved-for-future-use address (network +3)",
+}
+
+
+def validate(design: Design) -> list[Diagnostic]:
+    """Check `design` against AWS's rules; return every error and warning, never raise."""
+    return _Validator(design).run()
+
+
+def _where(loc: Location) -> str:
+    return f"{loc.file}:{loc.line}"
+
+
+def _ip(value: int) -> str:
+    return int_to_ip(value)
+
+
+def _maximal(cidrs: Iterable[Cidr]) -> list[Cidr]:
+    """The blocks not covered by another, sorted: pairwise disjoint (CIDRs nest or are disjoint)."""
+    out: list[Cidr] = []
+    for cidr in sorted(cidrs, key=lambda c: (c.first, c.length)):
+        if out and out[-1].covers(cidr):
+            continue
+        out.append(cidr)
+    return out
+
+
+class _Blocks:
+    """A set of CIDR blocks answering "which block covers this one?" in O(log n)."""
+
+    def __init__(self, cidrs: Iterable[Cidr]) -> None:
+        self.blocks = _maximal(cidrs)
+        self.firsts = [c.first for c in self.blocks]
+
+    def covering(self, cidr: Cidr) -> Cidr | None:
+        index = bisect.bisect_right(self.firsts, cidr.first) - 1
+        if index >= 0 and self.blocks[index].covers(cidr):
+            return self.blocks[index]
+        return None
+
+
+@dataclass(frozen=True, slots=True)
+class _AddressUse:
+    """The first use of an address: by which object, written where."""
+
+    what: str  # "interface web.eth0", "NAT gateway nat-a"
+    loc: Location
+
+
+class _Validator:
+    def __init__(self, design: Design) -> None:
+        self.design = design
+        self.out: list[Diagnostic] = []
+        self.vpc_blocks: dict[str, _Blocks] = {
+            name: _Blocks(vpc.cidrs) for name, vpc in design.vpcs.items()
+        }
+        self.subnet_cidrs: dict[str, dict[Cidr, str]] = {}
+        for subnet in design.subnets.values():
+            self.subnet_cidrs.setdefault(subnet.vpc, {}).setdefault(subnet.cidr, subnet.name)
+        self.live_pairs: set[frozenset[str]] = set()
+        self.active_pairs: set[frozenset[str]] = set()
+        for peering in design.peerings.values():
+            pair = frozenset((peering.requester, peering.accepter))
+            if peering.status not in DEAD_PEERING_STATES:
+                self.live_pairs.add(pair)
+            if peering.active:
+                self.active_pairs.add(pair)
+
+    # -- reporting ---------------------------------------------------------------------------
+
+    def error(self, code: str, message: str, loc: Location) -> None:
+        self.out.append(Diagnostic(Severity.ERROR, code, message, loc))
+
+    def warning(self, code: str, message: str, loc: Location) -> None:
+        self.out.append(Diagnostic(Severity.WARNING, code, message, loc))
+
+    # -- lookups that tolerate dangling references -------------------------------------------
+
+    def subnet_vpc(self, subnet_name: str) -> str | None:
+        subnet = self.design.subnets.get(subnet_name)
+        return subnet.vpc if subnet else None
+
+    def interface_vpc(self, eni_name: str) -> str | None:
+        eni = self.design.interfaces.get(eni_name)
+        return self.subnet_vpc(eni.subnet) if eni else None
+
+    def run(self) -> list[Diagnostic]:
+        self.check_vpcs()
+        self.check_subnets()
+        self.check_addresses()
+        self.check_interfaces()
+        self.check_route_tables()
+        self.check_internet_gateways()
+        self.check_peerings()
+        self.check_network_acls()
+        self.check_security_groups()
+        self.check_nat_gateways()
+        return self.out
+
+    # -- VPCs --------------------------------------------------------------------------------
+
+    def check_vpcs(self) -> None:
+        design = self.design
+        for vpc in design.vpcs.values():
+            what = f"vpc {vpc.name}"
+            for cidr in vpc.cidrs:
+                if not MIN_PREFIX <= cidr.length <= MAX_PREFIX:
+                    self.error(
+                        "vpc-cidr-size",
+                        f"{what}: CIDR {cidr} is a /{cidr.length} "
+                        f"(expected a prefix length from /{MIN_PREFIX} to /{MAX_PREFIX})",
+                        vpc.loc,
+                    )
+                if cidr.overlaps(LINK_LOCAL):
+                    self.error(
+                        "vpc-cidr-link-local",
+                        f"{what}: CIDR {cidr} overlaps {LINK_LOCAL}, the link-local range "
+                        "(expected a block outside 169.254.0.0/16, which AWS never allows)",
+                        vpc.loc,
+                    )
+            self.check_vpc_overlaps(vpc)
+            if len(vpc.cidrs) > VPC_CIDR_QUOTA:
+                self.warning(
+                    "vpc-cidr-quota",
+                    f"{what}: {len(vpc.cidrs)} CIDR blocks (expected at most {VPC_CIDR_QUOTA}, "
+                    "AWS's default quota per VPC)",
+                    vpc.loc,
+                )
+            table = design.route_tables.get(vpc.main_route_table)
+            if table is not None and table.vpc != vpc.name:
+                self.error(
+                    "main-route-table-vpc",
+                    f"{what}: main_route_table {table.name!r} belongs to vpc {table.vpc} "
+                    f"(expected a route table of vpc {vpc.name})",
+                    vpc.loc,
+                )
+            acl = design.network_acls.get(vpc.default_network_acl)
+            if acl is not None and acl.vpc != vpc.name:
+                self.error(
+                    "default-network-acl-vpc",
+                    f"{what}: default_network_acl {acl.name!r} belongs to vpc {acl.vpc} "
+                    f"(expected a network ACL of vpc {vpc.name})",
+                    vpc.loc,
+                )
+
+    def check_vpc_overlaps(self, vpc: Vpc) -> None:
+        # Sorted by first address, the block with the furthest end so far is the only one a
+        # later block can overlap without also overlapping it.
+        ordered = sorted(enumerate(vpc.cidrs), key=lambda item: (item[1].first, item[0]))
+        widest: tuple[int, Cidr] | None = None
+        for index, cidr in ordered:
+            if widest is not None and cidr.first <= widest[1].last:
+                first, second = sorted((widest, (index, cidr)), key=lambda item: item[0])
+                self.error(
+                    "vpc-cidr-overlap",
+                    f"vpc {vpc.name}: CIDR {second[1]} overlaps CIDR {first[1]} of the same VPC "
+                    "(expected non-overlapping blocks)",
+                    vpc.loc,
+                )
+            if widest is None or cidr.last > widest[1].last:
+                widest = (index, cidr)
+
+    # -- subnets -----------------------------------------------------------------------------
+
+    def check_subnets(self) -> None:
+        design = self.design
+        region = design.region
+        zones = set(design.availability_zones)
+        by_vpc: dict[str, list[Subnet]] = {}
+        for subnet in design.subnets.values():
+            what = f"subnet {subnet.name}"
+            cidr = subnet.cidr
+            if not MIN_PREFIX <= cidr.length <= MAX_PREFIX:
+                self.error(
+                    "subnet-cidr-size",
+                    f"{what}: CIDR {cidr} is a /{cidr.length} "
+                    f"(expected a prefix length from /{MIN_PREFIX} to /{MAX_PREFIX})",
+                    subnet.loc,
+                )
+            vpc = design.vpcs.get(subnet.vpc)
+            if vpc is not None:
+                by_vpc.setdefault(vpc.name, []).append(subnet)
+                if vpc.cidrs and self.vpc_blocks[vpc.name].covering(cidr) is None:
+                    blocks = ", ".join(str(c) for c in vpc.cidrs)
+                    self.error(
+                        "subnet-outside-vpc",
+                        f"{what}: CIDR {cidr} is not inside any CIDR of vpc {vpc.name} "
+                        f"(expected a range inside one of: {blocks})",
+                        subnet.loc,
+                    )
+            if region and not (subnet.az.startswith(region) and len(subnet.az) > len(region)):
+                self.error(
+                    "subnet-az-region",
+                    f"{what}: availability zone {subnet.az!r} is not in region {region!r} "
+                    f"(expected a zone of the region, such as '{region}a')",
+                    subnet.loc,
+                )
+            elif subnet.az not in zones:
+                listed = ", ".join(design.availability_zones)
+                self.error(
+                    "subnet-az-unknown",
+                    f"{what}: availability zone {subnet.az!r} is not in availability_zones "
+                    f"(expected one of: {listed})",
+                    subnet.loc,
+                )
+            table = design.route_tables.get(subnet.route_table)
+            if subnet.explicit_route_table and table is not None and table.vpc != subnet.vpc:
+                self.error(
+                    "subnet-route-table-vpc",
+                    f"{what}: route table {table.name!r} belongs to vpc {table.vpc} "
+                    f"(expected a route table of vpc {subnet.vpc})",
+                    subnet.loc,
+                )
+            acl = design.network_acls.get(subnet.network_acl)
+            if subnet.explicit_network_acl and acl is not None and acl.vpc != subnet.vpc:
+                self.error(
+                    "subnet-network-acl-vpc",
+                    f"{what}: network ACL {acl.name!r} belongs to vpc {acl.vpc} "
+                    f"(expected a network ACL of vpc {subnet.vpc})",
+                    subnet.loc,
+                )
+        for subnets in by_vpc.values():
+            self.check_subnet_overlaps(subnets)
+
+    def check_subnet_overlaps(self, subnets: list[Subnet]) -> None:
+        """Sweep the VPC's subnets by first address; report each subnet that overlaps an earlier one."""
+        ordered = sorted(subnets, key=lambda s: (s.cidr.first, -s.cidr.size, _order(s.loc)))
+        widest: Subnet | None = None
+        for subnet in ordered:
+            if widest is not None and subnet.cidr.first <= widest.cidr.last:
+                # Blame the one written later, pointing at the one written first.
+                first, second = sorted((widest, subnet), key=lambda s: _order(s.loc))
+                self.error(
+                    "subnet-overlap",
+                    f"subnet {second.name}: CIDR {second.cidr} overlaps subnet {first.name} "
+                    f"({_where(first.loc)}), whose CIDR is {first.cidr} "
+                    "(expected the subnets of a VPC not to overlap)",
+                    second.loc,
+                )
+            if widest is None or subnet.cidr.last > widest.cidr.last:
+                widest = subnet
+
+    # -- addresses ---------------------------------------------------------------------------
+
+    def check_private_ip(self, what: str, ip: int, subnet: Subnet, loc: Location) -> bool:
+        """Check one private IP against its subnet; True when it is a usable address of it."""
+        cidr = subnet.cidr
+        if not cidr.contains(ip):
+            self.error(
+                "private-ip-outside-subnet",
+                f"{what}: private IP {_ip(ip)} is outside its subnet {subnet.name} ({cidr}) "
+                f"(expected an address inside {cidr})",
+                loc,
+            )
+            return False
+        offset = ip - cidr.first
+        if offset in RESERVED_OFFSETS or ip == cidr.last:
+            which = RESERVED_OFFSETS.get(offset, "broadcast address (the last one)")
+            usable = (
+                f"{_ip(cidr.first + 4)}-{_ip(cidr.last - 1)}" if cidr.size > 5 else "none: the subnet is too small"
+            )
+            self.error(
+                "private-ip-reserved",
+                f"{what}: private IP {_ip(ip)} is the {which} of subnet {subnet.name} ({cidr}), "
+                f"which AWS reserves (expected a usable address: {usable})",
+                loc,
+            )
+            return False
+        return True
+
+    def check_addresses(self) -> None:
+        """Private IPs inside their subnet, not reserved, unique per VPC; public IPs public and unique."""
+        design = self.design
+        private: list[tuple[tuple[int, int, str], str, int, str, Location]] = []  # order, vpc, ip, what, loc
+        public: list[tuple[tuple[int, int, str], int, str, str, Location]] = []  # order, ip, what, label, loc
+        for eni in design.interfaces.values():
+            what = f"interface {eni.name}"
+            subnet = design.subnets.get(eni.subnet)
+            if subnet is not None:
+                for ip in eni.private_ips:
+                    self.check_private_ip(what, ip, subnet, eni.loc)
+                    private.append((_order(eni.loc), subnet.vpc, ip, what, eni.loc))
+            if eni.public_ip is not None:
+                public.append((_order(eni.loc), eni.public_ip, what, "public IP", eni.loc))
+        for nat in design.nat_gateways.values():
+            what = f"NAT gateway {nat.name}"
+            subnet = design.subnets.get(nat.subnet)
+            if subnet is not None and nat.private_ip >= 0:
+                self.check_private_ip(what, nat.private_ip, subnet, nat.loc)
+                private.append((_order(nat.loc), subnet.vpc, nat.private_ip, what, nat.loc))
+            if nat.elastic_ip is not None:
+                public.append((_order(nat.loc), nat.elastic_ip, what, "elastic IP", nat.loc))
+
+        # In the order written, so that "first use" means the first one in the file.
+        private.sort(key=lambda item: item[0])
+        seen_private: dict[tuple[str, int], _AddressUse] = {}
+        for _, vpc, ip, what, loc in private:
+            first = seen_private.get((vpc, ip))
+            if first is None:
+                seen_private[(vpc, ip)] = _AddressUse(what, loc)
+            else:
+                self.error(
+                    "private-ip-duplicate",
+                    f"{what}: private IP {_ip(ip)} is already used by {first.what} ({_where(first.loc)}) "
+                    f"(expected each private IP once in vpc {vpc})",
+                    loc,
+                )
+        public.sort(key=lambda item: item[0])
+        seen_public: dict[int, _AddressUse] = {}
+        for _, ip, what, label, loc in public:
+            for block, kind in NOT_PUBLIC:
+                if block.contains(ip):
+                    self.error(
+                        "public-ip-not-public",
+                        f"{what}: {label} {_ip(ip)} is {kind} in {block} (expected a public address)",
+                        loc,
+                    )
+                    break
+            first = seen_public.get(ip)
+            if first is None:
+                seen_public[ip] = _AddressUse(what, loc)
+            else:
+                self.error(
+                    "public-ip-duplicate",
+                    f"{what}: {label} {_ip(ip)} is already used by {first.what} ({_where(first.loc)}) "
+                    "(expected each public or elastic IP on one interface or NAT gateway only)",
+                    loc,
+                )
+
+    # -- interfaces and instances ------------------------------------------------------------
+
+    def check_interfaces(self) -> None:
+        design = self.design
+        for eni in design.interfaces.values():
+            what = f"interface {eni.name}"
+            vpc = self.subnet_vpc(eni.subnet)
+            groups = list(dict.fromkeys(eni.security_groups))
+            if vpc is not None:
+                for name in groups:
+                    group = design.security_groups.get(name)
+                    if group is not None and group.vpc != vpc:
+                        self.error(
+                            "security-group-vpc",
+                            f"{what}: security group {name!r} belongs to vpc {group.vpc} "
+                            f"(expected a group of vpc {vpc}, the interface's)",
+                            eni.loc,
+                        )
+            if len(groups) > SG_PER_ENI_LIMIT:
+                self.error(
+                    "security-group-limit",
+                    f"{what}: {len(groups)} security groups (expected at most {SG_PER_ENI_LIMIT}, "
+                    "AWS's maximum per interface)",
+                    eni.loc,
+                )
+            elif len(groups) > SG_PER_ENI_QUOTA:
+                self.warning(
+                    "too-many-security-groups",
+                    f"{what}: {len(groups)} security groups (expected at most {SG_PER_ENI_QUOTA}, "
+                    f"AWS's default quota per interface; it can be raised to {SG_PER_ENI_LIMIT})",
+                    eni.loc,
+                )
+        for instance in design.instances.values():
+            enis = [design.interfaces[n] for n in instance.interfaces if n in design.interfaces]
+            first: tuple[Interface, Subnet] | None = None
+            for eni in enis:
+                subnet = design.subnets.get(eni.subnet)
+                if subnet is None:
+                    continue
+                if first is None:
+                    first = (eni, subnet)
+                elif subnet.az != first[1].az:
+                    self.error(
+                        "instance-az",
+                        f"instance {instance.name}: interface {eni.name} is in {subnet.az!r} (subnet "
+                        f"{subnet.name}) but interface {first[0].name} is in {first[1].az!r} (subnet "
+                        f"{first[1].name}) (expected all interfaces of an instance in one availability zone)",
+                        eni.loc,
+                    )
+
+    # -- route tables ------------------------------------------------------------------------
+
+    def target_vpcs(self, route: Route) -> tuple[str, ...] | None:
+        """The VPC(s) a route's target belongs to; None when unknown or not VPC-bound."""
+        design = self.design
+        target = route.target or ""
+        kind = route.target_kind
+        if kind is TargetKind.INTERNET_GATEWAY:
+            igw = design.internet_gateways.get(target)
+            return (igw.vpc,) if igw else None
+        if kind is TargetKind.NAT_GATEWAY:
+            nat = design.nat_gateways.get(target)
+            vpc = self.subnet_vpc(nat.subnet) if nat else None
+            return (vpc,) if vpc else None
+        if kind is TargetKind.PEERING:
+            peering = design.peerings.get(target)
+            return (peering.requester, peering.accepter) if peering else None
+        if kind is TargetKind.INTERFACE:
+            vpc = self.interface_vpc(target)
+            return (vpc,) if vpc else None
+        if kind is TargetKind.INSTANCE:
+            instance = design.instances.get(target)
+            if instance is None or not instance.interfaces:
+                return None
+            vpc = self.interface_vpc(instance.interfaces[0])  # routes go to the primary ENI
+            return (vpc,) if vpc else None
+        return None
+
+    def check_route_tables(self) -> None:
+        for table in self.design.route_tables.values():
+            what = f"route table {table.name}"
+            count = len(table.routes)
+            if count > ROUTE_LIMIT:
+                self.error(
+                    "route-limit",
+                    f"{what}: {count} routes (expected at most {ROUTE_LIMIT}, AWS's maximum per table)",
+                    table.loc,
+                )
+            elif count > ROUTE_QUOTA:
+                self.warning(
+                    "route-quota",
+                    f"{what}: {count} routes (expected at most {ROUTE_QUOTA}, AWS's default quota per table)",
+                    table.loc,
+                )
+            seen: dict[Cidr | str, Route] = {}
+            for route in table.routes:
+                key: Cidr | str | None = route.destination or route.prefix_list
+                if key is None:
+                    continue
+                first = seen.setdefault(key, route)
+                if first is not route:
+                    self.error(
+                        "route-duplicate",
+                        f"{what}: destination {route.describe_destination()} appears twice, "
+                        f"also at {_where(first.loc)} (expected each destination once per table)",
+                        route.loc,
+                    )
+                self.check_route(table, route)
+
+    def check_route(self, table: RouteTable, route: Route) -> None:
+        what = f"route table {table.name}: route to {route.describe_destination()}"
+        owners = self.target_vpcs(route)
+        if owners is not None and table.vpc not in owners:
+            kind = route.target_kind
+            if kind is TargetKind.PEERING:
+                detail = f"peering {route.target} connects vpc {owners[0]} and vpc {owners[1]}, not vpc {table.vpc}"
+            elif kind is TargetKind.INTERNET_GATEWAY:
+                detail = f"internet gateway {route.target} is attached to vpc {owners[0]}"
+            else:
+                detail = f"{_target(route)} is in vpc {owners[0]}"
+            self.error(
+                "route-target-vpc",
+                f"{what}: {detail} (expected a target in or attached to vpc {table.vpc})",
+                route.loc,
+            )
+        destination = route.destination
+        blocks = self.vpc_blocks.get(table.vpc)
+        if destination is None or blocks is None:
+            return
+        local = blocks.covering(destination)
+        if local is None:
+            return
+        kind = route.target_kind
+        is_subnet = destination in self.subnet_cidrs.get(table.vpc, {})
+        middlebox = kind in MIDDLEBOX_TARGETS or kind is TargetKind.BLACKHOLE or self.is_endpoint(route)
+        if destination == local or not (is_subnet and middlebox):
+            reason = (
+                "it equals the VPC CIDR"
+                if destination == local
+                else "a route inside a VPC CIDR must equal a subnet's CIDR and target a NAT gateway, "
+                "an interface or an instance"
+            )
+            self.error(
+                "route-local-conflict",
+                f"{what} via {_target(route)} conflicts with the local route for {local} "
+                f"({reason})",
+                route.loc,
+            )
+
+    def is_endpoint(self, route: Route) -> bool:
+        """An unsupported target that is a (Gateway Load Balancer) endpoint may take middlebox routes."""
+        if route.target_kind is not TargetKind.UNSUPPORTED or route.target is None:
+            return False
+        component = self.design.unsupported.get(route.target)
+        return component is not None and "endpoint" in component.kind
+
+    # -- gateways and peerings ---------------------------------------------------------------
+
+    def check_internet_gateways(self) -> None:
+        first: dict[str, str] = {}
+        for igw in self.design.internet_gateways.values():
+            if igw.vpc not in self.design.vpcs:
+                continue
+            earlier = first.setdefault(igw.vpc, igw.name)
+            if earlier != igw.name:
+                where = self.design.internet_gateways[earlier].loc
+                self.error(
+                    "igw-multiple",
+                    f"internet gateway {igw.name}: vpc {igw.vpc} already has internet gateway {earlier} "
+                    f"({_where(where)}) (expected at most one internet gateway per VPC)",
+                    igw.loc,
+                )
+
+    def check_peerings(self) -> None:
+        design = self.design
+        pairs: dict[frozenset[str], str] = {}
+        for peering in design.peerings.values():
+            if peering.status in DEAD_PEERING_STATES:
+                continue
+            what = f"peering {peering.name}"
+            a = design.vpcs.get(peering.requester)
+            b = design.vpcs.get(peering.accepter)
+            if a is None or b is None or a.name == b.name:
+                continue
+            pair = frozenset((a.name, b.name))
+            earlier = pairs.setdefault(pair, peering.name)
+            if earlier != peering.name:
+                where = design.peerings[earlier].loc
+                self.error(
+                    "peering-duplicate",
+                    f"{what}: vpc {a.name} and vpc {b.name} are already peered by {earlier} ({_where(where)}) "
+                    "(expected at most one peering connection per pair of VPCs)",
+                    peering.loc,
+                )
+            overlap = _first_overlap(a.cidrs, b.cidrs)
+            if overlap is not None:
+                self.error(
+                    "peering-cidr-overlap",
+                    f"{what}: vpc {a.name}'s CIDR {overlap[0]} overlaps vpc {b.name}'s CIDR {overlap[1]} "
+                    "(expected peered VPCs to have no overlapping CIDR blocks)",
+                    peering.loc,
+                )
+
+    def check_nat_gateways(self) -> None:
+        design = self.design
+        for nat in design.nat_gateways.values():
+            if not nat.public:
+                continue
+            subnet = design.subnets.get(nat.subnet)
+            table = design.route_tables.get(subnet.route_table) if subnet else None
+            if subnet is None or table is None:
+                continue
+            to_igw = [
+                route.destination
+                for route in table.routes
+                if route.target_kind is TargetKind.INTERNET_GATEWAY
+                and route.destination is not None
+                and not route.blackhole
+                and self.target_vpcs(route) == (subnet.vpc,)
+            ]
+            if not _covers_everything(to_igw):
+                self.warning(
+                    "nat-without-igw-route",
+                    f"NAT gateway {nat.name}: public, but route table {table.name} of its subnet "
+                    f"{subnet.name} has no route for 0.0.0.0/0 to an internet gateway (expected the "
+                    "NAT gateway in a public subnet, or connectivity: private)",
+                    nat.loc,
+                )
+
+    # -- NACLs and security groups -----------------------------------------------------------
+
+    def check_network_acls(self) -> None:
+        for acl in self.design.network_acls.values():
+            self.check_nacl_direction(acl, "inbound", acl.inbound)
+            self.check_nacl_direction(acl, "outbound", acl.outbound)
+
+    def check_nacl_direction(self, acl: NetworkAcl, direction: str, rules: tuple[NaclRule, ...]) -> None:
+        what = f"network ACL {acl.name}"
+        seen: dict[int, NaclRule] = {}
+        for rule in rules:
+            first = seen.setdefault(rule.number, rule)
+            if first is not rule:
+                self.error(
+                    "nacl-rule-duplicate",
+                    f"{what}: {direction} rule number {rule.number} is used twice, also at "
+                    f"{_where(first.loc)} (expected each rule number once per direction)",
+                    rule.loc,
+                )
+        count = len(rules)
+        if count > NACL_RULE_LIMIT:
+            self.error(
+                "nacl-rule-limit",
+                f"{what}: {count} {direction} rules (expected at most {NACL_RULE_LIMIT}, "
+                "AWS's maximum per direction)",
+                acl.loc,
+            )
+        elif count > NACL_RULE_QUOTA:
+            self.warning(
+                "nacl-rule-quota",
+                f"{what}: {count} {direction} rules (expected at most {NACL_RULE_QUOTA}, "
+                "AWS's default quota per direction)",
+                acl.loc,
+            )
+
+    def check_security_groups(self) -> None:
+        groups: Mapping[str, SecurityGroup] = self.design.security_groups
+        for group in groups.values():
+            what = f"security group {group.name}"
+            for direction, rules in (("ingress", group.ingress), ("egress", group.egress)):
+                if len(rules) > SG_RULE_QUOTA:
+                    self.warning(
+                        "sg-rule-quota",
+                        f"{what}: {len(rules)} {direction} rules (expected at most {SG_RULE_QUOTA}, "
+                        "AWS's default quota per group)",
+                        group.loc,
+                    )
+                for rule in rules:
+                    if rule.peer is None or rule.peer_kind is not PeerKind.SECURITY_GROUP:
+                        continue
+                    peer = groups.get(rule.peer)
+                    if peer is None or peer.vpc == group.vpc:
+                        continue
+                    if frozenset((peer.vpc, group.vpc)) in self.active_pairs:
+                        continue
+                    self.error(
+                        "sg-reference-vpc",
+                        f"{what}: {direction} rule references security group {peer.name!r} of vpc "
+                        f"{peer.vpc}, which is not peered with vpc {group.vpc} (expected a group of "
+                        "the same VPC or of a VPC with an active peering to it)",
+                        rule.loc,
+                    )
+
+
+def _target(route: Route) -> str:
+    label = TARGET_LABELS.get(route.target_kind)
+    return f"{label} {route.target}" if label else route.describe_target()
+
+
+def _order(loc: Location) -> tuple[int, int, str]:
+    return (loc.line, loc.col, loc.file)
+
+
+def _first_overlap(left: Iterable[Cidr], right: Iterable[Cidr]) -> tuple[Cidr, Cidr] | None:
+    """The first (left, right) pair of overlapping blocks, by a sweep over both sorted lists."""
+    tagged = sorted([(c.first, 0, c) for c in left] + [(c.first, 1, c) for c in right])
+    widest: list[Cidr | None] = [None, None]  # per side: the block reaching furthest so far
+    for _, side, cidr in tagged:
+        other = widest[1 - side]
+        if other is not None and cidr.first <= other.last:
+            return (other, cidr) if side == 1 else (cidr, other)
+        mine = widest[side]
+        if mine is None or cidr.last > mine.last:
+            widest[side] = cidr
+    return None
+
+
+def _covers_everything(cidrs: Iterable[Cidr]) -> bool:
+    """Whether the union of `cidrs` is all of 0.0.0.0/0."""
+    reach = 0  # every address below `reach` is covered
+    for cidr in sorted(cidrs, key=lambda c: c.first):
+        if cidr.first > reach:
+            return False
+        reach = max(reach, cidr.last + 1)
+    return reach > 0xFFFFFFFF
