@@ -147,7 +147,7 @@ BASES = [0, ip("10.0.0.0"), ip("10.0.0.255"), ip("10.0.1.0"), ip("10.0.1.128"), 
 
 addrs = st.one_of(
     st.builds(lambda b, o: min(max(b + o, 0), ADDR_MAX), st.sampled_from(BASES), st.integers(-4, 44)),
-    st.sampled_from([0, ADDR_MAX]),
+    st.sampled_from([0, 1, ADDR_MAX - 1, ADDR_MAX]),
     st.integers(0, ADDR_MAX),
 )
 plens = st.one_of(st.sampled_from([0, 1, 8, 16, 24, 25, 26, 28, 30, 31, 32]), st.integers(0, 32))
