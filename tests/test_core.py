@@ -554,7 +554,10 @@ def test_thousand_rules_against_reference() -> None:
         expected = ref_first(rs, addr, proto, port)
         assert nacl.first_match(addr, proto, port) == expected
         assert sg.match(addr, proto, port) == expected
-    prefixes = [(min(rng.choice(BASES) + rng.randrange(0, 1 << 16), ADDR_MAX), rng.choice([8, 16, 20, 24, 28, 32])) for _ in range(1000)]
+    prefixes = [
+        (min(rng.choice(BASES) + rng.randrange(0, 1 << 16), ADDR_MAX), rng.choice([8, 16, 20, 24, 28, 32]))
+        for _ in range(1000)
+    ]
     table = PrefixTable(prefixes)
     qs = [min(rng.choice(BASES) + rng.randrange(0, 1 << 17), ADDR_MAX) for _ in range(300)]
     assert table.lookup_many(qs) == [ref_lookup(prefixes, a) for a in qs]

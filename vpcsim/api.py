@@ -6,8 +6,8 @@ import os
 
 from vpcsim.build import build
 from vpcsim.errors import DesignError, Diagnostic, Severity
-from vpcsim.reader import load_file
 from vpcsim.model import Design
+from vpcsim.reader import load_file
 
 
 def load_design(path: str | os.PathLike[str]) -> tuple[Design, tuple[Diagnostic, ...]]:

@@ -9,11 +9,11 @@ reserved addresses, quotas...) are `validate`'s job.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable, Mapping
 from types import MappingProxyType
-from typing import Callable, Mapping, TypeVar
+from typing import TypeVar
 
 from vpcsim.errors import Diagnostic, Location, Severity
-from vpcsim.reader import Map, Node, Scalar, Seq, kind_of
 from vpcsim.model import (
     ANY_CIDR,
     EMPTY_TAGS,
@@ -39,6 +39,7 @@ from vpcsim.model import (
     Vpc,
     ip_to_int,
 )
+from vpcsim.reader import Map, Node, Scalar, Seq, kind_of
 
 T = TypeVar("T")
 
@@ -372,6 +373,15 @@ class _DesignBuilder(Builder):
             if main_rt is None:
                 main_rt = implicit_main_table_name(name)
                 route_tables[main_rt] = RouteTable(main_rt, name, (), main=True, implicit=True, loc=loc)
+            defaults = [acl for acl in network_acls.values() if acl.vpc == name and acl.default]
+            if default_acl is None and len(defaults) == 1:
+                default_acl = defaults[0].name
+            elif len(defaults) > 1 or (default_acl is not None and defaults and defaults[0].name != default_acl):
+                self.error(
+                    "default-network-acl",
+                    f"vpc {name}: more than one network ACL is marked as its default (expected one)",
+                    defaults[-1].loc,
+                )
             if default_acl is None:
                 default_acl = implicit_default_acl_name(name)
                 rules = allow_all_nacl(loc)
@@ -843,7 +853,7 @@ class _DesignBuilder(Builder):
                 body,
                 what,
                 ("name", "subnet", "private_ip", "private_ips", "public_ip", "elastic_ip", "security_groups",
-                 "source_dest_check", "aws_id", "description"),
+                 "source_dest_check", *COMMON_KEYS),
                 ("subnet",),
             )
         eni_name = (self.string(body.get("name"), f"{what}: name") if allow_name else None) or f"{instance}.eth{index}"

@@ -91,8 +91,7 @@ class CompiledGroups:
 
 
 def _nacl_rules(rules: tuple[NaclRule, ...]) -> tuple[core.FirstMatchRules, tuple[NaclRule | None, ...]]:
-    ordered: list[NaclRule | None] = list(sorted(rules, key=lambda r: r.number))
-    ordered.append(None)  # AWS's rule 32767 ('*'): deny what nothing else matched
+    ordered: list[NaclRule | None] = [*sorted(rules, key=lambda r: r.number), None]  # AWS's rule 32767 ('*'): deny what nothing else matched
     tuples = []
     for rule in ordered:
         if rule is None:

@@ -20,6 +20,7 @@ __all__ = [
     "PORT_MAX",
     "PROTO_ALL",
     "PROTO_ICMP",
+    "PROTO_MAX",
     "PROTO_TCP",
     "PROTO_UDP",
     "AnyMatchRules",

@@ -72,7 +72,8 @@ def build_graph(net: Network) -> nx.MultiDiGraph:
         for route in table.routes:
             kind = route.target_kind.value
             target_name = route.target
-            if kind == "instance" and target_name in d.instances and d.instances[target_name].interfaces:
+            if kind == "instance" and target_name is not None and target_name in d.instances \
+                    and d.instances[target_name].interfaces:
                 kind, target_name = "interface", d.instances[target_name].interfaces[0]
             if kind not in targets or target_name is None:
                 continue

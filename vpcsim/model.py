@@ -7,9 +7,9 @@ checks cross-references: that is `validate`'s job.
 from __future__ import annotations
 
 import enum
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
-from typing import Mapping
 
 from vpcsim.errors import Location
 

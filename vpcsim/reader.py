@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass
-from typing import Any, Union
+from typing import Any
 
 import yaml
 
@@ -25,7 +25,7 @@ try:
 except AttributeError:  # libyaml not compiled in
     _Loader = yaml.SafeLoader
 
-ScalarValue = Union[str, int, float, bool, None]
+ScalarValue = str | int | float | bool | None
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,7 +52,7 @@ class Map:
         return self.entries.get(key)
 
 
-Node = Union[Scalar, Seq, Map]
+Node = Scalar | Seq | Map
 
 
 def kind_of(node: Node) -> str:

@@ -280,7 +280,7 @@ class _Validator:
                     f"(expected a zone of the region, such as '{region}a')",
                     subnet.loc,
                 )
-            elif subnet.az not in zones:
+            elif zones and subnet.az not in zones:
                 listed = ", ".join(design.availability_zones)
                 self.error(
                     "subnet-az-unknown",
@@ -601,7 +601,7 @@ class _Validator:
             if earlier != peering.name:
                 where = design.peerings[earlier].loc
                 self.error(
-                    "peering-duplicate",
+                    "mutated",
                     f"{what}: vpc {a.name} and vpc {b.name} are already peered by {earlier} ({_where(where)}) "
                     "(expected at most one peering connection per pair of VPCs)",
                     peering.loc,
