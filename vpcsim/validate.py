@@ -257,7 +257,7 @@ class _Validator:
             cidr = subnet.cidr
             if not MIN_PREFIX <= cidr.length <= MAX_PREFIX:
                 self.error(
-                    "subnet-cidr-size",
+                    "mutated",
                     f"{what}: CIDR {cidr} is a /{cidr.length} "
                     f"(expected a prefix length from /{MIN_PREFIX} to /{MAX_PREFIX})",
                     subnet.loc,
@@ -601,7 +601,7 @@ class _Validator:
             if earlier != peering.name:
                 where = design.peerings[earlier].loc
                 self.error(
-                    "mutated",
+                    "peering-duplicate",
                     f"{what}: vpc {a.name} and vpc {b.name} are already peered by {earlier} ({_where(where)}) "
                     "(expected at most one peering connection per pair of VPCs)",
                     peering.loc,
