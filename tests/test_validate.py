@@ -841,6 +841,14 @@ def test_more_than_fifty_routes_is_a_warning(tmp_path: Path) -> None:
     assert warnings_of(tmp_path, design(route_tables=ROUTE_TABLES + routes[routes.index("\n") + 1 :])) == []
 
 
+def test_more_than_a_thousand_routes_is_an_error(tmp_path: Path) -> None:
+    routes = "".join(f"    - {{destination: 198.{18 + i // 256}.{i % 256}.0/24, blackhole: true}}\n" for i in range(1000))
+    text = design(route_tables=ROUTE_TABLES + routes)
+    d = one(errors_of(tmp_path, text), "route-limit")
+    assert d.message == "route table public: 1001 routes (expected at most 1000, AWS's maximum per table)"
+    assert at(d) == pos(text, "vpc: prod\n    routes")
+
+
 # ------------------------------------------------------------------- gateways and peerings
 
 

@@ -263,6 +263,10 @@ def resolve(net: Network, text: str, other: Endpoint | None) -> Endpoint:
             + (f" (instances: {known}{', ...' if len(d.instances) > 6 else ''})" if known else "")
         ) from None
     owner = net.eni_by_ip.get(addr) or net.eni_by_public.get(addr)
+    if owner is not None and other is None and addr == owner.public_ip:
+        # Why: an ENI only ever sends from its private IP; the IGW applies the 1:1 NAT to the
+        # public IP on the way out (aws-semantics.md, "Internet gateway").
+        return Endpoint(name, owner.primary_ip, owner)
     return Endpoint(name, addr, owner)
 
 
@@ -337,17 +341,21 @@ class _Walker:
             return eni.name, (instance.aws_id if instance else None) or eni.aws_id
         return eni.name, eni.aws_id
 
-    def check_running(self, eni: Interface, steps: list[Step]) -> None:
+    def check_running(self, eni: Interface, steps: list[Step], disposition: Disposition) -> None:
+        if self.returning and eni in (self.source.eni, self.target.eni):
+            # Why: the flow's two ends were already checked on the forward leg; reporting the same
+            # stopped instance again as a 'return' blocker would double-count one setting.
+            return
         instance = self.net.design.instances.get(eni.instance or "")
         if instance is not None and not instance.running:
             detail = f"instance {instance.name} is {instance.state}, not running"
             steps.append(Step(StepKind.CHECK, Action.DROP, detail, instance.name, location=instance.loc))
-            self.block(Code.INSTANCE_NOT_RUNNING, instance.name, detail, instance.loc, Disposition.DENIED_OUT)
+            self.block(Code.INSTANCE_NOT_RUNNING, instance.name, detail, instance.loc, disposition)
 
     def from_eni(self, eni: Interface, state: _State) -> None:
         steps: list[Step] = []
         label, aws_id = self.eni_label(eni)
-        self.check_running(eni, steps)
+        self.check_running(eni, steps, Disposition.DENIED_OUT)
         self.sg_check(eni, state, "egress", steps)
         self.hop("eni", label, aws_id, state, steps)
         self.route_from_subnet(self.net.design.subnets[eni.subnet], state, sender=eni.name)
@@ -381,6 +389,12 @@ class _Walker:
 
     def sg_check(self, eni: Interface, state: _State, direction: str, steps: list[Step]) -> None:
         kind = StepKind.SG_EGRESS if direction == "egress" else StepKind.SG_INGRESS
+        if not self.returning:
+            # Why: security groups are stateful ("replies to allowed traffic are allowed in both
+            # directions", aws-semantics.md). A forward denial is already reported; the reply must
+            # then pass by the session the fixed rule would create, not be re-judged by rules
+            # written for the other direction (that reported a bogus 'return' SG blocker).
+            self.sg_sessions.add(eni.name)
         if self.returning and eni.name in self.sg_sessions:
             steps.append(Step(StepKind.SESSION, Action.ALLOW,
                               f"security groups pass the reply by the connection's session ({direction})",
@@ -409,8 +423,6 @@ class _Walker:
             text = _sg_rule_text(rule)
             steps.append(Step(kind, Action.ALLOW, f"allowed by security group {group}: {text}", group,
                               f"{group} {direction} {text}", rule.loc))
-            if not self.returning:
-                self.sg_sessions.add(eni.name)
             if _ranges_size(allowed) != _ranges_size(state.dports):
                 state.dports = tuple(allowed)
             return
@@ -487,7 +499,7 @@ class _Walker:
         net = self.net
         if subnet.cidr.contains(state.dst):
             # Inside one subnet: no route table, no NACL (AWS).
-            self.deliver(subnet, state, crossing=False, via_vpc=None)
+            self.deliver(subnet, state, crossing=False)
             return
         routes = net.routes(subnet.route_table)
         entry = routes.lookup(state.dst)
@@ -545,7 +557,7 @@ class _Walker:
                 detail = f"{int_to_ip(state.dst)} is in vpc {vpc.name}'s CIDR but in none of its subnets"
                 self.stop(Disposition.NULL_ROUTED, Code.NO_ROUTE_TO_DESTINATION, vpc.name, detail, vpc.loc)
                 return
-            self.deliver(target_subnet, state, crossing=True, via_vpc=None)
+            self.deliver(target_subnet, state, crossing=True)
             return
         if route.blackhole:
             detail = f"route {entry.describe()} is a blackhole: packets matching it are dropped"
@@ -583,7 +595,7 @@ class _Walker:
 
     # -- delivery -----------------------------------------------------------------------------
 
-    def deliver(self, subnet: Subnet, state: _State, crossing: bool, via_vpc: str | None) -> None:
+    def deliver(self, subnet: Subnet, state: _State, crossing: bool) -> None:
         """The packet arrives in `subnet` addressed to `state.dst`."""
         net = self.net
         steps: list[Step] = []
@@ -605,14 +617,13 @@ class _Walker:
         if self.returning and eni.name in self.sessions_by_eni():
             self.appliance_return(eni, state)
             return
-        self.check_running(eni, steps)
+        # A stopped receiver drops what arrives: an inbound failure (docs/trace.md, DENIED_IN).
+        self.check_running(eni, steps, Disposition.DENIED_IN)
         self.sg_check(eni, state, "ingress", steps)
         self.finish_at_eni(eni, label, aws_id, state, steps)
 
     def sessions_by_eni(self) -> set[str]:
-        return {s.device for s in self.sessions.values() if s.device.startswith("eni:")} and {
-            s.device[4:] for s in self.sessions.values() if s.device.startswith("eni:")
-        }
+        return {s.device[4:] for s in self.sessions.values() if s.device.startswith("eni:")}
 
     def finish_at_eni(self, eni: Interface, label: str, aws_id: str | None, state: _State, steps: list[Step]) -> None:
         if self.returning:
@@ -738,7 +749,7 @@ class _Walker:
         if subnet is None:
             self.stop(Disposition.NULL_ROUTED, Code.NO_ROUTE_TO_DESTINATION, vpc, "no subnet holds the address", None)
             return
-        self.deliver(subnet, state, crossing=True, via_vpc=vpc)
+        self.deliver(subnet, state, crossing=True)
 
     # -- NAT gateway --------------------------------------------------------------------------
 
@@ -825,7 +836,7 @@ class _Walker:
             detail = f"{int_to_ip(state.dst)} is in vpc {other}'s CIDR but in none of its subnets"
             self.stop(Disposition.NULL_ROUTED, Code.NO_ROUTE_TO_DESTINATION, other, detail, peer_vpc.loc)
             return
-        self.deliver(subnet, state, crossing=True, via_vpc=other)
+        self.deliver(subnet, state, crossing=True)
 
     # -- appliances (NAT instances, firewalls) -------------------------------------------------
 
@@ -839,7 +850,7 @@ class _Walker:
             self.hop("subnet", subnet.name, subnet.aws_id, state, steps)
             steps = []
         label, aws_id = self.eni_label(eni)
-        self.check_running(eni, steps)
+        self.check_running(eni, steps, Disposition.DENIED_IN)
         self.sg_check(eni, state, "ingress", steps)
         if eni.source_dest_check and state.dst not in eni.private_ips:
             detail = (

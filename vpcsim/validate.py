@@ -257,7 +257,7 @@ class _Validator:
             cidr = subnet.cidr
             if not MIN_PREFIX <= cidr.length <= MAX_PREFIX:
                 self.error(
-                    "mutated",
+                    "subnet-cidr-size",
                     f"{what}: CIDR {cidr} is a /{cidr.length} "
                     f"(expected a prefix length from /{MIN_PREFIX} to /{MAX_PREFIX})",
                     subnet.loc,
