@@ -178,6 +178,8 @@ class _EventBuilder:
 
     def loc(self, event: yaml.Event) -> Location:
         mark = event.start_mark
+        if mark is None:
+            return Location(self.name, 1, 1)
         return Location(self.name, mark.line + 1, mark.column + 1)
 
     def grow(self, amount: int, event: yaml.Event) -> None:
