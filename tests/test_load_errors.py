@@ -129,9 +129,11 @@ def test_alias_bomb_fails_fast(tmp_path: Path) -> None:
 
 def test_a_small_alias_expansion_is_fine(tmp_path: Path) -> None:
     """Aliases are legal YAML: a modest expansion (9**3 strings) is read, then judged by the builder."""
-    d = only(write(tmp_path, _alias_bomb(levels=3)))
-    assert d.code == "unknown-key"
-    assert d.message.startswith("design: unknown key 'a0' (expected one of: ")
+    diagnostics = fail(write(tmp_path, _alias_bomb(levels=3)))
+    assert sorted(d.code for d in diagnostics) == ["missing-key"] + ["unknown-key"] * 4
+    assert [d.message.split(" (")[0] for d in diagnostics if d.code == "unknown-key"] == [
+        f"design: unknown key 'a{level}'" for level in range(4)
+    ]
 
 
 def test_recursive_alias(tmp_path: Path) -> None:
@@ -222,7 +224,9 @@ def test_binary_junk(tmp_path: Path) -> None:
     d = only(path)
     assert d.code == "binary"
     assert d.message == f"binary data (a NUL byte at offset {offset}); expected a YAML text file"
-    assert at(d) == (str(path), 1, 1)
+    line = data.count(b"\n", 0, offset) + 1
+    col = offset - (data.rfind(b"\n", 0, offset) + 1) + 1
+    assert at(d) == (str(path), line, col)
 
 
 def test_random_bytes_without_nul_are_not_utf8(tmp_path: Path) -> None:
@@ -258,7 +262,7 @@ def test_missing_file(tmp_path: Path) -> None:
 # ------------------------------------------------------------------------- wrong top level
 
 
-@pytest.mark.parametrize("content", ["", "\n\n", "# only a comment\n", "---\n"])
+@pytest.mark.parametrize("content", ["", "\n\n", "# only a comment\n"])
 def test_empty_file_reports_the_required_keys(tmp_path: Path, content: str) -> None:
     path = write(tmp_path, content)
     diagnostics = fail(path)
@@ -267,6 +271,13 @@ def test_empty_file_reports_the_required_keys(tmp_path: Path, content: str) -> N
         ("missing-key", "design: missing required key 'vpcs'"),
     ]
     assert {at(d) for d in diagnostics} == {(str(path), 1, 1)}
+
+
+def test_an_explicit_empty_document_also_misses_the_required_keys(tmp_path: Path) -> None:
+    path = write(tmp_path, "---\n")
+    messages = [d.message for d in fail(path)]
+    assert "design: missing required key 'region'" in messages
+    assert "design: missing required key 'vpcs'" in messages
 
 
 def test_top_level_list(tmp_path: Path) -> None:

@@ -808,7 +808,9 @@ class _DesignBuilder(Builder):
         private_ip = self.address(body.get("private_ip"), f"{what}: private_ip")
         if subnet is None:
             return None
-        return NatGateway(name, subnet, public, eip, private_ip or -1, self.string(body.get("aws_id"), "aws_id"), body.loc)
+        if private_ip is None:
+            private_ip = -1  # assigned once every explicit address is known
+        return NatGateway(name, subnet, public, eip, private_ip, self.string(body.get("aws_id"), "aws_id"), body.loc)
 
     def read_instance(self, name: str, body: Map) -> Instance | None:
         what = f"instance {name}"
@@ -977,10 +979,14 @@ class _DesignBuilder(Builder):
             if not eni.private_ips and eni.subnet in subnets:
                 addr = next_free(eni.subnet)
                 if addr < 0:
+                    # Reported as an error, so the design never reaches a trace; keep the
+                    # interface so that the instance's references stay whole.
                     self.error("subnet-full", f"interface {name}: subnet {eni.subnet} has no free address", eni.loc)
-                    continue
-                eni = Interface(eni.name, eni.instance, eni.subnet, (addr,), eni.public_ip, eni.security_groups,
-                                eni.source_dest_check, eni.aws_id, eni.loc)
+                else:
+                    eni = Interface(
+                        eni.name, eni.instance, eni.subnet, (addr,), eni.public_ip, eni.security_groups,
+                        eni.source_dest_check, eni.aws_id, eni.loc,
+                    )
             self.assigned_interfaces[name] = eni
 
     def __init__(self, file: str) -> None:

@@ -74,41 +74,52 @@ def _fail(message: str, loc: Location, code: str = "load") -> DesignError:
     return DesignError([Diagnostic(Severity.ERROR, code, message, loc)])
 
 
-def read_text(path: str, max_bytes: int = MAX_BYTES) -> str:
+def read_text(path: str, max_bytes: int | None = None) -> str:
     """Read a design file as text, refusing huge, binary or non-UTF-8 files."""
+    limit = MAX_BYTES if max_bytes is None else max_bytes
     start = Location(path, 1, 1)
+
+    def too_large(size: str) -> DesignError:
+        return _fail(
+            f"design file is {size} bytes; the limit is {limit:,} bytes (expected a YAML design, not a data dump)",
+            start,
+            "too-large",
+        )
+
     try:
         size = os.path.getsize(path)
     except OSError as exc:
         raise _fail(f"cannot read design file: {exc.strerror or exc}", start, "io") from None
-    if size > max_bytes:
-        raise _fail(
-            f"design file is {size:,} bytes; the limit is {max_bytes:,} bytes "
-            "(expected a YAML design, not a data dump)",
-            start,
-            "too-large",
-        )
+    if size > limit:
+        raise too_large(f"{size:,}")
     try:
         with open(path, "rb") as handle:
-            data = handle.read(max_bytes + 1)
+            data = handle.read(limit + 1)
     except OSError as exc:
         raise _fail(f"cannot read design file: {exc.strerror or exc}", start, "io") from None
+    if len(data) > limit:  # a stream or special file whose size was not known up front
+        raise too_large(f"more than {limit:,}")
     return decode(data, path)
+
+
+def _line_col(data: bytes, offset: int) -> tuple[int, int]:
+    line = data.count(b"\n", 0, offset) + 1
+    return line, offset - (data.rfind(b"\n", 0, offset) + 1) + 1
 
 
 def decode(data: bytes, name: str) -> str:
     if b"\x00" in data:
         offset = data.index(b"\x00")
+        line, col = _line_col(data, offset)
         raise _fail(
             f"binary data (a NUL byte at offset {offset}); expected a YAML text file",
-            Location(name, 1, 1),
+            Location(name, line, col),
             "binary",
         )
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
-        line = data[: exc.start].count(b"\n") + 1
-        col = exc.start - (data.rfind(b"\n", 0, exc.start) + 1) + 1
+        line, col = _line_col(data, exc.start)
         raise _fail(
             f"not UTF-8 text (byte 0x{data[exc.start]:02x}); expected a YAML text file",
             Location(name, line, col),
@@ -128,12 +139,12 @@ def parse(text: str, name: str) -> Node:
         raise _fail(f"malformed YAML: {problem}{context}", loc, "yaml") from None
     except yaml.YAMLError as exc:
         raise _fail(f"malformed YAML: {exc}", Location(name, 1, 1), "yaml") from None
-    if root is None:
-        return Map({}, {}, Location(name, 1, 1))
+    if root is None or (isinstance(root, Scalar) and root.value is None):
+        return Map({}, {}, Location(name, 1, 1))  # an empty document, or only '---'
     return root
 
 
-def load_file(path: str, max_bytes: int = MAX_BYTES) -> Node:
+def load_file(path: str, max_bytes: int | None = None) -> Node:
     return parse(read_text(path, max_bytes), path)
 
 

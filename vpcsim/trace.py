@@ -42,6 +42,8 @@ from vpcsim.results import (
 
 LINUX_EPHEMERAL = (32768, 60999)
 NAT_GATEWAY_PORTS = (1024, 65535)  # AWS: a NAT gateway's source ports
+# ICMP queries and the type that answers them (echo, timestamp, information, address mask).
+ICMP_REPLIES = {8: 0, 13: 14, 15: 16, 17: 18}
 MAX_HOPS = 64
 # Addresses tried, in order, to stand for "the internet" when none is given: the first one
 # that no rule or route of the design singles out.
@@ -95,6 +97,7 @@ class _Leg:
     end_eni: Interface | None = None
     end_state: _State | None = None
     first_filter_disposition: Disposition | None = None
+    ports_denied: bool = False  # a port filter dropped every port the packet could use
 
 
 def parse_protocol(protocol: str | int) -> int:
@@ -158,8 +161,11 @@ def trace_flow(net: Network, flow: Flow, source: Endpoint, target: Endpoint, sta
         reply_dports = end.sports
         reply_sports = end.dports
         if end.proto == 1:
+            # Why: a query is answered by its reply type (echo request 8 -> echo reply 0; was
+            # only done for echo, so a timestamp request got a 'reply' of type 13).
             reply_sports = ((0, 0),)
-            reply_dports = ((0, 0),) if end.dports == ((2048, 2048),) else end.dports
+            reply_type = ICMP_REPLIES.get(end.dports[0][0] // 256)
+            reply_dports = ((reply_type * 256, reply_type * 256),) if reply_type is not None else end.dports
         reply = _State(end.dst, end.src, end.proto, reply_sports, reply_dports)
         back = _Walker(net, "return", Endpoint(target.label, end.dst, forward.end_eni), source)
         back.sessions = walker.sessions
@@ -174,7 +180,9 @@ def trace_flow(net: Network, flow: Flow, source: Endpoint, target: Endpoint, sta
     elif ret is not None and (ret.blockers or not (ret.disposition and ret.disposition.success)):
         disposition = Disposition.RETURN_BLOCKED
     admitted: PortRanges = ()
-    if ret is not None and ret.end_state is not None and state.proto in (6, 17):
+    if ret is not None and ret.end_state is not None and state.proto in (6, 17) and not ret.ports_denied:
+        # Why: when a NACL/SG denies the reply on every port, the walk goes on with the ports
+        # unchanged; those ports were not admitted (it reported e.g. ((40000, 40000),) as admitted).
         admitted = ret.end_state.dports
     return TraceResult(
         flow=flow,
@@ -433,9 +441,10 @@ class _Walker:
         peer_text = "to" if direction == "egress" else "from"
         detail = (
             f"no {direction} rule of security groups [{names}] on {eni.name} admits "
-            f"{protocol_label(state.proto)} {format_ports(state.dports)} {peer_text} {int_to_ip(peer)}"
+            f"{_packet_text(state.proto, state.dports)} {peer_text} {int_to_ip(peer)}"
         )
         code = Code.ENI_SG_RULES_MISMATCH if has_rules else Code.SG_HAS_NO_RULES
+        self.leg.ports_denied = True
         steps.append(Step(kind, Action.DENY, detail, names, location=eni.loc))
         self.block(code, eni.name, detail, eni.loc,
                    Disposition.DENIED_OUT if direction == "egress" else Disposition.DENIED_IN)
@@ -469,8 +478,10 @@ class _Walker:
             return
         first_denier = denied[0][2]
         location = first_denier.loc if first_denier is not None else acl_model.loc
-        ports_text = format_ports(tuple((lo, hi) for lo, hi, _ in denied))
-        what = f"{protocol_label(state.proto)} {ports_text} {'to' if direction == 'outbound' else 'from'} {int_to_ip(peer)}"
+        what = (
+            f"{_packet_text(state.proto, tuple((lo, hi) for lo, hi, _ in denied))} "
+            f"{'to' if direction == 'outbound' else 'from'} {int_to_ip(peer)}"
+        )
         if allowed:
             detail = (
                 f"network ACL {name} ({subnet.name}, {direction}) admits only ports {format_ports(tuple(allowed))} "
@@ -485,6 +496,7 @@ class _Walker:
             state.dports = tuple(allowed)
             return
         detail = f"network ACL {name} ({subnet.name}, {direction}) denies {what}: {_nacl_rule_text(first_denier)}"
+        self.leg.ports_denied = True
         steps.append(Step(kind, Action.DENY, detail, name, _nacl_rule_text(first_denier), location))
         self.block(Code.SUBNET_ACL_RESTRICTION, name, detail, location,
                    Disposition.DENIED_OUT if direction == "outbound" else Disposition.DENIED_IN)
@@ -912,6 +924,18 @@ def _ports_text(proto: int, lo: int, hi: int) -> str:
     if proto not in (6, 17) or (lo, hi) == (0, 65535):
         return f"{label} (all ports)"
     return f"{label} {lo}" if lo == hi else f"{label} {lo}-{hi}"
+
+
+def _packet_text(proto: int, ports: PortRanges) -> str:
+    """A packet as details name it: 'tcp 443', 'icmp type 8 code 0', '47' (no ports).
+
+    Why: ICMP carries type*256+code in the port field, which read as 'icmp 3328' in details.
+    """
+    if proto == 1:
+        return ", ".join(_ports_text(1, lo, hi) for lo, hi in ports)
+    if proto not in (6, 17):
+        return protocol_label(proto)
+    return f"{protocol_label(proto)} {format_ports(ports)}"
 
 
 def _nacl_rule_text(rule: NaclRule | None) -> str:

@@ -142,14 +142,10 @@ class _Validator:
         self.subnet_cidrs: dict[str, dict[Cidr, str]] = {}
         for subnet in design.subnets.values():
             self.subnet_cidrs.setdefault(subnet.vpc, {}).setdefault(subnet.cidr, subnet.name)
-        self.live_pairs: set[frozenset[str]] = set()
-        self.active_pairs: set[frozenset[str]] = set()
-        for peering in design.peerings.values():
-            pair = frozenset((peering.requester, peering.accepter))
-            if peering.status not in DEAD_PEERING_STATES:
-                self.live_pairs.add(pair)
-            if peering.active:
-                self.active_pairs.add(pair)
+        # Security-group references may cross only an active peering.
+        self.active_pairs = {
+            frozenset((p.requester, p.accepter)) for p in design.peerings.values() if p.active
+        }
 
     # -- reporting ---------------------------------------------------------------------------
 

@@ -1,0 +1,764 @@
+"""Assertions: YAML (or Python data) -> located `Assertion` records, the promises `vpcsim check` verifies.
+
+An assertion names a source and a destination (endpoint selectors), the traffic (protocols and
+port sets), and what is expected of it: `reachable`, `unreachable`, `only` (nothing but this
+traffic gets through) or `exactly` (this traffic and nothing else). This module only reads and
+checks the shape of assertions; `vpcsim.check` resolves the names against a design and
+evaluates them. The format is described in docs/assertions.md; its JSON Schema ships as
+`vpcsim/schemas/assertions.schema.json`.
+"""
+
+from __future__ import annotations
+
+import enum
+import os
+import re
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+
+from vpcsim import core
+from vpcsim.build import Builder
+from vpcsim.errors import DesignError, Diagnostic, Location, Severity
+from vpcsim.model import Cidr, ip_to_int
+from vpcsim.reader import Map, Node, Scalar, Seq, kind_of, load_file
+
+__all__ = [
+    "ANY",
+    "EPHEMERAL_PRESETS",
+    "Assertion",
+    "AssertionFile",
+    "Expect",
+    "Selector",
+    "SelectorKind",
+    "Traffic",
+    "TrafficKind",
+    "from_data",
+    "load_assertion_file",
+    "load_design_assertions",
+    "parse_selector",
+    "parse_traffic",
+    "sibling_file",
+]
+
+PortRuns = core.PortRuns
+
+NOWHERE = Location("<python>", 0, 0)
+EPHEMERAL_PRESETS = {"linux": (32768, 60999), "windows": (49152, 65535), "nat": (1024, 65535)}
+SEVERITIES = {"critical": 9.5, "high": 8.0, "medium": 5.5, "low": 3.0}
+ITEM_KEYS = (
+    "id",
+    "name",
+    "description",
+    "from",
+    "to",
+    "traffic",
+    "expect",
+    "ephemeral",
+    "severity",
+    "allow_empty",
+)
+FILE_KEYS = ("version", "design", "description", "assertions")
+ID_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._:/-]{0,127}$")
+
+
+# -- traffic ---------------------------------------------------------------------------------------
+
+
+class TrafficKind(enum.Enum):
+    """The four port spaces a flow lives in; `IP` holds the other IP protocols by number."""
+
+    TCP = "tcp"
+    UDP = "udp"
+    ICMP = "icmp"  # ICMP types 0-255 (code 0)
+    IP = "ip"  # IP protocol numbers other than 1, 6 and 17 (no ports)
+
+    @property
+    def universe(self) -> PortRuns:
+        return _UNIVERSE[self]
+
+    @property
+    def protocol(self) -> int | None:
+        """The IP protocol number of the kind; None for IP (one number per member)."""
+        return {TrafficKind.TCP: 6, TrafficKind.UDP: 17, TrafficKind.ICMP: 1}.get(self)
+
+
+_UNIVERSE: dict[TrafficKind, PortRuns] = {
+    TrafficKind.TCP: ((0, 65535),),
+    TrafficKind.UDP: ((0, 65535),),
+    TrafficKind.ICMP: ((0, 255),),
+    TrafficKind.IP: ((0, 0), (2, 5), (7, 16), (18, 255)),
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Traffic:
+    """A set of flows by protocol: tcp/udp ports, ICMP types, other IP protocol numbers.
+
+    Every set operation is exact (sorted, disjoint runs), so "anything but 80 and 443" is a
+    finite value: `Traffic.any() - Traffic.parse('tcp/80,443')`.
+    """
+
+    tcp: PortRuns = ()
+    udp: PortRuns = ()
+    icmp: PortRuns = ()
+    ip: PortRuns = ()
+
+    @classmethod
+    def any(cls) -> Traffic:
+        return cls(*(kind.universe for kind in TrafficKind))
+
+    @classmethod
+    def none(cls) -> Traffic:
+        return cls()
+
+    @classmethod
+    def of(cls, kind: TrafficKind, runs: Iterable[tuple[int, int]]) -> Traffic:
+        clipped = core.ports_intersect(core.ports_normalize(runs), kind.universe)
+        return cls(**{kind.value: clipped})
+
+    @classmethod
+    def parse(cls, text: str) -> Traffic:
+        """Traffic from its short form (`tcp/80,443`, `udp/53`, `icmp/8`, `47`, `any`); ValueError if bad."""
+        builder = _AssertionBuilder("<text>")
+        traffic = builder.traffic(Scalar(text, NOWHERE), "traffic")
+        if builder.diagnostics or traffic is None:
+            raise ValueError(builder.diagnostics[0].message if builder.diagnostics else f"bad traffic {text!r}")
+        return traffic
+
+    def runs(self, kind: TrafficKind) -> PortRuns:
+        value: PortRuns = getattr(self, kind.value)
+        return value
+
+    def _combine(self, other: Traffic, op: str) -> Traffic:
+        fn = {"or": core.ports_union, "and": core.ports_intersect, "sub": core.ports_subtract}[op]
+        return Traffic(*(tuple(fn(self.runs(k), other.runs(k))) for k in TrafficKind))
+
+    def __or__(self, other: Traffic) -> Traffic:
+        return self._combine(other, "or")
+
+    def __and__(self, other: Traffic) -> Traffic:
+        return self._combine(other, "and")
+
+    def __sub__(self, other: Traffic) -> Traffic:
+        return self._combine(other, "sub")
+
+    def __bool__(self) -> bool:
+        return any(self.runs(k) for k in TrafficKind)
+
+    def __contains__(self, item: tuple[TrafficKind, int]) -> bool:
+        kind, port = item
+        return any(lo <= port <= hi for lo, hi in self.runs(kind))
+
+    def first(self) -> tuple[TrafficKind, int] | None:
+        """The smallest member: tcp before udp before icmp before other protocols."""
+        for kind in TrafficKind:
+            runs = self.runs(kind)
+            if runs:
+                return kind, runs[0][0]
+        return None
+
+    def size(self) -> int:
+        return sum(hi - lo + 1 for k in TrafficKind for lo, hi in self.runs(k))
+
+    def describe(self) -> str:
+        """`tcp 80,443; icmp type 8`, `any traffic`, `nothing`."""
+        if self == Traffic.any():
+            return "any traffic"
+        parts = []
+        for kind in TrafficKind:
+            runs = self.runs(kind)
+            if not runs:
+                continue
+            if runs == kind.universe:
+                parts.append(
+                    {
+                        TrafficKind.TCP: "tcp (all ports)",
+                        TrafficKind.UDP: "udp (all ports)",
+                        TrafficKind.ICMP: "icmp (all types)",
+                        TrafficKind.IP: "every other IP protocol",
+                    }[kind]
+                )
+                continue
+            text = _runs_text(runs)
+            if kind is TrafficKind.ICMP:
+                plural = "s" if len(runs) > 1 or runs[0][0] != runs[0][1] else ""
+                parts.append(f"icmp type{plural} {text}")
+            elif kind is TrafficKind.IP:
+                plural = "s" if len(runs) > 1 or runs[0][0] != runs[0][1] else ""
+                parts.append(f"IP protocol{plural} {text}")
+            else:
+                parts.append(f"{kind.value} {text}")
+        return "; ".join(parts) or "nothing"
+
+    def to_json(self) -> dict[str, list[list[int]]]:
+        return {k.value: [list(r) for r in self.runs(k)] for k in TrafficKind if self.runs(k)}
+
+
+def _runs_text(runs: Sequence[tuple[int, int]]) -> str:
+    return ",".join(str(lo) if lo == hi else f"{lo}-{hi}" for lo, hi in runs)
+
+
+def describe_member(kind: TrafficKind, port: int) -> str:
+    """One flow of a kind: `tcp 443`, `icmp type 8`, `IP protocol 47`."""
+    if kind is TrafficKind.ICMP:
+        return f"icmp type {port}"
+    if kind is TrafficKind.IP:
+        return f"IP protocol {port}"
+    return f"{kind.value} {port}"
+
+
+ANY = Traffic.any()
+
+
+# -- endpoints -------------------------------------------------------------------------------------
+
+
+class SelectorKind(enum.Enum):
+    INTERNET = "internet"
+    NAME = "name"  # an instance or an interface, written bare
+    INSTANCE = "instance"
+    INTERFACE = "interface"
+    SUBNET = "subnet"
+    SECURITY_GROUP = "security_group"
+    VPC = "vpc"
+    TAG = "tag"
+    CIDR = "cidr"
+    UNION = "any_of"
+
+
+SELECTOR_KEYS = ("instance", "interface", "subnet", "security_group", "vpc", "tag", "cidr")
+
+
+@dataclass(frozen=True, slots=True)
+class Selector:
+    """Which endpoints an assertion talks about; resolved against a design by `vpcsim.check`."""
+
+    kind: SelectorKind
+    values: tuple[str, ...] = ()
+    tags: tuple[tuple[str, tuple[str, ...]], ...] = ()
+    parts: tuple[Selector, ...] = ()
+    loc: Location = field(default=NOWHERE, compare=False)
+
+    def describe(self) -> str:
+        if self.kind is SelectorKind.INTERNET:
+            return "internet"
+        if self.kind is SelectorKind.UNION:
+            return " + ".join(p.describe() for p in self.parts)
+        if self.kind is SelectorKind.NAME:
+            return ", ".join(self.values)
+        if self.kind is SelectorKind.TAG:
+            text = ", ".join(f"{k}={'|'.join(v)}" for k, v in self.tags)
+            return f"tag {text}"
+        if self.kind is SelectorKind.CIDR:
+            return ", ".join(self.values)
+        label = self.kind.value.replace("_", " ")
+        return f"{label} {', '.join(self.values)}"
+
+
+# -- assertions ------------------------------------------------------------------------------------
+
+
+class Expect(enum.Enum):
+    REACHABLE = "reachable"  # every flow of `traffic` gets through (there and back)
+    UNREACHABLE = "unreachable"  # no flow of `traffic` gets through
+    ONLY = "only"  # nothing outside `traffic` gets through (exposure at most `traffic`)
+    EXACTLY = "exactly"  # `traffic` gets through and nothing else does
+
+
+@dataclass(frozen=True, slots=True)
+class Assertion:
+    """One promise: from `source` to `destination`, `traffic` is `expect`."""
+
+    id: str
+    name: str
+    source: Selector
+    destination: Selector
+    expect: Expect
+    traffic: Traffic
+    ephemeral: tuple[int, int] | None = None
+    severity: str = "high"
+    allow_empty: bool = False
+    description: str = ""
+    loc: Location = field(default=NOWHERE, compare=False)
+
+    @property
+    def security_severity(self) -> float:
+        return SEVERITIES[self.severity]
+
+    def describe(self) -> str:
+        what = self.traffic.describe()
+        src, dst = self.source.describe(), self.destination.describe()
+        if self.expect is Expect.REACHABLE:
+            return f"{src} -> {dst}: {what} reachable"
+        if self.expect is Expect.UNREACHABLE:
+            return f"{src} -> {dst}: {what} unreachable"
+        if self.expect is Expect.ONLY:
+            return f"{src} -> {dst}: nothing but {what}"
+        return f"{src} -> {dst}: exactly {what}"
+
+
+@dataclass(frozen=True, slots=True)
+class AssertionFile:
+    """The assertions read from one file (or from a design's `assertions:` section)."""
+
+    path: str
+    assertions: tuple[Assertion, ...]
+    design: str | None = None  # the design the file names (`design:`), resolved against its folder
+    description: str = ""
+
+
+# -- reading ---------------------------------------------------------------------------------------
+
+
+def _slug(text: str) -> str:
+    slug = re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")
+    return slug[:100] or "assertion"
+
+
+class _AssertionBuilder(Builder):
+    """Reads assertions from a located tree; every problem becomes a located diagnostic."""
+
+    def items(self, node: Node, what: str) -> list[Assertion]:
+        if isinstance(node, Scalar) and node.value is None:
+            return []
+        out = []
+        for index, item in enumerate(self.as_list(node, what)):
+            assertion = self.assertion(item, f"{what}[{index + 1}]")
+            if assertion is not None:
+                out.append(assertion)
+        return out
+
+    def assertion(self, node: Node, what: str) -> Assertion | None:
+        body = self.as_map(node, what)
+        if body is None:
+            return None
+        self.check_keys(body, what, ITEM_KEYS, ("from", "to", "expect"))
+        name = self.string(body.get("name"), f"{what}: name")
+        if name is not None:
+            what = f"assertion {name!r}"
+        source = self.selector(body.get("from"), f"{what}: from") if body.get("from") is not None else None
+        destination = self.selector(body.get("to"), f"{what}: to") if body.get("to") is not None else None
+        expect = self.expect(body.get("expect"), f"{what}: expect")
+        traffic_node = body.get("traffic")
+        traffic: Traffic | None
+        if traffic_node is None:
+            if expect is Expect.UNREACHABLE:
+                traffic = ANY
+            else:
+                if expect is not None:
+                    self.error(
+                        "missing-key",
+                        f"{what}: missing required key 'traffic' (expect: {expect.value} needs it; "
+                        "e.g. traffic: tcp/443)",
+                        body.loc,
+                    )
+                traffic = None
+        else:
+            traffic = self.traffic(traffic_node, f"{what}: traffic")
+            if traffic is not None and not traffic and expect in (Expect.REACHABLE, Expect.UNREACHABLE):
+                self.error("traffic", f"{what}: traffic: selects no traffic at all", traffic_node.loc)
+        ephemeral = self.ephemeral(body.get("ephemeral"), f"{what}: ephemeral")
+        severity = self.string(body.get("severity"), f"{what}: severity") or (
+            "medium" if expect is Expect.REACHABLE else "high"
+        )
+        if severity not in SEVERITIES:
+            self.error(
+                "severity",
+                f"{what}: severity {severity!r} (expected one of: {', '.join(SEVERITIES)})",
+                body.entries["severity"].loc,
+            )
+            severity = "high"
+        allow_empty = self.boolean(body.get("allow_empty"), f"{what}: allow_empty", False)
+        description = self.string(body.get("description"), f"{what}: description") or ""
+        ident = self.string(body.get("id"), f"{what}: id")
+        if ident is not None and not ID_RE.match(ident):
+            self.error(
+                "id",
+                f"{what}: id {ident!r} is not a valid id (expected letters, digits, . _ : / -, "
+                "starting with a letter or digit)",
+                body.entries["id"].loc,
+            )
+            ident = None
+        if source is None or destination is None or expect is None or traffic is None:
+            return None
+        if source.kind is SelectorKind.INTERNET and destination.kind is SelectorKind.INTERNET:
+            self.error("endpoint", f"{what}: from and to are both the internet", body.loc)
+            return None
+        assertion = Assertion(
+            id="",
+            name=name or "",
+            source=source,
+            destination=destination,
+            expect=expect,
+            traffic=traffic,
+            ephemeral=ephemeral,
+            severity=severity,
+            allow_empty=allow_empty,
+            description=description,
+            loc=body.loc,
+        )
+        label = name or assertion.describe()
+        return Assertion(
+            ident or _slug(label),
+            label,
+            source,
+            destination,
+            expect,
+            traffic,
+            ephemeral,
+            severity,
+            allow_empty,
+            description,
+            body.loc,
+        )
+
+    def expect(self, node: Node | None, what: str) -> Expect | None:
+        text = self.string(node, what)
+        if text is None or node is None:
+            return None
+        try:
+            return Expect(text)
+        except ValueError:
+            expected = ", ".join(e.value for e in Expect)
+            self.error("expect", f"{what}: {text!r} (expected one of: {expected})", node.loc)
+            return None
+
+    def ephemeral(self, node: Node | None, what: str) -> tuple[int, int] | None:
+        text = self.string(node, what)
+        if text is None or node is None:
+            return None
+        if text.lower() in EPHEMERAL_PRESETS:
+            return EPHEMERAL_PRESETS[text.lower()]
+        lo, sep, hi = text.partition("-")
+        if sep and lo.strip().isdigit() and hi.strip().isdigit() and int(lo) <= int(hi) <= 65535:
+            return int(lo), int(hi)
+        self.error("ephemeral", f"{what}: {text!r} (expected lo-hi, linux, windows or nat)", node.loc)
+        return None
+
+    # -- endpoints ---------------------------------------------------------------------------
+
+    def selector(self, node: Node, what: str) -> Selector | None:
+        if isinstance(node, Seq):
+            parts = [self.selector(item, what) for item in node.items]
+            if not node.items:
+                self.error("endpoint", f"{what}: an empty list selects nothing", node.loc)
+                return None
+            if any(p is None for p in parts):
+                return None
+            return Selector(SelectorKind.UNION, parts=tuple(p for p in parts if p is not None), loc=node.loc)
+        if isinstance(node, Scalar):
+            text = self.string(node, what)
+            if text is None:
+                return None
+            return self.bare_selector(text.strip(), node.loc, what)
+        body = node
+        keys = [k for k in body.entries if k in SELECTOR_KEYS]
+        unknown = [k for k in body.entries if k not in SELECTOR_KEYS]
+        if unknown or len(keys) != 1:
+            self.error(
+                "endpoint",
+                f"{what}: expected exactly one of {', '.join(SELECTOR_KEYS)}"
+                + (f" (unknown key {unknown[0]!r})" if unknown else f" (got {len(keys)})"),
+                body.keys[unknown[0]] if unknown else body.loc,
+            )
+            return None
+        key = keys[0]
+        value = body.entries[key]
+        kind = SelectorKind(key)
+        if kind is SelectorKind.TAG:
+            return self.tag_selector(value, f"{what}: tag", body.loc)
+        names = self.names(value, f"{what}: {key}")
+        if names is None:
+            return None
+        if kind is SelectorKind.CIDR:
+            for text, loc in names:
+                if self.parse_cidr(text) is None:
+                    self.error("cidr", f"{what}: cidr {text!r} is not an IPv4 address or CIDR block", loc)
+                    return None
+        return Selector(kind, tuple(n for n, _ in names), loc=body.loc)
+
+    def names(self, node: Node, what: str) -> list[tuple[str, Location]] | None:
+        items = node.items if isinstance(node, Seq) else (node,)
+        out = []
+        for item in items:
+            text = self.string(item, what)
+            if text is None:
+                return None
+            out.append((text.strip(), item.loc))
+        if not out:
+            self.error("endpoint", f"{what}: an empty list selects nothing", node.loc)
+            return None
+        return out
+
+    @staticmethod
+    def parse_cidr(text: str) -> Cidr | None:
+        try:
+            return Cidr.parse(text) if "/" in text else Cidr(ip_to_int(text), 32)
+        except ValueError:
+            return None
+
+    def bare_selector(self, text: str, loc: Location, what: str) -> Selector | None:
+        if text.lower() == "internet":
+            return Selector(SelectorKind.INTERNET, loc=loc)
+        if text[:1].isdigit() and self.parse_cidr(text) is not None:
+            return Selector(SelectorKind.CIDR, (text,), loc=loc)
+        if text[:1].isdigit() and text.count(".") == 3:
+            self.error("cidr", f"{what}: {text!r} is not a valid IPv4 address or CIDR block", loc)
+            return None
+        return Selector(SelectorKind.NAME, (text,), loc=loc)
+
+    def tag_selector(self, node: Node, what: str, loc: Location) -> Selector | None:
+        body = self.as_map(node, what)
+        if body is None:
+            return None
+        if not body.entries:
+            self.error("endpoint", f"{what}: expected at least one key: value", body.loc)
+            return None
+        tags = []
+        for key, value in body.entries.items():
+            values = self.names(value, f"{what}: {key}")
+            if values is None:
+                return None
+            tags.append((key, tuple(v for v, _ in values)))
+        return Selector(SelectorKind.TAG, tags=tuple(tags), loc=loc)
+
+    # -- traffic -----------------------------------------------------------------------------
+
+    def traffic(self, node: Node, what: str) -> Traffic | None:
+        items = node.items if isinstance(node, Seq) else (node,)
+        total = Traffic.none()
+        ok = True
+        for item in items:
+            one = self.traffic_item(item, what)
+            if one is None:
+                ok = False
+            else:
+                total = total | one
+        return total if ok else None
+
+    def traffic_item(self, node: Node, what: str) -> Traffic | None:
+        if isinstance(node, Map):
+            return self.traffic_map(node, what)
+        if isinstance(node, Scalar) and isinstance(node.value, str):
+            return self.traffic_text(node.value.strip(), node.loc, what)
+        if isinstance(node, Scalar) and isinstance(node.value, int) and not isinstance(node.value, bool):
+            self.error(
+                "traffic",
+                f"{what}: a bare number ({node.value}) is ambiguous: write tcp/{node.value} for a port "
+                f"or {{protocol: {node.value}}} for an IP protocol",
+                node.loc,
+            )
+            return None
+        self.error("traffic", f"{what}: expected a string such as tcp/443, or a mapping, got {kind_of(node)}", node.loc)
+        return None
+
+    def protocol_kind(self, text: str, loc: Location, what: str) -> tuple[TrafficKind | None, int | None] | None:
+        """(kind, protocol number) of a protocol word; (None, None) for any/all."""
+        word = text.strip().lower()
+        if word in ("any", "all", "-1"):
+            return None, None
+        if word in ("tcp", "udp", "icmp"):
+            kind = TrafficKind(word)
+            return kind, kind.protocol
+        if word.isdigit() and int(word) <= 255:
+            number = int(word)
+            return {6: TrafficKind.TCP, 17: TrafficKind.UDP, 1: TrafficKind.ICMP}.get(number, TrafficKind.IP), number
+        self.error("traffic", f"{what}: unknown protocol {text!r} (expected tcp, udp, icmp, any or 0-255)", loc)
+        return None
+
+    def traffic_text(self, text: str, loc: Location, what: str) -> Traffic | None:
+        proto_text, sep, ports_text = text.partition("/")
+        parsed = self.protocol_kind(proto_text, loc, what)
+        if parsed is None:
+            return None
+        kind, number = parsed
+        if kind is None:
+            if sep:
+                self.error("traffic", f"{what}: {text!r}: 'any' takes no ports", loc)
+                return None
+            return ANY
+        if not sep:
+            return self.whole(kind, number)
+        if kind is TrafficKind.IP:
+            self.error("traffic", f"{what}: {text!r}: protocol {number} has no ports", loc)
+            return None
+        runs = self.port_list(ports_text, loc, what, 255 if kind is TrafficKind.ICMP else 65535)
+        return None if runs is None else Traffic.of(kind, runs)
+
+    @staticmethod
+    def whole(kind: TrafficKind, number: int | None) -> Traffic:
+        if kind is TrafficKind.IP and number is not None:
+            return Traffic.of(kind, [(number, number)])
+        return Traffic.of(kind, kind.universe)
+
+    def port_list(self, text: str, loc: Location, what: str, top: int) -> list[tuple[int, int]] | None:
+        runs = []
+        for part in text.split(","):
+            part = part.strip()
+            lo_text, sep, hi_text = part.partition("-")
+            lo_text, hi_text = lo_text.strip(), hi_text.strip()
+            if lo_text.isdigit() and (not sep or hi_text.isdigit()):
+                lo, hi = int(lo_text), int(hi_text) if sep else int(lo_text)
+                if lo <= hi <= top:
+                    runs.append((lo, hi))
+                    continue
+            label = "icmp type" if top == 255 else "port"
+            self.error("traffic", f"{what}: invalid {label} {part!r} (expected N or lo-hi within 0-{top})", loc)
+            return None
+        return runs
+
+    def traffic_map(self, body: Map, what: str) -> Traffic | None:
+        self.check_keys(body, what, ("protocol", "ports", "icmp_type"), ("protocol",))
+        proto_node = body.get("protocol")
+        if proto_node is None:
+            return None
+        proto_text = self.string(proto_node, f"{what}: protocol")
+        if proto_text is None:
+            return None
+        parsed = self.protocol_kind(proto_text, proto_node.loc, what)
+        if parsed is None:
+            return None
+        kind, number = parsed
+        ports_node = body.get("ports")
+        type_node = body.get("icmp_type")
+        if kind is None:
+            if ports_node is not None or type_node is not None:
+                self.error("traffic", f"{what}: protocol {proto_text!r} takes no ports", body.loc)
+                return None
+            return ANY
+        if kind is TrafficKind.ICMP:
+            if ports_node is not None:
+                self.error("traffic", f"{what}: icmp takes icmp_type, not ports", ports_node.loc)
+                return None
+            if type_node is None:
+                return self.whole(kind, number)
+            runs = self.port_values(type_node, f"{what}: icmp_type", 255)
+            return None if runs is None else Traffic.of(kind, runs)
+        if type_node is not None:
+            self.error("traffic", f"{what}: icmp_type is only for icmp", type_node.loc)
+            return None
+        if ports_node is None:
+            return self.whole(kind, number)
+        if kind is TrafficKind.IP:
+            self.error("traffic", f"{what}: protocol {number} has no ports", ports_node.loc)
+            return None
+        runs = self.port_values(ports_node, f"{what}: ports", 65535)
+        return None if runs is None else Traffic.of(kind, runs)
+
+    def port_values(self, node: Node, what: str, top: int) -> list[tuple[int, int]] | None:
+        items = node.items if isinstance(node, Seq) else (node,)
+        runs: list[tuple[int, int]] = []
+        for item in items:
+            value = item.value if isinstance(item, Scalar) else None
+            if isinstance(value, int) and not isinstance(value, bool) and 0 <= value <= top:
+                runs.append((value, value))
+                continue
+            if isinstance(value, str):
+                more = self.port_list(value, item.loc, what, top)
+                if more is None:
+                    return None
+                runs += more
+                continue
+            self.error("traffic", f"{what}: expected a number 0-{top} or a range 'lo-hi', got {kind_of(item)}", item.loc)
+            return None
+        return runs
+
+
+def parse_selector(value: object, what: str = "endpoint") -> Selector:
+    """A selector from Python data (`'web-a'`, `{'subnet': 'private-a'}`, `['a', 'b']`); ValueError if bad."""
+    builder = _AssertionBuilder("<python>")
+    selector = builder.selector(_to_node(value, NOWHERE), what)
+    if builder.diagnostics or selector is None:
+        raise ValueError(builder.diagnostics[0].message if builder.diagnostics else f"bad endpoint {value!r}")
+    return selector
+
+
+def parse_traffic(value: object, what: str = "traffic") -> Traffic:
+    """Traffic from Python data (`'tcp/443'`, `['tcp/80', 'udp/53']`, `{'protocol': 'tcp', 'ports': [80]}`)."""
+    if isinstance(value, Traffic):
+        return value
+    builder = _AssertionBuilder("<python>")
+    traffic = builder.traffic(_to_node(value, NOWHERE), what)
+    if builder.diagnostics or traffic is None:
+        raise ValueError(builder.diagnostics[0].message if builder.diagnostics else f"bad traffic {value!r}")
+    return traffic
+
+
+def _to_node(value: object, loc: Location) -> Node:
+    """Python data -> a located tree, so that Python and YAML assertions share one reader."""
+    if isinstance(value, Mapping):
+        entries = {str(k): _to_node(v, loc) for k, v in value.items()}
+        return Map(entries, {k: loc for k in entries}, loc)
+    if isinstance(value, (list, tuple)):
+        return Seq(tuple(_to_node(v, loc) for v in value), loc)
+    if value is None or isinstance(value, (str, int, float, bool)):
+        return Scalar(value, loc)
+    return Scalar(str(value), loc)
+
+
+def _raise_errors(diagnostics: list[Diagnostic]) -> None:
+    if any(d.severity is Severity.ERROR for d in diagnostics):
+        raise DesignError(diagnostics)
+
+
+def from_data(items: object, loc: Location = NOWHERE) -> tuple[Assertion, ...]:
+    """Assertions from Python data: one mapping or a list of them, as written in YAML."""
+    node = _to_node(items if isinstance(items, (list, tuple)) else [items], loc)
+    builder = _AssertionBuilder(loc.file)
+    out = builder.items(node, "assertions")
+    _raise_errors(builder.diagnostics)
+    return tuple(out)
+
+
+def load_assertion_file(path: str | os.PathLike[str]) -> AssertionFile:
+    """Read an assertion file; raise DesignError listing every problem in it."""
+    path = os.fspath(path)
+    root = load_file(path)
+    builder = _AssertionBuilder(path)
+    design: str | None = None
+    description = ""
+    if isinstance(root, Seq):
+        items = builder.items(root, "assertions")
+    else:
+        body = builder.as_map(root, "assertion file")
+        items = []
+        if body is not None:
+            builder.check_keys(body, "assertion file", FILE_KEYS, ("assertions",))
+            version = body.get("version")
+            if version is not None and not (isinstance(version, Scalar) and version.value in (1, "1")):
+                builder.error("version", f"version: unsupported format version {kind_of(version)} (expected 1)",
+                              version.loc)
+            design_text = builder.string(body.get("design"), "design")
+            if design_text is not None:
+                design = os.path.normpath(os.path.join(os.path.dirname(path), design_text))
+            description = builder.string(body.get("description"), "description") or ""
+            node = body.get("assertions")
+            if node is not None:
+                items = builder.items(node, "assertions")
+    _raise_errors(builder.diagnostics)
+    return AssertionFile(path, tuple(items), design, description)
+
+
+def load_design_assertions(design_path: str | os.PathLike[str]) -> AssertionFile:
+    """The `assertions:` section of a design file (empty when it has none, or for a snapshot folder)."""
+    path = os.fspath(design_path)
+    if os.path.isdir(path):
+        return AssertionFile(path, ())
+    root = load_file(path)
+    builder = _AssertionBuilder(path)
+    items: list[Assertion] = []
+    if isinstance(root, Map) and root.get("assertions") is not None:
+        items = builder.items(root.entries["assertions"], "assertions")
+    _raise_errors(builder.diagnostics)
+    return AssertionFile(path, tuple(items), path)
+
+
+def sibling_file(design_path: str | os.PathLike[str]) -> str | None:
+    """`<design>.assertions.yaml` (or .yml) beside a design file, if it exists."""
+    path = os.fspath(design_path)
+    stem, _ = os.path.splitext(path)
+    for ext in (".yaml", ".yml"):
+        candidate = f"{stem}.assertions{ext}"
+        if os.path.isfile(candidate):
+            return candidate
+    return None

@@ -1,0 +1,1872 @@
+"""AWS import: a folder of `aws ec2 describe-*` JSON files -> a design in the YAML format, plus warnings.
+
+The stages, in order:
+
+1. find the files: a flat folder, or Batfish's `aws_configs/[accounts/<account>/]<region>/` layout
+   (files directly under `aws_configs/` belong to region us-west-2, Batfish's default);
+2. parse each file, remembering where every JSON object sits (line, column and JSON path);
+3. collect resources by the file's top-level key (`Vpcs`, `Subnets`, ...), never by file name;
+4. name every object (its `Name` tag, made unique and slug-safe, else its AWS id) and map AWS's
+   fields onto docs/format.md, spelling out the semantics hidden in the data (main route table,
+   default NACL, default security group, route states, peering states...);
+5. hand back a plain design dict (`snapshot_to_design`) or a located tree for `vpcsim.build`
+   whose every object points at the JSON file and path it came from (`load_snapshot_tree`).
+
+Choices a reader of the output should know (each is also a warning when it applies):
+
+- Resources vpcsim does not simulate (transit gateways, VPN gateways, VPC endpoints, load
+  balancers, Direct Connect, RDS...) become `unsupported:` entries, so routes can point at them.
+- A route whose target is missing from the snapshot is an error, unless the snapshot has no file
+  of that kind at all (a deliberately partial snapshot): the target then becomes an `unsupported:`
+  entry, so a trace stops there instead of guessing.
+- A peering whose other VPC is not in the snapshot (another account, not loaded) becomes an
+  `unsupported:` entry when active (traffic leaves the modelled network), and is dropped when it
+  is not active (routes over it then drop traffic, as AWS does with a dead peering).
+- A snapshot spanning several regions gets `region:` set to the regions' common prefix (us-east-1
+  and us-west-1 -> `us`) so that every subnet's zone still starts with it; see `_design_region`.
+"""
+
+from __future__ import annotations
+
+import bisect
+import ipaddress
+import json
+import json.decoder
+import json.scanner
+import os
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import yaml
+
+from vpcsim.errors import DesignError, Diagnostic, Location, Severity
+from vpcsim.reader import Map, Node, Scalar, Seq
+
+__all__ = ["design_to_yaml", "load_snapshot_tree", "snapshot_to_design"]
+
+# Batfish reads files directly under aws_configs/ as region us-west-2 (its default).
+BATFISH_DEFAULT_REGION = "us-west-2"
+MAX_FILE_BYTES = 512 * 1024 * 1024
+# Above this size a file is parsed by the C decoder: locations then carry the JSON path only.
+LOCATE_MAX_BYTES = 32 * 1024 * 1024
+
+_REGION_RE = re.compile(r"^[a-z]{2}(?:-[a-z]+)+-\d+$")
+_NAME_BAD = re.compile(r"[^A-Za-z0-9._:\-]+")  # "/" is legal in names but means "<vpc>/default"
+_NAME_MAX = 120  # leaves room for a "-NN" suffix within the format's 128 characters
+
+JsonObj = dict[str, Any]
+
+# The describe-* outputs vpcsim maps onto the design, by top-level key.
+SUPPORTED_KEYS = (
+    "Vpcs",
+    "Subnets",
+    "RouteTables",
+    "NetworkAcls",
+    "SecurityGroups",
+    "InternetGateways",
+    "NatGateways",
+    "VpcPeeringConnections",
+    "NetworkInterfaces",
+    "Reservations",
+    "Addresses",
+    "PrefixLists",
+    "ManagedPrefixLists",
+    "AvailabilityZones",
+)
+
+
+@dataclass(frozen=True, slots=True)
+class _UnsupportedKind:
+    kind: str  # the design's `unsupported.<name>.kind`
+    label: str  # how messages call one ("transit gateway")
+    id_field: str
+    name_field: str | None = None
+
+
+# Known AWS resources vpcsim does not simulate: each item becomes an `unsupported:` entry.
+UNSUPPORTED_KEYS: dict[str, _UnsupportedKind] = {
+    "TransitGateways": _UnsupportedKind("transit_gateway", "transit gateway", "TransitGatewayId"),
+    "TransitGatewayAttachments": _UnsupportedKind(
+        "transit_gateway_attachment", "transit gateway attachment", "TransitGatewayAttachmentId"
+    ),
+    "TransitGatewayVpcAttachments": _UnsupportedKind(
+        "transit_gateway_attachment", "transit gateway attachment", "TransitGatewayAttachmentId"
+    ),
+    "TransitGatewayPeeringAttachments": _UnsupportedKind(
+        "transit_gateway_attachment", "transit gateway attachment", "TransitGatewayAttachmentId"
+    ),
+    "TransitGatewayRouteTables": _UnsupportedKind(
+        "transit_gateway_route_table", "transit gateway route table", "TransitGatewayRouteTableId"
+    ),
+    "VpnGateways": _UnsupportedKind("vpn_gateway", "VPN gateway", "VpnGatewayId"),
+    "VpnConnections": _UnsupportedKind("vpn_connection", "VPN connection", "VpnConnectionId"),
+    "CustomerGateways": _UnsupportedKind("customer_gateway", "customer gateway", "CustomerGatewayId"),
+    "VpcEndpoints": _UnsupportedKind("vpc_endpoint", "VPC endpoint", "VpcEndpointId"),
+    "EgressOnlyInternetGateways": _UnsupportedKind(
+        "egress_only_internet_gateway", "egress-only internet gateway", "EgressOnlyInternetGatewayId"
+    ),
+    "CarrierGateways": _UnsupportedKind("carrier_gateway", "carrier gateway", "CarrierGatewayId"),
+    "LocalGateways": _UnsupportedKind("local_gateway", "local gateway", "LocalGatewayId"),
+    "LoadBalancers": _UnsupportedKind("load_balancer", "load balancer", "LoadBalancerArn", "LoadBalancerName"),
+    "LoadBalancerDescriptions": _UnsupportedKind(
+        "load_balancer", "classic load balancer", "LoadBalancerName", "LoadBalancerName"
+    ),
+    "TargetGroups": _UnsupportedKind("target_group", "target group", "TargetGroupArn", "TargetGroupName"),
+    "DirectConnectGateways": _UnsupportedKind(
+        "direct_connect_gateway", "Direct Connect gateway", "DirectConnectGatewayId", "DirectConnectGatewayName"
+    ),
+    "VirtualInterfaces": _UnsupportedKind(
+        "direct_connect_virtual_interface", "Direct Connect virtual interface", "VirtualInterfaceId",
+        "VirtualInterfaceName",
+    ),
+    "Connections": _UnsupportedKind(
+        "direct_connect_connection", "Direct Connect connection", "ConnectionId", "ConnectionName"
+    ),
+    "DBInstances": _UnsupportedKind("rds_instance", "RDS instance", "DBInstanceIdentifier"),
+    "DomainStatusList": _UnsupportedKind("elasticsearch_domain", "Elasticsearch domain", "DomainName"),
+    "Firewalls": _UnsupportedKind("network_firewall", "network firewall", "FirewallArn", "FirewallName"),
+}
+
+# Details of unsupported resources (routes, listeners, health...): one warning per file.
+UNSUPPORTED_DETAIL_KEYS = {
+    "TransitGatewayStaticRoutes": "transit gateway routes",
+    "TransitGatewayPropagations": "transit gateway route propagations",
+    "LoadBalancerListeners": "load balancer listeners",
+    "LoadBalancerAttributes": "load balancer attributes",
+    "LoadBalancerTargetHealth": "load balancer target health",
+    "DirectConnectGatewayAssociations": "Direct Connect gateway associations",
+}
+
+# Outputs that say nothing about reachability (or only about AWS's service catalogue).
+IGNORED_KEYS = frozenset(
+    {
+        "ResponseMetadata",
+        "NextToken",
+        "DhcpOptions",
+        "FlowLogs",
+        "KeyPairs",
+        "Volumes",
+        "Regions",
+        "AccountAttributes",
+        "ServiceDetails",
+        "ServiceNames",
+    }
+)
+
+# What an id's prefix says about the resource, for ids that are not in the snapshot.
+# prefix -> (kind, label, the top-level key whose file would hold it, supported by vpcsim)
+_ID_PREFIXES: dict[str, tuple[str, str, str, bool]] = {
+    "igw-": ("internet_gateway", "internet gateway", "InternetGateways", True),
+    "nat-": ("nat_gateway", "NAT gateway", "NatGateways", True),
+    "pcx-": ("vpc_peering", "VPC peering connection", "VpcPeeringConnections", True),
+    "i-": ("instance", "instance", "Reservations", True),
+    "eni-": ("network_interface", "network interface", "NetworkInterfaces", True),
+    "tgw-": ("transit_gateway", "transit gateway", "TransitGateways", False),
+    "vgw-": ("vpn_gateway", "VPN gateway", "VpnGateways", False),
+    "vpce-": ("vpc_endpoint", "VPC endpoint", "VpcEndpoints", False),
+    "eigw-": ("egress_only_internet_gateway", "egress-only internet gateway", "EgressOnlyInternetGateways", False),
+    "cagw-": ("carrier_gateway", "carrier gateway", "CarrierGateways", False),
+    "lgw-": ("local_gateway", "local gateway", "LocalGateways", False),
+}
+
+# States in which AWS keeps reporting a resource that no longer carries traffic.
+_GONE_STATES = frozenset({"deleted", "deleting", "failed", "rejected", "expired", "terminated"})
+_INSTANCE_STATES = ("running", "pending", "stopping", "stopped", "shutting-down", "terminated")
+_PEERING_STATES = (
+    "active",
+    "pending-acceptance",
+    "initiating-request",
+    "provisioning",
+    "rejected",
+    "expired",
+    "failed",
+    "deleted",
+    "deleting",
+)
+_PROTOCOL_NUMBERS = {"tcp": 6, "udp": 17, "icmp": 1, "icmpv6": 58}
+_PROTOCOL_WORDS = {6: "tcp", 17: "udp", 1: "icmp"}
+
+
+# -- public API --------------------------------------------------------------------------------
+
+
+def snapshot_to_design(
+    path: str | os.PathLike[str], files: Sequence[str] | None = None
+) -> tuple[dict[str, Any], list[Diagnostic]]:
+    """A snapshot folder -> a design dict in the YAML format (docs/format.md) + warnings.
+
+    `files` restricts the files read to these paths, relative to the layout root (the folder's
+    `aws_configs/` when it has one, else the folder itself). Raises DesignError listing every
+    problem (with file and JSON path) when the snapshot cannot be imported.
+    """
+    importer = _Importer(os.fspath(path))
+    design = importer.run(files)
+    return design, importer.warnings
+
+
+def load_snapshot_tree(
+    path: str | os.PathLike[str], files: Sequence[str] | None = None
+) -> tuple[Node, list[Diagnostic]]:
+    """Same as `snapshot_to_design`, as a located tree for `vpcsim.build.build`.
+
+    Every object's location names its JSON file, line, column and JSON path, e.g.
+    `snap/aws_configs/Subnets.json:12:3 ($.Subnets[3])`.
+    """
+    importer = _Importer(os.fspath(path))
+    design = importer.run(files)
+    return importer.tree(design), importer.warnings
+
+
+def design_to_yaml(design: dict[str, Any]) -> str:
+    """Render a design dict as YAML: keys in order, rules and routes one per line."""
+    return yaml.dump(
+        _flowed(design, nested=False),
+        Dumper=_Dumper,
+        sort_keys=False,
+        default_flow_style=False,
+        allow_unicode=True,
+        width=1000,
+    )
+
+
+# -- YAML rendering -----------------------------------------------------------------------------
+
+try:
+    _BaseDumper: Any = yaml.CSafeDumper
+except AttributeError:  # libyaml not compiled in
+    _BaseDumper = yaml.SafeDumper
+
+
+class _Dumper(_BaseDumper):  # type: ignore[misc]
+    pass
+
+
+class _FlowMap(dict[str, Any]):
+    """A mapping written on one line: `{rule: 100, action: allow, ...}`."""
+
+
+class _FlowSeq(list[Any]):
+    """A list of scalars written on one line: `[10.0.0.0/16, 10.1.0.0/16]`."""
+
+
+def _represent_flow_map(dumper: Any, data: _FlowMap) -> Any:
+    return dumper.represent_mapping("tag:yaml.org,2002:map", dict(data), flow_style=True)
+
+
+def _represent_flow_seq(dumper: Any, data: _FlowSeq) -> Any:
+    return dumper.represent_sequence("tag:yaml.org,2002:seq", list(data), flow_style=True)
+
+
+_Dumper.add_representer(_FlowMap, _represent_flow_map)
+_Dumper.add_representer(_FlowSeq, _represent_flow_seq)
+
+
+def _is_scalar(value: Any) -> bool:
+    return value is None or isinstance(value, (str, int, float, bool))
+
+
+def _flowed(value: Any, nested: bool) -> Any:
+    """Copy `value`, marking flat rule-like maps inside lists and lists of scalars as flow style."""
+    if isinstance(value, dict):
+        if nested and value and all(_is_scalar(v) for v in value.values()):
+            return _FlowMap(value)
+        return {k: _flowed(v, nested=False) for k, v in value.items()}
+    if isinstance(value, list):
+        if all(_is_scalar(v) for v in value):  # an empty list too: `[]`, not null
+            return _FlowSeq(value)
+        return [_flowed(v, nested=True) for v in value]
+    return value
+
+
+# -- reading JSON with locations ----------------------------------------------------------------
+
+_JsonDecoderModule: Any = json.decoder
+_JsonScannerModule: Any = json.scanner
+
+
+def _parse_located(text: str) -> tuple[Any, dict[int, int]]:
+    """Parse JSON text; also return, for every object and array, the offset where it starts."""
+    positions: dict[int, int] = {}
+    decoder: Any = json.JSONDecoder()
+
+    def parse_object(s_and_end: tuple[str, int], *args: Any) -> tuple[Any, int]:
+        obj, end = _JsonDecoderModule.JSONObject(s_and_end, *args)
+        positions[id(obj)] = s_and_end[1] - 1
+        return obj, end
+
+    def parse_array(s_and_end: tuple[str, int], *args: Any) -> tuple[Any, int]:
+        arr, end = _JsonDecoderModule.JSONArray(s_and_end, *args)
+        positions[id(arr)] = s_and_end[1] - 1
+        return arr, end
+
+    decoder.parse_object = parse_object
+    decoder.parse_array = parse_array
+    # The C scanner parses objects itself; the Python one calls parse_object/parse_array.
+    decoder.scan_once = _JsonScannerModule.py_make_scanner(decoder)
+    return decoder.decode(text), positions
+
+
+@dataclass(slots=True)
+class _Doc:
+    """One parsed JSON file: its data and how to turn an object into a Location."""
+
+    display: str  # the file as shown in messages
+    rel: str  # path relative to the layout root, '/'-separated
+    region: str | None  # from the layout (a region folder), if any
+    account: str | None
+    text: str
+    positions: dict[int, int]
+    line_starts: list[int] = field(default_factory=list)
+
+    def loc(self, value: Any, path: str) -> Location:
+        offset = self.positions.get(id(value))
+        if offset is None:
+            return Location(self.display, 0, 0, path)
+        if not self.line_starts:
+            starts = [0]
+            index = self.text.find("\n")
+            while index >= 0:
+                starts.append(index + 1)
+                index = self.text.find("\n", index + 1)
+            self.line_starts = starts
+        line = bisect.bisect_right(self.line_starts, offset)
+        return Location(self.display, line, offset - self.line_starts[line - 1] + 1, path)
+
+
+class _J:
+    """A JSON object of a file: typed, reporting accessors that never raise on bad data."""
+
+    __slots__ = ("data", "doc", "path", "sink")
+
+    def __init__(self, data: JsonObj, doc: _Doc, path: str, sink: _Importer) -> None:
+        self.data = data
+        self.doc = doc
+        self.path = path
+        self.sink = sink
+
+    @property
+    def loc(self) -> Location:
+        return self.doc.loc(self.data, self.path)
+
+    def _bad(self, key: str, expected: str) -> None:
+        value = self.data.get(key)
+        self.sink.error(
+            "aws-type",
+            f"{key}: expected {expected}, got {_json_kind(value)}",
+            self.doc.loc(value, f"{self.path}.{key}") if isinstance(value, (dict, list)) else self.loc_of(key),
+        )
+
+    def loc_of(self, key: str) -> Location:
+        base = self.loc
+        return Location(base.file, base.line, base.col, f"{self.path}.{key}")
+
+    def text(self, key: str) -> str | None:
+        value = self.data.get(key)
+        if value is None or value == "":
+            return None
+        if isinstance(value, str):
+            return value
+        self._bad(key, "a string")
+        return None
+
+    def need(self, key: str, what: str) -> str | None:
+        """A field AWS always returns; its absence means a truncated or hand-edited file."""
+        value = self.text(key)
+        if value is None and key not in self.data:
+            self.sink.error(
+                "aws-missing-field",
+                f"{what}: missing required field {key!r} (expected it in every item of this describe output)",
+                self.loc,
+            )
+        elif value is None and self.data.get(key) == "":
+            self.sink.error("aws-missing-field", f"{what}: field {key!r} is empty", self.loc_of(key))
+        return value
+
+    def number(self, key: str) -> int | None:
+        value = self.data.get(key)
+        if value is None:
+            return None
+        if isinstance(value, bool) or not isinstance(value, (int, str)):
+            self._bad(key, "a whole number")
+            return None
+        if isinstance(value, str):
+            text = value.strip()
+            if not text.lstrip("-").isdigit():
+                self._bad(key, "a whole number")
+                return None
+            return int(text)
+        return value
+
+    def flag(self, key: str) -> bool | None:
+        value = self.data.get(key)
+        if value is None:
+            return None
+        if isinstance(value, bool):
+            return value
+        if isinstance(value, str) and value.lower() in ("true", "false"):
+            return value.lower() == "true"
+        self._bad(key, "true or false")
+        return None
+
+    def obj(self, key: str) -> _J | None:
+        value = self.data.get(key)
+        if value is None:
+            return None
+        if isinstance(value, dict):
+            return _J(value, self.doc, f"{self.path}.{key}", self.sink)
+        self._bad(key, "an object")
+        return None
+
+    def objs(self, key: str) -> list[_J]:
+        value = self.data.get(key)
+        if value is None:
+            return []
+        if not isinstance(value, list):
+            self._bad(key, "a list")
+            return []
+        out = []
+        for index, item in enumerate(value):
+            item_path = f"{self.path}.{key}[{index}]"
+            if isinstance(item, dict):
+                out.append(_J(item, self.doc, item_path, self.sink))
+            else:
+                self.sink.error(
+                    "aws-type",
+                    f"{key}[{index}]: expected an object, got {_json_kind(item)}",
+                    Location(self.loc.file, self.loc.line, self.loc.col, item_path),
+                )
+        return out
+
+    def strs(self, key: str) -> list[str]:
+        value = self.data.get(key)
+        if value is None:
+            return []
+        if not isinstance(value, list):
+            self._bad(key, "a list")
+            return []
+        return [item for item in value if isinstance(item, str) and item]
+
+    def tags(self, key: str = "Tags") -> dict[str, str]:
+        out: dict[str, str] = {}
+        for tag in self.objs(key):
+            name = tag.data.get("Key")
+            value = tag.data.get("Value")
+            if isinstance(name, str) and name:
+                out[name] = value if isinstance(value, str) else "" if value is None else str(value)
+        return out
+
+    def name_tag(self, key: str = "Tags") -> str | None:
+        return self.tags(key).get("Name") or None
+
+
+def _json_kind(value: Any) -> str:
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return f"a boolean ({str(value).lower()})"
+    if isinstance(value, (int, float)):
+        return f"a number ({value})"
+    if isinstance(value, str):
+        return f"a string ({value!r})"
+    if isinstance(value, list):
+        return "a list"
+    return "an object"
+
+
+# -- naming -------------------------------------------------------------------------------------
+
+
+def _slug(text: str) -> str:
+    return _NAME_BAD.sub("-", text).strip("-")[:_NAME_MAX].strip("-")
+
+
+class _Names:
+    """Unique, readable names for one section of the design."""
+
+    def __init__(self, reserved: Sequence[str] = ()) -> None:
+        self.used: set[str] = set(reserved)
+
+    def take(self, preferred: str | None, fallback: str) -> str:
+        base = _slug(preferred or "") or _slug(fallback) or "unnamed"
+        name = base
+        suffix = 2
+        while name in self.used:
+            name = f"{base}-{suffix}"
+            suffix += 1
+        self.used.add(name)
+        return name
+
+
+# -- addresses ----------------------------------------------------------------------------------
+
+
+def _cidr(text: str) -> tuple[str, bool] | None:
+    """Normalise an IPv4 CIDR; (text, had host bits) or None when it is not one."""
+    try:
+        network = ipaddress.IPv4Network(text.strip(), strict=False)
+    except (ValueError, TypeError):
+        return None
+    normal = str(network)
+    return normal, normal != text.strip()
+
+
+def _ip(text: str) -> str | None:
+    try:
+        return str(ipaddress.IPv4Address(text.strip()))
+    except (ValueError, TypeError):
+        return None
+
+
+def _ports(lo: int | None, hi: int | None) -> int | str | None:
+    """AWS's FromPort/ToPort (or PortRange From/To) -> the design's `ports`; None for all ports."""
+    if lo is None or lo < 0:
+        return None
+    hi = lo if hi is None or hi < 0 else hi
+    if (lo, hi) == (0, 65535):
+        return None
+    return lo if lo == hi else f"{lo}-{hi}"
+
+
+# -- the importer -------------------------------------------------------------------------------
+
+
+@dataclass(slots=True)
+class _Named:
+    """A resource chosen for the design: its JSON, design name and VPC (by AWS id)."""
+
+    j: _J
+    name: str
+    vpc_id: str | None = None
+
+
+class _Importer:
+    def __init__(self, path: str) -> None:
+        self.path = path
+        self.diagnostics: list[Diagnostic] = []
+        self.locs: dict[int, Location] = {}  # id(design object) -> where it came from
+        # Raw resources by AWS id, first occurrence wins (multi-account snapshots repeat some).
+        self.raw: dict[str, dict[str, _J]] = {key: {} for key in SUPPORTED_KEYS}
+        self.raw_unsupported: dict[str, tuple[_UnsupportedKind, _J]] = {}
+        # Prefix lists by id: every item seen (describe-prefix-lists gives Cidrs, describe-managed-
+        # prefix-lists gives metadata and, when merged in by the user, Entries).
+        self.raw_prefix_lists: dict[str, list[_J]] = {}
+        self.loaded_keys: set[str] = set()
+        self.docs: list[_Doc] = []
+        # Ids that AWS still reports but that carry no traffic: id -> why.
+        self.gone: dict[str, str] = {}
+
+    # -- reporting ----------------------------------------------------------------------------
+
+    def error(self, code: str, message: str, loc: Location | None) -> None:
+        self.diagnostics.append(Diagnostic(Severity.ERROR, code, message, loc))
+
+    def warn(self, code: str, message: str, loc: Location | None) -> None:
+        self.diagnostics.append(Diagnostic(Severity.WARNING, code, message, loc))
+
+    @property
+    def warnings(self) -> list[Diagnostic]:
+        return [d for d in self.diagnostics if d.severity is Severity.WARNING]
+
+    def fail_if_errors(self) -> None:
+        errors = [d for d in self.diagnostics if d.severity is Severity.ERROR]
+        if errors:
+            raise DesignError(errors + self.warnings)
+
+    def at(self, obj: dict[str, Any] | list[Any], loc: Location) -> None:
+        self.locs[id(obj)] = loc
+
+    # -- stage 1: files -----------------------------------------------------------------------
+
+    def find_files(self, files: Sequence[str] | None) -> list[tuple[str, str]]:
+        """(absolute path, path relative to the layout root) of each file to read, sorted."""
+        base = self.path
+        if not os.path.isdir(base):
+            self.error("aws-snapshot", f"{base}: not a folder (expected a folder of describe-* JSON files)",
+                       Location(base, 0, 0))
+            self.fail_if_errors()
+        nested = os.path.join(base, "aws_configs")
+        root = nested if os.path.isdir(nested) else base
+        self.root = root
+        found: list[tuple[str, str]] = []
+        if files is None:
+            for folder, dirs, names in os.walk(root):
+                dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+                for name in names:
+                    if name.lower().endswith(".json") and not name.startswith("."):
+                        full = os.path.join(folder, name)
+                        found.append((full, os.path.relpath(full, root).replace(os.sep, "/")))
+        else:
+            for rel in files:
+                candidates = [os.path.join(root, rel), os.path.join(base, rel)]
+                match = next((c for c in candidates if os.path.isfile(c)), None)
+                if match is None:
+                    self.error("aws-file-missing", f"{rel}: listed in files but not found under {root}",
+                               Location(os.path.join(root, rel), 0, 0))
+                    continue
+                relative = os.path.relpath(match, root)
+                if relative.startswith(".."):
+                    relative = os.path.relpath(match, base)
+                found.append((match, relative.replace(os.sep, "/")))
+        if not found and files is None:
+            self.error("aws-snapshot", f"{base}: no .json files found (expected describe-* output such as Vpcs.json)",
+                       Location(base, 0, 0))
+        self.fail_if_errors()
+        return sorted(set(found), key=lambda item: item[1])
+
+    def read(self, full: str, rel: str) -> tuple[_Doc, Any] | None:
+        display = os.path.join(self.path, os.path.relpath(full, self.path))
+        parts = rel.split("/")[:-1]
+        region = next((p for p in reversed(parts) if _REGION_RE.match(p)), None)
+        account = parts[parts.index("accounts") + 1] if "accounts" in parts[:-1] else None
+        start = Location(display, 1, 1)
+        try:
+            size = os.path.getsize(full)
+            if size > MAX_FILE_BYTES:
+                self.error("aws-too-large", f"file is {size:,} bytes (the limit is {MAX_FILE_BYTES:,})", start)
+                return None
+            with open(full, "rb") as handle:
+                data = handle.read()
+        except OSError as exc:
+            self.error("io", f"cannot read file: {exc.strerror or exc}", start)
+            return None
+        try:
+            text = data.decode("utf-8-sig")
+        except UnicodeDecodeError as exc:
+            line = data[: exc.start].count(b"\n") + 1
+            col = exc.start - (data.rfind(b"\n", 0, exc.start) + 1) + 1
+            self.error("aws-encoding", f"not UTF-8 text (byte 0x{data[exc.start]:02x}); expected JSON",
+                       Location(display, line, col))
+            return None
+        try:
+            if len(data) <= LOCATE_MAX_BYTES:
+                value, positions = _parse_located(text)
+            else:
+                value, positions = json.loads(text), {}
+        except json.JSONDecodeError as exc:
+            self.error("aws-json", f"malformed JSON: {exc.msg}", Location(display, exc.lineno, exc.colno))
+            return None
+        except RecursionError:
+            self.error("aws-json", "JSON nested too deeply", start)
+            return None
+        return _Doc(display, rel, region, account, text, positions), value
+
+    def collect(self, doc: _Doc, value: Any) -> None:
+        """Sort one file's resources by top-level key into `raw` / `raw_unsupported`."""
+        if not isinstance(value, dict):
+            self.error(
+                "aws-not-object",
+                f"expected a JSON object with a top-level key such as \"Vpcs\" (the output of an "
+                f"`aws ec2 describe-*` command), got {_json_kind(value)}",
+                doc.loc(value, "$"),
+            )
+            return
+        root = _J(value, doc, "$", self)
+        for key, items in value.items():
+            path = f"$.{key}"
+            top = doc.loc(value, "$")
+            loc = doc.loc(items, path) if isinstance(items, (dict, list)) else Location(top.file, top.line, top.col, path)
+            if key in IGNORED_KEYS:
+                if key == "NextToken" and items:
+                    self.warn("aws-paginated",
+                              "NextToken is set: this file holds only the first page of the output "
+                              "(expected the full output: let the AWS CLI paginate)", loc)
+                continue
+            if key not in SUPPORTED_KEYS and key not in UNSUPPORTED_KEYS and key not in UNSUPPORTED_DETAIL_KEYS:
+                known = ", ".join((*SUPPORTED_KEYS, *UNSUPPORTED_KEYS))
+                self.error(
+                    "aws-unknown-key",
+                    f"unknown top-level key {key!r}: not an `aws ec2 describe-*` output vpcsim knows "
+                    f"(expected one of: {known})",
+                    loc,
+                )
+                continue
+            self.loaded_keys.add(key)
+            entries = root.objs(key)
+            if key in UNSUPPORTED_DETAIL_KEYS:
+                if entries:
+                    self.warn("aws-unsupported",
+                              f"{len(entries)} {UNSUPPORTED_DETAIL_KEYS[key]} are not simulated (ignored)", loc)
+                continue
+            if key in UNSUPPORTED_KEYS:
+                spec = UNSUPPORTED_KEYS[key]
+                for item in entries:
+                    aws_id = item.need(spec.id_field, spec.label)
+                    if aws_id is not None and aws_id not in self.raw_unsupported:
+                        self.raw_unsupported[aws_id] = (spec, item)
+                continue
+            if key == "Reservations":
+                for reservation in entries:
+                    for instance in reservation.objs("Instances"):
+                        self.keep("Reservations", instance.need("InstanceId", "instance"), instance)
+                continue
+            if key in ("PrefixLists", "ManagedPrefixLists"):
+                for item in entries:
+                    pl_id = item.need("PrefixListId", "prefix list")
+                    if pl_id is not None:
+                        self.raw_prefix_lists.setdefault(pl_id, []).append(item)
+                continue
+            id_field = {
+                "Vpcs": "VpcId",
+                "Subnets": "SubnetId",
+                "RouteTables": "RouteTableId",
+                "NetworkAcls": "NetworkAclId",
+                "SecurityGroups": "GroupId",
+                "InternetGateways": "InternetGatewayId",
+                "NatGateways": "NatGatewayId",
+                "VpcPeeringConnections": "VpcPeeringConnectionId",
+                "NetworkInterfaces": "NetworkInterfaceId",
+                "Addresses": "PublicIp",
+                "AvailabilityZones": "ZoneName",
+            }[key]
+            for item in entries:
+                self.keep(key, item.need(id_field, _KEY_LABELS[key]), item)
+
+    def keep(self, key: str, aws_id: str | None, item: _J) -> None:
+        if aws_id is None:
+            return
+        first = self.raw[key].setdefault(aws_id, item)
+        if first is not item and _essence(key, first.data) != _essence(key, item.data):
+            self.warn(
+                "aws-duplicate",
+                f"{_KEY_LABELS[key]} {aws_id} appears twice and differs; using the first "
+                f"({first.doc.display}, {first.path})",
+                item.loc,
+            )
+
+    # -- stage 2: the design ------------------------------------------------------------------
+
+    def run(self, files: Sequence[str] | None) -> dict[str, Any]:
+        for full, rel in self.find_files(files):
+            parsed = self.read(full, rel)
+            if parsed is not None:
+                doc, value = parsed
+                self.docs.append(doc)
+                self.collect(doc, value)
+        self.fail_if_errors()
+        design = self.convert()
+        self.fail_if_errors()
+        return design
+
+    def convert(self) -> dict[str, Any]:
+        self.design: dict[str, Any] = {}
+        self.unsupported: dict[str, Any] = {}
+        self.unsupported_names = _Names()
+        self.unsupported_by_id: dict[str, str] = {}
+        self.prefix_lists: dict[str, Any] = {}
+        self.prefix_list_names = _Names()
+        self.prefix_list_by_id: dict[str, str] = {}
+        self.pick_vpcs()
+        self.pick_subnets()
+        self.pick_route_tables()
+        self.pick_network_acls()
+        self.pick_security_groups()
+        self.pick_internet_gateways()
+        self.pick_nat_gateways()
+        self.pick_peerings()
+        self.pick_instances()
+        self.pick_loose_interfaces()
+        self.pick_unsupported()
+        self.warn_missing_kinds()
+
+        region = self.design_region()
+        vpcs = {v.name: self.vpc_body(v) for v in self.vpcs.values()}
+        subnets = {s.name: self.subnet_body(s) for s in self.subnets.values()}
+        route_tables = {t.name: self.route_table_body(t) for t in self.route_tables.values()}
+        network_acls = {a.name: self.nacl_body(a) for a in self.acls.values()}
+        groups = {g.name: self.group_body(g) for g in self.groups.values() if g.name}
+        igws = {g.name: self.igw_body(g) for g in self.igws.values()}
+        nats = {n.name: self.nat_body(n) for n in self.nats.values()}
+        peerings = {p.name: self.peering_body(p) for p in self.peerings.values()}
+        instances = {i.name: self.instance_body(i) for i in self.instances.values()}
+        for pl_id, items in self.raw_prefix_lists.items():
+            # AWS-managed lists (com.amazonaws.<region>.s3 ...) appear in every account: only
+            # those in use are written. The account's own lists are written in any case.
+            owners = {item.text("OwnerId") for item in items} - {None}
+            names = [item.text("PrefixListName") or "" for item in items]
+            if owners and "AWS" not in owners and not any(n.startswith("com.amazonaws.") for n in names):
+                self.prefix_list(pl_id, items[0], f"prefix list {pl_id}")
+
+        design = self.design
+        design["version"] = 1
+        design["description"] = f"Imported from the AWS snapshot {self.path} ({len(self.docs)} files)."
+        design["region"] = region
+        design["vpcs"] = vpcs
+        for key, section in (
+            ("subnets", subnets),
+            ("route_tables", route_tables),
+            ("network_acls", network_acls),
+            ("security_groups", groups),
+            ("internet_gateways", igws),
+            ("nat_gateways", nats),
+            ("peerings", peerings),
+            ("prefix_lists", self.prefix_lists),
+            ("instances", instances),
+            ("unsupported", self.unsupported),
+        ):
+            if section:
+                design[key] = section
+        return design
+
+    # -- VPCs and region ----------------------------------------------------------------------
+
+    def pick_vpcs(self) -> None:
+        names = _Names()
+        self.vpcs: dict[str, _Named] = {}
+        for vpc_id, j in self.raw["Vpcs"].items():
+            if j.need("CidrBlock", f"vpc {vpc_id}") is None:
+                continue
+            self.vpcs[vpc_id] = _Named(j, names.take(j.name_tag(), vpc_id), vpc_id)
+
+    def vpc_region(self, vpc_id: str) -> str | None:
+        """The VPC's region: from its subnets' ARNs or zones (data beats folder names), else the layout."""
+        zones = {z: j.text("RegionName") for z, j in self.raw["AvailabilityZones"].items()}
+        for subnet in self.raw["Subnets"].values():
+            if subnet.text("VpcId") != vpc_id:
+                continue
+            arn = subnet.text("SubnetArn") or ""
+            parts = arn.split(":")
+            if len(parts) > 3 and _REGION_RE.match(parts[3]):
+                return parts[3]
+            zone = subnet.text("AvailabilityZone") or ""
+            if zones.get(zone):
+                return zones[zone]
+            match = re.match(r"^([a-z]{2}(?:-[a-z]+)+-\d+)[a-z]$", zone)
+            if match:
+                return match.group(1)
+        return self.vpcs[vpc_id].j.doc.region
+
+    def design_region(self) -> str:
+        regions = list(dict.fromkeys(r for r in (self.vpc_region(v) for v in self.vpcs) if r))
+        if not regions:
+            regions = list(dict.fromkeys(d.region for d in self.docs if d.region))
+        if not regions:
+            regions = list(dict.fromkeys(r for j in self.raw["AvailabilityZones"].values() if (r := j.text("RegionName"))))
+        if not regions:
+            if self.vpcs:
+                self.warn(
+                    "aws-region",
+                    f"no subnet, region folder or AvailabilityZones file says which region this is; "
+                    f"using {BATFISH_DEFAULT_REGION} (Batfish's default for files directly under aws_configs/)",
+                    None,
+                )
+            return BATFISH_DEFAULT_REGION
+        if len(regions) == 1:
+            return regions[0]
+        # A design has one region, and the validator checks that each subnet's zone starts with
+        # it. The regions' common prefix (cut at a '-') keeps every zone valid while saying
+        # plainly that this is not one region.
+        prefix = os.path.commonprefix(regions)
+        prefix = prefix[: prefix.rfind("-")] if "-" in prefix and not prefix.endswith("-") else prefix.rstrip("-")
+        chosen = prefix or regions[0]
+        self.warn(
+            "aws-multi-region",
+            f"multi-region snapshot: {', '.join(regions)}; vpcsim designs have one region, so region is "
+            f"set to {chosen!r}"
+            + (" (their common prefix) and subnets keep their real zones" if prefix else
+               " (the first VPC's); subnets of the other regions will fail the zone check"),
+            None,
+        )
+        return chosen
+
+    def vpc_body(self, vpc: _Named) -> dict[str, Any]:
+        j = vpc.j
+        cidrs: list[str] = []
+        for text in [j.text("CidrBlock") or ""] + [
+            a.text("CidrBlock") or ""
+            for a in j.objs("CidrBlockAssociationSet")
+            if (state := a.obj("CidrBlockState")) is None or state.text("State") in (None, "associated")
+        ]:
+            cidr = self.cidr(text, j, f"vpc {vpc.name}")
+            if cidr is not None and cidr not in cidrs:
+                cidrs.append(cidr)
+        if j.objs("Ipv6CidrBlockAssociationSet"):
+            self.warn("aws-ipv6", f"vpc {vpc.name}: IPv6 CIDR blocks are not simulated (skipped)", j.loc)
+        body: dict[str, Any] = {"aws_id": vpc.vpc_id, "cidrs": cidrs}
+        default_acl = next((a.name for a in self.acls.values() if a.vpc_id == vpc.vpc_id and a.j.flag("IsDefault")), None)
+        if default_acl is not None:
+            body["default_network_acl"] = default_acl
+        default_group = self.default_groups.get(vpc.vpc_id or "")
+        if default_group is not None:
+            # The format reserves the name `default`: the VPC's default group is written here,
+            # with the rules AWS reports for it (they may have been edited).
+            sg = default_group.j
+            body["default_security_group"] = {
+                "ingress": self.sg_rules(sg, "IpPermissions", default_group),
+                "egress": self.sg_rules(sg, "IpPermissionsEgress", default_group),
+            }
+        tags = j.tags()
+        if tags:
+            body["tags"] = tags
+        self.at(body, j.loc)
+        return body
+
+    # -- subnets ------------------------------------------------------------------------------
+
+    def pick_subnets(self) -> None:
+        names = _Names()
+        self.subnets: dict[str, _Named] = {}
+        for subnet_id, j in self.raw["Subnets"].items():
+            vpc_id = j.need("VpcId", f"subnet {subnet_id}")
+            if vpc_id is None:
+                continue
+            if j.text("CidrBlock") is None:
+                if j.flag("Ipv6Native") or j.objs("Ipv6CidrBlockAssociationSet"):
+                    self.warn("aws-ipv6", f"subnet {subnet_id}: IPv6-only subnets are not simulated (skipped)", j.loc)
+                else:
+                    j.need("CidrBlock", f"subnet {subnet_id}")
+                continue
+            if j.need("AvailabilityZone", f"subnet {subnet_id}") is None:
+                continue
+            if vpc_id not in self.vpcs:
+                self.warn("aws-orphan", f"subnet {subnet_id}: its vpc {vpc_id} is not in the snapshot (skipped)", j.loc)
+                continue
+            self.subnets[subnet_id] = _Named(j, names.take(j.name_tag(), subnet_id), vpc_id)
+
+    def subnet_body(self, subnet: _Named) -> dict[str, Any]:
+        j = subnet.j
+        body: dict[str, Any] = {
+            "aws_id": j.text("SubnetId"),
+            "vpc": self.vpcs[subnet.vpc_id or ""].name,
+            "cidr": self.cidr(j.text("CidrBlock") or "", j, f"subnet {subnet.name}"),
+            "az": j.text("AvailabilityZone"),
+        }
+        table = self.subnet_tables.get(j.text("SubnetId") or "")
+        if table is not None:
+            body["route_table"] = table
+        acl = self.subnet_acls.get(j.text("SubnetId") or "")
+        if acl is not None:
+            body["network_acl"] = acl
+        tags = j.tags()
+        if tags:
+            body["tags"] = tags
+        self.at(body, j.loc)
+        return body
+
+    # -- route tables -------------------------------------------------------------------------
+
+    def pick_route_tables(self) -> None:
+        names = _Names()
+        self.route_tables: dict[str, _Named] = {}
+        self.subnet_tables: dict[str, str] = {}  # subnet id -> route table name (explicit associations)
+        self.main_tables: set[str] = set()
+        for table_id, j in self.raw["RouteTables"].items():
+            vpc_id = j.need("VpcId", f"route table {table_id}")
+            if vpc_id is None:
+                continue
+            if vpc_id not in self.vpcs:
+                self.warn("aws-orphan", f"route table {table_id}: its vpc {vpc_id} is not in the snapshot (skipped)",
+                          j.loc)
+                continue
+            named = _Named(j, names.take(j.name_tag(), table_id), vpc_id)
+            self.route_tables[table_id] = named
+            for assoc in j.objs("Associations"):
+                state = assoc.obj("AssociationState")
+                if state is not None and state.text("State") not in (None, "associated"):
+                    continue  # disassociated / failed associations no longer apply
+                if assoc.flag("Main"):
+                    # "The main route table ... controls the routing for all subnets that are
+                    # not explicitly associated with any other route table." (VPC User Guide)
+                    self.main_tables.add(table_id)
+                subnet_id = assoc.text("SubnetId")
+                if subnet_id is not None:
+                    if subnet_id in self.subnets:
+                        self.subnet_tables[subnet_id] = named.name
+                elif assoc.text("GatewayId") is not None:
+                    self.warn(
+                        "aws-unsupported",
+                        f"route table {table_id}: gateway association with {assoc.text('GatewayId')} "
+                        "(ingress routing) is not simulated (ignored)",
+                        assoc.loc,
+                    )
+
+    def route_table_body(self, table: _Named) -> dict[str, Any]:
+        j = table.j
+        table_id = j.text("RouteTableId") or ""
+        body: dict[str, Any] = {"aws_id": table_id, "vpc": self.vpcs[table.vpc_id or ""].name}
+        if table_id in self.main_tables:
+            body["main"] = True
+        routes: list[dict[str, Any]] = []
+        ipv6 = 0
+        for route in j.objs("Routes"):
+            if route.text("DestinationIpv6CidrBlock") is not None:
+                ipv6 += 1
+                continue
+            converted = self.route(route, table)
+            if converted is not None:
+                routes.append(converted)
+        if ipv6:
+            self.warn("aws-ipv6", f"route table {table.name}: {ipv6} IPv6 route(s) not simulated (skipped)", j.loc)
+        if routes:
+            body["routes"] = routes
+        self.at(body, j.loc)
+        return body
+
+    def route(self, r: _J, table: _Named) -> dict[str, Any] | None:
+        what = f"route table {table.name}"
+        gateway = r.text("GatewayId")
+        if gateway == "local":
+            return None  # the local routes are implicit in the design
+        out: dict[str, Any] = {}
+        dest = r.text("DestinationCidrBlock")
+        pl_id = r.text("DestinationPrefixListId")
+        if dest is not None:
+            cidr = self.cidr(dest, r, what)
+            if cidr is None:
+                return None
+            out["destination"] = cidr
+            what = f"{what}: route to {cidr}"
+        elif pl_id is not None:
+            pl_name = self.prefix_list(pl_id, r, what)
+            if pl_name is None:
+                return None
+            out["destination_prefix_list"] = pl_name
+            what = f"{what}: route to prefix list {pl_id}"
+        else:
+            self.error("aws-missing-field",
+                       f"{what}: route has no destination (expected DestinationCidrBlock or DestinationPrefixListId)",
+                       r.loc)
+            return None
+        blackhole = r.text("State") == "blackhole"
+        target = self.route_target(r, what, blackhole)
+        if target is None:
+            return None
+        out.update(target)
+        if blackhole and "blackhole" not in out:
+            # AWS reports a route whose target is gone (or stopped) as `blackhole`; it still
+            # matches, then drops (VPC User Guide, "Route table concepts").
+            out["state"] = "blackhole"
+        self.at(out, r.loc)
+        return out
+
+    def route_target(self, r: _J, what: str, blackhole: bool) -> dict[str, Any] | None:
+        """The design's target keys for an AWS route, or None when the route cannot be imported."""
+        instance_id = r.text("InstanceId")
+        eni_id = r.text("NetworkInterfaceId")
+        candidates = [
+            ("NatGatewayId", r.text("NatGatewayId")),
+            ("VpcPeeringConnectionId", r.text("VpcPeeringConnectionId")),
+            ("InstanceId", instance_id),
+            ("NetworkInterfaceId", eni_id),
+            ("TransitGatewayId", r.text("TransitGatewayId")),
+            ("GatewayId", r.text("GatewayId")),
+            ("EgressOnlyInternetGatewayId", r.text("EgressOnlyInternetGatewayId")),
+            ("CarrierGatewayId", r.text("CarrierGatewayId")),
+            ("LocalGatewayId", r.text("LocalGatewayId")),
+            ("CoreNetworkArn", r.text("CoreNetworkArn")),
+        ]
+        present = [(key, value) for key, value in candidates if value is not None]
+        if not present:
+            if blackhole:
+                return {"blackhole": True}
+            self.error("aws-missing-field", f"{what}: active route has no target (expected GatewayId, "
+                       "NatGatewayId, VpcPeeringConnectionId, ...)", r.loc)
+            return None
+        key, target_id = present[0]
+        if key == "CoreNetworkArn":
+            return {"unsupported": self.add_unsupported_ref(target_id, "cloud_wan_core_network", "Cloud WAN core network", r)}
+
+        # Instance routes: AWS reports InstanceId and the ENI; a non-primary ENI is an interface.
+        if key == "InstanceId":
+            instance = self.instance_by_id.get(target_id)
+            if instance is not None:
+                if eni_id is not None and eni_id in self.eni_names and self.eni_names[eni_id][1] == instance:
+                    eni_name, _, primary = self.eni_names[eni_id]
+                    return {"instance": instance} if primary else {"interface": eni_name}
+                return {"instance": instance}
+            if eni_id is not None:
+                key, target_id = "NetworkInterfaceId", eni_id
+        if key == "NetworkInterfaceId":
+            if target_id in self.eni_names:
+                return {"interface": self.eni_names[target_id][0]}
+            if target_id in self.nat_by_eni:
+                key, target_id = "NatGatewayId", self.nat_by_eni[target_id]
+            elif target_id in self.unsupported_by_id:
+                return {"unsupported": self.unsupported_by_id[target_id]}
+        if key == "NatGatewayId" and target_id in self.nats:
+            return {"nat_gateway": self.nats[target_id].name}
+        if key == "VpcPeeringConnectionId" and target_id in self.peerings:
+            return {"peering": self.peerings[target_id].name}
+        if key == "GatewayId" and target_id in self.igws:
+            return {"internet_gateway": self.igws[target_id].name}
+        if target_id in self.unsupported_by_id:
+            return {"unsupported": self.unsupported_by_id[target_id]}
+        if target_id in self.raw_unsupported:
+            spec, item = self.raw_unsupported[target_id]
+            name = self.add_unsupported(target_id, spec, item)
+            if name is not None:
+                return {"unsupported": name}
+
+        # Not importable: gone (deleted NAT, terminated instance...), or not in the snapshot.
+        if target_id in self.gone:
+            if not blackhole:
+                self.warn("aws-gone-target",
+                          f"{what}: its target {target_id} is {self.gone[target_id]}; AWS reports such a route "
+                          "as blackhole, so it drops traffic here", r.loc)
+            return {"blackhole": True}
+        if blackhole:
+            return {"blackhole": True}
+        kind, label, file_key, supported = _id_kind(target_id, key)
+        if not supported:
+            return {"unsupported": self.add_unsupported_ref(target_id, kind, label, r)}
+        if file_key not in self.loaded_keys and not (file_key == "NetworkInterfaces" and "Reservations" in self.loaded_keys):
+            # A partial snapshot (e.g. InternetGateways.json left out on purpose): say so and stop
+            # traces there rather than guess what the target would do.
+            name = self.add_unsupported_ref(
+                target_id, kind, label, r,
+                note=f"no {file_key} file was loaded, so {label} {target_id} is not in the snapshot",
+            )
+            return {"unsupported": name}
+        self.error(
+            "aws-unknown-target",
+            f"{what}: {key} {target_id} is not in the snapshot (expected a {label} from the {file_key} "
+            "output; is a file missing or out of date?)",
+            r.loc,
+        )
+        return None
+
+    # -- network ACLs -------------------------------------------------------------------------
+
+    def pick_network_acls(self) -> None:
+        names = _Names()
+        self.acls: dict[str, _Named] = {}
+        self.subnet_acls: dict[str, str] = {}  # subnet id -> NACL name, when not the VPC's default
+        for acl_id, j in self.raw["NetworkAcls"].items():
+            vpc_id = j.need("VpcId", f"network ACL {acl_id}")
+            if vpc_id is None:
+                continue
+            if vpc_id not in self.vpcs:
+                self.warn("aws-orphan", f"network ACL {acl_id}: its vpc {vpc_id} is not in the snapshot (skipped)",
+                          j.loc)
+                continue
+            named = _Named(j, names.take(j.name_tag(), acl_id), vpc_id)
+            self.acls[acl_id] = named
+            if j.flag("IsDefault"):
+                continue  # subnets not listed elsewhere use the VPC's default NACL anyway
+            for assoc in j.objs("Associations"):
+                subnet_id = assoc.text("SubnetId")
+                if subnet_id is not None and subnet_id in self.subnets:
+                    self.subnet_acls[subnet_id] = named.name
+
+    def nacl_body(self, acl: _Named) -> dict[str, Any]:
+        j = acl.j
+        what = f"network ACL {acl.name}"
+        body: dict[str, Any] = {"aws_id": j.text("NetworkAclId"), "vpc": self.vpcs[acl.vpc_id or ""].name}
+        if j.flag("IsDefault"):
+            body["default"] = True
+        inbound: list[dict[str, Any]] = []
+        outbound: list[dict[str, Any]] = []
+        ipv6 = 0
+        for entry in j.objs("Entries"):
+            if entry.text("Ipv6CidrBlock") is not None:
+                ipv6 += 1
+                continue
+            number = entry.number("RuleNumber")
+            if number is None:
+                entry.need("RuleNumber", what)
+                continue
+            if number >= 32767:
+                continue  # the `*` rule: the format adds the implicit deny itself
+            rule = self.nacl_rule(entry, number, what)
+            if rule is not None:
+                (outbound if entry.flag("Egress") else inbound).append(rule)
+        if ipv6:
+            self.warn("aws-ipv6", f"{what}: {ipv6} IPv6 rule(s) not simulated (skipped)", j.loc)
+        inbound.sort(key=lambda r: int(r["rule"]))
+        outbound.sort(key=lambda r: int(r["rule"]))
+        body["inbound"] = inbound
+        body["outbound"] = outbound
+        self.at(body, j.loc)
+        return body
+
+    def nacl_rule(self, e: _J, number: int, what: str) -> dict[str, Any] | None:
+        what = f"{what}: rule {number}"
+        if "Egress" not in e.data:
+            e.need("Egress", what)
+            return None
+        action = (e.need("RuleAction", what) or "").lower()
+        if action not in ("allow", "deny"):
+            if action:
+                self.error("aws-value", f"{what}: RuleAction {action!r} (expected allow or deny)", e.loc_of("RuleAction"))
+            return None
+        protocol = self.protocol(e.data.get("Protocol"), e, "Protocol", what)
+        cidr_text = e.need("CidrBlock", what)
+        if protocol is None or cidr_text is None:
+            return None
+        cidr = self.cidr(cidr_text, e, what)
+        if cidr is None:
+            return None
+        rule: dict[str, Any] = {"rule": number, "action": action, "protocol": protocol}
+        if protocol in ("tcp", "udp"):
+            port_range = e.obj("PortRange")
+            ports = _ports(port_range.number("From"), port_range.number("To")) if port_range else None
+            if ports is not None:
+                rule["ports"] = ports
+        elif protocol == "icmp":
+            icmp = e.obj("IcmpTypeCode")
+            self.icmp(rule, icmp.number("Type") if icmp else None, icmp.number("Code") if icmp else None)
+        rule["cidr"] = cidr
+        self.at(rule, e.loc)
+        return rule
+
+    @staticmethod
+    def icmp(rule: dict[str, Any], icmp_type: int | None, icmp_code: int | None) -> None:
+        # For ICMP, AWS's from/to fields are the ICMP type and code; -1 means any.
+        if icmp_type is not None and icmp_type >= 0:
+            rule["icmp_type"] = icmp_type
+            if icmp_code is not None and icmp_code >= 0:
+                rule["icmp_code"] = icmp_code
+
+    def protocol(self, raw: Any, j: _J, key: str, what: str) -> str | int | None:
+        """AWS protocol ("-1", "6", "tcp", 6...) -> the design's word or number."""
+        text = str(raw).strip().lower() if isinstance(raw, (str, int)) and not isinstance(raw, bool) else ""
+        if text in ("-1", "all"):
+            return "all"
+        number = _PROTOCOL_NUMBERS.get(text)
+        if number is None and text.isdigit() and int(text) <= 255:
+            number = int(text)
+        if number is None:
+            if raw is None:
+                j.need(key, what)
+            else:
+                self.error("aws-value", f"{what}: {key} {raw!r} is not an IP protocol "
+                           "(expected -1, tcp, udp, icmp or a number 0-255)", j.loc_of(key))
+            return None
+        return _PROTOCOL_WORDS.get(number, number)
+
+    # -- security groups ----------------------------------------------------------------------
+
+    def pick_security_groups(self) -> None:
+        # AWS names each VPC's default group `default`; the format reserves that name.
+        names = _Names(reserved=("default",))
+        self.groups: dict[str, _Named] = {}
+        self.default_groups: dict[str, _Named] = {}  # vpc id -> its default group
+        for group_id, j in self.raw["SecurityGroups"].items():
+            vpc_id = j.need("VpcId", f"security group {group_id}")
+            if vpc_id is None:
+                continue
+            if vpc_id not in self.vpcs:
+                self.warn("aws-orphan",
+                          f"security group {group_id}: its vpc {vpc_id} is not in the snapshot (skipped)", j.loc)
+                continue
+            if j.text("GroupName") == "default":
+                named = _Named(j, "", vpc_id)  # written as the VPC's default_security_group
+                self.default_groups.setdefault(vpc_id, named)
+            else:
+                named = _Named(j, names.take(j.name_tag() or j.text("GroupName"), group_id), vpc_id)
+            self.groups[group_id] = named
+
+    def group_ref(self, group_id: str, from_vpc: str, what: str, loc: Location) -> str | None:
+        """A group id -> how a rule or ENI of `from_vpc` names it in the design; None to drop."""
+        group = self.groups.get(group_id)
+        if group is None:
+            self.warn(
+                "aws-missing-group",
+                f"{what}: security group {group_id} is not in the snapshot (another account, or "
+                "SecurityGroups not loaded); that part of the rule is dropped",
+                loc,
+            )
+            return None
+        if group.vpc_id != from_vpc and frozenset((group.vpc_id, from_vpc)) not in self.active_pairs:
+            # A reference across a peering works only while the peering is active; AWS then
+            # reports the rule as stale ("Update your security groups to reference peer security
+            # groups", VPC Peering Guide).
+            self.warn("aws-stale-group",
+                      f"{what}: security group {group_id} is in vpc {group.vpc_id}, which has no active "
+                      f"peering with vpc {from_vpc}; the stale reference is dropped", loc)
+            return None
+        if not group.name:
+            if group.vpc_id == from_vpc:
+                return "default"
+            return f"{self.vpcs[group.vpc_id or ''].name}/default"
+        return group.name
+
+    def group_body(self, group: _Named) -> dict[str, Any]:
+        j = group.j
+        body: dict[str, Any] = {"aws_id": j.text("GroupId"), "vpc": self.vpcs[group.vpc_id or ""].name}
+        description = j.text("Description")
+        if description:
+            body["description"] = description
+        body["ingress"] = self.sg_rules(j, "IpPermissions", group)
+        # Always written: an empty list means no egress at all, while omitting it would mean
+        # AWS's allow-all default.
+        body["egress"] = self.sg_rules(j, "IpPermissionsEgress", group)
+        self.at(body, j.loc)
+        return body
+
+    def sg_rules(self, sg: _J, key: str, group: _Named) -> list[dict[str, Any]]:
+        direction = "ingress" if key == "IpPermissions" else "egress"
+        what = f"security group {group.name or 'default'} ({sg.text('GroupId')}) {direction}"
+        rules: list[dict[str, Any]] = []
+        seen: set[tuple[tuple[str, Any], ...]] = set()
+        ipv6 = 0
+        for perm in sg.objs(key):
+            protocol = self.protocol(perm.data.get("IpProtocol"), perm, "IpProtocol", what)
+            if protocol is None:
+                continue
+            ipv6 += len(perm.objs("Ipv6Ranges"))
+            if protocol == 58:  # ICMPv6 only ever matches IPv6 traffic
+                ipv6 += len(perm.objs("IpRanges"))
+                continue
+            base: dict[str, Any] = {"protocol": protocol}
+            if protocol in ("tcp", "udp"):
+                ports = _ports(perm.number("FromPort"), perm.number("ToPort"))
+                if ports is not None:
+                    base["ports"] = ports
+            elif protocol == "icmp":
+                self.icmp(base, perm.number("FromPort"), perm.number("ToPort"))
+            # Other protocols match every port: "If you specify a protocol other than tcp, udp,
+            # icmp, or icmpv6, traffic on all ports is allowed" (EC2 API, IpPermission).
+            peers: list[tuple[str, str, str | None, _J]] = []
+            for item in perm.objs("IpRanges"):
+                text = item.need("CidrIp", what)
+                cidr = self.cidr(text, item, what) if text is not None else None
+                if cidr is not None:
+                    peers.append(("cidr", cidr, item.text("Description"), item))
+            for item in perm.objs("PrefixListIds"):
+                pl_id = item.need("PrefixListId", what)
+                name = self.prefix_list(pl_id, item, what, drop="that part of the rule is dropped") if pl_id else None
+                if name is not None:
+                    peers.append(("prefix_list", name, item.text("Description"), item))
+            for item in perm.objs("UserIdGroupPairs"):
+                ref_id = item.text("GroupId")
+                if ref_id is None:
+                    self.warn("aws-missing-group", f"{what}: a group pair without GroupId (EC2-Classic?) is dropped",
+                              item.loc)
+                    continue
+                name = self.group_ref(ref_id, group.vpc_id or "", what, item.loc)
+                if name is not None:
+                    peers.append(("security_group", name, item.text("Description"), item))
+            for peer_key, value, description, item in peers:
+                rule = dict(base)
+                rule[peer_key] = value
+                if description:
+                    rule["description"] = description
+                signature = tuple((k, v) for k, v in rule.items() if k != "description")
+                if signature in seen:
+                    continue
+                seen.add(signature)
+                self.at(rule, item.loc)
+                rules.append(rule)
+        if ipv6:
+            self.warn("aws-ipv6", f"{what}: {ipv6} IPv6 rule part(s) not simulated (skipped)", sg.loc)
+        return rules
+
+    # -- gateways and peerings ----------------------------------------------------------------
+
+    def pick_internet_gateways(self) -> None:
+        names = _Names()
+        self.igws: dict[str, _Named] = {}
+        for igw_id, j in self.raw["InternetGateways"].items():
+            attached = [
+                a.text("VpcId") for a in j.objs("Attachments")
+                if a.text("State") in (None, "available", "attached") and a.text("VpcId")
+            ]
+            if not attached:
+                self.gone[igw_id] = "detached from every VPC"
+                self.warn("aws-detached", f"internet gateway {igw_id} is not attached to a VPC (skipped)", j.loc)
+                continue
+            vpc_id = attached[0]
+            if vpc_id not in self.vpcs:
+                self.gone[igw_id] = f"attached to vpc {vpc_id}, which is not in the snapshot"
+                self.warn("aws-orphan",
+                          f"internet gateway {igw_id}: its vpc {vpc_id} is not in the snapshot (skipped)", j.loc)
+                continue
+            self.igws[igw_id] = _Named(j, names.take(j.name_tag(), igw_id), vpc_id)
+
+    def igw_body(self, igw: _Named) -> dict[str, Any]:
+        body = {"aws_id": igw.j.text("InternetGatewayId"), "vpc": self.vpcs[igw.vpc_id or ""].name}
+        self.at(body, igw.j.loc)
+        return body
+
+    def pick_nat_gateways(self) -> None:
+        names = _Names()
+        self.nats: dict[str, _Named] = {}
+        self.nat_by_eni: dict[str, str] = {}  # the NAT gateway's own ENI -> NAT gateway id
+        for nat_id, j in self.raw["NatGateways"].items():
+            for address in j.objs("NatGatewayAddresses"):
+                eni_id = address.text("NetworkInterfaceId")
+                if eni_id is not None:
+                    self.nat_by_eni[eni_id] = nat_id
+            state = j.text("State") or "available"
+            subnet_id = j.need("SubnetId", f"NAT gateway {nat_id}")
+            if state in _GONE_STATES:
+                self.gone[nat_id] = f"a NAT gateway in state {state}"
+                self.warn("aws-gone", f"NAT gateway {nat_id} is {state} (skipped, as AWS no longer uses it)", j.loc)
+                continue
+            if subnet_id is None:
+                continue
+            if subnet_id not in self.subnets:
+                self.gone[nat_id] = f"in subnet {subnet_id}, which is not in the snapshot"
+                self.warn("aws-orphan",
+                          f"NAT gateway {nat_id}: its subnet {subnet_id} is not in the snapshot (skipped)", j.loc)
+                continue
+            if state != "available":
+                self.warn("aws-state", f"NAT gateway {nat_id} is {state}; simulated as available", j.loc)
+            self.nats[nat_id] = _Named(j, names.take(j.name_tag(), nat_id), self.subnets[subnet_id].vpc_id)
+
+    def nat_body(self, nat: _Named) -> dict[str, Any]:
+        j = nat.j
+        nat_id = j.text("NatGatewayId") or ""
+        what = f"NAT gateway {nat.name}"
+        private = (j.text("ConnectivityType") or "public") == "private"
+        body: dict[str, Any] = {"aws_id": nat_id, "subnet": self.subnets[j.text("SubnetId") or ""].name}
+        if private:
+            body["connectivity"] = "private"
+        addresses = j.objs("NatGatewayAddresses")
+        primary = next((a for a in addresses if a.flag("IsPrimary")), addresses[0] if addresses else None)
+        if len(addresses) > 1:
+            self.warn("aws-nat-addresses", f"{what}: {len(addresses)} addresses; only the primary one is simulated",
+                      j.loc)
+        public_ip = _ip(primary.text("PublicIp") or "") if primary else None
+        private_ip = _ip(primary.text("PrivateIp") or "") if primary else None
+        if not private:
+            if public_ip is None:
+                self.error("aws-missing-field",
+                           f"{what}: a public NAT gateway without NatGatewayAddresses[].PublicIp "
+                           "(expected its Elastic IP)", j.loc)
+            else:
+                body["elastic_ip"] = public_ip
+        if private_ip is not None:
+            body["private_ip"] = private_ip
+        self.at(body, j.loc)
+        return body
+
+    def pick_peerings(self) -> None:
+        names = _Names()
+        self.peerings: dict[str, _Named] = {}
+        self.active_pairs: set[frozenset[str | None]] = set()
+        for pcx_id, j in self.raw["VpcPeeringConnections"].items():
+            requester = j.obj("RequesterVpcInfo")
+            accepter = j.obj("AccepterVpcInfo")
+            status_obj = j.obj("Status")
+            status = status_obj.text("Code") if status_obj else None
+            what = f"peering {pcx_id}"
+            if requester is None or accepter is None:
+                j.need("RequesterVpcInfo" if requester is None else "AccepterVpcInfo", what)
+                continue
+            req_vpc = requester.need("VpcId", what)
+            acc_vpc = accepter.need("VpcId", what)
+            if status is None:
+                self.error("aws-missing-field", f"{what}: missing Status.Code", j.loc)
+                continue
+            if status not in _PEERING_STATES:
+                self.error("aws-value", f"{what}: Status.Code {status!r} (expected one of: {', '.join(_PEERING_STATES)})",
+                           j.loc_of("Status"))
+                continue
+            if req_vpc is None or acc_vpc is None:
+                continue
+            missing = [v for v in (req_vpc, acc_vpc) if v not in self.vpcs]
+            if missing:
+                info = requester if req_vpc in missing else accepter
+                owner = info.text("OwnerId")
+                where = f"vpc {missing[0]}" + (f" (account {owner})" if owner else "")
+                if status == "active":
+                    # Traffic over it leaves the modelled network: a trace should stop there.
+                    self.add_unsupported(pcx_id, _UnsupportedKind("vpc_peering", "VPC peering", "VpcPeeringConnectionId"),
+                                         j, note=f"peers with {where}, which is not in the snapshot")
+                else:
+                    # "A route over a connection that is not active behaves as a blackhole."
+                    self.gone[pcx_id] = f"a {status} peering with {where}, which is not in the snapshot"
+                    self.warn("aws-orphan", f"{what} is {status} and its {where} is not in the snapshot (skipped)",
+                              j.loc)
+                continue
+            self.peerings[pcx_id] = _Named(j, names.take(j.name_tag(), pcx_id))
+            if status == "active":
+                self.active_pairs.add(frozenset((req_vpc, acc_vpc)))
+
+    def peering_body(self, peering: _Named) -> dict[str, Any]:
+        j = peering.j
+        requester = j.obj("RequesterVpcInfo")
+        accepter = j.obj("AccepterVpcInfo")
+        status = j.obj("Status")
+        body: dict[str, Any] = {
+            "aws_id": j.text("VpcPeeringConnectionId"),
+            "requester": self.vpcs[(requester.text("VpcId") if requester else None) or ""].name,
+            "accepter": self.vpcs[(accepter.text("VpcId") if accepter else None) or ""].name,
+        }
+        code = status.text("Code") if status else "active"
+        if code != "active":
+            # Kept with its status: a route over it behaves as a blackhole.
+            body["status"] = code
+        self.at(body, j.loc)
+        return body
+
+    # -- prefix lists -------------------------------------------------------------------------
+
+    def prefix_list(self, pl_id: str, j: _J, what: str, drop: str = "the route is dropped") -> str | None:
+        """The design name of prefix list `pl_id`, adding it to the design on first use."""
+        if pl_id in self.prefix_list_by_id:
+            return self.prefix_list_by_id[pl_id]
+        items = self.raw_prefix_lists.get(pl_id, [])
+        if not items:
+            if not ({"PrefixLists", "ManagedPrefixLists"} & self.loaded_keys):
+                self.warn("aws-missing-prefix-list",
+                          f"{what}: prefix list {pl_id} is not in the snapshot (no PrefixLists file was loaded); {drop}",
+                          j.loc)
+            else:
+                self.error("aws-unknown-prefix-list",
+                           f"{what}: prefix list {pl_id} is not in the snapshot (expected it in the "
+                           "describe-prefix-lists or describe-managed-prefix-lists output)", j.loc)
+            return None
+        source = items[0]
+        family = next((f for item in items if (f := item.text("AddressFamily"))), "IPv4")
+        if family.lower() == "ipv6":
+            self.warn("aws-ipv6", f"{what}: prefix list {pl_id} is IPv6 and not simulated; {drop}", j.loc)
+            return None
+        entries: list[str] = []
+        texts = [c for item in items for c in item.strs("Cidrs")]
+        texts += [e.text("Cidr") or "" for item in items for e in item.objs("Entries")]
+        for text in texts:
+            cidr = self.cidr(text, source, f"prefix list {pl_id}")
+            if cidr is not None and cidr not in entries:
+                entries.append(cidr)
+        if not entries:
+            self.warn(
+                "aws-empty-prefix-list",
+                f"prefix list {pl_id}: no entries in the snapshot (describe-managed-prefix-lists has none; "
+                "add get-managed-prefix-list-entries' Entries to the item, or load describe-prefix-lists' Cidrs); "
+                "it matches nothing here",
+                source.loc,
+            )
+        preferred = next((n for item in items if (n := item.name_tag() or item.text("PrefixListName"))), None)
+        name = self.prefix_list_names.take(preferred, pl_id)
+        body: dict[str, Any] = {"aws_id": pl_id, "entries": entries}
+        self.at(body, source.loc)
+        self.prefix_lists[name] = body
+        self.prefix_list_by_id[pl_id] = name
+        return name
+
+    # -- instances and interfaces -------------------------------------------------------------
+
+    def pick_instances(self) -> None:
+        names = _Names()  # instances and interfaces share one namespace
+        self.eni_names: dict[str, tuple[str, str, bool]] = {}  # eni id -> (name, instance name, primary)
+        self.instance_by_id: dict[str, str] = {}
+        self.instances: dict[str, _Named] = {}
+        self.instance_enis: dict[str, list[tuple[_J, str, int]]] = {}  # instance id -> (eni, name, device index)
+        self.names_instances = names
+        pending: list[tuple[str, _J, list[tuple[_J, int]]]] = []
+        for instance_id, j in self.raw["Reservations"].items():
+            state_obj = j.obj("State")
+            state = (state_obj.text("Name") if state_obj else None) or "running"
+            if state == "terminated":
+                # AWS keeps terminated instances in describe-instances for about an hour.
+                self.gone[instance_id] = "a terminated instance"
+                self.warn("aws-gone", f"instance {instance_id} is terminated (skipped, as AWS ignores it)", j.loc)
+                continue
+            if state not in _INSTANCE_STATES:
+                self.error("aws-value", f"instance {instance_id}: State.Name {state!r} (expected one of: "
+                           f"{', '.join(_INSTANCE_STATES)})", j.loc_of("State"))
+                continue
+            enis: list[tuple[_J, int]] = []
+            for index, eni in enumerate(j.objs("NetworkInterfaces")):
+                eni_id = eni.need("NetworkInterfaceId", f"instance {instance_id}: network interface")
+                subnet_id = eni.text("SubnetId")
+                if eni_id is None:
+                    continue
+                if subnet_id is None or subnet_id not in self.subnets:
+                    self.warn("aws-orphan", f"instance {instance_id}: network interface {eni_id} is in subnet "
+                              f"{subnet_id}, which is not in the snapshot (skipped)", eni.loc)
+                    continue
+                attachment = eni.obj("Attachment")
+                device = attachment.number("DeviceIndex") if attachment else None
+                enis.append((eni, device if device is not None else index))
+            if not enis:
+                self.gone[instance_id] = "an instance with no network interface in the snapshot"
+                self.warn("aws-orphan", f"instance {instance_id} has no network interface in the snapshot (skipped)",
+                          j.loc)
+                continue
+            enis.sort(key=lambda item: item[1])
+            name = names.take(j.name_tag(), instance_id)
+            self.instances[instance_id] = _Named(j, name, self.subnets[enis[0][0].text("SubnetId") or ""].vpc_id)
+            self.instance_by_id[instance_id] = name
+            pending.append((instance_id, j, enis))
+        # ENI names after all instance names, so that `<instance>.eth<n>` never takes an instance's name.
+        for instance_id, _, enis in pending:
+            name = self.instances[instance_id].name
+            listed = []
+            for position, (eni, device) in enumerate(enis):
+                eni_id = eni.text("NetworkInterfaceId") or ""
+                eni_name = names.take(f"{name}.eth{device}", eni_id)
+                self.eni_names[eni_id] = (eni_name, name, position == 0)
+                listed.append((eni, eni_name, position))
+            self.instance_enis[instance_id] = listed
+
+    def instance_body(self, instance: _Named) -> dict[str, Any]:
+        j = instance.j
+        instance_id = j.text("InstanceId") or ""
+        body: dict[str, Any] = {"aws_id": instance_id}
+        state_obj = j.obj("State")
+        state = (state_obj.text("Name") if state_obj else None) or "running"
+        if state != "running":
+            body["state"] = state
+        interfaces = []
+        for eni, eni_name, position in self.instance_enis[instance_id]:
+            interfaces.append(self.interface_body(eni, eni_name, position, instance, j))
+        body["interfaces"] = interfaces
+        tags = j.tags()
+        if tags:
+            body["tags"] = tags
+        self.at(body, j.loc)
+        return body
+
+    def interface_body(self, eni: _J, eni_name: str, position: int, instance: _Named, inst: _J) -> dict[str, Any]:
+        eni_id = eni.text("NetworkInterfaceId") or ""
+        what = f"instance {instance.name}: interface {eni_name}"
+        listed = self.raw["NetworkInterfaces"].get(eni_id)  # describe-network-interfaces' view, if loaded
+        subnet = self.subnets[eni.text("SubnetId") or ""]
+        body: dict[str, Any] = {}
+        if eni_name != f"{instance.name}.eth{position}":
+            body["name"] = eni_name
+        body["aws_id"] = eni_id
+        body["subnet"] = subnet.name
+        ips: list[str] = []
+        secondary_public = False
+        addresses = sorted(eni.objs("PrivateIpAddresses"), key=lambda a: not a.flag("Primary"))
+        for address in addresses:
+            ip = _ip(address.text("PrivateIpAddress") or "")
+            if ip is not None and ip not in ips:
+                ips.append(ip)
+            assoc = address.obj("Association")
+            if not address.flag("Primary") and assoc is not None and assoc.text("PublicIp"):
+                secondary_public = True
+        if not ips:
+            ip = _ip(eni.text("PrivateIpAddress") or "")
+            if ip is not None:
+                ips.append(ip)
+        if len(ips) == 1:
+            body["private_ip"] = ips[0]
+        elif ips:
+            body["private_ips"] = ips
+        # The public address: the ENI's association (its primary IP's public IP or EIP), else
+        # the instance's PublicIpAddress for the primary ENI, else an Elastic IP bound to it.
+        public: str | None = None
+        allocation = False
+        for assoc in (eni.obj("Association"), listed.obj("Association") if listed else None):
+            if assoc is not None and assoc.text("PublicIp"):
+                public = assoc.text("PublicIp")
+                allocation = assoc.text("AllocationId") is not None
+                break
+        if public is None and position == 0:
+            public = inst.text("PublicIpAddress")
+        for eip in self.raw["Addresses"].values():
+            if eip.text("NetworkInterfaceId") == eni_id or (
+                eip.text("NetworkInterfaceId") is None and position == 0 and eip.text("InstanceId") == inst.text("InstanceId")
+            ):
+                if eip.text("PrivateIpAddress") in (None, ips[0] if ips else None):
+                    public = public or eip.text("PublicIp")
+                else:
+                    secondary_public = True
+        if secondary_public:
+            self.warn("aws-secondary-public",
+                      f"{what}: a public IP on a secondary private IP is not simulated (the format has one per "
+                      "interface)", eni.loc)
+        if public is not None:
+            public_ip = _ip(public)
+            if public_ip is None:
+                self.error("aws-value", f"{what}: public IP {public!r} is not an IPv4 address", eni.loc)
+            else:
+                elastic = allocation or public_ip in self.raw["Addresses"]
+                body["elastic_ip" if elastic else "public_ip"] = public_ip
+        groups: list[str] = []
+        for group in eni.objs("Groups"):
+            group_id = group.text("GroupId")
+            if group_id is None:
+                continue
+            ref = self.group_ref(group_id, subnet.vpc_id or "", what, group.loc)
+            if ref is not None and ref not in groups:
+                groups.append(ref)
+        if groups != ["default"]:
+            body["security_groups"] = groups
+        check = eni.flag("SourceDestCheck")
+        if check is None:
+            check = inst.flag("SourceDestCheck")
+        if check is False:
+            body["source_dest_check"] = False
+        self.at(body, eni.loc)
+        return body
+
+    def pick_loose_interfaces(self) -> None:
+        """ENIs from describe-network-interfaces that no imported instance or NAT gateway owns."""
+        for eni_id, j in self.raw["NetworkInterfaces"].items():
+            if eni_id in self.eni_names or eni_id in self.nat_by_eni:
+                continue  # an instance's ENI, or the NAT gateway entry stands for it
+            attachment = j.obj("Attachment")
+            instance_id = attachment.text("InstanceId") if attachment else None
+            if instance_id is not None and (instance_id in self.gone or instance_id in self.instance_by_id):
+                continue  # the instance was skipped (and said why) or lists its ENIs itself
+            kind = j.text("InterfaceType") or "interface"
+            if kind == "nat_gateway":
+                continue
+            if instance_id is None and kind == "interface" and j.text("Status") == "available":
+                self.gone[eni_id] = "a detached network interface"
+                self.warn("aws-detached", f"network interface {eni_id} is not attached (skipped: it carries no traffic)",
+                          j.loc)
+                continue
+            ip = j.text("PrivateIpAddress")
+            subnet = j.text("SubnetId")
+            detail = j.text("Description") or (f"attached to instance {instance_id}" if instance_id else "")
+            note = f"{kind} interface {ip or ''} in subnet {subnet or '?'}" + (f" ({detail})" if detail else "")
+            if instance_id is not None:
+                note += f"; instance {instance_id} is not in the snapshot"
+            spec = _UnsupportedKind("network_interface" if kind == "interface" else f"{kind}_interface",
+                                    "network interface", "NetworkInterfaceId")
+            self.add_unsupported(eni_id, spec, j, note=note, name_tag=j.name_tag("TagSet"))
+
+    # -- unsupported components ---------------------------------------------------------------
+
+    def pick_unsupported(self) -> None:
+        for aws_id, (spec, item) in self.raw_unsupported.items():
+            if aws_id not in self.unsupported_by_id:
+                self.add_unsupported(aws_id, spec, item)
+
+    def add_unsupported(
+        self, aws_id: str, spec: _UnsupportedKind, j: _J, note: str | None = None, name_tag: str | None = None
+    ) -> str | None:
+        """Declare `aws_id` under `unsupported:` with a warning; None when it is gone (deleted...)."""
+        if aws_id in self.unsupported_by_id:
+            return self.unsupported_by_id[aws_id]
+        if aws_id in self.gone:
+            return None
+        state = _state_of(j.data)
+        if state in _GONE_STATES:
+            self.gone[aws_id] = f"a {spec.label} in state {state}"
+            self.warn("aws-gone", f"{spec.label} {aws_id} is {state} (skipped, as AWS no longer uses it)", j.loc)
+            return None
+        preferred = name_tag or j.name_tag() or (j.text(spec.name_field) if spec.name_field else None)
+        name = self.unsupported_names.take(preferred, aws_id)
+        body: dict[str, Any] = {"kind": spec.kind, "aws_id": aws_id}
+        if note:
+            body["description"] = note
+        self.at(body, j.loc)
+        self.unsupported[name] = body
+        self.unsupported_by_id[aws_id] = name
+        self.warn("aws-unsupported", f"{spec.label} {aws_id} is not simulated" + (f" ({note})" if note else "")
+                  + f"; declared as unsupported component {name}", j.loc)
+        return name
+
+    def add_unsupported_ref(self, target_id: str, kind: str, label: str, r: _J, note: str | None = None) -> str:
+        """An unsupported target known only from a route: declare it where the route is."""
+        if target_id in self.unsupported_by_id:
+            return self.unsupported_by_id[target_id]
+        name = self.unsupported_names.take(None, target_id)
+        body: dict[str, Any] = {"kind": kind, "aws_id": target_id}
+        body["description"] = note or "referenced by a route; not in the snapshot"
+        self.at(body, r.loc)
+        self.unsupported[name] = body
+        self.unsupported_by_id[target_id] = name
+        self.warn("aws-unsupported", f"{label} {target_id} is not simulated ({body['description']}); declared as "
+                  f"unsupported component {name}", r.loc)
+        return name
+
+    def warn_missing_kinds(self) -> None:
+        if not self.vpcs:
+            return
+        for key, meaning in (
+            ("Subnets", "the VPCs have no subnets"),
+            ("RouteTables", "every subnet gets only the local routes"),
+            ("NetworkAcls", "every subnet gets AWS's default allow-all NACL"),
+            ("SecurityGroups", "every VPC's default group gets AWS's default rules"),
+            ("Reservations", "there are no instances"),
+        ):
+            if key not in self.loaded_keys:
+                self.warn("aws-missing-file", f"no {key} file in the snapshot: {meaning}", None)
+
+    # -- shared helpers -----------------------------------------------------------------------
+
+    def cidr(self, text: str, j: _J, what: str) -> str | None:
+        parsed = _cidr(text)
+        if parsed is None:
+            self.error("aws-cidr", f"{what}: {text!r} is not an IPv4 CIDR block", j.loc)
+            return None
+        normal, had_host_bits = parsed
+        if had_host_bits:
+            self.warn("aws-cidr", f"{what}: {text!r} has host bits set; using {normal}", j.loc)
+        return normal
+
+    # -- the located tree ---------------------------------------------------------------------
+
+    def tree(self, design: dict[str, Any]) -> Node:
+        root = Location(self.path, 0, 0)
+        return self.node(design, root)
+
+    def node(self, value: Any, inherited: Location) -> Node:
+        loc = self.locs.get(id(value), inherited) if isinstance(value, (dict, list)) else inherited
+        if isinstance(value, dict):
+            entries: dict[str, Node] = {}
+            keys: dict[str, Location] = {}
+            for key, item in value.items():
+                child = self.node(item, loc)
+                entries[str(key)] = child
+                keys[str(key)] = child.loc
+            return Map(entries, keys, loc)
+        if isinstance(value, list):
+            return Seq(tuple(self.node(item, loc) for item in value), loc)
+        if value is None or isinstance(value, (str, int, float, bool)):
+            return Scalar(value, loc)
+        return Scalar(str(value), loc)
+
+
+_KEY_LABELS = {
+    "Vpcs": "vpc",
+    "Subnets": "subnet",
+    "RouteTables": "route table",
+    "NetworkAcls": "network ACL",
+    "SecurityGroups": "security group",
+    "InternetGateways": "internet gateway",
+    "NatGateways": "NAT gateway",
+    "VpcPeeringConnections": "VPC peering connection",
+    "NetworkInterfaces": "network interface",
+    "Reservations": "instance",
+    "Addresses": "Elastic IP address",
+    "PrefixLists": "prefix list",
+    "ManagedPrefixLists": "prefix list",
+    "AvailabilityZones": "availability zone",
+}
+
+
+def _essence(key: str, data: JsonObj) -> Any:
+    """What must agree between two accounts' views of one resource (tags and options may not)."""
+    if key == "VpcPeeringConnections":
+        views = [data.get(side) for side in ("RequesterVpcInfo", "AccepterVpcInfo")]
+        status = data.get("Status")
+        return (
+            [v.get("VpcId") if isinstance(v, dict) else None for v in views],
+            status.get("Code") if isinstance(status, dict) else None,
+        )
+    return {k: v for k, v in data.items() if k not in ("Tags", "TagSet")}
+
+
+def _state_of(data: JsonObj) -> str | None:
+    """The lifecycle state of a describe-* item, whatever the service calls the field."""
+    for key in ("State", "VirtualInterfaceState", "DirectConnectGatewayState", "DBInstanceStatus", "Status"):
+        value = data.get(key)
+        if isinstance(value, str):
+            return value.lower()
+        if isinstance(value, dict):
+            for inner in ("Name", "Code", "State"):
+                if isinstance(value.get(inner), str):
+                    return str(value[inner]).lower()
+    return None
+
+
+def _id_kind(target_id: str, key: str) -> tuple[str, str, str, bool]:
+    """(kind, label, file key, supported) for an id missing from the snapshot."""
+    for prefix, info in _ID_PREFIXES.items():
+        if target_id.startswith(prefix):
+            return info
+    by_key = {
+        "TransitGatewayId": _ID_PREFIXES["tgw-"],
+        "EgressOnlyInternetGatewayId": _ID_PREFIXES["eigw-"],
+        "CarrierGatewayId": _ID_PREFIXES["cagw-"],
+        "LocalGatewayId": _ID_PREFIXES["lgw-"],
+        "NatGatewayId": _ID_PREFIXES["nat-"],
+        "VpcPeeringConnectionId": _ID_PREFIXES["pcx-"],
+        "InstanceId": _ID_PREFIXES["i-"],
+        "NetworkInterfaceId": _ID_PREFIXES["eni-"],
+    }
+    if key in by_key:
+        return by_key[key]
+    return ("gateway", "gateway", "InternetGateways", False)
