@@ -575,7 +575,9 @@ def test_private_nat_gateway_cannot_use_the_igw(make: Make) -> None:
     assert not result.reachable
     assert result.disposition.value == "DENIED_OUT"
     assert blockers(result) == [("NGW_PRIVATE_TO_INTERNET", "forward", "pnat", line_of(PRIVATE_NAT, "the-pnat"))]
-    assert kinds(result.forward)[-2:] == ["nat_gateway", "subnet", "vpc_router", "internet_gateway"][-2:]
+    assert kinds(result.forward) == [
+        "eni", "subnet", "vpc_router", "subnet", "nat_gateway", "subnet", "vpc_router", "internet_gateway"
+    ]
     assert hop(result.forward, "nat_gateway").packet.src == "10.0.1.6"
 
 
@@ -691,9 +693,62 @@ def test_missing_return_route_in_the_peer(make: Make) -> None:
     assert not result.reachable
     assert result.disposition.value == "RETURN_BLOCKED"
     assert kinds(result.forward)[-1] == "eni"
+    # b-iso uses vb's implicit main table (local routes only), located at the VPC.
+    assert blockers(result) == [("NO_ROUTE_TO_DESTINATION", "return", "vb/main", line_of(PEERING, "  vb: {"))]
+    assert kinds(result.return_path) == ["eni", "subnet"]
+
+
+MIDDLEBOX = """\
+region: eu-west-1
+vpcs:
+  prod: {cidrs: [10.0.0.0/16]}
+subnets:
+  pub: {vpc: prod, cidr: 10.0.1.0/24, az: eu-west-1a}
+  a: {vpc: prod, cidr: 10.0.2.0/24, az: eu-west-1a, route_table: to-fw}
+  b: {vpc: prod, cidr: 10.0.3.0/24, az: eu-west-1a, route_table: b-rt}
+route_tables:
+  to-fw:
+    vpc: prod
+    routes:
+      - {destination: 10.0.3.0/24, interface: fw.eth0}
+  b-rt:
+    vpc: prod
+    routes:
+      - {destination: 10.0.2.0/24, nat_gateway: nat}
+nat_gateways:
+  nat: {subnet: pub, connectivity: private, private_ip: 10.0.1.5}
+security_groups:
+  any:
+    vpc: prod
+    ingress:
+      - {protocol: all, cidr: 10.0.0.0/16}
+instances:
+  fw: {subnet: pub, private_ip: 10.0.1.50, security_groups: [any], source_dest_check: false}
+  x: {subnet: a, private_ip: 10.0.2.10, security_groups: [any]}
+  y: {subnet: b, private_ip: 10.0.3.10, security_groups: [any]}
+"""
+
+
+def test_reply_through_a_nat_gateways_forward_path_is_asymmetric(make: Make) -> None:
+    net = make(MIDDLEBOX)
+    # x -> y goes through the firewall (a subnet-CIDR route more specific than local); y's
+    # reply is sent to the NAT gateway, which gives it a new source: x drops it.
+    result = net.trace("x", "y", 443)
+    assert not result.reachable
+    assert result.disposition.value == "RETURN_BLOCKED"
+    assert [h.name for h in result.forward if h.kind == "eni"] == ["x", "fw", "y"]
     assert [(b.code.value, b.direction, b.component) for b in result.blocked_by] == [
-        ("NO_ROUTE_TO_DESTINATION", "return", "vb/main")
-    ] or [(b.code.value, b.direction) for b in result.blocked_by] == [("NO_ROUTE_TO_DESTINATION", "return")]
+        ("RETURN_PATH_ASYMMETRIC", "return", "x.eth0")
+    ]
+    assert kinds(result.return_path) == [
+        "eni", "subnet", "vpc_router", "subnet", "nat_gateway", "subnet", "vpc_router", "subnet", "eni"
+    ]
+    assert result.return_path[-1].packet.src == "10.0.1.5"
+    # The other way the NAT gateway is on the forward leg and its session brings the reply back.
+    back = net.trace("y", "x", 443)
+    assert back.reachable
+    assert hop(back.forward, "eni", -1).packet.src == "10.0.1.5"
+    assert hop(back.return_path, "nat_gateway").packet.dst == "10.0.3.10"
 
 
 # -- 9-10: appliances and instance state -----------------------------------------------------------------

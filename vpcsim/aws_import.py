@@ -744,7 +744,7 @@ class _Importer:
                 doc, value = parsed
                 self.docs.append(doc)
                 self.collect(doc, value)
-        self.fail_if_errors()
+        # Converting after errors too reports every problem at once (the accessors never raise).
         design = self.convert()
         self.fail_if_errors()
         return design
@@ -814,17 +814,26 @@ class _Importer:
     def pick_vpcs(self) -> None:
         names = _Names()
         self.vpcs: dict[str, _Named] = {}
+        self.vpc_cidrs: dict[str, list[str]] = {}
         for vpc_id, j in self.raw["Vpcs"].items():
             if j.need("CidrBlock", f"vpc {vpc_id}") is None:
                 continue
             self.vpcs[vpc_id] = _Named(j, names.take(j.name_tag(), vpc_id), vpc_id)
+            cidrs: list[str] = []
+            for text in [j.text("CidrBlock") or ""] + [
+                a.text("CidrBlock") or ""
+                for a in j.objs("CidrBlockAssociationSet")
+                if (state := a.obj("CidrBlockState")) is None or state.text("State") in (None, "associated")
+            ]:
+                cidr = self.cidr(text, j, f"vpc {vpc_id}")
+                if cidr is not None and cidr not in cidrs:
+                    cidrs.append(cidr)
+            self.vpc_cidrs[vpc_id] = cidrs
 
     def vpc_region(self, vpc_id: str) -> str | None:
         """The VPC's region: from its subnets' ARNs or zones (data beats folder names), else the layout."""
         zones = {z: j.text("RegionName") for z, j in self.raw["AvailabilityZones"].items()}
-        for subnet in self.raw["Subnets"].values():
-            if subnet.text("VpcId") != vpc_id:
-                continue
+        for subnet in self.subnets_by_vpc.get(vpc_id, []):
             arn = subnet.text("SubnetArn") or ""
             parts = arn.split(":")
             if len(parts) > 3 and _REGION_RE.match(parts[3]):
@@ -872,19 +881,11 @@ class _Importer:
 
     def vpc_body(self, vpc: _Named) -> dict[str, Any]:
         j = vpc.j
-        cidrs: list[str] = []
-        for text in [j.text("CidrBlock") or ""] + [
-            a.text("CidrBlock") or ""
-            for a in j.objs("CidrBlockAssociationSet")
-            if (state := a.obj("CidrBlockState")) is None or state.text("State") in (None, "associated")
-        ]:
-            cidr = self.cidr(text, j, f"vpc {vpc.name}")
-            if cidr is not None and cidr not in cidrs:
-                cidrs.append(cidr)
+        cidrs = self.vpc_cidrs[vpc.vpc_id or ""]
         if j.objs("Ipv6CidrBlockAssociationSet"):
             self.warn("aws-ipv6", f"vpc {vpc.name}: IPv6 CIDR blocks are not simulated (skipped)", j.loc)
         body: dict[str, Any] = {"aws_id": vpc.vpc_id, "cidrs": cidrs}
-        default_acl = next((a.name for a in self.acls.values() if a.vpc_id == vpc.vpc_id and a.j.flag("IsDefault")), None)
+        default_acl = self.default_acls.get(vpc.vpc_id or "")
         if default_acl is not None:
             body["default_network_acl"] = default_acl
         default_group = self.default_groups.get(vpc.vpc_id or "")
@@ -907,6 +908,7 @@ class _Importer:
     def pick_subnets(self) -> None:
         names = _Names()
         self.subnets: dict[str, _Named] = {}
+        self.subnets_by_vpc: dict[str, list[_J]] = {}
         for subnet_id, j in self.raw["Subnets"].items():
             vpc_id = j.need("VpcId", f"subnet {subnet_id}")
             if vpc_id is None:
@@ -923,6 +925,7 @@ class _Importer:
                 self.warn("aws-orphan", f"subnet {subnet_id}: its vpc {vpc_id} is not in the snapshot (skipped)", j.loc)
                 continue
             self.subnets[subnet_id] = _Named(j, names.take(j.name_tag(), subnet_id), vpc_id)
+            self.subnets_by_vpc.setdefault(vpc_id, []).append(j)
 
     def subnet_body(self, subnet: _Named) -> dict[str, Any]:
         j = subnet.j
@@ -1014,6 +1017,13 @@ class _Importer:
         if dest is not None:
             cidr = self.cidr(dest, r, what)
             if cidr is None:
+                return None
+            if cidr in self.vpc_cidrs.get(table.vpc_id or "", ()):
+                # Since 2021 AWS lets the local route target an appliance ("Routing for a middlebox
+                # appliance", VPC User Guide); the design format's local routes are implicit.
+                self.warn("aws-local-route-target",
+                          f"{what}: the local route for {cidr} targets {_route_target_text(r)} instead of local "
+                          "(middlebox routing); not expressible in the design, kept as local", r.loc)
                 return None
             out["destination"] = cidr
             what = f"{what}: route to {cidr}"
@@ -1132,6 +1142,7 @@ class _Importer:
         names = _Names()
         self.acls: dict[str, _Named] = {}
         self.subnet_acls: dict[str, str] = {}  # subnet id -> NACL name, when not the VPC's default
+        self.default_acls: dict[str, str] = {}  # vpc id -> its default NACL's name
         for acl_id, j in self.raw["NetworkAcls"].items():
             vpc_id = j.need("VpcId", f"network ACL {acl_id}")
             if vpc_id is None:
@@ -1143,6 +1154,7 @@ class _Importer:
             named = _Named(j, names.take(j.name_tag(), acl_id), vpc_id)
             self.acls[acl_id] = named
             if j.flag("IsDefault"):
+                self.default_acls.setdefault(vpc_id, named.name)
                 continue  # subnets not listed elsewhere use the VPC's default NACL anyway
             for assoc in j.objs("Associations"):
                 subnet_id = assoc.text("SubnetId")
@@ -1257,14 +1269,16 @@ class _Importer:
                 named = _Named(j, names.take(j.name_tag() or j.text("GroupName"), group_id), vpc_id)
             self.groups[group_id] = named
 
-    def group_ref(self, group_id: str, from_vpc: str, what: str, loc: Location) -> str | None:
+    def group_ref(
+        self, group_id: str, from_vpc: str, what: str, loc: Location, dropped: str = "that part of the rule is dropped"
+    ) -> str | None:
         """A group id -> how a rule or ENI of `from_vpc` names it in the design; None to drop."""
         group = self.groups.get(group_id)
         if group is None:
             self.warn(
                 "aws-missing-group",
                 f"{what}: security group {group_id} is not in the snapshot (another account, or "
-                "SecurityGroups not loaded); that part of the rule is dropped",
+                f"SecurityGroups not loaded); {dropped}",
                 loc,
             )
             return None
@@ -1274,7 +1288,7 @@ class _Importer:
             # groups", VPC Peering Guide).
             self.warn("aws-stale-group",
                       f"{what}: security group {group_id} is in vpc {group.vpc_id}, which has no active "
-                      f"peering with vpc {from_vpc}; the stale reference is dropped", loc)
+                      f"peering with vpc {from_vpc} (a stale reference); {dropped}", loc)
             return None
         if not group.name:
             if group.vpc_id == from_vpc:
@@ -1545,6 +1559,12 @@ class _Importer:
         self.eni_names: dict[str, tuple[str, str, bool]] = {}  # eni id -> (name, instance name, primary)
         self.instance_by_id: dict[str, str] = {}
         self.instances: dict[str, _Named] = {}
+        # Elastic IPs by the ENI they are bound to (or the instance, for EC2-Classic style output).
+        self.eips_by_owner: dict[str, list[_J]] = {}
+        for eip in self.raw["Addresses"].values():
+            owner = eip.text("NetworkInterfaceId") or eip.text("InstanceId")
+            if owner is not None:
+                self.eips_by_owner.setdefault(owner, []).append(eip)
         self.instance_enis: dict[str, list[tuple[_J, str, int]]] = {}  # instance id -> (eni, name, device index)
         self.names_instances = names
         pending: list[tuple[str, _J, list[tuple[_J, int]]]] = []
@@ -1651,10 +1671,11 @@ class _Importer:
                 break
         if public is None and position == 0:
             public = inst.text("PublicIpAddress")
-        for eip in self.raw["Addresses"].values():
-            if eip.text("NetworkInterfaceId") == eni_id or (
-                eip.text("NetworkInterfaceId") is None and position == 0 and eip.text("InstanceId") == inst.text("InstanceId")
-            ):
+        eips = self.eips_by_owner.get(eni_id, [])
+        if position == 0:
+            eips = eips + self.eips_by_owner.get(inst.text("InstanceId") or "", [])
+        for eip in eips:
+            if True:
                 if eip.text("PrivateIpAddress") in (None, ips[0] if ips else None):
                     public = public or eip.text("PublicIp")
                 else:
@@ -1675,7 +1696,7 @@ class _Importer:
             group_id = group.text("GroupId")
             if group_id is None:
                 continue
-            ref = self.group_ref(group_id, subnet.vpc_id or "", what, group.loc)
+            ref = self.group_ref(group_id, subnet.vpc_id or "", what, group.loc, "the interface is imported without it")
             if ref is not None and ref not in groups:
                 groups.append(ref)
         if groups != ["default"]:
@@ -1825,6 +1846,14 @@ _KEY_LABELS = {
     "ManagedPrefixLists": "prefix list",
     "AvailabilityZones": "availability zone",
 }
+
+
+def _route_target_text(r: _J) -> str:
+    for key in ("NetworkInterfaceId", "NatGatewayId", "GatewayId", "InstanceId", "VpcEndpointId"):
+        value = r.data.get(key)
+        if isinstance(value, str):
+            return value
+    return "another target"
 
 
 def _essence(key: str, data: JsonObj) -> Any:

@@ -1,7 +1,8 @@
 """CLI: parse arguments, call the library, render, map outcomes to exit codes.
 
-Exit codes: 0 the command ran (a trace ran, whatever its verdict; a design is valid);
-1 a check failed (`vpcsim check`); 2 usage error; 3 invalid design or unknown endpoint.
+Exit codes: 0 the command ran (a trace ran, whatever its verdict; a design is valid; every
+assertion holds; no failing lint finding); 1 an assertion failed (`vpcsim check`) or a lint
+finding fails (`vpcsim lint`); 2 usage error; 3 invalid design, assertion file or unknown endpoint.
 """
 
 from __future__ import annotations
@@ -68,11 +69,48 @@ def build_parser() -> argparse.ArgumentParser:
     schema = sub.add_parser("schema", help="print the JSON Schema of the design format")
     schema.add_argument("--path", action="store_true", help="print the schema's file path instead")
 
+    check = sub.add_parser(
+        "check",
+        help="verify reachability assertions; exit 1 if any fails",
+        description="Verify the design's reachability promises: its `assertions:` section and the given "
+        "assertion files (default: DESIGN's sibling <name>.assertions.yaml). See docs/assertions.md.",
+    )
+    check.add_argument("design", metavar="DESIGN", help="design file")
+    check.add_argument("assertions", metavar="ASSERTIONS", nargs="*", help="assertion files")
+    _report_options(check)
+
+    lint = sub.add_parser(
+        "lint",
+        help="check a design against AWS's rules and good practice; exit 1 on findings",
+        description="Lint a design: AWS validation plus the VPC0xx practice rules (see docs/lint.md).",
+    )
+    lint.add_argument("design", metavar="DESIGN", help="design file or AWS snapshot folder")
+    _report_options(lint)
+    lint.add_argument(
+        "--fail-on",
+        choices=["error", "warning", "note", "never"],
+        default="warning",
+        help="the lowest level that fails the run (default: warning)",
+    )
+    lint.add_argument("--select", default="", help="comma-separated rule ids to run (VPC001,VPC0*,aws)")
+    lint.add_argument("--ignore", default="", help="comma-separated rule ids to skip")
+
     importer = sub.add_parser("import", help="convert real infrastructure into a design")
     importer.add_argument("source", choices=["aws"], help="the kind of input")
     importer.add_argument("snapshot", metavar="SNAPSHOT", help="folder of `aws ec2 describe-*` JSON files")
     importer.add_argument("-o", "--output", default="-", help="design file to write (default: stdout)")
     return parser
+
+
+def _report_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--format",
+        "-f",
+        choices=["text", "json", "junit", "sarif", "github"],
+        default="text",
+        help="output format (default: text, rich on a terminal)",
+    )
+    parser.add_argument("--output", "-o", default=None, metavar="FILE", help="write the report to FILE")
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -89,6 +127,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _schema(args)
         if args.command == "import":
             return _import(args)
+        if args.command == "check":
+            return _check(args)
+        if args.command == "lint":
+            return _lint(args)
     except DesignError as exc:
         from vpcsim.render import diagnostics_text
 
@@ -164,6 +206,45 @@ def _schema(args: argparse.Namespace) -> int:
     else:
         print(ref.read_text(encoding="utf-8"))
     return EXIT_OK
+
+
+def _check(args: argparse.Namespace) -> int:
+    import time
+
+    import vpcsim
+    from vpcsim import reports
+    from vpcsim.check import assertions_for, check
+
+    start = time.perf_counter()
+    network = vpcsim.load(args.design)
+    files = assertions_for(args.design, args.assertions)
+    if not any(f.assertions for f in files):
+        raise UsageError(
+            f"no assertions to check: {args.design} has no assertions: section and no ASSERTIONS file was given "
+            "(nor a <design>.assertions.yaml beside it)"
+        )
+    report = check(network, files)
+    rendered = reports.check_report(report, time.perf_counter() - start)
+    reports.write_output(rendered, args.format, args.output, tty=sys.stdout.isatty())
+    return EXIT_OK if report.ok else EXIT_FAILED
+
+
+def _lint(args: argparse.Namespace) -> int:
+    import time
+
+    from vpcsim import reports
+    from vpcsim.lint import lint_path
+
+    start = time.perf_counter()
+    fail_on = None if args.fail_on == "never" else reports.Level(args.fail_on)
+    select = [s.strip() for s in args.select.split(",") if s.strip()]
+    ignore = [s.strip() for s in args.ignore.split(",") if s.strip()]
+    report = lint_path(args.design, select=select, ignore=ignore, fail_on=fail_on)
+    rendered = reports.lint_report(report, time.perf_counter() - start)
+    reports.write_output(rendered, args.format, args.output, tty=sys.stdout.isatty())
+    if report.invalid:
+        return EXIT_INVALID
+    return EXIT_OK if report.ok else EXIT_FAILED
 
 
 def _import(args: argparse.Namespace) -> int:

@@ -3,16 +3,36 @@
 Addresses are ints 0..2**32-1, protocols are IANA numbers (PROTO_ALL = -1 means every
 protocol), ports are 0..65535, and ICMP carries type*256+code in the port field (a rule for
 any ICMP uses 0..65535). Protocols other than ICMP, TCP and UDP have no ports: their rules
-match every port, as in AWS. Tables are compiled once and answer each query with bisect.
+match every port, as in AWS. Tables are compiled once and answer each query in a few
+C-level steps: an 8-bit stride trie for prefixes, bisect over compiled partitions for rules.
+
+Fast paths, all returning exactly what the plain methods return:
+
+- ``PrefixTable.lookup_fn()`` / ``FirstMatchRules.first_match_fn()`` /
+  ``AnyMatchRules.match_fn()`` give closures that skip the bound-method call.
+- ``lookup_many`` / ``lookup_array``, ``first_match_many`` / ``first_match_array`` and
+  ``match_many`` / ``match_array`` answer batches; with numpy installed they run vectorised
+  (``searchsorted`` over compiled boundaries, then a gather), otherwise in pure Python.
+  The ``*_array`` forms need numpy and return numpy arrays.
 
 This module imports only the standard library and nothing from vpcsim, so it stays the
-fast, independently testable core.
+fast, independently testable core; numpy is imported lazily, inside the batch functions.
 """
 
 from __future__ import annotations
 
 from bisect import bisect_left, bisect_right
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    import numpy as np
+    from numpy.typing import NDArray
+
+    IntArray = NDArray[np.int64]
+    """What the ``*_array`` batch functions return: int64, -1 where nothing matches."""
+    BatchInts = Sequence[int] | NDArray[np.integer[Any]]
+    """A batch argument: a sequence of ints or a numpy integer array."""
 
 __all__ = [
     "ADDR_MAX",
@@ -28,6 +48,7 @@ __all__ = [
     "PortRuns",
     "PrefixTable",
     "Rule",
+    "numpy_available",
     "ports_intersect",
     "ports_normalize",
     "ports_subtract",
@@ -50,11 +71,44 @@ PortRuns = tuple[tuple[int, int], ...]
 """Sorted, disjoint, non-adjacent inclusive (lo, hi) port runs."""
 
 _Run = tuple[int, int, int]
-_Partition = tuple[list[int], list[int]]
+# A compiled port partition: (starts, vals). starts holds each run's first port and then
+# PORT_MAX + 1; vals[r] is the index owning run r (covering starts[r-1]..starts[r]-1) and
+# vals[0] is a filler, so vals[bisect_right(starts, port)] answers a port in one step and
+# a port above PORT_MAX runs off the end (IndexError) instead of answering.
+_Row = tuple[list[int], list[int]]
 
 # Upper bound on cached (segment, protocol) port partitions per rule table; the cache is
 # dropped wholesale when full, which keeps memory bounded without LRU bookkeeping on hits.
 _CACHE_LIMIT = 1 << 15
+
+# Batches shorter than this are answered in pure Python even when numpy is there (numpy's
+# fixed cost per call is a few microseconds). Tests set it to 0 to force the numpy path.
+_NUMPY_MIN_BATCH = 64
+
+# Largest decision grid (address segments x port segments, int32 cells) built for one
+# protocol class of a rule table, and the most cell writes spent painting it; past either,
+# batches of that class fall back to the per-packet path.
+_GRID_CELLS = 1 << 22
+_GRID_WORK = 1 << 27
+
+_KEY_TABLES: dict[tuple[tuple[int, int], ...], dict[int, int]] = {}
+
+
+def numpy_available() -> bool:
+    """Whether numpy can be imported (the batch functions then run vectorised)."""
+    try:
+        import numpy  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
+def _bad_addr(addr: object) -> ValueError:
+    return ValueError(f"address {addr!r} outside 0..{ADDR_MAX}")
+
+
+def _bad_packet(addr: object, proto: object, port: object) -> ValueError:
+    return ValueError(f"bad packet address/protocol/port {addr!r}/{proto!r}/{port!r}")
 
 
 def _check_addr(addr: int) -> None:
@@ -124,10 +178,70 @@ def _paint(items: Iterable[_Run], lo: int, hi: int) -> list[_Run]:
     return _merge_runs(pieces)
 
 
-class PrefixTable:
-    """Longest-prefix match over IPv4 prefixes, compiled to disjoint sorted intervals searched with bisect."""
+def _int_array(values: BatchInts, top: int, what: str) -> IntArray:
+    """values as a 1-d int64 numpy array, every value checked to lie in 0..top."""
+    import numpy as np
 
-    __slots__ = ("_by_len", "_idx", "_lens", "_n", "_starts")
+    arr = np.asarray(values)
+    if arr.ndim != 1:
+        raise ValueError(f"{what}es must be one-dimensional, not of shape {arr.shape}")
+    if arr.dtype.kind not in "iu":
+        if arr.size == 0:
+            return np.zeros(0, dtype=np.int64)
+        if arr.dtype.kind == "O":  # Python ints too big for int64, or not ints at all
+            raise ValueError(f"a {what} is outside 0..{top} or not an int")
+        raise TypeError(f"{what}es must be integers, not {arr.dtype}")
+    if arr.size and (arr.min() < 0 or arr.max() > top):
+        raise ValueError(f"a {what} is outside 0..{top}")
+    return arr.astype(np.int64, copy=False)
+
+
+def _stride_trie(bounds: list[int], vals: list[int]) -> dict[int, Any]:
+    """An 8-bit stride trie over a partition of 0..2**32-1, as nested 256-tuples.
+
+    Interval r (1 <= r < len(bounds)) is bounds[r-1]..bounds[r]-1 with answer vals[r]. The
+    answer for addr is root[addr >> 24][addr >> 16 & 255][addr >> 8 & 255][addr & 255]:
+    four subscripts, no comparisons. Blocks inside one interval share one node per (answer,
+    level), so space grows with the number of boundaries, not the address space. The root is
+    a dict so that an address outside 0..2**32-1 raises KeyError instead of wrapping around.
+    """
+    uniform: dict[tuple[int, int], tuple[Any, ...]] = {}
+    last = len(bounds) - 1
+
+    def fill(v: int, level: int) -> tuple[Any, ...]:
+        node = uniform.get((v, level))
+        if node is None:
+            node = (v,) * 256 if level == 3 else (fill(v, level + 1),) * 256
+            uniform[(v, level)] = node
+        return node
+
+    def build(lo: int, level: int, r: int) -> tuple[Any, ...]:
+        # The node for lo..lo + 2**(32 - 8*level) - 1; interval r contains lo.
+        shift = 24 - 8 * level
+        size = 1 << shift
+        end = lo + (size << 8)
+        out: list[Any] = []
+        c = lo
+        while c < end:
+            nxt = bounds[r]
+            if nxt - c >= size:  # whole children inside interval r
+                k = (min(nxt, end) - c) >> shift
+                out.extend([vals[r] if level == 3 else fill(vals[r], level + 1)] * k)
+                c += k << shift
+            else:  # a boundary inside this child
+                out.append(build(c, level + 1, r))
+                c += size
+            while r < last and bounds[r] <= c:
+                r += 1
+        return tuple(out)
+
+    return dict(enumerate(build(0, 0, 1)))
+
+
+class PrefixTable:
+    """Longest-prefix match over IPv4 prefixes, compiled to disjoint intervals and a stride trie."""
+
+    __slots__ = ("_bounds", "_by_len", "_lens", "_n", "_np", "_root", "_vals")
 
     def __init__(self, prefixes: Sequence[tuple[int, int]]) -> None:
         """Compile prefixes[i] = (network, prefix_len); lookups return i.
@@ -155,12 +269,12 @@ class PrefixTable:
         # yields the owner of every gap: the innermost prefix still open there.
         spans.sort()
         starts: list[int] = []
-        idxs: list[int] = []
+        idxs: list[int] = [-1]  # filler: see _Row for the shifted layout
 
         def emit(lo: int, hi: int, idx: int) -> None:
             if lo > hi:
                 return
-            if idxs and idxs[-1] == idx:
+            if starts and idxs[-1] == idx:
                 return
             starts.append(lo)
             idxs.append(idx)
@@ -180,8 +294,12 @@ class PrefixTable:
             emit(cur, top_hi, top_i)
             cur = top_hi + 1
         emit(cur, ADDR_MAX, -1)
-        self._starts = starts
-        self._idx = idxs
+        starts.append(ADDR_MAX + 1)
+        # Interval r covers starts[r-1]..starts[r]-1 and answers idxs[r].
+        self._bounds = starts
+        self._vals = idxs
+        self._root = _stride_trie(starts, idxs)
+        self._np: tuple[Any, Any] | None = None
 
     def __len__(self) -> int:
         """Number of prefixes given, duplicates included."""
@@ -189,17 +307,49 @@ class PrefixTable:
 
     def lookup(self, addr: int) -> int:
         """Index of the longest prefix containing addr, -1 if none."""
-        if not 0 <= addr <= ADDR_MAX:
-            raise ValueError(f"address {addr!r} outside 0..{ADDR_MAX}")
-        return self._idx[bisect_right(self._starts, addr) - 1]
+        try:
+            v: int = self._root[addr >> 24][addr >> 16 & 255][addr >> 8 & 255][addr & 255]
+        except KeyError:
+            raise _bad_addr(addr) from None
+        return v
 
-    def lookup_many(self, addrs: Sequence[int]) -> list[int]:
-        """lookup() for each address, in order."""
-        if addrs and not (min(addrs) >= 0 and max(addrs) <= ADDR_MAX):
-            raise ValueError(f"an address is outside 0..{ADDR_MAX}")
-        starts = self._starts
-        idxs = self._idx
-        return [idxs[bisect_right(starts, a) - 1] for a in addrs]
+    def lookup_fn(self) -> Callable[[int], int]:
+        """lookup() as a plain function (no bound-method call): the fastest single lookup."""
+        root = self._root
+
+        def lookup(addr: int) -> int:
+            try:
+                v: int = root[addr >> 24][addr >> 16 & 255][addr >> 8 & 255][addr & 255]
+            except KeyError:
+                raise _bad_addr(addr) from None
+            return v
+
+        return lookup
+
+    def lookup_many(self, addrs: BatchInts) -> list[int]:
+        """lookup() for each address, in order; addrs may be a sequence or a numpy array.
+
+        Vectorised with numpy when it is installed and the batch is long enough.
+        """
+        if len(addrs) >= _NUMPY_MIN_BATCH and numpy_available():
+            out: list[int] = self.lookup_array(addrs).tolist()
+            return out
+        root = self._root
+        try:
+            return [root[a >> 24][a >> 16 & 255][a >> 8 & 255][a & 255] for a in addrs]
+        except KeyError:
+            raise ValueError(f"an address is outside 0..{ADDR_MAX}") from None
+
+    def lookup_array(self, addrs: BatchInts) -> IntArray:
+        """lookup() for each address as an int64 numpy array (needs numpy): the fastest batch form."""
+        import numpy as np
+
+        arr = _int_array(addrs, ADDR_MAX, "address")
+        if self._np is None:
+            self._np = (np.array(self._bounds, dtype=np.int64), np.array(self._vals, dtype=np.int64))
+        bounds, vals = self._np
+        out: IntArray = vals[np.searchsorted(bounds, arr, side="right")]
+        return out
 
     def matching(self, addr: int) -> list[int]:
         """Indices of all prefixes containing addr, most specific first, then in given order."""
@@ -213,23 +363,44 @@ class PrefixTable:
 
     def intervals(self) -> list[tuple[int, int, int]]:
         """Maximal (lo, hi, index) runs partitioning 0..2**32-1; index -1 where nothing matches."""
-        starts = self._starts
-        ends = [s - 1 for s in starts[1:]]
-        ends.append(ADDR_MAX)
-        return list(zip(starts, ends, self._idx, strict=True))
+        bounds = self._bounds
+        return [(bounds[r - 1], bounds[r] - 1, self._vals[r]) for r in range(1, len(bounds))]
+
+
+def _key_table(key_of: dict[int, int]) -> dict[int, int]:
+    """{packet protocol 0..255: protocol class}, shared between tables naming the same protocols."""
+    sig = tuple(sorted(key_of.items()))
+    table = _KEY_TABLES.get(sig)
+    if table is None:
+        table = {p: key_of.get(p, 0) for p in range(PROTO_MAX + 1)}
+        if len(_KEY_TABLES) < 4096:
+            _KEY_TABLES[sig] = table
+    return table
 
 
 class _RuleTable:
-    """Rules compiled over elementary address segments with lazily cached port partitions.
+    """Rules compiled over elementary address segments with lazily built port partitions.
 
     The boundaries of all address ranges cut 0..2**32-1 into segments inside which every
     rule either covers the whole segment or none of it. For each (segment, protocol class)
     the first matching rule per port is a partition of 0..65535, built on first use and
     then searched by bisect. Protocols no rule names share one class (only PROTO_ALL
-    rules can match them).
+    rules can match them). Batches use, per protocol class, the fully materialised grid of
+    first matches over (address segment x port segment), built once with numpy.
     """
 
-    __slots__ = ("_by_key", "_cache", "_key_of", "_nkeys", "_rules", "_seg_starts")
+    __slots__ = (
+        "_built",
+        "_bounds",
+        "_by_key",
+        "_grids",
+        "_key_of",
+        "_keys",
+        "_nkeys",
+        "_np_bounds",
+        "_rows",
+        "_rules",
+    )
 
     def __init__(self, rules: Sequence[Rule]) -> None:
         """Validate and compile rules given in precedence order; raises ValueError on bad bounds."""
@@ -260,58 +431,220 @@ class _RuleTable:
                 by_key[key_of[proto]].append(entry)
         self._rules = norm
         self._key_of = key_of
+        self._keys = _key_table(key_of)
         self._nkeys = len(by_key)
         self._by_key = by_key
-        self._seg_starts = sorted(cuts)
-        self._cache: dict[int, _Partition] = {}
+        # Segment s (1-based) is bounds[s-1]..bounds[s]-1, so bisect_right(bounds, addr)
+        # names addr's segment and an address above ADDR_MAX runs off the end.
+        bounds = sorted(cuts)
+        bounds.append(ADDR_MAX + 1)
+        self._bounds = bounds
+        self._rows: list[list[_Row | None]] = [[None] * len(bounds) for _ in by_key]
+        self._built: list[tuple[int, int]] = []
+        self._grids: dict[int, tuple[Any, Any, int] | None] = {}
+        self._np_bounds: Any = None
 
     def __len__(self) -> int:
         """Number of rules."""
         return len(self._rules)
 
-    def _build(self, seg: int, key: int) -> _Partition:
-        lo = self._seg_starts[seg]
+    def _build(self, seg: int, key: int) -> _Row:
+        lo = self._bounds[seg - 1]
         runs = _paint(
             ((plo, phi, i) for alo, ahi, plo, phi, i in self._by_key[key] if alo <= lo <= ahi),
             0,
             PORT_MAX,
         )
-        part = ([r[0] for r in runs], [r[2] for r in runs])
-        if len(self._cache) >= _CACHE_LIMIT:
-            self._cache.clear()
-        self._cache[seg * self._nkeys + key] = part
-        return part
+        row: _Row = ([r[0] for r in runs], [-1])
+        row[0].append(PORT_MAX + 1)
+        row[1].extend(r[2] for r in runs)
+        built = self._built
+        if len(built) >= _CACHE_LIMIT:
+            rows = self._rows
+            for k, s in built:
+                rows[k][s] = None
+            built.clear()
+        self._rows[key][seg] = row
+        built.append((key, seg))
+        return row
 
-    def _partition(self, addr: int, proto: int) -> _Partition:
-        seg = bisect_right(self._seg_starts, addr) - 1
-        key = self._key_of.get(proto, 0)
-        part = self._cache.get(seg * self._nkeys + key)
-        return part if part is not None else self._build(seg, key)
+    def _row(self, addr: int, key: int) -> _Row:
+        seg = bisect_right(self._bounds, addr)
+        row = self._rows[key][seg]
+        return row if row is not None else self._build(seg, key)
 
     def _match_one(self, addr: int, proto: int, port: int) -> int:
         """Index of the first (lowest-index) rule matching the packet, -1 if none."""
-        if not (0 <= addr <= ADDR_MAX and 0 <= proto <= PROTO_MAX and 0 <= port <= PORT_MAX):
-            raise ValueError(f"bad packet address/protocol/port {addr!r}/{proto!r}/{port!r}")
-        seg = bisect_right(self._seg_starts, addr) - 1
-        key = self._key_of.get(proto, 0)
-        part = self._cache.get(seg * self._nkeys + key)
-        if part is None:
-            part = self._build(seg, key)
-        starts, idxs = part
-        return idxs[bisect_right(starts, port) - 1]
+        # Out-of-range values fail a lookup (KeyError, IndexError) instead of being compared:
+        # only negatives need an explicit test, as a negative index would wrap around.
+        if addr < 0 or port < 0:
+            raise _bad_packet(addr, proto, port)
+        try:
+            key = self._keys[proto]
+            seg = bisect_right(self._bounds, addr)
+            row = self._rows[key][seg]
+        except (KeyError, IndexError):
+            raise _bad_packet(addr, proto, port) from None
+        if row is None:
+            row = self._build(seg, key)
+        try:
+            v = row[1][bisect_right(row[0], port)]
+        except IndexError:
+            raise _bad_packet(addr, proto, port) from None
+        return v
+
+    def _match_fn(self) -> Callable[[int, int, int], int]:
+        keys = self._keys
+        bounds = self._bounds
+        rows = self._rows
+        build = self._build
+        bisect = bisect_right
+
+        def match(addr: int, proto: int, port: int) -> int:
+            if addr < 0 or port < 0:
+                raise _bad_packet(addr, proto, port)
+            try:
+                key = keys[proto]
+                seg = bisect(bounds, addr)
+                row = rows[key][seg]
+            except (KeyError, IndexError):
+                raise _bad_packet(addr, proto, port) from None
+            if row is None:
+                row = build(seg, key)
+            try:
+                v = row[1][bisect(row[0], port)]
+            except IndexError:
+                raise _bad_packet(addr, proto, port) from None
+            return v
+
+        return match
+
+    # -- batches ------------------------------------------------------------------------------
+
+    def _grid(self, key: int) -> tuple[Any, Any, int] | None:
+        """(port boundaries, flat int32 grid, port segment count) for a protocol class, or None if too big.
+
+        grid[(s - 1) * P + p] is the first rule matching address segment s and port segment p
+        (-1: none). Painted from the last rule to the first, so earlier rules win; rules
+        after the first one covering everything can never match and are skipped.
+        """
+        if key in self._grids:
+            return self._grids[key]
+        import numpy as np
+
+        entries = self._by_key[key]
+        nseg = len(self._bounds) - 1
+        pcuts = sorted({0, *(e[2] for e in entries), *(e[3] + 1 for e in entries if e[3] < PORT_MAX)})
+        npseg = len(pcuts)
+        pcuts.append(PORT_MAX + 1)
+        result: tuple[Any, Any, int] | None = None
+        if nseg * npseg <= _GRID_CELLS:
+            bounds = self._batch_bounds()
+            pc = np.array(pcuts, dtype=np.int64)
+            grid = np.full((nseg, npseg), -1, dtype=np.int32)
+            work = 0
+            if entries:
+                arr = np.array(entries, dtype=np.int64).reshape(-1, 5)
+                s0 = np.searchsorted(bounds, arr[:, 0])
+                s1 = np.searchsorted(bounds, arr[:, 1] + 1)
+                p0 = np.searchsorted(pc, arr[:, 2])
+                p1 = np.searchsorted(pc, arr[:, 3] + 1)
+                full = np.flatnonzero((s0 == 0) & (s1 == nseg) & (p0 == 0) & (p1 == npseg))
+                stop = len(entries)
+                if full.size:
+                    stop = int(full[0])
+                    grid.fill(entries[stop][4])
+                work = int(((s1 - s0) * (p1 - p0))[:stop].sum())
+                if work <= _GRID_WORK:
+                    a0, a1, b0, b1 = s0.tolist(), s1.tolist(), p0.tolist(), p1.tolist()
+                    for r in range(stop - 1, -1, -1):
+                        grid[a0[r] : a1[r], b0[r] : b1[r]] = entries[r][4]
+            if work <= _GRID_WORK:
+                result = (pc, grid.ravel(), npseg)
+        self._grids[key] = result
+        return result
+
+    def _batch_bounds(self) -> Any:
+        if self._np_bounds is None:
+            import numpy as np
+
+            self._np_bounds = np.array(self._bounds, dtype=np.int64)
+        return self._np_bounds
+
+    def _match_array(self, addrs: BatchInts, proto: int | BatchInts, ports: int | BatchInts) -> IntArray:
+        import numpy as np
+
+        a = _int_array(addrs, ADDR_MAX, "address")
+        n = len(a)
+        if isinstance(ports, int):
+            if not 0 <= ports <= PORT_MAX:
+                raise ValueError(f"port {ports!r} outside 0..{PORT_MAX}")
+            p = np.full(n, ports, dtype=np.int64)
+        else:
+            p = _int_array(ports, PORT_MAX, "port")
+            if len(p) != n:
+                raise ValueError(f"{n} addresses but {len(p)} ports")
+        if isinstance(proto, int):
+            _check_proto(proto)
+            return self._eval_key(self._keys[proto], a, p)
+        pr = _int_array(proto, PROTO_MAX, "protocol")
+        if len(pr) != n:
+            raise ValueError(f"{n} addresses but {len(pr)} protocols")
+        keys = np.array([self._keys[q] for q in range(PROTO_MAX + 1)], dtype=np.int64)[pr]
+        present = np.unique(keys).tolist()
+        if len(present) == 1:
+            return self._eval_key(present[0], a, p)
+        out = np.empty(n, dtype=np.int64)
+        for key in present:
+            sel = np.flatnonzero(keys == key)
+            out[sel] = self._eval_key(key, a[sel], p[sel])
+        return out
+
+    def _eval_key(self, key: int, a: IntArray, p: IntArray) -> IntArray:
+        import numpy as np
+
+        grid = self._grid(key)
+        if grid is None:  # too big to materialise: one packet at a time
+            row = self._row
+            return np.array(
+                [(r := row(x, key))[1][bisect_right(r[0], y)] for x, y in zip(a.tolist(), p.tolist(), strict=True)],
+                dtype=np.int64,
+            )
+        pc, flat, npseg = grid
+        seg = np.searchsorted(self._batch_bounds(), a, side="right") - 1
+        if npseg == 1:
+            out: IntArray = flat.take(seg).astype(np.int64)
+            return out
+        seg *= npseg
+        seg += np.searchsorted(pc, p, side="right") - 1
+        res: IntArray = flat.take(seg).astype(np.int64)
+        return res
+
+    def _match_many(self, addrs: BatchInts, proto: int | BatchInts, ports: int | BatchInts) -> list[int]:
+        n = len(addrs)
+        if n >= _NUMPY_MIN_BATCH and numpy_available():
+            out: list[int] = self._match_array(addrs, proto, ports).tolist()
+            return out
+        protos = [proto] * n if isinstance(proto, int) else list(proto)
+        portl = [ports] * n if isinstance(ports, int) else list(ports)
+        if len(protos) != n or len(portl) != n:
+            raise ValueError(f"{n} addresses but {len(protos)} protocols and {len(portl)} ports")
+        match = self._match_fn()
+        return [match(a, q, p) for a, q, p in zip(addrs, protos, portl, strict=True)]
+
+    # -- runs ---------------------------------------------------------------------------------
 
     def _port_runs(self, addr: int, proto: int, port_lo: int, port_hi: int) -> list[_Run]:
         _check_addr(addr)
         _check_range(port_lo, port_hi, PORT_MAX, "port")
         _check_proto(proto)
-        starts, idxs = self._partition(addr, proto)
+        starts, vals = self._row(addr, self._keys[proto])
         out: list[_Run] = []
         n = len(starts)
-        i = bisect_right(starts, port_lo) - 1
-        while i < n and starts[i] <= port_hi:
-            end = starts[i + 1] - 1 if i + 1 < n else PORT_MAX
-            out.append((max(starts[i], port_lo), min(end, port_hi), idxs[i]))
-            i += 1
+        r = bisect_right(starts, port_lo)  # run r covers starts[r-1]..starts[r]-1
+        while r < n and starts[r - 1] <= port_hi:
+            out.append((max(starts[r - 1], port_lo), min(starts[r] - 1, port_hi), vals[r]))
+            r += 1
         return out
 
     def _addr_runs(self, addr_lo: int, addr_hi: int, proto: int, port: int) -> list[_Run]:
@@ -321,7 +654,7 @@ class _RuleTable:
         _check_proto(proto)
         if not 0 <= port <= PORT_MAX:
             raise ValueError(f"port {port!r} outside 0..{PORT_MAX}")
-        rules = self._by_key[self._key_of.get(proto, 0)]
+        rules = self._by_key[self._keys[proto]]
         return _paint(
             ((alo, ahi, i) for alo, ahi, plo, phi, i in rules if plo <= port <= phi),
             addr_lo,
@@ -331,8 +664,8 @@ class _RuleTable:
     def matching(self, addr: int, proto: int, port: int) -> list[int]:
         """Indices of every rule matching the packet, in order (for explanations; scans all rules)."""
         if not (0 <= addr <= ADDR_MAX and 0 <= proto <= PROTO_MAX and 0 <= port <= PORT_MAX):
-            raise ValueError(f"bad packet address/protocol/port {addr!r}/{proto!r}/{port!r}")
-        rules = self._by_key[self._key_of.get(proto, 0)]
+            raise _bad_packet(addr, proto, port)
+        rules = self._by_key[self._keys[proto]]
         return [i for alo, ahi, plo, phi, i in rules if alo <= addr <= ahi and plo <= port <= phi]
 
 
@@ -348,6 +681,23 @@ class FirstMatchRules(_RuleTable):
     __slots__ = ()
 
     first_match = _RuleTable._match_one
+
+    def first_match_fn(self) -> Callable[[int, int, int], int]:
+        """first_match() as a plain function (no bound-method call): the fastest single query."""
+        return self._match_fn()
+
+    def first_match_many(self, addrs: BatchInts, proto: int | BatchInts, ports: int | BatchInts) -> list[int]:
+        """first_match() for each packet, in order.
+
+        addrs is a sequence or numpy array; proto and ports are one int for the whole batch
+        or one per address. Vectorised with numpy when it is installed and the batch is
+        long enough; raises ValueError if any value is out of range.
+        """
+        return self._match_many(addrs, proto, ports)
+
+    def first_match_array(self, addrs: BatchInts, proto: int | BatchInts, ports: int | BatchInts) -> IntArray:
+        """first_match_many() as an int64 numpy array (needs numpy): the fastest batch form."""
+        return self._match_array(addrs, proto, ports)
 
     def first_match_ports(self, addr: int, proto: int, port_lo: int, port_hi: int) -> list[tuple[int, int, int]]:
         """Maximal (lo, hi, index) runs partitioning [port_lo, port_hi] by first match (-1: none)."""
@@ -368,6 +718,18 @@ class AnyMatchRules(_RuleTable):
     __slots__ = ()
 
     match = _RuleTable._match_one
+
+    def match_fn(self) -> Callable[[int, int, int], int]:
+        """match() as a plain function (no bound-method call): the fastest single query."""
+        return self._match_fn()
+
+    def match_many(self, addrs: BatchInts, proto: int | BatchInts, ports: int | BatchInts) -> list[int]:
+        """match() for each packet, in order; arguments as for FirstMatchRules.first_match_many."""
+        return self._match_many(addrs, proto, ports)
+
+    def match_array(self, addrs: BatchInts, proto: int | BatchInts, ports: int | BatchInts) -> IntArray:
+        """match_many() as an int64 numpy array (needs numpy)."""
+        return self._match_array(addrs, proto, ports)
 
     def allowed_ports(self, addr: int, proto: int, port_lo: int, port_hi: int) -> list[tuple[int, int]]:
         """Sorted, disjoint, non-adjacent allowed port runs within [port_lo, port_hi]."""

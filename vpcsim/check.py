@@ -1,0 +1,870 @@
+"""Check: a Network and assertions -> a CheckReport saying which promises hold, with counter-examples.
+
+Exactness. A promise about "any port" is answered for every port and protocol, not by
+sampling. For one (source, destination) pair and one protocol, the path a flow takes does not
+depend on its port (routing and translation ignore ports; a blocking filter does not stop the
+walk), so one trace finds every NACL and security group the flow meets, both ways. The verdict
+as a function of the destination port is then constant between consecutive port boundaries of
+those filters' rules (the reply's port, the client's ephemeral range, does not vary with it;
+the one ICMP exception, echo request 8 answered by echo reply 0, gets a run of its own), so one
+trace per run decides the whole run. Other IP protocols (no ports) are split into the numbers
+some rule names, each decided by its own trace, and all the rest, decided by one.
+
+"The internet" as a source or destination is every public address outside the design: not
+RFC 1918 or otherwise special, not in a VPC CIDR, not a public IP of the design. Addresses
+matter only by which CIDRs of the design (rules, routes, prefix lists) contain them, so the
+public space is cut at every such CIDR's bounds and split into classes of addresses contained
+in the same CIDRs; one representative address per class stands for all of it. Ports and
+addresses are thus both covered exactly. See docs/assertions.md.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import sys
+import time
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from vpcsim.assertions import (
+    ANY,
+    Assertion,
+    AssertionFile,
+    Expect,
+    Selector,
+    SelectorKind,
+    Traffic,
+    TrafficKind,
+    describe_member,
+    from_data,
+    load_assertion_file,
+    load_design_assertions,
+    parse_selector,
+    parse_traffic,
+    sibling_file,
+)
+from vpcsim.compile import is_private
+from vpcsim.errors import DesignError, Diagnostic, Location, Severity, UsageError, VpcsimError
+from vpcsim.model import Interface, int_to_ip, ip_to_int
+from vpcsim.results import Action, Code, StepKind, TraceResult
+
+if TYPE_CHECKING:
+    from vpcsim.compile import Network
+
+__all__ = [
+    "AssertionResult",
+    "CheckReport",
+    "CounterExample",
+    "ReachabilityError",
+    "Violation",
+    "assert_exactly",
+    "assert_only",
+    "assert_reachable",
+    "assert_unreachable",
+    "check",
+    "collect_assertions",
+    "reachable_traffic",
+]
+
+ADDR_MAX = 0xFFFFFFFF
+# Blockers that stop every port alike: when the path meets one, no port gets through.
+PORT_DEPENDENT = frozenset({Code.SUBNET_ACL_RESTRICTION, Code.ENI_SG_RULES_MISMATCH, Code.SG_HAS_NO_RULES})
+FILTER_STEPS = frozenset({StepKind.SG_INGRESS, StepKind.SG_EGRESS, StepKind.NACL_IN, StepKind.NACL_OUT})
+NOT_INTERNET = (
+    "0.0.0.0/8",
+    "10.0.0.0/8",
+    "100.64.0.0/10",
+    "127.0.0.0/8",
+    "169.254.0.0/16",
+    "172.16.0.0/12",
+    "192.168.0.0/16",
+    "224.0.0.0/4",
+    "240.0.0.0/4",
+)
+PREFERRED_INTERNET = ("8.8.8.8", "1.1.1.1", "9.9.9.9", "203.0.113.50", "198.51.100.50")
+
+
+class ReachabilityError(AssertionError, VpcsimError):
+    """An assertion about reachability does not hold; the message holds the counter-example trace."""
+
+    def __init__(self, result: AssertionResult) -> None:
+        self.result = result
+        super().__init__(result.explain())
+
+
+# -- results ---------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Violation:
+    """Traffic between one (source, destination) pair that breaks the promise."""
+
+    src: str
+    dst: str
+    kind: str  # "missing" (should get through, does not) | "extra" (gets through, should not)
+    traffic: Traffic
+
+    def describe(self) -> str:
+        if self.kind == "missing":
+            return f"{self.src} -> {self.dst}: {self.traffic.describe()} does not get through"
+        return f"{self.src} -> {self.dst}: {self.traffic.describe()} gets through"
+
+    def to_json(self) -> dict[str, Any]:
+        return {"src": self.src, "dst": self.dst, "kind": self.kind, "traffic": self.traffic.to_json(),
+                "text": self.traffic.describe()}
+
+
+@dataclass(frozen=True, slots=True)
+class CounterExample:
+    """One concrete flow that breaks the promise, its trace, and the rule that decided it."""
+
+    src: str
+    dst: str
+    kind: TrafficKind
+    port: int  # tcp/udp port, ICMP type, or the IP protocol number
+    trace: TraceResult
+    rule: str | None  # the deciding rule (what lets it through, or what blocks it)
+    location: Location | None  # where that rule is written in the design
+    related: tuple[tuple[str, Location], ...] = ()  # other rules on the path, with their locations
+
+    @property
+    def flow(self) -> str:
+        return f"{describe_member(self.kind, self.port)} from {self.src} to {self.dst}"
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "src": self.src,
+            "dst": self.dst,
+            "protocol": self.kind.value,
+            "port": self.port,
+            "flow": self.flow,
+            "rule": self.rule,
+            "location": str(self.location) if self.location else None,
+            "related": [{"rule": text, "location": str(loc)} for text, loc in self.related],
+            "trace": self.trace.to_json(),
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class AssertionResult:
+    assertion: Assertion
+    passed: bool
+    pairs: int  # (source, destination) pairs evaluated
+    violations: tuple[Violation, ...] = ()
+    counterexample: CounterExample | None = None
+    exposure: Traffic | None = None  # for a single pair: everything that gets through (within what was asked)
+    seconds: float = 0.0
+
+    @property
+    def message(self) -> str:
+        """One line: what holds, or what breaks it."""
+        a = self.assertion
+        if self.passed:
+            return f"holds for {self.pairs} flow pair{'s' if self.pairs != 1 else ''}: {a.describe()}"
+        first = self.violations[0]
+        more = len(self.violations) - 1
+        text = first.describe() + (f" (and {more} more pair{'s' if more != 1 else ''})" if more > 0 else "")
+        ce = self.counterexample
+        if ce is not None and ce.rule:
+            verb = "allowed by" if ce.trace.reachable else "blocked by"
+            where = f" at {ce.location}" if ce.location else ""
+            text += f"; e.g. {ce.flow}: {verb} {ce.rule}{where}"
+        return text
+
+    def explain(self) -> str:
+        """The full explanation: the promise, where it is written, the violations and the trace."""
+        from vpcsim.render import trace_text
+
+        a = self.assertion
+        verdict = "holds" if self.passed else "FAILED"
+        lines = [f"assertion {a.id!r} {verdict}: {a.name}", f"  promise: {a.describe()}"]
+        if a.loc.line > 0:
+            lines.append(f"  written at {a.loc}")
+        if self.passed:
+            return "\n".join(lines)
+        lines.append("  violations:")
+        for violation in self.violations[:20]:
+            lines.append(f"    - {violation.describe()}")
+        if len(self.violations) > 20:
+            lines.append(f"    ... and {len(self.violations) - 20} more")
+        ce = self.counterexample
+        if ce is not None:
+            lines.append("")
+            lines.append(f"counter-example: {ce.flow}")
+            if ce.rule:
+                verb = "allowed by" if ce.trace.reachable else "blocked by"
+                lines.append(f"  {verb} {ce.rule}" + (f" at {ce.location}" if ce.location else ""))
+            for text, loc in ce.related:
+                lines.append(f"  also on the path: {text} at {loc}")
+            lines.append("")
+            lines.append(trace_text(ce.trace))
+        return "\n".join(lines)
+
+    def to_json(self) -> dict[str, Any]:
+        a = self.assertion
+        return {
+            "id": a.id,
+            "name": a.name,
+            "description": a.description,
+            "location": str(a.loc) if a.loc.line > 0 else None,
+            "from": a.source.describe(),
+            "to": a.destination.describe(),
+            "expect": a.expect.value,
+            "traffic": a.traffic.describe(),
+            "severity": a.severity,
+            "passed": self.passed,
+            "message": self.message,
+            "pairs": self.pairs,
+            "violations": [v.to_json() for v in self.violations],
+            "counterexample": self.counterexample.to_json() if self.counterexample else None,
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class CheckReport:
+    """Every assertion's result, in the order the assertions were given."""
+
+    design: str
+    results: tuple[AssertionResult, ...]
+    sources: tuple[str, ...] = ()  # the files the assertions came from
+
+    @property
+    def ok(self) -> bool:
+        return all(r.passed for r in self.results)
+
+    @property
+    def passed(self) -> tuple[AssertionResult, ...]:
+        return tuple(r for r in self.results if r.passed)
+
+    @property
+    def failed(self) -> tuple[AssertionResult, ...]:
+        return tuple(r for r in self.results if not r.passed)
+
+    def __getitem__(self, ident: str) -> AssertionResult:
+        for result in self.results:
+            if result.assertion.id == ident:
+                return result
+        raise KeyError(ident)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "design": self.design,
+            "ok": self.ok,
+            "passed": len(self.passed),
+            "failed": len(self.failed),
+            "sources": list(self.sources),
+            "assertions": [r.to_json() for r in self.results],
+        }
+
+
+# -- endpoints -------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class _Atom:
+    """One concrete endpoint: an ENI, or one representative internet address."""
+
+    label: str  # for people
+    text: str  # for Network.trace
+    eni: Interface | None = None
+
+
+@dataclass
+class _Resolved:
+    enis: list[Interface] = field(default_factory=list)
+    internet: list[tuple[int, int]] = field(default_factory=list)  # public address ranges
+
+
+def _subtract_ranges(ranges: list[tuple[int, int]], holes: Iterable[tuple[int, int]]) -> list[tuple[int, int]]:
+    out = ranges
+    for hlo, hhi in sorted(holes):
+        nxt: list[tuple[int, int]] = []
+        for lo, hi in out:
+            if hhi < lo or hlo > hi:
+                nxt.append((lo, hi))
+                continue
+            if lo < hlo:
+                nxt.append((lo, hlo - 1))
+            if hhi < hi:
+                nxt.append((hhi + 1, hi))
+        out = nxt
+    return out
+
+
+def _intersect_ranges(a: list[tuple[int, int]], b: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    out = []
+    for lo, hi in a:
+        for blo, bhi in b:
+            s, e = max(lo, blo), min(hi, bhi)
+            if s <= e:
+                out.append((s, e))
+    return sorted(out)
+
+
+class Engine:
+    """Evaluates reachability between endpoints exactly, caching traces; one per Network and check run."""
+
+    def __init__(self, net: Network, *, ephemeral: tuple[int, int] | None = None) -> None:
+        self.net = net
+        self.ephemeral = ephemeral
+        self._traces: dict[tuple[str, str, TrafficKind, int, tuple[int, int] | None], TraceResult] = {}
+        d = net.design
+        self._public_ips = {eni.public_ip for eni in d.interfaces.values() if eni.public_ip is not None}
+        self._public_ips |= {nat.elastic_ip for nat in d.nat_gateways.values() if nat.elastic_ip is not None}
+        cidrs: set[tuple[int, int]] = set()
+        for group in d.security_groups.values():
+            cidrs |= {(r.cidr.first, r.cidr.last) for r in group.ingress + group.egress if r.cidr is not None}
+        for acl in d.network_acls.values():
+            cidrs |= {(r.cidr.first, r.cidr.last) for r in acl.inbound + acl.outbound}
+        for table in d.route_tables.values():
+            cidrs |= {(r.destination.first, r.destination.last) for r in table.routes if r.destination is not None}
+        for plist in d.prefix_lists.values():
+            cidrs |= {(c.first, c.last) for c in plist.entries}
+        self._cidrs = sorted(cidrs)
+        holes = [(c.first, c.last) for c in (_cidr(t) for t in NOT_INTERNET)]
+        holes += [(c.first, c.last) for vpc in d.vpcs.values() for c in vpc.cidrs]
+        self.public_space = _subtract_ranges([(0, ADDR_MAX)], holes)
+        self._classes: dict[tuple[tuple[int, int], ...], list[_Atom]] = {}
+
+    # -- endpoints ---------------------------------------------------------------------------
+
+    def resolve(self, selector: Selector, what: str, problems: list[Diagnostic]) -> _Resolved:
+        """The ENIs and internet ranges a selector stands for; unknown names become diagnostics."""
+        d = self.net.design
+        out = _Resolved()
+        kind = selector.kind
+
+        def unknown(label: str, name: str, known: Iterable[str]) -> None:
+            names = sorted(known)
+            hint = f" (known: {', '.join(names[:8])}{', ...' if len(names) > 8 else ''})" if names else ""
+            problems.append(Diagnostic(Severity.ERROR, "unknown-endpoint",
+                                       f"{what}: no {label} named {name!r}{hint}", selector.loc))
+
+        if kind is SelectorKind.INTERNET:
+            out.internet = list(self.public_space)
+        elif kind is SelectorKind.UNION:
+            for part in selector.parts:
+                sub = self.resolve(part, what, problems)
+                out.enis += sub.enis
+                out.internet += sub.internet
+        elif kind is SelectorKind.NAME:
+            for name in selector.values:
+                if name in d.interfaces:
+                    out.enis.append(d.interfaces[name])
+                elif name in d.instances:
+                    out.enis += [d.interfaces[n] for n in d.instances[name].interfaces if n in d.interfaces]
+                else:
+                    hint = ""
+                    for section, label in (("subnets", "subnet"), ("security_groups", "security_group"),
+                                           ("vpcs", "vpc")):
+                        if name in getattr(d, section):
+                            hint = f" (it is a {label.replace('_', ' ')}: write {{{label}: {name}}})"
+                            break
+                    problems.append(Diagnostic(
+                        Severity.ERROR, "unknown-endpoint",
+                        f"{what}: {name!r} is not an instance, interface, IPv4 address, CIDR or 'internet'{hint}",
+                        selector.loc))
+        elif kind is SelectorKind.INSTANCE:
+            for name in selector.values:
+                if name not in d.instances:
+                    unknown("instance", name, d.instances)
+                    continue
+                out.enis += [d.interfaces[n] for n in d.instances[name].interfaces if n in d.interfaces]
+        elif kind is SelectorKind.INTERFACE:
+            for name in selector.values:
+                if name not in d.interfaces:
+                    unknown("interface", name, d.interfaces)
+                    continue
+                out.enis.append(d.interfaces[name])
+        elif kind is SelectorKind.SUBNET:
+            for name in selector.values:
+                if name not in d.subnets:
+                    unknown("subnet", name, d.subnets)
+                    continue
+                out.enis += [e for e in d.interfaces.values() if e.subnet == name]
+        elif kind is SelectorKind.VPC:
+            for name in selector.values:
+                if name not in d.vpcs:
+                    unknown("vpc", name, d.vpcs)
+                    continue
+                out.enis += [e for e in d.interfaces.values() if d.subnets[e.subnet].vpc == name]
+        elif kind is SelectorKind.SECURITY_GROUP:
+            for name in selector.values:
+                if name not in d.security_groups:
+                    unknown("security group", name, d.security_groups)
+                    continue
+                out.enis += [e for e in d.interfaces.values() if name in e.security_groups]
+        elif kind is SelectorKind.TAG:
+            for instance in d.instances.values():
+                if all(instance.tags.get(key) in values for key, values in selector.tags):
+                    out.enis += [d.interfaces[n] for n in instance.interfaces if n in d.interfaces]
+        elif kind is SelectorKind.CIDR:
+            for text in selector.values:
+                cidr = _cidr(text)
+                for eni in d.interfaces.values():
+                    if any(cidr.contains(ip) for ip in eni.private_ips) or (
+                        eni.public_ip is not None and cidr.contains(eni.public_ip)
+                    ):
+                        out.enis.append(eni)
+                out.internet += _intersect_ranges(self.public_space, [(cidr.first, cidr.last)])
+        seen: set[str] = set()
+        out.enis = [e for e in out.enis if not (e.name in seen or seen.add(e.name))]  # type: ignore[func-returns-value]
+        out.internet = _merge(out.internet)
+        return out
+
+    def atoms(self, resolved: _Resolved) -> list[_Atom]:
+        atoms = [self.eni_atom(eni) for eni in resolved.enis]
+        if resolved.internet:
+            atoms += self.internet_atoms(resolved.internet)
+        return atoms
+
+    def eni_atom(self, eni: Interface) -> _Atom:
+        d = self.net.design
+        instance = d.instances.get(eni.instance or "")
+        if instance is not None and len(instance.interfaces) == 1 and instance.interfaces[0] == eni.name:
+            return _Atom(instance.name, instance.name, eni)
+        return _Atom(eni.name, eni.name, eni)
+
+    def internet_atoms(self, ranges: list[tuple[int, int]]) -> list[_Atom]:
+        """One representative address per class of public addresses that the design cannot tell apart."""
+        key = tuple(ranges)
+        cached = self._classes.get(key)
+        if cached is not None:
+            return cached
+        cuts = sorted({lo for lo, _ in self._cidrs} | {hi + 1 for _, hi in self._cidrs if hi < ADDR_MAX})
+        classes: dict[tuple[int, ...], list[tuple[int, int]]] = {}
+        import bisect
+
+        for lo, hi in ranges:
+            start = lo
+            i = bisect.bisect_right(cuts, lo)
+            while start <= hi:
+                end = min(hi, cuts[i] - 1) if i < len(cuts) else hi
+                signature = tuple(j for j, (a, b) in enumerate(self._cidrs) if a <= start <= b)
+                classes.setdefault(signature, []).append((start, end))
+                start = end + 1
+                i += 1
+        atoms = []
+        for intervals in classes.values():
+            addr = self._representative(intervals)
+            if addr is not None:
+                text = int_to_ip(addr)
+                atoms.append(_Atom(f"internet ({text})", text))
+        self._classes[key] = atoms
+        return atoms
+
+    def _representative(self, intervals: list[tuple[int, int]]) -> int | None:
+        for text in PREFERRED_INTERNET:
+            addr = ip_to_int(text)
+            if addr not in self._public_ips and any(lo <= addr <= hi for lo, hi in intervals):
+                return addr
+        for lo, hi in intervals:
+            addr = lo + 1 if hi - lo >= 2 else lo
+            while addr <= hi and addr in self._public_ips:
+                addr += 1
+            if addr <= hi:
+                return addr
+            addr = lo
+            while addr <= hi and addr in self._public_ips:
+                addr += 1
+            if addr <= hi:
+                return addr
+        return None
+
+    # -- tracing -----------------------------------------------------------------------------
+
+    def trace(self, src: _Atom, dst: _Atom, kind: TrafficKind, port: int,
+              ephemeral: tuple[int, int] | None = None) -> TraceResult:
+        eph = ephemeral or self.ephemeral
+        key = (src.text, dst.text, kind, port, eph)
+        cached = self._traces.get(key)
+        if cached is None:
+            if kind is TrafficKind.IP:
+                cached = self.net.trace(src.text, dst.text, 0, port, ephemeral=eph)
+            else:
+                cached = self.net.trace(src.text, dst.text, port, kind.value, ephemeral=eph)
+            self._traces[key] = cached
+        return cached
+
+    def _path(self, result: TraceResult) -> tuple[set[str], set[str]]:
+        """The NACLs and the ENIs (hence security groups) a flow meets, both ways."""
+        d = self.net.design
+        nacls: set[str] = set()
+        enis: set[str] = set()
+        for hop in result.forward + result.return_path:
+            if hop.kind == "eni":
+                if hop.name in d.interfaces:
+                    enis.add(hop.name)
+                elif hop.name in d.instances:
+                    enis.update(d.instances[hop.name].interfaces)
+            for step in hop.steps:
+                if step.kind in (StepKind.NACL_IN, StepKind.NACL_OUT) and step.component in d.network_acls:
+                    nacls.add(step.component)
+        return nacls, enis
+
+    def _rule_ranges(self, nacls: set[str], enis: set[str]) -> list[tuple[int, int, int]]:
+        """(protocol, port_lo, port_hi) of every rule of the given NACLs and the ENIs' groups."""
+        d = self.net.design
+        out = []
+        for name in nacls:
+            acl = d.network_acls[name]
+            out += [(r.protocol, r.port_lo, r.port_hi) for r in acl.inbound + acl.outbound]
+        groups = {g for e in enis if e in d.interfaces for g in d.interfaces[e].security_groups}
+        for name in groups:
+            group = d.security_groups.get(name)
+            if group is not None:
+                out += [(r.protocol, r.port_lo, r.port_hi) for r in group.ingress + group.egress]
+        return out
+
+    def _groups(self, kind: TrafficKind, runs: Sequence[tuple[int, int]],
+                rules: list[tuple[int, int, int]]) -> list[list[tuple[int, int]]]:
+        """Split `runs` into groups on which every rule of the path gives one verdict.
+
+        The first member of a group stands for all of it.
+        """
+        if kind is TrafficKind.IP:
+            named = sorted({p for p, _, _ in rules if p not in (-1, 1, 6, 17)})
+            groups = [[(p, p)] for p in named if any(lo <= p <= hi for lo, hi in runs)]
+            # Every protocol no rule names behaves alike (only 'all traffic' rules match it).
+            rest = _subtract_ranges(list(runs), [(p, p) for p in named])
+            if rest:
+                groups.append(rest)
+            return groups
+        proto = kind.protocol
+        cuts: set[int] = set()
+        for p, lo, hi in rules:
+            if p != proto:
+                continue
+            if kind is TrafficKind.ICMP:
+                # Rule ports are type*256+code; a flow of type t (code 0) matches iff lo <= 256t <= hi.
+                lo, hi = -(-lo // 256), hi // 256
+                if lo > hi:
+                    continue
+            cuts.add(lo)
+            cuts.add(hi + 1)
+        if kind is TrafficKind.ICMP:
+            cuts |= {8, 9}  # echo request is answered by echo reply (type 0); other types by themselves
+        out = []
+        for lo, hi in runs:
+            start = lo
+            for cut in sorted(c for c in cuts if lo < c <= hi):
+                out.append([(start, cut - 1)])
+                start = cut
+            out.append([(start, hi)])
+        return out
+
+    def reachable(self, src: _Atom, dst: _Atom, universe: Traffic,
+                  ephemeral: tuple[int, int] | None = None) -> Traffic:
+        """Exactly the traffic of `universe` that gets from src to dst and back."""
+        got = Traffic.none()
+        for kind in TrafficKind:
+            runs = universe.runs(kind)
+            if not runs:
+                continue
+            probe = self.trace(src, dst, kind, runs[0][0], ephemeral)
+            if any(b.code not in PORT_DEPENDENT for b in probe.blocked_by):
+                continue  # blocked whatever the port: routing, NAT, a stopped instance...
+            nacls, enis = self._path(probe)
+            admitted: list[tuple[int, int]] = []
+            for group in self._groups(kind, runs, self._rule_ranges(nacls, enis)):
+                if self.trace(src, dst, kind, group[0][0], ephemeral).reachable:
+                    admitted += group
+            got = got | Traffic.of(kind, admitted)
+        return got
+
+    # -- explanations ------------------------------------------------------------------------
+
+    def counterexample(self, src: _Atom, dst: _Atom, kind: TrafficKind, port: int,
+                       ephemeral: tuple[int, int] | None = None) -> CounterExample:
+        result = self.trace(src, dst, kind, port, ephemeral)
+        related: list[tuple[str, Location]] = []
+        rule: str | None = None
+        location: Location | None = None
+        if result.reachable:
+            # What lets it through: the last filter that admitted it on the way in is the most
+            # specific decision (usually the destination's security group); the rest is context.
+            allows = [s for h in result.forward for s in h.steps
+                      if s.kind in FILTER_STEPS and s.action is Action.ALLOW]
+            routes = [s for h in result.forward + result.return_path for s in h.steps
+                      if s.kind is StepKind.ROUTE and s.location is not None]
+            if allows:
+                main = allows[-1]
+                rule, location = main.detail, main.location
+                others = allows[:-1]
+            else:
+                others = []
+            for step in others + routes:
+                if step.location is not None and (step.detail, step.location) not in related:
+                    related.append((step.detail, step.location))
+            if rule is None and routes:
+                rule, location = routes[0].detail, routes[0].location
+                related = related[1:]
+        else:
+            blockers = list(result.blocked_by)
+            if blockers:
+                main_blocker = next((b for b in blockers if b.location is not None), blockers[0])
+                rule = f"{main_blocker.code.value}: {main_blocker.detail}"
+                location = main_blocker.location
+                for b in blockers:
+                    if b is not main_blocker and b.location is not None:
+                        related.append((f"{b.code.value}: {b.detail}", b.location))
+        return CounterExample(src.label, dst.label, kind, port, result, rule, location, tuple(related))
+
+
+def _merge(ranges: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    out: list[tuple[int, int]] = []
+    for lo, hi in sorted(ranges):
+        if out and lo <= out[-1][1] + 1:
+            out[-1] = (out[-1][0], max(hi, out[-1][1]))
+        else:
+            out.append((lo, hi))
+    return out
+
+
+def _cidr(text: str) -> Any:
+    from vpcsim.model import Cidr
+
+    return Cidr.parse(text) if "/" in text else Cidr(ip_to_int(text), 32)
+
+
+# -- evaluation ------------------------------------------------------------------------------------
+
+
+def _evaluate(engine: Engine, assertion: Assertion, srcs: list[_Atom], dsts: list[_Atom]) -> AssertionResult:
+    expect = assertion.expect
+    wanted = assertion.traffic
+    universe = wanted if expect in (Expect.REACHABLE, Expect.UNREACHABLE) else ANY
+    eph = assertion.ephemeral
+    violations: list[Violation] = []
+    first: tuple[_Atom, _Atom, TrafficKind, int] | None = None
+    pairs = 0
+    exposure: Traffic | None = None
+    for src in srcs:
+        for dst in dsts:
+            if src.eni is not None and dst.eni is not None and src.eni.name == dst.eni.name:
+                continue
+            if src.eni is None and dst.eni is None:
+                continue
+            pairs += 1
+            got = engine.reachable(src, dst, universe, eph)
+            exposure = got if pairs == 1 else None
+            found: list[tuple[str, Traffic]] = []
+            if expect in (Expect.REACHABLE, Expect.EXACTLY):
+                found.append(("missing", wanted - got))
+            if expect is Expect.UNREACHABLE:
+                found.append(("extra", wanted & got))
+            if expect in (Expect.ONLY, Expect.EXACTLY):
+                found.append(("extra", got - wanted))
+            for kind, traffic in found:
+                if not traffic:
+                    continue
+                violations.append(Violation(src.label, dst.label, kind, traffic))
+                if first is None:
+                    member = traffic.first()
+                    assert member is not None
+                    first = (src, dst, member[0], member[1])
+    counterexample = engine.counterexample(*first, eph) if first is not None else None
+    return AssertionResult(assertion, not violations, pairs, tuple(violations), counterexample,
+                           exposure if pairs == 1 else None)
+
+
+def _prepare(engine: Engine, assertions: Sequence[Assertion]) -> list[tuple[Assertion, list[_Atom], list[_Atom]]]:
+    problems: list[Diagnostic] = []
+    prepared = []
+    seen: dict[str, Assertion] = {}
+    for a in assertions:
+        earlier = seen.setdefault(a.id, a)
+        if earlier is not a:
+            problems.append(Diagnostic(
+                Severity.ERROR, "duplicate-id",
+                f"assertion id {a.id!r} is used twice, also at {earlier.loc} (give each assertion a unique id:)",
+                a.loc))
+        count = len(problems)
+        src = engine.resolve(a.source, f"assertion {a.id!r}: from", problems)
+        dst = engine.resolve(a.destination, f"assertion {a.id!r}: to", problems)
+        if len(problems) > count:
+            continue
+        for label, resolved, selector in (("from", src, a.source), ("to", dst, a.destination)):
+            if not resolved.enis and not resolved.internet and not a.allow_empty:
+                problems.append(Diagnostic(
+                    Severity.ERROR, "empty-endpoint",
+                    f"assertion {a.id!r}: {label}: {selector.describe()} selects no interface and no internet "
+                    "address (a promise about nothing always holds; set allow_empty: true if that is intended)",
+                    selector.loc if selector.loc.line > 0 else a.loc))
+        prepared.append((a, engine.atoms(src), engine.atoms(dst)))
+    if problems:
+        raise DesignError(problems)
+    return prepared
+
+
+AssertionsArg = Any  # paths, Assertion records, AssertionFiles, or Python data (see `collect_assertions`)
+
+
+def collect_assertions(items: AssertionsArg) -> tuple[tuple[Assertion, ...], tuple[str, ...]]:
+    """Normalise what `check` accepts into assertions and the files they came from.
+
+    `items` may be a path (str or PathLike) to an assertion file, an Assertion, an AssertionFile,
+    a mapping written like one YAML assertion, or a list of any of these.
+    """
+    if isinstance(items, (str, os.PathLike, Assertion, AssertionFile, dict)):
+        items = [items]
+    out: list[Assertion] = []
+    sources: list[str] = []
+    for item in items:
+        if isinstance(item, Assertion):
+            out.append(item)
+        elif isinstance(item, AssertionFile):
+            out += item.assertions
+            sources.append(item.path)
+        elif isinstance(item, (str, os.PathLike)):
+            loaded = load_assertion_file(item)
+            out += loaded.assertions
+            sources.append(loaded.path)
+        elif isinstance(item, dict):
+            out += from_data(item, _caller_location())
+        else:
+            raise UsageError(f"cannot check {item!r} (expected an assertion file path, an Assertion or a mapping)")
+    return tuple(out), tuple(sources)
+
+
+def check(network: Network, assertions: AssertionsArg, *, ephemeral: tuple[int, int] | None = None) -> CheckReport:
+    """Evaluate assertions against a network; raise DesignError when an assertion names nothing.
+
+    `assertions`: a path or list of paths to assertion files, Assertion records, or mappings
+    written like YAML assertions. The design's own `assertions:` section is not included
+    implicitly: use `assertions_for(path)` (what `vpcsim check` does) for that.
+    """
+    items, sources = collect_assertions(assertions)
+    engine = Engine(network, ephemeral=ephemeral)
+    prepared = _prepare(engine, items)
+    results = []
+    for a, srcs, dsts in prepared:
+        start = time.perf_counter()
+        result = _evaluate(engine, a, srcs, dsts)
+        results.append(dataclasses.replace(result, seconds=time.perf_counter() - start))
+    return CheckReport(network.design.file, tuple(results), sources)
+
+
+def assertions_for(design_path: str | os.PathLike[str], files: Sequence[str | os.PathLike[str]] = ()) -> list[AssertionFile]:
+    """What `vpcsim check DESIGN [FILES...]` checks: the design's own `assertions:` section, plus
+    the given files, or, when none is given, `<design>.assertions.yaml` beside the design."""
+    out = []
+    inline = load_design_assertions(design_path)
+    if inline.assertions:
+        out.append(inline)
+    paths = list(files)
+    if not paths:
+        sibling = sibling_file(design_path)
+        if sibling is not None:
+            paths.append(sibling)
+    problems: list[Diagnostic] = []
+    for path in paths:
+        try:
+            out.append(load_assertion_file(path))
+        except DesignError as exc:
+            problems += exc.diagnostics
+    if problems:
+        raise DesignError(problems)
+    return out
+
+
+def reachable_traffic(network: Network, src: object, dst: object, within: object = "any", *,
+                      ephemeral: tuple[int, int] | None = None) -> Traffic:
+    """Everything (of `within`) that gets from `src` to `dst` and back, for every pair of their endpoints.
+
+    Endpoints are written as in assertions (`'internet'`, `'web-a'`, `{'subnet': 'private-a'}`...);
+    the result is the intersection over all pairs (what every pair admits).
+    """
+    engine = Engine(network, ephemeral=ephemeral)
+    problems: list[Diagnostic] = []
+    srcs = engine.atoms(engine.resolve(parse_selector(src, "src"), "src", problems))
+    dsts = engine.atoms(engine.resolve(parse_selector(dst, "dst"), "dst", problems))
+    if problems:
+        raise DesignError(problems)
+    universe = parse_traffic(within)
+    total: Traffic | None = None
+    for s in srcs:
+        for t in dsts:
+            if (s.eni is not None and t.eni is not None and s.eni.name == t.eni.name) or (s.eni is None and t.eni is None):
+                continue
+            got = engine.reachable(s, t, universe)
+            total = got if total is None else total & got
+    return total if total is not None else Traffic.none()
+
+
+# -- helpers for review scripts and tests ----------------------------------------------------------
+
+
+def _caller_location() -> Location:
+    """Where the user's code called into this module (the first frame outside vpcsim.check)."""
+    frame = sys._getframe(1)
+    while frame is not None and frame.f_globals.get("__name__") == __name__:
+        frame = frame.f_back  # type: ignore[assignment]
+    if frame is None:
+        return Location("<python>", 0, 0)
+    return Location(frame.f_code.co_filename, frame.f_lineno, 1)
+
+
+def _traffic_arg(port: object, protocol: str | int) -> Traffic:
+    if port is None or port == "any":
+        return parse_traffic(str(protocol) if protocol not in ("any", "all") else "any")
+    if isinstance(port, Traffic):
+        return port
+    if isinstance(port, (list, tuple)):
+        text = ",".join(str(p) for p in port)
+    else:
+        text = str(port)
+    if str(protocol).lower() in ("any", "all", "-1"):
+        raise UsageError("a port needs a protocol (tcp, udp or icmp)")
+    return parse_traffic(f"{protocol}/{text}")
+
+
+def _assert(network: Network, expect: Expect, src: object, dst: object, traffic: Traffic,
+            ephemeral: tuple[int, int] | None, name: str | None) -> AssertionResult:
+    loc = _caller_location()
+    try:
+        source = parse_selector(src, "src")
+        destination = parse_selector(dst, "dst")
+    except ValueError as exc:
+        raise UsageError(str(exc)) from None
+    draft = Assertion("", "", source, destination, expect, traffic, ephemeral, loc=loc)
+    label = name or draft.describe()
+    assertion = Assertion("inline", label, source, destination, expect, traffic, ephemeral, loc=loc)
+    report = check(network, [assertion])
+    result = report.results[0]
+    if not result.passed:
+        raise ReachabilityError(result)
+    return result
+
+
+def assert_reachable(network: Network, src: object, dst: object, port: object = None, protocol: str | int = "tcp",
+                     *, ephemeral: tuple[int, int] | None = None, name: str | None = None) -> AssertionResult:
+    """Raise ReachabilityError (an AssertionError) with the blocking trace unless every flow gets through.
+
+    `port`: a port, a list of ports, a range string ("8000-8100"), or None/"any" for every port of
+    `protocol`. Endpoints: `'internet'`, an instance/ENI name, an IP or CIDR, or a selector mapping.
+    """
+    return _assert(network, Expect.REACHABLE, src, dst, _traffic_arg(port, protocol), ephemeral, name)
+
+
+def assert_unreachable(network: Network, src: object, dst: object, port: object = None, protocol: str | int = "any",
+                       *, ephemeral: tuple[int, int] | None = None, name: str | None = None) -> AssertionResult:
+    """Raise ReachabilityError with the trace of a flow that gets through, if any does.
+
+    With no port and the default protocol "any", no traffic at all may get through.
+    """
+    return _assert(network, Expect.UNREACHABLE, src, dst, _traffic_arg(port, protocol), ephemeral, name)
+
+
+def assert_only(network: Network, src: object, dst: object, traffic: object, *,
+                ephemeral: tuple[int, int] | None = None, name: str | None = None) -> AssertionResult:
+    """Raise ReachabilityError unless nothing outside `traffic` (e.g. "tcp/80,443") gets through."""
+    return _assert(network, Expect.ONLY, src, dst, parse_traffic(traffic), ephemeral, name)
+
+
+def assert_exactly(network: Network, src: object, dst: object, traffic: object, *,
+                   ephemeral: tuple[int, int] | None = None, name: str | None = None) -> AssertionResult:
+    """Raise ReachabilityError unless `traffic` gets through and nothing else does."""
+    return _assert(network, Expect.EXACTLY, src, dst, parse_traffic(traffic), ephemeral, name)

@@ -1,0 +1,653 @@
+"""Lint: a design -> findings, each with a stable rule id, a level and the location it is about.
+
+Two families of findings:
+
+- `aws/<code>`: what loading the design reports (the builder's and the validator's
+  diagnostics: AWS's hard rules, quotas). An invalid design stops there (exit 3).
+- `VPC001`... : practices people care about, checked on the compiled network (table in
+  docs/lint.md). Reachability findings (a database port reachable from the internet) use the
+  same exact analysis as `vpcsim check`.
+
+A finding is silenced by a `# vpcsim: ignore[VPC011]` (or a bare `# vpcsim: ignore`) comment
+on the line it points at.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from vpcsim.errors import DesignError, Diagnostic, Location, Severity
+from vpcsim.model import Cidr, Interface, NaclRule, NetworkAcl, PeerKind, Route, Subnet, TargetKind, int_to_ip
+from vpcsim.reports import Level
+
+if TYPE_CHECKING:
+    from vpcsim.compile import Network
+
+__all__ = ["RULES", "Finding", "LintReport", "LintRule", "lint", "lint_path"]
+
+LINUX_EPHEMERAL = (32768, 60999)
+DATABASE_PORTS = {
+    1433: "SQL Server",
+    1521: "Oracle",
+    3306: "MySQL/MariaDB",
+    5432: "PostgreSQL",
+    5439: "Redshift",
+    6379: "Redis",
+    9042: "Cassandra",
+    9200: "Elasticsearch/OpenSearch",
+    11211: "Memcached",
+    27017: "MongoDB",
+}
+IGNORE_RE = re.compile(r"#\s*vpcsim:\s*ignore(?:\[([A-Za-z0-9/_, -]+)\])?")
+PUBLIC_WORD = re.compile(r"(?:^|[^a-z])public(?:[^a-z]|$)", re.IGNORECASE)
+# A trailing AZ marker in a subnet name: -a, -1a, -az1, -eu-west-1a, -1.
+AZ_SUFFIX = re.compile(r"[-_.](?:[a-z]{2}-[a-z]+-\d[a-z]|\d?[a-z]|az\d+|\d)$", re.IGNORECASE)
+
+
+@dataclass(frozen=True, slots=True)
+class LintRule:
+    id: str
+    name: str
+    level: Level
+    summary: str
+    security_severity: float
+    help: str = ""
+    tags: tuple[str, ...] = ("vpcsim",)
+
+
+@dataclass(frozen=True, slots=True)
+class Finding:
+    rule: LintRule
+    level: Level
+    message: str
+    location: Location | None
+    subject: str  # what the finding is about (an object name), for stable fingerprints
+    related: tuple[tuple[str, Location], ...] = ()
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "rule": self.rule.id,
+            "name": self.rule.name,
+            "level": self.level.value,
+            "message": self.message,
+            "location": str(self.location) if self.location else None,
+            "subject": self.subject,
+            "related": [{"what": w, "location": str(loc)} for w, loc in self.related],
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class LintReport:
+    design: str
+    findings: tuple[Finding, ...]
+    rules: tuple[LintRule, ...]  # the rules that ran
+    fail_on: Level | None = Level.WARNING  # None: never fail
+    invalid: bool = False  # the design did not load (its diagnostics are the findings)
+    suppressed: int = 0
+
+    def fails(self, finding: Finding) -> bool:
+        return self.fail_on is not None and finding.level.rank >= self.fail_on.rank
+
+    @property
+    def failed(self) -> tuple[Finding, ...]:
+        return tuple(f for f in self.findings if self.fails(f))
+
+    @property
+    def ok(self) -> bool:
+        return not self.invalid and not self.failed
+
+    def by_rule(self, rule_id: str) -> tuple[Finding, ...]:
+        return tuple(f for f in self.findings if f.rule.id == rule_id)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "design": self.design,
+            "ok": self.ok,
+            "invalid": self.invalid,
+            "fail_on": self.fail_on.value if self.fail_on else "never",
+            "suppressed": self.suppressed,
+            "findings": [f.to_json() for f in self.findings],
+        }
+
+
+def _rule(id: str, name: str, level: Level, summary: str, sev: float, help: str, *tags: str) -> LintRule:
+    return LintRule(id, name, level, summary, sev, help, ("vpcsim", *tags))
+
+
+RULES: tuple[LintRule, ...] = (
+    _rule("VPC001", "ssh-open-to-world", Level.WARNING, "SSH (tcp 22) is open to 0.0.0.0/0", 7.5,
+          "A security group admits SSH from every address. Admit it from an admin range or a bastion's "
+          "group, or use Session Manager.", "security"),
+    _rule("VPC002", "rdp-open-to-world", Level.WARNING, "RDP (tcp 3389) is open to 0.0.0.0/0", 7.5,
+          "A security group admits RDP from every address. Admit it from an admin range or a bastion's group.",
+          "security"),
+    _rule("VPC003", "database-reachable-from-internet", Level.ERROR,
+          "A database port is reachable from the internet", 9.0,
+          "Some internet address reaches a common database port (" + ", ".join(str(p) for p in DATABASE_PORTS)
+          + ") of an interface, forward and back. Databases belong in private subnets, admitting their clients' "
+          "security groups only.", "security"),
+    _rule("VPC004", "nacl-rule-shadowed", Level.WARNING, "A network ACL rule can never match", 4.0,
+          "Every packet the rule describes is matched first by rules with lower numbers, so the rule has no "
+          "effect. Renumber it, or remove it.", "correctness"),
+    _rule("VPC005", "nacl-missing-ephemeral-range", Level.WARNING,
+          "A network ACL drops the replies of traffic its subnets initiate or serve", 5.0,
+          "NACLs are stateless: a reply must be admitted explicitly on the client's ephemeral ports "
+          "(Linux 32768-60999, Windows 49152-65535, NAT gateways and ELB 1024-65535). Admit tcp 1024-65535 from "
+          "the peers, in the direction opposite to the rule that admits the request.", "correctness"),
+    _rule("VPC006", "route-to-blackhole", Level.WARNING, "A route drops what it matches", 4.0,
+          "A blackhole route (or a route over a peering that is not active) still wins the longest prefix "
+          "match and drops the packets: remove it, or point it at a live target.", "correctness"),
+    _rule("VPC007", "public-subnet-without-igw-route", Level.WARNING,
+          "A subnet named public has no route to an internet gateway", 3.0,
+          "A subnet is public only when its route table sends traffic to an internet gateway.", "correctness"),
+    _rule("VPC008", "nat-gateway-in-private-subnet", Level.WARNING,
+          "A public NAT gateway sits in a subnet with no default route to an internet gateway", 3.0,
+          "A public NAT gateway forwards to the internet through its own subnet's route table, which needs "
+          "0.0.0.0/0 -> internet gateway.", "correctness"),
+    _rule("VPC009", "unused-security-group", Level.NOTE, "A security group is attached to no interface", 2.0,
+          "Nothing carries the group; a rule referencing it admits nobody. Remove it, or attach it.", "hygiene"),
+    _rule("VPC010", "unused-network-acl", Level.NOTE, "A network ACL is associated with no subnet", 2.0,
+          "No subnet uses the NACL (explicitly or as its VPC's default).", "hygiene"),
+    _rule("VPC011", "single-az-tier", Level.NOTE, "A tier lives in a single availability zone", 3.0,
+          "All subnets of a tier (subnets named alike but for an AZ suffix, or tagged tier:) or all instances "
+          "tagged with one tier sit in one AZ while the VPC spans several: an AZ outage takes the tier down.",
+          "reliability"),
+    _rule("VPC012", "public-ip-without-igw-route", Level.WARNING,
+          "An interface has a public IP but its subnet cannot reach an internet gateway", 3.0,
+          "A public or Elastic IP works only through a route to an internet gateway in the subnet's route table "
+          "(AWS: instances in a private subnet cannot use the IGW even with public IPs).", "correctness"),
+    _rule("VPC013", "cross-az-nat-gateway", Level.NOTE,
+          "A subnet reaches the internet through a NAT gateway in another availability zone", 3.0,
+          "When that AZ fails, the subnet loses its way out too (and cross-AZ traffic is billed). Run one NAT "
+          "gateway per AZ and route each AZ's private subnets to their own.", "reliability"),
+)
+RULES_BY_ID = {rule.id: rule for rule in RULES}
+# The validator's own warning for what VPC008 reports with more context.
+DUPLICATE_CODES = frozenset({"nat-without-igw-route"})
+
+
+def _validation_rule(code: str, severity: Severity) -> LintRule:
+    level = Level.ERROR if severity is Severity.ERROR else Level.WARNING
+    return LintRule(f"aws/{code}", code, level, f"Design validation: {code}", 6.0 if level is Level.ERROR else 3.0,
+                    "Reported while loading the design (AWS's rules and the format's): see `vpcsim validate`.",
+                    ("vpcsim", "validation"))
+
+
+def _diagnostic_findings(diagnostics: Iterable[Diagnostic]) -> list[Finding]:
+    out = []
+    for d in diagnostics:
+        if d.code in DUPLICATE_CODES:
+            continue
+        rule = _validation_rule(d.code, d.severity)
+        out.append(Finding(rule, rule.level, d.message, d.location, f"{d.code}:{d.location}"))
+    return out
+
+
+def lint_path(path: str | os.PathLike[str], *, select: Sequence[str] = (), ignore: Sequence[str] = (),
+              fail_on: Level | None = Level.WARNING) -> LintReport:
+    """Load a design and lint it; an invalid design gives a report with `invalid` set and its diagnostics."""
+    import vpcsim
+
+    path = os.fspath(path)
+    try:
+        network = vpcsim.load(path)
+    except DesignError as exc:
+        findings = _diagnostic_findings(exc.diagnostics)
+        rules = tuple({f.rule.id: f.rule for f in findings}.values())
+        return LintReport(path, tuple(findings), rules, fail_on, invalid=True)
+    return lint(network, select=select, ignore=ignore, fail_on=fail_on)
+
+
+def lint(network: Network, *, select: Sequence[str] = (), ignore: Sequence[str] = (),
+         fail_on: Level | None = Level.WARNING) -> LintReport:
+    """Run every lint rule (or those selected, less those ignored) on a compiled network."""
+    selected = [r for r in RULES if (not select or _matches(r.id, select)) and not _matches(r.id, ignore)]
+    linter = _Linter(network)
+    findings: list[Finding] = []
+    if not select or any(s.startswith("aws") for s in select):
+        findings += [f for f in _diagnostic_findings(network.warnings) if not _matches(f.rule.id, ignore)]
+    for rule in selected:
+        findings += linter.run(rule)
+    kept, suppressed = _suppress(findings)
+    kept.sort(key=lambda f: (f.location.file, f.location.line, f.location.col, f.rule.id) if f.location
+              else ("", 0, 0, f.rule.id))
+    rules = tuple(selected) + tuple({f.rule.id: f.rule for f in kept if f.rule.id.startswith("aws/")}.values())
+    return LintReport(network.design.file, tuple(kept), rules, fail_on, suppressed=suppressed)
+
+
+def _matches(rule_id: str, patterns: Sequence[str]) -> bool:
+    return any(rule_id == p or (p.endswith("*") and rule_id.startswith(p[:-1])) or
+               (p == "aws" and rule_id.startswith("aws/")) for p in patterns)
+
+
+def _suppress(findings: list[Finding]) -> tuple[list[Finding], int]:
+    lines: dict[str, list[str]] = {}
+    kept = []
+    dropped = 0
+    for finding in findings:
+        loc = finding.location
+        if loc is not None and loc.line > 0 and not loc.file.startswith("<"):
+            if loc.file not in lines:
+                try:
+                    with open(loc.file, encoding="utf-8", errors="replace") as handle:
+                        lines[loc.file] = handle.read().splitlines()
+                except OSError:
+                    lines[loc.file] = []
+            source = lines[loc.file]
+            if loc.line <= len(source):
+                match = IGNORE_RE.search(source[loc.line - 1])
+                if match and (match.group(1) is None or finding.rule.id in
+                              {p.strip() for p in match.group(1).split(",")}):
+                    dropped += 1
+                    continue
+        kept.append(finding)
+    return kept, dropped
+
+
+class _Linter:
+    def __init__(self, net: Network) -> None:
+        self.net = net
+        self.d = net.design
+        self.checks: dict[str, Callable[[LintRule], list[Finding]]] = {
+            "VPC001": lambda r: self.open_to_world(r, 22, "SSH"),
+            "VPC002": lambda r: self.open_to_world(r, 3389, "RDP"),
+            "VPC003": self.database_exposed,
+            "VPC004": self.nacl_shadowed,
+            "VPC005": self.nacl_ephemeral,
+            "VPC006": self.blackhole_routes,
+            "VPC007": self.public_subnet_without_igw,
+            "VPC008": self.nat_in_private_subnet,
+            "VPC009": self.unused_groups,
+            "VPC010": self.unused_nacls,
+            "VPC011": self.single_az_tiers,
+            "VPC012": self.public_ip_without_igw,
+            "VPC013": self.cross_az_nat,
+        }
+
+    def run(self, rule: LintRule) -> list[Finding]:
+        return self.checks[rule.id](rule)
+
+    @staticmethod
+    def finding(rule: LintRule, message: str, location: Location | None, subject: str,
+                related: Iterable[tuple[str, Location]] = ()) -> Finding:
+        return Finding(rule, rule.level, message, location, subject, tuple(related))
+
+    # -- helpers -------------------------------------------------------------------------------
+
+    def reaches_igw(self, subnet: Subnet, *, everything: bool = False) -> bool:
+        """Whether the subnet's table has a live route to its VPC's IGW (covering 0.0.0.0/0 if `everything`)."""
+        table = self.d.route_tables.get(subnet.route_table)
+        if table is None:
+            return False
+        dests: list[Cidr] = []
+        for route in table.routes:
+            if route.target_kind is not TargetKind.INTERNET_GATEWAY or route.blackhole:
+                continue
+            igw = self.d.internet_gateways.get(route.target or "")
+            if igw is None or igw.vpc != subnet.vpc:
+                continue
+            if route.destination is not None:
+                dests.append(route.destination)
+            elif route.prefix_list is not None and route.prefix_list in self.d.prefix_lists:
+                dests += self.d.prefix_lists[route.prefix_list].entries
+        if not everything:
+            return bool(dests)
+        reach = 0
+        for cidr in sorted(dests, key=lambda c: c.first):
+            if cidr.first > reach:
+                return False
+            reach = max(reach, cidr.last + 1)
+        return reach > 0xFFFFFFFF
+
+    def used_nacls(self) -> set[str]:
+        return {s.network_acl for s in self.d.subnets.values()}
+
+    # -- VPC001/VPC002 -------------------------------------------------------------------------
+
+    def open_to_world(self, rule: LintRule, port: int, label: str) -> list[Finding]:
+        out = []
+        for group in self.d.security_groups.values():
+            for sg_rule in group.ingress:
+                if sg_rule.protocol not in (-1, 6) or not sg_rule.port_lo <= port <= sg_rule.port_hi:
+                    continue
+                world = False
+                if sg_rule.peer_kind is PeerKind.CIDR and sg_rule.cidr is not None:
+                    world = sg_rule.cidr.length == 0
+                elif sg_rule.peer_kind is PeerKind.PREFIX_LIST and sg_rule.peer in self.d.prefix_lists:
+                    world = any(c.length == 0 for c in self.d.prefix_lists[sg_rule.peer].entries)
+                if not world:
+                    continue
+                carriers = [e.instance or e.name for e in self.d.interfaces.values() if group.name in e.security_groups]
+                on = f" (carried by {', '.join(carriers[:5])}{', ...' if len(carriers) > 5 else ''})" if carriers else ""
+                what = "all traffic" if sg_rule.protocol == -1 else (
+                    f"tcp {sg_rule.port_lo}" if sg_rule.port_lo == sg_rule.port_hi
+                    else f"tcp {sg_rule.port_lo}-{sg_rule.port_hi}")
+                out.append(self.finding(
+                    rule,
+                    f"security group {group.name} admits {label} (tcp {port}) from {sg_rule.describe_peer()} "
+                    f"({what}){on}",
+                    sg_rule.loc, f"{group.name}:{sg_rule.loc.line}"))
+        return out
+
+    # -- VPC003 --------------------------------------------------------------------------------
+
+    def database_exposed(self, rule: LintRule) -> list[Finding]:
+        from vpcsim.assertions import Traffic, TrafficKind
+        from vpcsim.check import Engine
+
+        engine = Engine(self.net)
+        wanted = Traffic.of(TrafficKind.TCP, [(p, p) for p in DATABASE_PORTS])
+        sources = engine.internet_atoms(engine.public_space)
+        out = []
+        for eni in self.d.interfaces.values():
+            if eni.public_ip is None:
+                continue  # the internet can address only public IPs
+            dst = engine.eni_atom(eni)
+            for src in sources:
+                got = engine.reachable(src, dst, wanted)
+                if not got:
+                    continue
+                first = got.first()
+                assert first is not None
+                ce = engine.counterexample(src, dst, first[0], first[1])
+                ports = ", ".join(f"{lo} ({DATABASE_PORTS[lo]})" for lo, _ in got.tcp)
+                why = f"; allowed by {ce.rule}" if ce.rule else ""
+                out.append(self.finding(
+                    rule,
+                    f"{dst.label} ({int_to_ip(eni.public_ip)}) is reachable from the internet ({src.label}) "
+                    f"on tcp {ports}{why}",
+                    ce.location or eni.loc, dst.label,
+                    [(f"interface {eni.name}", eni.loc), *ce.related]))
+                break
+        return out
+
+    # -- VPC004 --------------------------------------------------------------------------------
+
+    def nacl_shadowed(self, rule: LintRule) -> list[Finding]:
+        out = []
+        for acl in self.d.network_acls.values():
+            if acl.implicit:
+                continue
+            compiled = self.net.nacl(acl.name)
+            for direction, table, ordered in (("inbound", compiled.inbound, compiled.inbound_rules),
+                                              ("outbound", compiled.outbound, compiled.outbound_rules)):
+                for index, nacl_rule in enumerate(ordered):
+                    if nacl_rule is None:
+                        continue
+                    shadows = self._shadowed_by(table, ordered, index, nacl_rule)
+                    if shadows is None:
+                        continue
+                    earlier = [r for r in (ordered[i] for i in sorted(shadows)) if r is not None]
+                    same = all(r.allow == nacl_rule.allow for r in earlier)
+                    numbers = ", ".join(str(r.number) for r in earlier)
+                    verb = "allow" if nacl_rule.allow else "deny"
+                    effect = ("it is redundant" if same else
+                              f"they {'deny' if nacl_rule.allow else 'allow'} what it would {verb}")
+                    out.append(self.finding(
+                        rule,
+                        f"network ACL {acl.name} {direction} rule {nacl_rule.number} ({verb}) can never match: "
+                        f"rule{'s' if len(earlier) > 1 else ''} {numbers} match everything it describes first, so "
+                        f"{effect}",
+                        nacl_rule.loc, f"{acl.name}:{direction}:{nacl_rule.number}",
+                        [(f"rule {r.number}", r.loc) for r in earlier]))
+        return out
+
+    @staticmethod
+    def _shadowed_by(table: Any, ordered: Sequence[NaclRule | None], index: int, rule: NaclRule) -> set[int] | None:
+        """The earlier rules that take every packet `rule` describes, or None if some packet reaches it."""
+        named = sorted({r.protocol for r in ordered if r is not None and r.protocol not in (-1, 1, 6, 17)})
+        if rule.protocol == -1:
+            unnamed = next(p for p in range(256) if p not in (1, 6, 17) and p not in named)
+            protos = [1, 6, 17, *named, unnamed]
+        else:
+            protos = [rule.protocol]
+        cuts = {rule.cidr.first}
+        for other in ordered[:index]:
+            if other is None:
+                continue
+            for bound in (other.cidr.first, other.cidr.last + 1):
+                if rule.cidr.first < bound <= rule.cidr.last:
+                    cuts.add(bound)
+        winners: set[int] = set()
+        for proto in protos:
+            lo, hi = (rule.port_lo, rule.port_hi) if proto in (1, 6, 17) and rule.protocol != -1 else (0, 65535)
+            if proto not in (1, 6, 17):
+                lo, hi = 0, 0
+            for addr in sorted(cuts):
+                for _, _, winner in table.first_match_ports(addr, proto, lo, hi):
+                    if winner == index:
+                        return None
+                    winners.add(winner)
+        return winners
+
+    # -- VPC005 --------------------------------------------------------------------------------
+
+    def nacl_ephemeral(self, rule: LintRule) -> list[Finding]:
+        out = []
+        used = self.used_nacls()
+        eph_lo, eph_hi = LINUX_EPHEMERAL
+        for acl in self.d.network_acls.values():
+            if acl.name not in used:
+                continue
+            compiled = self.net.nacl(acl.name)
+            subnets = [s.name for s in self.d.subnets.values() if s.network_acl == acl.name]
+            for request_dir, reply_dir in (("inbound", "outbound"), ("outbound", "inbound")):
+                requests = acl.inbound if request_dir == "inbound" else acl.outbound
+                reply_table = compiled.outbound if reply_dir == "outbound" else compiled.inbound
+                reply_rules = compiled.outbound_rules if reply_dir == "outbound" else compiled.inbound_rules
+                reply_model = acl.outbound if reply_dir == "outbound" else acl.inbound
+                for proto in (6, 17):
+                    gaps = self._reply_gaps(acl, requests, proto, reply_table, reply_rules, reply_model)
+                    if not gaps:
+                        continue
+                    request, peer, admitted = gaps[0]
+                    verb = "serve" if request_dir == "inbound" else "initiate"
+                    label = {6: "tcp", 17: "udp"}[proto]
+                    got = ",".join(f"{lo}-{hi}" if lo != hi else str(lo) for lo, hi in admitted) or "none"
+                    rules_text = ", ".join(str(r.number) for r, _, _ in gaps)
+                    out.append(self.finding(
+                        rule,
+                        f"network ACL {acl.name} (subnet{'s' if len(subnets) > 1 else ''} {', '.join(subnets)}): "
+                        f"its subnets {verb} {label} traffic ({request_dir} rule{'s' if len(gaps) > 1 else ''} "
+                        f"{rules_text}, e.g. {request.cidr}), but {reply_dir} rules admit the replies to the "
+                        f"clients' ephemeral ports {eph_lo}-{eph_hi} {'to' if reply_dir == 'outbound' else 'from'} "
+                        f"{peer} on {got} of them; add an {reply_dir} rule allowing {label} 1024-65535",
+                        acl.loc, f"{acl.name}:{reply_dir}:{label}",
+                        [(f"{request_dir} rule {r.number}", r.loc) for r, _, _ in gaps]))
+        return out
+
+    def _reply_gaps(self, acl: NetworkAcl, requests: tuple[NaclRule, ...], proto: int, reply_table: Any,
+                    reply_rules: tuple[NaclRule | None, ...], reply_model: tuple[NaclRule, ...],
+                    ) -> list[tuple[NaclRule, str, list[tuple[int, int]]]]:
+        """Request rules whose replies the other direction does not fully admit on the ephemeral range."""
+        eph_lo, eph_hi = LINUX_EPHEMERAL
+        gaps = []
+        for request in sorted(requests, key=lambda r: r.number):
+            if not request.allow:
+                continue
+            if request.protocol == -1:
+                if proto != 6:
+                    continue  # an all-traffic rule: judge its TCP (UDP replies are often not expected)
+            elif request.protocol != proto:
+                continue
+            elif request.port_lo <= eph_lo and eph_hi <= request.port_hi:
+                continue  # a rule for the replies of the other direction, not for requests
+            cuts = {request.cidr.first}
+            for other in reply_model:
+                for bound in (other.cidr.first, other.cidr.last + 1):
+                    if request.cidr.first < bound <= request.cidr.last:
+                        cuts.add(bound)
+            for addr in sorted(cuts):
+                admitted = [(lo, hi) for lo, hi, i in reply_table.first_match_ports(addr, proto, eph_lo, eph_hi)
+                            if reply_rules[i] is not None and reply_rules[i].allow]
+                if admitted != [(eph_lo, eph_hi)]:
+                    gaps.append((request, str(request.cidr) if addr == request.cidr.first else int_to_ip(addr),
+                                 admitted))
+                    break
+        return gaps
+
+    # -- VPC006 --------------------------------------------------------------------------------
+
+    def blackhole_routes(self, rule: LintRule) -> list[Finding]:
+        out = []
+        for table in self.d.route_tables.values():
+            for route in table.routes:
+                problem = self._dead_route(route)
+                if problem:
+                    users = [s.name for s in self.d.subnets.values() if s.route_table == table.name]
+                    used = f" (used by {', '.join(users)})" if users else ""
+                    out.append(self.finding(
+                        rule, f"route table {table.name}{used}: route {route.describe_destination()} {problem}",
+                        route.loc, f"{table.name}:{route.describe_destination()}"))
+        return out
+
+    def _dead_route(self, route: Route) -> str | None:
+        if route.target_kind is TargetKind.BLACKHOLE:
+            return "is a blackhole: it drops every packet it matches"
+        if route.blackhole:
+            return f"to {route.describe_target()} is in state blackhole: it drops every packet it matches"
+        if route.target_kind is TargetKind.PEERING:
+            peering = self.d.peerings.get(route.target or "")
+            if peering is not None and not peering.active:
+                return (f"goes over peering {peering.name}, which is {peering.status}, not active: it drops "
+                        "every packet it matches")
+        return None
+
+    # -- VPC007/VPC008/VPC012 --------------------------------------------------------------------
+
+    def public_subnet_without_igw(self, rule: LintRule) -> list[Finding]:
+        out = []
+        for subnet in self.d.subnets.values():
+            named_public = PUBLIC_WORD.search(subnet.name) or any(PUBLIC_WORD.search(v) for v in subnet.tags.values())
+            if named_public and not self.reaches_igw(subnet):
+                out.append(self.finding(
+                    rule,
+                    f"subnet {subnet.name} is named public, but its route table {subnet.route_table} has no route "
+                    "to an internet gateway, so nothing in it is reachable from or can reach the internet",
+                    subnet.loc, subnet.name))
+        return out
+
+    def nat_in_private_subnet(self, rule: LintRule) -> list[Finding]:
+        out = []
+        for nat in self.d.nat_gateways.values():
+            subnet = self.d.subnets.get(nat.subnet)
+            if not nat.public or subnet is None or self.reaches_igw(subnet, everything=True):
+                continue
+            out.append(self.finding(
+                rule,
+                f"public NAT gateway {nat.name} is in subnet {subnet.name}, whose route table "
+                f"{subnet.route_table} has no route for 0.0.0.0/0 to an internet gateway: what it translates "
+                "cannot reach the internet (put it in a public subnet, or make it connectivity: private)",
+                nat.loc, nat.name))
+        return out
+
+    def public_ip_without_igw(self, rule: LintRule) -> list[Finding]:
+        out = []
+        for eni in self.d.interfaces.values():
+            subnet = self.d.subnets.get(eni.subnet)
+            if eni.public_ip is None or subnet is None or self.reaches_igw(subnet):
+                continue
+            out.append(self.finding(
+                rule,
+                f"{self._eni_label(eni)} has public IP {int_to_ip(eni.public_ip)}, but subnet {subnet.name}'s route "
+                f"table {subnet.route_table} has no route to an internet gateway: the address is unusable",
+                eni.loc, eni.name))
+        return out
+
+    def cross_az_nat(self, rule: LintRule) -> list[Finding]:
+        out = []
+        for subnet in self.d.subnets.values():
+            table = self.d.route_tables.get(subnet.route_table)
+            for route in table.routes if table else ():
+                nat = self.d.nat_gateways.get(route.target or "") if route.target_kind is TargetKind.NAT_GATEWAY else None
+                nat_subnet = self.d.subnets.get(nat.subnet) if nat else None
+                if nat is None or nat_subnet is None or nat_subnet.az == subnet.az or route.blackhole:
+                    continue
+                out.append(self.finding(
+                    rule,
+                    f"subnet {subnet.name} ({subnet.az}) sends {route.describe_destination()} to NAT gateway "
+                    f"{nat.name} in {nat_subnet.az} (route table {table.name if table else '?'})",
+                    route.loc, f"{subnet.name}:{nat.name}", [(f"NAT gateway {nat.name}", nat.loc)]))
+        return out
+
+    def _eni_label(self, eni: Interface) -> str:
+        instance = self.d.instances.get(eni.instance or "")
+        if instance is not None and len(instance.interfaces) == 1:
+            return f"instance {instance.name}"
+        return f"interface {eni.name}"
+
+    # -- VPC009/VPC010 -------------------------------------------------------------------------
+
+    def unused_groups(self, rule: LintRule) -> list[Finding]:
+        carried = {g for e in self.d.interfaces.values() for g in e.security_groups}
+        out = []
+        for group in self.d.security_groups.values():
+            if group.default or group.name in carried:
+                continue
+            refs = sorted({g.name for g in self.d.security_groups.values() for r in g.ingress + g.egress
+                           if r.peer_kind is PeerKind.SECURITY_GROUP and r.peer == group.name})
+            extra = f"; rules of {', '.join(refs)} reference it and so admit nobody" if refs else ""
+            out.append(self.finding(rule, f"security group {group.name} is attached to no interface{extra}",
+                                    group.loc, group.name))
+        return out
+
+    def unused_nacls(self, rule: LintRule) -> list[Finding]:
+        used = self.used_nacls()
+        return [
+            self.finding(rule, f"network ACL {acl.name} is associated with no subnet", acl.loc, acl.name)
+            for acl in self.d.network_acls.values()
+            if not acl.implicit and acl.name not in used
+        ]
+
+    # -- VPC011 --------------------------------------------------------------------------------
+
+    def single_az_tiers(self, rule: LintRule) -> list[Finding]:
+        d = self.d
+        vpc_azs: dict[str, set[str]] = {}
+        for subnet in d.subnets.values():
+            vpc_azs.setdefault(subnet.vpc, set()).add(subnet.az)
+        living = {e.subnet for e in d.interfaces.values()} | {n.subnet for n in d.nat_gateways.values()}
+        out = []
+        tiers: dict[tuple[str, str], list[Subnet]] = {}
+        for subnet in d.subnets.values():
+            name = subnet.tags.get("tier") or AZ_SUFFIX.sub("", subnet.name)
+            tiers.setdefault((subnet.vpc, name), []).append(subnet)
+        for (vpc, name), members in tiers.items():
+            azs = {s.az for s in members}
+            if len(azs) != 1 or len(vpc_azs[vpc]) < 2 or not any(s.name in living for s in members):
+                continue
+            az = next(iter(azs))
+            out.append(self.finding(
+                rule,
+                f"tier {name!r} of vpc {vpc} (subnet{'s' if len(members) > 1 else ''} "
+                f"{', '.join(s.name for s in members)}) lives only in {az}, while the VPC spans "
+                f"{', '.join(sorted(vpc_azs[vpc]))}",
+                members[0].loc, f"subnet-tier:{vpc}:{name}"))
+        by_tag: dict[str, list[tuple[str, str, Location]]] = {}
+        for instance in d.instances.values():
+            tier = instance.tags.get("tier")
+            if tier is None:
+                continue
+            for eni_name in instance.interfaces:
+                eni = d.interfaces.get(eni_name)
+                if eni is not None and eni.subnet in d.subnets:
+                    by_tag.setdefault(tier, []).append((instance.name, d.subnets[eni.subnet].az, instance.loc))
+        all_azs = {s.az for s in d.subnets.values()}
+        for tier, members in by_tag.items():
+            azs = {az for _, az, _ in members}
+            if len(azs) == 1 and len(all_azs) > 1:
+                names = sorted({n for n, _, _ in members})
+                out.append(self.finding(
+                    rule,
+                    f"instances tagged tier={tier} ({', '.join(names)}) all run in {next(iter(azs))}",
+                    members[0][2], f"instance-tier:{tier}"))
+        return out
+
+
+def rule_table() -> list[tuple[str, str, str, str]]:
+    """(id, name, level, summary) of every rule, for docs and `--list-rules`."""
+    return [(r.id, r.name, r.level.value, r.summary) for r in RULES]
