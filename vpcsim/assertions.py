@@ -336,8 +336,9 @@ class _AssertionBuilder(Builder):
         name = self.string(body.get("name"), f"{what}: name")
         if name is not None:
             what = f"assertion {name!r}"
-        source = self.selector(body.get("from"), f"{what}: from") if body.get("from") is not None else None
-        destination = self.selector(body.get("to"), f"{what}: to") if body.get("to") is not None else None
+        from_node, to_node = body.get("from"), body.get("to")
+        source = self.selector(from_node, f"{what}: from") if from_node is not None else None
+        destination = self.selector(to_node, f"{what}: to") if to_node is not None else None
         expect = self.expect(body.get("expect"), f"{what}: expect")
         traffic_node = body.get("traffic")
         traffic: Traffic | None

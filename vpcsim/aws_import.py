@@ -1675,11 +1675,10 @@ class _Importer:
         if position == 0:
             eips = eips + self.eips_by_owner.get(inst.text("InstanceId") or "", [])
         for eip in eips:
-            if True:
-                if eip.text("PrivateIpAddress") in (None, ips[0] if ips else None):
-                    public = public or eip.text("PublicIp")
-                else:
-                    secondary_public = True
+            if eip.text("PrivateIpAddress") in (None, ips[0] if ips else None):
+                public = public or eip.text("PublicIp")
+            else:
+                secondary_public = True
         if secondary_public:
             self.warn("aws-secondary-public",
                       f"{what}: a public IP on a secondary private IP is not simulated (the format has one per "

@@ -45,10 +45,9 @@ from vpcsim.assertions import (
     parse_traffic,
     sibling_file,
 )
-from vpcsim.compile import is_private
 from vpcsim.errors import DesignError, Diagnostic, Location, Severity, UsageError, VpcsimError
 from vpcsim.model import Interface, int_to_ip, ip_to_int
-from vpcsim.results import Action, Code, StepKind, TraceResult
+from vpcsim.results import Action, Code, Step, StepKind, TraceResult
 
 if TYPE_CHECKING:
     from vpcsim.compile import Network
@@ -500,8 +499,9 @@ class Engine:
                 elif hop.name in d.instances:
                     enis.update(d.instances[hop.name].interfaces)
             for step in hop.steps:
-                if step.kind in (StepKind.NACL_IN, StepKind.NACL_OUT) and step.component in d.network_acls:
-                    nacls.add(step.component)
+                name = step.component
+                if step.kind in (StepKind.NACL_IN, StepKind.NACL_OUT) and name is not None and name in d.network_acls:
+                    nacls.add(name)
         return nacls, enis
 
     def _rule_ranges(self, nacls: set[str], enis: set[str]) -> list[tuple[int, int, int]]:
@@ -591,15 +591,15 @@ class Engine:
                       if s.kind is StepKind.ROUTE and s.location is not None]
             if allows:
                 main = allows[-1]
-                rule, location = main.detail, main.location
+                rule, location = _step_rule(main), main.location
                 others = allows[:-1]
             else:
                 others = []
             for step in others + routes:
-                if step.location is not None and (step.detail, step.location) not in related:
-                    related.append((step.detail, step.location))
+                if step.location is not None and (_step_rule(step), step.location) not in related:
+                    related.append((_step_rule(step), step.location))
             if rule is None and routes:
-                rule, location = routes[0].detail, routes[0].location
+                rule, location = _step_rule(routes[0]), routes[0].location
                 related = related[1:]
         else:
             blockers = list(result.blocked_by)
@@ -611,6 +611,20 @@ class Engine:
                     if b is not main_blocker and b.location is not None:
                         related.append((f"{b.code.value}: {b.detail}", b.location))
         return CounterExample(src.label, dst.label, kind, port, result, rule, location, tuple(related))
+
+
+def _step_rule(step: Step) -> str:
+    """The rule a trace step applied, named with its component: `security group web ingress tcp 443 ...`."""
+    if step.rule is None:
+        return step.detail
+    if step.kind in (StepKind.SG_INGRESS, StepKind.SG_EGRESS):
+        return f"security group {step.rule}"
+    if step.kind in (StepKind.NACL_IN, StepKind.NACL_OUT):
+        direction = "inbound" if step.kind is StepKind.NACL_IN else "outbound"
+        return f"network ACL {step.component} {direction} {step.rule}"
+    if step.kind is StepKind.ROUTE:
+        return f"route table {step.component}: {step.rule}"
+    return step.rule
 
 
 def _merge(ranges: list[tuple[int, int]]) -> list[tuple[int, int]]:

@@ -214,6 +214,7 @@ def _check(args: argparse.Namespace) -> int:
     import vpcsim
     from vpcsim import reports
     from vpcsim.check import assertions_for, check
+    from vpcsim.errors import UsageError
 
     start = time.perf_counter()
     network = vpcsim.load(args.design)

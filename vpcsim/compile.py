@@ -49,11 +49,19 @@ class RouteEntry:
         return self.route is None
 
     def describe(self) -> str:
+        return _route_text(self)
+
+    def _describe(self) -> str:
         if self.route is None:
             return f"{self.cidr} -> local"
         via = f" (prefix list {self.route.prefix_list})" if self.route.prefix_list else ""
         state = " [blackhole]" if self.route.blackhole and self.route.target_kind is not TargetKind.BLACKHOLE else ""
         return f"{self.cidr}{via} -> {self.route.describe_target()}{state}"
+
+
+@functools.lru_cache(maxsize=16384)
+def _route_text(entry: RouteEntry) -> str:
+    return entry._describe()
 
 
 @dataclass(frozen=True, slots=True)
@@ -143,6 +151,7 @@ class Network:
         self._nacl_cache: dict[str, CompiledNacl] = {}
         self._group_cache: dict[tuple[str, ...], CompiledGroups] = {}
         self._graph: networkx.MultiDiGraph | None = None
+        self.cache: dict[str, object] = {}  # derived facts other stages compute once per network
 
     # -- address lookups ------------------------------------------------------------------------
 

@@ -317,8 +317,9 @@ class _Linter:
                 world = False
                 if sg_rule.peer_kind is PeerKind.CIDR and sg_rule.cidr is not None:
                     world = sg_rule.cidr.length == 0
-                elif sg_rule.peer_kind is PeerKind.PREFIX_LIST and sg_rule.peer in self.d.prefix_lists:
-                    world = any(c.length == 0 for c in self.d.prefix_lists[sg_rule.peer].entries)
+                elif sg_rule.peer_kind is PeerKind.PREFIX_LIST and sg_rule.peer is not None:
+                    plist = self.d.prefix_lists.get(sg_rule.peer)
+                    world = plist is not None and any(c.length == 0 for c in plist.entries)
                 if not world:
                     continue
                 carriers = [e.instance or e.name for e in self.d.interfaces.values() if group.name in e.security_groups]
@@ -637,14 +638,14 @@ class _Linter:
                 if eni is not None and eni.subnet in d.subnets:
                     by_tag.setdefault(tier, []).append((instance.name, d.subnets[eni.subnet].az, instance.loc))
         all_azs = {s.az for s in d.subnets.values()}
-        for tier, members in by_tag.items():
-            azs = {az for _, az, _ in members}
-            if len(azs) == 1 and len(all_azs) > 1:
-                names = sorted({n for n, _, _ in members})
+        for tier, tagged in by_tag.items():
+            tier_azs = {az for _, az, _ in tagged}
+            if len(tier_azs) == 1 and len(all_azs) > 1:
+                names = sorted({n for n, _, _ in tagged})
                 out.append(self.finding(
                     rule,
-                    f"instances tagged tier={tier} ({', '.join(names)}) all run in {next(iter(azs))}",
-                    members[0][2], f"instance-tier:{tier}"))
+                    f"instances tagged tier={tier} ({', '.join(names)}) all run in {next(iter(tier_azs))}",
+                    tagged[0][2], f"instance-tier:{tier}"))
         return out
 
 

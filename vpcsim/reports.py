@@ -346,7 +346,7 @@ def sarif(report: Report, *, base: str | None = None) -> dict[str, Any]:
     from vpcsim import __version__
 
     base = os.path.abspath(base or os.getcwd())
-    rules = []
+    rules: list[dict[str, Any]] = []
     index: dict[str, int] = {}
     for rule in report.rules:
         index[rule.id] = len(rules)

@@ -9,6 +9,7 @@ the NACLs statelessly with the ports swapped, and passes security groups by thei
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, field
 
 from vpcsim import core
@@ -70,7 +71,7 @@ class _State:
     dports: PortRanges
 
     def packet(self) -> Packet:
-        return Packet(int_to_ip(self.src), int_to_ip(self.dst), protocol_label(self.proto), self.sports, self.dports)
+        return Packet(_ip(self.src), _ip(self.dst), protocol_label(self.proto), self.sports, self.dports)
 
     def copy(self) -> _State:
         return _State(self.src, self.dst, self.proto, self.sports, self.dports)
@@ -211,6 +212,14 @@ def _dedupe(items: list[Blocker]) -> list[Blocker]:
 
 def internet_address(net: Network) -> int:
     """An internet address that no rule, route or prefix list of the design singles out."""
+    cached = net.cache.get("internet_address")
+    if cached is None:
+        cached = net.cache["internet_address"] = _pick_internet_address(net)
+    assert isinstance(cached, int)
+    return cached
+
+
+def _pick_internet_address(net: Network) -> int:
     ranges = []
     d = net.design
     for group in d.security_groups.values():
@@ -459,22 +468,33 @@ class _Walker:
         peer = state.dst if direction == "outbound" else state.src
         allowed: list[tuple[int, int]] = []
         denied: list[tuple[int, int, NaclRule | None]] = []
-        decided: list[str] = []
+        decided: list[tuple[int, int, NaclRule | None]] = []
         for lo, hi in state.dports:
+            if lo == hi:
+                # One concrete port (every forward packet): a single lookup, no partition.
+                rule = rules[table.first_match(peer, state.proto, lo)]
+                decided.append((lo, hi, rule))
+                if rule is not None and rule.allow:
+                    allowed.append((lo, hi))
+                else:
+                    denied.append((lo, hi, rule))
+                continue
             for run_lo, run_hi, index in table.first_match_ports(peer, state.proto, lo, hi):
                 rule = rules[index]
-                text = _nacl_rule_text(rule)
-                ports = f"{run_lo}" if run_lo == run_hi else f"{run_lo}-{run_hi}"
-                decided.append(f"{ports}: {text}" if len(state.dports) > 1 or lo != hi else text)
+                decided.append((run_lo, run_hi, rule))
                 if rule is not None and rule.allow:
                     allowed.append((run_lo, run_hi))
                 else:
                     denied.append((run_lo, run_hi, rule))
         name = acl_model.name
         if not denied:
-            rule = rules[table.first_match(peer, state.proto, state.dports[0][0])]
-            steps.append(Step(kind, Action.ALLOW, f"network ACL {name} {direction}: {'; '.join(decided)}", name,
-                              _nacl_rule_text(rule), rule.loc if rule else acl_model.loc))
+            first = decided[0][2]
+            if len(decided) == 1 and decided[0][0] == decided[0][1]:
+                text = _nacl_rule_text(first)
+            else:
+                text = "; ".join(f"{_range_text(lo, hi)}: {_nacl_rule_text(rule)}" for lo, hi, rule in decided)
+            steps.append(Step(kind, Action.ALLOW, f"network ACL {name} {direction}: {text}", name,
+                              _nacl_rule_text(first), first.loc if first else acl_model.loc))
             return
         first_denier = denied[0][2]
         location = first_denier.loc if first_denier is not None else acl_model.loc
@@ -938,6 +958,24 @@ def _packet_text(proto: int, ports: PortRanges) -> str:
     return f"{protocol_label(proto)} {format_ports(ports)}"
 
 
+def _range_text(lo: int, hi: int) -> str:
+    return f"{lo}" if lo == hi else f"{lo}-{hi}"
+
+
+_IP_TEXT: dict[int, str] = {}
+
+
+def _ip(addr: int) -> str:
+    """Dotted text of an address, memoized: a trace prints the same few addresses many times."""
+    text = _IP_TEXT.get(addr)
+    if text is None:
+        if len(_IP_TEXT) > 65536:
+            _IP_TEXT.clear()
+        text = _IP_TEXT[addr] = int_to_ip(addr)
+    return text
+
+
+@functools.lru_cache(maxsize=8192)
 def _nacl_rule_text(rule: NaclRule | None) -> str:
     if rule is None:
         return "rule * (32767, implicit) deny all traffic"
@@ -945,6 +983,7 @@ def _nacl_rule_text(rule: NaclRule | None) -> str:
     return f"rule {rule.number} {action} {_ports_text(rule.protocol, rule.port_lo, rule.port_hi)} {rule.cidr}"
 
 
+@functools.lru_cache(maxsize=8192)
 def _sg_rule_text(rule: object) -> str:
     from vpcsim.model import SgRule
 
