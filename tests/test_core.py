@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
 import random
-from collections.abc import Callable, Iterable, Sequence
+import sys
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from unittest import mock
 
 import pytest
 from hypothesis import given, settings
@@ -561,3 +564,232 @@ def test_thousand_rules_against_reference() -> None:
     table = PrefixTable(prefixes)
     qs = [min(rng.choice(BASES) + rng.randrange(0, 1 << 17), ADDR_MAX) for _ in range(300)]
     assert table.lookup_many(qs) == [ref_lookup(prefixes, a) for a in qs]
+
+
+# ---------------------------------------------------------------- fast paths: closures and batches
+#
+# Every fast path must answer exactly what the plain methods (and so the references above)
+# answer. Batches run in three modes: numpy with its fastest structures, numpy with every
+# size cap at zero (so the fallbacks run: binary search instead of stride arrays, one packet
+# at a time instead of a grid), and without numpy at all (its import made to fail).
+
+BATCH_MODES = ["numpy", "numpy-fallbacks", "no-numpy"]
+
+
+@contextlib.contextmanager
+def batch_mode(mode: str) -> Iterator[None]:
+    with contextlib.ExitStack() as stack:
+        stack.enter_context(mock.patch.object(core, "_NUMPY_MIN_BATCH", 0))
+        if mode == "numpy":
+            pytest.importorskip("numpy")
+        elif mode == "numpy-fallbacks":
+            pytest.importorskip("numpy")
+            for name in ("_STRIDE_CELLS", "_GRID_CELLS", "_GRID_WORK", "_FN_GRID_CELLS"):
+                stack.enter_context(mock.patch.object(core, name, 0))
+        else:
+            stack.enter_context(mock.patch.dict(sys.modules, {"numpy": None}))
+            assert not core.numpy_available()
+        yield
+
+
+def as_batches(values: list[int]) -> list[Sequence[int]]:
+    """The same values as a list, a tuple and (when numpy imports) arrays of several dtypes."""
+    out: list[Sequence[int]] = [values, tuple(values)]
+    if core.numpy_available():
+        import numpy as np
+
+        out.append(np.array(values, dtype=np.int64))
+        if all(0 <= v <= ADDR_MAX for v in values):
+            out.append(np.array(values, dtype=np.uint32))
+        if all(0 <= v < 2**31 for v in values):
+            out.append(np.array(values, dtype=np.int32))
+    return out
+
+
+def interval_probes(runs: Sequence[tuple[int, int, int]]) -> tuple[list[int], list[int]]:
+    """Both ends and the middle of every run, with the run's index: what a lookup must return there."""
+    pts: list[int] = []
+    want: list[int] = []
+    for lo, hi, idx in runs:
+        for p in (lo, (lo + hi) // 2, hi):
+            pts.append(p)
+            want.append(idx)
+    return pts, want
+
+
+@PROPS
+@given(prefix_lists(), st.data())
+def test_prefix_lookup_fn_matches_reference(ps: list[tuple[int, int]], data: st.DataObject) -> None:
+    table = PrefixTable(ps)
+    fn = table.lookup_fn()
+    edges = [e for net, plen in ps for e in ref_span(net, plen)]
+    qs = data.draw(query_addrs(edges))
+    assert [fn(a) for a in qs] == [table.lookup(a) for a in qs] == [ref_lookup(ps, a) for a in qs]
+    pts, want = interval_probes(table.intervals())
+    assert [fn(a) for a in pts] == [table.lookup(a) for a in pts] == want
+    assert table.lookup_fn()(0) == want[0]  # a second closure reuses the wide root
+
+
+@pytest.mark.parametrize("mode", BATCH_MODES)
+@settings(PROPS, max_examples=60)
+@given(prefix_lists(), st.data())
+def test_prefix_batches_match_reference(mode: str, ps: list[tuple[int, int]], data: st.DataObject) -> None:
+    with batch_mode(mode):
+        table = PrefixTable(ps)
+        edges = [e for net, plen in ps for e in ref_span(net, plen)]
+        qs = data.draw(query_addrs(edges))
+        pts, want = interval_probes(table.intervals())
+        for values, expected in ((qs, [ref_lookup(ps, a) for a in qs]), (pts, want)):
+            for batch in as_batches(values):
+                assert table.lookup_many(batch) == expected
+                if mode != "no-numpy":
+                    got = table.lookup_array(batch)
+                    assert got.dtype.name == "int64"
+                    assert got.tolist() == expected
+
+
+@PROPS
+@given(rule_lists, st.data())
+def test_match_fns_match_reference(rs: list[Rule], data: st.DataObject) -> None:
+    nacl, sg = FirstMatchRules(rs), AnyMatchRules(rs)
+    grid_fm, grid_m = nacl.first_match_fn(), sg.match_fn()
+    with mock.patch.object(core, "_FN_GRID_CELLS", 0):  # the closure for big tables: lazy rows
+        lazy_fm, lazy_m = nacl.first_match_fn(), sg.match_fn()
+    for _ in range(6):
+        pkt = data.draw(packets(rs))
+        expected = ref_first(rs, *pkt)
+        assert grid_fm(*pkt) == lazy_fm(*pkt) == lazy_fm(*pkt) == expected
+        assert grid_m(*pkt) == lazy_m(*pkt) == expected
+    for lo, hi, idx in nacl.first_match_addrs(0, ADDR_MAX, 6, 80):
+        for a in (lo, hi):
+            assert grid_fm(a, 6, 80) == lazy_fm(a, 6, 80) == idx
+
+
+@pytest.mark.parametrize("mode", BATCH_MODES)
+@settings(PROPS, max_examples=60)
+@given(rule_lists, st.data())
+def test_match_batches_match_reference(mode: str, rs: list[Rule], data: st.DataObject) -> None:
+    with batch_mode(mode):
+        nacl, sg = FirstMatchRules(rs), AnyMatchRules(rs)
+        pkts = data.draw(st.lists(packets(rs), min_size=1, max_size=12))
+        addrs_, protos, ports_ = (list(x) for x in zip(*pkts, strict=True))
+        expected = [ref_first(rs, *p) for p in pkts]
+        one_proto = data.draw(packet_protos)
+        one_port = data.draw(ports)
+        expected_one = [ref_first(rs, a, one_proto, one_port) for a in addrs_]
+        for a, q, p in zip(as_batches(addrs_), as_batches(protos), as_batches(ports_), strict=False):
+            assert nacl.first_match_many(a, q, p) == sg.match_many(a, q, p) == expected
+            assert (
+                nacl.first_match_many(a, one_proto, one_port) == sg.match_many(a, one_proto, one_port) == expected_one
+            )
+            if mode != "no-numpy":
+                assert nacl.first_match_array(a, q, p).tolist() == expected
+                assert sg.match_array(a, one_proto, one_port).tolist() == expected_one
+                assert nacl.first_match_array(a, q, p).dtype.name == "int64"
+
+
+@pytest.mark.parametrize("mode", BATCH_MODES)
+def test_batches_reject_bad_input(mode: str) -> None:
+    with batch_mode(mode):
+        t = PrefixTable(TABLE)
+        nacl = FirstMatchRules(NACL)
+        assert t.lookup_many([]) == [] and nacl.first_match_many([], 6, []) == []
+        for bad in ([0, ADDR_MAX + 1], [-1], [2**70]):
+            with pytest.raises(ValueError):
+                t.lookup_many(bad)
+            with pytest.raises(ValueError):
+                nacl.first_match_many(bad, 6, [0] * len(bad))
+        for proto, port in ((PROTO_ALL, 0), (256, 0), (6, -1), (6, PORT_MAX + 1)):
+            with pytest.raises(ValueError):
+                nacl.first_match_many([0, 1], proto, port)
+            with pytest.raises(ValueError):
+                nacl.first_match_many([0, 1], [6, proto], [0, port])
+        with pytest.raises(ValueError):
+            nacl.first_match_many([0, 1], [6], [0, 0])
+        with pytest.raises(ValueError):
+            nacl.first_match_many([0, 1], 6, [0])
+        if mode == "no-numpy":
+            with pytest.raises(ImportError):
+                t.lookup_array([1])
+            with pytest.raises(ImportError):
+                nacl.first_match_array([1], 6, 80)
+        else:
+            import numpy as np
+
+            with pytest.raises(TypeError):
+                t.lookup_array(np.array([1.5]))
+            with pytest.raises(ValueError):
+                t.lookup_array(np.zeros((2, 2), dtype=np.int64))
+            with pytest.raises(ValueError):
+                t.lookup_array(np.array([ADDR_MAX + 1], dtype=np.uint64))
+            assert t.lookup_array(np.array([], dtype=np.float64)).tolist() == []
+
+
+def test_fast_paths_reject_bad_queries() -> None:
+    fn = PrefixTable(TABLE).lookup_fn()
+    for bad in (-1, -(2**40), ADDR_MAX + 1, 2**64):
+        with pytest.raises(ValueError):
+            fn(bad)
+        with pytest.raises(ValueError):
+            PrefixTable(TABLE).lookup(bad)
+    with mock.patch.object(core, "_FN_GRID_CELLS", 0):
+        lazy = FirstMatchRules(NACL).first_match_fn()
+    for match in (FirstMatchRules(NACL).first_match_fn(), AnyMatchRules(NACL).match_fn(), lazy):
+        for addr, proto, port in [
+            (-1, 6, 0),
+            (ADDR_MAX + 1, 6, 0),
+            (0, PROTO_ALL, 0),
+            (0, 256, 0),
+            (0, 6, -1),
+            (0, 6, PORT_MAX + 1),
+            (0, 50, PORT_MAX + 1),
+        ]:
+            with pytest.raises(ValueError):
+                match(addr, proto, port)
+
+
+def test_lazy_trie_is_built_once() -> None:
+    t = PrefixTable(TABLE)
+    assert isinstance(t._root, core._LazyRoot)
+    assert t.lookup(ip("10.0.1.1")) == 2
+    assert type(t._root) is dict
+    with pytest.raises(ValueError):
+        PrefixTable(TABLE).lookup(-5)  # the very first lookup may be the bad one
+    assert PrefixTable([]).lookup_many([0, ADDR_MAX]) == [-1, -1]
+
+
+def test_numpy_grid_skips_rules_after_a_catch_all() -> None:
+    pytest.importorskip("numpy")
+    rs: list[Rule] = [(*VPC, 6, 22, 22), (*ANY, PROTO_ALL, 0, PORT_MAX), (*ANY, 6, 80, 80)]
+    nacl = FirstMatchRules(rs)
+    addrs_ = [ip("10.0.0.1"), ip("8.8.8.8")]
+    assert nacl.first_match_array(addrs_, 6, 22).tolist() == [0, 1]
+    assert nacl.first_match_array(addrs_, [6, 17], [80, 80]).tolist() == [1, 1]
+
+
+def test_thousand_rules_fast_paths_against_reference() -> None:
+    rng = random.Random(11)
+    rs: list[Rule] = []
+    for _ in range(1000):
+        base = rng.choice(BASES)
+        lo = min(base + rng.randrange(0, 5000), ADDR_MAX)
+        hi = min(lo + rng.choice([0, 255, 4095, 65535]), ADDR_MAX)
+        plo = rng.randrange(0, PORT_MAX)
+        rs.append((lo, hi, rng.choice([6, 17, 1, PROTO_ALL, 6]), plo, min(plo + rng.choice([0, 10, 1000]), PORT_MAX)))
+    rs.append((0, ADDR_MAX, PROTO_ALL, 0, PORT_MAX))
+    nacl = FirstMatchRules(rs)
+    pkts = [
+        (
+            min(rng.choice(BASES) + rng.randrange(0, 6000), ADDR_MAX),
+            rng.choice([6, 17, 1, 50]),
+            rng.randrange(0, PORT_MAX + 1),
+        )
+        for _ in range(300)
+    ]
+    expected = [ref_first(rs, *p) for p in pkts]
+    fn = nacl.first_match_fn()  # too big for the grid closure: bisects rows
+    assert [fn(*p) for p in pkts] == expected
+    a, q, p = (list(x) for x in zip(*pkts, strict=True))
+    for mode in BATCH_MODES:
+        with batch_mode(mode):
+            assert FirstMatchRules(rs).first_match_many(a, q, p) == expected

@@ -23,7 +23,7 @@ Choices a reader of the output should know (each is also a warning when it appli
   `unsupported:` entry when active (traffic leaves the modelled network), and is dropped when it
   is not active (routes over it then drop traffic, as AWS does with a dead peering).
 - A snapshot spanning several regions gets `region:` set to the regions' common prefix (us-east-1
-  and us-west-1 -> `us`) so that every subnet's zone still starts with it; see `_design_region`.
+  and us-west-1 -> `us`) so that every subnet's zone still starts with it; see `_Importer.design_region`.
 """
 
 from __future__ import annotations
@@ -315,7 +315,6 @@ class _Doc:
     display: str  # the file as shown in messages
     rel: str  # path relative to the layout root, '/'-separated
     region: str | None  # from the layout (a region folder), if any
-    account: str | None
     text: str
     positions: dict[int, int]
     line_starts: list[int] = field(default_factory=list)
@@ -487,14 +486,16 @@ class _Names:
 
     def __init__(self, reserved: Sequence[str] = ()) -> None:
         self.used: set[str] = set(reserved)
+        self.next_suffix: dict[str, int] = {}  # thousands of instances may share one Name tag
 
     def take(self, preferred: str | None, fallback: str) -> str:
         base = _slug(preferred or "") or _slug(fallback) or "unnamed"
         name = base
-        suffix = 2
-        while name in self.used:
-            name = f"{base}-{suffix}"
-            suffix += 1
+        if name in self.used:
+            suffix = self.next_suffix.get(base, 2)
+            while (name := f"{base}-{suffix}") in self.used:
+                suffix += 1
+            self.next_suffix[base] = suffix + 1
         self.used.add(name)
         return name
 
@@ -588,7 +589,6 @@ class _Importer:
             self.fail_if_errors()
         nested = os.path.join(base, "aws_configs")
         root = nested if os.path.isdir(nested) else base
-        self.root = root
         found: list[tuple[str, str]] = []
         if files is None:
             for folder, dirs, names in os.walk(root):
@@ -619,7 +619,6 @@ class _Importer:
         display = os.path.join(self.path, os.path.relpath(full, self.path))
         parts = rel.split("/")[:-1]
         region = next((p for p in reversed(parts) if _REGION_RE.match(p)), None)
-        account = parts[parts.index("accounts") + 1] if "accounts" in parts[:-1] else None
         start = Location(display, 1, 1)
         try:
             size = os.path.getsize(full)
@@ -650,7 +649,7 @@ class _Importer:
         except RecursionError:
             self.error("aws-json", "JSON nested too deeply", start)
             return None
-        return _Doc(display, rel, region, account, text, positions), value
+        return _Doc(display, rel, region, text, positions), value
 
     def collect(self, doc: _Doc, value: Any) -> None:
         """Sort one file's resources by top-level key into `raw` / `raw_unsupported`."""
@@ -1075,7 +1074,8 @@ class _Importer:
             return None
         key, target_id = present[0]
         if key == "CoreNetworkArn":
-            return {"unsupported": self.add_unsupported_ref(target_id, "cloud_wan_core_network", "Cloud WAN core network", r)}
+            name = self.add_unsupported_ref(target_id, "cloud_wan_core_network", "Cloud WAN core network", r)
+            return {"unsupported": name}
 
         # Instance routes: AWS reports InstanceId and the ENI; a non-primary ENI is an interface.
         if key == "InstanceId":
@@ -1104,9 +1104,9 @@ class _Importer:
             return {"unsupported": self.unsupported_by_id[target_id]}
         if target_id in self.raw_unsupported:
             spec, item = self.raw_unsupported[target_id]
-            name = self.add_unsupported(target_id, spec, item)
-            if name is not None:
-                return {"unsupported": name}
+            declared = self.add_unsupported(target_id, spec, item)
+            if declared is not None:
+                return {"unsupported": declared}
 
         # Not importable: gone (deleted NAT, terminated instance...), or not in the snapshot.
         if target_id in self.gone:
@@ -1120,7 +1120,8 @@ class _Importer:
         kind, label, file_key, supported = _id_kind(target_id, key)
         if not supported:
             return {"unsupported": self.add_unsupported_ref(target_id, kind, label, r)}
-        if file_key not in self.loaded_keys and not (file_key == "NetworkInterfaces" and "Reservations" in self.loaded_keys):
+        enis_loaded = file_key == "NetworkInterfaces" and "Reservations" in self.loaded_keys
+        if file_key not in self.loaded_keys and not enis_loaded:
             # A partial snapshot (e.g. InternetGateways.json left out on purpose): say so and stop
             # traces there rather than guess what the target would do.
             name = self.add_unsupported_ref(
@@ -1566,7 +1567,6 @@ class _Importer:
             if owner is not None:
                 self.eips_by_owner.setdefault(owner, []).append(eip)
         self.instance_enis: dict[str, list[tuple[_J, str, int]]] = {}  # instance id -> (eni, name, device index)
-        self.names_instances = names
         pending: list[tuple[str, _J, list[tuple[_J, int]]]] = []
         for instance_id, j in self.raw["Reservations"].items():
             state_obj = j.obj("State")

@@ -326,6 +326,7 @@ class Engine:
         holes += [(c.first, c.last) for vpc in d.vpcs.values() for c in vpc.cidrs]
         self.public_space = _subtract_ranges([(0, ADDR_MAX)], holes)
         self._classes: dict[tuple[tuple[int, int], ...], list[_Atom]] = {}
+        self._sizes: dict[Location, int] | None = None
 
     # -- endpoints ---------------------------------------------------------------------------
 
@@ -576,6 +577,34 @@ class Engine:
 
     # -- explanations ------------------------------------------------------------------------
 
+    def _rule_sizes(self) -> dict[Location, int]:
+        """How much traffic each NACL and security group rule matches, by the rule's location."""
+        if self._sizes is not None:
+            return self._sizes
+        d = self.net.design
+        sizes: dict[Location, int] = {}
+
+        def add(loc: Location, proto: int, lo: int, hi: int, addrs: int) -> None:
+            protos = 256 if proto == -1 else 1
+            ports = hi - lo + 1 if proto in (1, 6, 17) else 65536
+            sizes[loc] = max(sizes.get(loc, 0), protos * ports * addrs)
+
+        for acl in d.network_acls.values():
+            for r in acl.inbound + acl.outbound:
+                add(r.loc, r.protocol, r.port_lo, r.port_hi, r.cidr.size)
+        for group in d.security_groups.values():
+            for sg in group.ingress + group.egress:
+                if sg.cidr is not None:
+                    addrs = sg.cidr.size
+                elif sg.peer_kind.value == "prefix_list":
+                    plist = d.prefix_lists.get(sg.peer or "")
+                    addrs = sum(c.size for c in plist.entries) if plist else 0
+                else:
+                    addrs = len(self.net.members.get(sg.peer or "", []))
+                add(sg.loc, sg.protocol, sg.port_lo, sg.port_hi, max(addrs, 1))
+        self._sizes = sizes
+        return sizes
+
     def counterexample(self, src: _Atom, dst: _Atom, kind: TrafficKind, port: int,
                        ephemeral: tuple[int, int] | None = None) -> CounterExample:
         result = self.trace(src, dst, kind, port, ephemeral)
@@ -583,24 +612,26 @@ class Engine:
         rule: str | None = None
         location: Location | None = None
         if result.reachable:
-            # What lets it through: the last filter that admitted it on the way in is the most
-            # specific decision (usually the destination's security group); the rest is context.
-            allows = [s for h in result.forward for s in h.steps
-                      if s.kind in FILTER_STEPS and s.action is Action.ALLOW]
-            routes = [s for h in result.forward + result.return_path for s in h.steps
-                      if s.kind is StepKind.ROUTE and s.location is not None]
-            if allows:
-                main = allows[-1]
+            # What lets it through: of the rules that admitted the flow (both ways), the most
+            # specific one (fewest protocols x ports x addresses) says the most about this flow;
+            # broad ones (allow-all defaults) and the routes are context.
+            sizes = self._rule_sizes()
+            steps = [(h, s) for h in result.forward for s in h.steps]
+            back = [(h, s) for h in result.return_path for s in h.steps]
+            candidates = []
+            for order, (leg, (_, step)) in enumerate([("f", x) for x in steps] + [("r", x) for x in back]):
+                if step.kind in FILTER_STEPS and step.action is Action.ALLOW and step.location is not None:
+                    size = sizes.get(step.location, 1 << 60)
+                    candidates.append(((size, leg == "r", -order), step))
+            candidates.sort(key=lambda c: c[0])
+            routes = [s for _, s in steps + back if s.kind is StepKind.ROUTE and s.location is not None]
+            ordered = [s for _, s in candidates] + routes
+            if ordered:
+                main = ordered[0]
                 rule, location = _step_rule(main), main.location
-                others = allows[:-1]
-            else:
-                others = []
-            for step in others + routes:
-                if step.location is not None and (_step_rule(step), step.location) not in related:
-                    related.append((_step_rule(step), step.location))
-            if rule is None and routes:
-                rule, location = _step_rule(routes[0]), routes[0].location
-                related = related[1:]
+                for step in ordered[1:]:
+                    if step.location is not None and (_step_rule(step), step.location) not in related:
+                        related.append((_step_rule(step), step.location))
         else:
             blockers = list(result.blocked_by)
             if blockers:
@@ -821,7 +852,9 @@ def _caller_location() -> Location:
     return Location(frame.f_code.co_filename, frame.f_lineno, 1)
 
 
-def _traffic_arg(port: object, protocol: str | int) -> Traffic:
+def _traffic_arg(port: object, protocol: str | int | None) -> Traffic:
+    if protocol is None:
+        protocol = "any" if port is None or port == "any" else "tcp"
     if port is None or port == "any":
         return parse_traffic(str(protocol) if protocol not in ("any", "all") else "any")
     if isinstance(port, Traffic):
@@ -863,11 +896,12 @@ def assert_reachable(network: Network, src: object, dst: object, port: object = 
     return _assert(network, Expect.REACHABLE, src, dst, _traffic_arg(port, protocol), ephemeral, name)
 
 
-def assert_unreachable(network: Network, src: object, dst: object, port: object = None, protocol: str | int = "any",
+def assert_unreachable(network: Network, src: object, dst: object, port: object = None,
+                       protocol: str | int | None = None,
                        *, ephemeral: tuple[int, int] | None = None, name: str | None = None) -> AssertionResult:
     """Raise ReachabilityError with the trace of a flow that gets through, if any does.
 
-    With no port and the default protocol "any", no traffic at all may get through.
+    With no port and no protocol, no traffic at all may get through; a port alone means tcp.
     """
     return _assert(network, Expect.UNREACHABLE, src, dst, _traffic_arg(port, protocol), ephemeral, name)
 

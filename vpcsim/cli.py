@@ -214,17 +214,24 @@ def _check(args: argparse.Namespace) -> int:
     import vpcsim
     from vpcsim import reports
     from vpcsim.check import assertions_for, check
-    from vpcsim.errors import UsageError
+    from vpcsim.errors import DesignError, UsageError
 
     start = time.perf_counter()
     network = vpcsim.load(args.design)
-    files = assertions_for(args.design, args.assertions)
-    if not any(f.assertions for f in files):
-        raise UsageError(
-            f"no assertions to check: {args.design} has no assertions: section and no ASSERTIONS file was given "
-            "(nor a <design>.assertions.yaml beside it)"
-        )
-    report = check(network, files)
+    try:
+        files = assertions_for(args.design, args.assertions)
+        if not any(f.assertions for f in files):
+            raise UsageError(
+                f"no assertions to check: {args.design} has no assertions: section and no ASSERTIONS file was "
+                "given (nor a <design>.assertions.yaml beside it)"
+            )
+        report = check(network, files)
+    except DesignError as exc:
+        from vpcsim.render import diagnostics_text
+
+        print(diagnostics_text(exc.diagnostics), file=sys.stderr)
+        print(f"vpcsim: invalid assertions: {len(exc.diagnostics)} error(s)", file=sys.stderr)
+        return EXIT_INVALID
     rendered = reports.check_report(report, time.perf_counter() - start)
     reports.write_output(rendered, args.format, args.output, tty=sys.stdout.isatty())
     return EXIT_OK if report.ok else EXIT_FAILED

@@ -91,6 +91,14 @@ _NUMPY_MIN_BATCH = 64
 _GRID_CELLS = 1 << 22
 _GRID_WORK = 1 << 27
 
+# Largest grid (address segments x port segments, summed over protocol classes) that the
+# pure-Python first_match_fn()/match_fn() closures materialise; past it they bisect ports.
+_FN_GRID_CELLS = 1 << 16
+
+# Largest numpy stride arrays (cells of the level-2 and level-3 nodes) that a vectorised
+# address lookup builds; past it, the lookup is a binary search (searchsorted) instead.
+_STRIDE_CELLS = 1 << 21
+
 _KEY_TABLES: dict[tuple[tuple[int, int], ...], dict[int, int]] = {}
 
 
@@ -245,6 +253,73 @@ def _stride_trie(bounds: list[int], vals: list[int]) -> dict[int, Any]:
     return dict(enumerate(build(0, 0, 1)))
 
 
+def _np_lookup(bounds: list[int], vals: list[int]) -> Callable[[IntArray], IntArray]:
+    """A vectorised lookup over a partition of 0..2**32-1 (interval r: bounds[r-1]..bounds[r]-1 -> vals[r]).
+
+    Normally three gathers through numpy stride arrays (16/8/8 bits, like _stride_trie: a
+    /16 or /24 block inside one interval points at a shared node, so the arrays grow with
+    the boundaries); a binary search (searchsorted) when those would pass _STRIDE_CELLS.
+    Addresses must already be checked to lie in 0..2**32-1.
+    """
+    import numpy as np
+
+    b = np.array(bounds, dtype=np.int64)
+    v = np.array(vals, dtype=np.int64)
+    top = np.arange(1 << 16, dtype=np.int64) << 16
+    r16 = np.searchsorted(b, top, side="right")
+    mixed16 = np.flatnonzero(r16 != np.searchsorted(b, top | 0xFFFF, side="right"))
+    mid = ((mixed16 << 16)[:, None] | (np.arange(256, dtype=np.int64) << 8)[None, :]).ravel()
+    r24 = np.searchsorted(b, mid, side="right")
+    mixed24 = np.flatnonzero(r24 != np.searchsorted(b, mid | 255, side="right"))
+    flat16 = np.ones(1 << 16, dtype=bool)
+    flat16[mixed16] = False
+    flat24 = np.ones(len(mid), dtype=bool)
+    flat24[mixed24] = False
+    # Leaves (256 answers each): one per answer of a whole /16 or /24 block, then one per
+    # /24 block that holds a boundary. Level-2 nodes (256 leaf offsets each): one per
+    # answer of a whole /16 block, then one per /16 block that holds a boundary.
+    whole16 = v[r16[flat16]]
+    answers = np.unique(np.concatenate([whole16, v[r24[flat24]]]))
+    leaves = len(answers) + len(mixed24)
+    nodes = len(np.unique(whole16)) + len(mixed16)
+    if (leaves + nodes) * 256 > _STRIDE_CELLS:
+        bisect_bounds = b
+
+        def search(a: IntArray) -> IntArray:
+            out: IntArray = v.take(np.searchsorted(bisect_bounds, a, side="right"))
+            return out
+
+        return search
+    leaf3 = np.empty((leaves, 256), dtype=np.int64)
+    leaf3[: len(answers)] = answers[:, None]
+    cells = (mid[mixed24][:, None] | np.arange(256, dtype=np.int64)[None, :]).ravel()
+    leaf3[len(answers) :] = v.take(np.searchsorted(b, cells, side="right")).reshape(-1, 256)
+    # Level 2: leaf offsets for each /24 of the mixed /16s, and for each whole-/16 answer.
+    node_answers = np.unique(whole16)
+    leaf_of_24 = np.empty(len(mid), dtype=np.int64)
+    leaf_of_24[flat24] = np.searchsorted(answers, v[r24[flat24]])
+    leaf_of_24[mixed24] = len(answers) + np.arange(len(mixed24), dtype=np.int64)
+    node2 = np.empty((nodes, 256), dtype=np.int64)
+    node2[: len(node_answers)] = np.searchsorted(answers, node_answers)[:, None]
+    node2[len(node_answers) :] = leaf_of_24.reshape(-1, 256)
+    node2 <<= 8
+    level1 = np.empty(1 << 16, dtype=np.int64)
+    level1[flat16] = np.searchsorted(node_answers, whole16)
+    level1[mixed16] = len(node_answers) + np.arange(len(mixed16), dtype=np.int64)
+    level1 <<= 8
+    l1, l2, l3 = level1, node2.ravel(), leaf3.ravel()
+
+    def stride(a: IntArray) -> IntArray:
+        i = l1.take(a >> 16)
+        i += (a >> 8) & 255
+        j = l2.take(i)
+        j += a & 255
+        out: IntArray = l3.take(j)
+        return out
+
+    return stride
+
+
 class _LazyRoot(dict[int, Any]):
     """Stands in for a PrefixTable's trie until its first lookup, which builds the trie.
 
@@ -328,7 +403,7 @@ class PrefixTable:
         self._vals = idxs
         self._root: dict[int, Any] = _LazyRoot(self)
         self._wide: tuple[Any, ...] | None = None
-        self._np: tuple[Any, Any] | None = None
+        self._np: Callable[[IntArray], IntArray] | None = None
 
     def __len__(self) -> int:
         """Number of prefixes given, duplicates included."""
@@ -389,14 +464,10 @@ class PrefixTable:
 
     def lookup_array(self, addrs: BatchInts) -> IntArray:
         """lookup() for each address as an int64 numpy array (needs numpy): the fastest batch form."""
-        import numpy as np
-
         arr = _int_array(addrs, ADDR_MAX, "address")
         if self._np is None:
-            self._np = (np.array(self._bounds, dtype=np.int64), np.array(self._vals, dtype=np.int64))
-        bounds, vals = self._np
-        out: IntArray = vals[np.searchsorted(bounds, arr, side="right")]
-        return out
+            self._np = _np_lookup(self._bounds, self._vals)
+        return self._np(arr)
 
     def matching(self, addr: int) -> list[int]:
         """Indices of all prefixes containing addr, most specific first, then in given order."""
@@ -444,7 +515,7 @@ class _RuleTable:
         "_key_of",
         "_keys",
         "_nkeys",
-        "_np_bounds",
+        "_np_seg",
         "_rows",
         "_rules",
         "_wide",
@@ -490,20 +561,29 @@ class _RuleTable:
         self._rows: list[list[_Row | None]] = [[None] * len(bounds) for _ in by_key]
         self._built: list[tuple[int, int]] = []
         self._grids: dict[int, tuple[Any, Any, int] | None] = {}
-        self._np_bounds: Any = None
+        self._np_seg: Callable[[IntArray], IntArray] | None = None
         self._wide: tuple[Any, ...] | None = None
 
     def __len__(self) -> int:
         """Number of rules."""
         return len(self._rules)
 
-    def _build(self, seg: int, key: int) -> _Row:
+    def _paint_row(self, seg: int, key: int) -> list[_Run]:
+        """The first-match port runs of address segment seg (1-based) for a protocol class."""
         lo = self._bounds[seg - 1]
-        runs = _paint(
+        return _paint(
             ((plo, phi, i) for alo, ahi, plo, phi, i in self._by_key[key] if alo <= lo <= ahi),
             0,
             PORT_MAX,
         )
+
+    def _port_cuts(self, key: int) -> list[int]:
+        """First port of every port segment of a protocol class (its rules' port bounds)."""
+        entries = self._by_key[key]
+        return sorted({0, *(e[2] for e in entries), *(e[3] + 1 for e in entries if e[3] < PORT_MAX)})
+
+    def _build(self, seg: int, key: int) -> _Row:
+        runs = self._paint_row(seg, key)
         row: _Row = ([r[0] for r in runs], [-1])
         row[0].append(PORT_MAX + 1)
         row[1].extend(r[2] for r in runs)
@@ -543,9 +623,11 @@ class _RuleTable:
         return v
 
     def _match_fn(self) -> Callable[[int, int, int], int]:
-        # The address segment comes from a 16/8/8-bit stride trie (3 subscripts, see
-        # _stride_trie) instead of a bisect, and the protocol maps straight to its class's
-        # row list; the port is still a bisect over the (short) compiled row.
+        # The address segment (1-based) comes from a 16/8/8-bit stride trie: 3 subscripts
+        # instead of a bisect (see _stride_trie). Small tables then answer from a fully
+        # materialised grid: a row of first matches per (protocol class, segment), indexed
+        # by the port's segment, which a 65,536-entry map gives in one subscript. Larger
+        # ones bisect the port in the lazily built row, like the methods.
         wide = self._wide
         if wide is None:
             root = _stride_trie(self._bounds, list(range(len(self._bounds))))
@@ -554,6 +636,23 @@ class _RuleTable:
                 nodes.extend(node)
             wide = self._wide = tuple(nodes)
         keys = self._keys
+        nseg = len(self._bounds) - 1
+        cuts = [self._port_cuts(key) for key in range(self._nkeys)]
+        if nseg * sum(len(c) for c in cuts) <= _FN_GRID_CELLS:
+            tables = self._fn_grids(cuts)
+            grid_of = {proto: tables[key] for proto, key in keys.items()}
+
+            def match_grid(addr: int, proto: int, port: int) -> int:
+                if addr < 0 or port < 0:
+                    raise _bad_packet(addr, proto, port)
+                try:
+                    rows, port_seg = grid_of[proto]
+                    v: int = rows[wide[addr >> 16][addr >> 8 & 255][addr & 255]][port_seg[port]]
+                except (KeyError, IndexError):
+                    raise _bad_packet(addr, proto, port) from None
+                return v
+
+            return match_grid
         rows = self._rows
         rows_of = {proto: rows[key] for proto, key in keys.items()}
         build = self._build
@@ -577,6 +676,38 @@ class _RuleTable:
 
         return match
 
+    def _fn_grids(self, cuts: list[list[int]]) -> list[tuple[tuple[tuple[int, ...], ...], bytes | tuple[int, ...]]]:
+        """Per protocol class: (rows, port map) with rows[seg][port_map[port]] the first match.
+
+        Identical rows are shared; the port map is bytes (one byte a port) when the class has
+        at most 256 port segments, else a tuple.
+        """
+        nseg = len(self._bounds) - 1
+        maps: dict[tuple[int, ...], bytes | tuple[int, ...]] = {}
+        out: list[tuple[tuple[tuple[int, ...], ...], bytes | tuple[int, ...]]] = []
+        for key, pcuts in enumerate(cuts):
+            port_map = maps.get(tuple(pcuts))
+            if port_map is None:
+                ends = [*pcuts[1:], PORT_MAX + 1]
+                flat: list[int] = []
+                for i, (lo, end) in enumerate(zip(pcuts, ends, strict=True)):
+                    flat.extend([i] * (end - lo))
+                port_map = maps[tuple(pcuts)] = bytes(flat) if len(pcuts) <= 256 else tuple(flat)
+            shared: dict[tuple[int, ...], tuple[int, ...]] = {}
+            rows: list[tuple[int, ...]] = [()]  # segment 0 does not exist (addr < 0)
+            for seg in range(1, nseg + 1):
+                runs = self._paint_row(seg, key)
+                row: list[int] = []
+                r = 0
+                for c in pcuts:  # every run boundary is a port cut, so each cut starts in one run
+                    while runs[r][1] < c:
+                        r += 1
+                    row.append(runs[r][2])
+                t = tuple(row)
+                rows.append(shared.setdefault(t, t))
+            out.append((tuple(rows), port_map))
+        return out
+
     # -- batches ------------------------------------------------------------------------------
 
     def _grid(self, key: int) -> tuple[Any, Any, int] | None:
@@ -592,12 +723,12 @@ class _RuleTable:
 
         entries = self._by_key[key]
         nseg = len(self._bounds) - 1
-        pcuts = sorted({0, *(e[2] for e in entries), *(e[3] + 1 for e in entries if e[3] < PORT_MAX)})
+        pcuts = self._port_cuts(key)
         npseg = len(pcuts)
         pcuts.append(PORT_MAX + 1)
         result: tuple[Any, Any, int] | None = None
         if nseg * npseg <= _GRID_CELLS:
-            bounds = self._batch_bounds()
+            bounds = np.array(self._bounds, dtype=np.int64)
             pc = np.array(pcuts, dtype=np.int64)
             grid = np.full((nseg, npseg), -1, dtype=np.int32)
             work = 0
@@ -618,16 +749,17 @@ class _RuleTable:
                     for r in range(stop - 1, -1, -1):
                         grid[a0[r] : a1[r], b0[r] : b1[r]] = entries[r][4]
             if work <= _GRID_WORK:
-                result = (pc, grid.ravel(), npseg)
+                # port -> port segment, one gather instead of a binary search per packet
+                port_seg = np.searchsorted(pc, np.arange(PORT_MAX + 1, dtype=np.int64), side="right") - 1
+                result = (port_seg, grid.ravel(), npseg)
         self._grids[key] = result
         return result
 
-    def _batch_bounds(self) -> Any:
-        if self._np_bounds is None:
-            import numpy as np
-
-            self._np_bounds = np.array(self._bounds, dtype=np.int64)
-        return self._np_bounds
+    def _segments(self, a: IntArray) -> IntArray:
+        """0-based address segment of each address (checked to lie in 0..ADDR_MAX)."""
+        if self._np_seg is None:
+            self._np_seg = _np_lookup(self._bounds, list(range(-1, len(self._bounds) - 1)))
+        return self._np_seg(a)
 
     def _match_array(self, addrs: BatchInts, proto: int | BatchInts, ports: int | BatchInts) -> IntArray:
         import numpy as np
@@ -668,15 +800,13 @@ class _RuleTable:
                 [(r := row(x, key))[1][bisect_right(r[0], y)] for x, y in zip(a.tolist(), p.tolist(), strict=True)],
                 dtype=np.int64,
             )
-        pc, flat, npseg = grid
-        seg = np.searchsorted(self._batch_bounds(), a, side="right") - 1
-        if npseg == 1:
-            out: IntArray = flat.take(seg).astype(np.int64)
-            return out
-        seg *= npseg
-        seg += np.searchsorted(pc, p, side="right") - 1
-        res: IntArray = flat.take(seg).astype(np.int64)
-        return res
+        port_seg, flat, npseg = grid
+        seg = self._segments(a)
+        if npseg > 1:
+            seg *= npseg
+            seg += port_seg.take(p)
+        out: IntArray = flat.take(seg).astype(np.int64)
+        return out
 
     def _match_many(self, addrs: BatchInts, proto: int | BatchInts, ports: int | BatchInts) -> list[int]:
         n = len(addrs)

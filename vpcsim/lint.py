@@ -238,14 +238,20 @@ def _suppress(findings: list[Finding]) -> tuple[list[Finding], int]:
                 except OSError:
                     lines[loc.file] = []
             source = lines[loc.file]
-            if loc.line <= len(source):
-                match = IGNORE_RE.search(source[loc.line - 1])
-                if match and (match.group(1) is None or finding.rule.id in
-                              {p.strip() for p in match.group(1).split(",")}):
-                    dropped += 1
-                    continue
+            candidates = [source[loc.line - 1]] if loc.line <= len(source) else []
+            # An object's location is its body's first line; its `name:` key is on the line above.
+            if 2 <= loc.line <= len(source) + 1 and source[loc.line - 2].split("#", 1)[0].rstrip().endswith(":"):
+                candidates.append(source[loc.line - 2])
+            if any(_ignores(line, finding.rule.id) for line in candidates):
+                dropped += 1
+                continue
         kept.append(finding)
     return kept, dropped
+
+
+def _ignores(line: str, rule_id: str) -> bool:
+    match = IGNORE_RE.search(line)
+    return match is not None and (match.group(1) is None or rule_id in {p.strip() for p in match.group(1).split(",")})
 
 
 class _Linter:

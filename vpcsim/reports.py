@@ -290,7 +290,7 @@ def junit_xml(report: Report) -> str:
     for item in report.items:
         case = ET.SubElement(suite, "testcase", classname=item.classname, name=item.title, time=f"{item.seconds:.3f}")
         if item.outcome is Outcome.FAIL:
-            where = f"{item.location}: " if item.location else ""
+            where = f"{_where(item.location)}: " if item.location else ""
             failure = ET.SubElement(case, "failure", message=_xml_safe(f"{where}{item.message}"))
             failure.text = _xml_safe(item.details or item.message)
         elif item.outcome is Outcome.INFO:
@@ -299,6 +299,10 @@ def junit_xml(report: Report) -> str:
     root = ET.Element("testsuites", name="vpcsim")
     root.append(suite)
     return '<?xml version="1.0" encoding="utf-8"?>' + ET.tostring(root, encoding="unicode") + "\n"
+
+
+def _where(loc: Location) -> str:
+    return f"{_relpath(loc.file)}:{loc.line}:{loc.col}"
 
 
 def _xml_safe(value: str) -> str:
