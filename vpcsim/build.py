@@ -388,7 +388,9 @@ class _DesignBuilder(Builder):
                 network_acls[default_acl] = NetworkAcl(default_acl, name, rules, rules, True, True, loc=loc)
             sg_name = default_group_name(name)
             ingress, egress = default_sg_rules
-            groups[sg_name] = SecurityGroup(sg_name, name, ingress, egress, default=True, loc=loc)
+            groups[sg_name] = SecurityGroup(
+                sg_name, name, ingress, egress, default=True, aws_id=self.default_sg_ids.get(name), loc=loc
+            )
             vpcs[name] = Vpc(name, cidrs, main_rt, default_acl, sg_name, aws_id, tags, loc)
 
         for name, rt in list(route_tables.items()):
@@ -510,7 +512,12 @@ class _DesignBuilder(Builder):
         if sg_node is not None:
             sg_map = self.as_map(sg_node, f"{what}: default_security_group")
             if sg_map is not None:
-                self.check_keys(sg_map, f"{what}: default_security_group", ("ingress", "egress"))
+                self.check_keys(
+                    sg_map, f"{what}: default_security_group", ("ingress", "egress", "aws_id", "description")
+                )
+                default_sg_id = self.string(sg_map.get("aws_id"), f"{what}: default_security_group: aws_id")
+                if default_sg_id is not None:
+                    self.default_sg_ids[name] = default_sg_id
                 ingress = self.sg_rules(sg_map.get("ingress"), f"{what}: default_security_group ingress", name)
                 egress = (
                     self.sg_rules(sg_map.get("egress"), f"{what}: default_security_group egress", name)
@@ -991,5 +998,6 @@ class _DesignBuilder(Builder):
 
     def __init__(self, file: str) -> None:
         super().__init__(file)
+        self.default_sg_ids: dict[str, str] = {}
         self.pending_targets = []
         self.ip_locs = {}
