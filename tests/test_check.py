@@ -327,6 +327,17 @@ def test_icmp_types_are_exact(tmp_path: Path) -> None:
     net = vpcsim.load(design)
     got = reachable_traffic(net, "internet", "web-a", "icmp")
     assert got.describe() == "icmp type 8"  # type 3 is admitted only for code 4; flows are checked with code 0
+    # Replies leave only as type 14: the timestamp query (13) gets through, echo (8) no longer does.
+    text = design.read_text().replace(
+        "    outbound:\n      - {rule: 100, action: allow, protocol: all, cidr: 0.0.0.0/0}\n\nsecurity_groups",
+        "    outbound:\n      - {rule: 100, action: allow, protocol: icmp, icmp_type: 14, cidr: 0.0.0.0/0}\n\n"
+        "security_groups").replace("icmp_type: 8, cidr", "icmp_type: -1, cidr")
+    design.write_text(text)
+    net = vpcsim.load(design)
+    got = reachable_traffic(net, "internet", "web-a", "icmp")
+    assert got.describe() == "icmp types 13-14"  # 14 is not a query: its "reply" is type 14 too
+    for icmp_type in range(256):
+        assert ((TrafficKind.ICMP, icmp_type) in got) == net.trace("internet", "web-a", icmp_type, "icmp").reachable
     for icmp_type in range(256):
         assert ((TrafficKind.ICMP, icmp_type) in got) == net.trace("internet", "web-a", icmp_type, "icmp").reachable
 
@@ -355,3 +366,38 @@ def test_network_check_method_when_present() -> None:
         pytest.skip("Network.check is not wired yet")
     report = net.check(str(SCENARIOS / "basic-vpc.assertions.yaml"))
     assert isinstance(report, CheckReport) and report.ok
+
+
+# -- the JSON Schema -----------------------------------------------------------------------------
+
+
+def test_schema_covers_assertion_files_and_the_design_section() -> None:
+    jsonschema = pytest.importorskip("jsonschema")
+    import yaml
+
+    schema = _schema("assertions.schema.json")
+    design_schema = _schema("design.schema.json")
+    jsonschema.Draft7Validator.check_schema(schema)
+    validator = jsonschema.Draft7Validator(schema)
+    for path in SCENARIOS.glob("*.assertions.yaml"):
+        assert not list(validator.iter_errors(yaml.safe_load(path.read_text()))), path
+    bad = {"assertions": [{"from": "internet", "to": "web-a", "expect": "reachable"}]}  # no traffic
+    assert list(validator.iter_errors(bad))
+    assert list(validator.iter_errors({"assertions": [{"from": "internet", "to": "a", "expect": "maybe"}]}))
+    # The design schema inlines the same definitions under its `assertions` property.
+    inline = design_schema["properties"]["assertions"]  # type: ignore[index]
+    rewritten = json.loads(json.dumps(schema["definitions"]).replace(
+        '"#/definitions/', '"#/properties/assertions/definitions/'))
+    assert inline["definitions"] == rewritten
+    doc = yaml.safe_load(BASIC.read_text())
+    doc["assertions"] = yaml.safe_load((SCENARIOS / "basic-vpc.assertions.yaml").read_text())["assertions"]
+    assert not list(jsonschema.Draft7Validator(design_schema).iter_errors(doc))
+    doc["assertions"][0]["traffic"] = "tcp/99999"
+    assert list(jsonschema.Draft7Validator(design_schema).iter_errors(doc))
+
+
+def _schema(name: str) -> dict[str, object]:
+    from importlib import resources
+
+    loaded: dict[str, object] = json.loads(resources.files("vpcsim").joinpath(f"schemas/{name}").read_text())
+    return loaded

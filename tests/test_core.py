@@ -634,10 +634,10 @@ def test_prefix_lookup_fn_matches_reference(ps: list[tuple[int, int]], data: st.
 @settings(PROPS, max_examples=60)
 @given(prefix_lists(), st.data())
 def test_prefix_batches_match_reference(mode: str, ps: list[tuple[int, int]], data: st.DataObject) -> None:
+    edges = [e for net, plen in ps for e in ref_span(net, plen)]
+    qs = data.draw(query_addrs(edges))  # drawn first: hypothesis itself looks for numpy
     with batch_mode(mode):
         table = PrefixTable(ps)
-        edges = [e for net, plen in ps for e in ref_span(net, plen)]
-        qs = data.draw(query_addrs(edges))
         pts, want = interval_probes(table.intervals())
         for values, expected in ((qs, [ref_lookup(ps, a) for a in qs]), (pts, want)):
             for batch in as_batches(values):
@@ -669,14 +669,14 @@ def test_match_fns_match_reference(rs: list[Rule], data: st.DataObject) -> None:
 @settings(PROPS, max_examples=60)
 @given(rule_lists, st.data())
 def test_match_batches_match_reference(mode: str, rs: list[Rule], data: st.DataObject) -> None:
+    pkts = data.draw(st.lists(packets(rs), min_size=1, max_size=12))  # drawn first: hypothesis looks for numpy
+    one_proto = data.draw(packet_protos)
+    one_port = data.draw(ports)
+    addrs_, protos, ports_ = (list(x) for x in zip(*pkts, strict=True))
+    expected = [ref_first(rs, *p) for p in pkts]
+    expected_one = [ref_first(rs, a, one_proto, one_port) for a in addrs_]
     with batch_mode(mode):
         nacl, sg = FirstMatchRules(rs), AnyMatchRules(rs)
-        pkts = data.draw(st.lists(packets(rs), min_size=1, max_size=12))
-        addrs_, protos, ports_ = (list(x) for x in zip(*pkts, strict=True))
-        expected = [ref_first(rs, *p) for p in pkts]
-        one_proto = data.draw(packet_protos)
-        one_port = data.draw(ports)
-        expected_one = [ref_first(rs, a, one_proto, one_port) for a in addrs_]
         for a, q, p in zip(as_batches(addrs_), as_batches(protos), as_batches(ports_), strict=False):
             assert nacl.first_match_many(a, q, p) == sg.match_many(a, q, p) == expected
             assert (
@@ -722,6 +722,8 @@ def test_batches_reject_bad_input(mode: str) -> None:
                 t.lookup_array(np.zeros((2, 2), dtype=np.int64))
             with pytest.raises(ValueError):
                 t.lookup_array(np.array([ADDR_MAX + 1], dtype=np.uint64))
+            with pytest.raises(ValueError):
+                t.lookup_array(np.array([2**70], dtype=object))
             assert t.lookup_array(np.array([], dtype=np.float64)).tolist() == []
 
 
@@ -765,6 +767,8 @@ def test_numpy_grid_skips_rules_after_a_catch_all() -> None:
     addrs_ = [ip("10.0.0.1"), ip("8.8.8.8")]
     assert nacl.first_match_array(addrs_, 6, 22).tolist() == [0, 1]
     assert nacl.first_match_array(addrs_, [6, 17], [80, 80]).tolist() == [1, 1]
+    with mock.patch.object(core, "_GRID_WORK", 0):  # grid fits, painting it would cost too much
+        assert FirstMatchRules(rs[:1]).first_match_array(addrs_, 6, 22).tolist() == [0, -1]
 
 
 def test_thousand_rules_fast_paths_against_reference() -> None:

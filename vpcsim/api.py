@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Sequence
 
 from vpcsim.build import build
 from vpcsim.errors import DesignError, Diagnostic, Severity
@@ -10,14 +11,24 @@ from vpcsim.model import Design
 from vpcsim.reader import load_file
 
 
-def load_design(path: str | os.PathLike[str]) -> tuple[Design, tuple[Diagnostic, ...]]:
-    """Load and validate a design; raise DesignError listing every error, return the warnings."""
+def load_design(
+    path: str | os.PathLike[str], files: Sequence[str] | None = None
+) -> tuple[Design, tuple[Diagnostic, ...]]:
+    """Load and validate a design; raise DesignError listing every error, return the warnings.
+
+    `files` (AWS snapshot folders only) restricts the JSON files read to these paths, relative
+    to the snapshot's layout root (see `vpcsim.aws_import.snapshot_to_design`).
+    """
     path = os.fspath(path)
     if os.path.isdir(path):
         from vpcsim.aws_import import load_snapshot_tree
 
-        tree, diagnostics = load_snapshot_tree(path)
+        tree, diagnostics = load_snapshot_tree(path, files)
     else:
+        if files is not None:
+            from vpcsim.errors import UsageError
+
+            raise UsageError(f"{path}: `files` applies to an AWS snapshot folder, not to a design file")
         tree = load_file(path)
         diagnostics = []
     design, built = build(tree, path)

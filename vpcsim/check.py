@@ -6,7 +6,8 @@ depend on its port (routing and translation ignore ports; a blocking filter does
 walk), so one trace finds every NACL and security group the flow meets, both ways. The verdict
 as a function of the destination port is then constant between consecutive port boundaries of
 those filters' rules (the reply's port, the client's ephemeral range, does not vary with it;
-the one ICMP exception, echo request 8 answered by echo reply 0, gets a run of its own), so one
+each ICMP query answered by another type, such as echo request 8 by echo reply 0, gets a run
+of its own), so one
 trace per run decides the whole run. Other IP protocols (no ports) are split into the numbers
 some rule names, each decided by its own trace, and all the rest, decided by one.
 
@@ -409,8 +410,7 @@ class Engine:
                     ):
                         out.enis.append(eni)
                 out.internet += _intersect_ranges(self.public_space, [(cidr.first, cidr.last)])
-        seen: set[str] = set()
-        out.enis = [e for e in out.enis if not (e.name in seen or seen.add(e.name))]  # type: ignore[func-returns-value]
+        out.enis = list({e.name: e for e in out.enis}.values())  # first occurrence order, no duplicates
         out.internet = _merge(out.internet)
         return out
 
@@ -546,7 +546,10 @@ class Engine:
             cuts.add(lo)
             cuts.add(hi + 1)
         if kind is TrafficKind.ICMP:
-            cuts |= {8, 9}  # echo request is answered by echo reply (type 0); other types by themselves
+            # A query is answered by another type (echo request 8 by echo reply 0...): each such
+            # type's reply meets other rules than the type itself, so it gets a run of its own.
+            for query in _icmp_queries():
+                cuts |= {query, query + 1}
         out = []
         for lo, hi in runs:
             start = lo
@@ -642,6 +645,14 @@ class Engine:
                     if b is not main_blocker and b.location is not None:
                         related.append((f"{b.code.value}: {b.detail}", b.location))
         return CounterExample(src.label, dst.label, kind, port, result, rule, location, tuple(related))
+
+
+def _icmp_queries() -> tuple[int, ...]:
+    """ICMP types the trace answers with another type (trace.ICMP_REPLIES; echo if it has none)."""
+    from vpcsim import trace
+
+    replies: dict[int, int] = getattr(trace, "ICMP_REPLIES", {8: 0})
+    return tuple(sorted(replies))
 
 
 def _step_rule(step: Step) -> str:

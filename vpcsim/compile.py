@@ -31,6 +31,7 @@ from vpcsim.model import (
 if TYPE_CHECKING:
     import networkx
 
+    from vpcsim.check import CheckReport
     from vpcsim.results import TraceResult
 
 U32 = 0xFFFFFFFF
@@ -250,6 +251,12 @@ class Network:
         from vpcsim.trace import trace
 
         return trace(self, src, dst, port, protocol, src_port=src_port, ephemeral=ephemeral)
+
+    def check(self, assertions: object) -> CheckReport:
+        """Check reachability promises (see docs/assertions.md); returns a typed report."""
+        from vpcsim.check import check
+
+        return check(self, assertions)  # type: ignore[arg-type]
 
     @property
     def graph(self) -> networkx.MultiDiGraph:

@@ -10,7 +10,9 @@ the NACLs statelessly with the ports swapped, and passes security groups by thei
 from __future__ import annotations
 
 import functools
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from typing import TypeVar, cast
 
 from vpcsim import core
 from vpcsim.compile import Network, RouteEntry, is_private
@@ -152,12 +154,144 @@ def trace(
     return trace_flow(net, flow, source, target, _State(source.addr, target.addr, proto, sports, dports))
 
 
-def trace_flow(net: Network, flow: Flow, source: Endpoint, target: Endpoint, state: _State) -> TraceResult:
-    """Walk the forward leg, then the reply; combine into one result."""
+START_KINDS = ("eni", "instance", "subnet", "vpc_router", "internet")
+
+
+def trace_packet(
+    net: Network,
+    start_kind: str,
+    start_name: str | None,
+    src_ip: str,
+    dst_ip: str,
+    protocol: str | int,
+    dst_port: int = 0,
+    src_port: int | None = None,
+    *,
+    reply: bool = True,
+    ephemeral: tuple[int, int] | None = None,
+) -> TraceResult:
+    """Trace one packet injected at a given point, with the addresses taken as given.
+
+    The lower-level sibling of `trace`: nothing is resolved from names to addresses, so a
+    packet can carry any source (e.g. an address no interface owns) and start mid-path:
+
+    - `eni` / `instance`: sent by that interface (or the instance's first interface), named by
+      design name or AWS id: security groups out, then the subnet's NACL out and route table;
+    - `subnet`: leaving that subnet (name or AWS id): NACL out, then its route table;
+    - `vpc_router`: at that VPC's router (name or AWS id): local delivery into the subnet that
+      holds `dst_ip` (NULL_ROUTED inside the VPC's CIDRs but in no subnet, NO_ROUTE outside);
+    - `internet`: arriving from the internet (`start_name` is ignored).
+
+    `reply=False` walks the forward leg only (the result's disposition is then the forward
+    leg's). The reply of a packet injected at a subnet or VPC router goes back to whatever
+    interface owns `src_ip`, if any.
+    """
+    if start_kind not in START_KINDS:
+        raise UsageError(f"unknown start kind {start_kind!r} (expected one of: {', '.join(START_KINDS)})")
+    proto = parse_protocol(protocol)
+    for text, value in (("port", dst_port), ("source port", src_port)):
+        if value is not None and (isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= 65535):
+            raise UsageError(f"{text} {value!r} is out of range (expected 0-65535)")
+    if proto == 1 and dst_port > 255:
+        raise UsageError(f"icmp type {dst_port} is out of range (expected 0-255; 8 = echo request)")
+    try:
+        src = ip_to_int(src_ip)
+        dst = ip_to_int(dst_ip)
+    except ValueError:
+        raise UsageError(f"trace_packet needs IPv4 addresses (got {src_ip!r} -> {dst_ip!r})") from None
+    low, high = ephemeral or LINUX_EPHEMERAL
+    if proto in (6, 17):
+        sports: PortRanges = ((src_port, src_port),) if src_port is not None else ((low, high),)
+        dports: PortRanges = ((dst_port, dst_port),)
+    elif proto == 1:
+        sports = ((0, 0),)
+        dports = ((dst_port * 256, dst_port * 256),)
+    else:
+        sports = ((0, 0),)
+        dports = ((0, 0),)
+    d = net.design
+    start: _Start
+    label = start_name or start_kind
+    if start_kind in ("eni", "instance"):
+        eni = _start_interface(net, label)
+        source = Endpoint(label, src, eni)
+
+        def start(walker: _Walker, state: _State) -> None:
+            walker.from_eni(eni, state)
+    elif start_kind == "subnet":
+        subnet = _named(d.subnets, label, "subnet")
+        source = Endpoint(label, src, _owner_in_vpc(net, subnet.vpc, src)[0])
+
+        def start(walker: _Walker, state: _State) -> None:
+            walker.route_from_subnet(subnet, state, sender=subnet.name)
+    elif start_kind == "vpc_router":
+        vpc_name = _named(d.vpcs, label, "vpc").name
+        source = Endpoint(label, src, _owner_in_vpc(net, vpc_name, src)[0])
+
+        def start(walker: _Walker, state: _State) -> None:
+            walker.from_vpc_router(vpc_name, state)
+    else:
+        label = "internet"
+        source = Endpoint(label, src, None)
+
+        def start(walker: _Walker, state: _State) -> None:
+            walker.from_internet(state)
+    target = Endpoint(dst_ip, dst, net.eni_by_ip.get(dst) or net.eni_by_public.get(dst))
+    flow = Flow(label, dst_ip, src_ip, dst_ip, protocol_label(proto), dst_port, sports)
+    return trace_flow(net, flow, source, target, _State(src, dst, proto, sports, dports), start=start, walk_reply=reply)
+
+
+_Start = Callable[["_Walker", _State], None]
+_T = TypeVar("_T")
+
+
+def _named(section: Mapping[str, _T], text: str, what: str) -> _T:
+    """A design object by its design name, else by its AWS id."""
+    if text in section:
+        return section[text]
+    for obj in section.values():
+        if getattr(obj, "aws_id", None) == text:
+            return obj
+    raise EndpointError(f"{what} {text!r} is not in the design (by name or AWS id)")
+
+
+def _start_interface(net: Network, text: str) -> Interface:
+    d = net.design
+    instance = d.instances.get(text) or next((i for i in d.instances.values() if i.aws_id == text), None)
+    if instance is not None:
+        if not instance.interfaces:
+            raise EndpointError(f"instance {text!r} has no network interface")
+        return d.interfaces[instance.interfaces[0]]
+    return _named(d.interfaces, text, "instance or network interface")
+
+
+def trace_flow(
+    net: Network,
+    flow: Flow,
+    source: Endpoint,
+    target: Endpoint,
+    state: _State,
+    *,
+    start: _Start | None = None,
+    walk_reply: bool = True,
+) -> TraceResult:
+    """Walk the forward leg, then the reply; combine into one result.
+
+    `start` begins the forward leg somewhere other than the source endpoint (see
+    `trace_packet`); `walk_reply=False` skips the reply.
+    """
     walker = _Walker(net, "forward", source, target)
-    forward = walker.run(state.copy())
+    if start is None:
+        forward = walker.run(state.copy())
+    else:
+        start(walker, state.copy())
+        forward = walker.leg
     ret: _Leg | None = None
-    if forward.disposition in (Disposition.ACCEPTED, Disposition.EXITS_NETWORK) and forward.end_state is not None:
+    if (
+        walk_reply
+        and forward.disposition in (Disposition.ACCEPTED, Disposition.EXITS_NETWORK)
+        and forward.end_state is not None
+    ):
         end = forward.end_state
         reply_dports = end.sports
         reply_sports = end.dports
@@ -297,6 +431,55 @@ def _by_aws_id(net: Network, text: str) -> Interface | None:
     return None
 
 
+# -- addresses within one VPC ----------------------------------------------------------------------
+#
+# Why: VPCs that are not peered may use the same CIDRs (AWS forbids overlap only between the two
+# VPCs of a peering connection), and multi-account snapshots often do (every default VPC is
+# 172.31.0.0/16). The network-wide address indexes then name another VPC's subnet or interface:
+# local delivery inside one VPC said NULL_ROUTED or NEIGHBOR_UNREACHABLE. These lookups stay
+# within one VPC (one subnet), and keep the indexes as the fast path.
+
+
+def _subnet_in_vpc(net: Network, vpc: str, addr: int) -> Subnet | None:
+    subnet = net.subnet_of(addr)
+    if subnet is not None and subnet.vpc == vpc:
+        return subnet
+    by_vpc = net.cache.get("subnets_by_vpc")
+    if by_vpc is None:
+        built: dict[str, list[Subnet]] = {}
+        for candidate in net.design.subnets.values():
+            built.setdefault(candidate.vpc, []).append(candidate)
+        by_vpc = net.cache["subnets_by_vpc"] = built
+    return next((s for s in cast(dict[str, list[Subnet]], by_vpc).get(vpc, ()) if s.cidr.contains(addr)), None)
+
+
+def _eni_in_subnet(net: Network, subnet: str, addr: int) -> Interface | None:
+    eni = net.eni_by_ip.get(addr)
+    if eni is not None and eni.subnet == subnet:
+        return eni
+    index = net.cache.get("eni_by_subnet_ip")
+    if index is None:
+        index = net.cache["eni_by_subnet_ip"] = {
+            (candidate.subnet, ip): candidate for candidate in net.design.interfaces.values() for ip in candidate.private_ips
+        }
+    return cast(dict[tuple[str, int], Interface], index).get((subnet, addr))
+
+
+def _nat_in_subnet(net: Network, subnet: str, addr: int) -> NatGateway | None:
+    nat = net.nat_by_ip.get(addr)
+    if nat is not None and nat.subnet == subnet:
+        return nat
+    return next((n for n in net.design.nat_gateways.values() if n.subnet == subnet and n.private_ip == addr), None)
+
+
+def _owner_in_vpc(net: Network, vpc: str, addr: int) -> tuple[Interface | None, NatGateway | None]:
+    """The interface or NAT gateway of `vpc` that has private address `addr`."""
+    subnet = _subnet_in_vpc(net, vpc, addr)
+    if subnet is None:
+        return None, None
+    return _eni_in_subnet(net, subnet.name, addr), _nat_in_subnet(net, subnet.name, addr)
+
+
 # -- the walker ------------------------------------------------------------------------------------
 
 
@@ -343,7 +526,7 @@ class _Walker:
 
     def run(self, state: _State) -> _Leg:
         if self.source.eni is not None and (
-            not self.returning or self.net.eni_by_ip.get(state.src) is self.source.eni
+            not self.returning or state.src in self.source.eni.private_ips
         ):
             self.from_eni(self.source.eni, state)
         else:
@@ -376,6 +559,21 @@ class _Walker:
         self.sg_check(eni, state, "egress", steps)
         self.hop("eni", label, aws_id, state, steps)
         self.route_from_subnet(self.net.design.subnets[eni.subnet], state, sender=eni.name)
+
+    def from_vpc_router(self, vpc_name: str, state: _State) -> None:
+        """A packet injected at the VPC router: it only delivers locally, into one of its subnets."""
+        net = self.net
+        vpc = net.design.vpcs[vpc_name]
+        self.hop("vpc_router", vpc.name, vpc.aws_id, state, [])
+        subnet = _subnet_in_vpc(net, vpc.name, state.dst)
+        if subnet is not None:
+            self.deliver(subnet, state, crossing=True)
+        elif any(c.contains(state.dst) for c in vpc.cidrs):
+            detail = f"{int_to_ip(state.dst)} is in vpc {vpc.name}'s CIDR but in none of its subnets"
+            self.stop(Disposition.NULL_ROUTED, Code.NO_ROUTE_TO_DESTINATION, vpc.name, detail, vpc.loc)
+        else:
+            detail = f"{int_to_ip(state.dst)} is outside vpc {vpc.name}'s CIDRs; its router only delivers locally"
+            self.stop(Disposition.NO_ROUTE, Code.NO_ROUTE_TO_DESTINATION, vpc.name, detail, vpc.loc)
 
     def from_internet(self, state: _State) -> None:
         net = self.net
@@ -584,8 +782,8 @@ class _Walker:
         route = entry.route
         if route is None:
             self.hop("vpc_router", vpc.name, vpc.aws_id, state, [])
-            target_subnet = net.subnet_of(state.dst)
-            if target_subnet is None or target_subnet.vpc != vpc.name:
+            target_subnet = _subnet_in_vpc(net, vpc.name, state.dst)
+            if target_subnet is None:
                 detail = f"{int_to_ip(state.dst)} is in vpc {vpc.name}'s CIDR but in none of its subnets"
                 self.stop(Disposition.NULL_ROUTED, Code.NO_ROUTE_TO_DESTINATION, vpc.name, detail, vpc.loc)
                 return
@@ -635,8 +833,8 @@ class _Walker:
             self.nacl_check(subnet, state, "inbound", steps)
             self.hop("subnet", subnet.name, subnet.aws_id, state, steps)
             steps = []
-        eni = net.eni_by_ip.get(state.dst)
-        nat = net.nat_by_ip.get(state.dst)
+        eni = _eni_in_subnet(net, subnet.name, state.dst)
+        nat = _nat_in_subnet(net, subnet.name, state.dst)
         if nat is not None and nat.subnet == subnet.name:
             self.nat_arrival(nat, state)
             return
@@ -698,8 +896,7 @@ class _Walker:
         igw = net.design.internet_gateways[igw_name]
         steps: list[Step] = []
         before = state.packet()
-        eni = net.eni_by_ip.get(state.src)
-        nat = net.nat_by_ip.get(state.src)
+        eni, nat = _owner_in_vpc(net, vpc, state.src)
         public: int | None = None
         if eni is not None and net.interface_vpc(eni) == vpc and eni.public_ip is not None:
             public = eni.public_ip
@@ -777,7 +974,7 @@ class _Walker:
         self.hop("internet_gateway", igw.name, igw.aws_id, state, steps)
         vpc_model = net.design.vpcs[vpc]
         self.hop("vpc_router", vpc_model.name, vpc_model.aws_id, state, [])
-        subnet = net.subnet_of(state.dst)
+        subnet = _subnet_in_vpc(net, vpc, state.dst)
         if subnet is None:
             self.stop(Disposition.NULL_ROUTED, Code.NO_ROUTE_TO_DESTINATION, vpc, "no subnet holds the address", None)
             return
@@ -863,8 +1060,8 @@ class _Walker:
             self.stop(Disposition.NULL_ROUTED, Code.PCX_REQUIRES_ADDRESS_IN_VPC_CIDR, pcx.name, detail, route_loc)
             return
         self.hop("vpc_router", peer_vpc.name, peer_vpc.aws_id, state, [])
-        subnet = net.subnet_of(state.dst)
-        if subnet is None or subnet.vpc != other:
+        subnet = _subnet_in_vpc(net, other, state.dst)
+        if subnet is None:
             detail = f"{int_to_ip(state.dst)} is in vpc {other}'s CIDR but in none of its subnets"
             self.stop(Disposition.NULL_ROUTED, Code.NO_ROUTE_TO_DESTINATION, other, detail, peer_vpc.loc)
             return
@@ -900,7 +1097,7 @@ class _Walker:
             entry is not None
             and entry.route is not None
             and entry.route.target_kind is TargetKind.INTERNET_GATEWAY
-            and net.eni_by_ip.get(state.src) is not eni
+            and state.src not in eni.private_ips
         ):
             before = state.packet()
             self.sessions[eni.primary_ip] = _Session(f"eni:{eni.name}", state.src, state.sports)
@@ -991,4 +1188,4 @@ def _sg_rule_text(rule: object) -> str:
     return f"{_ports_text(rule.protocol, rule.port_lo, rule.port_hi)} {rule.describe_peer()}"
 
 
-__all__ = ["trace", "resolve", "parse_protocol", "Endpoint", "core"]
+__all__ = ["trace", "trace_packet", "resolve", "parse_protocol", "Endpoint", "START_KINDS", "core"]

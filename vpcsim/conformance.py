@@ -1,0 +1,231 @@
+"""Batfish conformance: map vpcsim's traces onto Batfish's vocabulary (see docs/conformance.md).
+
+The conformance suite (tests/test_conformance.py) replays the flow expectations transcribed
+from Batfish's AWS tests. Everything that translates between the two tools lives here, in one
+place:
+
+- `batfish_disposition`: a vpcsim trace's verdict in Batfish's words;
+- `vpcsim_path` / `batfish_path`: the ordered AWS resource ids a trace visits, in each tool;
+- `start_of`: where a Batfish flow starts (`flow.ingress`), as a `vpcsim.trace.trace_packet` start;
+- `unsupported_reason`: why an expectation needs a component vpcsim does not simulate.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
+
+from vpcsim.compile import Network
+from vpcsim.model import int_to_ip
+from vpcsim.results import Action, Disposition, Hop, StepKind, TraceResult
+
+# Batfish's modelling artifacts: not AWS resources, so left out of the compared path.
+BATFISH_SYNTHETIC_NODES = frozenset({"isp_16509", "internet", "__aws-services-gateway__"})
+
+# vpcsim's hop kinds that are not AWS resources with a Batfish node of their own: the
+# internet, and a VPC peering connection (Batfish goes straight from one VPC router to the other).
+_PATHLESS_HOP_KINDS = frozenset({"internet", "peering"})
+
+# AWS components vpcsim does not simulate, by the prefix of their Batfish node name.
+UNSUPPORTED_NODE_PREFIXES: tuple[tuple[str, str], ...] = (
+    ("tgw-", "transit gateway"),
+    ("vgw-", "VPN gateway"),
+    ("vpn-", "VPN connection / on-prem customer gateway"),
+    ("vpce-", "VPC endpoint"),
+    ("dxgw-", "Direct Connect gateway"),
+    ("onprem-", "on-prem router (VPN / Direct Connect peer)"),
+)
+_LOAD_BALANCER_MARK = ".elb."  # '<az>-<nlb dns name>' nodes
+
+# Batfish dispositions, for reference and checks.
+BATFISH_DISPOSITIONS = frozenset(
+    {
+        "ACCEPTED",
+        "DENIED_IN",
+        "DENIED_OUT",
+        "NO_ROUTE",
+        "NULL_ROUTED",
+        "EXITS_NETWORK",
+        "NEIGHBOR_UNREACHABLE",
+        "DELIVERED_TO_SUBNET",
+        "INSUFFICIENT_INFO",
+        "LOOP",
+    }
+)
+
+
+# -- verdicts -----------------------------------------------------------------------------------
+
+
+def stop_index(hops: Sequence[Hop]) -> int:
+    """The hop where the packet's fate was decided: the first that denies or drops it, else the last.
+
+    vpcsim walks on past a blocking filter to report every blocker; Batfish stops at the first.
+    """
+    for index, hop in enumerate(hops):
+        if any(step.action in (Action.DENY, Action.DROP) for step in hop.steps):
+            return index
+    return len(hops) - 1
+
+
+def batfish_disposition(result: TraceResult) -> str | None:
+    """The Batfish disposition of a vpcsim trace's forward leg (None: vpcsim has no verdict).
+
+    Use a forward-only trace (`trace_packet(..., reply=False)`): Batfish judges one direction
+    per trace. The table, with the reason for each row, is in docs/conformance.md.
+    """
+    disposition = result.disposition
+    hops = result.forward
+    last = hops[stop_index(hops)] if hops else None
+    if disposition is Disposition.UNSUPPORTED:
+        return None
+    if disposition is Disposition.RETURN_BLOCKED:
+        # The forward leg arrived; only a bidirectional check can fail on the reply.
+        return "EXITS_NETWORK" if last is not None and last.kind == "internet" else "ACCEPTED"
+    if disposition is Disposition.DENIED_OUT and last is not None and last.kind == "internet_gateway":
+        # The IGW drops what it receives from the VPC (no public IP to translate the source
+        # to): Batfish's IGW node denies it on the way in.
+        return "DENIED_IN"
+    if disposition is Disposition.NO_ROUTE and len(hops) == 1 and hops[0].kind == "internet":
+        # From the internet to an address of no component of the design: the packet never
+        # enters the modelled network; it goes on across the internet.
+        return "EXITS_NETWORK"
+    return str(disposition.value)
+
+
+# -- paths --------------------------------------------------------------------------------------
+
+
+def vpcsim_path(hops: Sequence[Hop], *, truncate: bool = True) -> list[str]:
+    """The AWS ids of the hops, in order, shaped like Batfish's path.
+
+    - `truncate`: stop at the hop that decided the packet's fate (`stop_index`);
+    - the internet and VPC peering hops are dropped (no AWS node in Batfish);
+    - a NAT gateway's own subnet is dropped on the NAT's private side (before a NAT gateway
+      that forwards traffic routed to it; after one that un-translates a reply): vpcsim shows
+      it because the subnet's NACL applies there, Batfish links the VPC router to the NAT
+      gateway directly (see docs/conformance.md).
+    """
+    if truncate and hops:
+        hops = hops[: stop_index(hops) + 1]
+    drop: set[int] = set()
+    for index, hop in enumerate(hops):
+        if hop.kind != "nat_gateway":
+            continue
+        reply = any(step.kind is StepKind.SESSION for step in hop.steps)
+        if not reply and index > 0 and hops[index - 1].kind == "subnet":
+            drop.add(index - 1)
+        un_translated = any(
+            step.kind is StepKind.SESSION and step.action is Action.TRANSLATE for step in hop.steps
+        )
+        if un_translated and index + 1 < len(hops) and hops[index + 1].kind == "subnet":
+            drop.add(index + 1)
+    return [
+        hop.aws_id
+        for index, hop in enumerate(hops)
+        if index not in drop and hop.kind not in _PATHLESS_HOP_KINDS and hop.aws_id is not None
+    ]
+
+
+def batfish_path(nodes: Iterable[str]) -> list[str]:
+    """Batfish's node names less its modelling artifacts (the AWS backbone, the internet...)."""
+    return [node for node in nodes if node not in BATFISH_SYNTHETIC_NODES]
+
+
+# -- flows --------------------------------------------------------------------------------------
+
+
+def start_of(ingress: str) -> tuple[str, str | None] | None:
+    """`flow.ingress` -> (start kind, start name) for `trace_packet`; None when vpcsim cannot start there."""
+    if ingress == "internet":
+        return "internet", None
+    if ingress.startswith("i-"):
+        return "instance", ingress
+    if ingress.startswith("subnet-"):
+        return "subnet", ingress
+    if ingress.startswith("vpc-"):
+        return "vpc_router", ingress
+    return None
+
+
+def unsupported_node(node: str) -> str | None:
+    """What unsimulated component a Batfish node stands for, if any."""
+    if _LOAD_BALANCER_MARK in node:
+        return "load balancer"
+    for prefix, label in UNSUPPORTED_NODE_PREFIXES:
+        if node.startswith(prefix):
+            return label
+    return None
+
+
+def unsupported_reason(expectation: Mapping[str, Any]) -> str | None:
+    """Why an expectation needs a component vpcsim does not simulate (None: it does not)."""
+    flow = expectation.get("flow") or {}
+    expect = expectation.get("expect") or {}
+    ingress = str(flow.get("ingress") or "")
+    if start_of(ingress) is None:
+        what = unsupported_node(ingress) or "a device outside AWS"
+        return f"starts at {ingress} ({what}), which vpcsim does not simulate"
+    nodes = [*(expect.get("path") or []), *(expect.get("reverse_path") or [])]
+    if expect.get("final_node"):
+        nodes.append(str(expect["final_node"]))
+    needed: dict[str, list[str]] = {}
+    for node in nodes:
+        label = unsupported_node(node)
+        if label is not None and node not in needed.setdefault(label, []):
+            needed[label].append(node)
+    if needed:
+        return "the path goes through " + "; ".join(f"{label} {', '.join(ids)}" for label, ids in needed.items())
+    return None
+
+
+def representative_flows(net: Network, dst_instance: str) -> list[tuple[str, int, int]]:
+    """(destination IP, protocol, port) flows that stand for 'any flow' to an instance.
+
+    Every flow accepted at an instance passes one of its security groups' ingress rules, so
+    the lowest port of each rule, for each of the instance's private IPs, is a candidate; a few
+    common services are added for rules that allow everything.
+    """
+    d = net.design
+    instance = d.instances.get(dst_instance) or next(
+        (i for i in d.instances.values() if i.aws_id == dst_instance), None
+    )
+    if instance is None:
+        return []
+    probes: list[tuple[int, int]] = [(6, 22), (6, 80), (6, 443), (17, 53), (1, 8), (0, 0)]
+    addresses: list[str] = []
+    for eni_name in instance.interfaces:
+        eni = d.interfaces[eni_name]
+        addresses += [int_to_ip(ip) for ip in eni.private_ips]
+        for group_name in eni.security_groups:
+            group = d.security_groups.get(group_name)
+            for rule in group.ingress if group is not None else ():
+                if rule.protocol in (6, 17):
+                    probes.append((rule.protocol, rule.port_lo))
+                elif rule.protocol == 1:
+                    probes.append((1, rule.port_lo // 256))
+                elif rule.protocol >= 0:
+                    probes.append((rule.protocol, 0))
+    seen: set[tuple[str, int, int]] = set()
+    flows = []
+    for address in addresses:
+        for proto, port in probes:
+            flow = (address, proto, port)
+            if flow not in seen:
+                seen.add(flow)
+                flows.append(flow)
+    return flows
+
+
+__all__ = [
+    "BATFISH_DISPOSITIONS",
+    "BATFISH_SYNTHETIC_NODES",
+    "batfish_disposition",
+    "batfish_path",
+    "representative_flows",
+    "start_of",
+    "stop_index",
+    "unsupported_node",
+    "unsupported_reason",
+    "vpcsim_path",
+]
