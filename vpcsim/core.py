@@ -21,6 +21,7 @@ fast, independently testable core; numpy is imported lazily, inside the batch fu
 
 from __future__ import annotations
 
+from array import array
 from bisect import bisect_left, bisect_right
 from collections.abc import Callable, Iterable, Sequence
 from typing import TYPE_CHECKING, Any
@@ -91,9 +92,9 @@ _NUMPY_MIN_BATCH = 64
 _GRID_CELLS = 1 << 22
 _GRID_WORK = 1 << 27
 
-# Largest grid (address segments x port segments, summed over protocol classes) that the
-# pure-Python first_match_fn()/match_fn() closures materialise; past it they bisect ports.
-_FN_GRID_CELLS = 1 << 16
+# Most first-match cells (one per port segment of a row) that the first_match_fn() and
+# match_fn() closures of one table keep; past it their rows are dropped and rebuilt on use.
+_FN_CACHE_CELLS = 1 << 20
 
 # Largest numpy stride arrays (cells of the level-2 and level-3 nodes) that a vectorised
 # address lookup builds; past it, the lookup is a binary search (searchsorted) instead.
@@ -511,14 +512,13 @@ class _RuleTable:
         "_built",
         "_bounds",
         "_by_key",
-        "_grids",
+        "_fast",
         "_key_of",
         "_keys",
         "_nkeys",
-        "_np_seg",
+        "_np",
         "_rows",
         "_rules",
-        "_wide",
     )
 
     def __init__(self, rules: Sequence[Rule]) -> None:
@@ -560,9 +560,8 @@ class _RuleTable:
         self._bounds = bounds
         self._rows: list[list[_Row | None]] = [[None] * len(bounds) for _ in by_key]
         self._built: list[tuple[int, int]] = []
-        self._grids: dict[int, tuple[Any, Any, int] | None] = {}
-        self._np_seg: Callable[[IntArray], IntArray] | None = None
-        self._wide: tuple[Any, ...] | None = None
+        self._fast: _FastRules | None = None  # for the match closures, built on first use
+        self._np: _BatchRules | None = None  # for batches, built on first use
 
     def __len__(self) -> int:
         """Number of rules."""
@@ -623,143 +622,39 @@ class _RuleTable:
         return v
 
     def _match_fn(self) -> Callable[[int, int, int], int]:
-        # The address segment (1-based) comes from a 16/8/8-bit stride trie: 3 subscripts
-        # instead of a bisect (see _stride_trie). Small tables then answer from a fully
-        # materialised grid: a row of first matches per (protocol class, segment), indexed
-        # by the port's segment, which a 65,536-entry map gives in one subscript. Larger
-        # ones bisect the port in the lazily built row, like the methods.
-        wide = self._wide
-        if wide is None:
-            root = _stride_trie(self._bounds, list(range(len(self._bounds))))
-            nodes: list[Any] = []
-            for node in root.values():
-                nodes.extend(node)
-            wide = self._wide = tuple(nodes)
-        keys = self._keys
-        nseg = len(self._bounds) - 1
-        cuts = [self._port_cuts(key) for key in range(self._nkeys)]
-        if nseg * sum(len(c) for c in cuts) <= _FN_GRID_CELLS:
-            tables = self._fn_grids(cuts)
-            grid_of = {proto: tables[key] for proto, key in keys.items()}
-
-            def match_grid(addr: int, proto: int, port: int) -> int:
-                if addr < 0 or port < 0:
-                    raise _bad_packet(addr, proto, port)
-                try:
-                    rows, port_seg = grid_of[proto]
-                    v: int = rows[wide[addr >> 16][addr >> 8 & 255][addr & 255]][port_seg[port]]
-                except (KeyError, IndexError):
-                    raise _bad_packet(addr, proto, port) from None
-                return v
-
-            return match_grid
-        rows = self._rows
-        rows_of = {proto: rows[key] for proto, key in keys.items()}
-        build = self._build
-        bisect = bisect_right
+        # Three subscripts of a 16/8/8-bit stride trie give the address segment (1-based)
+        # instead of a bisect (see _stride_trie); a 65,536-entry map gives the port's segment
+        # in one subscript instead of a bisect; the row of first matches per port segment
+        # for (protocol class, address segment) is built on first use.
+        fast = self._fast
+        if fast is None:
+            fast = self._fast = _FastRules(self)
+        per_proto = fast.per_proto
+        wide = fast.wide
+        build = fast.build
 
         def match(addr: int, proto: int, port: int) -> int:
             if addr < 0 or port < 0:
                 raise _bad_packet(addr, proto, port)
             try:
+                rows, port_seg, key = per_proto[proto]
                 seg: int = wide[addr >> 16][addr >> 8 & 255][addr & 255]
-                row = rows_of[proto][seg]
+                p = port_seg[port]
             except (KeyError, IndexError):
                 raise _bad_packet(addr, proto, port) from None
+            row = rows[seg]
             if row is None:
-                row = build(seg, keys[proto])
-            try:
-                v = row[1][bisect(row[0], port)]
-            except IndexError:
-                raise _bad_packet(addr, proto, port) from None
-            return v
+                row = build(key, seg)
+            return row[p]
 
         return match
 
-    def _fn_grids(self, cuts: list[list[int]]) -> list[tuple[tuple[tuple[int, ...], ...], bytes | tuple[int, ...]]]:
-        """Per protocol class: (rows, port map) with rows[seg][port_map[port]] the first match.
-
-        Identical rows are shared; the port map is bytes (one byte a port) when the class has
-        at most 256 port segments, else a tuple.
-        """
-        nseg = len(self._bounds) - 1
-        maps: dict[tuple[int, ...], bytes | tuple[int, ...]] = {}
-        out: list[tuple[tuple[tuple[int, ...], ...], bytes | tuple[int, ...]]] = []
-        for key, pcuts in enumerate(cuts):
-            port_map = maps.get(tuple(pcuts))
-            if port_map is None:
-                ends = [*pcuts[1:], PORT_MAX + 1]
-                flat: list[int] = []
-                for i, (lo, end) in enumerate(zip(pcuts, ends, strict=True)):
-                    flat.extend([i] * (end - lo))
-                port_map = maps[tuple(pcuts)] = bytes(flat) if len(pcuts) <= 256 else tuple(flat)
-            shared: dict[tuple[int, ...], tuple[int, ...]] = {}
-            rows: list[tuple[int, ...]] = [()]  # segment 0 does not exist (addr < 0)
-            for seg in range(1, nseg + 1):
-                runs = self._paint_row(seg, key)
-                row: list[int] = []
-                r = 0
-                for c in pcuts:  # every run boundary is a port cut, so each cut starts in one run
-                    while runs[r][1] < c:
-                        r += 1
-                    row.append(runs[r][2])
-                t = tuple(row)
-                rows.append(shared.setdefault(t, t))
-            out.append((tuple(rows), port_map))
-        return out
-
     # -- batches ------------------------------------------------------------------------------
 
-    def _grid(self, key: int) -> tuple[Any, Any, int] | None:
-        """(port boundaries, flat int32 grid, port segment count) for a protocol class, or None if too big.
-
-        grid[(s - 1) * P + p] is the first rule matching address segment s and port segment p
-        (-1: none). Painted from the last rule to the first, so earlier rules win; rules
-        after the first one covering everything can never match and are skipped.
-        """
-        if key in self._grids:
-            return self._grids[key]
-        import numpy as np
-
-        entries = self._by_key[key]
-        nseg = len(self._bounds) - 1
-        pcuts = self._port_cuts(key)
-        npseg = len(pcuts)
-        pcuts.append(PORT_MAX + 1)
-        result: tuple[Any, Any, int] | None = None
-        if nseg * npseg <= _GRID_CELLS:
-            bounds = np.array(self._bounds, dtype=np.int64)
-            pc = np.array(pcuts, dtype=np.int64)
-            grid = np.full((nseg, npseg), -1, dtype=np.int32)
-            work = 0
-            if entries:
-                arr = np.array(entries, dtype=np.int64).reshape(-1, 5)
-                s0 = np.searchsorted(bounds, arr[:, 0])
-                s1 = np.searchsorted(bounds, arr[:, 1] + 1)
-                p0 = np.searchsorted(pc, arr[:, 2])
-                p1 = np.searchsorted(pc, arr[:, 3] + 1)
-                full = np.flatnonzero((s0 == 0) & (s1 == nseg) & (p0 == 0) & (p1 == npseg))
-                stop = len(entries)
-                if full.size:
-                    stop = int(full[0])
-                    grid.fill(entries[stop][4])
-                work = int(((s1 - s0) * (p1 - p0))[:stop].sum())
-                if work <= _GRID_WORK:
-                    a0, a1, b0, b1 = s0.tolist(), s1.tolist(), p0.tolist(), p1.tolist()
-                    for r in range(stop - 1, -1, -1):
-                        grid[a0[r] : a1[r], b0[r] : b1[r]] = entries[r][4]
-            if work <= _GRID_WORK:
-                # port -> port segment, one gather instead of a binary search per packet
-                port_seg = np.searchsorted(pc, np.arange(PORT_MAX + 1, dtype=np.int64), side="right") - 1
-                result = (port_seg, grid.ravel(), npseg)
-        self._grids[key] = result
-        return result
-
-    def _segments(self, a: IntArray) -> IntArray:
-        """0-based address segment of each address (checked to lie in 0..ADDR_MAX)."""
-        if self._np_seg is None:
-            self._np_seg = _np_lookup(self._bounds, list(range(-1, len(self._bounds) - 1)))
-        return self._np_seg(a)
+    def _batch(self) -> _BatchRules:
+        if self._np is None:
+            self._np = _BatchRules(self)
+        return self._np
 
     def _match_array(self, addrs: BatchInts, proto: int | BatchInts, ports: int | BatchInts) -> IntArray:
         import numpy as np
@@ -774,39 +669,16 @@ class _RuleTable:
             p = _int_array(ports, PORT_MAX, "port")
             if len(p) != n:
                 raise ValueError(f"{n} addresses but {len(p)} ports")
+        batch = self._batch()
         if isinstance(proto, int):
             _check_proto(proto)
-            return self._eval_key(self._keys[proto], a, p)
-        pr = _int_array(proto, PROTO_MAX, "protocol")
-        if len(pr) != n:
-            raise ValueError(f"{n} addresses but {len(pr)} protocols")
-        keys = np.array([self._keys[q] for q in range(PROTO_MAX + 1)], dtype=np.int64)[pr]
-        present = np.unique(keys).tolist()
-        if len(present) == 1:
-            return self._eval_key(present[0], a, p)
-        out = np.empty(n, dtype=np.int64)
-        for key in present:
-            sel = np.flatnonzero(keys == key)
-            out[sel] = self._eval_key(key, a[sel], p[sel])
-        return out
-
-    def _eval_key(self, key: int, a: IntArray, p: IntArray) -> IntArray:
-        import numpy as np
-
-        grid = self._grid(key)
-        if grid is None:  # too big to materialise: one packet at a time
-            row = self._row
-            return np.array(
-                [(r := row(x, key))[1][bisect_right(r[0], y)] for x, y in zip(a.tolist(), p.tolist(), strict=True)],
-                dtype=np.int64,
-            )
-        port_seg, flat, npseg = grid
-        seg = self._segments(a)
-        if npseg > 1:
-            seg *= npseg
-            seg += port_seg.take(p)
-        out: IntArray = flat.take(seg).astype(np.int64)
-        return out
+            keys: int | IntArray = self._keys[proto]
+        else:
+            pr = _int_array(proto, PROTO_MAX, "protocol")
+            if len(pr) != n:
+                raise ValueError(f"{n} addresses but {len(pr)} protocols")
+            keys = batch.key_of.take(pr)
+        return batch.evaluate(a, keys, p)
 
     def _match_many(self, addrs: BatchInts, proto: int | BatchInts, ports: int | BatchInts) -> list[int]:
         n = len(addrs)
@@ -855,6 +727,177 @@ class _RuleTable:
             raise _bad_packet(addr, proto, port)
         rules = self._by_key[self._keys[proto]]
         return [i for alo, ahi, plo, phi, i in rules if alo <= addr <= ahi and plo <= port <= phi]
+
+
+class _FastRules:
+    """What a rule table's match closures share: the segment trie, port maps and first-match rows.
+
+    rows[seg][port_map[port]] is the first rule matching the packet, for the protocol
+    class's rows and port map. A port map is bytes when the class has at most 256 port
+    segments, else an array of unsigned shorts; rows are tuples, shared when equal, dropped
+    all together once they hold more than _FN_CACHE_CELLS cells (memory stays bounded).
+    """
+
+    __slots__ = ("build", "cells", "cuts", "per_proto", "rows", "shared", "table", "wide")
+
+    def __init__(self, table: _RuleTable) -> None:
+        root = _stride_trie(table._bounds, list(range(len(table._bounds))))
+        nodes: list[Any] = []
+        for node in root.values():
+            nodes.extend(node)
+        self.wide: tuple[Any, ...] = tuple(nodes)
+        self.table = table
+        maps: dict[tuple[int, ...], bytes | array[int]] = {}
+        self.cuts: list[list[int]] = []
+        self.rows: list[list[tuple[int, ...] | None]] = []
+        per_key: list[tuple[list[tuple[int, ...] | None], bytes | array[int], int]] = []
+        for key in range(table._nkeys):
+            pcuts = table._port_cuts(key)
+            port_map = maps.get(tuple(pcuts))
+            if port_map is None:
+                ends = [*pcuts[1:], PORT_MAX + 1]
+                flat: list[int] = []
+                for i, (lo, end) in enumerate(zip(pcuts, ends, strict=True)):
+                    flat.extend([i] * (end - lo))
+                port_map = maps[tuple(pcuts)] = bytes(flat) if len(pcuts) <= 256 else array("H", flat)
+            rows: list[tuple[int, ...] | None] = [None] * len(table._bounds)
+            self.cuts.append(pcuts)
+            self.rows.append(rows)
+            per_key.append((rows, port_map, key))
+        self.per_proto = {proto: per_key[key] for proto, key in table._keys.items()}
+        self.shared: dict[tuple[int, ...], tuple[int, ...]] = {}
+        self.cells = 0
+        self.build = self._build
+
+    def _build(self, key: int, seg: int) -> tuple[int, ...]:
+        runs = self.table._paint_row(seg, key)
+        out: list[int] = []
+        r = 0
+        for c in self.cuts[key]:  # every run boundary is a port cut, so each cut lies in one run
+            while runs[r][1] < c:
+                r += 1
+            out.append(runs[r][2])
+        row = tuple(out)
+        hit = self.shared.get(row)
+        if hit is None:
+            if self.cells + len(row) > _FN_CACHE_CELLS:
+                for rows in self.rows:
+                    rows[:] = [None] * len(rows)
+                self.shared.clear()
+                self.cells = 0
+            self.cells += len(row)
+            hit = self.shared[row] = row
+        self.rows[key][seg] = hit
+        return hit
+
+
+class _BatchRules:
+    """A rule table's numpy form: every protocol class's first-match grid in one flat array.
+
+    For a packet of protocol class k in address segment s (0-based) with port p, the answer
+    is flat[offset[k] + s * width[k] + port_seg[k * 65536 + p]] (width: the class's port
+    segment count). A grid is painted from the last rule to the first, so earlier rules
+    win, and rules after the first one covering the whole class can never match. A class
+    whose grid would pass _GRID_CELLS cells or _GRID_WORK painted cells has none (`missing`)
+    and its packets are answered one at a time.
+    """
+
+    __slots__ = ("flat", "key_of", "missing", "offset", "port_seg", "segments", "table", "width")
+
+    def __init__(self, table: _RuleTable) -> None:
+        import numpy as np
+
+        self.table = table
+        nkeys = table._nkeys
+        nseg = len(table._bounds) - 1
+        bounds = np.array(table._bounds, dtype=np.int64)
+        grids: list[Any] = []
+        offset = np.zeros(nkeys, dtype=np.int64)
+        width = np.zeros(nkeys, dtype=np.int64)
+        port_seg = np.zeros((nkeys, PORT_MAX + 1), dtype=np.int64)
+        missing = np.zeros(nkeys, dtype=bool)
+        at = 0
+        for key in range(nkeys):
+            pcuts = table._port_cuts(key)
+            grid = self._paint(np, table._by_key[key], bounds, nseg, pcuts)
+            if grid is None:
+                missing[key] = True
+                continue
+            pcuts.append(PORT_MAX + 1)
+            port_seg[key] = np.repeat(np.arange(len(pcuts) - 1, dtype=np.int64), np.diff(np.array(pcuts)))
+            grids.append(grid.ravel())
+            offset[key] = at
+            width[key] = len(pcuts) - 1
+            at += grid.size
+        grids.append(np.full(1, -1, dtype=np.int32))  # so that a missing class still indexes something
+        self.flat = np.concatenate(grids)
+        self.offset = offset
+        self.width = width
+        self.port_seg = port_seg.ravel()
+        self.missing = missing
+        self.key_of = np.array([table._keys[q] for q in range(PROTO_MAX + 1)], dtype=np.int64)
+        self.segments = _np_lookup(table._bounds, list(range(-1, nseg)))
+
+    @staticmethod
+    def _paint(np: Any, entries: list[tuple[int, int, int, int, int]], bounds: Any, nseg: int, pcuts: list[int]) -> Any:
+        npseg = len(pcuts)
+        if nseg * npseg > _GRID_CELLS:
+            return None
+        grid = np.full((nseg, npseg), -1, dtype=np.int32)
+        if not entries:
+            return grid
+        pc = np.array([*pcuts, PORT_MAX + 1], dtype=np.int64)
+        arr = np.array(entries, dtype=np.int64).reshape(-1, 5)
+        s0 = np.searchsorted(bounds, arr[:, 0])
+        s1 = np.searchsorted(bounds, arr[:, 1] + 1)
+        p0 = np.searchsorted(pc, arr[:, 2])
+        p1 = np.searchsorted(pc, arr[:, 3] + 1)
+        full = np.flatnonzero((s0 == 0) & (s1 == nseg) & (p0 == 0) & (p1 == npseg))
+        stop = len(entries)
+        if full.size:
+            stop = int(full[0])
+            grid.fill(entries[stop][4])
+        if int(((s1 - s0) * (p1 - p0))[:stop].sum()) > _GRID_WORK:
+            return None
+        a0, a1, b0, b1 = s0.tolist(), s1.tolist(), p0.tolist(), p1.tolist()
+        for r in range(stop - 1, -1, -1):
+            grid[a0[r] : a1[r], b0[r] : b1[r]] = entries[r][4]
+        return grid
+
+    def evaluate(self, a: IntArray, keys: int | IntArray, p: IntArray) -> IntArray:
+        """First matches for addresses a and ports p (checked), of one protocol class or one each."""
+        import numpy as np
+
+        idx = self.segments(a)
+        if isinstance(keys, int):
+            if self.missing[keys]:
+                return self._one_by_one(a, np.full(len(a), keys, dtype=np.int64), p)
+            if self.width[keys] > 1:
+                idx *= self.width[keys]
+                idx += self.port_seg[keys << 16 : (keys + 1) << 16].take(p)
+            idx += self.offset[keys]
+            return self.flat.take(idx).astype(np.int64)
+        idx *= self.width.take(keys)
+        idx += self.offset.take(keys)
+        idx += self.port_seg.take((keys << 16) + p)
+        out: IntArray = self.flat.take(idx).astype(np.int64)
+        if self.missing.any():
+            sel = np.flatnonzero(self.missing.take(keys))
+            if sel.size:
+                out[sel] = self._one_by_one(a[sel], keys[sel], p[sel])
+        return out
+
+    def _one_by_one(self, a: IntArray, keys: IntArray, p: IntArray) -> IntArray:
+        import numpy as np
+
+        row = self.table._row
+        return np.array(
+            [
+                (r := row(x, k))[1][bisect_right(r[0], y)]
+                for x, k, y in zip(a.tolist(), keys.tolist(), p.tolist(), strict=True)
+            ],
+            dtype=np.int64,
+        )
 
 
 class FirstMatchRules(_RuleTable):
