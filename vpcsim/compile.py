@@ -31,7 +31,7 @@ from vpcsim.model import (
 if TYPE_CHECKING:
     import networkx
 
-    from vpcsim.check import CheckReport
+    from vpcsim.check import AssertionsArg, CheckReport
     from vpcsim.results import TraceResult
 
 U32 = 0xFFFFFFFF
@@ -252,11 +252,11 @@ class Network:
 
         return trace(self, src, dst, port, protocol, src_port=src_port, ephemeral=ephemeral)
 
-    def check(self, assertions: object) -> CheckReport:
+    def check(self, assertions: AssertionsArg) -> CheckReport:
         """Check reachability promises (see docs/assertions.md); returns a typed report."""
         from vpcsim.check import check
 
-        return check(self, assertions)  # type: ignore[arg-type]
+        return check(self, assertions)
 
     @property
     def graph(self) -> networkx.MultiDiGraph:
