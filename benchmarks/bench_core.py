@@ -59,7 +59,10 @@ def route_table(n: int, rng: random.Random) -> tuple[list[tuple[int, int]], list
 
 def lpm_queries(blocks: Sequence[int], count: int, rng: random.Random) -> list[int]:
     """90% inside the table's /16s (a /24 or the /16 matches), 10% anywhere (mostly the default route)."""
-    return [rng.choice(blocks) | rng.randrange(1 << 16) if rng.random() < 0.9 else rng.randrange(ADDR_MAX + 1) for _ in range(count)]
+    return [
+        rng.choice(blocks) | rng.randrange(1 << 16) if rng.random() < 0.9 else rng.randrange(ADDR_MAX + 1)
+        for _ in range(count)
+    ]
 
 
 def naive_netaddr(routes: Sequence[tuple[int, int]]) -> Callable[[int], int]:
@@ -226,7 +229,9 @@ def packets(blocks: Sequence[int], count: int, rng: random.Random) -> list[tuple
     return out
 
 
-def plain_first_match(rules: Sequence[Rule], addr: int, proto: int, port: int, ported: frozenset[int] = PORTED_PROTOS) -> int:
+def plain_first_match(
+    rules: Sequence[Rule], addr: int, proto: int, port: int, ported: frozenset[int] = PORTED_PROTOS
+) -> int:
     """The baseline: a plain loop over int rule tuples, in order (what a NACL evaluator does)."""
     for i, (alo, ahi, rproto, plo, phi) in enumerate(rules):
         if alo <= addr <= ahi and (rproto == -1 or (rproto == proto and (proto not in ported or plo <= port <= phi))):

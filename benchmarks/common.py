@@ -264,10 +264,14 @@ class Results:
             base = "-" if r.baseline_ns is None else _ns(r.baseline_ns)
             target = "-" if r.target is None else r.target.label.replace(">", "&gt;").replace("<", "&lt;")
             met = {True: "yes", False: "**no**", None: "-"}[r.met]
-            out.append(f"| {r.operation} | {r.size} | {_ns(r.vpcsim_ns)} | {r.baseline} | {base} | {speed} | {target} | {met} |")
+            out.append(
+                f"| {r.operation} | {r.size} | {_ns(r.vpcsim_ns)} | {r.baseline} | {base} | {speed} | {target} | {met} |"
+            )
         return "\n".join(out)
 
-    def write_json(self, path: str, *, command: str, facts: dict[str, Any], extra: dict[str, Any] | None = None) -> None:
+    def write_json(
+        self, path: str, *, command: str, facts: dict[str, Any], extra: dict[str, Any] | None = None
+    ) -> None:
         doc = {
             "section": self.section,
             "command": command,

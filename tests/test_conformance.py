@@ -25,7 +25,8 @@ import yaml
 import vpcsim
 from vpcsim import conformance
 from vpcsim.compile import Network
-from vpcsim.results import Hop, StepKind, TraceResult
+from vpcsim.model import int_to_ip
+from vpcsim.results import Blocker, Code, Disposition, Flow, Hop, Packet, StepKind, TraceResult
 from vpcsim.trace import trace_packet
 
 CONFORMANCE = Path(__file__).resolve().parents[1].parent / "shared" / "conformance" / "batfish-aws"
@@ -93,7 +94,7 @@ def _trace(net: Network, flow: Mapping[str, Any], *, reply: bool, dst_ip: str | 
     if src_ip is None:
         assert kind == "instance" and name is not None
         instance = next(i for i in net.design.instances.values() if i.aws_id == name)
-        src_ip = vpcsim.model.int_to_ip(net.design.interfaces[instance.interfaces[0]].primary_ip)
+        src_ip = int_to_ip(net.design.interfaces[instance.interfaces[0]].primary_ip)
     return trace_packet(
         net, kind, name, str(src_ip), dst_ip or str(flow["dst_ip"]), proto, dst_port,
         src_port if proto in (6, 17) else None, reply=reply,
@@ -230,6 +231,42 @@ def test_unsupported_component_is_not_guessed(load: Loader) -> None:
     assert result.forward[-1].kind == "unsupported" and result.forward[-1].aws_id == "tgw-044be4464fcc69aff"
 
 
+# The mapping table of docs/conformance.md, row by row: (vpcsim disposition, hop kinds of the
+# forward leg, blocker code or None) -> Batfish disposition (None: no verdict, the case is skipped).
+MAPPING_ROWS = [
+    ("ACCEPTED", ["eni", "eni"], None, "ACCEPTED"),
+    ("EXITS_NETWORK", ["eni", "subnet", "vpc_router", "internet_gateway", "internet"], None, "EXITS_NETWORK"),
+    ("DENIED_IN", ["eni", "subnet", "vpc_router", "subnet", "eni"], Code.ENI_SG_RULES_MISMATCH, "DENIED_IN"),
+    ("DENIED_OUT", ["eni", "subnet"], Code.SUBNET_ACL_RESTRICTION, "DENIED_OUT"),
+    ("DENIED_OUT", ["subnet", "vpc_router", "internet_gateway"], Code.IGW_PUBLIC_IP_ASSOCIATION_FOR_EGRESS,
+     "DENIED_IN"),
+    ("NO_ROUTE", ["eni", "subnet"], Code.NO_ROUTE_TO_DESTINATION, "NO_ROUTE"),
+    ("NO_ROUTE", ["internet"], Code.IGW_PRIVATE_IP_ASSOCIATION_FOR_INGRESS, "EXITS_NETWORK"),
+    ("NO_ROUTE", ["internet"], Code.NO_PATH, "NO_ROUTE"),
+    ("NULL_ROUTED", ["eni", "subnet", "vpc_router"], Code.NO_ROUTE_TO_DESTINATION, "NULL_ROUTED"),
+    ("NEIGHBOR_UNREACHABLE", ["vpc_router", "subnet"], Code.DESTINATION_ADDRESS_UNASSIGNED, "NEIGHBOR_UNREACHABLE"),
+    ("RETURN_BLOCKED", ["eni", "subnet", "vpc_router", "subnet", "eni"], Code.SUBNET_ACL_RESTRICTION, "ACCEPTED"),
+    ("RETURN_BLOCKED", ["eni", "subnet", "vpc_router", "internet_gateway", "internet"], Code.SUBNET_ACL_RESTRICTION,
+     "EXITS_NETWORK"),
+    ("UNSUPPORTED", ["eni", "subnet", "unsupported"], Code.UNSUPPORTED_COMPONENT, None),
+]
+
+
+@pytest.mark.parametrize(("disposition", "kinds", "code", "batfish"), MAPPING_ROWS)
+def test_disposition_mapping(disposition: str, kinds: list[str], code: Code | None, batfish: str | None) -> None:
+    packet = Packet("10.0.0.1", "10.0.1.1", "tcp", ((49152, 49152),), ((80, 80),))
+    hops = tuple(Hop(kind, kind, None, packet) for kind in kinds)
+    blocked = (Blocker(code, "forward", "x", "detail"),) if code is not None else ()
+    flow = Flow("a", "b", packet.src, packet.dst, "tcp", 80, packet.src_ports)
+    result = TraceResult(flow, Disposition(disposition), hops, (), blocked)
+    assert conformance.batfish_disposition(result) == batfish
+    assert batfish is None or batfish in conformance.BATFISH_DISPOSITIONS
+
+
+def test_every_vpcsim_disposition_is_mapped() -> None:
+    assert {row[0] for row in MAPPING_ROWS} == {d.value for d in Disposition}
+
+
 # -- the CLI on a real snapshot ------------------------------------------------------------------
 
 PUBLIC_SUBNET = CONFORMANCE / "test-public-subnet"
@@ -271,3 +308,61 @@ def test_cli_trace_on_snapshot_folder_and_imported_design(tmp_path: Path) -> Non
         run = _cli("trace", "--design", str(design), src, dst, "443", "--json")
         assert run.returncode == 0, run.stderr
         assert _verdict(json.loads(run.stdout)) == _verdict(before)
+
+
+# -- trace_packet, the entry point these cases use -----------------------------------------------
+
+OVERLAPPING_VPCS = """\
+version: 1
+region: eu-west-1
+vpcs:
+  a: {cidrs: [10.0.0.0/16]}
+  b: {cidrs: [10.0.0.0/16]}
+subnets:
+  a1: {vpc: a, cidr: 10.0.1.0/24, az: eu-west-1a}
+  a2: {vpc: a, cidr: 10.0.2.0/24, az: eu-west-1a}
+  b1: {vpc: b, cidr: 10.0.1.0/24, az: eu-west-1a}
+  b2: {vpc: b, cidr: 10.0.2.0/24, az: eu-west-1a}
+security_groups:
+  ga: {vpc: a, ingress: [{protocol: all, cidr: 0.0.0.0/0}], egress: [{protocol: all, cidr: 0.0.0.0/0}]}
+  gb: {vpc: b, ingress: [{protocol: all, cidr: 0.0.0.0/0}], egress: [{protocol: all, cidr: 0.0.0.0/0}]}
+instances:
+  ia1: {interfaces: [{subnet: a1, private_ip: 10.0.1.10, security_groups: [ga]}]}
+  ia2: {interfaces: [{subnet: a2, private_ip: 10.0.2.10, security_groups: [ga]}]}
+  ib1: {interfaces: [{subnet: b1, private_ip: 10.0.1.10, security_groups: [gb]}]}
+  ib2: {interfaces: [{subnet: b2, private_ip: 10.0.2.10, security_groups: [gb]}]}
+"""
+
+
+def test_unpeered_vpcs_may_share_a_cidr(tmp_path: Path) -> None:
+    """AWS forbids overlapping CIDRs only between peered VPCs: each VPC delivers to its own subnets.
+
+    (Was NULL_ROUTED / NEIGHBOR_UNREACHABLE in one VPC: the network-wide address index named the
+    other VPC's subnet or interface.)
+    """
+    path = tmp_path / "overlap.yaml"
+    path.write_text(OVERLAPPING_VPCS)
+    net = vpcsim.load(path)
+    for src, dst, subnet in (("ia2", "ia1", "a1"), ("ib2", "ib1", "b1"), ("ia1", "ia2", "a2"), ("ib1", "ib2", "b2")):
+        result = net.trace(src, dst, 22)
+        assert result.disposition is Disposition.ACCEPTED, _explain(result)
+        assert [h.name for h in result.forward][-2:] == [subnet, dst]
+        assert [h.name for h in result.return_path][-1] == src
+    at_router = trace_packet(net, "vpc_router", "b", "10.0.2.10", "10.0.1.10", "tcp", 22, 40000, reply=False)
+    assert at_router.disposition is Disposition.ACCEPTED and at_router.forward[-1].name == "ib1"
+    from_subnet = trace_packet(net, "subnet", "a2", "10.0.2.10", "10.0.1.10", 6, 22, 40000)
+    assert from_subnet.disposition is Disposition.ACCEPTED, _explain(from_subnet)
+    assert [h.name for h in from_subnet.forward] == ["a2", "a", "a1", "ia1"]
+    assert [h.name for h in from_subnet.return_path] == ["ia1", "a1", "a", "a2", "ia2"]
+
+
+def test_trace_packet_rejects_what_it_cannot_start_from(tmp_path: Path) -> None:
+    path = tmp_path / "overlap.yaml"
+    path.write_text(OVERLAPPING_VPCS)
+    net = vpcsim.load(path)
+    with pytest.raises(vpcsim.UsageError, match="start kind"):
+        trace_packet(net, "vgw", "x", "10.0.1.10", "10.0.2.10", 6, 22)
+    with pytest.raises(vpcsim.EndpointError, match="subnet 'nope'"):
+        trace_packet(net, "subnet", "nope", "10.0.1.10", "10.0.2.10", 6, 22)
+    with pytest.raises(vpcsim.UsageError, match="IPv4"):
+        trace_packet(net, "instance", "ia1", "10.0.1.10", "ia2", 6, 22)

@@ -96,6 +96,10 @@ _GRID_WORK = 1 << 27
 # match_fn() closures of one table keep; past it their rows are dropped and rebuilt on use.
 _FN_CACHE_CELLS = 1 << 20
 
+# Most distinct /16 nodes that the closures from lookup_fn(), first_match_fn() and
+# match_fn() flatten to 65,536 answers each (0.5 MiB apiece) to save a level of subscripts.
+_WIDE_NODES = 16
+
 # Largest numpy stride arrays (cells of the level-2 and level-3 nodes) that a vectorised
 # address lookup builds; past it, the lookup is a binary search (searchsorted) instead.
 _STRIDE_CELLS = 1 << 21
@@ -321,6 +325,28 @@ def _np_lookup(bounds: list[int], vals: list[int]) -> Callable[[IntArray], IntAr
     return stride
 
 
+def _wide_trie(root: dict[int, Any]) -> tuple[tuple[Any, ...], bool]:
+    """A 65,536-entry first level for a _stride_trie, indexed by addr >> 16, and whether it has two levels.
+
+    With at most _WIDE_NODES distinct /16 nodes, each is flattened to 65,536 answers, so
+    table[addr >> 16][addr & 0xFFFF] answers (two subscripts, 0.5 MiB per distinct node);
+    otherwise the /16 nodes stay 256 x 256 and it takes table[addr >> 16][addr >> 8 & 255][addr & 255].
+    """
+    nodes: list[Any] = []
+    for node in root.values():
+        nodes.extend(node)
+    distinct = {id(node): node for node in nodes}
+    if len(distinct) > _WIDE_NODES:
+        return tuple(nodes), False
+    flat: dict[int, tuple[Any, ...]] = {}
+    for key, node in distinct.items():
+        answers: list[Any] = []
+        for leaf in node:
+            answers.extend(leaf)
+        flat[key] = tuple(answers)
+    return tuple(flat[id(node)] for node in nodes), True
+
+
 class _LazyRoot(dict[int, Any]):
     """Stands in for a PrefixTable's trie until its first lookup, which builds the trie.
 
@@ -345,7 +371,7 @@ class PrefixTable:
     but never queried cost only their interval lists.
     """
 
-    __slots__ = ("_bounds", "_by_len", "_lens", "_n", "_np", "_root", "_vals", "_wide")
+    __slots__ = ("_bounds", "_by_len", "_fn", "_lens", "_n", "_np", "_root", "_vals")
 
     def __init__(self, prefixes: Sequence[tuple[int, int]]) -> None:
         """Compile prefixes[i] = (network, prefix_len); lookups return i.
@@ -403,7 +429,7 @@ class PrefixTable:
         self._bounds = starts
         self._vals = idxs
         self._root: dict[int, Any] = _LazyRoot(self)
-        self._wide: tuple[Any, ...] | None = None
+        self._fn: Callable[[int], int] | None = None
         self._np: Callable[[IntArray], IntArray] | None = None
 
     def __len__(self) -> int:
@@ -427,27 +453,36 @@ class PrefixTable:
     def lookup_fn(self) -> Callable[[int], int]:
         """lookup() as a plain function: the fastest single lookup, for hot loops.
 
-        It skips the bound-method call and uses a 16-bit first stride (3 subscripts instead
-        of 4), at the price of a 65,536-entry root tuple (512 KiB on 64-bit CPython) kept
-        by the table from the first call on.
+        It skips the bound-method call and walks a wider trie (see _wide_trie): two or three
+        subscripts instead of four, for 0.5 to 8.5 MiB (64-bit CPython) that the table keeps
+        from the first call on. Every call returns the same function.
         """
-        wide = self._wide
-        if wide is None:
-            nodes: list[Any] = []
-            for node in self._trie().values():
-                nodes.extend(node)
-            wide = self._wide = tuple(nodes)
+        if self._fn is None:
+            table, two_level = _wide_trie(self._trie())
+            if two_level:
 
-        def lookup(addr: int) -> int:
-            if addr < 0:
-                raise _bad_addr(addr)
-            try:
-                v: int = wide[addr >> 16][addr >> 8 & 255][addr & 255]
-            except IndexError:
-                raise _bad_addr(addr) from None
-            return v
+                def lookup(addr: int) -> int:
+                    if addr < 0:
+                        raise _bad_addr(addr)
+                    try:
+                        v: int = table[addr >> 16][addr & 0xFFFF]
+                    except IndexError:
+                        raise _bad_addr(addr) from None
+                    return v
 
-        return lookup
+            else:
+
+                def lookup(addr: int) -> int:
+                    if addr < 0:
+                        raise _bad_addr(addr)
+                    try:
+                        v: int = table[addr >> 16][addr >> 8 & 255][addr & 255]
+                    except IndexError:
+                        raise _bad_addr(addr) from None
+                    return v
+
+            self._fn = lookup
+        return self._fn
 
     def lookup_many(self, addrs: BatchInts) -> list[int]:
         """lookup() for each address, in order; addrs may be a sequence or a numpy array.
@@ -622,8 +657,8 @@ class _RuleTable:
         return v
 
     def _match_fn(self) -> Callable[[int, int, int], int]:
-        # Three subscripts of a 16/8/8-bit stride trie give the address segment (1-based)
-        # instead of a bisect (see _stride_trie); a 65,536-entry map gives the port's segment
+        # Two or three subscripts of a wide stride trie give the address segment (1-based)
+        # instead of a bisect (see _wide_trie); a 65,536-entry map gives the port's segment
         # in one subscript instead of a bisect; the row of first matches per port segment
         # for (protocol class, address segment) is built on first use.
         fast = self._fast
@@ -632,8 +667,25 @@ class _RuleTable:
         per_proto = fast.per_proto
         wide = fast.wide
         build = fast.build
+        if fast.two_level:
 
-        def match(addr: int, proto: int, port: int) -> int:
+            def match(addr: int, proto: int, port: int) -> int:
+                if addr < 0 or port < 0:
+                    raise _bad_packet(addr, proto, port)
+                try:
+                    rows, port_seg, key = per_proto[proto]
+                    seg: int = wide[addr >> 16][addr & 0xFFFF]
+                    p = port_seg[port]
+                except (KeyError, IndexError):
+                    raise _bad_packet(addr, proto, port) from None
+                row = rows[seg]
+                if row is None:
+                    row = build(key, seg)
+                return row[p]
+
+            return match
+
+        def match3(addr: int, proto: int, port: int) -> int:
             if addr < 0 or port < 0:
                 raise _bad_packet(addr, proto, port)
             try:
@@ -647,7 +699,7 @@ class _RuleTable:
                 row = build(key, seg)
             return row[p]
 
-        return match
+        return match3
 
     # -- batches ------------------------------------------------------------------------------
 
@@ -738,14 +790,10 @@ class _FastRules:
     all together once they hold more than _FN_CACHE_CELLS cells (memory stays bounded).
     """
 
-    __slots__ = ("build", "cells", "cuts", "per_proto", "rows", "shared", "table", "wide")
+    __slots__ = ("build", "cells", "cuts", "per_proto", "rows", "shared", "table", "two_level", "wide")
 
     def __init__(self, table: _RuleTable) -> None:
-        root = _stride_trie(table._bounds, list(range(len(table._bounds))))
-        nodes: list[Any] = []
-        for node in root.values():
-            nodes.extend(node)
-        self.wide: tuple[Any, ...] = tuple(nodes)
+        self.wide, self.two_level = _wide_trie(_stride_trie(table._bounds, list(range(len(table._bounds)))))
         self.table = table
         maps: dict[tuple[int, ...], bytes | array[int]] = {}
         self.cuts: list[list[int]] = []

@@ -200,6 +200,8 @@ def trace_packet(
     except ValueError:
         raise UsageError(f"trace_packet needs IPv4 addresses (got {src_ip!r} -> {dst_ip!r})") from None
     low, high = ephemeral or LINUX_EPHEMERAL
+    if not 0 <= low <= high <= 65535:
+        raise UsageError(f"ephemeral range {low}-{high} is invalid (expected lo-hi within 0-65535)")
     if proto in (6, 17):
         sports: PortRanges = ((src_port, src_port),) if src_port is not None else ((low, high),)
         dports: PortRanges = ((dst_port, dst_port),)
