@@ -151,6 +151,7 @@ def test_mini_design() -> None:
     assert design["vpcs"]["core"]["default_network_acl"] == "acl-default"
     # GroupName "default" is the VPC's default group, with its real rules.
     assert design["vpcs"]["core"]["default_security_group"] == {
+        "aws_id": "sg-0def",
         "ingress": [{"protocol": "all", "security_group": "default"},
                     {"protocol": "tcp", "ports": 22, "cidr": "10.0.0.0/8"}],
         "egress": [{"protocol": "all", "cidr": "0.0.0.0/0"}],
@@ -477,9 +478,11 @@ def test_moto_snapshot_design(moto_snapshot: tuple[Path, dict[str, Any]]) -> Non
     assert design["region"] == "us-east-1"
     vpcs = design["vpcs"]
     assert vpcs["prod"]["cidrs"] == ["10.0.0.0/16"] and vpcs["prod"]["aws_id"] == ids["prod"]
+    assert vpcs["prod"]["default_security_group"]["aws_id"].startswith("sg-")
     # moto, like AWS, has a default VPC (172.31.0.0/16): it is imported under its id.
     assert any(v["cidrs"] == ["172.31.0.0/16"] for v in vpcs.values())
     assert vpcs["prod"]["default_security_group"] == {
+        "aws_id": vpcs["prod"]["default_security_group"]["aws_id"],
         "ingress": [{"protocol": "all", "security_group": "default"}],
         "egress": [{"protocol": "all", "cidr": "0.0.0.0/0"}],
     }

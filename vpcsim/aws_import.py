@@ -893,6 +893,7 @@ class _Importer:
             # with the rules AWS reports for it (they may have been edited).
             sg = default_group.j
             body["default_security_group"] = {
+                "aws_id": sg.text("GroupId"),
                 "ingress": self.sg_rules(sg, "IpPermissions", default_group),
                 "egress": self.sg_rules(sg, "IpPermissionsEgress", default_group),
             }

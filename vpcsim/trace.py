@@ -225,7 +225,7 @@ def trace_packet(
         source = Endpoint(label, src, _owner_in_vpc(net, subnet.vpc, src)[0])
 
         def start(walker: _Walker, state: _State) -> None:
-            walker.route_from_subnet(subnet, state, sender=subnet.name)
+            walker.route_from_subnet(subnet, state)
     elif start_kind == "vpc_router":
         vpc_name = _named(d.vpcs, label, "vpc").name
         source = Endpoint(label, src, _owner_in_vpc(net, vpc_name, src)[0])
@@ -560,7 +560,7 @@ class _Walker:
         self.check_running(eni, steps, Disposition.DENIED_OUT)
         self.sg_check(eni, state, "egress", steps)
         self.hop("eni", label, aws_id, state, steps)
-        self.route_from_subnet(self.net.design.subnets[eni.subnet], state, sender=eni.name)
+        self.route_from_subnet(self.net.design.subnets[eni.subnet], state)
 
     def from_vpc_router(self, vpc_name: str, state: _State) -> None:
         """A packet injected at the VPC router: it only delivers locally, into one of its subnets."""
@@ -723,7 +723,7 @@ class _Walker:
 
     # -- routing ------------------------------------------------------------------------------
 
-    def route_from_subnet(self, subnet: Subnet, state: _State, sender: str) -> None:
+    def route_from_subnet(self, subnet: Subnet, state: _State) -> None:
         self.hop_count += 1
         if self.hop_count > MAX_HOPS:
             self.stop(Disposition.NULL_ROUTED, Code.NO_PATH, subnet.name, "forwarding loop: too many hops", None)
@@ -869,8 +869,13 @@ class _Walker:
             if not self._reply_matches(state, steps, eni.name):
                 self.hop("eni", label, aws_id, state, steps)
                 return
-        steps.append(Step(StepKind.DELIVER, Action.ACCEPT, f"delivered to {eni.name} ({int_to_ip(state.dst)})",
-                          eni.name))
+        if any(step.action in (Action.DENY, Action.DROP) for step in steps):
+            # Keep walking to report every blocker, but never show a dropped packet as delivered.
+            steps.append(Step(StepKind.DELIVER, Action.DROP,
+                              f"reaches {eni.name} ({_ip(state.dst)}), where the checks above drop it", eni.name))
+        else:
+            steps.append(Step(StepKind.DELIVER, Action.ACCEPT, f"delivered to {eni.name} ({_ip(state.dst)})",
+                              eni.name))
         self.hop("eni", label, aws_id, state, steps)
         self.leg.disposition = Disposition.ACCEPTED
         self.leg.end_eni = eni
@@ -994,9 +999,6 @@ class _Walker:
             self.nacl_check(nat_subnet, state, "inbound", steps)
             self.hop("subnet", nat_subnet.name, nat_subnet.aws_id, state, steps)
             steps = []
-        if self.returning:
-            # A reply routed into a NAT gateway would get a new source address: the client drops it.
-            pass
         if state.proto not in (1, 6, 17):
             detail = f"NAT gateway {nat.name} carries only TCP, UDP and ICMP (not protocol {state.proto})"
             self.hop("nat_gateway", nat.name, nat.aws_id, state, steps)
@@ -1018,7 +1020,7 @@ class _Walker:
                           + (f", ports -> {NAT_GATEWAY_PORTS[0]}-{NAT_GATEWAY_PORTS[1]}" if state.proto in (6, 17) else ""),
                           nat.name, location=nat.loc, before=before, after=state.packet()))
         self.hop("nat_gateway", nat.name, nat.aws_id, state, steps)
-        self.route_from_subnet(nat_subnet, state, sender=nat.name)
+        self.route_from_subnet(nat_subnet, state)
 
     def nat_arrival(self, nat: NatGateway, state: _State) -> None:
         """A packet addressed to the NAT gateway itself: only replies of its sessions pass."""
@@ -1038,7 +1040,7 @@ class _Walker:
                           f"reply matches the NAT session: destination {before.dst} -> {int_to_ip(state.dst)}",
                           nat.name, before=before, after=state.packet()))
         self.hop("nat_gateway", nat.name, nat.aws_id, state, steps)
-        self.route_from_subnet(self.net.design.subnets[nat.subnet], state, sender=nat.name)
+        self.route_from_subnet(self.net.design.subnets[nat.subnet], state)
 
     # -- peering -------------------------------------------------------------------------------
 
@@ -1109,7 +1111,7 @@ class _Walker:
                               eni.name, before=before, after=state.packet()))
         steps.append(Step(StepKind.FORWARD, Action.FORWARD, f"{eni.name} forwards the packet", eni.name))
         self.hop("eni", label, aws_id, state, steps)
-        self.route_from_subnet(subnet, state, sender=eni.name)
+        self.route_from_subnet(subnet, state)
 
     def appliance_return(self, eni: Interface, state: _State) -> None:
         session = self.sessions.get(eni.primary_ip)
@@ -1123,7 +1125,7 @@ class _Walker:
                               f"reply matches the NAT instance's session: destination {before.dst} -> "
                               f"{int_to_ip(state.dst)}", eni.name, before=before, after=state.packet()))
         self.hop("eni", label, aws_id, state, steps)
-        self.route_from_subnet(self.net.design.subnets[eni.subnet], state, sender=eni.name)
+        self.route_from_subnet(self.net.design.subnets[eni.subnet], state)
 
 
 def _ranges_size(ranges: PortRanges | list[tuple[int, int]]) -> int:
