@@ -621,13 +621,16 @@ def interval_probes(runs: Sequence[tuple[int, int, int]]) -> tuple[list[int], li
 @given(prefix_lists(), st.data())
 def test_prefix_lookup_fn_matches_reference(ps: list[tuple[int, int]], data: st.DataObject) -> None:
     table = PrefixTable(ps)
-    fn = table.lookup_fn()
+    fn = table.lookup_fn()  # a two-level trie: these tables have few distinct /16 nodes
+    with mock.patch.object(core, "_WIDE_NODES", 0):
+        fn3 = PrefixTable(ps).lookup_fn()  # the three-level trie for many distinct /16 nodes
+    assert table.lookup_fn() is fn
     edges = [e for net, plen in ps for e in ref_span(net, plen)]
     qs = data.draw(query_addrs(edges))
-    assert [fn(a) for a in qs] == [table.lookup(a) for a in qs] == [ref_lookup(ps, a) for a in qs]
+    expected = [ref_lookup(ps, a) for a in qs]
+    assert [fn(a) for a in qs] == [fn3(a) for a in qs] == [table.lookup(a) for a in qs] == expected
     pts, want = interval_probes(table.intervals())
-    assert [fn(a) for a in pts] == [table.lookup(a) for a in pts] == want
-    assert table.lookup_fn()(0) == want[0]  # a second closure reuses the wide root
+    assert [fn(a) for a in pts] == [fn3(a) for a in pts] == [table.lookup(a) for a in pts] == want
 
 
 @pytest.mark.parametrize("mode", BATCH_MODES)
@@ -652,7 +655,9 @@ def test_prefix_batches_match_reference(mode: str, ps: list[tuple[int, int]], da
 @given(rule_lists, st.data())
 def test_match_fns_match_reference(rs: list[Rule], data: st.DataObject) -> None:
     nacl, sg = FirstMatchRules(rs), AnyMatchRules(rs)
-    first_match, match = nacl.first_match_fn(), sg.match_fn()
+    first_match = nacl.first_match_fn()  # a two-level segment trie: few distinct /16 nodes
+    with mock.patch.object(core, "_WIDE_NODES", 0):
+        match = sg.match_fn()  # the three-level segment trie
     evicting = FirstMatchRules(rs).first_match_fn()
     for _ in range(6):
         pkt = data.draw(packets(rs))
@@ -665,7 +670,7 @@ def test_match_fns_match_reference(rs: list[Rule], data: st.DataObject) -> None:
     assert nacl.first_match_fn()(*pkt) == expected  # a second closure shares the first one's rows
     for lo, hi, idx in nacl.first_match_addrs(0, ADDR_MAX, 6, 80):
         for a in (lo, hi):
-            assert first_match(a, 6, 80) == evicting(a, 6, 80) == idx
+            assert first_match(a, 6, 80) == match(a, 6, 80) == evicting(a, 6, 80) == idx
 
 
 @pytest.mark.parametrize("mode", BATCH_MODES)
@@ -732,15 +737,18 @@ def test_batches_reject_bad_input(mode: str) -> None:
 
 def test_fast_paths_reject_bad_queries() -> None:
     fn = PrefixTable(TABLE).lookup_fn()
+    with mock.patch.object(core, "_WIDE_NODES", 0):
+        fn3 = PrefixTable(TABLE).lookup_fn()
+        match3 = FirstMatchRules(NACL).first_match_fn()
     for bad in (-1, -(2**40), ADDR_MAX + 1, 2**64):
-        with pytest.raises(ValueError):
-            fn(bad)
-        with pytest.raises(ValueError):
-            PrefixTable(TABLE).lookup(bad)
+        for lookup in (fn, fn3, PrefixTable(TABLE).lookup):
+            with pytest.raises(ValueError):
+                lookup(bad)
     for match in (
         FirstMatchRules(NACL).first_match_fn(),
         AnyMatchRules(NACL).match_fn(),
         FirstMatchRules([]).first_match_fn(),
+        match3,
     ):
         for addr, proto, port in [
             (-1, 6, 0),

@@ -28,7 +28,7 @@ class Location(NamedTuple):
     path: str | None = None
 
     def __str__(self) -> str:
-        text = f"{self.file}:{self.line}:{self.col}"
+        text = f"{self.file}:{self.line}:{self.col}" if self.line > 0 else self.file
         return f"{text} ({self.path})" if self.path else text
 
 
@@ -54,7 +54,7 @@ class Diagnostic:
             lines = source_lines[loc.file]
             if loc.line <= len(lines):
                 line = lines[loc.line - 1].rstrip("\n")
-                if len(line) <= 200:
+                if len(line) <= 200 and line.replace("\t", " ").isprintable():  # never echo binary junk
                     text += f"\n    {line}\n    {' ' * (loc.col - 1)}^"
         return text
 
