@@ -5,7 +5,7 @@ first-match rule evaluation vs a plain rule loop on ints.
 
 Needs the `bench` extra (pip install -e '.[bench]': pytricia, numpy); netaddr is a vpcsim
 dependency. Everything is seeded, so every run times the same tables and queries; figures
-are medians of interleaved repeats (see benchmarks/common.py). Runs in about a minute on a
+are medians of interleaved repeats (see benchmarks/common.py). Runs in about 30 s on a
 2-core machine and never asserts on timings: the `met?` column is for people.
 """
 

@@ -262,7 +262,7 @@ class Results:
         for r in self.rows:
             speed = "-" if r.speedup is None else f"{r.speedup:.2f}x"
             base = "-" if r.baseline_ns is None else _ns(r.baseline_ns)
-            target = "-" if r.target is None else r.target.label.replace(">", "&gt;").replace("<", "&lt;")
+            target = "-" if r.target is None else r.target.label
             met = {True: "yes", False: "**no**", None: "-"}[r.met]
             out.append(
                 f"| {r.operation} | {r.size} | {_ns(r.vpcsim_ns)} | {r.baseline} | {base} | {speed} | {target} | {met} |"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import bisect
 import contextlib
 import random
 import sys
@@ -582,6 +583,8 @@ def batch_mode(mode: str) -> Iterator[None]:
         stack.enter_context(mock.patch.object(core, "_NUMPY_MIN_BATCH", 0))
         if mode == "numpy":
             pytest.importorskip("numpy")
+            # small tables would use a binary search: build the stride arrays for them too
+            stack.enter_context(mock.patch.object(core, "_STRIDE_MIN_BOUNDS", 0))
         elif mode == "numpy-fallbacks":
             pytest.importorskip("numpy")
             for name in ("_STRIDE_CELLS", "_GRID_CELLS", "_GRID_WORK", "_FN_CACHE_CELLS"):
@@ -617,11 +620,11 @@ def interval_probes(runs: Sequence[tuple[int, int, int]]) -> tuple[list[int], li
     return pts, want
 
 
-@PROPS
+@settings(PROPS, max_examples=100)  # each example builds wide tries (a few ms)
 @given(prefix_lists(), st.data())
 def test_prefix_lookup_fn_matches_reference(ps: list[tuple[int, int]], data: st.DataObject) -> None:
     table = PrefixTable(ps)
-    fn = table.lookup_fn()  # a two-level trie: these tables have few distinct /16 nodes
+    fn = table.lookup_fn()  # two-level, unless the table has over _WIDE_NODES distinct /16 nodes
     with mock.patch.object(core, "_WIDE_NODES", 0):
         fn3 = PrefixTable(ps).lookup_fn()  # the three-level trie for many distinct /16 nodes
     assert table.lookup_fn() is fn
@@ -651,11 +654,11 @@ def test_prefix_batches_match_reference(mode: str, ps: list[tuple[int, int]], da
                     assert got.tolist() == expected
 
 
-@PROPS
+@settings(PROPS, max_examples=100)  # each example builds wide tries (a few ms)
 @given(rule_lists, st.data())
 def test_match_fns_match_reference(rs: list[Rule], data: st.DataObject) -> None:
     nacl, sg = FirstMatchRules(rs), AnyMatchRules(rs)
-    first_match = nacl.first_match_fn()  # a two-level segment trie: few distinct /16 nodes
+    first_match = nacl.first_match_fn()  # a two-level segment trie, as a rule
     with mock.patch.object(core, "_WIDE_NODES", 0):
         match = sg.match_fn()  # the three-level segment trie
     evicting = FirstMatchRules(rs).first_match_fn()
@@ -810,3 +813,33 @@ def test_thousand_rules_fast_paths_against_reference() -> None:
     for mode in BATCH_MODES:
         with batch_mode(mode):
             assert FirstMatchRules(rs).first_match_many(a, q, p) == expected
+
+
+@pytest.mark.parametrize("scattered", [False, True])
+@pytest.mark.parametrize("seed", range(3))
+def test_stride_structures_against_bisect(seed: int, scattered: bool) -> None:
+    """Both stride tries (Python, numpy) on partitions with boundaries clustered in one /16 and one /24, or also anywhere."""
+    rng = random.Random(seed)
+    base = rng.randrange(1 << 16) << 16
+    cuts = {0}
+    cuts |= {base | rng.randrange(1 << 16) for _ in range(rng.randrange(1, 300))}
+    cuts |= {base | 0x1200 | rng.randrange(256) for _ in range(rng.randrange(1, 100))}
+    if scattered:
+        cuts |= {rng.randrange(ADDR_MAX + 1) for _ in range(rng.randrange(50, 300))}
+    bounds = [*sorted(cuts), ADDR_MAX + 1]
+    vals = [-1, *(rng.randrange(-1, 40) for _ in range(len(bounds) - 1))]
+    probes = sorted({min(max(c + d, 0), ADDR_MAX) for c in cuts for d in (-1, 0, 1)} | {ADDR_MAX})
+    expected = [vals[bisect.bisect_right(bounds, a)] for a in probes]
+    root = core._stride_trie(bounds, vals)
+    assert [root[a >> 24][a >> 16 & 255][a >> 8 & 255][a & 255] for a in probes] == expected
+    table, two_level = core._wide_trie(root)
+    assert two_level == (not scattered)  # at most 3 distinct /16 nodes when clustered
+    if two_level:
+        assert [table[a >> 16][a & 0xFFFF] for a in probes] == expected
+    else:
+        assert [table[a >> 16][a >> 8 & 255][a & 255] for a in probes] == expected
+    np = pytest.importorskip("numpy")
+    for stride_cells in (0, 1 << 21):
+        with mock.patch.object(core, "_STRIDE_CELLS", stride_cells):
+            lookup = core._np_lookup(bounds, vals)
+        assert lookup(np.array(probes, dtype=np.int64)).tolist() == expected

@@ -3,17 +3,20 @@
 Addresses are ints 0..2**32-1, protocols are IANA numbers (PROTO_ALL = -1 means every
 protocol), ports are 0..65535, and ICMP carries type*256+code in the port field (a rule for
 any ICMP uses 0..65535). Protocols other than ICMP, TCP and UDP have no ports: their rules
-match every port, as in AWS. Tables are compiled once and answer each query in a few
-C-level steps: an 8-bit stride trie for prefixes, bisect over compiled partitions for rules.
+match every port, as in AWS. Tables are compiled once: prefixes to disjoint intervals and
+(on first lookup) an 8-bit stride trie, rules to address segments with lazily built port
+partitions per (segment, protocol class).
 
-Fast paths, all returning exactly what the plain methods return:
+Fast paths, all answering exactly what the plain methods answer:
 
-- ``PrefixTable.lookup_fn()`` / ``FirstMatchRules.first_match_fn()`` /
-  ``AnyMatchRules.match_fn()`` give closures that skip the bound-method call.
-- ``lookup_many`` / ``lookup_array``, ``first_match_many`` / ``first_match_array`` and
-  ``match_many`` / ``match_array`` answer batches; with numpy installed they run vectorised
-  (``searchsorted`` over compiled boundaries, then a gather), otherwise in pure Python.
-  The ``*_array`` forms need numpy and return numpy arrays.
+- ``PrefixTable.lookup_fn()``, ``FirstMatchRules.first_match_fn()`` and
+  ``AnyMatchRules.match_fn()`` return plain functions for hot loops: no bound-method call,
+  a wider trie and one-subscript port maps, for some MiB of memory per table.
+- ``lookup_many`` / ``first_match_many`` / ``match_many`` answer a batch as a list; with
+  numpy installed and a batch of at least _NUMPY_MIN_BATCH they are vectorised (stride
+  arrays or ``searchsorted`` for addresses, then gathers from a decision grid), otherwise
+  pure Python. ``lookup_array`` / ``first_match_array`` / ``match_array`` need numpy and
+  return int64 arrays: the fastest form.
 
 This module imports only the standard library and nothing from vpcsim, so it stays the
 fast, independently testable core; numpy is imported lazily, inside the batch functions.
@@ -103,6 +106,7 @@ _WIDE_NODES = 16
 # Largest numpy stride arrays (cells of the level-2 and level-3 nodes) that a vectorised
 # address lookup builds; past it, the lookup is a binary search (searchsorted) instead.
 _STRIDE_CELLS = 1 << 21
+_STRIDE_MIN_BOUNDS = 64
 
 _KEY_TABLES: dict[tuple[tuple[int, int], ...], dict[int, int]] = {}
 
@@ -204,13 +208,13 @@ def _int_array(values: BatchInts, top: int, what: str) -> IntArray:
             raise ValueError(f"a {what} is outside 0..{top}") from None
     arr = values
     if arr.ndim != 1:
-        raise ValueError(f"{what}es must be one-dimensional, not of shape {arr.shape}")
+        raise ValueError(f"a batch of {what} values must be one-dimensional, not of shape {arr.shape}")
     if arr.dtype.kind not in "iu":
         if arr.size == 0:
             return np.zeros(0, dtype=np.int64)
         if arr.dtype.kind == "O":  # Python ints too big for int64, or not ints at all
             raise ValueError(f"a {what} is outside 0..{top} or not an int")
-        raise TypeError(f"{what}es must be integers, not {arr.dtype}")
+        raise TypeError(f"{what} values must be integers, not {arr.dtype}")
     if arr.size and (arr.min() < 0 or arr.max() > top):
         raise ValueError(f"a {what} is outside 0..{top}")
     return arr.astype(np.int64, copy=False)
@@ -263,13 +267,21 @@ def _np_lookup(bounds: list[int], vals: list[int]) -> Callable[[IntArray], IntAr
 
     Normally three gathers through numpy stride arrays (16/8/8 bits, like _stride_trie: a
     /16 or /24 block inside one interval points at a shared node, so the arrays grow with
-    the boundaries); a binary search (searchsorted) when those would pass _STRIDE_CELLS.
-    Addresses must already be checked to lie in 0..2**32-1.
+    the boundaries). A binary search (searchsorted) instead for partitions of at most
+    _STRIDE_MIN_BOUNDS intervals (a few comparisons; no 65,536-entry arrays to build), or
+    when the arrays would pass _STRIDE_CELLS. Addresses must already lie in 0..2**32-1.
     """
     import numpy as np
 
     b = np.array(bounds, dtype=np.int64)
     v = np.array(vals, dtype=np.int64)
+
+    def search(a: IntArray) -> IntArray:
+        out: IntArray = v.take(np.searchsorted(b, a, side="right"))
+        return out
+
+    if len(bounds) <= _STRIDE_MIN_BOUNDS:
+        return search
     top = np.arange(1 << 16, dtype=np.int64) << 16
     r16 = np.searchsorted(b, top, side="right")
     mixed16 = np.flatnonzero(r16 != np.searchsorted(b, top | 0xFFFF, side="right"))
@@ -284,23 +296,20 @@ def _np_lookup(bounds: list[int], vals: list[int]) -> Callable[[IntArray], IntAr
     # /24 block that holds a boundary. Level-2 nodes (256 leaf offsets each): one per
     # answer of a whole /16 block, then one per /16 block that holds a boundary.
     whole16 = v[r16[flat16]]
-    answers = np.unique(np.concatenate([whole16, v[r24[flat24]]]))
+    whole24 = v[r24[flat24]]
+    # r16 and r24 never decrease, so their distinct values are where they change: unique()
+    # then sorts a few values instead of 65,536.
+    node_answers = np.unique(whole16[_changes(np, r16[flat16])])
+    answers = np.unique(np.concatenate([node_answers, whole24[_changes(np, r24[flat24])]]))
     leaves = len(answers) + len(mixed24)
-    nodes = len(np.unique(whole16)) + len(mixed16)
+    nodes = len(node_answers) + len(mixed16)
     if (leaves + nodes) * 256 > _STRIDE_CELLS:
-        bisect_bounds = b
-
-        def search(a: IntArray) -> IntArray:
-            out: IntArray = v.take(np.searchsorted(bisect_bounds, a, side="right"))
-            return out
-
         return search
     leaf3 = np.empty((leaves, 256), dtype=np.int64)
     leaf3[: len(answers)] = answers[:, None]
     cells = (mid[mixed24][:, None] | np.arange(256, dtype=np.int64)[None, :]).ravel()
     leaf3[len(answers) :] = v.take(np.searchsorted(b, cells, side="right")).reshape(-1, 256)
     # Level 2: leaf offsets for each /24 of the mixed /16s, and for each whole-/16 answer.
-    node_answers = np.unique(whole16)
     leaf_of_24 = np.empty(len(mid), dtype=np.int64)
     leaf_of_24[flat24] = np.searchsorted(answers, v[r24[flat24]])
     leaf_of_24[mixed24] = len(answers) + np.arange(len(mixed24), dtype=np.int64)
@@ -345,6 +354,13 @@ def _wide_trie(root: dict[int, Any]) -> tuple[tuple[Any, ...], bool]:
             answers.extend(leaf)
         flat[key] = tuple(answers)
     return tuple(flat[id(node)] for node in nodes), True
+
+
+def _changes(np: Any, xs: Any) -> Any:
+    """Mask of the positions where a 1-d array differs from its predecessor (the first included)."""
+    mask = np.ones(len(xs), dtype=bool)
+    mask[1:] = xs[1:] != xs[:-1]
+    return mask
 
 
 class _LazyRoot(dict[int, Any]):
@@ -726,7 +742,13 @@ class _RuleTable:
             _check_proto(proto)
             keys: int | IntArray = self._keys[proto]
         else:
-            pr = _int_array(proto, PROTO_MAX, "protocol")
+            if isinstance(proto, np.ndarray):
+                pr = _int_array(proto, PROTO_MAX, "protocol")
+            else:
+                try:  # bytes() checks 0..255 and converts a list of ints 2-3x faster than fromiter
+                    pr = np.frombuffer(bytes(proto), dtype=np.uint8)
+                except ValueError:
+                    raise ValueError(f"a protocol is outside 0..{PROTO_MAX}") from None
             if len(pr) != n:
                 raise ValueError(f"{n} addresses but {len(pr)} protocols")
             keys = batch.key_of.take(pr)
@@ -862,7 +884,7 @@ class _BatchRules:
         grids: list[Any] = []
         offset = np.zeros(nkeys, dtype=np.int64)
         width = np.zeros(nkeys, dtype=np.int64)
-        port_seg = np.zeros((nkeys, PORT_MAX + 1), dtype=np.int64)
+        port_seg = np.zeros((nkeys, PORT_MAX + 1), dtype=np.int32)
         missing = np.zeros(nkeys, dtype=bool)
         at = 0
         for key in range(nkeys):
