@@ -10,7 +10,7 @@ interfaces loads fast and pays only for what a trace touches. The component grap
 from __future__ import annotations
 
 import functools
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from vpcsim import core
@@ -29,8 +29,12 @@ from vpcsim.model import (
 )
 
 if TYPE_CHECKING:
+    from collections.abc import Sequence
+
     import networkx
 
+    from vpcsim.analyse import ExposureReport, ReachMatrix
+    from vpcsim.batch import Flow
     from vpcsim.check import AssertionsArg, CheckReport
     from vpcsim.results import TraceResult
 
@@ -39,30 +43,31 @@ U32 = 0xFFFFFFFF
 
 @dataclass(frozen=True, slots=True)
 class RouteEntry:
-    """One effective route: a prefix, the design route it comes from (None = local)."""
+    """One effective route: a prefix, the design route it comes from (None = local), its text."""
 
     cidr: Cidr
     route: Route | None
     vpc: str
+    text: str = field(default="", compare=False)
 
     @property
     def local(self) -> bool:
         return self.route is None
 
     def describe(self) -> str:
-        return _route_text(self)
-
-    def _describe(self) -> str:
-        if self.route is None:
-            return f"{self.cidr} -> local"
-        via = f" (prefix list {self.route.prefix_list})" if self.route.prefix_list else ""
-        state = " [blackhole]" if self.route.blackhole and self.route.target_kind is not TargetKind.BLACKHOLE else ""
-        return f"{self.cidr}{via} -> {self.route.describe_target()}{state}"
+        return self.text or _route_text(self.cidr, self.route)
 
 
-@functools.lru_cache(maxsize=16384)
-def _route_text(entry: RouteEntry) -> str:
-    return entry._describe()
+def _route_text(cidr: Cidr, route: Route | None) -> str:
+    if route is None:
+        return f"{cidr} -> local"
+    via = f" (prefix list {route.prefix_list})" if route.prefix_list else ""
+    state = " [blackhole]" if route.blackhole and route.target_kind is not TargetKind.BLACKHOLE else ""
+    return f"{cidr}{via} -> {route.describe_target()}{state}"
+
+
+def _entry(cidr: Cidr, route: Route | None, vpc: str) -> RouteEntry:
+    return RouteEntry(cidr, route, vpc, _route_text(cidr, route))
 
 
 @dataclass(frozen=True, slots=True)
@@ -181,13 +186,13 @@ class Network:
         vpc = self.design.vpcs[table.vpc]
         # Precedence on an identical prefix (AWS): local, then static CIDR routes, then
         # prefix-list routes; PrefixTable keeps the first of duplicates.
-        entries = [RouteEntry(c, None, vpc.name) for c in vpc.cidrs]
-        entries += [RouteEntry(r.destination, r, vpc.name) for r in table.routes if r.destination is not None]
+        entries = [_entry(c, None, vpc.name) for c in vpc.cidrs]
+        entries += [_entry(r.destination, r, vpc.name) for r in table.routes if r.destination is not None]
         for route in table.routes:
             if route.prefix_list is not None:
                 plist = self.design.prefix_lists.get(route.prefix_list)
                 for cidr in plist.entries if plist else ():
-                    entries.append(RouteEntry(cidr, route, vpc.name))
+                    entries.append(_entry(cidr, route, vpc.name))
         prefix_table = core.PrefixTable([(e.cidr.network, e.cidr.length) for e in entries])
         return CompiledRoutes(name, tuple(entries), prefix_table)
 
@@ -257,6 +262,26 @@ class Network:
         from vpcsim.check import check
 
         return check(self, assertions)
+
+    def exposure(self, *, ephemeral: tuple[int, int] | None = None) -> ExposureReport:
+        """What the internet reaches on every interface, graded by severity (see docs/analyses.md)."""
+        from vpcsim.analyse import exposure
+
+        return exposure(self, ephemeral=ephemeral)
+
+    def reach(self, src: object = None, dst: object = None, *, by: str = "instance",
+              ephemeral: tuple[int, int] | None = None) -> ReachMatrix:
+        """The reachability matrix between instances, subnets or security groups (docs/analyses.md)."""
+        from vpcsim.analyse import reach
+
+        return reach(self, src, dst, by=by, ephemeral=ephemeral)
+
+    def verdicts(self, flows: Sequence[Flow] | None = None, *, ephemeral: tuple[int, int] | None = None,
+                 **columns: Any) -> list[bool]:
+        """For each (src, dst, protocol, port) flow, whether `trace(...)` says reachable (batched; vpcsim.batch)."""
+        from vpcsim.batch import verdicts
+
+        return verdicts(self, flows, ephemeral=ephemeral, **columns)
 
     @property
     def graph(self) -> networkx.MultiDiGraph:

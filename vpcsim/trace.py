@@ -9,7 +9,6 @@ the NACLs statelessly with the ports swapped, and passes security groups by thei
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import TypeVar, cast
@@ -22,6 +21,7 @@ from vpcsim.model import (
     Interface,
     NaclRule,
     NatGateway,
+    SgRule,
     Subnet,
     TargetKind,
     int_to_ip,
@@ -471,7 +471,10 @@ def _nat_in_subnet(net: Network, subnet: str, addr: int) -> NatGateway | None:
     nat = net.nat_by_ip.get(addr)
     if nat is not None and nat.subnet == subnet:
         return nat
-    return next((n for n in net.design.nat_gateways.values() if n.subnet == subnet and n.private_ip == addr), None)
+    index = net.cache.get("nat_by_subnet_ip")
+    if index is None:
+        index = net.cache["nat_by_subnet_ip"] = {(n.subnet, n.private_ip): n for n in net.design.nat_gateways.values()}
+    return cast(dict[tuple[str, int], NatGateway], index).get((subnet, addr))
 
 
 def _owner_in_vpc(net: Network, vpc: str, addr: int) -> tuple[Interface | None, NatGateway | None]:
@@ -498,6 +501,21 @@ class _Walker:
         self.steps: list[Step] = []
         self.hop_count = 0
         self.forwarder: Interface | None = None
+        # Rule texts by the rule's id: rules live as long as the network's design, and hashing
+        # a frozen rule record costs more than formatting it.
+        self.texts = cast(dict[int, str], net.cache.setdefault("rule_texts", {}))
+
+    def nacl_text(self, rule: NaclRule | None) -> str:
+        text = self.texts.get(id(rule))
+        if text is None:
+            text = self.texts[id(rule)] = _nacl_rule_text(rule)
+        return text
+
+    def sg_text(self, rule: SgRule) -> str:
+        text = self.texts.get(id(rule))
+        if text is None:
+            text = self.texts[id(rule)] = _sg_rule_text(rule)
+        return text
 
     @property
     def returning(self) -> bool:
@@ -637,7 +655,7 @@ class _Walker:
         names = ", ".join(eni.security_groups) or "(none)"
         if index >= 0:
             group, rule = rules[index]
-            text = _sg_rule_text(rule)
+            text = self.sg_text(rule)
             steps.append(Step(kind, Action.ALLOW, f"allowed by security group {group}: {text}", group,
                               f"{group} {direction} {text}", rule.loc))
             if _ranges_size(allowed) != _ranges_size(state.dports):
@@ -690,11 +708,11 @@ class _Walker:
         if not denied:
             first = decided[0][2]
             if len(decided) == 1 and decided[0][0] == decided[0][1]:
-                text = _nacl_rule_text(first)
+                text = self.nacl_text(first)
             else:
-                text = "; ".join(f"{_range_text(lo, hi)}: {_nacl_rule_text(rule)}" for lo, hi, rule in decided)
+                text = "; ".join(f"{_range_text(lo, hi)}: {self.nacl_text(rule)}" for lo, hi, rule in decided)
             steps.append(Step(kind, Action.ALLOW, f"network ACL {name} {direction}: {text}", name,
-                              _nacl_rule_text(first), first.loc if first else acl_model.loc))
+                              self.nacl_text(first), first.loc if first else acl_model.loc))
             return
         first_denier = denied[0][2]
         location = first_denier.loc if first_denier is not None else acl_model.loc
@@ -705,9 +723,9 @@ class _Walker:
         if allowed:
             detail = (
                 f"network ACL {name} ({subnet.name}, {direction}) admits only ports {format_ports(tuple(allowed))} "
-                f"of {format_ports(state.dports)}; {what} is denied by {_nacl_rule_text(first_denier)}"
+                f"of {format_ports(state.dports)}; {what} is denied by {self.nacl_text(first_denier)}"
             )
-            steps.append(Step(kind, Action.DENY, detail, name, _nacl_rule_text(first_denier), location))
+            steps.append(Step(kind, Action.DENY, detail, name, self.nacl_text(first_denier), location))
             self.block(Code.SUBNET_ACL_RESTRICTION, name, detail, location,
                        Disposition.DENIED_OUT if direction == "outbound" else Disposition.DENIED_IN)
             self.warn(Code.EPHEMERAL_RANGE_PARTIAL, name,
@@ -715,9 +733,9 @@ class _Walker:
                       f"network ACL {name} ({direction})", location)
             state.dports = tuple(allowed)
             return
-        detail = f"network ACL {name} ({subnet.name}, {direction}) denies {what}: {_nacl_rule_text(first_denier)}"
+        detail = f"network ACL {name} ({subnet.name}, {direction}) denies {what}: {self.nacl_text(first_denier)}"
         self.leg.ports_denied = True
-        steps.append(Step(kind, Action.DENY, detail, name, _nacl_rule_text(first_denier), location))
+        steps.append(Step(kind, Action.DENY, detail, name, self.nacl_text(first_denier), location))
         self.block(Code.SUBNET_ACL_RESTRICTION, name, detail, location,
                    Disposition.DENIED_OUT if direction == "outbound" else Disposition.DENIED_IN)
 
@@ -1176,7 +1194,6 @@ def _ip(addr: int) -> str:
     return text
 
 
-@functools.lru_cache(maxsize=8192)
 def _nacl_rule_text(rule: NaclRule | None) -> str:
     if rule is None:
         return "rule * (32767, implicit) deny all traffic"
@@ -1184,11 +1201,7 @@ def _nacl_rule_text(rule: NaclRule | None) -> str:
     return f"rule {rule.number} {action} {_ports_text(rule.protocol, rule.port_lo, rule.port_hi)} {rule.cidr}"
 
 
-@functools.lru_cache(maxsize=8192)
-def _sg_rule_text(rule: object) -> str:
-    from vpcsim.model import SgRule
-
-    assert isinstance(rule, SgRule)
+def _sg_rule_text(rule: SgRule) -> str:
     return f"{_ports_text(rule.protocol, rule.port_lo, rule.port_hi)} {rule.describe_peer()}"
 
 
