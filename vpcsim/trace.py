@@ -424,13 +424,18 @@ def resolve(net: Network, text: str, other: Endpoint | None) -> Endpoint:
 
 
 def _by_aws_id(net: Network, text: str) -> Interface | None:
-    for instance in net.design.instances.values():
-        if instance.aws_id == text and instance.interfaces:
-            return net.design.interfaces[instance.interfaces[0]]
-    for eni in net.design.interfaces.values():
-        if eni.aws_id == text:
-            return eni
-    return None
+    """An instance's primary interface, or an interface, by AWS id (an index built once)."""
+    index = net.cache.get("eni_by_aws_id")
+    if index is None:
+        built: dict[str, Interface] = {}
+        for eni in net.design.interfaces.values():
+            if eni.aws_id:
+                built.setdefault(eni.aws_id, eni)
+        for instance in net.design.instances.values():
+            if instance.aws_id and instance.interfaces:
+                built[instance.aws_id] = net.design.interfaces[instance.interfaces[0]]
+        index = net.cache["eni_by_aws_id"] = built
+    return cast(dict[str, Interface], index).get(text)
 
 
 # -- addresses within one VPC ----------------------------------------------------------------------
