@@ -9,12 +9,15 @@ from __future__ import annotations
 
 import argparse
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from typing import TypeVar
 
 EXIT_OK = 0
 EXIT_FAILED = 1
 EXIT_USAGE = 2
 EXIT_INVALID = 3
+
+_T = TypeVar("_T")
 
 EPHEMERAL_PRESETS = {"linux": (32768, 60999), "windows": (49152, 65535), "nat": (1024, 65535)}
 
@@ -95,6 +98,36 @@ def build_parser() -> argparse.ArgumentParser:
     lint.add_argument("--select", default="", help="comma-separated rule ids to run (VPC001,VPC0*,aws)")
     lint.add_argument("--ignore", default="", help="comma-separated rule ids to skip")
 
+    exposure = sub.add_parser(
+        "exposure",
+        help="what the internet reaches on every interface, graded by severity",
+        description="For every interface: the protocols and ports reachable from the internet (exactly, over "
+        "every port and every internet address) and through which internet gateway and public IP, graded "
+        "critical / high / medium / info. See docs/analyses.md.",
+    )
+    exposure.add_argument("--design", "-d", default="vpcsim.yaml", help="design file or AWS snapshot folder")
+    exposure.add_argument("--min-severity", default=None, choices=["critical", "high", "medium", "info"],
+                          help="list only interfaces with a finding at least this severe")
+    _analysis_options(exposure)
+
+    reach = sub.add_parser(
+        "reach",
+        help="the reachability matrix between instances, subnets or security groups",
+        description="Which traffic gets from each source group to each destination group and back, exactly, "
+        "as port sets per protocol. Endpoints as in assertions: an instance, an IP or CIDR, 'internet', or "
+        "subnet:NAME, sg:NAME, vpc:NAME, tag:KEY=VALUE. See docs/analyses.md.",
+    )
+    reach.add_argument("--design", "-d", default="vpcsim.yaml", help="design file or AWS snapshot folder")
+    reach.add_argument("--from", dest="src", default=None, metavar="X", help="sources (default: every interface)")
+    reach.add_argument("--to", dest="dst", default=None, metavar="Y", help="destinations (default: every interface)")
+    reach.add_argument(
+        "--by",
+        default="instance",
+        help="group rows[,columns] by instance (default), interface, subnet, security_group or vpc; "
+        "e.g. subnet,security_group",
+    )
+    _analysis_options(reach)
+
     importer = sub.add_parser("import", help="convert real infrastructure into a design")
     importer.add_argument("source", choices=["aws"], help="the kind of input")
     importer.add_argument("snapshot", metavar="SNAPSHOT", help="folder of `aws ec2 describe-*` JSON files")
@@ -111,6 +144,19 @@ def _report_options(parser: argparse.ArgumentParser) -> None:
         help="output format (default: text, rich on a terminal)",
     )
     parser.add_argument("--output", "-o", default=None, metavar="FILE", help="write the report to FILE")
+
+
+def _analysis_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--ephemeral",
+        type=_ephemeral,
+        default=None,
+        help="the clients' ephemeral port range: lo-hi, linux (32768-60999, default), windows, nat",
+    )
+    out = parser.add_mutually_exclusive_group()
+    out.add_argument("--json", action="store_true", help="print the result as JSON")
+    out.add_argument("--csv", action="store_true", help="print the result as CSV")
+    out.add_argument("--text", action="store_true", help="plain text instead of the rich rendering")
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -131,6 +177,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _check(args)
         if args.command == "lint":
             return _lint(args)
+        if args.command == "exposure":
+            return _exposure(args)
+        if args.command == "reach":
+            return _reach(args)
     except DesignError as exc:
         from vpcsim.render import diagnostics_text
 
@@ -253,6 +303,63 @@ def _lint(args: argparse.Namespace) -> int:
     if report.invalid:
         return EXIT_INVALID
     return EXIT_OK if report.ok else EXIT_FAILED
+
+
+def _with_progress(label: str, run: Callable[[Callable[[int, int], None] | None], _T]) -> _T:
+    """Run an analysis, with a rich progress bar when stdout is a terminal."""
+    if not sys.stdout.isatty():
+        return run(None)
+    from rich.progress import Progress
+
+    with Progress(transient=True) as bar:
+        task = bar.add_task(label, total=None)
+
+        def update(done: int, total: int) -> None:
+            bar.update(task, completed=done, total=total)
+
+        return run(update)
+
+
+def _exposure(args: argparse.Namespace) -> int:
+    import vpcsim
+    from vpcsim import analyse, render
+
+    network = vpcsim.load(args.design)
+    level = analyse.Severity.parse(args.min_severity) if args.min_severity else None
+    report = _with_progress(
+        "exposure", lambda progress: analyse.exposure(network, ephemeral=args.ephemeral, progress=progress)
+    )
+    if args.json:
+        print(render.to_json_text(report.to_json(level)))
+    elif args.csv:
+        sys.stdout.write(report.to_csv(level))
+    elif args.text or not sys.stdout.isatty():
+        print(analyse.exposure_text(report, level))
+    else:
+        analyse.exposure_rich(report, level)
+    return EXIT_OK
+
+
+def _reach(args: argparse.Namespace) -> int:
+    import vpcsim
+    from vpcsim import analyse, render
+
+    network = vpcsim.load(args.design)
+    matrix = _with_progress(
+        "reach",
+        lambda progress: analyse.reach(
+            network, args.src, args.dst, by=args.by, ephemeral=args.ephemeral, progress=progress
+        ),
+    )
+    if args.json:
+        print(render.to_json_text(matrix.to_json()))
+    elif args.csv:
+        sys.stdout.write(matrix.to_csv())
+    elif args.text or not sys.stdout.isatty():
+        print(analyse.reach_text(matrix))
+    else:
+        analyse.reach_rich(matrix)
+    return EXIT_OK
 
 
 def _import(args: argparse.Namespace) -> int:

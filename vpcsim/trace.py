@@ -259,12 +259,15 @@ def _named(section: Mapping[str, _T], text: str, what: str) -> _T:
 
 def _start_interface(net: Network, text: str) -> Interface:
     d = net.design
-    instance = d.instances.get(text) or next((i for i in d.instances.values() if i.aws_id == text), None)
+    instance = d.instances.get(text)
     if instance is not None:
         if not instance.interfaces:
             raise EndpointError(f"instance {text!r} has no network interface")
         return d.interfaces[instance.interfaces[0]]
-    return _named(d.interfaces, text, "instance or network interface")
+    eni = d.interfaces.get(text) or _by_aws_id(net, text)
+    if eni is None:
+        raise EndpointError(f"instance or network interface {text!r} is not in the design (by name or AWS id)")
+    return eni
 
 
 def trace_flow(

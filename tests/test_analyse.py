@@ -1,0 +1,406 @@
+"""Exposure and reachability matrices: exact (checked against per-port traces and check.Engine), graded, rendered."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import sys
+import textwrap
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+
+import vpcsim
+from vpcsim import analyse
+from vpcsim.analyse import Analyser, Severity, exposure, grade, reach
+from vpcsim.assertions import Traffic, TrafficKind
+from vpcsim.check import Engine, _Atom
+from vpcsim.cli import main
+from vpcsim.compile import Network
+from vpcsim.model import int_to_ip, ip_to_int
+
+ROOT = Path(__file__).resolve().parents[1]
+SCENARIOS = sorted(p for p in (ROOT / "scenarios").glob("*.yaml") if not p.name.endswith(".assertions.yaml"))
+BASIC = ROOT / "scenarios" / "basic-vpc.yaml"
+
+sys.path.insert(0, str(ROOT / "benchmarks"))
+from generate import generate, to_yaml  # noqa: E402
+
+EXPOSED = """\
+region: eu-west-1
+vpcs:
+  prod: {cidrs: [10.0.0.0/16]}
+subnets:
+  public: {vpc: prod, cidr: 10.0.1.0/24, az: eu-west-1a, route_table: public}
+  private: {vpc: prod, cidr: 10.0.2.0/24, az: eu-west-1a}
+  dmz: {vpc: prod, cidr: 10.0.3.0/24, az: eu-west-1a, route_table: public, network_acl: dmz-acl}
+route_tables:
+  public:
+    vpc: prod
+    routes:
+      - {destination: 0.0.0.0/0, internet_gateway: igw}
+internet_gateways:
+  igw: {vpc: prod}
+network_acls:
+  dmz-acl:
+    vpc: prod
+    inbound:
+      - {rule: 90, action: deny, protocol: tcp, ports: 5432, cidr: 198.51.100.0/25}
+      - {rule: 100, action: allow, protocol: all, cidr: 0.0.0.0/0}
+    outbound:
+      - {rule: 100, action: allow, protocol: tcp, ports: 1024-50000, cidr: 0.0.0.0/0}
+      - {rule: 110, action: allow, protocol: icmp, cidr: 0.0.0.0/0}
+      - {rule: 120, action: allow, protocol: 47, cidr: 0.0.0.0/0}
+security_groups:
+  leaky:
+    vpc: prod
+    ingress:
+      - {protocol: tcp, ports: 5432, cidr: 0.0.0.0/0}
+      - {protocol: tcp, ports: 8080-8081, cidr: 0.0.0.0/0}
+      - {protocol: tcp, ports: 443, cidr: 0.0.0.0/0}
+      - {protocol: tcp, ports: 22, cidr: 203.0.113.0/24}
+      - {protocol: udp, ports: 161, cidr: 0.0.0.0/0}
+      - {protocol: icmp, icmp_type: 8, cidr: 0.0.0.0/0}
+      - {protocol: 47, cidr: 0.0.0.0/0}
+instances:
+  db: {subnet: public, private_ip: 10.0.1.10, public_ip: 192.0.2.10, security_groups: [leaky]}
+  inside: {subnet: private, private_ip: 10.0.2.10, security_groups: [leaky]}
+  edge: {subnet: dmz, private_ip: 10.0.3.10, public_ip: 192.0.2.11, security_groups: [leaky]}
+"""
+
+Make = Callable[[str], Network]
+
+
+@pytest.fixture
+def make(tmp_path: Path) -> Iterator[Make]:
+    count = 0
+
+    def _make(text: str) -> Network:
+        nonlocal count
+        count += 1
+        path = tmp_path / f"design{count}.yaml"
+        path.write_text(textwrap.dedent(text))
+        return vpcsim.load(path)
+
+    yield _make
+
+
+@pytest.fixture(scope="module")
+def generated(tmp_path_factory: pytest.TempPathFactory) -> Network:
+    """A small synthetic design (2 VPCs x 4 subnets x 2 instances): classes with many members."""
+    path = tmp_path_factory.mktemp("gen") / "small.yaml"
+    path.write_text(to_yaml(generate(2, 4, 2)))
+    return vpcsim.load(path)
+
+
+def engine_traffic(net: Network, src: str, dst: str) -> Traffic:
+    return Engine(net).reachable(_Atom(src, src), _Atom(dst, dst), Traffic.any())
+
+
+# -- exactness -------------------------------------------------------------------------------------
+
+
+def rule_ports(net: Network) -> list[int]:
+    """Every port where some rule of the design starts or stops, and its neighbours."""
+    d = net.design
+    ports = {0, 65535, 32767, 32768, 60999, 61000, 1023, 1024}
+    rules = [r for acl in d.network_acls.values() for r in acl.inbound + acl.outbound]
+    rules += [r for g in d.security_groups.values() for r in g.ingress + g.egress]  # type: ignore[misc]
+    for r in rules:
+        for p in (r.port_lo - 1, r.port_lo, r.port_hi, r.port_hi + 1):
+            if 0 <= p <= 65535:
+                ports.add(p)
+    return sorted(ports | set(range(0, 65536, 263)))
+
+
+def internet_sources(an: Analyser) -> list[tuple[int, str]]:
+    """Each internet class's representative and another address of the class."""
+    out = []
+    for c in an.internet_classes():
+        out.append((c.index, c.representative))
+        rep = ip_to_int(c.representative)
+        for other in (rep + 1, rep - 1, rep + 77):
+            if an.internet_class_of(other) == c.index and other not in an.net.eni_by_public:
+                out.append((c.index, int_to_ip(other)))
+                break
+    return out
+
+
+@pytest.mark.parametrize("design", [*SCENARIOS, "EXPOSED"], ids=lambda p: getattr(p, "stem", str(p)))
+def test_exposure_equals_per_port_traces(design: Path | str, make: Make) -> None:
+    net = make(EXPOSED) if design == "EXPOSED" else vpcsim.load(design)
+    report = exposure(net)
+    an = analyse.analyser(net)
+    ports = rule_ports(net)
+    by_label = {c.index: c for c in report.internet_classes}
+    for e in report.interfaces:
+        opened = dict(e.by_source)
+        for index, src in internet_sources(an):
+            label = analyse._class_label(by_label[index], report.internet_classes)
+            got = opened.get(label, Traffic.none())
+            for port in ports:
+                for proto in ("tcp", "udp"):
+                    want = net.trace(src, e.interface, port, proto).reachable
+                    assert ((TrafficKind(proto), port) in got) == want, (e.interface, src, proto, port)
+            for icmp_type in range(256):
+                want = net.trace(src, e.interface, icmp_type, "icmp").reachable
+                assert ((TrafficKind.ICMP, icmp_type) in got) == want, (e.interface, src, "icmp", icmp_type)
+            for number in (0, 2, 41, 47, 50, 132, 255):
+                want = net.trace(src, e.interface, 0, number).reachable
+                assert ((TrafficKind.IP, number) in got) == want, (e.interface, src, number)
+
+
+@pytest.mark.parametrize("design", SCENARIOS, ids=lambda p: p.stem)
+def test_every_pair_equals_the_check_engine(design: Path) -> None:
+    net = vpcsim.load(design)
+    an = Analyser(net)
+    internet = [c.representative for c in an.internet_classes()]
+    ends: list[str] = [*net.design.interfaces, *internet]
+    for src in ends:
+        for dst in ends:
+            if src == dst or (src in internet and dst in internet):
+                continue
+            s: str | int = ip_to_int(src) if src in internet else src
+            t: str | int = ip_to_int(dst) if dst in internet else dst
+            assert an.traffic(s, t) == engine_traffic(net, src, dst), (src, dst)
+    assert an.fallbacks == 0
+
+
+def test_classes_are_exact_on_a_generated_design(generated: Network) -> None:
+    an = Analyser(generated)
+    d = generated.design
+    assert len(an.classes) < len(d.interfaces)  # classes do group interfaces
+    enis = list(d.interfaces.values())
+    for a in enis:
+        for b in enis:
+            if a is b:
+                continue
+            key = (an.class_of[a.name], an.class_of[b.name], a.subnet == b.subnet)
+            assert an.pair(key, a.name, b.name) == an.traffic(a.name, b.name), (a.name, b.name)
+    for a in enis[::3]:
+        for b in enis[1::4]:
+            if a is not b:
+                assert an.traffic(a.name, b.name) == engine_traffic(generated, a.name, b.name), (a.name, b.name)
+    assert an.fallbacks == 0
+
+
+def test_a_recording_the_analyser_cannot_trust_falls_back_to_the_engine(monkeypatch: pytest.MonkeyPatch) -> None:
+    net = vpcsim.load(BASIC)
+    an = Analyser(net)
+    monkeypatch.setattr(Analyser, "_probe", lambda self, src, dst, proto: None)
+    assert an.traffic("web-a", "db-primary") == Traffic.parse("tcp/5432")
+    assert an.traffic(ip_to_int("198.51.100.50"), "web-a") == Traffic.parse("tcp/22,80,443")
+    assert an.fallbacks == 2
+
+
+def test_narrowed_replies_and_nat_gateways_get_walks_of_their_own() -> None:
+    # nat-bastion: private subnets reach the internet through a NAT gateway, and one NACL forgets
+    # part of the ephemeral range: both need extra walks, and the answers still match the engine.
+    net = vpcsim.load(ROOT / "scenarios" / "nat-bastion.yaml")
+    an = Analyser(net)
+    for src in net.design.interfaces:
+        got = an.traffic(src, ip_to_int("8.8.8.8"))
+        assert got == engine_traffic(net, src, "8.8.8.8"), src
+    assert an.probes > len(net.design.interfaces)
+
+
+# -- exposure --------------------------------------------------------------------------------------
+
+
+def test_exposure_grades_and_names_the_way_in(make: Make) -> None:
+    net = make(EXPOSED)
+    report = net.exposure()
+    db = report["db"]
+    assert db.public_ip == "192.0.2.10" and db.internet_gateway == "igw"
+    by = {f.severity: f for f in db.findings}
+    assert by[Severity.CRITICAL].traffic == Traffic.parse("tcp/5432") | Traffic.parse("udp/161")
+    assert by[Severity.CRITICAL].sources == ("0.0.0.0/0",)
+    assert "postgres tcp/5432" in by[Severity.CRITICAL].services and "snmp udp/161" in by[Severity.CRITICAL].services
+    assert by[Severity.HIGH].traffic == Traffic.parse("tcp/8080-8081") | Traffic.parse("47")
+    assert by[Severity.INFO].traffic == Traffic.parse("tcp/443") | Traffic.parse("icmp/8")
+    assert by[Severity.MEDIUM].traffic == Traffic.parse("tcp/22")
+    assert by[Severity.MEDIUM].sources == ("203.0.113.0/24",)
+    assert db.severity is Severity.CRITICAL
+    # No public IP: nothing from the internet, whatever the groups say.
+    inside = report["inside"]
+    assert not inside.exposed and inside.findings == () and inside.internet_gateway is None
+    # The dmz NACL lets replies out only to ports 1024-50000 (not the Linux range up to 60999):
+    # tcp never gets back, nor udp; icmp and protocol 47 do.
+    edge = report["edge"]
+    assert edge.traffic == Traffic.parse("icmp/8") | Traffic.parse("47") and edge.severity is Severity.HIGH
+    assert [e.name for e in report.exposed()] == ["db", "edge"]
+    assert [e.name for e in report.exposed(Severity.HIGH)] == ["db", "edge"]
+    assert report.counts() == {"critical": 1, "high": 1, "medium": 0, "info": 0}
+
+
+def test_exposure_with_a_nat_ephemeral_range(make: Make) -> None:
+    # With clients on ports 1024-65535 (say, behind NAT), the dmz NACL's 1024-50000 still cuts the reply.
+    net = make(EXPOSED)
+    edge = net.exposure(ephemeral=(1024, 50000))["edge"]
+    assert edge.traffic.tcp == ((22, 22), (443, 443), (5432, 5432), (8080, 8081))
+    # ... but the NACL's deny of 5432 from 198.51.100.0/25 makes that range a class of its own.
+    assert dict(edge.by_source)["198.51.100.0/25"].tcp == ((443, 443), (8080, 8081))
+
+
+def test_grade() -> None:
+    world = Traffic.parse("tcp/22,80,443,8080") | Traffic.parse("icmp/8")
+    findings = grade(world, [("198.51.100.0/24", world | Traffic.parse("tcp/3306")), ("203.0.113.0/24", world)])
+    assert [(f.severity, f.traffic.describe(), f.sources) for f in findings] == [
+        (Severity.CRITICAL, "tcp 22", ("0.0.0.0/0",)),
+        (Severity.HIGH, "tcp 8080", ("0.0.0.0/0",)),
+        (Severity.MEDIUM, "tcp 3306", ("198.51.100.0/24",)),
+        (Severity.INFO, "tcp 80,443; icmp type 8", ("0.0.0.0/0",)),
+    ]
+    assert grade(Traffic.none(), []) == ()
+    assert Severity.parse("HIGH") is Severity.HIGH and Severity.CRITICAL > Severity.MEDIUM
+
+
+def test_exposure_of_the_target_shape_counts_classes(generated: Network) -> None:
+    calls: list[tuple[int, int]] = []
+    report = analyse.exposure(generated, progress=lambda done, total: calls.append((done, total)))
+    assert len(report.interfaces) == len(generated.design.interfaces)
+    assert report.eni_classes < len(report.interfaces)
+    assert calls[-1] == (report.eni_classes, report.eni_classes)
+    web = [e for e in report.interfaces if e.public_ip]
+    assert web and all(e.exposed and e.internet_gateway for e in web)
+    assert all(not e.exposed for e in report.interfaces if e.public_ip is None)
+    assert {f.sources for e in web for f in e.findings if f.severity is Severity.MEDIUM} == {("198.51.100.0/24",)}
+
+
+# -- reachability matrix ---------------------------------------------------------------------------
+
+
+def test_reach_instances_match_the_engine_pair_by_pair() -> None:
+    for design in SCENARIOS:
+        net = vpcsim.load(design)
+        matrix = reach(net)
+        d = net.design
+        for a, ia in d.instances.items():
+            for b, ib in d.instances.items():
+                if a == b:
+                    continue
+                want = Traffic.none()
+                for x in ia.interfaces:
+                    for y in ib.interfaces:
+                        want = want | engine_traffic(net, x, y)
+                assert matrix.traffic(a, b) == want, (design.stem, a, b)
+
+
+def test_reach_by_subnet_and_security_group() -> None:
+    net = vpcsim.load(BASIC)
+    m = net.reach(by="subnet,security_group")
+    assert m.by == ("subnet", "security_group")
+    assert m.traffic("public-a", "db") == Traffic.parse("tcp/5432")
+    assert m.traffic("private-a", "db") == Traffic.none()  # db admits the web group, not its own members
+    cell = m.cell("public-a", "web")
+    assert cell is not None and cell.pairs == 1  # web-a -> web-b (web-a -> itself is skipped)
+    assert m.cell("public-a", "nothing") is None
+
+
+def test_reach_from_the_internet_and_any_versus_all() -> None:
+    net = vpcsim.load(BASIC)
+    m = reach(net, "internet", {"tag": {"tier": "web"}})
+    cell = m.cell("internet", "web-a")
+    assert cell is not None
+    assert cell.any == Traffic.parse("tcp/22,80,443")  # ssh from the admin range
+    assert cell.all == Traffic.parse("tcp/80,443")  # ... but not from every internet address
+    assert not cell.uniform and cell.pairs == 2
+    assert reach(net, "198.51.100.0/24", "web-a").traffic("internet", "web-a") == Traffic.parse("tcp/22,80,443")
+    assert reach(net, "sg:db", "internet").cells == {}  # the private subnets have no way out
+
+
+def test_reach_on_a_generated_design(generated: Network) -> None:
+    m = reach(generated, by="subnet,security_group")
+    an = analyse.analyser(generated)
+    assert m.class_pairs <= len(an.classes) ** 2 * 2
+    # vpc0's app tier reaches vpc1's databases over the peering (a group reference across it);
+    # vpc0's own databases in that subnet may not (their egress stays in vpc0).
+    cell = m.cell("vpc0-priv-2", "vpc1-db")
+    assert cell is not None and cell.any == Traffic.parse("tcp/5432") and cell.all == Traffic.none()
+    assert m.cell("vpc1-priv-2", "vpc0-db") is None  # vpc0's databases admit only vpc0's app tier
+    for (row, col), cell in m.cells.items():
+        assert cell.any and cell.pairs > 0 and (cell.all - cell.any) == Traffic.none(), (row, col)
+
+
+@pytest.mark.parametrize("by", ["foo", "subnet,vpc,instance"])
+def test_reach_bad_grouping(by: str) -> None:
+    with pytest.raises(vpcsim.UsageError, match="--by"):
+        reach(vpcsim.load(BASIC), by=by)
+
+
+# -- CLI -------------------------------------------------------------------------------------------
+
+
+def test_cli_exposure_json(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    path = tmp_path / "exposed.yaml"
+    path.write_text(EXPOSED)
+    assert main(["exposure", "--design", str(path), "--json"]) == 0
+    doc = json.loads(capsys.readouterr().out)
+    assert set(doc) >= {"design", "interfaces", "exposed", "severity_counts", "internet_classes", "results"}
+    assert doc["interfaces"] == 3 and doc["exposed"] == 2 and len(doc["results"]) == 3
+    db = next(r for r in doc["results"] if r["instance"] == "db")
+    assert db["severity"] == "critical" and db["public_ip"] == "192.0.2.10" and db["internet_gateway"] == "igw"
+    assert {f["severity"] for f in db["findings"]} == {"critical", "high", "medium", "info"}
+    assert db["findings"][0]["traffic"] == {"tcp": [[5432, 5432]], "udp": [[161, 161]]}
+    assert main(["exposure", "--design", str(path), "--json", "--min-severity", "critical"]) == 0
+    assert [r["instance"] for r in json.loads(capsys.readouterr().out)["results"]] == ["db"]
+
+
+def test_cli_exposure_csv_and_text(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    path = tmp_path / "exposed.yaml"
+    path.write_text(EXPOSED)
+    assert main(["exposure", "-d", str(path), "--csv", "--min-severity", "high"]) == 0
+    rows = list(csv.DictReader(io.StringIO(capsys.readouterr().out)))
+    assert {(r["instance"], r["severity"], r["protocol"], r["ports"]) for r in rows} >= {
+        ("db", "critical", "tcp", "5432"), ("db", "critical", "udp", "161"), ("db", "high", "tcp", "8080-8081"),
+        ("db", "high", "ip", "47"),
+    }
+    assert all(r["severity"] in ("critical", "high") for r in rows)
+    assert main(["exposure", "-d", str(BASIC)]) == 0  # not a terminal: plain text
+    out = capsys.readouterr().out
+    assert "2 of 4 interfaces exposed" in out and "web-a (192.0.2.10 via prod-igw)" in out
+
+
+def test_cli_reach_json_and_csv(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["reach", "-d", str(BASIC), "--from", "sg:web", "--to", "subnet:private-a", "--json"]) == 0
+    doc = json.loads(capsys.readouterr().out)
+    assert doc["by"] == {"rows": "instance", "cols": "instance"}
+    assert doc["rows"] == ["web-a", "web-b"] and doc["cols"] == ["db-primary"]
+    assert [(c["from"], c["to"], c["traffic"]) for c in doc["cells"]] == [
+        ("web-a", "db-primary", {"tcp": [[5432, 5432]]}), ("web-b", "db-primary", {"tcp": [[5432, 5432]]})]
+    assert main(["reach", "-d", str(BASIC), "--by", "subnet", "--csv"]) == 0
+    rows = list(csv.DictReader(io.StringIO(capsys.readouterr().out)))
+    assert {"from", "to", "tcp", "udp", "icmp", "ip", "uniform", "pairs"} == set(rows[0])
+    assert {"from": "public-a", "to": "private-a", "tcp": "5432", "udp": "", "icmp": "", "ip": "", "uniform": "yes",
+            "pairs": "1"} in rows
+
+
+@pytest.mark.parametrize(
+    ("args", "code", "message"),
+    [
+        (["reach", "--by", "nope"], 2, "--by"),
+        (["reach", "--from", "nope"], 3, "'nope' is not an instance"),
+        (["reach", "--to", "subnet:nope"], 3, "no subnet named 'nope'"),
+    ],
+)
+def test_cli_errors(args: list[str], code: int, message: str, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main([*args, "-d", str(BASIC)]) == code
+    assert message in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("args", [["exposure", "--json", "--csv"], ["exposure", "--min-severity", "bad"],
+                                  ["reach", "--csv", "--text"]])
+def test_cli_usage_errors(args: list[str], capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as exc:
+        main([*args, "-d", str(BASIC)])
+    assert exc.value.code == 2
+
+
+def test_cli_invalid_design(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("vpcs: {prod: {cidrs: [10.0.0.1/16]}}\n")
+    assert main(["exposure", "-d", str(bad)]) == 3
+    assert main(["reach", "-d", str(bad), "--json"]) == 3
+    assert "host bits set" in capsys.readouterr().err

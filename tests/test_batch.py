@@ -1,0 +1,186 @@
+"""Batch verdicts: exactly `network.trace(...).reachable` for every flow, in every input form."""
+
+from __future__ import annotations
+
+import sys
+import tempfile
+from pathlib import Path
+from typing import Any
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+import vpcsim
+from vpcsim import batch, core
+from vpcsim.batch import verdicts, verdicts_array
+from vpcsim.compile import Network
+from vpcsim.errors import EndpointError, UsageError, VpcsimError
+from vpcsim.model import int_to_ip
+
+ROOT = Path(__file__).resolve().parents[1]
+SCENARIOS = sorted(p for p in (ROOT / "scenarios").glob("*.yaml") if not p.name.endswith(".assertions.yaml"))
+BASIC = ROOT / "scenarios" / "basic-vpc.yaml"
+
+sys.path.insert(0, str(ROOT / "benchmarks"))
+from generate import generate, to_yaml  # noqa: E402
+
+PROPS = settings(derandomize=True, max_examples=40, deadline=None)
+
+
+NETWORKS: dict[str, Network] = {}
+
+
+def network(name: str) -> Network:
+    """A scenario, or a small synthetic design (2 VPCs x 4 subnets x 2 instances), loaded once."""
+    if name not in NETWORKS:
+        if name == "generated":
+            with tempfile.TemporaryDirectory() as tmp:
+                path = Path(tmp) / "small.yaml"
+                path.write_text(to_yaml(generate(2, 4, 2)))
+                NETWORKS[name] = vpcsim.load(path)
+        else:
+            NETWORKS[name] = vpcsim.load(ROOT / "scenarios" / f"{name}.yaml")
+    return NETWORKS[name]
+
+
+DESIGNS = [p.stem for p in SCENARIOS] + ["generated"]
+
+
+def addresses(net: Network) -> list[int]:
+    """Addresses worth trying: every owned one, subnet bounds, nothing-owned ones, a few internet ones."""
+    d = net.design
+    out = set(net.eni_by_ip) | set(net.eni_by_public) | set(net.nat_by_ip) | set(net.nat_by_public)
+    for s in d.subnets.values():
+        out |= {s.cidr.first, s.cidr.first + 7, s.cidr.last}
+    out |= {0x08080808, 0xC6336432, 0xC6336401, 0xCB007132, 0x01010101, 0x0A0A0A0A, 0xC0A80001}
+    return sorted(out)
+
+
+@st.composite
+def flows(draw: st.DrawFn, net: Network) -> list[tuple[Any, Any, Any, int]]:
+    names = sorted(net.design.instances) + sorted(net.design.interfaces) + ["internet"]
+    addrs = addresses(net)
+    endpoint = st.one_of(st.sampled_from(names), st.sampled_from(addrs), st.sampled_from(addrs).map(int_to_ip))
+    dst = st.one_of(st.sampled_from(addrs), st.sampled_from(addrs).map(int_to_ip), st.sampled_from(names))
+    proto = st.sampled_from([6, 6, 17, 1, "tcp", "udp", "icmp", 47, 50, 0, 132])
+    port = st.one_of(st.sampled_from([0, 22, 53, 80, 443, 1024, 5432, 8080, 32768, 61000, 65535]),
+                     st.integers(0, 65535))
+    out = []
+    for _ in range(draw(st.integers(1, 90))):
+        p = draw(proto)
+        q = draw(port) % 256 if p in (1, "icmp") else draw(port)
+        out.append((draw(endpoint), draw(dst), p, q))
+    return out
+
+
+def traced(net: Network, flow: tuple[Any, Any, Any, int]) -> bool | str:
+    src, dst, proto, port = flow
+    text = [v if isinstance(v, str) else int_to_ip(v) for v in (src, dst)]
+    try:
+        return net.trace(text[0], text[1], port, proto).reachable
+    except VpcsimError as exc:
+        return type(exc).__name__
+
+
+@pytest.mark.parametrize("name", DESIGNS)
+@PROPS
+@given(data=st.data())
+def test_batch_verdicts_equal_traces(name: str, data: st.DataObject) -> None:
+    net = network(name)
+    batch_flows = data.draw(flows(net))
+    want = [traced(net, f) for f in batch_flows]
+    assert all(isinstance(w, bool) for w in want)
+    # Below 64 flows the pure-Python path answers; above, numpy; the result is the same.
+    assert verdicts(net, batch_flows) == want
+    assert verdicts(net, batch_flows * 2) == want * 2
+
+
+@pytest.mark.parametrize("name", DESIGNS)
+def test_every_owned_pair_as_int_arrays(name: str) -> None:
+    np = pytest.importorskip("numpy")
+    net = network(name)
+    addrs = addresses(net)
+    pairs = [(a, b) for a in addrs for b in addrs if a != b]
+    rng = np.random.default_rng(7)
+    src = np.array([a for a, _ in pairs], dtype=np.int64)
+    dst = np.array([b for _, b in pairs], dtype=np.int64)
+    proto = rng.choice(np.array([6, 17, 1, 47]), len(pairs))
+    port = np.where(proto == 1, rng.choice(np.array([0, 8, 13]), len(pairs)),
+                    rng.choice(np.array([22, 80, 443, 5432, 8080, 40000]), len(pairs)))
+    got = verdicts_array(net, src=src, dst=dst, protocol=proto, port=port)
+    assert got.dtype == bool and got.shape == (len(pairs),)
+    for i in range(0, len(pairs), max(1, len(pairs) // 400)):
+        flow = (int(src[i]), int(dst[i]), int(proto[i]), int(port[i]))
+        assert bool(got[i]) == traced(net, flow), flow
+
+
+def test_forms_of_input() -> None:
+    net = network("basic-vpc")
+    flows = [("internet", "192.0.2.10", "tcp", 443), ("web-a", "10.0.11.10", 6, 5432),
+             ("10.0.12.10", "10.0.11.10", "tcp", 5432), ("internet", "192.0.2.10", "tcp", 22)]
+    assert verdicts(net, flows) == [True, True, False, False]
+    assert net.verdicts(flows) == [True, True, False, False]
+    cols = {"src": [f[0] for f in flows], "dst": [f[1] for f in flows], "port": [f[3] for f in flows]}
+    assert verdicts(net, **cols) == [True, True, False, False]  # protocol defaults to tcp
+    assert verdicts(net, src=["web-a"] * 2, dst=["db-primary", "web-b"], protocol="tcp", port=[5432, 443]) == [
+        True, True]  # a named destination is addressed as trace addresses it
+    assert verdicts(net, []) == []
+
+
+def test_numpy_arrays_in_and_out() -> None:
+    np = pytest.importorskip("numpy")
+    net = network("basic-vpc")
+    arr = verdicts_array(net, src=np.array([0xC6336432] * 2), dst=np.array([0xC000020A, 0xC000020B]),
+                         protocol=6, port=np.array([22, 22]))
+    assert arr.tolist() == [True, True]  # ssh from the admin range
+    assert verdicts_array(net, []).shape == (0,)
+
+
+def test_results_are_memoised_per_key() -> None:
+    net = vpcsim.load(BASIC)
+    flows = [("internet", "192.0.2.10", "tcp", p) for p in range(100)]
+    verdicts(net, flows)
+    b = batch._batcher(vpcsim.analyse.analyser(net))
+    computed = b.computed
+    assert computed == 1  # one key: the same two endpoint classes
+    verdicts(net, [("8.8.4.4", "192.0.2.11", "tcp", p) for p in range(100)])
+    assert b.computed == computed  # web-b is in web-a's class, 8.8.4.4 in 8.8.8.8's
+
+
+def test_without_numpy(monkeypatch: pytest.MonkeyPatch) -> None:
+    net = network("nat-bastion")
+    flows = [(s, "8.8.8.8", "tcp", 443) for s in sorted(net.design.instances)] * 20
+    want = [traced(net, f) for f in flows]
+    monkeypatch.setattr(core, "numpy_available", lambda: False)
+    assert verdicts(net, flows) == want
+
+
+@pytest.mark.parametrize(
+    ("flows", "error", "message"),
+    [
+        ([("web-a", "10.0.11.10", "sctp", 5432)], UsageError, "unknown protocol"),
+        ([("web-a", "10.0.11.10", 300, 5432)], UsageError, "one protocol"),
+        ([("web-a", "10.0.11.10", "tcp", 70000)], UsageError, "out of range"),
+        ([("web-a", "10.0.11.10", "icmp", 300)], UsageError, "icmp type 300"),
+        ([("nobody", "10.0.11.10", "tcp", 22)], EndpointError, "nobody"),
+        ([("web-a", "10.0.11.10", "tcp")], UsageError, "four values"),
+    ],
+)
+def test_bad_flows(flows: list[Any], error: type[Exception], message: str) -> None:
+    net = network("basic-vpc")
+    with pytest.raises(error, match=message):
+        verdicts(net, flows)
+    with pytest.raises(error, match=message):
+        verdicts(net, flows * 70)  # the numpy path says the same
+
+
+def test_bad_columns() -> None:
+    np = pytest.importorskip("numpy")
+    net = network("basic-vpc")
+    with pytest.raises(UsageError, match="not both"):
+        verdicts(net, [("web-a", "10.0.11.10", "tcp", 22)], src=["web-a"])
+    with pytest.raises(UsageError, match="sources but"):
+        verdicts_array(net, src=np.array([1, 2]), dst=np.array([1]), protocol=6, port=np.array([1, 2]))
+    with pytest.raises(UsageError, match="out of range"):
+        verdicts_array(net, src=np.array([-1]), dst=np.array([1]), protocol=6, port=np.array([1]))

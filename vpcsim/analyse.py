@@ -1,0 +1,1305 @@
+"""Analyse: a Network -> exact internet exposure and reachability matrices, per equivalence class.
+
+Both analyses answer "which traffic gets from A to B and back" for many pairs at once, exactly
+over every port, protocol and internet address. They never walk pair by pair:
+
+1. **Endpoint classes.** Interfaces that the trace cannot tell apart are one class: same subnet
+   behaviour (VPC, route table, NACL; a subnet that hosts a NAT gateway or a routing appliance,
+   or whose CIDR overlaps another's, is its own), same set of security groups, same running
+   state, and addresses that sit in the same elementary interval of every CIDR the design's
+   rules, routes and prefix lists name and in the same referenced security groups (a group
+   reference admits its members' IPs, so membership singles an address out like a /32 would).
+   Internet addresses fall into the classes `vpcsim.check.Engine` computes: addresses inside
+   exactly the same CIDRs of the design.
+2. **One walk per pair of classes.** The path a flow takes does not depend on its port, and
+   routing and translation hardly depend on its protocol, so one trace (tcp, any port) of a
+   representative pair finds every filter the flow meets, both ways, and the address each
+   one checks (recorded as the walker queries the compiled tables). The exact port sets are
+   then read from those tables (`core` port partitions): what every forward filter admits,
+   provided every return filter admits the reply (the client's ephemeral range; for ICMP the
+   reply's type). UDP, ICMP and the other IP protocols follow from the same walk; a path
+   through a NAT gateway (which drops other protocols) or a reply range that a NACL admits
+   only in part gets a walk of its own. Each walk checks itself against its own verdict and,
+   should the walker ever query filters in a way this module does not understand, the pair is
+   answered by `check.Engine` instead (a trace per port run: slower, equally exact).
+
+Entry points: `exposure(network)` (what the internet reaches, per interface, graded by
+severity), `reach(network, src, dst, by=...)` (the matrix between instances, subnets or
+security groups) and `Analyser` (classes and exact pair traffic, shared with `vpcsim.batch`).
+"""
+
+from __future__ import annotations
+
+import copy
+import csv
+import enum
+import io
+import time
+from collections.abc import Callable, Hashable, Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, cast
+
+from vpcsim import core
+from vpcsim.assertions import Traffic, TrafficKind, parse_selector
+from vpcsim.errors import Diagnostic, EndpointError, UsageError
+from vpcsim.model import Cidr, Interface, PeerKind, TargetKind, int_to_ip
+
+if TYPE_CHECKING:
+    from vpcsim.check import Engine
+    from vpcsim.compile import CompiledGroups, CompiledNacl, Network
+    from vpcsim.results import TraceResult
+
+__all__ = [
+    "CRITICAL_SERVICES",
+    "Analyser",
+    "EniExposure",
+    "ExposureReport",
+    "Finding",
+    "InternetClass",
+    "ReachCell",
+    "ReachMatrix",
+    "Severity",
+    "analyser",
+    "exposure",
+    "reach",
+]
+
+Progress = Callable[[int, int], None]
+"""progress(done, total): called as an analysis advances (the CLI draws a bar with it)."""
+
+ADDR_MAX = core.ADDR_MAX
+_EMPTY: frozenset[str] = frozenset()
+_ALL_PORTS: core.PortRuns = ((0, core.PORT_MAX),)
+# Filters whose verdict depends on the port; every other blocker stops all traffic of the path.
+_FILTER_CODES = frozenset({"SUBNET_ACL_RESTRICTION", "ENI_SG_RULES_MISMATCH", "SG_HAS_NO_RULES"})
+_FILTER_STEPS = frozenset({"security_group_egress", "security_group_ingress", "nacl_outbound", "nacl_inbound"})
+# The address space vpcsim never treats as the internet (check.NOT_INTERNET).
+_NOT_INTERNET = (
+    "0.0.0.0/8", "10.0.0.0/8", "100.64.0.0/10", "127.0.0.0/8", "169.254.0.0/16",
+    "172.16.0.0/12", "192.168.0.0/16", "224.0.0.0/4", "240.0.0.0/4",
+)
+
+
+# -- severity ---------------------------------------------------------------------------------------
+
+
+class Severity(enum.Enum):
+    """How bad an exposure is; ordered (`Severity.CRITICAL > Severity.INFO`)."""
+
+    INFO = "info"
+    MEDIUM = "medium"
+    HIGH = "high"
+    CRITICAL = "critical"
+
+    @property
+    def rank(self) -> int:
+        return _RANK[self]
+
+    def __lt__(self, other: object) -> bool:
+        if not isinstance(other, Severity):
+            return NotImplemented
+        return self.rank < other.rank
+
+    @classmethod
+    def parse(cls, text: str) -> Severity:
+        try:
+            return cls(text.lower())
+        except ValueError:
+            raise UsageError(f"unknown severity {text!r} (expected critical, high, medium or info)") from None
+
+
+_RANK = {Severity.INFO: 0, Severity.MEDIUM: 1, Severity.HIGH: 2, Severity.CRITICAL: 3}
+
+# Databases, caches, search engines and remote administration: open to the whole internet,
+# each of these is a known way in (critical). (protocol, port) -> service name.
+CRITICAL_SERVICES: dict[tuple[str, int], str] = {
+    ("tcp", 21): "ftp", ("tcp", 22): "ssh", ("tcp", 23): "telnet", ("tcp", 135): "msrpc",
+    ("tcp", 139): "netbios", ("tcp", 445): "smb", ("tcp", 1433): "mssql", ("tcp", 1434): "mssql-browser",
+    ("tcp", 1521): "oracle", ("tcp", 2049): "nfs", ("tcp", 2375): "docker-api", ("tcp", 2376): "docker-api-tls",
+    ("tcp", 2379): "etcd", ("tcp", 3306): "mysql", ("tcp", 3389): "rdp", ("tcp", 5432): "postgres",
+    ("tcp", 5601): "kibana", ("tcp", 5900): "vnc", ("tcp", 5984): "couchdb", ("tcp", 5985): "winrm",
+    ("tcp", 5986): "winrm-tls", ("tcp", 6379): "redis", ("tcp", 7000): "cassandra", ("tcp", 7001): "cassandra-tls",
+    ("tcp", 8086): "influxdb", ("tcp", 9042): "cassandra-cql", ("tcp", 9092): "kafka", ("tcp", 9200): "elasticsearch",
+    ("tcp", 9300): "elasticsearch-transport", ("tcp", 11211): "memcached", ("tcp", 2181): "zookeeper",
+    ("tcp", 27017): "mongodb", ("tcp", 27018): "mongodb", ("tcp", 27019): "mongodb", ("tcp", 6443): "kubernetes-api",
+    ("tcp", 10250): "kubelet", ("udp", 161): "snmp", ("udp", 11211): "memcached", ("udp", 2049): "nfs",
+    ("udp", 137): "netbios", ("udp", 138): "netbios", ("udp", 1434): "mssql-browser",
+}
+# Other well-known ports, named in findings (not graded by name).
+OTHER_SERVICES: dict[tuple[str, int], str] = {
+    ("tcp", 25): "smtp", ("tcp", 53): "dns", ("udp", 53): "dns", ("tcp", 80): "http", ("tcp", 443): "https",
+    ("udp", 443): "quic", ("udp", 123): "ntp", ("tcp", 8080): "http-alt", ("tcp", 8443): "https-alt",
+    ("udp", 500): "ike", ("udp", 4500): "ipsec-nat-t", ("udp", 1194): "openvpn", ("udp", 51820): "wireguard",
+}
+# Open to the world on purpose on a web tier: graded info.
+_WEB = Traffic(tcp=((80, 80), (443, 443)), udp=((443, 443),), icmp=((0, 255),))
+
+
+def _critical_traffic() -> Traffic:
+    tcp = core.ports_normalize((p, p) for (proto, p) in CRITICAL_SERVICES if proto == "tcp")
+    udp = core.ports_normalize((p, p) for (proto, p) in CRITICAL_SERVICES if proto == "udp")
+    return Traffic(tcp=tcp, udp=udp)
+
+
+_CRITICAL = _critical_traffic()
+
+
+def services(traffic: Traffic, limit: int = 8) -> tuple[str, ...]:
+    """Names of the well-known services in `traffic`: ('ssh 22', 'postgres 5432', ...)."""
+    out: list[str] = []
+    for table in (CRITICAL_SERVICES, OTHER_SERVICES):
+        for (proto, port), name in sorted(table.items(), key=lambda kv: (kv[0][0], kv[0][1])):
+            kind = TrafficKind(proto)
+            if (kind, port) in traffic:
+                text = f"{name} {proto}/{port}"
+                if text not in out:
+                    out.append(text)
+    return tuple(out[:limit]) + (("...",) if len(out) > limit else ())
+
+
+# -- recording the filters a walk queries ---------------------------------------------------------
+
+
+class _Check:
+    """One filter evaluation made by the walker: which table, for which peer address, on which ports."""
+
+    __slots__ = ("peer", "ports", "proto", "table")
+
+    def __init__(self) -> None:
+        self.table: _RecTable | None = None
+        self.peer = -1
+        self.proto = -1
+        self.ports: list[tuple[int, int]] = []
+
+
+class _Recorder:
+    __slots__ = ("bad", "checks")
+
+    def __init__(self) -> None:
+        self.checks: list[_Check] = []
+        self.bad = False
+
+    def reset(self) -> None:
+        self.checks = []
+        self.bad = False
+
+    def begin(self) -> None:
+        self.checks.append(_Check())
+
+    def call(self, table: _RecTable, peer: int, proto: int, lo: int, hi: int) -> None:
+        if not self.checks:
+            self.bad = True
+            return
+        check = self.checks[-1]
+        if check.table is None:
+            check.table, check.peer, check.proto = table, peer, proto
+        elif check.table is not table or check.peer != peer or check.proto != proto:
+            self.bad = True  # one filter check is expected to query one table for one peer
+        check.ports.append((lo, hi))
+
+
+class _RecTable:
+    """Stands in for a compiled rule table while a probe walks: answers as it does, and records."""
+
+    __slots__ = ("allow", "inner", "named", "rec")
+
+    def __init__(self, inner: core.FirstMatchRules | core.AnyMatchRules, allow: tuple[bool, ...] | None,
+                 named: frozenset[int], rec: _Recorder) -> None:
+        self.inner = inner
+        self.allow = allow  # NACL: rule index -> allows?; None: a security group (any match allows)
+        self.named = named  # IP protocols (other than 1, 6, 17) that some rule names
+        self.rec = rec
+
+    def first_match(self, addr: int, proto: int, port: int) -> int:
+        self.rec.call(self, addr, proto, port, port)
+        return cast(core.FirstMatchRules, self.inner).first_match(addr, proto, port)
+
+    def first_match_ports(self, addr: int, proto: int, lo: int, hi: int) -> list[tuple[int, int, int]]:
+        self.rec.call(self, addr, proto, lo, hi)
+        return cast(core.FirstMatchRules, self.inner).first_match_ports(addr, proto, lo, hi)
+
+    def match(self, addr: int, proto: int, port: int) -> int:
+        self.rec.call(self, addr, proto, port, port)
+        return cast(core.AnyMatchRules, self.inner).match(addr, proto, port)
+
+    def allowed_ports(self, addr: int, proto: int, lo: int, hi: int) -> list[tuple[int, int]]:
+        self.rec.call(self, addr, proto, lo, hi)
+        return cast(core.AnyMatchRules, self.inner).allowed_ports(addr, proto, lo, hi)
+
+    def __getattr__(self, name: str) -> Any:
+        # A query this recorder does not know: answer it, but do not trust the recording.
+        self.rec.bad = True
+        return getattr(self.inner, name)
+
+    # -- exact admitted sets ------------------------------------------------------------------
+
+    def admitted(self, peer: int, proto: int) -> core.PortRuns:
+        """Every port (ICMP: type*256+code) this filter admits from/to `peer` for a ported protocol."""
+        if self.allow is None:
+            return tuple(cast(core.AnyMatchRules, self.inner).allowed_ports(peer, proto, 0, core.PORT_MAX))
+        allow = self.allow
+        runs = cast(core.FirstMatchRules, self.inner).first_match_ports(peer, proto, 0, core.PORT_MAX)
+        return core.ports_normalize((lo, hi) for lo, hi, i in runs if i >= 0 and allow[i])
+
+    def admits(self, peer: int, proto: int) -> bool:
+        """Whether this filter admits protocol `proto` (no ports) from/to `peer`."""
+        if self.allow is None:
+            return cast(core.AnyMatchRules, self.inner).match(peer, proto, 0) >= 0
+        i = cast(core.FirstMatchRules, self.inner).first_match(peer, proto, 0)
+        return i >= 0 and self.allow[i]
+
+
+class _RecNacl:
+    __slots__ = ("inbound", "inbound_rules", "name", "outbound", "outbound_rules")
+
+    def __init__(self, acl: CompiledNacl, rec: _Recorder) -> None:
+        self.name = acl.name
+        self.inbound_rules = acl.inbound_rules
+        self.outbound_rules = acl.outbound_rules
+        self.inbound = _RecTable(acl.inbound, _allow(acl.inbound_rules), _named(acl.inbound_rules), rec)
+        self.outbound = _RecTable(acl.outbound, _allow(acl.outbound_rules), _named(acl.outbound_rules), rec)
+
+
+class _RecGroups:
+    __slots__ = ("egress", "egress_rules", "groups", "ingress", "ingress_rules")
+
+    def __init__(self, groups: CompiledGroups, rec: _Recorder) -> None:
+        self.groups = groups.groups
+        self.ingress_rules = groups.ingress_rules
+        self.egress_rules = groups.egress_rules
+        self.ingress = _RecTable(groups.ingress, None, _named(r for _, r in groups.ingress_rules), rec)
+        self.egress = _RecTable(groups.egress, None, _named(r for _, r in groups.egress_rules), rec)
+
+
+def _allow(rules: Sequence[Any]) -> tuple[bool, ...]:
+    return tuple(rule is not None and bool(rule.allow) for rule in rules)
+
+
+def _named(rules: Iterable[Any]) -> frozenset[int]:
+    return frozenset(r.protocol for r in rules if r is not None and r.protocol not in (-1, 1, 6, 17))
+
+
+# -- classes ----------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class InternetClass:
+    """Internet addresses the design cannot tell apart: inside exactly the same CIDRs of its rules and routes."""
+
+    index: int
+    label: str  # the innermost CIDR of the design holding the class ('0.0.0.0/0' for the rest of the world)
+    representative: str  # the address traced for the whole class
+    world: bool  # no rule, route or prefix list names these addresses (only 0.0.0.0/0, if anything)
+
+
+@dataclass(frozen=True, slots=True)
+class EniClass:
+    """Interfaces the trace cannot tell apart, as sources and as destinations."""
+
+    index: int
+    key: Hashable
+    members: tuple[str, ...]  # interface names, the first is the representative
+
+
+PairKey = tuple[Hashable, Hashable, Hashable]
+Side = str | int
+"""An endpoint of a pair: an interface or instance name, or an address (int)."""
+# A protocol without ports to walk a path that a NAT gateway might refuse (GRE).
+_OTHER_PROTO = 47
+
+
+def _internet_key(index: int) -> tuple[str, int]:
+    return ("internet", index)
+
+
+class Analyser:
+    """Endpoint classes of one Network and the exact traffic between any two endpoints.
+
+    Built once per network and ephemeral range (see `analyser()`); every answer is memoised by
+    the classes of its endpoints, so a second question about the same kinds of endpoints is a
+    dict lookup.
+    """
+
+    def __init__(self, net: Network, *, ephemeral: tuple[int, int] | None = None) -> None:
+        from vpcsim.check import Engine
+
+        self.net = net
+        self.ephemeral = ephemeral
+        self.engine: Engine = Engine(net, ephemeral=ephemeral)
+        self.probes = 0  # walks made
+        self.fallbacks = 0  # pairs answered by check.Engine instead of one recorded walk
+        self._pairs: dict[Hashable, Traffic] = {}
+        self._admitted: dict[tuple[_RecTable, int, int], core.PortRuns] = {}
+        self._ip_admitted: dict[tuple[_RecTable, int], core.PortRuns] = {}
+        self._rec = _Recorder()
+        self._nacls: dict[str, _RecNacl] = {}
+        self._groups: dict[tuple[str, ...], _RecGroups] = {}
+        view = copy.copy(net)
+        view.nacl = self._nacl_view  # type: ignore[method-assign]
+        view.groups = self._groups_view  # type: ignore[method-assign]
+        self._view = view
+        self._build_classes()
+        self._internet: list[InternetClass] | None = None
+        self._inet_by_sig: dict[int, int] = {}
+
+    # -- address signatures ---------------------------------------------------------------------
+
+    def _build_classes(self) -> None:
+        d = self.net.design
+        rule_cidrs: set[tuple[int, int]] = set()
+        referenced: set[str] = set()
+        for group in d.security_groups.values():
+            for rule in group.ingress + group.egress:
+                if rule.cidr is not None:
+                    rule_cidrs.add((rule.cidr.network, rule.cidr.length))
+                elif rule.peer_kind is PeerKind.SECURITY_GROUP and rule.peer:
+                    referenced.add(rule.peer)
+        for acl in d.network_acls.values():
+            rule_cidrs |= {(r.cidr.network, r.cidr.length) for r in acl.inbound + acl.outbound}
+        for table in d.route_tables.values():
+            rule_cidrs |= {(r.destination.network, r.destination.length) for r in table.routes if r.destination}
+        for plist in d.prefix_lists.values():
+            rule_cidrs |= {(c.network, c.length) for c in plist.entries}
+        named = set(rule_cidrs)  # what can single out an internet address
+        rule_cidrs |= {(c.network, c.length) for v in d.vpcs.values() for c in v.cidrs}
+        rule_cidrs |= {(c.network, c.length) for c in (Cidr.parse(t) for t in _NOT_INTERNET)}
+        # Subnets the trace must see as themselves: hosts of NAT gateways and routing appliances
+        # (traffic to them skips a NACL when it stays in the subnet), and subnets whose CIDR
+        # overlaps another subnet's or holds a public IP of the design (containment tests on
+        # addresses then depend on the address, so their CIDRs join the signature).
+        self.route_targets = self._route_target_enis()
+        special = self._special_subnets()
+        hosts = {nat.subnet for nat in d.nat_gateways.values()}
+        hosts |= {d.interfaces[name].subnet for name in self.route_targets}
+        self.subnet_key: dict[str, Hashable] = {}
+        for s in d.subnets.values():
+            if s.name in hosts or s.name in special:
+                self.subnet_key[s.name] = ("subnet", s.name)
+            else:
+                self.subnet_key[s.name] = (s.vpc, s.route_table, s.network_acl)
+        coarse = sorted(rule_cidrs | {(d.subnets[n].cidr.network, d.subnets[n].cidr.length) for n in special})
+        self._coarse = core.PrefixTable(coarse)
+        fine = sorted(rule_cidrs | {(s.cidr.network, s.cidr.length) for s in d.subnets.values()})
+        self.fine_prefixes = fine
+        self.fine = core.PrefixTable(fine)  # for addresses no interface owns: their subnet matters
+        self._named = core.PrefixTable(sorted(named))
+        self._named_cidrs = sorted(named)
+        self.member_of: dict[int, frozenset[str]] = {}
+        by_addr: dict[int, set[str]] = {}
+        for ref in sorted(referenced):
+            for ip in self.net.members.get(ref, ()):
+                by_addr.setdefault(ip, set()).add(ref)
+        self.member_of = {ip: frozenset(groups) for ip, groups in by_addr.items()}
+        # Interface classes.
+        keyed: dict[Hashable, list[str]] = {}
+        for eni in d.interfaces.values():
+            keyed.setdefault(self.eni_key(eni), []).append(eni.name)
+        self.classes: list[EniClass] = [EniClass(i, key, tuple(names)) for i, (key, names) in enumerate(keyed.items())]
+        self.class_of: dict[str, int] = {name: c.index for c in self.classes for name in c.members}
+
+    def _route_target_enis(self) -> set[str]:
+        d = self.net.design
+        out: set[str] = set()
+        for table in d.route_tables.values():
+            for route in table.routes:
+                if route.target is None:
+                    continue
+                if route.target_kind is TargetKind.INTERFACE and route.target in d.interfaces:
+                    out.add(route.target)
+                elif route.target_kind is TargetKind.INSTANCE and route.target in d.instances:
+                    out.update(n for n in d.instances[route.target].interfaces if n in d.interfaces)
+        return out
+
+    def _special_subnets(self) -> set[str]:
+        d = self.net.design
+        out: set[str] = set()
+        spans = sorted((s.cidr.first, s.cidr.last, s.name) for s in d.subnets.values())
+        reach_hi, owner = -1, ""
+        for lo, hi, name in spans:
+            if lo <= reach_hi:
+                out |= {name, owner}
+            if hi > reach_hi:
+                reach_hi, owner = hi, name
+        public = [e.public_ip for e in d.interfaces.values() if e.public_ip is not None]
+        public += [n.elastic_ip for n in d.nat_gateways.values() if n.elastic_ip is not None]
+        for addr in public:
+            holder = self.net.subnet_of(addr)  # the innermost; any other holder overlaps it, so is special
+            if holder is not None:
+                out.add(holder.name)
+        return out
+
+    def addr_sig(self, addr: int) -> tuple[int, frozenset[str]]:
+        """What rules can see of an owned address: its elementary interval and referenced groups."""
+        return self._coarse.lookup(addr), self.member_of.get(addr, _EMPTY)
+
+    def eni_key(self, eni: Interface) -> Hashable:
+        d = self.net.design
+        instance = d.instances.get(eni.instance or "")
+        return (
+            self.subnet_key[eni.subnet],
+            tuple(sorted(set(eni.security_groups))),
+            instance.running if instance is not None else True,
+            self.addr_sig(eni.primary_ip),
+            None if eni.public_ip is None else self._coarse.lookup(eni.public_ip),
+            eni.name if eni.name in self.route_targets else None,
+        )
+
+    # -- the internet ---------------------------------------------------------------------------
+
+    def internet_classes(self) -> list[InternetClass]:
+        """The classes of public addresses (check.Engine's), each with a label and a representative."""
+        if self._internet is None:
+            from vpcsim.model import ip_to_int
+
+            out: list[InternetClass] = []
+            for atom in self.engine.internet_atoms(self.engine.public_space):
+                index = self._named.lookup(ip_to_int(atom.text))
+                if index < 0:
+                    label, world = "0.0.0.0/0", True
+                else:
+                    network, length = self._named_cidrs[index]
+                    label, world = str(Cidr(network, length)), length == 0
+                self._inet_by_sig[index] = len(out)
+                out.append(InternetClass(len(out), label, atom.text, world))
+            self._internet = out
+        return self._internet
+
+    def internet_class_of(self, addr: int) -> int:
+        """The index of the internet class holding a public address (no design public IP)."""
+        self.internet_classes()
+        return self._inet_by_sig[self._named.lookup(addr)]
+
+    # -- exact traffic between two endpoints ----------------------------------------------------
+
+    def pair(self, key: Hashable, src: Side, dst: Side) -> Traffic:
+        """traffic(src, dst), memoised under `key` (the endpoints' classes: the caller's promise)."""
+        got = self._pairs.get(key)
+        if got is None:
+            got = self._pairs[key] = self.traffic(src, dst)
+        return got
+
+    def known(self, key: Hashable) -> Traffic | None:
+        return self._pairs.get(key)
+
+    @property
+    def pairs_computed(self) -> int:
+        return len(self._pairs)
+
+    def traffic(self, src: Side, dst: Side) -> Traffic:
+        """Exactly the traffic that gets from `src` to `dst` and back.
+
+        An endpoint is an interface or instance name (addressed as `trace` addresses it) or an
+        address (an int, taken as `trace` takes that address written as text).
+        """
+        if isinstance(src, int) and isinstance(dst, str):
+            dst = self.address_from(src, dst)
+        probe = self._probe(src, dst, 6)
+        if probe is None:
+            return self._fallback(src, dst)
+        result, fwd, ret = probe
+        if not _path_ok(result):
+            return Traffic.none()
+        tcp = self._ported(fwd, ret, 6)
+        if _has(tcp, 0) != result.reachable:
+            return self._fallback(src, dst)
+        if any(self._partial(c, 6) for c in ret):
+            # The tcp walk narrowed the reply's ports on the way back: udp needs a walk of its own.
+            probe = self._probe(src, dst, 17)
+            if probe is None:
+                return self._fallback(src, dst)
+            uresult, ufwd, uret = probe
+            udp = self._ported(ufwd, uret, 17) if _path_ok(uresult) else ()
+            if _has(udp, 0) != uresult.reachable:
+                return self._fallback(src, dst)
+        else:
+            udp = self._ported(fwd, ret, 17)
+        icmp = self._icmp(fwd, ret)
+        if any(h.kind == "nat_gateway" for h in result.forward + result.return_path):
+            # A NAT gateway carries only tcp, udp and icmp: other protocols get a walk of their own.
+            probe = self._probe(src, dst, _OTHER_PROTO)
+            if probe is None:
+                return self._fallback(src, dst)
+            presult, pfwd, pret = probe
+            ip = self._ip(pfwd + pret) if _path_ok(presult) else ()
+            if _has(ip, _OTHER_PROTO) != presult.reachable:
+                return self._fallback(src, dst)
+        else:
+            ip = self._ip(fwd + ret)
+        return Traffic(tcp=tcp, udp=udp, icmp=icmp, ip=ip)
+
+    def address_from(self, src: int, dst: str) -> int:
+        """The address `trace` sends to when `dst` is named and the source is address `src`."""
+        net = self.net
+        eni = self._start_eni(dst)
+        if eni.public_ip is None:
+            return eni.primary_ip
+        owner = net.eni_by_ip.get(src) or net.eni_by_public.get(src)
+        if owner is not None:  # trace.resolve: privately from the same or a peered VPC
+            src_vpc, dst_vpc = net.interface_vpc(owner), net.interface_vpc(eni)
+            if src_vpc == dst_vpc or dst_vpc in net.peers.get(src_vpc, {}):
+                return eni.primary_ip
+        return eni.public_ip
+
+    def _probe(self, src: Side, dst: Side, proto: int) -> tuple[TraceResult, list[_Check], list[_Check]] | None:
+        """One recorded walk (tcp/udp/icmp port or type 0); None when the recording cannot be trusted.
+
+        Names go through `trace` (which picks the private or the public address); addresses
+        through `trace_packet` from the interface that owns the source, or from the internet,
+        which is what `trace` does with addresses written as text.
+        """
+        from vpcsim.trace import trace, trace_packet
+
+        rec = self._rec
+        rec.reset()
+        self.probes += 1
+        view = self._view
+        eph = self.ephemeral
+        if isinstance(src, str) and isinstance(dst, str):
+            result = trace(view, src, dst, 0, proto, ephemeral=eph)
+        else:
+            owner: Interface | None
+            if isinstance(src, str):
+                owner = self._start_eni(src)
+                src_addr = owner.primary_ip
+            else:
+                src_addr = src
+                found = self.net.eni_by_ip.get(src) or self.net.eni_by_public.get(src)
+                owner = found
+                if found is not None and src == found.public_ip:
+                    src_addr = found.primary_ip  # an interface sends from its private IP (trace.resolve)
+            assert isinstance(dst, int)
+            if owner is not None:
+                result = trace_packet(view, "eni", self._start_name(owner), int_to_ip(src_addr), int_to_ip(dst),
+                                      proto, ephemeral=eph)
+            else:
+                result = trace_packet(view, "internet", None, int_to_ip(src_addr), int_to_ip(dst), proto,
+                                      ephemeral=eph)
+        checks = rec.checks
+        ok = not rec.bad
+        rec.reset()
+        nfwd = sum(1 for h in result.forward for s in h.steps if s.kind.value in _FILTER_STEPS)
+        nret = sum(1 for h in result.return_path for s in h.steps if s.kind.value in _FILTER_STEPS)
+        if not ok or len(checks) != nfwd + nret or any(c.table is None for c in checks):
+            return None
+        return result, checks[:nfwd], checks[nfwd:]
+
+    def _start_name(self, eni: Interface) -> str:
+        """How trace_packet names the interface fastest: by its instance when it is the first one.
+
+        (trace_packet looks a name up among instances, then scans instances' AWS ids, then
+        interfaces: an interface name costs a scan of every instance.)
+        """
+        instance = self.net.design.instances.get(eni.instance or "")
+        if instance is not None and instance.interfaces and instance.interfaces[0] == eni.name:
+            return instance.name
+        return eni.name
+
+    def _start_eni(self, name: str) -> Interface:
+        d = self.net.design
+        instance = d.instances.get(name)
+        if instance is not None and instance.interfaces:
+            return d.interfaces[instance.interfaces[0]]
+        return d.interfaces[name]
+
+    def _fallback(self, src: Side, dst: Side) -> Traffic:
+        from vpcsim.check import _Atom
+
+        self.fallbacks += 1
+        a = src if isinstance(src, str) else int_to_ip(src)
+        b = dst if isinstance(dst, str) else int_to_ip(dst)
+        return self.engine.reachable(_Atom(a, a), _Atom(b, b), Traffic.any())
+
+    def _nacl_view(self, name: str) -> CompiledNacl:
+        view = self._nacls.get(name)
+        if view is None:
+            view = self._nacls[name] = _RecNacl(self.net.nacl(name), self._rec)
+        self._rec.begin()
+        return cast("CompiledNacl", view)
+
+    def _groups_view(self, names: tuple[str, ...]) -> CompiledGroups:
+        view = self._groups.get(names)
+        if view is None:
+            view = self._groups[names] = _RecGroups(self.net.groups(names), self._rec)
+        self._rec.begin()
+        return cast("CompiledGroups", view)
+
+    # -- port sets from recorded checks ---------------------------------------------------------
+
+    def _admit(self, check: _Check, proto: int) -> core.PortRuns:
+        table = check.table
+        assert table is not None
+        key = (table, check.peer, proto)
+        got = self._admitted.get(key)
+        if got is None:
+            got = self._admitted[key] = table.admitted(check.peer, proto)
+        return got
+
+    def _partial(self, check: _Check, proto: int) -> bool:
+        asked = core.ports_normalize(check.ports)
+        admitted = self._admit(check, proto)
+        return bool(core.ports_subtract(asked, admitted)) and bool(core.ports_intersect(asked, admitted))
+
+    def _ported(self, fwd: list[_Check], ret: list[_Check], proto: int) -> core.PortRuns:
+        """tcp/udp: the ports every forward filter admits, if every return filter admits the reply."""
+        for check in ret:
+            if core.ports_subtract(core.ports_normalize(check.ports), self._admit(check, proto)):
+                return ()
+        got = _ALL_PORTS
+        for check in fwd:
+            got = core.ports_intersect(got, self._admit(check, proto))
+            if not got:
+                break
+        return got
+
+    def _icmp(self, fwd: list[_Check], ret: list[_Check]) -> core.PortRuns:
+        """ICMP types (code 0) that get there, and whose reply type gets back."""
+        from vpcsim.trace import ICMP_REPLIES
+
+        types: core.PortRuns = ((0, 255),)
+        for check in fwd:
+            types = core.ports_intersect(types, _types(self._admit(check, 1)))
+        for check in ret:
+            back = _types(self._admit(check, 1))
+            ok: list[tuple[int, int]] = list(core.ports_subtract(back, tuple((q, q) for q in sorted(ICMP_REPLIES))))
+            ok += [(q, q) for q, reply in ICMP_REPLIES.items() if any(lo <= reply <= hi for lo, hi in back)]
+            types = core.ports_intersect(types, core.ports_normalize(ok))
+        return types
+
+    def _ip(self, checks: list[_Check]) -> core.PortRuns:
+        """Other IP protocols (no ports) admitted by every filter, both ways."""
+        got = TrafficKind.IP.universe
+        for check in checks:
+            table = check.table
+            assert table is not None
+            key = (table, check.peer)
+            admitted = self._ip_admitted.get(key)
+            if admitted is None:
+                universe = TrafficKind.IP.universe
+                named = sorted(p for p in table.named if any(lo <= p <= hi for lo, hi in universe))
+                rest = next(p for lo, hi in universe for p in range(lo, hi + 1) if p not in table.named)
+                denied = [(p, p) for p in named if not table.admits(check.peer, p)]
+                if table.admits(check.peer, rest):
+                    admitted = core.ports_subtract(universe, core.ports_normalize(denied))
+                else:
+                    admitted = core.ports_normalize((p, p) for p in named if table.admits(check.peer, p))
+                self._ip_admitted[key] = admitted
+            got = core.ports_intersect(got, admitted)
+        return got
+
+
+def _has(runs: core.PortRuns, port: int) -> bool:
+    return any(lo <= port <= hi for lo, hi in runs)
+
+
+def _types(ports: core.PortRuns) -> core.PortRuns:
+    """ICMP types t whose code-0 port t*256 lies in `ports`."""
+    out = []
+    for lo, hi in ports:
+        first, last = -(-lo // 256), hi // 256
+        if first <= last:
+            out.append((first, min(last, 255)))
+    return core.ports_normalize(out)
+
+
+def _path_ok(result: TraceResult) -> bool:
+    """The walk got there and back, blocked (if at all) only by port filters."""
+    if any(b.code.value not in _FILTER_CODES for b in result.blocked_by):
+        return False
+    if not result.return_path:
+        return False
+    steps = result.return_path[-1].steps
+    return bool(steps) and steps[-1].kind.value == "deliver" and steps[-1].action.value in ("ACCEPT", "EXIT")
+
+
+def analyser(net: Network, *, ephemeral: tuple[int, int] | None = None) -> Analyser:
+    """The network's Analyser for an ephemeral range (built on first use, then cached on the network)."""
+    key = f"analyse.analyser:{ephemeral}"
+    got = net.cache.get(key)
+    if not isinstance(got, Analyser):
+        got = Analyser(net, ephemeral=ephemeral)
+        net.cache[key] = got
+    return got
+
+
+# -- exposure ---------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Finding:
+    """Traffic open from (part of) the internet, with its grade."""
+
+    severity: Severity
+    traffic: Traffic
+    sources: tuple[str, ...]  # internet classes by label: ('0.0.0.0/0',) is the whole world
+    services: tuple[str, ...] = ()
+
+    def describe(self) -> str:
+        named = f" ({', '.join(self.services)})" if self.services else ""
+        return f"{self.severity.value}: {self.traffic.describe()}{named} from {', '.join(self.sources)}"
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "severity": self.severity.value,
+            "traffic": self.traffic.to_json(),
+            "text": self.traffic.describe(),
+            "sources": list(self.sources),
+            "services": list(self.services),
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class EniExposure:
+    """What the internet reaches on one interface, and through what."""
+
+    interface: str
+    instance: str | None
+    vpc: str
+    subnet: str
+    private_ip: str
+    public_ip: str | None
+    internet_gateway: str | None
+    world: Traffic  # open to every internet address no rule singles out
+    traffic: Traffic  # open to at least some internet addresses
+    by_source: tuple[tuple[str, Traffic], ...]  # per internet class (label), where anything is open
+    findings: tuple[Finding, ...]
+    eni_class: int
+
+    @property
+    def exposed(self) -> bool:
+        return bool(self.traffic)
+
+    @property
+    def severity(self) -> Severity | None:
+        return max((f.severity for f in self.findings), default=None)
+
+    @property
+    def name(self) -> str:
+        return self.instance or self.interface
+
+    def to_json(self) -> dict[str, Any]:
+        sev = self.severity
+        return {
+            "interface": self.interface,
+            "instance": self.instance,
+            "vpc": self.vpc,
+            "subnet": self.subnet,
+            "private_ip": self.private_ip,
+            "public_ip": self.public_ip,
+            "internet_gateway": self.internet_gateway,
+            "exposed": self.exposed,
+            "severity": sev.value if sev else None,
+            "world": self.world.to_json(),
+            "traffic": self.traffic.to_json(),
+            "text": self.traffic.describe(),
+            "by_source": [{"source": label, "traffic": t.to_json(), "text": t.describe()} for label, t in self.by_source],
+            "findings": [f.to_json() for f in self.findings],
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class ExposureReport:
+    """Internet exposure of every interface of a design."""
+
+    design: str
+    interfaces: tuple[EniExposure, ...]
+    internet_classes: tuple[InternetClass, ...]
+    eni_classes: int
+    probes: int
+    seconds: float = 0.0
+
+    def exposed(self, min_severity: Severity | None = None) -> tuple[EniExposure, ...]:
+        """Exposed interfaces (with a finding at least `min_severity`), worst first."""
+        out = [
+            e for e in self.interfaces
+            if e.exposed and (min_severity is None or (e.severity is not None and e.severity.rank >= min_severity.rank))
+        ]
+        out.sort(key=lambda e: (-(e.severity.rank if e.severity else -1), e.vpc, e.name))
+        return tuple(out)
+
+    def __getitem__(self, name: str) -> EniExposure:
+        for e in self.interfaces:
+            if name in (e.interface, e.instance):
+                return e
+        raise KeyError(name)
+
+    def counts(self) -> dict[str, int]:
+        out = {s.value: 0 for s in sorted(Severity, reverse=True)}
+        for e in self.interfaces:
+            if e.severity is not None:
+                out[e.severity.value] += 1
+        return out
+
+    def to_json(self, min_severity: Severity | None = None) -> dict[str, Any]:
+        rows = self.exposed(min_severity) if min_severity is not None else self.interfaces
+        return {
+            "design": self.design,
+            "interfaces": len(self.interfaces),
+            "exposed": len(self.exposed()),
+            "severity_counts": self.counts(),
+            "eni_classes": self.eni_classes,
+            "internet_classes": [
+                {"label": c.label, "representative": c.representative, "world": c.world} for c in self.internet_classes
+            ],
+            "probes": self.probes,
+            "seconds": round(self.seconds, 3),
+            "results": [e.to_json() for e in rows],
+        }
+
+    def to_csv(self, min_severity: Severity | None = None) -> str:
+        """One row per finding: interface, instance, vpc, subnet, ips, igw, severity, protocol, ports, sources, services."""
+        out = io.StringIO()
+        writer = csv.writer(out, lineterminator="\n")
+        writer.writerow(["interface", "instance", "vpc", "subnet", "private_ip", "public_ip", "internet_gateway",
+                         "severity", "protocol", "ports", "sources", "services"])
+        for e in self.exposed(min_severity):
+            for f in e.findings:
+                if min_severity is not None and f.severity.rank < min_severity.rank:
+                    continue
+                for kind in TrafficKind:
+                    runs = f.traffic.runs(kind)
+                    if runs:
+                        writer.writerow([e.interface, e.instance or "", e.vpc, e.subnet, e.private_ip, e.public_ip or "",
+                                         e.internet_gateway or "", f.severity.value, kind.value, _runs_text(runs),
+                                         " ".join(f.sources), "; ".join(f.services)])
+        return out.getvalue()
+
+
+def _runs_text(runs: Sequence[tuple[int, int]]) -> str:
+    return ",".join(str(lo) if lo == hi else f"{lo}-{hi}" for lo, hi in runs)
+
+
+def grade(world: Traffic, others: Sequence[tuple[str, Traffic]]) -> tuple[Finding, ...]:
+    """Findings for traffic open to the world and to named source ranges (see docs/analyses.md)."""
+    findings: list[Finding] = []
+    world_label = ("0.0.0.0/0",)
+    critical = world & _CRITICAL
+    info = (world & _WEB) - critical
+    high = world - critical - info
+    for severity, traffic in ((Severity.CRITICAL, critical), (Severity.HIGH, high), (Severity.INFO, info)):
+        if traffic:
+            findings.append(Finding(severity, traffic, world_label, services(traffic)))
+    limited: dict[Traffic, list[str]] = {}
+    for label, traffic in others:
+        extra = traffic - world
+        if extra:
+            limited.setdefault(extra, []).append(label)
+    for traffic, labels in limited.items():
+        findings.append(Finding(Severity.MEDIUM, traffic, tuple(labels), services(traffic)))
+    findings.sort(key=lambda f: -f.severity.rank)
+    return tuple(findings)
+
+
+def exposure(net: Network, *, ephemeral: tuple[int, int] | None = None,
+             progress: Progress | None = None) -> ExposureReport:
+    """What the internet reaches on every interface: exact over all ports and all internet sources."""
+    from vpcsim.model import ip_to_int
+
+    start = time.perf_counter()
+    an = analyser(net, ephemeral=ephemeral)
+    probes = an.probes
+    inet = an.internet_classes()
+    d = net.design
+    total = len(an.classes)
+    per_class: list[tuple[Traffic, Traffic, tuple[tuple[str, Traffic], ...], tuple[Finding, ...]]] = []
+    for done, cls in enumerate(an.classes):
+        rep = cls.members[0]
+        by_source: list[tuple[InternetClass, Traffic]] = []
+        for c in inet:
+            key = (_internet_key(c.index), cls.index, False)
+            by_source.append((c, an.pair(key, ip_to_int(c.representative), rep)))
+        world = Traffic.none()
+        for c, t in by_source:
+            if c.world:
+                world = world | t
+        union = Traffic.none()
+        for _, t in by_source:
+            union = union | t
+        open_from = tuple((_class_label(c, inet), t) for c, t in by_source if t)
+        others = [(_class_label(c, inet), t) for c, t in by_source if not c.world]
+        per_class.append((world, union, open_from, grade(world, others) if union else ()))
+        if progress is not None:
+            progress(done + 1, total)
+    rows = []
+    for eni in d.interfaces.values():
+        index = an.class_of[eni.name]
+        world, union, open_from, findings = per_class[index]
+        vpc = d.subnets[eni.subnet].vpc
+        igw = net.igw_by_vpc.get(vpc)
+        rows.append(EniExposure(
+            interface=eni.name,
+            instance=eni.instance,
+            vpc=vpc,
+            subnet=eni.subnet,
+            private_ip=int_to_ip(eni.primary_ip),
+            public_ip=int_to_ip(eni.public_ip) if eni.public_ip is not None else None,
+            internet_gateway=igw.name if igw is not None and eni.public_ip is not None else None,
+            world=world,
+            traffic=union,
+            by_source=open_from,
+            findings=findings,
+            eni_class=index,
+        ))
+    return ExposureReport(d.file, tuple(rows), tuple(inet), len(an.classes), an.probes - probes,
+                          time.perf_counter() - start)
+
+
+def _class_label(c: InternetClass, classes: Sequence[InternetClass]) -> str:
+    if c.world:
+        return "0.0.0.0/0"
+    inner = [o for o in classes if o is not c and o.label != c.label and _inside(o.label, c.label)]
+    return f"{c.label} (rest)" if inner else c.label
+
+
+def _inside(inner: str, outer: str) -> bool:
+    return Cidr.parse(outer).covers(Cidr.parse(inner))
+
+
+# -- reachability matrix ----------------------------------------------------------------------------
+
+GROUPINGS = ("instance", "subnet", "security_group", "vpc", "interface")
+
+
+@dataclass(frozen=True, slots=True)
+class ReachCell:
+    """What gets from one row's endpoints to one column's, and back."""
+
+    src: str
+    dst: str
+    any: Traffic  # what at least one (source, destination) pair gets through
+    all: Traffic  # what every pair gets through
+    pairs: int
+
+    @property
+    def uniform(self) -> bool:
+        return self.any == self.all
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "from": self.src,
+            "to": self.dst,
+            "traffic": self.any.to_json(),
+            "text": self.any.describe(),
+            "all_pairs": self.all.to_json(),
+            "all_pairs_text": self.all.describe(),
+            "pairs": self.pairs,
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class ReachMatrix:
+    """Rows (sources) x columns (destinations); a cell for every pair of groups where anything gets through."""
+
+    design: str
+    by: tuple[str, str]
+    rows: tuple[str, ...]
+    cols: tuple[str, ...]
+    cells: dict[tuple[str, str], ReachCell] = field(hash=False)
+    eni_classes: int = 0
+    class_pairs: int = 0
+    probes: int = 0
+    seconds: float = 0.0
+
+    def cell(self, src: str, dst: str) -> ReachCell | None:
+        return self.cells.get((src, dst))
+
+    def traffic(self, src: str, dst: str) -> Traffic:
+        cell = self.cells.get((src, dst))
+        return cell.any if cell is not None else Traffic.none()
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "design": self.design,
+            "by": {"rows": self.by[0], "cols": self.by[1]},
+            "rows": list(self.rows),
+            "cols": list(self.cols),
+            "eni_classes": self.eni_classes,
+            "class_pairs": self.class_pairs,
+            "probes": self.probes,
+            "seconds": round(self.seconds, 3),
+            "cells": [c.to_json() for c in self.cells.values()],
+        }
+
+    def to_csv(self) -> str:
+        """One row per non-empty cell: from, to, tcp, udp, icmp, ip (port runs), uniform, pairs."""
+        out = io.StringIO()
+        writer = csv.writer(out, lineterminator="\n")
+        writer.writerow(["from", "to", "tcp", "udp", "icmp", "ip", "uniform", "pairs"])
+        for c in self.cells.values():
+            writer.writerow([c.src, c.dst, *(_runs_text(c.any.runs(k)) for k in TrafficKind),
+                             "yes" if c.uniform else "no", c.pairs])
+        return out.getvalue()
+
+
+@dataclass
+class _Member:
+    """One endpoint of a group: an interface, or a class of internet addresses."""
+
+    key: Hashable  # class index, or ("internet", k)
+    subnet: str | None
+    side: Side  # interface name, or the internet representative's address
+
+
+def _parse_by(by: str | Sequence[str]) -> tuple[str, str]:
+    parts = [p.strip() for p in by.split(",")] if isinstance(by, str) else list(by)
+    if not 1 <= len(parts) <= 2 or any(p not in GROUPINGS for p in parts):
+        raise UsageError(f"--by {by!r}: expected one or two of {', '.join(GROUPINGS)} (rows[,columns])")
+    return (parts[0], parts[-1])
+
+
+def _selector(spec: object) -> Any:
+    """A selector as assertions write it, or the CLI's `kind:value` shorthand ('subnet:private-a')."""
+    if isinstance(spec, str) and ":" in spec and not spec.count(".") == 3:
+        kind, _, value = spec.partition(":")
+        kind = {"sg": "security_group", "eni": "interface"}.get(kind, kind)
+        if kind == "tag":
+            key, _, val = value.partition("=")
+            return {"tag": {key: val}}
+        return {kind: value.split(",") if "," in value else value}
+    return spec
+
+
+def resolve_members(an: Analyser, spec: object, what: str) -> tuple[list[Interface], list[InternetClass]]:
+    """The interfaces and internet classes an endpoint (as in assertions) stands for."""
+    from vpcsim.model import ip_to_int
+
+    problems: list[Diagnostic] = []
+    if spec in (None, "*", "all"):
+        return list(an.net.design.interfaces.values()), []
+    try:
+        selector = parse_selector(_selector(spec), what)
+    except ValueError as exc:
+        raise UsageError(f"{what}: {exc}") from None
+    resolved = an.engine.resolve(selector, what, problems)
+    if problems:
+        raise EndpointError("; ".join(p.message for p in problems))
+    classes: list[InternetClass] = []
+    if resolved.internet:
+        seen: set[int] = set()
+        for atom in an.engine.internet_atoms(resolved.internet):
+            index = an.internet_class_of(ip_to_int(atom.text))
+            if index not in seen:
+                seen.add(index)
+                c = an.internet_classes()[index]
+                classes.append(InternetClass(c.index, c.label, atom.text, c.world))
+    return resolved.enis, classes
+
+
+def _groups_of(an: Analyser, enis: list[Interface], inet: list[InternetClass], by: str) -> dict[str, list[_Member]]:
+    from vpcsim.model import ip_to_int
+
+    d = an.net.design
+    out: dict[str, list[_Member]] = {}
+    for eni in enis:
+        member = _Member(an.class_of[eni.name], eni.subnet, eni.name)
+        if by == "instance":
+            names = [eni.instance or eni.name]
+        elif by == "interface":
+            names = [eni.name]
+        elif by == "subnet":
+            names = [eni.subnet]
+        elif by == "vpc":
+            names = [d.subnets[eni.subnet].vpc]
+        else:
+            names = list(dict.fromkeys(eni.security_groups)) or ["(no security group)"]
+        for name in names:
+            out.setdefault(str(name), []).append(member)
+    if inet:
+        out["internet"] = [_Member(_internet_key(c.index), None, ip_to_int(c.representative)) for c in inet]
+    return out
+
+
+def reach(net: Network, src: object = None, dst: object = None, *, by: str | Sequence[str] = "instance",
+          ephemeral: tuple[int, int] | None = None, progress: Progress | None = None) -> ReachMatrix:
+    """The reachability matrix from `src` to `dst` endpoints, grouped `by` rows[,columns].
+
+    `src`/`dst` are endpoints as in assertions ('internet', 'web-a', {'subnet': 'a'}, a CIDR...,
+    or 'subnet:a' / 'sg:web' / 'tag:tier=web' shorthands); None means every interface. `by`:
+    instance, interface, subnet, security_group or vpc (an interface with two groups counts in
+    both columns). A cell's `any` is what at least one pair gets through, `all` what every pair does.
+    """
+    start = time.perf_counter()
+    row_by, col_by = _parse_by(by)
+    an = analyser(net, ephemeral=ephemeral)
+    probes = an.probes
+    src_enis, src_inet = resolve_members(an, src, "from")
+    dst_enis, dst_inet = resolve_members(an, dst, "to")
+    rows = _groups_of(an, src_enis, src_inet, row_by)
+    cols = _groups_of(an, dst_enis, dst_inet, col_by)
+    # Per group: class -> subnet -> member names; cells are unions over the class pairs that occur.
+    row_prof = {name: _profile(ms) for name, ms in rows.items()}
+    col_prof = {name: _profile(ms) for name, ms in cols.items()}
+    cells: dict[tuple[str, str], ReachCell] = {}
+    combine: dict[tuple[PairKey, ...], tuple[Traffic, Traffic]] = {}
+    total = len(rows)
+    class_pairs: set[PairKey] = set()
+    for done, (rname, rprof) in enumerate(row_prof.items()):
+        for cname, cprof in col_prof.items():
+            keys: list[PairKey] = []
+            pairs = 0
+            for k1, (subs1, n1) in rprof.items():
+                for k2, (subs2, n2) in cprof.items():
+                    if isinstance(k1, tuple) and isinstance(k2, tuple):
+                        continue  # internet to internet
+                    found = _pair_keys(an, k1, subs1, k2, subs2)
+                    if not found:
+                        continue
+                    pairs += n1 * n2 - _shared(subs1, subs2)
+                    keys.extend(found)
+            if not keys:
+                continue
+            ordered = tuple(sorted(set(keys), key=repr))
+            class_pairs.update(ordered)
+            got = combine.get(ordered)
+            if got is None:
+                traffics = [cast(Traffic, an.known(k)) for k in ordered]
+                union = Traffic.none()
+                inter: Traffic | None = None
+                for t in traffics:
+                    union = union | t
+                    inter = t if inter is None else inter & t
+                got = combine[ordered] = (union, inter or Traffic.none())
+            if got[0]:
+                cells[(rname, cname)] = ReachCell(rname, cname, got[0], got[1], pairs)
+        if progress is not None:
+            progress(done + 1, total)
+    return ReachMatrix(net.design.file, (row_by, col_by), tuple(rows), tuple(cols), cells, len(an.classes),
+                       len(class_pairs), an.probes - probes, time.perf_counter() - start)
+
+
+_Profile = dict[Hashable, tuple[dict[str | None, list[Side]], int]]
+
+
+def _profile(members: list[_Member]) -> _Profile:
+    out: _Profile = {}
+    for m in members:
+        subs, n = out.get(m.key, ({}, 0))
+        subs.setdefault(m.subnet, []).append(m.side)
+        out[m.key] = (subs, n + 1)
+    return out
+
+
+def _shared(subs1: dict[str | None, list[Side]], subs2: dict[str | None, list[Side]]) -> int:
+    """How many endpoints are on both sides (a pair of an interface with itself is skipped)."""
+    count = 0
+    for s, names in subs1.items():
+        if s is not None and s in subs2:
+            count += len(set(names) & set(subs2[s]))
+    return count
+
+
+def _pair_keys(an: Analyser, k1: Hashable, subs1: dict[str | None, list[Side]], k2: Hashable,
+               subs2: dict[str | None, list[Side]]) -> list[PairKey]:
+    """The (class, class, same subnet) keys that occur between two sides, each computed if new."""
+    out: list[PairKey] = []
+    # Pairs in different subnets (an internet side has no subnet).
+    diff: tuple[Side, Side] | None = None
+    for s1, names1 in subs1.items():
+        for s2, names2 in subs2.items():
+            if s1 is None or s2 is None or s1 != s2:
+                diff = (names1[0], names2[0])
+                break
+        if diff is not None:
+            break
+    if diff is not None:
+        key: PairKey = (k1, k2, False)
+        if an.known(key) is None:
+            an.pair(key, diff[0], diff[1])
+        out.append(key)
+    # Pairs in one subnet, of two different interfaces.
+    for s in subs1.keys() & subs2.keys():
+        if s is None:
+            continue
+        a, b = subs1[s], subs2[s]
+        pick = next(((x, y) for x in a[:2] for y in b[:2] if x != y), None)
+        if pick is None:
+            continue
+        key = (k1, k2, True)
+        if an.known(key) is None:
+            an.pair(key, pick[0], pick[1])
+        out.append(key)
+        break
+    return out
+
+
+# -- rendering --------------------------------------------------------------------------------------
+
+_STYLE = {Severity.CRITICAL: "bold red", Severity.HIGH: "red", Severity.MEDIUM: "yellow", Severity.INFO: "cyan"}
+
+
+def exposure_text(report: ExposureReport, min_severity: Severity | None = None) -> str:
+    """Plain text: one block per exposed interface, worst first."""
+    rows = report.exposed(min_severity)
+    counts = ", ".join(f"{n} {level}" for level, n in report.counts().items() if n)
+    lines = [f"{report.design}: {len(rows)} of {len(report.interfaces)} interfaces exposed to the internet"
+             + (f" ({counts})" if counts else "")
+             + f"; {report.eni_classes} interface classes x {len(report.internet_classes)} internet classes"]
+    for e in rows:
+        sev = e.severity.value.upper() if e.severity else "-"
+        lines.append(f"{sev:<8} {e.name} ({e.public_ip} via {e.internet_gateway}) {e.vpc}/{e.subnet}")
+        for f in e.findings:
+            if min_severity is None or f.severity.rank >= min_severity.rank:
+                lines.append(f"    {f.describe()}")
+    return "\n".join(lines)
+
+
+def exposure_rich(report: ExposureReport, min_severity: Severity | None = None, console: Any = None) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    console = console or Console()
+    rows = report.exposed(min_severity)
+    table = Table(title=f"Internet exposure: {report.design}", show_lines=False)
+    for column in ("severity", "instance / interface", "public ip", "gateway", "open to", "traffic", "services"):
+        table.add_column(column, overflow="fold")
+    for e in rows:
+        for f in e.findings:
+            if min_severity is not None and f.severity.rank < min_severity.rank:
+                continue
+            table.add_row(f"[{_STYLE[f.severity]}]{f.severity.value}[/]", e.name, e.public_ip or "",
+                          e.internet_gateway or "", ", ".join(f.sources), f.traffic.describe(), ", ".join(f.services))
+    console.print(table)
+    counts = ", ".join(f"{n} {level}" for level, n in report.counts().items() if n) or "none"
+    console.print(f"{len(rows)} of {len(report.interfaces)} interfaces exposed ({counts}); "
+                  f"{report.eni_classes} interface classes, {len(report.internet_classes)} internet classes, "
+                  f"{report.probes} walks, {report.seconds:.2f}s")
+
+
+def reach_text(matrix: ReachMatrix) -> str:
+    lines = [f"{matrix.design}: {len(matrix.rows)} x {len(matrix.cols)} ({matrix.by[0]} -> {matrix.by[1]}), "
+             f"{len(matrix.cells)} cells with traffic"]
+    for c in matrix.cells.values():
+        note = "" if c.uniform else f"  (every pair: {c.all.describe()})"
+        lines.append(f"{c.src} -> {c.dst}: {c.any.describe()}{note}")
+    return "\n".join(lines)
+
+
+def reach_rich(matrix: ReachMatrix, console: Any = None) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    console = console or Console()
+    title = f"Reachability {matrix.by[0]} -> {matrix.by[1]}: {matrix.design}"
+    if len(matrix.cols) <= 8 and len(matrix.rows) <= 60:
+        table = Table(title=title, show_lines=True)
+        table.add_column("from \\ to", style="bold")
+        for col in matrix.cols:
+            table.add_column(col, overflow="fold")
+        for row in matrix.rows:
+            cells = []
+            for col in matrix.cols:
+                cell = matrix.cells.get((row, col))
+                if cell is None:
+                    cells.append("[dim]-[/]")
+                else:
+                    cells.append(cell.any.describe() + ("" if cell.uniform else " [dim](some pairs)[/]"))
+            table.add_row(row, *cells)
+    else:
+        table = Table(title=title)
+        for column in ("from", "to", "traffic", "every pair"):
+            table.add_column(column, overflow="fold")
+        for c in matrix.cells.values():
+            table.add_row(c.src, c.dst, c.any.describe(), "same" if c.uniform else c.all.describe())
+    console.print(table)
+    console.print(f"{len(matrix.cells)} cells with traffic of {len(matrix.rows)} x {len(matrix.cols)}; "
+                  f"{matrix.eni_classes} interface classes, {matrix.class_pairs} class pairs, "
+                  f"{matrix.probes} walks, {matrix.seconds:.2f}s")

@@ -1,0 +1,474 @@
+"""Batch: many flows -> a verdict each (reachable both ways or not), without walking flow by flow.
+
+    network.verdicts(flows)    # == [network.trace(src, dst, port, proto).reachable for ...]
+
+A flow is (source, destination, protocol, port): the source an instance or interface name, an
+address (dotted text or int) or 'internet'; the destination an address (or a name, or
+'internet'); the protocol 'tcp', 'udp', 'icmp' or a number; the port a tcp/udp port, an ICMP
+type, or anything for other protocols (they have none). Each flow is mapped to a key: the
+classes of its two endpoints (see vpcsim.analyse: interface class and the address's signature,
+or the elementary address interval of an address nobody owns) and three relations the walk
+tests (same interface; each end's subnet holding the other's address). The exact traffic of
+each distinct key is computed once (one recorded walk, memoised on the network), and each
+flow's verdict is a lookup of its port in that traffic. With numpy the mapping is vectorised
+(`searchsorted` over the owned addresses and the address intervals, `unique` over the keys);
+without it the same steps run in pure Python.
+"""
+
+from __future__ import annotations
+
+from bisect import bisect_right
+from collections.abc import Hashable, Sequence
+from typing import TYPE_CHECKING, Any
+
+from vpcsim import core
+from vpcsim.analyse import Analyser, analyser
+from vpcsim.errors import EndpointError, UsageError
+from vpcsim.model import PROTOCOL_NAMES, ip_to_int
+
+if TYPE_CHECKING:
+    import numpy as np
+    from numpy.typing import NDArray
+
+    from vpcsim.assertions import Traffic
+    from vpcsim.compile import Network
+
+__all__ = ["Flow", "verdicts", "verdicts_array"]
+
+Flow = tuple[Any, Any, Any, int]
+"""(source, destination, protocol, port); see the module docstring."""
+
+_UNOWNED = 1 << 24  # codes of unowned address intervals start here; owned endpoints' codes are below
+_CODE_BITS = 25
+_SPAN = 1 << 17  # one key x protocol kind owns this much of the verdict lookup space (ports < 2**16)
+_KIND_OF = {6: 0, 17: 1, 1: 2}  # other protocols: 3
+
+
+class _Side:
+    """What the key needs of one end of a flow."""
+
+    __slots__ = ("addr", "code", "hi", "lo", "owner", "side")
+
+    def __init__(self, code: int, addr: int, owner: int, lo: int, hi: int, side: str | int) -> None:
+        self.code = code  # endpoint class code
+        self.addr = addr  # the address the walk uses (a public source IP becomes the private one)
+        self.owner = owner  # interface index, -1 if no interface owns the address
+        self.lo, self.hi = lo, hi  # the owner's subnet (1, 0: none)
+        self.side = side  # what to hand to Analyser.traffic for a representative flow
+
+
+class _Batcher:
+    """Per-network state: owned-address tables, endpoint codes, and every key's verdict runs."""
+
+    def __init__(self, an: Analyser) -> None:
+        self.an = an
+        net = an.net
+        d = net.design
+        self.enis = list(d.interfaces.values())
+        self.eni_index = {e.name: i for i, e in enumerate(self.enis)}
+        self._codes: dict[Hashable, int] = {}
+        owned: dict[int, tuple[int, int, int, int, int, int]] = {}  # addr -> src code, eff, owner, lo, hi, dst code
+        addrs = set(net.eni_by_ip) | set(net.eni_by_public) | set(net.nat_by_ip) | set(net.nat_by_public)
+        for addr in sorted(addrs):
+            eni = net.eni_by_ip.get(addr) or net.eni_by_public.get(addr)  # trace.resolve's order
+            if eni is not None:
+                eff = eni.primary_ip if addr == eni.public_ip else addr
+                cls = an.class_of[eni.name]
+                src = self._code(("eni", cls, an.addr_sig(eff)))
+                dst = self._code(("eni", cls, "public" if addr == eni.public_ip else an.addr_sig(addr)))
+                cidr = d.subnets[eni.subnet].cidr
+                owned[addr] = (src, eff, self.eni_index[eni.name], cidr.first, cidr.last, dst)
+            else:
+                nat = net.nat_by_ip.get(addr) or net.nat_by_public.get(addr)
+                assert nat is not None
+                kind = "private" if addr == nat.private_ip else "public"
+                owned[addr] = (self._code(("nat-src", nat.name, kind)), addr, -1, 1, 0,
+                               self._code(("nat", nat.name, kind)))
+        self.owned = owned
+        self._owned_keys = sorted(owned)
+        self._np: dict[str, Any] | None = None
+        self._names: dict[str, _Side] = {}
+        self._key_index: dict[int, int] = {}  # flow key -> slot in the verdict table
+        self._bounds: list[int] = []  # verdict table: for slot j and kind k, the run bounds at (4j + k) * _SPAN
+        self._bounds_np: Any = None
+        self._status: list[int] = []  # per slot and kind: 0 none, 1 all, 2 some
+        self._status_np: Any = None
+        self._known_np: tuple[Any, Any] | None = None
+        self.computed = 0
+
+    def _code(self, key: Hashable) -> int:
+        code = self._codes.get(key)
+        if code is None:
+            code = self._codes[key] = len(self._codes)
+            if code >= _UNOWNED:
+                raise OverflowError("too many endpoint classes for a batch key")
+        return code
+
+    # -- endpoints -----------------------------------------------------------------------------
+
+    def addr_side(self, addr: int, *, source: bool) -> _Side:
+        got = self.owned.get(addr)
+        if got is not None:
+            src, eff, owner, lo, hi, dst = got
+            return _Side(src if source else dst, eff if source else addr, owner, lo, hi, addr)
+        return _Side(_UNOWNED + self.an.fine.lookup(addr) + 1, addr, -1, 1, 0, addr)
+
+    def text_side(self, text: str, *, source: bool) -> _Side | None:
+        """A source written as text; None for a destination name (its address depends on the source)."""
+        from vpcsim.trace import internet_address, resolve
+
+        net = self.an.net
+        name = text.strip()
+        if name.lower() == "internet":
+            return self.addr_side(internet_address(net), source=source)
+        try:
+            return self.addr_side(ip_to_int(name), source=source)
+        except ValueError:
+            pass
+        if not source:
+            return None
+        cached = self._names.get(name)
+        if cached is None:
+            end = resolve(net, name, None)  # names and AWS ids, as trace resolves them
+            if end.eni is None:
+                cached = self.addr_side(end.addr, source=True)
+            else:
+                eni = end.eni
+                cidr = net.design.subnets[eni.subnet].cidr
+                code = self._code(("eni", self.an.class_of[eni.name], self.an.addr_sig(end.addr)))
+                cached = _Side(code, end.addr, self.eni_index[eni.name], cidr.first, cidr.last, eni.name)
+            self._names[name] = cached
+        return cached
+
+    def named_dst(self, src: _Side, text: str) -> _Side:
+        """A destination written as a name, for this source (privately from its own or a peered VPC)."""
+        from vpcsim.trace import Endpoint, resolve
+
+        net = self.an.net
+        owner = self.enis[src.owner] if src.owner >= 0 else None
+        end = resolve(net, text, Endpoint("src", src.addr, owner))
+        return self.addr_side(end.addr, source=False)
+
+    # -- keys and verdicts ---------------------------------------------------------------------
+
+    def key(self, s: _Side, t: _Side) -> int:
+        flags = int(s.owner >= 0 and s.owner == t.owner)
+        flags |= int(s.lo <= t.addr <= s.hi) << 1
+        flags |= int(t.lo <= s.addr <= t.hi) << 2
+        return ((s.code << _CODE_BITS) | t.code) << 3 | flags
+
+    def slot(self, key: int, src: str | int, dst: int) -> int:
+        """The verdict-table slot of a key, computing its traffic on first sight."""
+        j = self._key_index.get(key)
+        if j is None:
+            traffic = self.an.traffic(src, dst)
+            self.computed += 1
+            j = self._key_index[key] = len(self._key_index)
+            self._append(j, traffic)
+        return j
+
+    def _append(self, j: int, traffic: Traffic) -> None:
+        from vpcsim.assertions import TrafficKind
+
+        for k, kind in enumerate((TrafficKind.TCP, TrafficKind.UDP, TrafficKind.ICMP, TrafficKind.IP)):
+            base = (4 * j + k) * _SPAN
+            runs = traffic.runs(kind)
+            for lo, hi in runs:
+                self._bounds.append(base + lo)
+                self._bounds.append(base + hi + 1)
+            self._status.append(0 if not runs else 1 if runs == kind.universe else 2)
+        self._bounds_np = None
+        self._status_np = None
+
+    def lookup(self, j: int, kind: int, port: int) -> bool:
+        return bisect_right(self._bounds, (4 * j + kind) * _SPAN + port) % 2 == 1
+
+    def bounds_array(self) -> Any:
+        import numpy as np
+
+        if self._bounds_np is None:
+            self._bounds_np = np.array(self._bounds, dtype=np.int64)
+        return self._bounds_np
+
+    def np_tables(self) -> dict[str, Any]:
+        """Per-address columns for numpy: one LPM over the owned addresses (as /32s) and the
+        elementary intervals, then gathers (an owned address is its own /32, which wins)."""
+        import numpy as np
+
+        if self._np is None:
+            keys = self._owned_keys
+            rows = [self.owned[a] for a in keys]
+            fine = self.an.fine_prefixes
+            table = core.PrefixTable([(a, 32) for a in keys] + fine)
+            # Index -1 (nothing) is the last row; a fine prefix's code is its index in the fine table.
+            unowned = [_UNOWNED + i + 1 for i in range(len(fine))] + [_UNOWNED]
+            cols = list(zip(*rows, strict=True)) if rows else [()] * 6
+            n = len(fine) + 1
+            self._np = {
+                "table": table,
+                "src": np.array([*cols[0], *unowned], dtype=np.int64),
+                "eff": np.array([*cols[1], *([-1] * n)], dtype=np.int64),
+                "owner": np.array([*cols[2], *([-1] * n)], dtype=np.int64),
+                "lo": np.array([*cols[3], *([1] * n)], dtype=np.int64),
+                "hi": np.array([*cols[4], *([0] * n)], dtype=np.int64),
+                "dst": np.array([*cols[5], *unowned], dtype=np.int64),
+            }
+        return self._np
+
+    def known_arrays(self) -> tuple[Any, Any]:
+        """The keys seen so far (sorted) and their slots, for a vectorised lookup."""
+        import numpy as np
+
+        if self._known_np is None or len(self._known_np[0]) != len(self._key_index):
+            keys = np.fromiter(self._key_index.keys(), dtype=np.int64, count=len(self._key_index))
+            slots = np.fromiter(self._key_index.values(), dtype=np.int64, count=len(self._key_index))
+            order = np.argsort(keys)
+            self._known_np = (keys[order], slots[order])
+        return self._known_np
+
+    def status_array(self) -> Any:
+        """Per slot and protocol kind: 0 nothing gets through, 1 everything does, 2 look the port up."""
+        import numpy as np
+
+        if self._status_np is None:
+            self._status_np = np.array(self._status, dtype=np.int8)
+        return self._status_np
+
+
+def _batcher(an: Analyser) -> _Batcher:
+    key = f"batch:{an.ephemeral}"
+    got = an.net.cache.get(key)
+    if not isinstance(got, _Batcher):
+        got = _Batcher(an)
+        an.net.cache[key] = got
+    return got
+
+
+# -- columns ---------------------------------------------------------------------------------------
+
+
+def _columns(flows: Sequence[Flow] | None, src: Any, dst: Any, protocol: Any, port: Any) -> tuple[Any, Any, Any, Any]:
+    if flows is not None:
+        if src is not None or dst is not None or protocol is not None or port is not None:
+            raise UsageError("give flows, or the columns src=, dst=, protocol=, port=; not both")
+        if len(flows) == 0:
+            return [], [], [], []
+        try:
+            cols = list(zip(*flows, strict=True))
+        except ValueError:
+            raise UsageError("a flow is (src, dst, protocol, port): four values") from None
+        if len(cols) != 4:
+            raise UsageError("a flow is (src, dst, protocol, port): four values")
+        return cols[0], cols[1], cols[2], cols[3]
+    if src is None or dst is None or port is None:
+        raise UsageError("verdicts needs flows, or the columns src=, dst=, port= (and protocol=, default tcp)")
+    return src, dst, 6 if protocol is None else protocol, port
+
+
+def _proto(value: Any) -> int:
+    if isinstance(value, str):
+        text = value.lower()
+        if text in PROTOCOL_NAMES and PROTOCOL_NAMES[text] >= 0:
+            return PROTOCOL_NAMES[text]
+        if text.isdigit():
+            value = int(text)
+        else:
+            raise UsageError(f"unknown protocol {value!r} (expected tcp, udp, icmp or a number 0-255)")
+    if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= 255:
+        raise UsageError(f"protocol {value!r}: a packet has one protocol (expected tcp, udp, icmp or 0-255)")
+    return value
+
+
+def _check_port(proto: int, port: Any) -> int:
+    if isinstance(port, bool) or not isinstance(port, int) or not 0 <= port <= 65535:
+        raise UsageError(f"port {port!r} is out of range (expected 0-65535)")
+    if proto == 1 and port > 255:
+        raise UsageError(f"icmp type {port} is out of range (expected 0-255; 8 = echo request)")
+    return port
+
+
+def _position(proto: int, port: int) -> tuple[int, int]:
+    kind = _KIND_OF.get(proto, 3)
+    return kind, (proto if kind == 3 else port)
+
+
+def _is_int_array(values: Any) -> bool:
+    return hasattr(values, "dtype") and getattr(values.dtype, "kind", "") in "iu"
+
+
+# -- the front door ------------------------------------------------------------------------------
+
+
+def verdicts(network: Network, flows: Sequence[Flow] | None = None, *, src: Any = None, dst: Any = None,
+             protocol: Any = None, port: Any = None, ephemeral: tuple[int, int] | None = None) -> list[bool]:
+    """For each flow, `network.trace(src, dst, port, protocol, ephemeral=...).reachable`.
+
+    Flows are (src, dst, protocol, port) tuples, or give the columns (sequences or numpy
+    arrays; `protocol` may be one value for all). Vectorised with numpy when it is installed
+    and the batch is long; raises UsageError or EndpointError on a bad flow, as trace does.
+    """
+    cols = _columns(flows, src, dst, protocol, port)
+    n = len(cols[0])
+    if n >= 64 and core.numpy_available():
+        out: list[bool] = _array(network, cols, ephemeral).tolist()
+        return out
+    return _python(network, cols, ephemeral)
+
+
+def verdicts_array(network: Network, flows: Sequence[Flow] | None = None, *, src: Any = None, dst: Any = None,
+                   protocol: Any = None, port: Any = None,
+                   ephemeral: tuple[int, int] | None = None) -> NDArray[np.bool_]:
+    """verdicts() as a numpy bool array (needs numpy): the fastest form, best with int address arrays."""
+    result: NDArray[np.bool_] = _array(network, _columns(flows, src, dst, protocol, port), ephemeral)
+    return result
+
+
+def _python(network: Network, cols: tuple[Any, Any, Any, Any], ephemeral: tuple[int, int] | None) -> list[bool]:
+    b = _batcher(analyser(network, ephemeral=ephemeral))
+    srcs, dsts, protos, ports = cols
+    n = len(srcs)
+    if isinstance(protos, (int, str)):
+        protos = [protos] * n
+    if len(dsts) != n or len(protos) != n or len(ports) != n:
+        raise UsageError(f"{n} sources but {len(dsts)} destinations, {len(protos)} protocols and {len(ports)} ports")
+    out: list[bool] = []
+    for s_val, t_val, p_val, port_val in zip(srcs, dsts, protos, ports, strict=True):
+        proto = _proto(p_val)
+        kind, pos = _position(proto, _check_port(proto, int(port_val) if _is_intlike(port_val) else port_val))
+        s = _side(b, s_val, source=True)
+        t = _dst_side(b, s, t_val)
+        j = b.slot(b.key(s, t), s.side, t.addr)
+        out.append(b.lookup(j, kind, pos))
+    return out
+
+
+def _is_intlike(value: Any) -> bool:
+    return not isinstance(value, (bool, str)) and hasattr(value, "__index__")
+
+
+def _side(b: _Batcher, value: Any, *, source: bool) -> _Side:
+    if isinstance(value, str):
+        side = b.text_side(value, source=source)
+        assert side is not None
+        return side
+    if _is_intlike(value) and 0 <= int(value) <= core.ADDR_MAX:
+        return b.addr_side(int(value), source=source)
+    raise EndpointError(f"endpoint {value!r} is not an instance, interface, IPv4 address or 'internet'")
+
+
+def _dst_side(b: _Batcher, s: _Side, value: Any) -> _Side:
+    if isinstance(value, str):
+        side = b.text_side(value, source=False)
+        return side if side is not None else b.named_dst(s, value)
+    return _side(b, value, source=False)
+
+
+def _array(network: Network, cols: tuple[Any, Any, Any, Any], ephemeral: tuple[int, int] | None) -> Any:
+    import numpy as np
+
+    b = _batcher(analyser(network, ephemeral=ephemeral))
+    srcs, dsts, protos, ports = cols
+    n = len(srcs)
+    if len(dsts) != n or len(ports) != n or (not isinstance(protos, (int, str)) and len(protos) != n):
+        raise UsageError(f"{n} sources but {len(dsts)} destinations and {len(ports)} ports (and as many protocols)")
+    if n == 0:
+        return np.zeros(0, dtype=bool)
+    tables = b.np_tables()
+    # Protocols and ports.
+    if isinstance(protos, (int, str)):
+        proto = np.full(n, _proto(protos), dtype=np.int64)
+    elif _is_int_array(protos):
+        proto = np.asarray(protos, dtype=np.int64)
+    else:
+        proto = np.fromiter((_proto(p) for p in protos), dtype=np.int64, count=n)
+    if proto.min() < 0 or proto.max() > 255:
+        bad = int(proto[(proto < 0) | (proto > 255)][0])
+        raise UsageError(f"protocol {bad!r}: a packet has one protocol (expected tcp, udp, icmp or 0-255)")
+    port = _ints(ports, 0, 65535, "port")
+    icmp = proto == 1
+    if icmp.any() and (port[icmp] > 255).any():
+        raise UsageError(f"icmp type {int(port[icmp & (port > 255)][0])} is out of range (expected 0-255; 8 = echo request)")
+    kind = np.full(n, 3, dtype=np.int64)
+    kind[proto == 6] = 0
+    kind[proto == 17] = 1
+    kind[icmp] = 2
+    pos = np.where(kind == 3, proto, port)
+    # Sources.
+    if _is_int_array(srcs):
+        s_addr = _ints(srcs, 0, core.ADDR_MAX, "source address")
+        s_code, s_eff, s_owner, s_lo, s_hi = _owned_or_interval(b, tables, s_addr, source=True)
+        s_name = None
+    else:
+        sides = _text_sides(b, srcs)
+        s_code, s_eff, s_owner, s_lo, s_hi = (np.fromiter((getattr(s, f) for s in sides), dtype=np.int64, count=n)
+                                              for f in ("code", "addr", "owner", "lo", "hi"))
+        s_name = sides
+    # Destinations.
+    if _is_int_array(dsts):
+        t_addr = _ints(dsts, 0, core.ADDR_MAX, "destination address")
+    else:
+        t_addr = np.empty(n, dtype=np.int64)
+        for i, value in enumerate(dsts):
+            if isinstance(value, str):
+                side = b.text_side(value, source=False)
+                if side is None:
+                    origin = s_name[i] if s_name is not None else b.addr_side(int(srcs[i]), source=True)
+                    side = b.named_dst(origin, value)
+                t_addr[i] = side.addr
+            else:
+                t_addr[i] = _side(b, value, source=False).addr
+    t_code, _, t_owner, t_lo, t_hi = _owned_or_interval(b, tables, t_addr, source=False)
+    flags = ((s_owner >= 0) & (s_owner == t_owner)).astype(np.int64)
+    flags |= ((s_lo <= t_addr) & (t_addr <= s_hi)).astype(np.int64) << 1
+    flags |= ((t_lo <= s_eff) & (s_eff <= t_hi)).astype(np.int64) << 2
+    key = ((s_code << _CODE_BITS) | t_code) << 3 | flags
+    uniq, first, inverse = np.unique(key, return_index=True, return_inverse=True)
+    known, known_slots = b.known_arrays()
+    at = np.minimum(np.searchsorted(known, uniq), len(known) - 1) if len(known) else np.zeros(len(uniq), np.int64)
+    found = known[at] == uniq if len(known) else np.zeros(len(uniq), dtype=bool)
+    slots = np.where(found, known_slots[at] if len(known) else 0, -1)
+    for u in np.flatnonzero(~found).tolist():  # keys never seen: one recorded walk each
+        i = int(first[u])
+        src_side: str | int = s_name[i].side if s_name is not None else int(srcs[i])
+        slots[u] = b.slot(int(uniq[u]), src_side, int(t_addr[i]))
+    group = slots[inverse] * 4 + kind
+    status = b.status_array().take(group)
+    result: NDArray[np.bool_] = status == 1
+    some = np.flatnonzero(status == 2)
+    if some.size:
+        at = group[some] * _SPAN + pos[some]
+        result[some] = (np.searchsorted(b.bounds_array(), at, side="right") & 1).astype(bool)
+    return result
+
+
+def _ints(values: Any, lo: int, hi: int, what: str) -> Any:
+    import numpy as np
+
+    try:
+        arr = np.asarray(values, dtype=np.int64) if not _is_int_array(values) else values.astype(np.int64, copy=False)
+    except (TypeError, ValueError, OverflowError):
+        raise UsageError(f"every {what} must be an int") from None
+    if arr.size and (arr.min() < lo or arr.max() > hi):
+        bad = int(arr[(arr < lo) | (arr > hi)][0])
+        raise UsageError(f"{what} {bad!r} is out of range (expected {lo}-{hi})")
+    return arr
+
+
+def _owned_or_interval(b: _Batcher, t: dict[str, Any], addr: Any, *, source: bool) -> tuple[Any, Any, Any, Any, Any]:
+    import numpy as np
+
+    row = t["table"].lookup_array(addr)  # -1 (no prefix) gathers the last row
+    code = t["src" if source else "dst"].take(row)
+    eff = np.where(row < len(b.owned), t["eff"].take(row), addr) if source else addr
+    return code, eff, t["owner"].take(row), t["lo"].take(row), t["hi"].take(row)
+
+
+def _text_sides(b: _Batcher, values: Any) -> list[_Side]:
+    cache: dict[Any, _Side] = {}
+    out: list[_Side] = []
+    for value in values:
+        side = cache.get(value)
+        if side is None:
+            side = cache[value] = _side(b, value, source=True)
+        out.append(side)
+    return out
