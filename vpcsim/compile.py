@@ -75,6 +75,7 @@ class CompiledRoutes:
     name: str
     entries: tuple[RouteEntry, ...]
     table: core.PrefixTable
+    _considered: dict[int, tuple[str, ...]] = field(default_factory=dict, compare=False, repr=False)
 
     def lookup(self, addr: int) -> RouteEntry | None:
         index = self.table.lookup(addr)
@@ -82,6 +83,18 @@ class CompiledRoutes:
 
     def candidates(self, addr: int) -> list[RouteEntry]:
         return [self.entries[i] for i in self.table.matching(addr)]
+
+    def considered(self, addr: int) -> tuple[str, ...]:
+        """Texts of every route matching `addr`, the winner first.
+
+        Prefixes are nested or disjoint, so the routes that contain an address are exactly
+        those that contain its winning prefix: the answer depends only on the winner.
+        """
+        winner = self.table.lookup(addr)
+        texts = self._considered.get(winner)
+        if texts is None:
+            texts = self._considered[winner] = tuple(e.describe() for e in self.candidates(addr))
+        return texts
 
 
 @dataclass(frozen=True, slots=True)

@@ -150,7 +150,7 @@ def trace(
     else:
         sports = ((0, 0),)
         dports = ((0, 0),)
-    flow = Flow(src, dst, int_to_ip(source.addr), int_to_ip(target.addr), protocol_label(proto), port, sports)
+    flow = Flow(src, dst, _ip(source.addr), _ip(target.addr), protocol_label(proto), port, sports)
     return trace_flow(net, flow, source, target, _State(source.addr, target.addr, proto, sports, dports))
 
 
@@ -509,6 +509,8 @@ class _Walker:
         self.steps: list[Step] = []
         self.hop_count = 0
         self.forwarder: Interface | None = None
+        self.last_key: tuple[int, int, int, PortRanges, PortRanges] | None = None
+        self.last_packet: Packet | None = None
         # Rule texts by the rule's id: rules live as long as the network's design, and hashing
         # a frozen rule record costs more than formatting it.
         self.texts = cast(dict[int, str], net.cache.setdefault("rule_texts", {}))
@@ -532,7 +534,13 @@ class _Walker:
     # -- recording ---------------------------------------------------------------------------
 
     def hop(self, kind: str, name: str, aws_id: str | None, state: _State, steps: list[Step]) -> None:
-        self.leg.hops.append(Hop(kind, name, aws_id, state.packet(), tuple(steps)))
+        # Most hops leave the header as it was: reuse the last Packet record when it is unchanged.
+        key = (state.src, state.dst, state.proto, state.sports, state.dports)
+        if key != self.last_key:
+            self.last_key = key
+            self.last_packet = state.packet()
+        assert self.last_packet is not None
+        self.leg.hops.append(Hop(kind, name, aws_id, self.last_packet, tuple(steps)))
 
     def block(
         self, code: Code, component: str, detail: str, location: Location | None, filter_disposition: Disposition
@@ -597,10 +605,10 @@ class _Walker:
         if subnet is not None:
             self.deliver(subnet, state, crossing=True)
         elif any(c.contains(state.dst) for c in vpc.cidrs):
-            detail = f"{int_to_ip(state.dst)} is in vpc {vpc.name}'s CIDR but in none of its subnets"
+            detail = f"{_ip(state.dst)} is in vpc {vpc.name}'s CIDR but in none of its subnets"
             self.stop(Disposition.NULL_ROUTED, Code.NO_ROUTE_TO_DESTINATION, vpc.name, detail, vpc.loc)
         else:
-            detail = f"{int_to_ip(state.dst)} is outside vpc {vpc.name}'s CIDRs; its router only delivers locally"
+            detail = f"{_ip(state.dst)} is outside vpc {vpc.name}'s CIDRs; its router only delivers locally"
             self.stop(Disposition.NO_ROUTE, Code.NO_ROUTE_TO_DESTINATION, vpc.name, detail, vpc.loc)
 
     def from_internet(self, state: _State) -> None:
@@ -612,18 +620,18 @@ class _Walker:
         if vpc is None:
             if is_private(state.dst) or net.vpc_of(state.dst) is not None:
                 detail = (
-                    f"{int_to_ip(state.dst)} is a private address; the internet cannot reach it"
+                    f"{_ip(state.dst)} is a private address; the internet cannot reach it"
                     + (f" ({self.target.label} has no public IP)" if self.target.eni is not None else "")
                 )
                 self.stop(Disposition.NULL_ROUTED, Code.NO_PATH, "internet", detail,
                           self.target.eni.loc if self.target.eni else None)
             else:
-                detail = f"{int_to_ip(state.dst)} is no public IP of this design"
+                detail = f"{_ip(state.dst)} is no public IP of this design"
                 self.stop(Disposition.NO_ROUTE, Code.IGW_PRIVATE_IP_ASSOCIATION_FOR_INGRESS, "internet", detail, None)
             return
         igw = net.igw_by_vpc.get(vpc)
         if igw is None:
-            detail = f"vpc {vpc} has no internet gateway, so its public IP {int_to_ip(state.dst)} is unreachable"
+            detail = f"vpc {vpc} has no internet gateway, so its public IP {_ip(state.dst)} is unreachable"
             self.stop(Disposition.NO_ROUTE, Code.NO_PATH, vpc, detail, net.design.vpcs[vpc].loc)
             return
         self.igw_ingress(vpc, state)
@@ -676,7 +684,7 @@ class _Walker:
         peer_text = "to" if direction == "egress" else "from"
         detail = (
             f"no {direction} rule of security groups [{names}] on {eni.name} admits "
-            f"{_packet_text(state.proto, state.dports)} {peer_text} {int_to_ip(peer)}"
+            f"{_packet_text(state.proto, state.dports)} {peer_text} {_ip(peer)}"
         )
         code = Code.ENI_SG_RULES_MISMATCH if has_rules else Code.SG_HAS_NO_RULES
         self.leg.ports_denied = True
@@ -726,7 +734,7 @@ class _Walker:
         location = first_denier.loc if first_denier is not None else acl_model.loc
         what = (
             f"{_packet_text(state.proto, tuple((lo, hi) for lo, hi, _ in denied))} "
-            f"{'to' if direction == 'outbound' else 'from'} {int_to_ip(peer)}"
+            f"{'to' if direction == 'outbound' else 'from'} {_ip(peer)}"
         )
         if allowed:
             detail = (
@@ -762,10 +770,10 @@ class _Walker:
         routes = net.routes(subnet.route_table)
         entry = routes.lookup(state.dst)
         table = net.design.route_tables[subnet.route_table]
-        candidates = tuple(e.describe() for e in routes.candidates(state.dst))
+        candidates = routes.considered(state.dst)
         steps: list[Step] = []
         if entry is None:
-            detail = f"route table {table.name} has no route to {int_to_ip(state.dst)}"
+            detail = f"route table {table.name} has no route to {_ip(state.dst)}"
             self.nacl_check(subnet, state, "outbound", steps)
             steps.append(Step(StepKind.ROUTE, Action.DROP, detail, table.name, location=table.loc))
             self.hop("subnet", subnet.name, subnet.aws_id, state, steps)
@@ -775,7 +783,7 @@ class _Walker:
         next_subnet = self._target_subnet(entry)
         if next_subnet is None or next_subnet != subnet.name:
             self.nacl_check(subnet, state, "outbound", steps)
-        route_text = f"route table {table.name}: {entry.describe()} (longest prefix match for {int_to_ip(state.dst)})"
+        route_text = f"route table {table.name}: {entry.describe()} (longest prefix match for {_ip(state.dst)})"
         steps.append(Step(StepKind.ROUTE, Action.FORWARD, route_text, table.name, entry.describe(), route_loc,
                           considered=candidates))
         self.hop("subnet", subnet.name, subnet.aws_id, state, steps)
@@ -812,7 +820,7 @@ class _Walker:
             self.hop("vpc_router", vpc.name, vpc.aws_id, state, [])
             target_subnet = _subnet_in_vpc(net, vpc.name, state.dst)
             if target_subnet is None:
-                detail = f"{int_to_ip(state.dst)} is in vpc {vpc.name}'s CIDR but in none of its subnets"
+                detail = f"{_ip(state.dst)} is in vpc {vpc.name}'s CIDR but in none of its subnets"
                 self.stop(Disposition.NULL_ROUTED, Code.NO_ROUTE_TO_DESTINATION, vpc.name, detail, vpc.loc)
                 return
             self.deliver(target_subnet, state, crossing=True)
@@ -867,7 +875,7 @@ class _Walker:
             self.nat_arrival(nat, state)
             return
         if eni is None or eni.subnet != subnet.name:
-            detail = f"no network interface in subnet {subnet.name} has address {int_to_ip(state.dst)}"
+            detail = f"no network interface in subnet {subnet.name} has address {_ip(state.dst)}"
             self.stop(Disposition.NEIGHBOR_UNREACHABLE, Code.DESTINATION_ADDRESS_UNASSIGNED, subnet.name, detail,
                       subnet.loc)
             return
@@ -915,7 +923,7 @@ class _Walker:
         if state.src == want_src and state.dst == want_dst:
             return True
         detail = (
-            f"the reply arrives from {int_to_ip(state.src)} but the client sent to {int_to_ip(want_src)}; "
+            f"the reply arrives from {_ip(state.src)} but the client sent to {_ip(want_src)}; "
             "the client drops it (the reply left by another path than the request came in)"
         )
         steps.append(Step(StepKind.DELIVER, Action.DROP, detail, where))
@@ -941,9 +949,9 @@ class _Walker:
             self.stop(Disposition.DENIED_OUT, Code.NGW_PRIVATE_TO_INTERNET, nat.name, detail, nat.loc)
             return
         if public is None:
-            owner = eni.name if eni else int_to_ip(state.src)
+            owner = eni.name if eni else _ip(state.src)
             detail = (
-                f"{owner} ({int_to_ip(state.src)}) has no public or Elastic IP, so internet gateway "
+                f"{owner} ({_ip(state.src)}) has no public or Elastic IP, so internet gateway "
                 f"{igw.name} drops its traffic"
             )
             steps.append(Step(StepKind.TRANSLATE, Action.DROP, detail, igw.name))
@@ -953,7 +961,7 @@ class _Walker:
             return
         state.src = public
         steps.append(Step(StepKind.TRANSLATE, Action.TRANSLATE,
-                          f"source NAT {before.src} -> {int_to_ip(public)} (1:1 public IP)", igw.name,
+                          f"source NAT {before.src} -> {_ip(public)} (1:1 public IP)", igw.name,
                           before=before, after=state.packet()))
         self.hop("internet_gateway", igw.name, igw.aws_id, state, steps)
         self.to_internet(state)
@@ -966,7 +974,7 @@ class _Walker:
             return
         if is_private(state.dst):
             self.hop("internet", "internet", None, state, [])
-            detail = f"{int_to_ip(state.dst)} is a private address; the internet does not route it"
+            detail = f"{_ip(state.dst)} is a private address; the internet does not route it"
             self.stop(Disposition.NULL_ROUTED, Code.NO_PATH, "internet", detail, None)
             return
         steps: list[Step] = []
@@ -979,7 +987,7 @@ class _Walker:
                 self.hop("internet", "internet", None, state, steps)
                 self.stop(Disposition.EXITS_NETWORK, Code.RETURN_PATH_ASYMMETRIC, "internet", detail, None)
                 return
-        steps.append(Step(StepKind.DELIVER, Action.EXIT, f"leaves for the internet ({int_to_ip(state.dst)})",
+        steps.append(Step(StepKind.DELIVER, Action.EXIT, f"leaves for the internet ({_ip(state.dst)})",
                           "internet"))
         self.hop("internet", "internet", None, state, steps)
         self.leg.disposition = Disposition.EXITS_NETWORK
@@ -997,12 +1005,12 @@ class _Walker:
         elif nat is not None:
             state.dst = nat.private_ip
         else:
-            detail = f"{int_to_ip(state.dst)} is not a public IP of vpc {vpc}"
+            detail = f"{_ip(state.dst)} is not a public IP of vpc {vpc}"
             self.hop("internet_gateway", igw.name, igw.aws_id, state, steps)
             self.stop(Disposition.DENIED_IN, Code.IGW_PRIVATE_IP_ASSOCIATION_FOR_INGRESS, igw.name, detail, igw.loc)
             return
         steps.append(Step(StepKind.TRANSLATE, Action.TRANSLATE,
-                          f"destination NAT {before.dst} -> {int_to_ip(state.dst)} (1:1 public IP)", igw.name,
+                          f"destination NAT {before.dst} -> {_ip(state.dst)} (1:1 public IP)", igw.name,
                           before=before, after=state.packet()))
         self.hop("internet_gateway", igw.name, igw.aws_id, state, steps)
         vpc_model = net.design.vpcs[vpc]
@@ -1032,7 +1040,7 @@ class _Walker:
             return
         nat_vpc = d.vpcs[nat_subnet.vpc]
         if not any(c.contains(state.src) for c in nat_vpc.cidrs):
-            detail = f"NAT gateway {nat.name} only translates traffic from its own VPC ({int_to_ip(state.src)} is not)"
+            detail = f"NAT gateway {nat.name} only translates traffic from its own VPC ({_ip(state.src)} is not)"
             self.hop("nat_gateway", nat.name, nat.aws_id, state, steps)
             self.stop(Disposition.DENIED_IN, Code.NGW_REQUIRES_SOURCE_IN_VPC, nat.name, detail, nat.loc)
             return
@@ -1042,7 +1050,7 @@ class _Walker:
         if state.proto in (6, 17):
             state.sports = (NAT_GATEWAY_PORTS,)
         steps.append(Step(StepKind.TRANSLATE, Action.TRANSLATE,
-                          f"source NAT {before.src} -> {int_to_ip(nat.private_ip)}"
+                          f"source NAT {before.src} -> {_ip(nat.private_ip)}"
                           + (f", ports -> {NAT_GATEWAY_PORTS[0]}-{NAT_GATEWAY_PORTS[1]}" if state.proto in (6, 17) else ""),
                           nat.name, location=nat.loc, before=before, after=state.packet()))
         self.hop("nat_gateway", nat.name, nat.aws_id, state, steps)
@@ -1063,7 +1071,7 @@ class _Walker:
         if state.proto in (6, 17):
             state.dports = session.inside_ports
         steps.append(Step(StepKind.SESSION, Action.TRANSLATE,
-                          f"reply matches the NAT session: destination {before.dst} -> {int_to_ip(state.dst)}",
+                          f"reply matches the NAT session: destination {before.dst} -> {_ip(state.dst)}",
                           nat.name, before=before, after=state.packet()))
         self.hop("nat_gateway", nat.name, nat.aws_id, state, steps)
         self.route_from_subnet(self.net.design.subnets[nat.subnet], state)
@@ -1084,7 +1092,7 @@ class _Walker:
         peer_vpc = d.vpcs[other]
         if not any(c.contains(state.dst) for c in peer_vpc.cidrs):
             detail = (
-                f"{int_to_ip(state.dst)} is outside vpc {other}'s CIDRs; a peering only carries traffic to the "
+                f"{_ip(state.dst)} is outside vpc {other}'s CIDRs; a peering only carries traffic to the "
                 "peer VPC itself (no transitive or edge-to-edge routing)"
             )
             self.stop(Disposition.NULL_ROUTED, Code.PCX_REQUIRES_ADDRESS_IN_VPC_CIDR, pcx.name, detail, route_loc)
@@ -1092,7 +1100,7 @@ class _Walker:
         self.hop("vpc_router", peer_vpc.name, peer_vpc.aws_id, state, [])
         subnet = _subnet_in_vpc(net, other, state.dst)
         if subnet is None:
-            detail = f"{int_to_ip(state.dst)} is in vpc {other}'s CIDR but in none of its subnets"
+            detail = f"{_ip(state.dst)} is in vpc {other}'s CIDR but in none of its subnets"
             self.stop(Disposition.NULL_ROUTED, Code.NO_ROUTE_TO_DESTINATION, other, detail, peer_vpc.loc)
             return
         self.deliver(subnet, state, crossing=True)
@@ -1114,7 +1122,7 @@ class _Walker:
         if eni.source_dest_check and state.dst not in eni.private_ips:
             detail = (
                 f"{eni.name} has source/destination check on, so it drops traffic addressed to "
-                f"{int_to_ip(state.dst)}; turn it off for a NAT instance or appliance"
+                f"{_ip(state.dst)}; turn it off for a NAT instance or appliance"
             )
             steps.append(Step(StepKind.CHECK, Action.DROP, detail, eni.name, location=eni.loc))
             self.block(Code.ENI_SOURCE_DEST_CHECK_RESTRICTION, eni.name, detail, eni.loc, Disposition.DENIED_IN)
@@ -1133,7 +1141,7 @@ class _Walker:
             self.sessions[eni.primary_ip] = _Session(f"eni:{eni.name}", state.src, state.sports)
             state.src = eni.primary_ip
             steps.append(Step(StepKind.TRANSLATE, Action.TRANSLATE,
-                              f"source NAT {before.src} -> {int_to_ip(eni.primary_ip)} (NAT instance, assumed)",
+                              f"source NAT {before.src} -> {_ip(eni.primary_ip)} (NAT instance, assumed)",
                               eni.name, before=before, after=state.packet()))
         steps.append(Step(StepKind.FORWARD, Action.FORWARD, f"{eni.name} forwards the packet", eni.name))
         self.hop("eni", label, aws_id, state, steps)
@@ -1149,7 +1157,7 @@ class _Walker:
             state.dports = session.inside_ports
             steps.append(Step(StepKind.SESSION, Action.TRANSLATE,
                               f"reply matches the NAT instance's session: destination {before.dst} -> "
-                              f"{int_to_ip(state.dst)}", eni.name, before=before, after=state.packet()))
+                              f"{_ip(state.dst)}", eni.name, before=before, after=state.packet()))
         self.hop("eni", label, aws_id, state, steps)
         self.route_from_subnet(self.net.design.subnets[eni.subnet], state)
 
