@@ -6,8 +6,7 @@ import csv
 import io
 import json
 import sys
-import textwrap
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -27,6 +26,8 @@ BASIC = ROOT / "scenarios" / "basic-vpc.yaml"
 
 sys.path.insert(0, str(ROOT / "benchmarks"))
 from generate import generate, to_yaml  # noqa: E402
+
+Make = Callable[[str], Network]  # the `make` fixture (tests/conftest.py)
 
 EXPOSED = """\
 region: eu-west-1
@@ -70,21 +71,6 @@ instances:
   edge: {subnet: dmz, private_ip: 10.0.3.10, public_ip: 192.0.2.11, security_groups: [leaky]}
 """
 
-Make = Callable[[str], Network]
-
-
-@pytest.fixture
-def make(tmp_path: Path) -> Iterator[Make]:
-    count = 0
-
-    def _make(text: str) -> Network:
-        nonlocal count
-        count += 1
-        path = tmp_path / f"design{count}.yaml"
-        path.write_text(textwrap.dedent(text))
-        return vpcsim.load(path)
-
-    yield _make
 
 
 @pytest.fixture(scope="module")

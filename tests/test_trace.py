@@ -9,32 +9,16 @@ from __future__ import annotations
 
 import json
 import textwrap
-from collections.abc import Callable, Iterator
-from pathlib import Path
+from collections.abc import Callable
 
 import pytest
 
-import vpcsim
 from vpcsim import EndpointError, UsageError
 from vpcsim.compile import Network
 from vpcsim.results import Action, Hop, Step, StepKind, TraceResult
 
-Make = Callable[[str], Network]
+Make = Callable[[str], Network]  # the `make` fixture (tests/conftest.py)
 
-
-@pytest.fixture
-def make(tmp_path: Path) -> Iterator[Make]:
-    """make(yaml_text) -> Network: write the (dedented) design to a fresh file and load it."""
-    count = 0
-
-    def _make(text: str) -> Network:
-        nonlocal count
-        count += 1
-        path = tmp_path / f"design{count}.yaml"
-        path.write_text(textwrap.dedent(text))
-        return vpcsim.load(path)
-
-    yield _make
 
 
 def line_of(text: str, marker: str) -> int:
