@@ -6,7 +6,7 @@ import json
 from typing import IO, Any
 
 from vpcsim.errors import Diagnostic
-from vpcsim.results import Action, Hop, TraceResult
+from vpcsim.results import Action, Hop, TraceResult, format_ports
 
 _MARK = {
     Action.ALLOW: "ok",
@@ -25,8 +25,6 @@ def verdict_line(result: TraceResult) -> str:
     if result.reachable:
         return f"REACHABLE: {what} [{result.disposition.value}]"
     if result.partial:
-        from vpcsim.results import format_ports
-
         return (
             f"PARTIALLY REACHABLE: {what}: replies get back only to client ports "
             f"{format_ports(result.admitted_src_ports)} of {format_ports(flow.src_ports)}"
@@ -45,6 +43,17 @@ def _hop_lines(hops: tuple[Hop, ...]) -> list[str]:
             if step.considered and len(step.considered) > 1:
                 lines.append(f"              beat: {'; '.join(step.considered[1:])}")
     return lines
+
+
+def _packet_lines(hop: Hop) -> str:
+    """The header on two lines (source, then destination), so narrow tables never split an address."""
+    packet = hop.packet
+    if packet.protocol in ("tcp", "udp"):
+        return (
+            f"{packet.protocol} {packet.src}:{format_ports(packet.src_ports)}\n"
+            f"-> {packet.dst}:{format_ports(packet.dst_ports)}"
+        )
+    return f"{packet.protocol} {packet.src}\n-> {packet.dst}"
 
 
 def trace_text(result: TraceResult) -> str:
@@ -82,11 +91,11 @@ def trace_rich(result: TraceResult, file: IO[str] | None = None) -> None:
     for title, hops in (("forward", result.forward), ("return", result.return_path)):
         if not hops:
             continue
-        table = Table(title=f"{title} path", title_justify="left", show_lines=False, expand=False)
-        table.add_column("#", justify="right", style="dim")
-        table.add_column("component")
-        table.add_column("packet", overflow="fold")
-        table.add_column("decision", overflow="fold")
+        table = Table(title=f"{title} path", title_justify="left", show_lines=False, expand=True)
+        table.add_column("#", justify="right", style="dim", no_wrap=True)
+        table.add_column("component", no_wrap=True)
+        table.add_column("packet", overflow="fold", ratio=3)
+        table.add_column("decision", overflow="fold", ratio=5)
         for index, hop in enumerate(hops, 1):
             ident = f"\n[{hop.aws_id}]" if hop.aws_id else ""
             decisions = Text()
@@ -101,7 +110,7 @@ def trace_rich(result: TraceResult, file: IO[str] | None = None) -> None:
                     decisions.append(f"\n   beat: {'; '.join(step.considered[1:])}", style="dim")
                 decisions.append("\n")
             decisions.rstrip()
-            table.add_row(str(index), f"{hop.kind}\n{hop.name}{ident}", hop.packet.describe(), decisions)
+            table.add_row(str(index), f"{hop.kind}\n{hop.name}{ident}", _packet_lines(hop), decisions)
         console.print(table)
     if result.blocked_by:
         console.print(Text("blocked by:", style="bold red"))
