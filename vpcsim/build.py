@@ -880,13 +880,11 @@ class _DesignBuilder(Builder):
             one = self.address(body.get("private_ip"), f"{what}: private_ip")
             if one is not None:
                 ips.append(one)
-                self.ip_locs[(eni_name, one)] = body.entries["private_ip"].loc
         elif body.get("private_ips") is not None:
             for item in self.as_list(body.entries["private_ips"], f"{what}: private_ips"):
                 one = self.address(item, f"{what}: private_ips")
                 if one is not None:
                     ips.append(one)
-                    self.ip_locs[(eni_name, one)] = item.loc
         if body.get("public_ip") is not None and body.get("elastic_ip") is not None:
             self.error("instance", f"{what}: give either public_ip or elastic_ip, not both", body.loc)
         public = self.address(body.get("public_ip") or body.get("elastic_ip"), f"{what}: public_ip")
@@ -915,8 +913,6 @@ class _DesignBuilder(Builder):
             body.loc,
         )
         return eni_name
-
-    ip_locs: dict[tuple[str, int], Location]
 
     def check_route_targets(
         self,
@@ -1000,4 +996,3 @@ class _DesignBuilder(Builder):
         super().__init__(file)
         self.default_sg_ids: dict[str, str] = {}
         self.pending_targets = []
-        self.ip_locs = {}

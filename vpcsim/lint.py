@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Any
 
 from vpcsim.errors import DesignError, Diagnostic, Location, Severity
 from vpcsim.model import Cidr, Interface, NaclRule, NetworkAcl, PeerKind, Route, Subnet, TargetKind, int_to_ip
-from vpcsim.reports import Level
+from vpcsim.reports import Level, RuleInfo
 
 if TYPE_CHECKING:
     from vpcsim.compile import Network
@@ -48,15 +48,8 @@ PUBLIC_WORD = re.compile(r"(?:^|[^a-z])public(?:[^a-z]|$)", re.IGNORECASE)
 AZ_SUFFIX = re.compile(r"[-_.](?:[a-z]{2}-[a-z]+-\d[a-z]|\d?[a-z]|az\d+|\d)$", re.IGNORECASE)
 
 
-@dataclass(frozen=True, slots=True)
-class LintRule:
-    id: str
-    name: str
-    level: Level
-    summary: str
-    security_severity: float
-    help: str = ""
-    tags: tuple[str, ...] = ("vpcsim",)
+# A lint rule is what SARIF calls a reporting descriptor: the reports' own record.
+LintRule = RuleInfo
 
 
 @dataclass(frozen=True, slots=True)
@@ -115,7 +108,8 @@ class LintReport:
 
 
 def _rule(id: str, name: str, level: Level, summary: str, sev: float, help: str, *tags: str) -> LintRule:
-    return LintRule(id, name, level, summary, sev, help, ("vpcsim", *tags))
+    return LintRule(id=id, name=name, level=level, summary=summary, security_severity=sev, help=help,
+                    tags=("vpcsim", *tags))
 
 
 RULES: tuple[LintRule, ...] = (
@@ -172,9 +166,15 @@ DUPLICATE_CODES = frozenset({"nat-without-igw-route"})
 
 def _validation_rule(code: str, severity: Severity) -> LintRule:
     level = Level.ERROR if severity is Severity.ERROR else Level.WARNING
-    return LintRule(f"aws/{code}", code, level, f"Design validation: {code}", 6.0 if level is Level.ERROR else 3.0,
-                    "Reported while loading the design (AWS's rules and the format's): see `vpcsim validate`.",
-                    ("vpcsim", "validation"))
+    return LintRule(
+        id=f"aws/{code}",
+        name=code,
+        level=level,
+        summary=f"Design validation: {code}",
+        security_severity=6.0 if level is Level.ERROR else 3.0,
+        help="Reported while loading the design (AWS's rules and the format's): see `vpcsim validate`.",
+        tags=("vpcsim", "validation"),
+    )
 
 
 def _diagnostic_findings(diagnostics: Iterable[Diagnostic]) -> list[Finding]:

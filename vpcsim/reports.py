@@ -175,8 +175,7 @@ def lint_report(report: LintReport, seconds: float = 0.0) -> Report:
     infos: dict[str, RuleInfo] = {}
     for finding in report.findings:
         rule = finding.rule
-        info = infos.setdefault(rule.id, RuleInfo(rule.id, rule.name, rule.summary, rule.level,
-                                                  rule.security_severity, rule.help, rule.tags))
+        info = infos.setdefault(rule.id, rule)
         failing = report.fails(finding)
         where = f" ({finding.location})" if finding.location else ""
         items.append(Item(
@@ -193,8 +192,7 @@ def lint_report(report: LintReport, seconds: float = 0.0) -> Report:
             classname=f"vpcsim.lint.{rule.id}",
         ))
     for rule in report.rules:
-        info = infos.setdefault(rule.id, RuleInfo(rule.id, rule.name, rule.summary, rule.level,
-                                                  rule.security_severity, rule.help, rule.tags))
+        info = infos.setdefault(rule.id, rule)
         if not any(f.rule.id == rule.id for f in report.findings):
             items.append(Item(info, f"{rule.id} {rule.name}", Outcome.PASS, rule.level, rule.summary,
                               classname=f"vpcsim.lint.{rule.id}"))

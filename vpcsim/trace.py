@@ -506,9 +506,7 @@ class _Walker:
         self.sessions: dict[int, _Session] = {}  # device address -> translation to undo
         self.sg_sessions: set[str] = set()  # ENIs whose security groups saw the forward leg
         self.expected_reply: tuple[int, int] | None = None
-        self.steps: list[Step] = []
         self.hop_count = 0
-        self.forwarder: Interface | None = None
         self.last_key: tuple[int, int, int, PortRanges, PortRanges] | None = None
         self.last_packet: Packet | None = None
         # Rule texts by the rule's id: rules live as long as the network's design, and hashing
