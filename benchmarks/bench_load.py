@@ -164,7 +164,7 @@ if what == "vpcsim.load":
     net = vpcsim.load(path)
     size = len(net.design.interfaces)
 elif what == "reader":
-    from vpcsim.reader import load_file
+    from vpcsim.loader.reader import load_file
     load_file(path)
     size = 0
 elif what == "csafe":

@@ -14,10 +14,10 @@ import pytest
 import vpcsim
 from vpcsim import analyse
 from vpcsim.analyse import Analyser, Severity, exposure, grade, reach
-from vpcsim.assertions import Traffic, TrafficKind
 from vpcsim.check import Engine, _Atom
 from vpcsim.cli import main
 from vpcsim.compile import Network
+from vpcsim.loader.assertions import Traffic, TrafficKind
 from vpcsim.model import int_to_ip, ip_to_int
 
 ROOT = Path(__file__).resolve().parents[1]

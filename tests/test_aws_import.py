@@ -11,12 +11,12 @@ from typing import Any
 import pytest
 import yaml
 
-from vpcsim.api import load_design
-from vpcsim.aws_import import design_to_yaml, load_snapshot_tree, snapshot_to_design
-from vpcsim.build import build
 from vpcsim.errors import DesignError, Diagnostic, Severity
+from vpcsim.importers.aws import design_to_yaml, load_snapshot_tree, snapshot_to_design
+from vpcsim.loader.build import build
+from vpcsim.loader.design import load_design
+from vpcsim.loader.reader import Map, Scalar, Seq
 from vpcsim.model import Design
-from vpcsim.reader import Map, Scalar, Seq
 
 DATA = Path(__file__).parent / "data" / "aws"
 MINI = DATA / "mini"
@@ -25,7 +25,7 @@ CONFORMANCE = Path(__file__).parents[1].parent / "shared" / "conformance" / "bat
 
 def _validate(design: Design) -> list[Diagnostic]:
     try:
-        from vpcsim.validate import validate
+        from vpcsim.loader.validate import validate
     except ImportError:  # being written concurrently; build's checks still run
         return []
     return validate(design)

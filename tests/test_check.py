@@ -9,7 +9,6 @@ from pathlib import Path
 import pytest
 
 import vpcsim
-from vpcsim.assertions import Expect, SelectorKind, Traffic, TrafficKind, from_data, load_assertion_file
 from vpcsim.check import (
     CheckReport,
     ReachabilityError,
@@ -23,6 +22,7 @@ from vpcsim.check import (
 )
 from vpcsim.cli import main
 from vpcsim.errors import DesignError
+from vpcsim.loader.assertions import Expect, SelectorKind, Traffic, TrafficKind, from_data, load_assertion_file
 
 ROOT = Path(__file__).resolve().parents[1]
 SCENARIOS = ROOT / "scenarios"

@@ -10,7 +10,7 @@ import pytest
 import vpcsim
 from vpcsim.cli import main
 from vpcsim.lint import RULES, lint, lint_path
-from vpcsim.reports import Level
+from vpcsim.render.reports import Level
 
 ROOT = Path(__file__).resolve().parents[1]
 SCENARIOS = ROOT / "scenarios"

@@ -12,9 +12,9 @@ from pathlib import Path
 
 import pytest
 
-from vpcsim import reader
-from vpcsim.api import load_design
 from vpcsim.errors import DesignError, Diagnostic, Severity
+from vpcsim.loader import reader
+from vpcsim.loader.design import load_design
 
 VALID = """\
 region: eu-west-1

@@ -8,10 +8,11 @@ from pathlib import Path
 
 import pytest
 
+import vpcsim.check
+
 # pytester's in-process runs drop the modules first imported during a run; import vpcsim's here so
 # that every run sees the same module objects.
-import vpcsim.api
-import vpcsim.check
+import vpcsim.loader.design
 import vpcsim.render  # noqa: F401
 
 pytest_plugins = ["pytester"]

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from vpcsim.errors import DesignError
-from vpcsim.reader import Map, Scalar, Seq, parse
+from vpcsim.loader.reader import Map, Scalar, Seq, parse
 
 
 def test_scalars_resolve_like_yaml_1_1_and_keep_locations() -> None:

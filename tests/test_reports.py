@@ -12,10 +12,10 @@ from typing import Any
 import pytest
 
 import vpcsim
-from vpcsim import reports
 from vpcsim.check import assertions_for, check
 from vpcsim.cli import main
 from vpcsim.lint import lint_path
+from vpcsim.render import reports
 
 jsonschema = pytest.importorskip("jsonschema")
 
@@ -219,7 +219,7 @@ def test_import_stays_light() -> None:
     import subprocess
     import sys
 
-    code = ("import sys, vpcsim, vpcsim.check, vpcsim.lint, vpcsim.reports; "
+    code = ("import sys, vpcsim, vpcsim.check, vpcsim.lint, vpcsim.render.reports; "
             "print(sorted(m for m in ('rich', 'xml.etree.ElementTree', 'networkx') if m in sys.modules))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "[]"

@@ -1,6 +1,6 @@
-"""Tests for vpcsim.validate (AWS's semantic rules) and the builder's structural checks.
+"""Tests for vpcsim.loader.validate (AWS's semantic rules) and the builder's structural checks.
 
-Every test loads a small YAML design through `vpcsim.api.load_design` and pins the diagnostic's
+Every test loads a small YAML design through `vpcsim.loader.design.load_design` and pins the diagnostic's
 code, its exact message and where it points (line:col, found with `pos` from a unique piece of
 the YAML text).
 """
@@ -16,8 +16,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from vpcsim.api import load_design
 from vpcsim.errors import DesignError, Diagnostic, Location, Severity
+from vpcsim.loader.design import load_design
+from vpcsim.loader.validate import validate
 from vpcsim.model import (
     Cidr,
     Design,
@@ -36,7 +37,6 @@ from vpcsim.model import (
     TargetKind,
     Vpc,
 )
-from vpcsim.validate import validate
 
 # ----------------------------------------------------------------------------------- helpers
 

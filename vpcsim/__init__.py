@@ -46,8 +46,8 @@ def load(path: str | os.PathLike[str], *, files: Sequence[str] | None = None) ->
     `files`: for an AWS snapshot folder, read only these JSON files (paths relative to the
     snapshot's `aws_configs/`, or to the folder itself when it has none).
     """
-    from vpcsim.api import load_design
     from vpcsim.compile import Network
+    from vpcsim.loader.design import load_design
 
     design, warnings = load_design(path, files)
     return Network(design, warnings)

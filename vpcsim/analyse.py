@@ -40,8 +40,8 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, cast
 
 from vpcsim import core
-from vpcsim.assertions import Traffic, TrafficKind, parse_selector
 from vpcsim.errors import Diagnostic, EndpointError, UsageError
+from vpcsim.loader.assertions import Traffic, TrafficKind, parse_selector
 from vpcsim.model import Cidr, Interface, PeerKind, TargetKind, int_to_ip
 
 if TYPE_CHECKING:

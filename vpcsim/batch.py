@@ -30,8 +30,8 @@ if TYPE_CHECKING:
     import numpy as np
     from numpy.typing import NDArray
 
-    from vpcsim.assertions import Traffic
     from vpcsim.compile import Network
+    from vpcsim.loader.assertions import Traffic
 
 __all__ = ["Flow", "verdicts", "verdicts_array"]
 
@@ -168,7 +168,7 @@ class _Batcher:
         return j
 
     def _append(self, j: int, traffic: Traffic) -> None:
-        from vpcsim.assertions import TrafficKind
+        from vpcsim.loader.assertions import TrafficKind
 
         for k, kind in enumerate((TrafficKind.TCP, TrafficKind.UDP, TrafficKind.ICMP, TrafficKind.IP)):
             base = (4 * j + k) * _SPAN

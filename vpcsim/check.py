@@ -29,7 +29,8 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from vpcsim.assertions import (
+from vpcsim.errors import DesignError, Diagnostic, Location, Severity, UsageError, VpcsimError
+from vpcsim.loader.assertions import (
     ANY,
     Assertion,
     AssertionFile,
@@ -46,7 +47,6 @@ from vpcsim.assertions import (
     parse_traffic,
     sibling_file,
 )
-from vpcsim.errors import DesignError, Diagnostic, Location, Severity, UsageError, VpcsimError
 from vpcsim.model import Interface, int_to_ip, ip_to_int
 from vpcsim.results import Action, Code, Step, StepKind, TraceResult
 

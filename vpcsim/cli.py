@@ -219,7 +219,7 @@ def _trace(args: argparse.Namespace) -> int:
 
 
 def _validate(args: argparse.Namespace) -> int:
-    from vpcsim.api import load_design
+    from vpcsim.loader.design import load_design
     from vpcsim.render import diagnostics_text, to_json_text
 
     design, warnings = load_design(args.design)
@@ -262,9 +262,9 @@ def _check(args: argparse.Namespace) -> int:
     import time
 
     import vpcsim
-    from vpcsim import reports
     from vpcsim.check import assertions_for, check
     from vpcsim.errors import DesignError, UsageError
+    from vpcsim.render import reports
 
     start = time.perf_counter()
     network = vpcsim.load(args.design)
@@ -290,8 +290,8 @@ def _check(args: argparse.Namespace) -> int:
 def _lint(args: argparse.Namespace) -> int:
     import time
 
-    from vpcsim import reports
     from vpcsim.lint import lint_path
+    from vpcsim.render import reports
 
     start = time.perf_counter()
     fail_on = None if args.fail_on == "never" else reports.Level(args.fail_on)
@@ -363,7 +363,7 @@ def _reach(args: argparse.Namespace) -> int:
 
 
 def _import(args: argparse.Namespace) -> int:
-    from vpcsim.aws_import import design_to_yaml, snapshot_to_design
+    from vpcsim.importers.aws import design_to_yaml, snapshot_to_design
     from vpcsim.render import diagnostics_text
 
     design, warnings = snapshot_to_design(args.snapshot)

@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Any
 
 from vpcsim.errors import DesignError, Diagnostic, Location, Severity
 from vpcsim.model import Cidr, Interface, NaclRule, NetworkAcl, PeerKind, Route, Subnet, TargetKind, int_to_ip
-from vpcsim.reports import Level, RuleInfo
+from vpcsim.render.reports import Level, RuleInfo
 
 if TYPE_CHECKING:
     from vpcsim.compile import Network
@@ -343,8 +343,8 @@ class _Linter:
     # -- VPC003 --------------------------------------------------------------------------------
 
     def database_exposed(self, rule: LintRule) -> list[Finding]:
-        from vpcsim.assertions import Traffic, TrafficKind
         from vpcsim.check import Engine
+        from vpcsim.loader.assertions import Traffic, TrafficKind
 
         engine = Engine(self.net)
         wanted = Traffic.of(TrafficKind.TCP, [(p, p) for p in DATABASE_PORTS])

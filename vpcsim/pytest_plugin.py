@@ -21,8 +21,8 @@ from typing import TYPE_CHECKING, Any
 import pytest
 
 if TYPE_CHECKING:
-    from vpcsim.assertions import Assertion
     from vpcsim.compile import Network
+    from vpcsim.loader.assertions import Assertion
 
 _NETWORKS = pytest.StashKey[dict[str, "Network"]]()
 SUFFIXES = (".assertions.yaml", ".assertions.yml")
@@ -91,8 +91,8 @@ class AssertionFile(pytest.File):
     """An assertion file: one test item per assertion."""
 
     def collect(self) -> Iterator[pytest.Item]:
-        from vpcsim.assertions import load_assertion_file
         from vpcsim.errors import DesignError
+        from vpcsim.loader.assertions import load_assertion_file
         from vpcsim.render import diagnostics_text
 
         try:

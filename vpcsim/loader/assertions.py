@@ -17,10 +17,10 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from vpcsim import core
-from vpcsim.build import Builder
 from vpcsim.errors import DesignError, Diagnostic, Location, Severity
+from vpcsim.loader.build import Builder
+from vpcsim.loader.reader import Map, Node, Scalar, Seq, kind_of, load_file
 from vpcsim.model import Cidr, ip_to_int
-from vpcsim.reader import Map, Node, Scalar, Seq, kind_of, load_file
 
 __all__ = [
     "ANY",

@@ -14,6 +14,7 @@ from types import MappingProxyType
 from typing import TypeVar
 
 from vpcsim.errors import Diagnostic, Location, Severity
+from vpcsim.loader.reader import Map, Node, Scalar, Seq, kind_of
 from vpcsim.model import (
     ANY_CIDR,
     EMPTY_TAGS,
@@ -39,7 +40,6 @@ from vpcsim.model import (
     Vpc,
     ip_to_int,
 )
-from vpcsim.reader import Map, Node, Scalar, Seq, kind_of
 
 T = TypeVar("T")
 

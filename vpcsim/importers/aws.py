@@ -9,7 +9,7 @@ The stages, in order:
 4. name every object (its `Name` tag, made unique and slug-safe, else its AWS id) and map AWS's
    fields onto docs/format.md, spelling out the semantics hidden in the data (main route table,
    default NACL, default security group, route states, peering states...);
-5. hand back a plain design dict (`snapshot_to_design`) or a located tree for `vpcsim.build`
+5. hand back a plain design dict (`snapshot_to_design`) or a located tree for `vpcsim.loader.build`
    whose every object points at the JSON file and path it came from (`load_snapshot_tree`).
 
 Choices a reader of the output should know (each is also a warning when it applies):
@@ -42,7 +42,7 @@ from typing import Any
 import yaml
 
 from vpcsim.errors import DesignError, Diagnostic, Location, Severity
-from vpcsim.reader import Map, Node, Scalar, Seq
+from vpcsim.loader.reader import Map, Node, Scalar, Seq
 
 __all__ = ["design_to_yaml", "load_snapshot_tree", "snapshot_to_design"]
 
@@ -209,7 +209,7 @@ def snapshot_to_design(
 def load_snapshot_tree(
     path: str | os.PathLike[str], files: Sequence[str] | None = None
 ) -> tuple[Node, list[Diagnostic]]:
-    """Same as `snapshot_to_design`, as a located tree for `vpcsim.build.build`.
+    """Same as `snapshot_to_design`, as a located tree for `vpcsim.loader.build.build`.
 
     Every object's location names its JSON file, line, column and JSON path, e.g.
     `snap/aws_configs/Subnets.json:12:3 ($.Subnets[3])`.

@@ -5,10 +5,10 @@ from __future__ import annotations
 import os
 from collections.abc import Sequence
 
-from vpcsim.build import build
 from vpcsim.errors import DesignError, Diagnostic, Severity
+from vpcsim.loader.build import build
+from vpcsim.loader.reader import load_file
 from vpcsim.model import Design
-from vpcsim.reader import load_file
 
 
 def load_design(
@@ -17,11 +17,11 @@ def load_design(
     """Load and validate a design; raise DesignError listing every error, return the warnings.
 
     `files` (AWS snapshot folders only) restricts the JSON files read to these paths, relative
-    to the snapshot's layout root (see `vpcsim.aws_import.snapshot_to_design`).
+    to the snapshot's layout root (see `vpcsim.importers.aws.snapshot_to_design`).
     """
     path = os.fspath(path)
     if os.path.isdir(path):
-        from vpcsim.aws_import import load_snapshot_tree
+        from vpcsim.importers.aws import load_snapshot_tree
 
         tree, diagnostics = load_snapshot_tree(path, files)
     else:
@@ -33,7 +33,7 @@ def load_design(
         diagnostics = []
     design, built = build(tree, path)
     diagnostics = [*diagnostics, *built]
-    from vpcsim.validate import validate
+    from vpcsim.loader.validate import validate
 
     diagnostics.extend(validate(design))
     diagnostics.sort(key=lambda d: (d.location.file, d.location.line, d.location.col) if d.location else ("", 0, 0))
