@@ -41,6 +41,7 @@ from typing import TYPE_CHECKING, Any, cast
 
 from vpcsim import core
 from vpcsim.errors import Diagnostic, EndpointError, UsageError
+from vpcsim.facts import CRITICAL_SERVICES, ICMP_REPLIES, NOT_INTERNET, OTHER_SERVICES, WEB_PORTS
 from vpcsim.loader.assertions import Traffic, TrafficKind, parse_selector
 from vpcsim.model import Cidr, Interface, PeerKind, TargetKind, int_to_ip
 
@@ -73,11 +74,6 @@ _ALL_PORTS: core.PortRuns = ((0, core.PORT_MAX),)
 # Filters whose verdict depends on the port; every other blocker stops all traffic of the path.
 _FILTER_CODES = frozenset({"SUBNET_ACL_RESTRICTION", "ENI_SG_RULES_MISMATCH", "SG_HAS_NO_RULES"})
 _FILTER_STEPS = frozenset({"security_group_egress", "security_group_ingress", "nacl_outbound", "nacl_inbound"})
-# The address space vpcsim never treats as the internet (check.NOT_INTERNET).
-_NOT_INTERNET = (
-    "0.0.0.0/8", "10.0.0.0/8", "100.64.0.0/10", "127.0.0.0/8", "169.254.0.0/16",
-    "172.16.0.0/12", "192.168.0.0/16", "224.0.0.0/4", "240.0.0.0/4",
-)
 
 
 # -- severity ---------------------------------------------------------------------------------------
@@ -110,29 +106,8 @@ class Severity(enum.Enum):
 
 _RANK = {Severity.INFO: 0, Severity.MEDIUM: 1, Severity.HIGH: 2, Severity.CRITICAL: 3}
 
-# Databases, caches, search engines and remote administration: open to the whole internet,
-# each of these is a known way in (critical). (protocol, port) -> service name.
-CRITICAL_SERVICES: dict[tuple[str, int], str] = {
-    ("tcp", 21): "ftp", ("tcp", 22): "ssh", ("tcp", 23): "telnet", ("tcp", 135): "msrpc",
-    ("tcp", 139): "netbios", ("tcp", 445): "smb", ("tcp", 1433): "mssql", ("tcp", 1434): "mssql-browser",
-    ("tcp", 1521): "oracle", ("tcp", 2049): "nfs", ("tcp", 2375): "docker-api", ("tcp", 2376): "docker-api-tls",
-    ("tcp", 2379): "etcd", ("tcp", 3306): "mysql", ("tcp", 3389): "rdp", ("tcp", 5432): "postgres",
-    ("tcp", 5601): "kibana", ("tcp", 5900): "vnc", ("tcp", 5984): "couchdb", ("tcp", 5985): "winrm",
-    ("tcp", 5986): "winrm-tls", ("tcp", 6379): "redis", ("tcp", 7000): "cassandra", ("tcp", 7001): "cassandra-tls",
-    ("tcp", 8086): "influxdb", ("tcp", 9042): "cassandra-cql", ("tcp", 9092): "kafka", ("tcp", 9200): "elasticsearch",
-    ("tcp", 9300): "elasticsearch-transport", ("tcp", 11211): "memcached", ("tcp", 2181): "zookeeper",
-    ("tcp", 27017): "mongodb", ("tcp", 27018): "mongodb", ("tcp", 27019): "mongodb", ("tcp", 6443): "kubernetes-api",
-    ("tcp", 10250): "kubelet", ("udp", 161): "snmp", ("udp", 11211): "memcached", ("udp", 2049): "nfs",
-    ("udp", 137): "netbios", ("udp", 138): "netbios", ("udp", 1434): "mssql-browser",
-}
-# Other well-known ports, named in findings (not graded by name).
-OTHER_SERVICES: dict[tuple[str, int], str] = {
-    ("tcp", 25): "smtp", ("tcp", 53): "dns", ("udp", 53): "dns", ("tcp", 80): "http", ("tcp", 443): "https",
-    ("udp", 443): "quic", ("udp", 123): "ntp", ("tcp", 8080): "http-alt", ("tcp", 8443): "https-alt",
-    ("udp", 500): "ike", ("udp", 4500): "ipsec-nat-t", ("udp", 1194): "openvpn", ("udp", 51820): "wireguard",
-}
 # Open to the world on purpose on a web tier: graded info.
-_WEB = Traffic(tcp=((80, 80), (443, 443)), udp=((443, 443),), icmp=((0, 255),))
+_WEB = Traffic(tcp=WEB_PORTS["tcp"], udp=WEB_PORTS["udp"], icmp=((0, 255),))
 
 
 def _critical_traffic() -> Traffic:
@@ -362,7 +337,7 @@ class Analyser:
             rule_cidrs |= {(c.network, c.length) for c in plist.entries}
         named = set(rule_cidrs)  # what can single out an internet address
         rule_cidrs |= {(c.network, c.length) for v in d.vpcs.values() for c in v.cidrs}
-        rule_cidrs |= {(c.network, c.length) for c in (Cidr.parse(t) for t in _NOT_INTERNET)}
+        rule_cidrs |= {(c.network, c.length) for c in (Cidr.parse(t) for t, _ in NOT_INTERNET)}
         # Subnets the trace must see as themselves: hosts of NAT gateways and routing appliances
         # (traffic to them skips a NACL when it stays in the subnet), and subnets whose CIDR
         # overlaps another subnet's or holds a public IP of the design (containment tests on
@@ -653,8 +628,6 @@ class Analyser:
 
     def _icmp(self, fwd: list[_Check], ret: list[_Check]) -> core.PortRuns:
         """ICMP types (code 0) that get there, and whose reply type gets back."""
-        from vpcsim.trace import ICMP_REPLIES
-
         types: core.PortRuns = ((0, 255),)
         for check in fwd:
             types = core.ports_intersect(types, _types(self._admit(check, 1)))

@@ -30,6 +30,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from vpcsim.errors import DesignError, Diagnostic, Location, Severity, UsageError, VpcsimError
+from vpcsim.facts import ICMP_REPLIES, INTERNET_CANDIDATES, NOT_INTERNET
 from vpcsim.loader.assertions import (
     ANY,
     Assertion,
@@ -72,18 +73,6 @@ ADDR_MAX = 0xFFFFFFFF
 # Blockers that stop every port alike: when the path meets one, no port gets through.
 PORT_DEPENDENT = frozenset({Code.SUBNET_ACL_RESTRICTION, Code.ENI_SG_RULES_MISMATCH, Code.SG_HAS_NO_RULES})
 FILTER_STEPS = frozenset({StepKind.SG_INGRESS, StepKind.SG_EGRESS, StepKind.NACL_IN, StepKind.NACL_OUT})
-NOT_INTERNET = (
-    "0.0.0.0/8",
-    "10.0.0.0/8",
-    "100.64.0.0/10",
-    "127.0.0.0/8",
-    "169.254.0.0/16",
-    "172.16.0.0/12",
-    "192.168.0.0/16",
-    "224.0.0.0/4",
-    "240.0.0.0/4",
-)
-PREFERRED_INTERNET = ("8.8.8.8", "1.1.1.1", "9.9.9.9", "203.0.113.50", "198.51.100.50")
 
 
 class ReachabilityError(AssertionError, VpcsimError):
@@ -323,7 +312,7 @@ class Engine:
         for plist in d.prefix_lists.values():
             cidrs |= {(c.first, c.last) for c in plist.entries}
         self._cidrs = sorted(cidrs)
-        holes = [(c.first, c.last) for c in (_cidr(t) for t in NOT_INTERNET)]
+        holes = [(c.first, c.last) for c in (_cidr(t) for t, _ in NOT_INTERNET)]
         holes += [(c.first, c.last) for vpc in d.vpcs.values() for c in vpc.cidrs]
         self.public_space = _subtract_ranges([(0, ADDR_MAX)], holes)
         self._classes: dict[tuple[tuple[int, int], ...], list[_Atom]] = {}
@@ -456,7 +445,7 @@ class Engine:
         return atoms
 
     def _representative(self, intervals: list[tuple[int, int]]) -> int | None:
-        for text in PREFERRED_INTERNET:
+        for text in INTERNET_CANDIDATES:
             addr = ip_to_int(text)
             if addr not in self._public_ips and any(lo <= addr <= hi for lo, hi in intervals):
                 return addr
@@ -648,11 +637,8 @@ class Engine:
 
 
 def _icmp_queries() -> tuple[int, ...]:
-    """ICMP types the trace answers with another type (trace.ICMP_REPLIES; echo if it has none)."""
-    from vpcsim import trace
-
-    replies: dict[int, int] = getattr(trace, "ICMP_REPLIES", {8: 0})
-    return tuple(sorted(replies))
+    """ICMP types the trace answers with another type (facts.ICMP_REPLIES)."""
+    return tuple(sorted(ICMP_REPLIES))
 
 
 def _step_rule(step: Step) -> str:

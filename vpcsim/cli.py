@@ -12,6 +12,8 @@ import sys
 from collections.abc import Callable, Sequence
 from typing import TypeVar
 
+from vpcsim.facts import EPHEMERAL_PRESETS
+
 EXIT_OK = 0
 EXIT_FAILED = 1
 EXIT_USAGE = 2
@@ -19,7 +21,6 @@ EXIT_INVALID = 3
 
 _T = TypeVar("_T")
 
-EPHEMERAL_PRESETS = {"linux": (32768, 60999), "windows": (49152, 65535), "nat": (1024, 65535)}
 
 
 def _port(text: str) -> int:

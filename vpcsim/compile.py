@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 from vpcsim import core
 from vpcsim.errors import Diagnostic, Location
+from vpcsim.facts import NOT_INTERNET
 from vpcsim.model import (
     Cidr,
     Design,
@@ -312,19 +313,10 @@ class Network:
 
 
 @functools.lru_cache(maxsize=1)
-def rfc1918() -> tuple[Cidr, ...]:
-    return (Cidr.parse("10.0.0.0/8"), Cidr.parse("172.16.0.0/12"), Cidr.parse("192.168.0.0/16"))
+def _not_internet() -> tuple[Cidr, ...]:
+    return tuple(Cidr.parse(text) for text, _ in NOT_INTERNET)
 
 
 def is_private(addr: int) -> bool:
-    """RFC 1918 and other non-internet-routable space (the internet drops these)."""
-    special = rfc1918() + _special()
-    return any(c.contains(addr) for c in special)
-
-
-@functools.lru_cache(maxsize=1)
-def _special() -> tuple[Cidr, ...]:
-    return tuple(
-        Cidr.parse(t)
-        for t in ("0.0.0.0/8", "100.64.0.0/10", "127.0.0.0/8", "169.254.0.0/16", "224.0.0.0/4", "240.0.0.0/4")
-    )
+    """Non-internet-routable space (facts.NOT_INTERNET: RFC 1918 and the special blocks)."""
+    return any(c.contains(addr) for c in _not_internet())

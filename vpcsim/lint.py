@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from vpcsim.errors import DesignError, Diagnostic, Location, Severity
+from vpcsim.facts import DATABASE_PORTS, LINUX_EPHEMERAL
 from vpcsim.model import Cidr, Interface, NaclRule, NetworkAcl, PeerKind, Route, Subnet, TargetKind, int_to_ip
 from vpcsim.render.reports import Level, RuleInfo
 
@@ -29,19 +30,6 @@ if TYPE_CHECKING:
 
 __all__ = ["RULES", "Finding", "LintReport", "LintRule", "lint", "lint_path"]
 
-LINUX_EPHEMERAL = (32768, 60999)
-DATABASE_PORTS = {
-    1433: "SQL Server",
-    1521: "Oracle",
-    3306: "MySQL/MariaDB",
-    5432: "PostgreSQL",
-    5439: "Redshift",
-    6379: "Redis",
-    9042: "Cassandra",
-    9200: "Elasticsearch/OpenSearch",
-    11211: "Memcached",
-    27017: "MongoDB",
-}
 IGNORE_RE = re.compile(r"#\s*vpcsim:\s*ignore(?:\[([A-Za-z0-9/_, -]+)\])?")
 PUBLIC_WORD = re.compile(r"(?:^|[^a-z])public(?:[^a-z]|$)", re.IGNORECASE)
 # A trailing AZ marker in a subnet name: -a, -1a, -az1, -eu-west-1a, -1.

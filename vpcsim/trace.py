@@ -16,6 +16,7 @@ from typing import TypeVar, cast
 from vpcsim import core
 from vpcsim.compile import Network, RouteEntry, is_private
 from vpcsim.errors import EndpointError, Location, UsageError
+from vpcsim.facts import ICMP_REPLIES, INTERNET_CANDIDATES, LINUX_EPHEMERAL, NAT_GATEWAY_PORTS
 from vpcsim.model import (
     PROTOCOL_NAMES,
     Interface,
@@ -43,14 +44,7 @@ from vpcsim.results import (
     format_ports,
 )
 
-LINUX_EPHEMERAL = (32768, 60999)
-NAT_GATEWAY_PORTS = (1024, 65535)  # AWS: a NAT gateway's source ports
-# ICMP queries and the type that answers them (echo, timestamp, information, address mask).
-ICMP_REPLIES = {8: 0, 13: 14, 15: 16, 17: 18}
 MAX_HOPS = 64
-# Addresses tried, in order, to stand for "the internet" when none is given: the first one
-# that no rule or route of the design singles out.
-INTERNET_CANDIDATES = ("8.8.8.8", "1.1.1.1", "9.9.9.9", "208.67.222.222", "4.2.2.2")
 
 
 @dataclass(frozen=True, slots=True)

@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 
 from vpcsim import core
 from vpcsim.errors import DesignError, Diagnostic, Location, Severity
+from vpcsim.facts import EPHEMERAL_PRESETS
 from vpcsim.loader.build import Builder
 from vpcsim.loader.reader import Map, Node, Scalar, Seq, kind_of, load_file
 from vpcsim.model import Cidr, ip_to_int
@@ -43,7 +44,6 @@ __all__ = [
 PortRuns = core.PortRuns
 
 NOWHERE = Location("<python>", 0, 0)
-EPHEMERAL_PRESETS = {"linux": (32768, 60999), "windows": (49152, 65535), "nat": (1024, 65535)}
 SEVERITIES = {"critical": 9.5, "high": 8.0, "medium": 5.5, "low": 3.0}
 ITEM_KEYS = (
     "id",
