@@ -14,9 +14,9 @@ from hypothesis import strategies as st
 import vpcsim
 from vpcsim import batch, core
 from vpcsim.batch import verdicts, verdicts_array
-from vpcsim.compile import Network
 from vpcsim.errors import EndpointError, UsageError, VpcsimError
 from vpcsim.model import int_to_ip
+from vpcsim.network import Network
 
 ROOT = Path(__file__).resolve().parents[1]
 SCENARIOS = sorted(p for p in (ROOT / "scenarios").glob("*.yaml") if not p.name.endswith(".assertions.yaml"))

@@ -24,8 +24,8 @@ import yaml
 
 import vpcsim
 from vpcsim import conformance
-from vpcsim.compile import Network
 from vpcsim.model import int_to_ip
+from vpcsim.network import Network
 from vpcsim.results import Blocker, Code, Disposition, Flow, Hop, Packet, StepKind, TraceResult
 from vpcsim.trace import trace_packet
 

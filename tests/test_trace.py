@@ -14,7 +14,7 @@ from collections.abc import Callable
 import pytest
 
 from vpcsim import EndpointError, UsageError
-from vpcsim.compile import Network
+from vpcsim.network import Network
 from vpcsim.results import Action, Hop, Step, StepKind, TraceResult
 
 Make = Callable[[str], Network]  # the `make` fixture (tests/conftest.py)

@@ -24,7 +24,7 @@ if TYPE_CHECKING:
         assert_reachable,
         assert_unreachable,
     )
-    from vpcsim.compile import Network
+    from vpcsim.network import Network
 
 _LAZY = {"ReachabilityError", "assert_exactly", "assert_only", "assert_reachable", "assert_unreachable"}
 
@@ -46,8 +46,8 @@ def load(path: str | os.PathLike[str], *, files: Sequence[str] | None = None) ->
     `files`: for an AWS snapshot folder, read only these JSON files (paths relative to the
     snapshot's `aws_configs/`, or to the folder itself when it has none).
     """
-    from vpcsim.compile import Network
     from vpcsim.loader.design import load_design
+    from vpcsim.network import Network
 
     design, warnings = load_design(path, files)
     return Network(design, warnings)

@@ -25,12 +25,13 @@ from vpcsim import core
 from vpcsim.analyse import Analyser, analyser
 from vpcsim.errors import EndpointError, UsageError
 from vpcsim.model import PROTOCOL_NAMES, ip_to_int
+from vpcsim.reach.walk import Endpoint, resolve
 
 if TYPE_CHECKING:
     import numpy as np
     from numpy.typing import NDArray
 
-    from vpcsim.compile import Network
+    from vpcsim.compile import CompiledNetwork
     from vpcsim.loader.assertions import Traffic
 
 __all__ = ["Flow", "verdicts", "verdicts_array"]
@@ -115,12 +116,10 @@ class _Batcher:
 
     def text_side(self, text: str, *, source: bool) -> _Side | None:
         """A source written as text; None for a destination name (its address depends on the source)."""
-        from vpcsim.trace import internet_address, resolve
-
         net = self.an.net
         name = text.strip()
         if name.lower() == "internet":
-            return self.addr_side(internet_address(net), source=source)
+            return self.addr_side(net.internet_address, source=source)
         try:
             return self.addr_side(ip_to_int(name), source=source)
         except ValueError:
@@ -142,8 +141,6 @@ class _Batcher:
 
     def named_dst(self, src: _Side, text: str) -> _Side:
         """A destination written as a name, for this source (privately from its own or a peered VPC)."""
-        from vpcsim.trace import Endpoint, resolve
-
         net = self.an.net
         owner = self.enis[src.owner] if src.owner >= 0 else None
         end = resolve(net, text, Endpoint("src", src.addr, owner))
@@ -236,12 +233,7 @@ class _Batcher:
 
 
 def _batcher(an: Analyser) -> _Batcher:
-    key = f"batch:{an.ephemeral}"
-    got = an.net.cache.get(key)
-    if not isinstance(got, _Batcher):
-        got = _Batcher(an)
-        an.net.cache[key] = got
-    return got
+    return an.net.derived(_Batcher, an.ephemeral, lambda: _Batcher(an))
 
 
 # -- columns ---------------------------------------------------------------------------------------
@@ -299,7 +291,7 @@ def _is_int_array(values: Any) -> bool:
 # -- the front door ------------------------------------------------------------------------------
 
 
-def verdicts(network: Network, flows: Sequence[Flow] | None = None, *, src: Any = None, dst: Any = None,
+def verdicts(network: CompiledNetwork, flows: Sequence[Flow] | None = None, *, src: Any = None, dst: Any = None,
              protocol: Any = None, port: Any = None, ephemeral: tuple[int, int] | None = None) -> list[bool]:
     """For each flow, `network.trace(src, dst, port, protocol, ephemeral=...).reachable`.
 
@@ -315,7 +307,7 @@ def verdicts(network: Network, flows: Sequence[Flow] | None = None, *, src: Any 
     return _python(network, cols, ephemeral)
 
 
-def verdicts_array(network: Network, flows: Sequence[Flow] | None = None, *, src: Any = None, dst: Any = None,
+def verdicts_array(network: CompiledNetwork, flows: Sequence[Flow] | None = None, *, src: Any = None, dst: Any = None,
                    protocol: Any = None, port: Any = None,
                    ephemeral: tuple[int, int] | None = None) -> NDArray[np.bool_]:
     """verdicts() as a numpy bool array (needs numpy): the fastest form, best with int address arrays."""
@@ -323,7 +315,7 @@ def verdicts_array(network: Network, flows: Sequence[Flow] | None = None, *, src
     return result
 
 
-def _python(network: Network, cols: tuple[Any, Any, Any, Any], ephemeral: tuple[int, int] | None) -> list[bool]:
+def _python(network: CompiledNetwork, cols: tuple[Any, Any, Any, Any], ephemeral: tuple[int, int] | None) -> list[bool]:
     b = _batcher(analyser(network, ephemeral=ephemeral))
     srcs, dsts, protos, ports = cols
     n = len(srcs)
@@ -363,7 +355,7 @@ def _dst_side(b: _Batcher, s: _Side, value: Any) -> _Side:
     return _side(b, value, source=False)
 
 
-def _array(network: Network, cols: tuple[Any, Any, Any, Any], ephemeral: tuple[int, int] | None) -> Any:
+def _array(network: CompiledNetwork, cols: tuple[Any, Any, Any, Any], ephemeral: tuple[int, int] | None) -> Any:
     import numpy as np
 
     b = _batcher(analyser(network, ephemeral=ephemeral))

@@ -1,4 +1,4 @@
-"""Check: a Network and assertions -> a CheckReport saying which promises hold, with counter-examples.
+"""Check: a CompiledNetwork and assertions -> a CheckReport saying which promises hold, with counter-examples.
 
 Exactness. A promise about "any port" is answered for every port and protocol, not by
 sampling. For one (source, destination) pair and one protocol, the path a flow takes does not
@@ -49,10 +49,11 @@ from vpcsim.loader.assertions import (
     sibling_file,
 )
 from vpcsim.model import Interface, int_to_ip, ip_to_int
+from vpcsim.reach.walk import trace
 from vpcsim.results import Action, Code, Step, StepKind, TraceResult
 
 if TYPE_CHECKING:
-    from vpcsim.compile import Network
+    from vpcsim.compile import CompiledNetwork
 
 __all__ = [
     "AssertionResult",
@@ -256,7 +257,7 @@ class _Atom:
     """One concrete endpoint: an ENI, or one representative internet address."""
 
     label: str  # for people
-    text: str  # for Network.trace
+    text: str  # for CompiledNetwork.trace
     eni: Interface | None = None
 
 
@@ -293,9 +294,9 @@ def _intersect_ranges(a: list[tuple[int, int]], b: list[tuple[int, int]]) -> lis
 
 
 class Engine:
-    """Evaluates reachability between endpoints exactly, caching traces; one per Network and check run."""
+    """Evaluates reachability between endpoints exactly, caching traces; one per CompiledNetwork and check run."""
 
-    def __init__(self, net: Network, *, ephemeral: tuple[int, int] | None = None) -> None:
+    def __init__(self, net: CompiledNetwork, *, ephemeral: tuple[int, int] | None = None) -> None:
         self.net = net
         self.ephemeral = ephemeral
         self._traces: dict[tuple[str, str, TrafficKind, int, tuple[int, int] | None], TraceResult] = {}
@@ -471,9 +472,9 @@ class Engine:
         cached = self._traces.get(key)
         if cached is None:
             if kind is TrafficKind.IP:
-                cached = self.net.trace(src.text, dst.text, 0, port, ephemeral=eph)
+                cached = trace(self.net, src.text, dst.text, 0, port, ephemeral=eph)
             else:
-                cached = self.net.trace(src.text, dst.text, port, kind.value, ephemeral=eph)
+                cached = trace(self.net, src.text, dst.text, port, kind.value, ephemeral=eph)
             self._traces[key] = cached
         return cached
 
@@ -771,7 +772,7 @@ def collect_assertions(items: AssertionsArg) -> tuple[tuple[Assertion, ...], tup
     return tuple(out), tuple(sources)
 
 
-def check(network: Network, assertions: AssertionsArg, *, ephemeral: tuple[int, int] | None = None) -> CheckReport:
+def check(network: CompiledNetwork, assertions: AssertionsArg, *, ephemeral: tuple[int, int] | None = None) -> CheckReport:
     """Evaluate assertions against a network; raise DesignError when an assertion names nothing.
 
     `assertions`: a path or list of paths to assertion files, Assertion records, or mappings
@@ -812,7 +813,7 @@ def assertions_for(design_path: str | os.PathLike[str], files: Sequence[str | os
     return out
 
 
-def reachable_traffic(network: Network, src: object, dst: object, within: object = "any", *,
+def reachable_traffic(network: CompiledNetwork, src: object, dst: object, within: object = "any", *,
                       ephemeral: tuple[int, int] | None = None) -> Traffic:
     """Everything (of `within`) that gets from `src` to `dst` and back, for every pair of their endpoints.
 
@@ -865,7 +866,7 @@ def _traffic_arg(port: object, protocol: str | int | None) -> Traffic:
     return parse_traffic(f"{protocol}/{text}")
 
 
-def _assert(network: Network, expect: Expect, src: object, dst: object, traffic: Traffic,
+def _assert(network: CompiledNetwork, expect: Expect, src: object, dst: object, traffic: Traffic,
             ephemeral: tuple[int, int] | None, name: str | None) -> AssertionResult:
     loc = _caller_location()
     try:
@@ -883,7 +884,7 @@ def _assert(network: Network, expect: Expect, src: object, dst: object, traffic:
     return result
 
 
-def assert_reachable(network: Network, src: object, dst: object, port: object = None, protocol: str | int = "tcp",
+def assert_reachable(network: CompiledNetwork, src: object, dst: object, port: object = None, protocol: str | int = "tcp",
                      *, ephemeral: tuple[int, int] | None = None, name: str | None = None) -> AssertionResult:
     """Raise ReachabilityError (an AssertionError) with the blocking trace unless every flow gets through.
 
@@ -893,7 +894,7 @@ def assert_reachable(network: Network, src: object, dst: object, port: object = 
     return _assert(network, Expect.REACHABLE, src, dst, _traffic_arg(port, protocol), ephemeral, name)
 
 
-def assert_unreachable(network: Network, src: object, dst: object, port: object = None,
+def assert_unreachable(network: CompiledNetwork, src: object, dst: object, port: object = None,
                        protocol: str | int | None = None,
                        *, ephemeral: tuple[int, int] | None = None, name: str | None = None) -> AssertionResult:
     """Raise ReachabilityError with the trace of a flow that gets through, if any does.
@@ -903,13 +904,13 @@ def assert_unreachable(network: Network, src: object, dst: object, port: object 
     return _assert(network, Expect.UNREACHABLE, src, dst, _traffic_arg(port, protocol), ephemeral, name)
 
 
-def assert_only(network: Network, src: object, dst: object, traffic: object, *,
+def assert_only(network: CompiledNetwork, src: object, dst: object, traffic: object, *,
                 ephemeral: tuple[int, int] | None = None, name: str | None = None) -> AssertionResult:
     """Raise ReachabilityError unless nothing outside `traffic` (e.g. "tcp/80,443") gets through."""
     return _assert(network, Expect.ONLY, src, dst, parse_traffic(traffic), ephemeral, name)
 
 
-def assert_exactly(network: Network, src: object, dst: object, traffic: object, *,
+def assert_exactly(network: CompiledNetwork, src: object, dst: object, traffic: object, *,
                    ephemeral: tuple[int, int] | None = None, name: str | None = None) -> AssertionResult:
     """Raise ReachabilityError unless `traffic` gets through and nothing else does."""
     return _assert(network, Expect.EXACTLY, src, dst, parse_traffic(traffic), ephemeral, name)

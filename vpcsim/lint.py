@@ -26,7 +26,7 @@ from vpcsim.model import Cidr, Interface, NaclRule, NetworkAcl, PeerKind, Route,
 from vpcsim.render.reports import Level, RuleInfo
 
 if TYPE_CHECKING:
-    from vpcsim.compile import Network
+    from vpcsim.compile import CompiledNetwork
 
 __all__ = ["RULES", "Finding", "LintReport", "LintRule", "lint", "lint_path"]
 
@@ -190,7 +190,7 @@ def lint_path(path: str | os.PathLike[str], *, select: Sequence[str] = (), ignor
     return lint(network, select=select, ignore=ignore, fail_on=fail_on)
 
 
-def lint(network: Network, *, select: Sequence[str] = (), ignore: Sequence[str] = (),
+def lint(network: CompiledNetwork, *, select: Sequence[str] = (), ignore: Sequence[str] = (),
          fail_on: Level | None = Level.WARNING) -> LintReport:
     """Run every lint rule (or those selected, less those ignored) on a compiled network."""
     selected = [r for r in RULES if (not select or _matches(r.id, select)) and not _matches(r.id, ignore)]
@@ -243,7 +243,7 @@ def _ignores(line: str, rule_id: str) -> bool:
 
 
 class _Linter:
-    def __init__(self, net: Network) -> None:
+    def __init__(self, net: CompiledNetwork) -> None:
         self.net = net
         self.d = net.design
         self.checks: dict[str, Callable[[LintRule], list[Finding]]] = {

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import enum
 from dataclasses import dataclass, field
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, Protocol
 
 from vpcsim.errors import Location
+from vpcsim.model import int_to_ip, protocol_label
 
 
 class Disposition(enum.Enum):
@@ -111,6 +112,68 @@ class Packet(NamedTuple):
         }
 
 
+class PortFilter(Protocol):
+    """A rule set a filter step evaluated (one direction of a NACL or of an interface's groups)."""
+
+    name: str
+    direction: str  # ingress | egress (security groups), inbound | outbound (NACLs)
+    named: frozenset[int]  # IP protocols other than tcp/udp/icmp that some rule names
+
+    def admitted(self, peer: int, proto: int) -> PortRanges: ...
+
+    def admits(self, peer: int, proto: int) -> bool: ...
+
+
+class FilterDetail(NamedTuple):
+    """What a filter step evaluated: the rule set, the peer address, the protocol and the ports.
+
+    `filter` can answer the exact ports it admits for that peer, so an analysis reads a walk's
+    filters off its steps (pybatfish's FilterStepDetail, with the table itself attached).
+    """
+
+    filter: PortFilter
+    peer: int
+    protocol: int
+    ports: PortRanges  # the ports the packet could carry when it met the filter
+    admitted: PortRanges  # those it let through (empty: denied)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "table": self.filter.name,
+            "direction": self.filter.direction,
+            "peer": int_to_ip(self.peer),
+            "protocol": protocol_label(self.protocol),
+            "ports": [list(r) for r in self.ports],
+            "admitted": [list(r) for r in self.admitted],
+        }
+
+
+class RouteDetail(NamedTuple):
+    """A route lookup: the table, the address looked up, the route chosen and the routes it beat."""
+
+    table: str
+    destination: str
+    chosen: str | None  # None: no route matched
+    beaten: tuple[str, ...] = ()
+
+    def to_json(self) -> dict[str, Any]:
+        return {"table": self.table, "destination": self.destination, "chosen": self.chosen,
+                "beaten": list(self.beaten)}
+
+
+class TranslationDetail(NamedTuple):
+    """An address translation: the header before and after."""
+
+    before: Packet
+    after: Packet
+
+    def to_json(self) -> dict[str, Any]:
+        return {"before": self.before.to_json(), "after": self.after.to_json()}
+
+
+StepDetail = FilterDetail | RouteDetail | TranslationDetail
+
+
 class Step(NamedTuple):
     """One decision at a hop: what was checked, the verdict, and the rule that decided it."""
 
@@ -123,6 +186,7 @@ class Step(NamedTuple):
     considered: tuple[str, ...] = ()
     before: Packet | None = None
     after: Packet | None = None
+    data: StepDetail | None = None  # the typed detail of a filter, route or translation step
 
     def to_json(self) -> dict[str, Any]:
         out: dict[str, Any] = {
@@ -139,6 +203,10 @@ class Step(NamedTuple):
             out["before"] = self.before.to_json()
         if self.after is not None:
             out["after"] = self.after.to_json()
+        if isinstance(self.data, FilterDetail):
+            out["filter"] = self.data.to_json()
+        elif isinstance(self.data, RouteDetail):
+            out["route"] = self.data.to_json()
         return out
 
 
