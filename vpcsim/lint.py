@@ -178,11 +178,12 @@ def _diagnostic_findings(diagnostics: Iterable[Diagnostic]) -> list[Finding]:
 def lint_path(path: str | os.PathLike[str], *, select: Sequence[str] = (), ignore: Sequence[str] = (),
               fail_on: Level | None = Level.WARNING) -> LintReport:
     """Load a design and lint it; an invalid design gives a report with `invalid` set and its diagnostics."""
-    import vpcsim
+    from vpcsim.compile import CompiledNetwork
+    from vpcsim.loader.design import load_design
 
     path = os.fspath(path)
     try:
-        network = vpcsim.load(path)
+        network = CompiledNetwork(*load_design(path))
     except DesignError as exc:
         findings = _diagnostic_findings(exc.diagnostics)
         rules = tuple({f.rule.id: f.rule for f in findings}.values())
