@@ -16,9 +16,9 @@ from vpcsim import analyse
 from vpcsim.analyse import Analyser, Severity, exposure, grade, reach
 from vpcsim.check import Engine, _Atom
 from vpcsim.cli import main
-from vpcsim.loader.assertions import Traffic, TrafficKind
 from vpcsim.model import int_to_ip, ip_to_int
 from vpcsim.network import Network
+from vpcsim.traffic import Traffic, TrafficKind
 
 ROOT = Path(__file__).resolve().parents[1]
 SCENARIOS = sorted(p for p in (ROOT / "scenarios").glob("*.yaml") if not p.name.endswith(".assertions.yaml"))

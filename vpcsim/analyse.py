@@ -41,10 +41,11 @@ from typing import TYPE_CHECKING, Any, cast
 from vpcsim import core
 from vpcsim.errors import Diagnostic, EndpointError, UsageError
 from vpcsim.facts import CRITICAL_SERVICES, ICMP_REPLIES, NOT_INTERNET, OTHER_SERVICES, WEB_PORTS
-from vpcsim.loader.assertions import Traffic, TrafficKind, parse_selector
+from vpcsim.loader.assertions import parse_selector
 from vpcsim.model import Cidr, Interface, PeerKind, TargetKind, int_to_ip
 from vpcsim.reach.walk import trace, trace_packet
 from vpcsim.results import FilterDetail, Hop, PortFilter
+from vpcsim.traffic import Traffic, TrafficKind
 
 if TYPE_CHECKING:
     from vpcsim.check import Engine
@@ -570,6 +571,8 @@ class EniExposure:
     by_source: tuple[tuple[str, Traffic], ...]  # per internet class (label), where anything is open
     findings: tuple[Finding, ...]
     eni_class: int
+    # What each internet class reaches, aligned with ExposureReport.internet_classes.
+    by_class: tuple[Traffic, ...] = field(default=(), compare=False, repr=False)
 
     @property
     def exposed(self) -> bool:
@@ -707,7 +710,8 @@ def exposure(net: CompiledNetwork, *, ephemeral: tuple[int, int] | None = None,
     inet = an.internet_classes()
     d = net.design
     total = len(an.classes)
-    per_class: list[tuple[Traffic, Traffic, tuple[tuple[str, Traffic], ...], tuple[Finding, ...]]] = []
+    per_class: list[tuple[Traffic, Traffic, tuple[tuple[str, Traffic], ...], tuple[Finding, ...],
+                          tuple[Traffic, ...]]] = []
     for done, cls in enumerate(an.classes):
         rep = cls.members[0]
         by_source: list[tuple[InternetClass, Traffic]] = []
@@ -723,13 +727,14 @@ def exposure(net: CompiledNetwork, *, ephemeral: tuple[int, int] | None = None,
             union = union | t
         open_from = tuple((_class_label(c, inet), t) for c, t in by_source if t)
         others = [(_class_label(c, inet), t) for c, t in by_source if not c.world]
-        per_class.append((world, union, open_from, grade(world, others) if union else ()))
+        per_class.append((world, union, open_from, grade(world, others) if union else (),
+                          tuple(t for _, t in by_source)))
         if progress is not None:
             progress(done + 1, total)
     rows = []
     for eni in d.interfaces.values():
         index = an.class_of[eni.name]
-        world, union, open_from, findings = per_class[index]
+        world, union, open_from, findings, by_class = per_class[index]
         vpc = d.subnets[eni.subnet].vpc
         igw = net.igw_by_vpc.get(vpc)
         rows.append(EniExposure(
@@ -745,6 +750,7 @@ def exposure(net: CompiledNetwork, *, ephemeral: tuple[int, int] | None = None,
             by_source=open_from,
             findings=findings,
             eni_class=index,
+            by_class=by_class,
         ))
     return ExposureReport(d.file, tuple(rows), tuple(inet), len(an.classes), an.probes - probes,
                           time.perf_counter() - start)

@@ -32,7 +32,7 @@ if TYPE_CHECKING:
     from numpy.typing import NDArray
 
     from vpcsim.compile import CompiledNetwork
-    from vpcsim.loader.assertions import Traffic
+    from vpcsim.traffic import Traffic
 
 __all__ = ["Flow", "verdicts", "verdicts_array"]
 
@@ -165,7 +165,7 @@ class _Batcher:
         return j
 
     def _append(self, j: int, traffic: Traffic) -> None:
-        from vpcsim.loader.assertions import TrafficKind
+        from vpcsim.traffic import TrafficKind
 
         for k, kind in enumerate((TrafficKind.TCP, TrafficKind.UDP, TrafficKind.ICMP, TrafficKind.IP)):
             base = (4 * j + k) * _SPAN

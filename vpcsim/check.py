@@ -32,15 +32,11 @@ from typing import TYPE_CHECKING, Any
 from vpcsim.errors import DesignError, Diagnostic, Location, Severity, UsageError, VpcsimError
 from vpcsim.facts import ICMP_REPLIES, INTERNET_CANDIDATES, NOT_INTERNET
 from vpcsim.loader.assertions import (
-    ANY,
     Assertion,
     AssertionFile,
     Expect,
     Selector,
     SelectorKind,
-    Traffic,
-    TrafficKind,
-    describe_member,
     from_data,
     load_assertion_file,
     load_design_assertions,
@@ -51,6 +47,7 @@ from vpcsim.loader.assertions import (
 from vpcsim.model import Interface, int_to_ip, ip_to_int
 from vpcsim.reach.walk import trace
 from vpcsim.results import Action, Code, Step, StepKind, TraceResult
+from vpcsim.traffic import ANY, Traffic, TrafficKind, describe_member
 
 if TYPE_CHECKING:
     from vpcsim.compile import CompiledNetwork
@@ -67,6 +64,7 @@ __all__ = [
     "assert_unreachable",
     "check",
     "collect_assertions",
+    "internet_atom",
     "reachable_traffic",
 ]
 
@@ -293,6 +291,11 @@ def _intersect_ranges(a: list[tuple[int, int]], b: list[tuple[int, int]]) -> lis
     return sorted(out)
 
 
+def internet_atom(address: str) -> _Atom:
+    """An internet address as an endpoint of a pair: labelled `internet (8.8.8.8)`."""
+    return _Atom(f"internet ({address})", address)
+
+
 class Engine:
     """Evaluates reachability between endpoints exactly, caching traces; one per CompiledNetwork and check run."""
 
@@ -441,7 +444,7 @@ class Engine:
             addr = self._representative(intervals)
             if addr is not None:
                 text = int_to_ip(addr)
-                atoms.append(_Atom(f"internet ({text})", text))
+                atoms.append(internet_atom(text))
         self._classes[key] = atoms
         return atoms
 

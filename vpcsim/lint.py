@@ -332,23 +332,27 @@ class _Linter:
     # -- VPC003 --------------------------------------------------------------------------------
 
     def database_exposed(self, rule: LintRule) -> list[Finding]:
-        from vpcsim.check import Engine
-        from vpcsim.loader.assertions import Traffic, TrafficKind
+        # The exposure analysis says what the internet reaches (the same answer `vpcsim exposure`
+        # gives); check.Engine only explains one flow of it with the rule that lets it through.
+        from vpcsim.analyse import exposure
+        from vpcsim.check import Engine, internet_atom
+        from vpcsim.traffic import Traffic, TrafficKind
 
-        engine = Engine(self.net)
+        report = exposure(self.net)
         wanted = Traffic.of(TrafficKind.TCP, [(p, p) for p in DATABASE_PORTS])
-        sources = engine.internet_atoms(engine.public_space)
+        engine: Engine | None = None
         out = []
-        for eni in self.d.interfaces.values():
+        for eni, row in zip(self.d.interfaces.values(), report.interfaces, strict=True):
             if eni.public_ip is None:
                 continue  # the internet can address only public IPs
-            dst = engine.eni_atom(eni)
-            for src in sources:
-                got = engine.reachable(src, dst, wanted)
+            for cls, reached in zip(report.internet_classes, row.by_class, strict=True):
+                got = reached & wanted
                 if not got:
                     continue
                 first = got.first()
                 assert first is not None
+                engine = engine or Engine(self.net)
+                src, dst = internet_atom(cls.representative), engine.eni_atom(eni)
                 ce = engine.counterexample(src, dst, first[0], first[1])
                 ports = ", ".join(f"{lo} ({DATABASE_PORTS[lo]})" for lo, _ in got.tcp)
                 why = f"; allowed by {ce.rule}" if ce.rule else ""
