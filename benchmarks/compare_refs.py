@@ -53,9 +53,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--rounds", type=int, default=3, help="runs of each script per side (default 3)")
     parser.add_argument("--tolerance", type=float, default=0.10, help="flag rows worse by more than this")
     parser.add_argument("--markdown", action="store_true", help="print a Markdown table")
-    parser.add_argument("scripts", nargs="+", help="benchmark scripts (names in benchmarks/), then -- extra args")
-    args, extra = parser.parse_known_args(argv)
-    extra = [a for a in extra if a != "--"]
+    parser.add_argument("scripts", nargs="+", help="benchmark scripts (names in benchmarks/); extra args after --")
+    argv = list(sys.argv[1:] if argv is None else argv)
+    extra: list[str] = []
+    if "--" in argv:
+        cut = argv.index("--")
+        argv, extra = argv[:cut], argv[cut + 1:]
+    args = parser.parse_args(argv)
     tmp = tempfile.mkdtemp(prefix="vpcsim-compare-")
     base_tree = os.path.join(tmp, "base")
     subprocess.run(["git", "-C", ROOT, "worktree", "add", "--detach", base_tree, args.base], check=True,
