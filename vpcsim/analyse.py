@@ -31,7 +31,6 @@ security groups) and `Analyser` (classes and exact pair traffic, shared with `vp
 from __future__ import annotations
 
 import csv
-import enum
 import io
 import time
 from collections.abc import Callable, Hashable, Sequence
@@ -45,6 +44,7 @@ from vpcsim.loader.assertions import parse_selector
 from vpcsim.model import Cidr, Interface, PeerKind, TargetKind, int_to_ip
 from vpcsim.reach.walk import trace, trace_packet
 from vpcsim.results import FilterDetail, Hop, PortFilter
+from vpcsim.severity import Grade
 from vpcsim.traffic import Traffic, TrafficKind
 
 if TYPE_CHECKING:
@@ -80,32 +80,9 @@ _FILTER_CODES = frozenset({"SUBNET_ACL_RESTRICTION", "ENI_SG_RULES_MISMATCH", "S
 # -- severity ---------------------------------------------------------------------------------------
 
 
-class Severity(enum.Enum):
-    """How bad an exposure is; ordered (`Severity.CRITICAL > Severity.INFO`)."""
-
-    INFO = "info"
-    MEDIUM = "medium"
-    HIGH = "high"
-    CRITICAL = "critical"
-
-    @property
-    def rank(self) -> int:
-        return _RANK[self]
-
-    def __lt__(self, other: object) -> bool:
-        if not isinstance(other, Severity):
-            return NotImplemented
-        return self.rank < other.rank
-
-    @classmethod
-    def parse(cls, text: str) -> Severity:
-        try:
-            return cls(text.lower())
-        except ValueError:
-            raise UsageError(f"unknown severity {text!r} (expected critical, high, medium or info)") from None
-
-
-_RANK = {Severity.INFO: 0, Severity.MEDIUM: 1, Severity.HIGH: 2, Severity.CRITICAL: 3}
+# Exposure grades are the shared severity scale (vpcsim.severity); exposure never grades `low`.
+Severity = Grade
+EXPOSURE_GRADES = (Grade.CRITICAL, Grade.HIGH, Grade.MEDIUM, Grade.INFO)
 
 # Open to the world on purpose on a web tier: graded info.
 _WEB = Traffic(tcp=WEB_PORTS["tcp"], udp=WEB_PORTS["udp"], icmp=((0, 255),))
@@ -633,7 +610,7 @@ class ExposureReport:
         raise KeyError(name)
 
     def counts(self) -> dict[str, int]:
-        out = {s.value: 0 for s in sorted(Severity, reverse=True)}
+        out = {s.value: 0 for s in EXPOSURE_GRADES}
         for e in self.interfaces:
             if e.severity is not None:
                 out[e.severity.value] += 1

@@ -22,6 +22,7 @@ from vpcsim.facts import EPHEMERAL_PRESETS
 from vpcsim.loader.build import Builder
 from vpcsim.loader.reader import Map, Node, Scalar, Seq, kind_of, load_file
 from vpcsim.model import Cidr, ip_to_int
+from vpcsim.severity import Grade
 from vpcsim.traffic import ANY, Traffic, TrafficKind
 
 __all__ = [
@@ -45,7 +46,8 @@ __all__ = [
 PortRuns = core.PortRuns
 
 NOWHERE = Location("<python>", 0, 0)
-SEVERITIES = {"critical": 9.5, "high": 8.0, "medium": 5.5, "low": 3.0}
+# The severity of a promise is a grade of the shared scale (info is for findings only).
+SEVERITIES: dict[str, float] = {g.value: g.score for g in sorted(Grade, reverse=True) if g is not Grade.INFO}
 ITEM_KEYS = (
     "id",
     "name",
