@@ -12,16 +12,16 @@ over every port, protocol and internet address. They never walk pair by pair:
    Internet addresses fall into the classes `vpcsim.check.Engine` computes: addresses inside
    exactly the same CIDRs of the design.
 2. **One walk per pair of classes.** The path a flow takes does not depend on its port, and
-   routing and translation hardly depend on its protocol, so one trace (tcp, any port) of a
-   representative pair finds every filter the flow meets, both ways, and the address each
-   one checks (recorded as the walker queries the compiled tables). The exact port sets are
-   then read from those tables (`core` port partitions): what every forward filter admits,
-   provided every return filter admits the reply (the client's ephemeral range; for ICMP the
-   reply's type). UDP, ICMP and the other IP protocols follow from the same walk; a path
-   through a NAT gateway (which drops other protocols) or a reply range that a NACL admits
-   only in part gets a walk of its own. Each walk checks itself against its own verdict and,
-   should the walker ever query filters in a way this module does not understand, the pair is
-   answered by `check.Engine` instead (a trace per port run: slower, equally exact).
+   routing and translation hardly depend on its protocol, so one walk (tcp, any port) of a
+   representative pair meets every filter the flow meets, both ways; each filter step of the
+   walk carries a `results.FilterDetail` naming the rule set and the address it checked. The
+   exact port sets are then read from those rule sets (`core` port partitions): what every
+   forward filter admits, provided every return filter admits the reply (the client's
+   ephemeral range; for ICMP the reply's type). UDP, ICMP and the other IP protocols follow
+   from the same walk; a path through a NAT gateway (which drops other protocols) or a reply
+   range that a NACL admits only in part gets a walk of its own. Each walk checks itself
+   against its own verdict and, should the two ever disagree, the pair is answered by
+   `check.Engine` instead (a trace per port run: slower, equally exact).
 
 Entry points: `exposure(network)` (what the internet reaches, per interface, graded by
 severity), `reach(network, src, dst, by=...)` (the matrix between instances, subnets or
@@ -35,7 +35,7 @@ import io
 import time
 from collections.abc import Callable, Hashable, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING, Any
 
 from vpcsim import core
 from vpcsim.errors import Diagnostic, EndpointError, UsageError
@@ -304,6 +304,10 @@ class Analyser:
 
     def known(self, key: Hashable) -> Traffic | None:
         return self._pairs.get(key)
+
+    def computed(self, key: Hashable) -> Traffic:
+        """The traffic of a pair `pair()` has computed (KeyError if it has not)."""
+        return self._pairs[key]
 
     @property
     def pairs_computed(self) -> int:
@@ -941,7 +945,7 @@ def reach(net: CompiledNetwork, src: object = None, dst: object = None, *, by: s
             class_pairs.update(ordered)
             got = combine.get(ordered)
             if got is None:
-                traffics = [cast(Traffic, an.known(k)) for k in ordered]
+                traffics = [an.computed(k) for k in ordered]
                 union = Traffic.none()
                 inter: Traffic | None = None
                 for t in traffics:
