@@ -10,7 +10,7 @@ import vpcsim
 from vpcsim.components import base
 from vpcsim.model import TargetKind
 from vpcsim.reach.walk import Walker
-from vpcsim.results import FilterDetail, RouteDetail, TranslationDetail
+from vpcsim.results import Code, FilterDetail, RouteDetail, TranslationDetail
 
 ROOT = Path(__file__).resolve().parents[1]
 NAT = ROOT / "scenarios" / "nat-bastion.yaml"
@@ -44,7 +44,8 @@ def test_the_walker_implements_the_walk_protocol() -> None:
     net = vpcsim.load(NAT)
     walker: base.Walk = Walker(net, "forward", base.Endpoint("a", 1), base.Endpoint("b", 2))
     assert walker.returning is False
-    assert walker.text(object(), lambda: "made once") == "made once"
+    walker.warn(Code.EPHEMERAL_RANGE_PARTIAL, "acl", "only part", None)
+    assert [w.component for w in walker.leg.warnings] == ["acl"]
 
 
 def test_filter_steps_name_the_table_direction_peer_protocol_and_ports() -> None:

@@ -14,7 +14,6 @@ fabric modules (`subnet`, `vpc_router`, `internet`) that every path crosses.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, ClassVar, Generic, Protocol, TypeVar
 
@@ -125,8 +124,6 @@ class Walk(Protocol):
 
     def warn(self, code: Code, component: str, detail: str, location: Location | None) -> None: ...
 
-    def text(self, rule: object, make: Callable[[], str]) -> str: ...
-
 
 class Component(Generic[T]):
     """One kind of AWS component. Every hook is optional: a component implements what it does.
@@ -166,7 +163,7 @@ class Component(Generic[T]):
 
 _REGISTRY: list[Component[Any]] = []
 _BY_TARGET: dict[TargetKind, Component[Any]] = {}
-_OWNERS: list[Component[Any]] = []
+_OWNERS: tuple[Component[Any], ...] = ()
 _RANKS: dict[int, int] = {}
 
 
@@ -181,9 +178,9 @@ def register(component: Component[T], *, owner_rank: int | None = None) -> Compo
             raise RuntimeError(f"route target {kind.value} is handled by {_BY_TARGET[kind].kind} already")
         _BY_TARGET[kind] = component
     if owner_rank is not None:
-        _OWNERS.append(component)
+        global _OWNERS
         _RANKS[id(component)] = owner_rank
-        _OWNERS.sort(key=lambda c: _RANKS[id(c)])
+        _OWNERS = tuple(sorted((*_OWNERS, component), key=lambda c: _RANKS[id(c)]))
     return component
 
 
@@ -198,7 +195,7 @@ def route_target_kinds() -> frozenset[TargetKind]:
 
 def owners() -> tuple[Component[Any], ...]:
     """Components that own private addresses, in the order a delivery asks them."""
-    return tuple(_OWNERS)
+    return _OWNERS
 
 
 def all_components() -> tuple[Component[Any], ...]:

@@ -11,8 +11,8 @@ from typing import TYPE_CHECKING
 
 from vpcsim.components import base, subnet
 from vpcsim.components.base import Component, State, Walk, ip, reply_matches
-from vpcsim.components.text import packet_text, ranges_size, sg_rule_text
-from vpcsim.model import Interface, SgRule, Subnet
+from vpcsim.components.text import packet_text, ranges_size, sg_text
+from vpcsim.model import Interface, Subnet
 from vpcsim.results import Action, Code, Disposition, FilterDetail, Step, StepKind
 
 if TYPE_CHECKING:
@@ -78,7 +78,7 @@ def sg_check(walk: Walk, eni: Interface, state: State, direction: str, steps: li
     names = ", ".join(eni.security_groups) or "(none)"
     if index >= 0:
         group, rule = rules[index]
-        text = _rule_text(walk, rule)
+        text = sg_text(walk.net.rule_texts, rule)
         steps.append(Step(kind, Action.ALLOW, f"allowed by security group {group}: {text}", group,
                           f"{group} {direction} {text}", rule.loc, data=detail_data))
         if ranges_size(allowed) != ranges_size(asked):
@@ -96,10 +96,6 @@ def sg_check(walk: Walk, eni: Interface, state: State, direction: str, steps: li
     walk.leg.ports_denied = True
     steps.append(Step(kind, Action.DENY, detail, names, location=eni.loc, data=detail_data))
     walk.block(code, eni.name, detail, eni.loc, Disposition.DENIED_OUT if egress else Disposition.DENIED_IN)
-
-
-def _rule_text(walk: Walk, rule: SgRule) -> str:
-    return walk.text(rule, lambda: sg_rule_text(rule))
 
 
 def send(walk: Walk, eni: Interface, state: State) -> None:

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 
 from vpcsim.components import base, vpc_router
 from vpcsim.components.base import Component, State, Walk, ip
-from vpcsim.components.text import nacl_rule_text, packet_text, range_text
+from vpcsim.components.text import nacl_text, packet_text, range_text
 from vpcsim.errors import Location
 from vpcsim.model import NaclRule, Subnet
 from vpcsim.results import (
@@ -68,18 +68,15 @@ def nacl_check(walk: Walk, subnet: Subnet, state: State, direction: str, steps: 
     detail_data = FilterDetail(acl.outbound_filter if outbound else acl.inbound_filter, peer, state.proto, asked,
                                tuple(allowed))
     name = acl_model.name
-
-    def text(rule: NaclRule | None) -> str:
-        return walk.text(rule, lambda: nacl_rule_text(rule))
-
+    texts = net.rule_texts
     if not denied:
         first = decided[0][2]
         if len(decided) == 1 and decided[0][0] == decided[0][1]:
-            summary = text(first)
+            summary = nacl_text(texts, first)
         else:
-            summary = "; ".join(f"{range_text(lo, hi)}: {text(rule)}" for lo, hi, rule in decided)
+            summary = "; ".join(f"{range_text(lo, hi)}: {nacl_text(texts, rule)}" for lo, hi, rule in decided)
         steps.append(Step(kind, Action.ALLOW, f"network ACL {name} {direction}: {summary}", name,
-                          text(first), first.loc if first else acl_model.loc, data=detail_data))
+                          nacl_text(texts, first), first.loc if first else acl_model.loc, data=detail_data))
         return
     first_denier = denied[0][2]
     location = first_denier.loc if first_denier is not None else acl_model.loc
@@ -91,18 +88,18 @@ def nacl_check(walk: Walk, subnet: Subnet, state: State, direction: str, steps: 
     if allowed:
         detail = (
             f"network ACL {name} ({subnet.name}, {direction}) admits only ports {format_ports(tuple(allowed))} "
-            f"of {format_ports(asked)}; {what} is denied by {text(first_denier)}"
+            f"of {format_ports(asked)}; {what} is denied by {nacl_text(texts, first_denier)}"
         )
-        steps.append(Step(kind, Action.DENY, detail, name, text(first_denier), location, data=detail_data))
+        steps.append(Step(kind, Action.DENY, detail, name, nacl_text(texts, first_denier), location, data=detail_data))
         walk.block(Code.SUBNET_ACL_RESTRICTION, name, detail, location, disposition)
         walk.warn(Code.EPHEMERAL_RANGE_PARTIAL, name,
                   f"only ports {format_ports(tuple(allowed))} of {format_ports(asked)} get through "
                   f"network ACL {name} ({direction})", location)
         state.dports = tuple(allowed)
         return
-    detail = f"network ACL {name} ({subnet.name}, {direction}) denies {what}: {text(first_denier)}"
+    detail = f"network ACL {name} ({subnet.name}, {direction}) denies {what}: {nacl_text(texts, first_denier)}"
     walk.leg.ports_denied = True
-    steps.append(Step(kind, Action.DENY, detail, name, text(first_denier), location, data=detail_data))
+    steps.append(Step(kind, Action.DENY, detail, name, nacl_text(texts, first_denier), location, data=detail_data))
     walk.block(Code.SUBNET_ACL_RESTRICTION, name, detail, location, disposition)
 
 

@@ -50,3 +50,23 @@ def nacl_rule_text(rule: NaclRule | None) -> str:
 
 def sg_rule_text(rule: SgRule) -> str:
     return f"{ports_text(rule.protocol, rule.port_lo, rule.port_hi)} {rule.describe_peer()}"
+
+
+def nacl_text(texts: dict[int, str], rule: NaclRule | None) -> str:
+    """A NACL rule's text, memoized in `texts` by the rule's identity (the network's rule_texts).
+
+    Why by id: rules live as long as the design, and hashing a frozen record costs more than
+    formatting it.
+    """
+    text = texts.get(id(rule))
+    if text is None:
+        text = texts[id(rule)] = nacl_rule_text(rule)
+    return text
+
+
+def sg_text(texts: dict[int, str], rule: SgRule) -> str:
+    """A security-group rule's text, memoized like `nacl_text`."""
+    text = texts.get(id(rule))
+    if text is None:
+        text = texts[id(rule)] = sg_rule_text(rule)
+    return text

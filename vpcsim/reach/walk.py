@@ -359,19 +359,10 @@ class Walker:
         self._returning = direction == "return"
         self._last_key: tuple[int, int, int, PortRanges, PortRanges] | None = None
         self._last_packet: Packet | None = None
-        self._texts = net.rule_texts
 
     @property
     def returning(self) -> bool:
         return self._returning
-
-    def text(self, rule: object, make: Callable[[], str]) -> str:
-        """A rule's text, memoized by the rule's identity for the network's lifetime."""
-        key = id(rule)
-        text = self._texts.get(key)
-        if text is None:
-            text = self._texts[key] = make()
-        return text
 
     def hop(self, kind: str, name: str, aws_id: str | None, state: State, steps: list[Step]) -> None:
         # Most hops leave the header as it was: reuse the last Packet record when it is unchanged.
