@@ -249,6 +249,7 @@ MAPPING_ROWS = [
     ("RETURN_BLOCKED", ["eni", "subnet", "vpc_router", "internet_gateway", "internet"], Code.SUBNET_ACL_RESTRICTION,
      "EXITS_NETWORK"),
     ("UNSUPPORTED", ["eni", "subnet", "unsupported"], Code.UNSUPPORTED_COMPONENT, None),
+    ("LOOP", ["eni", "subnet", "nat_gateway", "subnet"], Code.FORWARDING_LOOP, "LOOP"),
 ]
 
 

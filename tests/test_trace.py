@@ -8,8 +8,10 @@ kinds of hops on each leg and the addresses translated on the way.
 from __future__ import annotations
 
 import json
+import re
 import textwrap
 from collections.abc import Callable
+from pathlib import Path
 
 import pytest
 
@@ -527,6 +529,10 @@ def test_nat_subnet_nacl_must_admit_the_nat_ports(make: Make) -> None:
                                                                           "pub-acl")
     assert "32768-60999 of 1024-65535" in warning.detail
     assert "1024-32767,61000-65535" in result.blocked_by[0].detail
+    # The flag agrees with the warning, and the NAT's admitted sub-range is named like a client's.
+    assert result.partial
+    assert result.admitted_nat_ports == ((32768, 60999),)
+    assert result.to_json()["admitted_nat_ports"] == [[32768, 60999]]
 
 
 PRIVATE_NAT = """\
@@ -1044,3 +1050,54 @@ def test_json_round_trip(make: Make) -> None:
     blocked = json.loads(json.dumps(net.trace("internet", "isolated", 443).to_json()))
     assert blocked["blocked_by"][0]["direction"] == "return"
     assert blocked["blocked_by"][0]["location"] is not None
+
+
+# -- forwarding loops and the documented vocabulary -----------------------------------------------
+
+LOOPING = """\
+region: eu-west-1
+vpcs:
+  prod: {cidrs: [10.0.0.0/16]}
+internet_gateways:
+  igw: {vpc: prod}
+nat_gateways:
+  nat: {subnet: pub, elastic_ip: 203.0.113.9}
+route_tables:
+  rt-pub:
+    vpc: prod
+    routes:
+      - {destination: 0.0.0.0/0, nat_gateway: nat}   # the mistake: back to the NAT gateway itself
+  rt-priv:
+    vpc: prod
+    routes:
+      - {destination: 0.0.0.0/0, nat_gateway: nat}
+subnets:
+  pub: {vpc: prod, cidr: 10.0.0.0/24, az: eu-west-1a, route_table: rt-pub}
+  priv: {vpc: prod, cidr: 10.0.1.0/24, az: eu-west-1a, route_table: rt-priv}
+security_groups:
+  app:
+    vpc: prod
+    egress: [{protocol: all, cidr: 0.0.0.0/0}]
+instances:
+  app: {subnet: priv, security_groups: [app]}
+"""
+
+
+def test_a_forwarding_loop_is_a_loop_that_names_its_routes(make: Make) -> None:
+    # A NAT gateway whose own subnet routes 0.0.0.0/0 back to it: the translated packet comes
+    # back to the public subnet unchanged. Batfish calls this disposition LOOP; the walk stops at
+    # the first repeat and names the route that closes the cycle, with its location.
+    net = make(LOOPING)
+    result = net.trace("app", "8.8.8.8", 443)
+    assert result.disposition.value == "LOOP"
+    assert blockers(result) == [("FORWARDING_LOOP", "forward", "rt-pub", line_of(LOOPING, "the mistake"))]
+    assert "rt-pub: 0.0.0.0/0 -> nat_gateway nat" in result.blocked_by[0].detail
+    assert len(result.forward) < 12, "stops at the first repeat, not after 64 hops"
+
+
+def test_every_code_and_disposition_the_engine_has_is_documented() -> None:
+    from vpcsim.results import Code, Disposition
+
+    text = (Path(__file__).resolve().parents[1] / "docs" / "trace.md").read_text()
+    documented = set(re.findall(r"^\| `([A-Z_]+)`", text, re.M))
+    assert documented == {c.value for c in Code} | {d.value for d in Disposition}

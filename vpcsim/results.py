@@ -19,6 +19,7 @@ class Disposition(enum.Enum):
     NULL_ROUTED = "NULL_ROUTED"
     NEIGHBOR_UNREACHABLE = "NEIGHBOR_UNREACHABLE"
     RETURN_BLOCKED = "RETURN_BLOCKED"
+    LOOP = "LOOP"
     UNSUPPORTED = "UNSUPPORTED"
 
     @property
@@ -47,6 +48,7 @@ class Code(enum.Enum):
     DESTINATION_ADDRESS_UNASSIGNED = "DESTINATION_ADDRESS_UNASSIGNED"
     RETURN_PATH_ASYMMETRIC = "RETURN_PATH_ASYMMETRIC"
     NO_PATH = "NO_PATH"
+    FORWARDING_LOOP = "FORWARDING_LOOP"
     EPHEMERAL_RANGE_PARTIAL = "EPHEMERAL_RANGE_PARTIAL"
     UNSUPPORTED_COMPONENT = "UNSUPPORTED_COMPONENT"
 
@@ -278,6 +280,9 @@ class TraceResult:
     blocked_by: tuple[Blocker, ...]
     warnings: tuple[Blocker, ...] = ()
     admitted_src_ports: PortRanges = field(default=())
+    # Behind a NAT gateway: which of its source ports (1024-65535) the reply gets back on, when
+    # the filters between it and the peer admit only part of them (empty: all, or no NAT).
+    admitted_nat_ports: PortRanges = field(default=())
 
     @property
     def reachable(self) -> bool:
@@ -285,7 +290,13 @@ class TraceResult:
 
     @property
     def partial(self) -> bool:
-        """The reply gets back for only part of the client's ephemeral ports."""
+        """The reply gets back for only part of the ports it may use (the client's, or a NAT's).
+
+        True exactly when an EPHEMERAL_RANGE_PARTIAL warning is present or the admitted client
+        ports are a strict part of the client's range.
+        """
+        if any(w.code is Code.EPHEMERAL_RANGE_PARTIAL for w in self.warnings):
+            return True
         return bool(self.admitted_src_ports) and self.admitted_src_ports != self.flow.src_ports
 
     def to_json(self) -> dict[str, Any]:
@@ -294,6 +305,7 @@ class TraceResult:
             "disposition": self.disposition.value,
             "partial": self.partial,
             "admitted_src_ports": [list(r) for r in self.admitted_src_ports],
+            "admitted_nat_ports": [list(r) for r in self.admitted_nat_ports],
             "flow": self.flow.to_json(),
             "forward": [h.to_json() for h in self.forward],
             "return": [h.to_json() for h in self.return_path],

@@ -95,6 +95,9 @@ class Leg:
     end_state: State | None = None
     first_filter_disposition: Disposition | None = None
     ports_denied: bool = False  # a port filter dropped every port the packet could use
+    # The reply's ports on the far side of a translation, when filters there narrowed them (a
+    # NAT gateway's 1024-65535): which of the translator's ports get back.
+    translated_ports: PortRanges = ()
 
 
 class Walk(Protocol):
@@ -110,6 +113,9 @@ class Walk(Protocol):
     eni_sessions: set[str]  # interfaces (NAT instances) that translated the forward leg
     expected_reply: tuple[int, int] | None
     hop_count: int
+    # Route lookups made on this leg, by (subnet, header): a repeat is a forwarding loop.
+    lookups: dict[tuple[str, int, int, int, PortRanges], int]
+    routes_taken: list[tuple[str, str, Location | None]]  # (subnet, route text, route location)
 
     @property
     def returning(self) -> bool: ...

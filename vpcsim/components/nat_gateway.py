@@ -93,6 +93,8 @@ class NatGatewayComponent(Component[NatGateway]):
         before = state.packet()
         state.dst = session.inside_addr
         if state.proto in (6, 17):
+            if state.dports != (NAT_GATEWAY_PORTS,) and not walk.leg.ports_denied:
+                walk.leg.translated_ports = state.dports
             state.dports = session.inside_ports
         after = state.packet()
         steps.append(Step(StepKind.SESSION, Action.TRANSLATE,

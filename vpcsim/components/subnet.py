@@ -30,7 +30,8 @@ if TYPE_CHECKING:
 
     from vpcsim.compile import CompiledNetwork, RouteEntry
 
-# A path longer than this is a forwarding loop.
+# A path longer than this is a forwarding loop even if no lookup repeats (a safety net: every
+# translation that could make headers differ forever is bounded).
 MAX_HOPS = 64
 
 
@@ -114,6 +115,12 @@ def route(walk: Walk, subnet: Subnet, state: State) -> None:
         # Inside one subnet: no route table, no NACL (AWS).
         deliver(walk, subnet, state, crossing=False)
         return
+    key = (subnet.name, state.src, state.dst, state.proto, state.dports)
+    first = walk.lookups.get(key)
+    if first is not None:
+        _loop(walk, subnet, state, first)
+        return
+    walk.lookups[key] = len(walk.routes_taken)
     routes = net.routes(subnet.route_table)
     entry = routes.lookup(state.dst)
     table = net.design.route_tables[subnet.route_table]
@@ -135,8 +142,25 @@ def route(walk: Walk, subnet: Subnet, state: State) -> None:
     route_text = f"route table {table.name}: {chosen} (longest prefix match for {ip(state.dst)})"
     steps.append(Step(StepKind.ROUTE, Action.FORWARD, route_text, table.name, chosen, route_loc,
                       considered=candidates, data=RouteDetail(table.name, ip(state.dst), chosen, candidates[1:])))
+    walk.routes_taken.append((table.name, chosen, route_loc))
     walk.hop("subnet", subnet.name, subnet.aws_id, state, steps)
     follow(walk, entry, subnet, state, route_loc)
+
+
+def _loop(walk: Walk, subnet: Subnet, state: State, first: int) -> None:
+    """The same packet is about to be looked up again in the same subnet: a forwarding loop.
+
+    Named by the routes that form the cycle, each with its location (Batfish's LOOP).
+    """
+    cycle = walk.routes_taken[first:]
+    steps = [Step(StepKind.ROUTE, Action.DROP,
+                  f"forwarding loop: {ip(state.dst)} comes back to subnet {subnet.name} unchanged",
+                  subnet.route_table)]
+    walk.hop("subnet", subnet.name, subnet.aws_id, state, steps)
+    routes = "; ".join(f"{table}: {text}" + (f" ({loc})" if loc else "") for table, text, loc in cycle)
+    detail = f"forwarding loop: the packet for {ip(state.dst)} comes back to subnet {subnet.name} by {routes}"
+    location = cycle[0][2] if cycle else None
+    walk.stop(Disposition.LOOP, Code.FORWARDING_LOOP, subnet.route_table, detail, location)
 
 
 def follow(walk: Walk, entry: RouteEntry, subnet: Subnet, state: State, route_loc: Location) -> None:

@@ -269,6 +269,7 @@ def trace_flow(
         blocked_by=tuple(_dedupe(blockers)),
         warnings=tuple(_dedupe(warnings)),
         admitted_src_ports=admitted,
+        admitted_nat_ports=ret.translated_ports if ret is not None else (),
     )
 
 
@@ -356,6 +357,8 @@ class Walker:
         self.eni_sessions: set[str] = set()
         self.expected_reply: tuple[int, int] | None = None
         self.hop_count = 0
+        self.lookups: dict[tuple[str, int, int, int, PortRanges], int] = {}
+        self.routes_taken: list[tuple[str, str, Location | None]] = []
         self._returning = direction == "return"
         self._last_key: tuple[int, int, int, PortRanges, PortRanges] | None = None
         self._last_packet: Packet | None = None
