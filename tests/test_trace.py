@@ -1101,3 +1101,77 @@ def test_every_code_and_disposition_the_engine_has_is_documented() -> None:
     text = (Path(__file__).resolve().parents[1] / "docs" / "trace.md").read_text()
     documented = set(re.findall(r"^\| `([A-Z_]+)`", text, re.M))
     assert documented == {c.value for c in Code} | {d.value for d in Disposition}
+
+
+# -- security-group references through a middlebox -------------------------------------------------
+# AWS, "Security group rules" and the middlebox-routing guidance: when routes send traffic
+# between two instances through an appliance, the instances' groups must reference each other's
+# private IP or subnet CIDR; "if you reference the security group of the other instance as the
+# source, this does not allow traffic to flow between the instances".
+# https://docs.aws.amazon.com/vpc/latest/userguide/security-group-rules.html
+
+INSPECTED = """\
+region: eu-west-1
+vpcs:
+  prod: {cidrs: [10.0.0.0/16]}
+subnets:
+  fw-net: {vpc: prod, cidr: 10.0.1.0/24, az: eu-west-1a}
+  web-net: {vpc: prod, cidr: 10.0.2.0/24, az: eu-west-1a, route_table: web-rt}
+  db-net: {vpc: prod, cidr: 10.0.3.0/24, az: eu-west-1a, route_table: db-rt}
+route_tables:
+  web-rt:
+    vpc: prod
+    routes:
+      - {destination: 10.0.3.0/24, interface: fw.eth0}
+  db-rt:
+    vpc: prod
+    routes:
+      - {destination: 10.0.2.0/24, interface: fw.eth0}
+security_groups:
+  fw:
+    vpc: prod
+    ingress: [{protocol: all, cidr: 10.0.0.0/16}]
+  web:
+    vpc: prod
+    ingress: [{protocol: all, cidr: 10.0.0.0/16}]
+  db:
+    vpc: prod
+    ingress:
+      - {protocol: tcp, ports: 5432, security_group: web}      # by reference: through the fw, nothing
+      - {protocol: tcp, ports: 6432, cidr: 10.0.2.10/32}       # by address: works through the fw
+  direct-db:
+    vpc: prod
+    ingress:
+      - {protocol: tcp, ports: 5432, security_group: web}
+instances:
+  fw: {subnet: fw-net, private_ip: 10.0.1.50, security_groups: [fw], source_dest_check: false}
+  web: {subnet: web-net, private_ip: 10.0.2.10, security_groups: [web]}
+  db: {subnet: db-net, private_ip: 10.0.3.10, security_groups: [db]}
+  db-next-door: {subnet: web-net, private_ip: 10.0.2.20, security_groups: [direct-db]}
+"""
+
+
+def test_a_group_reference_does_not_match_traffic_an_appliance_forwards(make: Make) -> None:
+    net = make(INSPECTED)
+    by_reference = net.trace("web", "db", 5432)
+    assert [h.name for h in by_reference.forward if h.kind == "eni"] == ["web", "fw", "db"]
+    assert not by_reference.reachable
+    assert ("ENI_SG_RULES_MISMATCH", "forward", "db.eth0") in [
+        (b.code.value, b.direction, b.component) for b in by_reference.blocked_by
+    ]
+    by_address = net.trace("web", "db", 6432)
+    assert by_address.reachable, [b.detail for b in by_address.blocked_by]
+
+
+def test_a_group_reference_still_matches_direct_traffic(make: Make) -> None:
+    net = make(INSPECTED)
+    assert net.trace("web", "db-next-door", 5432).reachable
+
+
+def test_the_analyses_agree_with_the_walk_through_a_middlebox(make: Make) -> None:
+    from vpcsim.analyse import Analyser
+    from vpcsim.traffic import Traffic
+
+    net = make(INSPECTED)
+    traffic = Analyser(net).traffic("web", "db")
+    assert traffic == Traffic.parse("tcp/6432")

@@ -223,6 +223,7 @@ class CompiledNetwork:
         self._route_cache: dict[str, CompiledRoutes] = {}
         self._nacl_cache: dict[str, CompiledNacl] = {}
         self._group_cache: dict[tuple[str, ...], CompiledGroups] = {}
+        self._group_cache_no_refs: dict[tuple[str, ...], CompiledGroups] = {}
         # Rule texts by the rule's id: rules live as long as the design, and hashing a frozen
         # rule record costs more than formatting it.
         self.rule_texts: dict[int, str] = {}
@@ -366,22 +367,25 @@ class CompiledNetwork:
             self._nacl_cache[name] = cached
         return cached
 
-    def groups(self, names: tuple[str, ...]) -> CompiledGroups:
-        cached = self._group_cache.get(names)
+    def groups(self, names: tuple[str, ...], *, references: bool = True) -> CompiledGroups:
+        """An interface's security groups as rule tables; `references=False` leaves out the rules
+        that name a security group (they match nothing for traffic an appliance forwards)."""
+        cache = self._group_cache if references else self._group_cache_no_refs
+        cached = cache.get(names)
         if cached is None:
-            ingress, ingress_rules = self._compile_sg(names, "ingress")
-            egress, egress_rules = self._compile_sg(names, "egress")
+            ingress, ingress_rules = self._compile_sg(names, "ingress", references)
+            egress, egress_rules = self._compile_sg(names, "egress", references)
             label = ", ".join(names) or "(none)"
             cached = CompiledGroups(
                 names, ingress, ingress_rules, egress, egress_rules,
                 RuleFilter(label, "ingress", ingress, None, _named_protocols(r for _, r in ingress_rules)),
                 RuleFilter(label, "egress", egress, None, _named_protocols(r for _, r in egress_rules)),
             )
-            self._group_cache[names] = cached
+            cache[names] = cached
         return cached
 
     def _compile_sg(
-        self, names: tuple[str, ...], direction: str
+        self, names: tuple[str, ...], direction: str, references: bool = True
     ) -> tuple[core.AnyMatchRules, tuple[tuple[str, SgRule], ...]]:
         tuples: list[tuple[int, int, int, int, int]] = []
         origins: list[tuple[str, SgRule]] = []
@@ -390,6 +394,8 @@ class CompiledNetwork:
             if group is None:
                 continue
             for rule in group.ingress if direction == "ingress" else group.egress:
+                if not references and rule.peer_kind is PeerKind.SECURITY_GROUP:
+                    continue
                 for lo, hi in self._peer_ranges(rule):
                     tuples.append((lo, hi, rule.protocol, rule.port_lo, rule.port_hi))
                     origins.append((group_name, rule))

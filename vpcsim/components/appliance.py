@@ -71,6 +71,7 @@ def forward(walk: Walk, eni: Interface, from_subnet: Subnet, state: State) -> No
                           eni.name, before=before, after=after, data=TranslationDetail(before, after)))
     steps.append(Step(StepKind.FORWARD, Action.FORWARD, f"{eni.name} forwards the packet", eni.name))
     walk.hop("eni", name, aws_id, state, steps)
+    state.sender = eni
     subnet.route(walk, home, state)
 
 
@@ -124,6 +125,7 @@ class Appliance(Component[Interface]):
                               f"{ip(state.dst)}", eni.name, before=before, after=after,
                               data=TranslationDetail(before, after)))
         walk.hop("eni", name, aws_id, state, steps)
+        state.sender = eni
         subnet.route(walk, walk.net.design.subnets[eni.subnet], state)
 
 

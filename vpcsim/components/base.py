@@ -65,12 +65,15 @@ class State:
     proto: int
     sports: PortRanges
     dports: PortRanges
+    # The interface that last put the packet on the wire (None: a gateway, or the internet). A
+    # security-group reference matches only what a member interface sends itself.
+    sender: Interface | None = None
 
     def packet(self) -> Packet:
         return Packet(ip(self.src), ip(self.dst), protocol_label(self.proto), self.sports, self.dports)
 
     def copy(self) -> State:
-        return State(self.src, self.dst, self.proto, self.sports, self.dports)
+        return State(self.src, self.dst, self.proto, self.sports, self.dports, self.sender)
 
 
 @dataclass(slots=True)

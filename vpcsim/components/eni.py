@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 from vpcsim.components import base, subnet
 from vpcsim.components.base import Component, State, Walk, ip, reply_matches
 from vpcsim.components.text import packet_text, ranges_size, sg_text
-from vpcsim.model import Interface, Subnet
+from vpcsim.model import Interface, Subnet, TargetKind
 from vpcsim.results import Action, Code, Disposition, FilterDetail, Step, StepKind
 
 if TYPE_CHECKING:
@@ -55,7 +55,7 @@ def sg_check(walk: Walk, eni: Interface, state: State, direction: str, steps: li
                           f"security groups pass the reply by the connection's session ({direction})",
                           ", ".join(eni.security_groups)))
         return
-    groups = walk.net.groups(eni.security_groups)
+    groups = walk.net.groups(eni.security_groups, references=_references_apply(walk, eni, state, egress))
     table = groups.egress if egress else groups.ingress
     rules = groups.egress_rules if egress else groups.ingress_rules
     peer = state.dst if egress else state.src
@@ -98,11 +98,35 @@ def sg_check(walk: Walk, eni: Interface, state: State, direction: str, steps: li
     walk.block(code, eni.name, detail, eni.loc, Disposition.DENIED_OUT if egress else Disposition.DENIED_IN)
 
 
+def _references_apply(walk: Walk, eni: Interface, state: State, egress: bool) -> bool:
+    """Whether rules that name a security group can match this packet at `eni`.
+
+    A reference admits the traffic a member interface sends or receives directly. Through a
+    middlebox it matches nothing: "If you reference the security group of the other instance as
+    the source, this does not allow traffic to flow between the instances"; the rules must name
+    the private IP or the subnet CIDR instead
+    (https://docs.aws.amazon.com/vpc/latest/userguide/security-group-rules.html and
+    https://docs.aws.amazon.com/vpc/latest/userguide/gwlb-route.html, "middlebox routing").
+    """
+    if not egress:
+        sender = state.sender
+        return sender is not None and state.src in sender.private_ips
+    # Leaving `eni`: direct when the route takes it straight to its destination (the same
+    # subnet, the local route, or a peering), not through a gateway or an appliance.
+    net = walk.net
+    home = net.design.subnets[eni.subnet]
+    if home.cidr.contains(state.dst):
+        return True
+    entry = net.routes(home.route_table).lookup(state.dst)
+    return entry is None or entry.route is None or entry.route.target_kind is TargetKind.PEERING
+
+
 def send(walk: Walk, eni: Interface, state: State) -> None:
     """A packet leaves an interface: its security groups out, then its subnet's route table."""
     steps: list[Step] = []
     name, aws_id = label(walk, eni)
     check_running(walk, eni, steps, Disposition.DENIED_OUT)
+    state.sender = eni
     sg_check(walk, eni, state, "egress", steps)
     walk.hop("eni", name, aws_id, state, steps)
     subnet.route(walk, walk.net.design.subnets[eni.subnet], state)

@@ -53,6 +53,7 @@ def egress(walk: Walk, vpc: str, igw_name: str, state: State) -> None:
     steps.append(Step(StepKind.TRANSLATE, Action.TRANSLATE, f"source NAT {before.src} -> {ip(public)} (1:1 public IP)",
                       igw.name, before=before, after=after, data=TranslationDetail(before, after)))
     walk.hop("internet_gateway", igw.name, igw.aws_id, state, steps)
+    state.sender = None
     internet.to_internet(walk, state)
 
 
@@ -77,6 +78,7 @@ def ingress(walk: Walk, vpc: str, state: State) -> None:
                       f"destination NAT {before.dst} -> {ip(state.dst)} (1:1 public IP)", igw.name,
                       before=before, after=after, data=TranslationDetail(before, after)))
     walk.hop("internet_gateway", igw.name, igw.aws_id, state, steps)
+    state.sender = None
     vpc_model = net.design.vpcs[vpc]
     walk.hop("vpc_router", vpc_model.name, vpc_model.aws_id, state, [])
     target = net.subnet_in_vpc(vpc, state.dst)

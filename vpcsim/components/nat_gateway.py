@@ -53,6 +53,7 @@ def forward(walk: Walk, nat: NatGateway, from_subnet: Subnet, state: State) -> N
                       + (f", ports -> {NAT_GATEWAY_PORTS[0]}-{NAT_GATEWAY_PORTS[1]}" if state.proto in (6, 17) else ""),
                       nat.name, location=nat.loc, before=before, after=after, data=TranslationDetail(before, after)))
     walk.hop("nat_gateway", nat.name, nat.aws_id, state, steps)
+    state.sender = None  # a NAT gateway has no security group: no reference can name it
     subnet.route(walk, nat_subnet, state)
 
 
@@ -101,6 +102,7 @@ class NatGatewayComponent(Component[NatGateway]):
                           f"reply matches the NAT session: destination {before.dst} -> {ip(state.dst)}",
                           nat.name, before=before, after=after, data=TranslationDetail(before, after)))
         walk.hop("nat_gateway", nat.name, nat.aws_id, state, steps)
+        state.sender = None
         subnet.route(walk, walk.net.design.subnets[nat.subnet], state)
 
     def graph(self, net: CompiledNetwork, g: networkx.MultiDiGraph) -> None:

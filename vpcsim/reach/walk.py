@@ -222,6 +222,7 @@ def trace_flow(
     `trace_packet`); `walk_reply=False` skips the reply.
     """
     walker = Walker(net, "forward", source, target)
+    state.sender = source.eni
     if start is None:
         forward = walker.run(state.copy())
     else:
@@ -242,7 +243,7 @@ def trace_flow(
             reply_sports = ((0, 0),)
             reply_type = ICMP_REPLIES.get(end.dports[0][0] // 256)
             reply_dports = ((reply_type * 256, reply_type * 256),) if reply_type is not None else end.dports
-        reply = State(end.dst, end.src, end.proto, reply_sports, reply_dports)
+        reply = State(end.dst, end.src, end.proto, reply_sports, reply_dports, forward.end_eni)
         back = Walker(net, "return", Endpoint(target.label, end.dst, forward.end_eni), source)
         back.sessions = walker.sessions
         back.sg_sessions = walker.sg_sessions
