@@ -585,7 +585,9 @@ class FirstMatchRules(_RuleTable):
     Rules are (addr_lo, addr_hi, proto, port_lo, port_hi) in evaluation order. A PROTO_ALL
     rule matches every protocol and port; otherwise the packet's protocol must equal the
     rule's and, for ICMP/TCP/UDP, its port must lie in the rule's range. Queries take a
-    concrete packet protocol 0..255.
+    concrete packet protocol 0..255. A table holds addresses of one width: `bits=128` for
+    IPv6 rules (a packet meets only the NACL entries of its own family, then that family's
+    `*` deny: see the module docstring).
     """
 
     __slots__ = ()
