@@ -43,6 +43,10 @@ _UNOWNED = 1 << 24  # codes of unowned address intervals start here; owned endpo
 _CODE_BITS = 25
 _SPAN = 1 << 17  # one key x protocol kind owns this much of the verdict lookup space (ports < 2**16)
 _KIND_OF = {6: 0, 17: 1, 1: 2}  # other protocols: 3
+# The numpy path packs addresses into int64 columns and looks them up in a PrefixTable's
+# stride arrays, both of which stop short of 128 bits: it serves networks whose addresses are
+# this wide at most, and any other network takes the pure-Python path (same verdicts).
+_PACK_BITS = 32
 
 
 class _Side:
@@ -87,6 +91,8 @@ class _Batcher:
                                self._code(("nat", nat.name, kind)))
         self.owned = owned
         self._owned_keys = sorted(owned)
+        widest = max((max(addr, row[1], row[4]) for addr, row in owned.items()), default=0)
+        self.packable = an.fine.bits <= _PACK_BITS and widest < 1 << _PACK_BITS  # see _PACK_BITS
         self._np: dict[str, Any] | None = None
         self._names: dict[str, _Side] = {}
         self._key_index: dict[int, int] = {}  # flow key -> slot in the verdict table
@@ -196,7 +202,7 @@ class _Batcher:
             keys = self._owned_keys
             rows = [self.owned[a] for a in keys]
             fine = self.an.fine_prefixes
-            table = core.PrefixTable([(a, 32) for a in keys] + fine)
+            table = core.PrefixTable([(a, _PACK_BITS) for a in keys] + fine, bits=_PACK_BITS)
             # Index -1 (nothing) is the last row; a fine prefix's code is its index in the fine table.
             unowned = [_UNOWNED + i + 1 for i in range(len(fine))] + [_UNOWNED]
             cols = list(zip(*rows, strict=True)) if rows else [()] * 6
@@ -359,6 +365,8 @@ def _array(network: CompiledNetwork, cols: tuple[Any, Any, Any, Any], ephemeral:
     import numpy as np
 
     b = _batcher(analyser(network, ephemeral=ephemeral))
+    if not b.packable:
+        return np.array(_python(network, cols, ephemeral), dtype=bool)
     srcs, dsts, protos, ports = cols
     n = len(srcs)
     if len(dsts) != n or len(ports) != n or (not isinstance(protos, (int, str)) and len(protos) != n):

@@ -291,12 +291,7 @@ class _Linter:
                 dests += self.d.prefix_lists[route.prefix_list].entries
         if not everything:
             return bool(dests)
-        reach = 0
-        for cidr in sorted(dests, key=lambda c: c.first):
-            if cidr.first > reach:
-                return False
-            reach = max(reach, cidr.last + 1)
-        return reach > 0xFFFFFFFF
+        return Cidr.covers_space(dests)
 
     def used_nacls(self) -> set[str]:
         return {s.network_acl for s in self.d.subnets.values()}

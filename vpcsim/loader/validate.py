@@ -701,9 +701,4 @@ def _first_overlap(left: Iterable[Cidr], right: Iterable[Cidr]) -> tuple[Cidr, C
 
 def _covers_everything(cidrs: Iterable[Cidr]) -> bool:
     """Whether the union of `cidrs` is all of 0.0.0.0/0."""
-    reach = 0  # every address below `reach` is covered
-    for cidr in sorted(cidrs, key=lambda c: c.first):
-        if cidr.first > reach:
-            return False
-        reach = max(reach, cidr.last + 1)
-    return reach > 0xFFFFFFFF
+    return Cidr.covers_space(cidrs)
