@@ -29,6 +29,8 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from vpcsim import core
+from vpcsim.core import ranges
 from vpcsim.errors import DesignError, Diagnostic, Location, Severity, UsageError, VpcsimError
 from vpcsim.facts import ICMP_REPLIES, INTERNET_CANDIDATES, NOT_INTERNET
 from vpcsim.loader.assertions import (
@@ -68,7 +70,7 @@ __all__ = [
     "reachable_traffic",
 ]
 
-ADDR_MAX = 0xFFFFFFFF
+ADDR_MAX = core.ADDR_MAX
 # Blockers that stop every port alike: when the path meets one, no port gets through.
 PORT_DEPENDENT = frozenset({Code.SUBNET_ACL_RESTRICTION, Code.ENI_SG_RULES_MISMATCH, Code.SG_HAS_NO_RULES})
 FILTER_STEPS = frozenset({StepKind.SG_INGRESS, StepKind.SG_EGRESS, StepKind.NACL_IN, StepKind.NACL_OUT})
@@ -265,32 +267,6 @@ class _Resolved:
     internet: list[tuple[int, int]] = field(default_factory=list)  # public address ranges
 
 
-def _subtract_ranges(ranges: list[tuple[int, int]], holes: Iterable[tuple[int, int]]) -> list[tuple[int, int]]:
-    out = ranges
-    for hlo, hhi in sorted(holes):
-        nxt: list[tuple[int, int]] = []
-        for lo, hi in out:
-            if hhi < lo or hlo > hi:
-                nxt.append((lo, hi))
-                continue
-            if lo < hlo:
-                nxt.append((lo, hlo - 1))
-            if hhi < hi:
-                nxt.append((hhi + 1, hi))
-        out = nxt
-    return out
-
-
-def _intersect_ranges(a: list[tuple[int, int]], b: list[tuple[int, int]]) -> list[tuple[int, int]]:
-    out = []
-    for lo, hi in a:
-        for blo, bhi in b:
-            s, e = max(lo, blo), min(hi, bhi)
-            if s <= e:
-                out.append((s, e))
-    return sorted(out)
-
-
 def internet_atom(address: str) -> _Atom:
     """An internet address as an endpoint of a pair: labelled `internet (8.8.8.8)`."""
     return _Atom(f"internet ({address})", address)
@@ -318,7 +294,7 @@ class Engine:
         self._cidrs = sorted(cidrs)
         holes = [(c.first, c.last) for c in (_cidr(t) for t, _ in NOT_INTERNET)]
         holes += [(c.first, c.last) for vpc in d.vpcs.values() for c in vpc.cidrs]
-        self.public_space = _subtract_ranges([(0, ADDR_MAX)], holes)
+        self.public_space = list(ranges.subtract(((0, ADDR_MAX),), ranges.normalize(holes)))
         self._classes: dict[tuple[tuple[int, int], ...], list[_Atom]] = {}
         self._sizes: dict[Location, int] | None = None
 
@@ -402,9 +378,9 @@ class Engine:
                         eni.public_ip is not None and cidr.contains(eni.public_ip)
                     ):
                         out.enis.append(eni)
-                out.internet += _intersect_ranges(self.public_space, [(cidr.first, cidr.last)])
+                out.internet += ranges.intersect(self.public_space, ((cidr.first, cidr.last),))
         out.enis = list({e.name: e for e in out.enis}.values())  # first occurrence order, no duplicates
-        out.internet = _merge(out.internet)
+        out.internet = list(ranges.normalize(out.internet))
         return out
 
     def atoms(self, resolved: _Resolved) -> list[_Atom]:
@@ -522,7 +498,7 @@ class Engine:
             named = sorted({p for p, _, _ in rules if p not in (-1, 1, 6, 17)})
             groups = [[(p, p)] for p in named if any(lo <= p <= hi for lo, hi in runs)]
             # Every protocol no rule names behaves alike (only 'all traffic' rules match it).
-            rest = _subtract_ranges(list(runs), [(p, p) for p in named])
+            rest = list(ranges.subtract(ranges.normalize(runs), tuple((p, p) for p in named)))
             if rest:
                 groups.append(rest)
             return groups
@@ -657,16 +633,6 @@ def _step_rule(step: Step) -> str:
     if step.kind is StepKind.ROUTE:
         return f"route table {step.component}: {step.rule}"
     return step.rule
-
-
-def _merge(ranges: list[tuple[int, int]]) -> list[tuple[int, int]]:
-    out: list[tuple[int, int]] = []
-    for lo, hi in sorted(ranges):
-        if out and lo <= out[-1][1] + 1:
-            out[-1] = (out[-1][0], max(hi, out[-1][1]))
-        else:
-            out.append((lo, hi))
-    return out
 
 
 def _cidr(text: str) -> Any:
