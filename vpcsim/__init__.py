@@ -94,6 +94,7 @@ def load(path: str | os.PathLike[str], *, files: Sequence[str] | None = None) ->
     `files`: for an AWS snapshot folder, read only these JSON files (paths relative to the
     snapshot's `aws_configs/`, or to the folder itself when it has none).
     """
+    import vpcsim.components  # noqa: F401  (registers the design sections component modules add)
     from vpcsim.loader.design import load_design
     from vpcsim.network import Network
 

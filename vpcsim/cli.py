@@ -220,6 +220,7 @@ def _trace(args: argparse.Namespace) -> int:
 
 
 def _validate(args: argparse.Namespace) -> int:
+    import vpcsim.components  # noqa: F401  (registers the design sections component modules add)
     from vpcsim.loader.design import load_design
     from vpcsim.render import diagnostics_text, to_json_text
 

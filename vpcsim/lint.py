@@ -178,6 +178,7 @@ def _diagnostic_findings(diagnostics: Iterable[Diagnostic]) -> list[Finding]:
 def lint_path(path: str | os.PathLike[str], *, select: Sequence[str] = (), ignore: Sequence[str] = (),
               fail_on: Level | None = Level.WARNING) -> LintReport:
     """Load a design and lint it; an invalid design gives a report with `invalid` set and its diagnostics."""
+    import vpcsim.components  # noqa: F401  (registers the design sections component modules add)
     from vpcsim.compile import CompiledNetwork
     from vpcsim.loader.design import load_design
 

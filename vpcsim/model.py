@@ -16,6 +16,7 @@ from vpcsim.errors import Location
 
 NOWHERE = Location("<builtin>", 0, 0)
 EMPTY_TAGS: Mapping[str, str] = MappingProxyType({})
+EMPTY_SECTIONS: Mapping[str, Mapping[str, object]] = MappingProxyType({})
 
 
 def _no_tags() -> Mapping[str, str]:
@@ -149,6 +150,7 @@ class TargetKind(enum.Enum):
     INTERFACE = "interface"
     BLACKHOLE = "blackhole"
     UNSUPPORTED = "unsupported"
+    COMPONENT = "component"  # a target a component module registered (Route.target_section says which)
 
 
 @dataclass(frozen=True, slots=True)
@@ -159,12 +161,15 @@ class Route:
     target: str | None  # a name; None for local and blackhole
     blackhole: bool = False  # AWS `State: blackhole`
     loc: Location = field(default=NOWHERE, compare=False)
+    target_section: str | None = None  # TargetKind.COMPONENT: the route key of its section
 
     def describe_target(self) -> str:
         if self.target_kind is TargetKind.BLACKHOLE:
             return "blackhole"
         if self.target_kind is TargetKind.LOCAL:
             return "local"
+        if self.target_kind is TargetKind.COMPONENT:
+            return f"{self.target_section} {self.target}"
         return f"{self.target_kind.value} {self.target}"
 
     def describe_destination(self) -> str:
@@ -366,4 +371,6 @@ class Design:
     interfaces: Mapping[str, Interface]
     unsupported: Mapping[str, Unsupported]
     description: str = ""
+    # Sections component modules add to the format (loader.extensions): key -> name -> record.
+    extensions: Mapping[str, Mapping[str, object]] = field(default_factory=lambda: EMPTY_SECTIONS)
     loc: Location = field(default=NOWHERE, compare=False)

@@ -1,34 +1,20 @@
 """Components: one module per AWS component a packet can meet, each implementing `base.Component`.
 
-Importing this package registers them all. The walker (`vpcsim.reach.walk`) and the component
-graph (`vpcsim.graph`) reach components only through `base`'s registry; see
-docs/architecture.md for how to add one.
+Importing this package imports every module in it, which registers its component (and any
+design section it adds to the format), so a new component is a new file here: see
+docs/architecture.md. The walker (`vpcsim.reach.walk`) and the component graph
+(`vpcsim.graph`) reach components only through `base`'s registry.
 """
 
-from vpcsim.components import (
-    appliance,
-    base,
-    blackhole,
-    eni,
-    internet,
-    internet_gateway,
-    nat_gateway,
-    peering,
-    subnet,
-    unsupported,
-    vpc_router,
+import importlib
+import pkgutil
+
+from vpcsim.components import base
+
+MODULES = tuple(
+    importlib.import_module(f"{__name__}.{info.name}")
+    for info in sorted(pkgutil.iter_modules(__path__), key=lambda m: m.name)
+    if info.name not in ("base", "text")
 )
 
-__all__ = [
-    "appliance",
-    "base",
-    "blackhole",
-    "eni",
-    "internet",
-    "internet_gateway",
-    "nat_gateway",
-    "peering",
-    "subnet",
-    "unsupported",
-    "vpc_router",
-]
+__all__ = ["MODULES", "base"]

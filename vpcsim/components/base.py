@@ -34,6 +34,7 @@ __all__ = [
     "State",
     "Walk",
     "all_components",
+    "for_route",
     "for_target",
     "ip",
     "owners",
@@ -148,6 +149,7 @@ class Component(Generic[T]):
 
     kind: ClassVar[str]
     targets: ClassVar[tuple[TargetKind, ...]] = ()
+    route_key: ClassVar[str | None] = None  # a route target the module added (loader.extensions)
 
     def via_route(self, walk: Walk, entry: RouteEntry, subnet: Subnet, state: State, route_loc: Location) -> None:
         raise NotImplementedError(f"{self.kind} is not a route target")
@@ -172,6 +174,7 @@ class Component(Generic[T]):
 
 _REGISTRY: list[Component[Any]] = []
 _BY_TARGET: dict[TargetKind, Component[Any]] = {}
+_BY_ROUTE_KEY: dict[str, Component[Any]] = {}
 _OWNERS: tuple[Component[Any], ...] = ()
 _RANKS: dict[int, int] = {}
 
@@ -182,6 +185,10 @@ def register(component: Component[T], *, owner_rank: int | None = None) -> Compo
     `owner_rank`: the component owns private addresses; deliveries ask owners in rank order.
     """
     _REGISTRY.append(component)
+    if component.route_key is not None:
+        if component.route_key in _BY_ROUTE_KEY:
+            raise RuntimeError(f"route target {component.route_key} is handled already")
+        _BY_ROUTE_KEY[component.route_key] = component
     for kind in component.targets:
         if kind in _BY_TARGET:
             raise RuntimeError(f"route target {kind.value} is handled by {_BY_TARGET[kind].kind} already")
@@ -196,6 +203,13 @@ def register(component: Component[T], *, owner_rank: int | None = None) -> Compo
 def for_target(kind: TargetKind) -> Component[Any]:
     """The component a route with this target kind hands its packets to."""
     return _BY_TARGET[kind]
+
+
+def for_route(route: Route) -> Component[Any] | None:
+    """The component a route hands its packets to (None: a target no module handles)."""
+    if route.target_kind is TargetKind.COMPONENT:
+        return _BY_ROUTE_KEY.get(route.target_section or "")
+    return _BY_TARGET.get(route.target_kind)
 
 
 def route_target_kinds() -> frozenset[TargetKind]:

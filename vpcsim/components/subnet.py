@@ -135,7 +135,8 @@ def route(walk: Walk, subnet: Subnet, state: State) -> None:
         walk.stop(Disposition.NO_ROUTE, Code.NO_ROUTE_TO_DESTINATION, table.name, detail, table.loc)
         return
     route_loc = entry.route.loc if entry.route else table.loc
-    next_subnet = None if entry.route is None else base.for_target(entry.route.target_kind).next_subnet(net, entry)
+    target = None if entry.route is None else base.for_route(entry.route)
+    next_subnet = None if target is None else target.next_subnet(net, entry)
     if next_subnet is None or next_subnet != subnet.name:
         nacl_check(walk, subnet, state, "outbound", steps)
     chosen = entry.describe()
@@ -173,7 +174,9 @@ def follow(walk: Walk, entry: RouteEntry, subnet: Subnet, state: State, route_lo
         detail = f"route {entry.describe()} is a blackhole: packets matching it are dropped"
         walk.stop(Disposition.NULL_ROUTED, Code.BAD_STATE_ROUTE, subnet.route_table, detail, route_loc)
         return
-    base.for_target(route_model.target_kind).via_route(walk, entry, subnet, state, route_loc)
+    component = base.for_route(route_model)
+    assert component is not None, "validated: every route target has its component"
+    component.via_route(walk, entry, subnet, state, route_loc)
 
 
 def deliver(walk: Walk, subnet: Subnet, state: State, crossing: bool) -> None:
@@ -208,9 +211,8 @@ class SubnetComponent(Component[None]):
             if table is None:
                 continue
             for r in table.routes:
-                if r.target_kind not in base.route_target_kinds():
-                    continue
-                node = base.for_target(r.target_kind).route_node(net, r)
+                component = base.for_route(r)
+                node = component.route_node(net, r) if component is not None else None
                 if node is None:
                     continue
                 g.add_edge(("subnet", s.name), node, relation="route", route_table=table.name,

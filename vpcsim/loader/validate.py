@@ -18,6 +18,7 @@ from dataclasses import dataclass
 
 from vpcsim import facts
 from vpcsim.errors import Diagnostic, Location, Severity
+from vpcsim.loader import extensions
 from vpcsim.model import (
     Cidr,
     Design,
@@ -63,8 +64,15 @@ RESERVED_OFFSETS = {
 
 
 def validate(design: Design) -> list[Diagnostic]:
-    """Check `design` against AWS's rules; return every error and warning, never raise."""
-    return _Validator(design).run()
+    """Check `design` against AWS's rules; return every error and warning, never raise.
+
+    Sections that component modules add (loader.extensions) bring their own rules.
+    """
+    out = _Validator(design).run()
+    for section in extensions.sections():
+        if section.validate is not None and design.extensions.get(section.key):
+            out.extend(section.validate(design))
+    return out
 
 
 def _where(loc: Location) -> str:
