@@ -1175,3 +1175,55 @@ def test_the_analyses_agree_with_the_walk_through_a_middlebox(make: Make) -> Non
     net = make(INSPECTED)
     traffic = Analyser(net).traffic("web", "db")
     assert traffic == Traffic.parse("tcp/6432")
+
+
+# -- ICMP as users debug it -----------------------------------------------------------------------
+
+ICMP_NACL = """\
+region: eu-west-1
+vpcs:
+  prod: {cidrs: [10.0.0.0/16]}
+subnets:
+  a: {vpc: prod, cidr: 10.0.1.0/24, az: eu-west-1a, network_acl: acl}
+  b: {vpc: prod, cidr: 10.0.2.0/24, az: eu-west-1a}
+network_acls:
+  acl:
+    vpc: prod
+    inbound:
+      - {rule: 100, action: allow, protocol: icmp, icmp_type: 3, icmp_code: 4, cidr: 10.0.0.0/16}  # PMTUD only
+    outbound:
+      - {rule: 100, action: allow, protocol: all, cidr: 0.0.0.0/0}
+security_groups:
+  open:
+    vpc: prod
+    ingress: [{protocol: all, cidr: 10.0.0.0/16}]
+instances:
+  x: {subnet: a, security_groups: [open]}
+  y: {subnet: b, security_groups: [open]}
+"""
+
+
+def test_icmp_type_and_code_select_the_rule(make: Make) -> None:
+    # Path MTU discovery needs ICMP type 3 code 4 ("fragmentation needed") to reach the sender
+    # (https://docs.aws.amazon.com/vpc/latest/userguide/nacl-rules.html, "Path MTU Discovery").
+    net = make(ICMP_NACL)
+    needed = net.trace("y", "x", 3, "icmp", icmp_code=4)
+    assert not any(b.direction == "forward" for b in needed.blocked_by)
+    other = net.trace("y", "x", 3, "icmp", icmp_code=1)
+    assert [(b.code.value, b.direction) for b in other.blocked_by][0] == ("SUBNET_ACL_RESTRICTION", "forward")
+    with pytest.raises(UsageError, match="needs protocol icmp"):
+        net.trace("y", "x", 443, "tcp", icmp_code=4)
+    with pytest.raises(UsageError, match="icmp code 256 is out of range"):
+        net.trace("y", "x", 3, "icmp", icmp_code=256)
+
+
+def test_cli_takes_icmp_type_and_code(make: Make, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from vpcsim.cli import main
+
+    path = tmp_path / "icmp.yaml"
+    path.write_text(ICMP_NACL)
+    args = ["trace", "--design", str(path), "y", "x", "--protocol", "icmp", "--icmp-type", "3", "--json"]
+    assert main([*args, "--icmp-code", "4"]) == 0
+    assert json.loads(capsys.readouterr().out)["flow"]["dst_port"] == 3
+    assert main(["trace", "--design", str(path), "y", "x"]) == 2
+    assert "needs a PORT" in capsys.readouterr().err

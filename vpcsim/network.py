@@ -36,11 +36,15 @@ class Network(CompiledNetwork):
         *,
         src_port: int | None = None,
         ephemeral: tuple[int, int] | None = None,
+        icmp_code: int | None = None,
     ) -> TraceResult:
-        """Trace a flow from `src` to `dst` on `port`, forward and back; see docs/trace.md."""
+        """Trace a flow from `src` to `dst` on `port` (ICMP: the type; `icmp_code`), forward and back.
+
+        See docs/trace.md.
+        """
         from vpcsim.trace import trace
 
-        return trace(self, src, dst, port, protocol, src_port=src_port, ephemeral=ephemeral)
+        return trace(self, src, dst, port, protocol, src_port=src_port, ephemeral=ephemeral, icmp_code=icmp_code)
 
     def check(self, assertions: AssertionsArg) -> CheckReport:
         """Check reachability promises (see docs/assertions.md); returns a typed report."""

@@ -62,12 +62,20 @@ def trace(
     *,
     src_port: int | None = None,
     ephemeral: tuple[int, int] | None = None,
+    icmp_code: int | None = None,
 ) -> TraceResult:
+    """Trace `src` -> `dst` on `port` (ICMP: `port` is the type, `icmp_code` the code, default 0)."""
     proto = parse_protocol(protocol)
     if isinstance(port, bool) or not isinstance(port, int) or not 0 <= port <= 65535:
         raise UsageError(f"port {port!r} is out of range (expected 0-65535)")
     if proto == 1 and port > 255:
         raise UsageError(f"icmp type {port} is out of range (expected 0-255; 8 = echo request)")
+    if icmp_code is not None:
+        if proto != 1:
+            raise UsageError(f"an icmp code ({icmp_code!r}) needs protocol icmp, not {protocol!r}")
+        if isinstance(icmp_code, bool) or not isinstance(icmp_code, int) or not 0 <= icmp_code <= 255:
+            raise UsageError(f"icmp code {icmp_code!r} is out of range (expected 0-255; 4 with type 3 = "
+                             "fragmentation needed)")
     if src_port is not None and not 0 <= src_port <= 65535:
         raise UsageError(f"source port {src_port} is out of range (expected 0-65535)")
     low, high = ephemeral or LINUX_EPHEMERAL
@@ -82,7 +90,8 @@ def trace(
     elif proto == 1:
         # ICMP: the core's "port" is type*256+code; the reply to an echo request is an echo reply.
         sports = ((0, 0),)
-        dports = ((port * 256, port * 256),)
+        code = port * 256 + (icmp_code or 0)
+        dports = ((code, code),)
     else:
         sports = ((0, 0),)
         dports = ((0, 0),)
