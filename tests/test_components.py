@@ -72,9 +72,10 @@ def test_route_steps_name_the_chosen_route_and_the_routes_it_beat() -> None:
     # vpc-peering golden: the stale blackhole 10.2.20.0/24 beats 10.2.0.0/16 -> shared-payments.
     net = vpcsim.load(PEERING)
     result = net.trace("payments-api", "directory", 636)
-    routes = [s.data for h in result.forward for s in h.steps if isinstance(s.data, RouteDetail)]
+    routes = [s.route for h in result.forward for s in h.steps if s.route is not None]
     assert len(routes) == 1
     route = routes[0]
+    assert isinstance(route, RouteDetail) and route.table
     assert route.chosen is not None and route.chosen.startswith("10.2.20.0/24") and "blackhole" in route.chosen
     assert any(b.startswith("10.2.0.0/16") for b in route.beaten)
     assert route.chosen not in route.beaten
@@ -84,9 +85,10 @@ def test_translation_steps_carry_the_header_before_and_after() -> None:
     net = vpcsim.load(NAT)
     src = next(n for n in net.design.instances if n.startswith("app"))
     result = net.trace(src, "internet", 443)
-    translations = [s.data for h in result.forward for s in h.steps if isinstance(s.data, TranslationDetail)]
+    translations = [s.translation for h in result.forward for s in h.steps if s.translation is not None]
     assert len(translations) >= 2, "the NAT gateway, then the internet gateway"
     nat, igw = translations[0], translations[-1]
+    assert isinstance(nat, TranslationDetail) and isinstance(igw, TranslationDetail)
     assert nat.before.src != nat.after.src and nat.after.src_ports == ((1024, 65535),)
     assert igw.before.src == nat.after.src and igw.after.dst == igw.before.dst
 

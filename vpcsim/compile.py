@@ -9,7 +9,6 @@ the walk, the analyses and the component graph all take a CompiledNetwork (`vpcs
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Callable, Hashable, Iterable
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -417,11 +416,15 @@ class CompiledNetwork:
         return getattr(obj, "loc", None) if obj is not None else None
 
 
-@functools.lru_cache(maxsize=1)
-def _not_internet() -> tuple[Cidr, ...]:
-    return tuple(Cidr.parse(text) for text, _ in NOT_INTERNET)
+# (first, last) of each block of facts.NOT_INTERNET: a containment test is two int compares.
+_NOT_INTERNET_RANGES: tuple[tuple[int, int], ...] = tuple(
+    (c.first, c.last) for c in (Cidr.parse(text) for text, _ in NOT_INTERNET)
+)
 
 
 def is_private(addr: int) -> bool:
     """Non-internet-routable space (facts.NOT_INTERNET: RFC 1918 and the special blocks)."""
-    return any(c.contains(addr) for c in _not_internet())
+    for lo, hi in _NOT_INTERNET_RANGES:
+        if lo <= addr <= hi:
+            return True
+    return False

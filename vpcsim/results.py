@@ -151,20 +151,18 @@ class FilterDetail(NamedTuple):
 
 
 class RouteDetail(NamedTuple):
-    """A route lookup: the table, the address looked up, the route chosen and the routes it beat."""
+    """A route lookup: the table, the route chosen and the routes it beat (`Step.route`)."""
 
     table: str
-    destination: str
     chosen: str | None  # None: no route matched
     beaten: tuple[str, ...] = ()
 
     def to_json(self) -> dict[str, Any]:
-        return {"table": self.table, "destination": self.destination, "chosen": self.chosen,
-                "beaten": list(self.beaten)}
+        return {"table": self.table, "chosen": self.chosen, "beaten": list(self.beaten)}
 
 
 class TranslationDetail(NamedTuple):
-    """An address translation: the header before and after."""
+    """An address translation: the header before and after (`Step.translation`)."""
 
     before: Packet
     after: Packet
@@ -173,7 +171,6 @@ class TranslationDetail(NamedTuple):
         return {"before": self.before.to_json(), "after": self.after.to_json()}
 
 
-StepDetail = FilterDetail | RouteDetail | TranslationDetail
 
 
 class Step(NamedTuple):
@@ -188,7 +185,29 @@ class Step(NamedTuple):
     considered: tuple[str, ...] = ()
     before: Packet | None = None
     after: Packet | None = None
-    data: StepDetail | None = None  # the typed detail of a filter, route or translation step
+    data: FilterDetail | None = None  # a filter step's typed detail (the rule set it evaluated)
+
+    # Route and translation details are read off the step's own fields when asked for: the walk
+    # builds only what an analysis needs on every step (the filters), to stay fast.
+
+    @property
+    def filter(self) -> FilterDetail | None:
+        return self.data
+
+    @property
+    def route(self) -> RouteDetail | None:
+        """A route lookup's detail: the table, the chosen route, the routes it beat."""
+        if self.kind is not StepKind.ROUTE:
+            return None
+        chosen = self.rule if self.action is Action.FORWARD else None
+        return RouteDetail(self.component or "", chosen, self.considered[1:] if chosen else ())
+
+    @property
+    def translation(self) -> TranslationDetail | None:
+        """A translation's detail: the header before and after."""
+        if self.before is None or self.after is None:
+            return None
+        return TranslationDetail(self.before, self.after)
 
     def to_json(self) -> dict[str, Any]:
         out: dict[str, Any] = {
@@ -205,10 +224,11 @@ class Step(NamedTuple):
             out["before"] = self.before.to_json()
         if self.after is not None:
             out["after"] = self.after.to_json()
-        if isinstance(self.data, FilterDetail):
+        if self.data is not None:
             out["filter"] = self.data.to_json()
-        elif isinstance(self.data, RouteDetail):
-            out["route"] = self.data.to_json()
+        route = self.route
+        if route is not None:
+            out["route"] = route.to_json()
         return out
 
 

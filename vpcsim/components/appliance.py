@@ -15,7 +15,7 @@ from vpcsim.components import eni as eni_component
 from vpcsim.components.base import Component, Session, State, Walk, ip
 from vpcsim.errors import Location
 from vpcsim.model import Interface, Route, Subnet, TargetKind
-from vpcsim.results import Action, Code, Disposition, Step, StepKind, TranslationDetail
+from vpcsim.results import Action, Code, Disposition, Step, StepKind
 
 if TYPE_CHECKING:
     from vpcsim.compile import CompiledNetwork, RouteEntry
@@ -68,7 +68,7 @@ def forward(walk: Walk, eni: Interface, from_subnet: Subnet, state: State) -> No
         after = state.packet()
         steps.append(Step(StepKind.TRANSLATE, Action.TRANSLATE,
                           f"source NAT {before.src} -> {ip(eni.primary_ip)} (NAT instance, assumed)",
-                          eni.name, before=before, after=after, data=TranslationDetail(before, after)))
+                          eni.name, before=before, after=after))
     steps.append(Step(StepKind.FORWARD, Action.FORWARD, f"{eni.name} forwards the packet", eni.name))
     walk.hop("eni", name, aws_id, state, steps)
     state.sender = eni
@@ -122,8 +122,7 @@ class Appliance(Component[Interface]):
             after = state.packet()
             steps.append(Step(StepKind.SESSION, Action.TRANSLATE,
                               f"reply matches the NAT instance's session: destination {before.dst} -> "
-                              f"{ip(state.dst)}", eni.name, before=before, after=after,
-                              data=TranslationDetail(before, after)))
+                              f"{ip(state.dst)}", eni.name, before=before, after=after))
         walk.hop("eni", name, aws_id, state, steps)
         state.sender = eni
         subnet.route(walk, walk.net.design.subnets[eni.subnet], state)

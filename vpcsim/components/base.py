@@ -121,8 +121,7 @@ class Walk(Protocol):
     lookups: dict[tuple[str, int, int, int, PortRanges], int]
     routes_taken: list[tuple[str, str, Location | None]]  # (subnet, route text, route location)
 
-    @property
-    def returning(self) -> bool: ...
+    returning: bool  # the reply leg
 
     def hop(self, kind: str, name: str, aws_id: str | None, state: State, steps: list[Step]) -> None: ...
 

@@ -13,7 +13,7 @@ from vpcsim.components import base, internet, subnet
 from vpcsim.components.base import Component, State, Walk, ip
 from vpcsim.errors import Location
 from vpcsim.model import Subnet, TargetKind
-from vpcsim.results import Action, Code, Disposition, Step, StepKind, TranslationDetail
+from vpcsim.results import Action, Code, Disposition, Step, StepKind
 
 if TYPE_CHECKING:
     import networkx
@@ -51,7 +51,7 @@ def egress(walk: Walk, vpc: str, igw_name: str, state: State) -> None:
     state.src = public
     after = state.packet()
     steps.append(Step(StepKind.TRANSLATE, Action.TRANSLATE, f"source NAT {before.src} -> {ip(public)} (1:1 public IP)",
-                      igw.name, before=before, after=after, data=TranslationDetail(before, after)))
+                      igw.name, before=before, after=after))
     walk.hop("internet_gateway", igw.name, igw.aws_id, state, steps)
     state.sender = None
     internet.to_internet(walk, state)
@@ -76,7 +76,7 @@ def ingress(walk: Walk, vpc: str, state: State) -> None:
     after = state.packet()
     steps.append(Step(StepKind.TRANSLATE, Action.TRANSLATE,
                       f"destination NAT {before.dst} -> {ip(state.dst)} (1:1 public IP)", igw.name,
-                      before=before, after=after, data=TranslationDetail(before, after)))
+                      before=before, after=after))
     walk.hop("internet_gateway", igw.name, igw.aws_id, state, steps)
     state.sender = None
     vpc_model = net.design.vpcs[vpc]

@@ -14,7 +14,7 @@ from vpcsim.components.base import Component, Session, State, Walk, ip
 from vpcsim.errors import Location
 from vpcsim.facts import NAT_GATEWAY_PORTS
 from vpcsim.model import NatGateway, Subnet, TargetKind
-from vpcsim.results import Action, Code, Disposition, Step, StepKind, TranslationDetail
+from vpcsim.results import Action, Code, Disposition, Step, StepKind
 
 if TYPE_CHECKING:
     import networkx
@@ -51,7 +51,7 @@ def forward(walk: Walk, nat: NatGateway, from_subnet: Subnet, state: State) -> N
     steps.append(Step(StepKind.TRANSLATE, Action.TRANSLATE,
                       f"source NAT {before.src} -> {ip(nat.private_ip)}"
                       + (f", ports -> {NAT_GATEWAY_PORTS[0]}-{NAT_GATEWAY_PORTS[1]}" if state.proto in (6, 17) else ""),
-                      nat.name, location=nat.loc, before=before, after=after, data=TranslationDetail(before, after)))
+                      nat.name, location=nat.loc, before=before, after=after))
     walk.hop("nat_gateway", nat.name, nat.aws_id, state, steps)
     state.sender = None  # a NAT gateway has no security group: no reference can name it
     subnet.route(walk, nat_subnet, state)
@@ -100,7 +100,7 @@ class NatGatewayComponent(Component[NatGateway]):
         after = state.packet()
         steps.append(Step(StepKind.SESSION, Action.TRANSLATE,
                           f"reply matches the NAT session: destination {before.dst} -> {ip(state.dst)}",
-                          nat.name, before=before, after=after, data=TranslationDetail(before, after)))
+                          nat.name, before=before, after=after))
         walk.hop("nat_gateway", nat.name, nat.aws_id, state, steps)
         state.sender = None
         subnet.route(walk, walk.net.design.subnets[nat.subnet], state)

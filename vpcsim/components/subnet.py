@@ -19,7 +19,6 @@ from vpcsim.results import (
     Code,
     Disposition,
     FilterDetail,
-    RouteDetail,
     Step,
     StepKind,
     format_ports,
@@ -129,8 +128,7 @@ def route(walk: Walk, subnet: Subnet, state: State) -> None:
     if entry is None:
         detail = f"route table {table.name} has no route to {ip(state.dst)}"
         nacl_check(walk, subnet, state, "outbound", steps)
-        steps.append(Step(StepKind.ROUTE, Action.DROP, detail, table.name, location=table.loc,
-                          data=RouteDetail(table.name, ip(state.dst), None)))
+        steps.append(Step(StepKind.ROUTE, Action.DROP, detail, table.name, location=table.loc))
         walk.hop("subnet", subnet.name, subnet.aws_id, state, steps)
         walk.stop(Disposition.NO_ROUTE, Code.NO_ROUTE_TO_DESTINATION, table.name, detail, table.loc)
         return
@@ -141,8 +139,7 @@ def route(walk: Walk, subnet: Subnet, state: State) -> None:
         nacl_check(walk, subnet, state, "outbound", steps)
     chosen = entry.describe()
     route_text = f"route table {table.name}: {chosen} (longest prefix match for {ip(state.dst)})"
-    steps.append(Step(StepKind.ROUTE, Action.FORWARD, route_text, table.name, chosen, route_loc,
-                      considered=candidates, data=RouteDetail(table.name, ip(state.dst), chosen, candidates[1:])))
+    steps.append(Step(StepKind.ROUTE, Action.FORWARD, route_text, table.name, chosen, route_loc, candidates))
     walk.routes_taken.append((table.name, chosen, route_loc))
     walk.hop("subnet", subnet.name, subnet.aws_id, state, steps)
     follow(walk, entry, subnet, state, route_loc)

@@ -369,13 +369,9 @@ class Walker:
         self.hop_count = 0
         self.lookups: dict[tuple[str, int, int, int, PortRanges], int] = {}
         self.routes_taken: list[tuple[str, str, Location | None]] = []
-        self._returning = direction == "return"
+        self.returning = direction == "return"
         self._last_key: tuple[int, int, int, PortRanges, PortRanges] | None = None
         self._last_packet: Packet | None = None
-
-    @property
-    def returning(self) -> bool:
-        return self._returning
 
     def hop(self, kind: str, name: str, aws_id: str | None, state: State, steps: list[Step]) -> None:
         # Most hops leave the header as it was: reuse the last Packet record when it is unchanged.
@@ -389,7 +385,7 @@ class Walker:
     def block(self, code: Code, component: str, detail: str, location: Location | None,
               filter_disposition: Disposition) -> None:
         self.leg.blockers.append(Blocker(code, self.direction, component, detail, location))
-        if self.leg.first_filter_disposition is None and not self._returning:
+        if self.leg.first_filter_disposition is None and not self.returning:
             self.leg.first_filter_disposition = filter_disposition
 
     def stop(self, disposition: Disposition, code: Code | None, component: str, detail: str,
@@ -403,7 +399,7 @@ class Walker:
 
     def run(self, state: State) -> Leg:
         source = self.source.eni
-        if source is not None and (not self._returning or state.src in source.private_ips):
+        if source is not None and (not self.returning or state.src in source.private_ips):
             eni.send(self, source, state)
         else:
             internet.from_internet(self, state)
