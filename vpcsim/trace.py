@@ -13,7 +13,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import TypeVar, cast
 
-from vpcsim import core
+from vpcsim import arguments, core
 from vpcsim.compile import Network, RouteEntry, is_private
 from vpcsim.errors import EndpointError, Location, UsageError
 from vpcsim.model import (
@@ -127,6 +127,8 @@ def trace(
     src_port: int | None = None,
     ephemeral: tuple[int, int] | None = None,
 ) -> TraceResult:
+    # Every argument checked first: a bad value is a UsageError quoting it (vpcsim.arguments).
+    src, dst, port, protocol, src_port, ephemeral = arguments.trace_args(src, dst, port, protocol, src_port, ephemeral)
     proto = parse_protocol(protocol)
     if isinstance(port, bool) or not isinstance(port, int) or not 0 <= port <= 65535:
         raise UsageError(f"port {port!r} is out of range (expected 0-65535)")
@@ -188,6 +190,7 @@ def trace_packet(
     """
     if start_kind not in START_KINDS:
         raise UsageError(f"unknown start kind {start_kind!r} (expected one of: {', '.join(START_KINDS)})")
+    protocol = arguments.protocol(protocol)  # a UsageError quoting a bad value (vpcsim.arguments)
     proto = parse_protocol(protocol)
     for text, value in (("port", dst_port), ("source port", src_port)):
         if value is not None and (isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= 65535):

@@ -19,8 +19,8 @@ from dataclasses import dataclass, field
 from vpcsim import core
 from vpcsim.errors import DesignError, Diagnostic, Location, Severity
 from vpcsim.loader.build import Builder
-from vpcsim.loader.reader import Map, Node, Scalar, Seq, kind_of, load_file
-from vpcsim.model import Cidr, ip_to_int
+from vpcsim.loader.reader import Map, Node, Scalar, Seq, kind_of, load_file, short
+from vpcsim.model import Cidr, ip_to_int, number_hint, parse_decimal
 
 __all__ = [
     "ANY",
@@ -430,10 +430,11 @@ class _AssertionBuilder(Builder):
             return None
         if text.lower() in EPHEMERAL_PRESETS:
             return EPHEMERAL_PRESETS[text.lower()]
-        lo, sep, hi = text.partition("-")
-        if sep and lo.strip().isdigit() and hi.strip().isdigit() and int(lo) <= int(hi) <= 65535:
-            return int(lo), int(hi)
-        self.error("ephemeral", f"{what}: {text!r} (expected lo-hi, linux, windows or nat)", node.loc)
+        lo_text, sep, hi_text = text.partition("-")
+        lo, hi = parse_decimal(lo_text.strip()), parse_decimal(hi_text.strip())
+        if sep and lo is not None and hi is not None and 0 <= lo <= hi <= 65535:
+            return lo, hi
+        self.error("ephemeral", f"{what}: {short(text)} (expected lo-hi, linux, windows or nat)", node.loc)
         return None
 
     # -- endpoints ---------------------------------------------------------------------------
@@ -545,8 +546,8 @@ class _AssertionBuilder(Builder):
         if isinstance(node, Scalar) and isinstance(node.value, int) and not isinstance(node.value, bool):
             self.error(
                 "traffic",
-                f"{what}: a bare number ({node.value}) is ambiguous: write tcp/{node.value} for a port "
-                f"or {{protocol: {node.value}}} for an IP protocol",
+                f"{what}: a bare number ({short(node.value)}) is ambiguous: write tcp/{short(node.value)} for a port "
+                f"or {{protocol: {short(node.value)}}} for an IP protocol",
                 node.loc,
             )
             return None
@@ -561,10 +562,11 @@ class _AssertionBuilder(Builder):
         if word in ("tcp", "udp", "icmp"):
             kind = TrafficKind(word)
             return kind, kind.protocol
-        if word.isdigit() and int(word) <= 255:
-            number = int(word)
+        number = parse_decimal(word)
+        if number is not None and 0 <= number <= 255:
             return {6: TrafficKind.TCP, 17: TrafficKind.UDP, 1: TrafficKind.ICMP}.get(number, TrafficKind.IP), number
-        self.error("traffic", f"{what}: unknown protocol {text!r} (expected tcp, udp, icmp, any or 0-255)", loc)
+        self.error("traffic", f"{what}: unknown protocol {short(text)} (expected tcp, udp, icmp, any or 0-255)"
+                   f"{number_hint(word)}", loc)
         return None
 
     def traffic_text(self, text: str, loc: Location, what: str) -> Traffic | None:
@@ -598,13 +600,13 @@ class _AssertionBuilder(Builder):
             part = part.strip()
             lo_text, sep, hi_text = part.partition("-")
             lo_text, hi_text = lo_text.strip(), hi_text.strip()
-            if lo_text.isdigit() and (not sep or hi_text.isdigit()):
-                lo, hi = int(lo_text), int(hi_text) if sep else int(lo_text)
-                if lo <= hi <= top:
-                    runs.append((lo, hi))
-                    continue
+            lo, hi = parse_decimal(lo_text), parse_decimal(hi_text) if sep else parse_decimal(lo_text)
+            if lo is not None and hi is not None and 0 <= lo <= hi <= top:
+                runs.append((lo, hi))
+                continue
             label = "icmp type" if top == 255 else "port"
-            self.error("traffic", f"{what}: invalid {label} {part!r} (expected N or lo-hi within 0-{top})", loc)
+            hint = number_hint(lo_text) or number_hint(hi_text)
+            self.error("traffic", f"{what}: invalid {label} {short(part)} (expected N or lo-hi within 0-{top}){hint}", loc)
             return None
         return runs
 
