@@ -53,6 +53,7 @@ MAX_FILE_BYTES = 512 * 1024 * 1024
 # Above this size a file is parsed by the C decoder: locations then carry the JSON path only.
 LOCATE_MAX_BYTES = 32 * 1024 * 1024
 
+_BIDI = re.compile("[\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
 _REGION_RE = re.compile(r"^[a-z]{2}(?:-[a-z]+)+-\d+$")
 _NAME_BAD = re.compile(r"[^A-Za-z0-9._:\-]+")  # "/" is legal in names but means "<vpc>/default"
 _NAME_MAX = 120  # leaves room for a "-NN" suffix within the format's 128 characters
@@ -232,14 +233,20 @@ def load_snapshot_tree(
 
 def design_to_yaml(design: dict[str, Any]) -> str:
     """Render a design dict as YAML: keys in order, rules and routes one per line."""
-    return yaml.dump(
-        _flowed(design, nested=False),
-        Dumper=_Dumper,
-        sort_keys=False,
-        default_flow_style=False,
-        allow_unicode=True,
-        width=1000,
-    )
+    def dump(allow_unicode: bool) -> str:
+        return yaml.dump(
+            _flowed(design, nested=False),
+            Dumper=_Dumper,
+            sort_keys=False,
+            default_flow_style=False,
+            allow_unicode=allow_unicode,
+            width=1000,
+        )
+
+    text = dump(True)
+    # YAML escapes C0/C1 controls itself, but writes bidi overrides raw when unicode is allowed;
+    # then everything non-ASCII is escaped instead, so the file never reorders what a reviewer sees.
+    return dump(False) if _BIDI.search(text) else text
 
 
 # -- YAML rendering -----------------------------------------------------------------------------

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from typing import IO, TYPE_CHECKING, Any
 
 from vpcsim.errors import Location, UsageError
-from vpcsim.render import clean, open_output, safe_text
+from vpcsim.render import MAX_DIAGNOSTICS, clean, open_output, safe_text
 
 if TYPE_CHECKING:
     from vpcsim.check import CheckReport
@@ -174,6 +174,7 @@ def lint_report(report: LintReport, seconds: float = 0.0) -> Report:
     """A LintReport as items: one per finding, plus one passing item per rule that found nothing."""
     items = []
     infos: dict[str, RuleInfo] = {}
+    design = _relpath(report.design)  # once, not per finding: 80,000 relpath() calls take seconds
     for finding in report.findings:
         rule = finding.rule
         info = infos.setdefault(rule.id, rule)
@@ -189,12 +190,13 @@ def lint_report(report: LintReport, seconds: float = 0.0) -> Report:
             + "".join(f"\n  {text} at {loc}" for text, loc in finding.related),
             location=finding.location,
             related=finding.related,
-            fingerprint=_fingerprint("lint", rule.id, finding.subject, _relpath(report.design)),
+            fingerprint=_fingerprint("lint", rule.id, finding.subject, design),
             classname=f"vpcsim.lint.{rule.id}",
         ))
+    found = {f.rule.id for f in report.findings}
     for rule in report.rules:
         info = infos.setdefault(rule.id, rule)
-        if not any(f.rule.id == rule.id for f in report.findings):
+        if rule.id not in found:
             items.append(Item(info, f"{rule.id} {rule.name}", Outcome.PASS, rule.level, rule.summary,
                               classname=f"vpcsim.lint.{rule.id}"))
     return Report("lint", report.design, tuple(items), tuple(infos.values()), report.to_json(), seconds)
@@ -207,26 +209,37 @@ def text(report: Report, *, verbose: bool = False) -> str:
     """Plain text: every finding or failure with its explanation, then a summary line."""
     lines: list[str] = []
     if report.tool == "check":
-        for item in report.items:
+        for item in report.items[:MAX_DIAGNOSTICS]:
             mark = "PASS" if item.outcome is Outcome.PASS else "FAIL"
             lines.append(f"{mark}  {item.title}")
             if item.outcome is not Outcome.PASS or verbose:
                 body = item.details or item.message
                 lines += ["      " + line if line else "" for line in body.splitlines()]
                 lines.append("")
+        lines += _more(len(report.items), "assertion")
         passed = sum(1 for i in report.items if i.outcome is Outcome.PASS)
         failed = len(report.failed)
         lines.append(f"{report.design}: {passed} passed, {failed} failed")
         return clean("\n".join(lines))
-    for item in report.findings:
+    for item in report.findings[:MAX_DIAGNOSTICS]:
         where = f"{item.location}: " if item.location else ""
         lines.append(f"{where}{item.level.value}: {item.message} [{item.rule.id} {item.rule.name}]")
         for what, loc in item.related:
             lines.append(f"    {what} at {loc}")
+    lines += _more(len(report.findings), "finding")
     counts = {level: sum(1 for i in report.findings if i.level is level) for level in Level}
     summary = ", ".join(f"{n} {level.value}{'s' if n != 1 else ''}" for level, n in counts.items())
     lines.append(f"{report.design}: {len(report.findings)} finding(s) ({summary}); {len(report.failed)} failing")
     return clean("\n".join(lines))
+
+
+def _more(total: int, what: str) -> list[str]:
+    """The line that replaces everything past MAX_DIAGNOSTICS: printing 80,000 findings takes seconds."""
+    rest = total - MAX_DIAGNOSTICS
+    if rest <= 0:
+        return []
+    return [f"... and {rest:,} more {what}(s) (the first {MAX_DIAGNOSTICS:,} are shown; "
+            "--format json, junit or sarif lists every one)"]
 
 
 def print_rich(report: Report, file: IO[str] | None = None) -> None:
@@ -241,12 +254,14 @@ def print_rich(report: Report, file: IO[str] | None = None) -> None:
         table.add_column("", width=4)
         table.add_column("assertion")
         table.add_column("result", overflow="fold")
-        for item in report.items:
+        for item in report.items[:MAX_DIAGNOSTICS]:
             ok = item.outcome is Outcome.PASS
             table.add_row(Text("PASS" if ok else "FAIL", style="bold green" if ok else "bold red"),
                           safe_text(item.title), safe_text(item.message))
         console.print(table)
-        for item in report.failed:
+        for line in _more(len(report.items), "assertion"):
+            console.print(Text(line, style="dim"))
+        for item in report.failed[:MAX_DIAGNOSTICS]:
             console.print(safe_text(f"\nFAILED: {item.title}", style="bold red"))
             console.print(safe_text(item.details))
         passed = sum(1 for i in report.items if i.outcome is Outcome.PASS)
@@ -259,10 +274,12 @@ def print_rich(report: Report, file: IO[str] | None = None) -> None:
     table.add_column("location")
     table.add_column("message", overflow="fold")
     colors = {Level.ERROR: "bold red", Level.WARNING: "yellow", Level.NOTE: "cyan"}
-    for item in report.findings:
+    for item in report.findings[:MAX_DIAGNOSTICS]:
         table.add_row(Text(item.level.value, style=colors[item.level]), safe_text(f"{item.rule.id}\n{item.rule.name}"),
                       safe_text(str(item.location) if item.location else ""), safe_text(item.message))
     console.print(table)
+    for line in _more(len(report.findings), "finding"):
+        console.print(Text(line, style="dim"))
     style = "bold red" if report.failed else "bold green"
     console.print(Text(f"{len(report.findings)} finding(s), {len(report.failed)} failing", style=style))
 
@@ -471,16 +488,18 @@ def github_summary(report: Report) -> str:
     lines = [f"### vpcsim {report.tool}: {_md(_relpath(report.design))} ({head})", ""]
     if report.tool == "check":
         lines += ["| result | assertion | details |", "| --- | --- | --- |"]
-        for item in report.items:
+        for item in report.items[:MAX_DIAGNOSTICS]:
             mark = "pass" if item.outcome is Outcome.PASS else "**FAIL**"
             lines.append(f"| {mark} | {_md(item.title)} | {_md(item.message)} |")
+        lines += ["", *_more(len(report.items), "assertion")] if len(report.items) > MAX_DIAGNOSTICS else []
     else:
         lines += ["| level | rule | location | message |", "| --- | --- | --- | --- |"]
-        for item in report.findings:
+        for item in report.findings[:MAX_DIAGNOSTICS]:
             where = f"{_relpath(item.location.file)}:{item.location.line}" if item.location else ""
             lines.append(f"| {item.level.value} | {_md(item.rule.id)} {_md(item.rule.name)} | {_md(where)} | {_md(item.message)} |")
         if not report.findings:
             lines.append("| | | | no findings |")
+        lines += ["", *_more(len(report.findings), "finding")] if len(report.findings) > MAX_DIAGNOSTICS else []
     return "\n".join(lines) + "\n"
 
 
