@@ -364,6 +364,17 @@ def test_verdicts_protocol_errors(protocol: object) -> None:
         net.verdicts([("internet", "web-a", protocol, 443)])
 
 
+def test_python_assertions_are_located_at_the_callers_line() -> None:
+    net = vpcsim.load(ROOT / "scenarios" / "basic-vpc.yaml")
+    line = sys._getframe().f_lineno + 1
+    report = net.check([{"id": "x", "from": "internet", "to": "web-a", "traffic": "tcp/443", "expect": "reachable"}])
+    assert report.results[0].assertion.loc[:2] == (__file__, line)
+    with pytest.raises(DesignError) as info:
+        net.check([{"id": "y", "from": "internet", "to": "web-a", "traffic": "tcp/²", "expect": "reachable"}])
+    (error,) = info.value.diagnostics
+    assert error.location[:2] == (__file__, line + 3) and "non-ASCII digits" in error.message
+
+
 def test_quote_never_raises() -> None:
     class Hostile:
         def __repr__(self) -> str:
@@ -515,6 +526,42 @@ def test_source_lines_of_unreadable_files_are_never_echoed(tmp_path: Path) -> No
     assert f"{path}:" in text and "SECRET-LINE" not in text
 
 
+@pytest.mark.parametrize("which", ["design", "sibling-assertions", "given-assertions"])
+def test_links_out_of_the_folder_are_not_followed(tmp_path: Path, cli: Any, monkeypatch: pytest.MonkeyPatch,
+                                                  which: str) -> None:
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    secret = outside / "credentials"
+    secret.write_text("SECRET-LINE: hunter2\n")
+    repo = tmp_path / "repo"
+    repo.mkdir()
+    monkeypatch.chdir(repo)  # in CI: the checkout
+    design = repo / "d.yaml"
+    if which == "design":
+        design.symlink_to(secret)
+    else:
+        design.write_text(BASIC)
+    argv = ["check", str(design)]
+    if which == "sibling-assertions":
+        (repo / "d.assertions.yaml").symlink_to(secret)
+    elif which == "given-assertions":
+        (repo / "a.yaml").symlink_to(secret)
+        argv.append(str(repo / "a.yaml"))
+    code, out, err = cli(*argv)
+    assert code == 3 and "a link to a file outside its folder and the working folder" in err
+    assert "SECRET" not in out + err and "hunter2" not in out + err
+
+
+def test_links_inside_the_folder_or_the_checkout_are_followed(tmp_path: Path, cli: Any,
+                                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "shared").mkdir()
+    (tmp_path / "shared" / "base.yaml").write_text(BASIC)
+    (tmp_path / "envs").mkdir()
+    (tmp_path / "envs" / "prod.yaml").symlink_to(tmp_path / "shared" / "base.yaml")
+    assert cli("validate", str(tmp_path / "envs" / "prod.yaml"))[0] == 0
+
+
 # -- 8. diagnostics are capped, with a count of the rest -----------------------------------------
 
 
@@ -543,6 +590,40 @@ def test_80k_errors_are_reported_within_the_bound(tmp_path: Path, cli: Any) -> N
         code, out, err = cli(*argv)
         assert code == 3 and re.search(r"\b80,?000 (error|finding)", out + err), (out + err)[-300:]
         assert time.perf_counter() - start < 20
+
+
+# -- 8b. vacuous promises --------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("endpoints", "allow_empty", "code"),
+    [
+        ("from: web-a\n  to: web-a", False, 3),  # one interface, never paired with itself
+        ("from: [web-a]\n  to: {instance: web-a}", False, 3),
+        ("from: web-a\n  to: web-a", True, 0),  # said on purpose
+        ("from: web-a\n  to: [web-a, web-b]", False, 0),  # web-a -> web-b is a pair
+    ],
+)
+def test_an_assertion_about_no_flow_pair_is_an_error(tmp_path: Path, cli: Any, endpoints: str, allow_empty: bool,
+                                                     code: int) -> None:
+    design = write(tmp_path, BASIC)
+    assertions = (f"version: 1\nassertions:\n- id: self\n  {endpoints}\n  traffic: tcp/5432\n  expect: unreachable\n"
+                  + ("  allow_empty: true\n" if allow_empty else ""))
+    result = cli("check", str(design), str(write(tmp_path, assertions, "a.yaml")))
+    assert result[0] == code, result
+    if code == 3:
+        assert "a.yaml:3:3: error: assertion 'self': from and to leave no flow pair" in result[2]
+
+
+@pytest.mark.parametrize(("option", "value", "code"), [
+    ("--select", "NOPE999", 2), ("--ignore", "NOPE999", 2), ("--select", "VPC9*", 2), ("--select", "VPC001,", 0),
+    ("--select", "VPC0*", 0), ("--select", "aws", 0), ("--ignore", "aws/anything", 0),
+])
+def test_lint_rule_selection_must_name_rules(tmp_path: Path, cli: Any, option: str, value: str, code: int) -> None:
+    result = cli("lint", str(write(tmp_path, BASIC)), option, value, "--fail-on", "never")
+    assert result[0] == code, result
+    if code == 2:
+        assert f"vpcsim: {option}: no lint rule" in result[2]
 
 
 # -- 9. terminal control and rich markup: every rendering ----------------------------------------

@@ -313,6 +313,8 @@ def _lint(args: argparse.Namespace) -> int:
     fail_on = None if args.fail_on == "never" else reports.Level(args.fail_on)
     select = [s.strip() for s in args.select.split(",") if s.strip()]
     ignore = [s.strip() for s in args.ignore.split(",") if s.strip()]
+    _known_rules("--select", select)
+    _known_rules("--ignore", ignore)
     report = lint_path(args.design, select=select, ignore=ignore, fail_on=fail_on)
     rendered = reports.lint_report(report, time.perf_counter() - start)
     _refuse_inside_snapshot(args.output, args.design)
@@ -320,6 +322,22 @@ def _lint(args: argparse.Namespace) -> int:
     if report.invalid:
         return EXIT_INVALID
     return EXIT_OK if report.ok else EXIT_FAILED
+
+
+def _known_rules(option: str, patterns: list[str]) -> None:
+    """`--select NOPE999` would run no rule and pass: every pattern must name a rule (issue 14)."""
+    from vpcsim.errors import UsageError
+    from vpcsim.lint import RULES
+
+    ids = [rule.id for rule in RULES]
+    for pattern in patterns:
+        if pattern == "aws" or pattern.startswith("aws/"):
+            continue  # AWS validation codes: open-ended
+        if pattern.endswith("*") and any(i.startswith(pattern[:-1]) for i in ids):
+            continue
+        if pattern not in ids:
+            raise UsageError(f"{option}: no lint rule {pattern!r} (expected a rule id such as {ids[0]}, a prefix "
+                             "such as VPC0*, or aws; see docs/lint.md)")
 
 
 def _with_progress(label: str, run: Callable[[Callable[[int, int], None] | None], _T]) -> _T:

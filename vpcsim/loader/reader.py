@@ -147,10 +147,26 @@ def _file_kind(mode: int) -> str:
     return "a special file"
 
 
+def link_escapes(path: str) -> bool:
+    """Whether `path` is a link (or under one) to a file outside both its folder and the working folder.
+
+    In CI the design comes from a pull request, and git carries symlinks: `d.yaml -> ~/.aws/credentials`
+    would otherwise be read, and quoted in the error about it.
+    """
+    target = os.path.realpath(path)
+    for folder in (os.path.realpath(os.path.dirname(os.path.abspath(path))), os.path.realpath(os.getcwd())):
+        if os.path.commonpath([target, folder]) == folder:
+            return False
+    return True
+
+
 def read_text(path: str, max_bytes: int | None = None) -> str:
-    """Read a design file as text, refusing huge, binary, non-UTF-8 or non-regular files."""
+    """Read a design file as text, refusing huge, binary, non-UTF-8 or non-regular files, and links out."""
     limit = MAX_BYTES if max_bytes is None else max_bytes
     start = Location(path, 1, 1)
+    if link_escapes(path):
+        raise _fail("cannot read design file: a link to a file outside its folder and the working folder "
+                    "(not followed; see docs/security.md)", start, "io")
     try:
         data = read_regular(path, limit)
     except UnreadableFile as exc:
