@@ -357,11 +357,39 @@ def test_trace_arguments_raise_usage_errors_that_are_value_errors(kwargs: dict[s
     assert quoted in str(info.value) and len(str(info.value)) < 300
 
 
+@pytest.mark.parametrize("kwargs", [{"dst_port": 10**5000}, {"src_port": "x"}, {"ephemeral": "bogus"},
+                                    {"protocol": "²"}, {"src_ip": "١٩٢.0.2.1"}, {"start_kind": "[/]"}])
+def test_trace_packet_arguments(kwargs: dict[str, Any]) -> None:
+    from vpcsim.trace import trace_packet
+
+    net = vpcsim.load(ROOT / "scenarios" / "basic-vpc.yaml")
+    call = {"start_kind": "internet", "start_name": None, "src_ip": "8.8.8.8", "dst_ip": "10.0.1.10",
+            "protocol": "tcp", "dst_port": 443, **kwargs}
+    with pytest.raises(VpcsimError) as info:
+        trace_packet(net, **call)
+    assert isinstance(info.value, (UsageError, EndpointError)) and len(str(info.value)) < 300
+
+
 @pytest.mark.parametrize("protocol", ["²", "bogus", 300, -1, None, 1.5, "0x6"])
 def test_verdicts_protocol_errors(protocol: object) -> None:
     net = vpcsim.load(ROOT / "scenarios" / "basic-vpc.yaml")
     with pytest.raises(UsageError, match="protocol"):
         net.verdicts([("internet", "web-a", protocol, 443)])
+
+
+@pytest.mark.parametrize("ephemeral", ["bogus", (5, 1), (0, 70000), 7, "²-³", ("1", 2.5)])
+@pytest.mark.parametrize("call", ["exposure", "reach", "verdicts", "check"])
+def test_analyses_check_the_ephemeral_range(call: str, ephemeral: Any) -> None:
+    from vpcsim.check import check
+
+    net = vpcsim.load(ROOT / "scenarios" / "basic-vpc.yaml")
+    run = {"exposure": lambda: net.exposure(ephemeral=ephemeral),
+           "reach": lambda: net.reach(ephemeral=ephemeral),
+           "verdicts": lambda: net.verdicts([("internet", "web-a", "tcp", 443)], ephemeral=ephemeral),
+           "check": lambda: check(net, [{"id": "x", "from": "internet", "to": "web-a", "traffic": "tcp/443",
+                                         "expect": "reachable"}], ephemeral=ephemeral)}[call]
+    with pytest.raises(UsageError, match="invalid ephemeral range"):
+        run()
 
 
 def test_python_assertions_are_located_at_the_callers_line() -> None:
@@ -628,7 +656,7 @@ def test_lint_rule_selection_must_name_rules(tmp_path: Path, cli: Any, option: s
 
 # -- 9. terminal control and rich markup: every rendering ----------------------------------------
 
-MARKUP = ["[/]", "[link=https://evil.example]click[/link]", "[bold red]x", "sg-[abc]", "\\[x]"]
+MARKUP = ["/", "[/]", "[link=https://evil.example]click[/link]", "[bold red]x", "sg-[abc]", "\\[x]"]
 
 
 def _hostile_design(tmp_path: Path, text: str) -> Path:
@@ -686,7 +714,7 @@ def test_rich_markup_in_design_text_is_printed_as_written(tmp_path: Path, cli: A
         assert "MarkupError" not in rendered, name
 
 
-def test_file_names_are_cleaned_too(tmp_path: Path, cli: Any) -> None:
+def test_file_names_are_cleaned_too(tmp_path: Path, cli: Any, monkeypatch: pytest.MonkeyPatch) -> None:
     folder = tmp_path / "x[/]\x1b]0;t\x07"  # the folders "x[" and "]<ESC>]0;t<BEL>"
     folder.mkdir(parents=True)
     design = write(folder, BASIC.replace("ports: 443", "ports: 0443"))
@@ -694,6 +722,13 @@ def test_file_names_are_cleaned_too(tmp_path: Path, cli: Any) -> None:
     assert code == 3 and "\x1b" not in err and "x[/]\\x1b]0;t\\x07" in err
     code, out, err = cli("lint", str(design), "-f", "github")
     assert code == 3 and "\x1b" not in out and "\x07" not in out
+    good = write(folder, BASIC, "ok.yaml")
+    write(folder, (ROOT / "scenarios" / "basic-vpc.assertions.yaml").read_text(), "ok.assertions.yaml")
+    monkeypatch.setattr(sys.stdout, "isatty", lambda: True)  # rich: the path is a table title
+    for argv in (["check", str(good)], ["lint", str(good)], ["exposure", "-d", str(good)], ["reach", "-d", str(good)]):
+        code, out, err = cli(*argv)
+        assert code in (0, 1) and "\x1b]0;t" not in out + err and "\x07" not in out + err, (argv, err)
+        assert "\\x1b]0;t\\x07" in out.replace("\n", ""), argv
 
 
 def test_clean_escapes_visibly() -> None:

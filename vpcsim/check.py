@@ -29,6 +29,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from vpcsim import arguments
 from vpcsim.errors import DesignError, Diagnostic, Location, Severity, UsageError, VpcsimError
 from vpcsim.loader.assertions import (
     ANY,
@@ -308,7 +309,7 @@ class Engine:
 
     def __init__(self, net: Network, *, ephemeral: tuple[int, int] | None = None) -> None:
         self.net = net
-        self.ephemeral = ephemeral
+        self.ephemeral = None if ephemeral is None else arguments.ephemeral(ephemeral)  # UsageError if bad
         self._traces: dict[tuple[str, str, TrafficKind, int, tuple[int, int] | None], TraceResult] = {}
         d = net.design
         self._public_ips = {eni.public_ip for eni in d.interfaces.values() if eni.public_ip is not None}

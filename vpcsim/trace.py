@@ -191,10 +191,11 @@ def trace_packet(
     if start_kind not in START_KINDS:
         raise UsageError(f"unknown start kind {start_kind!r} (expected one of: {', '.join(START_KINDS)})")
     protocol = arguments.protocol(protocol)  # a UsageError quoting a bad value (vpcsim.arguments)
+    ephemeral = None if ephemeral is None else arguments.ephemeral(ephemeral)
     proto = parse_protocol(protocol)
     for text, value in (("port", dst_port), ("source port", src_port)):
         if value is not None and (isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= 65535):
-            raise UsageError(f"{text} {value!r} is out of range (expected 0-65535)")
+            raise UsageError(f"{text} {arguments.quote(value)} is out of range (expected 0-65535)")
     if proto == 1 and dst_port > 255:
         raise UsageError(f"icmp type {dst_port} is out of range (expected 0-255; 8 = echo request)")
     try:
