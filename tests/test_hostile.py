@@ -38,7 +38,7 @@ BASIC = (ROOT / "scenarios" / "basic-vpc.yaml").read_text()
 MINI = ROOT / "tests" / "data" / "aws" / "mini"
 EXIT_CODES = {0, 1, 2, 3}
 # Bytes that take over a terminal: ESC (CSI/OSC), BEL (ends OSC), C1 CSI, CR, bidi override.
-CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028-\u202e\u2066-\u2069]")
 PAYLOAD = "\x1b]0;pwned\x07\x1b[2J\x9b31m\r\u202e"
 
 # The lines of basic-vpc.yaml the number tests rewrite (each appears once).

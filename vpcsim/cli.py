@@ -315,9 +315,9 @@ def _lint(args: argparse.Namespace) -> int:
     ignore = [s.strip() for s in args.ignore.split(",") if s.strip()]
     _known_rules("--select", select)
     _known_rules("--ignore", ignore)
+    _refuse_inside_snapshot(args.output, args.design)
     report = lint_path(args.design, select=select, ignore=ignore, fail_on=fail_on)
     rendered = reports.lint_report(report, time.perf_counter() - start)
-    _refuse_inside_snapshot(args.output, args.design)
     reports.write_output(rendered, args.format, args.output, tty=sys.stdout.isatty(), inputs=(args.design,))
     if report.invalid:
         return EXIT_INVALID

@@ -53,7 +53,7 @@ MAX_FILE_BYTES = 512 * 1024 * 1024
 # Above this size a file is parsed by the C decoder: locations then carry the JSON path only.
 LOCATE_MAX_BYTES = 32 * 1024 * 1024
 
-_BIDI = re.compile("[\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+_BIDI = re.compile("[\u061c\u200e\u200f\u2028-\u202e\u2066-\u2069]")
 _REGION_RE = re.compile(r"^[a-z]{2}(?:-[a-z]+)+-\d+$")
 _NAME_BAD = re.compile(r"[^A-Za-z0-9._:\-]+")  # "/" is legal in names but means "<vpc>/default"
 _NAME_MAX = 120  # leaves room for a "-NN" suffix within the format's 128 characters
@@ -353,7 +353,7 @@ def _parse_located(text: str) -> tuple[Any, dict[int, int]]:
     Repeated keys and unconvertible numbers are caught here, with their position.
     """
     positions: dict[int, int] = {}
-    spans: dict[int, tuple[int, int]] = {}
+    ends: dict[int, int] = {}  # ints, not tuples: 100,000s of tracked tuples would wake the GC
     decoder: Any = json.JSONDecoder(
         object_pairs_hook=_unique_pairs, parse_int=_json_int, parse_float=_json_float, parse_constant=JsonNumberText
     )
@@ -363,16 +363,16 @@ def _parse_located(text: str) -> tuple[Any, dict[int, int]]:
         try:
             obj, end = _JsonDecoderModule.JSONObject(s_and_end, *args)
         except _DuplicateKey as exc:
-            nested = [spans[k] for k in list(spans) if spans[k][0] > start]
+            nested = [(positions[k], end) for k, end in ends.items() if positions[k] > start]
             raise _duplicate_error(s_and_end[0], start, exc.key, nested) from None
         positions[id(obj)] = start
-        spans[id(obj)] = (start, end)
+        ends[id(obj)] = end
         return obj, end
 
     def parse_array(s_and_end: tuple[str, int], *args: Any) -> tuple[Any, int]:
         arr, end = _JsonDecoderModule.JSONArray(s_and_end, *args)
         positions[id(arr)] = s_and_end[1] - 1
-        spans[id(arr)] = (s_and_end[1] - 1, end)
+        ends[id(arr)] = end
         return arr, end
 
     decoder.parse_object = parse_object

@@ -18,10 +18,11 @@ if TYPE_CHECKING:
     from rich.text import Text
 
 # C0 controls but tab and newline (ESC starts CSI/OSC sequences, BEL ends OSC, CR overwrites a
-# line), DEL, C1 controls (0x9b is a one-byte CSI), and the bidi overrides that reorder what a
-# reviewer sees ("Trojan Source", CVE-2021-42574).
-_CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
-_CONTROL_LINE = re.compile("[\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+# line), DEL, C1 controls (0x9b is a one-byte CSI), the Unicode line and paragraph separators
+# (a new line to some log viewers), and the bidi overrides that reorder what a reviewer sees
+# ("Trojan Source", CVE-2021-42574).
+_CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u2028-\u202e\u2066-\u2069]")
+_CONTROL_LINE = re.compile("[\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u2028-\u202e\u2066-\u2069]")
 
 # Printed diagnostics stop here: 80,000 errors help nobody and take seconds to format.
 MAX_DIAGNOSTICS = 200
@@ -205,8 +206,8 @@ def diagnostics_text(diagnostics: tuple[Diagnostic, ...] | list[Diagnostic], lim
 def open_output(path: str, *, inputs: tuple[str, ...] = (), append: bool = False, what: str = "--output") -> IO[str]:
     """Open a report file for writing; UsageError (exit 2) saying why when it cannot be one.
 
-    Refuses a missing folder, a folder, a FIFO or device (a FIFO would block, /dev/zero never
-    fills), and any of `inputs`: `check d.yaml --output d.yaml` must not replace the design.
+    Refuses a missing folder, a folder, a FIFO or a device (opening a FIFO blocks until someone
+    reads it; a device is no report), and any of `inputs`: `check d.yaml --output d.yaml` must not replace the design.
     The type is checked on the open descriptor, and the file is emptied only after that.
     """
     import os
