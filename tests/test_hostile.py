@@ -533,6 +533,27 @@ def test_special_and_foreign_files_in_a_snapshot(tmp_path: Path, kind: str) -> N
         assert done.returncode == 3 and "Extra.json" in done.stderr
 
 
+@pytest.mark.parametrize("rel", ["../outside.json", "/etc/passwd", "aws_configs/../../outside.json"])
+def test_listed_snapshot_files_outside_the_folder_are_not_read(tmp_path: Path, rel: str) -> None:
+    (tmp_path / "outside.json").write_text('{"Vpcs": [{"VpcId": "vpc-SECRET"}]}')
+    snap = snapshot(tmp_path)
+    with pytest.raises(DesignError) as info:
+        snapshot_to_design(snap, files=["Vpcs.json", rel])
+    assert "SECRET" not in str(info.value) and "root:" not in diagnostics_text(info.value.diagnostics)
+    assert any(d.code in ("aws-outside", "aws-file-missing") for d in info.value.diagnostics)
+
+
+@pytest.mark.parametrize("command", ["lint", "import"])
+def test_no_json_report_is_written_into_the_snapshot(tmp_path: Path, cli: Any, command: str) -> None:
+    snap = snapshot(tmp_path)
+    target = snap / "aws_configs" / "Vpcs.json"
+    before = target.read_bytes()
+    argv = ["lint", str(snap), "-f", "sarif", "-o", str(target)] if command == "lint" else \
+        ["import", "aws", str(snap), "-o", str(snap / "aws_configs" / "Design.json")]
+    code, _, err = cli(*argv)
+    assert code == 2 and "inside the snapshot folder" in err and target.read_bytes() == before
+
+
 def test_reads_are_capped_and_typed(tmp_path: Path) -> None:
     from vpcsim.loader.reader import FileTooLarge, UnreadableFile
 
