@@ -632,6 +632,13 @@ def test_diagnostics_printed_are_capped_with_a_count(tmp_path: Path, cli: Any) -
     assert len(json.loads(out)["findings"]) == 400  # machine-readable formats keep every finding
 
 
+def test_each_printed_diagnostic_is_capped(tmp_path: Path, cli: Any) -> None:
+    keys = "".join(f"? k{i}{'x' * 50_000}\n: 1\n" for i in range(3))  # explicit keys have no length limit
+    code, _, err = cli("validate", str(write(tmp_path, "version: 1\nregion: eu-west-1\nvpcs: {}\n" + keys)))
+    assert code == 3 and err.count("unknown key 'k") == 3 and max(map(len, err.splitlines())) < 2100
+    assert "more characters)" in err
+
+
 def test_80k_errors_are_reported_within_the_bound(tmp_path: Path, cli: Any) -> None:
     design = write(tmp_path, _many_errors(20_000))  # the issue's 20k instances, 80k errors
     for argv in (["validate", str(design)], ["lint", str(design)]):

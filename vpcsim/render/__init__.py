@@ -196,11 +196,16 @@ def diagnostics_text(diagnostics: tuple[Diagnostic, ...] | list[Diagnostic], lim
                 except (UnreadableFile, FileTooLarge):
                     pass
             sources[loc.file] = lines
-    text = "\n".join(d.format(sources) for d in shown)
+    text = "\n".join(_cut(d.format(sources)) for d in shown)
     rest = len(diagnostics) - len(shown)
     if rest > 0:
         text += f"\n... and {rest:,} more (the first {len(shown):,} are shown)"
     return clean(text)
+
+
+def _cut(text: str, limit: int = 2000) -> str:
+    """One diagnostic, at most `limit` characters: a message may quote a megabyte-long key."""
+    return text if len(text) <= limit else f"{text[:limit]}... ({len(text) - limit:,} more characters)"
 
 
 def open_output(path: str, *, inputs: tuple[str, ...] = (), append: bool = False, what: str = "--output") -> IO[str]:
