@@ -45,6 +45,7 @@ def build_parser() -> argparse.ArgumentParser:
         description="Simulate AWS-style VPC designs: can X talk to Y on port Z, and if not, what blocks it?",
     )
     parser.add_argument("--version", action="version", version=f"vpcsim {__version__}")
+    _config_options(parser)
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     sub.required = True
 
@@ -78,7 +79,8 @@ def build_parser() -> argparse.ArgumentParser:
         description="Verify the design's reachability promises: its `assertions:` section and the given "
         "assertion files (default: DESIGN's sibling <name>.assertions.yaml). See docs/assertions.md.",
     )
-    check.add_argument("design", metavar="DESIGN", help="design file")
+    check.add_argument("design", metavar="DESIGN", nargs="?", default="vpcsim.yaml",
+                       help="design file (default: the config's design, else vpcsim.yaml)")
     check.add_argument("assertions", metavar="ASSERTIONS", nargs="*", help="assertion files")
     _report_options(check)
 
@@ -87,7 +89,8 @@ def build_parser() -> argparse.ArgumentParser:
         help="check a design against AWS's rules and good practice; exit 1 on findings",
         description="Lint a design: AWS validation plus the VPC0xx practice rules (see docs/lint.md).",
     )
-    lint.add_argument("design", metavar="DESIGN", help="design file or AWS snapshot folder")
+    lint.add_argument("design", metavar="DESIGN", nargs="?", default="vpcsim.yaml",
+                      help="design file or AWS snapshot folder (default: the config's design, else vpcsim.yaml)")
     _report_options(lint)
     lint.add_argument(
         "--fail-on",
@@ -139,11 +142,39 @@ def _report_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--format",
         "-f",
-        choices=["text", "json", "junit", "sarif", "github"],
-        default="text",
-        help="output format (default: text, rich on a terminal)",
+        action="append",
+        default=None,
+        metavar="FORMAT[:FILE]",
+        help="output format: text (default; rich on a terminal), json, junit, sarif, github or gitlab; "
+        "repeat it to write several from one run, each with its own file: -f github -f sarif:vpcsim.sarif",
     )
-    parser.add_argument("--output", "-o", default=None, metavar="FILE", help="write the report to FILE")
+    parser.add_argument("--output", "-o", default=None, metavar="FILE",
+                        help="write the report of the format given without a FILE to FILE")
+    parser.add_argument("--sarif-root", default=None, metavar="DIR",
+                        help="the repository root that SARIF, GitLab and GitHub paths are relative to "
+                        "(default: the config's folder, else the working directory)")
+    parser.add_argument("--baseline", default=None, metavar="FILE",
+                        help="known findings / known-failing assertions: only new ones fail")
+    parser.add_argument("--create-baseline", default=None, metavar="FILE",
+                        help="write what fails now to FILE as the baseline (then the run passes)")
+    parser.add_argument("--expires", type=_date, default=None, metavar="YYYY-MM-DD",
+                        help="with --create-baseline: the entries stop hiding failures after this date")
+
+
+def _date(text: str) -> object:
+    import datetime as dt
+
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"invalid date {text!r} (expected YYYY-MM-DD)") from None
+
+
+def _config_options(parser: argparse.ArgumentParser) -> None:
+    # Read before the command line is parsed (its values are the defaults), by _parse_with_config.
+    parser.add_argument("--config", metavar="FILE", default=None,
+                        help="config file (default: .vpcsim.yaml or pyproject.toml [tool.vpcsim], found upward)")
+    parser.add_argument("--no-config", action="store_true", help="ignore any config file")
 
 
 def _analysis_options(parser: argparse.ArgumentParser) -> None:
@@ -161,7 +192,9 @@ def _analysis_options(parser: argparse.ArgumentParser) -> None:
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
-    args = parser.parse_args(argv)
+    args = _parse_with_config(parser, argv)
+    if isinstance(args, int):
+        return args
     from vpcsim.errors import DesignError, EndpointError, UsageError
 
     try:
@@ -283,8 +316,7 @@ def _check(args: argparse.Namespace) -> int:
         print(f"vpcsim: invalid assertions: {len(exc.diagnostics)} error(s)", file=sys.stderr)
         return EXIT_INVALID
     rendered = reports.check_report(report, time.perf_counter() - start)
-    reports.write_output(rendered, args.format, args.output, tty=sys.stdout.isatty())
-    return EXIT_OK if report.ok else EXIT_FAILED
+    return _finish(rendered, args, invalid=False)
 
 
 def _lint(args: argparse.Namespace) -> int:
@@ -298,11 +330,128 @@ def _lint(args: argparse.Namespace) -> int:
     select = [s.strip() for s in args.select.split(",") if s.strip()]
     ignore = [s.strip() for s in args.ignore.split(",") if s.strip()]
     report = lint_path(args.design, select=select, ignore=ignore, fail_on=fail_on)
+    report = reports.relevel(report, args.config.lint.severity)
     rendered = reports.lint_report(report, time.perf_counter() - start)
-    reports.write_output(rendered, args.format, args.output, tty=sys.stdout.isatty())
-    if report.invalid:
+    return _finish(rendered, args, invalid=report.invalid)
+
+
+# -- config, baselines and outputs (issue 15) -------------------------------------------------------
+
+
+def _parse_with_config(parser: argparse.ArgumentParser, argv: Sequence[str] | None) -> argparse.Namespace | int:
+    """Find and read the config first: its values become the parser's defaults, so flags win."""
+    from vpcsim.config import Config, ConfigError, find_config, load_config
+
+    pre = argparse.ArgumentParser(add_help=False, allow_abbrev=False)
+    _config_options(pre)
+    known, rest = pre.parse_known_args(list(sys.argv[1:] if argv is None else argv))
+    try:
+        path = None if known.no_config else (known.config or find_config())
+        config = load_config(path) if path else Config()
+    except ConfigError as exc:
+        return _config_failed(exc, "config")
+    _apply_config(parser, config)
+    args = parser.parse_args(rest)
+    args.config = config
+    return args
+
+
+def _config_failed(exc: Exception, what: str) -> int:
+    from vpcsim.errors import DesignError
+    from vpcsim.render import diagnostics_text
+
+    assert isinstance(exc, DesignError)
+    print(diagnostics_text(exc.diagnostics), file=sys.stderr)
+    print(f"vpcsim: invalid {what}: {len(exc.diagnostics)} error(s)", file=sys.stderr)
+    return EXIT_INVALID
+
+
+def _apply_config(parser: argparse.ArgumentParser, config: object) -> None:
+    from vpcsim.config import Config, parse_ephemeral
+
+    assert isinstance(config, Config)
+    presets = config.ephemeral_presets()
+
+    def ephemeral(text: str) -> tuple[int, int]:
+        got = parse_ephemeral(text, presets)
+        if got is None:
+            raise argparse.ArgumentTypeError(
+                f"invalid ephemeral range {text!r} (expected lo-hi, or one of {', '.join(sorted(presets))})")
+        return got
+
+    values: dict[str, object] = {
+        "design": config.design,
+        "ephemeral": config.ephemeral,
+        "sarif_root": config.sarif_root,
+    }
+    per_command: dict[str, dict[str, object]] = {
+        "check": {"assertions": list(config.assertions) or None, "baseline": config.check.baseline},
+        "lint": {"select": ",".join(config.lint.select) or None, "ignore": ",".join(config.lint.ignore) or None,
+                 "fail_on": config.lint.fail_on, "baseline": config.lint.baseline},
+    }
+    for action in parser._actions:
+        if not isinstance(action, argparse._SubParsersAction):
+            continue
+        for name, sub in action.choices.items():
+            dests = {a.dest for a in sub._actions}
+            for a in sub._actions:
+                if a.dest == "ephemeral":
+                    a.type = ephemeral
+            wanted = {**values, **per_command.get(name, {})}
+            sub.set_defaults(**{k: v for k, v in wanted.items() if v is not None and k in dests})
+
+
+def _outputs(args: argparse.Namespace, command: str) -> list[tuple[str, str | None]]:
+    """The (format, file or None for stdout) pairs of `-f` (else the config's formats, else text)."""
+    from vpcsim.config import parse_format
+    from vpcsim.errors import UsageError
+
+    specs = args.format or list(getattr(args.config, command).format) or ["text"]
+    outputs = []
+    for spec in specs:
+        try:
+            outputs.append(parse_format(spec))
+        except ValueError as exc:
+            raise UsageError(str(exc)) from None
+    to_stdout = [n for n, (_, path) in enumerate(outputs) if path is None]
+    if len(to_stdout) > 1:
+        raise UsageError("only one format can go to standard output; give the others a file, as in "
+                         "-f github -f sarif:vpcsim.sarif")
+    if args.output:
+        if not to_stdout:
+            raise UsageError("--output FILE is for a format given without a file, and every -f here has one")
+        fmt = outputs[to_stdout[0]][0]
+        outputs[to_stdout[0]] = (fmt, args.output)
+    return outputs
+
+
+def _finish(rendered: object, args: argparse.Namespace, *, invalid: bool) -> int:
+    """Apply or create the baseline, write every requested output, and map the result to an exit code."""
+    from vpcsim.config import ConfigError, load_baseline, write_baseline
+    from vpcsim.render import reports
+
+    assert isinstance(rendered, reports.Report)
+    command = rendered.tool
+    outputs = _outputs(args, command)
+    if not invalid and (args.create_baseline or args.baseline):
+        try:
+            if args.create_baseline:
+                entries = reports.baseline_entries(rendered)
+                write_baseline(args.create_baseline, command, rendered.design, entries, args.expires)
+                print(f"vpcsim: wrote {len(entries)} known {'finding' if command == 'lint' else 'failing assertion'}"
+                      f"{'s' if len(entries) != 1 else ''} to {args.create_baseline}", file=sys.stderr)
+            baseline = load_baseline(args.create_baseline or args.baseline, command)
+        except ConfigError as exc:
+            return _config_failed(exc, "baseline")
+        rendered = reports.apply_baseline(rendered, baseline)
+    base = args.sarif_root or args.config.root
+    for fmt, path in outputs:
+        reports.write_output(rendered, fmt, path, tty=sys.stdout.isatty(), base=base)
+        if path and path != "-":
+            print(f"vpcsim: wrote {fmt} to {path}", file=sys.stderr)
+    if invalid:
         return EXIT_INVALID
-    return EXIT_OK if report.ok else EXIT_FAILED
+    return EXIT_FAILED if rendered.failed else EXIT_OK
 
 
 def _with_progress(label: str, run: Callable[[Callable[[int, int], None] | None], _T]) -> _T:

@@ -1,0 +1,209 @@
+"""Adopting vpcsim on an existing estate: baselines, one run with many outputs, pre-commit defaults."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import shutil
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+import pytest
+
+from vpcsim.cli import main
+from vpcsim.config import ConfigError, load_baseline
+
+ROOT = Path(__file__).resolve().parents[1]
+SCENARIOS = ROOT / "scenarios"
+
+
+@pytest.fixture()
+def estate(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """nat-bastion (3 lint findings) and basic-vpc with tcp 8080 opened (2 failing assertions), as cwd."""
+    for path in [*SCENARIOS.glob("nat-bastion*.yaml"), *SCENARIOS.glob("basic-vpc*.yaml")]:
+        shutil.copy(path, tmp_path / path.name)
+    design = tmp_path / "basic-vpc.yaml"
+    old = "      - {protocol: tcp, ports: 443, cidr: 0.0.0.0/0}\n"
+    design.write_text(design.read_text().replace(old, old + "      - {protocol: tcp, ports: 8080, cidr: 0.0.0.0/0}\n"))
+    monkeypatch.chdir(tmp_path)
+    return tmp_path
+
+
+def lint_json(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, dict[str, object]]:
+    capsys.readouterr()
+    code = main(["lint", *args, "-f", "json"])
+    return code, json.loads(capsys.readouterr().out)
+
+
+# -- lint baselines --------------------------------------------------------------------------------
+
+
+def test_lint_baseline_hides_known_findings_and_fails_on_new_ones(
+        estate: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["lint", "nat-bastion.yaml"]) == 1
+    assert main(["lint", "nat-bastion.yaml", "--create-baseline", "baseline.json"]) == 0
+    assert "wrote 3 known findings to baseline.json" in capsys.readouterr().err
+    doc = json.loads((estate / "baseline.json").read_text())
+    assert doc["command"] == "lint" and doc["vpcsim-baseline"] == 1
+    assert {(e["rule"], e["resource"]) for e in doc["entries"]} == {
+        ("VPC005", "private-b-acl:inbound:tcp"), ("VPC011", "subnet-tier:corp:public"), ("VPC013", "private-b:nat-a")}
+    assert all("line" not in json.dumps(e) and ":4" not in e["resource"] for e in doc["entries"])
+
+    code, report = lint_json(capsys, "nat-bastion.yaml", "--baseline", "baseline.json")
+    assert code == 0 and report["ok"] is True
+    assert report["baseline"]["known"] == ["VPC011 subnet-tier:corp:public", "VPC013 private-b:nat-a",
+                                           "VPC005 private-b-acl:inbound:tcp"]
+    assert all(f.get("known") for f in report["findings"])  # type: ignore[attr-defined, union-attr]
+
+    # A reformat moves every line: the baseline still matches (identity, not line numbers).
+    design = estate / "nat-bastion.yaml"
+    design.write_text("# moved\n\n\n" + design.read_text().replace("\n  - ", "\n\n  - "))
+    assert main(["lint", "nat-bastion.yaml", "--baseline", "baseline.json"]) == 0
+
+    # A new finding fails, and only it is reported.
+    design.write_text(design.read_text().replace(
+        "security_groups:\n", "security_groups:\n  forgotten:\n    vpc: corp\n    ingress: []\n", 1))
+    capsys.readouterr()
+    assert main(["lint", "nat-bastion.yaml", "--baseline", "baseline.json", "--fail-on", "note"]) == 1
+    out = capsys.readouterr().out
+    assert "security group forgotten is attached to no interface" in out
+    assert "VPC005" not in out and "3 known findings hidden by the baseline baseline.json" in out
+
+
+def test_lint_baseline_reports_fixed_entries(estate: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["lint", "nat-bastion.yaml", "--create-baseline", "b.json"]) == 0
+    code, report = lint_json(capsys, "nat-bastion.yaml", "--baseline", "b.json", "--ignore", "VPC011")
+    assert code == 0
+    assert report["baseline"]["stale"] == ["VPC011 subnet-tier:corp:public"]  # type: ignore[index]
+    capsys.readouterr()
+    main(["lint", "nat-bastion.yaml", "--baseline", "b.json", "--ignore", "VPC011"])
+    assert "1 baseline entry no longer found (fixed; refresh with --create-baseline)" in capsys.readouterr().out
+
+
+def test_expired_lint_entry_fails_again(estate: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    yesterday = (dt.date.today() - dt.timedelta(days=1)).isoformat()
+    assert main(["lint", "nat-bastion.yaml", "--create-baseline", "b.json", "--expires", yesterday]) == 1
+    out = capsys.readouterr().out
+    assert f"its baseline entry expired on {yesterday}" in out
+    assert "baseline entries expired" in out
+
+
+def test_junit_marks_baselined_findings_skipped_with_stable_names(
+        estate: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["lint", "nat-bastion.yaml", "--create-baseline", "b.json", "-f", "junit"]) == 0
+    root = ET.fromstring(capsys.readouterr().out)
+    suite = root.find("testsuite")
+    assert suite is not None and suite.get("skipped") == "3" and suite.get("failures") == "0"
+    skipped = [c.get("name") for c in root.iter("testcase") if c.find("skipped") is not None]
+    assert "VPC005 nacl-missing-ephemeral-range: private-b-acl:inbound:tcp" in skipped
+
+
+@pytest.mark.parametrize(("text", "where", "message"), [
+    ('{"vpcsim-baseline": 1, "command": "lint", "entries": [{"rule": "VPC001"}]}', ":1:55",
+     "entry needs a string 'resource'"),
+    ('{"vpcsim-baseline": 1, "command": "check", "entries": []}', ":1:35", "this baseline is for vpcsim check"),
+    ('{"vpcsim-baseline": 1, "command": "lint",\n "entries": [{"rule": "VPC001", "resource": "x",\n'
+     ' "expires": "next week"}]}', ":3:13", "\"expires\" must be a date like 2027-01-31"),
+    ('[1, 2]', ":1:1", "a baseline must be a JSON object, not a list"),
+    ('{"entries": [}', ":1:14", "malformed YAML"),
+])
+def test_bad_baseline_is_located(estate: Path, capsys: pytest.CaptureFixture[str], text: str, where: str,
+                                 message: str) -> None:
+    (estate / "b.json").write_text(text)
+    with pytest.raises(ConfigError) as info:
+        load_baseline("b.json", "lint")
+    first = info.value.diagnostics[0]
+    assert str(first.location) == "b.json" + where and message in first.message
+    assert main(["lint", "nat-bastion.yaml", "--baseline", "b.json"]) == 3
+    err = capsys.readouterr().err
+    assert f"b.json{where}: error: " in err and "invalid baseline" in err
+    assert main(["lint", "nat-bastion.yaml", "--baseline", "absent.json"]) == 3
+    assert "absent.json: error: baseline file not found; create it with vpcsim lint --create-baseline" in \
+        capsys.readouterr().err
+
+
+# -- check baselines -------------------------------------------------------------------------------
+
+
+def test_check_baseline_knows_failing_promises_until_they_expire(
+        estate: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["check", "basic-vpc.yaml"]) == 1
+    later = (dt.date.today() + dt.timedelta(days=30)).isoformat()
+    assert main(["check", "basic-vpc.yaml", "--create-baseline", "known.json", "--expires", later]) == 0
+    doc = json.loads((estate / "known.json").read_text())
+    assert [(e["assertion"], e["expires"]) for e in doc["entries"]] == [
+        ("web-exposure", later), ("web-exposure-ceiling", later)]
+    capsys.readouterr()
+    assert main(["check", "basic-vpc.yaml", "--baseline", "known.json"]) == 0
+    out = capsys.readouterr().out
+    assert "KNOWN web-exposure" not in out  # titles, not ids, are shown
+    assert out.count("KNOWN") == 2 and f"(known until {later}: known.json:" in out
+    assert "basic-vpc.yaml: 6 passed, 0 failed, 2 known" in out
+
+    # Past the expiry date the promise fails again.
+    doc["entries"][0]["expires"] = "2020-01-01"
+    (estate / "known.json").write_text(json.dumps(doc))
+    capsys.readouterr()
+    assert main(["check", "basic-vpc.yaml", "--baseline", "known.json", "-f", "json"]) == 1
+    report = json.loads(capsys.readouterr().out)
+    assert report["baseline"]["expired"] == ["web-exposure"] and report["ok"] is False
+    assert [a["id"] for a in report["assertions"] if a.get("known")] == ["web-exposure-ceiling"]
+
+    # Fixed: the baseline entry is reported as no longer needed.
+    (estate / "basic-vpc.yaml").write_text((SCENARIOS / "basic-vpc.yaml").read_text())
+    capsys.readouterr()
+    assert main(["check", "basic-vpc.yaml", "--baseline", "known.json"]) == 0
+    assert "now passing, remove from known.json: web-exposure, web-exposure-ceiling" in capsys.readouterr().out
+
+
+# -- one run, many outputs -------------------------------------------------------------------------
+
+
+def test_many_formats_from_one_run(estate: Path, capsys: pytest.CaptureFixture[str],
+                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("GITHUB_STEP_SUMMARY", raising=False)
+    code = main(["check", "basic-vpc.yaml", "-f", "github", "-f", "sarif:out/vpcsim.sarif", "-f", "junit:report.xml",
+                 "-f", "gitlab:gl-code-quality.json"])
+    assert code == 1
+    captured = capsys.readouterr()
+    assert captured.out.startswith("::error file=basic-vpc.yaml,line=")
+    assert "wrote sarif to out/vpcsim.sarif" in captured.err
+    assert len(json.loads((estate / "out" / "vpcsim.sarif").read_text())["runs"][0]["results"]) == 2
+    assert ET.parse(estate / "report.xml").getroot().find("testsuite").get("failures") == "2"  # type: ignore[union-attr]
+    assert len(json.loads((estate / "gl-code-quality.json").read_text())) == 2
+
+
+def test_format_usage_errors(estate: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["lint", "nat-bastion.yaml", "-f", "text", "-f", "json"]) == 2
+    assert "only one format can go to standard output" in capsys.readouterr().err
+    assert main(["lint", "nat-bastion.yaml", "-f", "xml"]) == 2
+    assert "unknown output format 'xml'" in capsys.readouterr().err
+    assert main(["lint", "nat-bastion.yaml", "-f", "sarif:a.sarif", "-o", "b.sarif"]) == 2
+    assert "--output FILE is for a format given without a file" in capsys.readouterr().err
+    assert main(["lint", "nat-bastion.yaml", "-f", "sarif", "-o", "b.sarif"]) == 1  # the old spelling still works
+    assert json.loads((estate / "b.sarif").read_text())["version"] == "2.1.0"
+
+
+def test_config_formats_and_flags_win(estate: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    (estate / ".vpcsim.yaml").write_text("design: nat-bastion.yaml\nlint:\n  format: [json, 'sarif:lint.sarif']\n")
+    assert main(["lint"]) == 1
+    assert json.loads(capsys.readouterr().out)["design"] == "nat-bastion.yaml"
+    assert (estate / "lint.sarif").exists()
+    (estate / "lint.sarif").unlink()
+    assert main(["lint", "-f", "text"]) == 1
+    assert not (estate / "lint.sarif").exists()  # -f replaces the config's formats
+    assert "finding(s)" in capsys.readouterr().out
+
+
+# -- pre-commit: the hooks run with no arguments -----------------------------------------------------
+
+
+def test_check_and_lint_default_to_vpcsim_yaml(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                               capsys: pytest.CaptureFixture[str]) -> None:
+    shutil.copy(SCENARIOS / "nat-bastion.yaml", tmp_path / "vpcsim.yaml")
+    shutil.copy(SCENARIOS / "nat-bastion.assertions.yaml", tmp_path / "vpcsim.assertions.yaml")
+    monkeypatch.chdir(tmp_path)
+    assert main(["check"]) == 0
+    assert "vpcsim.yaml: 7 passed, 0 failed" in capsys.readouterr().out
+    assert main(["lint", "--fail-on", "error"]) == 0
+    assert main(["validate"]) == 0
