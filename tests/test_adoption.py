@@ -207,3 +207,42 @@ def test_check_and_lint_default_to_vpcsim_yaml(tmp_path: Path, monkeypatch: pyte
     assert "vpcsim.yaml: 7 passed, 0 failed" in capsys.readouterr().out
     assert main(["lint", "--fail-on", "error"]) == 0
     assert main(["validate"]) == 0
+
+
+def test_pre_commit_hooks_run_with_their_default_arguments(tmp_path: Path) -> None:
+    """The hooks as pre-commit runs them, with `vpcsim` pointed at this tree (the python language
+    would pip-install vpcsim from the network, so the entry runs as a system command instead)."""
+    import os
+    import subprocess
+    import sys
+
+    import yaml
+
+    pytest.importorskip("pre_commit")
+    hooks = yaml.safe_load((ROOT / ".pre-commit-hooks.yaml").read_text())
+    assert {h["id"] for h in hooks} == {"vpcsim-check", "vpcsim-lint"}
+    local = [{**h, "language": "system", "entry": h["entry"].replace("vpcsim", f"{sys.executable} -m vpcsim.cli", 1)}
+             for h in hooks]
+    repo = tmp_path / "estate"
+    repo.mkdir()
+    shutil.copy(SCENARIOS / "nat-bastion.yaml", repo / "vpcsim.yaml")
+    shutil.copy(SCENARIOS / "nat-bastion.assertions.yaml", repo / "vpcsim.assertions.yaml")
+    (repo / ".pre-commit-config.yaml").write_text(yaml.safe_dump({"repos": [{"repo": "local", "hooks": local}]}))
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "PRE_COMMIT_HOME": str(tmp_path / "cache"),
+           "GIT_CONFIG_GLOBAL": os.devnull, "GIT_CONFIG_NOSYSTEM": "1"}
+
+    def run(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(args, cwd=repo, env=env, capture_output=True, text=True, timeout=300)
+
+    assert run("git", "init", "-q").returncode == 0
+    assert run("git", "add", "-A").returncode == 0
+    result = run(sys.executable, "-m", "pre_commit", "run", "--all-files", "--verbose")
+    out = result.stdout + result.stderr
+    assert "vpcsim check (reachability assertions)" in out and "usage:" not in out, out
+    assert "vpcsim.yaml: 7 passed, 0 failed" in out, out
+    assert result.returncode == 1, out  # lint fails: nat-bastion has VPC005, a warning
+    assert "VPC005" in out
+    (repo / ".vpcsim.yaml").write_text("lint:\n  fail-on: error\n")
+    assert run("git", "add", "-A").returncode == 0
+    result = run(sys.executable, "-m", "pre_commit", "run", "--all-files")
+    assert result.returncode == 0, result.stdout + result.stderr
