@@ -246,3 +246,127 @@ def test_pre_commit_hooks_run_with_their_default_arguments(tmp_path: Path) -> No
     assert run("git", "add", "-A").returncode == 0
     result = run(sys.executable, "-m", "pre_commit", "run", "--all-files")
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+# -- exposure --min-severity counts what it filters ----------------------------------------------------
+
+
+def test_exposure_summary_says_what_min_severity_hid(capsys: pytest.CaptureFixture[str]) -> None:
+    design = str(SCENARIOS / "basic-vpc.yaml")
+    assert main(["exposure", "-d", design, "--text", "--min-severity", "critical"]) == 0
+    first = capsys.readouterr().out.splitlines()[0]
+    assert "2 of 4 interfaces exposed to the internet (2 medium); --min-severity critical lists 0 and hides 2 " \
+           "(2 medium)" in first
+    assert main(["exposure", "-d", design, "--json", "--min-severity", "critical"]) == 0
+    doc = json.loads(capsys.readouterr().out)
+    assert doc["exposed"] == 2 and doc["results"] == []  # the same count as the text
+    assert main(["exposure", "-d", design, "--text", "--min-severity", "medium"]) == 0
+    first = capsys.readouterr().out.splitlines()[0]
+    assert "--min-severity medium lists 2;" in first and "hides" not in first
+
+
+# -- the schema and the loader agree -------------------------------------------------------------------
+
+# Loader errors the schema cannot see: references to names, AZs missing from availability_zones.
+SEMANTIC_CODES = {"unknown-reference", "subnet-az-unknown"}
+_DELETE = object()
+MUTATIONS: list[object] = [_DELETE, None, True, 1, "", "x", [], {}]
+
+
+def _paths(node: object, prefix: tuple[object, ...] = ()) -> list[tuple[object, ...]]:
+    out = [prefix] if prefix else []
+    if isinstance(node, dict):
+        for key, value in node.items():
+            out += _paths(value, (*prefix, key))
+    elif isinstance(node, list):
+        for index, value in enumerate(node):
+            out += _paths(value, (*prefix, index))
+    return out
+
+
+def _verdicts(doc: object) -> tuple[bool, set[str]]:
+    """(schema accepts, loader error codes): the loader's build, then its validation if the build is clean."""
+    import json as _json
+    from importlib import resources
+
+    import jsonschema
+
+    from vpcsim.errors import DesignError, Location
+    from vpcsim.loader.build import build
+    from vpcsim.loader.reader import from_plain
+    from vpcsim.loader.validate import validate
+
+    schema = _json.loads(resources.files("vpcsim").joinpath("schemas/design.schema.json").read_text())
+    schema_ok = jsonschema.Draft7Validator(schema).is_valid(doc)
+    try:
+        design, diagnostics = build(from_plain(doc, Location("mutant.yaml", 1, 1)), "mutant.yaml")
+    except DesignError as exc:
+        return schema_ok, {d.code for d in exc.diagnostics if d.severity.value == "error"}
+    codes = {d.code for d in diagnostics if d.severity.value == "error"}
+    if not codes:
+        codes = {d.code for d in validate(design) if d.severity.value == "error"}
+    return schema_ok, codes
+
+
+def _disagreement(doc: object) -> str | None:
+    schema_ok, codes = _verdicts(doc)
+    if not schema_ok and not codes:
+        return "the schema rejects it, the loader accepts it"
+    if schema_ok and codes - SEMANTIC_CODES:
+        return f"the schema accepts it, the loader rejects it ({', '.join(sorted(codes))})"
+    return None
+
+
+@pytest.mark.parametrize(("path", "value", "accepted"), [
+    (("instances", "web-a", "tags", "tier"), 1, True),  # tier: 1 is the tag value "1", as Terraform reads it
+    (("instances", "web-a", "tags", "tier"), True, True),
+    (("instances", "web-a", "tags", "tier"), [], False),
+    (("version",), True, False),
+    (("vpcs", "prod", "cidrs"), [], False),  # AWS: a VPC has a primary CIDR block
+    (("instances", "web-a", "security_groups"), [], False),  # AWS: an interface has 1 to 16 groups
+    (("route_tables", "private", "description"), {"a": 1}, False),
+    (("route_tables", "private", "routes"), None, True),  # an empty `routes:` key
+])
+def test_schema_and_loader_decide_alike(path: tuple[str, ...], value: object, accepted: bool) -> None:
+    import copy
+
+    import yaml
+
+    doc = copy.deepcopy(yaml.safe_load((SCENARIOS / "basic-vpc.yaml").read_text()))
+    node = doc
+    for key in path[:-1]:
+        node = node[key]
+    node[path[-1]] = value
+    schema_ok, codes = _verdicts(doc)
+    assert schema_ok is accepted and (not codes) is accepted, (schema_ok, codes)
+
+
+def test_schema_and_loader_agree_on_a_mutation_corpus() -> None:
+    """Every scenario with one value swapped for another type or deleted (two of MUTATIONS per path, in
+    rotation, so every kind of value meets every part of the format across the corpus)."""
+    import copy
+
+    import yaml
+
+    problems = []
+    count = 0
+    for design in sorted(SCENARIOS.glob("*.yaml")):
+        if design.name.endswith(".assertions.yaml"):
+            continue
+        base = yaml.safe_load(design.read_text())
+        for n, path in enumerate(_paths(base)):
+            for value in (MUTATIONS[n % len(MUTATIONS)], MUTATIONS[(n * 3 + 1) % len(MUTATIONS)]):
+                doc = copy.deepcopy(base)
+                node = doc
+                for key in path[:-1]:
+                    node = node[key]  # type: ignore[index]
+                if value is _DELETE:
+                    del node[path[-1]]  # type: ignore[arg-type]
+                else:
+                    node[path[-1]] = value  # type: ignore[index]
+                count += 1
+                problem = _disagreement(doc)
+                if problem:
+                    problems.append(f"{design.name} {'/'.join(map(str, path))} = {value!r}: {problem}")
+    assert count > 1400
+    assert not problems, "\n".join(problems[:30])

@@ -328,3 +328,35 @@ def test_gitlab_code_quality(broken_basic: Path) -> None:
     assert {(i["check_name"], i["severity"]) for i in lint} == {("VPC005", "minor"), ("VPC011", "info"),
                                                                 ("VPC013", "info")}
     assert {i["location"]["path"] for i in lint} == {"scenarios/nat-bastion.yaml"}
+
+
+_UNBREAKABLE = r"\d+\.\d+\.\d+\.\d+(?:/\d+)?(?::\d+(?:-\d+)?)?|\b\d+-\d+\b|[\w./-]+\.yaml:\d+:\d+"
+
+
+@pytest.mark.parametrize("width", [80, 200])
+def test_rich_tables_never_split_an_address_port_range_or_location(broken_basic: Path, width: int) -> None:
+    import re
+
+    for report in (check_report(broken_basic), reports.lint_report(lint_path(SCENARIOS / "nat-bastion.yaml")),
+                   reports.lint_report(lint_path(SCENARIOS / "vpc-peering.yaml"))):
+        buffer = io.StringIO()
+        reports.print_rich(report, file=buffer, width=width)
+        lines = buffer.getvalue().splitlines()
+        assert max(len(line) for line in lines) <= width
+        cells = [cell.strip() for line in lines for cell in re.split(r"[│┃]", line)]
+        for item in report.findings or report.items:
+            tokens = re.findall(_UNBREAKABLE, reports._short_paths(item.message.removeprefix(f"{item.title}: ")))
+            if item.location is not None:
+                tokens.append(reports._where(item.location))
+            tokens.append(item.rule.id if report.tool == "lint" else "")
+            for token in filter(None, tokens):
+                assert any(token in cell for cell in cells), (width, token, buffer.getvalue())
+
+
+def test_check_table_does_not_repeat_the_assertion_name(broken_basic: Path) -> None:
+    buffer = io.StringIO()
+    reports.print_rich(check_report(broken_basic), file=buffer, width=200)
+    text = buffer.getvalue()
+    name = "from outside the admin network, the web tier answers on 80 and 443 and nothing else"
+    table = text.split("FAILED:")[0]
+    assert table.count(name) == 1

@@ -130,6 +130,8 @@ class Builder:
         for key in required:
             if key not in node.entries:
                 self.error("missing-key", f"{what}: missing required key {key!r}", node.loc)
+        if "description" in allowed and what != "design":  # free text, but text: not a list, a mapping or null
+            self.string(node.get("description"), f"{what}: description")
 
     def string(self, node: Node | None, what: str) -> str | None:
         if node is None:
@@ -324,7 +326,8 @@ class _DesignBuilder(Builder):
             root = Map({}, {}, root_node.loc)
         self.check_keys(root, "design", TOP_KEYS, ("region", "vpcs"))
         version = root.get("version")
-        if version is not None and not (isinstance(version, Scalar) and version.value in (1, "1")):
+        if version is not None and not (isinstance(version, Scalar) and not isinstance(version.value, bool)
+                                        and version.value in (1, "1")):
             self.error("version", f"version: unsupported format version {kind_of(version)} (expected 1)", version.loc)
         region = self.string(root.get("region"), "region") or ""
         description = self.string(root.get("description"), "description") or ""
@@ -494,7 +497,11 @@ class _DesignBuilder(Builder):
             if one:
                 cidrs.append(one)
         elif body.get("cidrs") is not None:
-            for item in self.as_list(body.entries["cidrs"], f"{what}: cidrs"):
+            items = self.as_list(body.entries["cidrs"], f"{what}: cidrs")
+            if isinstance(body.entries["cidrs"], Seq) and not items:  # AWS: a VPC has a primary CIDR block
+                self.error("type", f"{what}: cidrs: expected at least one CIDR block, got an empty list",
+                           body.entries["cidrs"].loc)
+            for item in items:
                 one = self.cidr(item, f"{what}: cidrs")
                 if one:
                     cidrs.append(one)
@@ -738,7 +745,9 @@ class _DesignBuilder(Builder):
             if proto is None or ports is None:
                 continue
             lo, hi = (0, 65535) if proto == -1 else ports
-            description = self.string(body.get("description"), f"{rwhat}: description")
+            text = body.get("description")  # its type was checked by check_keys
+            description = str(text.value) if isinstance(text, Scalar) and isinstance(text.value, (str, int, float)) \
+                and not isinstance(text.value, bool) and text.value != "" else None
             rules.append(SgRule(proto, lo, hi, kind, cidr, peer, description, body.loc))
         return tuple(rules)
 
@@ -892,7 +901,11 @@ class _DesignBuilder(Builder):
         vpc = subnet.vpc if subnet else None
         groups: list[str] = []
         if body.get("security_groups") is not None:
-            for item in self.as_list(body.entries["security_groups"], f"{what}: security_groups"):
+            items = self.as_list(body.entries["security_groups"], f"{what}: security_groups")
+            if isinstance(body.entries["security_groups"], Seq) and not items:  # AWS: an ENI has 1 to 16 groups
+                self.error("type", f"{what}: security_groups: expected at least one group (omit the key for the "
+                           "VPC's default group), got an empty list", body.entries["security_groups"].loc)
+            for item in items:
                 group = self.group_ref(item, f"{what}: security_groups", vpc)
                 if group is not None:
                     groups.append(group)

@@ -347,26 +347,32 @@ def text(report: Report, *, verbose: bool = False) -> str:
     return "\n".join(lines + [f"  {note}" for note in report.notes])
 
 
-def print_rich(report: Report, file: IO[str] | None = None) -> None:
-    """A rich rendering for terminals: a table of results, then each failure's explanation."""
+def print_rich(report: Report, file: IO[str] | None = None, *, width: int | None = None) -> None:
+    """A rich rendering for terminals: a table of results, then each failure's explanation.
+
+    Locations, rule ids and marks never wrap; text wraps between words, so an address, a port
+    range or a location is never split across lines (a token wider than its column is the exception).
+    """
     from rich.console import Console
     from rich.table import Table
     from rich.text import Text
 
-    console = Console(file=file, highlight=False)
+    console = Console(file=file, highlight=False, width=width)
     if report.tool == "check":
-        table = Table(title=f"vpcsim check: {report.design}", title_justify="left")
-        table.add_column("", width=4)
-        table.add_column("assertion")
-        table.add_column("result", overflow="fold")
+        table = Table(title=Text(f"vpcsim check: {report.design}"), title_justify="left")
+        table.add_column("", no_wrap=True)
+        table.add_column("assertion", ratio=2)
+        table.add_column("result", overflow="fold", ratio=3)
         marks = {Outcome.PASS: ("PASS", "bold green"), Outcome.KNOWN: ("KNOWN", "yellow")}
         for item in report.items:
             mark, mark_style = marks.get(item.outcome, ("FAIL", "bold red"))
-            table.add_row(Text(mark, style=mark_style), Text(item.title), Text(item.message))
+            # The message of a failure starts with the assertion's name, already in the first column.
+            message = _short_paths(item.message.removeprefix(f"{item.title}: "))
+            table.add_row(Text(mark, style=mark_style), Text(item.title), Text(message))
         console.print(table)
         for item in report.failed:
             console.print(Text(f"\nFAILED: {item.title}", style="bold red"))
-            console.print(Text(item.details))
+            console.print(Text(_short_paths(item.details)))
         passed = sum(1 for i in report.items if i.outcome is Outcome.PASS)
         style = "bold green" if not report.failed else "bold red"
         known = f", {len(report.known)} known" if report.known else ""
@@ -374,20 +380,32 @@ def print_rich(report: Report, file: IO[str] | None = None) -> None:
         for note in report.notes:
             console.print(Text(note))
         return
-    table = Table(title=f"vpcsim lint: {report.design}", title_justify="left")
-    table.add_column("level")
-    table.add_column("rule")
-    table.add_column("location")
-    table.add_column("message", overflow="fold")
+    table = Table(title=Text(f"vpcsim lint: {report.design}"), title_justify="left")
+    wide = console.width >= 120  # narrower, the location goes above its message: a column would squeeze it
+    table.add_column("level", no_wrap=True)
+    table.add_column("rule", no_wrap=True)
+    if wide:
+        table.add_column("location", no_wrap=True)
+    table.add_column("message" if wide else "location and message", overflow="fold", ratio=1)
     colors = {Level.ERROR: "bold red", Level.WARNING: "yellow", Level.NOTE: "cyan"}
     for item in report.findings:
-        table.add_row(Text(item.level.value, style=colors[item.level]), f"{item.rule.id}\n{item.rule.name}",
-                      str(item.location) if item.location else "", item.message)
+        where = Text(_where(item.location)) if item.location else Text("")
+        body = Text(_short_paths(item.message))
+        cells = [where, body] if wide else [Text.assemble(where, "\n", body) if item.location else body]
+        table.add_row(Text(item.level.value, style=colors[item.level]), Text(item.rule.id), *cells)
     console.print(table)
+    names = {i.rule.id: i.rule.name for i in report.findings}
+    if names:  # the rules' names under the table: in it, they would squeeze the messages
+        console.print(Text("rules: " + ", ".join(f"{rule}={name}" for rule, name in sorted(names.items())), style="dim"))
     style = "bold red" if report.failed else "bold green"
     console.print(Text(f"{len(report.findings)} finding(s), {len(report.failed)} failing", style=style))
     for note in report.notes:
         console.print(Text(note))
+
+
+def _short_paths(text: str) -> str:
+    """Paths under the working directory written relative to it, as the location column has them."""
+    return text.replace(os.getcwd().rstrip(os.sep) + os.sep, "")
 
 
 # -- JUnit ---------------------------------------------------------------------------------------
