@@ -370,3 +370,93 @@ def test_schema_and_loader_agree_on_a_mutation_corpus() -> None:
                     problems.append(f"{design.name} {'/'.join(map(str, path))} = {value!r}: {problem}")
     assert count > 1400
     assert not problems, "\n".join(problems[:30])
+
+
+# -- shell completion ----------------------------------------------------------------------------------
+
+
+def _complete(line: str, monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """What the shell would offer: `vpcsim` run as bash's completion hook runs it (argcomplete's protocol).
+
+    In a subprocess: argcomplete opens file descriptor 9 for its debug output, which pytest uses.
+    """
+    import os
+    import subprocess
+    import sys
+    import tempfile
+
+    pytest.importorskip("argcomplete")
+    with tempfile.NamedTemporaryFile("r", suffix=".txt") as out:
+        env = {**os.environ, "PYTHONPATH": str(ROOT), "_ARGCOMPLETE": "1", "_ARGCOMPLETE_IFS": "\n",
+               "COMP_LINE": line, "COMP_POINT": str(len(line)), "_ARGCOMPLETE_STDOUT_FILENAME": out.name}
+        subprocess.run([sys.executable, "-m", "vpcsim.cli"], env=env, check=True, timeout=120,
+                       capture_output=True, cwd=os.getcwd())
+        return [c.strip() for c in out.read().split("\n")]
+
+
+def test_completion_of_commands_options_and_design_names(estate: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    assert set(_complete("vpcsim ", monkeypatch)) >= {"trace", "check", "lint", "exposure", "reach", "validate"}
+    assert "--create-baseline" in _complete("vpcsim lint --cr", monkeypatch)
+    assert _complete("vpcsim trace --design nat-bastion.yaml ap", monkeypatch) == [
+        "app-a", "app-b", "app-a.eth0", "app-b.eth0"]  # instances, then interfaces
+    assert "internet" in _complete("vpcsim trace --design nat-bastion.yaml bastion ", monkeypatch)
+    (estate / ".vpcsim.yaml").write_text("design: nat-bastion.yaml\n")
+    assert _complete("vpcsim trace bas", monkeypatch) == ["bastion", "bastion.eth0"]  # the config's design
+    assert set(_complete("vpcsim lint --ignore VPC01", monkeypatch)) == {f"VPC01{n}" for n in range(4)}
+    assert "nat-bastion.yaml" in _complete("vpcsim lint nat-", monkeypatch)
+
+
+# -- the README's adoption walk-through ------------------------------------------------------------------
+
+
+def test_readme_adoption_walkthrough(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                     capsys: pytest.CaptureFixture[str]) -> None:
+    """From a snapshot through --create-baseline to a green run, with the README's own .vpcsim.yaml."""
+    import re
+
+    readme = (ROOT / "README.md").read_text()
+    section = readme.split("## Adopting vpcsim on an existing account", 1)[1].split("\n## ", 1)[0]
+    config = next(b for b in re.findall(r"```yaml\n(.*?)```", section, re.S) if b.startswith("# .vpcsim.yaml"))
+    commands = re.findall(r"^(vpcsim .*?)(?:\s+#.*)?$", next(iter(re.findall(r"```sh\n(.*?)```", section, re.S))),
+                          re.M)
+    shutil.copytree(ROOT / "tests" / "data" / "aws" / "mini", tmp_path / "snapshot")
+    (tmp_path / "promises.yaml").write_text(
+        "version: 1\nassertions:\n"
+        "  - {id: web-serves-https, name: the internet reaches web-1 on 443, from: internet, to: web-1,"
+        " traffic: tcp/443, expect: reachable}\n"
+        "  - {id: app-private, name: nothing reaches app on 22, from: internet, to: {subnet: app},"
+        " traffic: tcp/22, expect: unreachable}\n")
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("GITHUB_STEP_SUMMARY", raising=False)
+
+    assert main(["lint", "snapshot/"]) == 1  # before: the estate fails
+    assert main(["check", "snapshot/", "promises.yaml"]) == 1
+    for command in commands:
+        argv = command.split("|")[0].split()[1:]
+        if argv[0] == "check":  # the README's design is vpcsim.yaml; here the snapshot is the design
+            argv[1:2] = ["snapshot/", "promises.yaml"]
+        assert main(argv) == 0 or argv[-1] == "note", command
+    (tmp_path / ".vpcsim.yaml").write_text(config)
+    assert (tmp_path / ".vpcsim" / "lint-baseline.json").exists()
+    assert (tmp_path / ".vpcsim" / "check-baseline.json").exists()
+    capsys.readouterr()
+    assert main(["lint"]) == 0
+    assert "known findings hidden by the baseline .vpcsim/lint-baseline.json" in capsys.readouterr().err
+    assert main(["check"]) == 0
+    assert json.loads((tmp_path / "vpcsim.sarif").read_text())["runs"][0]["results"] == []
+
+    # A new snapshot of the same account, pretty-printed differently: still green.
+    for path in (tmp_path / "snapshot").rglob("*.json"):
+        path.write_text(json.dumps(json.loads(path.read_text()), indent=7))
+    assert main(["lint"]) == 0
+
+    # Someone opens SSH to the world: only that fails.
+    groups = tmp_path / "snapshot" / "aws_configs" / "SecurityGroups.json"
+    doc = json.loads(groups.read_text())
+    doc["SecurityGroups"][1]["IpPermissions"].append(
+        {"IpProtocol": "tcp", "FromPort": 22, "ToPort": 22, "IpRanges": [{"CidrIp": "0.0.0.0/0"}]})
+    groups.write_text(json.dumps(doc, indent=2))
+    capsys.readouterr()
+    assert main(["lint"]) == 1
+    out = capsys.readouterr().out
+    assert out.count("::warning ") == 1 and "VPC001" in out

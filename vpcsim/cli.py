@@ -1,3 +1,4 @@
+# PYTHON_ARGCOMPLETE_OK
 """CLI: parse arguments, call the library, render, map outcomes to exit codes.
 
 Exit codes: 0 the command ran (a trace ran, whatever its verdict; a design is valid; every
@@ -192,6 +193,7 @@ def _analysis_options(parser: argparse.ArgumentParser) -> None:
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
+    _enable_completion(parser)
     args = _parse_with_config(parser, argv)
     if isinstance(args, int):
         return args
@@ -356,6 +358,53 @@ def _parse_with_config(parser: argparse.ArgumentParser, argv: Sequence[str] | No
     return args
 
 
+def _enable_completion(parser: argparse.ArgumentParser, **kwargs: object) -> None:
+    """Shell completion through argcomplete (the optional `completion` extra); a no-op unless a shell asks."""
+    import os
+
+    if "_ARGCOMPLETE" not in os.environ:
+        return
+    try:
+        import argcomplete
+        from argcomplete.completers import FilesCompleter
+    except ImportError:
+        return
+    designs = FilesCompleter(allowednames=("yaml", "yml", "json"), directories=True)
+    for action in parser._actions:
+        if not isinstance(action, argparse._SubParsersAction):
+            continue
+        for sub in action.choices.values():
+            completers = {"design": designs, "assertions": designs, "src": _complete_endpoints,
+                          "dst": _complete_endpoints, "select": _complete_rules, "ignore": _complete_rules}
+            for a in sub._actions:
+                if a.dest in completers:
+                    vars(a)["completer"] = completers[a.dest]  # argcomplete reads Action.completer
+    argcomplete.autocomplete(parser, **kwargs)  # type: ignore[arg-type]
+
+
+def _complete_endpoints(prefix: str, parsed_args: argparse.Namespace, **_: object) -> list[str]:
+    """Instance and interface names of the design (--design, the config's, or ./vpcsim.yaml), and 'internet'."""
+    from vpcsim.config import find_config, load_config
+
+    design = getattr(parsed_args, "design", None) or "vpcsim.yaml"
+    try:
+        if design == "vpcsim.yaml" and (path := find_config()):
+            design = load_config(path).design or design
+        from vpcsim.loader.design import load_design
+
+        model, _warnings = load_design(design)
+    except Exception:  # completion must never print a traceback into the shell
+        return ["internet"]
+    names = ["internet", *model.instances, *model.interfaces]
+    return [n for n in names if n.startswith(prefix)]
+
+
+def _complete_rules(prefix: str, **_: object) -> list[str]:
+    from vpcsim.lint import RULES
+
+    return [r.id for r in RULES if r.id.startswith(prefix)] + ["aws"]
+
+
 def _config_failed(exc: Exception, what: str) -> int:
     from vpcsim.errors import DesignError
     from vpcsim.render import diagnostics_text
@@ -449,6 +498,9 @@ def _finish(rendered: object, args: argparse.Namespace, *, invalid: bool) -> int
         reports.write_output(rendered, fmt, path, tty=sys.stdout.isatty(), base=base)
         if path and path != "-":
             print(f"vpcsim: wrote {fmt} to {path}", file=sys.stderr)
+    if not any(fmt == "text" and path is None for fmt, path in outputs):
+        for note in rendered.notes:  # text output says these itself; other formats would lose them
+            print(f"vpcsim {command}: {note}", file=sys.stderr)
     if invalid:
         return EXIT_INVALID
     return EXIT_FAILED if rendered.failed else EXIT_OK

@@ -627,6 +627,8 @@ def github_summary(report: Report) -> str:
             lines.append(f"| {item.level.value} | {item.rule.id} {item.rule.name} | {where} | {_md(item.message)} |")
         if not report.findings:
             lines.append("| | | | no findings |")
+    if report.notes:
+        lines += ["", *(f"- {_md(note)}" for note in report.notes)]
     return "\n".join(lines) + "\n"
 
 
