@@ -460,3 +460,152 @@ def test_readme_adoption_walkthrough(tmp_path: Path, monkeypatch: pytest.MonkeyP
     assert main(["lint"]) == 1
     out = capsys.readouterr().out
     assert out.count("::warning ") == 1 and "VPC001" in out
+
+
+# -- wording -------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("old", "new", "message"), [
+    ("version: 1", "version: 2", "version: this vpcsim reads format version 1, not a number (2)"),
+    ("{protocol: tcp, ports: 443, cidr: 0.0.0.0/0}", "{protocol: tcp, ports: [443], cidr: 0.0.0.0/0}",
+     "ports must be a port 0-65535 or a range 'lo-hi', not a list"),
+    ("{protocol: tcp, ports: 443, cidr: 0.0.0.0/0}", "{protocol: tpc, ports: 443, cidr: 0.0.0.0/0}",
+     "protocol must be tcp, udp, icmp, all, -1 or 0-255, not a string ('tpc')"),
+])
+def test_load_errors_say_what_was_expected(tmp_path: Path, old: str, new: str, message: str) -> None:
+    from vpcsim.errors import DesignError
+    from vpcsim.loader.design import load_design
+
+    text = (SCENARIOS / "basic-vpc.yaml").read_text()
+    assert old in text
+    design = tmp_path / "d.yaml"
+    design.write_text(text.replace(old, new, 1))
+    with pytest.raises(DesignError) as info:
+        load_design(design)
+    assert any(message in d.message for d in info.value.diagnostics), [d.message for d in info.value.diagnostics]
+
+
+# -- diagrams --------------------------------------------------------------------------------------------
+
+
+def _need_dot() -> None:
+    import os
+
+    if shutil.which("dot") is None:
+        if os.environ.get("CI"):
+            pytest.fail("Graphviz's dot is missing: .ci/run installs it (apt-get install graphviz)")
+        pytest.skip("Graphviz's dot is not installed")
+
+
+def _mermaid_problems(text: str) -> list[str]:
+    """The structural check documented in docs/graph.md: what a Mermaid parser would refuse first."""
+    import re
+
+    problems = []
+    lines = text.splitlines()
+    if lines[:1] != ["---"] or "flowchart LR" not in lines:
+        problems.append("no front matter or flowchart header")
+    depth = 0
+    declared: set[str] = set()
+    edges = 0
+    for line in lines[lines.index("flowchart LR") + 1:]:
+        body = line.strip()
+        if body.startswith("subgraph "):
+            depth += 1
+            declared.add(body.split()[1].split("[")[0])
+        elif body == "end":
+            depth -= 1
+            problems += ["'end' without 'subgraph'"] if depth < 0 else []
+        elif body.startswith("linkStyle "):
+            if int(body.split()[1]) >= edges:
+                problems.append(f"linkStyle past the last edge: {body}")
+        elif body.startswith(("classDef ", "class ")):
+            if body.startswith("class "):
+                problems += [f"class of an unknown node {n}" for n in body.split()[1].split(",") if n not in declared]
+        elif match := re.fullmatch(r'(\w+) (-->|---|==>|-\.->|-\.-)(?:\|"[^"]*"\|)? (\w+)', body):
+            edges += 1
+            problems += [f"edge to an undeclared node: {body}" for n in (match[1], match[3]) if n not in declared]
+        elif match := re.fullmatch(r'(\w+)(\(\(|\{\{|\(\[|\{|\[)"([^"]*)"(\)\)|\}\}|\]\)|\}|\])', body):
+            declared.add(match[1])
+        else:
+            problems.append(f"unparsed line: {body}")
+    if depth != 0:
+        problems.append(f"{depth} subgraph(s) not closed")
+    return problems
+
+
+def test_diagram_of_a_blocked_return_path(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    import subprocess
+
+    import vpcsim
+    from vpcsim.render import diagram
+
+    net = vpcsim.load(SCENARIOS / "nat-bastion.yaml")
+    picture = diagram.build(net.graph, trace=net.trace("app-b", "internet", 443))
+    dot = diagram.to_dot(picture)
+    (dead,) = picture.dead.items()
+    assert picture.nodes[dead[0]].label.startswith("private-b") and dead[1] == "SUBNET_ACL_RESTRICTION"
+    assert f'{dead[0]} [label="private-b\\n10.20.11.0/24", shape=box, fillcolor=mistyrose, color=red3' in dot
+    forward = [e for e in picture.edges if e.style == "forward"]
+    back = [e for e in picture.edges if e.style == "return_blocked"]  # red: the leg that dies
+    assert [e.label for e in forward] == [str(n) for n in range(1, 9)]  # app-b ... internet, 8 steps
+    assert [e.label for e in back] == [f"r{n}" for n in range(1, 8)] and back[-1].b == dead[0]  # stops there
+    assert "color=red3, penwidth=3, style=dashed" in dot
+    routes = {e.label for e in picture.edges if e.style == "normal" and e.directed}
+    assert "0.0.0.0/0" in routes  # route-table edges carry their prefixes
+    _need_dot()
+    checked = subprocess.run(["dot", "-Tsvg"], input=dot, capture_output=True, text=True, timeout=60)
+    assert checked.returncode == 0, checked.stderr  # Graphviz itself parses it
+    assert main(["diagram", "--design", str(SCENARIOS / "nat-bastion.yaml"), "--trace", "app-b", "internet", "443",
+                 "-f", "svg", "-o", str(tmp_path / "x.svg")]) == 0
+    svg = ET.parse(tmp_path / "x.svg").getroot()
+    texts = [t.text for t in svg.iter("{http://www.w3.org/2000/svg}text")]
+    assert "SUBNET_ACL_RESTRICTION" in texts
+    assert main(["diagram", "--design", str(SCENARIOS / "nat-bastion.yaml"), "-f", "png", "-o",
+                 str(tmp_path / "x.png")]) == 0
+    assert (tmp_path / "x.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+@pytest.mark.parametrize("scenario", sorted(p.name for p in SCENARIOS.glob("*.yaml") if "assertions" not in p.name))
+def test_mermaid_is_well_formed(scenario: str, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["diagram", "--design", str(SCENARIOS / scenario)]) == 0
+    text = capsys.readouterr().out
+    assert _mermaid_problems(text) == []
+    assert text.count("subgraph ") >= 3  # region, a VPC, an AZ at least
+
+
+def test_mermaid_check_catches_broken_text() -> None:
+    good = 'flowchart LR\n  a["x"]\n  b["y"]\n  a --> b\n  linkStyle 0 stroke:#888\n'
+    assert _mermaid_problems("---\ntitle: t\n---\n" + good) == []
+    assert _mermaid_problems("---\ntitle: t\n---\n" + good.replace('  b["y"]\n', "")) != []
+    assert _mermaid_problems("---\ntitle: t\n---\n" + good + "  subgraph c0[\"z\"]\n") != []
+    assert _mermaid_problems("---\ntitle: t\n---\n" + good.replace('"y"', '"say "hi""')) != []
+
+
+def test_diagram_views_for_large_estates(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    import vpcsim
+    from vpcsim.render import diagram
+
+    net = vpcsim.load(SCENARIOS / "vpc-peering.yaml")
+    one = diagram.build(net.graph, vpc="payments")
+    labels = " ".join(n.label for n in one.nodes.values())
+    assert "pay-private-a" in labels and "an-etl-a" not in labels
+    assert "vpc analytics router" in labels or "vpc shared router" in labels  # the peers, drawn outside
+    monkeypatch.setattr(diagram, "MAX_INTERFACES", 1)
+    crowded = diagram.build(vpcsim.load(SCENARIOS / "nat-bastion.yaml").graph)
+    assert "2 interfaces" in {n.label for n in crowded.nodes.values()}
+    monkeypatch.setattr(diagram, "OVERVIEW_INTERFACES", 2)
+    overview = diagram.build(net.graph)
+    assert overview.collapsed and not any(n.kind == "eni" for n in overview.nodes.values())
+    assert main(["diagram", "--design", str(SCENARIOS / "vpc-peering.yaml"), "--vpc", "nope"]) == 2
+    assert "--vpc 'nope' names no VPC (expected one of: analytics, payments, shared)" in capsys.readouterr().err
+
+
+def test_missing_dot_says_how_to_get_it(monkeypatch: pytest.MonkeyPatch) -> None:
+    from vpcsim.errors import UsageError
+    from vpcsim.render import diagram
+
+    pytest.importorskip("graphviz")
+    monkeypatch.setenv("PATH", "/nonexistent")
+    with pytest.raises(UsageError, match="needs Graphviz's `dot` program on PATH: apt-get install graphviz"):
+        diagram.render_image("digraph { a -> b }", "svg")

@@ -132,6 +132,8 @@ def build_parser() -> argparse.ArgumentParser:
     )
     _analysis_options(reach)
 
+    _diagram_parser(sub)
+
     importer = sub.add_parser("import", help="convert real infrastructure into a design")
     importer.add_argument("source", choices=["aws"], help="the kind of input")
     importer.add_argument("snapshot", metavar="SNAPSHOT", help="folder of `aws ec2 describe-*` JSON files")
@@ -216,6 +218,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _exposure(args)
         if args.command == "reach":
             return _reach(args)
+        if args.command == "diagram":
+            return _diagram(args)
     except DesignError as exc:
         from vpcsim.render import diagnostics_text
 
@@ -356,6 +360,54 @@ def _parse_with_config(parser: argparse.ArgumentParser, argv: Sequence[str] | No
     args = parser.parse_args(rest)
     args.config = config
     return args
+
+
+def _diagram_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    diagram = sub.add_parser(
+        "diagram",
+        help="draw the network (Mermaid, DOT, SVG or PNG), with a traced flow if asked",
+        description="Draw region > VPC > AZ > subnet with interfaces, gateways and peerings; route edges carry "
+        "their prefixes. With --trace the flow's path is drawn and the hop where it dies is red. See docs/graph.md.",
+    )
+    diagram.add_argument("--design", "-d", default="vpcsim.yaml", help="design file or AWS snapshot folder")
+    diagram.add_argument("--format", "-f", default="mermaid", choices=["mermaid", "dot", "svg", "png"],
+                         help="mermaid (default; renders on GitHub), dot, or svg/png through Graphviz")
+    diagram.add_argument("--trace", nargs=3, metavar=("SRC", "DST", "PORT"), default=None,
+                         help="mark a flow's forward and return path")
+    diagram.add_argument("--protocol", "-p", default="tcp", help="the traced flow's protocol (default tcp)")
+    diagram.add_argument("--vpc", default=None, metavar="NAME", help="draw only this VPC (and what it peers with)")
+    diagram.add_argument("--output", "-o", default=None, metavar="FILE", help="write to FILE (default: stdout)")
+
+
+def _diagram(args: argparse.Namespace) -> int:
+    import vpcsim
+    from vpcsim.render import diagram
+
+    network = vpcsim.load(args.design)
+    result = None
+    if args.trace:
+        src, dst, port = args.trace
+        result = network.trace(src, dst, _port_arg(port), args.protocol)
+    picture = diagram.build(network.graph, vpc=args.vpc, trace=result)
+    text = diagram.to_mermaid(picture) if args.format == "mermaid" else diagram.to_dot(picture)
+    data = text.encode() if args.format in ("mermaid", "dot") else diagram.render_image(text, args.format)
+    if args.output and args.output != "-":
+        with open(args.output, "wb") as handle:
+            handle.write(data)
+        print(f"vpcsim: wrote {args.format} to {args.output}", file=sys.stderr)
+    else:
+        sys.stdout.flush()
+        sys.stdout.buffer.write(data)
+    return EXIT_OK
+
+
+def _port_arg(text: str) -> int:
+    from vpcsim.errors import UsageError
+
+    try:
+        return _port(text)
+    except argparse.ArgumentTypeError as exc:
+        raise UsageError(f"--trace PORT: {exc}") from None
 
 
 def _enable_completion(parser: argparse.ArgumentParser, **kwargs: object) -> None:

@@ -259,7 +259,7 @@ class Builder:
                 return value
         self.error(
             "protocol",
-            f"{what}: invalid protocol {kind_of(node)} (expected tcp, udp, icmp, all, -1 or 0-255)",
+            f"{what}: protocol must be tcp, udp, icmp, all, -1 or 0-255, not {kind_of(node)}",
             node.loc,
         )
         return None
@@ -308,7 +308,7 @@ class Builder:
                     return (lo, hi)
         self.error(
             "ports",
-            f"{what}: invalid ports {kind_of(node)} (expected a port 0-65535 or a range 'lo-hi')",
+            f"{what}: ports must be a port 0-65535 or a range 'lo-hi', not {kind_of(node)}",
             node.loc,
         )
         return None
@@ -328,7 +328,7 @@ class _DesignBuilder(Builder):
         version = root.get("version")
         if version is not None and not (isinstance(version, Scalar) and not isinstance(version.value, bool)
                                         and version.value in (1, "1")):
-            self.error("version", f"version: unsupported format version {kind_of(version)} (expected 1)", version.loc)
+            self.error("version", f"version: this vpcsim reads format version 1, not {kind_of(version)}", version.loc)
         region = self.string(root.get("region"), "region") or ""
         description = self.string(root.get("description"), "description") or ""
         azs = tuple(name for name, _ in self.name_list(root.get("availability_zones"), "availability_zones"))
