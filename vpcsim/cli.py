@@ -534,6 +534,8 @@ def _finish(rendered: object, args: argparse.Namespace, *, invalid: bool) -> int
     assert isinstance(rendered, reports.Report)
     command = rendered.tool
     outputs = _outputs(args, command)
+    if invalid and args.create_baseline:
+        print(f"vpcsim: {args.create_baseline} not written: the design does not load", file=sys.stderr)
     if not invalid and (args.create_baseline or args.baseline):
         try:
             if args.create_baseline:

@@ -610,11 +610,11 @@ def github_commands(report: Report, *, base: str | None = None) -> str:
     return "\n".join(lines)
 
 
-def github_summary(report: Report) -> str:
+def github_summary(report: Report, *, base: str | None = None) -> str:
     """A Markdown job summary listing every finding (for $GITHUB_STEP_SUMMARY)."""
     failed = len(report.failed)
     head = "passed" if not failed else f"{failed} failing"
-    lines = [f"### vpcsim {report.tool}: {_relpath(report.design)} ({head})", ""]
+    lines = [f"### vpcsim {report.tool}: {_relpath(report.design, base)} ({head})", ""]
     if report.tool == "check":
         lines += ["| result | assertion | details |", "| --- | --- | --- |"]
         for item in report.items:
@@ -623,7 +623,7 @@ def github_summary(report: Report) -> str:
     else:
         lines += ["| level | rule | location | message |", "| --- | --- | --- | --- |"]
         for item in report.findings:
-            where = f"{_relpath(item.location.file)}:{item.location.line}" if item.location else ""
+            where = f"{_relpath(item.location.file, base)}:{item.location.line}" if item.location else ""
             lines.append(f"| {item.level.value} | {item.rule.id} {item.rule.name} | {where} | {_md(item.message)} |")
         if not report.findings:
             lines.append("| | | | no findings |")
@@ -700,7 +700,7 @@ def render(report: Report, fmt: str, *, rich_console: bool = False, out: IO[str]
         commands = github_commands(report, base=base)
         if commands:
             out.write(commands + "\n")
-        summary = github_summary(report)
+        summary = github_summary(report, base=base)
         path = os.environ.get("GITHUB_STEP_SUMMARY")
         if path:
             with open(path, "a", encoding="utf-8") as handle:
