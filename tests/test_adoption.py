@@ -260,6 +260,7 @@ def test_exposure_summary_says_what_min_severity_hid(capsys: pytest.CaptureFixtu
     assert main(["exposure", "-d", design, "--json", "--min-severity", "critical"]) == 0
     doc = json.loads(capsys.readouterr().out)
     assert doc["exposed"] == 2 and doc["results"] == []  # the same count as the text
+    assert (doc["min_severity"], doc["listed"], doc["hidden"]) == ("critical", 0, 2)
     assert main(["exposure", "-d", design, "--text", "--min-severity", "medium"]) == 0
     first = capsys.readouterr().out.splitlines()[0]
     assert "--min-severity medium lists 2;" in first and "hides" not in first

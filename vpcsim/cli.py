@@ -585,7 +585,10 @@ def _exposure(args: argparse.Namespace) -> int:
         "exposure", lambda progress: analyse.exposure(network, ephemeral=args.ephemeral, progress=progress)
     )
     if args.json:
-        print(render.to_json_text(report.to_json(level)))
+        doc = report.to_json(level)
+        if level is not None:  # say what the filter hid, as the text summary does
+            doc.update(min_severity=level.value, listed=len(doc["results"]), hidden=doc["exposed"] - len(doc["results"]))
+        print(render.to_json_text(doc))
     elif args.csv:
         sys.stdout.write(report.to_csv(level))
     elif args.text or not sys.stdout.isatty():
