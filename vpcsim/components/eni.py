@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from vpcsim.components import base, subnet
-from vpcsim.components.base import Component, State, Walk, ip, reply_matches
+from vpcsim.components.base import Component, State, Walk, ip, new_tuple, reply_matches
 from vpcsim.components.text import packet_text, ranges_size, sg_text
 from vpcsim.model import Interface, Subnet, TargetKind
 from vpcsim.results import Action, Code, Disposition, FilterDetail, Step, StepKind
@@ -55,7 +55,10 @@ def sg_check(walk: Walk, eni: Interface, state: State, direction: str, steps: li
                           f"security groups pass the reply by the connection's session ({direction})",
                           ", ".join(eni.security_groups)))
         return
-    groups = walk.net.groups(eni.security_groups, references=_references_apply(walk, eni, state, egress))
+    groups = walk.net.groups(eni.security_groups)
+    if (groups.egress_references if egress else groups.ingress_references) and not _references_apply(
+            walk, eni, state, egress):
+        groups = walk.net.groups(eni.security_groups, references=False)
     table = groups.egress if egress else groups.ingress
     rules = groups.egress_rules if egress else groups.ingress_rules
     peer = state.dst if egress else state.src
@@ -73,14 +76,14 @@ def sg_check(walk: Walk, eni: Interface, state: State, direction: str, steps: li
             allowed += runs
             if runs and index < 0:
                 index = table.match(peer, state.proto, runs[0][0])
-    detail_data = FilterDetail(groups.egress_filter if egress else groups.ingress_filter, peer, state.proto, asked,
-                               tuple(allowed))
+    detail_data = new_tuple(FilterDetail, (groups.egress_filter if egress else groups.ingress_filter, peer,
+                                            state.proto, asked, tuple(allowed)))
     names = ", ".join(eni.security_groups) or "(none)"
     if index >= 0:
         group, rule = rules[index]
         text = sg_text(walk.net.rule_texts, rule)
         steps.append(Step(kind, Action.ALLOW, f"allowed by security group {group}: {text}", group,
-                          f"{group} {direction} {text}", rule.loc, data=detail_data))
+                          f"{group} {direction} {text}", rule.loc, (), None, None, detail_data))
         if ranges_size(allowed) != ranges_size(asked):
             state.dports = tuple(allowed)
         return
