@@ -129,9 +129,13 @@ def build_parser() -> argparse.ArgumentParser:
     _analysis_options(reach)
 
     importer = sub.add_parser("import", help="convert real infrastructure into a design")
-    importer.add_argument("source", choices=["aws"], help="the kind of input")
-    importer.add_argument("snapshot", metavar="SNAPSHOT", help="folder of `aws ec2 describe-*` JSON files")
+    importer.add_argument("source", choices=["aws", "terraform"], help="the kind of input")
+    importer.add_argument("snapshot", metavar="SNAPSHOT",
+                          help="aws: folder of `aws ec2 describe-*` JSON files; terraform: `terraform show -json` output")
     importer.add_argument("-o", "--output", default="-", help="design file to write (default: stdout)")
+    importer.add_argument("--tf-dir", default=None, metavar="DIR",
+                          help="terraform: the .tf sources, for file.tf:line locations (default: beside the plan)")
+    importer.add_argument("--before", action="store_true", help="terraform: import the plan's prior_state")
     return parser
 
 
@@ -366,7 +370,13 @@ def _import(args: argparse.Namespace) -> int:
     from vpcsim.importers.aws import design_to_yaml, snapshot_to_design
     from vpcsim.render import diagnostics_text
 
-    design, warnings = snapshot_to_design(args.snapshot)
+    if args.source == "terraform":
+        from vpcsim.importers.terraform import sibling_tf_dir, terraform_to_design
+
+        tf_dir = args.tf_dir if args.tf_dir is not None else sibling_tf_dir(args.snapshot)
+        design, warnings = terraform_to_design(args.snapshot, side="before" if args.before else "after", tf_dir=tf_dir)
+    else:
+        design, warnings = snapshot_to_design(args.snapshot)
     if warnings:
         print(diagnostics_text(warnings), file=sys.stderr)
     text = design_to_yaml(design)
