@@ -184,6 +184,11 @@ class _Res:
     design_name: str = ""
 
     @property
+    def kind(self) -> str:
+        """The type, with `data.` in front for a data source (`data.aws_vpc`)."""
+        return f"data.{self.type}" if self.mode == "data" else self.type
+
+    @property
     def key(self) -> str:
         """`type.name` as the configuration writes it within its module (data. prefix for data)."""
         return f"{'data.' if self.mode == 'data' else ''}{self.type}.{self.name}"
@@ -324,7 +329,8 @@ class _Importer:
         self.by_address: dict[str, _Res] = {}
         self.by_key: dict[tuple[str, str], list[_Res]] = {}  # (module instance, type.name) -> instances
         self.by_ckey: dict[tuple[str, str], list[_Res]] = {}  # (configuration module, type.name) -> instances
-        self.ids: dict[str, str] = {}  # a known id -> the address (or address#pseudo) it names
+        # A known id -> the addresses (or address#pseudo) it names: a data.aws_subnet_ids has its VPC's id.
+        self.ids: dict[str, list[str]] = {}
         self.cfg_resources: dict[tuple[str, str], JsonObj] = {}
         self.cfg_calls: dict[str, JsonObj] = {}  # configuration module -> its module call
         self.root_variables: JsonObj = {}
@@ -586,15 +592,12 @@ class _Importer:
             values = res.values
             rid = values.get("id")
             if isinstance(rid, str) and rid:
-                target = res.address
-                if res.type == "aws_vpc_peering_connection_accepter":
-                    target = self.ids.get(rid, res.address)
-                self.ids.setdefault(rid, target)
+                self.ids.setdefault(rid, []).append(res.address)
             if res.type == "aws_eip" and isinstance(values.get("allocation_id"), str):
-                self.ids.setdefault(values["allocation_id"], res.address)
+                self.ids.setdefault(values["allocation_id"], []).append(res.address)
             for (rtype, attr), pseudo in _PSEUDO.items():
                 if rtype == res.type and isinstance(values.get(attr), str) and values[attr]:
-                    self.ids.setdefault(values[attr], f"{res.address}#{pseudo}")
+                    self.ids.setdefault(values[attr], []).append(f"{res.address}#{pseudo}")
         # An adopted default resource is the VPC's own default object under another name.
         for res in self.resources:
             for rtype, attr, pseudo in (
@@ -720,17 +723,20 @@ class _Importer:
         for text in texts:
             if not text:
                 continue
-            target = self.ids.get(text)
-            found = self.by_address.get(target.split("#")[0]) if target is not None else None
-            if found is None:
+            matched = None
+            for target in self.ids.get(text, []):
+                found = self.by_address[target.split("#")[0]]
+                if "#" in target:
+                    if pseudo is not None and target.endswith("#" + pseudo):
+                        matched = found
+                elif found.type in types or found.kind in types:
+                    matched = found
+                if matched is not None:
+                    break
+            if matched is None:
                 missing.append(text)
-            elif target is not None and "#" in target:
-                if pseudo is not None and target.endswith("#" + pseudo):
-                    out.append(found)
-                elif found.type == "aws_instance" and target.endswith("#primary_interface"):
-                    out.append(found)
-            elif found.type in types or found.key in types:
-                out.append(found)
+            else:
+                out.append(matched)
         if missing and not quiet:
             self.warn("tf-external", f"{what}: {', '.join(missing)} is not in this {self.kind} (an existing "
                       "resource Terraform does not manage here); that part is left out", res.loc)
@@ -745,7 +751,7 @@ class _Importer:
             for named, named_attr in resolved:
                 if pseudo is not None and _PSEUDO.get((named.type, named_attr or "")) == pseudo:
                     out.append(named)
-                elif (named.type in types or named.key in types) and (named.type, named_attr or "") not in _PSEUDO:
+                elif (named.type in types or named.kind in types) and (named.type, named_attr or "") not in _PSEUDO:
                     out.append(named)
             if out:
                 return list(dict.fromkeys(out))
@@ -768,7 +774,7 @@ class _Importer:
     def infer(self, res: _Res, types: Sequence[str], vpc: str | None) -> tuple[_Res | None, bool]:
         """The one resource of `types` that `res` can mean: the only one of its VPC (`vpc` given) or of
         its module, or, when several instances of one counted resource remain, the one with its index."""
-        candidates = [r for r in self.resources if (r.type in types or r.key in types) and r is not res
+        candidates = [r for r in self.resources if (r.type in types or r.kind in types) and r is not res
                       and r.mode == "managed"]
         if vpc is not None:
             candidates = [r for r in candidates if self.vpc_of(r) == vpc]
@@ -910,7 +916,7 @@ class _Importer:
             return cache[res.address]
         cache[res.address] = None  # a guard against reference cycles
         vpc: str | None = None
-        if res.type in VPC_TYPES or res.key == "data.aws_vpc":
+        if res.type in VPC_TYPES or res.kind == "data.aws_vpc":
             vpc = res.address
         elif "vpc_id" in res.values or res.is_unknown("vpc_id") or res.configured("vpc_id"):
             found = self.link(res, "vpc_id", VPC_TYPES + ("data.aws_vpc",), quiet=True)
@@ -931,7 +937,7 @@ class _Importer:
         names = _Names()
         vpcs: dict[str, Any] = {}
         for res in self.of_type("aws_vpc", "aws_default_vpc", data=False) + [
-            r for r in self.resources if r.key == "data.aws_vpc"
+            r for r in self.resources if r.kind == "data.aws_vpc"
         ]:
             cidr = _cidr(res.values.get("cidr_block"))
             if cidr is None and res.type == "aws_default_vpc":
@@ -950,8 +956,8 @@ class _Importer:
                     self.error("tf-value", f"{res.address}: cidr_block {_json_kind(raw)} is not an IPv4 CIDR block",
                                res.loc)
                 continue
-            same = self.ids.get(res.values.get("id") or "")
-            if same is not None and same != res.address and same in self.vpc_names:
+            same = next((a for a in self.ids.get(res.values.get("id") or "", []) if a in self.vpc_names), None)
+            if same is not None and same != res.address:
                 # One VPC seen twice (a data source in several modules, an aws_default_vpc per module).
                 self.vpc_alias[res.address] = same
                 continue
@@ -998,7 +1004,7 @@ class _Importer:
     def pick_subnets(self, region: str) -> dict[str, Any]:
         names = _Names()
         subnets: dict[str, Any] = {}
-        for res in self.of_type(*SUBNET_TYPES) + [r for r in self.resources if r.key == "data.aws_subnet"]:
+        for res in self.of_type(*SUBNET_TYPES) + [r for r in self.resources if r.kind == "data.aws_subnet"]:
             cidr = _cidr(res.values.get("cidr_block"))
             if cidr is None:
                 if res.mode == "data":
@@ -1097,10 +1103,11 @@ class _Importer:
                 self.sg_names[res.address] = ""
             else:
                 self.sg_names[res.address] = self.name_of(res, names)
-        for value in self.ids.values():
-            # `aws_vpc.x.default_security_group_id`: the VPC's default group, adopted or not.
-            if value.endswith("#default_security_group"):
-                self.sg_names.setdefault(value, "")
+        for values in self.ids.values():
+            for value in values:
+                # `aws_vpc.x.default_security_group_id`: the VPC's default group, adopted or not.
+                if value.endswith("#default_security_group"):
+                    self.sg_names.setdefault(value, "")
         for res in plain + self.of_type("aws_default_security_group"):
             if res.address not in self.sg_vpc:
                 continue
@@ -1641,7 +1648,7 @@ class _Importer:
             if table is None:
                 continue
             key = table.address
-            if table.type in VPC_TYPES or table.key == "data.aws_vpc":
+            if table.type in VPC_TYPES or table.kind == "data.aws_vpc":
                 key = f"{table.address}#main_route_table"
                 if key not in self.table_names and table.address in self.vpc_names:
                     # A route added to the VPC's implicit main table: declare it.
