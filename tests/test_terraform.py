@@ -40,14 +40,19 @@ EXPECTED: dict[str, tuple[tuple[int, ...], dict[str, int]]] = {
     # 2 VPCs, 4 subnets, the web route table, 2 SGs, IGW, 2 instances, the ELB (unsupported).
     # web-eni has no attachment: left out. Placeholders: 2 private IPs, 2 public IPs.
     "checkov/runner_resources_plan/tfplan.json": (
-        (2, 4, 1, 0, 2, 1, 0, 0, 0, 2, 1), {"tf-unsupported": 1, "tf-placeholder": 4, "tf-detached": 1}),
+        (2, 4, 1, 0, 2, 1, 0, 0, 0, 2, 1),
+        {"tf-unsupported": 1, "tf-placeholder": 4, "tf-detached": 1, "tf-not-imported": 1}),
     # The same infrastructure without a configuration block: no subnet can be placed in a VPC.
     "checkov/tf_plan_skip_check_regex/tfplan1.json": (
         (2, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1),
-        {"tf-unknown": 14, "tf-unsupported": 1, "tf-orphan": 3, "tf-detached": 1, "tf-inferred": 3}),
-    # States: the default VPC (twice, one id); 6 instances in subnet-286f234e, which is not in the state.
-    "infracost/terraform_v0.12_state.json": ((1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0), {"tf-external": 6, "tf-orphan": 6}),
-    "infracost/terraform_v0.14_state.json": ((1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0), {"tf-external": 6, "tf-orphan": 6}),
+        {"tf-unknown": 14, "tf-unsupported": 1, "tf-orphan": 3, "tf-detached": 1, "tf-inferred": 3,
+         "tf-not-imported": 1}),
+    # States: the default VPC (twice, one id); 6 instances in subnet-286f234e, which is not in the
+    # state; an RDS instance (not imported).
+    "infracost/terraform_v0.12_state.json": (
+        (1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0), {"tf-external": 6, "tf-orphan": 6, "tf-not-imported": 1}),
+    "infracost/terraform_v0.14_state.json": (
+        (1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0), {"tf-external": 6, "tf-orphan": 6, "tf-not-imported": 1}),
     # A VPC and its adopted default SG (ssh from 90.90.90.0/24); no provider region.
     "policy-engine/tfstate_example-01/state.json": ((1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0), {"tf-region": 1}),
     "regula/flow_log_infra.json": ((2, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0), {}),
@@ -61,9 +66,10 @@ EXPECTED: dict[str, tuple[tuple[int, ...], dict[str, int]]] = {
         (1, 4, 1, 0, 1, 1, 0, 0, 0, 0, 1), {"tf-placeholder": 4, "tf-unsupported": 1, "tf-inferred": 1}),
     # One SG in vpc_1235678 (a variable's default), which the plan does not manage.
     "terraform-compliance/test_issue-216/plan.out.json": ((0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0), {"tf-orphan": 5}),
-    # SGs in data.aws_vpc.default (read in 5 modules, one VPC); the ALB is unsupported.
+    # SGs in data.aws_vpc.default (read in 5 modules, one VPC); the ALB is unsupported; an
+    # Auto Scaling group and its launch configuration are not imported.
     "terraform-compliance/test_issue-249/plan.out.json": (
-        (1, 0, 0, 0, 3, 0, 0, 0, 0, 0, 1), {"tf-data-vpc": 1, "tf-unsupported": 1}),
+        (1, 0, 0, 0, 3, 0, 0, 0, 0, 0, 1), {"tf-data-vpc": 1, "tf-unsupported": 1, "tf-not-imported": 2}),
     "terraform-compliance/test_issue-514/plan.out.json": ((1, 2, 0, 1, 0, 0, 0, 0, 0, 0, 0), {"tf-placeholder": 2}),
     # 2 deleted resources are gone; the SG's VPC is not in the plan.
     "terraform-compliance/test_issue_522/plan.out.json": (
@@ -491,3 +497,50 @@ def test_rules_point_at_the_resource_that_made_them(webapp: Network) -> None:
     # Rule 100 is an inline block of the NACL; rule 120 an aws_network_acl_rule of its own.
     assert inbound[100].loc.path is not None and inbound[100].loc.path.startswith("aws_network_acl.private, ")
     assert inbound[120].loc.path is not None and inbound[120].loc.path.startswith("aws_network_acl_rule.private_ssh, ")
+
+
+# -- plan diffs ------------------------------------------------------------------------------------
+
+
+def test_diff_between_two_plans() -> None:
+    from vpcsim.importers.terraform import load_network, plan_diff
+
+    # v2 adds an ingress block tcp 80 from 0.0.0.0/0 to group web, and deletes the NACL rule
+    # resource 120 (22 from 10.0.0.0/16 into the private subnets).
+    result = plan_diff(load_network(WEBAPP), load_network(WEBAPP_V2))
+    opened = {c.subject: c.opened.describe() for c in result.exposure}
+    assert opened == {"web.0": "tcp 80", "web.1": "tcp 80"}
+    assert all(not c.closed for c in result.exposure)
+    flows = {c.subject: (c.opened.describe() if c.opened else "", c.closed.describe() if c.closed else "")
+             for c in result.flows}
+    # web's 80 is open to the VPC too: db (egress all; NACL 110 lets the replies back) and ops.
+    # ops -> db.eth1 on 22 was allowed by rule 120 only.
+    assert flows == {
+        "db → web.0": ("tcp 80", ""), "db → web.1": ("tcp 80", ""),
+        "ops → web.0": ("tcp 80", ""), "ops → web.1": ("tcp 80", ""),
+        "ops → db": ("", "tcp 22"),
+    }
+    assert result.opens
+    back = plan_diff(load_network(WEBAPP_V2), load_network(WEBAPP))
+    assert {c.subject: c.closed.describe() for c in back.exposure} == opened
+    assert not plan_diff(load_network(WEBAPP), load_network(WEBAPP)).exposure
+
+
+def test_diff_cli_uses_prior_state(capsys: pytest.CaptureFixture[str]) -> None:
+    # Everything in the checkov plan is created: its prior_state has none of it, so the plan
+    # opens all it allows (web-node: 22 and 80 from anywhere, on both instances).
+    plan = str(_shared("checkov/runner_resources_plan/tfplan.json"))
+    assert main(["diff", "--after", plan, "--fail-on-open"]) == 1
+    out = capsys.readouterr().out
+    assert out.startswith("### vpcsim: what this change opens or closes")
+    assert "| web\\_host | tcp 22,80 |  |" in out
+    assert main(["diff", "--after", plan, "--json"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert [c["subject"] for c in data["exposure"]] == ["db_app", "web_host"]
+    # A state has no prior_state of its own.
+    assert main(["diff", "--after", str(_shared("infracost/terraform_v0.14_state.json"))]) == 3
+    # test_issue-249 changes no setting vpcsim imports: its group update is a tag; the Auto
+    # Scaling group it creates is not imported (a warning says so).
+    assert main(["diff", "--after", str(_shared("terraform-compliance/test_issue-249/plan.out.json")),
+                 "--fail-on-open"]) == 0
+    assert "No change" in capsys.readouterr().out

@@ -128,6 +128,21 @@ def build_parser() -> argparse.ArgumentParser:
     )
     _analysis_options(reach)
 
+    diff = sub.add_parser(
+        "diff",
+        help="what a Terraform change opens or closes: internet exposure and flows, over every port",
+        description="Compare two designs (a Terraform state or plan, or any design) and list the internet "
+        "exposure and the instance-to-instance flows that the change opens or closes, as Markdown for a pull "
+        "request comment. See docs/terraform.md.",
+    )
+    diff.add_argument("--before", default=None, metavar="FILE",
+                      help="the state before (default: the --after plan's own prior_state)")
+    diff.add_argument("--after", required=True, metavar="FILE", help="`terraform show -json` of the plan")
+    diff.add_argument("--json", action="store_true", help="print the result as JSON")
+    diff.add_argument("--fail-on-open", action="store_true", help="exit 1 when the change opens anything")
+    diff.add_argument("--ephemeral", type=_ephemeral, default=None,
+                      help="the clients' ephemeral port range: lo-hi, linux (32768-60999, default), windows, nat")
+
     importer = sub.add_parser("import", help="convert real infrastructure into a design")
     importer.add_argument("source", choices=["aws", "terraform"], help="the kind of input")
     importer.add_argument("snapshot", metavar="SNAPSHOT",
@@ -185,6 +200,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _exposure(args)
         if args.command == "reach":
             return _reach(args)
+        if args.command == "diff":
+            return _diff(args)
     except DesignError as exc:
         from vpcsim.render import diagnostics_text
 
@@ -364,6 +381,19 @@ def _reach(args: argparse.Namespace) -> int:
     else:
         analyse.reach_rich(matrix)
     return EXIT_OK
+
+
+def _diff(args: argparse.Namespace) -> int:
+    from vpcsim import render
+    from vpcsim.importers.terraform import load_network, plan_diff
+
+    before = load_network(args.before) if args.before is not None else load_network(args.after, side="before")
+    result = plan_diff(before, load_network(args.after), ephemeral=args.ephemeral)
+    if args.json:
+        print(render.to_json_text(result.to_json()))
+    else:
+        sys.stdout.write(result.markdown())
+    return EXIT_FAILED if args.fail_on_open and result.opens else EXIT_OK
 
 
 def _import(args: argparse.Namespace) -> int:

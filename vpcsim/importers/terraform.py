@@ -34,13 +34,27 @@ import os
 import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from vpcsim.errors import DesignError, Diagnostic, Location, Severity
 from vpcsim.importers.aws import _Doc, _Names, _parse_located, design_to_yaml
+from vpcsim.loader.assertions import Traffic
 from vpcsim.loader.reader import Map, Node, Scalar, Seq
 
-__all__ = ["design_to_yaml", "is_terraform_json", "load_terraform_tree", "sibling_tf_dir", "terraform_to_design"]
+if TYPE_CHECKING:
+    from vpcsim.compile import Network
+
+__all__ = [
+    "Change",
+    "PlanDiff",
+    "design_to_yaml",
+    "is_terraform_json",
+    "load_network",
+    "load_terraform_tree",
+    "plan_diff",
+    "sibling_tf_dir",
+    "terraform_to_design",
+]
 
 MAX_BYTES = 64 * 1024 * 1024
 # Above this size the C decoder parses the file: locations then carry the JSON path only.
@@ -85,6 +99,13 @@ UNSUPPORTED_TYPES: dict[str, tuple[str, str]] = {
     "aws_alb": ("load_balancer", "load balancer"),
     "aws_elb": ("load_balancer", "classic load balancer"),
     "aws_networkfirewall_firewall": ("network_firewall", "network firewall"),
+}
+# Resources that put interfaces in subnets but that vpcsim does not import yet: a warning each.
+NOT_IMPORTED_TYPES: dict[str, str] = {
+    "aws_autoscaling_group": "an Auto Scaling group: the instances it launches are not imported",
+    "aws_launch_template": "a launch template: the instances launched from it are not imported",
+    "aws_launch_configuration": "a launch configuration: the instances launched from it are not imported",
+    "aws_db_instance": "an RDS instance: its interfaces are not imported",
 }
 # Route target attributes, in the order AWS's CreateRoute takes them, and what each may name.
 ROUTE_TARGETS: tuple[tuple[str, tuple[str, ...]], ...] = (
@@ -1032,6 +1053,8 @@ class _Importer:
         for res in self.resources:
             if res.mode == "managed" and res.type in UNSUPPORTED_TYPES:
                 self.add_unsupported(res)
+            elif res.mode == "managed" and res.type in NOT_IMPORTED_TYPES:
+                self.warn("tf-not-imported", f"{res.address}: {NOT_IMPORTED_TYPES[res.type]}", res.loc)
 
     def add_unsupported(self, res: _Res) -> str:
         if res.address in self.unsupported_by_address:
@@ -2014,3 +2037,110 @@ def _hcl_blocks(text: str, path: str, importer: _Importer) -> list[tuple[str, st
         if len(labels) == 3 and labels[0] in ("resource", "data"):
             out.append((labels[0], labels[1], labels[2], int(getattr(block.meta, "line", 0) or 0)))
     return out
+
+
+# -- plan review: what a change opens or closes ---------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Change:
+    """Traffic that one side allows and the other does not, for one interface or one pair."""
+
+    subject: str  # an instance (exposure) or "src -> dst" (a flow)
+    opened: Traffic
+    closed: Traffic
+
+    def to_json(self) -> dict[str, Any]:
+        return {"subject": self.subject, "opened": self.opened.to_json(), "opened_text": self.opened.describe(),
+                "closed": self.closed.to_json(), "closed_text": self.closed.describe()}
+
+
+@dataclass(frozen=True, slots=True)
+class PlanDiff:
+    """The exposure to the internet and the flows between instances that a change opens or closes.
+
+    Both are exact over every protocol and port: they are set differences of the exposure
+    analysis and of the reachability matrix (by instance) of the two sides.
+    """
+
+    before: str
+    after: str
+    exposure: tuple[Change, ...]
+    flows: tuple[Change, ...]
+
+    @property
+    def opens(self) -> bool:
+        return any(c.opened for c in self.exposure + self.flows)
+
+    def to_json(self) -> dict[str, Any]:
+        return {"before": self.before, "after": self.after, "opens": self.opens,
+                "exposure": [c.to_json() for c in self.exposure], "flows": [c.to_json() for c in self.flows]}
+
+    def markdown(self) -> str:
+        """The review comment: what the change opens and closes, as Markdown."""
+        lines = ["### vpcsim: what this change opens or closes", "",
+                 (f"Before: the prior_state of {_md(self.after)}; after: its planned state." if self.before == self.after
+                  else f"Before: {_md(self.before)}; after: {_md(self.after)}."), ""]
+        if not self.exposure and not self.flows:
+            lines.append("No change to internet exposure or to the flows between instances.")
+            return "\n".join(lines) + "\n"
+        for title, changes in (("Internet exposure", self.exposure), ("Flows between instances", self.flows)):
+            if not changes:
+                continue
+            lines += [f"#### {title}", "", "| | opened | closed |", "| --- | --- | --- |"]
+            for c in changes:
+                lines.append(f"| {_md(c.subject)} | {_md(c.opened.describe()) if c.opened else ''} | "
+                             f"{_md(c.closed.describe()) if c.closed else ''} |")
+            lines.append("")
+        return "\n".join(lines)
+
+
+def _md(text: str) -> str:
+    """User text (a path, a name) in Markdown: no markup, no table pipes, no HTML."""
+    escaped = re.sub(r"([\\`*_{}\[\]()#+!|~])", r"\\\1", text)
+    return escaped.replace("<", "&lt;").replace(">", "&gt;").replace("\n", " ")
+
+
+def load_network(path: str | os.PathLike[str], *, side: str = "after") -> Network:
+    """A plan's side (or a state, or any design vpcsim loads) -> a compiled Network; DesignError if invalid."""
+    from vpcsim.compile import Network
+    from vpcsim.loader.build import build
+    from vpcsim.loader.design import load_design
+    from vpcsim.loader.validate import validate
+
+    if side == "after" or not is_terraform_json(path):
+        design, warnings = load_design(path)
+        return Network(design, warnings)
+    tree, diagnostics = load_terraform_tree(path, side=side, tf_dir=sibling_tf_dir(path))
+    design, built = build(tree, os.fspath(path))
+    diagnostics = [*diagnostics, *built, *validate(design)]
+    if any(d.severity is Severity.ERROR for d in diagnostics):
+        raise DesignError(diagnostics)
+    return Network(design, tuple(diagnostics))
+
+
+def plan_diff(before: Network, after: Network, *, ephemeral: tuple[int, int] | None = None) -> PlanDiff:
+    """What `after` opens or closes compared with `before`: internet exposure and instance-to-instance flows."""
+
+    def exposure(net: Network) -> dict[str, Traffic]:
+        if not net.design.interfaces:
+            return {}
+        return {e.name if e.instance is None or e.interface.endswith(".eth0") else e.interface: e.traffic
+                for e in net.exposure(ephemeral=ephemeral).interfaces}
+
+    def flows(net: Network) -> dict[str, Traffic]:
+        if not net.design.interfaces:
+            return {}
+        matrix = net.reach(ephemeral=ephemeral)
+        return {f"{src} → {dst}": cell.any for (src, dst), cell in matrix.cells.items() if src != dst}
+
+    def changes(old: dict[str, Traffic], new: dict[str, Traffic]) -> tuple[Change, ...]:
+        out = []
+        for subject in sorted(set(old) | set(new)):
+            was, now = old.get(subject, Traffic.none()), new.get(subject, Traffic.none())
+            if was != now and (now - was or was - now):
+                out.append(Change(subject, now - was, was - now))
+        return tuple(out)
+
+    return PlanDiff(before.design.file, after.design.file, changes(exposure(before), exposure(after)),
+                    changes(flows(before), flows(after)))
