@@ -544,3 +544,23 @@ def test_diff_cli_uses_prior_state(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["diff", "--after", str(_shared("terraform-compliance/test_issue-249/plan.out.json")),
                  "--fail-on-open"]) == 0
     assert "No change" in capsys.readouterr().out
+
+
+def test_state_links_by_known_ids() -> None:
+    net = vpcsim.load(DATA / "ids_state.json")
+    design = net.design
+    # rtb-0pub is made main by aws_main_route_table_association; the IGW (no vpc_id) is attached
+    # by aws_internet_gateway_attachment; the adopted default NACL (acl-0def) keeps its 3 rules.
+    assert design.vpcs["main"].main_route_table == "public"
+    assert design.internet_gateways["gw"].vpc == "main"
+    assert design.vpcs["main"].default_network_acl == "main"
+    assert [r.number for r in design.network_acls["main"].inbound] == [100, 110]
+    # aws_eip_association binds eipalloc-0e (52.0.0.7) to i-0w; both instances carry sg-0def,
+    # the VPC's default group, which is not adopted here: AWS's default rules (members in, all out).
+    assert design.interfaces["web.eth0"].public_ip == int.from_bytes(bytes([52, 0, 0, 7]), "big")
+    assert design.interfaces["web.eth0"].security_groups == ("main/default",)
+    assert design.instances["batch"].state == "stopped"
+    assert net.trace("web", "internet", 443).reachable  # NACL 110 lets the replies in
+    assert not net.trace("internet", "web", 443).reachable  # the default group admits only members
+    assert not net.trace("internet", "web", 22).reachable  # and the NACL has no 22
+    assert not net.trace("web", "batch", 22).reachable  # a stopped instance answers nothing

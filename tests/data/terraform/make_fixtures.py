@@ -326,7 +326,63 @@ def cyclic() -> Plan:
     return p
 
 
+def state() -> dict[str, Any]:
+    """A state (values.root_module, format 0.2): every id known, so links go through ids.
+
+    An IGW attached by aws_internet_gateway_attachment, a table made main by
+    aws_main_route_table_association, the default NACL adopted with one rule, an Elastic IP
+    bound by aws_eip_association, and the VPC's default group left alone (AWS's default rules).
+    """
+    def res(rtype: str, name: str, values: dict[str, Any]) -> dict[str, Any]:
+        return {"address": f"{rtype}.{name}", "mode": "managed", "type": rtype, "name": name,
+                "provider_name": "registry.terraform.io/hashicorp/aws", "schema_version": 0, "values": values}
+
+    resources = [
+        res("aws_vpc", "main", {"id": "vpc-0a1", "cidr_block": "10.8.0.0/16", "default_route_table_id": "rtb-0def",
+                                "main_route_table_id": "rtb-0def", "default_network_acl_id": "acl-0def",
+                                "default_security_group_id": "sg-0def", "arn": "arn:aws:ec2:eu-west-1:1:vpc/vpc-0a1"}),
+        res("aws_subnet", "public", {"id": "subnet-0p", "vpc_id": "vpc-0a1", "cidr_block": "10.8.1.0/24",
+                                     "availability_zone": "eu-west-1a", "map_public_ip_on_launch": False}),
+        res("aws_subnet", "private", {"id": "subnet-0q", "vpc_id": "vpc-0a1", "cidr_block": "10.8.2.0/24",
+                                      "availability_zone": "eu-west-1a", "map_public_ip_on_launch": False}),
+        res("aws_internet_gateway", "gw", {"id": "igw-0g", "vpc_id": ""}),
+        res("aws_internet_gateway_attachment", "gw", {"id": "igw-0g:vpc-0a1", "internet_gateway_id": "igw-0g",
+                                                     "vpc_id": "vpc-0a1"}),
+        res("aws_route_table", "public", {"id": "rtb-0pub", "vpc_id": "vpc-0a1", "route": [
+            {"cidr_block": "0.0.0.0/0", "gateway_id": "igw-0g", "nat_gateway_id": "", "instance_id": "",
+             "network_interface_id": "", "vpc_peering_connection_id": "", "ipv6_cidr_block": ""}]}),
+        res("aws_main_route_table_association", "public", {"id": "rtbassoc-0m", "vpc_id": "vpc-0a1",
+                                                           "route_table_id": "rtb-0pub",
+                                                           "original_route_table_id": "rtb-0def"}),
+        res("aws_default_network_acl", "main", {"id": "acl-0def", "default_network_acl_id": "acl-0def",
+                                                "subnet_ids": ["subnet-0p", "subnet-0q"], "ingress": [
+            {"rule_no": 100, "action": "allow", "protocol": "tcp", "from_port": 443, "to_port": 443,
+             "cidr_block": "0.0.0.0/0", "icmp_type": 0, "icmp_code": 0, "ipv6_cidr_block": ""},
+            {"rule_no": 110, "action": "allow", "protocol": "tcp", "from_port": 1024, "to_port": 65535,
+             "cidr_block": "0.0.0.0/0", "icmp_type": 0, "icmp_code": 0, "ipv6_cidr_block": ""}], "egress": [
+            {"rule_no": 100, "action": "allow", "protocol": "-1", "from_port": 0, "to_port": 0,
+             "cidr_block": "0.0.0.0/0", "icmp_type": 0, "icmp_code": 0, "ipv6_cidr_block": ""}]}),
+        res("aws_instance", "web", {"id": "i-0w", "subnet_id": "subnet-0p", "private_ip": "10.8.1.10",
+                                    "public_ip": "", "associate_public_ip_address": False,
+                                    "vpc_security_group_ids": ["sg-0def"], "source_dest_check": True,
+                                    "instance_state": "running", "primary_network_interface_id": "eni-0w"}),
+        res("aws_instance", "batch", {"id": "i-0b", "subnet_id": "subnet-0q", "private_ip": "10.8.2.10",
+                                      "public_ip": "", "vpc_security_group_ids": ["sg-0def"],
+                                      "instance_state": "stopped", "primary_network_interface_id": "eni-0b"}),
+        res("aws_eip", "web", {"id": "eipalloc-0e", "allocation_id": "eipalloc-0e", "public_ip": "52.0.0.7",
+                               "domain": "vpc", "instance": "", "network_interface": ""}),
+        res("aws_eip_association", "web", {"id": "eipassoc-0e", "allocation_id": "eipalloc-0e",
+                                           "instance_id": "i-0w", "network_interface_id": "",
+                                           "public_ip": "52.0.0.7"}),
+    ]
+    return {"format_version": "0.2", "terraform_version": "1.0.11",
+            "values": {"root_module": {"resources": resources}}}
+
+
 if __name__ == "__main__":
+    with open(os.path.join(HERE, "ids_state.json"), "w", encoding="utf-8") as out:
+        json.dump(state(), out, indent=2)
+        out.write("\n")
     webapp(1).write("webapp_plan.json")
     webapp(2).write("webapp_plan_v2.json")
     cyclic().write("cyclic_refs_plan.json")
