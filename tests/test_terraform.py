@@ -564,3 +564,51 @@ def test_state_links_by_known_ids() -> None:
     assert not net.trace("internet", "web", 443).reachable  # the default group admits only members
     assert not net.trace("internet", "web", 22).reachable  # and the NACL has no 22
     assert not net.trace("web", "batch", 22).reachable  # a stopped instance answers nothing
+
+
+def test_control_characters_never_reach_a_terminal(tmp_path: Path) -> None:
+    doc = json.loads(WEBAPP.read_text())
+    change = next(c for c in doc["resource_changes"] if c["address"] == "aws_instance.ops")
+    change["address"] = "aws_instance.ops\x1b[2J"
+    change["name"] = "ops\x1b[2J"
+    change["change"]["after"]["subnet_id"] = "subnet-\x07nope"
+    _, warnings = terraform_to_design(_plan(tmp_path, json.dumps(doc)))
+    texts = [d.format() for d in warnings]
+    assert any("aws_instance.ops\\x1b[2J" in t and "subnet-\\x07nope" in t for t in texts)
+    assert all(t.replace("\n", "").isprintable() for t in texts)
+
+
+def test_mutated_plans_fail_cleanly(tmp_path: Path) -> None:
+    """Random type changes inside resources and the configuration: a design or a DesignError, never a crash."""
+    import copy
+    import random
+
+    base = json.loads(WEBAPP.read_text())
+    junk: list[Any] = [None, 0, -1, 1.5, True, "", "x", "10.0.0.0/33", [], {}, [1], {"a": 1}, ["x"], [None], [{}]]
+
+    def paths(node: Any, prefix: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
+        out = [prefix] if any(k in prefix for k in ("after", "after_unknown", "expressions", "module_calls")) else []
+        items = node.items() if isinstance(node, dict) else enumerate(node) if isinstance(node, list) else []
+        for key, value in items:
+            out.extend(paths(value, (*prefix, key)))
+        return out
+
+    every = paths(base)
+    rng = random.Random(13)
+    path = tmp_path / "mutated.json"
+    for _ in range(40):
+        doc = copy.deepcopy(base)
+        for _ in range(3):
+            where = rng.choice(every)
+            parent: Any = doc
+            try:
+                for key in where[:-1]:
+                    parent = parent[key]
+                parent[where[-1]] = copy.deepcopy(rng.choice(junk))
+            except (KeyError, IndexError, TypeError):
+                continue  # an earlier mutation replaced this path's parent
+        path.write_text(json.dumps(doc))
+        try:
+            vpcsim.load(path)
+        except DesignError as exc:
+            assert all(d.location is not None for d in exc.diagnostics if d.severity is Severity.ERROR)

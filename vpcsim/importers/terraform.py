@@ -242,6 +242,10 @@ class _Res:
         return expr.get("constant_value") if expr is not None else None
 
 
+def _printable(text: str) -> str:
+    return text if text.isprintable() else "".join(c if c.isprintable() else f"\\x{ord(c):02x}" for c in text)
+
+
 def _slug(text: str) -> str:
     return _NAME_BAD.sub("-", text).strip("-")[:120].strip("-")
 
@@ -363,6 +367,11 @@ class _Importer:
         self._vpc_cache: dict[str, str | None] = {}
         self.vpc_alias: dict[str, str] = {}  # a second resource for one VPC -> the first
         self.eip_ips: dict[str, str] = {}
+        self.output_cache: dict[tuple[str, str, str | None], list[tuple[_Res, str | None]]] = {}
+        self.modules: set[str] = set()
+        # Lookup tables by count index, keyed by id() of a list kept alive beside them.
+        self.pair_cache: dict[int, tuple[list[_Res], list[tuple[_Res, str | None]]]] = {}
+        self.index_cache: dict[int, tuple[list[tuple[_Res, str | None]], dict[Any, list[tuple[_Res, str | None]]]]] = {}
 
     # -- reporting ----------------------------------------------------------------------------
 
@@ -478,6 +487,8 @@ class _Importer:
                 self.error("tf-type", f"{path}.{key}: expected a non-empty string, got {_json_kind(value)}", loc)
                 return
         assert isinstance(address, str) and isinstance(rtype, str) and isinstance(name, str) and isinstance(mode, str)
+        # Addresses end up in messages printed on terminals: no control characters.
+        address, rtype, name = _printable(address), _printable(rtype), _printable(name)
         index = entry.get("index")
         if index is not None and (isinstance(index, bool) or not isinstance(index, (int, str))):
             self.error("tf-type", f"{path}.index: expected a number or a string, got {_json_kind(index)}", loc)
@@ -501,6 +512,7 @@ class _Importer:
             return
         self.by_address[address] = res
         self.resources.append(res)
+        self.modules.add(res.module)
         self.by_key.setdefault((res.module, key), []).append(res)
         self.by_ckey.setdefault((res.cmodule, key), []).append(res)
 
@@ -647,6 +659,7 @@ class _Importer:
         by_count = "count.index" in texts
         by_each = "each.key" in texts or "each.value" in texts
         out: list[tuple[_Res, str | None]] = []
+        listed: set[tuple[int, str | None]] = set()
         for ref in texts:
             if (cmodule, ref) in seen:
                 continue  # a cycle of variables and outputs: nothing more to learn
@@ -674,14 +687,20 @@ class _Importer:
                 inner = expression.get("references") if isinstance(expression, dict) else None
                 if isinstance(inner, list):
                     child_module = f"{module}.module.{parts[1]}".lstrip(".") if module is not None else None
-                    if child_module is not None and not any(r.module == child_module for r in self.resources):
+                    if child_module is not None and child_module not in self.modules:
                         child_module = None  # a module with count/for_each: match its instances by config path
-                    found_inner = self.resolve(inner, None, child_module, child, depth + 1, seen)
+                    cache_key = (child, parts[2], child_module)
+                    if cache_key not in self.output_cache:  # every instance of a counted resource asks
+                        self.output_cache[cache_key] = self.resolve(inner, None, child_module, child, depth + 1, seen)
+                    found_inner = self.output_cache[cache_key]
                     if len(found_inner) > 1 and res_index is not None and (by_count or by_each):
                         # `module.m.ids[count.index]`: the instance with the referring resource's index.
-                        same = [(r, a) for r, a in found_inner if r.index == res_index]
+                        same = self.with_index(found_inner, res_index)
                         found_inner = same or found_inner
-                    out.extend(found_inner)
+                    for target, attr_name in found_inner:
+                        if (id(target), attr_name) not in listed:
+                            listed.add((id(target), attr_name))
+                            out.append((target, attr_name))
                 continue
             if parts[0] in ("local", "each", "count", "path", "terraform", "self"):
                 continue
@@ -693,15 +712,34 @@ class _Importer:
             found = self.instances(module, cmodule, key)
             if index_text is not None:
                 wanted: Any = int(index_text) if index_text.isdigit() else json.loads(index_text)
-                found = [r for r in found if r.index == wanted]
+                found = [r for r in found if r.index == wanted] if len(found) < 8 else [
+                    r for r, _ in self.with_index(self.pairs_of(found), wanted)]
             elif len(found) > 1 and res_index is not None and (
                 (by_count and isinstance(res_index, int)) or (by_each and isinstance(res_index, str))
             ):
-                found = [r for r in found if r.index == res_index]
+                found = [r for r, _ in self.with_index(self.pairs_of(found), res_index)]
             for target in found:
-                if all(target is not o[0] or attr != o[1] for o in out):
+                if (id(target), attr) not in listed:
+                    listed.add((id(target), attr))
                     out.append((target, attr))
         return out
+
+    def pairs_of(self, found: list[_Res]) -> list[tuple[_Res, str | None]]:
+        """`found` as (resource, None) pairs, kept so that `with_index` indexes it once."""
+        key = id(found)
+        if key not in self.pair_cache:
+            self.pair_cache[key] = (found, [(r, None) for r in found])
+        return self.pair_cache[key][1]
+
+    def with_index(self, found: list[tuple[_Res, str | None]], index: Any) -> list[tuple[_Res, str | None]]:
+        """The entries whose resource has this count index or for_each key (an index built once per list)."""
+        key = id(found)
+        if key not in self.index_cache:
+            table: dict[Any, list[tuple[_Res, str | None]]] = {}
+            for entry in found:
+                table.setdefault((type(entry[0].index).__name__, entry[0].index), []).append(entry)
+            self.index_cache[key] = (found, table)
+        return self.index_cache[key][1].get((type(index).__name__, index), [])
 
     def refs_for(self, res: _Res, attr: str, block: tuple[str, int] | None) -> list[Any] | None:
         if block is not None:
@@ -759,7 +797,7 @@ class _Importer:
             else:
                 out.append(matched)
         if missing and not quiet:
-            self.warn("tf-external", f"{what}: {', '.join(missing)} is not in this {self.kind} (an existing "
+            self.warn("tf-external", f"{what}: {', '.join(map(_printable, missing))} is not in this {self.kind} (an existing "
                       "resource Terraform does not manage here); that part is left out", res.loc)
         has_unknown = unknown is True or (isinstance(unknown, list) and any(u is True for u in unknown))
         if not has_unknown and (texts or value is not None):
