@@ -66,10 +66,10 @@ EXPECTED: dict[str, tuple[tuple[int, ...], dict[str, int]]] = {
         (1, 4, 1, 0, 1, 1, 0, 0, 0, 0, 1), {"tf-placeholder": 4, "tf-unsupported": 1, "tf-inferred": 1}),
     # One SG in vpc_1235678 (a variable's default), which the plan does not manage.
     "terraform-compliance/test_issue-216/plan.out.json": ((0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0), {"tf-orphan": 5}),
-    # SGs in data.aws_vpc.default (read in 5 modules, one VPC); the ALB is unsupported; an
-    # Auto Scaling group and its launch configuration are not imported.
+    # SGs in data.aws_vpc.default (read in 5 modules, one VPC); the ALB is unsupported; the Auto
+    # Scaling group's subnets (subnet-13f44a58, subnet-9918eec4) are not in the plan.
     "terraform-compliance/test_issue-249/plan.out.json": (
-        (1, 0, 0, 0, 3, 0, 0, 0, 0, 0, 1), {"tf-data-vpc": 1, "tf-unsupported": 1, "tf-not-imported": 2}),
+        (1, 0, 0, 0, 3, 0, 0, 0, 0, 0, 1), {"tf-data-vpc": 1, "tf-unsupported": 1, "tf-external": 1, "tf-orphan": 1}),
     "terraform-compliance/test_issue-514/plan.out.json": ((1, 2, 0, 1, 0, 0, 0, 0, 0, 0, 0), {"tf-placeholder": 2}),
     # 2 deleted resources are gone; the SG's VPC is not in the plan.
     "terraform-compliance/test_issue_522/plan.out.json": (
@@ -540,7 +540,7 @@ def test_diff_cli_uses_prior_state(capsys: pytest.CaptureFixture[str]) -> None:
     # A state has no prior_state of its own.
     assert main(["diff", "--after", str(_shared("infracost/terraform_v0.14_state.json"))]) == 3
     # test_issue-249 changes no setting vpcsim imports: its group update is a tag; the Auto
-    # Scaling group it creates is not imported (a warning says so).
+    # Scaling group it creates is in subnets the plan does not describe (a warning says so).
     assert main(["diff", "--after", str(_shared("terraform-compliance/test_issue-249/plan.out.json")),
                  "--fail-on-open"]) == 0
     assert "No change" in capsys.readouterr().out
@@ -612,3 +612,20 @@ def test_mutated_plans_fail_cleanly(tmp_path: Path) -> None:
             vpcsim.load(path)
         except DesignError as exc:
             assert all(d.location is not None for d in exc.diagnostics if d.severity is Severity.ERROR)
+
+
+def test_auto_scaling_groups_get_one_instance_per_subnet() -> None:
+    net = vpcsim.load(DATA / "autoscaling_plan.json")
+    _, warnings = terraform_to_design(DATA / "autoscaling_plan.json")
+    # web: launch template web (vpc_security_group_ids: group web, 80 from anywhere), subnets
+    # public[0] and public[1] (map_public_ip_on_launch, 0.0.0.0/0 -> the IGW): one stand-in each.
+    assert sorted(net.design.instances) == ["web.public.0", "web.public.1", "worker.public.1"]
+    assert net.trace("internet", "web.public.0", 80).reachable
+    assert net.trace("internet", "web.public.1", 80).reachable
+    assert not net.trace("internet", "web.public.0", 22).reachable
+    # worker: a launch configuration with associate_public_ip_address = false: no public IP.
+    assert net.design.interfaces["worker.public.1.eth0"].public_ip is None
+    assert not net.trace("internet", "worker.public.1", 80).reachable
+    assert net.trace("worker.public.1", "web.public.0", 80).reachable
+    assert any(d.message.startswith("aws_autoscaling_group.web: an Auto Scaling group (4 instance(s) at apply) is "
+                                    "imported as one instance per subnet (2)") for d in warnings)

@@ -102,9 +102,6 @@ UNSUPPORTED_TYPES: dict[str, tuple[str, str]] = {
 }
 # Resources that put interfaces in subnets but that vpcsim does not import yet: a warning each.
 NOT_IMPORTED_TYPES: dict[str, str] = {
-    "aws_autoscaling_group": "an Auto Scaling group: the instances it launches are not imported",
-    "aws_launch_template": "a launch template: the instances launched from it are not imported",
-    "aws_launch_configuration": "a launch configuration: the instances launched from it are not imported",
     "aws_db_instance": "an RDS instance: its interfaces are not imported",
 }
 # Route target attributes, in the order AWS's CreateRoute takes them, and what each may name.
@@ -1565,7 +1562,96 @@ class _Importer:
             if eni.address not in self.eni_names:
                 self.warn("tf-detached", f"{eni.address}: attached to no instance of this {self.kind} (left out: it "
                           "carries no traffic)", eni.loc)
+        self.pick_auto_scaling(names, instances)
         return instances
+
+    def pick_auto_scaling(self, names: _Names, instances: dict[str, Any]) -> None:
+        """One representative instance per subnet of each Auto Scaling group, from its launch template."""
+        for res in self.of_type("aws_autoscaling_group"):
+            capacity = _int(res.values.get("desired_capacity"))
+            if capacity is None:
+                capacity = _int(res.values.get("min_size"))
+            if capacity == 0 and _int(res.values.get("max_size")) == 0:
+                self.warn("tf-asg", f"{res.address}: launches no instance (max_size 0)", res.loc)
+                continue
+            launch = self.launch_source(res)
+            if launch is None:
+                continue
+            subnets = self.link_all(res, "vpc_zone_identifier", SUBNET_TYPES + ("data.aws_subnet",))
+            placed = [s for s in subnets or [] if s.address in self.subnet_names]
+            if not placed:
+                if subnets is not None:
+                    self.warn("tf-orphan", f"{res.address}: none of its subnets (vpc_zone_identifier) is imported; "
+                              "its instances are left out", res.loc)
+                continue
+            groups_attr, public = self.launch_settings(launch)
+            base = self.name_of(res, names)
+            for subnet in placed:
+                name = names.take(f"{base}.{self.subnet_names[subnet.address]}", f"{res.address}/{subnet.address}")
+                vpc = self.subnet_vpc[subnet.address]
+                fields: dict[str, Any] = {"subnet": self.subnet_names[subnet.address]}
+                if public is True or (public is None and subnet.values.get("map_public_ip_on_launch") is True):
+                    fields["public_ip"] = self.placeholder_ip(res, f"the public IP of its instance in "
+                                                                   f"{self.subnet_names[subnet.address]}")
+                if groups_attr == "network_interfaces":
+                    groups = self.groups_of(launch, "security_groups", vpc, [],
+                                            block=_blocks(launch.values.get("network_interfaces"))[0])
+                else:
+                    groups = self.groups_of(launch, groups_attr, vpc, [])
+                if groups != ["default"]:
+                    fields["security_groups"] = groups
+                body = self.body(res, **fields)
+                body["description"] = (f"terraform: {res.address}: stands for its instances in subnet "
+                                       f"{self.subnet_names[subnet.address]} (launched from {launch.address})")
+                instances[name] = body
+            self.warn("tf-placeholder", f"{res.address}: an Auto Scaling group ({capacity if capacity is not None else '?'}"
+                      f" instance(s) at apply) is imported as one instance per subnet ({len(placed)}), each at its "
+                      "subnet's first free address", res.loc)
+
+    def launch_source(self, res: _Res) -> _Res | None:
+        """The launch template or launch configuration an Auto Scaling group launches from."""
+        unknown = res.unknown if isinstance(res.unknown, dict) else {}
+        blocks = _blocks(res.values.get("launch_template"))
+        if blocks or (isinstance(unknown.get("launch_template"), list) and unknown["launch_template"]):
+            block = blocks[0] if blocks else {}
+            block_unknown = unknown.get("launch_template")
+            first = block_unknown[0] if isinstance(block_unknown, list) and block_unknown and isinstance(
+                block_unknown[0], dict) else {}
+            for attr in ("id", "name"):
+                if block.get(attr) or first.get(attr) is True:
+                    target = self.link(res, attr, ("aws_launch_template",), value=block.get(attr),
+                                       unknown=first.get(attr) is True, block=("launch_template", 0))
+                    if target is not None:
+                        return target
+        elif res.values.get("launch_configuration") or res.is_unknown("launch_configuration"):
+            target = self.link(res, "launch_configuration", ("aws_launch_configuration",))
+            if target is not None:
+                return target
+            if isinstance(res.values.get("launch_configuration"), str):  # an id or name not in this file
+                name = res.values["launch_configuration"]
+                found = [r for r in self.of_type("aws_launch_configuration") if r.values.get("name") == name]
+                if found:
+                    return found[0]
+        if res.values.get("mixed_instances_policy"):
+            self.warn("tf-not-imported", f"{res.address}: a mixed instances policy is not imported; its instances "
+                      "are left out", res.loc)
+            return None
+        self.warn("tf-orphan", f"{res.address}: its launch template or configuration is not known; its instances "
+                  "are left out", res.loc)
+        return None
+
+    def launch_settings(self, launch: _Res) -> tuple[str, bool | None]:
+        """(the attribute holding its group ids, whether its instances get a public IP: None = the subnet says)."""
+        if launch.type == "aws_launch_configuration":
+            assoc = launch.values.get("associate_public_ip_address")
+            return "security_groups", assoc if isinstance(assoc, bool) else None
+        interfaces = _blocks(launch.values.get("network_interfaces"))
+        assoc_raw = interfaces[0].get("associate_public_ip_address") if interfaces else None
+        # The provider keeps this one as a string ("true" / "false"; "" when unset).
+        assoc = {"true": True, "false": False}.get(str(assoc_raw).lower()) if assoc_raw not in (None, "") else None
+        if interfaces and (interfaces[0].get("security_groups") or not launch.values.get("vpc_security_group_ids")):
+            return "network_interfaces", assoc
+        return "vpc_security_group_ids", assoc
 
     def primary_interface(self, res: _Res, subnet: _Res, eip: str | None, extra_groups: list[str]) -> dict[str, Any]:
         fields: dict[str, Any] = {"subnet": self.subnet_names[subnet.address]}
@@ -1614,8 +1700,15 @@ class _Importer:
             return ("public_ip", self.placeholder_ip(res, "the auto-assigned public IP"))
         return None
 
-    def groups_of(self, res: _Res, attr: str, vpc: str, extra: list[str]) -> list[str]:
-        linked = self.link_all(res, attr, SG_TYPES, pseudo="default_security_group")
+    def groups_of(self, res: _Res, attr: str, vpc: str, extra: list[str], block: JsonObj | None = None) -> list[str]:
+        """The design's groups for `attr` of `res` (of its first `network_interfaces` block when given)."""
+        if block is not None:
+            unknown = res.unknown.get("network_interfaces") if isinstance(res.unknown, dict) else None
+            first = unknown[0] if isinstance(unknown, list) and unknown and isinstance(unknown[0], dict) else {}
+            linked = self.link_all(res, attr, SG_TYPES, value=block.get(attr), unknown=first.get(attr),
+                                   block=("network_interfaces", 0), pseudo="default_security_group")
+        else:
+            linked = self.link_all(res, attr, SG_TYPES, pseudo="default_security_group")
         targets = linked or []
         # No group given: AWS puts the VPC's default group on the interface (attachments add to it).
         groups: list[str] = ["default"] if linked == [] else []

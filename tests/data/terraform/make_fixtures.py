@@ -326,6 +326,49 @@ def cyclic() -> Plan:
     return p
 
 
+def autoscaling() -> Plan:
+    """Two Auto Scaling groups: one from a launch template (public IPs through the subnets'
+    map_public_ip_on_launch), one from a launch configuration that turns public IPs off."""
+    p = Plan()
+    p.add("", "aws_vpc", "main", {"cidr_block": "10.30.0.0/16"}, {"cidr_block": const("10.30.0.0/16")})
+    p.add("", "aws_internet_gateway", "gw", {"vpc_id": U}, {"vpc_id": ref("aws_vpc.main.id", "aws_vpc.main")})
+    for i in range(2):
+        p.add("", "aws_subnet", "public", {"cidr_block": f"10.30.{i}.0/24", "availability_zone": f"us-east-1{'ab'[i]}",
+                                           "map_public_ip_on_launch": True, "vpc_id": U},
+              {"vpc_id": ref("aws_vpc.main.id", "aws_vpc.main"), "cidr_block": ref("count.index")},
+              index=i, counted=True)
+        p.add("", "aws_route_table_association", "public", {"subnet_id": U, "route_table_id": U},
+              {"subnet_id": ref("aws_subnet.public", "count.index"),
+               "route_table_id": ref("aws_route_table.public.id", "aws_route_table.public")}, index=i, counted=True)
+    p.add("", "aws_route_table", "public",
+          {"vpc_id": U, "route": [{"cidr_block": "0.0.0.0/0", "gateway_id": U, "nat_gateway_id": ""}]},
+          {"vpc_id": ref("aws_vpc.main.id", "aws_vpc.main"),
+           "route": [{"cidr_block": const("0.0.0.0/0"), "gateway_id": ref("aws_internet_gateway.gw.id",
+                                                                          "aws_internet_gateway.gw")}]})
+    p.add("", "aws_security_group", "web", {"vpc_id": U, "ingress": [sg_block("tcp", 80, 80, ["0.0.0.0/0"])],
+                                            "egress": [sg_block("-1", 0, 0, ["0.0.0.0/0"])]},
+          {"vpc_id": ref("aws_vpc.main.id", "aws_vpc.main")})
+    p.add("", "aws_launch_template", "web", {"image_id": "ami-0abc", "vpc_security_group_ids": U,
+                                             "network_interfaces": [], "latest_version": U},
+          {"image_id": const("ami-0abc"),
+           "vpc_security_group_ids": ref("aws_security_group.web.id", "aws_security_group.web")})
+    p.add("", "aws_autoscaling_group", "web",
+          {"desired_capacity": 4, "min_size": 2, "max_size": 6, "vpc_zone_identifier": U,
+           "launch_template": [{"id": U, "version": "$Latest", "name": U}]},
+          {"desired_capacity": const(4), "vpc_zone_identifier": ref("aws_subnet.public"),
+           "launch_template": [{"id": ref("aws_launch_template.web.id", "aws_launch_template.web"),
+                                "version": const("$Latest")}]})
+    p.add("", "aws_launch_configuration", "worker", {"image_id": "ami-0abc", "name": U, "security_groups": U,
+                                                     "associate_public_ip_address": False},
+          {"security_groups": ref("aws_security_group.web.id", "aws_security_group.web"),
+           "associate_public_ip_address": const(False)})
+    p.add("", "aws_autoscaling_group", "worker",
+          {"min_size": 1, "max_size": 2, "vpc_zone_identifier": U, "launch_configuration": U},
+          {"vpc_zone_identifier": ref("aws_subnet.public[1].id", "aws_subnet.public[1]"),
+           "launch_configuration": ref("aws_launch_configuration.worker.name", "aws_launch_configuration.worker")})
+    return p
+
+
 def state() -> dict[str, Any]:
     """A state (values.root_module, format 0.2): every id known, so links go through ids.
 
@@ -386,3 +429,4 @@ if __name__ == "__main__":
     webapp(1).write("webapp_plan.json")
     webapp(2).write("webapp_plan_v2.json")
     cyclic().write("cyclic_refs_plan.json")
+    autoscaling().write("autoscaling_plan.json")
