@@ -521,6 +521,14 @@ def test_diff_between_two_plans() -> None:
         "ops → db": ("", "tcp 22"),
     }
     assert result.opens
+    # The settings an opened flow passes: the new ingress block, at its resource in the plan.
+    web0 = next(c for c in result.exposure if c.subject == "web.0")
+    assert any(v.startswith("allowed by security group web: tcp 80 0.0.0.0/0 (") and "aws_security_group.web, " in v
+               for v in web0.opened_via)
+    # ... and what a closed flow passed before: the deleted NACL rule resource.
+    closed = next(c for c in result.flows if c.subject == "ops → db")
+    assert any("rule 120 allow tcp 22 10.0.0.0/16" in v and "aws_network_acl_rule.private_ssh" in v
+               for v in closed.closed_via)
     back = plan_diff(load_network(WEBAPP_V2), load_network(WEBAPP))
     assert {c.subject: c.closed.describe() for c in back.exposure} == opened
     assert not plan_diff(load_network(WEBAPP), load_network(WEBAPP)).exposure
@@ -533,7 +541,8 @@ def test_diff_cli_uses_prior_state(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["diff", "--after", plan, "--fail-on-open"]) == 1
     out = capsys.readouterr().out
     assert out.startswith("### vpcsim: what this change opens or closes")
-    assert "| web\\_host | tcp 22,80 |  |" in out
+    assert "| web_host | tcp 22,80 |  |" in out
+    assert "<details><summary>web_host opens tcp 22 through " in out
     assert main(["diff", "--after", plan, "--json"]) == 0
     data = json.loads(capsys.readouterr().out)
     assert [c["subject"] for c in data["exposure"]] == ["db_app", "web_host"]

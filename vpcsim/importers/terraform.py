@@ -36,10 +36,11 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from vpcsim.errors import DesignError, Diagnostic, Location, Severity
+from vpcsim.errors import DesignError, Diagnostic, Location, Severity, VpcsimError
 from vpcsim.importers.aws import _Doc, _Names, _parse_located, design_to_yaml
 from vpcsim.loader.assertions import Traffic
 from vpcsim.loader.reader import Map, Node, Scalar, Seq
+from vpcsim.results import Action, StepKind
 
 if TYPE_CHECKING:
     from vpcsim.compile import Network
@@ -2177,13 +2178,18 @@ def _hcl_blocks(text: str, path: str, importer: _Importer) -> list[tuple[str, st
 class Change:
     """Traffic that one side allows and the other does not, for one interface or one pair."""
 
-    subject: str  # an instance (exposure) or "src -> dst" (a flow)
+    subject: str  # an instance (exposure) or "src → dst" (a flow)
     opened: Traffic
     closed: Traffic
+    # The settings a flow of the opened (closed) traffic passes after (passed before) the change:
+    # the security group and NACL rules and the routes, each with its location.
+    opened_via: tuple[str, ...] = ()
+    closed_via: tuple[str, ...] = ()
 
     def to_json(self) -> dict[str, Any]:
         return {"subject": self.subject, "opened": self.opened.to_json(), "opened_text": self.opened.describe(),
-                "closed": self.closed.to_json(), "closed_text": self.closed.describe()}
+                "opened_via": list(self.opened_via), "closed": self.closed.to_json(),
+                "closed_text": self.closed.describe(), "closed_via": list(self.closed_via)}
 
 
 @dataclass(frozen=True, slots=True)
@@ -2223,12 +2229,21 @@ class PlanDiff:
                 lines.append(f"| {_md(c.subject)} | {_md(c.opened.describe()) if c.opened else ''} | "
                              f"{_md(c.closed.describe()) if c.closed else ''} |")
             lines.append("")
+            for c in changes:
+                for verb, traffic, via in (("opens", c.opened, c.opened_via), ("closes", c.closed, c.closed_via)):
+                    if via:
+                        first = traffic.first()
+                        what = f"{first[0].value} {first[1]}" if first else ""
+                        lines += [f"<details><summary>{_md(c.subject)} {verb} {_md(what)} through {len(via)} "
+                                  "settings</summary>", ""]
+                        lines += [f"- {_md(v)}" for v in via]
+                        lines += ["", "</details>", ""]
         return "\n".join(lines)
 
 
 def _md(text: str) -> str:
-    """User text (a path, a name) in Markdown: no markup, no table pipes, no HTML."""
-    escaped = re.sub(r"([\\`*_{}\[\]()#+!|~])", r"\\\1", text)
+    """Text from the plan (paths, names, rules) in Markdown: no emphasis, links, code, table pipes or HTML."""
+    escaped = re.sub(r"([\\`*\[\]|~])", r"\\\1", text)
     return escaped.replace("<", "&lt;").replace(">", "&gt;").replace("\n", " ")
 
 
@@ -2253,25 +2268,67 @@ def load_network(path: str | os.PathLike[str], *, side: str = "after") -> Networ
 def plan_diff(before: Network, after: Network, *, ephemeral: tuple[int, int] | None = None) -> PlanDiff:
     """What `after` opens or closes compared with `before`: internet exposure and instance-to-instance flows."""
 
-    def exposure(net: Network) -> dict[str, Traffic]:
+    # subject -> (traffic, (source, destination) to trace, per internet class label for exposure)
+    Seen = dict[str, tuple[Traffic, str, str, tuple[tuple[str, Traffic], ...]]]
+
+    def exposure(net: Network) -> Seen:
         if not net.design.interfaces:
             return {}
-        return {e.name if e.instance is None or e.interface.endswith(".eth0") else e.interface: e.traffic
-                for e in net.exposure(ephemeral=ephemeral).interfaces}
+        report = net.exposure(ephemeral=ephemeral)
+        where = {c.label: c.representative for c in report.internet_classes}
+        return {
+            e.name if e.instance is None or e.interface.endswith(".eth0") else e.interface: (
+                e.traffic, "internet", e.interface, tuple((where.get(label, label), t) for label, t in e.by_source))
+            for e in report.interfaces
+        }
 
-    def flows(net: Network) -> dict[str, Traffic]:
+    def flows(net: Network) -> Seen:
         if not net.design.interfaces:
             return {}
         matrix = net.reach(ephemeral=ephemeral)
-        return {f"{src} → {dst}": cell.any for (src, dst), cell in matrix.cells.items() if src != dst}
+        return {f"{src} → {dst}": (cell.any, src, dst, ()) for (src, dst), cell in matrix.cells.items() if src != dst}
 
-    def changes(old: dict[str, Traffic], new: dict[str, Traffic]) -> tuple[Change, ...]:
+    def changes(old: Seen, new: Seen) -> tuple[Change, ...]:
         out = []
+        none = (Traffic.none(), "", "", ())
         for subject in sorted(set(old) | set(new)):
-            was, now = old.get(subject, Traffic.none()), new.get(subject, Traffic.none())
-            if was != now and (now - was or was - now):
-                out.append(Change(subject, now - was, was - now))
+            was, now = old.get(subject, none), new.get(subject, none)
+            opened, closed = now[0] - was[0], was[0] - now[0]
+            if opened or closed:
+                out.append(Change(subject, opened, closed, _via(after, now, opened, ephemeral),
+                                  _via(before, was, closed, ephemeral)))
         return tuple(out)
 
     return PlanDiff(before.design.file, after.design.file, changes(exposure(before), exposure(after)),
                     changes(flows(before), flows(after)))
+
+
+_VIA_STEPS = frozenset({StepKind.SG_EGRESS, StepKind.SG_INGRESS, StepKind.NACL_OUT, StepKind.NACL_IN,
+                        StepKind.ROUTE})
+
+
+def _via(net: Network, seen: tuple[Traffic, str, str, tuple[tuple[str, Traffic], ...]], traffic: Traffic,
+         ephemeral: tuple[int, int] | None) -> tuple[str, ...]:
+    """The settings one flow of `traffic` (its first protocol and port) passes, forward and back."""
+    first = traffic.first()
+    if first is None or not seen[1]:
+        return ()
+    kind, port = first
+    src = seen[1]
+    for address, part in seen[3]:  # from the internet: an address of a class the traffic is open to
+        if (kind, port) in part:
+            src = address
+            break
+    protocol = kind.value if kind.value in ("tcp", "udp", "icmp") else str(port)
+    try:
+        result = net.trace(src, seen[2], port if kind.value != "ip" else 0, protocol, ephemeral=ephemeral)
+    except VpcsimError:
+        return ()
+    out: list[str] = []
+    for hop in (*result.forward, *result.return_path):
+        for step in hop.steps:
+            if step.kind in _VIA_STEPS and step.location is not None and step.action is not Action.DENY:
+                text = f"{step.detail} ({step.location})"
+                if text not in out:
+                    out.append(text)
+    return tuple(out)
