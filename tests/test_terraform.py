@@ -638,3 +638,28 @@ def test_auto_scaling_groups_get_one_instance_per_subnet() -> None:
     assert net.trace("worker.public.1", "web.public.0", 80).reachable
     assert any(d.message.startswith("aws_autoscaling_group.web: an Auto Scaling group (4 instance(s) at apply) is "
                                     "imported as one instance per subnet (2)") for d in warnings)
+
+
+def test_tf_sources_fill_what_the_configuration_leaves_out(tmp_path: Path) -> None:
+    plan = _shared("terraform-compliance/test_issue-171/plan.out.json")
+    sources = plan.parent
+    with_config, _ = terraform_to_design(plan)
+    # Terraform 0.12 leaves the route block out of the configuration: without the .tf sources
+    # the gateway is inferred (a warning); main.tf says `gateway_id = "${aws_internet_gateway.test-igw.id}"`.
+    design, warnings = terraform_to_design(plan, tf_dir=sources)
+    assert "tf-inferred" not in _codes(warnings)
+    assert design["route_tables"]["test-pub-rtb"]["routes"] == [
+        {"destination": "0.0.0.0/0", "internet_gateway": "test-igw"}]
+    # A plan without its configuration block, beside its .tf sources, imports the same design
+    # (the provider's region included).
+    doc = json.loads(plan.read_text())
+    del doc["configuration"]
+    bare = _plan(tmp_path, json.dumps(doc))
+    (tmp_path / "main.tf").write_text((sources / "main.tf").read_text())
+    rebuilt, rebuilt_warnings = terraform_to_design(bare, tf_dir=tmp_path)
+    assert "tf-inferred" not in _codes(rebuilt_warnings) and "tf-region" not in _codes(rebuilt_warnings)
+    for section in ("vpcs", "subnets", "route_tables", "security_groups", "internet_gateways"):
+        assert rebuilt[section] == with_config[section] or section == "route_tables"
+    assert rebuilt["route_tables"] == design["route_tables"]
+    without, _ = terraform_to_design(bare)
+    assert "subnets" in without and without["region"] == "us-east-1"  # inferred, and a warned default region

@@ -367,6 +367,8 @@ class _Importer:
         self.eip_ips: dict[str, str] = {}
         self.output_cache: dict[tuple[str, str, str | None], list[tuple[_Res, str | None]]] = {}
         self.modules: set[str] = set()
+        # From the .tf sources: resources' expressions, for what the JSON configuration leaves out.
+        self.hcl_resources: dict[tuple[str, str], JsonObj] = {}
         # Lookup tables by count index, keyed by id() of a list kept alive beside them.
         self.pair_cache: dict[int, tuple[list[_Res], list[tuple[_Res, str | None]]]] = {}
         self.index_cache: dict[int, tuple[list[tuple[_Res, str | None]], dict[Any, list[tuple[_Res, str | None]]]]] = {}
@@ -619,7 +621,8 @@ class _Importer:
 
     def index_ids(self) -> None:
         for res in self.resources:
-            res.config = self.cfg_resources.get((res.cmodule, res.key))
+            res.config = _merged(self.cfg_resources.get((res.cmodule, res.key)),
+                                 self.hcl_resources.get((res.cmodule, res.key)))
             values = res.values
             rid = values.get("id")
             if isinstance(rid, str) and rid:
@@ -858,9 +861,9 @@ class _Importer:
         self.kind = self.collect(doc, top)
         self.read_configuration(doc, top)
         self.fail_if_errors()
-        self.index_ids()
         if self.tf_dir is not None:
             self.locate_sources()
+        self.index_ids()
         design = self.convert(top)
         self.fail_if_errors()
         return design
@@ -2040,13 +2043,31 @@ class _Importer:
             if isinstance(source, str) and source.startswith(("./", "../")) and parent is not None:
                 folders[cmodule] = os.path.normpath(os.path.join(parent, source))
         blocks: dict[tuple[str, str], tuple[str, int]] = {}
-        for cmodule, folder in folders.items():
-            for key, where in _tf_blocks(folder, self).items():
+        pending = list(folders.items())
+        while pending:
+            cmodule, folder = pending.pop(0)
+            found, expressions, calls = _tf_blocks(folder, self)
+            for key, where in found.items():
                 blocks[(cmodule, key)] = where
+            for key, config in expressions.items():
+                self.hcl_resources[(cmodule, key)] = config
+            for name, call in calls.items():
+                if not name:
+                    if cmodule == "" and self.provider_region is None:
+                        self.provider_region = call.get("region")
+                    continue
+                child = f"{cmodule}.module.{name}".lstrip(".")
+                if child not in self.cfg_calls:  # a plan without a configuration block
+                    self.cfg_calls[child] = call
+                    source = call.get("source")
+                    if isinstance(source, str) and source.startswith(("./", "../")) and child not in folders \
+                            and len(folders) < 256:
+                        folders[child] = os.path.normpath(os.path.join(folder, source))
+                        pending.append((child, folders[child]))
         for res in self.resources:
-            found = blocks.get((res.cmodule, res.key))
-            if found is not None:
-                res.loc = Location(found[0], found[1], 1, res.address)
+            block = blocks.get((res.cmodule, res.key))
+            if block is not None:
+                res.loc = Location(block[0], block[1], 1, res.address)
 
     # -- the located tree ---------------------------------------------------------------------
 
@@ -2117,15 +2138,20 @@ def _dedupe(rules: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return out
 
 
-def _tf_blocks(folder: str, importer: _Importer) -> dict[str, tuple[str, int]]:
-    """`type.name` (and `data.type.name`) -> (file, line) of each resource block in a folder's .tf files."""
+def _tf_blocks(
+    folder: str, importer: _Importer
+) -> tuple[dict[str, tuple[str, int]], dict[str, JsonObj], dict[str, JsonObj]]:
+    """A folder's .tf files: `type.name` -> (file, line) of each resource block, `type.name` -> its
+    expressions (as the JSON configuration writes them), module name -> its call."""
     out: dict[str, tuple[str, int]] = {}
+    configs: dict[str, JsonObj] = {}
+    calls: dict[str, JsonObj] = {}
     try:
         names = sorted(n for n in os.listdir(folder) if n.endswith(".tf"))
     except OSError as exc:
         importer.warn("tf-sources", f"cannot read the .tf sources ({exc.strerror or exc}); locations point at the JSON",
                       Location(folder, 0, 0))
-        return out
+        return out, configs, calls
     for name in names:
         path = os.path.join(folder, name)
         try:
@@ -2133,9 +2159,88 @@ def _tf_blocks(folder: str, importer: _Importer) -> dict[str, tuple[str, int]]:
                 text = handle.read(8 * 1024 * 1024)
         except OSError:
             continue
-        for kind, rtype, rname, line in _hcl_blocks(text, path, importer):
+        located = _hcl_blocks(text, path, importer)
+        for kind, rtype, rname, line in located:
             out.setdefault(f"{'data.' if kind == 'data' else ''}{rtype}.{rname}", (path, line))
-    return out
+        if located:
+            _hcl_config(text, configs, calls)
+    return out, configs, calls
+
+
+_HCL_REF = re.compile(r'(?<![\w.])((?:data\.)?[a-z][a-z0-9_]*\.[A-Za-z_][A-Za-z0-9_-]*(?:\[[^\]]*\])?(?:\.[A-Za-z_]\w*)?)')
+
+
+def _hcl_expression(value: Any) -> JsonObj | list[JsonObj] | None:
+    """A python-hcl2 value -> the JSON configuration's expression: references, or a constant."""
+    if isinstance(value, list) and value and all(isinstance(v, dict) and v.get("__is_block__") for v in value):
+        blocks = []
+        for block in value:
+            body = {k: e for k, v in block.items() if not k.startswith("__") and (e := _hcl_expression(v)) is not None}
+            blocks.append(body)
+        return blocks  # nested blocks, as the JSON configuration writes them
+    texts = [v for v in (value if isinstance(value, list) else [value]) if isinstance(v, str)]
+    refs: list[str] = []
+    for text in texts:
+        for interpolation in re.findall(r"\$\{(.*?)\}", text, re.S) or ([text] if not text.startswith('"') else []):
+            for ref in _HCL_REF.findall(interpolation):
+                if ref.split(".")[0] not in ("true", "false", "null") and ref not in refs:
+                    refs.append(ref)
+    if refs:
+        return {"references": refs}
+    if isinstance(value, str) and value.startswith('"') and value.endswith('"'):
+        return {"constant_value": value[1:-1]}
+    if isinstance(value, (int, float, bool)):
+        return {"constant_value": value}
+    return None
+
+
+def _hcl_config(text: str, configs: dict[str, JsonObj], calls: dict[str, JsonObj]) -> None:
+    """Resources' expressions, module calls and the aws provider's region of one .tf file, by
+    python-hcl2 (nothing on a parse error). The region goes in `calls` under the key ""."""
+    try:
+        import hcl2
+        parsed = hcl2.loads(text)
+    except Exception:  # already reported by _hcl_blocks
+        return
+    if not isinstance(parsed, dict):
+        return
+    for entry in parsed.get("provider") or []:
+        body = entry.get('"aws"') if isinstance(entry, dict) else None
+        region = body.get("region") if isinstance(body, dict) else None
+        if isinstance(region, str) and _REGION_RE.match(region.strip('"')):
+            calls.setdefault("", {"region": region.strip('"')})
+    for kind in ("resource", "data"):
+        for entry in parsed.get(kind) or []:
+            for rtype, named in (entry.items() if isinstance(entry, dict) else []):
+                for rname, body in (named.items() if isinstance(named, dict) else []):
+                    if not isinstance(body, dict):
+                        continue
+                    key = f"{'data.' if kind == 'data' else ''}{rtype.strip(chr(34))}.{rname.strip(chr(34))}"
+                    expressions = {k: e for k, v in body.items()
+                                   if not k.startswith("__") and (e := _hcl_expression(v)) is not None}
+                    configs.setdefault(key, {"address": key, "expressions": expressions})
+    for entry in parsed.get("module") or []:
+        for name, body in (entry.items() if isinstance(entry, dict) else []):
+            if isinstance(body, dict):
+                source = body.get("source")
+                call: JsonObj = {"expressions": {k: e for k, v in body.items() if not k.startswith("__")
+                                                 and k != "source" and (e := _hcl_expression(v)) is not None}}
+                if isinstance(source, str):
+                    call["source"] = source.strip('"')
+                calls.setdefault(name.strip('"'), call)
+
+
+def _merged(config: JsonObj | None, hcl: JsonObj | None) -> JsonObj | None:
+    """The JSON configuration's resource, completed by the .tf sources where it says nothing."""
+    if hcl is None:
+        return config
+    if config is None:
+        return hcl
+    expressions = config.get("expressions")
+    if not isinstance(expressions, dict):
+        return config
+    extra = {k: v for k, v in (hcl.get("expressions") or {}).items() if k not in expressions}
+    return {**config, "expressions": {**expressions, **extra}} if extra else config
 
 
 _BLOCK_RE = re.compile(r'^[ \t]*(resource|data)[ \t]+"([^"]+)"[ \t]+"([^"]+)"[ \t]*\{', re.MULTILINE)
