@@ -483,6 +483,14 @@ def test_cli_exit_code_for_a_bad_plan(tmp_path: Path, capsys: pytest.CaptureFixt
     assert "malformed JSON" in err and "Traceback" not in err
 
 
+def test_a_plan_with_sorted_keys_is_recognised(tmp_path: Path) -> None:
+    # `jq -S` puts applyable, checks, complete and configuration before format_version.
+    path = _plan(tmp_path, json.dumps(json.loads(WEBAPP.read_text()), sort_keys=True, indent=2))
+    assert not path.read_text()[:4096].count('"format_version"')
+    assert is_terraform_json(path)
+    assert len(vpcsim.load(path).design.instances) == 5
+
+
 def test_a_plain_json_design_is_not_taken_for_terraform(tmp_path: Path) -> None:
     path = _plan(tmp_path, json.dumps({"region": "us-east-1", "vpcs": {"v": {"cidr": "10.0.0.0/16"}}}), "d.json")
     assert not is_terraform_json(path)

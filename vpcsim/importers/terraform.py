@@ -146,8 +146,13 @@ def is_terraform_json(path: str | os.PathLike[str]) -> bool:
     except OSError:
         return False
     text = head.decode("utf-8-sig", errors="replace").lstrip()
-    # Terraform writes format_version first; a vpcsim design never has that key.
-    return text.startswith("{") and re.search(r'"format_version"\s*:', text) is not None
+    # Terraform writes format_version first; `jq -S` sorts it after applyable, checks, complete...
+    # None of these keys is a vpcsim design's.
+    return text.startswith("{") and _TF_KEYS.search(text) is not None
+
+
+_TF_KEYS = re.compile(r'"(?:format_version|terraform_version|planned_values|resource_changes|prior_state|applyable|'
+                      r'resource_drift|output_changes|relevant_attributes)"\s*:')
 
 
 def sibling_tf_dir(path: str | os.PathLike[str]) -> str | None:
@@ -319,26 +324,6 @@ def _parent_module(module: str) -> str:
 
 
 # -- the importer -------------------------------------------------------------------------------
-
-
-@dataclass(slots=True)
-class _Route:
-    table: str  # the route table's address (or vpc#main_route_table)
-    data: JsonObj
-    res: _Res
-    block: int | None  # the index of the inline block, None for an aws_route
-    loc: Location
-
-
-@dataclass(slots=True)
-class _Rule:
-    """A security group or NACL rule found in a rule resource."""
-
-    owner: str
-    direction: str
-    data: JsonObj
-    res: _Res
-    loc: Location
 
 
 class _Importer:
@@ -1146,6 +1131,10 @@ class _Importer:
 
     def prefix_list_ref(self, res: _Res, attr: str, **kwargs: Any) -> list[str]:
         found = self.link_all(res, attr, PREFIX_LIST_TYPES, **kwargs) or []
+        for r in found:
+            if r.address not in self.prefix_list_names:
+                self.warn("tf-orphan", f"{res.address}: {attr}: {r.address} is not imported (an AWS-managed list "
+                          "read by a data source?); that part is left out", res.loc)
         return [self.prefix_list_names[r.address] for r in found if r.address in self.prefix_list_names]
 
     # -- security groups ------------------------------------------------------------------------
@@ -1695,8 +1684,6 @@ class _Importer:
         if self.kind == "state" or self.side == "before":
             return None  # a state says what is there: no public_ip means none
         assoc = res.values.get("associate_public_ip_address")
-        if assoc is None and not res.is_unknown("associate_public_ip_address"):
-            assoc = None
         if assoc is None:
             # Unset: the subnet's map_public_ip_on_launch decides (EC2 User Guide, "Public IPv4 addresses").
             assoc = subnet.values.get("map_public_ip_on_launch") is True
