@@ -23,6 +23,7 @@ from vpcsim.compile import Network
 from vpcsim.errors import DesignError, Diagnostic, Severity
 from vpcsim.importers.terraform import design_to_yaml, is_terraform_json, load_terraform_tree, terraform_to_design
 from vpcsim.loader.design import load_design
+from vpcsim.model import Cidr
 
 SHARED = Path(__file__).parents[1].parent / "shared" / "terraform"
 DATA = Path(__file__).parent / "data" / "terraform"
@@ -78,8 +79,8 @@ EXPECTED: dict[str, tuple[tuple[int, ...], dict[str, int]]] = {
         (1, 1, 0, 0, 2, 1, 1, 0, 0, 0, 2),
         {"tf-region": 1, "tf-placeholder": 2, "tf-unsupported": 2, "tf-external": 1, "tf-unknown": 1}),
     "tirith/input_implicit_elb_secgroup.json": ((1, 0, 0, 0, 1, 0, 0, 0, 0, 0, 2), {"tf-unsupported": 2}),
-    # An SG whose vpc_id is unknown and unset in the configuration (the default VPC at apply).
-    "trivy/plan.json": ((0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0), {"tf-unknown": 1}),
+    # An SG without vpc_id in the configuration: the default VPC at apply, not in the plan.
+    "trivy/plan.json": ((0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0), {"tf-orphan": 1}),
 }
 
 
@@ -577,6 +578,10 @@ def test_state_links_by_known_ids() -> None:
     assert design.interfaces["web.eth0"].public_ip == int.from_bytes(bytes([52, 0, 0, 7]), "big")
     assert design.interfaces["web.eth0"].security_groups == ("main/default",)
     assert design.instances["batch"].state == "stopped"
+    # aws_route.legacy goes into rtb-0def, the VPC's original main table (its default_route_table_id),
+    # which the association has replaced: declared, not main.
+    assert not design.route_tables["main.main"].main
+    assert [r.destination for r in design.route_tables["main.main"].routes] == [Cidr.parse("10.99.0.0/16")]
     assert net.trace("web", "internet", 443).reachable  # NACL 110 lets the replies in
     assert not net.trace("internet", "web", 443).reachable  # the default group admits only members
     assert not net.trace("internet", "web", 22).reachable  # and the NACL has no 22

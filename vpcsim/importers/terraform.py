@@ -1145,8 +1145,10 @@ class _Importer:
         bodies: dict[str, dict[str, Any]] = {}
         plain = self.of_type("aws_security_group")
         for res in plain + self.of_type("aws_default_security_group"):
-            vpc = self.design_vpc(res) if self.vpc_of(res) is not None or res.values.get("vpc_id") is not None \
-                or res.is_unknown("vpc_id") or res.configured("vpc_id") else self.default_vpc(res)
+            # No vpc_id in the configuration: the region's default VPC (the provider computes it).
+            explicit = res.values.get("vpc_id") or res.configured("vpc_id") or (
+                res.is_unknown("vpc_id") and res.config is None)
+            vpc = self.design_vpc(res) if explicit else self.default_vpc(res)
             if vpc is None:
                 continue
             self.sg_vpc[res.address] = vpc
@@ -1769,7 +1771,8 @@ class _Importer:
                 # Adopting the main table: Terraform "removes all defined routes from the default route
                 # table" and keeps only the configured ones (provider docs, aws_default_route_table).
                 fields["main"] = True
-                self.table_names[f"{vpc}#main_route_table"] = name
+                self.table_names[f"{vpc}#main_route_table"] = name  # the VPC's default_route_table_id
+                table_vpc[f"{vpc}#main_route_table"] = vpc
             tables[name] = self.body(res, **fields)
             tables[name]["routes"] = []
         for res in self.of_type("aws_main_route_table_association"):
@@ -1777,7 +1780,6 @@ class _Importer:
             if table is not None and table.address in self.table_names:
                 body = tables[self.table_names[table.address]]
                 body["main"] = True
-                self.table_names.setdefault(f"{table_vpc[table.address]}#main_route_table", self.table_names[table.address])
         for res in self.of_type(*ROUTE_TABLE_TYPES):
             if res.address not in self.table_names:
                 continue
@@ -1799,8 +1801,11 @@ class _Importer:
                     # A route added to the VPC's implicit main table: declare it.
                     name = names.take(f"{self.vpc_names[table.address]}.main", key)
                     self.table_names[key] = name
-                    body = {"vpc": self.vpc_names[table.address], "main": True, "routes": [],
-                            "description": f"terraform: the main route table of {table.address}"}
+                    # The VPC's original main table; no longer main if an association replaced it.
+                    replaced = any(t.get("main") and t.get("vpc") == self.vpc_names[table.address]
+                                   for t in tables.values())
+                    body = {"vpc": self.vpc_names[table.address], "main": not replaced, "routes": [],
+                            "description": f"terraform: the original main route table of {table.address}"}
                     self.at(body, table.loc)
                     tables[name] = body
                     table_vpc[key] = table.address

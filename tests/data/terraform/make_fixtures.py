@@ -397,6 +397,8 @@ def state() -> dict[str, Any]:
         res("aws_main_route_table_association", "public", {"id": "rtbassoc-0m", "vpc_id": "vpc-0a1",
                                                            "route_table_id": "rtb-0pub",
                                                            "original_route_table_id": "rtb-0def"}),
+        res("aws_route", "legacy", {"id": "r-rtb-0def1080289494", "route_table_id": "rtb-0def",
+                                    "destination_cidr_block": "10.99.0.0/16", "gateway_id": "igw-0g"}),
         res("aws_default_network_acl", "main", {"id": "acl-0def", "default_network_acl_id": "acl-0def",
                                                 "subnet_ids": ["subnet-0p", "subnet-0q"], "ingress": [
             {"rule_no": 100, "action": "allow", "protocol": "tcp", "from_port": 443, "to_port": 443,
