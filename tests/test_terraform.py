@@ -676,3 +676,17 @@ def test_tf_sources_fill_what_the_configuration_leaves_out(tmp_path: Path) -> No
     assert rebuilt["route_tables"] == design["route_tables"]
     without, _ = terraform_to_design(bare)
     assert "subnets" in without and without["region"] == "us-east-1"  # inferred, and a warned default region
+
+
+@pytest.mark.parametrize("dropped", ["aws_vpc.main", "aws_vpc.shared", "module.net.aws_route_table.private",
+                                     "aws_subnet.ops", "aws_subnet.shared_a", "aws_route_table.shared"])
+def test_a_reference_to_a_missing_resource_is_never_guessed(tmp_path: Path, dropped: str) -> None:
+    # When the configuration names a resource that the plan does not hold, nothing stands in for
+    # it (e.g. subnet ops must not land in vpc shared, the only VPC left): the design stays valid.
+    doc = json.loads(WEBAPP.read_text())
+    doc["resource_changes"] = [c for c in doc["resource_changes"] if c["address"] != dropped]
+    design, warnings = load_design(_plan(tmp_path, json.dumps(doc)))
+    local = dropped.removeprefix("module.net.")
+    assert any(local in d.message for d in warnings if d.code == "tf-unknown"), [d.message for d in warnings]
+    assert "tf-inferred" not in _codes(warnings)
+    assert dropped not in {body.loc.path.split(",")[0] for body in design.subnets.values() if body.loc.path}

@@ -151,6 +151,8 @@ def is_terraform_json(path: str | os.PathLike[str]) -> bool:
     return text.startswith("{") and _TF_KEYS.search(text) is not None
 
 
+# Reference roots that are no resource: a guess may stand in for them.
+_NOT_RESOURCES = frozenset({"var", "local", "module", "each", "count", "path", "terraform", "self"})
 _TF_KEYS = re.compile(r'"(?:format_version|terraform_version|planned_values|resource_changes|prior_state|applyable|'
                       r'resource_drift|output_changes|relevant_attributes)"\s*:')
 
@@ -803,6 +805,15 @@ class _Importer:
         if not has_unknown and value is None and not refs:
             return out  # not set at all
         key = f"{res.address}: {attr}" + (f"[{block[1]}]" if block is not None else "")
+        dangling = [r for r in refs or [] if isinstance(r, str) and r.split(".")[0] not in _NOT_RESOURCES]
+        if dangling:
+            # The configuration names resources, but none of them is in this file (or of the right
+            # type): no guess stands in for what the configuration says.
+            if not quiet:
+                self.warn_once(key, "tf-unknown", f"{what} is known only after apply and refers to "
+                               f"{', '.join(_printable(r) for r in dangling[:3])}, which this {self.kind} does not "
+                               "hold (or not as such a resource)", res.loc)
+            return None
         inferred, by_index = self.infer(res, types, infer_in)
         if inferred is not None:
             self.warn_once(key, "tf-inferred", f"{what} is known only after apply and the configuration does not say "
@@ -1312,6 +1323,10 @@ class _Importer:
                                 "aws_vpc_security_group_egress_rule"):
             if res.type == "aws_security_group_rule":
                 direction = res.values.get("type")
+                if direction is None and res.is_unknown("type"):
+                    self.warn("tf-unknown", f"{res.address}: type (ingress or egress) is known only after apply; "
+                              "the rule is left out", res.loc)
+                    continue
                 if direction not in ("ingress", "egress"):
                     self.error("tf-value", f"{res.address}: type {_json_kind(direction)} (expected ingress or egress)",
                                res.loc)
