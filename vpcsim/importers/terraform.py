@@ -10,15 +10,18 @@ The stages, in order:
 3. link resources to each other: a known id through the ids in the file, an id "known after
    apply" through the `configuration` block's references (`var.x` through the module call,
    `module.m.out` through the module's output, `count.index` / `each.key` to the instance with
-   the same key); when the configuration says nothing (Terraform 0.12 leaves nested blocks out,
-   `local.*` is never written), through the only candidate of the right type in the module, with
-   a warning that says so;
+   the same key), completed by the `.tf` sources when given; when nothing names a resource
+   (Terraform 0.12 leaves nested blocks out, `local.*` is never written), through the only
+   candidate of the right type in the module, with a warning that says so;
 4. map each resource onto docs/format.md, spelling out Terraform's own semantics (the
    `aws_default_*` resources adopt and reset AWS's defaults; a `aws_security_group` loses AWS's
    allow-all egress rule; inline rules and rule resources add up);
 5. hand back a design dict (`terraform_to_design`) or a located tree for `vpcsim.loader.build`
    (`load_terraform_tree`) whose objects point at the resource's JSON path and address, or at
    its `file.tf:line` when the `.tf` sources are given.
+
+`plan_diff` compares two such networks (a plan and its prior_state, or two files): the internet
+exposure and the instance-to-instance flows a change opens or closes, with the settings they pass.
 
 Nothing unknown is dropped silently: every unknown value that matters to reachability and could
 not be resolved is named in a warning, and so is every placeholder chosen in its stead (an
@@ -40,7 +43,6 @@ from vpcsim.errors import DesignError, Diagnostic, Location, Severity, VpcsimErr
 from vpcsim.importers.aws import _Doc, _Names, _parse_located, design_to_yaml
 from vpcsim.loader.assertions import Traffic
 from vpcsim.loader.reader import Map, Node, Scalar, Seq
-from vpcsim.results import Action, StepKind
 
 if TYPE_CHECKING:
     from vpcsim.compile import Network
@@ -2415,8 +2417,9 @@ def plan_diff(before: Network, after: Network, *, ephemeral: tuple[int, int] | N
                     changes(flows(before), flows(after)))
 
 
-_VIA_STEPS = frozenset({StepKind.SG_EGRESS, StepKind.SG_INGRESS, StepKind.NACL_OUT, StepKind.NACL_IN,
-                        StepKind.ROUTE})
+# The trace's step kinds (vpcsim.results.StepKind values) that are settings a reviewer can change.
+_VIA_STEPS = frozenset({"security_group_egress", "security_group_ingress", "nacl_outbound", "nacl_inbound",
+                        "route_lookup"})
 
 
 def _via(net: Network, seen: tuple[Traffic, str, str, tuple[tuple[str, Traffic], ...]], traffic: Traffic,
@@ -2439,7 +2442,7 @@ def _via(net: Network, seen: tuple[Traffic, str, str, tuple[tuple[str, Traffic],
     out: list[str] = []
     for hop in (*result.forward, *result.return_path):
         for step in hop.steps:
-            if step.kind in _VIA_STEPS and step.location is not None and step.action is not Action.DENY:
+            if step.kind.value in _VIA_STEPS and step.location is not None and step.action.value != "DENY":
                 text = f"{step.detail} ({step.location})"
                 if text not in out:
                     out.append(text)
