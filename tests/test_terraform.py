@@ -352,6 +352,16 @@ def test_tf_dir_locations(tmp_path: Path) -> None:
     assert len(broken) == 1 and broken[0].location is not None and broken[0].location.file.endswith("broken.tf")
 
 
+@pytest.mark.parametrize("name", ["webapp_plan.json", "autoscaling_plan.json", "ids_state.json"])
+def test_import_round_trip_of_every_fixture(tmp_path: Path, name: str) -> None:
+    out = tmp_path / "design.yaml"
+    assert main(["import", "terraform", str(DATA / name), "-o", str(out)]) == 0
+    original, again = vpcsim.load(DATA / name).design, vpcsim.load(out).design
+    for section in ("vpcs", "subnets", "route_tables", "network_acls", "security_groups", "internet_gateways",
+                    "nat_gateways", "peerings", "prefix_lists", "instances", "interfaces", "unsupported"):
+        assert getattr(original, section) == getattr(again, section), section
+
+
 def test_import_cli_round_trip(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     out = tmp_path / "design.yaml"
     assert main(["import", "terraform", str(WEBAPP), "-o", str(out)]) == 0
@@ -690,3 +700,13 @@ def test_a_reference_to_a_missing_resource_is_never_guessed(tmp_path: Path, drop
     assert any(local in d.message for d in warnings if d.code == "tf-unknown"), [d.message for d in warnings]
     assert "tf-inferred" not in _codes(warnings)
     assert dropped not in {body.loc.path.split(",")[0] for body in design.subnets.values() if body.loc.path}
+
+
+def test_import_cli_tf_dir(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    plan = _shared("terraform-compliance/test_issue-171/plan.out.json")
+    copy = _plan(tmp_path, plan.read_bytes())  # no .tf beside the copy: JSON locations
+    assert main(["import", "terraform", str(copy), "-o", str(tmp_path / "a.yaml")]) == 0
+    assert f"{copy}:" in capsys.readouterr().err
+    assert main(["import", "terraform", str(copy), "--tf-dir", str(plan.parent), "-o", str(tmp_path / "b.yaml")]) == 0
+    err = capsys.readouterr().err
+    assert f"{plan.parent / 'main.tf'}:28:1 (aws_subnet.test-subnet-pubA)" in err
