@@ -651,7 +651,10 @@ def test_auto_scaling_groups_get_one_instance_per_subnet() -> None:
     _, warnings = terraform_to_design(DATA / "autoscaling_plan.json")
     # web: launch template web (vpc_security_group_ids: group web, 80 from anywhere), subnets
     # public[0] and public[1] (map_public_ip_on_launch, 0.0.0.0/0 -> the IGW): one stand-in each.
-    assert sorted(net.design.instances) == ["web.public.0", "web.public.1", "worker.public.1"]
+    assert sorted(net.design.instances) == ["bastion", "web.public.0", "web.public.1", "worker.public.1"]
+    # bastion: no public IP of its own, an Elastic IP bound by aws_eip.bastion's `instance`.
+    assert net.design.interfaces["bastion.eth0"].public_ip is not None
+    assert net.trace("internet", "bastion", 80).reachable
     assert net.trace("internet", "web.public.0", 80).reachable
     assert net.trace("internet", "web.public.1", 80).reachable
     assert not net.trace("internet", "web.public.0", 22).reachable

@@ -358,6 +358,14 @@ def autoscaling() -> Plan:
           {"desired_capacity": const(4), "vpc_zone_identifier": ref("aws_subnet.public"),
            "launch_template": [{"id": ref("aws_launch_template.web.id", "aws_launch_template.web"),
                                 "version": const("$Latest")}]})
+    # A bastion whose public address is an Elastic IP bound by the EIP's own `instance` argument.
+    p.add("", "aws_instance", "bastion", {"subnet_id": U, "private_ip": "10.30.0.10", "public_ip": U,
+                                          "associate_public_ip_address": False, "vpc_security_group_ids": U},
+          {"subnet_id": ref("aws_subnet.public[0].id", "aws_subnet.public[0]"), "private_ip": const("10.30.0.10"),
+           "associate_public_ip_address": const(False),
+           "vpc_security_group_ids": ref("aws_security_group.web.id", "aws_security_group.web")})
+    p.add("", "aws_eip", "bastion", {"domain": "vpc", "instance": U, "public_ip": U, "network_interface": U},
+          {"domain": const("vpc"), "instance": ref("aws_instance.bastion.id", "aws_instance.bastion")})
     p.add("", "aws_launch_configuration", "worker", {"image_id": "ami-0abc", "name": U, "security_groups": U,
                                                      "associate_public_ip_address": False},
           {"security_groups": ref("aws_security_group.web.id", "aws_security_group.web"),
