@@ -37,8 +37,8 @@ from common import machine_facts, print_facts  # noqa: E402
 
 import vpcsim  # noqa: E402
 from vpcsim.analyse import exposure, reach  # noqa: E402
-from vpcsim.compile import Network  # noqa: E402
-from vpcsim.loader.assertions import Traffic, TrafficKind  # noqa: E402
+from vpcsim.network import Network  # noqa: E402
+from vpcsim.traffic import Traffic, TrafficKind  # noqa: E402
 
 ME = "python3 benchmarks/bench_analyse.py"
 T = TypeVar("T")

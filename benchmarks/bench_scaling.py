@@ -29,7 +29,7 @@ from bench_trace import random_flows  # noqa: E402
 from common import machine_facts, measure, print_facts  # noqa: E402
 
 import vpcsim  # noqa: E402
-from vpcsim.compile import Network  # noqa: E402
+from vpcsim.network import Network  # noqa: E402
 
 ME = "python3 benchmarks/bench_scaling.py"
 

@@ -30,8 +30,8 @@ from bench_load import Figure, Figures, common_args, generated, report  # noqa: 
 from common import compare, machine_facts, print_facts  # noqa: E402
 
 import vpcsim  # noqa: E402
-from vpcsim.compile import Network  # noqa: E402
 from vpcsim.model import int_to_ip  # noqa: E402
+from vpcsim.network import Network  # noqa: E402
 
 ME = "python3 benchmarks/bench_trace.py"
 # (label, src, dst, port) on generate.py's design: each a different kind of path.

@@ -75,10 +75,10 @@ def _sample(fn: Callable[[], object], number: int, ops: int) -> float:
     enabled = gc.isenabled()
     gc.disable()
     try:
-        start = time.perf_counter()
+        start = time.process_time()
         for _ in range(number):
             fn()
-        elapsed = time.perf_counter() - start
+        elapsed = time.process_time() - start
     finally:
         if enabled:
             gc.enable()
@@ -89,10 +89,10 @@ def _calibrate(fn: Callable[[], object], min_time: float) -> int:
     """How many calls of fn (already warmed up) make one sample last at least min_time seconds."""
     number = 1
     while True:
-        start = time.perf_counter()
+        start = time.process_time()
         for _ in range(number):
             fn()
-        elapsed = time.perf_counter() - start
+        elapsed = time.process_time() - start
         if elapsed >= min_time or number >= 1 << 20:
             return number
         number = max(number * 2, int(number * min_time / max(elapsed, 1e-9) * 1.1))

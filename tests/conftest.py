@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 import vpcsim
-from vpcsim.compile import Network
+from vpcsim.network import Network
 
 Make = Callable[[str], Network]
 

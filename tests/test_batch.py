@@ -14,9 +14,9 @@ from hypothesis import strategies as st
 import vpcsim
 from vpcsim import batch, core
 from vpcsim.batch import verdicts, verdicts_array
-from vpcsim.compile import Network
 from vpcsim.errors import EndpointError, UsageError, VpcsimError
 from vpcsim.model import int_to_ip
+from vpcsim.network import Network
 
 ROOT = Path(__file__).resolve().parents[1]
 SCENARIOS = sorted(p for p in (ROOT / "scenarios").glob("*.yaml") if not p.name.endswith(".assertions.yaml"))
@@ -154,6 +154,27 @@ def test_without_numpy(monkeypatch: pytest.MonkeyPatch) -> None:
     want = [traced(net, f) for f in flows]
     monkeypatch.setattr(core, "numpy_available", lambda: False)
     assert verdicts(net, flows) == want
+
+
+def test_wider_networks_take_the_python_path(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A network with addresses wider than the numpy packing holds gets the same verdicts without it."""
+    np = pytest.importorskip("numpy")
+    net = vpcsim.load(ROOT / "scenarios" / "nat-bastion.yaml")  # a fresh batcher: packable is decided at its start
+    addrs = addresses(net)
+    flows = [(a, b, 6, p) for a in addrs[:12] for b in addrs[-12:] for p in (22, 443)]
+    want = [traced(net, f) for f in flows]
+    assert len(flows) >= 64  # long enough for the numpy path
+    monkeypatch.setattr(batch, "_PACK_BITS", 16)  # as if the addresses were wider than the packing
+
+    def no_numpy_tables(self: Any) -> None:
+        raise AssertionError("the numpy path ran")
+
+    monkeypatch.setattr(batch._Batcher, "np_tables", no_numpy_tables)
+    assert verdicts(net, flows) == want
+    got = verdicts_array(net, src=np.array([f[0] for f in flows]), dst=np.array([f[1] for f in flows]),
+                         protocol=6, port=np.array([f[3] for f in flows]))
+    assert got.dtype == bool and got.tolist() == want
+    assert not batch._batcher(vpcsim.analyse.analyser(net)).packable
 
 
 @pytest.mark.parametrize(

@@ -22,7 +22,8 @@ from vpcsim.check import (
 )
 from vpcsim.cli import main
 from vpcsim.errors import DesignError
-from vpcsim.loader.assertions import Expect, SelectorKind, Traffic, TrafficKind, from_data, load_assertion_file
+from vpcsim.loader.assertions import Expect, SelectorKind, from_data, load_assertion_file
+from vpcsim.traffic import Traffic, TrafficKind
 
 ROOT = Path(__file__).resolve().parents[1]
 SCENARIOS = ROOT / "scenarios"

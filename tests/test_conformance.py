@@ -24,8 +24,8 @@ import yaml
 
 import vpcsim
 from vpcsim import conformance
-from vpcsim.compile import Network
 from vpcsim.model import int_to_ip
+from vpcsim.network import Network
 from vpcsim.results import Blocker, Code, Disposition, Flow, Hop, Packet, StepKind, TraceResult
 from vpcsim.trace import trace_packet
 
@@ -249,6 +249,7 @@ MAPPING_ROWS = [
     ("RETURN_BLOCKED", ["eni", "subnet", "vpc_router", "internet_gateway", "internet"], Code.SUBNET_ACL_RESTRICTION,
      "EXITS_NETWORK"),
     ("UNSUPPORTED", ["eni", "subnet", "unsupported"], Code.UNSUPPORTED_COMPONENT, None),
+    ("LOOP", ["eni", "subnet", "nat_gateway", "subnet"], Code.FORWARDING_LOOP, "LOOP"),
 ]
 
 

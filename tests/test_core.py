@@ -843,3 +843,367 @@ def test_stride_structures_against_bisect(seed: int, scattered: bool) -> None:
         with mock.patch.object(core, "_STRIDE_CELLS", stride_cells):
             lookup = core._np_lookup(bounds, vals)
         assert lookup(np.array(probes, dtype=np.int64)).tolist() == expected
+
+
+# ---------------------------------------------------------------- addresses of any width
+#
+# 128-bit tables (IPv6) against plain references written for any width. Their addresses
+# cluster around points where a 32-bit assumption would show: the top of the IPv4 range,
+# 2**32, 2**63 (past int64), the IPv4-mapped block and the top of the IPv6 space.
+
+W = 128
+TOP6 = 2**W - 1
+BASES6 = [
+    0,
+    ADDR_MAX - 3,
+    2**32,
+    0xFFFF << 32,  # ::ffff:0.0.0.0, the IPv4-mapped block
+    2**63 - 2,
+    0x20010DB8 << 96,  # 2001:db8::
+    (0x20010DB8 << 96) | (1 << 64),  # 2001:db8:0:1::
+    (0x20010DB8 << 96) | 0xFF,
+    0xFE80 << 112,
+    TOP6 - 40,
+]
+
+
+def ref_span_w(net: int, plen: int, bits: int) -> tuple[int, int]:
+    size = 2 ** (bits - plen)
+    lo = net // size * size
+    return lo, lo + size - 1
+
+
+def ref_lookup_w(prefixes: Sequence[tuple[int, int]], addr: int, bits: int) -> int:
+    best, best_len = -1, -1
+    for i, (net, plen) in enumerate(prefixes):
+        lo, hi = ref_span_w(net, plen, bits)
+        if lo <= addr <= hi and plen > best_len:
+            best, best_len = i, plen
+    return best
+
+
+addrs6 = st.one_of(
+    st.builds(lambda b, o: min(max(b + o, 0), TOP6), st.sampled_from(BASES6), st.integers(-4, 44)),
+    st.sampled_from([0, 1, TOP6 - 1, TOP6]),
+    st.integers(0, TOP6),
+)
+plens6 = st.one_of(st.sampled_from([0, 1, 16, 31, 32, 33, 48, 56, 64, 96, 120, 126, 127, 128]), st.integers(0, W))
+prefix6 = st.tuples(addrs6, plens6)
+
+
+@st.composite
+def prefix_lists6(draw: st.DrawFn) -> list[tuple[int, int]]:
+    ps = draw(st.lists(prefix6, max_size=10))
+    if ps:
+        for _ in range(draw(st.integers(0, 3))):  # duplicates, masked differently: first wins
+            net, plen = draw(st.sampled_from(ps))
+            lo, hi = ref_span_w(net, plen, W)
+            ps.insert(draw(st.integers(0, len(ps))), (draw(st.integers(lo, hi)), plen))
+    return ps
+
+
+@st.composite
+def query_addrs6(draw: st.DrawFn, edges: Iterable[int]) -> list[int]:
+    near = [min(max(e + d, 0), TOP6) for e in edges for d in (-1, 0, 1)]
+    pick = st.one_of(addrs6, st.sampled_from(near)) if near else addrs6
+    return draw(st.lists(pick, min_size=1, max_size=12))
+
+
+@st.composite
+def addr_ranges6(draw: st.DrawFn) -> tuple[int, int]:
+    kind = draw(st.integers(0, 3))
+    if kind == 0:
+        return 0, TOP6
+    if kind == 1:
+        net, plen = draw(prefix6)
+        return ref_span_w(net, plen, W)
+    a, b = draw(addrs6), draw(addrs6)
+    return min(a, b), max(a, b)
+
+
+@st.composite
+def rules6(draw: st.DrawFn) -> Rule:
+    alo, ahi = draw(addr_ranges6())
+    proto = draw(rule_protos)
+    if proto in (1, 6, 17):
+        plo, phi = draw(port_pairs)
+    else:
+        plo, phi = draw(st.one_of(port_pairs, st.sampled_from([(0, PORT_MAX), (5, 3), (-1, 70000)])))
+    return alo, ahi, proto, plo, phi
+
+
+rule_lists6 = st.lists(rules6(), max_size=10)
+
+
+@st.composite
+def packets6(draw: st.DrawFn, rs: Sequence[Rule]) -> tuple[int, int, int]:
+    edges = [min(max(e, 0), TOP6) for r in rs for e in (r[0] - 1, r[0], r[1], r[1] + 1)]
+    addr = draw(st.one_of(addrs6, st.sampled_from(edges))) if edges else draw(addrs6)
+    pedges = [p for r in rs for p in (r[3] - 1, r[3], r[4], r[4] + 1) if 0 <= p <= PORT_MAX]
+    port = draw(st.one_of(ports, st.sampled_from(pedges))) if pedges else draw(ports)
+    return addr, draw(packet_protos), port
+
+
+def wide_batches(values: list[int]) -> list[Sequence[int]]:
+    """A list, a tuple and (with numpy) an object array: no numpy integer type holds 128 bits."""
+    out: list[Sequence[int]] = [values, tuple(values)]
+    if core.numpy_available():
+        import numpy as np
+
+        out.append(np.array(values, dtype=object))
+        if all(v < 2**63 for v in values):
+            out.append(np.array(values, dtype=np.int64))
+    return out
+
+
+@PROPS
+@given(prefix_lists6(), st.data())
+def test_wide_prefix_lookups_match_reference(ps: list[tuple[int, int]], data: st.DataObject) -> None:
+    table = PrefixTable(ps, bits=W)
+    assert table.bits == W and len(table) == len(ps)
+    edges = [e for net, plen in ps for e in ref_span_w(net, plen, W)]
+    qs = data.draw(query_addrs6(edges))
+    expected = [ref_lookup_w(ps, a, W) for a in qs]
+    fn = table.lookup_fn()
+    assert table.lookup_fn() is fn
+    assert [table.lookup(a) for a in qs] == [fn(a) for a in qs] == expected
+    for a in qs:
+        hits = [i for i, (n, p) in enumerate(ps) if ref_span_w(n, p, W)[0] <= a <= ref_span_w(n, p, W)[1]]
+        assert table.matching(a) == sorted(hits, key=lambda i: (-ps[i][1], i))
+    runs = table.intervals()
+    assert_partition(runs, 0, TOP6)
+    cuts = {ref_span_w(*p, W)[0] for p in ps} | {ref_span_w(*p, W)[1] + 1 for p in ps}
+    assert runs == ref_runs(lambda a: ref_lookup_w(ps, a, W), 0, TOP6, cuts)
+    pts, want = interval_probes(runs)
+    for mode in ("no-numpy", "numpy"):
+        if mode == "numpy" and not core.numpy_available():
+            continue
+        with batch_mode(mode):
+            for values, exp in ((qs, expected), (pts, want)):
+                for batch in wide_batches(values):
+                    assert table.lookup_many(batch) == exp
+                    if mode == "numpy":
+                        got = table.lookup_array(batch)
+                        assert got.dtype.name == "int64" and got.tolist() == exp
+
+
+@PROPS
+@given(st.lists(prefix, max_size=10), st.data())
+def test_wide_table_agrees_with_the_v4_table_inside_96_bits(ps: list[tuple[int, int]], data: st.DataObject) -> None:
+    """The same prefixes, as /(n+96) inside ::/96, answer every 32-bit address as the v4 trie does."""
+    v4 = PrefixTable(ps)
+    v6 = PrefixTable([(net, plen + 96) for net, plen in ps], bits=W)
+    qs = data.draw(query_addrs([e for net, plen in ps for e in ref_span(net, plen)]))
+    assert [v6.lookup(a) for a in qs] == [v4.lookup(a) for a in qs]
+    assert [(lo, min(hi, ADDR_MAX), i) for lo, hi, i in v6.intervals() if lo <= ADDR_MAX] == v4.intervals()
+    assert v6.lookup(2**32) == -1 and v6.lookup(TOP6) == -1
+
+
+@PROPS
+@given(rule_lists6, st.data())
+def test_wide_rules_match_reference(rs: list[Rule], data: st.DataObject) -> None:
+    nacl, sg = FirstMatchRules(rs, bits=W), AnyMatchRules(rs, bits=W)
+    assert nacl.bits == sg.bits == W
+    first_match, match = nacl.first_match_fn(), sg.match_fn()
+    pkts = [data.draw(packets6(rs)) for _ in range(6)]
+    expected = [ref_first(rs, *p) for p in pkts]
+    for pkt, exp in zip(pkts, expected, strict=True):
+        # Asked twice: the second answer comes from the warm cache.
+        assert nacl.first_match(*pkt) == nacl.first_match(*pkt) == exp
+        assert sg.match(*pkt) == sg.match(*pkt) == exp
+        assert first_match(*pkt) == first_match(*pkt) == match(*pkt) == exp
+        expected_all = [i for i, r in enumerate(rs) if ref_rule_matches(r, *pkt)]
+        assert nacl.matching(*pkt) == sg.matching(*pkt) == expected_all
+    with mock.patch.object(core, "_FN_CACHE_CELLS", 0):  # every new row drops the others
+        evicting = FirstMatchRules(rs, bits=W).first_match_fn()
+        assert [evicting(*p) for p in pkts] == expected
+    a, q, p = (list(x) for x in zip(*pkts, strict=True))
+    for mode in ("no-numpy", "numpy"):
+        if mode == "numpy" and not core.numpy_available():
+            continue
+        with batch_mode(mode):
+            for batch in wide_batches(a):
+                assert FirstMatchRules(rs, bits=W).first_match_many(batch, q, p) == expected
+                assert sg.match_many(batch, q, p) == expected
+                if mode == "numpy":
+                    got = nacl.first_match_array(batch, q, p)
+                    assert got.dtype.name == "int64" and got.tolist() == expected
+                    assert sg.match_array(batch, 6, 80).tolist() == [ref_first(rs, x, 6, 80) for x in a]
+
+
+@PROPS
+@given(rule_lists6, st.data())
+def test_wide_port_partitions_match_reference(rs: list[Rule], data: st.DataObject) -> None:
+    nacl, sg = FirstMatchRules(rs, bits=W), AnyMatchRules(rs, bits=W)
+    addr, proto, _ = data.draw(packets6(rs))
+    lo, hi = data.draw(st.one_of(port_pairs, st.just((0, PORT_MAX))))
+    runs = nacl.first_match_ports(addr, proto, lo, hi)
+    assert_partition(runs, lo, hi)
+    assert runs == ref_runs(lambda p: ref_first(rs, addr, proto, p), lo, hi, port_cuts(rs))
+
+    def admits(p: int) -> int:
+        return int(any(ref_rule_matches(r, addr, proto, p) for r in rs))
+
+    assert sg.allowed_ports(addr, proto, lo, hi) == true_runs(ref_runs(admits, lo, hi, port_cuts(rs)))
+
+
+@PROPS
+@given(rule_lists6, st.data())
+def test_wide_address_partitions_match_reference(rs: list[Rule], data: st.DataObject) -> None:
+    nacl, sg = FirstMatchRules(rs, bits=W), AnyMatchRules(rs, bits=W)
+    _, proto, port = data.draw(packets6(rs))
+    lo, hi = data.draw(addr_ranges6())
+    runs = nacl.first_match_addrs(lo, hi, proto, port)
+    assert_partition(runs, lo, hi)
+    assert runs == ref_runs(lambda a: ref_first(rs, a, proto, port), lo, hi, addr_cuts(rs))
+    for a, b, idx in runs:
+        assert nacl.first_match(a, proto, port) == nacl.first_match(b, proto, port) == idx
+
+    def admits(a: int) -> int:
+        return int(any(ref_rule_matches(r, a, proto, port) for r in rs))
+
+    assert sg.allowed_addrs(lo, hi, proto, port) == true_runs(ref_runs(admits, lo, hi, addr_cuts(rs)))
+
+
+def test_wide_examples() -> None:
+    net = 0x20010DB8 << 96  # 2001:db8::/32
+    t = PrefixTable([(0, 0), (net, 32), (net | 1 << 64, 64), (net | 5, 128)], bits=W)
+    assert [t.lookup(a) for a in (0, net | 7, net | 1 << 64 | 9, net | 5, TOP6, ADDR_MAX)] == [0, 1, 2, 3, 0, 0]
+    assert t.matching(net | 5) == [3, 1, 0]
+    assert t.intervals()[-1] == (net + 2**96, TOP6, 0)
+    # The deny-all answer (-1) covers the whole width, as AWS's `*` rule for ::/0 does.
+    assert FirstMatchRules([], bits=W).first_match_addrs(0, TOP6, 6, 443) == [(0, TOP6, -1)]
+    sg = AnyMatchRules([(net, net + 2**96 - 1, 6, 443, 443), (0, TOP6, 58, 0, 0)], bits=W)
+    assert sg.allowed_addrs(0, TOP6, 6, 443) == [(net, net + 2**96 - 1)]
+    assert sg.match(TOP6, 58, PORT_MAX) == 1  # protocol 58 (ICMPv6) has no ports in the core yet
+    assert sg.allowed_ports(net, 6, 0, PORT_MAX) == [(443, 443)]
+
+
+@pytest.mark.parametrize("bits", [0, 31, 33, 64, 129])
+def test_unknown_widths_are_refused(bits: int) -> None:
+    for make in (PrefixTable, FirstMatchRules, AnyMatchRules):
+        with pytest.raises(ValueError, match=f"address width {bits} is not one of 32, 128 bits"):
+            make([], bits=bits)
+    with pytest.raises(ValueError, match="not one of 32, 128"):
+        core.addr_max(bits)
+    assert core.addr_max(32) == ADDR_MAX and core.addr_max(128) == TOP6
+
+
+def test_wide_tables_reject_bad_input() -> None:
+    for bad in [(0, 129), (0, -1), (-1, 8), (TOP6 + 1, 128)]:
+        with pytest.raises(ValueError):
+            PrefixTable([bad], bits=W)
+    with pytest.raises(ValueError, match="prefix length 33 outside 0..32"):
+        PrefixTable([(0, 33)])
+    for bad_rule in [(0, TOP6 + 1, 6, 0, 0), (1, 0, 6, 0, 0), (0, 0, 6, 0, PORT_MAX + 1)]:
+        with pytest.raises(ValueError):
+            FirstMatchRules([bad_rule], bits=W)
+    with pytest.raises(ValueError):
+        FirstMatchRules([(0, TOP6, 6, 0, 0)])  # a 128-bit range in a 32-bit table
+    t = PrefixTable([(0x20010DB8 << 96, 32)], bits=W)
+    nacl = FirstMatchRules([(0, TOP6, PROTO_ALL, 0, PORT_MAX)], bits=W)
+    for bad in (-1, TOP6 + 1, 2**200):
+        for lookup in (t.lookup, t.lookup_fn(), t.matching):
+            with pytest.raises(ValueError, match="outside 0..340282366920938463463374607431768211455"):
+                lookup(bad)
+        with pytest.raises(ValueError):
+            t.lookup_many([0, bad])
+        for match in (nacl.first_match, nacl.first_match_fn(), AnyMatchRules([], bits=W).match_fn(), nacl.matching):
+            with pytest.raises(ValueError):
+                match(bad, 6, 0)
+        with pytest.raises(ValueError):
+            nacl.first_match_many([0, bad], 6, 0)
+        with pytest.raises(ValueError):
+            nacl.first_match_ports(bad, 6, 0, 1)
+    for proto, port in ((PROTO_ALL, 0), (256, 0), (6, -1), (6, PORT_MAX + 1)):
+        with pytest.raises(ValueError):
+            nacl.first_match_fn()(0, proto, port)
+        with pytest.raises(ValueError):
+            nacl.first_match_many([0, 1], [6, proto], [0, port])
+    with pytest.raises(ValueError):
+        nacl.first_match_addrs(0, TOP6 + 1, 6, 0)
+    with pytest.raises(TypeError):
+        t.lookup_many(["::1"])  # type: ignore[list-item]
+    if core.numpy_available():
+        import numpy as np
+
+        with pytest.raises(TypeError):
+            t.lookup_array(np.array([1.5]))
+        with pytest.raises(ValueError):
+            t.lookup_array(np.zeros((2, 2), dtype=np.int64))
+        assert t.lookup_array(np.array([], dtype=np.float64)).tolist() == []
+
+
+def test_core_imports_nothing_else_from_vpcsim() -> None:
+    import ast
+    from pathlib import Path
+
+    folder = Path(core.__file__).parent
+    for path in sorted(folder.glob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text(), str(path))):
+            names = [a.name for a in node.names] if isinstance(node, ast.Import) else []
+            if isinstance(node, ast.ImportFrom):
+                assert node.level == 0, f"{path.name}: relative import"
+                names = [node.module or ""]
+            for name in names:
+                top = name.split(".")[0]
+                assert top != "vpcsim" or name == "vpcsim.core" or name.startswith("vpcsim.core."), (path.name, name)
+                assert top in {"vpcsim", "numpy", "__future__"} or top in sys.stdlib_module_names, (path.name, name)
+
+
+# ---------------------------------------------------------------- interval helpers (core.ranges)
+
+from vpcsim.core import ranges  # noqa: E402
+
+int_runs = st.lists(st.tuples(st.integers(-3, 40), st.integers(-3, 40)), max_size=6)
+
+
+@PROPS
+@given(int_runs, int_runs, st.integers(-3, 20), st.integers(10, 40))
+def test_ranges_against_sets(ra: list[tuple[int, int]], rb: list[tuple[int, int]], lo: int, hi: int) -> None:
+    a, b = ranges.normalize(ra), ranges.normalize(rb)
+    sa, sb = as_set(ra), as_set(rb)
+    assert a == from_set(sa) and b == from_set(sb)
+    assert ranges.normalize(a) == a  # normal forms are fixed points
+    assert ranges.union(ra, rb) == ranges.union(a, b) == from_set(sa | sb)
+    assert ranges.intersect(a, b) == from_set(sa & sb)
+    assert ranges.subtract(a, b) == from_set(sa - sb)
+    universe = set(range(lo, hi + 1))
+    assert ranges.complement(a, lo, hi) == from_set(universe - sa)
+    assert ranges.complement(a, hi + 1, hi) == ()
+    if sa <= universe:
+        assert ranges.normalize(ra, lo, hi) == a
+    else:
+        with pytest.raises(ValueError, match=rf"outside {lo}\.\.{hi}"):
+            ranges.normalize(ra, lo, hi)
+
+
+@PROPS
+@given(st.lists(st.tuples(addrs6, addrs6), max_size=6), st.lists(st.tuples(addrs6, addrs6), max_size=6))
+def test_ranges_over_128_bit_addresses(ra: list[tuple[int, int]], rb: list[tuple[int, int]]) -> None:
+    """Normal forms and set operations of huge runs, checked by membership at every edge."""
+    a, b = ranges.normalize(ra, 0, TOP6), ranges.normalize(rb, 0, TOP6)
+    raw_a = [r for r in ra if r[0] <= r[1]]
+    ops: list[tuple[tuple[tuple[int, int], ...], Callable[[bool, bool], bool]]] = [
+        (ranges.union(a, b), lambda x, y: x or y),
+        (ranges.intersect(a, b), lambda x, y: x and y),
+        (ranges.subtract(a, b), lambda x, y: x and not y),
+        (ranges.complement(a, 0, TOP6), lambda x, y: not x),
+    ]
+    pts = sorted({p for runs in (ra, rb) for r in runs for e in r for p in (e - 1, e, e + 1) if 0 <= p <= TOP6}
+                 | {0, TOP6})
+    assert all(member(a, p) == member(raw_a, p) for p in pts)
+    for got, op in ops:
+        for (_, h1), (l2, _) in zip(got, got[1:], strict=False):
+            assert h1 + 1 < l2, "runs must be disjoint and non-adjacent"
+        assert all(0 <= x <= y <= TOP6 for x, y in got)
+        assert all(member(got, p) == op(member(a, p), member(b, p)) for p in pts)
+
+
+def test_port_helpers_are_the_range_helpers() -> None:
+    assert core.ports_intersect is ranges.intersect and core.ports_subtract is ranges.subtract
+    assert core.ports_normalize([(5, 9), (0, 4), (20, 10)]) == ranges.normalize([(0, 9)], 0, PORT_MAX) == ((0, 9),)
+    with pytest.raises(ValueError, match=r"port run 0\.\.65536 outside 0\.\.65535"):
+        core.ports_normalize([(0, PORT_MAX + 1)])
+    with pytest.raises(ValueError, match=r"port run -1\.\.3 outside 0\.\.65535"):
+        core.ports_union([(-1, 3)], [])

@@ -19,11 +19,11 @@ import yaml
 
 import vpcsim
 from vpcsim.cli import main
-from vpcsim.compile import Network
 from vpcsim.errors import DesignError, Diagnostic, Severity
 from vpcsim.importers.terraform import design_to_yaml, is_terraform_json, load_terraform_tree, terraform_to_design
 from vpcsim.loader.design import load_design
 from vpcsim.model import Cidr
+from vpcsim.network import Network
 
 SHARED = Path(__file__).parents[1].parent / "shared" / "terraform"
 DATA = Path(__file__).parent / "data" / "terraform"
@@ -522,7 +522,7 @@ def test_rules_point_at_the_resource_that_made_them(webapp: Network) -> None:
 
 
 def test_diff_between_two_plans() -> None:
-    from vpcsim.importers.terraform import load_network, plan_diff
+    from vpcsim.diff import load_network, plan_diff
 
     # v2 adds an ingress block tcp 80 from 0.0.0.0/0 to group web, and deletes the NACL rule
     # resource 120 (22 from 10.0.0.0/16 into the private subnets).

@@ -8,13 +8,15 @@ kinds of hops on each leg and the addresses translated on the way.
 from __future__ import annotations
 
 import json
+import re
 import textwrap
 from collections.abc import Callable
+from pathlib import Path
 
 import pytest
 
 from vpcsim import EndpointError, UsageError
-from vpcsim.compile import Network
+from vpcsim.network import Network
 from vpcsim.results import Action, Hop, Step, StepKind, TraceResult
 
 Make = Callable[[str], Network]  # the `make` fixture (tests/conftest.py)
@@ -527,6 +529,10 @@ def test_nat_subnet_nacl_must_admit_the_nat_ports(make: Make) -> None:
                                                                           "pub-acl")
     assert "32768-60999 of 1024-65535" in warning.detail
     assert "1024-32767,61000-65535" in result.blocked_by[0].detail
+    # The flag agrees with the warning, and the NAT's admitted sub-range is named like a client's.
+    assert result.partial
+    assert result.admitted_nat_ports == ((32768, 60999),)
+    assert result.to_json()["admitted_nat_ports"] == [[32768, 60999]]
 
 
 PRIVATE_NAT = """\
@@ -1044,3 +1050,180 @@ def test_json_round_trip(make: Make) -> None:
     blocked = json.loads(json.dumps(net.trace("internet", "isolated", 443).to_json()))
     assert blocked["blocked_by"][0]["direction"] == "return"
     assert blocked["blocked_by"][0]["location"] is not None
+
+
+# -- forwarding loops and the documented vocabulary -----------------------------------------------
+
+LOOPING = """\
+region: eu-west-1
+vpcs:
+  prod: {cidrs: [10.0.0.0/16]}
+internet_gateways:
+  igw: {vpc: prod}
+nat_gateways:
+  nat: {subnet: pub, elastic_ip: 203.0.113.9}
+route_tables:
+  rt-pub:
+    vpc: prod
+    routes:
+      - {destination: 0.0.0.0/0, nat_gateway: nat}   # the mistake: back to the NAT gateway itself
+  rt-priv:
+    vpc: prod
+    routes:
+      - {destination: 0.0.0.0/0, nat_gateway: nat}
+subnets:
+  pub: {vpc: prod, cidr: 10.0.0.0/24, az: eu-west-1a, route_table: rt-pub}
+  priv: {vpc: prod, cidr: 10.0.1.0/24, az: eu-west-1a, route_table: rt-priv}
+security_groups:
+  app:
+    vpc: prod
+    egress: [{protocol: all, cidr: 0.0.0.0/0}]
+instances:
+  app: {subnet: priv, security_groups: [app]}
+"""
+
+
+def test_a_forwarding_loop_is_a_loop_that_names_its_routes(make: Make) -> None:
+    # A NAT gateway whose own subnet routes 0.0.0.0/0 back to it: the translated packet comes
+    # back to the public subnet unchanged. Batfish calls this disposition LOOP; the walk stops at
+    # the first repeat and names the route that closes the cycle, with its location.
+    net = make(LOOPING)
+    result = net.trace("app", "8.8.8.8", 443)
+    assert result.disposition.value == "LOOP"
+    assert blockers(result) == [("FORWARDING_LOOP", "forward", "rt-pub", line_of(LOOPING, "the mistake"))]
+    assert "rt-pub: 0.0.0.0/0 -> nat_gateway nat" in result.blocked_by[0].detail
+    assert len(result.forward) < 12, "stops at the first repeat, not after 64 hops"
+
+
+def test_every_code_and_disposition_the_engine_has_is_documented() -> None:
+    from vpcsim.results import Code, Disposition
+
+    text = (Path(__file__).resolve().parents[1] / "docs" / "trace.md").read_text()
+    documented = set(re.findall(r"^\| `([A-Z_]+)`", text, re.M))
+    assert documented == {c.value for c in Code} | {d.value for d in Disposition}
+
+
+# -- security-group references through a middlebox -------------------------------------------------
+# AWS, "Security group rules" and the middlebox-routing guidance: when routes send traffic
+# between two instances through an appliance, the instances' groups must reference each other's
+# private IP or subnet CIDR; "if you reference the security group of the other instance as the
+# source, this does not allow traffic to flow between the instances".
+# https://docs.aws.amazon.com/vpc/latest/userguide/security-group-rules.html
+
+INSPECTED = """\
+region: eu-west-1
+vpcs:
+  prod: {cidrs: [10.0.0.0/16]}
+subnets:
+  fw-net: {vpc: prod, cidr: 10.0.1.0/24, az: eu-west-1a}
+  web-net: {vpc: prod, cidr: 10.0.2.0/24, az: eu-west-1a, route_table: web-rt}
+  db-net: {vpc: prod, cidr: 10.0.3.0/24, az: eu-west-1a, route_table: db-rt}
+route_tables:
+  web-rt:
+    vpc: prod
+    routes:
+      - {destination: 10.0.3.0/24, interface: fw.eth0}
+  db-rt:
+    vpc: prod
+    routes:
+      - {destination: 10.0.2.0/24, interface: fw.eth0}
+security_groups:
+  fw:
+    vpc: prod
+    ingress: [{protocol: all, cidr: 10.0.0.0/16}]
+  web:
+    vpc: prod
+    ingress: [{protocol: all, cidr: 10.0.0.0/16}]
+  db:
+    vpc: prod
+    ingress:
+      - {protocol: tcp, ports: 5432, security_group: web}      # by reference: through the fw, nothing
+      - {protocol: tcp, ports: 6432, cidr: 10.0.2.10/32}       # by address: works through the fw
+  direct-db:
+    vpc: prod
+    ingress:
+      - {protocol: tcp, ports: 5432, security_group: web}
+instances:
+  fw: {subnet: fw-net, private_ip: 10.0.1.50, security_groups: [fw], source_dest_check: false}
+  web: {subnet: web-net, private_ip: 10.0.2.10, security_groups: [web]}
+  db: {subnet: db-net, private_ip: 10.0.3.10, security_groups: [db]}
+  db-next-door: {subnet: web-net, private_ip: 10.0.2.20, security_groups: [direct-db]}
+"""
+
+
+def test_a_group_reference_does_not_match_traffic_an_appliance_forwards(make: Make) -> None:
+    net = make(INSPECTED)
+    by_reference = net.trace("web", "db", 5432)
+    assert [h.name for h in by_reference.forward if h.kind == "eni"] == ["web", "fw", "db"]
+    assert not by_reference.reachable
+    assert ("ENI_SG_RULES_MISMATCH", "forward", "db.eth0") in [
+        (b.code.value, b.direction, b.component) for b in by_reference.blocked_by
+    ]
+    by_address = net.trace("web", "db", 6432)
+    assert by_address.reachable, [b.detail for b in by_address.blocked_by]
+
+
+def test_a_group_reference_still_matches_direct_traffic(make: Make) -> None:
+    net = make(INSPECTED)
+    assert net.trace("web", "db-next-door", 5432).reachable
+
+
+def test_the_analyses_agree_with_the_walk_through_a_middlebox(make: Make) -> None:
+    from vpcsim.analyse import Analyser
+    from vpcsim.traffic import Traffic
+
+    net = make(INSPECTED)
+    traffic = Analyser(net).traffic("web", "db")
+    assert traffic == Traffic.parse("tcp/6432")
+
+
+# -- ICMP as users debug it -----------------------------------------------------------------------
+
+ICMP_NACL = """\
+region: eu-west-1
+vpcs:
+  prod: {cidrs: [10.0.0.0/16]}
+subnets:
+  a: {vpc: prod, cidr: 10.0.1.0/24, az: eu-west-1a, network_acl: acl}
+  b: {vpc: prod, cidr: 10.0.2.0/24, az: eu-west-1a}
+network_acls:
+  acl:
+    vpc: prod
+    inbound:
+      - {rule: 100, action: allow, protocol: icmp, icmp_type: 3, icmp_code: 4, cidr: 10.0.0.0/16}  # PMTUD only
+    outbound:
+      - {rule: 100, action: allow, protocol: all, cidr: 0.0.0.0/0}
+security_groups:
+  open:
+    vpc: prod
+    ingress: [{protocol: all, cidr: 10.0.0.0/16}]
+instances:
+  x: {subnet: a, security_groups: [open]}
+  y: {subnet: b, security_groups: [open]}
+"""
+
+
+def test_icmp_type_and_code_select_the_rule(make: Make) -> None:
+    # Path MTU discovery needs ICMP type 3 code 4 ("fragmentation needed") to reach the sender
+    # (https://docs.aws.amazon.com/vpc/latest/userguide/nacl-rules.html, "Path MTU Discovery").
+    net = make(ICMP_NACL)
+    needed = net.trace("y", "x", 3, "icmp", icmp_code=4)
+    assert not any(b.direction == "forward" for b in needed.blocked_by)
+    other = net.trace("y", "x", 3, "icmp", icmp_code=1)
+    assert [(b.code.value, b.direction) for b in other.blocked_by][0] == ("SUBNET_ACL_RESTRICTION", "forward")
+    with pytest.raises(UsageError, match="needs protocol icmp"):
+        net.trace("y", "x", 443, "tcp", icmp_code=4)
+    with pytest.raises(UsageError, match="icmp code 256 is out of range"):
+        net.trace("y", "x", 3, "icmp", icmp_code=256)
+
+
+def test_cli_takes_icmp_type_and_code(make: Make, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from vpcsim.cli import main
+
+    path = tmp_path / "icmp.yaml"
+    path.write_text(ICMP_NACL)
+    args = ["trace", "--design", str(path), "y", "x", "--protocol", "icmp", "--icmp-type", "3", "--json"]
+    assert main([*args, "--icmp-code", "4"]) == 0
+    assert json.loads(capsys.readouterr().out)["flow"]["dst_port"] == 3
+    assert main(["trace", "--design", str(path), "y", "x"]) == 2
+    assert "needs a PORT" in capsys.readouterr().err

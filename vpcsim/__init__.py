@@ -5,39 +5,87 @@
     result = net.trace("internet", "web-a", 443)
     result.reachable, result.blocked_by
 
-Imports stay light: networkx and rich are loaded only when a graph or a rich rendering is asked for.
+Imports stay light: the engines, networkx and rich are loaded on first use. `__all__` is the
+public surface (pinned by tests/test_exported_members.py); everything else is internal.
 """
 
 from __future__ import annotations
 
+import importlib
 import os
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from vpcsim.errors import DesignError, Diagnostic, EndpointError, Location, Severity, UsageError, VpcsimError
+from vpcsim.version import __version__
 
 if TYPE_CHECKING:
+    from vpcsim.analyse import ExposureReport, ReachMatrix
     from vpcsim.check import (
+        CheckReport,
         ReachabilityError,
         assert_exactly,
         assert_only,
         assert_reachable,
         assert_unreachable,
     )
-    from vpcsim.compile import Network
+    from vpcsim.lint import LintReport
+    from vpcsim.network import Network
+    from vpcsim.results import (
+        Action,
+        Blocker,
+        Code,
+        Disposition,
+        FilterDetail,
+        Flow,
+        Hop,
+        Packet,
+        RouteDetail,
+        Step,
+        StepKind,
+        TraceResult,
+        TranslationDetail,
+    )
 
-_LAZY = {"ReachabilityError", "assert_exactly", "assert_only", "assert_reachable", "assert_unreachable"}
+# Public names loaded on first use, by the module that defines them.
+_LAZY = {
+    "Action": "vpcsim.results",
+    "Blocker": "vpcsim.results",
+    "CheckReport": "vpcsim.check",
+    "Code": "vpcsim.results",
+    "Disposition": "vpcsim.results",
+    "ExposureReport": "vpcsim.analyse",
+    "FilterDetail": "vpcsim.results",
+    "Flow": "vpcsim.results",
+    "Hop": "vpcsim.results",
+    "LintReport": "vpcsim.lint",
+    "Network": "vpcsim.network",
+    "Packet": "vpcsim.results",
+    "ReachMatrix": "vpcsim.analyse",
+    "ReachabilityError": "vpcsim.check",
+    "RouteDetail": "vpcsim.results",
+    "Step": "vpcsim.results",
+    "StepKind": "vpcsim.results",
+    "TraceResult": "vpcsim.results",
+    "TranslationDetail": "vpcsim.results",
+    "assert_exactly": "vpcsim.check",
+    "assert_only": "vpcsim.check",
+    "assert_reachable": "vpcsim.check",
+    "assert_unreachable": "vpcsim.check",
+}
 
 
 def __getattr__(name: str) -> object:
-    # The assertion helpers live in vpcsim.check; imported on first use to keep `import vpcsim` light.
-    if name in _LAZY:
-        from vpcsim import check
-
-        return getattr(check, name)
+    module = _LAZY.get(name)
+    if module is not None:
+        return getattr(importlib.import_module(module), name)
     raise AttributeError(f"module 'vpcsim' has no attribute {name!r}")
 
-__version__ = "0.1.0"
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(_LAZY))
+
+
 
 
 def load(path: str | os.PathLike[str], *, files: Sequence[str] | None = None) -> Network:
@@ -46,26 +94,45 @@ def load(path: str | os.PathLike[str], *, files: Sequence[str] | None = None) ->
     `files`: for an AWS snapshot folder, read only these JSON files (paths relative to the
     snapshot's `aws_configs/`, or to the folder itself when it has none).
     """
-    from vpcsim.compile import Network
+    import vpcsim.components  # noqa: F401  (registers the design sections component modules add)
     from vpcsim.loader.design import load_design
+    from vpcsim.network import Network
 
     design, warnings = load_design(path, files)
     return Network(design, warnings)
 
 
 __all__ = [
+    "Action",
+    "Blocker",
+    "CheckReport",
+    "Code",
     "DesignError",
     "Diagnostic",
+    "Disposition",
     "EndpointError",
+    "ExposureReport",
+    "FilterDetail",
+    "Flow",
+    "Hop",
+    "LintReport",
     "Location",
-    "Severity",
-    "UsageError",
+    "Network",
+    "Packet",
+    "ReachMatrix",
     "ReachabilityError",
+    "RouteDetail",
+    "Severity",
+    "Step",
+    "StepKind",
+    "TraceResult",
+    "TranslationDetail",
+    "UsageError",
     "VpcsimError",
+    "__version__",
     "assert_exactly",
     "assert_only",
     "assert_reachable",
     "assert_unreachable",
     "load",
-    "__version__",
 ]

@@ -1,4 +1,4 @@
-"""Analyse: a Network -> exact internet exposure and reachability matrices, per equivalence class.
+"""Analyse: a CompiledNetwork -> exact internet exposure and reachability matrices, per equivalence class.
 
 Both analyses answer "which traffic gets from A to B and back" for many pairs at once, exactly
 over every port, protocol and internet address. They never walk pair by pair:
@@ -12,16 +12,16 @@ over every port, protocol and internet address. They never walk pair by pair:
    Internet addresses fall into the classes `vpcsim.check.Engine` computes: addresses inside
    exactly the same CIDRs of the design.
 2. **One walk per pair of classes.** The path a flow takes does not depend on its port, and
-   routing and translation hardly depend on its protocol, so one trace (tcp, any port) of a
-   representative pair finds every filter the flow meets, both ways, and the address each
-   one checks (recorded as the walker queries the compiled tables). The exact port sets are
-   then read from those tables (`core` port partitions): what every forward filter admits,
-   provided every return filter admits the reply (the client's ephemeral range; for ICMP the
-   reply's type). UDP, ICMP and the other IP protocols follow from the same walk; a path
-   through a NAT gateway (which drops other protocols) or a reply range that a NACL admits
-   only in part gets a walk of its own. Each walk checks itself against its own verdict and,
-   should the walker ever query filters in a way this module does not understand, the pair is
-   answered by `check.Engine` instead (a trace per port run: slower, equally exact).
+   routing and translation hardly depend on its protocol, so one walk (tcp, any port) of a
+   representative pair meets every filter the flow meets, both ways; each filter step of the
+   walk carries a `results.FilterDetail` naming the rule set and the address it checked. The
+   exact port sets are then read from those rule sets (`core` port partitions): what every
+   forward filter admits, provided every return filter admits the reply (the client's
+   ephemeral range; for ICMP the reply's type). UDP, ICMP and the other IP protocols follow
+   from the same walk; a path through a NAT gateway (which drops other protocols) or a reply
+   range that a NACL admits only in part gets a walk of its own. Each walk checks itself
+   against its own verdict and, should the two ever disagree, the pair is answered by
+   `check.Engine` instead (a trace per port run: slower, equally exact).
 
 Entry points: `exposure(network)` (what the internet reaches, per interface, graded by
 severity), `reach(network, src, dst, by=...)` (the matrix between instances, subnets or
@@ -30,23 +30,26 @@ security groups) and `Analyser` (classes and exact pair traffic, shared with `vp
 
 from __future__ import annotations
 
-import copy
 import csv
-import enum
 import io
 import time
-from collections.abc import Callable, Hashable, Iterable, Sequence
+from collections.abc import Callable, Hashable, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING, Any
 
 from vpcsim import core
 from vpcsim.errors import Diagnostic, EndpointError, UsageError
-from vpcsim.loader.assertions import Traffic, TrafficKind, parse_selector
+from vpcsim.facts import CRITICAL_SERVICES, ICMP_REPLIES, NOT_INTERNET, OTHER_SERVICES, WEB_PORTS
+from vpcsim.loader.assertions import parse_selector
 from vpcsim.model import Cidr, Interface, PeerKind, TargetKind, int_to_ip
+from vpcsim.reach.walk import trace, trace_packet
+from vpcsim.results import FilterDetail, Hop, PortFilter
+from vpcsim.severity import Grade
+from vpcsim.traffic import Traffic, TrafficKind
 
 if TYPE_CHECKING:
     from vpcsim.check import Engine
-    from vpcsim.compile import CompiledGroups, CompiledNacl, Network
+    from vpcsim.compile import CompiledNetwork
     from vpcsim.results import TraceResult
 
 __all__ = [
@@ -72,67 +75,17 @@ _EMPTY: frozenset[str] = frozenset()
 _ALL_PORTS: core.PortRuns = ((0, core.PORT_MAX),)
 # Filters whose verdict depends on the port; every other blocker stops all traffic of the path.
 _FILTER_CODES = frozenset({"SUBNET_ACL_RESTRICTION", "ENI_SG_RULES_MISMATCH", "SG_HAS_NO_RULES"})
-_FILTER_STEPS = frozenset({"security_group_egress", "security_group_ingress", "nacl_outbound", "nacl_inbound"})
-# The address space vpcsim never treats as the internet (check.NOT_INTERNET).
-_NOT_INTERNET = (
-    "0.0.0.0/8", "10.0.0.0/8", "100.64.0.0/10", "127.0.0.0/8", "169.254.0.0/16",
-    "172.16.0.0/12", "192.168.0.0/16", "224.0.0.0/4", "240.0.0.0/4",
-)
 
 
 # -- severity ---------------------------------------------------------------------------------------
 
 
-class Severity(enum.Enum):
-    """How bad an exposure is; ordered (`Severity.CRITICAL > Severity.INFO`)."""
+# Exposure grades are the shared severity scale (vpcsim.severity); exposure never grades `low`.
+Severity = Grade
+EXPOSURE_GRADES = (Grade.CRITICAL, Grade.HIGH, Grade.MEDIUM, Grade.INFO)
 
-    INFO = "info"
-    MEDIUM = "medium"
-    HIGH = "high"
-    CRITICAL = "critical"
-
-    @property
-    def rank(self) -> int:
-        return _RANK[self]
-
-    def __lt__(self, other: object) -> bool:
-        if not isinstance(other, Severity):
-            return NotImplemented
-        return self.rank < other.rank
-
-    @classmethod
-    def parse(cls, text: str) -> Severity:
-        try:
-            return cls(text.lower())
-        except ValueError:
-            raise UsageError(f"unknown severity {text!r} (expected critical, high, medium or info)") from None
-
-
-_RANK = {Severity.INFO: 0, Severity.MEDIUM: 1, Severity.HIGH: 2, Severity.CRITICAL: 3}
-
-# Databases, caches, search engines and remote administration: open to the whole internet,
-# each of these is a known way in (critical). (protocol, port) -> service name.
-CRITICAL_SERVICES: dict[tuple[str, int], str] = {
-    ("tcp", 21): "ftp", ("tcp", 22): "ssh", ("tcp", 23): "telnet", ("tcp", 135): "msrpc",
-    ("tcp", 139): "netbios", ("tcp", 445): "smb", ("tcp", 1433): "mssql", ("tcp", 1434): "mssql-browser",
-    ("tcp", 1521): "oracle", ("tcp", 2049): "nfs", ("tcp", 2375): "docker-api", ("tcp", 2376): "docker-api-tls",
-    ("tcp", 2379): "etcd", ("tcp", 3306): "mysql", ("tcp", 3389): "rdp", ("tcp", 5432): "postgres",
-    ("tcp", 5601): "kibana", ("tcp", 5900): "vnc", ("tcp", 5984): "couchdb", ("tcp", 5985): "winrm",
-    ("tcp", 5986): "winrm-tls", ("tcp", 6379): "redis", ("tcp", 7000): "cassandra", ("tcp", 7001): "cassandra-tls",
-    ("tcp", 8086): "influxdb", ("tcp", 9042): "cassandra-cql", ("tcp", 9092): "kafka", ("tcp", 9200): "elasticsearch",
-    ("tcp", 9300): "elasticsearch-transport", ("tcp", 11211): "memcached", ("tcp", 2181): "zookeeper",
-    ("tcp", 27017): "mongodb", ("tcp", 27018): "mongodb", ("tcp", 27019): "mongodb", ("tcp", 6443): "kubernetes-api",
-    ("tcp", 10250): "kubelet", ("udp", 161): "snmp", ("udp", 11211): "memcached", ("udp", 2049): "nfs",
-    ("udp", 137): "netbios", ("udp", 138): "netbios", ("udp", 1434): "mssql-browser",
-}
-# Other well-known ports, named in findings (not graded by name).
-OTHER_SERVICES: dict[tuple[str, int], str] = {
-    ("tcp", 25): "smtp", ("tcp", 53): "dns", ("udp", 53): "dns", ("tcp", 80): "http", ("tcp", 443): "https",
-    ("udp", 443): "quic", ("udp", 123): "ntp", ("tcp", 8080): "http-alt", ("tcp", 8443): "https-alt",
-    ("udp", 500): "ike", ("udp", 4500): "ipsec-nat-t", ("udp", 1194): "openvpn", ("udp", 51820): "wireguard",
-}
 # Open to the world on purpose on a web tier: graded info.
-_WEB = Traffic(tcp=((80, 80), (443, 443)), udp=((443, 443),), icmp=((0, 255),))
+_WEB = Traffic(tcp=WEB_PORTS["tcp"], udp=WEB_PORTS["udp"], icmp=((0, 255),))
 
 
 def _critical_traffic() -> Traffic:
@@ -155,128 +108,6 @@ def services(traffic: Traffic, limit: int = 8) -> tuple[str, ...]:
                 if text not in out:
                     out.append(text)
     return tuple(out[:limit]) + (("...",) if len(out) > limit else ())
-
-
-# -- recording the filters a walk queries ---------------------------------------------------------
-
-
-class _Check:
-    """One filter evaluation made by the walker: which table, for which peer address, on which ports."""
-
-    __slots__ = ("peer", "ports", "proto", "table")
-
-    def __init__(self) -> None:
-        self.table: _RecTable | None = None
-        self.peer = -1
-        self.proto = -1
-        self.ports: list[tuple[int, int]] = []
-
-
-class _Recorder:
-    __slots__ = ("bad", "checks")
-
-    def __init__(self) -> None:
-        self.checks: list[_Check] = []
-        self.bad = False
-
-    def reset(self) -> None:
-        self.checks = []
-        self.bad = False
-
-    def begin(self) -> None:
-        self.checks.append(_Check())
-
-    def call(self, table: _RecTable, peer: int, proto: int, lo: int, hi: int) -> None:
-        if not self.checks:
-            self.bad = True
-            return
-        check = self.checks[-1]
-        if check.table is None:
-            check.table, check.peer, check.proto = table, peer, proto
-        elif check.table is not table or check.peer != peer or check.proto != proto:
-            self.bad = True  # one filter check is expected to query one table for one peer
-        check.ports.append((lo, hi))
-
-
-class _RecTable:
-    """Stands in for a compiled rule table while a probe walks: answers as it does, and records."""
-
-    __slots__ = ("allow", "inner", "named", "rec")
-
-    def __init__(self, inner: core.FirstMatchRules | core.AnyMatchRules, allow: tuple[bool, ...] | None,
-                 named: frozenset[int], rec: _Recorder) -> None:
-        self.inner = inner
-        self.allow = allow  # NACL: rule index -> allows?; None: a security group (any match allows)
-        self.named = named  # IP protocols (other than 1, 6, 17) that some rule names
-        self.rec = rec
-
-    def first_match(self, addr: int, proto: int, port: int) -> int:
-        self.rec.call(self, addr, proto, port, port)
-        return cast(core.FirstMatchRules, self.inner).first_match(addr, proto, port)
-
-    def first_match_ports(self, addr: int, proto: int, lo: int, hi: int) -> list[tuple[int, int, int]]:
-        self.rec.call(self, addr, proto, lo, hi)
-        return cast(core.FirstMatchRules, self.inner).first_match_ports(addr, proto, lo, hi)
-
-    def match(self, addr: int, proto: int, port: int) -> int:
-        self.rec.call(self, addr, proto, port, port)
-        return cast(core.AnyMatchRules, self.inner).match(addr, proto, port)
-
-    def allowed_ports(self, addr: int, proto: int, lo: int, hi: int) -> list[tuple[int, int]]:
-        self.rec.call(self, addr, proto, lo, hi)
-        return cast(core.AnyMatchRules, self.inner).allowed_ports(addr, proto, lo, hi)
-
-    def __getattr__(self, name: str) -> Any:
-        # A query this recorder does not know: answer it, but do not trust the recording.
-        self.rec.bad = True
-        return getattr(self.inner, name)
-
-    # -- exact admitted sets ------------------------------------------------------------------
-
-    def admitted(self, peer: int, proto: int) -> core.PortRuns:
-        """Every port (ICMP: type*256+code) this filter admits from/to `peer` for a ported protocol."""
-        if self.allow is None:
-            return tuple(cast(core.AnyMatchRules, self.inner).allowed_ports(peer, proto, 0, core.PORT_MAX))
-        allow = self.allow
-        runs = cast(core.FirstMatchRules, self.inner).first_match_ports(peer, proto, 0, core.PORT_MAX)
-        return core.ports_normalize((lo, hi) for lo, hi, i in runs if i >= 0 and allow[i])
-
-    def admits(self, peer: int, proto: int) -> bool:
-        """Whether this filter admits protocol `proto` (no ports) from/to `peer`."""
-        if self.allow is None:
-            return cast(core.AnyMatchRules, self.inner).match(peer, proto, 0) >= 0
-        i = cast(core.FirstMatchRules, self.inner).first_match(peer, proto, 0)
-        return i >= 0 and self.allow[i]
-
-
-class _RecNacl:
-    __slots__ = ("inbound", "inbound_rules", "name", "outbound", "outbound_rules")
-
-    def __init__(self, acl: CompiledNacl, rec: _Recorder) -> None:
-        self.name = acl.name
-        self.inbound_rules = acl.inbound_rules
-        self.outbound_rules = acl.outbound_rules
-        self.inbound = _RecTable(acl.inbound, _allow(acl.inbound_rules), _named(acl.inbound_rules), rec)
-        self.outbound = _RecTable(acl.outbound, _allow(acl.outbound_rules), _named(acl.outbound_rules), rec)
-
-
-class _RecGroups:
-    __slots__ = ("egress", "egress_rules", "groups", "ingress", "ingress_rules")
-
-    def __init__(self, groups: CompiledGroups, rec: _Recorder) -> None:
-        self.groups = groups.groups
-        self.ingress_rules = groups.ingress_rules
-        self.egress_rules = groups.egress_rules
-        self.ingress = _RecTable(groups.ingress, None, _named(r for _, r in groups.ingress_rules), rec)
-        self.egress = _RecTable(groups.egress, None, _named(r for _, r in groups.egress_rules), rec)
-
-
-def _allow(rules: Sequence[Any]) -> tuple[bool, ...]:
-    return tuple(rule is not None and bool(rule.allow) for rule in rules)
-
-
-def _named(rules: Iterable[Any]) -> frozenset[int]:
-    return frozenset(r.protocol for r in rules if r is not None and r.protocol not in (-1, 1, 6, 17))
 
 
 # -- classes ----------------------------------------------------------------------------------------
@@ -313,14 +144,14 @@ def _internet_key(index: int) -> tuple[str, int]:
 
 
 class Analyser:
-    """Endpoint classes of one Network and the exact traffic between any two endpoints.
+    """Endpoint classes of one CompiledNetwork and the exact traffic between any two endpoints.
 
     Built once per network and ephemeral range (see `analyser()`); every answer is memoised by
     the classes of its endpoints, so a second question about the same kinds of endpoints is a
     dict lookup.
     """
 
-    def __init__(self, net: Network, *, ephemeral: tuple[int, int] | None = None) -> None:
+    def __init__(self, net: CompiledNetwork, *, ephemeral: tuple[int, int] | None = None) -> None:
         from vpcsim.check import Engine
 
         self.net = net
@@ -329,15 +160,8 @@ class Analyser:
         self.probes = 0  # walks made
         self.fallbacks = 0  # pairs answered by check.Engine instead of one recorded walk
         self._pairs: dict[Hashable, Traffic] = {}
-        self._admitted: dict[tuple[_RecTable, int, int], core.PortRuns] = {}
-        self._ip_admitted: dict[tuple[_RecTable, int], core.PortRuns] = {}
-        self._rec = _Recorder()
-        self._nacls: dict[str, _RecNacl] = {}
-        self._groups: dict[tuple[str, ...], _RecGroups] = {}
-        view = copy.copy(net)
-        view.nacl = self._nacl_view  # type: ignore[method-assign]
-        view.groups = self._groups_view  # type: ignore[method-assign]
-        self._view = view
+        self._admitted: dict[tuple[PortFilter, int, int], core.PortRuns] = {}
+        self._ip_admitted: dict[tuple[PortFilter, int], core.PortRuns] = {}
         self._build_classes()
         self._internet: list[InternetClass] | None = None
         self._inet_by_sig: dict[int, int] = {}
@@ -362,7 +186,7 @@ class Analyser:
             rule_cidrs |= {(c.network, c.length) for c in plist.entries}
         named = set(rule_cidrs)  # what can single out an internet address
         rule_cidrs |= {(c.network, c.length) for v in d.vpcs.values() for c in v.cidrs}
-        rule_cidrs |= {(c.network, c.length) for c in (Cidr.parse(t) for t in _NOT_INTERNET)}
+        rule_cidrs |= {(c.network, c.length) for c in (Cidr.parse(t) for t, _ in NOT_INTERNET)}
         # Subnets the trace must see as themselves: hosts of NAT gateways and routing appliances
         # (traffic to them skips a NACL when it stays in the subnet), and subnets whose CIDR
         # overlaps another subnet's or holds a public IP of the design (containment tests on
@@ -481,6 +305,10 @@ class Analyser:
     def known(self, key: Hashable) -> Traffic | None:
         return self._pairs.get(key)
 
+    def computed(self, key: Hashable) -> Traffic:
+        """The traffic of a pair `pair()` has computed (KeyError if it has not)."""
+        return self._pairs[key]
+
     @property
     def pairs_computed(self) -> int:
         return len(self._pairs)
@@ -493,10 +321,7 @@ class Analyser:
         """
         if isinstance(src, int) and isinstance(dst, str):
             dst = self.address_from(src, dst)
-        probe = self._probe(src, dst, 6)
-        if probe is None:
-            return self._fallback(src, dst)
-        result, fwd, ret = probe
+        result, fwd, ret = self._probe(src, dst, 6)
         if not _path_ok(result):
             return Traffic.none()
         tcp = self._ported(fwd, ret, 6)
@@ -504,10 +329,7 @@ class Analyser:
             return self._fallback(src, dst)
         if any(self._partial(c, 6) for c in ret):
             # The tcp walk narrowed the reply's ports on the way back: udp needs a walk of its own.
-            probe = self._probe(src, dst, 17)
-            if probe is None:
-                return self._fallback(src, dst)
-            uresult, ufwd, uret = probe
+            uresult, ufwd, uret = self._probe(src, dst, 17)
             udp = self._ported(ufwd, uret, 17) if _path_ok(uresult) else ()
             if _has(udp, 0) != uresult.reachable:
                 return self._fallback(src, dst)
@@ -516,10 +338,7 @@ class Analyser:
         icmp = self._icmp(fwd, ret)
         if any(h.kind == "nat_gateway" for h in result.forward + result.return_path):
             # A NAT gateway carries only tcp, udp and icmp: other protocols get a walk of their own.
-            probe = self._probe(src, dst, _OTHER_PROTO)
-            if probe is None:
-                return self._fallback(src, dst)
-            presult, pfwd, pret = probe
+            presult, pfwd, pret = self._probe(src, dst, _OTHER_PROTO)
             ip = self._ip(pfwd + pret) if _path_ok(presult) else ()
             if _has(ip, _OTHER_PROTO) != presult.reachable:
                 return self._fallback(src, dst)
@@ -540,22 +359,18 @@ class Analyser:
                 return eni.primary_ip
         return eni.public_ip
 
-    def _probe(self, src: Side, dst: Side, proto: int) -> tuple[TraceResult, list[_Check], list[_Check]] | None:
-        """One recorded walk (tcp/udp/icmp port or type 0); None when the recording cannot be trusted.
+    def _probe(self, src: Side, dst: Side, proto: int) -> tuple[TraceResult, list[FilterDetail], list[FilterDetail]]:
+        """One walk (tcp/udp/icmp port or type 0), with the filters it met on each leg.
 
         Names go through `trace` (which picks the private or the public address); addresses
         through `trace_packet` from the interface that owns the source, or from the internet,
         which is what `trace` does with addresses written as text.
         """
-        from vpcsim.trace import trace, trace_packet
-
-        rec = self._rec
-        rec.reset()
         self.probes += 1
-        view = self._view
+        net = self.net
         eph = self.ephemeral
         if isinstance(src, str) and isinstance(dst, str):
-            result = trace(view, src, dst, 0, proto, ephemeral=eph)
+            result = trace(net, src, dst, 0, proto, ephemeral=eph)
         else:
             owner: Interface | None
             if isinstance(src, str):
@@ -563,25 +378,18 @@ class Analyser:
                 src_addr = owner.primary_ip
             else:
                 src_addr = src
-                found = self.net.eni_by_ip.get(src) or self.net.eni_by_public.get(src)
+                found = net.eni_by_ip.get(src) or net.eni_by_public.get(src)
                 owner = found
                 if found is not None and src == found.public_ip:
                     src_addr = found.primary_ip  # an interface sends from its private IP (trace.resolve)
             assert isinstance(dst, int)
             if owner is not None:
-                result = trace_packet(view, "eni", self._start_name(owner), int_to_ip(src_addr), int_to_ip(dst),
+                result = trace_packet(net, "eni", self._start_name(owner), int_to_ip(src_addr), int_to_ip(dst),
                                       proto, ephemeral=eph)
             else:
-                result = trace_packet(view, "internet", None, int_to_ip(src_addr), int_to_ip(dst), proto,
+                result = trace_packet(net, "internet", None, int_to_ip(src_addr), int_to_ip(dst), proto,
                                       ephemeral=eph)
-        checks = rec.checks
-        ok = not rec.bad
-        rec.reset()
-        nfwd = sum(1 for h in result.forward for s in h.steps if s.kind.value in _FILTER_STEPS)
-        nret = sum(1 for h in result.return_path for s in h.steps if s.kind.value in _FILTER_STEPS)
-        if not ok or len(checks) != nfwd + nret or any(c.table is None for c in checks):
-            return None
-        return result, checks[:nfwd], checks[nfwd:]
+        return result, _filters(result.forward), _filters(result.return_path)
 
     def _start_name(self, eni: Interface) -> str:
         """How trace_packet names the interface fastest: by its instance when it is the first one.
@@ -609,37 +417,21 @@ class Analyser:
         b = dst if isinstance(dst, str) else int_to_ip(dst)
         return self.engine.reachable(_Atom(a, a), _Atom(b, b), Traffic.any())
 
-    def _nacl_view(self, name: str) -> CompiledNacl:
-        view = self._nacls.get(name)
-        if view is None:
-            view = self._nacls[name] = _RecNacl(self.net.nacl(name), self._rec)
-        self._rec.begin()
-        return cast("CompiledNacl", view)
+    # -- port sets from the walk's filters ---------------------------------------------------------
 
-    def _groups_view(self, names: tuple[str, ...]) -> CompiledGroups:
-        view = self._groups.get(names)
-        if view is None:
-            view = self._groups[names] = _RecGroups(self.net.groups(names), self._rec)
-        self._rec.begin()
-        return cast("CompiledGroups", view)
-
-    # -- port sets from recorded checks ---------------------------------------------------------
-
-    def _admit(self, check: _Check, proto: int) -> core.PortRuns:
-        table = check.table
-        assert table is not None
-        key = (table, check.peer, proto)
+    def _admit(self, check: FilterDetail, proto: int) -> core.PortRuns:
+        key = (check.filter, check.peer, proto)
         got = self._admitted.get(key)
         if got is None:
-            got = self._admitted[key] = table.admitted(check.peer, proto)
+            got = self._admitted[key] = check.filter.admitted(check.peer, proto)
         return got
 
-    def _partial(self, check: _Check, proto: int) -> bool:
+    def _partial(self, check: FilterDetail, proto: int) -> bool:
         asked = core.ports_normalize(check.ports)
         admitted = self._admit(check, proto)
         return bool(core.ports_subtract(asked, admitted)) and bool(core.ports_intersect(asked, admitted))
 
-    def _ported(self, fwd: list[_Check], ret: list[_Check], proto: int) -> core.PortRuns:
+    def _ported(self, fwd: list[FilterDetail], ret: list[FilterDetail], proto: int) -> core.PortRuns:
         """tcp/udp: the ports every forward filter admits, if every return filter admits the reply."""
         for check in ret:
             if core.ports_subtract(core.ports_normalize(check.ports), self._admit(check, proto)):
@@ -651,10 +443,8 @@ class Analyser:
                 break
         return got
 
-    def _icmp(self, fwd: list[_Check], ret: list[_Check]) -> core.PortRuns:
+    def _icmp(self, fwd: list[FilterDetail], ret: list[FilterDetail]) -> core.PortRuns:
         """ICMP types (code 0) that get there, and whose reply type gets back."""
-        from vpcsim.trace import ICMP_REPLIES
-
         types: core.PortRuns = ((0, 255),)
         for check in fwd:
             types = core.ports_intersect(types, _types(self._admit(check, 1)))
@@ -665,12 +455,11 @@ class Analyser:
             types = core.ports_intersect(types, core.ports_normalize(ok))
         return types
 
-    def _ip(self, checks: list[_Check]) -> core.PortRuns:
+    def _ip(self, checks: list[FilterDetail]) -> core.PortRuns:
         """Other IP protocols (no ports) admitted by every filter, both ways."""
         got = TrafficKind.IP.universe
         for check in checks:
-            table = check.table
-            assert table is not None
+            table = check.filter
             key = (table, check.peer)
             admitted = self._ip_admitted.get(key)
             if admitted is None:
@@ -685,6 +474,11 @@ class Analyser:
                 self._ip_admitted[key] = admitted
             got = core.ports_intersect(got, admitted)
         return got
+
+
+def _filters(hops: tuple[Hop, ...]) -> list[FilterDetail]:
+    """The filters a leg of the walk evaluated, in order (session passes evaluate none)."""
+    return [step.data for hop in hops for step in hop.steps if isinstance(step.data, FilterDetail)]
 
 
 def _has(runs: core.PortRuns, port: int) -> bool:
@@ -711,14 +505,9 @@ def _path_ok(result: TraceResult) -> bool:
     return bool(steps) and steps[-1].kind.value == "deliver" and steps[-1].action.value in ("ACCEPT", "EXIT")
 
 
-def analyser(net: Network, *, ephemeral: tuple[int, int] | None = None) -> Analyser:
+def analyser(net: CompiledNetwork, *, ephemeral: tuple[int, int] | None = None) -> Analyser:
     """The network's Analyser for an ephemeral range (built on first use, then cached on the network)."""
-    key = f"analyse.analyser:{ephemeral}"
-    got = net.cache.get(key)
-    if not isinstance(got, Analyser):
-        got = Analyser(net, ephemeral=ephemeral)
-        net.cache[key] = got
-    return got
+    return net.derived(Analyser, ephemeral, lambda: Analyser(net, ephemeral=ephemeral))
 
 
 # -- exposure ---------------------------------------------------------------------------------------
@@ -763,6 +552,8 @@ class EniExposure:
     by_source: tuple[tuple[str, Traffic], ...]  # per internet class (label), where anything is open
     findings: tuple[Finding, ...]
     eni_class: int
+    # What each internet class reaches, aligned with ExposureReport.internet_classes.
+    by_class: tuple[Traffic, ...] = field(default=(), compare=False, repr=False)
 
     @property
     def exposed(self) -> bool:
@@ -823,7 +614,7 @@ class ExposureReport:
         raise KeyError(name)
 
     def counts(self) -> dict[str, int]:
-        out = {s.value: 0 for s in sorted(Severity, reverse=True)}
+        out = {s.value: 0 for s in EXPOSURE_GRADES}
         for e in self.interfaces:
             if e.severity is not None:
                 out[e.severity.value] += 1
@@ -889,7 +680,7 @@ def grade(world: Traffic, others: Sequence[tuple[str, Traffic]]) -> tuple[Findin
     return tuple(findings)
 
 
-def exposure(net: Network, *, ephemeral: tuple[int, int] | None = None,
+def exposure(net: CompiledNetwork, *, ephemeral: tuple[int, int] | None = None,
              progress: Progress | None = None) -> ExposureReport:
     """What the internet reaches on every interface: exact over all ports and all internet sources."""
     from vpcsim.model import ip_to_int
@@ -900,7 +691,8 @@ def exposure(net: Network, *, ephemeral: tuple[int, int] | None = None,
     inet = an.internet_classes()
     d = net.design
     total = len(an.classes)
-    per_class: list[tuple[Traffic, Traffic, tuple[tuple[str, Traffic], ...], tuple[Finding, ...]]] = []
+    per_class: list[tuple[Traffic, Traffic, tuple[tuple[str, Traffic], ...], tuple[Finding, ...],
+                          tuple[Traffic, ...]]] = []
     for done, cls in enumerate(an.classes):
         rep = cls.members[0]
         by_source: list[tuple[InternetClass, Traffic]] = []
@@ -916,13 +708,14 @@ def exposure(net: Network, *, ephemeral: tuple[int, int] | None = None,
             union = union | t
         open_from = tuple((_class_label(c, inet), t) for c, t in by_source if t)
         others = [(_class_label(c, inet), t) for c, t in by_source if not c.world]
-        per_class.append((world, union, open_from, grade(world, others) if union else ()))
+        per_class.append((world, union, open_from, grade(world, others) if union else (),
+                          tuple(t for _, t in by_source)))
         if progress is not None:
             progress(done + 1, total)
     rows = []
     for eni in d.interfaces.values():
         index = an.class_of[eni.name]
-        world, union, open_from, findings = per_class[index]
+        world, union, open_from, findings, by_class = per_class[index]
         vpc = d.subnets[eni.subnet].vpc
         igw = net.igw_by_vpc.get(vpc)
         rows.append(EniExposure(
@@ -938,6 +731,7 @@ def exposure(net: Network, *, ephemeral: tuple[int, int] | None = None,
             by_source=open_from,
             findings=findings,
             eni_class=index,
+            by_class=by_class,
         ))
     return ExposureReport(d.file, tuple(rows), tuple(inet), len(an.classes), an.probes - probes,
                           time.perf_counter() - start)
@@ -1108,7 +902,7 @@ def _groups_of(an: Analyser, enis: list[Interface], inet: list[InternetClass], b
     return out
 
 
-def reach(net: Network, src: object = None, dst: object = None, *, by: str | Sequence[str] = "instance",
+def reach(net: CompiledNetwork, src: object = None, dst: object = None, *, by: str | Sequence[str] = "instance",
           ephemeral: tuple[int, int] | None = None, progress: Progress | None = None) -> ReachMatrix:
     """The reachability matrix from `src` to `dst` endpoints, grouped `by` rows[,columns].
 
@@ -1151,7 +945,7 @@ def reach(net: Network, src: object = None, dst: object = None, *, by: str | Seq
             class_pairs.update(ordered)
             got = combine.get(ordered)
             if got is None:
-                traffics = [cast(Traffic, an.known(k)) for k in ordered]
+                traffics = [an.computed(k) for k in ordered]
                 union = Traffic.none()
                 inter: Traffic | None = None
                 for t in traffics:

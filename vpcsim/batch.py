@@ -25,13 +25,14 @@ from vpcsim import core
 from vpcsim.analyse import Analyser, analyser
 from vpcsim.errors import EndpointError, UsageError
 from vpcsim.model import PROTOCOL_NAMES, ip_to_int
+from vpcsim.reach.walk import Endpoint, resolve
 
 if TYPE_CHECKING:
     import numpy as np
     from numpy.typing import NDArray
 
-    from vpcsim.compile import Network
-    from vpcsim.loader.assertions import Traffic
+    from vpcsim.compile import CompiledNetwork
+    from vpcsim.traffic import Traffic
 
 __all__ = ["Flow", "verdicts", "verdicts_array"]
 
@@ -42,6 +43,10 @@ _UNOWNED = 1 << 24  # codes of unowned address intervals start here; owned endpo
 _CODE_BITS = 25
 _SPAN = 1 << 17  # one key x protocol kind owns this much of the verdict lookup space (ports < 2**16)
 _KIND_OF = {6: 0, 17: 1, 1: 2}  # other protocols: 3
+# The numpy path packs addresses into int64 columns and looks them up in a PrefixTable's
+# stride arrays, both of which stop short of 128 bits: it serves networks whose addresses are
+# this wide at most, and any other network takes the pure-Python path (same verdicts).
+_PACK_BITS = 32
 
 
 class _Side:
@@ -86,6 +91,8 @@ class _Batcher:
                                self._code(("nat", nat.name, kind)))
         self.owned = owned
         self._owned_keys = sorted(owned)
+        widest = max((max(addr, row[1], row[4]) for addr, row in owned.items()), default=0)
+        self.packable = an.fine.bits <= _PACK_BITS and widest < 1 << _PACK_BITS  # see _PACK_BITS
         self._np: dict[str, Any] | None = None
         self._names: dict[str, _Side] = {}
         self._key_index: dict[int, int] = {}  # flow key -> slot in the verdict table
@@ -115,12 +122,10 @@ class _Batcher:
 
     def text_side(self, text: str, *, source: bool) -> _Side | None:
         """A source written as text; None for a destination name (its address depends on the source)."""
-        from vpcsim.trace import internet_address, resolve
-
         net = self.an.net
         name = text.strip()
         if name.lower() == "internet":
-            return self.addr_side(internet_address(net), source=source)
+            return self.addr_side(net.internet_address, source=source)
         try:
             return self.addr_side(ip_to_int(name), source=source)
         except ValueError:
@@ -142,8 +147,6 @@ class _Batcher:
 
     def named_dst(self, src: _Side, text: str) -> _Side:
         """A destination written as a name, for this source (privately from its own or a peered VPC)."""
-        from vpcsim.trace import Endpoint, resolve
-
         net = self.an.net
         owner = self.enis[src.owner] if src.owner >= 0 else None
         end = resolve(net, text, Endpoint("src", src.addr, owner))
@@ -168,7 +171,7 @@ class _Batcher:
         return j
 
     def _append(self, j: int, traffic: Traffic) -> None:
-        from vpcsim.loader.assertions import TrafficKind
+        from vpcsim.traffic import TrafficKind
 
         for k, kind in enumerate((TrafficKind.TCP, TrafficKind.UDP, TrafficKind.ICMP, TrafficKind.IP)):
             base = (4 * j + k) * _SPAN
@@ -199,7 +202,7 @@ class _Batcher:
             keys = self._owned_keys
             rows = [self.owned[a] for a in keys]
             fine = self.an.fine_prefixes
-            table = core.PrefixTable([(a, 32) for a in keys] + fine)
+            table = core.PrefixTable([(a, _PACK_BITS) for a in keys] + fine, bits=_PACK_BITS)
             # Index -1 (nothing) is the last row; a fine prefix's code is its index in the fine table.
             unowned = [_UNOWNED + i + 1 for i in range(len(fine))] + [_UNOWNED]
             cols = list(zip(*rows, strict=True)) if rows else [()] * 6
@@ -236,12 +239,7 @@ class _Batcher:
 
 
 def _batcher(an: Analyser) -> _Batcher:
-    key = f"batch:{an.ephemeral}"
-    got = an.net.cache.get(key)
-    if not isinstance(got, _Batcher):
-        got = _Batcher(an)
-        an.net.cache[key] = got
-    return got
+    return an.net.derived(_Batcher, an.ephemeral, lambda: _Batcher(an))
 
 
 # -- columns ---------------------------------------------------------------------------------------
@@ -299,7 +297,7 @@ def _is_int_array(values: Any) -> bool:
 # -- the front door ------------------------------------------------------------------------------
 
 
-def verdicts(network: Network, flows: Sequence[Flow] | None = None, *, src: Any = None, dst: Any = None,
+def verdicts(network: CompiledNetwork, flows: Sequence[Flow] | None = None, *, src: Any = None, dst: Any = None,
              protocol: Any = None, port: Any = None, ephemeral: tuple[int, int] | None = None) -> list[bool]:
     """For each flow, `network.trace(src, dst, port, protocol, ephemeral=...).reachable`.
 
@@ -315,7 +313,7 @@ def verdicts(network: Network, flows: Sequence[Flow] | None = None, *, src: Any 
     return _python(network, cols, ephemeral)
 
 
-def verdicts_array(network: Network, flows: Sequence[Flow] | None = None, *, src: Any = None, dst: Any = None,
+def verdicts_array(network: CompiledNetwork, flows: Sequence[Flow] | None = None, *, src: Any = None, dst: Any = None,
                    protocol: Any = None, port: Any = None,
                    ephemeral: tuple[int, int] | None = None) -> NDArray[np.bool_]:
     """verdicts() as a numpy bool array (needs numpy): the fastest form, best with int address arrays."""
@@ -323,7 +321,7 @@ def verdicts_array(network: Network, flows: Sequence[Flow] | None = None, *, src
     return result
 
 
-def _python(network: Network, cols: tuple[Any, Any, Any, Any], ephemeral: tuple[int, int] | None) -> list[bool]:
+def _python(network: CompiledNetwork, cols: tuple[Any, Any, Any, Any], ephemeral: tuple[int, int] | None) -> list[bool]:
     b = _batcher(analyser(network, ephemeral=ephemeral))
     srcs, dsts, protos, ports = cols
     n = len(srcs)
@@ -363,10 +361,12 @@ def _dst_side(b: _Batcher, s: _Side, value: Any) -> _Side:
     return _side(b, value, source=False)
 
 
-def _array(network: Network, cols: tuple[Any, Any, Any, Any], ephemeral: tuple[int, int] | None) -> Any:
+def _array(network: CompiledNetwork, cols: tuple[Any, Any, Any, Any], ephemeral: tuple[int, int] | None) -> Any:
     import numpy as np
 
     b = _batcher(analyser(network, ephemeral=ephemeral))
+    if not b.packable:
+        return np.array(_python(network, cols, ephemeral), dtype=bool)
     srcs, dsts, protos, ports = cols
     n = len(srcs)
     if len(dsts) != n or len(ports) != n or (not isinstance(protos, (int, str)) and len(protos) != n):

@@ -1,4 +1,4 @@
-"""Check: a Network and assertions -> a CheckReport saying which promises hold, with counter-examples.
+"""Check: a CompiledNetwork and assertions -> a CheckReport saying which promises hold, with counter-examples.
 
 Exactness. A promise about "any port" is answered for every port and protocol, not by
 sampling. For one (source, destination) pair and one protocol, the path a flow takes does not
@@ -29,17 +29,16 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from vpcsim import core
+from vpcsim.core import ranges
 from vpcsim.errors import DesignError, Diagnostic, Location, Severity, UsageError, VpcsimError
+from vpcsim.facts import ICMP_REPLIES, INTERNET_CANDIDATES, NOT_INTERNET
 from vpcsim.loader.assertions import (
-    ANY,
     Assertion,
     AssertionFile,
     Expect,
     Selector,
     SelectorKind,
-    Traffic,
-    TrafficKind,
-    describe_member,
     from_data,
     load_assertion_file,
     load_design_assertions,
@@ -48,10 +47,12 @@ from vpcsim.loader.assertions import (
     sibling_file,
 )
 from vpcsim.model import Interface, int_to_ip, ip_to_int
+from vpcsim.reach.walk import trace
 from vpcsim.results import Action, Code, Step, StepKind, TraceResult
+from vpcsim.traffic import ANY, Traffic, TrafficKind, describe_member
 
 if TYPE_CHECKING:
-    from vpcsim.compile import Network
+    from vpcsim.compile import CompiledNetwork
 
 __all__ = [
     "AssertionResult",
@@ -65,25 +66,14 @@ __all__ = [
     "assert_unreachable",
     "check",
     "collect_assertions",
+    "internet_atom",
     "reachable_traffic",
 ]
 
-ADDR_MAX = 0xFFFFFFFF
+ADDR_MAX = core.ADDR_MAX
 # Blockers that stop every port alike: when the path meets one, no port gets through.
 PORT_DEPENDENT = frozenset({Code.SUBNET_ACL_RESTRICTION, Code.ENI_SG_RULES_MISMATCH, Code.SG_HAS_NO_RULES})
 FILTER_STEPS = frozenset({StepKind.SG_INGRESS, StepKind.SG_EGRESS, StepKind.NACL_IN, StepKind.NACL_OUT})
-NOT_INTERNET = (
-    "0.0.0.0/8",
-    "10.0.0.0/8",
-    "100.64.0.0/10",
-    "127.0.0.0/8",
-    "169.254.0.0/16",
-    "172.16.0.0/12",
-    "192.168.0.0/16",
-    "224.0.0.0/4",
-    "240.0.0.0/4",
-)
-PREFERRED_INTERNET = ("8.8.8.8", "1.1.1.1", "9.9.9.9", "203.0.113.50", "198.51.100.50")
 
 
 class ReachabilityError(AssertionError, VpcsimError):
@@ -267,7 +257,7 @@ class _Atom:
     """One concrete endpoint: an ENI, or one representative internet address."""
 
     label: str  # for people
-    text: str  # for Network.trace
+    text: str  # for CompiledNetwork.trace
     eni: Interface | None = None
 
 
@@ -277,36 +267,15 @@ class _Resolved:
     internet: list[tuple[int, int]] = field(default_factory=list)  # public address ranges
 
 
-def _subtract_ranges(ranges: list[tuple[int, int]], holes: Iterable[tuple[int, int]]) -> list[tuple[int, int]]:
-    out = ranges
-    for hlo, hhi in sorted(holes):
-        nxt: list[tuple[int, int]] = []
-        for lo, hi in out:
-            if hhi < lo or hlo > hi:
-                nxt.append((lo, hi))
-                continue
-            if lo < hlo:
-                nxt.append((lo, hlo - 1))
-            if hhi < hi:
-                nxt.append((hhi + 1, hi))
-        out = nxt
-    return out
-
-
-def _intersect_ranges(a: list[tuple[int, int]], b: list[tuple[int, int]]) -> list[tuple[int, int]]:
-    out = []
-    for lo, hi in a:
-        for blo, bhi in b:
-            s, e = max(lo, blo), min(hi, bhi)
-            if s <= e:
-                out.append((s, e))
-    return sorted(out)
+def internet_atom(address: str) -> _Atom:
+    """An internet address as an endpoint of a pair: labelled `internet (8.8.8.8)`."""
+    return _Atom(f"internet ({address})", address)
 
 
 class Engine:
-    """Evaluates reachability between endpoints exactly, caching traces; one per Network and check run."""
+    """Evaluates reachability between endpoints exactly, caching traces; one per CompiledNetwork and check run."""
 
-    def __init__(self, net: Network, *, ephemeral: tuple[int, int] | None = None) -> None:
+    def __init__(self, net: CompiledNetwork, *, ephemeral: tuple[int, int] | None = None) -> None:
         self.net = net
         self.ephemeral = ephemeral
         self._traces: dict[tuple[str, str, TrafficKind, int, tuple[int, int] | None], TraceResult] = {}
@@ -323,9 +292,9 @@ class Engine:
         for plist in d.prefix_lists.values():
             cidrs |= {(c.first, c.last) for c in plist.entries}
         self._cidrs = sorted(cidrs)
-        holes = [(c.first, c.last) for c in (_cidr(t) for t in NOT_INTERNET)]
+        holes = [(c.first, c.last) for c in (_cidr(t) for t, _ in NOT_INTERNET)]
         holes += [(c.first, c.last) for vpc in d.vpcs.values() for c in vpc.cidrs]
-        self.public_space = _subtract_ranges([(0, ADDR_MAX)], holes)
+        self.public_space = list(ranges.subtract(((0, ADDR_MAX),), ranges.normalize(holes)))
         self._classes: dict[tuple[tuple[int, int], ...], list[_Atom]] = {}
         self._sizes: dict[Location, int] | None = None
 
@@ -409,9 +378,9 @@ class Engine:
                         eni.public_ip is not None and cidr.contains(eni.public_ip)
                     ):
                         out.enis.append(eni)
-                out.internet += _intersect_ranges(self.public_space, [(cidr.first, cidr.last)])
+                out.internet += ranges.intersect(self.public_space, ((cidr.first, cidr.last),))
         out.enis = list({e.name: e for e in out.enis}.values())  # first occurrence order, no duplicates
-        out.internet = _merge(out.internet)
+        out.internet = list(ranges.normalize(out.internet))
         return out
 
     def atoms(self, resolved: _Resolved) -> list[_Atom]:
@@ -451,12 +420,12 @@ class Engine:
             addr = self._representative(intervals)
             if addr is not None:
                 text = int_to_ip(addr)
-                atoms.append(_Atom(f"internet ({text})", text))
+                atoms.append(internet_atom(text))
         self._classes[key] = atoms
         return atoms
 
     def _representative(self, intervals: list[tuple[int, int]]) -> int | None:
-        for text in PREFERRED_INTERNET:
+        for text in INTERNET_CANDIDATES:
             addr = ip_to_int(text)
             if addr not in self._public_ips and any(lo <= addr <= hi for lo, hi in intervals):
                 return addr
@@ -482,9 +451,9 @@ class Engine:
         cached = self._traces.get(key)
         if cached is None:
             if kind is TrafficKind.IP:
-                cached = self.net.trace(src.text, dst.text, 0, port, ephemeral=eph)
+                cached = trace(self.net, src.text, dst.text, 0, port, ephemeral=eph)
             else:
-                cached = self.net.trace(src.text, dst.text, port, kind.value, ephemeral=eph)
+                cached = trace(self.net, src.text, dst.text, port, kind.value, ephemeral=eph)
             self._traces[key] = cached
         return cached
 
@@ -529,7 +498,7 @@ class Engine:
             named = sorted({p for p, _, _ in rules if p not in (-1, 1, 6, 17)})
             groups = [[(p, p)] for p in named if any(lo <= p <= hi for lo, hi in runs)]
             # Every protocol no rule names behaves alike (only 'all traffic' rules match it).
-            rest = _subtract_ranges(list(runs), [(p, p) for p in named])
+            rest = list(ranges.subtract(ranges.normalize(runs), tuple((p, p) for p in named)))
             if rest:
                 groups.append(rest)
             return groups
@@ -648,11 +617,8 @@ class Engine:
 
 
 def _icmp_queries() -> tuple[int, ...]:
-    """ICMP types the trace answers with another type (trace.ICMP_REPLIES; echo if it has none)."""
-    from vpcsim import trace
-
-    replies: dict[int, int] = getattr(trace, "ICMP_REPLIES", {8: 0})
-    return tuple(sorted(replies))
+    """ICMP types the trace answers with another type (facts.ICMP_REPLIES)."""
+    return tuple(sorted(ICMP_REPLIES))
 
 
 def _step_rule(step: Step) -> str:
@@ -667,16 +633,6 @@ def _step_rule(step: Step) -> str:
     if step.kind is StepKind.ROUTE:
         return f"route table {step.component}: {step.rule}"
     return step.rule
-
-
-def _merge(ranges: list[tuple[int, int]]) -> list[tuple[int, int]]:
-    out: list[tuple[int, int]] = []
-    for lo, hi in sorted(ranges):
-        if out and lo <= out[-1][1] + 1:
-            out[-1] = (out[-1][0], max(hi, out[-1][1]))
-        else:
-            out.append((lo, hi))
-    return out
 
 
 def _cidr(text: str) -> Any:
@@ -785,7 +741,7 @@ def collect_assertions(items: AssertionsArg) -> tuple[tuple[Assertion, ...], tup
     return tuple(out), tuple(sources)
 
 
-def check(network: Network, assertions: AssertionsArg, *, ephemeral: tuple[int, int] | None = None) -> CheckReport:
+def check(network: CompiledNetwork, assertions: AssertionsArg, *, ephemeral: tuple[int, int] | None = None) -> CheckReport:
     """Evaluate assertions against a network; raise DesignError when an assertion names nothing.
 
     `assertions`: a path or list of paths to assertion files, Assertion records, or mappings
@@ -826,7 +782,7 @@ def assertions_for(design_path: str | os.PathLike[str], files: Sequence[str | os
     return out
 
 
-def reachable_traffic(network: Network, src: object, dst: object, within: object = "any", *,
+def reachable_traffic(network: CompiledNetwork, src: object, dst: object, within: object = "any", *,
                       ephemeral: tuple[int, int] | None = None) -> Traffic:
     """Everything (of `within`) that gets from `src` to `dst` and back, for every pair of their endpoints.
 
@@ -879,7 +835,7 @@ def _traffic_arg(port: object, protocol: str | int | None) -> Traffic:
     return parse_traffic(f"{protocol}/{text}")
 
 
-def _assert(network: Network, expect: Expect, src: object, dst: object, traffic: Traffic,
+def _assert(network: CompiledNetwork, expect: Expect, src: object, dst: object, traffic: Traffic,
             ephemeral: tuple[int, int] | None, name: str | None) -> AssertionResult:
     loc = _caller_location()
     try:
@@ -897,7 +853,7 @@ def _assert(network: Network, expect: Expect, src: object, dst: object, traffic:
     return result
 
 
-def assert_reachable(network: Network, src: object, dst: object, port: object = None, protocol: str | int = "tcp",
+def assert_reachable(network: CompiledNetwork, src: object, dst: object, port: object = None, protocol: str | int = "tcp",
                      *, ephemeral: tuple[int, int] | None = None, name: str | None = None) -> AssertionResult:
     """Raise ReachabilityError (an AssertionError) with the blocking trace unless every flow gets through.
 
@@ -907,7 +863,7 @@ def assert_reachable(network: Network, src: object, dst: object, port: object = 
     return _assert(network, Expect.REACHABLE, src, dst, _traffic_arg(port, protocol), ephemeral, name)
 
 
-def assert_unreachable(network: Network, src: object, dst: object, port: object = None,
+def assert_unreachable(network: CompiledNetwork, src: object, dst: object, port: object = None,
                        protocol: str | int | None = None,
                        *, ephemeral: tuple[int, int] | None = None, name: str | None = None) -> AssertionResult:
     """Raise ReachabilityError with the trace of a flow that gets through, if any does.
@@ -917,13 +873,13 @@ def assert_unreachable(network: Network, src: object, dst: object, port: object 
     return _assert(network, Expect.UNREACHABLE, src, dst, _traffic_arg(port, protocol), ephemeral, name)
 
 
-def assert_only(network: Network, src: object, dst: object, traffic: object, *,
+def assert_only(network: CompiledNetwork, src: object, dst: object, traffic: object, *,
                 ephemeral: tuple[int, int] | None = None, name: str | None = None) -> AssertionResult:
     """Raise ReachabilityError unless nothing outside `traffic` (e.g. "tcp/80,443") gets through."""
     return _assert(network, Expect.ONLY, src, dst, parse_traffic(traffic), ephemeral, name)
 
 
-def assert_exactly(network: Network, src: object, dst: object, traffic: object, *,
+def assert_exactly(network: CompiledNetwork, src: object, dst: object, traffic: object, *,
                    ephemeral: tuple[int, int] | None = None, name: str | None = None) -> AssertionResult:
     """Raise ReachabilityError unless `traffic` gets through and nothing else does."""
     return _assert(network, Expect.EXACTLY, src, dst, parse_traffic(traffic), ephemeral, name)

@@ -12,6 +12,8 @@ import sys
 from collections.abc import Callable, Sequence
 from typing import TypeVar
 
+from vpcsim.facts import EPHEMERAL_PRESETS
+
 EXIT_OK = 0
 EXIT_FAILED = 1
 EXIT_USAGE = 2
@@ -19,7 +21,6 @@ EXIT_INVALID = 3
 
 _T = TypeVar("_T")
 
-EPHEMERAL_PRESETS = {"linux": (32768, 60999), "windows": (49152, 65535), "nat": (1024, 65535)}
 
 
 def _port(text: str) -> int:
@@ -51,8 +52,12 @@ def build_parser() -> argparse.ArgumentParser:
     trace = sub.add_parser("trace", help="trace a flow hop by hop, forward and back")
     trace.add_argument("src", metavar="SRC", help="instance, ENI, IP address, or 'internet'")
     trace.add_argument("dst", metavar="DST", help="instance, ENI, IP address, or 'internet'")
-    trace.add_argument("port", metavar="PORT", type=_port, help="destination port (ICMP: the type, 8 = echo)")
+    trace.add_argument("port", metavar="PORT", type=_port, nargs="?", default=None,
+                       help="destination port (ICMP: the type, 8 = echo; or give --icmp-type)")
     trace.add_argument("--protocol", "-p", default="tcp", help="tcp (default), udp, icmp, or a protocol number")
+    trace.add_argument("--icmp-type", type=_port, default=None, help="ICMP type (with -p icmp): 8 echo, 3 unreachable")
+    trace.add_argument("--icmp-code", type=_port, default=None,
+                       help="ICMP code (with -p icmp; default 0): 4 with type 3 is path-MTU 'fragmentation needed'")
     trace.add_argument("--src-port", type=_port, default=None, help="a concrete client source port")
     trace.add_argument(
         "--ephemeral",
@@ -223,10 +228,19 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def _trace(args: argparse.Namespace) -> int:
     import vpcsim
+    from vpcsim.errors import UsageError
 
+    port = args.port
+    if args.icmp_type is not None:
+        if port is not None and port != args.icmp_type:
+            raise UsageError(f"PORT {port} and --icmp-type {args.icmp_type} disagree (give one)")
+        port = args.icmp_type
+    if port is None:
+        raise UsageError("trace needs a PORT (for ICMP: the type, or --icmp-type)")
     network = vpcsim.load(args.design)
     result = network.trace(
-        args.src, args.dst, args.port, args.protocol, src_port=args.src_port, ephemeral=args.ephemeral
+        args.src, args.dst, port, args.protocol, src_port=args.src_port, ephemeral=args.ephemeral,
+        icmp_code=args.icmp_code,
     )
     from vpcsim import render
 
@@ -240,6 +254,7 @@ def _trace(args: argparse.Namespace) -> int:
 
 
 def _validate(args: argparse.Namespace) -> int:
+    import vpcsim.components  # noqa: F401  (registers the design sections component modules add)
     from vpcsim.loader.design import load_design
     from vpcsim.render import diagnostics_text, to_json_text
 
@@ -385,7 +400,7 @@ def _reach(args: argparse.Namespace) -> int:
 
 def _diff(args: argparse.Namespace) -> int:
     from vpcsim import render
-    from vpcsim.importers.terraform import load_network, plan_diff
+    from vpcsim.diff import load_network, plan_diff
 
     before = load_network(args.before) if args.before is not None else load_network(args.after, side="before")
     result = plan_diff(before, load_network(args.after), ephemeral=args.ephemeral)

@@ -1,20 +1,22 @@
-"""Compile: a validated Design -> a Network of address indexes and lookup tables (built once).
+"""Compile: a validated Design -> a CompiledNetwork of address indexes and lookup tables (built once).
 
 Route tables become `core.PrefixTable`s, NACLs `core.FirstMatchRules`, the security groups of
 an interface one `core.AnyMatchRules` per direction (group references expanded to the
 members' private IPs). Tables are built on first use and cached, so a design of 20,000
-interfaces loads fast and pays only for what a trace touches. The component graph
-(`Network.graph`, networkx) is built on first access: see docs/graph.md for its shape.
+interfaces loads fast and pays only for what a trace touches. This module imports no engine:
+the walk, the analyses and the component graph all take a CompiledNetwork (`vpcsim.network`).
 """
 
 from __future__ import annotations
 
-import functools
+from collections.abc import Callable, Hashable, Iterable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from functools import cached_property
+from typing import Any, TypeVar
 
 from vpcsim import core
 from vpcsim.errors import Diagnostic, Location
+from vpcsim.facts import INTERNET_CANDIDATES, NOT_INTERNET
 from vpcsim.model import (
     Cidr,
     Design,
@@ -26,19 +28,11 @@ from vpcsim.model import (
     SgRule,
     Subnet,
     TargetKind,
+    ip_to_int,
 )
 
-if TYPE_CHECKING:
-    from collections.abc import Sequence
-
-    import networkx
-
-    from vpcsim.analyse import ExposureReport, ReachMatrix
-    from vpcsim.batch import Flow
-    from vpcsim.check import AssertionsArg, CheckReport
-    from vpcsim.results import TraceResult
-
-U32 = 0xFFFFFFFF
+ADDR_MAX = core.ADDR_MAX
+_T = TypeVar("_T")
 
 
 @dataclass(frozen=True, slots=True)
@@ -97,6 +91,51 @@ class CompiledRoutes:
         return texts
 
 
+class RuleFilter:
+    """One direction of a NACL or of an interface's security groups, as a filter a walk step names.
+
+    Answers the exact port sets it admits for a peer address, so that analyses read them off the
+    walk's steps (`results.FilterDetail`) instead of re-deriving which table a flow met.
+    """
+
+    __slots__ = ("_allow", "direction", "name", "named", "table")
+
+    def __init__(self, name: str, direction: str, table: core.FirstMatchRules | core.AnyMatchRules,
+                 allow: tuple[bool, ...] | None, named: frozenset[int]) -> None:
+        self.name = name
+        self.direction = direction
+        self.table = table
+        self._allow = allow  # NACL: rule index -> allows?; None: security groups (any match allows)
+        self.named = named  # IP protocols (other than 1, 6, 17) that some rule names
+
+    def admitted(self, peer: int, proto: int) -> core.PortRuns:
+        """Every port (ICMP: type*256+code) admitted from/to `peer` for protocol `proto`."""
+        table, allow = self.table, self._allow
+        if allow is None:
+            assert isinstance(table, core.AnyMatchRules)
+            return tuple(table.allowed_ports(peer, proto, 0, core.PORT_MAX))
+        assert isinstance(table, core.FirstMatchRules)
+        runs = table.first_match_ports(peer, proto, 0, core.PORT_MAX)
+        return core.ports_normalize((lo, hi) for lo, hi, i in runs if i >= 0 and allow[i])
+
+    def admits(self, peer: int, proto: int) -> bool:
+        """Whether protocol `proto` (no ports) is admitted from/to `peer`."""
+        table, allow = self.table, self._allow
+        if allow is None:
+            assert isinstance(table, core.AnyMatchRules)
+            return table.match(peer, proto, 0) >= 0
+        assert isinstance(table, core.FirstMatchRules)
+        i = table.first_match(peer, proto, 0)
+        return i >= 0 and allow[i]
+
+    def __repr__(self) -> str:
+        return f"RuleFilter({self.name!r}, {self.direction!r})"
+
+
+def _named_protocols(rules: Iterable[NaclRule | SgRule | None]) -> frozenset[int]:
+    return frozenset(r.protocol for r in rules if r is not None and r.protocol not in (-1, 1, 6, 17))
+
+
 @dataclass(frozen=True, slots=True)
 class CompiledNacl:
     name: str
@@ -104,6 +143,8 @@ class CompiledNacl:
     inbound_rules: tuple[NaclRule | None, ...]  # None = the implicit '*' deny
     outbound: core.FirstMatchRules
     outbound_rules: tuple[NaclRule | None, ...]
+    inbound_filter: RuleFilter = field(compare=False)
+    outbound_filter: RuleFilter = field(compare=False)
 
 
 @dataclass(frozen=True, slots=True)
@@ -115,6 +156,8 @@ class CompiledGroups:
     ingress_rules: tuple[tuple[str, SgRule], ...]
     egress: core.AnyMatchRules
     egress_rules: tuple[tuple[str, SgRule], ...]
+    ingress_filter: RuleFilter = field(compare=False)
+    egress_filter: RuleFilter = field(compare=False)
 
 
 def _nacl_rules(rules: tuple[NaclRule, ...]) -> tuple[core.FirstMatchRules, tuple[NaclRule | None, ...]]:
@@ -122,14 +165,24 @@ def _nacl_rules(rules: tuple[NaclRule, ...]) -> tuple[core.FirstMatchRules, tupl
     tuples = []
     for rule in ordered:
         if rule is None:
-            tuples.append((0, U32, core.PROTO_ALL, 0, core.PORT_MAX))
+            tuples.append((0, ADDR_MAX, core.PROTO_ALL, 0, core.PORT_MAX))
         else:
             tuples.append((rule.cidr.first, rule.cidr.last, rule.protocol, rule.port_lo, rule.port_hi))
     return core.FirstMatchRules(tuples), tuple(ordered)
 
 
-class Network:
-    """A compiled design: what `vpcsim.load()` returns. Trace with `network.trace(...)`."""
+def _nacl_filter(name: str, direction: str, table: core.FirstMatchRules,
+                 ordered: tuple[NaclRule | None, ...]) -> RuleFilter:
+    allow = tuple(rule is not None and rule.allow for rule in ordered)
+    return RuleFilter(name, direction, table, allow, _named_protocols(ordered))
+
+
+class CompiledNetwork:
+    """A compiled design: address indexes and lookup tables, built once; no engine.
+
+    `vpcsim.network.Network` (what `vpcsim.load()` returns) adds the trace/check/analysis
+    conveniences on top; every engine takes a CompiledNetwork.
+    """
 
     def __init__(self, design: Design, warnings: tuple[Diagnostic, ...] = ()) -> None:
         self.design = design
@@ -169,8 +222,100 @@ class Network:
         self._route_cache: dict[str, CompiledRoutes] = {}
         self._nacl_cache: dict[str, CompiledNacl] = {}
         self._group_cache: dict[tuple[str, ...], CompiledGroups] = {}
-        self._graph: networkx.MultiDiGraph | None = None
-        self.cache: dict[str, object] = {}  # derived facts other stages compute once per network
+        self._group_cache_no_refs: dict[tuple[str, ...], CompiledGroups] = {}
+        # Rule texts by the rule's id: rules live as long as the design, and hashing a frozen
+        # rule record costs more than formatting it.
+        self.rule_texts: dict[int, str] = {}
+        self._derived: dict[tuple[type, Hashable], object] = {}
+
+    def derived(self, cls: type[_T], key: Hashable, make: Callable[[], _T]) -> _T:
+        """An object an analysis derives once per network (and `key`), e.g. its endpoint classes.
+
+        Kept on the network so that it lives and dies with it; typed by its class.
+        """
+        got = self._derived.get((cls, key))
+        if not isinstance(got, cls):
+            got = make()
+            self._derived[(cls, key)] = got
+        return got
+
+    # -- indexes built on first use -------------------------------------------------------------
+    #
+    # Why per VPC / per subnet: VPCs that are not peered may use the same CIDRs (AWS forbids
+    # overlap only between the two VPCs of a peering connection), and multi-account snapshots
+    # often do (every default VPC is 172.31.0.0/16); the network-wide indexes then name another
+    # VPC's subnet or interface.
+
+    @cached_property
+    def subnets_by_vpc(self) -> dict[str, list[Subnet]]:
+        built: dict[str, list[Subnet]] = {}
+        for subnet in self.design.subnets.values():
+            built.setdefault(subnet.vpc, []).append(subnet)
+        return built
+
+    @cached_property
+    def eni_by_subnet_ip(self) -> dict[tuple[str, int], Interface]:
+        return {(eni.subnet, ip): eni for eni in self.design.interfaces.values() for ip in eni.private_ips}
+
+    @cached_property
+    def nat_by_subnet_ip(self) -> dict[tuple[str, int], NatGateway]:
+        return {(n.subnet, n.private_ip): n for n in self.design.nat_gateways.values()}
+
+    @cached_property
+    def eni_by_aws_id(self) -> dict[str, Interface]:
+        """Interfaces by AWS id, and instances' AWS ids to their primary interface."""
+        built: dict[str, Interface] = {}
+        for eni in self.design.interfaces.values():
+            if eni.aws_id:
+                built.setdefault(eni.aws_id, eni)
+        for instance in self.design.instances.values():
+            if instance.aws_id and instance.interfaces:
+                built[instance.aws_id] = self.design.interfaces[instance.interfaces[0]]
+        return built
+
+    @cached_property
+    def internet_address(self) -> int:
+        """An internet address that no rule, route or prefix list of the design singles out."""
+        ranges: list[Cidr] = []
+        d = self.design
+        for group in d.security_groups.values():
+            ranges += [r.cidr for r in group.ingress + group.egress if r.cidr is not None and r.cidr.length > 0]
+        for acl in d.network_acls.values():
+            ranges += [r.cidr for r in acl.inbound + acl.outbound if r.cidr.length > 0]
+        for table in d.route_tables.values():
+            ranges += [r.destination for r in table.routes if r.destination is not None and r.destination.length > 0]
+        for plist in d.prefix_lists.values():
+            ranges += list(plist.entries)
+        for text in INTERNET_CANDIDATES:
+            addr = ip_to_int(text)
+            if not any(c.contains(addr) for c in ranges):
+                return addr
+        return ip_to_int(INTERNET_CANDIDATES[0])
+
+    def subnet_in_vpc(self, vpc: str, addr: int) -> Subnet | None:
+        subnet = self.subnet_of(addr)
+        if subnet is not None and subnet.vpc == vpc:
+            return subnet
+        return next((s for s in self.subnets_by_vpc.get(vpc, ()) if s.cidr.contains(addr)), None)
+
+    def eni_in_subnet(self, subnet: str, addr: int) -> Interface | None:
+        eni = self.eni_by_ip.get(addr)
+        if eni is not None and eni.subnet == subnet:
+            return eni
+        return self.eni_by_subnet_ip.get((subnet, addr))
+
+    def nat_in_subnet(self, subnet: str, addr: int) -> NatGateway | None:
+        nat = self.nat_by_ip.get(addr)
+        if nat is not None and nat.subnet == subnet:
+            return nat
+        return self.nat_by_subnet_ip.get((subnet, addr))
+
+    def owner_in_vpc(self, vpc: str, addr: int) -> tuple[Interface | None, NatGateway | None]:
+        """The interface or NAT gateway of `vpc` that has private address `addr`."""
+        subnet = self.subnet_in_vpc(vpc, addr)
+        if subnet is None:
+            return None, None
+        return self.eni_in_subnet(subnet.name, addr), self.nat_in_subnet(subnet.name, addr)
 
     # -- address lookups ------------------------------------------------------------------------
 
@@ -215,21 +360,31 @@ class Network:
             acl = self.design.network_acls[name]
             inbound, inbound_rules = _nacl_rules(acl.inbound)
             outbound, outbound_rules = _nacl_rules(acl.outbound)
-            cached = CompiledNacl(name, inbound, inbound_rules, outbound, outbound_rules)
+            cached = CompiledNacl(name, inbound, inbound_rules, outbound, outbound_rules,
+                                  _nacl_filter(acl.name, "inbound", inbound, inbound_rules),
+                                  _nacl_filter(acl.name, "outbound", outbound, outbound_rules))
             self._nacl_cache[name] = cached
         return cached
 
-    def groups(self, names: tuple[str, ...]) -> CompiledGroups:
-        cached = self._group_cache.get(names)
+    def groups(self, names: tuple[str, ...], *, references: bool = True) -> CompiledGroups:
+        """An interface's security groups as rule tables; `references=False` leaves out the rules
+        that name a security group (they match nothing for traffic an appliance forwards)."""
+        cache = self._group_cache if references else self._group_cache_no_refs
+        cached = cache.get(names)
         if cached is None:
-            ingress, ingress_rules = self._compile_sg(names, "ingress")
-            egress, egress_rules = self._compile_sg(names, "egress")
-            cached = CompiledGroups(names, ingress, ingress_rules, egress, egress_rules)
-            self._group_cache[names] = cached
+            ingress, ingress_rules = self._compile_sg(names, "ingress", references)
+            egress, egress_rules = self._compile_sg(names, "egress", references)
+            label = ", ".join(names) or "(none)"
+            cached = CompiledGroups(
+                names, ingress, ingress_rules, egress, egress_rules,
+                RuleFilter(label, "ingress", ingress, None, _named_protocols(r for _, r in ingress_rules)),
+                RuleFilter(label, "egress", egress, None, _named_protocols(r for _, r in egress_rules)),
+            )
+            cache[names] = cached
         return cached
 
     def _compile_sg(
-        self, names: tuple[str, ...], direction: str
+        self, names: tuple[str, ...], direction: str, references: bool = True
     ) -> tuple[core.AnyMatchRules, tuple[tuple[str, SgRule], ...]]:
         tuples: list[tuple[int, int, int, int, int]] = []
         origins: list[tuple[str, SgRule]] = []
@@ -238,6 +393,8 @@ class Network:
             if group is None:
                 continue
             for rule in group.ingress if direction == "ingress" else group.egress:
+                if not references and rule.peer_kind is PeerKind.SECURITY_GROUP:
+                    continue
                 for lo, hi in self._peer_ranges(rule):
                     tuples.append((lo, hi, rule.protocol, rule.port_lo, rule.port_hi))
                     origins.append((group_name, rule))
@@ -253,78 +410,21 @@ class Network:
         # "the private IP addresses of the network interfaces associated with the group").
         return [(ip, ip) for ip in self.members.get(rule.peer or "", [])]
 
-    # -- the front door -------------------------------------------------------------------------
-
-    def trace(
-        self,
-        src: str,
-        dst: str,
-        port: int,
-        protocol: str | int = "tcp",
-        *,
-        src_port: int | None = None,
-        ephemeral: tuple[int, int] | None = None,
-    ) -> TraceResult:
-        """Trace a flow from `src` to `dst` on `port`, forward and back; see docs/trace.md."""
-        from vpcsim.trace import trace
-
-        return trace(self, src, dst, port, protocol, src_port=src_port, ephemeral=ephemeral)
-
-    def check(self, assertions: AssertionsArg) -> CheckReport:
-        """Check reachability promises (see docs/assertions.md); returns a typed report."""
-        from vpcsim.check import check
-
-        return check(self, assertions)
-
-    def exposure(self, *, ephemeral: tuple[int, int] | None = None) -> ExposureReport:
-        """What the internet reaches on every interface, graded by severity (see docs/analyses.md)."""
-        from vpcsim.analyse import exposure
-
-        return exposure(self, ephemeral=ephemeral)
-
-    def reach(self, src: object = None, dst: object = None, *, by: str = "instance",
-              ephemeral: tuple[int, int] | None = None) -> ReachMatrix:
-        """The reachability matrix between instances, subnets or security groups (docs/analyses.md)."""
-        from vpcsim.analyse import reach
-
-        return reach(self, src, dst, by=by, ephemeral=ephemeral)
-
-    def verdicts(self, flows: Sequence[Flow] | None = None, *, ephemeral: tuple[int, int] | None = None,
-                 **columns: Any) -> list[bool]:
-        """For each (src, dst, protocol, port) flow, whether `trace(...)` says reachable (batched; vpcsim.batch)."""
-        from vpcsim.batch import verdicts
-
-        return verdicts(self, flows, ephemeral=ephemeral, **columns)
-
-    @property
-    def graph(self) -> networkx.MultiDiGraph:
-        """The component graph (built on first use; see docs/graph.md)."""
-        if self._graph is None:
-            from vpcsim.graph import build_graph
-
-            self._graph = build_graph(self)
-        return self._graph
-
     def location_of(self, kind: str, name: str) -> Location | None:
         section: Any = getattr(self.design, kind, {})
         obj = section.get(name)
         return getattr(obj, "loc", None) if obj is not None else None
 
 
-@functools.lru_cache(maxsize=1)
-def rfc1918() -> tuple[Cidr, ...]:
-    return (Cidr.parse("10.0.0.0/8"), Cidr.parse("172.16.0.0/12"), Cidr.parse("192.168.0.0/16"))
+# (first, last) of each block of facts.NOT_INTERNET: a containment test is two int compares.
+_NOT_INTERNET_RANGES: tuple[tuple[int, int], ...] = tuple(
+    (c.first, c.last) for c in (Cidr.parse(text) for text, _ in NOT_INTERNET)
+)
 
 
 def is_private(addr: int) -> bool:
-    """RFC 1918 and other non-internet-routable space (the internet drops these)."""
-    special = rfc1918() + _special()
-    return any(c.contains(addr) for c in special)
-
-
-@functools.lru_cache(maxsize=1)
-def _special() -> tuple[Cidr, ...]:
-    return tuple(
-        Cidr.parse(t)
-        for t in ("0.0.0.0/8", "100.64.0.0/10", "127.0.0.0/8", "169.254.0.0/16", "224.0.0.0/4", "240.0.0.0/4")
-    )
+    """Non-internet-routable space (facts.NOT_INTERNET: RFC 1918 and the special blocks)."""
+    for lo, hi in _NOT_INTERNET_RANGES:
+        if lo <= addr <= hi:
+            return True
+    return False

@@ -15,7 +15,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
-from vpcsim.compile import Network
+from vpcsim.compile import CompiledNetwork
 from vpcsim.model import int_to_ip
 from vpcsim.results import Action, Code, Disposition, Hop, StepKind, TraceResult
 
@@ -203,7 +203,7 @@ def unsupported_reason(expectation: Mapping[str, Any]) -> str | None:
     return None
 
 
-def representative_flows(net: Network, dst_instance: str) -> list[tuple[str, int, int]]:
+def representative_flows(net: CompiledNetwork, dst_instance: str) -> list[tuple[str, int, int]]:
     """(destination IP, protocol, port) flows that stand for 'any flow' to an instance.
 
     Every flow accepted at an instance passes one of its security groups' ingress rules, so

@@ -3,9 +3,11 @@
 Exception tree::
 
     VpcsimError
-     ├── DesignError        the design is malformed or invalid (exit 3); carries diagnostics
-     ├── EndpointError      a trace endpoint names nothing in the design (exit 3)
-     └── UsageError         a library/CLI argument is malformed (exit 2)
+     ├── DesignError          the design is malformed or invalid (exit 3); carries diagnostics
+     ├── EndpointError        a trace endpoint names nothing in the design (exit 3)
+     ├── UsageError           a library/CLI argument is malformed (exit 2)
+     └── ReachabilityError    a reachability assertion does not hold (vpcsim.check; also an
+                              AssertionError, so pytest shows it as a failed assert; exit 1)
 """
 
 from __future__ import annotations

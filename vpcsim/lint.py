@@ -21,27 +21,15 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from vpcsim.errors import DesignError, Diagnostic, Location, Severity
+from vpcsim.facts import DATABASE_PORTS, LINUX_EPHEMERAL
 from vpcsim.model import Cidr, Interface, NaclRule, NetworkAcl, PeerKind, Route, Subnet, TargetKind, int_to_ip
 from vpcsim.render.reports import Level, RuleInfo
 
 if TYPE_CHECKING:
-    from vpcsim.compile import Network
+    from vpcsim.compile import CompiledNetwork
 
 __all__ = ["RULES", "Finding", "LintReport", "LintRule", "lint", "lint_path"]
 
-LINUX_EPHEMERAL = (32768, 60999)
-DATABASE_PORTS = {
-    1433: "SQL Server",
-    1521: "Oracle",
-    3306: "MySQL/MariaDB",
-    5432: "PostgreSQL",
-    5439: "Redshift",
-    6379: "Redis",
-    9042: "Cassandra",
-    9200: "Elasticsearch/OpenSearch",
-    11211: "Memcached",
-    27017: "MongoDB",
-}
 IGNORE_RE = re.compile(r"#\s*vpcsim:\s*ignore(?:\[([A-Za-z0-9/_, -]+)\])?")
 PUBLIC_WORD = re.compile(r"(?:^|[^a-z])public(?:[^a-z]|$)", re.IGNORECASE)
 # A trailing AZ marker in a subnet name: -a, -1a, -az1, -eu-west-1a, -1.
@@ -190,11 +178,13 @@ def _diagnostic_findings(diagnostics: Iterable[Diagnostic]) -> list[Finding]:
 def lint_path(path: str | os.PathLike[str], *, select: Sequence[str] = (), ignore: Sequence[str] = (),
               fail_on: Level | None = Level.WARNING) -> LintReport:
     """Load a design and lint it; an invalid design gives a report with `invalid` set and its diagnostics."""
-    import vpcsim
+    import vpcsim.components  # noqa: F401  (registers the design sections component modules add)
+    from vpcsim.compile import CompiledNetwork
+    from vpcsim.loader.design import load_design
 
     path = os.fspath(path)
     try:
-        network = vpcsim.load(path)
+        network = CompiledNetwork(*load_design(path))
     except DesignError as exc:
         findings = _diagnostic_findings(exc.diagnostics)
         rules = tuple({f.rule.id: f.rule for f in findings}.values())
@@ -202,7 +192,7 @@ def lint_path(path: str | os.PathLike[str], *, select: Sequence[str] = (), ignor
     return lint(network, select=select, ignore=ignore, fail_on=fail_on)
 
 
-def lint(network: Network, *, select: Sequence[str] = (), ignore: Sequence[str] = (),
+def lint(network: CompiledNetwork, *, select: Sequence[str] = (), ignore: Sequence[str] = (),
          fail_on: Level | None = Level.WARNING) -> LintReport:
     """Run every lint rule (or those selected, less those ignored) on a compiled network."""
     selected = [r for r in RULES if (not select or _matches(r.id, select)) and not _matches(r.id, ignore)]
@@ -255,7 +245,7 @@ def _ignores(line: str, rule_id: str) -> bool:
 
 
 class _Linter:
-    def __init__(self, net: Network) -> None:
+    def __init__(self, net: CompiledNetwork) -> None:
         self.net = net
         self.d = net.design
         self.checks: dict[str, Callable[[LintRule], list[Finding]]] = {
@@ -302,12 +292,7 @@ class _Linter:
                 dests += self.d.prefix_lists[route.prefix_list].entries
         if not everything:
             return bool(dests)
-        reach = 0
-        for cidr in sorted(dests, key=lambda c: c.first):
-            if cidr.first > reach:
-                return False
-            reach = max(reach, cidr.last + 1)
-        return reach > 0xFFFFFFFF
+        return Cidr.covers_space(dests)
 
     def used_nacls(self) -> set[str]:
         return {s.network_acl for s in self.d.subnets.values()}
@@ -343,23 +328,27 @@ class _Linter:
     # -- VPC003 --------------------------------------------------------------------------------
 
     def database_exposed(self, rule: LintRule) -> list[Finding]:
-        from vpcsim.check import Engine
-        from vpcsim.loader.assertions import Traffic, TrafficKind
+        # The exposure analysis says what the internet reaches (the same answer `vpcsim exposure`
+        # gives); check.Engine only explains one flow of it with the rule that lets it through.
+        from vpcsim.analyse import exposure
+        from vpcsim.check import Engine, internet_atom
+        from vpcsim.traffic import Traffic, TrafficKind
 
-        engine = Engine(self.net)
+        report = exposure(self.net)
         wanted = Traffic.of(TrafficKind.TCP, [(p, p) for p in DATABASE_PORTS])
-        sources = engine.internet_atoms(engine.public_space)
+        engine: Engine | None = None
         out = []
-        for eni in self.d.interfaces.values():
+        for eni, row in zip(self.d.interfaces.values(), report.interfaces, strict=True):
             if eni.public_ip is None:
                 continue  # the internet can address only public IPs
-            dst = engine.eni_atom(eni)
-            for src in sources:
-                got = engine.reachable(src, dst, wanted)
+            for cls, reached in zip(report.internet_classes, row.by_class, strict=True):
+                got = reached & wanted
                 if not got:
                     continue
                 first = got.first()
                 assert first is not None
+                engine = engine or Engine(self.net)
+                src, dst = internet_atom(cls.representative), engine.eni_atom(eni)
                 ce = engine.counterexample(src, dst, first[0], first[1])
                 ports = ", ".join(f"{lo} ({DATABASE_PORTS[lo]})" for lo, _ in got.tcp)
                 why = f"; allowed by {ce.rule}" if ce.rule else ""

@@ -1,20 +1,22 @@
 """Model: the frozen records of a design (VPCs, subnets, routes, rules...), each with its location.
 
-Addresses are ints (IPv4), prefixes are `Cidr`s; names are the design's own. Nothing here
-checks cross-references: that is `validate`'s job.
+Addresses are ints (IPv4 today), prefixes are `Cidr`s, which carry their width; names are the
+design's own. Nothing here checks cross-references: that is `validate`'s job.
 """
 
 from __future__ import annotations
 
 import enum
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
 
+from vpcsim.core import addr_max, ranges
 from vpcsim.errors import Location
 
 NOWHERE = Location("<builtin>", 0, 0)
 EMPTY_TAGS: Mapping[str, str] = MappingProxyType({})
+EMPTY_SECTIONS: Mapping[str, Mapping[str, object]] = MappingProxyType({})
 
 
 def _no_tags() -> Mapping[str, str]:
@@ -48,28 +50,57 @@ def int_to_ip(value: int) -> str:
     return f"{value >> 24 & 255}.{value >> 16 & 255}.{value >> 8 & 255}.{value & 255}"
 
 
+IPV4_BITS = 32
+IPV6_BITS = 128
+
+
+def parse_address(text: str) -> tuple[int, int]:
+    """An address written as text, as (value, width in bits); ValueError quotes the input.
+
+    The seam for address families: IPv4 is parsed here; IPv6 text (it has a ':') is refused
+    until IPv6 parsing lands, and then returns (value, IPV6_BITS) from this one place.
+    """
+    if ":" in text:
+        raise ValueError(f"{text!r} is an IPv6 address, which vpcsim does not simulate yet (expected a.b.c.d)")
+    return ip_to_int(text), IPV4_BITS
+
+
+def format_address(value: int, bits: int = IPV4_BITS) -> str:
+    """An address as text: dotted for IPv4, RFC 5952 (compressed, lowercase) for IPv6."""
+    if bits == IPV4_BITS:
+        return int_to_ip(value)
+    import ipaddress  # formatting only (parsing is ours, strict); imported late to keep `import vpcsim` light
+
+    return str(ipaddress.IPv6Address(value))
+
+
 @dataclass(frozen=True, slots=True, order=True)
 class Cidr:
-    """An IPv4 prefix over ints; strict: host bits must be zero."""
+    """An IP prefix over ints (IPv4 unless `bits` says otherwise); strict: host bits must be zero.
+
+    Prefixes of different widths are never equal (0.0.0.0/0 is not ::/0) and never overlap.
+    Order is by (network, length, bits), so sort one width at a time where order matters.
+    """
 
     network: int
     length: int
+    bits: int = IPV4_BITS
 
     @classmethod
     def parse(cls, text: str) -> Cidr:
         if "/" not in text:
             raise ValueError(f"{text!r} is not a CIDR block (expected a.b.c.d/n)")
         addr, _, length_text = text.partition("/")
-        network = ip_to_int(addr)
-        if not length_text.isdigit() or int(length_text) > 32:
-            raise ValueError(f"{text!r} is not a CIDR block (prefix length must be 0-32)")
+        network, bits = parse_address(addr)
+        if not length_text.isdigit() or int(length_text) > bits:
+            raise ValueError(f"{text!r} is not a CIDR block (prefix length must be 0-{bits})")
         length = int(length_text)
-        mask = ((1 << length) - 1) << (32 - length)
-        if network & ~mask & 0xFFFFFFFF:
+        mask = ((1 << length) - 1) << (bits - length)
+        if network & ~mask & addr_max(bits):
             raise ValueError(
-                f"{text!r} has host bits set (expected {int_to_ip(network & mask)}/{length})"
+                f"{text!r} has host bits set (expected {format_address(network & mask, bits)}/{length})"
             )
-        return cls(network, length)
+        return cls(network, length, bits)
 
     @property
     def first(self) -> int:
@@ -77,23 +108,34 @@ class Cidr:
 
     @property
     def last(self) -> int:
-        return self.network | ((1 << (32 - self.length)) - 1)
+        return self.network | ((1 << (self.bits - self.length)) - 1)
 
     @property
     def size(self) -> int:
-        return 1 << (32 - self.length)
+        return 1 << (self.bits - self.length)
 
     def contains(self, addr: int) -> bool:
+        """Whether an address of this prefix's width lies in it."""
         return self.first <= addr <= self.last
 
     def covers(self, other: Cidr) -> bool:
-        return self.first <= other.first and other.last <= self.last
+        return self.bits == other.bits and self.first <= other.first and other.last <= self.last
 
     def overlaps(self, other: Cidr) -> bool:
-        return self.first <= other.last and other.first <= self.last
+        return self.bits == other.bits and self.first <= other.last and other.first <= self.last
 
     def __str__(self) -> str:
-        return f"{int_to_ip(self.network)}/{self.length}"
+        return f"{format_address(self.network, self.bits)}/{self.length}"
+
+    @staticmethod
+    def covers_space(cidrs: Iterable[Cidr], bits: int = IPV4_BITS) -> bool:
+        """Whether the cidrs of width `bits` together hold every address of it (all of 0.0.0.0/0 for 32).
+
+        Prefixes of other widths count for nothing: AWS routes and rules for 0.0.0.0/0 and
+        ::/0 are separate entries.
+        """
+        runs = ranges.normalize((c.first, c.last) for c in cidrs if c.bits == bits)
+        return runs == ((0, addr_max(bits)),)
 
 
 ANY_CIDR = Cidr(0, 0)
@@ -108,6 +150,7 @@ class TargetKind(enum.Enum):
     INTERFACE = "interface"
     BLACKHOLE = "blackhole"
     UNSUPPORTED = "unsupported"
+    COMPONENT = "component"  # a target a component module registered (Route.target_section says which)
 
 
 @dataclass(frozen=True, slots=True)
@@ -118,12 +161,15 @@ class Route:
     target: str | None  # a name; None for local and blackhole
     blackhole: bool = False  # AWS `State: blackhole`
     loc: Location = field(default=NOWHERE, compare=False)
+    target_section: str | None = None  # TargetKind.COMPONENT: the route key of its section
 
     def describe_target(self) -> str:
         if self.target_kind is TargetKind.BLACKHOLE:
             return "blackhole"
         if self.target_kind is TargetKind.LOCAL:
             return "local"
+        if self.target_kind is TargetKind.COMPONENT:
+            return f"{self.target_section} {self.target}"
         return f"{self.target_kind.value} {self.target}"
 
     def describe_destination(self) -> str:
@@ -325,4 +371,6 @@ class Design:
     interfaces: Mapping[str, Interface]
     unsupported: Mapping[str, Unsupported]
     description: str = ""
+    # Sections component modules add to the format (loader.extensions): key -> name -> record.
+    extensions: Mapping[str, Mapping[str, object]] = field(default_factory=lambda: EMPTY_SECTIONS)
     loc: Location = field(default=NOWHERE, compare=False)

@@ -21,8 +21,8 @@ from typing import TYPE_CHECKING, Any
 import pytest
 
 if TYPE_CHECKING:
-    from vpcsim.compile import Network
     from vpcsim.loader.assertions import Assertion
+    from vpcsim.network import Network
 
 _NETWORKS = pytest.StashKey[dict[str, "Network"]]()
 SUFFIXES = (".assertions.yaml", ".assertions.yml")

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import enum
 from dataclasses import dataclass, field
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, Protocol
 
 from vpcsim.errors import Location
+from vpcsim.model import int_to_ip, protocol_label
 
 
 class Disposition(enum.Enum):
@@ -18,6 +19,7 @@ class Disposition(enum.Enum):
     NULL_ROUTED = "NULL_ROUTED"
     NEIGHBOR_UNREACHABLE = "NEIGHBOR_UNREACHABLE"
     RETURN_BLOCKED = "RETURN_BLOCKED"
+    LOOP = "LOOP"
     UNSUPPORTED = "UNSUPPORTED"
 
     @property
@@ -46,6 +48,7 @@ class Code(enum.Enum):
     DESTINATION_ADDRESS_UNASSIGNED = "DESTINATION_ADDRESS_UNASSIGNED"
     RETURN_PATH_ASYMMETRIC = "RETURN_PATH_ASYMMETRIC"
     NO_PATH = "NO_PATH"
+    FORWARDING_LOOP = "FORWARDING_LOOP"
     EPHEMERAL_RANGE_PARTIAL = "EPHEMERAL_RANGE_PARTIAL"
     UNSUPPORTED_COMPONENT = "UNSUPPORTED_COMPONENT"
 
@@ -111,6 +114,65 @@ class Packet(NamedTuple):
         }
 
 
+class PortFilter(Protocol):
+    """A rule set a filter step evaluated (one direction of a NACL or of an interface's groups)."""
+
+    name: str
+    direction: str  # ingress | egress (security groups), inbound | outbound (NACLs)
+    named: frozenset[int]  # IP protocols other than tcp/udp/icmp that some rule names
+
+    def admitted(self, peer: int, proto: int) -> PortRanges: ...
+
+    def admits(self, peer: int, proto: int) -> bool: ...
+
+
+class FilterDetail(NamedTuple):
+    """What a filter step evaluated: the rule set, the peer address, the protocol and the ports.
+
+    `filter` can answer the exact ports it admits for that peer, so an analysis reads a walk's
+    filters off its steps (pybatfish's FilterStepDetail, with the table itself attached).
+    """
+
+    filter: PortFilter
+    peer: int
+    protocol: int
+    ports: PortRanges  # the ports the packet could carry when it met the filter
+    admitted: PortRanges  # those it let through (empty: denied)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "table": self.filter.name,
+            "direction": self.filter.direction,
+            "peer": int_to_ip(self.peer),
+            "protocol": protocol_label(self.protocol),
+            "ports": [list(r) for r in self.ports],
+            "admitted": [list(r) for r in self.admitted],
+        }
+
+
+class RouteDetail(NamedTuple):
+    """A route lookup: the table, the route chosen and the routes it beat (`Step.route`)."""
+
+    table: str
+    chosen: str | None  # None: no route matched
+    beaten: tuple[str, ...] = ()
+
+    def to_json(self) -> dict[str, Any]:
+        return {"table": self.table, "chosen": self.chosen, "beaten": list(self.beaten)}
+
+
+class TranslationDetail(NamedTuple):
+    """An address translation: the header before and after (`Step.translation`)."""
+
+    before: Packet
+    after: Packet
+
+    def to_json(self) -> dict[str, Any]:
+        return {"before": self.before.to_json(), "after": self.after.to_json()}
+
+
+
+
 class Step(NamedTuple):
     """One decision at a hop: what was checked, the verdict, and the rule that decided it."""
 
@@ -123,6 +185,29 @@ class Step(NamedTuple):
     considered: tuple[str, ...] = ()
     before: Packet | None = None
     after: Packet | None = None
+    data: FilterDetail | None = None  # a filter step's typed detail (the rule set it evaluated)
+
+    # Route and translation details are read off the step's own fields when asked for: the walk
+    # builds only what an analysis needs on every step (the filters), to stay fast.
+
+    @property
+    def filter(self) -> FilterDetail | None:
+        return self.data
+
+    @property
+    def route(self) -> RouteDetail | None:
+        """A route lookup's detail: the table, the chosen route, the routes it beat."""
+        if self.kind is not StepKind.ROUTE:
+            return None
+        chosen = self.rule if self.action is Action.FORWARD else None
+        return RouteDetail(self.component or "", chosen, self.considered[1:] if chosen else ())
+
+    @property
+    def translation(self) -> TranslationDetail | None:
+        """A translation's detail: the header before and after."""
+        if self.before is None or self.after is None:
+            return None
+        return TranslationDetail(self.before, self.after)
 
     def to_json(self) -> dict[str, Any]:
         out: dict[str, Any] = {
@@ -139,6 +224,11 @@ class Step(NamedTuple):
             out["before"] = self.before.to_json()
         if self.after is not None:
             out["after"] = self.after.to_json()
+        if self.data is not None:
+            out["filter"] = self.data.to_json()
+        route = self.route
+        if route is not None:
+            out["route"] = route.to_json()
         return out
 
 
@@ -210,6 +300,9 @@ class TraceResult:
     blocked_by: tuple[Blocker, ...]
     warnings: tuple[Blocker, ...] = ()
     admitted_src_ports: PortRanges = field(default=())
+    # Behind a NAT gateway: which of its source ports (1024-65535) the reply gets back on, when
+    # the filters between it and the peer admit only part of them (empty: all, or no NAT).
+    admitted_nat_ports: PortRanges = field(default=())
 
     @property
     def reachable(self) -> bool:
@@ -217,7 +310,13 @@ class TraceResult:
 
     @property
     def partial(self) -> bool:
-        """The reply gets back for only part of the client's ephemeral ports."""
+        """The reply gets back for only part of the ports it may use (the client's, or a NAT's).
+
+        True exactly when an EPHEMERAL_RANGE_PARTIAL warning is present or the admitted client
+        ports are a strict part of the client's range.
+        """
+        if any(w.code is Code.EPHEMERAL_RANGE_PARTIAL for w in self.warnings):
+            return True
         return bool(self.admitted_src_ports) and self.admitted_src_ports != self.flow.src_ports
 
     def to_json(self) -> dict[str, Any]:
@@ -226,6 +325,7 @@ class TraceResult:
             "disposition": self.disposition.value,
             "partial": self.partial,
             "admitted_src_ports": [list(r) for r in self.admitted_src_ports],
+            "admitted_nat_ports": [list(r) for r in self.admitted_nat_ports],
             "flow": self.flow.to_json(),
             "forward": [h.to_json() for h in self.forward],
             "return": [h.to_json() for h in self.return_path],

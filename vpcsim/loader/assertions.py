@@ -13,14 +13,17 @@ from __future__ import annotations
 import enum
 import os
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-from vpcsim import core
+from vpcsim import core, traffic
 from vpcsim.errors import DesignError, Diagnostic, Location, Severity
+from vpcsim.facts import EPHEMERAL_PRESETS
 from vpcsim.loader.build import Builder
 from vpcsim.loader.reader import Map, Node, Scalar, Seq, kind_of, load_file
 from vpcsim.model import Cidr, ip_to_int
+from vpcsim.severity import Grade
+from vpcsim.traffic import ANY, Traffic, TrafficKind
 
 __all__ = [
     "ANY",
@@ -43,8 +46,8 @@ __all__ = [
 PortRuns = core.PortRuns
 
 NOWHERE = Location("<python>", 0, 0)
-EPHEMERAL_PRESETS = {"linux": (32768, 60999), "windows": (49152, 65535), "nat": (1024, 65535)}
-SEVERITIES = {"critical": 9.5, "high": 8.0, "medium": 5.5, "low": 3.0}
+# The severity of a promise is a grade of the shared scale (info is for findings only).
+SEVERITIES: dict[str, float] = {g.value: g.score for g in sorted(Grade, reverse=True) if g is not Grade.INFO}
 ITEM_KEYS = (
     "id",
     "name",
@@ -61,153 +64,6 @@ FILE_KEYS = ("version", "design", "description", "assertions")
 ID_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._:/-]{0,127}$")
 
 
-# -- traffic ---------------------------------------------------------------------------------------
-
-
-class TrafficKind(enum.Enum):
-    """The four port spaces a flow lives in; `IP` holds the other IP protocols by number."""
-
-    TCP = "tcp"
-    UDP = "udp"
-    ICMP = "icmp"  # ICMP types 0-255 (code 0)
-    IP = "ip"  # IP protocol numbers other than 1, 6 and 17 (no ports)
-
-    @property
-    def universe(self) -> PortRuns:
-        return _UNIVERSE[self]
-
-    @property
-    def protocol(self) -> int | None:
-        """The IP protocol number of the kind; None for IP (one number per member)."""
-        return {TrafficKind.TCP: 6, TrafficKind.UDP: 17, TrafficKind.ICMP: 1}.get(self)
-
-
-_UNIVERSE: dict[TrafficKind, PortRuns] = {
-    TrafficKind.TCP: ((0, 65535),),
-    TrafficKind.UDP: ((0, 65535),),
-    TrafficKind.ICMP: ((0, 255),),
-    TrafficKind.IP: ((0, 0), (2, 5), (7, 16), (18, 255)),
-}
-
-
-@dataclass(frozen=True, slots=True)
-class Traffic:
-    """A set of flows by protocol: tcp/udp ports, ICMP types, other IP protocol numbers.
-
-    Every set operation is exact (sorted, disjoint runs), so "anything but 80 and 443" is a
-    finite value: `Traffic.any() - Traffic.parse('tcp/80,443')`.
-    """
-
-    tcp: PortRuns = ()
-    udp: PortRuns = ()
-    icmp: PortRuns = ()
-    ip: PortRuns = ()
-
-    @classmethod
-    def any(cls) -> Traffic:
-        return cls(*(kind.universe for kind in TrafficKind))
-
-    @classmethod
-    def none(cls) -> Traffic:
-        return cls()
-
-    @classmethod
-    def of(cls, kind: TrafficKind, runs: Iterable[tuple[int, int]]) -> Traffic:
-        clipped = core.ports_intersect(core.ports_normalize(runs), kind.universe)
-        return cls(**{kind.value: clipped})
-
-    @classmethod
-    def parse(cls, text: str) -> Traffic:
-        """Traffic from its short form (`tcp/80,443`, `udp/53`, `icmp/8`, `47`, `any`); ValueError if bad."""
-        builder = _AssertionBuilder("<text>")
-        traffic = builder.traffic(Scalar(text, NOWHERE), "traffic")
-        if builder.diagnostics or traffic is None:
-            raise ValueError(builder.diagnostics[0].message if builder.diagnostics else f"bad traffic {text!r}")
-        return traffic
-
-    def runs(self, kind: TrafficKind) -> PortRuns:
-        value: PortRuns = getattr(self, kind.value)
-        return value
-
-    def _combine(self, other: Traffic, op: str) -> Traffic:
-        fn = {"or": core.ports_union, "and": core.ports_intersect, "sub": core.ports_subtract}[op]
-        return Traffic(*(tuple(fn(self.runs(k), other.runs(k))) for k in TrafficKind))
-
-    def __or__(self, other: Traffic) -> Traffic:
-        return self._combine(other, "or")
-
-    def __and__(self, other: Traffic) -> Traffic:
-        return self._combine(other, "and")
-
-    def __sub__(self, other: Traffic) -> Traffic:
-        return self._combine(other, "sub")
-
-    def __bool__(self) -> bool:
-        return any(self.runs(k) for k in TrafficKind)
-
-    def __contains__(self, item: tuple[TrafficKind, int]) -> bool:
-        kind, port = item
-        return any(lo <= port <= hi for lo, hi in self.runs(kind))
-
-    def first(self) -> tuple[TrafficKind, int] | None:
-        """The smallest member: tcp before udp before icmp before other protocols."""
-        for kind in TrafficKind:
-            runs = self.runs(kind)
-            if runs:
-                return kind, runs[0][0]
-        return None
-
-    def size(self) -> int:
-        return sum(hi - lo + 1 for k in TrafficKind for lo, hi in self.runs(k))
-
-    def describe(self) -> str:
-        """`tcp 80,443; icmp type 8`, `any traffic`, `nothing`."""
-        if self == Traffic.any():
-            return "any traffic"
-        parts = []
-        for kind in TrafficKind:
-            runs = self.runs(kind)
-            if not runs:
-                continue
-            if runs == kind.universe:
-                parts.append(
-                    {
-                        TrafficKind.TCP: "tcp (all ports)",
-                        TrafficKind.UDP: "udp (all ports)",
-                        TrafficKind.ICMP: "icmp (all types)",
-                        TrafficKind.IP: "every other IP protocol",
-                    }[kind]
-                )
-                continue
-            text = _runs_text(runs)
-            if kind is TrafficKind.ICMP:
-                plural = "s" if len(runs) > 1 or runs[0][0] != runs[0][1] else ""
-                parts.append(f"icmp type{plural} {text}")
-            elif kind is TrafficKind.IP:
-                plural = "s" if len(runs) > 1 or runs[0][0] != runs[0][1] else ""
-                parts.append(f"IP protocol{plural} {text}")
-            else:
-                parts.append(f"{kind.value} {text}")
-        return "; ".join(parts) or "nothing"
-
-    def to_json(self) -> dict[str, list[list[int]]]:
-        return {k.value: [list(r) for r in self.runs(k)] for k in TrafficKind if self.runs(k)}
-
-
-def _runs_text(runs: Sequence[tuple[int, int]]) -> str:
-    return ",".join(str(lo) if lo == hi else f"{lo}-{hi}" for lo, hi in runs)
-
-
-def describe_member(kind: TrafficKind, port: int) -> str:
-    """One flow of a kind: `tcp 443`, `icmp type 8`, `IP protocol 47`."""
-    if kind is TrafficKind.ICMP:
-        return f"icmp type {port}"
-    if kind is TrafficKind.IP:
-        return f"IP protocol {port}"
-    return f"{kind.value} {port}"
-
-
-ANY = Traffic.any()
 
 
 # -- endpoints -------------------------------------------------------------------------------------
@@ -555,58 +411,29 @@ class _AssertionBuilder(Builder):
 
     def protocol_kind(self, text: str, loc: Location, what: str) -> tuple[TrafficKind | None, int | None] | None:
         """(kind, protocol number) of a protocol word; (None, None) for any/all."""
-        word = text.strip().lower()
-        if word in ("any", "all", "-1"):
-            return None, None
-        if word in ("tcp", "udp", "icmp"):
-            kind = TrafficKind(word)
-            return kind, kind.protocol
-        if word.isdigit() and int(word) <= 255:
-            number = int(word)
-            return {6: TrafficKind.TCP, 17: TrafficKind.UDP, 1: TrafficKind.ICMP}.get(number, TrafficKind.IP), number
-        self.error("traffic", f"{what}: unknown protocol {text!r} (expected tcp, udp, icmp, any or 0-255)", loc)
-        return None
+        try:
+            return traffic.protocol_kind(text)
+        except ValueError as exc:
+            self.error("traffic", f"{what}: {exc}", loc)
+            return None
 
     def traffic_text(self, text: str, loc: Location, what: str) -> Traffic | None:
-        proto_text, sep, ports_text = text.partition("/")
-        parsed = self.protocol_kind(proto_text, loc, what)
-        if parsed is None:
+        try:
+            return traffic.parse_short(text)
+        except ValueError as exc:
+            self.error("traffic", f"{what}: {exc}", loc)
             return None
-        kind, number = parsed
-        if kind is None:
-            if sep:
-                self.error("traffic", f"{what}: {text!r}: 'any' takes no ports", loc)
-                return None
-            return ANY
-        if not sep:
-            return self.whole(kind, number)
-        if kind is TrafficKind.IP:
-            self.error("traffic", f"{what}: {text!r}: protocol {number} has no ports", loc)
-            return None
-        runs = self.port_list(ports_text, loc, what, 255 if kind is TrafficKind.ICMP else 65535)
-        return None if runs is None else Traffic.of(kind, runs)
 
     @staticmethod
     def whole(kind: TrafficKind, number: int | None) -> Traffic:
-        if kind is TrafficKind.IP and number is not None:
-            return Traffic.of(kind, [(number, number)])
-        return Traffic.of(kind, kind.universe)
+        return traffic.whole(kind, number)
 
     def port_list(self, text: str, loc: Location, what: str, top: int) -> list[tuple[int, int]] | None:
-        runs = []
-        for part in text.split(","):
-            part = part.strip()
-            lo_text, sep, hi_text = part.partition("-")
-            lo_text, hi_text = lo_text.strip(), hi_text.strip()
-            if lo_text.isdigit() and (not sep or hi_text.isdigit()):
-                lo, hi = int(lo_text), int(hi_text) if sep else int(lo_text)
-                if lo <= hi <= top:
-                    runs.append((lo, hi))
-                    continue
-            label = "icmp type" if top == 255 else "port"
-            self.error("traffic", f"{what}: invalid {label} {part!r} (expected N or lo-hi within 0-{top})", loc)
+        try:
+            return traffic.port_list(text, top)
+        except ValueError as exc:
+            self.error("traffic", f"{what}: {exc}", loc)
             return None
-        return runs
 
     def traffic_map(self, body: Map, what: str) -> Traffic | None:
         self.check_keys(body, what, ("protocol", "ports", "icmp_type"), ("protocol",))

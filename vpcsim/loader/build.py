@@ -14,6 +14,7 @@ from types import MappingProxyType
 from typing import TypeVar
 
 from vpcsim.errors import Diagnostic, Location, Severity
+from vpcsim.loader import extensions
 from vpcsim.loader.reader import Map, Node, Scalar, Seq, kind_of
 from vpcsim.model import (
     ANY_CIDR,
@@ -322,7 +323,8 @@ class _DesignBuilder(Builder):
         root = self.as_map(root_node, "design")
         if root is None:
             root = Map({}, {}, root_node.loc)
-        self.check_keys(root, "design", TOP_KEYS, ("region", "vpcs"))
+        extension_keys = tuple(x.key for x in extensions.sections())
+        self.check_keys(root, "design", (*TOP_KEYS, *extension_keys), ("region", "vpcs"))
         version = root.get("version")
         if version is not None and not (isinstance(version, Scalar) and version.value in (1, "1")):
             self.error("version", f"version: unsupported format version {kind_of(version)} (expected 1)", version.loc)
@@ -351,6 +353,10 @@ class _DesignBuilder(Builder):
         igws = self.section(root, "internet_gateways", self.read_igw)
         peerings = self.section(root, "peerings", self.read_peering)
         unsupported = self.section(root, "unsupported", self.read_unsupported)
+        extra: dict[str, dict[str, object]] = {}
+        for ext in extensions.sections():
+            extra[ext.key] = self.section(root, ext.key, self.extension_reader(ext))
+        self.extra = extra
 
         vpcs: dict[str, Vpc] = {}
         for name, (cidrs, main_rt, default_acl, default_sg_rules, aws_id, tags, loc) in vpcs_raw.items():
@@ -428,9 +434,16 @@ class _DesignBuilder(Builder):
             interfaces=MappingProxyType(interfaces),
             unsupported=MappingProxyType(unsupported),
             description=description,
+            extensions=MappingProxyType({key: MappingProxyType(objs) for key, objs in extra.items()}),
             loc=root.loc,
         )
         return design, self.diagnostics
+
+    def extension_reader(self, ext: extensions.Section) -> Callable[[str, Map], object | None]:
+        def read(name: str, body: Map) -> object | None:
+            return ext.read(self, name, body)
+
+        return read
 
     # -- references -------------------------------------------------------------------------
 
@@ -561,7 +574,8 @@ class _DesignBuilder(Builder):
         body = self.as_map(node, what)
         if body is None:
             return None
-        self.check_keys(body, what, ("destination", "destination_prefix_list", "state", *ROUTE_TARGETS, "description"))
+        targets_known = (*ROUTE_TARGETS, *(x.route_key for x in extensions.sections() if x.route_key))
+        self.check_keys(body, what, ("destination", "destination_prefix_list", "state", *targets_known, "description"))
         destination = None
         prefix_list = None
         dests = [k for k in ("destination", "destination_prefix_list") if k in body.entries]
@@ -582,16 +596,17 @@ class _DesignBuilder(Builder):
             )
             if prefix_list is None:
                 return None
-        targets = [k for k in ROUTE_TARGETS if k in body.entries]
+        targets = [k for k in targets_known if k in body.entries]
         if len(targets) != 1:
             self.error(
                 "route",
-                f"{what}: expected exactly one target ({', '.join(ROUTE_TARGETS)}), got {len(targets)}",
+                f"{what}: expected exactly one target ({', '.join(targets_known)}), got {len(targets)}",
                 body.loc,
             )
             return None
         key = targets[0]
-        kind = ROUTE_TARGETS[key]
+        kind = ROUTE_TARGETS.get(key, TargetKind.COMPONENT)
+        route_key = None if key in ROUTE_TARGETS else key  # a component module's target
         target_node = body.entries[key]
         blackhole = False
         state = self.string(body.get("state"), f"{what}: state")
@@ -609,10 +624,10 @@ class _DesignBuilder(Builder):
             target = self.string(target_node, f"{what}: {key}")
             if target is None:
                 return None
-            self.pending_targets.append((kind, target, target_node.loc, what))
-        return Route(destination, prefix_list, kind, target, blackhole, body.loc)
+            self.pending_targets.append((kind, target, target_node.loc, what, route_key))
+        return Route(destination, prefix_list, kind, target, blackhole, body.loc, route_key)
 
-    pending_targets: list[tuple[TargetKind, str, Location, str]]
+    pending_targets: list[tuple[TargetKind, str, Location, str, str | None]]
 
     def read_nacl(self, name: str, body: Map) -> NetworkAcl | None:
         what = f"network ACL {name}"
@@ -932,12 +947,19 @@ class _DesignBuilder(Builder):
             TargetKind.INTERFACE: (interfaces, "interface"),
             TargetKind.UNSUPPORTED: (unsupported, "unsupported component"),
         }
-        for kind, target, loc, what in self.pending_targets:
-            table, label = known[kind]
+        for kind, target, loc, what, route_key in self.pending_targets:
+            key_text = kind.value
+            table: Mapping[str, object]
+            if route_key is not None:
+                ext = extensions.section_for_route_key(route_key)
+                assert ext is not None, "route keys come from registered sections"
+                table, label, key_text = self.extra.get(ext.key, {}), ext.label, route_key
+            else:
+                table, label = known[kind]
             if target not in table:
                 names = sorted(table)
                 hint = f" (known: {', '.join(names[:8])}{', ...' if len(names) > 8 else ''})" if names else ""
-                self.error("unknown-reference", f"{what}: {kind.value}: no {label} named {target!r}{hint}", loc)
+                self.error("unknown-reference", f"{what}: {key_text}: no {label} named {target!r}{hint}", loc)
 
     def check_group_refs(self, groups: Mapping[str, SecurityGroup]) -> None:
         for group in groups.values():
@@ -996,3 +1018,8 @@ class _DesignBuilder(Builder):
         super().__init__(file)
         self.default_sg_ids: dict[str, str] = {}
         self.pending_targets = []
+
+
+# The builder a design section's reader gets (loader.extensions): its located-error helpers
+# (`error`, `check_keys`, `string`, `vpc_ref`, `ref`) are the format's vocabulary.
+DesignBuilder = _DesignBuilder

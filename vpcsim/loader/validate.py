@@ -16,7 +16,9 @@ import bisect
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
+from vpcsim import facts
 from vpcsim.errors import Diagnostic, Location, Severity
+from vpcsim.loader import extensions
 from vpcsim.model import (
     Cidr,
     Design,
@@ -33,20 +35,7 @@ from vpcsim.model import (
     int_to_ip,
 )
 
-# Prefix lengths AWS accepts for a VPC CIDR block and for a subnet.
-MIN_PREFIX = 16
-MAX_PREFIX = 28
-LINK_LOCAL = Cidr.parse("169.254.0.0/16")
-
-# Default quotas (warnings) and hard limits (errors).
-VPC_CIDR_QUOTA = 5
-SG_PER_ENI_QUOTA = 5
-SG_PER_ENI_LIMIT = 16
-NACL_RULE_QUOTA = 20
-NACL_RULE_LIMIT = 40
-SG_RULE_QUOTA = 60
-ROUTE_QUOTA = 50
-ROUTE_LIMIT = 1000
+LINK_LOCAL = Cidr.parse(facts.LINK_LOCAL)
 
 # Peerings in these states no longer exist as far as AWS's per-pair rules are concerned.
 DEAD_PEERING_STATES = frozenset({"rejected", "expired", "failed", "deleted", "deleting"})
@@ -55,20 +44,7 @@ DEAD_PEERING_STATES = frozenset({"rejected", "expired", "failed", "deleted", "de
 MIDDLEBOX_TARGETS = frozenset({TargetKind.NAT_GATEWAY, TargetKind.INTERFACE, TargetKind.INSTANCE})
 
 # Ranges that are never a public address, with what to call them.
-NOT_PUBLIC: tuple[tuple[Cidr, str], ...] = tuple(
-    (Cidr.parse(text), label)
-    for text, label in (
-        ("10.0.0.0/8", "a private (RFC 1918) address"),
-        ("172.16.0.0/12", "a private (RFC 1918) address"),
-        ("192.168.0.0/16", "a private (RFC 1918) address"),
-        ("100.64.0.0/10", "a shared (carrier-grade NAT, RFC 6598) address"),
-        ("127.0.0.0/8", "a loopback address"),
-        ("169.254.0.0/16", "a link-local address"),
-        ("0.0.0.0/8", "a 'this network' address"),
-        ("224.0.0.0/4", "a multicast address"),
-        ("240.0.0.0/4", "a reserved address"),
-    )
-)
+NOT_PUBLIC: tuple[tuple[Cidr, str], ...] = tuple((Cidr.parse(text), label) for text, label in facts.NOT_INTERNET)
 
 TARGET_LABELS = {
     TargetKind.INTERNET_GATEWAY: "internet gateway",
@@ -88,8 +64,15 @@ RESERVED_OFFSETS = {
 
 
 def validate(design: Design) -> list[Diagnostic]:
-    """Check `design` against AWS's rules; return every error and warning, never raise."""
-    return _Validator(design).run()
+    """Check `design` against AWS's rules; return every error and warning, never raise.
+
+    Sections that component modules add (loader.extensions) bring their own rules.
+    """
+    out = _Validator(design).run()
+    for section in extensions.sections():
+        if section.validate is not None and design.extensions.get(section.key):
+            out.extend(section.validate(design))
+    return out
 
 
 def _where(loc: Location) -> str:
@@ -185,11 +168,11 @@ class _Validator:
         for vpc in design.vpcs.values():
             what = f"vpc {vpc.name}"
             for cidr in vpc.cidrs:
-                if not MIN_PREFIX <= cidr.length <= MAX_PREFIX:
+                if not facts.MIN_PREFIX <= cidr.length <= facts.MAX_PREFIX:
                     self.error(
                         "vpc-cidr-size",
                         f"{what}: CIDR {cidr} is a /{cidr.length} "
-                        f"(expected a prefix length from /{MIN_PREFIX} to /{MAX_PREFIX})",
+                        f"(expected a prefix length from /{facts.MIN_PREFIX} to /{facts.MAX_PREFIX})",
                         vpc.loc,
                     )
                 if cidr.overlaps(LINK_LOCAL):
@@ -200,10 +183,10 @@ class _Validator:
                         vpc.loc,
                     )
             self.check_vpc_overlaps(vpc)
-            if len(vpc.cidrs) > VPC_CIDR_QUOTA:
+            if len(vpc.cidrs) > facts.VPC_CIDR_QUOTA:
                 self.warning(
                     "vpc-cidr-quota",
-                    f"{what}: {len(vpc.cidrs)} CIDR blocks (expected at most {VPC_CIDR_QUOTA}, "
+                    f"{what}: {len(vpc.cidrs)} CIDR blocks (expected at most {facts.VPC_CIDR_QUOTA}, "
                     "AWS's default quota per VPC)",
                     vpc.loc,
                 )
@@ -251,11 +234,11 @@ class _Validator:
         for subnet in design.subnets.values():
             what = f"subnet {subnet.name}"
             cidr = subnet.cidr
-            if not MIN_PREFIX <= cidr.length <= MAX_PREFIX:
+            if not facts.MIN_PREFIX <= cidr.length <= facts.MAX_PREFIX:
                 self.error(
                     "subnet-cidr-size",
                     f"{what}: CIDR {cidr} is a /{cidr.length} "
-                    f"(expected a prefix length from /{MIN_PREFIX} to /{MAX_PREFIX})",
+                    f"(expected a prefix length from /{facts.MIN_PREFIX} to /{facts.MAX_PREFIX})",
                     subnet.loc,
                 )
             vpc = design.vpcs.get(subnet.vpc)
@@ -426,18 +409,18 @@ class _Validator:
                             f"(expected a group of vpc {vpc}, the interface's)",
                             eni.loc,
                         )
-            if len(groups) > SG_PER_ENI_LIMIT:
+            if len(groups) > facts.SG_PER_ENI_LIMIT:
                 self.error(
                     "security-group-limit",
-                    f"{what}: {len(groups)} security groups (expected at most {SG_PER_ENI_LIMIT}, "
+                    f"{what}: {len(groups)} security groups (expected at most {facts.SG_PER_ENI_LIMIT}, "
                     "AWS's maximum per interface)",
                     eni.loc,
                 )
-            elif len(groups) > SG_PER_ENI_QUOTA:
+            elif len(groups) > facts.SG_PER_ENI_QUOTA:
                 self.warning(
                     "too-many-security-groups",
-                    f"{what}: {len(groups)} security groups (expected at most {SG_PER_ENI_QUOTA}, "
-                    f"AWS's default quota per interface; it can be raised to {SG_PER_ENI_LIMIT})",
+                    f"{what}: {len(groups)} security groups (expected at most {facts.SG_PER_ENI_QUOTA}, "
+                    f"AWS's default quota per interface; it can be raised to {facts.SG_PER_ENI_LIMIT})",
                     eni.loc,
                 )
         for instance in design.instances.values():
@@ -490,16 +473,16 @@ class _Validator:
         for table in self.design.route_tables.values():
             what = f"route table {table.name}"
             count = len(table.routes)
-            if count > ROUTE_LIMIT:
+            if count > facts.ROUTE_LIMIT:
                 self.error(
                     "route-limit",
-                    f"{what}: {count} routes (expected at most {ROUTE_LIMIT}, AWS's maximum per table)",
+                    f"{what}: {count} routes (expected at most {facts.ROUTE_LIMIT}, AWS's maximum per table)",
                     table.loc,
                 )
-            elif count > ROUTE_QUOTA:
+            elif count > facts.ROUTE_QUOTA:
                 self.warning(
                     "route-quota",
-                    f"{what}: {count} routes (expected at most {ROUTE_QUOTA}, AWS's default quota per table)",
+                    f"{what}: {count} routes (expected at most {facts.ROUTE_QUOTA}, AWS's default quota per table)",
                     table.loc,
                 )
             seen: dict[Cidr | str, Route] = {}
@@ -657,17 +640,17 @@ class _Validator:
                     rule.loc,
                 )
         count = len(rules)
-        if count > NACL_RULE_LIMIT:
+        if count > facts.NACL_RULE_LIMIT:
             self.error(
                 "nacl-rule-limit",
-                f"{what}: {count} {direction} rules (expected at most {NACL_RULE_LIMIT}, "
+                f"{what}: {count} {direction} rules (expected at most {facts.NACL_RULE_LIMIT}, "
                 "AWS's maximum per direction)",
                 acl.loc,
             )
-        elif count > NACL_RULE_QUOTA:
+        elif count > facts.NACL_RULE_QUOTA:
             self.warning(
                 "nacl-rule-quota",
-                f"{what}: {count} {direction} rules (expected at most {NACL_RULE_QUOTA}, "
+                f"{what}: {count} {direction} rules (expected at most {facts.NACL_RULE_QUOTA}, "
                 "AWS's default quota per direction)",
                 acl.loc,
             )
@@ -677,10 +660,10 @@ class _Validator:
         for group in groups.values():
             what = f"security group {group.name}"
             for direction, rules in (("ingress", group.ingress), ("egress", group.egress)):
-                if len(rules) > SG_RULE_QUOTA:
+                if len(rules) > facts.SG_RULE_QUOTA:
                     self.warning(
                         "sg-rule-quota",
-                        f"{what}: {len(rules)} {direction} rules (expected at most {SG_RULE_QUOTA}, "
+                        f"{what}: {len(rules)} {direction} rules (expected at most {facts.SG_RULE_QUOTA}, "
                         "AWS's default quota per group)",
                         group.loc,
                     )
@@ -726,9 +709,4 @@ def _first_overlap(left: Iterable[Cidr], right: Iterable[Cidr]) -> tuple[Cidr, C
 
 def _covers_everything(cidrs: Iterable[Cidr]) -> bool:
     """Whether the union of `cidrs` is all of 0.0.0.0/0."""
-    reach = 0  # every address below `reach` is covered
-    for cidr in sorted(cidrs, key=lambda c: c.first):
-        if cidr.first > reach:
-            return False
-        reach = max(reach, cidr.last + 1)
-    return reach > 0xFFFFFFFF
+    return Cidr.covers_space(cidrs)

@@ -345,7 +345,7 @@ def _physical(loc: Location, base: str) -> dict[str, Any]:
 
 def sarif(report: Report, *, base: str | None = None) -> dict[str, Any]:
     """A SARIF 2.1.0 log: one run, rules with stable ids and `security-severity`, results located in the YAML."""
-    from vpcsim import __version__
+    from vpcsim.version import __version__
 
     base = os.path.abspath(base or os.getcwd())
     rules: list[dict[str, Any]] = []

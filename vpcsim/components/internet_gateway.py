@@ -1,0 +1,111 @@
+"""Internet gateway: 1:1 NAT between a VPC's private addresses and their public or Elastic IPs.
+
+Out: the source's public IP replaces its private one, or the packet is dropped (no public IP;
+a private NAT gateway's traffic). In: a public IP of the VPC becomes its private address, and the
+VPC router delivers it (aws-semantics.md, "Internet gateway").
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from vpcsim.components import base, internet, subnet
+from vpcsim.components.base import Component, State, Walk, ip
+from vpcsim.errors import Location
+from vpcsim.model import Subnet, TargetKind
+from vpcsim.results import Action, Code, Disposition, Step, StepKind
+
+if TYPE_CHECKING:
+    import networkx
+
+    from vpcsim.compile import CompiledNetwork, RouteEntry
+
+
+def egress(walk: Walk, vpc: str, igw_name: str, state: State) -> None:
+    net = walk.net
+    igw = net.design.internet_gateways[igw_name]
+    steps: list[Step] = []
+    before = state.packet()
+    eni, nat = net.owner_in_vpc(vpc, state.src)
+    public: int | None = None
+    if eni is not None and net.interface_vpc(eni) == vpc and eni.public_ip is not None:
+        public = eni.public_ip
+    elif nat is not None and nat.elastic_ip is not None and net.design.subnets[nat.subnet].vpc == vpc:
+        public = nat.elastic_ip
+    elif nat is not None and not nat.public:
+        detail = f"private NAT gateway {nat.name} cannot send to the internet gateway {igw.name}"
+        walk.hop("internet_gateway", igw.name, igw.aws_id, state, steps)
+        walk.stop(Disposition.DENIED_OUT, Code.NGW_PRIVATE_TO_INTERNET, nat.name, detail, nat.loc)
+        return
+    if public is None:
+        owner = eni.name if eni else ip(state.src)
+        detail = (
+            f"{owner} ({ip(state.src)}) has no public or Elastic IP, so internet gateway "
+            f"{igw.name} drops its traffic"
+        )
+        steps.append(Step(StepKind.TRANSLATE, Action.DROP, detail, igw.name))
+        walk.hop("internet_gateway", igw.name, igw.aws_id, state, steps)
+        walk.stop(Disposition.DENIED_OUT, Code.IGW_PUBLIC_IP_ASSOCIATION_FOR_EGRESS, owner, detail,
+                  eni.loc if eni else igw.loc)
+        return
+    state.src = public
+    after = state.packet()
+    steps.append(Step(StepKind.TRANSLATE, Action.TRANSLATE, f"source NAT {before.src} -> {ip(public)} (1:1 public IP)",
+                      igw.name, before=before, after=after))
+    walk.hop("internet_gateway", igw.name, igw.aws_id, state, steps)
+    state.sender = None
+    internet.to_internet(walk, state)
+
+
+def ingress(walk: Walk, vpc: str, state: State) -> None:
+    net = walk.net
+    igw = net.igw_by_vpc[vpc]
+    before = state.packet()
+    eni = net.eni_by_public.get(state.dst)
+    nat = net.nat_by_public.get(state.dst)
+    steps: list[Step] = []
+    if eni is not None and net.interface_vpc(eni) == vpc:
+        state.dst = eni.primary_ip
+    elif nat is not None:
+        state.dst = nat.private_ip
+    else:
+        detail = f"{ip(state.dst)} is not a public IP of vpc {vpc}"
+        walk.hop("internet_gateway", igw.name, igw.aws_id, state, steps)
+        walk.stop(Disposition.DENIED_IN, Code.IGW_PRIVATE_IP_ASSOCIATION_FOR_INGRESS, igw.name, detail, igw.loc)
+        return
+    after = state.packet()
+    steps.append(Step(StepKind.TRANSLATE, Action.TRANSLATE,
+                      f"destination NAT {before.dst} -> {ip(state.dst)} (1:1 public IP)", igw.name,
+                      before=before, after=after))
+    walk.hop("internet_gateway", igw.name, igw.aws_id, state, steps)
+    state.sender = None
+    vpc_model = net.design.vpcs[vpc]
+    walk.hop("vpc_router", vpc_model.name, vpc_model.aws_id, state, [])
+    target = net.subnet_in_vpc(vpc, state.dst)
+    if target is None:
+        walk.stop(Disposition.NULL_ROUTED, Code.NO_ROUTE_TO_DESTINATION, vpc, "no subnet holds the address", None)
+        return
+    subnet.deliver(walk, target, state, crossing=True)
+
+
+class InternetGateway(Component[None]):
+    kind = "internet_gateway"
+    targets = (TargetKind.INTERNET_GATEWAY,)
+
+    def via_route(self, walk: Walk, entry: RouteEntry, from_subnet: Subnet, state: State,
+                  route_loc: Location) -> None:
+        vpc = walk.net.design.vpcs[from_subnet.vpc]
+        walk.hop("vpc_router", vpc.name, vpc.aws_id, state, [])
+        egress(walk, vpc.name, entry.route.target if entry.route and entry.route.target else "", state)
+
+    def graph(self, net: CompiledNetwork, g: networkx.MultiDiGraph) -> None:
+        for igw in net.design.internet_gateways.values():
+            key = (self.kind, igw.name)
+            g.add_node(key, kind=self.kind, name=igw.name, aws_id=igw.aws_id, location=str(igw.loc) if igw.loc else None)
+            g.add_edge(("vpc_router", igw.vpc), key, relation="attachment")
+            g.add_edge(key, ("vpc_router", igw.vpc), relation="attachment")
+            g.add_edge(key, ("internet", "internet"), relation="internet")
+            g.add_edge(("internet", "internet"), key, relation="internet")
+
+
+COMPONENT = base.register(InternetGateway())

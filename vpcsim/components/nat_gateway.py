@@ -1,0 +1,117 @@
+"""NAT gateway: source NAT of its VPC's traffic to its own address (ports 1024-65535), replies undone.
+
+TCP, UDP and ICMP only; only traffic from its own VPC; a packet addressed to the gateway itself
+passes only as the reply of a connection it made (aws-semantics.md, "NAT gateway";
+https://docs.aws.amazon.com/vpc/latest/userguide/nat-gateway-basics.html).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from vpcsim.components import base, subnet
+from vpcsim.components.base import Component, Session, State, Walk, ip
+from vpcsim.errors import Location
+from vpcsim.facts import NAT_GATEWAY_PORTS
+from vpcsim.model import NatGateway, Subnet, TargetKind
+from vpcsim.results import Action, Code, Disposition, Step, StepKind
+
+if TYPE_CHECKING:
+    import networkx
+
+    from vpcsim.compile import CompiledNetwork, RouteEntry
+
+
+def forward(walk: Walk, nat: NatGateway, from_subnet: Subnet, state: State) -> None:
+    """Traffic routed *through* a NAT gateway."""
+    d = walk.net.design
+    nat_subnet = d.subnets[nat.subnet]
+    steps: list[Step] = []
+    if nat_subnet.name != from_subnet.name:
+        subnet.nacl_check(walk, nat_subnet, state, "inbound", steps)
+        walk.hop("subnet", nat_subnet.name, nat_subnet.aws_id, state, steps)
+        steps = []
+    if state.proto not in (1, 6, 17):
+        detail = f"NAT gateway {nat.name} carries only TCP, UDP and ICMP (not protocol {state.proto})"
+        walk.hop("nat_gateway", nat.name, nat.aws_id, state, steps)
+        walk.stop(Disposition.DENIED_IN, Code.NGW_UNSUPPORTED_PROTOCOL, nat.name, detail, nat.loc)
+        return
+    nat_vpc = d.vpcs[nat_subnet.vpc]
+    if not any(c.contains(state.src) for c in nat_vpc.cidrs):
+        detail = f"NAT gateway {nat.name} only translates traffic from its own VPC ({ip(state.src)} is not)"
+        walk.hop("nat_gateway", nat.name, nat.aws_id, state, steps)
+        walk.stop(Disposition.DENIED_IN, Code.NGW_REQUIRES_SOURCE_IN_VPC, nat.name, detail, nat.loc)
+        return
+    before = state.packet()
+    walk.sessions[nat.private_ip] = Session(f"nat:{nat.name}", state.src, state.sports)
+    state.src = nat.private_ip
+    if state.proto in (6, 17):
+        state.sports = (NAT_GATEWAY_PORTS,)
+    after = state.packet()
+    steps.append(Step(StepKind.TRANSLATE, Action.TRANSLATE,
+                      f"source NAT {before.src} -> {ip(nat.private_ip)}"
+                      + (f", ports -> {NAT_GATEWAY_PORTS[0]}-{NAT_GATEWAY_PORTS[1]}" if state.proto in (6, 17) else ""),
+                      nat.name, location=nat.loc, before=before, after=after))
+    walk.hop("nat_gateway", nat.name, nat.aws_id, state, steps)
+    state.sender = None  # a NAT gateway has no security group: no reference can name it
+    subnet.route(walk, nat_subnet, state)
+
+
+class NatGatewayComponent(Component[NatGateway]):
+    kind = "nat_gateway"
+    targets = (TargetKind.NAT_GATEWAY,)
+
+    def _nat(self, net: CompiledNetwork, entry: RouteEntry) -> NatGateway | None:
+        target = entry.route.target if entry.route else None
+        return net.design.nat_gateways.get(target) if target is not None else None
+
+    def next_subnet(self, net: CompiledNetwork, entry: RouteEntry) -> str | None:
+        nat = self._nat(net, entry)
+        return nat.subnet if nat is not None else None
+
+    def via_route(self, walk: Walk, entry: RouteEntry, from_subnet: Subnet, state: State,
+                  route_loc: Location) -> None:
+        nat = self._nat(walk.net, entry)
+        assert nat is not None, "validated: a route's NAT gateway exists"
+        if nat.subnet != from_subnet.name:
+            vpc = walk.net.design.vpcs[from_subnet.vpc]
+            walk.hop("vpc_router", vpc.name, vpc.aws_id, state, [])
+        forward(walk, nat, from_subnet, state)
+
+    def owner(self, walk: Walk, in_subnet: Subnet, addr: int) -> NatGateway | None:
+        return walk.net.nat_in_subnet(in_subnet.name, addr)
+
+    def arrive(self, walk: Walk, nat: NatGateway, in_subnet: Subnet, state: State) -> None:
+        """A packet addressed to the NAT gateway itself: only replies of its sessions pass."""
+        steps: list[Step] = []
+        session = walk.sessions.get(nat.private_ip) if walk.returning else None
+        if session is None:
+            detail = f"NAT gateway {nat.name} drops traffic that is not a reply to a connection it made"
+            steps.append(Step(StepKind.SESSION, Action.DROP, detail, nat.name, location=nat.loc))
+            walk.hop("nat_gateway", nat.name, nat.aws_id, state, steps)
+            walk.stop(Disposition.DENIED_IN, Code.NGW_NO_SESSION, nat.name, detail, nat.loc)
+            return
+        before = state.packet()
+        state.dst = session.inside_addr
+        if state.proto in (6, 17):
+            if state.dports != (NAT_GATEWAY_PORTS,) and not walk.leg.ports_denied:
+                walk.leg.translated_ports = state.dports
+            state.dports = session.inside_ports
+        after = state.packet()
+        steps.append(Step(StepKind.SESSION, Action.TRANSLATE,
+                          f"reply matches the NAT session: destination {before.dst} -> {ip(state.dst)}",
+                          nat.name, before=before, after=after))
+        walk.hop("nat_gateway", nat.name, nat.aws_id, state, steps)
+        state.sender = None
+        subnet.route(walk, walk.net.design.subnets[nat.subnet], state)
+
+    def graph(self, net: CompiledNetwork, g: networkx.MultiDiGraph) -> None:
+        for nat in net.design.nat_gateways.values():
+            key = (self.kind, nat.name)
+            g.add_node(key, kind=self.kind, name=nat.name, aws_id=nat.aws_id,
+                       location=str(nat.loc) if nat.loc else None, public=nat.public)
+            g.add_edge(("subnet", nat.subnet), key, relation="member")
+            g.add_edge(key, ("subnet", nat.subnet), relation="member")
+
+
+COMPONENT = base.register(NatGatewayComponent(), owner_rank=10)

@@ -1,0 +1,82 @@
+"""Network: a CompiledNetwork with the library's conveniences (trace, check, analyses, graph).
+
+What `vpcsim.load()` returns. Each method is a thin call into its engine module; the engines
+themselves take a `CompiledNetwork`, so nothing below this module imports it (no cycles).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
+
+from vpcsim.compile import CompiledNetwork
+
+if TYPE_CHECKING:
+    import networkx
+
+    from vpcsim.analyse import ExposureReport, ReachMatrix
+    from vpcsim.batch import Flow
+    from vpcsim.check import AssertionsArg, CheckReport
+    from vpcsim.results import TraceResult
+
+__all__ = ["Network"]
+
+
+class Network(CompiledNetwork):
+    """A compiled design: what `vpcsim.load()` returns. Trace with `network.trace(...)`."""
+
+    _graph: networkx.MultiDiGraph | None = None
+
+    def trace(
+        self,
+        src: str,
+        dst: str,
+        port: int,
+        protocol: str | int = "tcp",
+        *,
+        src_port: int | None = None,
+        ephemeral: tuple[int, int] | None = None,
+        icmp_code: int | None = None,
+    ) -> TraceResult:
+        """Trace a flow from `src` to `dst` on `port` (ICMP: the type; `icmp_code`), forward and back.
+
+        See docs/trace.md.
+        """
+        from vpcsim.trace import trace
+
+        return trace(self, src, dst, port, protocol, src_port=src_port, ephemeral=ephemeral, icmp_code=icmp_code)
+
+    def check(self, assertions: AssertionsArg) -> CheckReport:
+        """Check reachability promises (see docs/assertions.md); returns a typed report."""
+        from vpcsim.check import check
+
+        return check(self, assertions)
+
+    def exposure(self, *, ephemeral: tuple[int, int] | None = None) -> ExposureReport:
+        """What the internet reaches on every interface, graded by severity (see docs/analyses.md)."""
+        from vpcsim.analyse import exposure
+
+        return exposure(self, ephemeral=ephemeral)
+
+    def reach(self, src: object = None, dst: object = None, *, by: str = "instance",
+              ephemeral: tuple[int, int] | None = None) -> ReachMatrix:
+        """The reachability matrix between instances, subnets or security groups (docs/analyses.md)."""
+        from vpcsim.analyse import reach
+
+        return reach(self, src, dst, by=by, ephemeral=ephemeral)
+
+    def verdicts(self, flows: Sequence[Flow] | None = None, *, ephemeral: tuple[int, int] | None = None,
+                 **columns: Any) -> list[bool]:
+        """For each (src, dst, protocol, port) flow, whether `trace(...)` says reachable (batched; vpcsim.batch)."""
+        from vpcsim.batch import verdicts
+
+        return verdicts(self, flows, ephemeral=ephemeral, **columns)
+
+    @property
+    def graph(self) -> networkx.MultiDiGraph:
+        """The component graph (built on first use; see docs/graph.md)."""
+        if self._graph is None:
+            from vpcsim.graph import build_graph
+
+            self._graph = build_graph(self)
+        return self._graph

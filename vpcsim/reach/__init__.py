@@ -1,0 +1,1 @@
+"""Reach: the one walk (walk.py) and what is derived from it."""

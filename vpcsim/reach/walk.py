@@ -1,0 +1,406 @@
+"""Walk: a CompiledNetwork and a flow -> a TraceResult, walked hop by hop forward and back.
+
+The one walk every analysis reads. It follows AWS's order on each leg (security groups out,
+NACL out, route table, the target's own semantics, NACL in, security groups in) and keeps going
+past a filter that blocks, so that every setting that blocks the flow is reported, not only the
+first. Only a routing dead end stops a leg. The reply is routed by its own route tables,
+re-checked by the NACLs statelessly with the ports swapped, and passes security groups by their
+session.
+
+The walker knows no component: each hop is a component module's (`vpcsim.components`), reached
+through the registry by route target or by address owner. Every filter, route and translation
+step carries a typed detail (`results.FilterDetail`, `RouteDetail`, `TranslationDetail`), which is
+what `check`, `analyse`, `batch` and `lint` read.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from typing import TypeVar
+
+from vpcsim.compile import CompiledNetwork
+from vpcsim.components import eni, internet, subnet, vpc_router
+from vpcsim.components.base import Endpoint, Leg, Session, State, ip
+from vpcsim.errors import EndpointError, Location, UsageError
+from vpcsim.facts import ICMP_REPLIES, LINUX_EPHEMERAL
+from vpcsim.model import PROTOCOL_NAMES, Interface, ip_to_int, protocol_label
+from vpcsim.results import (
+    Blocker,
+    Code,
+    Disposition,
+    Flow,
+    Hop,
+    Packet,
+    PortRanges,
+    Step,
+    TraceResult,
+)
+
+__all__ = ["START_KINDS", "Endpoint", "Walker", "parse_protocol", "resolve", "trace", "trace_flow", "trace_packet"]
+
+
+def parse_protocol(protocol: str | int) -> int:
+    if isinstance(protocol, int) and not isinstance(protocol, bool):
+        value = protocol
+    elif isinstance(protocol, str) and protocol.lower() in PROTOCOL_NAMES:
+        value = PROTOCOL_NAMES[protocol.lower()]
+    elif isinstance(protocol, str) and protocol.isdigit():
+        value = int(protocol)
+    else:
+        raise UsageError(f"unknown protocol {protocol!r} (expected tcp, udp, icmp or a number 0-255)")
+    if not 0 <= value <= 255:
+        raise UsageError(f"protocol {protocol!r}: a packet has one protocol (expected tcp, udp, icmp or 0-255)")
+    return value
+
+
+def trace(
+    net: CompiledNetwork,
+    src: str,
+    dst: str,
+    port: int,
+    protocol: str | int = "tcp",
+    *,
+    src_port: int | None = None,
+    ephemeral: tuple[int, int] | None = None,
+    icmp_code: int | None = None,
+) -> TraceResult:
+    """Trace `src` -> `dst` on `port` (ICMP: `port` is the type, `icmp_code` the code, default 0)."""
+    proto = parse_protocol(protocol)
+    if isinstance(port, bool) or not isinstance(port, int) or not 0 <= port <= 65535:
+        raise UsageError(f"port {port!r} is out of range (expected 0-65535)")
+    if proto == 1 and port > 255:
+        raise UsageError(f"icmp type {port} is out of range (expected 0-255; 8 = echo request)")
+    if icmp_code is not None:
+        if proto != 1:
+            raise UsageError(f"an icmp code ({icmp_code!r}) needs protocol icmp, not {protocol!r}")
+        if isinstance(icmp_code, bool) or not isinstance(icmp_code, int) or not 0 <= icmp_code <= 255:
+            raise UsageError(f"icmp code {icmp_code!r} is out of range (expected 0-255; 4 with type 3 = "
+                             "fragmentation needed)")
+    if src_port is not None and not 0 <= src_port <= 65535:
+        raise UsageError(f"source port {src_port} is out of range (expected 0-65535)")
+    low, high = ephemeral or LINUX_EPHEMERAL
+    if not 0 <= low <= high <= 65535:
+        raise UsageError(f"ephemeral range {low}-{high} is invalid (expected lo-hi within 0-65535)")
+
+    source = resolve(net, src, None)
+    target = resolve(net, dst, source)
+    if proto in (6, 17):
+        sports: PortRanges = ((src_port, src_port),) if src_port is not None else ((low, high),)
+        dports: PortRanges = ((port, port),)
+    elif proto == 1:
+        # ICMP: the core's "port" is type*256+code; the reply to an echo request is an echo reply.
+        sports = ((0, 0),)
+        code = port * 256 + (icmp_code or 0)
+        dports = ((code, code),)
+    else:
+        sports = ((0, 0),)
+        dports = ((0, 0),)
+    flow = Flow(src, dst, ip(source.addr), ip(target.addr), protocol_label(proto), port, sports)
+    return trace_flow(net, flow, source, target, State(source.addr, target.addr, proto, sports, dports))
+
+
+START_KINDS = ("eni", "instance", "subnet", "vpc_router", "internet")
+
+
+def trace_packet(
+    net: CompiledNetwork,
+    start_kind: str,
+    start_name: str | None,
+    src_ip: str,
+    dst_ip: str,
+    protocol: str | int,
+    dst_port: int = 0,
+    src_port: int | None = None,
+    *,
+    reply: bool = True,
+    ephemeral: tuple[int, int] | None = None,
+) -> TraceResult:
+    """Trace one packet injected at a given point, with the addresses taken as given.
+
+    The lower-level sibling of `trace`: nothing is resolved from names to addresses, so a
+    packet can carry any source (e.g. an address no interface owns) and start mid-path:
+
+    - `eni` / `instance`: sent by that interface (or the instance's first interface), named by
+      design name or AWS id: security groups out, then the subnet's NACL out and route table;
+    - `subnet`: leaving that subnet (name or AWS id): NACL out, then its route table;
+    - `vpc_router`: at that VPC's router (name or AWS id): local delivery into the subnet that
+      holds `dst_ip` (NULL_ROUTED inside the VPC's CIDRs but in no subnet, NO_ROUTE outside);
+    - `internet`: arriving from the internet (`start_name` is ignored).
+
+    `reply=False` walks the forward leg only (the result's disposition is then the forward
+    leg's). The reply of a packet injected at a subnet or VPC router goes back to whatever
+    interface owns `src_ip`, if any.
+    """
+    if start_kind not in START_KINDS:
+        raise UsageError(f"unknown start kind {start_kind!r} (expected one of: {', '.join(START_KINDS)})")
+    proto = parse_protocol(protocol)
+    for text, value in (("port", dst_port), ("source port", src_port)):
+        if value is not None and (isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= 65535):
+            raise UsageError(f"{text} {value!r} is out of range (expected 0-65535)")
+    if proto == 1 and dst_port > 255:
+        raise UsageError(f"icmp type {dst_port} is out of range (expected 0-255; 8 = echo request)")
+    try:
+        src = ip_to_int(src_ip)
+        dst = ip_to_int(dst_ip)
+    except ValueError:
+        raise UsageError(f"trace_packet needs IPv4 addresses (got {src_ip!r} -> {dst_ip!r})") from None
+    low, high = ephemeral or LINUX_EPHEMERAL
+    if not 0 <= low <= high <= 65535:
+        raise UsageError(f"ephemeral range {low}-{high} is invalid (expected lo-hi within 0-65535)")
+    if proto in (6, 17):
+        sports: PortRanges = ((src_port, src_port),) if src_port is not None else ((low, high),)
+        dports: PortRanges = ((dst_port, dst_port),)
+    elif proto == 1:
+        sports = ((0, 0),)
+        dports = ((dst_port * 256, dst_port * 256),)
+    else:
+        sports = ((0, 0),)
+        dports = ((0, 0),)
+    d = net.design
+    start: _Start
+    label = start_name or start_kind
+    if start_kind in ("eni", "instance"):
+        eni_model = _start_interface(net, label)
+        source = Endpoint(label, src, eni_model)
+
+        def start(walker: Walker, state: State) -> None:
+            eni.send(walker, eni_model, state)
+    elif start_kind == "subnet":
+        subnet_model = _named(d.subnets, label, "subnet")
+        source = Endpoint(label, src, net.owner_in_vpc(subnet_model.vpc, src)[0])
+
+        def start(walker: Walker, state: State) -> None:
+            subnet.route(walker, subnet_model, state)
+    elif start_kind == "vpc_router":
+        vpc_model = _named(d.vpcs, label, "vpc")
+        source = Endpoint(label, src, net.owner_in_vpc(vpc_model.name, src)[0])
+
+        def start(walker: Walker, state: State) -> None:
+            vpc_router.inject(walker, vpc_model, state)
+    else:
+        label = "internet"
+        source = Endpoint(label, src, None)
+
+        def start(walker: Walker, state: State) -> None:
+            internet.from_internet(walker, state)
+    target = Endpoint(dst_ip, dst, net.eni_by_ip.get(dst) or net.eni_by_public.get(dst))
+    flow = Flow(label, dst_ip, src_ip, dst_ip, protocol_label(proto), dst_port, sports)
+    return trace_flow(net, flow, source, target, State(src, dst, proto, sports, dports), start=start, walk_reply=reply)
+
+
+_Start = Callable[["Walker", State], None]
+_T = TypeVar("_T")
+
+
+def _named(section: Mapping[str, _T], text: str, what: str) -> _T:
+    """A design object by its design name, else by its AWS id."""
+    if text in section:
+        return section[text]
+    for obj in section.values():
+        if getattr(obj, "aws_id", None) == text:
+            return obj
+    raise EndpointError(f"{what} {text!r} is not in the design (by name or AWS id)")
+
+
+def _start_interface(net: CompiledNetwork, text: str) -> Interface:
+    d = net.design
+    instance = d.instances.get(text)
+    if instance is not None:
+        if not instance.interfaces:
+            raise EndpointError(f"instance {text!r} has no network interface")
+        return d.interfaces[instance.interfaces[0]]
+    eni = d.interfaces.get(text) or net.eni_by_aws_id.get(text)
+    if eni is None:
+        raise EndpointError(f"instance or network interface {text!r} is not in the design (by name or AWS id)")
+    return eni
+
+
+def trace_flow(
+    net: CompiledNetwork,
+    flow: Flow,
+    source: Endpoint,
+    target: Endpoint,
+    state: State,
+    *,
+    start: _Start | None = None,
+    walk_reply: bool = True,
+) -> TraceResult:
+    """Walk the forward leg, then the reply; combine into one result.
+
+    `start` begins the forward leg somewhere other than the source endpoint (see
+    `trace_packet`); `walk_reply=False` skips the reply.
+    """
+    walker = Walker(net, "forward", source, target)
+    state.sender = source.eni
+    if start is None:
+        forward = walker.run(state.copy())
+    else:
+        start(walker, state.copy())
+        forward = walker.leg
+    ret: Leg | None = None
+    if (
+        walk_reply
+        and forward.disposition in (Disposition.ACCEPTED, Disposition.EXITS_NETWORK)
+        and forward.end_state is not None
+    ):
+        end = forward.end_state
+        reply_dports = end.sports
+        reply_sports = end.dports
+        if end.proto == 1:
+            # Why: a query is answered by its reply type (echo request 8 -> echo reply 0; was
+            # only done for echo, so a timestamp request got a 'reply' of type 13).
+            reply_sports = ((0, 0),)
+            reply_type = ICMP_REPLIES.get(end.dports[0][0] // 256)
+            reply_dports = ((reply_type * 256, reply_type * 256),) if reply_type is not None else end.dports
+        reply = State(end.dst, end.src, end.proto, reply_sports, reply_dports, forward.end_eni)
+        back = Walker(net, "return", Endpoint(target.label, end.dst, forward.end_eni), source)
+        back.sessions = walker.sessions
+        back.sg_sessions = walker.sg_sessions
+        back.eni_sessions = walker.eni_sessions
+        back.expected_reply = (state.dst, state.src)
+        ret = back.run(reply)
+    blockers = list(forward.blockers) + (ret.blockers if ret else [])
+    warnings = list(forward.warnings) + (ret.warnings if ret else [])
+    disposition = forward.disposition or Disposition.NO_ROUTE
+    if forward.first_filter_disposition is not None:
+        disposition = forward.first_filter_disposition
+    elif ret is not None and (ret.blockers or not (ret.disposition and ret.disposition.success)):
+        disposition = Disposition.RETURN_BLOCKED
+    admitted: PortRanges = ()
+    if ret is not None and ret.end_state is not None and state.proto in (6, 17) and not ret.ports_denied:
+        # Why: when a NACL/SG denies the reply on every port, the walk goes on with the ports
+        # unchanged; those ports were not admitted (it reported e.g. ((40000, 40000),) as admitted).
+        admitted = ret.end_state.dports
+    return TraceResult(
+        flow=flow,
+        disposition=disposition,
+        forward=tuple(forward.hops),
+        return_path=tuple(ret.hops) if ret else (),
+        blocked_by=tuple(_dedupe(blockers)),
+        warnings=tuple(_dedupe(warnings)),
+        admitted_src_ports=admitted,
+        admitted_nat_ports=ret.translated_ports if ret is not None else (),
+    )
+
+
+def _dedupe(items: list[Blocker]) -> list[Blocker]:
+    seen = set()
+    out = []
+    for item in items:
+        key = (item.code, item.direction, item.component, item.detail)
+        if key not in seen:
+            seen.add(key)
+            out.append(item)
+    return out
+
+
+# -- endpoints -------------------------------------------------------------------------------------
+
+
+def resolve(net: CompiledNetwork, text: str, other: Endpoint | None) -> Endpoint:
+    """An endpoint as a user writes it: instance, ENI, IP, `internet` or an internet address.
+
+    `other` is the flow's source when resolving the destination: an instance is addressed by
+    its private IP from inside (same or peered VPC), by its public IP from anywhere else.
+    """
+    d = net.design
+    name = text.strip()
+    if name.lower() == "internet":
+        return Endpoint("internet", net.internet_address)
+    eni: Interface | None = None
+    if name in d.instances:
+        instance = d.instances[name]
+        if not instance.interfaces:
+            raise EndpointError(f"instance {name!r} has no network interface")
+        eni = d.interfaces[instance.interfaces[0]]
+    elif name in d.interfaces:
+        eni = d.interfaces[name]
+    else:
+        by_aws_id = net.eni_by_aws_id.get(name)
+        if by_aws_id is not None:
+            eni = by_aws_id
+    if eni is not None:
+        if other is None:
+            return Endpoint(name, eni.primary_ip, eni)
+        if other.eni is not None:
+            src_vpc = net.interface_vpc(other.eni)
+            dst_vpc = net.interface_vpc(eni)
+            if src_vpc == dst_vpc or dst_vpc in net.peers.get(src_vpc, {}) or eni.public_ip is None:
+                return Endpoint(name, eni.primary_ip, eni)
+        elif eni.public_ip is None:
+            # From the internet, an instance without a public IP has no address to send to.
+            return Endpoint(name, eni.primary_ip, eni)
+        return Endpoint(name, eni.public_ip, eni) if eni.public_ip is not None else Endpoint(name, eni.primary_ip, eni)
+    try:
+        addr = ip_to_int(name)
+    except ValueError:
+        known = ", ".join(sorted(d.instances)[:6])
+        raise EndpointError(
+            f"endpoint {text!r} is not an instance, interface, IPv4 address or 'internet'"
+            + (f" (instances: {known}{', ...' if len(d.instances) > 6 else ''})" if known else "")
+        ) from None
+    owner = net.eni_by_ip.get(addr) or net.eni_by_public.get(addr)
+    if owner is not None and other is None and addr == owner.public_ip:
+        # Why: an ENI only ever sends from its private IP; the IGW applies the 1:1 NAT to the
+        # public IP on the way out (aws-semantics.md, "Internet gateway").
+        return Endpoint(name, owner.primary_ip, owner)
+    return Endpoint(name, addr, owner)
+
+
+# -- the walker ------------------------------------------------------------------------------------
+
+
+class Walker:
+    """One leg of a walk: records hops, blockers and warnings, and holds the flow's sessions.
+
+    Implements `components.base.Walk`; the components do the forwarding.
+    """
+
+    def __init__(self, net: CompiledNetwork, direction: str, source: Endpoint, target: Endpoint) -> None:
+        self.net = net
+        self.direction = direction
+        self.source = source
+        self.target = target
+        self.leg = Leg(direction)
+        self.sessions: dict[int, Session] = {}
+        self.sg_sessions: set[str] = set()
+        self.eni_sessions: set[str] = set()
+        self.expected_reply: tuple[int, int] | None = None
+        self.hop_count = 0
+        self.lookups: dict[tuple[str, int, int, int, PortRanges], int] = {}
+        self.routes_taken: list[tuple[str, str, Location | None]] = []
+        self.returning = direction == "return"
+        self._last_key: tuple[int, int, int, PortRanges, PortRanges] | None = None
+        self._last_packet: Packet | None = None
+
+    def hop(self, kind: str, name: str, aws_id: str | None, state: State, steps: list[Step]) -> None:
+        # Most hops leave the header as it was: reuse the last Packet record when it is unchanged.
+        key = (state.src, state.dst, state.proto, state.sports, state.dports)
+        packet = self._last_packet
+        if key != self._last_key or packet is None:
+            self._last_key = key
+            packet = self._last_packet = state.packet()
+        self.leg.hops.append(Hop(kind, name, aws_id, packet, tuple(steps)))
+
+    def block(self, code: Code, component: str, detail: str, location: Location | None,
+              filter_disposition: Disposition) -> None:
+        self.leg.blockers.append(Blocker(code, self.direction, component, detail, location))
+        if self.leg.first_filter_disposition is None and not self.returning:
+            self.leg.first_filter_disposition = filter_disposition
+
+    def stop(self, disposition: Disposition, code: Code | None, component: str, detail: str,
+             location: Location | None) -> None:
+        if code is not None:
+            self.leg.blockers.append(Blocker(code, self.direction, component, detail, location))
+        self.leg.disposition = disposition
+
+    def warn(self, code: Code, component: str, detail: str, location: Location | None) -> None:
+        self.leg.warnings.append(Blocker(code, self.direction, component, detail, location))
+
+    def run(self, state: State) -> Leg:
+        source = self.source.eni
+        if source is not None and (not self.returning or state.src in source.private_ips):
+            eni.send(self, source, state)
+        else:
+            internet.from_internet(self, state)
+        return self.leg

@@ -1,0 +1,218 @@
+"""Traffic: exact sets of flows by protocol (tcp/udp ports, ICMP types, other IP protocols) and their short form.
+
+The port-set algebra every analysis and promise shares: union, intersection and difference over
+sorted disjoint runs (`core.ports_*`), so "anything but 80 and 443" is a finite value. The short
+form (`tcp/80,443`, `udp/53`, `icmp/8`, `47`, `any`) is parsed here; assertion files add
+locations around it (`loader.assertions`).
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+from vpcsim import core
+
+__all__ = ["ANY", "PortRuns", "Traffic", "TrafficKind", "describe_member", "parse_short", "port_list",
+           "protocol_kind", "whole"]
+
+PortRuns = core.PortRuns
+
+
+class TrafficKind(enum.Enum):
+    """The four port spaces a flow lives in; `IP` holds the other IP protocols by number."""
+
+    TCP = "tcp"
+    UDP = "udp"
+    ICMP = "icmp"  # ICMP types 0-255 (code 0)
+    IP = "ip"  # IP protocol numbers other than 1, 6 and 17 (no ports)
+
+    @property
+    def universe(self) -> PortRuns:
+        return _UNIVERSE[self]
+
+    @property
+    def protocol(self) -> int | None:
+        """The IP protocol number of the kind; None for IP (one number per member)."""
+        return {TrafficKind.TCP: 6, TrafficKind.UDP: 17, TrafficKind.ICMP: 1}.get(self)
+
+
+_UNIVERSE: dict[TrafficKind, PortRuns] = {
+    TrafficKind.TCP: ((0, 65535),),
+    TrafficKind.UDP: ((0, 65535),),
+    TrafficKind.ICMP: ((0, 255),),
+    TrafficKind.IP: ((0, 0), (2, 5), (7, 16), (18, 255)),
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Traffic:
+    """A set of flows by protocol: tcp/udp ports, ICMP types, other IP protocol numbers.
+
+    Every set operation is exact (sorted, disjoint runs), so "anything but 80 and 443" is a
+    finite value: `Traffic.any() - Traffic.parse('tcp/80,443')`.
+    """
+
+    tcp: PortRuns = ()
+    udp: PortRuns = ()
+    icmp: PortRuns = ()
+    ip: PortRuns = ()
+
+    @classmethod
+    def any(cls) -> Traffic:
+        return cls(*(kind.universe for kind in TrafficKind))
+
+    @classmethod
+    def none(cls) -> Traffic:
+        return cls()
+
+    @classmethod
+    def of(cls, kind: TrafficKind, runs: Iterable[tuple[int, int]]) -> Traffic:
+        clipped = core.ports_intersect(core.ports_normalize(runs), kind.universe)
+        return cls(**{kind.value: clipped})
+
+    @classmethod
+    def parse(cls, text: str) -> Traffic:
+        """Traffic from its short form (`tcp/80,443`, `udp/53`, `icmp/8`, `47`, `any`); ValueError if bad."""
+        try:
+            return parse_short(text.strip())
+        except ValueError as exc:
+            raise ValueError(f"traffic: {exc}") from None
+
+    def runs(self, kind: TrafficKind) -> PortRuns:
+        value: PortRuns = getattr(self, kind.value)
+        return value
+
+    def _combine(self, other: Traffic, op: str) -> Traffic:
+        fn = {"or": core.ports_union, "and": core.ports_intersect, "sub": core.ports_subtract}[op]
+        return Traffic(*(tuple(fn(self.runs(k), other.runs(k))) for k in TrafficKind))
+
+    def __or__(self, other: Traffic) -> Traffic:
+        return self._combine(other, "or")
+
+    def __and__(self, other: Traffic) -> Traffic:
+        return self._combine(other, "and")
+
+    def __sub__(self, other: Traffic) -> Traffic:
+        return self._combine(other, "sub")
+
+    def __bool__(self) -> bool:
+        return any(self.runs(k) for k in TrafficKind)
+
+    def __contains__(self, item: tuple[TrafficKind, int]) -> bool:
+        kind, port = item
+        return any(lo <= port <= hi for lo, hi in self.runs(kind))
+
+    def first(self) -> tuple[TrafficKind, int] | None:
+        """The smallest member: tcp before udp before icmp before other protocols."""
+        for kind in TrafficKind:
+            runs = self.runs(kind)
+            if runs:
+                return kind, runs[0][0]
+        return None
+
+    def size(self) -> int:
+        return sum(hi - lo + 1 for k in TrafficKind for lo, hi in self.runs(k))
+
+    def describe(self) -> str:
+        """`tcp 80,443; icmp type 8`, `any traffic`, `nothing`."""
+        if self == Traffic.any():
+            return "any traffic"
+        parts = []
+        for kind in TrafficKind:
+            runs = self.runs(kind)
+            if not runs:
+                continue
+            if runs == kind.universe:
+                parts.append(
+                    {
+                        TrafficKind.TCP: "tcp (all ports)",
+                        TrafficKind.UDP: "udp (all ports)",
+                        TrafficKind.ICMP: "icmp (all types)",
+                        TrafficKind.IP: "every other IP protocol",
+                    }[kind]
+                )
+                continue
+            text = _runs_text(runs)
+            if kind is TrafficKind.ICMP:
+                plural = "s" if len(runs) > 1 or runs[0][0] != runs[0][1] else ""
+                parts.append(f"icmp type{plural} {text}")
+            elif kind is TrafficKind.IP:
+                plural = "s" if len(runs) > 1 or runs[0][0] != runs[0][1] else ""
+                parts.append(f"IP protocol{plural} {text}")
+            else:
+                parts.append(f"{kind.value} {text}")
+        return "; ".join(parts) or "nothing"
+
+    def to_json(self) -> dict[str, list[list[int]]]:
+        return {k.value: [list(r) for r in self.runs(k)] for k in TrafficKind if self.runs(k)}
+
+
+def _runs_text(runs: Sequence[tuple[int, int]]) -> str:
+    return ",".join(str(lo) if lo == hi else f"{lo}-{hi}" for lo, hi in runs)
+
+
+def describe_member(kind: TrafficKind, port: int) -> str:
+    """One flow of a kind: `tcp 443`, `icmp type 8`, `IP protocol 47`."""
+    if kind is TrafficKind.ICMP:
+        return f"icmp type {port}"
+    if kind is TrafficKind.IP:
+        return f"IP protocol {port}"
+    return f"{kind.value} {port}"
+
+
+ANY = Traffic.any()
+
+
+def protocol_kind(text: str) -> tuple[TrafficKind | None, int | None]:
+    """(kind, protocol number) of a protocol word; (None, None) for any/all; ValueError if unknown."""
+    word = text.strip().lower()
+    if word in ("any", "all", "-1"):
+        return None, None
+    if word in ("tcp", "udp", "icmp"):
+        kind = TrafficKind(word)
+        return kind, kind.protocol
+    if word.isdigit() and int(word) <= 255:
+        number = int(word)
+        return {6: TrafficKind.TCP, 17: TrafficKind.UDP, 1: TrafficKind.ICMP}.get(number, TrafficKind.IP), number
+    raise ValueError(f"unknown protocol {text!r} (expected tcp, udp, icmp, any or 0-255)")
+
+
+def whole(kind: TrafficKind, number: int | None) -> Traffic:
+    """All of a protocol: every port or type, or one IP protocol number."""
+    if kind is TrafficKind.IP and number is not None:
+        return Traffic.of(kind, [(number, number)])
+    return Traffic.of(kind, kind.universe)
+
+
+def port_list(text: str, top: int) -> list[tuple[int, int]]:
+    """`80,443,8000-8100` -> runs within 0-top; ValueError naming the bad part."""
+    runs = []
+    for part in text.split(","):
+        part = part.strip()
+        lo_text, sep, hi_text = part.partition("-")
+        lo_text, hi_text = lo_text.strip(), hi_text.strip()
+        if lo_text.isdigit() and (not sep or hi_text.isdigit()):
+            lo, hi = int(lo_text), int(hi_text) if sep else int(lo_text)
+            if lo <= hi <= top:
+                runs.append((lo, hi))
+                continue
+        label = "icmp type" if top == 255 else "port"
+        raise ValueError(f"invalid {label} {part!r} (expected N or lo-hi within 0-{top})")
+    return runs
+
+
+def parse_short(text: str) -> Traffic:
+    """One item of the short form: `tcp/80,443`, `udp`, `icmp/8`, `47`, `any`; ValueError if bad."""
+    proto_text, sep, ports_text = text.partition("/")
+    kind, number = protocol_kind(proto_text)
+    if kind is None:
+        if sep:
+            raise ValueError(f"{text!r}: 'any' takes no ports")
+        return ANY
+    if not sep:
+        return whole(kind, number)
+    if kind is TrafficKind.IP:
+        raise ValueError(f"{text!r}: protocol {number} has no ports")
+    return Traffic.of(kind, port_list(ports_text, 255 if kind is TrafficKind.ICMP else 65535))
