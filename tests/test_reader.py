@@ -8,11 +8,12 @@ from vpcsim.errors import DesignError
 from vpcsim.loader.reader import Map, Scalar, Seq, parse
 
 
-def test_scalars_resolve_like_yaml_1_1_and_keep_locations() -> None:
+def test_scalars_resolve_like_yaml_1_2_and_keep_locations() -> None:
+    # YAML 1.1-only forms (yes, 0022, 20:21) stay text: see tests/test_hostile.py.
     tree = parse("a: 1\nb: yes\nc: ~\nd: '1'\ne: 1.5\nf: 10.0.0.1\ng: [80, x]\n", "t.yaml")
     assert isinstance(tree, Map)
     values = {k: v.value for k, v in tree.entries.items() if isinstance(v, Scalar)}
-    assert values == {"a": 1, "b": True, "c": None, "d": "1", "e": 1.5, "f": "10.0.0.1"}
+    assert values == {"a": 1, "b": "yes", "c": None, "d": "1", "e": 1.5, "f": "10.0.0.1"}
     assert tree.keys["f"] == ("t.yaml", 6, 1, None)
     assert tree.entries["f"].loc == ("t.yaml", 6, 4, None)
     seq = tree.entries["g"]

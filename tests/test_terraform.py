@@ -713,3 +713,24 @@ def test_import_cli_tf_dir(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -
     assert main(["import", "terraform", str(copy), "--tf-dir", str(plan.parent), "-o", str(tmp_path / "b.yaml")]) == 0
     err = capsys.readouterr().err
     assert f"{plan.parent / 'main.tf'}:28:1 (aws_subnet.test-subnet-pubA)" in err
+
+
+def test_links_out_of_the_folder_are_not_followed(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    outside = tmp_path / "secret"
+    outside.mkdir()
+    (outside / "plan.json").write_text(WEBAPP.read_text())
+    (outside / "creds.tf").write_text('resource "aws_vpc" "x" {\n  secret = "hunter2"\n')
+    work = tmp_path / "work"
+    work.mkdir()
+    monkeypatch.chdir(work)
+    (work / "plan.json").symlink_to(outside / "plan.json")
+    with pytest.raises(DesignError) as info:
+        terraform_to_design(work / "plan.json")
+    assert "a link to a file outside its folder" in str(info.value)
+    # A .tf link out of the sources is skipped, and nothing of it is quoted.
+    (work / "real.json").write_text(WEBAPP.read_text())
+    (work / "creds.tf").symlink_to(outside / "creds.tf")
+    _, warnings = terraform_to_design(work / "real.json", tf_dir=work)
+    sources = [d for d in warnings if d.code == "tf-sources" and d.location and d.location.file.endswith("creds.tf")]
+    assert len(sources) == 1 and "not followed" in sources[0].message
+    assert all("hunter2" not in d.message for d in warnings)

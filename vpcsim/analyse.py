@@ -155,8 +155,8 @@ class Analyser:
         from vpcsim.check import Engine
 
         self.net = net
-        self.ephemeral = ephemeral
-        self.engine: Engine = Engine(net, ephemeral=ephemeral)
+        self.engine: Engine = Engine(net, ephemeral=ephemeral)  # checks the range (vpcsim.arguments)
+        self.ephemeral = self.engine.ephemeral
         self.probes = 0  # walks made
         self.fallbacks = 0  # pairs answered by check.Engine instead of one recorded walk
         self._pairs: dict[Hashable, Traffic] = {}

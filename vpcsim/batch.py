@@ -23,8 +23,9 @@ from typing import TYPE_CHECKING, Any
 
 from vpcsim import core
 from vpcsim.analyse import Analyser, analyser
+from vpcsim.arguments import quote
 from vpcsim.errors import EndpointError, UsageError
-from vpcsim.model import PROTOCOL_NAMES, ip_to_int
+from vpcsim.model import PROTOCOL_NAMES, ip_to_int, parse_decimal
 from vpcsim.reach.walk import Endpoint, resolve
 
 if TYPE_CHECKING:
@@ -268,18 +269,18 @@ def _proto(value: Any) -> int:
         text = value.lower()
         if text in PROTOCOL_NAMES and PROTOCOL_NAMES[text] >= 0:
             return PROTOCOL_NAMES[text]
-        if text.isdigit():
-            value = int(text)
+        if parse_decimal(text) is not None:  # ASCII digits only: '²'.isdigit() but int('²') raises
+            value = parse_decimal(text)
         else:
             raise UsageError(f"unknown protocol {value!r} (expected tcp, udp, icmp or a number 0-255)")
     if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= 255:
-        raise UsageError(f"protocol {value!r}: a packet has one protocol (expected tcp, udp, icmp or 0-255)")
+        raise UsageError(f"protocol {quote(value)}: a packet has one protocol (expected tcp, udp, icmp or 0-255)")
     return value
 
 
 def _check_port(proto: int, port: Any) -> int:
     if isinstance(port, bool) or not isinstance(port, int) or not 0 <= port <= 65535:
-        raise UsageError(f"port {port!r} is out of range (expected 0-65535)")
+        raise UsageError(f"port {quote(port)} is out of range (expected 0-65535)")
     if proto == 1 and port > 255:
         raise UsageError(f"icmp type {port} is out of range (expected 0-255; 8 = echo request)")
     return port

@@ -29,7 +29,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from vpcsim import core
+from vpcsim import arguments, core
 from vpcsim.core import ranges
 from vpcsim.errors import DesignError, Diagnostic, Location, Severity, UsageError, VpcsimError
 from vpcsim.facts import ICMP_REPLIES, INTERNET_CANDIDATES, NOT_INTERNET
@@ -277,7 +277,7 @@ class Engine:
 
     def __init__(self, net: CompiledNetwork, *, ephemeral: tuple[int, int] | None = None) -> None:
         self.net = net
-        self.ephemeral = ephemeral
+        self.ephemeral = None if ephemeral is None else arguments.ephemeral(ephemeral)  # UsageError if bad
         self._traces: dict[tuple[str, str, TrafficKind, int, tuple[int, int] | None], TraceResult] = {}
         d = net.design
         self._public_ips = {eni.public_ip for eni in d.interfaces.values() if eni.public_ip is not None}
@@ -756,7 +756,22 @@ def check(network: CompiledNetwork, assertions: AssertionsArg, *, ephemeral: tup
         start = time.perf_counter()
         result = _evaluate(engine, a, srcs, dsts)
         results.append(dataclasses.replace(result, seconds=time.perf_counter() - start))
+    _refuse_vacuous(results)
     return CheckReport(network.design.file, tuple(results), sources)
+
+
+def _refuse_vacuous(results: list[AssertionResult]) -> None:
+    """Both ends select something, but no (source, destination) pair of different endpoints:
+    `from: web-a, to: web-a` would "hold for 0 flow pairs" (issue 14). An error, unless allow_empty."""
+    problems = [
+        Diagnostic(Severity.ERROR, "empty-pairs",
+                   f"assertion {r.assertion.id!r}: from and to leave no flow pair (an endpoint is not paired with "
+                   "itself); a promise about no flow always holds (set allow_empty: true if that is intended)",
+                   r.assertion.loc)
+        for r in results if r.pairs == 0 and not r.assertion.allow_empty
+    ]
+    if problems:
+        raise DesignError(problems)
 
 
 def assertions_for(design_path: str | os.PathLike[str], files: Sequence[str | os.PathLike[str]] = ()) -> list[AssertionFile]:
@@ -810,9 +825,9 @@ def reachable_traffic(network: CompiledNetwork, src: object, dst: object, within
 
 
 def _caller_location() -> Location:
-    """Where the user's code called into this module (the first frame outside vpcsim.check)."""
+    """Where the user's code called into vpcsim (the first frame outside the package: not `Network.check`)."""
     frame = sys._getframe(1)
-    while frame is not None and frame.f_globals.get("__name__") == __name__:
+    while frame is not None and str(frame.f_globals.get("__name__", "")).partition(".")[0] == "vpcsim":
         frame = frame.f_back  # type: ignore[assignment]
     if frame is None:
         return Location("<python>", 0, 0)

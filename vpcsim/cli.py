@@ -12,8 +12,6 @@ import sys
 from collections.abc import Callable, Sequence
 from typing import TypeVar
 
-from vpcsim.facts import EPHEMERAL_PRESETS
-
 EXIT_OK = 0
 EXIT_FAILED = 1
 EXIT_USAGE = 2
@@ -24,18 +22,25 @@ _T = TypeVar("_T")
 
 
 def _port(text: str) -> int:
-    if not text.isdigit() or int(text) > 65535:
-        raise argparse.ArgumentTypeError(f"invalid port {text!r} (expected 0-65535)")
-    return int(text)
+    from vpcsim import arguments
+    from vpcsim.model import parse_decimal
+
+    number = parse_decimal(text)  # ASCII decimal only: '²'.isdigit() is true, int('²') raises
+    if number is None or not 0 <= number <= 65535:
+        raise argparse.ArgumentTypeError(f"invalid port {arguments.quote(text)} (expected 0-65535)")
+    return number
 
 
 def _ephemeral(text: str) -> tuple[int, int]:
-    if text.lower() in EPHEMERAL_PRESETS:
-        return EPHEMERAL_PRESETS[text.lower()]
-    lo, sep, hi = text.partition("-")
-    if sep and lo.isdigit() and hi.isdigit() and int(lo) <= int(hi) <= 65535:
-        return int(lo), int(hi)
-    raise argparse.ArgumentTypeError(f"invalid ephemeral range {text!r} (expected lo-hi, linux, windows or nat)")
+    from vpcsim import arguments
+    from vpcsim.errors import UsageError
+
+    try:
+        return arguments.ephemeral(text)
+    except UsageError:
+        raise argparse.ArgumentTypeError(
+            f"invalid ephemeral range {arguments.quote(text)} (expected lo-hi, linux, windows or nat)"
+        ) from None
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -215,15 +220,22 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"vpcsim: invalid design: {len(errors)} error(s)", file=sys.stderr)
         return EXIT_INVALID
     except EndpointError as exc:
-        print(f"vpcsim: {exc}", file=sys.stderr)
+        _say(f"vpcsim: {exc}")
         return EXIT_INVALID
     except UsageError as exc:
-        print(f"vpcsim: {exc}", file=sys.stderr)
+        _say(f"vpcsim: {exc}")
         return EXIT_USAGE
     except BrokenPipeError:
         return EXIT_OK
     parser.error(f"unknown command {args.command!r}")
     return EXIT_USAGE
+
+
+def _say(message: str) -> None:
+    """A message to stderr, without terminal control characters (it may quote the design)."""
+    from vpcsim.render import clean
+
+    print(clean(message), file=sys.stderr)
 
 
 def _trace(args: argparse.Namespace) -> int:
@@ -256,7 +268,7 @@ def _trace(args: argparse.Namespace) -> int:
 def _validate(args: argparse.Namespace) -> int:
     import vpcsim.components  # noqa: F401  (registers the design sections component modules add)
     from vpcsim.loader.design import load_design
-    from vpcsim.render import diagnostics_text, to_json_text
+    from vpcsim.render import clean, diagnostics_text, to_json_text
 
     design, warnings = load_design(args.design)
     if args.json:
@@ -265,7 +277,7 @@ def _validate(args: argparse.Namespace) -> int:
         if warnings:
             print(diagnostics_text(warnings), file=sys.stderr)
         print(
-            f"{args.design}: valid ({len(design.vpcs)} VPCs, {len(design.subnets)} subnets, "
+            f"{clean(args.design)}: valid ({len(design.vpcs)} VPCs, {len(design.subnets)} subnets, "
             f"{len(design.instances)} instances, {len(warnings)} warning(s))"
         )
     return EXIT_OK
@@ -300,6 +312,7 @@ def _check(args: argparse.Namespace) -> int:
     import vpcsim
     from vpcsim.check import assertions_for, check
     from vpcsim.errors import DesignError, UsageError
+    from vpcsim.loader.assertions import sibling_file
     from vpcsim.render import reports
 
     start = time.perf_counter()
@@ -319,7 +332,8 @@ def _check(args: argparse.Namespace) -> int:
         print(f"vpcsim: invalid assertions: {len(exc.diagnostics)} error(s)", file=sys.stderr)
         return EXIT_INVALID
     rendered = reports.check_report(report, time.perf_counter() - start)
-    reports.write_output(rendered, args.format, args.output, tty=sys.stdout.isatty())
+    inputs = (args.design, *args.assertions, *filter(None, [sibling_file(args.design)]))
+    reports.write_output(rendered, args.format, args.output, tty=sys.stdout.isatty(), inputs=inputs)
     return EXIT_OK if report.ok else EXIT_FAILED
 
 
@@ -333,12 +347,31 @@ def _lint(args: argparse.Namespace) -> int:
     fail_on = None if args.fail_on == "never" else reports.Level(args.fail_on)
     select = [s.strip() for s in args.select.split(",") if s.strip()]
     ignore = [s.strip() for s in args.ignore.split(",") if s.strip()]
+    _known_rules("--select", select)
+    _known_rules("--ignore", ignore)
+    _refuse_inside_snapshot(args.output, args.design)
     report = lint_path(args.design, select=select, ignore=ignore, fail_on=fail_on)
     rendered = reports.lint_report(report, time.perf_counter() - start)
-    reports.write_output(rendered, args.format, args.output, tty=sys.stdout.isatty())
+    reports.write_output(rendered, args.format, args.output, tty=sys.stdout.isatty(), inputs=(args.design,))
     if report.invalid:
         return EXIT_INVALID
     return EXIT_OK if report.ok else EXIT_FAILED
+
+
+def _known_rules(option: str, patterns: list[str]) -> None:
+    """`--select NOPE999` would run no rule and pass: every pattern must name a rule (issue 14)."""
+    from vpcsim.errors import UsageError
+    from vpcsim.lint import RULES
+
+    ids = [rule.id for rule in RULES]
+    for pattern in patterns:
+        if pattern == "aws" or pattern.startswith("aws/"):
+            continue  # AWS validation codes: open-ended
+        if pattern.endswith("*") and any(i.startswith(pattern[:-1]) for i in ids):
+            continue
+        if pattern not in ids:
+            raise UsageError(f"{option}: no lint rule {pattern!r} (expected a rule id such as {ids[0]}, a prefix "
+                             "such as VPC0*, or aws; see docs/lint.md)")
 
 
 def _with_progress(label: str, run: Callable[[Callable[[int, int], None] | None], _T]) -> _T:
@@ -368,11 +401,13 @@ def _exposure(args: argparse.Namespace) -> int:
     if args.json:
         print(render.to_json_text(report.to_json(level)))
     elif args.csv:
-        sys.stdout.write(report.to_csv(level))
+        sys.stdout.write(render.clean(report.to_csv(level)))
     elif args.text or not sys.stdout.isatty():
-        print(analyse.exposure_text(report, level))
+        print(render.clean(analyse.exposure_text(report, level)))
     else:
-        analyse.exposure_rich(report, level)
+        from vpcsim.render.analyses import exposure_rich
+
+        exposure_rich(report, level)
     return EXIT_OK
 
 
@@ -390,11 +425,13 @@ def _reach(args: argparse.Namespace) -> int:
     if args.json:
         print(render.to_json_text(matrix.to_json()))
     elif args.csv:
-        sys.stdout.write(matrix.to_csv())
+        sys.stdout.write(render.clean(matrix.to_csv()))
     elif args.text or not sys.stdout.isatty():
-        print(analyse.reach_text(matrix))
+        print(render.clean(analyse.reach_text(matrix)))
     else:
-        analyse.reach_rich(matrix)
+        from vpcsim.render.analyses import reach_rich
+
+        reach_rich(matrix)
     return EXIT_OK
 
 
@@ -412,26 +449,48 @@ def _diff(args: argparse.Namespace) -> int:
 
 
 def _import(args: argparse.Namespace) -> int:
+    from vpcsim.errors import UsageError
     from vpcsim.importers.aws import design_to_yaml, snapshot_to_design
-    from vpcsim.render import diagnostics_text
+    from vpcsim.render import diagnostics_text, open_output
 
     if args.source == "terraform":
         from vpcsim.importers.terraform import sibling_tf_dir, terraform_to_design
 
         tf_dir = args.tf_dir if args.tf_dir is not None else sibling_tf_dir(args.snapshot)
-        design, warnings = terraform_to_design(args.snapshot, side="before" if args.before else "after", tf_dir=tf_dir)
+        design, warnings = terraform_to_design(
+            args.snapshot, side="before" if args.before else "after", tf_dir=tf_dir, validate=True
+        )
     else:
-        design, warnings = snapshot_to_design(args.snapshot)
+        if args.output != "-":
+            _refuse_inside_snapshot(args.output, args.snapshot)
+        # validate=True: a snapshot that imports into an invalid design is exit 3, like every command.
+        design, warnings = snapshot_to_design(args.snapshot, validate=True)
     if warnings:
         print(diagnostics_text(warnings), file=sys.stderr)
     text = design_to_yaml(design)
     if args.output == "-":
         sys.stdout.write(text)
     else:
-        with open(args.output, "w", encoding="utf-8") as handle:
-            handle.write(text)
-        print(f"wrote {args.output}", file=sys.stderr)
+        with open_output(args.output, inputs=(args.snapshot,)) as handle:
+            try:
+                handle.write(text)
+            except OSError as exc:
+                raise UsageError(f"cannot write --output {args.output!r}: {exc.strerror or exc}") from None
+        _say(f"wrote {args.output}")
     return EXIT_OK
+
+
+def _refuse_inside_snapshot(output: str | None, source: str) -> None:
+    """A .json report inside a snapshot folder would be read as part of it next time (or replace a file)."""
+    import os
+
+    from vpcsim.errors import UsageError
+
+    if not output or output == "-" or not os.path.isdir(source) or not output.lower().endswith(".json"):
+        return
+    folder, target = os.path.realpath(source), os.path.realpath(output)
+    if os.path.commonpath([folder, target]) == folder:
+        raise UsageError(f"cannot write --output {output!r}: it is inside the snapshot folder {source!r}")
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -5,7 +5,7 @@ Exception tree::
     VpcsimError
      ├── DesignError          the design is malformed or invalid (exit 3); carries diagnostics
      ├── EndpointError        a trace endpoint names nothing in the design (exit 3)
-     ├── UsageError           a library/CLI argument is malformed (exit 2)
+     ├── UsageError           a library/CLI argument is malformed (exit 2); also a ValueError
      └── ReachabilityError    a reachability assertion does not hold (vpcsim.check; also an
                               AssertionError, so pytest shows it as a failed assert; exit 1)
 """
@@ -81,5 +81,5 @@ class EndpointError(VpcsimError):
     """A trace endpoint does not name an instance, interface, address or the internet."""
 
 
-class UsageError(VpcsimError):
+class UsageError(VpcsimError, ValueError):
     """An argument is malformed (a port out of range, an unknown protocol...)."""

@@ -7,6 +7,7 @@ design's own. Nothing here checks cross-references: that is `validate`'s job.
 from __future__ import annotations
 
 import enum
+import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
@@ -30,14 +31,59 @@ def protocol_label(proto: int) -> str:
     return PROTOCOL_LABELS.get(proto, str(proto))
 
 
+# ASCII only: str.isdigit() also accepts '²' and '١٩٢', which int() rejects or reads as 192.
+_DECIMAL_RE = re.compile(r"-?(?:0|[1-9][0-9]{0,11})")
+_OCTET_RE = re.compile(r"0|[1-9][0-9]{0,2}")
+
+
+def parse_decimal(text: str) -> int | None:
+    """A plain ASCII decimal ('443', '-1'), or None.
+
+    No sign but '-', no leading zeros (YAML 1.1 reads 0022 as octal 18), no '_', and at most
+    12 digits, so int() never meets its 4,300-digit limit.
+    """
+    return int(text) if _DECIMAL_RE.fullmatch(text) else None
+
+
+def short(value: object, limit: int = 60) -> str:
+    """A value for a message: repr of text cut to `limit`, huge ints by their size (str() refuses them)."""
+    if isinstance(value, int) and not isinstance(value, bool) and value.bit_length() > 128:
+        return f"a {int(value.bit_length() * 0.30103) + 1}-digit number"
+    text = repr(value) if isinstance(value, str) else str(value)
+    return text if len(text) <= limit else f"{text[: limit - 5]}...{text[-1] if isinstance(value, str) else ''}"
+
+
+def number_hint(text: str) -> str:
+    """Why `text` is not a plain decimal, when the reason is not obvious; else ''."""
+    body = text.strip().lstrip("+-")
+    if not body:
+        return ""
+    if body.isascii() and len(body) > 1 and body[0] == "0" and body.isdigit():
+        return f" ({text!r} has a leading zero; YAML 1.1 reads it as octal: write it without)"
+    if ":" in body and all(part.isascii() and part.isdigit() for part in body.split(":")):
+        return f" ({text!r} is a YAML 1.1 base-60 number; quote a range as 'lo-hi')"
+    if body[:2].lower() in ("0x", "0o", "0b") or "_" in body:
+        return f" ({text!r} is not plain decimal)"
+    if any(c.isdigit() and not c.isascii() for c in body):
+        return f" ({text!r} has non-ASCII digits)"
+    if body.isascii() and body.isdigit() and len(body) > 12:
+        return f" ({len(body)} digits)"
+    return ""
+
+
 def ip_to_int(text: str) -> int:
-    """Parse a dotted IPv4 address strictly ('10.0.0.1'); ValueError quotes the input."""
+    """Parse a dotted IPv4 address strictly ('10.0.0.1'); ValueError quotes the input.
+
+    ASCII digits only, as stdlib ipaddress: '١٩٢.0.2.10' is not 192.0.2.10.
+    """
+    if not isinstance(text, str):
+        raise ValueError(f"{text!r} is not an IPv4 address (expected a string a.b.c.d)")
     parts = text.split(".")
     if len(parts) != 4:
         raise ValueError(f"{text!r} is not an IPv4 address (expected four numbers a.b.c.d)")
     value = 0
     for part in parts:
-        if not part.isdigit() or len(part) > 3 or (len(part) > 1 and part[0] == "0"):
+        if not _OCTET_RE.fullmatch(part):
             raise ValueError(f"{text!r} is not an IPv4 address (bad octet {part!r})")
         octet = int(part)
         if octet > 255:
@@ -92,9 +138,9 @@ class Cidr:
             raise ValueError(f"{text!r} is not a CIDR block (expected a.b.c.d/n)")
         addr, _, length_text = text.partition("/")
         network, bits = parse_address(addr)
-        if not length_text.isdigit() or int(length_text) > bits:
+        length = parse_decimal(length_text)
+        if length is None or not 0 <= length <= bits:
             raise ValueError(f"{text!r} is not a CIDR block (prefix length must be 0-{bits})")
-        length = int(length_text)
         mask = ((1 << length) - 1) << (bits - length)
         if network & ~mask & addr_max(bits):
             raise ValueError(

@@ -126,14 +126,16 @@ class AssertionItem(pytest.Item):
     def repr_failure(self, excinfo: pytest.ExceptionInfo[BaseException], style: Any = None) -> str | Any:
         from vpcsim.check import ReachabilityError
         from vpcsim.errors import DesignError
-        from vpcsim.render import diagnostics_text
+        from vpcsim.render import clean, diagnostics_text
 
         if isinstance(excinfo.value, ReachabilityError):
-            return excinfo.value.result.explain()
+            return clean(excinfo.value.result.explain())  # pytest prints it to a terminal
         if isinstance(excinfo.value, DesignError):
             return diagnostics_text(excinfo.value.diagnostics)
         return super().repr_failure(excinfo, style=style)
 
     def reportinfo(self) -> tuple[Path, int, str]:
+        from vpcsim.render import clean
+
         line = self.assertion.loc.line - 1 if self.assertion.loc.line > 0 else 0
-        return self.path, line, f"assertion {self.assertion.id}: {self.assertion.name}"
+        return self.path, line, clean(f"assertion {self.assertion.id}: {self.assertion.name}", multiline=False)

@@ -13,6 +13,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from vpcsim import core
+from vpcsim.model import number_hint, parse_decimal, short
 
 __all__ = ["ANY", "PortRuns", "Traffic", "TrafficKind", "describe_member", "parse_short", "port_list",
            "protocol_kind", "whole"]
@@ -173,10 +174,10 @@ def protocol_kind(text: str) -> tuple[TrafficKind | None, int | None]:
     if word in ("tcp", "udp", "icmp"):
         kind = TrafficKind(word)
         return kind, kind.protocol
-    if word.isdigit() and int(word) <= 255:
-        number = int(word)
+    number = parse_decimal(word)
+    if number is not None and 0 <= number <= 255:
         return {6: TrafficKind.TCP, 17: TrafficKind.UDP, 1: TrafficKind.ICMP}.get(number, TrafficKind.IP), number
-    raise ValueError(f"unknown protocol {text!r} (expected tcp, udp, icmp, any or 0-255)")
+    raise ValueError(f"unknown protocol {short(text)} (expected tcp, udp, icmp, any or 0-255){number_hint(word)}")
 
 
 def whole(kind: TrafficKind, number: int | None) -> Traffic:
@@ -193,13 +194,13 @@ def port_list(text: str, top: int) -> list[tuple[int, int]]:
         part = part.strip()
         lo_text, sep, hi_text = part.partition("-")
         lo_text, hi_text = lo_text.strip(), hi_text.strip()
-        if lo_text.isdigit() and (not sep or hi_text.isdigit()):
-            lo, hi = int(lo_text), int(hi_text) if sep else int(lo_text)
-            if lo <= hi <= top:
-                runs.append((lo, hi))
-                continue
+        lo, hi = parse_decimal(lo_text), parse_decimal(hi_text) if sep else parse_decimal(lo_text)
+        if lo is not None and hi is not None and 0 <= lo <= hi <= top:
+            runs.append((lo, hi))
+            continue
         label = "icmp type" if top == 255 else "port"
-        raise ValueError(f"invalid {label} {part!r} (expected N or lo-hi within 0-{top})")
+        hint = number_hint(lo_text) or number_hint(hi_text)
+        raise ValueError(f"invalid {label} {short(part)} (expected N or lo-hi within 0-{top}){hint}")
     return runs
 
 
@@ -209,10 +210,10 @@ def parse_short(text: str) -> Traffic:
     kind, number = protocol_kind(proto_text)
     if kind is None:
         if sep:
-            raise ValueError(f"{text!r}: 'any' takes no ports")
+            raise ValueError(f"{short(text)}: 'any' takes no ports")
         return ANY
     if not sep:
         return whole(kind, number)
     if kind is TrafficKind.IP:
-        raise ValueError(f"{text!r}: protocol {number} has no ports")
+        raise ValueError(f"{short(text)}: protocol {number} has no ports")
     return Traffic.of(kind, port_list(ports_text, 255 if kind is TrafficKind.ICMP else 65535))

@@ -42,7 +42,8 @@ from typing import Any
 import yaml
 
 from vpcsim.errors import DesignError, Diagnostic, Location, Severity
-from vpcsim.loader.reader import Map, Node, Scalar, Seq
+from vpcsim.loader.reader import FileTooLarge, Map, Node, Scalar, Seq, UnreadableFile, read_regular
+from vpcsim.model import parse_decimal, short
 
 __all__ = ["design_to_yaml", "load_snapshot_tree", "snapshot_to_design"]
 
@@ -52,6 +53,7 @@ MAX_FILE_BYTES = 512 * 1024 * 1024
 # Above this size a file is parsed by the C decoder: locations then carry the JSON path only.
 LOCATE_MAX_BYTES = 32 * 1024 * 1024
 
+_BIDI = re.compile("[\u061c\u200e\u200f\u2028-\u202e\u2066-\u2069]")
 _REGION_RE = re.compile(r"^[a-z]{2}(?:-[a-z]+)+-\d+$")
 _NAME_BAD = re.compile(r"[^A-Za-z0-9._:\-]+")  # "/" is legal in names but means "<vpc>/default"
 _NAME_MAX = 120  # leaves room for a "-NN" suffix within the format's 128 characters
@@ -193,17 +195,27 @@ _PROTOCOL_WORDS = {6: "tcp", 17: "udp", 1: "icmp"}
 
 
 def snapshot_to_design(
-    path: str | os.PathLike[str], files: Sequence[str] | None = None
+    path: str | os.PathLike[str], files: Sequence[str] | None = None, *, validate: bool = False
 ) -> tuple[dict[str, Any], list[Diagnostic]]:
     """A snapshot folder -> a design dict in the YAML format (docs/format.md) + warnings.
 
     `files` restricts the files read to these paths, relative to the layout root (the folder's
     `aws_configs/` when it has one, else the folder itself). Raises DesignError listing every
-    problem (with file and JSON path) when the snapshot cannot be imported.
+    problem (with file and JSON path) when the snapshot cannot be imported, and with
+    `validate=True` also when the design it makes would not load (what `vpcsim import` writes).
     """
     importer = _Importer(os.fspath(path))
     design = importer.run(files)
-    return design, importer.warnings
+    if not validate:
+        return design, importer.warnings
+    from vpcsim.loader.build import build
+    from vpcsim.loader.validate import validate as check
+
+    model, built = build(importer.tree(design), os.fspath(path))
+    diagnostics = [*importer.warnings, *built, *check(model)]
+    if any(d.severity is Severity.ERROR for d in diagnostics):
+        raise DesignError(diagnostics)
+    return design, [d for d in diagnostics if d.severity is Severity.WARNING]
 
 
 def load_snapshot_tree(
@@ -221,14 +233,20 @@ def load_snapshot_tree(
 
 def design_to_yaml(design: dict[str, Any]) -> str:
     """Render a design dict as YAML: keys in order, rules and routes one per line."""
-    return yaml.dump(
-        _flowed(design, nested=False),
-        Dumper=_Dumper,
-        sort_keys=False,
-        default_flow_style=False,
-        allow_unicode=True,
-        width=1000,
-    )
+    def dump(allow_unicode: bool) -> str:
+        return yaml.dump(
+            _flowed(design, nested=False),
+            Dumper=_Dumper,
+            sort_keys=False,
+            default_flow_style=False,
+            allow_unicode=allow_unicode,
+            width=1000,
+        )
+
+    text = dump(True)
+    # YAML escapes C0/C1 controls itself, but writes bidi overrides raw when unicode is allowed;
+    # then everything non-ASCII is escaped instead, so the file never reorders what a reviewer sees.
+    return dump(False) if _BIDI.search(text) else text
 
 
 # -- YAML rendering -----------------------------------------------------------------------------
@@ -286,19 +304,75 @@ _JsonDecoderModule: Any = json.decoder
 _JsonScannerModule: Any = json.scanner
 
 
+class JsonNumberText(str):
+    """A JSON number vpcsim does not convert: over 30 digits (int() refuses 4,300+), NaN or Infinity.
+
+    Kept as its text so a field that wants a whole number reports it, located, instead of crashing.
+    """
+
+
+def _json_int(text: str) -> int | str:
+    return int(text) if len(text) <= 30 else JsonNumberText(text)
+
+
+def _json_float(text: str) -> float | str:
+    return float(text) if len(text) <= 400 else JsonNumberText(text)
+
+
+class _DuplicateKey(Exception):
+    def __init__(self, key: str) -> None:
+        super().__init__(key)
+        self.key = key
+
+
+def _unique_pairs(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    """Build an object, refusing a repeated key (json keeps the last one silently)."""
+    obj = dict(pairs)
+    if len(obj) != len(pairs):
+        seen: set[str] = set()
+        for key, _ in pairs:
+            if key in seen:
+                raise _DuplicateKey(key)
+            seen.add(key)
+    return obj
+
+
+def _duplicate_error(text: str, start: int, key: str, skip: list[tuple[int, int]]) -> json.JSONDecodeError:
+    """Point at the second `"key":` of the object at `start`, outside its nested values (`skip`)."""
+    pattern = re.compile(re.escape(json.dumps(key)) + r"\s*:")
+    hits = [m.start() for m in pattern.finditer(text, start)
+            if not any(lo <= m.start() < hi for lo, hi in skip)][:2]
+    first, pos = (hits[0], hits[1]) if len(hits) == 2 else (start, start)
+    line = text.count("\n", 0, first) + 1
+    return json.JSONDecodeError(f"duplicate key {key!r} (first at line {line}); expected each key once", text, pos)
+
+
 def _parse_located(text: str) -> tuple[Any, dict[int, int]]:
-    """Parse JSON text; also return, for every object and array, the offset where it starts."""
+    """Parse JSON text; also return, for every object and array, the offset where it starts.
+
+    Repeated keys and unconvertible numbers are caught here, with their position.
+    """
     positions: dict[int, int] = {}
-    decoder: Any = json.JSONDecoder()
+    ends: dict[int, int] = {}  # ints, not tuples: 100,000s of tracked tuples would wake the GC
+    decoder: Any = json.JSONDecoder(
+        object_pairs_hook=_unique_pairs, parse_int=_json_int, parse_float=_json_float, parse_constant=JsonNumberText
+    )
 
     def parse_object(s_and_end: tuple[str, int], *args: Any) -> tuple[Any, int]:
-        obj, end = _JsonDecoderModule.JSONObject(s_and_end, *args)
-        positions[id(obj)] = s_and_end[1] - 1
+        start = s_and_end[1] - 1
+        try:
+            obj, end = _JsonDecoderModule.JSONObject(s_and_end, *args)
+        except _DuplicateKey as exc:
+            nested = [(positions[k], end) for k, end in ends.items() if positions[k] > start]
+            raise _duplicate_error(s_and_end[0], start, exc.key, nested) from None
+        positions[id(obj)] = start
+        ends[id(obj)] = end
         return obj, end
 
     def parse_array(s_and_end: tuple[str, int], *args: Any) -> tuple[Any, int]:
         arr, end = _JsonDecoderModule.JSONArray(s_and_end, *args)
         positions[id(arr)] = s_and_end[1] - 1
+        ends[id(arr)] = end
         return arr, end
 
     decoder.parse_object = parse_object
@@ -306,6 +380,17 @@ def _parse_located(text: str) -> tuple[Any, dict[int, int]]:
     # The C scanner parses objects itself; the Python one calls parse_object/parse_array.
     decoder.scan_once = _JsonScannerModule.py_make_scanner(decoder)
     return decoder.decode(text), positions
+
+
+def _parse_fast(text: str) -> Any:
+    """The C decoder, for files too big to locate: same checks, reported at the file's start."""
+    try:
+        return json.loads(
+            text, object_pairs_hook=_unique_pairs, parse_int=_json_int, parse_float=_json_float,
+            parse_constant=JsonNumberText,
+        )
+    except _DuplicateKey as exc:
+        raise json.JSONDecodeError(f"duplicate key {exc.key!r}; expected each key once", text, 0) from None
 
 
 @dataclass(slots=True)
@@ -391,12 +476,51 @@ class _J:
             self._bad(key, "a whole number")
             return None
         if isinstance(value, str):
-            text = value.strip()
-            if not text.lstrip("-").isdigit():
+            number = parse_decimal(value.strip())
+            if number is None or isinstance(value, JsonNumberText):
                 self._bad(key, "a whole number")
                 return None
-            return int(text)
+            return number
         return value
+
+    def port_pair(self, lo_key: str, hi_key: str, what: str) -> tuple[int | None, int | None] | None:
+        """A TCP/UDP port range: both ends 0-65535, in order; None (reported) when not.
+
+        No -1 here: it means "all" only for ICMP types and codes, and for tcp/udp AWS requires a
+        port range (EC2 API, IpPermission: https://docs.aws.amazon.com/securityhub/1.0/APIReference/
+        API_AwsEc2SecurityGroupIpPermission.html). Widening a bad value to all ports would be a
+        silently wrong answer.
+        """
+        lo, hi = self.number(lo_key), self.number(hi_key)
+        if (lo_key in self.data and lo is None) or (hi_key in self.data and hi is None):
+            return None  # reported by number()
+        for key, value in ((lo_key, lo), (hi_key, hi)):
+            if value is not None and not 0 <= value <= 65535:
+                self.sink.error("aws-value", f"{what}: {key} {short(value)} is not a port (expected 0-65535)",
+                                self.loc_of(key))
+                return None
+        if lo is not None and hi is not None and lo > hi:
+            self.sink.error("aws-value", f"{what}: {lo_key} {lo} is above {hi_key} {hi} (expected lo <= hi)",
+                            self.loc_of(lo_key))
+            return None
+        if lo is None and hi is not None:
+            self.sink.error("aws-value", f"{what}: {hi_key} without {lo_key}", self.loc_of(hi_key))
+            return None
+        return lo, hi
+
+    def icmp_pair(self, type_key: str, code_key: str, what: str) -> tuple[int | None, int | None] | None:
+        """An ICMP type and code: -1 (any) or 0-255 each; None (reported) when not."""
+        out = []
+        for key in (type_key, code_key):
+            value = self.number(key)
+            if key in self.data and value is None:
+                return None
+            if value is not None and not -1 <= value <= 255:
+                self.sink.error("aws-value", f"{what}: {key} {short(value)} is not an ICMP type/code (expected -1-255)",
+                                self.loc_of(key))
+                return None
+            out.append(value)
+        return out[0], out[1]
 
     def flag(self, key: str) -> bool | None:
         value = self.data.get(key)
@@ -465,10 +589,12 @@ def _json_kind(value: Any) -> str:
         return "null"
     if isinstance(value, bool):
         return f"a boolean ({str(value).lower()})"
+    if isinstance(value, JsonNumberText):
+        return f"a number ({short(str(value))})"
     if isinstance(value, (int, float)):
-        return f"a number ({value})"
+        return f"a number ({short(value)})"
     if isinstance(value, str):
-        return f"a string ({value!r})"
+        return f"a string ({short(value)})"
     if isinstance(value, list):
         return "a list"
     return "an object"
@@ -521,10 +647,10 @@ def _ip(text: str) -> str | None:
 
 
 def _ports(lo: int | None, hi: int | None) -> int | str | None:
-    """AWS's FromPort/ToPort (or PortRange From/To) -> the design's `ports`; None for all ports."""
-    if lo is None or lo < 0:
+    """AWS's FromPort/ToPort (or PortRange From/To), checked by `_J.port_pair`, -> `ports`; None for all."""
+    if lo is None:
         return None
-    hi = lo if hi is None or hi < 0 else hi
+    hi = lo if hi is None else hi
     if (lo, hi) == (0, 65535):
         return None
     return lo if lo == hi else f"{lo}-{hi}"
@@ -545,6 +671,7 @@ class _Named:
 class _Importer:
     def __init__(self, path: str) -> None:
         self.path = path
+        self.real_root = os.path.realpath(path)
         self.diagnostics: list[Diagnostic] = []
         self.locs: dict[int, Location] = {}  # id(design object) -> where it came from
         # Raw resources by AWS id, first occurrence wins (multi-account snapshots repeat some).
@@ -620,14 +747,18 @@ class _Importer:
         parts = rel.split("/")[:-1]
         region = next((p for p in reversed(parts) if _REGION_RE.match(p)), None)
         start = Location(display, 1, 1)
+        # A link may point anywhere (`x.json -> /etc/passwd`); read only what lies in the snapshot.
+        real = os.path.realpath(full)
+        if os.path.commonpath([real, self.real_root]) != self.real_root:
+            self.error("aws-outside", "a link to a file outside the snapshot folder; not read", start)
+            return None
         try:
-            size = os.path.getsize(full)
-            if size > MAX_FILE_BYTES:
-                self.error("aws-too-large", f"file is {size:,} bytes (the limit is {MAX_FILE_BYTES:,})", start)
-                return None
-            with open(full, "rb") as handle:
-                data = handle.read()
-        except OSError as exc:
+            data = read_regular(real, MAX_FILE_BYTES)
+        except FileTooLarge as exc:
+            size = f"{exc.size:,}" if exc.size is not None else f"more than {MAX_FILE_BYTES:,}"
+            self.error("aws-too-large", f"file is {size} bytes (the limit is {MAX_FILE_BYTES:,})", start)
+            return None
+        except UnreadableFile as exc:
             self.error("io", f"cannot read file: {exc.strerror or exc}", start)
             return None
         try:
@@ -642,7 +773,7 @@ class _Importer:
             if len(data) <= LOCATE_MAX_BYTES:
                 value, positions = _parse_located(text)
             else:
-                value, positions = json.loads(text), {}
+                value, positions = _parse_fast(text), {}
         except json.JSONDecodeError as exc:
             self.error("aws-json", f"malformed JSON: {exc.msg}", Location(display, exc.lineno, exc.colno))
             return None
@@ -1180,8 +1311,12 @@ class _Importer:
             if number is None:
                 entry.need("RuleNumber", what)
                 continue
-            if number >= 32767:
+            if number == 32767:
                 continue  # the `*` rule: the format adds the implicit deny itself
+            if not 1 <= number <= 32766:
+                self.error("aws-value", f"{what}: RuleNumber {short(number)} is out of range (expected 1-32766, "
+                           "or 32767 for the default rule)", entry.loc_of("RuleNumber"))
+                continue
             rule = self.nacl_rule(entry, number, what)
             if rule is not None:
                 (outbound if entry.flag("Egress") else inbound).append(rule)
@@ -1214,12 +1349,18 @@ class _Importer:
         rule: dict[str, Any] = {"rule": number, "action": action, "protocol": protocol}
         if protocol in ("tcp", "udp"):
             port_range = e.obj("PortRange")
-            ports = _ports(port_range.number("From"), port_range.number("To")) if port_range else None
+            pair = port_range.port_pair("From", "To", what) if port_range else (None, None)
+            if pair is None:
+                return None
+            ports = _ports(*pair)
             if ports is not None:
                 rule["ports"] = ports
         elif protocol == "icmp":
             icmp = e.obj("IcmpTypeCode")
-            self.icmp(rule, icmp.number("Type") if icmp else None, icmp.number("Code") if icmp else None)
+            codes = icmp.icmp_pair("Type", "Code", what) if icmp else (None, None)
+            if codes is None:
+                return None
+            self.icmp(rule, *codes)
         rule["cidr"] = cidr
         self.at(rule, e.loc)
         return rule
@@ -1238,13 +1379,16 @@ class _Importer:
         if text in ("-1", "all"):
             return "all"
         number = _PROTOCOL_NUMBERS.get(text)
-        if number is None and text.isdigit() and int(text) <= 255:
-            number = int(text)
+        if number is None and isinstance(raw, str) and not isinstance(raw, JsonNumberText):
+            parsed = parse_decimal(text)
+            number = parsed if parsed is not None and 0 <= parsed <= 255 else None
+        elif number is None and isinstance(raw, int) and 0 <= raw <= 255:
+            number = raw
         if number is None:
             if raw is None:
                 j.need(key, what)
             else:
-                self.error("aws-value", f"{what}: {key} {raw!r} is not an IP protocol "
+                self.error("aws-value", f"{what}: {key} {short(raw)} is not an IP protocol "
                            "(expected -1, tcp, udp, icmp or a number 0-255)", j.loc_of(key))
             return None
         return _PROTOCOL_WORDS.get(number, number)
@@ -1327,11 +1471,17 @@ class _Importer:
                 continue
             base: dict[str, Any] = {"protocol": protocol}
             if protocol in ("tcp", "udp"):
-                ports = _ports(perm.number("FromPort"), perm.number("ToPort"))
+                pair = perm.port_pair("FromPort", "ToPort", what)
+                if pair is None:
+                    continue
+                ports = _ports(*pair)
                 if ports is not None:
                     base["ports"] = ports
             elif protocol == "icmp":
-                self.icmp(base, perm.number("FromPort"), perm.number("ToPort"))
+                codes = perm.icmp_pair("FromPort", "ToPort", what)
+                if codes is None:
+                    continue
+                self.icmp(base, *codes)
             # Other protocols match every port: "If you specify a protocol other than tcp, udp,
             # icmp, or icmpv6, traffic on all ports is allowed" (EC2 API, IpPermission).
             peers: list[tuple[str, str, str | None, _J]] = []

@@ -34,13 +34,14 @@ import ipaddress
 import json
 import os
 import re
+import stat
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from vpcsim.errors import DesignError, Diagnostic, Location, Severity
 from vpcsim.importers.aws import _Doc, _Names, _parse_located, design_to_yaml
-from vpcsim.loader.reader import Map, Node, Scalar, Seq
+from vpcsim.loader.reader import FileTooLarge, Map, Node, Scalar, Seq, UnreadableFile, link_escapes, read_regular
 
 __all__ = ["design_to_yaml", "is_terraform_json", "load_terraform_tree", "sibling_tf_dir", "terraform_to_design"]
 
@@ -127,11 +128,21 @@ _PROTOCOL_WORDS = {6: "tcp", 17: "udp", 1: "icmp"}
 
 def is_terraform_json(path: str | os.PathLike[str]) -> bool:
     """True when the file looks like `terraform show -json` output (a JSON object with format_version)."""
-    try:
-        with open(path, "rb") as handle:
-            head = handle.read(4096)
+    path = os.fspath(path)
+    if link_escapes(path):
+        return False  # the reader refuses it, with the reason
+    try:  # never block on a FIFO or a device: the type is checked on the descriptor
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0))
     except OSError:
         return False
+    try:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            return False
+        head = os.read(fd, 4096)
+    except OSError:
+        return False
+    finally:
+        os.close(fd)
     text = head.decode("utf-8-sig", errors="replace").lstrip()
     # Terraform writes format_version first; `jq -S` sorts it after applyable, checks, complete...
     # None of these keys is a vpcsim design's.
@@ -154,17 +165,31 @@ def sibling_tf_dir(path: str | os.PathLike[str]) -> str | None:
 
 
 def terraform_to_design(
-    path: str | os.PathLike[str], *, side: str = "after", tf_dir: str | os.PathLike[str] | None = None
+    path: str | os.PathLike[str],
+    *,
+    side: str = "after",
+    tf_dir: str | os.PathLike[str] | None = None,
+    validate: bool = False,
 ) -> tuple[dict[str, Any], list[Diagnostic]]:
     """A `terraform show -json` file -> a design dict in the YAML format (docs/format.md) + warnings.
 
     `side`: "after" (the planned state of a plan, or a state) or "before" (a plan's
     `prior_state`). `tf_dir`: the folder of the `.tf` sources, for `file.tf:line` locations.
-    Raises DesignError (with the file, line and JSON path) when the file cannot be imported.
+    Raises DesignError (with the file, line and JSON path) when the file cannot be imported, and
+    with `validate=True` also when the design it makes would not load (what `vpcsim import` writes).
     """
     importer = _Importer(os.fspath(path), side, os.fspath(tf_dir) if tf_dir is not None else None)
     design = importer.run()
-    return design, importer.warnings
+    if not validate:
+        return design, importer.warnings
+    from vpcsim.loader.build import build
+    from vpcsim.loader.validate import validate as check
+
+    model, built = build(importer.tree(design), os.fspath(path))
+    diagnostics = [*importer.warnings, *built, *check(model)]
+    if any(d.severity is Severity.ERROR for d in diagnostics):
+        raise DesignError(diagnostics)
+    return design, [d for d in diagnostics if d.severity is Severity.WARNING]
 
 
 def load_terraform_tree(
@@ -279,8 +304,9 @@ def _int(value: Any) -> int | None:
         return None
     if isinstance(value, int):
         return value
-    if isinstance(value, str) and value.strip().lstrip("-").isdigit():
-        return int(value.strip())
+    text = value.strip() if isinstance(value, str) else ""
+    if re.fullmatch(r"-?[0-9]{1,30}", text):  # ASCII digits only; int() refuses 4,300+ of them
+        return int(text)
     return None
 
 
@@ -379,17 +405,17 @@ class _Importer:
 
     def read(self) -> tuple[_Doc, JsonObj]:
         start = Location(self.path, 1, 1, "$")
+        if link_escapes(self.path):
+            raise self.fail("io", "cannot read file: a link to a file outside its folder and the working folder "
+                            "(not followed; see docs/security.md)", start)
         try:
-            size = os.path.getsize(self.path)
-            if size > MAX_BYTES:
-                raise self.fail("tf-too-large", f"file is {size:,} bytes; the limit is {MAX_BYTES:,} bytes "
-                                "(expected the output of `terraform show -json`)", start)
-            with open(self.path, "rb") as handle:
-                data = handle.read(MAX_BYTES + 1)
-        except OSError as exc:
+            data = read_regular(self.path, MAX_BYTES)
+        except UnreadableFile as exc:
             raise self.fail("io", f"cannot read file: {exc.strerror or exc}", start) from None
-        if len(data) > MAX_BYTES:
-            raise self.fail("tf-too-large", f"file is more than {MAX_BYTES:,} bytes (the limit)", start)
+        except FileTooLarge as exc:
+            size = f"{exc.size:,}" if exc.size is not None else f"more than {MAX_BYTES:,}"
+            raise self.fail("tf-too-large", f"file is {size} bytes; the limit is {MAX_BYTES:,} bytes "
+                            "(expected the output of `terraform show -json`)", start) from None
         try:
             text = data.decode("utf-8-sig")
         except UnicodeDecodeError as exc:
@@ -407,6 +433,8 @@ class _Importer:
                             Location(self.path, exc.lineno, exc.colno)) from None
         except RecursionError:
             raise self.fail("tf-json", "JSON nested too deeply", start) from None
+        except ValueError as exc:  # the C decoder's int() on a number of 4,300+ digits
+            raise self.fail("tf-json", f"malformed JSON: {exc}", start) from None
         doc = _Doc(self.path, os.path.basename(self.path), None, text, positions)
         if not isinstance(value, dict):
             raise self.fail("tf-format", f"expected a JSON object (the output of `terraform show -json`), got "
@@ -2148,10 +2176,14 @@ def _tf_blocks(
         return out, configs, calls
     for name in names:
         path = os.path.join(folder, name)
+        if link_escapes(path):  # a link out of the sources (to a secret?) is never read
+            importer.warn("tf-sources", "a link to a file outside its folder and the working folder (not followed)",
+                          Location(path, 0, 0))
+            continue
         try:
-            with open(path, encoding="utf-8", errors="replace") as handle:
-                text = handle.read(8 * 1024 * 1024)
-        except OSError:
+            text = read_regular(path, 8 * 1024 * 1024).decode("utf-8", errors="replace")
+        except (UnreadableFile, FileTooLarge):
+            importer.warn("tf-sources", "not a regular .tf file of at most 8 MB (skipped)", Location(path, 0, 0))
             continue
         located = _hcl_blocks(text, path, importer)
         for kind, rtype, rname, line in located:

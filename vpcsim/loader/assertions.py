@@ -21,7 +21,7 @@ from vpcsim.errors import DesignError, Diagnostic, Location, Severity
 from vpcsim.facts import EPHEMERAL_PRESETS
 from vpcsim.loader.build import Builder
 from vpcsim.loader.reader import Map, Node, Scalar, Seq, kind_of, load_file
-from vpcsim.model import Cidr, ip_to_int
+from vpcsim.model import Cidr, ip_to_int, parse_decimal, short
 from vpcsim.severity import Grade
 from vpcsim.traffic import ANY, Traffic, TrafficKind
 
@@ -286,10 +286,11 @@ class _AssertionBuilder(Builder):
             return None
         if text.lower() in EPHEMERAL_PRESETS:
             return EPHEMERAL_PRESETS[text.lower()]
-        lo, sep, hi = text.partition("-")
-        if sep and lo.strip().isdigit() and hi.strip().isdigit() and int(lo) <= int(hi) <= 65535:
-            return int(lo), int(hi)
-        self.error("ephemeral", f"{what}: {text!r} (expected lo-hi, linux, windows or nat)", node.loc)
+        lo_text, sep, hi_text = text.partition("-")
+        lo, hi = parse_decimal(lo_text.strip()), parse_decimal(hi_text.strip())
+        if sep and lo is not None and hi is not None and 0 <= lo <= hi <= 65535:
+            return lo, hi
+        self.error("ephemeral", f"{what}: {short(text)} (expected lo-hi, linux, windows or nat)", node.loc)
         return None
 
     # -- endpoints ---------------------------------------------------------------------------
@@ -401,8 +402,8 @@ class _AssertionBuilder(Builder):
         if isinstance(node, Scalar) and isinstance(node.value, int) and not isinstance(node.value, bool):
             self.error(
                 "traffic",
-                f"{what}: a bare number ({node.value}) is ambiguous: write tcp/{node.value} for a port "
-                f"or {{protocol: {node.value}}} for an IP protocol",
+                f"{what}: a bare number ({short(node.value)}) is ambiguous: write tcp/{short(node.value)} for a port "
+                f"or {{protocol: {short(node.value)}}} for an IP protocol",
                 node.loc,
             )
             return None

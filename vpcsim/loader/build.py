@@ -40,10 +40,14 @@ from vpcsim.model import (
     Unsupported,
     Vpc,
     ip_to_int,
+    number_hint,
+    parse_decimal,
+    short,
 )
 
 T = TypeVar("T")
 
+_FLAG_WORDS = {"yes": True, "on": True, "no": False, "off": False}
 NAME_RE = re.compile(r"^[A-Za-z0-9._/:\-]{1,128}$")
 COMMON_KEYS = ("aws_id", "description", "tags")
 TOP_KEYS = (
@@ -138,6 +142,9 @@ class Builder:
         if isinstance(node, Scalar) and isinstance(node.value, str) and node.value != "":
             return node.value
         if isinstance(node, Scalar) and isinstance(node.value, (int, float)) and not isinstance(node.value, bool):
+            if isinstance(node.value, int) and node.value.bit_length() > 128:  # str() refuses 4,300+ digits
+                self.error("type", f"{what}: expected a string, got {kind_of(node)}", node.loc)
+                return None
             return str(node.value)
         self.error("type", f"{what}: expected a string, got {kind_of(node)}", node.loc)
         return None
@@ -147,6 +154,9 @@ class Builder:
             return default
         if isinstance(node, Scalar) and isinstance(node.value, bool):
             return node.value
+        # The reader leaves YAML 1.1's yes/no/on/off as text (a tag `NO` stays "NO"); as a flag they mean it.
+        if isinstance(node, Scalar) and isinstance(node.value, str) and node.value.lower() in _FLAG_WORDS:
+            return _FLAG_WORDS[node.value.lower()]
         self.error("type", f"{what}: expected true or false, got {kind_of(node)}", node.loc)
         return default
 
@@ -154,14 +164,15 @@ class Builder:
         if node is None:
             return None
         value = node.value if isinstance(node, Scalar) else None
-        if isinstance(value, str) and value.lstrip("-").isdigit():
-            value = int(value)
+        if isinstance(value, str) and parse_decimal(value.strip()) is not None:
+            value = parse_decimal(value.strip())
         if isinstance(value, int) and not isinstance(value, bool):
             if lo <= value <= hi:
                 return value
-            self.error("range", f"{what}: {value} is out of range (expected {lo}-{hi})", node.loc)
+            self.error("range", f"{what}: {short(value)} is out of range (expected {lo}-{hi})", node.loc)
             return None
-        self.error("type", f"{what}: expected a whole number {lo}-{hi}, got {kind_of(node)}", node.loc)
+        hint = number_hint(value) if isinstance(value, str) else ""
+        self.error("type", f"{what}: expected a whole number {lo}-{hi}, got {kind_of(node)}{hint}", node.loc)
         return None
 
     def cidr(self, node: Node | None, what: str) -> Cidr | None:
@@ -203,8 +214,10 @@ class Builder:
             return EMPTY_TAGS
         out = {}
         for key, value in tags_map.entries.items():
-            if isinstance(value, Scalar) and value.value is not None and not isinstance(value.value, bool):
-                out[key] = str(value.value)
+            if isinstance(value, Scalar) and isinstance(value.value, str):
+                out[key] = value.value
+            elif isinstance(value, Scalar) and isinstance(value.value, (int, float)) and not isinstance(value.value, bool):
+                out[key] = short(value.value, 1000)
             elif isinstance(value, Scalar) and isinstance(value.value, bool):
                 out[key] = str(value.value).lower()
             else:
@@ -249,16 +262,17 @@ class Builder:
         value = node.value if isinstance(node, Scalar) else None
         if isinstance(value, str) and value.lower() in PROTOCOL_NAMES:
             return PROTOCOL_NAMES[value.lower()]
-        if isinstance(value, str) and value.isdigit():
-            value = int(value)
+        if isinstance(value, str) and parse_decimal(value.strip()) is not None:
+            value = parse_decimal(value.strip())
         if isinstance(value, int) and not isinstance(value, bool):
             if value == -1:
                 return -1
             if 0 <= value <= 255:
                 return value
+        hint = number_hint(value) if isinstance(value, str) else ""
         self.error(
             "protocol",
-            f"{what}: invalid protocol {kind_of(node)} (expected tcp, udp, icmp, all, -1 or 0-255)",
+            f"{what}: invalid protocol {kind_of(node)} (expected tcp, udp, icmp, all, -1 or 0-255){hint}",
             node.loc,
         )
         return None
@@ -299,15 +313,18 @@ class Builder:
         elif isinstance(value, str):
             text = value.strip()
             lo_text, sep, hi_text = text.partition("-")
-            if text.isdigit() and int(text) <= 65535:
-                return (int(text), int(text))
-            if sep and lo_text.strip().isdigit() and hi_text.strip().isdigit():
-                lo, hi = int(lo_text), int(hi_text)
-                if lo <= hi <= 65535:
-                    return (lo, hi)
+            single = parse_decimal(text)
+            if single is not None and 0 <= single <= 65535:
+                return (single, single)
+            lo, hi = parse_decimal(lo_text.strip()), parse_decimal(hi_text.strip())
+            if sep and lo is not None and hi is not None and 0 <= lo <= hi <= 65535:
+                return (lo, hi)
+        hint = ""
+        if isinstance(value, str):
+            hint = next((h for h in map(number_hint, (value, *value.split("-"))) if h), "")
         self.error(
             "ports",
-            f"{what}: invalid ports {kind_of(node)} (expected a port 0-65535 or a range 'lo-hi')",
+            f"{what}: invalid ports {kind_of(node)} (expected a port 0-65535 or a range 'lo-hi'){hint}",
             node.loc,
         )
         return None
@@ -667,11 +684,13 @@ class _DesignBuilder(Builder):
                     else:
                         self.error(
                             "nacl-rule-number",
-                            f"{rwhat}: rule number {value} is out of range (expected 1-32766; 32767 is the implicit '*' deny)",
+                            f"{rwhat}: rule number {short(value)} is out of range (expected 1-32766; 32767 is the implicit '*' deny)",
                             number_node.loc,
                         )
                 else:
-                    self.error("type", f"{rwhat}: rule: expected a whole number 1-32766, got {kind_of(number_node)}", number_node.loc)
+                    hint = number_hint(value) if isinstance(value, str) else ""
+                    self.error("type", f"{rwhat}: rule: expected a whole number 1-32766, got {kind_of(number_node)}{hint}",
+                               number_node.loc)
             action = self.string(body.get("action"), f"{rwhat}: action")
             if action is not None and action not in ("allow", "deny"):
                 self.error("nacl-action", f"{rwhat}: action {action!r} (expected allow or deny)", body.entries["action"].loc)

@@ -8,12 +8,16 @@ junk, huge files, alias bombs, deep nesting) fails with a located DesignError.
 from __future__ import annotations
 
 import os
+import re
+import stat
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 import yaml
 
 from vpcsim.errors import DesignError, Diagnostic, Location, Severity
+from vpcsim.model import short
 
 MAX_BYTES = 64 * 1024 * 1024
 # An alias bomb expands a few lines into billions of nodes; real designs stay far below this.
@@ -66,39 +70,107 @@ def kind_of(node: Node) -> str:
     if isinstance(value, bool):
         return f"a boolean ({str(value).lower()})"
     if isinstance(value, (int, float)):
-        return f"a number ({value})"
-    return f"a string ({value!r})"
+        return f"a number ({short(value)})"
+    return f"a string ({short(value)})"
 
 
 def _fail(message: str, loc: Location, code: str = "load") -> DesignError:
     return DesignError([Diagnostic(Severity.ERROR, code, message, loc)])
 
 
+class UnreadableFile(OSError):
+    """A path that is not a regular file (a FIFO, device, socket or folder), or a failed read."""
+
+
+class FileTooLarge(Exception):
+    """A file over the read limit; `size` is its size in bytes, or None if only reading showed it."""
+
+    def __init__(self, size: int | None) -> None:
+        super().__init__(size)
+        self.size = size
+
+
+def read_regular(path: str, limit: int) -> bytes:
+    """Read a regular file of at most `limit` bytes; FileTooLarge past it, UnreadableFile if not one.
+
+    The type is checked on the open descriptor (os.fstat), not on the path, so a file swapped
+    for a FIFO in between cannot block; O_NONBLOCK keeps the open itself from blocking on one.
+    """
+    flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0) | getattr(os, "O_BINARY", 0)
+    try:
+        fd = os.open(path, flags)
+    except OSError as exc:
+        raise UnreadableFile(exc.errno, exc.strerror or str(exc)) from None
+    try:
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode):
+            raise UnreadableFile(0, f"not a regular file ({_file_kind(info.st_mode)})")
+        if info.st_size > limit:
+            raise FileTooLarge(info.st_size)
+        if getattr(os, "O_NONBLOCK", 0):
+            os.set_blocking(fd, True)
+        chunks = []
+        left = limit + 1
+        while left > 0:
+            chunk = os.read(fd, min(left, 1 << 20))
+            if not chunk:
+                break
+            chunks.append(chunk)
+            left -= len(chunk)
+        if left <= 0:  # grew while being read
+            raise FileTooLarge(None)
+        return b"".join(chunks)
+    except (UnreadableFile, FileTooLarge):
+        raise
+    except OSError as exc:
+        raise UnreadableFile(exc.errno, exc.strerror or str(exc)) from None
+    finally:
+        os.close(fd)
+
+
+def _file_kind(mode: int) -> str:
+    if stat.S_ISDIR(mode):
+        return "a folder"
+    if stat.S_ISFIFO(mode):
+        return "a FIFO"
+    if stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
+        return "a device"
+    if stat.S_ISSOCK(mode):
+        return "a socket"
+    return "a special file"
+
+
+def link_escapes(path: str) -> bool:
+    """Whether `path` is a link (or under one) to a file outside both its folder and the working folder.
+
+    In CI the design comes from a pull request, and git carries symlinks: `d.yaml -> ~/.aws/credentials`
+    would otherwise be read, and quoted in the error about it.
+    """
+    target = os.path.realpath(path)
+    for folder in (os.path.realpath(os.path.dirname(os.path.abspath(path))), os.path.realpath(os.getcwd())):
+        if os.path.commonpath([target, folder]) == folder:
+            return False
+    return True
+
+
 def read_text(path: str, max_bytes: int | None = None) -> str:
-    """Read a design file as text, refusing huge, binary or non-UTF-8 files."""
+    """Read a design file as text, refusing huge, binary, non-UTF-8 or non-regular files, and links out."""
     limit = MAX_BYTES if max_bytes is None else max_bytes
     start = Location(path, 1, 1)
-
-    def too_large(size: str) -> DesignError:
-        return _fail(
+    if link_escapes(path):
+        raise _fail("cannot read design file: a link to a file outside its folder and the working folder "
+                    "(not followed; see docs/security.md)", start, "io")
+    try:
+        data = read_regular(path, limit)
+    except UnreadableFile as exc:
+        raise _fail(f"cannot read design file: {exc.strerror or exc}", start, "io") from None
+    except FileTooLarge as exc:
+        size = f"{exc.size:,}" if exc.size is not None else f"more than {limit:,}"
+        raise _fail(
             f"design file is {size} bytes; the limit is {limit:,} bytes (expected a YAML design, not a data dump)",
             start,
             "too-large",
-        )
-
-    try:
-        size = os.path.getsize(path)
-    except OSError as exc:
-        raise _fail(f"cannot read design file: {exc.strerror or exc}", start, "io") from None
-    if size > limit:
-        raise too_large(f"{size:,}")
-    try:
-        with open(path, "rb") as handle:
-            data = handle.read(limit + 1)
-    except OSError as exc:
-        raise _fail(f"cannot read design file: {exc.strerror or exc}", start, "io") from None
-    if len(data) > limit:  # a stream or special file whose size was not known up front
-        raise too_large(f"more than {limit:,}")
+        ) from None
     return decode(data, path)
 
 
@@ -147,6 +219,19 @@ def parse(text: str, name: str) -> Node:
 def load_file(path: str, max_bytes: int | None = None) -> Node:
     return parse(read_text(path, max_bytes), path)
 
+
+# YAML 1.1 reads `20:21` as 1221 (base 60), `0022` as 18 (octal), `0x1F`, `1_000`, and
+# yes/no/on/off as booleans: a port or tag silently changes. Only the forms YAML 1.2 and JSON
+# agree on become numbers and booleans; any other plain scalar stays the text written, so a
+# number field rejects it with its location instead of using another number.
+_INT_RE = re.compile(r"[-+]?(?:0|[1-9][0-9]{0,29})")
+_FLOAT_RE = re.compile(r"[-+]?(?:[0-9]+\.[0-9]*|\.[0-9]+)(?:[eE][-+]?[0-9]+)?|[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN)")
+_BOOL_WORDS = frozenset({"true", "True", "TRUE", "false", "False", "FALSE"})
+_PLAIN_FORM: dict[str, Callable[[str], object]] = {
+    "tag:yaml.org,2002:int": _INT_RE.fullmatch,
+    "tag:yaml.org,2002:float": _FLOAT_RE.fullmatch,
+    "tag:yaml.org,2002:bool": _BOOL_WORDS.__contains__,
+}
 
 _SCALAR_TAGS = {
     "tag:yaml.org,2002:int",
@@ -292,6 +377,9 @@ class _EventBuilder:
         first = value[0] if value else ""
         for tag, regexp in self.resolvers.get(first, ()):
             if regexp.match(value):
+                plain = _PLAIN_FORM.get(tag)
+                if plain is not None and not plain(value):
+                    break  # a YAML 1.1-only form: keep the text
                 if tag in _SCALAR_TAGS:
                     try:
                         constructed = self.constructor.construct_object(yaml.ScalarNode(tag, value))

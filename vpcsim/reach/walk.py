@@ -18,6 +18,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import TypeVar
 
+from vpcsim import arguments
 from vpcsim.compile import CompiledNetwork
 from vpcsim.components import eni, internet, subnet, vpc_router
 from vpcsim.components.base import Endpoint, Leg, Session, State, ip
@@ -65,6 +66,8 @@ def trace(
     icmp_code: int | None = None,
 ) -> TraceResult:
     """Trace `src` -> `dst` on `port` (ICMP: `port` is the type, `icmp_code` the code, default 0)."""
+    # Every argument checked first: a bad value is a UsageError quoting it (vpcsim.arguments).
+    src, dst, port, protocol, src_port, ephemeral = arguments.trace_args(src, dst, port, protocol, src_port, ephemeral)
     proto = parse_protocol(protocol)
     if isinstance(port, bool) or not isinstance(port, int) or not 0 <= port <= 65535:
         raise UsageError(f"port {port!r} is out of range (expected 0-65535)")
@@ -133,10 +136,12 @@ def trace_packet(
     """
     if start_kind not in START_KINDS:
         raise UsageError(f"unknown start kind {start_kind!r} (expected one of: {', '.join(START_KINDS)})")
+    protocol = arguments.protocol(protocol)  # a UsageError quoting a bad value (vpcsim.arguments)
+    ephemeral = None if ephemeral is None else arguments.ephemeral(ephemeral)
     proto = parse_protocol(protocol)
     for text, value in (("port", dst_port), ("source port", src_port)):
         if value is not None and (isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= 65535):
-            raise UsageError(f"{text} {value!r} is out of range (expected 0-65535)")
+            raise UsageError(f"{text} {arguments.quote(value)} is out of range (expected 0-65535)")
     if proto == 1 and dst_port > 255:
         raise UsageError(f"icmp type {dst_port} is out of range (expected 0-255; 8 = echo request)")
     try:

@@ -1,12 +1,53 @@
-"""Render: typed results -> plain text, JSON, or a rich console rendering (rich imported lazily)."""
+"""Render: typed results -> plain text, JSON, or a rich console rendering (rich imported lazily).
+
+Everything here may carry text from an untrusted design (names, tags, aws_id, file names), so
+every rendering for people passes it through `clean` (no terminal control) and hands it to rich
+as `Text`, never as markup (`[link=...]` and `[/]` are just characters).
+"""
 
 from __future__ import annotations
 
 import json
-from typing import IO, Any
+import re
+from typing import IO, TYPE_CHECKING, Any
 
 from vpcsim.errors import Diagnostic
 from vpcsim.results import Action, Hop, TraceResult, format_ports
+
+if TYPE_CHECKING:
+    from rich.text import Text
+
+# C0 controls but tab and newline (ESC starts CSI/OSC sequences, BEL ends OSC, CR overwrites a
+# line), DEL, C1 controls (0x9b is a one-byte CSI), the Unicode line and paragraph separators
+# (a new line to some log viewers), and the bidi overrides that reorder what a reviewer sees
+# ("Trojan Source", CVE-2021-42574).
+_CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u2028-\u202e\u2066-\u2069]")
+_CONTROL_LINE = re.compile("[\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u2028-\u202e\u2066-\u2069]")
+
+# Printed diagnostics stop here: 80,000 errors help nobody and take seconds to format.
+MAX_DIAGNOSTICS = 200
+
+
+def _visible(match: re.Match[str]) -> str:
+    code = ord(match.group())
+    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
+
+
+def clean(text: str, *, multiline: bool = True) -> str:
+    """`text` with every control character replaced by a visible escape (ESC -> \\x1b).
+
+    The one sanitiser for text, rich and GitHub renderings; `multiline=False` also escapes tab
+    and newline (for one-line fields such as a GitHub annotation's title).
+    """
+    return (_CONTROL if multiline else _CONTROL_LINE).sub(_visible, text)
+
+
+def safe_text(text: str, style: str = "") -> Text:
+    """User text for rich: cleaned, and a Text so that rich never reads it as markup."""
+    from rich.text import Text
+
+    return Text(clean(text), style=style)
+
 
 _MARK = {
     Action.ALLOW: "ok",
@@ -72,7 +113,7 @@ def trace_text(result: TraceResult) -> str:
         lines += ["", "warnings:"]
         for warning in result.warnings:
             lines.append(f"  - {warning.code.value} ({warning.direction}): {warning.detail}")
-    return "\n".join(lines)
+    return clean("\n".join(lines))
 
 
 def trace_json(result: TraceResult) -> str:
@@ -87,7 +128,7 @@ def trace_rich(result: TraceResult, file: IO[str] | None = None) -> None:
 
     console = Console(file=file, highlight=False)
     style = "bold green" if result.reachable else ("bold yellow" if result.partial else "bold red")
-    console.print(Text(verdict_line(result), style=style))
+    console.print(safe_text(verdict_line(result), style=style))
     for title, hops in (("forward", result.forward), ("return", result.return_path)):
         if not hops:
             continue
@@ -103,39 +144,125 @@ def trace_rich(result: TraceResult, file: IO[str] | None = None) -> None:
                 mark = _MARK.get(step.action, step.action.value)
                 color = "red" if step.action in (Action.DENY, Action.DROP) else "green"
                 decisions.append(f"{mark} ", style=color)
-                decisions.append(step.detail)
+                decisions.append(clean(step.detail))
                 if step.location:
-                    decisions.append(f" ({step.location})", style="dim")
+                    decisions.append(clean(f" ({step.location})"), style="dim")
                 if step.considered and len(step.considered) > 1:
-                    decisions.append(f"\n   beat: {'; '.join(step.considered[1:])}", style="dim")
+                    decisions.append(clean(f"\n   beat: {'; '.join(step.considered[1:])}"), style="dim")
                 decisions.append("\n")
             decisions.rstrip()
-            table.add_row(str(index), f"{hop.kind}\n{hop.name}{ident}", _packet_lines(hop), decisions)
+            table.add_row(str(index), safe_text(f"{hop.kind}\n{hop.name}{ident}"), safe_text(_packet_lines(hop)),
+                          decisions)
         console.print(table)
     if result.blocked_by:
         console.print(Text("blocked by:", style="bold red"))
         for blocker in result.blocked_by:
             line = Text(f"  {blocker.code.value}", style="red")
-            line.append(f" ({blocker.direction}) {blocker.detail}")
+            line.append(clean(f" ({blocker.direction}) {blocker.detail}"))
             if blocker.location:
-                line.append(f"\n      at {blocker.location}", style="dim")
+                line.append(clean(f"\n      at {blocker.location}"), style="dim")
             console.print(line)
     for warning in result.warnings:
-        console.print(Text(f"  warning {warning.code.value}: {warning.detail}", style="yellow"))
+        console.print(safe_text(f"  warning {warning.code.value}: {warning.detail}", style="yellow"))
 
 
-def diagnostics_text(diagnostics: tuple[Diagnostic, ...] | list[Diagnostic]) -> str:
-    """Every diagnostic as `file:line:col: severity: message`, with the source line and a caret."""
+# Codes of files that did not read as the expected format: their lines are never echoed, so a
+# link to /etc/passwd (or a secret beside the design) cannot be printed by an error message.
+_NO_ECHO = frozenset({"io", "binary", "encoding", "yaml", "too-large", "too-deep", "load",
+                      "aws-json", "aws-encoding", "aws-not-object", "aws-outside", "aws-too-large"})
+_ECHO_BYTES = 8 * 1024 * 1024
+
+
+def diagnostics_text(diagnostics: tuple[Diagnostic, ...] | list[Diagnostic], limit: int = MAX_DIAGNOSTICS) -> str:
+    """Every diagnostic as `file:line:col: severity: message`, with the source line and a caret.
+
+    At most `limit` are printed, errors first, then a count of the rest.
+    """
+    from vpcsim.errors import Severity
+    from vpcsim.loader.reader import FileTooLarge, UnreadableFile, read_regular
+
+    shown = list(diagnostics)
+    if len(shown) > limit:
+        shown = sorted(shown, key=lambda d: d.severity is not Severity.ERROR)[:limit]
+    unreadable = {d.location.file for d in shown if d.location is not None and d.code in _NO_ECHO}
     sources: dict[str, list[str]] = {}
-    for diagnostic in diagnostics:
+    for diagnostic in shown:
         loc = diagnostic.location
         if loc is not None and loc.file not in sources and loc.line > 0:
-            try:
-                with open(loc.file, encoding="utf-8", errors="replace") as handle:
-                    sources[loc.file] = handle.read(8 * 1024 * 1024).splitlines()
-            except OSError:
-                sources[loc.file] = []
-    return "\n".join(d.format(sources) for d in diagnostics)
+            lines: list[str] = []
+            if loc.file not in unreadable:
+                try:  # only a regular file, read once and capped: never a FIFO or a device
+                    lines = read_regular(loc.file, _ECHO_BYTES).decode("utf-8", "replace").splitlines()
+                except (UnreadableFile, FileTooLarge):
+                    pass
+            sources[loc.file] = lines
+    text = "\n".join(_cut(d.format(sources)) for d in shown)
+    rest = len(diagnostics) - len(shown)
+    if rest > 0:
+        text += f"\n... and {rest:,} more (the first {len(shown):,} are shown)"
+    return clean(text)
+
+
+def _cut(text: str, limit: int = 2000) -> str:
+    """One diagnostic, at most `limit` characters: a message may quote a megabyte-long key."""
+    return text if len(text) <= limit else f"{text[:limit]}... ({len(text) - limit:,} more characters)"
+
+
+def open_output(path: str, *, inputs: tuple[str, ...] = (), append: bool = False, what: str = "--output") -> IO[str]:
+    """Open a report file for writing; UsageError (exit 2) saying why when it cannot be one.
+
+    Refuses a missing folder, a folder, a FIFO or a device (opening a FIFO blocks until someone
+    reads it; a device is no report), and any of `inputs`: `check d.yaml --output d.yaml` must not replace the design.
+    The type is checked on the open descriptor, and the file is emptied only after that.
+    """
+    import os
+    import stat
+
+    from vpcsim.errors import UsageError
+
+    def refuse(why: str) -> UsageError:
+        return UsageError(f"cannot write {what} {path!r}: {why}")
+
+    if not isinstance(path, str) or not path:
+        raise refuse("expected a file name")
+    folder = os.path.dirname(os.path.abspath(path))
+    if not os.path.isdir(folder):
+        raise refuse(f"the folder {folder!r} does not exist")
+    for given in inputs:
+        try:
+            if os.path.samefile(path, given):
+                raise refuse(f"it is an input ({given!r}); write the report to another file")
+        except OSError:
+            continue  # either does not exist yet
+    flags = os.O_WRONLY | os.O_CREAT | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0)
+    flags |= os.O_APPEND if append else 0
+    try:
+        fd = os.open(path, flags, 0o666)
+    except OSError as exc:
+        raise refuse(exc.strerror or str(exc)) from None
+    try:
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode):
+            raise refuse("not a regular file (a folder, FIFO or device); use - for standard output")
+        if any(_same_inode(info, given) for given in inputs):
+            raise refuse("it is an input; write the report to another file")
+        os.set_blocking(fd, True)
+        if not append:
+            os.ftruncate(fd, 0)
+        return os.fdopen(fd, "a" if append else "w", encoding="utf-8")
+    except BaseException:
+        os.close(fd)
+        raise
+
+
+def _same_inode(info: Any, path: str) -> bool:
+    import os
+
+    try:
+        other = os.stat(path)
+    except OSError:
+        return False
+    return bool(other.st_ino == info.st_ino and other.st_dev == info.st_dev)
 
 
 def to_json_text(data: Any) -> str:

@@ -17,7 +17,8 @@ import time
 from dataclasses import dataclass, field
 from typing import IO, TYPE_CHECKING, Any
 
-from vpcsim.errors import Location
+from vpcsim.errors import Location, UsageError
+from vpcsim.render import MAX_DIAGNOSTICS, clean, open_output, safe_text
 
 if TYPE_CHECKING:
     from vpcsim.check import CheckReport
@@ -173,6 +174,7 @@ def lint_report(report: LintReport, seconds: float = 0.0) -> Report:
     """A LintReport as items: one per finding, plus one passing item per rule that found nothing."""
     items = []
     infos: dict[str, RuleInfo] = {}
+    design = _relpath(report.design)  # once, not per finding: 80,000 relpath() calls take seconds
     for finding in report.findings:
         rule = finding.rule
         info = infos.setdefault(rule.id, rule)
@@ -188,12 +190,13 @@ def lint_report(report: LintReport, seconds: float = 0.0) -> Report:
             + "".join(f"\n  {text} at {loc}" for text, loc in finding.related),
             location=finding.location,
             related=finding.related,
-            fingerprint=_fingerprint("lint", rule.id, finding.subject, _relpath(report.design)),
+            fingerprint=_fingerprint("lint", rule.id, finding.subject, design),
             classname=f"vpcsim.lint.{rule.id}",
         ))
+    found = {f.rule.id for f in report.findings}
     for rule in report.rules:
         info = infos.setdefault(rule.id, rule)
-        if not any(f.rule.id == rule.id for f in report.findings):
+        if rule.id not in found:
             items.append(Item(info, f"{rule.id} {rule.name}", Outcome.PASS, rule.level, rule.summary,
                               classname=f"vpcsim.lint.{rule.id}"))
     return Report("lint", report.design, tuple(items), tuple(infos.values()), report.to_json(), seconds)
@@ -206,26 +209,37 @@ def text(report: Report, *, verbose: bool = False) -> str:
     """Plain text: every finding or failure with its explanation, then a summary line."""
     lines: list[str] = []
     if report.tool == "check":
-        for item in report.items:
+        for item in report.items[:MAX_DIAGNOSTICS]:
             mark = "PASS" if item.outcome is Outcome.PASS else "FAIL"
             lines.append(f"{mark}  {item.title}")
             if item.outcome is not Outcome.PASS or verbose:
                 body = item.details or item.message
                 lines += ["      " + line if line else "" for line in body.splitlines()]
                 lines.append("")
+        lines += _more(len(report.items), "assertion")
         passed = sum(1 for i in report.items if i.outcome is Outcome.PASS)
         failed = len(report.failed)
         lines.append(f"{report.design}: {passed} passed, {failed} failed")
-        return "\n".join(lines)
-    for item in report.findings:
+        return clean("\n".join(lines))
+    for item in report.findings[:MAX_DIAGNOSTICS]:
         where = f"{item.location}: " if item.location else ""
         lines.append(f"{where}{item.level.value}: {item.message} [{item.rule.id} {item.rule.name}]")
         for what, loc in item.related:
             lines.append(f"    {what} at {loc}")
+    lines += _more(len(report.findings), "finding")
     counts = {level: sum(1 for i in report.findings if i.level is level) for level in Level}
     summary = ", ".join(f"{n} {level.value}{'s' if n != 1 else ''}" for level, n in counts.items())
     lines.append(f"{report.design}: {len(report.findings)} finding(s) ({summary}); {len(report.failed)} failing")
-    return "\n".join(lines)
+    return clean("\n".join(lines))
+
+
+def _more(total: int, what: str) -> list[str]:
+    """The line that replaces everything past MAX_DIAGNOSTICS: printing 80,000 findings takes seconds."""
+    rest = total - MAX_DIAGNOSTICS
+    if rest <= 0:
+        return []
+    return [f"... and {rest:,} more {what}(s) (the first {MAX_DIAGNOSTICS:,} are shown; "
+            "--format json, junit or sarif lists every one)"]
 
 
 def print_rich(report: Report, file: IO[str] | None = None) -> None:
@@ -236,32 +250,36 @@ def print_rich(report: Report, file: IO[str] | None = None) -> None:
 
     console = Console(file=file, highlight=False)
     if report.tool == "check":
-        table = Table(title=f"vpcsim check: {report.design}", title_justify="left")
+        table = Table(title=safe_text(f"vpcsim check: {report.design}"), title_justify="left")
         table.add_column("", width=4)
         table.add_column("assertion")
         table.add_column("result", overflow="fold")
-        for item in report.items:
+        for item in report.items[:MAX_DIAGNOSTICS]:
             ok = item.outcome is Outcome.PASS
             table.add_row(Text("PASS" if ok else "FAIL", style="bold green" if ok else "bold red"),
-                          item.title, item.message)
+                          safe_text(item.title), safe_text(item.message))
         console.print(table)
-        for item in report.failed:
-            console.print(Text(f"\nFAILED: {item.title}", style="bold red"))
-            console.print(Text(item.details))
+        for line in _more(len(report.items), "assertion"):
+            console.print(Text(line, style="dim"))
+        for item in report.failed[:MAX_DIAGNOSTICS]:
+            console.print(safe_text(f"\nFAILED: {item.title}", style="bold red"))
+            console.print(safe_text(item.details))
         passed = sum(1 for i in report.items if i.outcome is Outcome.PASS)
         style = "bold green" if not report.failed else "bold red"
         console.print(Text(f"{passed} passed, {len(report.failed)} failed", style=style))
         return
-    table = Table(title=f"vpcsim lint: {report.design}", title_justify="left")
+    table = Table(title=safe_text(f"vpcsim lint: {report.design}"), title_justify="left")
     table.add_column("level")
     table.add_column("rule")
     table.add_column("location")
     table.add_column("message", overflow="fold")
     colors = {Level.ERROR: "bold red", Level.WARNING: "yellow", Level.NOTE: "cyan"}
-    for item in report.findings:
-        table.add_row(Text(item.level.value, style=colors[item.level]), f"{item.rule.id}\n{item.rule.name}",
-                      str(item.location) if item.location else "", item.message)
+    for item in report.findings[:MAX_DIAGNOSTICS]:
+        table.add_row(Text(item.level.value, style=colors[item.level]), safe_text(f"{item.rule.id}\n{item.rule.name}"),
+                      safe_text(str(item.location) if item.location else ""), safe_text(item.message))
     console.print(table)
+    for line in _more(len(report.findings), "finding"):
+        console.print(Text(line, style="dim"))
     style = "bold red" if report.failed else "bold green"
     console.print(Text(f"{len(report.findings)} finding(s), {len(report.failed)} failing", style=style))
 
@@ -304,7 +322,11 @@ def _where(loc: Location) -> str:
 
 
 def _xml_safe(value: str) -> str:
-    """Drop characters XML 1.0 cannot carry (as pytest's bin_xml_escape does, minus the escapes)."""
+    """Drop characters XML 1.0 cannot carry (as pytest's bin_xml_escape does, minus the escapes).
+
+    Other controls (C1, bidi) are escaped by `clean`: CI logs print these bodies to a terminal.
+    """
+    value = clean(value)
     return "".join(c if c in "\t\n\r" or 0x20 <= ord(c) <= 0xD7FF or 0xE000 <= ord(c) <= 0xFFFD
                    or 0x10000 <= ord(c) <= 0x10FFFF else f"#x{ord(c):02X}" for c in value)
 
@@ -417,8 +439,11 @@ def _pascal(name: str) -> str:
 
 
 def github_escape_data(value: str) -> str:
-    """Escape a workflow command's message (as @actions/core's escapeData does)."""
-    return value.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+    """Escape a workflow command's message (as @actions/core's escapeData does), minus control characters.
+
+    The runner prints the message to the log, so ESC/OSC would reach whoever reads it.
+    """
+    return clean(value.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A"))
 
 
 def github_escape_property(value: str) -> str:
@@ -460,24 +485,26 @@ def github_summary(report: Report) -> str:
     """A Markdown job summary listing every finding (for $GITHUB_STEP_SUMMARY)."""
     failed = len(report.failed)
     head = "passed" if not failed else f"{failed} failing"
-    lines = [f"### vpcsim {report.tool}: {_relpath(report.design)} ({head})", ""]
+    lines = [f"### vpcsim {report.tool}: {_md(_relpath(report.design))} ({head})", ""]
     if report.tool == "check":
         lines += ["| result | assertion | details |", "| --- | --- | --- |"]
-        for item in report.items:
+        for item in report.items[:MAX_DIAGNOSTICS]:
             mark = "pass" if item.outcome is Outcome.PASS else "**FAIL**"
             lines.append(f"| {mark} | {_md(item.title)} | {_md(item.message)} |")
+        lines += ["", *_more(len(report.items), "assertion")] if len(report.items) > MAX_DIAGNOSTICS else []
     else:
         lines += ["| level | rule | location | message |", "| --- | --- | --- | --- |"]
-        for item in report.findings:
+        for item in report.findings[:MAX_DIAGNOSTICS]:
             where = f"{_relpath(item.location.file)}:{item.location.line}" if item.location else ""
-            lines.append(f"| {item.level.value} | {item.rule.id} {item.rule.name} | {where} | {_md(item.message)} |")
+            lines.append(f"| {item.level.value} | {_md(item.rule.id)} {_md(item.rule.name)} | {_md(where)} | {_md(item.message)} |")
         if not report.findings:
             lines.append("| | | | no findings |")
+        lines += ["", *_more(len(report.findings), "finding")] if len(report.findings) > MAX_DIAGNOSTICS else []
     return "\n".join(lines) + "\n"
 
 
 def _md(value: str) -> str:
-    return value.replace("|", "\\|").replace("\n", " ")
+    return clean(value.replace("\r", " ").replace("\n", " "), multiline=False).replace("|", "\\|")
 
 
 # -- one entry point for the CLI -------------------------------------------------------------------
@@ -486,7 +513,7 @@ def _md(value: str) -> str:
 FORMATS = ("text", "json", "junit", "sarif", "github")
 
 
-def render(report: Report, fmt: str, *, rich_console: bool = False, out: IO[str]) -> None:
+def render(report: Report, fmt: str, *, rich_console: bool = False, out: IO[str], inputs: tuple[str, ...] = ()) -> None:
     """Write `report` to `out` in `fmt`; for github, also append the job summary to $GITHUB_STEP_SUMMARY."""
     if fmt == "text":
         if rich_console:
@@ -506,20 +533,30 @@ def render(report: Report, fmt: str, *, rich_console: bool = False, out: IO[str]
         summary = github_summary(report)
         path = os.environ.get("GITHUB_STEP_SUMMARY")
         if path:
-            with open(path, "a", encoding="utf-8") as handle:
-                handle.write(summary)
+            with open_output(path, inputs=inputs, append=True, what="$GITHUB_STEP_SUMMARY") as handle:
+                _write(handle, summary, "$GITHUB_STEP_SUMMARY")
         elif report.findings:
             out.write(summary)
     else:
         raise ValueError(f"unknown format {fmt!r} (expected one of: {', '.join(FORMATS)})")
 
 
-def write_output(report: Report, fmt: str, output: str | None, *, tty: bool) -> None:
-    """Render to a file (`--output`) or stdout."""
+def write_output(report: Report, fmt: str, output: str | None, *, tty: bool, inputs: tuple[str, ...] = ()) -> None:
+    """Render to a file (`--output`, never one of `inputs`) or stdout; UsageError when it cannot be written."""
     import sys
 
     if output and output != "-":
-        with open(output, "w", encoding="utf-8") as handle:
-            render(report, fmt, out=handle)
+        with open_output(output, inputs=inputs) as handle:
+            try:
+                render(report, fmt, out=handle, inputs=inputs)
+            except OSError as exc:  # a full disk, a quota
+                raise UsageError(f"cannot write --output {output!r}: {exc.strerror or exc}") from None
         return
-    render(report, fmt, rich_console=tty, out=sys.stdout)
+    render(report, fmt, rich_console=tty, out=sys.stdout, inputs=inputs)
+
+
+def _write(handle: IO[str], text: str, what: str) -> None:
+    try:
+        handle.write(text)
+    except OSError as exc:
+        raise UsageError(f"cannot write {what}: {exc.strerror or exc}") from None

@@ -1,0 +1,108 @@
+"""Arguments: values given to the library or the CLI -> checked ints and names, or a UsageError.
+
+One place for the rules, so that `trace()`, `verdicts()` and `vpcsim trace -p ...` refuse the
+same values with the same words. Every message quotes the bad value (cut short: repr() of an
+int over 4,300 digits raises, and a megabyte of text helps nobody).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from vpcsim.errors import UsageError
+from vpcsim.facts import EPHEMERAL_PRESETS
+from vpcsim.model import PROTOCOL_NAMES, number_hint, parse_decimal
+
+__all__ = ["EPHEMERAL_PRESETS", "endpoint", "ephemeral", "port", "protocol", "quote", "trace_args"]
+
+
+
+def quote(value: object, limit: int = 60) -> str:
+    """repr(value), safe for any value and at most about `limit` characters."""
+    if isinstance(value, int) and not isinstance(value, bool) and value.bit_length() > 128:
+        return f"<a {int(value.bit_length() * 0.30103) + 1}-digit int>"
+    try:
+        text = repr(value)
+    except Exception:  # a hostile __repr__, or a container holding a huge int
+        text = f"<{type(value).__name__}>"
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+def _whole(value: object) -> int | None:
+    """An int (not a bool), or the int a plain ASCII decimal string spells; else None."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return value
+    if isinstance(value, str):
+        return parse_decimal(value.strip())
+    return None
+
+
+def protocol(value: object) -> int:
+    """tcp / udp / icmp, or an IP protocol number 0-255 (int or decimal text) -> the number."""
+    if isinstance(value, str) and value.strip().lower() in PROTOCOL_NAMES:
+        number = PROTOCOL_NAMES[value.strip().lower()]
+        if number >= 0:
+            return number
+        raise UsageError(f"protocol {quote(value)}: a packet has one protocol (expected tcp, udp, icmp or 0-255)")
+    whole = _whole(value)
+    if whole is None:
+        hint = number_hint(value) if isinstance(value, str) else ""
+        raise UsageError(f"unknown protocol {quote(value)} (expected tcp, udp, icmp or a number 0-255){hint}")
+    if not 0 <= whole <= 255:
+        raise UsageError(f"protocol {quote(value)}: a packet has one protocol (expected tcp, udp, icmp or 0-255)")
+    return whole
+
+
+def port(value: object, what: str = "port", top: int = 65535) -> int:
+    """A port (or ICMP type, `top`=255) as an int or decimal text -> the int."""
+    number = _whole(value)
+    if number is None:
+        hint = number_hint(value) if isinstance(value, str) else ""
+        raise UsageError(f"{what} {quote(value)} is not a number (expected 0-{top}){hint}")
+    if not 0 <= number <= top:
+        raise UsageError(f"{what} {quote(value)} is out of range (expected 0-{top})")
+    return number
+
+
+def ephemeral(value: object) -> tuple[int, int]:
+    """A client port range: (lo, hi), 'lo-hi', or linux / windows / nat -> (lo, hi)."""
+    if isinstance(value, str):
+        text = value.strip().lower()
+        if text in EPHEMERAL_PRESETS:
+            return EPHEMERAL_PRESETS[text]
+        lo_text, sep, hi_text = text.partition("-")
+        lo, hi = parse_decimal(lo_text.strip()), parse_decimal(hi_text.strip())
+        if sep and lo is not None and hi is not None and 0 <= lo <= hi <= 65535:
+            return lo, hi
+    elif isinstance(value, (tuple, list)) and len(value) == 2:
+        lo, hi = _whole(value[0]), _whole(value[1])
+        if lo is not None and hi is not None and 0 <= lo <= hi <= 65535:
+            return lo, hi
+    raise UsageError(
+        f"invalid ephemeral range {quote(value)} (expected lo-hi within 0-65535, (lo, hi), linux, windows or nat)"
+    )
+
+
+def endpoint(value: object, what: str) -> str:
+    """A trace endpoint must be text: an instance, interface, address or 'internet'."""
+    if isinstance(value, str) and value.strip():
+        return value
+    raise UsageError(f"{what} {quote(value)}: expected an instance, interface, IPv4 address or 'internet' (a string)")
+
+
+def trace_args(
+    src: Any, dst: Any, port_value: Any, protocol_value: Any, src_port: Any, ephemeral_value: Any
+) -> tuple[str, str, int, int, int | None, tuple[int, int] | None]:
+    """`trace()`'s arguments checked: (src, dst, port, protocol number, src_port, ephemeral)."""
+    proto = protocol(protocol_value)
+    checked_port = port(port_value, "icmp type" if proto == 1 else "port", 255 if proto == 1 else 65535)
+    return (
+        endpoint(src, "source"),
+        endpoint(dst, "destination"),
+        checked_port,
+        proto,
+        None if src_port is None else port(src_port, "source port"),
+        None if ephemeral_value is None else ephemeral(ephemeral_value),
+    )

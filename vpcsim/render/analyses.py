@@ -1,0 +1,81 @@
+"""Analyses for people: exposure reports and reachability matrices -> rich tables.
+
+The same tables as `vpcsim.analyse.exposure_rich` / `reach_rich`, but every name from the
+design goes to rich as cleaned `Text`, never as markup: an instance called `[link=...]x` or
+`[/]` is printed as written instead of becoming a link or a MarkupError.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from vpcsim.render import safe_text
+
+if TYPE_CHECKING:
+    from vpcsim.analyse import ExposureReport, ReachMatrix, Severity
+
+__all__ = ["exposure_rich", "reach_rich"]
+
+
+def exposure_rich(report: ExposureReport, min_severity: Severity | None = None, console: Any = None) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    from vpcsim.severity import Grade as Level
+
+    styles = {Level.CRITICAL: "bold red", Level.HIGH: "red", Level.MEDIUM: "yellow", Level.INFO: "cyan"}
+    console = console or Console(highlight=False)
+    rows = report.exposed(min_severity)
+    table = Table(title=safe_text(f"Internet exposure: {report.design}"), show_lines=False)
+    for column in ("severity", "instance / interface", "public ip", "gateway", "open to", "traffic", "services"):
+        table.add_column(column, overflow="fold")
+    for e in rows:
+        for f in e.findings:
+            if min_severity is not None and f.severity.rank < min_severity.rank:
+                continue
+            table.add_row(safe_text(f.severity.value, style=styles[f.severity]), safe_text(e.name),
+                          safe_text(e.public_ip or ""), safe_text(e.internet_gateway or ""),
+                          safe_text(", ".join(f.sources)), safe_text(f.traffic.describe()),
+                          safe_text(", ".join(f.services)))
+    console.print(table)
+    counts = ", ".join(f"{n} {level}" for level, n in report.counts().items() if n) or "none"
+    console.print(safe_text(f"{len(rows)} of {len(report.interfaces)} interfaces exposed ({counts}); "
+                            f"{report.eni_classes} interface classes, {len(report.internet_classes)} internet classes, "
+                            f"{report.probes} walks, {report.seconds:.2f}s"))
+
+
+def reach_rich(matrix: ReachMatrix, console: Any = None) -> None:
+    from rich.console import Console
+    from rich.table import Table
+    from rich.text import Text
+
+    console = console or Console(highlight=False)
+    title = safe_text(f"Reachability {matrix.by[0]} -> {matrix.by[1]}: {matrix.design}")
+    if len(matrix.cols) <= 8 and len(matrix.rows) <= 60:
+        table = Table(title=title, show_lines=True)
+        table.add_column("from \\ to", style="bold")
+        for col in matrix.cols:
+            table.add_column(safe_text(col), overflow="fold")
+        for row in matrix.rows:
+            cells: list[Text] = []
+            for col in matrix.cols:
+                cell = matrix.cells.get((row, col))
+                if cell is None:
+                    cells.append(Text("-", style="dim"))
+                else:
+                    text = safe_text(cell.any.describe())
+                    if not cell.uniform:
+                        text.append(" (some pairs)", style="dim")
+                    cells.append(text)
+            table.add_row(safe_text(row), *cells)
+    else:
+        table = Table(title=title)
+        for column in ("from", "to", "traffic", "every pair"):
+            table.add_column(column, overflow="fold")
+        for c in matrix.cells.values():
+            table.add_row(safe_text(c.src), safe_text(c.dst), safe_text(c.any.describe()),
+                          safe_text("same" if c.uniform else c.all.describe()))
+    console.print(table)
+    console.print(safe_text(f"{len(matrix.cells)} cells with traffic of {len(matrix.rows)} x {len(matrix.cols)}; "
+                            f"{matrix.eni_classes} interface classes, {matrix.class_pairs} class pairs, "
+                            f"{matrix.probes} walks, {matrix.seconds:.2f}s"))
