@@ -3,8 +3,8 @@ first-match rule evaluation vs a plain rule loop on ints.
 
     python3 benchmarks/bench_core.py [--json FILE] [--repeats N] [--markdown]
 
-Needs the `bench` extra (pip install -e '.[bench]': pytricia, numpy); netaddr is a vpcsim
-dependency. Everything is seeded, so every run times the same tables and queries; figures
+Needs the `bench` extra (pip install -e '.[bench]': pytricia, numpy, netaddr; only these
+benchmarks use netaddr). Everything is seeded, so every run times the same tables and queries; figures
 are medians of interleaved repeats (see benchmarks/common.py). Runs in about 30 s on a
 2-core machine and never asserts on timings: the `met?` column is for people.
 """

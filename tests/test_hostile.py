@@ -132,7 +132,7 @@ def test_yaml_1_1_number_forms_in_ports_are_located_errors(tmp_path: Path, line:
     (error,) = load_errors(write(tmp_path, text))
     assert error.code == "ports"
     assert (error.location.line, error.location.col) == (line_of(text, value), line.replace("5432", "443").index("443") + 1)
-    assert "expected a port 0-65535" in error.message and hint in error.message
+    assert "a port 0-65535 or a range 'lo-hi'" in error.message and hint in error.message
 
 
 @pytest.mark.parametrize(

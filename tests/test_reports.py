@@ -223,3 +223,140 @@ def test_import_stays_light() -> None:
             "print(sorted(m for m in ('rich', 'xml.etree.ElementTree', 'networkx') if m in sys.modules))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "[]"
+
+
+# -- issue 15: the official SARIF schema, URIs, roots, JUnit timestamps, GitLab -----------------------
+
+OFFICIAL_SARIF = json.loads((ROOT / "tests" / "data" / "sarif" / "sarif-schema-2.1.0.json").read_text())
+
+
+def _official(log: dict[str, Any]) -> None:
+    checker = jsonschema.FormatChecker()
+    assert not checker.conforms("a b.yaml", "uri-reference")  # the format is really checked (rfc3986-validator)
+    jsonschema.Draft4Validator(OFFICIAL_SARIF, format_checker=checker).validate(log)
+
+
+def test_official_schema_rejects_what_the_old_output_had() -> None:
+    bad = {"version": "2.1.0", "runs": [{"tool": {"driver": {"name": "vpcsim"}}, "results": [
+        {"message": {"text": "x"}, "locations": [{"physicalLocation": {"artifactLocation": {"uri": "my designs/a.yaml"}}}]}
+    ]}]}
+    with pytest.raises(jsonschema.ValidationError, match="uri-reference"):
+        _official(bad)
+
+
+@pytest.mark.parametrize("scenario", sorted(p.name for p in SCENARIOS.glob("*.yaml") if "assertions" not in p.name))
+def test_sarif_is_valid_against_the_official_schema(scenario: str, tmp_path: Path,
+                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    folder = tmp_path / "my designs #1"
+    folder.mkdir()
+    for path in SCENARIOS.glob(scenario.replace(".yaml", "*.yaml")):
+        shutil.copy(path, folder / path.name.replace("-", " "))
+    design = folder / scenario.replace("-", " ")
+    monkeypatch.chdir(tmp_path)
+    lint_log = reports.sarif(reports.lint_report(lint_path(design)))
+    _official(lint_log)
+    check_log = reports.sarif(reports.check_report(check(vpcsim.load(design), assertions_for(design))))
+    _official(check_log)
+    for log in (lint_log, check_log):
+        for result in log["runs"][0]["results"]:
+            uri = result["locations"][0]["physicalLocation"]["artifactLocation"]["uri"]
+            assert uri.startswith("my%20designs%20%231/") and " " not in uri
+
+
+def test_sarif_root_and_designs_outside_it(broken_basic: Path, tmp_path: Path) -> None:
+    report = check_report(broken_basic)
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    outside = reports.sarif(report, base=str(elsewhere))
+    uri = outside["runs"][0]["results"][0]["locations"][0]["physicalLocation"]["artifactLocation"]
+    assert uri == {"uri": broken_basic.as_uri()}  # outside the root: an absolute file URI, no uriBaseId
+    _official(outside)
+    inside = reports.sarif(report, base=str(tmp_path.parent))
+    uri = inside["runs"][0]["results"][0]["locations"][0]["physicalLocation"]["artifactLocation"]
+    assert uri == {"uri": f"{tmp_path.name}/basic-vpc.yaml", "uriBaseId": "%SRCROOT%"}
+    assert inside["runs"][0]["originalUriBaseIds"]["%SRCROOT%"]["uri"] == tmp_path.parent.as_uri() + "/"
+
+
+def test_cli_sarif_root_and_config_root(broken_basic: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    sub = broken_basic.parent / "ci"
+    sub.mkdir()
+    monkeypatch.chdir(sub)
+    assert main(["check", "../basic-vpc.yaml", "-f", "sarif:a.sarif"]) == 1
+    first = json.loads((sub / "a.sarif").read_text())["runs"][0]["results"][0]
+    assert first["locations"][0]["physicalLocation"]["artifactLocation"]["uri"].startswith("file://")
+    assert main(["check", "../basic-vpc.yaml", "-f", "sarif:b.sarif", "--sarif-root", ".."]) == 1
+    first = json.loads((sub / "b.sarif").read_text())["runs"][0]["results"][0]
+    assert first["locations"][0]["physicalLocation"]["artifactLocation"]["uri"] == "basic-vpc.yaml"
+    (broken_basic.parent / ".vpcsim.yaml").write_text("design: basic-vpc.yaml\n")  # its folder is the root
+    assert main(["check", "-f", "sarif:c.sarif", "-f", "gitlab:c.json"]) == 1
+    first = json.loads((sub / "c.sarif").read_text())["runs"][0]["results"][0]
+    assert first["locations"][0]["physicalLocation"]["artifactLocation"]["uri"] == "basic-vpc.yaml"
+    assert {i["location"]["path"] for i in json.loads((sub / "c.json").read_text())} == {"basic-vpc.yaml"}
+
+
+def test_junit_timestamp_is_an_xs_datetime(broken_basic: Path) -> None:
+    import re
+
+    suite = ET.fromstring(reports.junit_xml(check_report(broken_basic))).find("testsuite")
+    assert suite is not None
+    assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d[+-]\d\d:\d\d", suite.get("timestamp", "")), suite.get("timestamp")
+
+
+def test_lint_test_names_carry_no_line_numbers(tmp_path: Path) -> None:
+    design = tmp_path / "open.yaml"
+    design.write_text((SCENARIOS / "basic-vpc.yaml").read_text().replace(
+        "cidr: 198.51.100.0/24, description: admin network", "cidr: 0.0.0.0/0, description: admin network"))
+    first = reports.lint_report(lint_path(design))
+    design.write_text("# a comment\n\n" + design.read_text())
+    second = reports.lint_report(lint_path(design))
+    names = [i.title for i in first.findings]
+    assert any(n.startswith("VPC001 ssh-open-to-world: web:0.0.0.0/0:tcp 22") for n in names), names
+    assert names == [i.title for i in second.findings]  # moved two lines down, same test names
+    assert [i.location.line for i in first.findings if i.location] != [
+        i.location.line for i in second.findings if i.location]
+
+
+def test_gitlab_code_quality(broken_basic: Path) -> None:
+    issues = reports.gitlab_code_quality(check_report(broken_basic))
+    assert len(issues) == 2
+    for issue in issues:
+        assert set(issue) >= {"description", "check_name", "fingerprint", "severity", "location"}
+        assert issue["location"]["path"] == "basic-vpc.yaml" and issue["location"]["lines"]["begin"] == 77
+        assert issue["severity"] in ("info", "minor", "major", "critical", "blocker")
+    assert len({i["fingerprint"] for i in issues}) == 2
+    lint = reports.gitlab_code_quality(reports.lint_report(lint_path(SCENARIOS / "nat-bastion.yaml")), base=str(ROOT))
+    assert {(i["check_name"], i["severity"]) for i in lint} == {("VPC005", "minor"), ("VPC011", "info"),
+                                                                ("VPC013", "info")}
+    assert {i["location"]["path"] for i in lint} == {"scenarios/nat-bastion.yaml"}
+
+
+_UNBREAKABLE = r"\d+\.\d+\.\d+\.\d+(?:/\d+)?(?::\d+(?:-\d+)?)?|\b\d+-\d+\b|[\w./-]+\.yaml:\d+:\d+"
+
+
+@pytest.mark.parametrize("width", [80, 200])
+def test_rich_tables_never_split_an_address_port_range_or_location(broken_basic: Path, width: int) -> None:
+    import re
+
+    for report in (check_report(broken_basic), reports.lint_report(lint_path(SCENARIOS / "nat-bastion.yaml")),
+                   reports.lint_report(lint_path(SCENARIOS / "vpc-peering.yaml"))):
+        buffer = io.StringIO()
+        reports.print_rich(report, file=buffer, width=width)
+        lines = buffer.getvalue().splitlines()
+        assert max(len(line) for line in lines) <= width
+        cells = [cell.strip() for line in lines for cell in re.split(r"[│┃]", line)]
+        for item in report.findings or report.items:
+            tokens = re.findall(_UNBREAKABLE, reports._short_paths(item.message.removeprefix(f"{item.title}: ")))
+            if item.location is not None:
+                tokens.append(reports._where(item.location))
+            tokens.append(item.rule.id if report.tool == "lint" else "")
+            for token in filter(None, tokens):
+                assert any(token in cell for cell in cells), (width, token, buffer.getvalue())
+
+
+def test_check_table_does_not_repeat_the_assertion_name(broken_basic: Path) -> None:
+    buffer = io.StringIO()
+    reports.print_rich(check_report(broken_basic), file=buffer, width=200)
+    text = buffer.getvalue()
+    name = "from outside the admin network, the web tier answers on 80 and 443 and nothing else"
+    table = text.split("FAILED:")[0]
+    assert table.count(name) == 1

@@ -1020,12 +1020,26 @@ def _pair_keys(an: Analyser, k1: Hashable, subs1: dict[str | None, list[Side]], 
 _STYLE = {Severity.CRITICAL: "bold red", Severity.HIGH: "red", Severity.MEDIUM: "yellow", Severity.INFO: "cyan"}
 
 
+def exposure_summary(report: ExposureReport, min_severity: Severity | None = None) -> str:
+    """"N of M interfaces exposed (counts)", and with a filter what it lists and what it hid."""
+    exposed = report.exposed()
+    counts = ", ".join(f"{n} {level}" for level, n in report.counts().items() if n)
+    text = f"{len(exposed)} of {len(report.interfaces)} interfaces exposed to the internet" + (
+        f" ({counts})" if counts else "")
+    if min_severity is not None:
+        shown = report.exposed(min_severity)
+        hidden = {level: n for level, n in report.counts().items()
+                  if n and Severity(level).rank < min_severity.rank}
+        below = ", ".join(f"{n} {level}" for level, n in hidden.items())
+        text += f"; --min-severity {min_severity.value} lists {len(shown)}" + (
+            f" and hides {len(exposed) - len(shown)} ({below})" if below else "")
+    return text
+
+
 def exposure_text(report: ExposureReport, min_severity: Severity | None = None) -> str:
     """Plain text: one block per exposed interface, worst first."""
     rows = report.exposed(min_severity)
-    counts = ", ".join(f"{n} {level}" for level, n in report.counts().items() if n)
-    lines = [f"{report.design}: {len(rows)} of {len(report.interfaces)} interfaces exposed to the internet"
-             + (f" ({counts})" if counts else "")
+    lines = [f"{report.design}: {exposure_summary(report, min_severity)}"
              + f"; {report.eni_classes} interface classes x {len(report.internet_classes)} internet classes"]
     for e in rows:
         sev = e.severity.value.upper() if e.severity else "-"
@@ -1052,8 +1066,7 @@ def exposure_rich(report: ExposureReport, min_severity: Severity | None = None, 
             table.add_row(f"[{_STYLE[f.severity]}]{f.severity.value}[/]", e.name, e.public_ip or "",
                           e.internet_gateway or "", ", ".join(f.sources), f.traffic.describe(), ", ".join(f.services))
     console.print(table)
-    counts = ", ".join(f"{n} {level}" for level, n in report.counts().items() if n) or "none"
-    console.print(f"{len(rows)} of {len(report.interfaces)} interfaces exposed ({counts}); "
+    console.print(f"{exposure_summary(report, min_severity)}; "
                   f"{report.eni_classes} interface classes, {len(report.internet_classes)} internet classes, "
                   f"{report.probes} walks, {report.seconds:.2f}s")
 

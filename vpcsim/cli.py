@@ -1,3 +1,4 @@
+# PYTHON_ARGCOMPLETE_OK
 """CLI: parse arguments, call the library, render, map outcomes to exit codes.
 
 Exit codes: 0 the command ran (a trace ran, whatever its verdict; a design is valid; every
@@ -51,6 +52,7 @@ def build_parser() -> argparse.ArgumentParser:
         description="Simulate AWS-style VPC designs: can X talk to Y on port Z, and if not, what blocks it?",
     )
     parser.add_argument("--version", action="version", version=f"vpcsim {__version__}")
+    _config_options(parser)
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     sub.required = True
 
@@ -88,7 +90,8 @@ def build_parser() -> argparse.ArgumentParser:
         description="Verify the design's reachability promises: its `assertions:` section and the given "
         "assertion files (default: DESIGN's sibling <name>.assertions.yaml). See docs/assertions.md.",
     )
-    check.add_argument("design", metavar="DESIGN", help="design file")
+    check.add_argument("design", metavar="DESIGN", nargs="?", default="vpcsim.yaml",
+                       help="design file (default: the config's design, else vpcsim.yaml)")
     check.add_argument("assertions", metavar="ASSERTIONS", nargs="*", help="assertion files")
     _report_options(check)
 
@@ -97,7 +100,8 @@ def build_parser() -> argparse.ArgumentParser:
         help="check a design against AWS's rules and good practice; exit 1 on findings",
         description="Lint a design: AWS validation plus the VPC0xx practice rules (see docs/lint.md).",
     )
-    lint.add_argument("design", metavar="DESIGN", help="design file or AWS snapshot folder")
+    lint.add_argument("design", metavar="DESIGN", nargs="?", default="vpcsim.yaml",
+                      help="design file or AWS snapshot folder (default: the config's design, else vpcsim.yaml)")
     _report_options(lint)
     lint.add_argument(
         "--fail-on",
@@ -153,6 +157,8 @@ def build_parser() -> argparse.ArgumentParser:
     diff.add_argument("--ephemeral", type=_ephemeral, default=None,
                       help="the clients' ephemeral port range: lo-hi, linux (32768-60999, default), windows, nat")
 
+    _diagram_parser(sub)
+
     importer = sub.add_parser("import", help="convert real infrastructure into a design")
     importer.add_argument("source", choices=["aws", "terraform"], help="the kind of input")
     importer.add_argument("snapshot", metavar="SNAPSHOT",
@@ -168,11 +174,39 @@ def _report_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--format",
         "-f",
-        choices=["text", "json", "junit", "sarif", "github"],
-        default="text",
-        help="output format (default: text, rich on a terminal)",
+        action="append",
+        default=None,
+        metavar="FORMAT[:FILE]",
+        help="output format: text (default; rich on a terminal), json, junit, sarif, github or gitlab; "
+        "repeat it to write several from one run, each with its own file: -f github -f sarif:vpcsim.sarif",
     )
-    parser.add_argument("--output", "-o", default=None, metavar="FILE", help="write the report to FILE")
+    parser.add_argument("--output", "-o", default=None, metavar="FILE",
+                        help="write the report of the format given without a FILE to FILE")
+    parser.add_argument("--sarif-root", default=None, metavar="DIR",
+                        help="the repository root that SARIF, GitLab and GitHub paths are relative to "
+                        "(default: the config's folder, else the working directory)")
+    parser.add_argument("--baseline", default=None, metavar="FILE",
+                        help="known findings / known-failing assertions: only new ones fail")
+    parser.add_argument("--create-baseline", default=None, metavar="FILE",
+                        help="write what fails now to FILE as the baseline (then the run passes)")
+    parser.add_argument("--expires", type=_date, default=None, metavar="YYYY-MM-DD",
+                        help="with --create-baseline: the entries stop hiding failures after this date")
+
+
+def _date(text: str) -> object:
+    import datetime as dt
+
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"invalid date {text!r} (expected YYYY-MM-DD)") from None
+
+
+def _config_options(parser: argparse.ArgumentParser) -> None:
+    # Read before the command line is parsed (its values are the defaults), by _parse_with_config.
+    parser.add_argument("--config", metavar="FILE", default=None,
+                        help="config file (default: .vpcsim.yaml or pyproject.toml [tool.vpcsim], found upward)")
+    parser.add_argument("--no-config", action="store_true", help="ignore any config file")
 
 
 def _analysis_options(parser: argparse.ArgumentParser) -> None:
@@ -190,7 +224,10 @@ def _analysis_options(parser: argparse.ArgumentParser) -> None:
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
-    args = parser.parse_args(argv)
+    _enable_completion(parser)
+    args = _parse_with_config(parser, argv)
+    if isinstance(args, int):
+        return args
     from vpcsim.errors import DesignError, EndpointError, UsageError
 
     try:
@@ -212,6 +249,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _reach(args)
         if args.command == "diff":
             return _diff(args)
+        if args.command == "diagram":
+            return _diagram(args)
     except DesignError as exc:
         from vpcsim.render import diagnostics_text
 
@@ -333,8 +372,7 @@ def _check(args: argparse.Namespace) -> int:
         return EXIT_INVALID
     rendered = reports.check_report(report, time.perf_counter() - start)
     inputs = (args.design, *args.assertions, *filter(None, [sibling_file(args.design)]))
-    reports.write_output(rendered, args.format, args.output, tty=sys.stdout.isatty(), inputs=inputs)
-    return EXIT_OK if report.ok else EXIT_FAILED
+    return _finish(rendered, args, invalid=False, inputs=inputs)
 
 
 def _lint(args: argparse.Namespace) -> int:
@@ -351,11 +389,229 @@ def _lint(args: argparse.Namespace) -> int:
     _known_rules("--ignore", ignore)
     _refuse_inside_snapshot(args.output, args.design)
     report = lint_path(args.design, select=select, ignore=ignore, fail_on=fail_on)
+    report = reports.relevel(report, args.config.lint.severity)
     rendered = reports.lint_report(report, time.perf_counter() - start)
-    reports.write_output(rendered, args.format, args.output, tty=sys.stdout.isatty(), inputs=(args.design,))
-    if report.invalid:
+    return _finish(rendered, args, invalid=report.invalid, inputs=(args.design,))
+
+
+# -- config, baselines and outputs (issue 15) -------------------------------------------------------
+
+
+def _parse_with_config(parser: argparse.ArgumentParser, argv: Sequence[str] | None) -> argparse.Namespace | int:
+    """Find and read the config first: its values become the parser's defaults, so flags win."""
+    from vpcsim.config import Config, ConfigError, find_config, load_config
+
+    pre = argparse.ArgumentParser(add_help=False, allow_abbrev=False)
+    _config_options(pre)
+    known, rest = pre.parse_known_args(list(sys.argv[1:] if argv is None else argv))
+    try:
+        path = None if known.no_config else (known.config or find_config())
+        config = load_config(path) if path else Config()
+    except ConfigError as exc:
+        return _config_failed(exc, "config")
+    _apply_config(parser, config)
+    args = parser.parse_args(rest)
+    args.config = config
+    return args
+
+
+def _diagram_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    diagram = sub.add_parser(
+        "diagram",
+        help="draw the network (Mermaid, DOT, SVG or PNG), with a traced flow if asked",
+        description="Draw region > VPC > AZ > subnet with interfaces, gateways and peerings; route edges carry "
+        "their prefixes. With --trace the flow's path is drawn and the hop where it dies is red. See docs/graph.md.",
+    )
+    diagram.add_argument("--design", "-d", default="vpcsim.yaml", help="design file or AWS snapshot folder")
+    diagram.add_argument("--format", "-f", default="mermaid", choices=["mermaid", "dot", "svg", "png"],
+                         help="mermaid (default; renders on GitHub), dot, or svg/png through Graphviz")
+    diagram.add_argument("--trace", nargs=3, metavar=("SRC", "DST", "PORT"), default=None,
+                         help="mark a flow's forward and return path")
+    diagram.add_argument("--protocol", "-p", default="tcp", help="the traced flow's protocol (default tcp)")
+    diagram.add_argument("--vpc", default=None, metavar="NAME", help="draw only this VPC (and what it peers with)")
+    diagram.add_argument("--output", "-o", default=None, metavar="FILE", help="write to FILE (default: stdout)")
+
+
+def _diagram(args: argparse.Namespace) -> int:
+    import vpcsim
+    from vpcsim.render import diagram
+
+    network = vpcsim.load(args.design)
+    result = None
+    if args.trace:
+        src, dst, port = args.trace
+        result = network.trace(src, dst, _port_arg(port), args.protocol)
+    picture = diagram.build(network.graph, vpc=args.vpc, trace=result)
+    text = diagram.to_mermaid(picture) if args.format == "mermaid" else diagram.to_dot(picture)
+    data = text.encode() if args.format in ("mermaid", "dot") else diagram.render_image(text, args.format)
+    if args.output and args.output != "-":
+        with open(args.output, "wb") as handle:
+            handle.write(data)
+        print(f"vpcsim: wrote {args.format} to {args.output}", file=sys.stderr)
+    else:
+        sys.stdout.flush()
+        sys.stdout.buffer.write(data)
+    return EXIT_OK
+
+
+def _port_arg(text: str) -> int:
+    from vpcsim.errors import UsageError
+
+    try:
+        return _port(text)
+    except argparse.ArgumentTypeError as exc:
+        raise UsageError(f"--trace PORT: {exc}") from None
+
+
+def _enable_completion(parser: argparse.ArgumentParser, **kwargs: object) -> None:
+    """Shell completion through argcomplete (the optional `completion` extra); a no-op unless a shell asks."""
+    import os
+
+    if "_ARGCOMPLETE" not in os.environ:
+        return
+    try:
+        import argcomplete
+        from argcomplete.completers import FilesCompleter
+    except ImportError:
+        return
+    designs = FilesCompleter(allowednames=("yaml", "yml", "json"), directories=True)
+    for action in parser._actions:
+        if not isinstance(action, argparse._SubParsersAction):
+            continue
+        for sub in action.choices.values():
+            completers = {"design": designs, "assertions": designs, "src": _complete_endpoints,
+                          "dst": _complete_endpoints, "select": _complete_rules, "ignore": _complete_rules}
+            for a in sub._actions:
+                if a.dest in completers:
+                    vars(a)["completer"] = completers[a.dest]  # argcomplete reads Action.completer
+    argcomplete.autocomplete(parser, **kwargs)  # type: ignore[arg-type]
+
+
+def _complete_endpoints(prefix: str, parsed_args: argparse.Namespace, **_: object) -> list[str]:
+    """Instance and interface names of the design (--design, the config's, or ./vpcsim.yaml), and 'internet'."""
+    from vpcsim.config import find_config, load_config
+
+    design = getattr(parsed_args, "design", None) or "vpcsim.yaml"
+    try:
+        if design == "vpcsim.yaml" and (path := find_config()):
+            design = load_config(path).design or design
+        from vpcsim.loader.design import load_design
+
+        model, _warnings = load_design(design)
+    except Exception:  # completion must never print a traceback into the shell
+        return ["internet"]
+    names = ["internet", *model.instances, *model.interfaces]
+    return [n for n in names if n.startswith(prefix)]
+
+
+def _complete_rules(prefix: str, **_: object) -> list[str]:
+    from vpcsim.lint import RULES
+
+    return [r.id for r in RULES if r.id.startswith(prefix)] + ["aws"]
+
+
+def _config_failed(exc: Exception, what: str) -> int:
+    from vpcsim.errors import DesignError
+    from vpcsim.render import diagnostics_text
+
+    assert isinstance(exc, DesignError)
+    print(diagnostics_text(exc.diagnostics), file=sys.stderr)
+    print(f"vpcsim: invalid {what}: {len(exc.diagnostics)} error(s)", file=sys.stderr)
+    return EXIT_INVALID
+
+
+def _apply_config(parser: argparse.ArgumentParser, config: object) -> None:
+    from vpcsim import arguments
+    from vpcsim.config import Config, parse_ephemeral
+
+    assert isinstance(config, Config)
+    presets = config.ephemeral_presets()
+
+    def ephemeral(text: str) -> tuple[int, int]:
+        got = parse_ephemeral(text, presets)
+        if got is None:
+            raise argparse.ArgumentTypeError(
+                f"invalid ephemeral range {arguments.quote(text)} (expected lo-hi, or one of {', '.join(sorted(presets))})")
+        return got
+
+    values: dict[str, object] = {
+        "design": config.design,
+        "ephemeral": config.ephemeral,
+        "sarif_root": config.sarif_root,
+    }
+    per_command: dict[str, dict[str, object]] = {
+        "check": {"assertions": list(config.assertions) or None, "baseline": config.check.baseline},
+        "lint": {"select": ",".join(config.lint.select) or None, "ignore": ",".join(config.lint.ignore) or None,
+                 "fail_on": config.lint.fail_on, "baseline": config.lint.baseline},
+    }
+    for action in parser._actions:
+        if not isinstance(action, argparse._SubParsersAction):
+            continue
+        for name, sub in action.choices.items():
+            dests = {a.dest for a in sub._actions}
+            for a in sub._actions:
+                if a.dest == "ephemeral":
+                    a.type = ephemeral
+            wanted = {**values, **per_command.get(name, {})}
+            sub.set_defaults(**{k: v for k, v in wanted.items() if v is not None and k in dests})
+
+
+def _outputs(args: argparse.Namespace, command: str) -> list[tuple[str, str | None]]:
+    """The (format, file or None for stdout) pairs of `-f` (else the config's formats, else text)."""
+    from vpcsim.config import parse_format
+    from vpcsim.errors import UsageError
+
+    specs = args.format or list(getattr(args.config, command).format) or ["text"]
+    outputs = []
+    for spec in specs:
+        try:
+            outputs.append(parse_format(spec))
+        except ValueError as exc:
+            raise UsageError(str(exc)) from None
+    to_stdout = [n for n, (_, path) in enumerate(outputs) if path is None]
+    if len(to_stdout) > 1:
+        raise UsageError("only one format can go to standard output; give the others a file, as in "
+                         "-f github -f sarif:vpcsim.sarif")
+    if args.output:
+        if not to_stdout:
+            raise UsageError("--output FILE is for a format given without a file, and every -f here has one")
+        fmt = outputs[to_stdout[0]][0]
+        outputs[to_stdout[0]] = (fmt, args.output)
+    return outputs
+
+
+def _finish(rendered: object, args: argparse.Namespace, *, invalid: bool, inputs: tuple[str, ...] = ()) -> int:
+    """Apply or create the baseline, write every requested output, and map the result to an exit code."""
+    from vpcsim.config import ConfigError, load_baseline, write_baseline
+    from vpcsim.render import reports
+
+    assert isinstance(rendered, reports.Report)
+    command = rendered.tool
+    outputs = _outputs(args, command)
+    if invalid and args.create_baseline:
+        print(f"vpcsim: {args.create_baseline} not written: the design does not load", file=sys.stderr)
+    if not invalid and (args.create_baseline or args.baseline):
+        try:
+            if args.create_baseline:
+                entries = reports.baseline_entries(rendered)
+                write_baseline(args.create_baseline, command, rendered.design, entries, args.expires)
+                print(f"vpcsim: wrote {len(entries)} known {'finding' if command == 'lint' else 'failing assertion'}"
+                      f"{'s' if len(entries) != 1 else ''} to {args.create_baseline}", file=sys.stderr)
+            baseline = load_baseline(args.create_baseline or args.baseline, command)
+        except ConfigError as exc:
+            return _config_failed(exc, "baseline")
+        rendered = reports.apply_baseline(rendered, baseline)
+    base = args.sarif_root or args.config.root
+    for fmt, path in outputs:
+        reports.write_output(rendered, fmt, path, tty=sys.stdout.isatty(), base=base, inputs=inputs)
+        if path and path != "-":
+            print(f"vpcsim: wrote {fmt} to {path}", file=sys.stderr)
+    if not any(fmt == "text" and path is None for fmt, path in outputs):
+        for note in rendered.notes:  # text output says these itself; other formats would lose them
+            print(f"vpcsim {command}: {note}", file=sys.stderr)
+    if invalid:
         return EXIT_INVALID
-    return EXIT_OK if report.ok else EXIT_FAILED
+    return EXIT_FAILED if rendered.failed else EXIT_OK
 
 
 def _known_rules(option: str, patterns: list[str]) -> None:
@@ -399,7 +655,10 @@ def _exposure(args: argparse.Namespace) -> int:
         "exposure", lambda progress: analyse.exposure(network, ephemeral=args.ephemeral, progress=progress)
     )
     if args.json:
-        print(render.to_json_text(report.to_json(level)))
+        doc = report.to_json(level)
+        if level is not None:  # say what the filter hid, as the text summary does
+            doc.update(min_severity=level.value, listed=len(doc["results"]), hidden=doc["exposed"] - len(doc["results"]))
+        print(render.to_json_text(doc))
     elif args.csv:
         sys.stdout.write(render.clean(report.to_csv(level)))
     elif args.text or not sys.stdout.isatty():

@@ -135,6 +135,8 @@ class Builder:
         for key in required:
             if key not in node.entries:
                 self.error("missing-key", f"{what}: missing required key {key!r}", node.loc)
+        if "description" in allowed and what != "design":  # free text, but text: not a list, a mapping or null
+            self.string(node.get("description"), f"{what}: description")
 
     def string(self, node: Node | None, what: str) -> str | None:
         if node is None:
@@ -272,7 +274,7 @@ class Builder:
         hint = number_hint(value) if isinstance(value, str) else ""
         self.error(
             "protocol",
-            f"{what}: invalid protocol {kind_of(node)} (expected tcp, udp, icmp, all, -1 or 0-255){hint}",
+            f"{what}: protocol must be tcp, udp, icmp, all, -1 or 0-255, not {kind_of(node)}{hint}",
             node.loc,
         )
         return None
@@ -324,7 +326,7 @@ class Builder:
             hint = next((h for h in map(number_hint, (value, *value.split("-"))) if h), "")
         self.error(
             "ports",
-            f"{what}: invalid ports {kind_of(node)} (expected a port 0-65535 or a range 'lo-hi'){hint}",
+            f"{what}: ports must be a port 0-65535 or a range 'lo-hi', not {kind_of(node)}{hint}",
             node.loc,
         )
         return None
@@ -343,8 +345,9 @@ class _DesignBuilder(Builder):
         extension_keys = tuple(x.key for x in extensions.sections())
         self.check_keys(root, "design", (*TOP_KEYS, *extension_keys), ("region", "vpcs"))
         version = root.get("version")
-        if version is not None and not (isinstance(version, Scalar) and version.value in (1, "1")):
-            self.error("version", f"version: unsupported format version {kind_of(version)} (expected 1)", version.loc)
+        if version is not None and not (isinstance(version, Scalar) and not isinstance(version.value, bool)
+                                        and version.value in (1, "1")):
+            self.error("version", f"version: this vpcsim reads format version 1, not {kind_of(version)}", version.loc)
         region = self.string(root.get("region"), "region") or ""
         description = self.string(root.get("description"), "description") or ""
         azs = tuple(name for name, _ in self.name_list(root.get("availability_zones"), "availability_zones"))
@@ -524,7 +527,11 @@ class _DesignBuilder(Builder):
             if one:
                 cidrs.append(one)
         elif body.get("cidrs") is not None:
-            for item in self.as_list(body.entries["cidrs"], f"{what}: cidrs"):
+            items = self.as_list(body.entries["cidrs"], f"{what}: cidrs")
+            if isinstance(body.entries["cidrs"], Seq) and not items:  # AWS: a VPC has a primary CIDR block
+                self.error("type", f"{what}: cidrs: expected at least one CIDR block, got an empty list",
+                           body.entries["cidrs"].loc)
+            for item in items:
                 one = self.cidr(item, f"{what}: cidrs")
                 if one:
                     cidrs.append(one)
@@ -772,7 +779,9 @@ class _DesignBuilder(Builder):
             if proto is None or ports is None:
                 continue
             lo, hi = (0, 65535) if proto == -1 else ports
-            description = self.string(body.get("description"), f"{rwhat}: description")
+            text = body.get("description")  # its type was checked by check_keys
+            description = str(text.value) if isinstance(text, Scalar) and isinstance(text.value, (str, int, float)) \
+                and not isinstance(text.value, bool) and text.value != "" else None
             rules.append(SgRule(proto, lo, hi, kind, cidr, peer, description, body.loc))
         return tuple(rules)
 
@@ -926,7 +935,11 @@ class _DesignBuilder(Builder):
         vpc = subnet.vpc if subnet else None
         groups: list[str] = []
         if body.get("security_groups") is not None:
-            for item in self.as_list(body.entries["security_groups"], f"{what}: security_groups"):
+            items = self.as_list(body.entries["security_groups"], f"{what}: security_groups")
+            if isinstance(body.entries["security_groups"], Seq) and not items:  # AWS: an ENI has 1 to 16 groups
+                self.error("type", f"{what}: security_groups: expected at least one group (omit the key for the "
+                           "VPC's default group), got an empty list", body.entries["security_groups"].loc)
+            for item in items:
                 group = self.group_ref(item, f"{what}: security_groups", vpc)
                 if group is not None:
                     groups.append(group)
