@@ -142,12 +142,31 @@ def build_parser() -> argparse.ArgumentParser:
     )
     _analysis_options(reach)
 
+    diff = sub.add_parser(
+        "diff",
+        help="what a Terraform change opens or closes: internet exposure and flows, over every port",
+        description="Compare two designs (a Terraform state or plan, or any design) and list the internet "
+        "exposure and the instance-to-instance flows that the change opens or closes, as Markdown for a pull "
+        "request comment. See docs/terraform.md.",
+    )
+    diff.add_argument("--before", default=None, metavar="FILE",
+                      help="the state before (default: the --after plan's own prior_state)")
+    diff.add_argument("--after", required=True, metavar="FILE", help="`terraform show -json` of the plan")
+    diff.add_argument("--json", action="store_true", help="print the result as JSON")
+    diff.add_argument("--fail-on-open", action="store_true", help="exit 1 when the change opens anything")
+    diff.add_argument("--ephemeral", type=_ephemeral, default=None,
+                      help="the clients' ephemeral port range: lo-hi, linux (32768-60999, default), windows, nat")
+
     _diagram_parser(sub)
 
     importer = sub.add_parser("import", help="convert real infrastructure into a design")
-    importer.add_argument("source", choices=["aws"], help="the kind of input")
-    importer.add_argument("snapshot", metavar="SNAPSHOT", help="folder of `aws ec2 describe-*` JSON files")
+    importer.add_argument("source", choices=["aws", "terraform"], help="the kind of input")
+    importer.add_argument("snapshot", metavar="SNAPSHOT",
+                          help="aws: folder of `aws ec2 describe-*` JSON files; terraform: `terraform show -json` output")
     importer.add_argument("-o", "--output", default="-", help="design file to write (default: stdout)")
+    importer.add_argument("--tf-dir", default=None, metavar="DIR",
+                          help="terraform: the .tf sources, for file.tf:line locations (default: beside the plan)")
+    importer.add_argument("--before", action="store_true", help="terraform: import the plan's prior_state")
     return parser
 
 
@@ -228,6 +247,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _exposure(args)
         if args.command == "reach":
             return _reach(args)
+        if args.command == "diff":
+            return _diff(args)
         if args.command == "diagram":
             return _diagram(args)
     except DesignError as exc:
@@ -673,15 +694,36 @@ def _reach(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _diff(args: argparse.Namespace) -> int:
+    from vpcsim import render
+    from vpcsim.diff import load_network, plan_diff
+
+    before = load_network(args.before) if args.before is not None else load_network(args.after, side="before")
+    result = plan_diff(before, load_network(args.after), ephemeral=args.ephemeral)
+    if args.json:
+        print(render.to_json_text(result.to_json()))
+    else:
+        sys.stdout.write(result.markdown())
+    return EXIT_FAILED if args.fail_on_open and result.opens else EXIT_OK
+
+
 def _import(args: argparse.Namespace) -> int:
     from vpcsim.errors import UsageError
     from vpcsim.importers.aws import design_to_yaml, snapshot_to_design
     from vpcsim.render import diagnostics_text, open_output
 
-    if args.output != "-":
-        _refuse_inside_snapshot(args.output, args.snapshot)
-    # validate=True: a snapshot that imports into an invalid design is exit 3, like every command.
-    design, warnings = snapshot_to_design(args.snapshot, validate=True)
+    if args.source == "terraform":
+        from vpcsim.importers.terraform import sibling_tf_dir, terraform_to_design
+
+        tf_dir = args.tf_dir if args.tf_dir is not None else sibling_tf_dir(args.snapshot)
+        design, warnings = terraform_to_design(
+            args.snapshot, side="before" if args.before else "after", tf_dir=tf_dir, validate=True
+        )
+    else:
+        if args.output != "-":
+            _refuse_inside_snapshot(args.output, args.snapshot)
+        # validate=True: a snapshot that imports into an invalid design is exit 3, like every command.
+        design, warnings = snapshot_to_design(args.snapshot, validate=True)
     if warnings:
         print(diagnostics_text(warnings), file=sys.stderr)
     text = design_to_yaml(design)

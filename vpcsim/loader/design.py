@@ -29,8 +29,13 @@ def load_design(
             from vpcsim.errors import UsageError
 
             raise UsageError(f"{path}: `files` applies to an AWS snapshot folder, not to a design file")
-        tree = load_file(path)
-        diagnostics = []
+        from vpcsim.importers.terraform import is_terraform_json, load_terraform_tree, sibling_tf_dir
+
+        if is_terraform_json(path):  # `terraform show -json` output, recognised by content
+            tree, diagnostics = load_terraform_tree(path, tf_dir=sibling_tf_dir(path))
+        else:
+            tree = load_file(path)
+            diagnostics = []
     design, built = build(tree, path)
     diagnostics = [*diagnostics, *built]
     from vpcsim.loader.validate import validate

@@ -1,0 +1,182 @@
+"""Plan review: two networks (a Terraform plan and its prior_state, or two files) -> what the change opens or closes.
+
+Both halves are exact over every protocol and port: set differences of the exposure analysis and
+of the reachability matrix (by instance) of the two sides. For each change one flow is traced,
+and the settings it passes (security group and NACL rules, routes) are listed with their
+locations, so a review comment says which setting opened what.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from dataclasses import dataclass
+from typing import Any
+
+from vpcsim.errors import DesignError, Severity, VpcsimError
+from vpcsim.network import Network
+from vpcsim.traffic import Traffic
+
+__all__ = ["Change", "PlanDiff", "load_network", "plan_diff"]
+
+
+@dataclass(frozen=True, slots=True)
+class Change:
+    """Traffic that one side allows and the other does not, for one interface or one pair."""
+
+    subject: str  # an instance (exposure) or "src → dst" (a flow)
+    opened: Traffic
+    closed: Traffic
+    # The settings a flow of the opened (closed) traffic passes after (passed before) the change:
+    # the security group and NACL rules and the routes, each with its location.
+    opened_via: tuple[str, ...] = ()
+    closed_via: tuple[str, ...] = ()
+
+    def to_json(self) -> dict[str, Any]:
+        return {"subject": self.subject, "opened": self.opened.to_json(), "opened_text": self.opened.describe(),
+                "opened_via": list(self.opened_via), "closed": self.closed.to_json(),
+                "closed_text": self.closed.describe(), "closed_via": list(self.closed_via)}
+
+
+@dataclass(frozen=True, slots=True)
+class PlanDiff:
+    """The exposure to the internet and the flows between instances that a change opens or closes.
+
+    Both are exact over every protocol and port: they are set differences of the exposure
+    analysis and of the reachability matrix (by instance) of the two sides.
+    """
+
+    before: str
+    after: str
+    exposure: tuple[Change, ...]
+    flows: tuple[Change, ...]
+
+    @property
+    def opens(self) -> bool:
+        return any(c.opened for c in self.exposure + self.flows)
+
+    def to_json(self) -> dict[str, Any]:
+        return {"before": self.before, "after": self.after, "opens": self.opens,
+                "exposure": [c.to_json() for c in self.exposure], "flows": [c.to_json() for c in self.flows]}
+
+    def markdown(self) -> str:
+        """The review comment: what the change opens and closes, as Markdown."""
+        lines = ["### vpcsim: what this change opens or closes", "",
+                 (f"Before: the prior_state of {_md(self.after)}; after: its planned state." if self.before == self.after
+                  else f"Before: {_md(self.before)}; after: {_md(self.after)}."), ""]
+        if not self.exposure and not self.flows:
+            lines.append("No change to internet exposure or to the flows between instances.")
+            return "\n".join(lines) + "\n"
+        for title, changes in (("Internet exposure", self.exposure), ("Flows between instances", self.flows)):
+            if not changes:
+                continue
+            lines += [f"#### {title}", "", "| | opened | closed |", "| --- | --- | --- |"]
+            for c in changes:
+                lines.append(f"| {_md(c.subject)} | {_md(c.opened.describe()) if c.opened else ''} | "
+                             f"{_md(c.closed.describe()) if c.closed else ''} |")
+            lines.append("")
+            for c in changes:
+                for verb, traffic, via in (("opens", c.opened, c.opened_via), ("closes", c.closed, c.closed_via)):
+                    if via:
+                        first = traffic.first()
+                        what = f"{first[0].value} {first[1]}" if first else ""
+                        lines += [f"<details><summary>{_md(c.subject)} {verb} {_md(what)} through {len(via)} "
+                                  "settings</summary>", ""]
+                        lines += [f"- {_md(v)}" for v in via]
+                        lines += ["", "</details>", ""]
+        return "\n".join(lines)
+
+
+def _md(text: str) -> str:
+    """Text from the plan (paths, names, rules) in Markdown: no emphasis, links, code, table pipes or HTML."""
+    escaped = re.sub(r"([\\`*\[\]|~])", r"\\\1", text)
+    return escaped.replace("<", "&lt;").replace(">", "&gt;").replace("\n", " ")
+
+
+def load_network(path: str | os.PathLike[str], *, side: str = "after") -> Network:
+    """A plan's side (or a state, or any design vpcsim loads) -> a compiled Network; DesignError if invalid."""
+    import vpcsim
+    from vpcsim.importers.terraform import is_terraform_json, load_terraform_tree, sibling_tf_dir
+    from vpcsim.loader.build import build
+    from vpcsim.loader.validate import validate
+
+    if side == "after" or not is_terraform_json(path):
+        return vpcsim.load(path)
+    import vpcsim.components  # noqa: F401  (registers the design sections component modules add, as vpcsim.load does)
+
+    tree, diagnostics = load_terraform_tree(path, side=side, tf_dir=sibling_tf_dir(path))
+    design, built = build(tree, os.fspath(path))
+    diagnostics = [*diagnostics, *built, *validate(design)]
+    if any(d.severity is Severity.ERROR for d in diagnostics):
+        raise DesignError(diagnostics)
+    return Network(design, tuple(diagnostics))
+
+
+def plan_diff(before: Network, after: Network, *, ephemeral: tuple[int, int] | None = None) -> PlanDiff:
+    """What `after` opens or closes compared with `before`: internet exposure and instance-to-instance flows."""
+
+    # subject -> (traffic, (source, destination) to trace, per internet class label for exposure)
+    Seen = dict[str, tuple[Traffic, str, str, tuple[tuple[str, Traffic], ...]]]
+
+    def exposure(net: Network) -> Seen:
+        if not net.design.interfaces:
+            return {}
+        report = net.exposure(ephemeral=ephemeral)
+        where = {c.label: c.representative for c in report.internet_classes}
+        return {
+            e.name if e.instance is None or e.interface.endswith(".eth0") else e.interface: (
+                e.traffic, "internet", e.interface, tuple((where.get(label, label), t) for label, t in e.by_source))
+            for e in report.interfaces
+        }
+
+    def flows(net: Network) -> Seen:
+        if not net.design.interfaces:
+            return {}
+        matrix = net.reach(ephemeral=ephemeral)
+        return {f"{src} → {dst}": (cell.any, src, dst, ()) for (src, dst), cell in matrix.cells.items() if src != dst}
+
+    def changes(old: Seen, new: Seen) -> tuple[Change, ...]:
+        out = []
+        none = (Traffic.none(), "", "", ())
+        for subject in sorted(set(old) | set(new)):
+            was, now = old.get(subject, none), new.get(subject, none)
+            opened, closed = now[0] - was[0], was[0] - now[0]
+            if opened or closed:
+                out.append(Change(subject, opened, closed, _via(after, now, opened, ephemeral),
+                                  _via(before, was, closed, ephemeral)))
+        return tuple(out)
+
+    return PlanDiff(before.design.file, after.design.file, changes(exposure(before), exposure(after)),
+                    changes(flows(before), flows(after)))
+
+
+# The trace's step kinds (vpcsim.results.StepKind values) that are settings a reviewer can change.
+_VIA_STEPS = frozenset({"security_group_egress", "security_group_ingress", "nacl_outbound", "nacl_inbound",
+                        "route_lookup"})
+
+
+def _via(net: Network, seen: tuple[Traffic, str, str, tuple[tuple[str, Traffic], ...]], traffic: Traffic,
+         ephemeral: tuple[int, int] | None) -> tuple[str, ...]:
+    """The settings one flow of `traffic` (its first protocol and port) passes, forward and back."""
+    first = traffic.first()
+    if first is None or not seen[1]:
+        return ()
+    kind, port = first
+    src = seen[1]
+    for address, part in seen[3]:  # from the internet: an address of a class the traffic is open to
+        if (kind, port) in part:
+            src = address
+            break
+    protocol = kind.value if kind.value in ("tcp", "udp", "icmp") else str(port)
+    try:
+        result = net.trace(src, seen[2], port if kind.value != "ip" else 0, protocol, ephemeral=ephemeral)
+    except VpcsimError:
+        return ()
+    out: list[str] = []
+    for hop in (*result.forward, *result.return_path):
+        for step in hop.steps:
+            if step.kind.value in _VIA_STEPS and step.location is not None and step.action.value != "DENY":
+                text = f"{step.detail} ({step.location})"
+                if text not in out:
+                    out.append(text)
+    return tuple(out)
