@@ -37,7 +37,7 @@ NUMPY_BITS = 32
 
 def addr_max(bits: int) -> int:
     """The largest address of a width (0xFFFFFFFF for 32); ValueError for a width not in WIDTHS."""
-    if bits not in WIDTHS:
+    if type(bits) is not int or bits not in WIDTHS:  # 32.0 == 32, but would break the bit arithmetic
         raise ValueError(f"address width {bits!r} is not one of {', '.join(map(str, WIDTHS))} bits")
     return (1 << bits) - 1
 
