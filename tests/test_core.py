@@ -1079,10 +1079,10 @@ def test_wide_examples() -> None:
     assert sg.allowed_ports(net, 6, 0, PORT_MAX) == [(443, 443)]
 
 
-@pytest.mark.parametrize("bits", [0, 31, 33, 64, 129])
+@pytest.mark.parametrize("bits", [0, 31, 33, 64, 129, 32.0, True])
 def test_unknown_widths_are_refused(bits: int) -> None:
     for make in (PrefixTable, FirstMatchRules, AnyMatchRules):
-        with pytest.raises(ValueError, match=f"address width {bits} is not one of 32, 128 bits"):
+        with pytest.raises(ValueError, match=f"address width {bits!r} is not one of 32, 128 bits"):
             make([], bits=bits)
     with pytest.raises(ValueError, match="not one of 32, 128"):
         core.addr_max(bits)

@@ -10,8 +10,9 @@ per (segment, protocol class).
 
 Modules: `prefix` (PrefixTable), `rules` (FirstMatchRules, AnyMatchRules), `ranges` (one
 set of interval helpers over inclusive (lo, hi) runs, and the ``ports_*`` API on top),
-`_common` (bounds, widths, size caps, argument checks). This package re-exports their
-public names, so callers write ``core.PrefixTable`` and ``from vpcsim.core import ...``.
+`_common` (bounds, widths, argument checks). This package holds the size caps and
+re-exports the modules' public names, so callers write ``core.PrefixTable`` and
+``from vpcsim.core import ...``.
 
 Fast paths, all answering exactly what the plain methods answer:
 
@@ -34,19 +35,7 @@ fast, independently testable core; numpy is imported lazily, inside the batch fu
 
 from __future__ import annotations
 
-import sys
-from types import ModuleType
-
-from vpcsim.core import _common
-from vpcsim.core._common import (  # noqa: F401 (the size caps: see _Core)
-    _CACHE_LIMIT,
-    _FN_CACHE_CELLS,
-    _GRID_CELLS,
-    _GRID_WORK,
-    _NUMPY_MIN_BATCH,
-    _STRIDE_CELLS,
-    _STRIDE_MIN_BOUNDS,
-    _WIDE_NODES,
+from vpcsim.core._common import (
     ADDR_MAX,
     PORT_MAX,
     PORTED_PROTOS,
@@ -59,7 +48,7 @@ from vpcsim.core._common import (  # noqa: F401 (the size caps: see _Core)
     addr_max,
     numpy_available,
 )
-from vpcsim.core.prefix import PrefixTable, _LazyRoot, _np_lookup, _stride_trie, _wide_trie  # noqa: F401
+from vpcsim.core.prefix import PrefixTable, _LazyRoot, _np_lookup, _stride_trie, _wide_trie  # noqa: F401 (for tests)
 from vpcsim.core.ranges import (
     PortRuns,
     Runs,
@@ -94,19 +83,32 @@ __all__ = [
     "ports_union",
 ]
 
+# Size caps and thresholds. prefix.py and rules.py read them from this package at call time,
+# so setting one here (as the tests do: core._GRID_CELLS = 0) takes effect everywhere.
 
+# Upper bound on cached (segment, protocol) port partitions per rule table; the cache is
+# dropped wholesale when full, which keeps memory bounded without LRU bookkeeping on hits.
+_CACHE_LIMIT = 1 << 15
 
-class _Core(ModuleType):
-    """vpcsim.core itself: setting a size cap on it (``core._GRID_CELLS = 0``) sets it where it is read.
+# Batches shorter than this are answered in pure Python even when numpy is there (numpy's
+# fixed cost per call is a few microseconds). Tests set it to 0 to force the numpy path.
+_NUMPY_MIN_BATCH = 64
 
-    The caps live in _common, which the table modules read at call time; without this, a
-    cap set here would only rebind this module's copy.
-    """
+# Largest decision grid (address segments x port segments, int32 cells) built for one
+# protocol class of a rule table, and the most cell writes spent painting it; past either,
+# batches of that class fall back to the per-packet path.
+_GRID_CELLS = 1 << 22
+_GRID_WORK = 1 << 27
 
-    def __setattr__(self, name: str, value: object) -> None:
-        if name in _common.KNOBS:
-            setattr(_common, name, value)
-        super().__setattr__(name, value)
+# Most first-match cells (one per port segment of a row) that the first_match_fn() and
+# match_fn() closures of one table keep; past it their rows are dropped and rebuilt on use.
+_FN_CACHE_CELLS = 1 << 20
 
+# Most distinct /16 nodes that the closures from lookup_fn(), first_match_fn() and
+# match_fn() flatten to 65,536 answers each (0.5 MiB apiece) to save a level of subscripts.
+_WIDE_NODES = 16
 
-sys.modules[__name__].__class__ = _Core
+# Largest numpy stride arrays (cells of the level-2 and level-3 nodes) that a vectorised
+# address lookup builds; past it, the lookup is a binary search (searchsorted) instead.
+_STRIDE_CELLS = 1 << 21
+_STRIDE_MIN_BOUNDS = 64

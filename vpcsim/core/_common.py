@@ -1,4 +1,4 @@
-"""What every core module shares: protocol and port bounds, address widths, size caps, argument checks.
+"""What every core module shares: protocol and port bounds, address widths, argument checks.
 
 Imports only the standard library (numpy lazily, inside _int_array).
 """
@@ -35,54 +35,9 @@ PORTED_PROTOS: frozenset[int] = frozenset({PROTO_ICMP, PROTO_TCP, PROTO_UDP})
 # grids) serve only tables this wide or narrower; wider tables answer batches in pure Python.
 NUMPY_BITS = 32
 
-# Size caps and thresholds. The table modules read them from here at call time, so setting
-# one on vpcsim.core (as the tests do) takes effect everywhere; see vpcsim.core._Core.
-
-# Upper bound on cached (segment, protocol) port partitions per rule table; the cache is
-# dropped wholesale when full, which keeps memory bounded without LRU bookkeeping on hits.
-_CACHE_LIMIT = 1 << 15
-
-# Batches shorter than this are answered in pure Python even when numpy is there (numpy's
-# fixed cost per call is a few microseconds). Tests set it to 0 to force the numpy path.
-_NUMPY_MIN_BATCH = 64
-
-# Largest decision grid (address segments x port segments, int32 cells) built for one
-# protocol class of a rule table, and the most cell writes spent painting it; past either,
-# batches of that class fall back to the per-packet path.
-_GRID_CELLS = 1 << 22
-_GRID_WORK = 1 << 27
-
-# Most first-match cells (one per port segment of a row) that the first_match_fn() and
-# match_fn() closures of one table keep; past it their rows are dropped and rebuilt on use.
-_FN_CACHE_CELLS = 1 << 20
-
-# Most distinct /16 nodes that the closures from lookup_fn(), first_match_fn() and
-# match_fn() flatten to 65,536 answers each (0.5 MiB apiece) to save a level of subscripts.
-_WIDE_NODES = 16
-
-# Largest numpy stride arrays (cells of the level-2 and level-3 nodes) that a vectorised
-# address lookup builds; past it, the lookup is a binary search (searchsorted) instead.
-_STRIDE_CELLS = 1 << 21
-_STRIDE_MIN_BOUNDS = 64
-
-KNOBS: frozenset[str] = frozenset(
-    {
-        "_CACHE_LIMIT",
-        "_NUMPY_MIN_BATCH",
-        "_GRID_CELLS",
-        "_GRID_WORK",
-        "_FN_CACHE_CELLS",
-        "_WIDE_NODES",
-        "_STRIDE_CELLS",
-        "_STRIDE_MIN_BOUNDS",
-    }
-)
-"""The names above, which vpcsim.core forwards here when they are set on it."""
-
-
 def addr_max(bits: int) -> int:
     """The largest address of a width (0xFFFFFFFF for 32); ValueError for a width not in WIDTHS."""
-    if bits not in WIDTHS:
+    if type(bits) is not int or bits not in WIDTHS:  # 32.0 == 32, but would break the bit arithmetic
         raise ValueError(f"address width {bits!r} is not one of {', '.join(map(str, WIDTHS))} bits")
     return (1 << bits) - 1
 

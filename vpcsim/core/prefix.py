@@ -13,13 +13,14 @@ from bisect import bisect_right
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
-from vpcsim.core import _common
+import vpcsim.core as _knobs  # the package: its size caps are read at call time (see there)
 from vpcsim.core._common import ADDR_MAX, addr_max, bad_addr, check_addr, int_array, int_list, numpy_available
 
 if TYPE_CHECKING:
     from vpcsim.core._common import BatchInts, IntArray
 
 __all__ = ["PrefixTable"]
+
 
 def _stride_trie(bounds: list[int], vals: list[int]) -> dict[int, Any]:
     """An 8-bit stride trie over a partition of 0..2**32-1, as nested 256-tuples.
@@ -81,7 +82,7 @@ def _np_lookup(bounds: list[int], vals: list[int]) -> Callable[[IntArray], IntAr
         out: IntArray = v.take(np.searchsorted(b, a, side="right"))
         return out
 
-    if len(bounds) <= _common._STRIDE_MIN_BOUNDS:
+    if len(bounds) <= _knobs._STRIDE_MIN_BOUNDS:
         return search
     top = np.arange(1 << 16, dtype=np.int64) << 16
     r16 = np.searchsorted(b, top, side="right")
@@ -104,7 +105,7 @@ def _np_lookup(bounds: list[int], vals: list[int]) -> Callable[[IntArray], IntAr
     answers = np.unique(np.concatenate([node_answers, whole24[_changes(np, r24[flat24])]]))
     leaves = len(answers) + len(mixed24)
     nodes = len(node_answers) + len(mixed16)
-    if (leaves + nodes) * 256 > _common._STRIDE_CELLS:
+    if (leaves + nodes) * 256 > _knobs._STRIDE_CELLS:
         return search
     leaf3 = np.empty((leaves, 256), dtype=np.int64)
     leaf3[: len(answers)] = answers[:, None]
@@ -146,7 +147,7 @@ def _wide_trie(root: dict[int, Any]) -> tuple[tuple[Any, ...], bool]:
     for node in root.values():
         nodes.extend(node)
     distinct = {id(node): node for node in nodes}
-    if len(distinct) > _common._WIDE_NODES:
+    if len(distinct) > _knobs._WIDE_NODES:
         return tuple(nodes), False
     flat: dict[int, tuple[Any, ...]] = {}
     for key, node in distinct.items():
@@ -320,7 +321,7 @@ class PrefixTable:
 
         Vectorised with numpy when it is installed and the batch is long enough.
         """
-        if len(addrs) >= _common._NUMPY_MIN_BATCH and numpy_available():
+        if len(addrs) >= _knobs._NUMPY_MIN_BATCH and numpy_available():
             out: list[int] = self.lookup_array(addrs).tolist()
             return out
         root = self._trie()

@@ -40,9 +40,11 @@ def normalize(runs: Iterable[tuple[int, int]], lo: int | None = None, hi: int | 
     With bounds lo and hi, raises ValueError on a non-empty run reaching outside lo..hi
     (the message names the run as `what`).
     """
-    ordered = sorted(r for r in runs if r[0] <= r[1])
+    ordered = sorted(runs)  # empty runs are skipped below: cheaper than filtering before the sort
     out: list[tuple[int, int]] = []
     for a, b in ordered:
+        if a > b:
+            continue
         if out and a <= out[-1][1] + 1:
             if b > out[-1][1]:
                 out[-1] = (out[-1][0], b)
@@ -50,7 +52,7 @@ def normalize(runs: Iterable[tuple[int, int]], lo: int | None = None, hi: int | 
             out.append((a, b))
     # Only the ends of the merged runs can pass a bound (checked here, not per run: this is hot).
     if out and ((lo is not None and out[0][0] < lo) or (hi is not None and out[-1][1] > hi)):
-        a, b = next((a, b) for a, b in ordered if (lo is not None and a < lo) or (hi is not None and b > hi))
+        a, b = next((a, b) for a, b in ordered if a <= b and ((lo is not None and a < lo) or (hi is not None and b > hi)))
         raise ValueError(f"{what} {a!r}..{b!r} outside {'' if lo is None else lo}..{'' if hi is None else hi}")
     return tuple(out)
 

@@ -17,7 +17,7 @@ from bisect import bisect_left, bisect_right
 from collections.abc import Callable, Iterable, Sequence
 from typing import TYPE_CHECKING, Any
 
-from vpcsim.core import _common
+import vpcsim.core as _knobs  # the package: its size caps are read at call time (see there)
 from vpcsim.core._common import (
     NUMPY_BITS,
     PORT_MAX,
@@ -220,7 +220,7 @@ class _RuleTable:
         row[0].append(PORT_MAX + 1)
         row[1].extend(r[2] for r in runs)
         built = self._built
-        if len(built) >= _common._CACHE_LIMIT:
+        if len(built) >= _knobs._CACHE_LIMIT:
             rows = self._rows
             for k, s in built:
                 rows[k][s] = None
@@ -359,7 +359,7 @@ class _RuleTable:
 
     def _match_many(self, addrs: BatchInts, proto: int | BatchInts, ports: int | BatchInts) -> list[int]:
         n = len(addrs)
-        if n >= _common._NUMPY_MIN_BATCH and self._bits <= NUMPY_BITS and numpy_available():
+        if n >= _knobs._NUMPY_MIN_BATCH and self._bits <= NUMPY_BITS and numpy_available():
             out: list[int] = self._match_array(addrs, proto, ports).tolist()
             return out
         if self._bits > NUMPY_BITS:
@@ -459,7 +459,7 @@ class _FastRules:
         row = tuple(out)
         hit = self.shared.get(row)
         if hit is None:
-            if self.cells + len(row) > _common._FN_CACHE_CELLS:
+            if self.cells + len(row) > _knobs._FN_CACHE_CELLS:
                 for rows in self.rows:
                     rows[:] = [None] * len(rows)
                 self.shared.clear()
@@ -520,7 +520,7 @@ class _BatchRules:
     @staticmethod
     def _paint(np: Any, entries: list[tuple[int, int, int, int, int]], bounds: Any, nseg: int, pcuts: list[int]) -> Any:
         npseg = len(pcuts)
-        if nseg * npseg > _common._GRID_CELLS:
+        if nseg * npseg > _knobs._GRID_CELLS:
             return None
         grid = np.full((nseg, npseg), -1, dtype=np.int32)
         if not entries:
@@ -536,7 +536,7 @@ class _BatchRules:
         if full.size:
             stop = int(full[0])
             grid.fill(entries[stop][4])
-        if int(((s1 - s0) * (p1 - p0))[:stop].sum()) > _common._GRID_WORK:
+        if int(((s1 - s0) * (p1 - p0))[:stop].sum()) > _knobs._GRID_WORK:
             return None
         a0, a1, b0, b1 = s0.tolist(), s1.tolist(), p0.tolist(), p1.tolist()
         for r in range(stop - 1, -1, -1):
