@@ -1051,24 +1051,10 @@ def exposure_text(report: ExposureReport, min_severity: Severity | None = None) 
 
 
 def exposure_rich(report: ExposureReport, min_severity: Severity | None = None, console: Any = None) -> None:
-    from rich.console import Console
-    from rich.table import Table
+    """The exposure table for a terminal; design text never reaches rich as markup (render.analyses)."""
+    from vpcsim.render import analyses
 
-    console = console or Console()
-    rows = report.exposed(min_severity)
-    table = Table(title=f"Internet exposure: {report.design}", show_lines=False)
-    for column in ("severity", "instance / interface", "public ip", "gateway", "open to", "traffic", "services"):
-        table.add_column(column, overflow="fold")
-    for e in rows:
-        for f in e.findings:
-            if min_severity is not None and f.severity.rank < min_severity.rank:
-                continue
-            table.add_row(f"[{_STYLE[f.severity]}]{f.severity.value}[/]", e.name, e.public_ip or "",
-                          e.internet_gateway or "", ", ".join(f.sources), f.traffic.describe(), ", ".join(f.services))
-    console.print(table)
-    console.print(f"{exposure_summary(report, min_severity)}; "
-                  f"{report.eni_classes} interface classes, {len(report.internet_classes)} internet classes, "
-                  f"{report.probes} walks, {report.seconds:.2f}s")
+    analyses.exposure_rich(report, min_severity, console)
 
 
 def reach_text(matrix: ReachMatrix) -> str:
@@ -1081,32 +1067,7 @@ def reach_text(matrix: ReachMatrix) -> str:
 
 
 def reach_rich(matrix: ReachMatrix, console: Any = None) -> None:
-    from rich.console import Console
-    from rich.table import Table
+    """The reachability table for a terminal; design text never reaches rich as markup (render.analyses)."""
+    from vpcsim.render import analyses
 
-    console = console or Console()
-    title = f"Reachability {matrix.by[0]} -> {matrix.by[1]}: {matrix.design}"
-    if len(matrix.cols) <= 8 and len(matrix.rows) <= 60:
-        table = Table(title=title, show_lines=True)
-        table.add_column("from \\ to", style="bold")
-        for col in matrix.cols:
-            table.add_column(col, overflow="fold")
-        for row in matrix.rows:
-            cells = []
-            for col in matrix.cols:
-                cell = matrix.cells.get((row, col))
-                if cell is None:
-                    cells.append("[dim]-[/]")
-                else:
-                    cells.append(cell.any.describe() + ("" if cell.uniform else " [dim](some pairs)[/]"))
-            table.add_row(row, *cells)
-    else:
-        table = Table(title=title)
-        for column in ("from", "to", "traffic", "every pair"):
-            table.add_column(column, overflow="fold")
-        for c in matrix.cells.values():
-            table.add_row(c.src, c.dst, c.any.describe(), "same" if c.uniform else c.all.describe())
-    console.print(table)
-    console.print(f"{len(matrix.cells)} cells with traffic of {len(matrix.rows)} x {len(matrix.cols)}; "
-                  f"{matrix.eni_classes} interface classes, {matrix.class_pairs} class pairs, "
-                  f"{matrix.probes} walks, {matrix.seconds:.2f}s")
+    analyses.reach_rich(matrix, console)

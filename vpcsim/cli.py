@@ -616,18 +616,9 @@ def _finish(rendered: object, args: argparse.Namespace, *, invalid: bool, inputs
 
 def _known_rules(option: str, patterns: list[str]) -> None:
     """`--select NOPE999` would run no rule and pass: every pattern must name a rule (issue 14)."""
-    from vpcsim.errors import UsageError
-    from vpcsim.lint import RULES
+    from vpcsim.lint import known_rules
 
-    ids = [rule.id for rule in RULES]
-    for pattern in patterns:
-        if pattern == "aws" or pattern.startswith("aws/"):
-            continue  # AWS validation codes: open-ended
-        if pattern.endswith("*") and any(i.startswith(pattern[:-1]) for i in ids):
-            continue
-        if pattern not in ids:
-            raise UsageError(f"{option}: no lint rule {pattern!r} (expected a rule id such as {ids[0]}, a prefix "
-                             "such as VPC0*, or aws; see docs/lint.md)")
+    known_rules(option, patterns)
 
 
 def _with_progress(label: str, run: Callable[[Callable[[int, int], None] | None], _T]) -> _T:

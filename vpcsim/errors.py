@@ -13,8 +13,30 @@ Exception tree::
 from __future__ import annotations
 
 import enum
+import re
 from dataclasses import dataclass, field
 from typing import NamedTuple
+
+# C0 controls but tab and newline (ESC starts CSI/OSC sequences, BEL ends OSC, CR overwrites a
+# line), DEL, C1 controls (0x9b is a one-byte CSI), the Unicode line and paragraph separators
+# (a new line to some log viewers), and the bidi overrides that reorder what a reviewer sees
+# ("Trojan Source", CVE-2021-42574).
+_CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u2028-\u202e\u2066-\u2069]")
+_CONTROL_LINE = re.compile("[\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u2028-\u202e\u2066-\u2069]")
+
+def _visible(match: re.Match[str]) -> str:
+    code = ord(match.group())
+    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
+
+
+def clean(text: str, *, multiline: bool = True) -> str:
+    """`text` with every control character replaced by a visible escape (ESC -> \\x1b).
+
+    The one sanitiser for text, rich and GitHub renderings; `multiline=False` also escapes tab
+    and newline (for one-line fields such as a GitHub annotation's title).
+    """
+    return (_CONTROL if multiline else _CONTROL_LINE).sub(_visible, text)
+
 
 
 class Location(NamedTuple):
@@ -72,7 +94,7 @@ class DesignError(VpcsimError):
         self.diagnostics = tuple(diagnostics)
         errors = [d for d in self.diagnostics if d.severity is Severity.ERROR]
         first = errors[0] if errors else (self.diagnostics[0] if self.diagnostics else None)
-        summary = first.format() if first else "invalid design"
+        summary = clean(first.format()) if first else "invalid design"  # str(error) may reach a terminal
         more = len(errors) - 1
         super().__init__(summary + (f" (and {more} more)" if more > 0 else ""))
 

@@ -20,9 +20,10 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from vpcsim.errors import DesignError, Diagnostic, Location, Severity
+from vpcsim.errors import DesignError, Diagnostic, Location, Severity, UsageError
 from vpcsim.facts import DATABASE_PORTS, LINUX_EPHEMERAL
-from vpcsim.model import Cidr, Interface, NaclRule, NetworkAcl, PeerKind, Route, Subnet, TargetKind, int_to_ip
+from vpcsim.loader.reader import MAX_BYTES, FileTooLarge, UnreadableFile, read_regular
+from vpcsim.model import Cidr, Interface, NaclRule, NetworkAcl, PeerKind, Route, Subnet, TargetKind, int_to_ip, short
 from vpcsim.render.reports import Level, RuleInfo
 
 if TYPE_CHECKING:
@@ -194,7 +195,12 @@ def lint_path(path: str | os.PathLike[str], *, select: Sequence[str] = (), ignor
 
 def lint(network: CompiledNetwork, *, select: Sequence[str] = (), ignore: Sequence[str] = (),
          fail_on: Level | None = Level.WARNING) -> LintReport:
-    """Run every lint rule (or those selected, less those ignored) on a compiled network."""
+    """Run every lint rule (or those selected, less those ignored) on a compiled network.
+
+    UsageError when a pattern names no rule: `select=["NOPE999"]` would run nothing and pass.
+    """
+    known_rules("select", select)
+    known_rules("ignore", ignore)
     selected = [r for r in RULES if (not select or _matches(r.id, select)) and not _matches(r.id, ignore)]
     linter = _Linter(network)
     findings: list[Finding] = []
@@ -207,6 +213,19 @@ def lint(network: CompiledNetwork, *, select: Sequence[str] = (), ignore: Sequen
               else ("", 0, 0, f.rule.id))
     rules = tuple(selected) + tuple({f.rule.id: f.rule for f in kept if f.rule.id.startswith("aws/")}.values())
     return LintReport(network.design.file, tuple(kept), rules, fail_on, suppressed=suppressed)
+
+
+def known_rules(option: str, patterns: Sequence[str]) -> None:
+    """Every pattern must name a rule (an id, a prefix such as VPC0*, or aws / aws/CODE)."""
+    ids = [rule.id for rule in RULES]
+    for pattern in patterns:
+        if pattern == "aws" or pattern.startswith("aws/"):
+            continue  # AWS validation codes: open-ended
+        if pattern.endswith("*") and any(i.startswith(pattern[:-1]) for i in ids):
+            continue
+        if pattern not in ids:
+            raise UsageError(f"{option}: no lint rule {short(pattern)} (expected a rule id such as {ids[0]}, a "
+                             "prefix such as VPC0*, or aws; see docs/lint.md)")
 
 
 def _matches(rule_id: str, patterns: Sequence[str]) -> bool:
@@ -223,9 +242,9 @@ def _suppress(findings: list[Finding]) -> tuple[list[Finding], int]:
         if loc is not None and loc.line > 0 and not loc.file.startswith("<"):
             if loc.file not in lines:
                 try:
-                    with open(loc.file, encoding="utf-8", errors="replace") as handle:
-                        lines[loc.file] = handle.read().splitlines()
-                except OSError:
+                    data = read_regular(loc.file, MAX_BYTES)  # never a FIFO, a device or a huge file
+                    lines[loc.file] = data.decode("utf-8", errors="replace").splitlines()
+                except (OSError, UnreadableFile, FileTooLarge):
                     lines[loc.file] = []
             source = lines[loc.file]
             candidates = [source[loc.line - 1]] if loc.line <= len(source) else []

@@ -278,11 +278,16 @@ class Flow:
     protocol: str
     dst_port: int
     src_ports: PortRanges
+    # The design's names for what was typed (an AWS id, an address): None for the internet.
+    src_name: str | None = None
+    dst_name: str | None = None
 
     def to_json(self) -> dict[str, Any]:
         return {
             "src": self.src,
             "dst": self.dst,
+            "src_name": self.src_name,
+            "dst_name": self.dst_name,
             "src_ip": self.src_ip,
             "dst_ip": self.dst_ip,
             "protocol": self.protocol,

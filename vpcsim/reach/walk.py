@@ -98,8 +98,14 @@ def trace(
     else:
         sports = ((0, 0),)
         dports = ((0, 0),)
-    flow = Flow(src, dst, ip(source.addr), ip(target.addr), protocol_label(proto), port, sports)
+    flow = Flow(src, dst, ip(source.addr), ip(target.addr), protocol_label(proto), port, sports,
+                _design_name(source), _design_name(target))
     return trace_flow(net, flow, source, target, State(source.addr, target.addr, proto, sports, dports))
+
+
+def _design_name(end: Endpoint) -> str | None:
+    """How the design names an endpoint: its instance, else its interface (None: the internet)."""
+    return None if end.eni is None else (end.eni.instance or end.eni.name)
 
 
 START_KINDS = ("eni", "instance", "subnet", "vpc_router", "internet")

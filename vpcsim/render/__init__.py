@@ -8,38 +8,17 @@ as `Text`, never as markup (`[link=...]` and `[/]` are just characters).
 from __future__ import annotations
 
 import json
-import re
 from typing import IO, TYPE_CHECKING, Any
 
 from vpcsim.errors import Diagnostic
+from vpcsim.errors import clean as clean  # the one sanitiser (errors.clean), re-exported for renderers
 from vpcsim.results import Action, Hop, TraceResult, format_ports
 
 if TYPE_CHECKING:
     from rich.text import Text
 
-# C0 controls but tab and newline (ESC starts CSI/OSC sequences, BEL ends OSC, CR overwrites a
-# line), DEL, C1 controls (0x9b is a one-byte CSI), the Unicode line and paragraph separators
-# (a new line to some log viewers), and the bidi overrides that reorder what a reviewer sees
-# ("Trojan Source", CVE-2021-42574).
-_CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u2028-\u202e\u2066-\u2069]")
-_CONTROL_LINE = re.compile("[\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u2028-\u202e\u2066-\u2069]")
-
 # Printed diagnostics stop here: 80,000 errors help nobody and take seconds to format.
 MAX_DIAGNOSTICS = 200
-
-
-def _visible(match: re.Match[str]) -> str:
-    code = ord(match.group())
-    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
-
-
-def clean(text: str, *, multiline: bool = True) -> str:
-    """`text` with every control character replaced by a visible escape (ESC -> \\x1b).
-
-    The one sanitiser for text, rich and GitHub renderings; `multiline=False` also escapes tab
-    and newline (for one-line fields such as a GitHub annotation's title).
-    """
-    return (_CONTROL if multiline else _CONTROL_LINE).sub(_visible, text)
 
 
 def safe_text(text: str, style: str = "") -> Text:
@@ -60,12 +39,27 @@ _MARK = {
 }
 
 
+def endpoint_text(typed: str, name: str | None, address: str) -> str:
+    """An endpoint as typed, with the design's name and the address when they say more.
+
+    'web-a (10.0.1.10)', 'i-0f42 = web-a (3.0.0.2)', '8.8.4.4', 'internet (8.8.8.8)'.
+    """
+    text = typed
+    if name and name != typed:
+        text += f" = {name}"
+    return text if address == typed else f"{text} ({address})"
+
+
 def verdict_line(result: TraceResult) -> str:
     flow = result.flow
-    what = f"{flow.protocol} {flow.src} ({flow.src_ip}) -> {flow.dst} ({flow.dst_ip}) port {flow.dst_port}"
+    what = (f"{flow.protocol} {endpoint_text(flow.src, flow.src_name, flow.src_ip)} -> "
+            f"{endpoint_text(flow.dst, flow.dst_name, flow.dst_ip)} port {flow.dst_port}")
     if result.reachable:
         return f"REACHABLE: {what} [{result.disposition.value}]"
     if result.partial:
+        if result.admitted_nat_ports:
+            return (f"PARTIALLY REACHABLE: {what}: replies get back only on NAT gateway ports "
+                    f"{format_ports(result.admitted_nat_ports)} of 1024-65535")
         return (
             f"PARTIALLY REACHABLE: {what}: replies get back only to client ports "
             f"{format_ports(result.admitted_src_ports)} of {format_ports(flow.src_ports)}"
