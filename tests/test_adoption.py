@@ -611,3 +611,63 @@ def test_missing_dot_says_how_to_get_it(monkeypatch: pytest.MonkeyPatch) -> None
     monkeypatch.setenv("PATH", "/nonexistent")
     with pytest.raises(UsageError, match="needs Graphviz's `dot` program on PATH: apt-get install graphviz"):
         diagram.render_image("digraph { a -> b }", "svg")
+
+
+# -- the last rough edges (issue 15) --------------------------------------------------------------
+
+
+def test_assert_helpers_take_the_assertion_traffic_form_and_hide_their_frames() -> None:
+    import vpcsim
+    from vpcsim import check
+
+    net = vpcsim.load(SCENARIOS / "basic-vpc.yaml")
+    # The same syntax assert_only takes: "tcp/5432" names its protocol.
+    vpcsim.assert_unreachable(net, "internet", "db-primary", "tcp/5432")
+    vpcsim.assert_reachable(net, "internet", "web-a", "tcp/443")
+    with pytest.raises(vpcsim.ReachabilityError):
+        vpcsim.assert_unreachable(net, "internet", "web-a", "tcp/443")
+    for helper in (check.assert_reachable, check.assert_unreachable, check.assert_only, check.assert_exactly,
+                   check._assert):
+        assert "__tracebackhide__" in helper.__code__.co_varnames, helper.__name__
+
+
+def test_trace_header_names_the_design_object_beside_what_was_typed() -> None:
+    import vpcsim
+    from vpcsim.render import verdict_line
+
+    net = vpcsim.load(SCENARIOS / "basic-vpc.yaml")
+    web = net.design.instances["web-a"]
+    public = net.design.interfaces[web.interfaces[0]].public_ip
+    assert public is not None
+    from vpcsim.model import int_to_ip
+
+    line = verdict_line(net.trace("8.8.4.4", int_to_ip(public), 443))
+    assert f"8.8.4.4 -> {int_to_ip(public)} = web-a port 443" in line  # typed, then the design's name
+    assert "8.8.4.4 (8.8.4.4)" not in line
+    assert "web-a (" in verdict_line(net.trace("internet", "web-a", 443))
+
+
+def test_ssh_open_to_the_world_says_the_port_once(tmp_path: Path) -> None:
+    import vpcsim
+    from vpcsim.lint import lint
+
+    text = (SCENARIOS / "basic-vpc.yaml").read_text()
+    assert "    ingress:\n" in text
+    opened = text.replace("    ingress:\n", "    ingress:\n      - {protocol: tcp, ports: 22, cidr: 0.0.0.0/0}\n", 1)
+    wide = text.replace("    ingress:\n", "    ingress:\n      - {protocol: tcp, ports: 20-25, cidr: 0.0.0.0/0}\n", 1)
+    for body, rule_text in ((opened, None), (wide, "(rule: tcp 20-25)")):
+        path = tmp_path / "d.yaml"
+        path.write_text(body)
+        (finding,) = lint(vpcsim.load(path), select=["VPC001"]).findings
+        assert finding.message.count("tcp 22") == 1, finding.message
+        assert rule_text is None or rule_text in finding.message
+        # Identity without line numbers: a reformat must not resurrect a baselined finding.
+        assert finding.subject.endswith(":ingress:" + ("tcp 22" if rule_text is None else "tcp 20-25") + ":0.0.0.0/0")
+
+
+def test_a_missing_assertion_file_is_called_an_assertion_file(tmp_path: Path) -> None:
+    from vpcsim.errors import DesignError
+    from vpcsim.loader.assertions import load_assertion_file
+
+    with pytest.raises(DesignError, match="cannot read assertion file"):
+        load_assertion_file(tmp_path / "nope.assertions.yaml")

@@ -310,7 +310,7 @@ def test_lint_test_names_carry_no_line_numbers(tmp_path: Path) -> None:
     design.write_text("# a comment\n\n" + design.read_text())
     second = reports.lint_report(lint_path(design))
     names = [i.title for i in first.findings]
-    assert any(n.startswith("VPC001 ssh-open-to-world: web:0.0.0.0/0:tcp 22") for n in names), names
+    assert any(n.startswith("VPC001 ssh-open-to-world: web:ingress:tcp 22:0.0.0.0/0") for n in names), names
     assert names == [i.title for i in second.findings]  # moved two lines down, same test names
     assert [i.location.line for i in first.findings if i.location] != [
         i.location.line for i in second.findings if i.location]

@@ -835,6 +835,9 @@ def _caller_location() -> Location:
 
 
 def _traffic_arg(port: object, protocol: str | int | None) -> Traffic:
+    if isinstance(port, str) and ("/" in port or port.strip().lower() in ("tcp", "udp", "icmp")):
+        # The assertion-file form ("tcp/5432", "udp"), as assert_only takes it: it names its protocol.
+        return parse_traffic(port)
     if protocol is None:
         protocol = "any" if port is None or port == "any" else "tcp"
     if port is None or port == "any":
@@ -852,6 +855,7 @@ def _traffic_arg(port: object, protocol: str | int | None) -> Traffic:
 
 def _assert(network: CompiledNetwork, expect: Expect, src: object, dst: object, traffic: Traffic,
             ephemeral: tuple[int, int] | None, name: str | None) -> AssertionResult:
+    __tracebackhide__ = True  # pytest: the failure points at the user's test, not here
     loc = _caller_location()
     try:
         source = parse_selector(src, "src")
@@ -875,6 +879,7 @@ def assert_reachable(network: CompiledNetwork, src: object, dst: object, port: o
     `port`: a port, a list of ports, a range string ("8000-8100"), or None/"any" for every port of
     `protocol`. Endpoints: `'internet'`, an instance/ENI name, an IP or CIDR, or a selector mapping.
     """
+    __tracebackhide__ = True
     return _assert(network, Expect.REACHABLE, src, dst, _traffic_arg(port, protocol), ephemeral, name)
 
 
@@ -885,16 +890,19 @@ def assert_unreachable(network: CompiledNetwork, src: object, dst: object, port:
 
     With no port and no protocol, no traffic at all may get through; a port alone means tcp.
     """
+    __tracebackhide__ = True
     return _assert(network, Expect.UNREACHABLE, src, dst, _traffic_arg(port, protocol), ephemeral, name)
 
 
 def assert_only(network: CompiledNetwork, src: object, dst: object, traffic: object, *,
                 ephemeral: tuple[int, int] | None = None, name: str | None = None) -> AssertionResult:
     """Raise ReachabilityError unless nothing outside `traffic` (e.g. "tcp/80,443") gets through."""
+    __tracebackhide__ = True
     return _assert(network, Expect.ONLY, src, dst, parse_traffic(traffic), ephemeral, name)
 
 
 def assert_exactly(network: CompiledNetwork, src: object, dst: object, traffic: object, *,
                    ephemeral: tuple[int, int] | None = None, name: str | None = None) -> AssertionResult:
     """Raise ReachabilityError unless `traffic` gets through and nothing else does."""
+    __tracebackhide__ = True
     return _assert(network, Expect.EXACTLY, src, dst, parse_traffic(traffic), ephemeral, name)

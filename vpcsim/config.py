@@ -148,7 +148,7 @@ def load_config(path: str | os.PathLike[str]) -> Config:
         node = _load_pyproject(path)
     else:
         try:
-            node = load_file(path)
+            node = load_file(path, what="config file")
         except DesignError as exc:
             raise ConfigError(exc.diagnostics) from None
     return _Checker(path).config(node)
@@ -466,7 +466,7 @@ def load_baseline(path: str, command: str) -> Baseline:
         raise _error(f"baseline file not found; create it with vpcsim {command} --create-baseline {path}",
                      Location(path, 0, 0), "baseline")
     try:
-        node = load_file(path)  # JSON is YAML: the located reader gives line and column
+        node = load_file(path, what="baseline file")  # JSON is YAML: the located reader gives line and column
     except DesignError as exc:
         raise ConfigError(exc.diagnostics) from None
     problems: list[Diagnostic] = []

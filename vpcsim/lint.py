@@ -337,11 +337,12 @@ class _Linter:
                 what = "all traffic" if sg_rule.protocol == -1 else (
                     f"tcp {sg_rule.port_lo}" if sg_rule.port_lo == sg_rule.port_hi
                     else f"tcp {sg_rule.port_lo}-{sg_rule.port_hi}")
+                # Name the rule's range only when it says more than the port ("(tcp 22)" twice read badly).
+                wider = "" if what == f"tcp {port}" else f" (rule: {what})"
                 out.append(self.finding(
                     rule,
-                    f"security group {group.name} admits {label} (tcp {port}) from {sg_rule.describe_peer()} "
-                    f"({what}){on}",
-                    sg_rule.loc, f"{group.name}:{sg_rule.loc.line}"))
+                    f"security group {group.name} admits {label} (tcp {port}) from {sg_rule.describe_peer()}{wider}{on}",
+                    sg_rule.loc, f"{group.name}:ingress:{what}:{sg_rule.describe_peer()}"))
         return out
 
     # -- VPC003 --------------------------------------------------------------------------------

@@ -542,7 +542,7 @@ def from_data(items: object, loc: Location = NOWHERE) -> tuple[Assertion, ...]:
 def load_assertion_file(path: str | os.PathLike[str]) -> AssertionFile:
     """Read an assertion file; raise DesignError listing every problem in it."""
     path = os.fspath(path)
-    root = load_file(path)
+    root = load_file(path, what="assertion file")
     builder = _AssertionBuilder(path)
     design: str | None = None
     description = ""

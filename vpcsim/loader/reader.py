@@ -153,21 +153,23 @@ def link_escapes(path: str) -> bool:
     return True
 
 
-def read_text(path: str, max_bytes: int | None = None) -> str:
-    """Read a design file as text, refusing huge, binary, non-UTF-8 or non-regular files, and links out."""
+def read_text(path: str, max_bytes: int | None = None, what: str = "design file") -> str:
+    """Read a YAML file (`what`: how messages name it) as text, refusing huge, binary, non-UTF-8 or
+    non-regular files, and links out."""
     limit = MAX_BYTES if max_bytes is None else max_bytes
     start = Location(path, 1, 1)
     if link_escapes(path):
-        raise _fail("cannot read design file: a link to a file outside its folder and the working folder "
+        raise _fail(f"cannot read {what}: a link to a file outside its folder and the working folder "
                     "(not followed; see docs/security.md)", start, "io")
     try:
         data = read_regular(path, limit)
     except UnreadableFile as exc:
-        raise _fail(f"cannot read design file: {exc.strerror or exc}", start, "io") from None
+        raise _fail(f"cannot read {what}: {exc.strerror or exc}", start, "io") from None
     except FileTooLarge as exc:
         size = f"{exc.size:,}" if exc.size is not None else f"more than {limit:,}"
         raise _fail(
-            f"design file is {size} bytes; the limit is {limit:,} bytes (expected a YAML design, not a data dump)",
+            f"{what} is {size} bytes; the limit is {limit:,} bytes "
+            f"(expected {'a YAML design' if what == 'design file' else 'YAML'}, not a data dump)",
             start,
             "too-large",
         ) from None
@@ -216,8 +218,8 @@ def parse(text: str, name: str) -> Node:
     return root
 
 
-def load_file(path: str, max_bytes: int | None = None) -> Node:
-    return parse(read_text(path, max_bytes), path)
+def load_file(path: str, max_bytes: int | None = None, what: str = "design file") -> Node:
+    return parse(read_text(path, max_bytes, what), path)
 
 
 # YAML 1.1 reads `20:21` as 1221 (base 60), `0022` as 18 (octal), `0x1F`, `1_000`, and
