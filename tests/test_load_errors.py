@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 
+import vpcsim
 from vpcsim.errors import DesignError, Diagnostic, Severity
 from vpcsim.loader import reader
 from vpcsim.loader.design import load_design
@@ -311,7 +312,7 @@ def test_two_documents(tmp_path: Path) -> None:
 
 def test_python_tag_on_a_sequence_is_not_executed(tmp_path: Path) -> None:
     marker = tmp_path / "pwned"
-    path = write(tmp_path, f'region: !!python/object/apply:os.system ["touch {marker}"]\nvpcs: {{}}\n')
+    path = write(tmp_path, f'region: !!python/object/apply:os.system ["touch {marker}"]\nvpcs: {{prod: {{cidrs: [10.0.0.0/16]}}}}\n')
     d = only(path)
     assert not marker.exists()
     assert d.code == "type"
@@ -321,7 +322,7 @@ def test_python_tag_on_a_sequence_is_not_executed(tmp_path: Path) -> None:
 
 def test_python_tag_on_a_scalar_is_just_a_string(tmp_path: Path) -> None:
     marker = tmp_path / "pwned"
-    path = write(tmp_path, f'region: !!python/object/apply:os.system "touch {marker}"\nvpcs: {{}}\n')
+    path = write(tmp_path, f'region: !!python/object/apply:os.system "touch {marker}"\nvpcs: {{prod: {{cidrs: [10.0.0.0/16]}}}}\n')
     design, warnings = load_design(path)  # harmless: the tag is ignored, the text is kept
     assert not marker.exists()
     assert design.region == f"touch {marker}"
@@ -340,3 +341,15 @@ def test_python_tag_on_a_mapping_is_not_executed(tmp_path: Path) -> None:
             "default_network_acl, default_security_group, aws_id, description, tags)") in [
         (d.code, d.message) for d in diagnostics
     ]
+
+
+@pytest.mark.parametrize(("body", "got"), [("vpcs: ~\n", "nothing (null)"), ("vpcs: {}\n", "an empty mapping")])
+def test_a_design_without_vpcs_is_an_error_at_its_location(tmp_path: Path, body: str, got: str) -> None:
+    # A design that models nothing would pass every check (issue 9: never a valid design).
+    path = tmp_path / "empty.yaml"
+    path.write_text("region: eu-west-1\n" + body)
+    with pytest.raises(DesignError) as caught:
+        vpcsim.load(path)
+    (error,) = [d for d in caught.value.diagnostics if d.severity.value == "error"]
+    assert error.message == f"vpcs: expected at least one VPC, got {got}"
+    assert error.location is not None and (error.location.line, error.location.col) == (2, 7)

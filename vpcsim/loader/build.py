@@ -363,6 +363,16 @@ class _DesignBuilder(Builder):
         self.root = root
 
         self.vpc_nodes: dict[str, Map] = {}
+        vpcs_node = root.get("vpcs")
+        written = vpcs_node is not None and vpcs_node.loc.line > 0 and vpcs_node.loc.path is None
+        if written and vpcs_node is not None and (
+            (isinstance(vpcs_node, Scalar) and vpcs_node.value is None)
+            or (isinstance(vpcs_node, Map) and not vpcs_node.entries)
+        ):
+            # `vpcs: ~` or `vpcs: {}` written in a design models nothing, and every check would pass.
+            # (An account snapshot may hold no VPC at all: Batfish's Direct Connect cases do.)
+            got = "an empty mapping" if isinstance(vpcs_node, Map) else kind_of(vpcs_node)
+            self.error("vpcs", f"vpcs: expected at least one VPC, got {got}", vpcs_node.loc)
         vpcs_raw = self.section(root, "vpcs", self.read_vpc_raw)
         prefix_lists = self.section(root, "prefix_lists", self.read_prefix_list)
         self.prefix_list_names = set(prefix_lists)
