@@ -92,3 +92,11 @@ def test_validate_and_schema_commands(capsys: pytest.CaptureFixture[str]) -> Non
     assert main(["schema"]) == 0
     schema = json.loads(capsys.readouterr().out)
     assert schema["$schema"].startswith("http://json-schema.org/draft-07")
+
+
+def test_no_design_and_no_default_file_says_how_to_name_one(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                              capsys: pytest.CaptureFixture[str]) -> None:
+    monkeypatch.chdir(tmp_path)  # a first run: no ./vpcsim.yaml, no --design
+    assert main(["trace", "internet", "web-a", "443"]) == 3
+    err = capsys.readouterr().err
+    assert "no design given and there is no ./vpcsim.yaml here" in err and "--design FILE" in err

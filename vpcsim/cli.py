@@ -72,13 +72,13 @@ def build_parser() -> argparse.ArgumentParser:
         default=None,
         help="the client's ephemeral port range: lo-hi, linux (32768-60999, default), windows, nat",
     )
-    trace.add_argument("--design", "-d", default="vpcsim.yaml", help="design file or AWS snapshot folder")
+    trace.add_argument("--design", "-d", default=DEFAULT_DESIGN, help="design file or AWS snapshot folder")
     out = trace.add_mutually_exclusive_group()
     out.add_argument("--json", action="store_true", help="print the result as JSON")
     out.add_argument("--text", action="store_true", help="plain text instead of the rich rendering")
 
     validate = sub.add_parser("validate", help="load and validate a design; print every problem")
-    validate.add_argument("design", metavar="DESIGN", nargs="?", default="vpcsim.yaml")
+    validate.add_argument("design", metavar="DESIGN", nargs="?", default=DEFAULT_DESIGN)
     validate.add_argument("--json", action="store_true", help="print diagnostics as JSON")
 
     schema = sub.add_parser("schema", help="print the JSON Schema of the design format")
@@ -90,7 +90,7 @@ def build_parser() -> argparse.ArgumentParser:
         description="Verify the design's reachability promises: its `assertions:` section and the given "
         "assertion files (default: DESIGN's sibling <name>.assertions.yaml). See docs/assertions.md.",
     )
-    check.add_argument("design", metavar="DESIGN", nargs="?", default="vpcsim.yaml",
+    check.add_argument("design", metavar="DESIGN", nargs="?", default=DEFAULT_DESIGN,
                        help="design file (default: the config's design, else vpcsim.yaml)")
     check.add_argument("assertions", metavar="ASSERTIONS", nargs="*", help="assertion files")
     _report_options(check)
@@ -100,7 +100,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="check a design against AWS's rules and good practice; exit 1 on findings",
         description="Lint a design: AWS validation plus the VPC0xx practice rules (see docs/lint.md).",
     )
-    lint.add_argument("design", metavar="DESIGN", nargs="?", default="vpcsim.yaml",
+    lint.add_argument("design", metavar="DESIGN", nargs="?", default=DEFAULT_DESIGN,
                       help="design file or AWS snapshot folder (default: the config's design, else vpcsim.yaml)")
     _report_options(lint)
     lint.add_argument(
@@ -119,7 +119,7 @@ def build_parser() -> argparse.ArgumentParser:
         "every port and every internet address) and through which internet gateway and public IP, graded "
         "critical / high / medium / info. See docs/analyses.md.",
     )
-    exposure.add_argument("--design", "-d", default="vpcsim.yaml", help="design file or AWS snapshot folder")
+    exposure.add_argument("--design", "-d", default=DEFAULT_DESIGN, help="design file or AWS snapshot folder")
     exposure.add_argument("--min-severity", default=None, choices=["critical", "high", "medium", "info"],
                           help="list only interfaces with a finding at least this severe")
     _analysis_options(exposure)
@@ -131,7 +131,7 @@ def build_parser() -> argparse.ArgumentParser:
         "as port sets per protocol. Endpoints as in assertions: an instance, an IP or CIDR, 'internet', or "
         "subnet:NAME, sg:NAME, vpc:NAME, tag:KEY=VALUE. See docs/analyses.md.",
     )
-    reach.add_argument("--design", "-d", default="vpcsim.yaml", help="design file or AWS snapshot folder")
+    reach.add_argument("--design", "-d", default=DEFAULT_DESIGN, help="design file or AWS snapshot folder")
     reach.add_argument("--from", dest="src", default=None, metavar="X", help="sources (default: every interface)")
     reach.add_argument("--to", dest="dst", default=None, metavar="Y", help="destinations (default: every interface)")
     reach.add_argument(
@@ -222,6 +222,24 @@ def _analysis_options(parser: argparse.ArgumentParser) -> None:
     out.add_argument("--text", action="store_true", help="plain text instead of the rich rendering")
 
 
+DEFAULT_DESIGN = "vpcsim.yaml"
+
+
+def _default_design_exists(args: argparse.Namespace) -> None:
+    """A first run with no --design meets a missing ./vpcsim.yaml: say how to name one (exit 3, as
+    for any design that cannot be read)."""
+    import os
+
+    from vpcsim.errors import DesignError, Diagnostic, Location, Severity
+
+    if getattr(args, "design", None) == DEFAULT_DESIGN and not os.path.lexists(DEFAULT_DESIGN):
+        raise DesignError([Diagnostic(
+            Severity.ERROR, "io",
+            f"no design given and there is no ./{DEFAULT_DESIGN} here: name one with --design FILE (or as DESIGN "
+            "for check, lint and validate), e.g. --design scenarios/basic-vpc.yaml, or set `design:` in .vpcsim.yaml",
+            Location(DEFAULT_DESIGN, 0, 0))])
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     _enable_completion(parser)
@@ -231,6 +249,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     from vpcsim.errors import DesignError, EndpointError, UsageError
 
     try:
+        _default_design_exists(args)
         if args.command == "trace":
             return _trace(args)
         if args.command == "validate":
@@ -422,7 +441,7 @@ def _diagram_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         description="Draw region > VPC > AZ > subnet with interfaces, gateways and peerings; route edges carry "
         "their prefixes. With --trace the flow's path is drawn and the hop where it dies is red. See docs/graph.md.",
     )
-    diagram.add_argument("--design", "-d", default="vpcsim.yaml", help="design file or AWS snapshot folder")
+    diagram.add_argument("--design", "-d", default=DEFAULT_DESIGN, help="design file or AWS snapshot folder")
     diagram.add_argument("--format", "-f", default="mermaid", choices=["mermaid", "dot", "svg", "png"],
                          help="mermaid (default; renders on GitHub), dot, or svg/png through Graphviz")
     diagram.add_argument("--trace", nargs=3, metavar=("SRC", "DST", "PORT"), default=None,
