@@ -21,6 +21,7 @@ from vpcsim.core import (
     AnyMatchRules,
     FirstMatchRules,
     PrefixTable,
+    limits,
     ports_intersect,
     ports_normalize,
     ports_subtract,
@@ -533,7 +534,7 @@ def test_rules_reject_bad_queries() -> None:
 
 
 def test_cache_eviction_keeps_answers(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(core, "_CACHE_LIMIT", 2)
+    monkeypatch.setattr(limits, "_CACHE_LIMIT", 2)
     rs = [(i * 10, i * 10 + 15, 6, i, i + 3) for i in range(20)]
     nacl = FirstMatchRules(rs)
     for _ in range(2):
@@ -580,15 +581,15 @@ BATCH_MODES = ["numpy", "numpy-fallbacks", "no-numpy"]
 @contextlib.contextmanager
 def batch_mode(mode: str) -> Iterator[None]:
     with contextlib.ExitStack() as stack:
-        stack.enter_context(mock.patch.object(core, "_NUMPY_MIN_BATCH", 0))
+        stack.enter_context(mock.patch.object(limits, "_NUMPY_MIN_BATCH", 0))
         if mode == "numpy":
             pytest.importorskip("numpy")
             # small tables would use a binary search: build the stride arrays for them too
-            stack.enter_context(mock.patch.object(core, "_STRIDE_MIN_BOUNDS", 0))
+            stack.enter_context(mock.patch.object(limits, "_STRIDE_MIN_BOUNDS", 0))
         elif mode == "numpy-fallbacks":
             pytest.importorskip("numpy")
             for name in ("_STRIDE_CELLS", "_GRID_CELLS", "_GRID_WORK", "_FN_CACHE_CELLS"):
-                stack.enter_context(mock.patch.object(core, name, 0))
+                stack.enter_context(mock.patch.object(limits, name, 0))
         else:
             stack.enter_context(mock.patch.dict(sys.modules, {"numpy": None}))
             assert not core.numpy_available()
@@ -625,7 +626,7 @@ def interval_probes(runs: Sequence[tuple[int, int, int]]) -> tuple[list[int], li
 def test_prefix_lookup_fn_matches_reference(ps: list[tuple[int, int]], data: st.DataObject) -> None:
     table = PrefixTable(ps)
     fn = table.lookup_fn()  # two-level, unless the table has over _WIDE_NODES distinct /16 nodes
-    with mock.patch.object(core, "_WIDE_NODES", 0):
+    with mock.patch.object(limits, "_WIDE_NODES", 0):
         fn3 = PrefixTable(ps).lookup_fn()  # the three-level trie for many distinct /16 nodes
     assert table.lookup_fn() is fn
     edges = [e for net, plen in ps for e in ref_span(net, plen)]
@@ -659,7 +660,7 @@ def test_prefix_batches_match_reference(mode: str, ps: list[tuple[int, int]], da
 def test_match_fns_match_reference(rs: list[Rule], data: st.DataObject) -> None:
     nacl, sg = FirstMatchRules(rs), AnyMatchRules(rs)
     first_match = nacl.first_match_fn()  # a two-level segment trie, as a rule
-    with mock.patch.object(core, "_WIDE_NODES", 0):
+    with mock.patch.object(limits, "_WIDE_NODES", 0):
         match = sg.match_fn()  # the three-level segment trie
     evicting = FirstMatchRules(rs).first_match_fn()
     for _ in range(6):
@@ -668,7 +669,7 @@ def test_match_fns_match_reference(rs: list[Rule], data: st.DataObject) -> None:
         # Asked twice: the second answer comes from the row built by the first.
         assert first_match(*pkt) == first_match(*pkt) == expected
         assert match(*pkt) == expected
-        with mock.patch.object(core, "_FN_CACHE_CELLS", 0):  # every new row drops the others
+        with mock.patch.object(limits, "_FN_CACHE_CELLS", 0):  # every new row drops the others
             assert evicting(*pkt) == evicting(*pkt) == expected
     assert nacl.first_match_fn()(*pkt) == expected  # a second closure shares the first one's rows
     for lo, hi, idx in nacl.first_match_addrs(0, ADDR_MAX, 6, 80):
@@ -740,7 +741,7 @@ def test_batches_reject_bad_input(mode: str) -> None:
 
 def test_fast_paths_reject_bad_queries() -> None:
     fn = PrefixTable(TABLE).lookup_fn()
-    with mock.patch.object(core, "_WIDE_NODES", 0):
+    with mock.patch.object(limits, "_WIDE_NODES", 0):
         fn3 = PrefixTable(TABLE).lookup_fn()
         match3 = FirstMatchRules(NACL).first_match_fn()
     for bad in (-1, -(2**40), ADDR_MAX + 1, 2**64):
@@ -783,7 +784,7 @@ def test_numpy_grid_skips_rules_after_a_catch_all() -> None:
     addrs_ = [ip("10.0.0.1"), ip("8.8.8.8")]
     assert nacl.first_match_array(addrs_, 6, 22).tolist() == [0, 1]
     assert nacl.first_match_array(addrs_, [6, 17], [80, 80]).tolist() == [1, 1]
-    with mock.patch.object(core, "_GRID_WORK", 0):  # grid fits, painting it would cost too much
+    with mock.patch.object(limits, "_GRID_WORK", 0):  # grid fits, painting it would cost too much
         assert FirstMatchRules(rs[:1]).first_match_array(addrs_, 6, 22).tolist() == [0, -1]
 
 
@@ -840,7 +841,7 @@ def test_stride_structures_against_bisect(seed: int, scattered: bool) -> None:
         assert [table[a >> 16][a >> 8 & 255][a & 255] for a in probes] == expected
     np = pytest.importorskip("numpy")
     for stride_cells in (0, 1 << 21):
-        with mock.patch.object(core, "_STRIDE_CELLS", stride_cells):
+        with mock.patch.object(limits, "_STRIDE_CELLS", stride_cells):
             lookup = core._np_lookup(bounds, vals)
         assert lookup(np.array(probes, dtype=np.int64)).tolist() == expected
 
@@ -1014,7 +1015,7 @@ def test_wide_rules_match_reference(rs: list[Rule], data: st.DataObject) -> None
         assert first_match(*pkt) == first_match(*pkt) == match(*pkt) == exp
         expected_all = [i for i, r in enumerate(rs) if ref_rule_matches(r, *pkt)]
         assert nacl.matching(*pkt) == sg.matching(*pkt) == expected_all
-    with mock.patch.object(core, "_FN_CACHE_CELLS", 0):  # every new row drops the others
+    with mock.patch.object(limits, "_FN_CACHE_CELLS", 0):  # every new row drops the others
         evicting = FirstMatchRules(rs, bits=W).first_match_fn()
         assert [evicting(*p) for p in pkts] == expected
     a, q, p = (list(x) for x in zip(*pkts, strict=True))

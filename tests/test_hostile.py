@@ -966,7 +966,8 @@ def test_str_of_a_design_error_has_no_control_characters(tmp_path: Path) -> None
 def test_library_rich_tables_read_no_markup_from_the_design(tmp_path: Path) -> None:
     from rich.console import Console
 
-    from vpcsim.analyse import exposure, exposure_rich, reach, reach_rich
+    from vpcsim.analyse import exposure, reach
+    from vpcsim.render.analyses import exposure_rich, reach_rich
 
     # Names cannot hold brackets, but a file name can: rich would read "[b]" as bold
     # or make "[link=...]" a link.

@@ -37,7 +37,7 @@ from collections.abc import Callable, Hashable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from vpcsim import core
+import vpcsim.core as core
 from vpcsim.errors import Diagnostic, EndpointError, UsageError
 from vpcsim.facts import CRITICAL_SERVICES, ICMP_REPLIES, NOT_INTERNET, OTHER_SERVICES, WEB_PORTS
 from vpcsim.loader.assertions import parse_selector
@@ -1017,7 +1017,6 @@ def _pair_keys(an: Analyser, k1: Hashable, subs1: dict[str | None, list[Side]], 
 
 # -- rendering --------------------------------------------------------------------------------------
 
-_STYLE = {Severity.CRITICAL: "bold red", Severity.HIGH: "red", Severity.MEDIUM: "yellow", Severity.INFO: "cyan"}
 
 
 def exposure_summary(report: ExposureReport, min_severity: Severity | None = None) -> str:
@@ -1050,13 +1049,6 @@ def exposure_text(report: ExposureReport, min_severity: Severity | None = None) 
     return "\n".join(lines)
 
 
-def exposure_rich(report: ExposureReport, min_severity: Severity | None = None, console: Any = None) -> None:
-    """The exposure table for a terminal; design text never reaches rich as markup (render.analyses)."""
-    from vpcsim.render import analyses
-
-    analyses.exposure_rich(report, min_severity, console)
-
-
 def reach_text(matrix: ReachMatrix) -> str:
     lines = [f"{matrix.design}: {len(matrix.rows)} x {len(matrix.cols)} ({matrix.by[0]} -> {matrix.by[1]}), "
              f"{len(matrix.cells)} cells with traffic"]
@@ -1064,10 +1056,3 @@ def reach_text(matrix: ReachMatrix) -> str:
         note = "" if c.uniform else f"  (every pair: {c.all.describe()})"
         lines.append(f"{c.src} -> {c.dst}: {c.any.describe()}{note}")
     return "\n".join(lines)
-
-
-def reach_rich(matrix: ReachMatrix, console: Any = None) -> None:
-    """The reachability table for a terminal; design text never reaches rich as markup (render.analyses)."""
-    from vpcsim.render import analyses
-
-    analyses.reach_rich(matrix, console)

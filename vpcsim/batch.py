@@ -21,7 +21,7 @@ from bisect import bisect_right
 from collections.abc import Hashable, Sequence
 from typing import TYPE_CHECKING, Any
 
-from vpcsim import core
+import vpcsim.core as core
 from vpcsim.analyse import Analyser, analyser
 from vpcsim.arguments import quote
 from vpcsim.errors import EndpointError, UsageError

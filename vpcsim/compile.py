@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any, TypeVar
 
-from vpcsim import core
+import vpcsim.core as core
 from vpcsim.errors import Diagnostic, Location
 from vpcsim.facts import INTERNET_CANDIDATES, NOT_INTERNET
 from vpcsim.model import (

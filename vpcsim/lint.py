@@ -24,7 +24,7 @@ from vpcsim.errors import DesignError, Diagnostic, Location, Severity, UsageErro
 from vpcsim.facts import DATABASE_PORTS, LINUX_EPHEMERAL
 from vpcsim.loader.reader import MAX_BYTES, FileTooLarge, UnreadableFile, read_regular
 from vpcsim.model import Cidr, Interface, NaclRule, NetworkAcl, PeerKind, Route, Subnet, TargetKind, int_to_ip, short
-from vpcsim.render.reports import Level, RuleInfo
+from vpcsim.severity import Level, RuleInfo
 
 if TYPE_CHECKING:
     from vpcsim.compile import CompiledNetwork

@@ -1,4 +1,4 @@
-"""Severity: one scale of "how bad" for exposure findings, promises and lint rules.
+"""Severity: one scale of "how bad" for exposure findings, promises and lint rules, and SARIF's levels.
 
 Each grade carries the numeric score SARIF's `security-severity` property takes, in the bands
 GitHub code scanning reads (critical >= 9.0, high 7.0-8.9, medium 4.0-6.9, low 0.1-3.9:
@@ -10,10 +10,11 @@ whether the design is valid at all.
 from __future__ import annotations
 
 import enum
+from dataclasses import dataclass
 
 from vpcsim.errors import UsageError
 
-__all__ = ["Grade"]
+__all__ = ["Grade", "Level", "RuleInfo"]
 
 
 class Grade(enum.Enum):
@@ -50,3 +51,28 @@ class Grade(enum.Enum):
 
 _RANK = {Grade.INFO: 0, Grade.LOW: 1, Grade.MEDIUM: 2, Grade.HIGH: 3, Grade.CRITICAL: 4}
 _SCORE = {Grade.INFO: 0.0, Grade.LOW: 3.0, Grade.MEDIUM: 5.5, Grade.HIGH: 8.0, Grade.CRITICAL: 9.5}
+
+
+class Level(enum.Enum):
+    """How bad a finding is; SARIF's levels."""
+
+    ERROR = "error"
+    WARNING = "warning"
+    NOTE = "note"
+
+    @property
+    def rank(self) -> int:
+        return {Level.ERROR: 3, Level.WARNING: 2, Level.NOTE: 1}[self]
+
+
+@dataclass(frozen=True, slots=True)
+class RuleInfo:
+    """A SARIF reporting descriptor: a lint rule, or one assertion."""
+
+    id: str
+    name: str
+    summary: str
+    level: Level
+    security_severity: float
+    help: str = ""
+    tags: tuple[str, ...] = ("vpcsim",)

@@ -12,7 +12,7 @@ import enum
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from vpcsim import core
+import vpcsim.core as core
 from vpcsim.model import number_hint, parse_decimal, short
 
 __all__ = ["ANY", "PortRuns", "Traffic", "TrafficKind", "describe_member", "parse_short", "port_list",

@@ -30,7 +30,6 @@ if TYPE_CHECKING:
     import networkx
 
     from vpcsim.compile import CompiledNetwork, RouteEntry
-    from vpcsim.loader.build import DesignBuilder
     from vpcsim.loader.reader import Map
 
 KEY = "sinkholes"
@@ -45,7 +44,7 @@ class SinkholeModel:
     loc: Location = field(default=NOWHERE, compare=False)
 
 
-def read(builder: DesignBuilder, name: str, body: Map) -> SinkholeModel | None:
+def read(builder: extensions.SectionBuilder, name: str, body: Map) -> SinkholeModel | None:
     what = f"sinkhole {name}"
     builder.check_keys(body, what, ("vpc", "description"), ("vpc",))
     vpc = builder.vpc_ref(body, what)

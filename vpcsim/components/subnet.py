@@ -9,11 +9,11 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from vpcsim.components import base, vpc_router
+from vpcsim.components import base
 from vpcsim.components.base import Component, State, Walk, ip, new_tuple
 from vpcsim.components.text import nacl_text, packet_text, range_text
 from vpcsim.errors import Location
-from vpcsim.model import NaclRule, Subnet
+from vpcsim.model import NaclRule, Subnet, Vpc
 from vpcsim.results import (
     Action,
     Code,
@@ -162,11 +162,22 @@ def _loop(walk: Walk, subnet: Subnet, state: State, first: int) -> None:
     walk.stop(Disposition.LOOP, Code.FORWARDING_LOOP, subnet.route_table, detail, location)
 
 
+def local(walk: Walk, vpc: Vpc, state: State) -> None:
+    """The local route: into the subnet of `vpc` that holds `state.dst`."""
+    walk.hop("vpc_router", vpc.name, vpc.aws_id, state, [])
+    target = walk.net.subnet_in_vpc(vpc.name, state.dst)
+    if target is None:
+        detail = f"{ip(state.dst)} is in vpc {vpc.name}'s CIDR but in none of its subnets"
+        walk.stop(Disposition.NULL_ROUTED, Code.NO_ROUTE_TO_DESTINATION, vpc.name, detail, vpc.loc)
+        return
+    deliver(walk, target, state, crossing=True)
+
+
 def follow(walk: Walk, entry: RouteEntry, subnet: Subnet, state: State, route_loc: Location) -> None:
     """Hand the packet to what the chosen route points at."""
     route_model = entry.route
     if route_model is None:
-        vpc_router.local(walk, walk.net.design.vpcs[subnet.vpc], state)
+        local(walk, walk.net.design.vpcs[subnet.vpc], state)
         return
     if route_model.blackhole:
         detail = f"route {entry.describe()} is a blackhole: packets matching it are dropped"

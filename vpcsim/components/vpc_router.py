@@ -1,4 +1,4 @@
-"""VPC router: the local route. It delivers into whichever of its VPC's subnets holds the address."""
+"""VPC router: where a packet injected at a VPC is delivered (the local route itself is `subnet.local`)."""
 
 from __future__ import annotations
 
@@ -15,21 +15,10 @@ if TYPE_CHECKING:
     from vpcsim.compile import CompiledNetwork
 
 
-def local(walk: Walk, vpc: Vpc, state: State) -> None:
-    """The local route: into the subnet of `vpc` that holds `state.dst`."""
-    walk.hop("vpc_router", vpc.name, vpc.aws_id, state, [])
-    target = walk.net.subnet_in_vpc(vpc.name, state.dst)
-    if target is None:
-        detail = f"{ip(state.dst)} is in vpc {vpc.name}'s CIDR but in none of its subnets"
-        walk.stop(Disposition.NULL_ROUTED, Code.NO_ROUTE_TO_DESTINATION, vpc.name, detail, vpc.loc)
-        return
-    subnet.deliver(walk, target, state, crossing=True)
-
-
 def inject(walk: Walk, vpc: Vpc, state: State) -> None:
     """A packet injected at the VPC router (trace_packet): it only delivers locally."""
     if walk.net.subnet_in_vpc(vpc.name, state.dst) is not None or any(c.contains(state.dst) for c in vpc.cidrs):
-        local(walk, vpc, state)
+        subnet.local(walk, vpc, state)
         return
     walk.hop("vpc_router", vpc.name, vpc.aws_id, state, [])
     detail = f"{ip(state.dst)} is outside vpc {vpc.name}'s CIDRs; its router only delivers locally"

@@ -13,7 +13,7 @@ from bisect import bisect_right
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
-import vpcsim.core as _knobs  # the package: its size caps are read at call time (see there)
+import vpcsim.core.limits as _knobs  # size caps, read at call time (see there)
 from vpcsim.core._common import ADDR_MAX, addr_max, bad_addr, check_addr, int_array, int_list, numpy_available
 
 if TYPE_CHECKING:

@@ -17,7 +17,7 @@ from bisect import bisect_left, bisect_right
 from collections.abc import Callable, Iterable, Sequence
 from typing import TYPE_CHECKING, Any
 
-import vpcsim.core as _knobs  # the package: its size caps are read at call time (see there)
+import vpcsim.core.limits as _knobs  # size caps, read at call time (see there)
 from vpcsim.core._common import (
     NUMPY_BITS,
     PORT_MAX,

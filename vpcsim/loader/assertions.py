@@ -16,7 +16,8 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-from vpcsim import core, traffic
+import vpcsim.core as core
+import vpcsim.traffic as traffic
 from vpcsim.errors import DesignError, Diagnostic, Location, Severity
 from vpcsim.facts import EPHEMERAL_PRESETS
 from vpcsim.loader.build import Builder

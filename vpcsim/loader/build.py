@@ -1060,8 +1060,3 @@ class _DesignBuilder(Builder):
         super().__init__(file)
         self.default_sg_ids: dict[str, str] = {}
         self.pending_targets = []
-
-
-# The builder a design section's reader gets (loader.extensions): its located-error helpers
-# (`error`, `check_keys`, `string`, `vpc_ref`, `ref`) are the format's vocabulary.
-DesignBuilder = _DesignBuilder

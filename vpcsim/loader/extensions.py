@@ -11,22 +11,35 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 
 if TYPE_CHECKING:
-    from vpcsim.errors import Diagnostic
-    from vpcsim.loader.build import DesignBuilder
-    from vpcsim.loader.reader import Map
+    from vpcsim.errors import Diagnostic, Location
+    from vpcsim.loader.reader import Map, Node
     from vpcsim.model import Design
 
-__all__ = ["Section", "register", "section_for_route_key", "sections"]
+
+class SectionBuilder(Protocol):
+    """What a section reader may ask of the design builder (`loader.build`): its located checks."""
+
+    def error(self, code: str, message: str, loc: Location) -> None: ...
+
+    def check_keys(self, node: Map, what: str, allowed: tuple[str, ...], required: tuple[str, ...] = ()) -> None: ...
+
+    def string(self, node: Node | None, what: str) -> str | None: ...
+
+    def ref(self, node: Node | None, what: str, section: str, kind: str) -> str | None: ...
+
+    def vpc_ref(self, body: Map, what: str) -> str | None: ...
+
+__all__ = ["Section", "SectionBuilder", "register", "section_for_route_key", "sections"]
 
 
 @dataclass(frozen=True, slots=True)
 class Section:
     key: str  # the design's top-level key, e.g. "sinkholes"
     label: str  # how messages name one entry, e.g. "sinkhole"
-    read: Callable[[DesignBuilder, str, Map], object | None]  # one entry -> its model record (None: errors reported)
+    read: Callable[[SectionBuilder, str, Map], object | None]  # one entry -> its model record (None: errors reported)
     route_key: str | None = None  # the key a route targets one with, e.g. "sinkhole"
     # AWS's rules about the section's objects, run with `validate` on the whole design.
     validate: Callable[[Design], list[Diagnostic]] | None = None

@@ -16,7 +16,7 @@ import bisect
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
-from vpcsim import facts
+import vpcsim.facts as facts
 from vpcsim.errors import Diagnostic, Location, Severity
 from vpcsim.loader import extensions
 from vpcsim.model import (

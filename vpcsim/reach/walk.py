@@ -18,9 +18,9 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import TypeVar
 
-from vpcsim import arguments
+import vpcsim.arguments as arguments
 from vpcsim.compile import CompiledNetwork
-from vpcsim.components import eni, internet, subnet, vpc_router
+from vpcsim.components import eni, internet_gateway, subnet, vpc_router
 from vpcsim.components.base import Endpoint, Leg, Session, State, ip
 from vpcsim.errors import EndpointError, Location, UsageError
 from vpcsim.facts import ICMP_REPLIES, LINUX_EPHEMERAL
@@ -193,7 +193,7 @@ def trace_packet(
         source = Endpoint(label, src, None)
 
         def start(walker: Walker, state: State) -> None:
-            internet.from_internet(walker, state)
+            internet_gateway.from_internet(walker, state)
     target = Endpoint(dst_ip, dst, net.eni_by_ip.get(dst) or net.eni_by_public.get(dst))
     flow = Flow(label, dst_ip, src_ip, dst_ip, protocol_label(proto), dst_port, sports)
     return trace_flow(net, flow, source, target, State(src, dst, proto, sports, dports), start=start, walk_reply=reply)
@@ -413,5 +413,5 @@ class Walker:
         if source is not None and (not self.returning or state.src in source.private_ips):
             eni.send(self, source, state)
         else:
-            internet.from_internet(self, state)
+            internet_gateway.from_internet(self, state)
         return self.leg

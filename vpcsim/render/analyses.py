@@ -1,6 +1,6 @@
 """Analyses for people: exposure reports and reachability matrices -> rich tables.
 
-The same tables as `vpcsim.analyse.exposure_rich` / `reach_rich`, but every name from the
+The exposure and reachability tables for a terminal. Every name from the
 design goes to rich as cleaned `Text`, never as markup: an instance called `[link=...]x` or
 `[/]` is printed as written instead of becoming a link or a MarkupError.
 """

@@ -20,6 +20,8 @@ from typing import IO, TYPE_CHECKING, Any
 
 from vpcsim.errors import Location, UsageError
 from vpcsim.render import MAX_DIAGNOSTICS, clean, open_output, safe_text
+from vpcsim.severity import Level as Level  # re-exported: reports speak SARIF's levels
+from vpcsim.severity import RuleInfo as RuleInfo
 
 if TYPE_CHECKING:
     import datetime as dt
@@ -55,36 +57,11 @@ INFORMATION_URI = "https://github.com/vpcsim/vpcsim"
 GITHUB_LIMIT = 10  # GitHub shows at most 10 annotations of each type per step
 
 
-class Level(enum.Enum):
-    """How bad a finding is; SARIF's levels."""
-
-    ERROR = "error"
-    WARNING = "warning"
-    NOTE = "note"
-
-    @property
-    def rank(self) -> int:
-        return {Level.ERROR: 3, Level.WARNING: 2, Level.NOTE: 1}[self]
-
-
 class Outcome(enum.Enum):
     PASS = "pass"  # an assertion that holds, a lint rule that found nothing
     FAIL = "fail"  # fails the run (exit 1)
     INFO = "info"  # reported, but below the failure threshold
     KNOWN = "known"  # in the baseline: counted, not reported as a finding, never fails
-
-
-@dataclass(frozen=True, slots=True)
-class RuleInfo:
-    """A SARIF reporting descriptor: a lint rule, or one assertion."""
-
-    id: str
-    name: str
-    summary: str
-    level: Level
-    security_severity: float
-    help: str = ""
-    tags: tuple[str, ...] = ("vpcsim",)
 
 
 @dataclass(frozen=True, slots=True)
