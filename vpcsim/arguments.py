@@ -66,12 +66,14 @@ def port(value: object, what: str = "port", top: int = 65535) -> int:
     return number
 
 
-def ephemeral(value: object) -> tuple[int, int]:
-    """A client port range: (lo, hi), 'lo-hi', or linux / windows / nat -> (lo, hi)."""
+def ephemeral(value: object, presets: dict[str, tuple[int, int]] | None = None) -> tuple[int, int]:
+    """A client port range: (lo, hi), 'lo-hi', or a preset name (linux / windows / nat, or a
+    config's own `presets`) -> (lo, hi). The one parser of ephemeral ranges."""
+    table = EPHEMERAL_PRESETS if presets is None else presets
     if isinstance(value, str):
         text = value.strip().lower()
-        if text in EPHEMERAL_PRESETS:
-            return EPHEMERAL_PRESETS[text]
+        if text in table:
+            return table[text]
         lo_text, sep, hi_text = text.partition("-")
         lo, hi = parse_decimal(lo_text.strip()), parse_decimal(hi_text.strip())
         if sep and lo is not None and hi is not None and 0 <= lo <= hi <= 65535:

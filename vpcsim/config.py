@@ -19,10 +19,10 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
-from vpcsim.errors import DesignError, Diagnostic, Location, Severity
+import vpcsim.arguments as arguments
+from vpcsim.errors import DesignError, Diagnostic, Location, Severity, UsageError
 from vpcsim.facts import EPHEMERAL_PRESETS
 from vpcsim.loader.reader import Map, Node, Scalar, Seq, kind_of, load_file
-from vpcsim.model import parse_decimal
 
 __all__ = [
     "CONFIG_NAMES",
@@ -390,15 +390,11 @@ class _Checker:
 
 
 def parse_ephemeral(text: str, presets: dict[str, tuple[int, int]] | None = None) -> tuple[int, int] | None:
-    """A preset name or `lo-hi` -> (lo, hi); None when it is neither."""
-    table = BUILTIN_PRESETS if presets is None else presets
-    if text.lower() in table:
-        return table[text.lower()]
-    lo_text, sep, hi_text = text.partition("-")
-    lo, hi = parse_decimal(lo_text.strip()), parse_decimal(hi_text.strip())  # plain ASCII decimals only
-    if sep and lo is not None and hi is not None and 0 <= lo <= hi <= 65535:
-        return lo, hi
-    return None
+    """A preset name or `lo-hi` -> (lo, hi); None when it is neither (arguments.ephemeral's rules)."""
+    try:
+        return arguments.ephemeral(text, BUILTIN_PRESETS if presets is None else presets)
+    except UsageError:
+        return None
 
 
 def parse_format(text: str) -> tuple[str, str | None]:
