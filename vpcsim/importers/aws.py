@@ -42,7 +42,7 @@ from typing import Any
 import yaml
 
 from vpcsim.errors import DesignError, Diagnostic, Location, Severity
-from vpcsim.loader.reader import FileTooLarge, Map, Node, Scalar, Seq, UnreadableFile, read_regular
+from vpcsim.loader.reader import FileTooLarge, Node, UnreadableFile, located_tree, read_regular
 from vpcsim.model import parse_decimal, short
 
 __all__ = ["design_to_yaml", "load_snapshot_tree", "snapshot_to_design"]
@@ -1960,24 +1960,7 @@ class _Importer:
     # -- the located tree ---------------------------------------------------------------------
 
     def tree(self, design: dict[str, Any]) -> Node:
-        root = Location(self.path, 0, 0)
-        return self.node(design, root)
-
-    def node(self, value: Any, inherited: Location) -> Node:
-        loc = self.locs.get(id(value), inherited) if isinstance(value, (dict, list)) else inherited
-        if isinstance(value, dict):
-            entries: dict[str, Node] = {}
-            keys: dict[str, Location] = {}
-            for key, item in value.items():
-                child = self.node(item, loc)
-                entries[str(key)] = child
-                keys[str(key)] = child.loc
-            return Map(entries, keys, loc)
-        if isinstance(value, list):
-            return Seq(tuple(self.node(item, loc) for item in value), loc)
-        if value is None or isinstance(value, (str, int, float, bool)):
-            return Scalar(value, loc)
-        return Scalar(str(value), loc)
+        return located_tree(design, self.locs, Location(self.path, 0, 0))
 
 
 _KEY_LABELS = {

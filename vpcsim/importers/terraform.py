@@ -41,7 +41,14 @@ from typing import Any
 
 from vpcsim.errors import DesignError, Diagnostic, Location, Severity
 from vpcsim.importers.aws import _Doc, _Names, _parse_located, design_to_yaml
-from vpcsim.loader.reader import FileTooLarge, Map, Node, Scalar, Seq, UnreadableFile, link_escapes, read_regular
+from vpcsim.loader.reader import (
+    FileTooLarge,
+    Node,
+    UnreadableFile,
+    link_escapes,
+    located_tree,
+    read_regular,
+)
 
 __all__ = ["design_to_yaml", "is_terraform_json", "load_terraform_tree", "sibling_tf_dir", "terraform_to_design"]
 
@@ -2094,23 +2101,7 @@ class _Importer:
     # -- the located tree ---------------------------------------------------------------------
 
     def tree(self, design: dict[str, Any]) -> Node:
-        return self.node(design, Location(self.path, 0, 0))
-
-    def node(self, value: Any, inherited: Location) -> Node:
-        loc = self.locs.get(id(value), inherited) if isinstance(value, (dict, list)) else inherited
-        if isinstance(value, dict):
-            entries: dict[str, Node] = {}
-            keys: dict[str, Location] = {}
-            for key, item in value.items():
-                child = self.node(item, loc)
-                entries[str(key)] = child
-                keys[str(key)] = child.loc
-            return Map(entries, keys, loc)
-        if isinstance(value, list):
-            return Seq(tuple(self.node(item, loc) for item in value), loc)
-        if value is None or isinstance(value, (str, int, float, bool)):
-            return Scalar(value, loc)
-        return Scalar(str(value), loc)
+        return located_tree(design, self.locs, Location(self.path, 0, 0))
 
 
 def _module_key(module: str) -> Any:

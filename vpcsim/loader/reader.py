@@ -10,7 +10,7 @@ from __future__ import annotations
 import os
 import re
 import stat
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -402,6 +402,25 @@ def from_plain(value: object, loc: Location) -> Node:
         return Map(entries, {k: loc for k in entries}, loc)
     if isinstance(value, (list, tuple)):
         return Seq(tuple(from_plain(v, loc) for v in value), loc)
+    if value is None or isinstance(value, (str, int, float, bool)):
+        return Scalar(value, loc)
+    return Scalar(str(value), loc)
+
+
+def located_tree(value: Any, locs: Mapping[int, Location], inherited: Location) -> Node:
+    """A located tree from plain data an importer built: each dict or list placed where `locs`
+    (by the object's id) says it came from, anything else where its container is."""
+    loc = locs.get(id(value), inherited) if isinstance(value, (dict, list)) else inherited
+    if isinstance(value, dict):
+        entries: dict[str, Node] = {}
+        keys: dict[str, Location] = {}
+        for key, item in value.items():
+            child = located_tree(item, locs, loc)
+            entries[str(key)] = child
+            keys[str(key)] = child.loc
+        return Map(entries, keys, loc)
+    if isinstance(value, list):
+        return Seq(tuple(located_tree(item, locs, loc) for item in value), loc)
     if value is None or isinstance(value, (str, int, float, bool)):
         return Scalar(value, loc)
     return Scalar(str(value), loc)
