@@ -31,9 +31,10 @@ from typing import TYPE_CHECKING, Any
 
 import vpcsim.arguments as arguments
 import vpcsim.core as core
+from vpcsim.compile import public_space
 from vpcsim.core import ranges
 from vpcsim.errors import DesignError, Diagnostic, Location, Severity, UsageError, VpcsimError
-from vpcsim.facts import ICMP_REPLIES, INTERNET_CANDIDATES, NOT_INTERNET
+from vpcsim.facts import ICMP_REPLIES, INTERNET_CANDIDATES
 from vpcsim.loader.assertions import (
     Assertion,
     AssertionFile,
@@ -293,9 +294,7 @@ class Engine:
         for plist in d.prefix_lists.values():
             cidrs |= {(c.first, c.last) for c in plist.entries}
         self._cidrs = sorted(cidrs)
-        holes = [(c.first, c.last) for c in (_cidr(t) for t, _ in NOT_INTERNET)]
-        holes += [(c.first, c.last) for vpc in d.vpcs.values() for c in vpc.cidrs]
-        self.public_space = list(ranges.subtract(((0, ADDR_MAX),), ranges.normalize(holes)))
+        self.public_space = public_space(d)  # IPv4: the walk's addresses are of one width
         self._classes: dict[tuple[tuple[int, int], ...], list[_Atom]] = {}
         self._sizes: dict[Location, int] | None = None
 
@@ -639,7 +638,7 @@ def _step_rule(step: Step) -> str:
 def _cidr(text: str) -> Any:
     from vpcsim.model import Cidr
 
-    return Cidr.parse(text) if "/" in text else Cidr(ip_to_int(text), 32)
+    return Cidr.of(text)
 
 
 # -- evaluation ------------------------------------------------------------------------------------

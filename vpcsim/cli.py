@@ -246,6 +246,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = _parse_with_config(parser, argv)
     if isinstance(args, int):
         return args
+    import vpcsim.components  # noqa: F401  (their sections, rules and AWS mappings are part of every load)
     from vpcsim.errors import DesignError, EndpointError, UsageError
 
     try:
@@ -324,7 +325,6 @@ def _trace(args: argparse.Namespace) -> int:
 
 
 def _validate(args: argparse.Namespace) -> int:
-    import vpcsim.components  # noqa: F401  (registers the design sections component modules add)
     from vpcsim.loader.design import load_design
     from vpcsim.render import clean, diagnostics_text, to_json_text
 
@@ -514,6 +514,7 @@ def _complete_endpoints(prefix: str, parsed_args: argparse.Namespace, **_: objec
     try:
         if design == "vpcsim.yaml" and (path := find_config()):
             design = load_config(path).design or design
+        import vpcsim.components  # noqa: F401  (their sections and rules are part of the format)
         from vpcsim.loader.design import load_design
 
         model, _warnings = load_design(design)

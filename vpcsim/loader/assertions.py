@@ -22,7 +22,7 @@ from vpcsim.errors import DesignError, Diagnostic, Location, Severity
 from vpcsim.facts import EPHEMERAL_PRESETS
 from vpcsim.loader.build import Builder
 from vpcsim.loader.reader import Map, Node, Scalar, Seq, kind_of, load_file
-from vpcsim.model import Cidr, ip_to_int, parse_decimal, short
+from vpcsim.model import Cidr, parse_decimal, short
 from vpcsim.severity import Grade
 from vpcsim.traffic import ANY, Traffic, TrafficKind
 
@@ -352,7 +352,7 @@ class _AssertionBuilder(Builder):
     @staticmethod
     def parse_cidr(text: str) -> Cidr | None:
         try:
-            return Cidr.parse(text) if "/" in text else Cidr(ip_to_int(text), 32)
+            return Cidr.of(text)
         except ValueError:
             return None
 
