@@ -44,6 +44,9 @@ def test_golden_trace(scenario: str, case: dict[str, Any], networks: dict[str, A
     explain = "\n".join(f"{b.direction} {b.code.value}: {b.detail}" for b in result.blocked_by)
     assert result.reachable is case["reachable"], f"{case['why']}\n{explain}"
     assert set(case.get("blocked_by", [])) <= codes, explain
+    kinds = [hop.kind for hop in result.forward]
+    assert set(case.get("through", [])) <= set(kinds), kinds
+    assert not set(case.get("not_through", [])) & set(kinds), kinds
     if case["reachable"]:
         assert result.return_path, "a reachable flow has a return path"
         assert not result.blocked_by

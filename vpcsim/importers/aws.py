@@ -104,7 +104,6 @@ UNSUPPORTED_KEYS: dict[str, _UnsupportedKind] = {
     "VpnGateways": _UnsupportedKind("vpn_gateway", "VPN gateway", "VpnGatewayId"),
     "VpnConnections": _UnsupportedKind("vpn_connection", "VPN connection", "VpnConnectionId"),
     "CustomerGateways": _UnsupportedKind("customer_gateway", "customer gateway", "CustomerGatewayId"),
-    "VpcEndpoints": _UnsupportedKind("vpc_endpoint", "VPC endpoint", "VpcEndpointId"),
     "EgressOnlyInternetGateways": _UnsupportedKind(
         "egress_only_internet_gateway", "egress-only internet gateway", "EgressOnlyInternetGatewayId"
     ),
