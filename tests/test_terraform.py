@@ -39,10 +39,11 @@ EXPECTED: dict[str, tuple[tuple[int, ...], dict[str, int]]] = {
     # 3 SGs (module.sg for_each) in data.aws_vpc.sandbox, read in prior_state; + data.aws_subnet.
     "checkov/plan_with_for_each_for_enrichment/tf_plan.json": ((1, 1, 0, 0, 3, 0, 0, 0, 0, 0, 0), {"tf-data-vpc": 1}),
     # 2 VPCs, 4 subnets, the web route table, 2 SGs, IGW, 2 instances, the ELB (unsupported).
-    # web-eni has no attachment: left out. Placeholders: 2 private IPs, 2 public IPs.
+    # web-eni has no attachment: left out. 2 private IPs left to DHCP (private_ip: auto),
+    # 2 public IPs as placeholders.
     "checkov/runner_resources_plan/tfplan.json": (
         (2, 4, 1, 0, 2, 1, 0, 0, 0, 2, 1),
-        {"tf-unsupported": 1, "tf-placeholder": 4, "tf-detached": 1, "tf-not-imported": 1}),
+        {"tf-unsupported": 1, "tf-placeholder": 2, "tf-dhcp": 2, "tf-detached": 1, "tf-not-imported": 1}),
     # The same infrastructure without a configuration block: no subnet can be placed in a VPC.
     "checkov/tf_plan_skip_check_regex/tfplan1.json": (
         (2, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1),
@@ -320,11 +321,14 @@ def test_webapp_flows(webapp: Network, src: str, dst: str, port: int, expected: 
 
 
 def test_webapp_placeholders_are_warned(webapp: Network) -> None:
-    _, warnings = terraform_to_design(WEBAPP)
-    placeholder = [d.message for d in warnings if d.code == "tf-placeholder"]
-    # Both web servers' private IPs are left to DHCP: the subnet's first free address stands in.
-    assert any(m.startswith("aws_instance.web[0]: private_ip is chosen by AWS at apply") for m in placeholder)
-    assert webapp.design.interfaces["web.0.eth0"].private_ips == (int.from_bytes(bytes([10, 0, 0, 5]), "big"),)
+    design, warnings = terraform_to_design(WEBAPP)
+    dhcp = [d.message for d in warnings if d.code == "tf-dhcp"]
+    # Both web servers' private IPs are left to DHCP: `private_ip: auto`, some free address of the
+    # subnet, with the first free one as the representative the walk starts from.
+    assert any(m.startswith("aws_instance.web[0]: private_ip is chosen by AWS at apply (DHCP)") for m in dhcp)
+    assert design["instances"]["web.0"]["private_ip"] == "auto"
+    eni = webapp.design.interfaces["web.0.eth0"]
+    assert eni.dynamic and eni.private_ips == (int.from_bytes(bytes([10, 0, 0, 5]), "big"),)
     assert any(d.code == "tf-deleted" and d.message.startswith("aws_security_group.legacy") for d in warnings)
 
 
@@ -651,7 +655,10 @@ def test_auto_scaling_groups_get_one_instance_per_subnet() -> None:
     _, warnings = terraform_to_design(DATA / "autoscaling_plan.json")
     # web: launch template web (vpc_security_group_ids: group web, 80 from anywhere), subnets
     # public[0] and public[1] (map_public_ip_on_launch, 0.0.0.0/0 -> the IGW): one stand-in each.
-    assert sorted(net.design.instances) == ["bastion", "web.public.0", "web.public.1", "worker.public.1"]
+    assert sorted(net.design.instances) == ["api.public.0", "bastion", "web.public.0", "web.public.1",
+                                            "worker.public.1"]
+    # Each stand-in's address is AWS's pick: `private_ip: auto`.
+    assert all(net.design.interfaces[f"{name}.eth0"].dynamic for name in net.design.instances if name != "bastion")
     # bastion: no public IP of its own, an Elastic IP bound by aws_eip.bastion's `instance`.
     assert net.design.interfaces["bastion.eth0"].public_ip is not None
     assert net.trace("internet", "bastion", 80).reachable
@@ -664,6 +671,12 @@ def test_auto_scaling_groups_get_one_instance_per_subnet() -> None:
     assert net.trace("worker.public.1", "web.public.0", 80).reachable
     assert any(d.message.startswith("aws_autoscaling_group.web: an Auto Scaling group (4 instance(s) at apply) is "
                                     "imported as one instance per subnet (2)") for d in warnings)
+    # api: a mixed instances policy over launch template web (its overrides only pick instance
+    # types); the tags it propagates at launch are its instances' (team is not propagated).
+    assert net.design.instances["api.public.0"].tags == {"tier": "api"}
+    assert net.design.interfaces["api.public.0.eth0"].security_groups == ("web",)
+    assert net.trace("internet", "api.public.0", 80).reachable
+    assert not any(d.code == "tf-not-imported" for d in warnings)
 
 
 def test_tf_sources_fill_what_the_configuration_leaves_out(tmp_path: Path) -> None:

@@ -88,17 +88,19 @@ def __dir__() -> list[str]:
 
 
 
-def load(path: str | os.PathLike[str], *, files: Sequence[str] | None = None) -> Network:
+def load(path: str | os.PathLike[str], *, files: Sequence[str] | None = None,
+         tf_dir: str | os.PathLike[str] | None = None) -> Network:
     """Load, validate and compile a design; raise DesignError listing every problem.
 
     `files`: for an AWS snapshot folder, read only these JSON files (paths relative to the
-    snapshot's `aws_configs/`, or to the folder itself when it has none).
+    snapshot's `aws_configs/`, or to the folder itself when it has none). `tf_dir`: for a
+    Terraform plan or state, the folder of its `.tf` sources (default: beside the plan).
     """
     import vpcsim.components  # noqa: F401  (registers the design sections component modules add)
     from vpcsim.loader.design import load_design
     from vpcsim.network import Network
 
-    design, warnings = load_design(path, files)
+    design, warnings = load_design(path, files, tf_dir=tf_dir)
     return Network(design, warnings)
 
 

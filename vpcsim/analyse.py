@@ -31,9 +31,10 @@ security groups) and `Analyser` (classes and exact pair traffic, shared with `vp
 from __future__ import annotations
 
 import csv
+import dataclasses
 import io
 import time
-from collections.abc import Callable, Hashable, Sequence
+from collections.abc import Callable, Hashable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -42,6 +43,7 @@ from vpcsim.errors import Diagnostic, EndpointError, UsageError
 from vpcsim.facts import CRITICAL_SERVICES, ICMP_REPLIES, NOT_INTERNET, OTHER_SERVICES, WEB_PORTS
 from vpcsim.loader.assertions import parse_selector
 from vpcsim.model import Cidr, Interface, PeerKind, TargetKind, int_to_ip
+from vpcsim.reach import addresses
 from vpcsim.reach.walk import trace, trace_packet
 from vpcsim.results import FilterDetail, Hop, PortFilter
 from vpcsim.severity import Grade
@@ -554,10 +556,18 @@ class EniExposure:
     eni_class: int
     # What each internet class reaches, aligned with ExposureReport.internet_classes.
     by_class: tuple[Traffic, ...] = field(default=(), compare=False, repr=False)
+    # `private_ip: auto`: what is open for each case of the addresses AWS may pick (addresses as
+    # text, traffic); the fields above are then their union: open for some address it may get.
+    address_cases: tuple[tuple[str, Traffic], ...] = ()
 
     @property
     def exposed(self) -> bool:
         return bool(self.traffic)
+
+    @property
+    def address_dependent(self) -> bool:
+        """What is open depends on the address AWS picks for the interface."""
+        return len({t for _, t in self.address_cases}) > 1
 
     @property
     def severity(self) -> Severity | None:
@@ -584,7 +594,9 @@ class EniExposure:
             "text": self.traffic.describe(),
             "by_source": [{"source": label, "traffic": t.to_json(), "text": t.describe()} for label, t in self.by_source],
             "findings": [f.to_json() for f in self.findings],
-        }
+        } | ({"address_dependent": self.address_dependent,
+              "address_cases": [{"addresses": text, "traffic": t.to_json(), "text": t.describe()}
+                                for text, t in self.address_cases]} if self.address_cases else {})
 
 
 @dataclass(frozen=True, slots=True)
@@ -682,10 +694,16 @@ def grade(world: Traffic, others: Sequence[tuple[str, Traffic]]) -> tuple[Findin
 
 def exposure(net: CompiledNetwork, *, ephemeral: tuple[int, int] | None = None,
              progress: Progress | None = None) -> ExposureReport:
-    """What the internet reaches on every interface: exact over all ports and all internet sources."""
+    """What the internet reaches on every interface: exact over all ports and all internet sources.
+
+    An interface whose address AWS picks is judged at every case of it (`vpcsim.reach.addresses`).
+    """
     from vpcsim.model import ip_to_int
 
     start = time.perf_counter()
+    if addresses.has_dynamic(net):
+        return _fold_exposure(exposure(addresses.expanded(net).net, ephemeral=ephemeral, progress=progress),
+                              addresses.expanded(net))
     an = analyser(net, ephemeral=ephemeral)
     probes = an.probes
     inet = an.internet_classes()
@@ -735,6 +753,39 @@ def exposure(net: CompiledNetwork, *, ephemeral: tuple[int, int] | None = None,
         ))
     return ExposureReport(d.file, tuple(rows), tuple(inet), len(an.classes), an.probes - probes,
                           time.perf_counter() - start)
+
+
+def _fold_exposure(report: ExposureReport, expansion: addresses.Expansion) -> ExposureReport:
+    """The expanded network's report with each clone folded into its interface (union, and per case)."""
+    rows: dict[str, list[EniExposure]] = {}
+    for row in report.interfaces:
+        rows.setdefault(addresses.origin_of(row.interface), []).append(row)
+    inet = report.internet_classes
+    out = []
+    for name, group in rows.items():
+        first = group[0]
+        if name not in expansion.cases:
+            out.append(first)
+            continue
+        by_name = {r.interface: r for r in group}
+        per_case = [(c.describe(), by_name[c.name]) for c in expansion.cases[name] if c.name in by_name]
+        by_class = tuple(_union(r.by_class[i] for _, r in per_case) for i in range(len(inet)))
+        world = _union(r.world for _, r in per_case)
+        union = _union(r.traffic for _, r in per_case)
+        others = [(_class_label(c, inet), by_class[c.index]) for c in inet if not c.world]
+        out.append(dataclasses.replace(
+            first, world=world, traffic=union, by_class=by_class,
+            by_source=tuple((_class_label(c, inet), by_class[c.index]) for c in inet if by_class[c.index]),
+            findings=grade(world, others) if union else (),
+            address_cases=tuple((text, r.traffic) for text, r in per_case)))
+    return dataclasses.replace(report, interfaces=tuple(out))
+
+
+def _union(traffics: Iterable[Traffic]) -> Traffic:
+    got = Traffic.none()
+    for t in traffics:
+        got = got | t
+    return got
 
 
 def _class_label(c: InternetClass, classes: Sequence[InternetClass]) -> str:
@@ -875,7 +926,12 @@ def resolve_members(an: Analyser, spec: object, what: str) -> tuple[list[Interfa
                 seen.add(index)
                 c = an.internet_classes()[index]
                 classes.append(InternetClass(c.index, c.label, atom.text, c.world))
-    return resolved.enis, classes
+    enis = list(resolved.enis)
+    named = {e.name for e in enis}
+    # An interface named directly stands for all its address cases (clones, reach.addresses).
+    enis += [e for e in an.net.design.interfaces.values() if addresses.CLONE_MARK in e.name
+             and addresses.origin_of(e.name) in named and e.name not in named]
+    return enis, classes
 
 
 def _groups_of(an: Analyser, enis: list[Interface], inet: list[InternetClass], by: str) -> dict[str, list[_Member]]:
@@ -909,10 +965,14 @@ def reach(net: CompiledNetwork, src: object = None, dst: object = None, *, by: s
     `src`/`dst` are endpoints as in assertions ('internet', 'web-a', {'subnet': 'a'}, a CIDR...,
     or 'subnet:a' / 'sg:web' / 'tag:tier=web' shorthands); None means every interface. `by`:
     instance, interface, subnet, security_group or vpc (an interface with two groups counts in
-    both columns). A cell's `any` is what at least one pair gets through, `all` what every pair does.
+    both columns). A cell's `any` is what at least one pair gets through, `all` what every pair does;
+    an interface whose address AWS picks counts at every case of it (`vpcsim.reach.addresses`).
     """
     start = time.perf_counter()
     row_by, col_by = _parse_by(by)
+    if addresses.has_dynamic(net):
+        return _fold_reach(reach(addresses.expanded(net).net, src, dst, by=by, ephemeral=ephemeral,
+                                 progress=progress), net.design.file)
     an = analyser(net, ephemeral=ephemeral)
     probes = an.probes
     src_enis, src_inet = resolve_members(an, src, "from")
@@ -960,6 +1020,30 @@ def reach(net: CompiledNetwork, src: object = None, dst: object = None, *, by: s
                        len(class_pairs), an.probes - probes, time.perf_counter() - start)
 
 
+def _fold_reach(matrix: ReachMatrix, design: str) -> ReachMatrix:
+    """The expanded network's matrix with clones folded into their interface: any = union, all = meet."""
+    rows = tuple(dict.fromkeys(addresses.origin_of(r) for r in matrix.rows))
+    cols = tuple(dict.fromkeys(addresses.origin_of(c) for c in matrix.cols))
+    width = {name: 0 for name in rows + cols}
+    for name in dict.fromkeys(matrix.rows + matrix.cols):
+        width[addresses.origin_of(name)] += 1
+    cells: dict[tuple[str, str], ReachCell] = {}
+    seen: dict[tuple[str, str], int] = {}
+    for (src, dst), cell in matrix.cells.items():
+        key = (addresses.origin_of(src), addresses.origin_of(dst))
+        if key[0] == key[1] and src != dst:
+            continue  # an interface and itself at another address: no pair
+        seen[key] = seen.get(key, 0) + 1
+        old = cells.get(key)
+        cells[key] = ReachCell(key[0], key[1], cell.any, cell.all, cell.pairs) if old is None else ReachCell(
+            key[0], key[1], old.any | cell.any, old.all & cell.all, old.pairs + cell.pairs)
+    for key, count in seen.items():
+        if key[0] != key[1] and count < width[key[0]] * width[key[1]]:
+            # Some case gets nothing through (no cell): nothing gets through for every case.
+            cells[key] = dataclasses.replace(cells[key], all=Traffic.none())
+    return dataclasses.replace(matrix, design=design, rows=rows, cols=cols, cells=cells)
+
+
 _Profile = dict[Hashable, tuple[dict[str | None, list[Side]], int]]
 
 
@@ -1004,7 +1088,9 @@ def _pair_keys(an: Analyser, k1: Hashable, subs1: dict[str | None, list[Side]], 
         if s is None:
             continue
         a, b = subs1[s], subs2[s]
-        pick = next(((x, y) for x in a[:2] for y in b[:2] if x != y), None)
+        # An interface and its clone (the same interface at another address) are no pair.
+        pick = next(((x, y) for x in a for y in b
+                     if addresses.origin_of(str(x)) != addresses.origin_of(str(y))), None)
         if pick is None:
             continue
         key = (k1, k2, True)
@@ -1046,6 +1132,9 @@ def exposure_text(report: ExposureReport, min_severity: Severity | None = None) 
         for f in e.findings:
             if min_severity is None or f.severity.rank >= min_severity.rank:
                 lines.append(f"    {f.describe()}")
+        if e.address_dependent:
+            cases = "; ".join(f"{text}: {t.describe()}" for text, t in e.address_cases)
+            lines.append(f"    depends on the address AWS picks: {cases}")
     return "\n".join(lines)
 
 

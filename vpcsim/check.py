@@ -49,6 +49,7 @@ from vpcsim.loader.assertions import (
     sibling_file,
 )
 from vpcsim.model import Interface, int_to_ip, ip_to_int
+from vpcsim.reach import addresses
 from vpcsim.reach.walk import trace
 from vpcsim.results import Action, Code, Step, StepKind, TraceResult
 from vpcsim.traffic import ANY, Traffic, TrafficKind, describe_member
@@ -749,6 +750,10 @@ def check(network: CompiledNetwork, assertions: AssertionsArg, *, ephemeral: tup
     implicitly: use `assertions_for(path)` (what `vpcsim check` does) for that.
     """
     items, sources = collect_assertions(assertions)
+    if addresses.has_dynamic(network):
+        # Addresses AWS picks: every case is an interface of the instance (vpcsim.reach.addresses),
+        # so a promise about the instance holds only if it holds whichever address it gets.
+        network = addresses.expanded(network).net
     engine = Engine(network, ephemeral=ephemeral)
     prepared = _prepare(engine, items)
     results = []

@@ -73,6 +73,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="the client's ephemeral port range: lo-hi, linux (32768-60999, default), windows, nat",
     )
     trace.add_argument("--design", "-d", default=DEFAULT_DESIGN, help="design file or AWS snapshot folder")
+    _tf_dir_option(trace)
     out = trace.add_mutually_exclusive_group()
     out.add_argument("--json", action="store_true", help="print the result as JSON")
     out.add_argument("--text", action="store_true", help="plain text instead of the rich rendering")
@@ -80,6 +81,7 @@ def build_parser() -> argparse.ArgumentParser:
     validate = sub.add_parser("validate", help="load and validate a design; print every problem")
     validate.add_argument("design", metavar="DESIGN", nargs="?", default=DEFAULT_DESIGN)
     validate.add_argument("--json", action="store_true", help="print diagnostics as JSON")
+    _tf_dir_option(validate)
 
     schema = sub.add_parser("schema", help="print the JSON Schema of the design format")
     schema.add_argument("--path", action="store_true", help="print the schema's file path instead")
@@ -94,6 +96,7 @@ def build_parser() -> argparse.ArgumentParser:
                        help="design file (default: the config's design, else vpcsim.yaml)")
     check.add_argument("assertions", metavar="ASSERTIONS", nargs="*", help="assertion files")
     _report_options(check)
+    _tf_dir_option(check)
 
     lint = sub.add_parser(
         "lint",
@@ -103,6 +106,7 @@ def build_parser() -> argparse.ArgumentParser:
     lint.add_argument("design", metavar="DESIGN", nargs="?", default=DEFAULT_DESIGN,
                       help="design file or AWS snapshot folder (default: the config's design, else vpcsim.yaml)")
     _report_options(lint)
+    _tf_dir_option(lint)
     lint.add_argument(
         "--fail-on",
         choices=["error", "warning", "note", "never"],
@@ -123,6 +127,7 @@ def build_parser() -> argparse.ArgumentParser:
     exposure.add_argument("--min-severity", default=None, choices=["critical", "high", "medium", "info"],
                           help="list only interfaces with a finding at least this severe")
     _analysis_options(exposure)
+    _tf_dir_option(exposure)
 
     reach = sub.add_parser(
         "reach",
@@ -141,6 +146,7 @@ def build_parser() -> argparse.ArgumentParser:
         "e.g. subnet,security_group",
     )
     _analysis_options(reach)
+    _tf_dir_option(reach)
 
     diff = sub.add_parser(
         "diff",
@@ -156,6 +162,7 @@ def build_parser() -> argparse.ArgumentParser:
     diff.add_argument("--fail-on-open", action="store_true", help="exit 1 when the change opens anything")
     diff.add_argument("--ephemeral", type=_ephemeral, default=None,
                       help="the clients' ephemeral port range: lo-hi, linux (32768-60999, default), windows, nat")
+    _tf_dir_option(diff)
 
     _diagram_parser(sub)
 
@@ -200,6 +207,23 @@ def _date(text: str) -> object:
         return dt.date.fromisoformat(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"invalid date {text!r} (expected YYYY-MM-DD)") from None
+
+
+def _tf_dir_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--tf-dir", default=None, metavar="DIR",
+                        help="a Terraform plan's .tf sources, for file.tf:line locations (default: beside the plan)")
+
+
+def _tf_dir(args: argparse.Namespace, design: str | None = None) -> str | None:
+    """--tf-dir, or the config's `tf_dir` when the design is a Terraform file (a YAML design ignores it)."""
+    tf_dir: str | None = getattr(args, "tf_dir", None)
+    config = getattr(args, "config", None)
+    if tf_dir is not None and tf_dir == getattr(config, "tf_dir", None):
+        from vpcsim.importers.terraform import is_terraform_json
+
+        if not is_terraform_json(design or args.design):
+            return None
+    return tf_dir
 
 
 def _config_options(parser: argparse.ArgumentParser) -> None:
@@ -308,7 +332,7 @@ def _trace(args: argparse.Namespace) -> int:
         port = args.icmp_type
     if port is None:
         raise UsageError("trace needs a PORT (for ICMP: the type, or --icmp-type)")
-    network = vpcsim.load(args.design)
+    network = vpcsim.load(args.design, tf_dir=_tf_dir(args))
     result = network.trace(
         args.src, args.dst, port, args.protocol, src_port=args.src_port, ephemeral=args.ephemeral,
         icmp_code=args.icmp_code,
@@ -328,7 +352,7 @@ def _validate(args: argparse.Namespace) -> int:
     from vpcsim.loader.design import load_design
     from vpcsim.render import clean, diagnostics_text, to_json_text
 
-    design, warnings = load_design(args.design)
+    design, warnings = load_design(args.design, tf_dir=_tf_dir(args))
     if args.json:
         print(to_json_text({"valid": True, "diagnostics": [_diag_json(d) for d in warnings]}))
     else:
@@ -374,7 +398,7 @@ def _check(args: argparse.Namespace) -> int:
     from vpcsim.render import reports
 
     start = time.perf_counter()
-    network = vpcsim.load(args.design)
+    network = vpcsim.load(args.design, tf_dir=_tf_dir(args))
     try:
         files = assertions_for(args.design, args.assertions)
         if not any(f.assertions for f in files):
@@ -407,7 +431,7 @@ def _lint(args: argparse.Namespace) -> int:
     _known_rules("--select", select)
     _known_rules("--ignore", ignore)
     _refuse_inside_snapshot(args.output, args.design)
-    report = lint_path(args.design, select=select, ignore=ignore, fail_on=fail_on)
+    report = lint_path(args.design, select=select, ignore=ignore, fail_on=fail_on, tf_dir=_tf_dir(args))
     report = reports.relevel(report, args.config.lint.severity)
     rendered = reports.lint_report(report, time.perf_counter() - start)
     return _finish(rendered, args, invalid=report.invalid, inputs=(args.design,))
@@ -449,13 +473,14 @@ def _diagram_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     diagram.add_argument("--protocol", "-p", default="tcp", help="the traced flow's protocol (default tcp)")
     diagram.add_argument("--vpc", default=None, metavar="NAME", help="draw only this VPC (and what it peers with)")
     diagram.add_argument("--output", "-o", default=None, metavar="FILE", help="write to FILE (default: stdout)")
+    _tf_dir_option(diagram)
 
 
 def _diagram(args: argparse.Namespace) -> int:
     import vpcsim
     from vpcsim.render import diagram
 
-    network = vpcsim.load(args.design)
+    network = vpcsim.load(args.design, tf_dir=_tf_dir(args))
     result = None
     if args.trace:
         src, dst, port = args.trace
@@ -556,6 +581,7 @@ def _apply_config(parser: argparse.ArgumentParser, config: object) -> None:
 
     values: dict[str, object] = {
         "design": config.design,
+        "tf_dir": config.tf_dir,
         "ephemeral": config.ephemeral,
         "sarif_root": config.sarif_root,
     }
@@ -660,7 +686,7 @@ def _exposure(args: argparse.Namespace) -> int:
     import vpcsim
     from vpcsim import analyse, render
 
-    network = vpcsim.load(args.design)
+    network = vpcsim.load(args.design, tf_dir=_tf_dir(args))
     level = analyse.Severity.parse(args.min_severity) if args.min_severity else None
     report = _with_progress(
         "exposure", lambda progress: analyse.exposure(network, ephemeral=args.ephemeral, progress=progress)
@@ -685,7 +711,7 @@ def _reach(args: argparse.Namespace) -> int:
     import vpcsim
     from vpcsim import analyse, render
 
-    network = vpcsim.load(args.design)
+    network = vpcsim.load(args.design, tf_dir=_tf_dir(args))
     matrix = _with_progress(
         "reach",
         lambda progress: analyse.reach(
@@ -708,9 +734,15 @@ def _reach(args: argparse.Namespace) -> int:
 def _diff(args: argparse.Namespace) -> int:
     from vpcsim import render
     from vpcsim.diff import load_network, plan_diff
+    from vpcsim.importers.terraform import is_terraform_json
 
-    before = load_network(args.before) if args.before is not None else load_network(args.after, side="before")
-    result = plan_diff(before, load_network(args.after), ephemeral=args.ephemeral)
+    tf_dir = _tf_dir(args, args.after)
+    if args.before is not None:
+        # The sources locate a Terraform before side too; a YAML or snapshot before side has its own.
+        before = load_network(args.before, tf_dir=tf_dir if is_terraform_json(args.before) else None)
+    else:
+        before = load_network(args.after, side="before", tf_dir=tf_dir)
+    result = plan_diff(before, load_network(args.after, tf_dir=tf_dir), ephemeral=args.ephemeral)
     if args.json:
         print(render.to_json_text(result.to_json()))
     else:
@@ -726,7 +758,8 @@ def _import(args: argparse.Namespace) -> int:
     if args.source == "terraform":
         from vpcsim.importers.terraform import sibling_tf_dir, terraform_to_design
 
-        tf_dir = args.tf_dir if args.tf_dir is not None else sibling_tf_dir(args.snapshot)
+        tf_dir = _tf_dir(args, args.snapshot)
+        tf_dir = tf_dir if tf_dir is not None else sibling_tf_dir(args.snapshot)
         design, warnings = terraform_to_design(
             args.snapshot, side="before" if args.before else "after", tf_dir=tf_dir, validate=True
         )

@@ -75,6 +75,7 @@ class Config:
 
     path: str | None = None  # None: no config file was found
     design: str | None = None
+    tf_dir: str | None = None  # the .tf sources of a Terraform design (`--tf-dir`)
     assertions: tuple[str, ...] = ()
     ephemeral: str | None = None  # a preset name or lo-hi, as --ephemeral takes it
     presets: tuple[tuple[str, tuple[int, int]], ...] = ()
@@ -319,8 +320,8 @@ class _Checker:
         root = self.mapping(node, "the config")
         if root is None:
             raise ConfigError(self.problems)
-        self.known(root, ("design", "assertions", "ephemeral", "ephemeral-presets", "sarif-root", "format",
-                          "check", "lint"), "the config")
+        self.known(root, ("design", "assertions", "tf-dir", "ephemeral", "ephemeral-presets", "sarif-root",
+                          "format", "check", "lint"), "the config")
         presets = dict(BUILTIN_PRESETS)
         custom: list[tuple[str, tuple[int, int]]] = []
         table = self.mapping(root.get("ephemeral-presets"), "ephemeral-presets")
@@ -372,9 +373,16 @@ class _Checker:
                 format=self.formats(lint.get("format"), "lint.format") or formats,
                 baseline=self.join(self.string(lint.get("baseline"), "lint.baseline")),
             )
+        tf_dir = self.join(self.string(root.get("tf-dir"), "tf-dir"))
+        if tf_dir is not None and not os.path.isdir(tf_dir):
+            node_t = root.get("tf-dir")
+            assert node_t is not None
+            self.fail(f"tf-dir {tf_dir!r} is not a folder; expected the folder of the Terraform .tf sources "
+                      "(relative to the config)", node_t.loc)
         config = Config(
             path=self.path,
             design=self.join(self.string(root.get("design"), "design")),
+            tf_dir=tf_dir,
             assertions=tuple(p for t, _ in self.strings(root.get("assertions"), "assertions")
                              if (p := self.join(t)) is not None),
             ephemeral=ephemeral,

@@ -10,11 +10,14 @@ from __future__ import annotations
 
 import os
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
 from vpcsim.errors import DesignError, Severity, VpcsimError
+from vpcsim.model import Instance, Interface
 from vpcsim.network import Network
+from vpcsim.reach import addresses, walk
 from vpcsim.traffic import Traffic
 
 __all__ = ["Change", "PlanDiff", "load_network", "plan_diff"]
@@ -24,16 +27,21 @@ __all__ = ["Change", "PlanDiff", "load_network", "plan_diff"]
 class Change:
     """Traffic that one side allows and the other does not, for one interface or one pair."""
 
-    subject: str  # an instance (exposure) or "src → dst" (a flow)
+    subject: str  # an instance (exposure) or "src → dst" (a flow), by the after side's names
     opened: Traffic
     closed: Traffic
     # The settings a flow of the opened (closed) traffic passes after (passed before) the change:
     # the security group and NACL rules and the routes, each with its location.
     opened_via: tuple[str, ...] = ()
     closed_via: tuple[str, ...] = ()
+    was: str | None = None  # the subject by the before side's names, when an object was renamed
+
+    def label(self) -> str:
+        return self.subject if self.was is None else f"{self.subject} (was {self.was})"
 
     def to_json(self) -> dict[str, Any]:
-        return {"subject": self.subject, "opened": self.opened.to_json(), "opened_text": self.opened.describe(),
+        return {"subject": self.subject, "was": self.was, "opened": self.opened.to_json(),
+                "opened_text": self.opened.describe(),
                 "opened_via": list(self.opened_via), "closed": self.closed.to_json(),
                 "closed_text": self.closed.describe(), "closed_via": list(self.closed_via)}
 
@@ -72,7 +80,7 @@ class PlanDiff:
                 continue
             lines += [f"#### {title}", "", "| | opened | closed |", "| --- | --- | --- |"]
             for c in changes:
-                lines.append(f"| {_md(c.subject)} | {_md(c.opened.describe()) if c.opened else ''} | "
+                lines.append(f"| {_md(c.label())} | {_md(c.opened.describe()) if c.opened else ''} | "
                              f"{_md(c.closed.describe()) if c.closed else ''} |")
             lines.append("")
             for c in changes:
@@ -80,7 +88,7 @@ class PlanDiff:
                     if via:
                         first = traffic.first()
                         what = f"{first[0].value} {first[1]}" if first else ""
-                        lines += [f"<details><summary>{_md(c.subject)} {verb} {_md(what)} through {len(via)} "
+                        lines += [f"<details><summary>{_md(c.label())} {verb} {_md(what)} through {len(via)} "
                                   "settings</summary>", ""]
                         lines += [f"- {_md(v)}" for v in via]
                         lines += ["", "</details>", ""]
@@ -93,18 +101,22 @@ def _md(text: str) -> str:
     return escaped.replace("<", "&lt;").replace(">", "&gt;").replace("\n", " ")
 
 
-def load_network(path: str | os.PathLike[str], *, side: str = "after") -> Network:
-    """A plan's side (or a state, or any design vpcsim loads) -> a compiled Network; DesignError if invalid."""
+def load_network(path: str | os.PathLike[str], *, side: str = "after",
+                 tf_dir: str | os.PathLike[str] | None = None) -> Network:
+    """A plan's side (or a state, or any design vpcsim loads) -> a compiled Network; DesignError if invalid.
+
+    `tf_dir`: the folder of the `.tf` sources (default: beside the plan), for `file.tf:line` locations.
+    """
     import vpcsim
     from vpcsim.importers.terraform import is_terraform_json, load_terraform_tree, sibling_tf_dir
     from vpcsim.loader.build import build
     from vpcsim.loader.validate import validate
 
     if side == "after" or not is_terraform_json(path):
-        return vpcsim.load(path)
+        return vpcsim.load(path, tf_dir=tf_dir)
     import vpcsim.components  # noqa: F401  (registers the design sections component modules add, as vpcsim.load does)
 
-    tree, diagnostics = load_terraform_tree(path, side=side, tf_dir=sibling_tf_dir(path))
+    tree, diagnostics = load_terraform_tree(path, side=side, tf_dir=sibling_tf_dir(path) if tf_dir is None else tf_dir)
     design, built = build(tree, os.fspath(path))
     diagnostics = [*diagnostics, *built, *validate(design)]
     if any(d.severity is Severity.ERROR for d in diagnostics):
@@ -115,8 +127,9 @@ def load_network(path: str | os.PathLike[str], *, side: str = "after") -> Networ
 def plan_diff(before: Network, after: Network, *, ephemeral: tuple[int, int] | None = None) -> PlanDiff:
     """What `after` opens or closes compared with `before`: internet exposure and instance-to-instance flows."""
 
-    # subject -> (traffic, (source, destination) to trace, per internet class label for exposure)
-    Seen = dict[str, tuple[Traffic, str, str, tuple[tuple[str, Traffic], ...]]]
+    # subject (one name, or a source and a destination) -> (traffic, (source, destination) to
+    # trace, per internet class label for exposure)
+    Seen = dict[tuple[str, ...], tuple[Traffic, str, str, tuple[tuple[str, Traffic], ...]]]
 
     def exposure(net: Network) -> Seen:
         if not net.design.interfaces:
@@ -124,7 +137,7 @@ def plan_diff(before: Network, after: Network, *, ephemeral: tuple[int, int] | N
         report = net.exposure(ephemeral=ephemeral)
         where = {c.label: c.representative for c in report.internet_classes}
         return {
-            e.name if e.instance is None or e.interface.endswith(".eth0") else e.interface: (
+            (e.name if e.instance is None or e.interface.endswith(".eth0") else e.interface,): (
                 e.traffic, "internet", e.interface, tuple((where.get(label, label), t) for label, t in e.by_source))
             for e in report.interfaces
         }
@@ -133,21 +146,70 @@ def plan_diff(before: Network, after: Network, *, ephemeral: tuple[int, int] | N
         if not net.design.interfaces:
             return {}
         matrix = net.reach(ephemeral=ephemeral)
-        return {f"{src} → {dst}": (cell.any, src, dst, ()) for (src, dst), cell in matrix.cells.items() if src != dst}
+        return {(src, dst): (cell.any, src, dst, ()) for (src, dst), cell in matrix.cells.items() if src != dst}
+
+    renamed = _renames(before, after)
 
     def changes(old: Seen, new: Seen) -> tuple[Change, ...]:
         out = []
         none = (Traffic.none(), "", "", ())
-        for subject in sorted(set(old) | set(new)):
-            was, now = old.get(subject, none), new.get(subject, none)
+        # The before side under the after side's names: a renamed object is the same object.
+        old_as_new = {tuple(renamed.get(n, n) for n in key): (key, seen) for key, seen in old.items()}
+        for subject in sorted(set(old_as_new) | set(new)):
+            key, was = old_as_new.get(subject, (subject, none))
+            now = new.get(subject, none)
             opened, closed = now[0] - was[0], was[0] - now[0]
             if opened or closed:
-                out.append(Change(subject, opened, closed, _via(after, now, opened, ephemeral),
-                                  _via(before, was, closed, ephemeral)))
+                out.append(Change(" → ".join(subject), opened, closed, _via(after, now, opened, ephemeral),
+                                  _via(before, was, closed, ephemeral),
+                                  " → ".join(key) if key != subject else None))
         return tuple(out)
 
     return PlanDiff(before.design.file, after.design.file, changes(exposure(before), exposure(after)),
                     changes(flows(before), flows(after)))
+
+
+def _first_interface(net: Network, name: str) -> str:
+    """The interface a trace endpoint stands for: an instance's first, else the name itself."""
+    instance = net.design.instances.get(name)
+    return instance.interfaces[0] if instance is not None and instance.interfaces else name
+
+
+def _identities(net: Network, section: str) -> dict[str, set[tuple[str, str]]]:
+    """Each instance's (or interface's) identities beyond its name: its AWS id and Terraform address."""
+    out: dict[str, set[tuple[str, str]]] = {}
+    d = net.design
+    objects: Mapping[str, Instance | Interface] = d.instances if section == "instances" else d.interfaces
+    for obj in objects.values():
+        keys = out.setdefault(obj.name, set())
+        if obj.aws_id:
+            keys.add(("id", obj.aws_id))
+        # A Terraform object's location names its address: `aws_instance.web, $.resource_changes[3]`
+        # in the JSON, or `aws_instance.web` at its .tf block.
+        if d.file.endswith(".json") and obj.loc.path and re.match(r"^(?:module\.|aws_)", obj.loc.path):
+            keys.add(("tf", obj.loc.path.split(", ")[0]))
+    return out
+
+
+def _renames(before: Network, after: Network) -> dict[str, str]:
+    """Before-side names of objects the after side holds under another name (same AWS id or address)."""
+    out: dict[str, str] = {}
+    for section in ("instances", "interfaces"):
+        old, new = _identities(before, section), _identities(after, section)
+        owner: dict[tuple[str, str], list[str]] = {}
+        for name, keys in new.items():
+            for key in keys:
+                owner.setdefault(key, []).append(name)
+        for name, keys in old.items():
+            if name in new:
+                continue
+            # AWS ids first ("id" < "tf"): a `moved` block changes the address but keeps the id.
+            for key in sorted(keys):
+                found = [n for n in owner.get(key, []) if n not in old]
+                if len(found) == 1:
+                    out[name] = found[0]
+                    break
+    return out
 
 
 # The trace's step kinds (vpcsim.results.StepKind values) that are settings a reviewer can change.
@@ -170,6 +232,14 @@ def _via(net: Network, seen: tuple[Traffic, str, str, tuple[tuple[str, Traffic],
     protocol = kind.value if kind.value in ("tcp", "udp", "icmp") else str(port)
     try:
         result = net.trace(src, seen[2], port if kind.value != "ip" else 0, protocol, ephemeral=ephemeral)
+        case = next((v for v in result.address_cases if v.reachable), None)
+        if not result.reachable and case is not None:
+            # The representative address is blocked, another address AWS may pick is not: show that one.
+            names = {c.interface: c.name for c in case.cases}
+            expanded = addresses.expanded(net).net
+            ends = [names.get(_first_interface(net, end), end) for end in (src, seen[2])]
+            result = walk.trace(expanded, ends[0], ends[1], port if kind.value != "ip" else 0, protocol,
+                                ephemeral=ephemeral)
     except VpcsimError:
         return ()
     out: list[str] = []

@@ -71,6 +71,10 @@ ROUTE_LIMIT = 1000  # ... at most
 # https://docs.aws.amazon.com/vpc/latest/userguide/vpc-cidr-blocks.html
 MIN_PREFIX = 16
 MAX_PREFIX = 28
+# AWS reserves "the first four IP addresses and the last IP address in each subnet CIDR block"
+# (VPC User Guide, "Subnet CIDR blocks"): a free address lies in [first + 4, last - 1].
+SUBNET_RESERVED_HEAD = 4
+SUBNET_RESERVED_TAIL = 1
 
 # -- critical service ports (exposure severity) -----------------------------------------------------
 # Databases, caches, search engines and remote administration: open to the whole internet, each is
@@ -134,6 +138,8 @@ __all__ = [
     "SG_PER_ENI_LIMIT",
     "SG_PER_ENI_QUOTA",
     "SG_RULE_QUOTA",
+    "SUBNET_RESERVED_HEAD",
+    "SUBNET_RESERVED_TAIL",
     "VPC_CIDR_QUOTA",
     "WEB_PORTS",
 ]

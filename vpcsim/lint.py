@@ -186,15 +186,18 @@ def _diagnostic_findings(diagnostics: Iterable[Diagnostic]) -> list[Finding]:
 
 
 def lint_path(path: str | os.PathLike[str], *, select: Sequence[str] = (), ignore: Sequence[str] = (),
-              fail_on: Level | None = Level.WARNING) -> LintReport:
-    """Load a design and lint it; an invalid design gives a report with `invalid` set and its diagnostics."""
+              fail_on: Level | None = Level.WARNING, tf_dir: str | os.PathLike[str] | None = None) -> LintReport:
+    """Load a design and lint it; an invalid design gives a report with `invalid` set and its diagnostics.
+
+    `tf_dir`: for a Terraform plan or state, the folder of its `.tf` sources (default: beside it).
+    """
     import vpcsim.components  # noqa: F401  (registers the design sections component modules add)
     from vpcsim.compile import CompiledNetwork
     from vpcsim.loader.design import load_design
 
     path = os.fspath(path)
     try:
-        network = CompiledNetwork(*load_design(path))
+        network = CompiledNetwork(*load_design(path, tf_dir=tf_dir))
     except DesignError as exc:
         findings = _diagnostic_findings(exc.diagnostics)
         rules = tuple({f.rule.id: f.rule for f in findings}.values())

@@ -98,6 +98,8 @@ def int_to_ip(value: int) -> str:
 
 IPV4_BITS = 32
 IPV6_BITS = 128
+# `private_ip: auto` in a design: the address AWS assigns at launch (Interface.dynamic).
+AUTO_ADDRESS = "auto"
 
 
 def parse_address(text: str) -> tuple[int, int]:
@@ -377,6 +379,9 @@ class Interface:
     source_dest_check: bool = True
     aws_id: str | None = None
     loc: Location = field(default=NOWHERE, compare=False)
+    # `private_ip: auto`: AWS picks some free address of the subnet at launch (DHCP). private_ips
+    # holds a representative; vpcsim.reach.addresses decides verdicts for every address it may get.
+    dynamic: bool = False
 
     @property
     def primary_ip(self) -> int:

@@ -296,6 +296,49 @@ class Flow:
         }
 
 
+def runs_text(runs: tuple[tuple[int, int], ...]) -> str:
+    """Address runs as text: '10.0.1.4-10.0.1.127, 10.0.1.200'."""
+    return ", ".join(int_to_ip(lo) if lo == hi else f"{int_to_ip(lo)}-{int_to_ip(hi)}" for lo, hi in runs)
+
+
+@dataclass(frozen=True, slots=True)
+class AddressCase:
+    """Addresses an interface with `private_ip: auto` may get that every rule and route treats alike."""
+
+    interface: str  # the design's interface
+    runs: tuple[tuple[int, int], ...]  # the free addresses of the case, as (first, last) runs
+    representative: int  # the address traced for the whole case
+    name: str  # the interface standing for the case in reach.addresses.expanded (a clone: `eni@address`)
+
+    @property
+    def size(self) -> int:
+        return sum(hi - lo + 1 for lo, hi in self.runs)
+
+    def describe(self) -> str:
+        return runs_text(self.runs)
+
+    def to_json(self) -> dict[str, Any]:
+        return {"interface": self.interface, "addresses": [[int_to_ip(lo), int_to_ip(hi)] for lo, hi in self.runs],
+                "representative": int_to_ip(self.representative), "count": self.size}
+
+
+@dataclass(frozen=True, slots=True)
+class AddressVerdict:
+    """A trace's verdict for one case of each endpoint whose address AWS picks."""
+
+    cases: tuple[AddressCase, ...]
+    disposition: Disposition
+    reachable: bool
+    blocked_by: tuple[Blocker, ...] = ()
+
+    def describe(self) -> str:
+        return "; ".join(f"{c.interface} in {c.describe()}" for c in self.cases)
+
+    def to_json(self) -> dict[str, Any]:
+        return {"cases": [c.to_json() for c in self.cases], "disposition": self.disposition.value,
+                "reachable": self.reachable, "blocked_by": [b.to_json() for b in self.blocked_by]}
+
+
 @dataclass(frozen=True, slots=True)
 class TraceResult:
     flow: Flow
@@ -308,10 +351,18 @@ class TraceResult:
     # Behind a NAT gateway: which of its source ports (1024-65535) the reply gets back on, when
     # the filters between it and the peer admit only part of them (empty: all, or no NAT).
     admitted_nat_ports: PortRanges = field(default=())
+    # An endpoint with `private_ip: auto`: the verdict for every case of the addresses it may get
+    # (the first is this trace's own); empty when every endpoint's address is fixed.
+    address_cases: tuple[AddressVerdict, ...] = ()
 
     @property
     def reachable(self) -> bool:
         return self.disposition.success and not self.blocked_by
+
+    @property
+    def address_dependent(self) -> bool:
+        """The verdict depends on which address AWS picks: reachable for some cases, not for others."""
+        return len({v.reachable for v in self.address_cases}) > 1
 
     @property
     def partial(self) -> bool:
@@ -336,4 +387,5 @@ class TraceResult:
             "return": [h.to_json() for h in self.return_path],
             "blocked_by": [b.to_json() for b in self.blocked_by],
             "warnings": [w.to_json() for w in self.warnings],
-        }
+        } | ({"address_dependent": self.address_dependent,
+              "address_cases": [v.to_json() for v in self.address_cases]} if self.address_cases else {})

@@ -2,10 +2,69 @@
 
     trace(net, "internet", "web-a", 443)          # both legs, every blocker explained
     trace_packet(net, "subnet", "app-a", "10.0.1.5", "8.8.8.8", "tcp", 443)   # a packet injected mid-path
+
+An endpoint named by instance or interface whose address AWS picks (`private_ip: auto`) is
+traced at every case of the addresses it may get (`vpcsim.reach.addresses`): the result is the
+representative's walk, with `address_cases` saying whether the verdict holds whichever address
+it gets, or for which addresses it does not.
 """
 
 from __future__ import annotations
 
-from vpcsim.reach.walk import START_KINDS, Endpoint, parse_protocol, resolve, trace, trace_packet
+import dataclasses
+import itertools
+
+from vpcsim.compile import CompiledNetwork
+from vpcsim.reach import addresses, walk
+from vpcsim.reach.walk import START_KINDS, Endpoint, parse_protocol, resolve, trace_packet
+from vpcsim.results import AddressVerdict, TraceResult
 
 __all__ = ["START_KINDS", "Endpoint", "parse_protocol", "resolve", "trace", "trace_packet"]
+
+
+def trace(
+    net: CompiledNetwork,
+    src: str,
+    dst: str,
+    port: int,
+    protocol: str | int = "tcp",
+    *,
+    src_port: int | None = None,
+    ephemeral: tuple[int, int] | None = None,
+    icmp_code: int | None = None,
+) -> TraceResult:
+    """Trace `src` -> `dst` on `port` (ICMP: `port` is the type, `icmp_code` the code, default 0).
+
+    See `vpcsim.reach.walk.trace`; with an endpoint whose address AWS picks, every case of it.
+    """
+    result = walk.trace(net, src, dst, port, protocol, src_port=src_port, ephemeral=ephemeral, icmp_code=icmp_code)
+    if not addresses.has_dynamic(net):
+        return result
+    ends = [_dynamic_end(net, text) for text in (src, dst)]
+    if ends == [None, None]:
+        return result
+    expansion = addresses.expanded(net)
+    choices = [expansion.cases[name] if name is not None else (None,) for name in ends]
+    verdicts = []
+    for combo in itertools.product(*choices):
+        picked = tuple(c for c in combo if c is not None)
+        if all(c.name == c.interface for c in picked):
+            got = result  # every endpoint at its own representative: the trace above
+        else:
+            names = [c.name if c is not None else text for c, text in zip(combo, (src, dst), strict=True)]
+            got = walk.trace(expansion.net, names[0], names[1], port, protocol, src_port=src_port,
+                             ephemeral=ephemeral, icmp_code=icmp_code)
+        verdicts.append(AddressVerdict(picked, got.disposition, got.reachable, got.blocked_by))
+    return dataclasses.replace(result, address_cases=tuple(verdicts))
+
+
+def _dynamic_end(net: CompiledNetwork, text: str) -> str | None:
+    """The dynamic interface an endpoint names (by instance, interface or AWS id), else None."""
+    d = net.design
+    name = text.strip()
+    if name in d.instances:
+        instance = d.instances[name]
+        eni = d.interfaces.get(instance.interfaces[0]) if instance.interfaces else None
+    else:
+        eni = d.interfaces.get(name) or net.eni_by_aws_id.get(name)
+    return eni.name if eni is not None and eni.dynamic else None

@@ -49,6 +49,7 @@ from vpcsim.loader.reader import (
     located_tree,
     read_regular,
 )
+from vpcsim.model import AUTO_ADDRESS
 
 __all__ = ["design_to_yaml", "is_terraform_json", "load_terraform_tree", "sibling_tf_dir", "terraform_to_design"]
 
@@ -376,6 +377,9 @@ class _Importer:
         self.modules: set[str] = set()
         # From the .tf sources: resources' expressions, for what the JSON configuration leaves out.
         self.hcl_resources: dict[tuple[str, str], JsonObj] = {}
+        # ... and their nested blocks (`ingress {}`, `route {}`), located, for rules' own lines.
+        self.hcl_nested: dict[tuple[str, str], _NestedAt] = {}
+        self.nested_used: set[tuple[str, str, int]] = set()
         # Lookup tables by count index, keyed by id() of a list kept alive beside them.
         self.pair_cache: dict[int, tuple[list[_Res], list[tuple[_Res, str | None]]]] = {}
         self.index_cache: dict[int, tuple[list[tuple[_Res, str | None]], dict[Any, list[tuple[_Res, str | None]]]]] = {}
@@ -1252,7 +1256,7 @@ class _Importer:
             return rules  # not configured inline (computed): the rule resources say
         for index, block in enumerate(_blocks(blocks)):
             block_unknown = unknown[index] if isinstance(unknown, list) and index < len(unknown) else None
-            rules.extend(self.sg_rule(res, block, vpc, f"{direction}[{index}]", res.loc,
+            rules.extend(self.sg_rule(res, block, vpc, f"{direction}[{index}]", self.nested_loc(res, direction, block),
                                       block_unknown if isinstance(block_unknown, dict) else {}, (direction, index)))
         return rules
 
@@ -1597,6 +1601,12 @@ class _Importer:
         self.pick_auto_scaling(names, instances)
         return instances
 
+    # -- Auto Scaling groups -------------------------------------------------------------------
+    #
+    # The design format has no Auto Scaling group yet (issue 10 adds one): a group becomes one
+    # instance per subnet of its vpc_zone_identifier, from its launch template or configuration,
+    # with `private_ip: auto` (every address AWS may give it). This section is the whole mapping.
+
     def pick_auto_scaling(self, names: _Names, instances: dict[str, Any]) -> None:
         """One representative instance per subnet of each Auto Scaling group, from its launch template."""
         for res in self.of_type("aws_autoscaling_group"):
@@ -1621,7 +1631,8 @@ class _Importer:
             for subnet in placed:
                 name = names.take(f"{base}.{self.subnet_names[subnet.address]}", f"{res.address}/{subnet.address}")
                 vpc = self.subnet_vpc[subnet.address]
-                fields: dict[str, Any] = {"subnet": self.subnet_names[subnet.address]}
+                # Each instance of the group gets an address AWS picks (reach.addresses covers all).
+                fields: dict[str, Any] = {"subnet": self.subnet_names[subnet.address], "private_ip": AUTO_ADDRESS}
                 if public is True or (public is None and subnet.values.get("map_public_ip_on_launch") is True):
                     fields["public_ip"] = self.placeholder_ip(res, f"the public IP of its instance in "
                                                                    f"{self.subnet_names[subnet.address]}")
@@ -1633,12 +1644,15 @@ class _Importer:
                 if groups != ["default"]:
                     fields["security_groups"] = groups
                 body = self.body(res, **fields)
+                tags = _launch_tags(res)
+                if tags:
+                    body["tags"] = {**body.get("tags", {}), **tags}
                 body["description"] = (f"terraform: {res.address}: stands for its instances in subnet "
                                        f"{self.subnet_names[subnet.address]} (launched from {launch.address})")
                 instances[name] = body
             self.warn("tf-placeholder", f"{res.address}: an Auto Scaling group ({capacity if capacity is not None else '?'}"
-                      f" instance(s) at apply) is imported as one instance per subnet ({len(placed)}), each at its "
-                      "subnet's first free address", res.loc)
+                      f" instance(s) at apply) is imported as one instance per subnet ({len(placed)}), each with "
+                      "'private_ip: auto' (any free address of its subnet)", res.loc)
 
     def launch_source(self, res: _Res) -> _Res | None:
         """The launch template or launch configuration an Auto Scaling group launches from."""
@@ -1664,12 +1678,37 @@ class _Importer:
                 found = [r for r in self.of_type("aws_launch_configuration") if r.values.get("name") == name]
                 if found:
                     return found[0]
-        if res.values.get("mixed_instances_policy"):
-            self.warn("tf-not-imported", f"{res.address}: a mixed instances policy is not imported; its instances "
-                      "are left out", res.loc)
-            return None
+        if res.values.get("mixed_instances_policy") or unknown.get("mixed_instances_policy"):
+            return self.mixed_launch_template(res)
         self.warn("tf-orphan", f"{res.address}: its launch template or configuration is not known; its instances "
                   "are left out", res.loc)
+        return None
+
+    def mixed_launch_template(self, res: _Res) -> _Res | None:
+        """A mixed instances policy's launch template (its overrides pick instance types, which do
+        not change the network; an override's own launch template is named in a warning)."""
+        path = ("mixed_instances_policy", "launch_template", "launch_template_specification")
+        spec = _nested_first(res.values, path)
+        spec_unknown = _nested_first(res.unknown if isinstance(res.unknown, dict) else {}, path)
+        expressions = _nested_first(res.config.get("expressions", {}) if res.config else {}, path)
+        for attr in ("launch_template_id", "launch_template_name"):
+            value = spec.get(attr)
+            if value or spec_unknown.get(attr) is True:
+                expr = expressions.get(attr)
+                refs = expr.get("references") if isinstance(expr, dict) else None
+                found = [t for t, _ in self.resolve(refs, res.index, res.module, res.cmodule, 0, set())
+                         if t.type == "aws_launch_template"] if isinstance(refs, list) else []
+                if not found and isinstance(value, str):
+                    found = [t for t in self.of_type("aws_launch_template")
+                             if value in (t.values.get("id"), t.values.get("name"))]
+                if found:
+                    overrides = _nested_first(res.values, path[:2]).get("override")
+                    if any(_blocks(o.get("launch_template_specification")) for o in _blocks(overrides)):
+                        self.warn("tf-asg", f"{res.address}: an override's own launch template is not read; its "
+                                  f"instances are taken to be launched from {found[0].address}", res.loc)
+                    return found[0]
+        self.warn("tf-orphan", f"{res.address}: the launch template of its mixed instances policy is not known; its "
+                  "instances are left out", res.loc)
         return None
 
     def launch_settings(self, launch: _Res) -> tuple[str, bool | None]:
@@ -1695,9 +1734,7 @@ class _Importer:
         if ip is not None:
             fields["private_ip"] = ip
         else:
-            self.warn("tf-placeholder", f"{res.address}: private_ip is chosen by AWS at apply (DHCP); the instance gets "
-                      f"the first free address of subnet {self.subnet_names[subnet.address]} as a placeholder (vpcsim "
-                      "cannot yet reason about 'some address in the subnet')", res.loc)
+            fields["private_ip"] = self.dhcp(res, self.subnet_names[subnet.address])
         secondary = [_ip(v) for v in res.values.get("secondary_private_ips") or [] if isinstance(v, str)]
         secondary_ips = [s for s in secondary if s is not None and s != ip]
         if ip is not None and secondary_ips:
@@ -1713,6 +1750,12 @@ class _Importer:
             fields["source_dest_check"] = False
         self.at(fields, res.loc)
         return fields
+
+    def dhcp(self, res: _Res, subnet: str) -> str:
+        """`private_ip: auto` for an address AWS picks at apply: verdicts then hold for every one it may pick."""
+        self.warn("tf-dhcp", f"{res.address}: private_ip is chosen by AWS at apply (DHCP); imported as "
+                  f"'private_ip: auto', so every verdict is decided for each free address of subnet {subnet}", res.loc)
+        return AUTO_ADDRESS
 
     def public_address(self, res: _Res, subnet: _Res, eip: str | None) -> tuple[str, str] | None:
         if eip is not None:
@@ -1776,8 +1819,7 @@ class _Importer:
         elif ips:
             fields["private_ips"] = ips
         else:
-            self.warn("tf-placeholder", f"{eni.address}: private_ip is chosen by AWS at apply; the interface gets the "
-                      f"first free address of subnet {fields['subnet']} as a placeholder", eni.loc)
+            fields["private_ip"] = self.dhcp(eni, fields["subnet"])
         if eip is not None:
             fields["elastic_ip"] = eip
         groups = self.groups_of(eni, "security_groups", vpc, extra_groups)
@@ -1910,7 +1952,7 @@ class _Importer:
         if target is None:
             return None
         out.update(target)
-        self.at(out, res.loc)
+        self.at(out, self.nested_loc(res, "route", data) if block is not None else res.loc)
         return out
 
     def route_target(
@@ -2057,7 +2099,7 @@ class _Importer:
                 if icmp_code is not None and icmp_code >= 0:
                     rule["icmp_code"] = icmp_code
         rule["cidr"] = cidr
-        self.at(rule, res.loc)
+        self.at(rule, self.nested_loc(res, direction, data) if res.type in NACL_TYPES else res.loc)
         return rule
 
     # -- `.tf` sources ------------------------------------------------------------------------
@@ -2075,9 +2117,11 @@ class _Importer:
         pending = list(folders.items())
         while pending:
             cmodule, folder = pending.pop(0)
-            found, expressions, calls = _tf_blocks(folder, self)
+            found, expressions, calls, nested = _tf_blocks(folder, self)
             for key, where in found.items():
                 blocks[(cmodule, key)] = where
+            for key, at in nested.items():
+                self.hcl_nested[(cmodule, key)] = at
             for key, config in expressions.items():
                 self.hcl_resources[(cmodule, key)] = config
             for name, call in calls.items():
@@ -2098,10 +2142,64 @@ class _Importer:
             if block is not None:
                 res.loc = Location(block[0], block[1], 1, res.address)
 
+    def nested_loc(self, res: _Res, name: str, data: JsonObj) -> Location:
+        """Where the nested block `name` whose values are `data` is written (`ingress {}` of a group),
+        else the resource's own location.
+
+        Terraform lists set-typed blocks (rules, routes) in its own order, not the source's, so a
+        block is matched by the constants written in it; among equal ones, in source order.
+        """
+        candidates = self.hcl_nested.get((res.cmodule, res.key), {}).get(name, [])
+        best: tuple[int, int] | None = None
+        for position, (_, attrs) in enumerate(candidates):
+            if (res.address, name, position) in self.nested_used:
+                continue
+            score = _agreement(attrs, data)
+            if score is not None and (best is None or score > best[0]):
+                best = (score, position)
+        if best is None:
+            return res.loc
+        self.nested_used.add((res.address, name, best[1]))
+        where = candidates[best[1]][0]
+        return Location(where.file, where.line, where.col, f"{res.address} {name}")
+
     # -- the located tree ---------------------------------------------------------------------
 
     def tree(self, design: dict[str, Any]) -> Node:
         return located_tree(design, self.locs, Location(self.path, 0, 0))
+
+
+def _hcl_constant(value: Any) -> Any:
+    """A python-hcl2 attribute value as JSON would hold it, or None when it is an expression."""
+    if isinstance(value, bool) or isinstance(value, (int, float)):
+        return value
+    if isinstance(value, str):
+        return value[1:-1] if len(value) >= 2 and value[0] == value[-1] == '"' and "${" not in value else None
+    if isinstance(value, list):
+        items = [_hcl_constant(v) for v in value]
+        return None if any(i is None for i in items) else items
+    return None
+
+
+def _agreement(attrs: JsonObj, data: JsonObj) -> int | None:
+    """How many constants of an HCL block the JSON block has too; None when one disagrees."""
+    score = 0
+    for key, raw in attrs.items():
+        if key.startswith("__") or key not in data:
+            continue
+        written, held = _hcl_constant(raw), data[key]
+        if written is None:
+            continue
+        if key == "protocol":
+            same = _protocol(written) == _protocol(held)
+        elif isinstance(written, list) and isinstance(held, list):
+            same = sorted(map(str, written)) == sorted(map(str, held))
+        else:
+            same = str(written).lower() == str(held).lower()
+        if not same:
+            return None
+        score += 1
+    return score
 
 
 def _module_key(module: str) -> Any:
@@ -2120,6 +2218,24 @@ def _interesting(rtype: Any) -> bool:
                           "aws_ec2_managed_prefix_list"))
         or rtype in UNSUPPORTED_TYPES
     )
+
+
+def _nested_first(value: Any, path: tuple[str, ...]) -> JsonObj:
+    """The first block down a path of nested blocks (`a[0].b[0].c[0]`), or {}."""
+    for key in path:
+        items = value.get(key) if isinstance(value, dict) else None
+        value = items[0] if isinstance(items, list) and items and isinstance(items[0], dict) else None
+    return value if isinstance(value, dict) else {}
+
+
+def _launch_tags(group: _Res) -> dict[str, str]:
+    """The tags an Auto Scaling group gives its instances (`tag` blocks with propagate_at_launch)."""
+    out: dict[str, str] = {}
+    for block in _blocks(group.values.get("tag")):
+        key, value = block.get("key"), block.get("value")
+        if isinstance(key, str) and isinstance(value, str) and block.get("propagate_at_launch") is not False:
+            out[key] = value
+    return out
 
 
 def _blocks(value: Any) -> list[JsonObj]:
@@ -2151,20 +2267,25 @@ def _dedupe(rules: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return out
 
 
+_NestedAt = dict[str, list[tuple[Location, JsonObj]]]  # block name -> (where, its attributes) in order
+
+
 def _tf_blocks(
     folder: str, importer: _Importer
-) -> tuple[dict[str, tuple[str, int]], dict[str, JsonObj], dict[str, JsonObj]]:
+) -> tuple[dict[str, tuple[str, int]], dict[str, JsonObj], dict[str, JsonObj], dict[str, _NestedAt]]:
     """A folder's .tf files: `type.name` -> (file, line) of each resource block, `type.name` -> its
-    expressions (as the JSON configuration writes them), module name -> its call."""
+    expressions (as the JSON configuration writes them), module name -> its call, and `type.name`
+    -> its nested blocks (`ingress {}`, `route {}`) with their locations and attributes."""
     out: dict[str, tuple[str, int]] = {}
     configs: dict[str, JsonObj] = {}
     calls: dict[str, JsonObj] = {}
+    nested_at: dict[str, _NestedAt] = {}
     try:
         names = sorted(n for n in os.listdir(folder) if n.endswith(".tf"))
     except OSError as exc:
         importer.warn("tf-sources", f"cannot read the .tf sources ({exc.strerror or exc}); locations point at the JSON",
                       Location(folder, 0, 0))
-        return out, configs, calls
+        return out, configs, calls, nested_at
     for name in names:
         path = os.path.join(folder, name)
         if link_escapes(path):  # a link out of the sources (to a secret?) is never read
@@ -2177,11 +2298,25 @@ def _tf_blocks(
             importer.warn("tf-sources", "not a regular .tf file of at most 8 MB (skipped)", Location(path, 0, 0))
             continue
         located = _hcl_blocks(text, path, importer)
-        for kind, rtype, rname, line in located:
-            out.setdefault(f"{'data.' if kind == 'data' else ''}{rtype}.{rname}", (path, line))
+        bodies: dict[str, JsonObj] = {}
         if located:
-            _hcl_config(text, configs, calls)
-    return out, configs, calls
+            _hcl_config(text, configs, calls, bodies)
+        for kind, rtype, rname, line, nested in located:
+            key = f"{'data.' if kind == 'data' else ''}{rtype}.{rname}"
+            if key in out:
+                continue
+            out[key] = (path, line)
+            body = bodies.get(key, {})
+            seen: dict[str, int] = {}
+            for bname, bline, bcol in nested:
+                position = seen.get(bname, 0)
+                seen[bname] = position + 1
+                items = body.get(bname)
+                attrs = items[position] if isinstance(items, list) and position < len(items) and isinstance(
+                    items[position], dict) else {}
+                nested_at.setdefault(key, {}).setdefault(bname, []).append(
+                    (Location(path, bline, bcol, f"{key} {bname}"), attrs))
+    return out, configs, calls, nested_at
 
 
 _HCL_REF = re.compile(r'(?<![\w.])((?:data\.)?[a-z][a-z0-9_]*\.[A-Za-z_][A-Za-z0-9_-]*(?:\[[^\]]*\])?(?:\.[A-Za-z_]\w*)?)')
@@ -2211,7 +2346,7 @@ def _hcl_expression(value: Any) -> JsonObj | list[JsonObj] | None:
     return None
 
 
-def _hcl_config(text: str, configs: dict[str, JsonObj], calls: dict[str, JsonObj]) -> None:
+def _hcl_config(text: str, configs: dict[str, JsonObj], calls: dict[str, JsonObj], bodies: dict[str, JsonObj]) -> None:
     """Resources' expressions, module calls and the aws provider's region of one .tf file, by
     python-hcl2 (nothing on a parse error). The region goes in `calls` under the key ""."""
     try:
@@ -2233,6 +2368,7 @@ def _hcl_config(text: str, configs: dict[str, JsonObj], calls: dict[str, JsonObj
                     if not isinstance(body, dict):
                         continue
                     key = f"{'data.' if kind == 'data' else ''}{rtype.strip(chr(34))}.{rname.strip(chr(34))}"
+                    bodies.setdefault(key, body)
                     expressions = {k: e for k, v in body.items()
                                    if not k.startswith("__") and (e := _hcl_expression(v)) is not None}
                     configs.setdefault(key, {"address": key, "expressions": expressions})
@@ -2263,12 +2399,16 @@ def _merged(config: JsonObj | None, hcl: JsonObj | None) -> JsonObj | None:
 _BLOCK_RE = re.compile(r'^[ \t]*(resource|data)[ \t]+"([^"]+)"[ \t]+"([^"]+)"[ \t]*\{', re.MULTILINE)
 
 
-def _hcl_blocks(text: str, path: str, importer: _Importer) -> list[tuple[str, str, str, int]]:
-    """(resource|data, type, name, line) of the top-level blocks of one .tf file, by python-hcl2."""
+_Nested = list[tuple[str, int, int]]  # (block name, line, column) of a resource's nested blocks, in order
+
+
+def _hcl_blocks(text: str, path: str, importer: _Importer) -> list[tuple[str, str, str, int, _Nested]]:
+    """(resource|data, type, name, line, its nested blocks) of the top-level blocks of one .tf file,
+    by python-hcl2 (which reports every block's line and column)."""
     try:
         import hcl2  # type: ignore[import-untyped,unused-ignore]
     except ImportError:  # pragma: no cover - a dependency; a line scan keeps locations working without it
-        return [(m.group(1), m.group(2), m.group(3), text.count("\n", 0, m.start(1)) + 1)
+        return [(m.group(1), m.group(2), m.group(3), text.count("\n", 0, m.start(1)) + 1, [])
                 for m in _BLOCK_RE.finditer(text)]
     try:
         tree = hcl2.parses_to_tree(text)
@@ -2278,17 +2418,29 @@ def _hcl_blocks(text: str, path: str, importer: _Importer) -> list[tuple[str, st
         importer.warn("tf-sources", f"cannot parse this .tf file ({first}); its resources keep JSON locations",
                       Location(path, line if isinstance(line, int) else 0, col if isinstance(col, int) else 0))
         return []
-    out: list[tuple[str, str, str, int]] = []
+    out: list[tuple[str, str, str, int, _Nested]] = []
     for block in tree.iter_subtrees_topdown():  # type: ignore[no-untyped-call,unused-ignore]
         if block.data != "block":
             continue
-        labels: list[str] = []
-        for child in block.children:
-            if getattr(child, "data", None) in ("identifier", "string"):
-                labels.append("".join(str(v) for v in child.scan_values(lambda _: True)).strip('"'))
-            else:
-                break
+        labels = _labels(block)
         if len(labels) == 3 and labels[0] in ("resource", "data"):
-            out.append((labels[0], labels[1], labels[2], int(getattr(block.meta, "line", 0) or 0)))
+            nested: _Nested = []
+            for body in (c for c in block.children if getattr(c, "data", None) == "body"):
+                for child in body.children:
+                    if getattr(child, "data", None) == "block" and len(names := _labels(child)) == 1:
+                        nested.append((names[0], int(getattr(child.meta, "line", 0) or 0),
+                                       int(getattr(child.meta, "column", 1) or 1)))
+            out.append((labels[0], labels[1], labels[2], int(getattr(block.meta, "line", 0) or 0), nested))
     return out
+
+
+def _labels(block: Any) -> list[str]:
+    """A block's type and labels: resource "aws_vpc" "main" -> [resource, aws_vpc, main]."""
+    labels: list[str] = []
+    for child in block.children:
+        if getattr(child, "data", None) in ("identifier", "string"):
+            labels.append("".join(str(v) for v in child.scan_values(lambda _: True)).strip('"'))
+        else:
+            break
+    return labels
 

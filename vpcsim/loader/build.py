@@ -18,6 +18,7 @@ from vpcsim.loader import extensions
 from vpcsim.loader.reader import Map, Node, Scalar, Seq, kind_of
 from vpcsim.model import (
     ANY_CIDR,
+    AUTO_ADDRESS,
     EMPTY_TAGS,
     PROTOCOL_NAMES,
     Cidr,
@@ -929,8 +930,12 @@ class _DesignBuilder(Builder):
         ips: list[int] = []
         if body.get("private_ip") is not None and body.get("private_ips") is not None:
             self.error("instance", f"{what}: give either private_ip or private_ips, not both", body.loc)
-        if body.get("private_ip") is not None:
-            one = self.address(body.get("private_ip"), f"{what}: private_ip")
+        node = body.get("private_ip")
+        # `auto`: the address EC2 "selects for you from the subnet's IPv4 CIDR range" (API Reference,
+        # CreateNetworkInterface); verdicts are decided for every one it may pick (reach.addresses).
+        dynamic = isinstance(node, Scalar) and node.value == AUTO_ADDRESS
+        if node is not None and not dynamic:
+            one = self.address(node, f"{what}: private_ip")
             if one is not None:
                 ips.append(one)
         elif body.get("private_ips") is not None:
@@ -968,6 +973,7 @@ class _DesignBuilder(Builder):
             sdc,
             self.string(body.get("aws_id"), "aws_id"),
             body.loc,
+            dynamic,
         )
         return eni_name
 
@@ -1052,7 +1058,7 @@ class _DesignBuilder(Builder):
                 else:
                     eni = Interface(
                         eni.name, eni.instance, eni.subnet, (addr,), eni.public_ip, eni.security_groups,
-                        eni.source_dest_check, eni.aws_id, eni.loc,
+                        eni.source_dest_check, eni.aws_id, eni.loc, eni.dynamic,
                     )
             self.assigned_interfaces[name] = eni
 

@@ -12,14 +12,18 @@ from vpcsim.model import Design
 
 
 def load_design(
-    path: str | os.PathLike[str], files: Sequence[str] | None = None
+    path: str | os.PathLike[str], files: Sequence[str] | None = None, *, tf_dir: str | os.PathLike[str] | None = None
 ) -> tuple[Design, tuple[Diagnostic, ...]]:
     """Load and validate a design; raise DesignError listing every error, return the warnings.
 
     `files` (AWS snapshot folders only) restricts the JSON files read to these paths, relative
-    to the snapshot's layout root (see `vpcsim.importers.aws.snapshot_to_design`).
+    to the snapshot's layout root (see `vpcsim.importers.aws.snapshot_to_design`). `tf_dir`
+    (Terraform plans and states only): the folder of the `.tf` sources, for `file.tf:line`
+    locations (default: the plan's own folder when it holds `.tf` files).
     """
     path = os.fspath(path)
+    if tf_dir is not None:
+        _check_tf_dir(path, os.fspath(tf_dir))
     if os.path.isdir(path):
         from vpcsim.importers.aws import load_snapshot_tree
 
@@ -32,7 +36,7 @@ def load_design(
         from vpcsim.importers.terraform import is_terraform_json, load_terraform_tree, sibling_tf_dir
 
         if is_terraform_json(path):  # `terraform show -json` output, recognised by content
-            tree, diagnostics = load_terraform_tree(path, tf_dir=sibling_tf_dir(path))
+            tree, diagnostics = load_terraform_tree(path, tf_dir=sibling_tf_dir(path) if tf_dir is None else tf_dir)
         else:
             tree = load_file(path)
             diagnostics = []
@@ -45,3 +49,16 @@ def load_design(
     if any(d.severity is Severity.ERROR for d in diagnostics):
         raise DesignError(diagnostics)
     return design, tuple(diagnostics)
+
+
+def _check_tf_dir(path: str, tf_dir: str) -> None:
+    """`--tf-dir` names a folder, and the design is a Terraform plan or state (UsageError otherwise)."""
+    from vpcsim.arguments import quote
+    from vpcsim.errors import UsageError
+    from vpcsim.importers.terraform import is_terraform_json
+
+    if not os.path.isdir(tf_dir):
+        raise UsageError(f"--tf-dir {quote(tf_dir)}: not a folder (expected the folder of the plan's .tf sources)")
+    if os.path.isdir(path) or not is_terraform_json(path):
+        raise UsageError(f"--tf-dir {quote(tf_dir)}: {quote(path)} is not a Terraform plan or state "
+                         "(`terraform show -json` output); the .tf sources locate only those")

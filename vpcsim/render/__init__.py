@@ -67,6 +67,23 @@ def verdict_line(result: TraceResult) -> str:
     return f"NOT REACHABLE: {what} [{result.disposition.value}]"
 
 
+def address_lines(result: TraceResult) -> list[str]:
+    """For endpoints whose address AWS picks: whether the verdict holds whichever it gets, else per case."""
+    cases = result.address_cases
+    if not cases:
+        return []
+    who = ", ".join(dict.fromkeys(c.interface for v in cases for c in v.cases))
+    if not result.address_dependent:
+        word = "reachable" if cases[0].reachable else "not reachable"
+        return [f"address: {who} gets an address AWS picks; {word} whichever it gets ({len(cases)} case(s))"]
+    lines = [f"address: DEPENDS ON THE ADDRESS AWS picks for {who}:"]
+    for v in cases:
+        why = f" [{v.disposition.value}: {', '.join(dict.fromkeys(b.code.value for b in v.blocked_by))}]" \
+            if v.blocked_by else f" [{v.disposition.value}]"
+        lines.append(f"  - {'reachable' if v.reachable else 'not reachable'} for {v.describe()}{why}")
+    return lines
+
+
 def _hop_lines(hops: tuple[Hop, ...]) -> list[str]:
     lines = []
     for index, hop in enumerate(hops, 1):
@@ -93,7 +110,7 @@ def _packet_lines(hop: Hop) -> str:
 
 def trace_text(result: TraceResult) -> str:
     """A plain-text rendering: the verdict, both legs hop by hop, and every blocker."""
-    lines = [verdict_line(result), "", "forward:"]
+    lines = [verdict_line(result), *address_lines(result), "", "forward:"]
     lines += _hop_lines(result.forward)
     if result.return_path:
         lines += ["", "return:"]
@@ -123,6 +140,8 @@ def trace_rich(result: TraceResult, file: IO[str] | None = None) -> None:
     console = Console(file=file, highlight=False)
     style = "bold green" if result.reachable else ("bold yellow" if result.partial else "bold red")
     console.print(safe_text(verdict_line(result), style=style))
+    for text in address_lines(result):
+        console.print(safe_text(text, style="bold yellow" if result.address_dependent else "dim"))
     for title, hops in (("forward", result.forward), ("return", result.return_path)):
         if not hops:
             continue

@@ -65,7 +65,7 @@ class Plan:
                 entry["count_expression"] = {"constant_value": 2}
             resources.append(entry)
 
-    def write(self, filename: str) -> None:
+    def write(self, filename: str, prior_state: dict[str, Any] | None = None) -> None:
         roots: dict[str, dict[str, Any]] = {"": {"resources": [], "child_modules": []}}
         for change in self.changes:
             if change["change"]["actions"] == ["delete"]:
@@ -90,6 +90,7 @@ class Plan:
                                             "expressions": {"region": {"constant_value": "us-east-1"}}}},
                 "root_module": self.config[""],
             },
+            **({"prior_state": prior_state} if prior_state is not None else {}),
             "timestamp": "2026-11-30T12:00:00Z",
             "applyable": True,
             "complete": True,
@@ -374,6 +375,21 @@ def autoscaling() -> Plan:
           {"min_size": 1, "max_size": 2, "vpc_zone_identifier": U, "launch_configuration": U},
           {"vpc_zone_identifier": ref("aws_subnet.public[1].id", "aws_subnet.public[1]"),
            "launch_configuration": ref("aws_launch_configuration.worker.name", "aws_launch_configuration.worker")})
+    # A mixed instances policy over launch template web, whose tier tag reaches its instances.
+    p.add("", "aws_autoscaling_group", "api",
+          {"min_size": 1, "max_size": 3, "vpc_zone_identifier": U,
+           "tag": [{"key": "tier", "value": "api", "propagate_at_launch": True},
+                   {"key": "team", "value": "core", "propagate_at_launch": False}],
+           "mixed_instances_policy": [{"launch_template": [{
+               "launch_template_specification": [{"version": "$Latest"}],
+               "override": [{"instance_type": "t3.micro"}, {"instance_type": "t3a.micro"}]}],
+               "instances_distribution": [{"on_demand_base_capacity": 0}]}]},
+          {"vpc_zone_identifier": ref("aws_subnet.public[0].id", "aws_subnet.public[0]"),
+           "mixed_instances_policy": [{"launch_template": [{"launch_template_specification": [{
+               "launch_template_id": ref("aws_launch_template.web.id", "aws_launch_template.web")}]}]}]})
+    p.changes[-1]["change"]["after_unknown"]["mixed_instances_policy"] = [{"launch_template": [{
+        "launch_template_specification": [{"launch_template_id": True, "launch_template_name": True}],
+        "override": [{}, {}]}], "instances_distribution": [{}]}]
     return p
 
 
@@ -432,7 +448,77 @@ def state() -> dict[str, Any]:
             "values": {"root_module": {"resources": resources}}}
 
 
+def pull_request() -> dict[str, Any]:
+    """pr/plan.json, the plan of pr/main.tf against the state in its prior_state (every id known).
+
+    The change: aws_security_group.db gains an ingress block 5432 from 0.0.0.0/0; aws_instance.web
+    is created, its private IP left to DHCP; aws_instance.app is renamed aws_instance.api by a
+    `moved` block (same id, `previous_address`). The set-typed blocks (NACL and group rules) are
+    listed in another order than the source's, as Terraform does.
+    """
+    p = Plan()
+    route = {"cidr_block": "0.0.0.0/0", "gateway_id": "igw-0main", "nat_gateway_id": "", "instance_id": "",
+             "network_interface_id": "", "vpc_peering_connection_id": "", "ipv6_cidr_block": "",
+             "destination_prefix_list_id": "", "transit_gateway_id": "", "vpc_endpoint_id": ""}
+
+    def acl_rule(number: int, action: str, protocol: str, lo: int, hi: int) -> dict[str, Any]:
+        return {"rule_no": number, "action": action, "protocol": protocol, "from_port": lo, "to_port": hi,
+                "cidr_block": "0.0.0.0/0", "icmp_type": 0, "icmp_code": 0, "ipv6_cidr_block": ""}
+
+    def instance(rid: Any, ip: Any, public: Any, group: str) -> dict[str, Any]:
+        return {"id": rid, "ami": "ami-0123456789abcdef0", "instance_type": "t3.micro", "subnet_id": "subnet-0pub",
+                "private_ip": ip, "public_ip": public, "vpc_security_group_ids": [group],
+                "associate_public_ip_address": U if rid is U else True, "source_dest_check": True,
+                "instance_state": U if rid is U else "running",
+                "primary_network_interface_id": U if rid is U else f"eni-{rid[2:]}"}
+
+    db_before = [sg_block("tcp", 5432, 5432, ["10.0.1.0/25"])]
+    db_after = [sg_block("tcp", 5432, 5432, ["0.0.0.0/0"]), *db_before]
+    same = ("no-op",)
+    resources: list[tuple[str, str, dict[str, Any], dict[str, Any] | None, tuple[str, ...]]] = [
+        ("aws_vpc", "main", {"id": "vpc-0main", "cidr_block": "10.0.0.0/16", "default_route_table_id": "rtb-0main",
+                             "main_route_table_id": "rtb-0main", "default_network_acl_id": "acl-0default",
+                             "default_security_group_id": "sg-0default"}, None, same),
+        ("aws_subnet", "public", {"id": "subnet-0pub", "vpc_id": "vpc-0main", "cidr_block": "10.0.1.0/24",
+                                  "availability_zone": "us-east-1a", "map_public_ip_on_launch": True}, None, same),
+        ("aws_internet_gateway", "main", {"id": "igw-0main", "vpc_id": "vpc-0main"}, None, same),
+        ("aws_route_table", "public", {"id": "rtb-0pub", "vpc_id": "vpc-0main", "route": [route]}, None, same),
+        ("aws_route_table_association", "public", {"id": "rtbassoc-0pub", "subnet_id": "subnet-0pub",
+                                                   "route_table_id": "rtb-0pub", "gateway_id": ""}, None, same),
+        ("aws_network_acl", "public", {"id": "acl-0pub", "vpc_id": "vpc-0main", "subnet_ids": ["subnet-0pub"],
+                                       "ingress": [acl_rule(100, "allow", "-1", 0, 0), acl_rule(90, "deny", "6", 22, 22)],
+                                       "egress": [acl_rule(100, "allow", "-1", 0, 0)]}, None, same),
+        ("aws_security_group", "web", {"id": "sg-0web", "name": "web", "vpc_id": "vpc-0main",
+                                       "ingress": [sg_block("tcp", 443, 443, ["0.0.0.0/0"])],
+                                       "egress": [sg_block("-1", 0, 0, ["0.0.0.0/0"])]}, None, same),
+        ("aws_security_group", "db", {"id": "sg-0db", "name": "db", "vpc_id": "vpc-0main", "ingress": db_after,
+                                      "egress": []}, {"ingress": db_before}, ("update",)),
+        ("aws_instance", "api", instance("i-0app", "10.0.1.10", "54.210.0.10", "sg-0web"), None, same),
+        ("aws_instance", "web", instance(U, U, U, "sg-0web"), None, ("create",)),
+        ("aws_instance", "db", instance("i-0db", "10.0.1.200", "54.210.0.20", "sg-0db"), None, same),
+    ]
+    prior = []
+    for rtype, name, after, before, actions in resources:
+        p.add("", rtype, name, after, {}, actions=actions)
+        if actions == ("create",):
+            continue
+        values = {**after, **(before or {})}
+        address = "aws_instance.app" if name == "api" else f"{rtype}.{name}"
+        if name == "api":
+            p.changes[-1]["previous_address"] = address
+        prior.append({"address": address, "mode": "managed", "type": rtype, "name": address.split(".")[1],
+                      "provider_name": "registry.terraform.io/hashicorp/aws", "schema_version": 0, "values": values})
+    for change in p.changes:  # known values were known before too
+        if change["change"]["before"] is not None:
+            before_values = next(r["values"] for r in prior if r["values"]["id"] == change["change"]["after"]["id"])
+            change["change"]["before"] = before_values
+    return {"plan": p, "prior": prior}
+
+
 if __name__ == "__main__":
+    pr = pull_request()
+    pr["plan"].write("pr/plan.json", prior_state={"format_version": "1.0", "terraform_version": "1.9.5",
+                                                  "values": {"root_module": {"resources": pr["prior"]}}})
     with open(os.path.join(HERE, "ids_state.json"), "w", encoding="utf-8") as out:
         json.dump(state(), out, indent=2)
         out.write("\n")

@@ -1,0 +1,184 @@
+"""Addresses AWS picks: a network with `private_ip: auto` interfaces -> the cases every verdict must cover.
+
+An interface created without a private IP gets one EC2 "selects for you from the subnet's IPv4
+CIDR range" (EC2 API Reference, CreateNetworkInterface, PrivateIpAddress:
+https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_CreateNetworkInterface.html), any
+free address but the five AWS reserves in every subnet (facts.SUBNET_RESERVED_*). Which
+one matters only where a rule, route or prefix list draws a CIDR boundary through the subnet:
+the free addresses split into elementary intervals of every CIDR the design names, and two
+addresses in exactly the same CIDRs are alike to every NACL, security group (group references
+match by membership, not by address) and route table. Those classes are the interface's cases.
+
+`expanded(net)` is the network with every case present at once: each dynamic interface at its
+representative, plus one clone per further case (`<interface>@<address>`, same subnet, groups,
+instance and a public IP in the same CIDRs as its own). The clones are listed on the instance,
+so the analyses that select by instance, subnet, group or tag meet every case in one network:
+`vpcsim.trace` traces each case, `analyse.exposure` and `analyse.reach` fold the clones back
+into their interface, `check` judges promises over every case.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Mapping
+from types import MappingProxyType
+
+from vpcsim.compile import CompiledNetwork
+from vpcsim.facts import NOT_INTERNET, SUBNET_RESERVED_HEAD, SUBNET_RESERVED_TAIL
+from vpcsim.model import Cidr, Interface, Subnet, int_to_ip
+from vpcsim.results import AddressCase
+
+__all__ = ["CLONE_MARK", "MAX_CASES", "Expansion", "cases_of", "expanded", "has_dynamic", "origin_of"]
+
+# Design names never hold '@' (loader.build.NAME_RE): a clone's name cannot meet a design name.
+CLONE_MARK = "@"
+# A subnet cut by many /32 rules has many cases; past this many an interface's cases are merged
+# (the result names the interface in `Expansion.truncated`).
+MAX_CASES = 64
+
+
+def has_dynamic(net: CompiledNetwork) -> bool:
+    """Whether any interface of the design has `private_ip: auto`."""
+    return any(eni.dynamic for eni in net.design.interfaces.values())
+
+
+def origin_of(name: str) -> str:
+    """The design interface a name stands for: `web.eth0@10.0.1.200` -> `web.eth0` (others unchanged)."""
+    return name.split(CLONE_MARK, 1)[0]
+
+
+class Expansion:
+    """The network with every address case of every dynamic interface present at once."""
+
+    def __init__(self, net: CompiledNetwork, cases: Mapping[str, tuple[AddressCase, ...]],
+                 truncated: tuple[str, ...]) -> None:
+        self.net = net
+        self.cases = cases  # dynamic interface -> its cases, the interface's own first
+        self.truncated = truncated
+
+
+def expanded(net: CompiledNetwork) -> Expansion:
+    """`net` with each dynamic interface cloned once per further case (built once per network)."""
+    return net.derived(Expansion, None, lambda: _expand(net))
+
+
+def cases_of(net: CompiledNetwork, interface: str) -> tuple[AddressCase, ...]:
+    """The cases of one interface: one (its own address) when its address is fixed."""
+    eni = net.design.interfaces[interface]
+    if not eni.dynamic:
+        return (AddressCase(eni.name, ((eni.primary_ip, eni.primary_ip),), eni.primary_ip, eni.name),)
+    return expanded(net).cases[interface]
+
+
+def _boundaries(net: CompiledNetwork) -> list[Cidr]:
+    d = net.design
+    cidrs: set[Cidr] = set()
+    for group in d.security_groups.values():
+        cidrs.update(r.cidr for r in group.ingress + group.egress if r.cidr is not None)
+    for acl in d.network_acls.values():
+        cidrs.update(r.cidr for r in acl.inbound + acl.outbound)
+    for table in d.route_tables.values():
+        cidrs.update(r.destination for r in table.routes if r.destination is not None)
+    for plist in d.prefix_lists.values():
+        cidrs.update(plist.entries)
+    return sorted(cidrs)
+
+
+def _subnet_cases(subnet: Subnet, cidrs: list[Cidr], taken: set[int]) -> list[tuple[tuple[int, int], ...]]:
+    """The free addresses of a subnet, grouped by the set of CIDRs that hold them (in address order)."""
+    lo, hi = subnet.cidr.first + SUBNET_RESERVED_HEAD, subnet.cidr.last - SUBNET_RESERVED_TAIL
+    if lo > hi:
+        return []
+    cutting = [c for c in cidrs if c.first <= hi and c.last >= lo and not (c.first <= lo and c.last >= hi)]
+    cuts = {lo, hi + 1}
+    for c in cutting:
+        cuts.update(p for p in (c.first, c.last + 1) if lo < p <= hi)
+    points = sorted(cuts)
+    by_sig: dict[frozenset[int], list[tuple[int, int]]] = {}
+    holes = sorted(a for a in taken if lo <= a <= hi)
+    for first, nxt in zip(points, points[1:], strict=False):
+        last = nxt - 1
+        sig = frozenset(i for i, c in enumerate(cutting) if c.first <= first <= c.last)
+        runs = by_sig.setdefault(sig, [])
+        start = first
+        for hole in (h for h in holes if first <= h <= last):
+            if hole > start:
+                runs.append((start, hole - 1))
+            start = hole + 1
+        if start <= last:
+            runs.append((start, last))
+    return [tuple(runs) for runs in sorted(by_sig.values(), key=lambda r: r[0] if r else (0, 0)) if runs]
+
+
+def _public_twin(address: int, named: list[Cidr], used: set[int]) -> int:
+    """A public address in exactly the same CIDRs as `address` that no one holds (a clone's public IP)."""
+    cuts = sorted({0, 1 << 32} | {c.first for c in named} | {c.last + 1 for c in named})
+    lo: int = max(p for p in cuts if p <= address)
+    hi: int = min(p for p in cuts if p > address) - 1
+    order = list(range(address + 1, min(hi, address + 65536) + 1)) + list(range(max(lo, address - 65536), address))
+    for near in order:
+        if near not in used:
+            return near
+    # Every address of the interval is a design address: take the benchmarking block (RFC 2544).
+    spare: int = Cidr.parse("198.18.0.0/15").first
+    while spare in used:
+        spare += 1
+    return spare
+
+
+def _expand(net: CompiledNetwork) -> Expansion:
+    d = net.design
+    cidrs = _boundaries(net)
+    fixed: dict[str, set[int]] = {name: set() for name in d.subnets}
+    used: set[int] = set()
+    for eni in d.interfaces.values():
+        used.update(eni.private_ips)
+        if not eni.dynamic:
+            fixed.setdefault(eni.subnet, set()).update(eni.private_ips)
+    for nat in d.nat_gateways.values():
+        used.add(nat.private_ip)
+        fixed.setdefault(nat.subnet, set()).add(nat.private_ip)
+    public_used = {e.public_ip for e in d.interfaces.values() if e.public_ip is not None}
+    public_used |= {n.elastic_ip for n in d.nat_gateways.values() if n.elastic_ip is not None}
+    named = sorted(set(cidrs) | {Cidr.parse(text) for text, _ in NOT_INTERNET})
+    per_subnet: dict[str, list[tuple[tuple[int, int], ...]]] = {}
+    interfaces: dict[str, Interface] = {}
+    clones_of: dict[str, list[str]] = {}
+    cases: dict[str, tuple[AddressCase, ...]] = {}
+    truncated: list[str] = []
+    for eni in d.interfaces.values():
+        interfaces[eni.name] = dataclasses.replace(eni, dynamic=False)
+        if not eni.dynamic:
+            continue
+        if eni.subnet not in per_subnet:
+            per_subnet[eni.subnet] = _subnet_cases(d.subnets[eni.subnet], cidrs, fixed.get(eni.subnet, set()))
+        groups = list(per_subnet[eni.subnet])
+        if len(groups) > MAX_CASES:
+            truncated.append(eni.name)
+            groups = groups[: MAX_CASES - 1] + [tuple(r for g in groups[MAX_CASES - 1:] for r in g)]
+        own = eni.primary_ip
+        mine = next((g for g in groups if any(lo <= own <= hi for lo, hi in g)), None)
+        found = [AddressCase(eni.name, mine if mine is not None else ((own, own),), own, eni.name)]
+        for runs in groups:
+            if runs is mine:
+                continue
+            rep = next((a for lo, hi in runs for a in range(lo, hi + 1) if a not in used), None)
+            if rep is None:
+                continue  # every free address of the case is another dynamic interface's representative
+            used.add(rep)
+            name = f"{eni.name}{CLONE_MARK}{int_to_ip(rep)}"
+            public = None
+            if eni.public_ip is not None:
+                public = _public_twin(eni.public_ip, named, public_used)
+                public_used.add(public)
+            interfaces[name] = dataclasses.replace(eni, name=name, private_ips=(rep,), public_ip=public,
+                                                   aws_id=None, dynamic=False)
+            clones_of.setdefault(eni.instance or "", []).append(name)
+            found.append(AddressCase(eni.name, runs, rep, name))
+        cases[eni.name] = tuple(found)
+    instances = {
+        name: dataclasses.replace(inst, interfaces=inst.interfaces + tuple(clones_of.get(name, ())))
+        for name, inst in d.instances.items()
+    }
+    design = dataclasses.replace(d, interfaces=MappingProxyType(interfaces), instances=MappingProxyType(instances))
+    return Expansion(type(net)(design, net.warnings), MappingProxyType(cases), tuple(truncated))
