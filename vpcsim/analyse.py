@@ -34,7 +34,7 @@ import csv
 import dataclasses
 import io
 import time
-from collections.abc import Callable, Hashable, Iterable, Sequence
+from collections.abc import Callable, Hashable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -61,6 +61,7 @@ __all__ = [
     "ExposureReport",
     "Finding",
     "InternetClass",
+    "ReachBlock",
     "ReachCell",
     "ReachMatrix",
     "Severity",
@@ -830,29 +831,152 @@ class ReachCell:
         }
 
 
+# Past this many cells with traffic, the renderings list blocks of rows and columns that share a
+# profile (and the cells that differ from their block) instead of every cell.
+GROUPED_CELLS = 10_000
+
+
+@dataclass(frozen=True, slots=True)
+class ReachBlock:
+    """The cells between a group of rows and a group of columns that share a profile (the same
+    endpoint classes), except those whose endpoints share a subnet (computed cell by cell)."""
+
+    rows: int  # index into ReachMatrix.row_groups
+    cols: int  # index into ReachMatrix.col_groups
+    any: Traffic
+    all: Traffic
+
+    @property
+    def uniform(self) -> bool:
+        return self.any == self.all
+
+
 @dataclass(frozen=True, slots=True)
 class ReachMatrix:
-    """Rows (sources) x columns (destinations); a cell for every pair of groups where anything gets through."""
+    """Rows (sources) x columns (destinations); a cell for every pair of groups where anything gets through.
+
+    Stored as it is computed: blocks of rows and columns that share a profile, each computed
+    once, and the cells computed one by one (their endpoints share a subnet). `cells` spells
+    every cell out on first use; the renderings of a large matrix (`grouped`) never do.
+    """
 
     design: str
     by: tuple[str, str]
     rows: tuple[str, ...]
     cols: tuple[str, ...]
-    cells: dict[tuple[str, str], ReachCell] = field(hash=False)
+    row_groups: tuple[tuple[str, ...], ...] = field(hash=False)
+    col_groups: tuple[tuple[str, ...], ...] = field(hash=False)
+    blocks: dict[tuple[int, int], ReachBlock] = field(hash=False)  # those with traffic
+    exact: dict[tuple[str, str], ReachCell | None] = field(hash=False)  # cell by cell; None: no traffic
+    endpoints: dict[str, int] = field(hash=False)  # endpoints per row and per column name
     eni_classes: int = 0
     class_pairs: int = 0
     probes: int = 0
     seconds: float = 0.0
+    _memo: dict[str, Any] = field(default_factory=dict, hash=False, compare=False, repr=False)
+
+    @property
+    def cells(self) -> dict[tuple[str, str], ReachCell]:
+        """Every cell with traffic, row by row in row order, then column order."""
+        got = self._memo.get("cells")
+        if got is None:
+            got = self._memo["cells"] = dict(self._spell_out())
+        return got
+
+    @property
+    def cell_count(self) -> int:
+        """How many cells have traffic (without spelling them out)."""
+        got = self._memo.get("count")
+        if got is None:
+            sizes = [len(g) for g in self.col_groups]
+            rows = [len(g) for g in self.row_groups]
+            n = sum(rows[i] * sizes[j] for i, j in self.blocks)
+            for (src, dst), cell in self.exact.items():
+                n += (cell is not None) - ((self.row_group[src], self.col_group[dst]) in self.blocks)
+            got = self._memo["count"] = n
+        return got
+
+    @property
+    def grouped(self) -> bool:
+        """Whether the renderings list blocks rather than cells (past GROUPED_CELLS cells)."""
+        return self.cell_count > GROUPED_CELLS
+
+    @property
+    def row_group(self) -> dict[str, int]:
+        return self._index("row_group", self.row_groups)
+
+    @property
+    def col_group(self) -> dict[str, int]:
+        return self._index("col_group", self.col_groups)
+
+    def _index(self, name: str, groups: tuple[tuple[str, ...], ...]) -> dict[str, int]:
+        got = self._memo.get(name)
+        if got is None:
+            got = self._memo[name] = {member: i for i, group in enumerate(groups) for member in group}
+        return got
 
     def cell(self, src: str, dst: str) -> ReachCell | None:
-        return self.cells.get((src, dst))
+        if (src, dst) in self.exact:
+            return self.exact[(src, dst)]
+        i, j = self.row_group.get(src), self.col_group.get(dst)
+        block = self.blocks.get((i, j)) if i is not None and j is not None else None
+        if block is None:
+            return None
+        return ReachCell(src, dst, block.any, block.all, self.endpoints[src] * self.endpoints[dst])
 
     def traffic(self, src: str, dst: str) -> Traffic:
-        cell = self.cells.get((src, dst))
+        cell = self.cell(src, dst)
         return cell.any if cell is not None else Traffic.none()
 
+    def exceptions(self) -> list[ReachCell]:
+        """The cells that differ from their block (endpoints in a common subnet), in row order."""
+        out = []
+        for (src, dst), cell in self.exact.items():
+            block = self.blocks.get((self.row_group[src], self.col_group[dst]))
+            if cell is None and block is None:
+                continue
+            if cell is None or block is None or (cell.any, cell.all) != (block.any, block.all):
+                out.append(cell if cell is not None else ReachCell(src, dst, Traffic.none(), Traffic.none(), 0))
+        return out
+
+    def _spell_out(self) -> Iterator[tuple[tuple[str, str], ReachCell]]:
+        cols_of: dict[int, list[int]] = {}  # row group -> the column indexes its blocks cover
+        col_index = {name: n for n, name in enumerate(self.cols)}
+        for i, j in self.blocks:
+            cols_of.setdefault(i, []).extend(col_index[c] for c in self.col_groups[j])
+        exact_by_row: dict[str, list[str]] = {}
+        for src, dst in self.exact:
+            exact_by_row.setdefault(src, []).append(dst)
+        row_group, col_group, cols, endpoints = self.row_group, self.col_group, self.cols, self.endpoints
+        for src in self.rows:
+            i = row_group[src]
+            indexes = set(cols_of.get(i, ()))
+            indexes.update(col_index[dst] for dst in exact_by_row.get(src, ()))
+            n_src = endpoints[src]
+            for k in sorted(indexes):
+                dst = cols[k]
+                if (src, dst) in self.exact:
+                    cell = self.exact[(src, dst)]
+                    if cell is not None:
+                        yield (src, dst), cell
+                    continue
+                block = self.blocks[(i, col_group[dst])]
+                yield (src, dst), ReachCell(src, dst, block.any, block.all, n_src * endpoints[dst])
+
     def to_json(self) -> dict[str, Any]:
-        return {
+        """The matrix as one JSON value (`iter_json` writes the same text piece by piece)."""
+        import json
+
+        return json.loads("".join(self.iter_json()))  # type: ignore[no-any-return]
+
+    def iter_json(self) -> Iterator[str]:
+        """The JSON text of the matrix in pieces, one cell (or block) at a time, so a large matrix
+        streams. A grouped matrix lists `row_groups`, `col_groups`, `blocks` and `exceptions`
+        instead of `cells`; a block's cells have `endpoints[row] * endpoints[col]` pairs each."""
+        import json
+
+        dump = json.dumps
+        head = {
             "design": self.design,
             "by": {"rows": self.by[0], "cols": self.by[1]},
             "rows": list(self.rows),
@@ -861,18 +985,55 @@ class ReachMatrix:
             "class_pairs": self.class_pairs,
             "probes": self.probes,
             "seconds": round(self.seconds, 3),
-            "cells": [c.to_json() for c in self.cells.values()],
+            "cells_with_traffic": self.cell_count,
+            "grouped": self.grouped,
         }
+        yield dump(head)[:-1]
+        if not self.grouped:
+            yield from _json_list("cells", (dump(c.to_json()) for c in self.cells.values()))
+            yield "}"
+            return
+        yield ', "endpoints": ' + dump(self.endpoints)
+        yield ', "row_groups": ' + dump([list(g) for g in self.row_groups])
+        yield ', "col_groups": ' + dump([list(g) for g in self.col_groups])
+        yield from _json_list("blocks", (dump(_block_json(b)) for b in self.blocks.values()))
+        yield from _json_list("exceptions", (dump(c.to_json()) for c in self.exceptions()))
+        yield "}"
 
     def to_csv(self) -> str:
-        """One row per non-empty cell: from, to, tcp, udp, icmp, ip (port runs), uniform, pairs."""
+        """One row per non-empty cell: from, to, tcp, udp, icmp, ip (port runs), uniform, pairs.
+
+        A grouped matrix has one row per block instead (from and to list the group's members,
+        separated by spaces; pairs is per cell), then its exceptions as cells."""
         out = io.StringIO()
         writer = csv.writer(out, lineterminator="\n")
         writer.writerow(["from", "to", "tcp", "udp", "icmp", "ip", "uniform", "pairs"])
-        for c in self.cells.values():
+        if self.grouped:
+            for b in self.blocks.values():
+                writer.writerow([" ".join(self.row_groups[b.rows]), " ".join(self.col_groups[b.cols]),
+                                 *(_runs_text(b.any.runs(k)) for k in TrafficKind), "yes" if b.uniform else "no",
+                                 "per cell"])
+            cells: Any = self.exceptions()
+        else:
+            cells = self.cells.values()
+        for c in cells:
             writer.writerow([c.src, c.dst, *(_runs_text(c.any.runs(k)) for k in TrafficKind),
                              "yes" if c.uniform else "no", c.pairs])
         return out.getvalue()
+
+
+def _json_list(key: str, items: Iterator[str]) -> Iterator[str]:
+    yield f', "{key}": ['
+    first = True
+    for item in items:
+        yield item if first else ", " + item
+        first = False
+    yield "]"
+
+
+def _block_json(b: ReachBlock) -> dict[str, Any]:
+    return {"row_group": b.rows, "col_group": b.cols, "traffic": b.any.to_json(), "text": b.any.describe(),
+            "all_pairs": b.all.to_json(), "all_pairs_text": b.all.describe()}
 
 
 @dataclass
@@ -967,6 +1128,11 @@ def reach(net: CompiledNetwork, src: object = None, dst: object = None, *, by: s
     instance, interface, subnet, security_group or vpc (an interface with two groups counts in
     both columns). A cell's `any` is what at least one pair gets through, `all` what every pair does;
     an interface whose address AWS picks counts at every case of it (`vpcsim.reach.addresses`).
+
+    A cell depends only on the classes of its endpoints and on which of them share a subnet. So
+    rows (and columns) with the same classes form a group, and the cells between a row group and
+    a column group whose endpoints share no subnet are all alike: each such block is computed
+    once, from one of its cells. Only cells whose endpoints share a subnet are computed one by one.
     """
     start = time.perf_counter()
     row_by, col_by = _parse_by(by)
@@ -979,45 +1145,113 @@ def reach(net: CompiledNetwork, src: object = None, dst: object = None, *, by: s
     dst_enis, dst_inet = resolve_members(an, dst, "to")
     rows = _groups_of(an, src_enis, src_inet, row_by)
     cols = _groups_of(an, dst_enis, dst_inet, col_by)
-    # Per group: class -> subnet -> member names; cells are unions over the class pairs that occur.
     row_prof = {name: _profile(ms) for name, ms in rows.items()}
     col_prof = {name: _profile(ms) for name, ms in cols.items()}
-    cells: dict[tuple[str, str], ReachCell] = {}
+    row_groups = _same_profile(row_prof)
+    col_groups = _same_profile(col_prof)
+    # The cells whose endpoints share a subnet: through a subnet index, never row by column.
+    cols_in: dict[str, list[str]] = {}
+    for cname, cprof in col_prof.items():
+        for s in {s for subs, _ in cprof.values() for s in subs if s is not None}:
+            cols_in.setdefault(s, []).append(cname)
+    sharing: dict[str, set[str]] = {}
+    for rname, rprof in row_prof.items():
+        for s in {s for subs, _ in rprof.values() for s in subs if s is not None}:
+            sharing.setdefault(rname, set()).update(cols_in.get(s, ()))
     combine: dict[tuple[PairKey, ...], tuple[Traffic, Traffic]] = {}
-    total = len(rows)
     class_pairs: set[PairKey] = set()
-    for done, (rname, rprof) in enumerate(row_prof.items()):
-        for cname, cprof in col_prof.items():
-            keys: list[PairKey] = []
-            pairs = 0
-            for k1, (subs1, n1) in rprof.items():
-                for k2, (subs2, n2) in cprof.items():
-                    if isinstance(k1, tuple) and isinstance(k2, tuple):
-                        continue  # internet to internet
-                    found = _pair_keys(an, k1, subs1, k2, subs2)
-                    if not found:
-                        continue
-                    pairs += n1 * n2 - _shared(subs1, subs2)
-                    keys.extend(found)
-            if not keys:
-                continue
-            ordered = tuple(sorted(set(keys), key=repr))
-            class_pairs.update(ordered)
-            got = combine.get(ordered)
-            if got is None:
-                traffics = [an.computed(k) for k in ordered]
-                union = Traffic.none()
-                inter: Traffic | None = None
-                for t in traffics:
-                    union = union | t
-                    inter = t if inter is None else inter & t
-                got = combine[ordered] = (union, inter or Traffic.none())
-            if got[0]:
-                cells[(rname, cname)] = ReachCell(rname, cname, got[0], got[1], pairs)
+    exact: dict[tuple[str, str], ReachCell | None] = {}
+    col_order = {name: n for n, name in enumerate(cols)}
+    for rname, shared_cols in sharing.items():
+        for cname in sorted(shared_cols, key=col_order.__getitem__):
+            exact[(rname, cname)] = _cell(an, rname, cname, row_prof[rname], col_prof[cname], combine, class_pairs)
+    blocks: dict[tuple[int, int], ReachBlock] = {}
+    total = len(row_groups)
+    for i, rgroup in enumerate(row_groups):
+        for j, cgroup in enumerate(col_groups):
+            rep = _apart(rgroup, cgroup, sharing)
+            if rep is None:
+                continue  # every cell of the block shares a subnet: computed one by one above
+            cell = _cell(an, rep[0], rep[1], row_prof[rep[0]], col_prof[rep[1]], combine, class_pairs)
+            if cell is not None:
+                blocks[(i, j)] = ReachBlock(i, j, cell.any, cell.all)
         if progress is not None:
-            progress(done + 1, total)
-    return ReachMatrix(net.design.file, (row_by, col_by), tuple(rows), tuple(cols), cells, len(an.classes),
-                       len(class_pairs), an.probes - probes, time.perf_counter() - start)
+            progress(i + 1, total)
+    endpoints = {name: len(ms) for name, ms in rows.items()}
+    endpoints.update((name, len(ms)) for name, ms in cols.items())
+    return ReachMatrix(net.design.file, (row_by, col_by), tuple(rows), tuple(cols), row_groups, col_groups, blocks,
+                       exact, endpoints, len(an.classes), len(class_pairs), an.probes - probes,
+                       time.perf_counter() - start)
+
+
+def _same_profile(profiles: dict[str, _Profile]) -> tuple[tuple[str, ...], ...]:
+    """Names grouped by the classes of their endpoints (in first-seen order)."""
+    groups: dict[frozenset[Hashable], list[str]] = {}
+    for name, prof in profiles.items():
+        groups.setdefault(frozenset(prof), []).append(name)
+    return tuple(tuple(g) for g in groups.values())
+
+
+def _apart(rows: tuple[str, ...], cols: tuple[str, ...], sharing: dict[str, set[str]]) -> tuple[str, str] | None:
+    """A (row, column) of a block whose endpoints share no subnet, if there is one."""
+    for r in rows:
+        shared = sharing.get(r)
+        if not shared:
+            return r, cols[0]
+        for c in cols:
+            if c not in shared:
+                return r, c
+    return None
+
+
+def _cell(an: Analyser, rname: str, cname: str, rprof: _Profile, cprof: _Profile,
+          combine: dict[tuple[PairKey, ...], tuple[Traffic, Traffic]], class_pairs: set[PairKey]) -> ReachCell | None:
+    """One cell, from the class pairs between its endpoints (each walked once per analyser)."""
+    keys: list[PairKey] = []
+    pairs = 0
+    for k1, (subs1, n1) in rprof.items():
+        for k2, (subs2, n2) in cprof.items():
+            if isinstance(k1, tuple) and isinstance(k2, tuple):
+                continue  # internet to internet
+            found = _pair_keys(an, k1, subs1, k2, subs2)
+            if not found:
+                continue
+            pairs += n1 * n2 - _shared(subs1, subs2)
+            keys.extend(found)
+    if not keys:
+        return None
+    ordered = tuple(sorted(set(keys), key=repr))
+    class_pairs.update(ordered)
+    got = combine.get(ordered)
+    if got is None:
+        union = Traffic.none()
+        inter: Traffic | None = None
+        for t in (an.computed(k) for k in ordered):
+            union = union | t
+            inter = t if inter is None else inter & t
+        got = combine[ordered] = (union, inter or Traffic.none())
+    return ReachCell(rname, cname, got[0], got[1], pairs) if got[0] else None
+
+
+def _plain_cells(net: CompiledNetwork, src: object = None, dst: object = None, *, by: str | Sequence[str] = "instance",
+                 ephemeral: tuple[int, int] | None = None) -> dict[tuple[str, str], ReachCell]:
+    """`reach(...).cells` computed cell by cell, every row against every column: the reference
+    the grouped computation is tested against (quadratic in the rows; tests only)."""
+    row_by, col_by = _parse_by(by)
+    an = analyser(net, ephemeral=ephemeral)
+    src_enis, src_inet = resolve_members(an, src, "from")
+    dst_enis, dst_inet = resolve_members(an, dst, "to")
+    row_prof = {name: _profile(ms) for name, ms in _groups_of(an, src_enis, src_inet, row_by).items()}
+    col_prof = {name: _profile(ms) for name, ms in _groups_of(an, dst_enis, dst_inet, col_by).items()}
+    combine: dict[tuple[PairKey, ...], tuple[Traffic, Traffic]] = {}
+    class_pairs: set[PairKey] = set()
+    out: dict[tuple[str, str], ReachCell] = {}
+    for rname, rprof in row_prof.items():
+        for cname, cprof in col_prof.items():
+            cell = _cell(an, rname, cname, rprof, cprof, combine, class_pairs)
+            if cell is not None:
+                out[(rname, cname)] = cell
+    return out
 
 
 def _fold_reach(matrix: ReachMatrix, design: str) -> ReachMatrix:
@@ -1041,7 +1275,14 @@ def _fold_reach(matrix: ReachMatrix, design: str) -> ReachMatrix:
         if key[0] != key[1] and count < width[key[0]] * width[key[1]]:
             # Some case gets nothing through (no cell): nothing gets through for every case.
             cells[key] = dataclasses.replace(cells[key], all=Traffic.none())
-    return dataclasses.replace(matrix, design=design, rows=rows, cols=cols, cells=cells)
+    endpoints = {name: 0 for name in rows + cols}
+    for name, count in matrix.endpoints.items():
+        endpoints[addresses.origin_of(name)] = max(endpoints[addresses.origin_of(name)], count)
+    # Folded, every cell is its own (a fold's cases need not share a profile): no blocks.
+    exact: dict[tuple[str, str], ReachCell | None] = dict(cells)
+    return dataclasses.replace(matrix, design=design, rows=rows, cols=cols, row_groups=tuple((r,) for r in rows),
+                               col_groups=tuple((c,) for c in cols), blocks={}, exact=exact, endpoints=endpoints,
+                               _memo={})
 
 
 _Profile = dict[Hashable, tuple[dict[str | None, list[Side]], int]]
@@ -1140,8 +1381,30 @@ def exposure_text(report: ExposureReport, min_severity: Severity | None = None) 
 
 def reach_text(matrix: ReachMatrix) -> str:
     lines = [f"{matrix.design}: {len(matrix.rows)} x {len(matrix.cols)} ({matrix.by[0]} -> {matrix.by[1]}), "
-             f"{len(matrix.cells)} cells with traffic"]
+             f"{matrix.cell_count} cells with traffic"]
+    if matrix.grouped:
+        return "\n".join(lines + reach_groups_lines(matrix))
     for c in matrix.cells.values():
         note = "" if c.uniform else f"  (every pair: {c.all.describe()})"
         lines.append(f"{c.src} -> {c.dst}: {c.any.describe()}{note}")
     return "\n".join(lines)
+
+
+def group_label(kind: str, index: int) -> str:
+    return f"{kind} group {index + 1}"
+
+
+def reach_groups_lines(matrix: ReachMatrix) -> list[str]:
+    """A large matrix in words: its groups, one line per block, then the cells that differ."""
+    lines = [f"too many to list: {len(matrix.blocks)} blocks of rows and columns that share a profile "
+             "(the same endpoint classes), then the cells whose endpoints share a subnet where they differ"]
+    for kind, groups in (("row", matrix.row_groups), ("column", matrix.col_groups)):
+        for i, members in enumerate(groups):
+            lines.append(f"{group_label(kind, i)} ({len(members)}): {', '.join(members)}")
+    for b in matrix.blocks.values():
+        note = "" if b.uniform else f"  (every pair: {b.all.describe()})"
+        lines.append(f"{group_label('row', b.rows)} -> {group_label('column', b.cols)}: {b.any.describe()}{note}")
+    for c in matrix.exceptions():
+        note = "" if c.uniform else f"  (every pair: {c.all.describe()})"
+        lines.append(f"{c.src} -> {c.dst}: {c.any.describe() if c.any else 'nothing'}{note}")
+    return lines

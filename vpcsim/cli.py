@@ -719,7 +719,9 @@ def _reach(args: argparse.Namespace) -> int:
         ),
     )
     if args.json:
-        print(render.to_json_text(matrix.to_json()))
+        for piece in matrix.iter_json():  # streamed: a large matrix is never one string
+            sys.stdout.write(piece)
+        sys.stdout.write("\n")
     elif args.csv:
         sys.stdout.write(render.clean(matrix.to_csv()))
     elif args.text or not sys.stdout.isatty():

@@ -51,7 +51,9 @@ def reach_rich(matrix: ReachMatrix, console: Any = None) -> None:
 
     console = console or Console(highlight=False)
     title = safe_text(f"Reachability {matrix.by[0]} -> {matrix.by[1]}: {matrix.design}")
-    if len(matrix.cols) <= 8 and len(matrix.rows) <= 60:
+    if matrix.grouped:
+        _reach_groups_rich(matrix, console, title)
+    elif len(matrix.cols) <= 8 and len(matrix.rows) <= 60:
         table = Table(title=title, show_lines=True)
         table.add_column("from \\ to", style="bold")
         for col in matrix.cols:
@@ -75,7 +77,34 @@ def reach_rich(matrix: ReachMatrix, console: Any = None) -> None:
         for c in matrix.cells.values():
             table.add_row(safe_text(c.src), safe_text(c.dst), safe_text(c.any.describe()),
                           safe_text("same" if c.uniform else c.all.describe()))
-    console.print(table)
-    console.print(safe_text(f"{len(matrix.cells)} cells with traffic of {len(matrix.rows)} x {len(matrix.cols)}; "
+    if not matrix.grouped:
+        console.print(table)
+    console.print(safe_text(f"{matrix.cell_count} cells with traffic of {len(matrix.rows)} x {len(matrix.cols)}; "
                             f"{matrix.eni_classes} interface classes, {matrix.class_pairs} class pairs, "
                             f"{matrix.probes} walks, {matrix.seconds:.2f}s"))
+
+
+def _reach_groups_rich(matrix: ReachMatrix, console: Any, title: Any) -> None:
+    """A matrix too large to list cell by cell: its groups, its blocks, and the cells that differ."""
+    from rich.table import Table
+
+    def group_label(kind: str, index: int) -> str:  # as analyse.reach_text words it
+        return f"{kind} group {index + 1}"
+
+    groups = Table(title=safe_text("Groups of rows and columns that share a profile"))
+    for column in ("group", "members"):
+        groups.add_column(column, overflow="fold")
+    for kind, found in (("row", matrix.row_groups), ("column", matrix.col_groups)):
+        for i, members in enumerate(found):
+            groups.add_row(safe_text(f"{group_label(kind, i)} ({len(members)})"), safe_text(", ".join(members)))
+    console.print(groups)
+    table = Table(title=title)
+    for column in ("from", "to", "traffic", "every pair"):
+        table.add_column(column, overflow="fold")
+    for b in matrix.blocks.values():
+        table.add_row(safe_text(group_label("row", b.rows)), safe_text(group_label("column", b.cols)),
+                      safe_text(b.any.describe()), safe_text("same" if b.uniform else b.all.describe()))
+    for c in matrix.exceptions():
+        table.add_row(safe_text(c.src), safe_text(c.dst), safe_text(c.any.describe() if c.any else "nothing"),
+                      safe_text("same" if c.uniform else c.all.describe()))
+    console.print(table)
