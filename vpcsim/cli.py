@@ -72,6 +72,9 @@ def build_parser() -> argparse.ArgumentParser:
         default=None,
         help="the client's ephemeral port range: lo-hi, linux (32768-60999, default), windows, nat",
     )
+    trace.add_argument("--via", action="append", default=None, metavar="HOP[:PORT]",
+                       help="through a jump host: trace SRC -> HOP on PORT (default: the flow's own), then HOP -> "
+                       "DST; repeat for several hops")
     trace.add_argument("--design", "-d", default=DEFAULT_DESIGN, help="design file or AWS snapshot folder")
     out = trace.add_mutually_exclusive_group()
     out.add_argument("--json", action="store_true", help="print the result as JSON")
@@ -308,12 +311,22 @@ def _trace(args: argparse.Namespace) -> int:
     if port is None:
         raise UsageError("trace needs a PORT (for ICMP: the type, or --icmp-type)")
     network = vpcsim.load(args.design)
+    from vpcsim import render
+
+    if args.via:
+        path = network.trace(args.src, args.dst, port, args.protocol, src_port=args.src_port,
+                             ephemeral=args.ephemeral, icmp_code=args.icmp_code, via=args.via)
+        if args.json:
+            print(render.legs_json(path))
+        elif args.text or not sys.stdout.isatty():
+            print(render.legs_text(path))
+        else:
+            render.legs_rich(path)
+        return EXIT_OK
     result = network.trace(
         args.src, args.dst, port, args.protocol, src_port=args.src_port, ephemeral=args.ephemeral,
         icmp_code=args.icmp_code,
     )
-    from vpcsim import render
-
     if args.json:
         print(render.trace_json(result))
     elif args.text or not sys.stdout.isatty():

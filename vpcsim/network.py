@@ -7,7 +7,7 @@ themselves take a `CompiledNetwork`, so nothing below this module imports it (no
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, overload
 
 from vpcsim.compile import CompiledNetwork
 
@@ -17,7 +17,7 @@ if TYPE_CHECKING:
     from vpcsim.analyse import ExposureReport, ReachMatrix
     from vpcsim.batch import Flow
     from vpcsim.check import AssertionsArg, CheckReport
-    from vpcsim.results import TraceResult
+    from vpcsim.results import LegsResult, TraceResult, Waypoint
 
 __all__ = ["Network"]
 
@@ -26,6 +26,16 @@ class Network(CompiledNetwork):
     """A compiled design: what `vpcsim.load()` returns. Trace with `network.trace(...)`."""
 
     _graph: networkx.MultiDiGraph | None = None
+
+    @overload
+    def trace(self, src: str, dst: str, port: int, protocol: str | int = "tcp", *, src_port: int | None = None,
+              ephemeral: tuple[int, int] | None = None, icmp_code: int | None = None,
+              via: None = None) -> TraceResult: ...
+
+    @overload
+    def trace(self, src: str, dst: str, port: int, protocol: str | int = "tcp", *, src_port: int | None = None,
+              ephemeral: tuple[int, int] | None = None, icmp_code: int | None = None,
+              via: Sequence[str | Waypoint]) -> LegsResult: ...
 
     def trace(
         self,
@@ -37,11 +47,18 @@ class Network(CompiledNetwork):
         src_port: int | None = None,
         ephemeral: tuple[int, int] | None = None,
         icmp_code: int | None = None,
-    ) -> TraceResult:
+        via: Sequence[str | Waypoint] | None = None,
+    ) -> TraceResult | LegsResult:
         """Trace a flow from `src` to `dst` on `port` (ICMP: the type; `icmp_code`), forward and back.
 
-        See docs/trace.md.
+        With `via=["bastion"]` (or `"bastion:22"`), a path through jump hosts: one full trace per
+        leg, as a `LegsResult`. See docs/trace.md.
         """
+        if via is not None:
+            from vpcsim.trace import trace_via
+
+            return trace_via(self, src, dst, port, protocol, via=via, src_port=src_port, ephemeral=ephemeral,
+                             icmp_code=icmp_code)
         from vpcsim.trace import trace
 
         return trace(self, src, dst, port, protocol, src_port=src_port, ephemeral=ephemeral, icmp_code=icmp_code)
