@@ -14,7 +14,7 @@ from vpcsim.compile import CompiledNetwork
 if TYPE_CHECKING:
     import networkx
 
-    from vpcsim.analyse import ExposureReport, ReachMatrix
+    from vpcsim.analyse import ExposureReport, ReachMatrix, TransitiveReport
     from vpcsim.batch import Flow
     from vpcsim.check import AssertionsArg, CheckReport
     from vpcsim.results import LegsResult, TraceResult, Waypoint
@@ -74,6 +74,12 @@ class Network(CompiledNetwork):
         from vpcsim.analyse import exposure
 
         return exposure(self, ephemeral=ephemeral)
+
+    def transitive_exposure(self, *, ephemeral: tuple[int, int] | None = None) -> TransitiveReport:
+        """The one-pivot view: what the internet reaches in two legs through an exposed interface (docs/analyses.md)."""
+        from vpcsim.analyse import transitive_exposure
+
+        return transitive_exposure(self, ephemeral=ephemeral)
 
     def reach(self, src: object = None, dst: object = None, *, by: str = "instance",
               ephemeral: tuple[int, int] | None = None) -> ReachMatrix:
