@@ -279,3 +279,25 @@ def test_the_schema_knows_via_and_only_via() -> None:
                 {"from": "x", "to": "y", "only_via": "bastion"}):  # only_via needs traffic
         with pytest.raises(jsonschema.ValidationError):
             jsonschema.validate({"assertions": [bad]}, schema)
+
+
+def test_python_helpers_take_via(net: vpcsim.Network) -> None:
+    from vpcsim.check import ReachabilityError, assert_only_via, assert_reachable, assert_unreachable
+
+    assert assert_only_via(net, "198.51.100.0/24", {"security_group": "app"}, "bastion", "tcp/22").passed
+    assert_reachable(net, ADMIN, "app-b", 22, via="bastion:22")
+    assert_unreachable(net, ADMIN, "legacy-app", 22, via=["bastion"])
+    with pytest.raises(ReachabilityError, match="leg 2 of 2"):
+        assert_reachable(net, ADMIN, "legacy-app", 22, via="bastion")
+    with pytest.raises(UsageError, match="port 'x' is not a port"):
+        assert_reachable(net, ADMIN, "app-b", 22, via="bastion:x")
+    with pytest.raises(UsageError, match="expected HOP"):
+        assert_reachable(net, ADMIN, "app-b", 22, via=[])
+
+
+def test_the_design_schema_inlines_the_same_assertion() -> None:
+    design = json.loads((ROOT / "vpcsim/schemas/design.schema.json").read_text())
+    alone = json.loads((ROOT / "vpcsim/schemas/assertions.schema.json").read_text())
+    inline = json.dumps(design["properties"]["assertions"]["definitions"]["assertion"])
+    assert inline == json.dumps(alone["definitions"]["assertion"]).replace(
+        "#/definitions/", "#/properties/assertions/definitions/")

@@ -765,6 +765,11 @@ class PivotExposure:
     def name(self) -> str:
         return self.instance or self.interface
 
+    @property
+    def services(self) -> tuple[str, ...]:
+        """The well-known services among what only a pivot opens."""
+        return services(self.new)
+
     def to_json(self) -> dict[str, Any]:
         return {
             "interface": self.interface,
@@ -775,7 +780,7 @@ class PivotExposure:
             "transitive": self.transitive.to_json(),
             "new": self.new.to_json(),
             "text": self.new.describe(),
-            "services": list(services(self.new)),
+            "services": list(self.services),
             "pivots": list(self.pivots),
         }
 
@@ -842,6 +847,23 @@ class TransitiveReport:
         }
 
 
+class _Memo:
+    """Traffic set operations, memoised: across 50,000 class pairs the same few values recur, and
+    one operation on Traffic costs more than a dict lookup."""
+
+    NONE = Traffic.none()
+
+    def __init__(self) -> None:
+        self._ops: dict[tuple[str, Traffic, Traffic], Traffic] = {}
+
+    def op(self, name: str, a: Traffic, b: Traffic) -> Traffic:
+        key = (name, a, b)
+        got = self._ops.get(key)
+        if got is None:
+            got = self._ops[key] = a & b if name == "and" else a | b if name == "or" else a - b
+        return got
+
+
 class _Pivoting:
     """Exact traffic from a pivot class to an interface class, with three shortcuts that are exact.
 
@@ -865,6 +887,7 @@ class _Pivoting:
         self.by_class: dict[int, tuple[Traffic, ...]] = {e.eni_class: e.by_class for e in report.interfaces}
         self._exits: dict[tuple[int, int], tuple[Traffic, int] | None] = {}
         self._dead: dict[int, list[tuple[tuple[tuple[str, int], ...], bool]]] = {}
+        self.memo = _Memo()
 
     def traffic(self, pivot: EniClass, target: EniClass) -> Traffic | None:
         """What `pivot` reaches on `target` (None: no second interface to pair a class with itself)."""
@@ -903,7 +926,7 @@ class _Pivoting:
         if found is None:
             return None
         out, seen_class = found
-        return out & self.by_class[target.index][seen_class] if out else out
+        return self.memo.op("and", out, self.by_class[target.index][seen_class]) if out != _Memo.NONE else out
 
     def _exit(self, pivot: EniClass, cls: int) -> tuple[Traffic, int] | None:
         """What the pivot sends to internet class `cls` and gets answered, and the internet class
@@ -969,25 +992,29 @@ def transitive_exposure(net: CompiledNetwork, *, ephemeral: tuple[int, int] | No
             if got is None:
                 continue
             pairs += 1
-            if got:
+            if got != _Memo.NONE:
                 reached[(pivot.index, target.index)] = got
         if progress is not None:
             progress(done + 1, len(pivots))
     d = net.design
     size = {c.index: len(c.members) for c in an.classes}
-    ranked: list[Pivot] = []
+    # Only the pairs that reach something count: read them, not every (pivot, target) again.
     opened_by: dict[int, list[int]] = {}  # target class -> the pivot classes that open something on it
+    through: dict[int, Traffic] = {}
+    tally: dict[int, tuple[int, int, Traffic]] = {}
+    op = walker.memo.op
+    for (p, t), got in reached.items():
+        through[t] = op("or", through[t], got) if t in through else got
+        new = op("sub", got, direct[t])
+        if new != _Memo.NONE:
+            count = size[t] - (1 if t == p else 0)
+            opens, critical, opened = tally.get(p, (0, 0, _Memo.NONE))
+            hits = op("and", new, _CRITICAL) != _Memo.NONE
+            tally[p] = (opens + count, critical + (count if hits else 0), op("or", opened, new))
+            opened_by.setdefault(t, []).append(p)
+    ranked: list[Pivot] = []
     for pivot in pivots:
-        opens = critical = 0
-        opened = Traffic.none()
-        for target in an.classes:
-            new = reached.get((pivot.index, target.index), Traffic.none()) - direct[target.index]
-            if new:
-                count = size[target.index] - (1 if target.index == pivot.index else 0)
-                opens += count
-                critical += count if new & _CRITICAL else 0
-                opened = opened | new
-                opened_by.setdefault(target.index, []).append(pivot.index)
+        opens, critical, opened = tally.get(pivot.index, (0, 0, Traffic.none()))
         first = d.interfaces[pivot.members[0]]
         ranked.append(Pivot(first.instance or first.name, pivot.members, direct[pivot.index], opens, opened,
                             critical))
@@ -997,17 +1024,15 @@ def transitive_exposure(net: CompiledNetwork, *, ephemeral: tuple[int, int] | No
     position = {pivot.index: i for i, pivot in enumerate(pivots)}
     per_class: dict[int, tuple[Traffic, tuple[str, ...]]] = {}
     for target in an.classes:
-        through = Traffic.none()
-        for pivot in pivots:
-            through = through | reached.get((pivot.index, target.index), Traffic.none())
         best = sorted(opened_by.get(target.index, ()), key=lambda p: rank_of[p])[:5]
-        per_class[target.index] = (through, tuple(ranked[position[p]].name for p in best))
+        per_class[target.index] = (through.get(target.index, Traffic.none()),
+                                   tuple(ranked[position[p]].name for p in best))
     rows = []
     for eni in d.interfaces.values():
         index = an.class_of[eni.name]
-        through, names = per_class[index]
+        two_legs, names = per_class[index]
         rows.append(PivotExposure(eni.name, eni.instance, d.subnets[eni.subnet].vpc, eni.subnet, direct[index],
-                                  through, names))
+                                  two_legs, names))
     return TransitiveReport(d.file, report, tuple(rows), tuple(ranked[i] for i in order), pairs,
                             an.probes - probes, time.perf_counter() - start)
 

@@ -49,7 +49,7 @@ from vpcsim.loader.assertions import (
 )
 from vpcsim.model import Interface, int_to_ip, ip_to_int
 from vpcsim.reach.walk import trace
-from vpcsim.results import Action, Code, Step, StepKind, TraceResult
+from vpcsim.results import Action, Code, Step, StepKind, TraceResult, Waypoint
 from vpcsim.traffic import ANY, Traffic, TrafficKind, describe_member
 
 if TYPE_CHECKING:
@@ -63,6 +63,7 @@ __all__ = [
     "Violation",
     "assert_exactly",
     "assert_only",
+    "assert_only_via",
     "assert_reachable",
     "assert_unreachable",
     "check",
@@ -950,8 +951,30 @@ def _traffic_arg(port: object, protocol: str | int | None) -> Traffic:
     return parse_traffic(f"{protocol}/{text}")
 
 
+def _waypoints(via: object) -> tuple[Waypoint, ...]:
+    """`via=` of the assert helpers: a hop, HOP:PORT, or a list of them."""
+    if via is None:
+        return ()
+    items = [via] if isinstance(via, (str, Waypoint)) else via
+    if not isinstance(items, (list, tuple)) or not items:
+        raise UsageError(f"via {arguments.quote(via)}: expected HOP, HOP:PORT or a list of them")
+    out = []
+    for item in items:
+        if isinstance(item, Waypoint):
+            out.append(item)
+        elif isinstance(item, str):
+            try:
+                out.append(Waypoint.parse(item))
+            except ValueError as exc:
+                raise UsageError(str(exc)) from None
+        else:
+            raise UsageError(f"via {arguments.quote(item)}: expected HOP or HOP:PORT (a string)")
+    return tuple(out)
+
+
 def _assert(network: CompiledNetwork, expect: Expect, src: object, dst: object, traffic: Traffic,
-            ephemeral: tuple[int, int] | None, name: str | None) -> AssertionResult:
+            ephemeral: tuple[int, int] | None, name: str | None, via: object = None,
+            only_via: bool = False) -> AssertionResult:
     __tracebackhide__ = True  # pytest: the failure points at the user's test, not here
     loc = _caller_location()
     try:
@@ -959,9 +982,11 @@ def _assert(network: CompiledNetwork, expect: Expect, src: object, dst: object, 
         destination = parse_selector(dst, "dst")
     except ValueError as exc:
         raise UsageError(str(exc)) from None
-    draft = Assertion("", "", source, destination, expect, traffic, ephemeral, loc=loc)
+    hops = _waypoints(via)
+    draft = Assertion("", "", source, destination, expect, traffic, ephemeral, loc=loc, via=hops, only_via=only_via)
     label = name or draft.describe()
-    assertion = Assertion("inline", label, source, destination, expect, traffic, ephemeral, loc=loc)
+    assertion = Assertion("inline", label, source, destination, expect, traffic, ephemeral, loc=loc, via=hops,
+                          only_via=only_via)
     report = check(network, [assertion])
     result = report.results[0]
     if not result.passed:
@@ -970,36 +995,48 @@ def _assert(network: CompiledNetwork, expect: Expect, src: object, dst: object, 
 
 
 def assert_reachable(network: CompiledNetwork, src: object, dst: object, port: object = None, protocol: str | int = "tcp",
-                     *, ephemeral: tuple[int, int] | None = None, name: str | None = None) -> AssertionResult:
+                     *, ephemeral: tuple[int, int] | None = None, name: str | None = None,
+                     via: object = None) -> AssertionResult:
     """Raise ReachabilityError (an AssertionError) with the blocking trace unless every flow gets through.
 
     `port`: a port, a list of ports, a range string ("8000-8100"), or None/"any" for every port of
     `protocol`. Endpoints: `'internet'`, an instance/ENI name, an IP or CIDR, or a selector mapping.
+    `via="bastion"` (or `"bastion:22"`, or a list): through those jump hosts (docs/assertions.md).
     """
     __tracebackhide__ = True
-    return _assert(network, Expect.REACHABLE, src, dst, _traffic_arg(port, protocol), ephemeral, name)
+    return _assert(network, Expect.REACHABLE, src, dst, _traffic_arg(port, protocol), ephemeral, name, via)
 
 
 def assert_unreachable(network: CompiledNetwork, src: object, dst: object, port: object = None,
                        protocol: str | int | None = None,
-                       *, ephemeral: tuple[int, int] | None = None, name: str | None = None) -> AssertionResult:
+                       *, ephemeral: tuple[int, int] | None = None, name: str | None = None,
+                       via: object = None) -> AssertionResult:
     """Raise ReachabilityError with the trace of a flow that gets through, if any does.
 
     With no port and no protocol, no traffic at all may get through; a port alone means tcp.
     """
     __tracebackhide__ = True
-    return _assert(network, Expect.UNREACHABLE, src, dst, _traffic_arg(port, protocol), ephemeral, name)
+    return _assert(network, Expect.UNREACHABLE, src, dst, _traffic_arg(port, protocol), ephemeral, name, via)
 
 
 def assert_only(network: CompiledNetwork, src: object, dst: object, traffic: object, *,
-                ephemeral: tuple[int, int] | None = None, name: str | None = None) -> AssertionResult:
+                ephemeral: tuple[int, int] | None = None, name: str | None = None,
+                via: object = None) -> AssertionResult:
     """Raise ReachabilityError unless nothing outside `traffic` (e.g. "tcp/80,443") gets through."""
     __tracebackhide__ = True
-    return _assert(network, Expect.ONLY, src, dst, parse_traffic(traffic), ephemeral, name)
+    return _assert(network, Expect.ONLY, src, dst, parse_traffic(traffic), ephemeral, name, via)
 
 
 def assert_exactly(network: CompiledNetwork, src: object, dst: object, traffic: object, *,
-                   ephemeral: tuple[int, int] | None = None, name: str | None = None) -> AssertionResult:
+                   ephemeral: tuple[int, int] | None = None, name: str | None = None,
+                   via: object = None) -> AssertionResult:
     """Raise ReachabilityError unless `traffic` gets through and nothing else does."""
     __tracebackhide__ = True
-    return _assert(network, Expect.EXACTLY, src, dst, parse_traffic(traffic), ephemeral, name)
+    return _assert(network, Expect.EXACTLY, src, dst, parse_traffic(traffic), ephemeral, name, via)
+
+
+def assert_only_via(network: CompiledNetwork, src: object, dst: object, via: object, traffic: object, *,
+                    ephemeral: tuple[int, int] | None = None, name: str | None = None) -> AssertionResult:
+    """Raise ReachabilityError unless `traffic` gets through `via` and nothing gets through directly."""
+    __tracebackhide__ = True
+    return _assert(network, Expect.REACHABLE, src, dst, parse_traffic(traffic), ephemeral, name, via, True)

@@ -49,8 +49,6 @@ def transitive_rich(report: TransitiveReport, console: Any = None, limit: int = 
     from rich.console import Console
     from rich.table import Table
 
-    from vpcsim.analyse import services
-
     console = console or Console(highlight=False)
     table = Table(title=safe_text(f"One pivot: {report.design}"), show_lines=False)
     for column in ("#", "pivot", "like it", "in on", "opens", "critical", "traffic opened"):
@@ -65,7 +63,7 @@ def transitive_rich(report: TransitiveReport, console: Any = None, limit: int = 
         rows.add_column(column, overflow="fold")
     for e in opened[:limit]:
         rows.add_row(safe_text(e.name), safe_text(f"{e.vpc}/{e.subnet}"), safe_text(e.new.describe()),
-                     safe_text(", ".join(services(e.new))), safe_text(", ".join(e.pivots)))
+                     safe_text(", ".join(e.services)), safe_text(", ".join(e.pivots)))
     console.print(rows)
     console.print(safe_text(f"{len(opened)} of {len(report.interfaces)} interfaces opened in two legs; "
                             f"{report.pairs} class pairs, {report.walks} walks, {report.seconds:.2f}s"))
