@@ -205,7 +205,7 @@ def test_check_and_lint_default_to_vpcsim_yaml(tmp_path: Path, monkeypatch: pyte
     shutil.copy(SCENARIOS / "nat-bastion.assertions.yaml", tmp_path / "vpcsim.assertions.yaml")
     monkeypatch.chdir(tmp_path)
     assert main(["check"]) == 0
-    assert "vpcsim.yaml: 7 passed, 0 failed" in capsys.readouterr().out
+    assert "vpcsim.yaml: 8 passed, 0 failed" in capsys.readouterr().out
     assert main(["lint", "--fail-on", "error"]) == 0
     assert main(["validate"]) == 0
 
@@ -240,7 +240,7 @@ def test_pre_commit_hooks_run_with_their_default_arguments(tmp_path: Path) -> No
     result = run(sys.executable, "-m", "pre_commit", "run", "--all-files", "--verbose")
     out = result.stdout + result.stderr
     assert "vpcsim check (reachability assertions)" in out and "usage:" not in out, out
-    assert "vpcsim.yaml: 7 passed, 0 failed" in out, out
+    assert "vpcsim.yaml: 8 passed, 0 failed" in out, out
     assert result.returncode == 1, out  # lint fails: nat-bastion has VPC005, a warning
     assert "VPC005" in out
     (repo / ".vpcsim.yaml").write_text("lint:\n  fail-on: error\n")

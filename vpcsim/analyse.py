@@ -62,12 +62,16 @@ __all__ = [
     "Finding",
     "InternetClass",
     "ReachBlock",
+    "Pivot",
+    "PivotExposure",
     "ReachCell",
     "ReachMatrix",
     "Severity",
+    "TransitiveReport",
     "analyser",
     "exposure",
     "reach",
+    "transitive_exposure",
 ]
 
 Progress = Callable[[int, int], None]
@@ -787,6 +791,300 @@ def _union(traffics: Iterable[Traffic]) -> Traffic:
     for t in traffics:
         got = got | t
     return got
+# -- transitive exposure (one pivot) ---------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class PivotExposure:
+    """What the internet reaches on one interface in two legs: onto an exposed pivot, then from it."""
+
+    interface: str
+    instance: str | None
+    vpc: str
+    subnet: str
+    direct: Traffic  # plain exposure: what the internet reaches on it itself
+    transitive: Traffic  # what some internet-exposed pivot reaches on it (the second leg)
+    pivots: tuple[str, ...]  # the pivots that open something beyond `direct`, best first
+
+    @property
+    def new(self) -> Traffic:
+        """What only a pivot opens: reachable in two legs, not directly."""
+        return self.transitive - self.direct
+
+    @property
+    def name(self) -> str:
+        return self.instance or self.interface
+
+    @property
+    def services(self) -> tuple[str, ...]:
+        """The well-known services among what only a pivot opens."""
+        return services(self.new)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "interface": self.interface,
+            "instance": self.instance,
+            "vpc": self.vpc,
+            "subnet": self.subnet,
+            "direct": self.direct.to_json(),
+            "transitive": self.transitive.to_json(),
+            "new": self.new.to_json(),
+            "text": self.new.describe(),
+            "services": list(self.services),
+            "pivots": list(self.pivots),
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class Pivot:
+    """An internet-exposed interface class, and what a foothold on it opens."""
+
+    name: str  # the class's first interface (its instance's name when it has one)
+    members: tuple[str, ...]  # every interface of the class: any of them is the same foothold
+    entry: Traffic  # how the internet gets onto it (its own exposure)
+    opens: int  # interfaces it reaches beyond what the internet reaches on them directly
+    opened: Traffic  # the union of what it opens on them
+    critical: int  # of those interfaces, how many on a critical service (facts.CRITICAL_SERVICES)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "name": self.name,
+            "members": len(self.members),
+            "entry": self.entry.to_json(),
+            "entry_text": self.entry.describe(),
+            "opens": self.opens,
+            "critical": self.critical,
+            "opened": self.opened.to_json(),
+            "opened_text": self.opened.describe(),
+            "services": list(services(self.opened)),
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class TransitiveReport:
+    """The attacker's one-pivot view: per interface what two legs reach, and the pivots ranked."""
+
+    design: str
+    exposure: ExposureReport
+    interfaces: tuple[PivotExposure, ...]
+    pivots: tuple[Pivot, ...]  # ranked: most interfaces opened first, then critical ones, then traffic
+    pairs: int  # (pivot class, interface class) pairs answered
+    walks: int
+    seconds: float = 0.0
+
+    def opened(self) -> tuple[PivotExposure, ...]:
+        """Interfaces a pivot opens something on, most opened first."""
+        out = [e for e in self.interfaces if e.new]
+        out.sort(key=lambda e: (-len(services(e.new & _CRITICAL)), e.vpc, e.name))
+        return tuple(out)
+
+    def __getitem__(self, name: str) -> PivotExposure:
+        for e in self.interfaces:
+            if name in (e.interface, e.instance):
+                return e
+        raise KeyError(name)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "design": self.design,
+            "interfaces": len(self.interfaces),
+            "opened": len(self.opened()),
+            "pivots": [p.to_json() for p in self.pivots],
+            "pairs": self.pairs,
+            "walks": self.walks,
+            "seconds": round(self.seconds, 3),
+            "results": [e.to_json() for e in self.opened()],
+        }
+
+
+class _Memo:
+    """Traffic set operations, memoised: across 50,000 class pairs the same few values recur, and
+    one operation on Traffic costs more than a dict lookup."""
+
+    NONE = Traffic.none()
+
+    def __init__(self) -> None:
+        self._ops: dict[tuple[str, Traffic, Traffic], Traffic] = {}
+
+    def op(self, name: str, a: Traffic, b: Traffic) -> Traffic:
+        key = (name, a, b)
+        got = self._ops.get(key)
+        if got is None:
+            got = self._ops[key] = a & b if name == "and" else a | b if name == "or" else a - b
+        return got
+
+
+class _Pivoting:
+    """Exact traffic from a pivot class to an interface class, with three shortcuts that are exact.
+
+    - Same or peered VPC: one walk of the pair of class representatives (`Analyser.pair`).
+    - The target is addressed by its public IP (another VPC): the path leaves the pivot's VPC
+      for the internet and enters the target's from it, and every filter on it sees the other
+      end only through that end's address. So it is what the pivot sends to an internet address
+      of the target's public IP's class, intersected with what the internet class of the
+      pivot's translated source reaches on the target (already in the plain exposure).
+    - The target has no public IP and sits in a VPC the pivot's is not peered with: when a walk
+      to such an address dies before any delivery, on a blocker no port changes (no route, the
+      internet gateway refusing a private address...), every address the same route tables send
+      the same way, and as private as it, dies alike.
+    Each shortcut is checked against its own walk's shape; if the shape is not the expected one,
+    the pair is walked.
+    """
+
+    def __init__(self, an: Analyser, report: ExposureReport) -> None:
+        self.an = an
+        self.net = an.net
+        self.by_class: dict[int, tuple[Traffic, ...]] = {e.eni_class: e.by_class for e in report.interfaces}
+        self._exits: dict[tuple[int, int], tuple[Traffic, int] | None] = {}
+        self._dead: dict[int, list[tuple[tuple[tuple[str, int], ...], bool]]] = {}
+        self.memo = _Memo()
+
+    def traffic(self, pivot: EniClass, target: EniClass) -> Traffic | None:
+        """What `pivot` reaches on `target` (None: no second interface to pair a class with itself)."""
+        an, net = self.an, self.net
+        d = net.design
+        src = pivot.members[0]
+        if target.index == pivot.index:
+            if len(target.members) < 2:
+                return None
+            dst = target.members[1]
+        else:
+            dst = target.members[0]
+        src_eni, dst_eni = d.interfaces[src], d.interfaces[dst]
+        src_vpc, dst_vpc = net.interface_vpc(src_eni), net.interface_vpc(dst_eni)
+        key = ("pivot", pivot.index, target.index)
+        if src_vpc == dst_vpc or dst_vpc in net.peers.get(src_vpc, {}):
+            return an.pair(key, an._start_name(src_eni), an._start_name(dst_eni))
+        if dst_eni.public_ip is not None:
+            got = self._through_internet(pivot, target, dst_eni.public_ip)
+        else:
+            got = self._dead_end(pivot, dst_eni.primary_ip)
+        return got if got is not None else an.pair(key, an._start_name(src_eni), an._start_name(dst_eni))
+
+    def _through_internet(self, pivot: EniClass, target: EniClass, public: int) -> Traffic | None:
+        an = self.an
+        if self.net.vpc_of(public) is not None:
+            return None  # a public IP inside a VPC's CIDR: no shortcut
+        try:
+            cls = an.internet_class_of(public)
+        except KeyError:
+            return None
+        exit_key = (pivot.index, cls)
+        if exit_key not in self._exits:
+            self._exits[exit_key] = self._exit(pivot, cls)
+        found = self._exits[exit_key]
+        if found is None:
+            return None
+        out, seen_class = found
+        return self.memo.op("and", out, self.by_class[target.index][seen_class]) if out != _Memo.NONE else out
+
+    def _exit(self, pivot: EniClass, cls: int) -> tuple[Traffic, int] | None:
+        """What the pivot sends to internet class `cls` and gets answered, and the internet class
+        of the source address the internet sees (its public IP, or a NAT gateway's)."""
+        from vpcsim.model import ip_to_int
+
+        an = self.an
+        src = an._start_name(self.net.design.interfaces[pivot.members[0]])
+        addr = ip_to_int(an.internet_classes()[cls].representative)
+        result, _, _ = an._probe(src, addr, 6)
+        last = result.forward[-1] if result.forward else None
+        if last is None or last.kind != "internet":
+            return None  # it does not leave for the internet: walk the pairs
+        seen = ip_to_int(last.packet.src)
+        if seen in an.member_of or self.net.vpc_of(seen) is not None:
+            return None
+        try:
+            seen_class = an.internet_class_of(seen)
+        except KeyError:
+            return None
+        return an.pair(("pivot-out", pivot.index, cls), src, addr), seen_class
+
+    def _dead_end(self, pivot: EniClass, addr: int) -> Traffic | None:
+        from vpcsim.compile import is_private
+
+        net = self.net
+        for tables, private in self._dead.get(pivot.index, ()):
+            if private == is_private(addr) and all(net.routes(t).table.lookup(addr) == i for t, i in tables):
+                return Traffic.none()
+        an = self.an
+        src = an._start_name(net.design.interfaces[pivot.members[0]])
+        result, _, _ = an._probe(src, addr, 6)
+        forward = result.forward
+        delivered = any(h.kind == "eni" for h in forward[1:])
+        stopped = any(b.code.value not in _FILTER_CODES for b in result.blocked_by)
+        if delivered or not stopped or result.return_path:
+            return None
+        consulted = [s.component for h in forward for s in h.steps
+                     if s.kind.value == "route_lookup" and s.component is not None]
+        if any(name not in net.design.route_tables for name in consulted):
+            return None  # a lookup this shortcut cannot repeat: walk the pairs
+        tables = tuple((name, net.routes(name).table.lookup(addr)) for name in consulted)
+        self._dead.setdefault(pivot.index, []).append((tables, is_private(addr)))
+        return Traffic.none()
+
+
+def transitive_exposure(net: CompiledNetwork, *, ephemeral: tuple[int, int] | None = None,
+                        report: ExposureReport | None = None, progress: Progress | None = None) -> TransitiveReport:
+    """The one-pivot view: for every interface, what the internet reaches in two legs through any
+    internet-exposed interface (a pivot) that can itself reach it; exact over ports, per class."""
+    start = time.perf_counter()
+    report = report if report is not None else exposure(net, ephemeral=ephemeral)
+    an = analyser(net, ephemeral=ephemeral)
+    probes = an.probes
+    direct: dict[int, Traffic] = {e.eni_class: e.traffic for e in report.interfaces}
+    pivots = [c for c in an.classes if direct.get(c.index)]
+    walker = _Pivoting(an, report)
+    reached: dict[tuple[int, int], Traffic] = {}
+    pairs = 0
+    for done, pivot in enumerate(pivots):
+        for target in an.classes:
+            got = walker.traffic(pivot, target)
+            if got is None:
+                continue
+            pairs += 1
+            if got != _Memo.NONE:
+                reached[(pivot.index, target.index)] = got
+        if progress is not None:
+            progress(done + 1, len(pivots))
+    d = net.design
+    size = {c.index: len(c.members) for c in an.classes}
+    # Only the pairs that reach something count: read them, not every (pivot, target) again.
+    opened_by: dict[int, list[int]] = {}  # target class -> the pivot classes that open something on it
+    through: dict[int, Traffic] = {}
+    tally: dict[int, tuple[int, int, Traffic]] = {}
+    op = walker.memo.op
+    for (p, t), got in reached.items():
+        through[t] = op("or", through[t], got) if t in through else got
+        new = op("sub", got, direct[t])
+        if new != _Memo.NONE:
+            count = size[t] - (1 if t == p else 0)
+            opens, critical, opened = tally.get(p, (0, 0, _Memo.NONE))
+            hits = op("and", new, _CRITICAL) != _Memo.NONE
+            tally[p] = (opens + count, critical + (count if hits else 0), op("or", opened, new))
+            opened_by.setdefault(t, []).append(p)
+    ranked: list[Pivot] = []
+    for pivot in pivots:
+        opens, critical, opened = tally.get(pivot.index, (0, 0, Traffic.none()))
+        first = d.interfaces[pivot.members[0]]
+        ranked.append(Pivot(first.instance or first.name, pivot.members, direct[pivot.index], opens, opened,
+                            critical))
+    order = sorted(range(len(ranked)), key=lambda i: (-ranked[i].opens, -ranked[i].critical,
+                                                      -ranked[i].opened.size(), ranked[i].name))
+    rank_of = {pivots[i].index: r for r, i in enumerate(order)}
+    position = {pivot.index: i for i, pivot in enumerate(pivots)}
+    per_class: dict[int, tuple[Traffic, tuple[str, ...]]] = {}
+    for target in an.classes:
+        best = sorted(opened_by.get(target.index, ()), key=lambda p: rank_of[p])[:5]
+        per_class[target.index] = (through.get(target.index, Traffic.none()),
+                                   tuple(ranked[position[p]].name for p in best))
+    rows = []
+    for eni in d.interfaces.values():
+        index = an.class_of[eni.name]
+        two_legs, names = per_class[index]
+        rows.append(PivotExposure(eni.name, eni.instance, d.subnets[eni.subnet].vpc, eni.subnet, direct[index],
+                                  two_legs, names))
+    return TransitiveReport(d.file, report, tuple(rows), tuple(ranked[i] for i in order), pairs,
+                            an.probes - probes, time.perf_counter() - start)
 
 
 def _class_label(c: InternetClass, classes: Sequence[InternetClass]) -> str:
@@ -1376,6 +1674,30 @@ def exposure_text(report: ExposureReport, min_severity: Severity | None = None) 
         if e.address_dependent:
             cases = "; ".join(f"{text}: {t.describe()}" for text, t in e.address_cases)
             lines.append(f"    depends on the address AWS picks: {cases}")
+    return "\n".join(lines)
+
+
+def transitive_text(report: TransitiveReport, limit: int = 20) -> str:
+    """Plain text: the pivots ranked by what they open, then the interfaces they open it on."""
+    opened = report.opened()
+    lines = [f"one pivot: {len(opened)} of {len(report.interfaces)} interfaces reachable from the internet in two "
+             f"legs beyond their own exposure, through {sum(1 for p in report.pivots if p.opens)} of "
+             f"{len(report.pivots)} exposed interface classes ({report.pairs} class pairs, {report.walks} walks)"]
+    if any(p.opens for p in report.pivots):
+        lines.append("pivots, by what a foothold on them opens:")
+    for rank, p in enumerate((p for p in report.pivots if p.opens), 1):
+        if rank > limit:
+            lines.append(f"  ... and {sum(1 for q in report.pivots if q.opens) - limit} more")
+            break
+        like = f" (+{len(p.members) - 1} like it)" if len(p.members) > 1 else ""
+        named = f" ({', '.join(services(p.opened))})" if services(p.opened) else ""
+        lines.append(f"  {rank}. {p.name}{like}: in on {p.entry.describe()}; opens {p.opens} interfaces "
+                     f"({p.critical} on critical services): {p.opened.describe()}{named}")
+    for e in opened[:limit]:
+        named = f" ({', '.join(services(e.new))})" if services(e.new) else ""
+        lines.append(f"    {e.name} {e.vpc}/{e.subnet}: {e.new.describe()}{named} via {', '.join(e.pivots)}")
+    if len(opened) > limit:
+        lines.append(f"    ... and {len(opened) - limit} more interfaces")
     return "\n".join(lines)
 
 

@@ -12,9 +12,9 @@ from typing import TYPE_CHECKING, Any
 from vpcsim.render import safe_text
 
 if TYPE_CHECKING:
-    from vpcsim.analyse import ExposureReport, ReachMatrix, Severity
+    from vpcsim.analyse import ExposureReport, ReachMatrix, Severity, TransitiveReport
 
-__all__ = ["exposure_rich", "reach_rich"]
+__all__ = ["exposure_rich", "reach_rich", "transitive_rich"]
 
 
 def exposure_rich(report: ExposureReport, min_severity: Severity | None = None, console: Any = None) -> None:
@@ -42,6 +42,31 @@ def exposure_rich(report: ExposureReport, min_severity: Severity | None = None, 
     console.print(safe_text(f"{len(rows)} of {len(report.interfaces)} interfaces exposed ({counts}); "
                             f"{report.eni_classes} interface classes, {len(report.internet_classes)} internet classes, "
                             f"{report.probes} walks, {report.seconds:.2f}s"))
+
+
+def transitive_rich(report: TransitiveReport, console: Any = None, limit: int = 20) -> None:
+    """The one-pivot view: the pivots ranked by what they open, and the interfaces opened."""
+    from rich.console import Console
+    from rich.table import Table
+
+    console = console or Console(highlight=False)
+    table = Table(title=safe_text(f"One pivot: {report.design}"), show_lines=False)
+    for column in ("#", "pivot", "like it", "in on", "opens", "critical", "traffic opened"):
+        table.add_column(column, overflow="fold")
+    for rank, p in enumerate([p for p in report.pivots if p.opens][:limit], 1):
+        table.add_row(str(rank), safe_text(p.name), str(len(p.members) - 1), safe_text(p.entry.describe()),
+                      str(p.opens), str(p.critical), safe_text(p.opened.describe()))
+    console.print(table)
+    opened = report.opened()
+    rows = Table(title=safe_text("Interfaces opened by a pivot"), show_lines=False)
+    for column in ("instance / interface", "vpc / subnet", "opened", "services", "through"):
+        rows.add_column(column, overflow="fold")
+    for e in opened[:limit]:
+        rows.add_row(safe_text(e.name), safe_text(f"{e.vpc}/{e.subnet}"), safe_text(e.new.describe()),
+                     safe_text(", ".join(e.services)), safe_text(", ".join(e.pivots)))
+    console.print(rows)
+    console.print(safe_text(f"{len(opened)} of {len(report.interfaces)} interfaces opened in two legs; "
+                            f"{report.pairs} class pairs, {report.walks} walks, {report.seconds:.2f}s"))
 
 
 def reach_rich(matrix: ReachMatrix, console: Any = None) -> None:
