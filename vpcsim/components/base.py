@@ -35,6 +35,7 @@ __all__ = [
     "State",
     "Walk",
     "all_components",
+    "endpoint_namers",
     "for_route",
     "for_target",
     "ip",
@@ -184,6 +185,7 @@ class Component(Generic[T]):
 
 
 _REGISTRY: list[Component[Any]] = []
+_NAMERS: list[Component[Any]] = []  # components that name trace endpoints (Component.endpoint)
 _BY_TARGET: dict[TargetKind, Component[Any]] = {}
 _BY_ROUTE_KEY: dict[str, Component[Any]] = {}
 _OWNERS: tuple[Component[Any], ...] = ()
@@ -196,6 +198,8 @@ def register(component: Component[T], *, owner_rank: int | None = None) -> Compo
     `owner_rank`: the component owns private addresses; deliveries ask owners in rank order.
     """
     _REGISTRY.append(component)
+    if type(component).endpoint is not Component.endpoint:
+        _NAMERS.append(component)
     if component.route_key is not None:
         if component.route_key in _BY_ROUTE_KEY:
             raise RuntimeError(f"route target {component.route_key} is handled already")
@@ -234,6 +238,11 @@ def owners() -> tuple[Component[Any], ...]:
 
 def all_components() -> tuple[Component[Any], ...]:
     return tuple(_REGISTRY)
+
+
+def endpoint_namers() -> tuple[Component[Any], ...]:
+    """The components that name trace endpoints of their own (`service:s3`), asked in order."""
+    return tuple(_NAMERS)
 
 
 # tuple.__new__ builds a NamedTuple without the Python-level __new__ frame (2.5x faster); the

@@ -343,13 +343,13 @@ def resolve(net: CompiledNetwork, text: str, other: Endpoint | None) -> Endpoint
             # From the internet, an instance without a public IP has no address to send to.
             return Endpoint(name, eni.primary_ip, eni)
         return Endpoint(name, eni.public_ip, eni) if eni.public_ip is not None else Endpoint(name, eni.primary_ip, eni)
-    for component in base.all_components():
-        named = component.endpoint(net, name, other)
-        if named is not None:
-            return named
     try:
         addr = ip_to_int(name)
     except ValueError:
+        for component in base.endpoint_namers():
+            named = component.endpoint(net, name, other)
+            if named is not None:
+                return named
         known = ", ".join(sorted(d.instances)[:6])
         raise EndpointError(
             f"endpoint {text!r} is not an instance, interface, IPv4 address or 'internet'"
