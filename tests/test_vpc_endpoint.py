@@ -126,3 +126,15 @@ def test_a_snapshots_gateway_endpoint_is_imported_and_interface_ones_stay_unsupp
     design, warnings = snapshot_to_design(interface)
     assert "vpc_endpoints" not in design
     assert any(u["kind"] == "vpc_endpoint" for u in design["unsupported"].values())
+
+
+def test_a_service_reached_through_a_nat_gateway_carries_its_cost_note() -> None:
+    """private-b's table was left out of the association: the trace says what that costs
+    (https://docs.aws.amazon.com/vpc/latest/userguide/nat-gateway-pricing.html)."""
+    net = vpcsim.load(SCENARIO)
+    via_nat = net.trace("app-b", "service:s3", 443)
+    assert via_nat.reachable and "nat_gateway" in [h.kind for h in via_nat.forward]
+    (note,) = [w for w in via_nat.warnings if w.code.value == "SERVICE_THROUGH_NAT_GATEWAY"]
+    assert note.component == "nat-a" and "com.amazonaws.eu-west-1.s3" in note.detail
+    assert not net.trace("app-a", "service:s3", 443).warnings  # through the endpoint: nothing to say
+    assert not net.trace("app-b", "8.8.8.8", 443).warnings  # not the service: nothing to say

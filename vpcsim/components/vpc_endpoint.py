@@ -153,6 +153,26 @@ def service_ranges(net: CompiledNetwork, service: str) -> tuple[str, list[tuple[
                         f"{full!r}, or a route to a gateway endpoint of {short} through its prefix list)")
 
 
+class _Spans(list[tuple[int, int, str, str]]):
+    """(lo, hi, service, prefix list) of every gateway-endpoint service the design has ranges for."""
+
+
+def _service_spans(net: CompiledNetwork) -> _Spans:
+    def make() -> _Spans:
+        out = _Spans()
+        names = {ep.service_short for ep in endpoints(net.design).values()}
+        names |= {n.rsplit(".", 1)[-1] for n in net.design.prefix_lists if n.startswith("com.amazonaws.")}
+        for service in sorted(names & set(GATEWAY_ENDPOINT_SERVICES)):
+            try:
+                plist, spans = service_ranges(net, service)
+            except EndpointError:
+                continue
+            out.extend((lo, hi, service, plist) for lo, hi in spans)
+        return out
+
+    return net.derived(_Spans, "gateway endpoint services", make)
+
+
 class VpcEndpoint(Component[None]):
     kind = "vpc_endpoint"
     route_key = ROUTE_KEY
@@ -174,6 +194,19 @@ class VpcEndpoint(Component[None]):
         walk.leg.disposition = Disposition.EXITS_NETWORK
         walk.leg.end_state = state
         walk.leg.reentry = lambda back, reply: _reply_in(back, ep, reply)
+
+    def annotate(self, walk: Walk, sent: State) -> None:
+        """A gateway endpoint's service reached through a NAT gateway: say what it costs."""
+        nat = next((hop for hop in walk.leg.hops if hop.kind == "nat_gateway"), None)
+        if nat is None:
+            return
+        for lo, hi, service, plist in _service_spans(walk.net):
+            if lo <= sent.dst <= hi:
+                detail = (f"{ip(sent.dst)} is {service} (prefix list {plist}): the traffic leaves through NAT gateway "
+                          f"{nat.name}, which bills every byte it processes; a route from {plist} to a gateway "
+                          "endpoint would carry it privately, at no charge")
+                walk.warn(Code.SERVICE_THROUGH_NAT_GATEWAY, nat.name, detail, None)
+                return
 
     def endpoint(self, net: CompiledNetwork, text: str, other: Endpoint | None) -> Endpoint | None:
         if not text.startswith(SERVICE_PREFIX):

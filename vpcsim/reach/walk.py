@@ -248,6 +248,8 @@ def trace_flow(
     else:
         start(walker, state.copy())
         forward = walker.leg
+    for component in base.annotators():
+        component.annotate(walker, state)
     ret: Leg | None = None
     if (
         walk_reply
