@@ -335,6 +335,9 @@ def resolve(net: CompiledNetwork, text: str, other: Endpoint | None) -> Endpoint
             eni = by_aws_id
     if eni is not None:
         if other is None:
+            if eni.service is not None:
+                raise EndpointError(f"{name!r} is a network interface of {eni.service}'s endpoint: an AWS service "
+                                    "answers connections, it does not open them")
             return Endpoint(name, eni.primary_ip, eni)
         if other.eni is not None:
             src_vpc = net.interface_vpc(other.eni)
