@@ -153,6 +153,8 @@ def test_every_pair_equals_the_check_engine(design: Path) -> None:
     internet = [c.representative for c in an.internet_classes()]
     ends: list[str] = [*net.design.interfaces, *internet]
     for src in ends:
+        if src in net.design.interfaces and net.design.interfaces[src].service is not None:
+            continue  # an interface endpoint's: it answers, never opens (trace refuses it as a source)
         for dst in ends:
             if src == dst or (src in internet and dst in internet):
                 continue

@@ -1172,6 +1172,13 @@ class ReachMatrix:
     probes: int = 0
     seconds: float = 0.0
     _memo: dict[str, Any] = field(default_factory=dict, hash=False, compare=False, repr=False)
+    # Endpoints per column name, where they differ from the row of that name (a column may hold
+    # endpoints that are never sources: an interface endpoint's interfaces).
+    col_endpoints: dict[str, int] = field(default_factory=dict, hash=False)
+
+    def _col_size(self, name: str) -> int:
+        got = self.col_endpoints.get(name)
+        return self.endpoints[name] if got is None else got
 
     @property
     def cells(self) -> dict[tuple[str, str], ReachCell]:
@@ -1220,7 +1227,7 @@ class ReachMatrix:
         block = self.blocks.get((i, j)) if i is not None and j is not None else None
         if block is None:
             return None
-        return ReachCell(src, dst, block.any, block.all, self.endpoints[src] * self.endpoints[dst])
+        return ReachCell(src, dst, block.any, block.all, self.endpoints[src] * self._col_size(dst))
 
     def traffic(self, src: str, dst: str) -> Traffic:
         cell = self.cell(src, dst)
@@ -1259,7 +1266,7 @@ class ReachMatrix:
                         yield (src, dst), cell
                     continue
                 block = self.blocks[(i, col_group[dst])]
-                yield (src, dst), ReachCell(src, dst, block.any, block.all, n_src * endpoints[dst])
+                yield (src, dst), ReachCell(src, dst, block.any, block.all, n_src * self._col_size(dst))
 
     def to_json(self) -> dict[str, Any]:
         """The matrix as one JSON value (`iter_json` writes the same text piece by piece)."""
@@ -1292,6 +1299,8 @@ class ReachMatrix:
             yield "}"
             return
         yield ', "endpoints": ' + dump(self.endpoints)
+        if self.col_endpoints:
+            yield ', "col_endpoints": ' + dump(self.col_endpoints)
         yield ', "row_groups": ' + dump([list(g) for g in self.row_groups])
         yield ', "col_groups": ' + dump([list(g) for g in self.col_groups])
         yield from _json_list("blocks", (dump(_block_json(b)) for b in self.blocks.values()))
@@ -1476,11 +1485,12 @@ def reach(net: CompiledNetwork, src: object = None, dst: object = None, *, by: s
                 blocks[(i, j)] = ReachBlock(i, j, cell.any, cell.all)
         if progress is not None:
             progress(i + 1, total)
-    endpoints = {name: len(ms) for name, ms in rows.items()}
-    endpoints.update((name, len(ms)) for name, ms in cols.items())
+    endpoints = {name: len(ms) for name, ms in cols.items()}
+    endpoints.update((name, len(ms)) for name, ms in rows.items())
+    col_endpoints = {name: len(ms) for name, ms in cols.items() if name in rows and len(ms) != len(rows[name])}
     return ReachMatrix(net.design.file, (row_by, col_by), tuple(rows), tuple(cols), row_groups, col_groups, blocks,
                        exact, endpoints, len(an.classes), len(class_pairs), an.probes - probes,
-                       time.perf_counter() - start)
+                       time.perf_counter() - start, col_endpoints=col_endpoints)
 
 
 def _same_profile(profiles: dict[str, _Profile]) -> tuple[tuple[str, ...], ...]:
