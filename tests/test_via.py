@@ -89,7 +89,8 @@ def test_legs_are_the_generic_mechanism(net: vpcsim.Network) -> None:
 
 
 @pytest.mark.parametrize("via, error, match", [
-    (["nowhere"], EndpointError, r"via 'nowhere': endpoint 'nowhere' is not an instance"),
+    (["nowhere"], EndpointError, r"via 'nowhere': a hop must be an instance or interface of the design, by name, "
+                                 r"AWS id or address \(instances: app-a, app-b, bastion, legacy-app\)"),
     (["bastion:99999"], UsageError, r"port '99999' is not a port \(expected NAME:PORT, PORT 0-65535\)"),
     (["bastion:ssh"], UsageError, r"port 'ssh' is not a port"),
     (["internet"], EndpointError, r"a hop must be an instance or interface"),
@@ -301,3 +302,11 @@ def test_the_design_schema_inlines_the_same_assertion() -> None:
     inline = json.dumps(design["properties"]["assertions"]["definitions"]["assertion"])
     assert inline == json.dumps(alone["definitions"]["assertion"]).replace(
         "#/definitions/", "#/properties/assertions/definitions/")
+
+
+def test_hostile_hops_are_quoted_short(net: vpcsim.Network, capsys: pytest.CaptureFixture[str]) -> None:
+    long = "x" * 100_000
+    for hop in (long, f"bastion:{long}", "\x1b[31mred:22"):
+        code = main(["trace", ADMIN, "app-b", "22", "-d", str(BASTION), "--via", hop])
+        err = capsys.readouterr().err
+        assert code in (2, 3) and len(err) < 500 and "\x1b" not in err, err[:200]
