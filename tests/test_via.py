@@ -310,3 +310,20 @@ def test_hostile_hops_are_quoted_short(net: vpcsim.Network, capsys: pytest.Captu
         code = main(["trace", ADMIN, "app-b", "22", "-d", str(BASTION), "--via", hop])
         err = capsys.readouterr().err
         assert code in (2, 3) and len(err) < 500 and "\x1b" not in err, err[:200]
+
+
+def test_a_hop_with_two_interfaces_must_be_named_by_interface(tmp_path: Path) -> None:
+    text = BASTION.read_text().replace(
+        "    subnet: public-a\n    private_ip: 10.20.0.10\n    public_ip: 192.0.2.20\n    security_groups: [bastion]\n",
+        "    interfaces:\n"
+        "      - {subnet: public-a, private_ip: 10.20.0.10, public_ip: 192.0.2.20, security_groups: [bastion]}\n"
+        "      - {subnet: public-a, private_ip: 10.20.0.11, security_groups: [bastion]}\n", 1)
+    assert "10.20.0.11" in text
+    design = tmp_path / "two.yaml"
+    design.write_text(text)
+    net = vpcsim.load(design)
+    with pytest.raises(DesignError) as info:
+        check(net, {"name": "n", "from": "198.51.100.0/24", "to": "app-a", "only_via": "bastion", "traffic": "tcp/22"})
+    assert "hop 'bastion' has 2 interfaces (name one: bastion.eth0, bastion.eth1)" in info.value.diagnostics[0].message
+    assert check(net, {"name": "n", "from": "198.51.100.0/24", "to": "app-a", "only_via": "bastion.eth0",
+                       "traffic": "tcp/22"}).ok
