@@ -141,3 +141,44 @@ def test_rich_rendering(make: Make) -> None:
     transitive_rich(transitive_exposure(make(TWO_VPCS)), console=Console(file=out, width=200))
     text = out.getvalue()
     assert "One pivot" in text and "db-b" in text and "tcp 5432" in text and "1 of 4 interfaces opened" in text
+
+
+OVERLAP = """\
+region: eu-west-1
+vpcs:
+  a: {cidrs: [10.1.0.0/16]}
+  w: {cidrs: [10.9.0.0/16]}
+  v: {cidrs: [10.9.0.0/16]}
+subnets:
+  a-pub: {vpc: a, cidr: 10.1.0.0/24, az: eu-west-1a, route_table: a-pub}
+  w-1: {vpc: w, cidr: 10.9.0.0/24, az: eu-west-1a, route_table: w}
+  v-1: {vpc: v, cidr: 10.9.0.0/24, az: eu-west-1a}
+  v-2: {vpc: v, cidr: 10.9.1.0/24, az: eu-west-1a}
+route_tables:
+  a-pub:
+    vpc: a
+    routes:
+      - {destination: 0.0.0.0/0, internet_gateway: a-igw}
+      - {destination: 10.9.0.0/16, peering: a-w}
+  w: {vpc: w, routes: [{destination: 10.1.0.0/16, peering: a-w}]}
+internet_gateways:
+  a-igw: {vpc: a}
+peerings:
+  a-w: {requester: a, accepter: w}
+security_groups:
+  web: {vpc: a, ingress: [{protocol: tcp, ports: 443, cidr: 0.0.0.0/0}]}
+  w-open: {vpc: w, ingress: [{protocol: tcp, ports: 5432, cidr: 10.1.0.0/16}]}
+  v-open: {vpc: v, ingress: [{protocol: tcp, ports: 5432, cidr: 10.1.0.0/16}]}
+instances:
+  web-a: {subnet: a-pub, private_ip: 10.1.0.10, public_ip: 198.18.0.10, security_groups: [web]}
+  db-w: {subnet: w-1, private_ip: 10.9.0.20, security_groups: [w-open]}
+  lone-v: {subnet: v-2, private_ip: 10.9.1.30, security_groups: [v-open]}
+  twin-v: {subnet: v-1, private_ip: 10.9.0.20, security_groups: [v-open]}
+"""
+
+
+def test_overlapping_vpcs_behind_a_peering_are_walked_not_guessed(make: Make) -> None:
+    net = make(OVERLAP)
+    report = transitive_exposure(net)
+    assert report["db-w"].new.describe() == "tcp 5432"  # through the peering
+    assert {e.interface: e.transitive for e in report.interfaces} == brute_force(net)

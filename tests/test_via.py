@@ -89,7 +89,8 @@ def test_legs_are_the_generic_mechanism(net: vpcsim.Network) -> None:
 
 
 @pytest.mark.parametrize("via, error, match", [
-    (["nowhere"], EndpointError, r"via 'nowhere': endpoint 'nowhere' is not an instance"),
+    (["nowhere"], EndpointError, r"via 'nowhere': a hop must be an instance or interface of the design, by name, "
+                                 r"AWS id or address \(instances: app-a, app-b, bastion, legacy-app\)"),
     (["bastion:99999"], UsageError, r"port '99999' is not a port \(expected NAME:PORT, PORT 0-65535\)"),
     (["bastion:ssh"], UsageError, r"port 'ssh' is not a port"),
     (["internet"], EndpointError, r"a hop must be an instance or interface"),
@@ -301,3 +302,28 @@ def test_the_design_schema_inlines_the_same_assertion() -> None:
     inline = json.dumps(design["properties"]["assertions"]["definitions"]["assertion"])
     assert inline == json.dumps(alone["definitions"]["assertion"]).replace(
         "#/definitions/", "#/properties/assertions/definitions/")
+
+
+def test_hostile_hops_are_quoted_short(net: vpcsim.Network, capsys: pytest.CaptureFixture[str]) -> None:
+    long = "x" * 100_000
+    for hop in (long, f"bastion:{long}", "\x1b[31mred:22"):
+        code = main(["trace", ADMIN, "app-b", "22", "-d", str(BASTION), "--via", hop])
+        err = capsys.readouterr().err
+        assert code in (2, 3) and len(err) < 500 and "\x1b" not in err, err[:200]
+
+
+def test_a_hop_with_two_interfaces_must_be_named_by_interface(tmp_path: Path) -> None:
+    text = BASTION.read_text().replace(
+        "    subnet: public-a\n    private_ip: 10.20.0.10\n    public_ip: 192.0.2.20\n    security_groups: [bastion]\n",
+        "    interfaces:\n"
+        "      - {subnet: public-a, private_ip: 10.20.0.10, public_ip: 192.0.2.20, security_groups: [bastion]}\n"
+        "      - {subnet: public-a, private_ip: 10.20.0.11, security_groups: [bastion]}\n", 1)
+    assert "10.20.0.11" in text
+    design = tmp_path / "two.yaml"
+    design.write_text(text)
+    net = vpcsim.load(design)
+    with pytest.raises(DesignError) as info:
+        check(net, {"name": "n", "from": "198.51.100.0/24", "to": "app-a", "only_via": "bastion", "traffic": "tcp/22"})
+    assert "hop 'bastion' has 2 interfaces (name one: bastion.eth0, bastion.eth1)" in info.value.diagnostics[0].message
+    assert check(net, {"name": "n", "from": "198.51.100.0/24", "to": "app-a", "only_via": "bastion.eth0",
+                       "traffic": "tcp/22"}).ok

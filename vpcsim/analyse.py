@@ -1010,9 +1010,15 @@ class _Pivoting:
         src = an._start_name(net.design.interfaces[pivot.members[0]])
         result, _, _ = an._probe(src, addr, 6)
         forward = result.forward
+        d = net.design
+        vpc = net.interface_vpc(d.interfaces[pivot.members[0]])
+        # Why: past the pivot's own VPC (a peering into overlapping CIDRs, say) an address may
+        # meet an owner the representative did not: then the fate is not the route tables' alone.
+        elsewhere = any((h.kind == "subnet" and h.name in d.subnets and d.subnets[h.name].vpc != vpc)
+                        or (h.kind == "vpc_router" and h.name != vpc) for h in forward)
         delivered = any(h.kind == "eni" for h in forward[1:])
         stopped = any(b.code.value not in _FILTER_CODES for b in result.blocked_by)
-        if delivered or not stopped or result.return_path:
+        if elsewhere or delivered or not stopped or result.return_path:
             return None
         consulted = [s.component for h in forward for s in h.steps
                      if s.kind.value == "route_lookup" and s.component is not None]

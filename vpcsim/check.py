@@ -128,7 +128,7 @@ class CounterExample:
     rule: str | None  # the deciding rule (what lets it through, or what blocks it)
     location: Location | None  # where that rule is written in the design
     related: tuple[tuple[str, Location], ...] = ()  # other rules on the path, with their locations
-    leg: str = ""  # on a path through hops: which leg this flow is ("leg 2 of 2 (bastion -> app-b)")
+    leg: str = ""  # on a path through hops: which leg this flow is ("leg 2 of 2", "directly, bypassing bastion")
 
     @property
     def flow(self) -> str:
@@ -567,8 +567,12 @@ class Engine:
     def hop_atom(self, name: str, what: str, loc: Location, problems: list[Diagnostic]) -> _Atom | None:
         """A jump host named by an assertion: one interface of the design (else a diagnostic)."""
         d = self.net.design
-        enis = [d.interfaces[name]] if name in d.interfaces else [
-            d.interfaces[n] for n in d.instances[name].interfaces if n in d.interfaces] if name in d.instances else []
+        if name in d.interfaces:
+            enis = [d.interfaces[name]]
+        elif name in d.instances:
+            enis = [d.interfaces[n] for n in d.instances[name].interfaces if n in d.interfaces]
+        else:
+            enis = []
         if len(enis) != 1:
             why = "has no interface" if name in d.instances else "is not an instance or interface of the design"
             if len(enis) > 1:

@@ -6,6 +6,7 @@ import enum
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple, Protocol
 
+from vpcsim.arguments import quote
 from vpcsim.errors import Location
 from vpcsim.model import int_to_ip, protocol_label
 
@@ -413,11 +414,12 @@ class Waypoint(NamedTuple):
             name, port_text = port_text, ""
         name, port_text = name.strip(), port_text.strip()
         if not name:
-            raise ValueError(f"waypoint {text!r}: expected NAME or NAME:PORT (e.g. bastion or bastion:22)")
+            raise ValueError(f"waypoint {quote(text)}: expected NAME or NAME:PORT (e.g. bastion or bastion:22)")
         if not sep:
             return cls(name)
         if not (port_text.isascii() and port_text.isdigit() and len(port_text) <= 5) or int(port_text) > 65535:
-            raise ValueError(f"waypoint {text!r}: port {port_text!r} is not a port (expected NAME:PORT, PORT 0-65535)")
+            raise ValueError(f"waypoint {quote(text)}: port {quote(port_text, 20)} is not a port "
+                             "(expected NAME:PORT, PORT 0-65535)")
         return cls(name, int(port_text))
 
 

@@ -54,12 +54,15 @@ def waypoint(net: CompiledNetwork, hop: str | Waypoint) -> Waypoint:
         raise UsageError(f"via {arguments.quote(hop)}: expected HOP or HOP:PORT (a string)")
     try:
         end = resolve(net, found.name, None)
-    except EndpointError as exc:
-        raise EndpointError(f"via {found.name!r}: {exc}") from None
+    except EndpointError:
+        known = sorted(net.design.instances)
+        hint = f" (instances: {', '.join(known[:6])}{', ...' if len(known) > 6 else ''})" if known else ""
+        raise EndpointError(f"via {arguments.quote(found.name)}: a hop must be an instance or interface of the "
+                            f"design, by name, AWS id or address{hint}") from None
     if end.eni is None or end.eni.primary_ip != end.addr:
         # Why: a jump host is a machine the user logs into, so it is an interface of the design;
         # the internet or an address no interface owns cannot relay a connection.
-        raise EndpointError(f"via {found.name!r}: a hop must be an instance or interface of the design")
+        raise EndpointError(f"via {arguments.quote(found.name)}: a hop must be an instance or interface of the design")
     return found
 
 
