@@ -39,11 +39,14 @@ def test_golden_trace(scenario: str, case: dict[str, Any], networks: dict[str, A
     if scenario not in networks:
         networks[scenario] = vpcsim.load(ROOT / scenario)
     net = networks[scenario]
-    result = net.trace(str(case["src"]), str(case["dst"]), case["port"], case.get("protocol", "tcp"))
+    result = net.trace(str(case["src"]), str(case["dst"]), case["port"], case.get("protocol", "tcp"),
+                       icmp_code=case.get("icmp_code"))
     codes = {b.code.value for b in result.blocked_by}
     explain = "\n".join(f"{b.direction} {b.code.value}: {b.detail}" for b in result.blocked_by)
     assert result.reachable is case["reachable"], f"{case['why']}\n{explain}"
     assert set(case.get("blocked_by", [])) <= codes, explain
+    # `through`: hops the forward leg must cross (a middlebox), by design name.
+    assert set(case.get("through", [])) <= {h.name for h in result.forward}, [h.name for h in result.forward]
     if case["reachable"]:
         assert result.return_path, "a reachable flow has a return path"
         assert not result.blocked_by

@@ -137,6 +137,9 @@ class Assertion:
     allow_empty: bool = False
     description: str = ""
     loc: Location = field(default=NOWHERE, compare=False)
+    # The ICMP code of the promise's ICMP types (`{protocol: icmp, icmp_type: 3, icmp_code: 4}`);
+    # None: code 0, what `icmp/8` means.
+    icmp_code: int | None = None
 
     @property
     def security_severity(self) -> float:
@@ -144,6 +147,8 @@ class Assertion:
 
     def describe(self) -> str:
         what = self.traffic.describe()
+        if self.icmp_code is not None:
+            what += f" (icmp code {self.icmp_code})"
         src, dst = self.source.describe(), self.destination.describe()
         if self.expect is Expect.REACHABLE:
             return f"{src} -> {dst}: {what} reachable"
@@ -174,6 +179,12 @@ def _slug(text: str) -> str:
 
 class _AssertionBuilder(Builder):
     """Reads assertions from a located tree; every problem becomes a located diagnostic."""
+
+    icmp_codes: list[tuple[int, Location]]  # the icmp_code of each traffic item of the assertion being read
+
+    def __init__(self, file: str) -> None:
+        super().__init__(file)
+        self.icmp_codes = []
 
     def items(self, node: Node, what: str) -> list[Assertion]:
         if isinstance(node, Scalar) and node.value is None:
@@ -212,6 +223,7 @@ class _AssertionBuilder(Builder):
                     )
                 traffic = None
         else:
+            self.icmp_codes = []
             traffic = self.traffic(traffic_node, f"{what}: traffic")
             if traffic is not None and not traffic and expect in (Expect.REACHABLE, Expect.UNREACHABLE):
                 self.error("traffic", f"{what}: traffic: selects no traffic at all", traffic_node.loc)
@@ -237,6 +249,12 @@ class _AssertionBuilder(Builder):
                 body.entries["id"].loc,
             )
             ident = None
+        codes = sorted({code for code, _ in self.icmp_codes}) if traffic_node is not None else []
+        if len(codes) > 1:
+            second = next(loc for code, loc in self.icmp_codes if code != self.icmp_codes[0][0])
+            self.error("traffic", f"{what}: traffic: icmp codes {', '.join(map(str, codes))} in one assertion "
+                       "(expected one icmp_code per assertion: split it)", second)
+        icmp_code = codes[0] if codes else None
         if source is None or destination is None or expect is None or traffic is None:
             return None
         if source.kind is SelectorKind.INTERNET and destination.kind is SelectorKind.INTERNET:
@@ -254,6 +272,7 @@ class _AssertionBuilder(Builder):
             allow_empty=allow_empty,
             description=description,
             loc=body.loc,
+            icmp_code=icmp_code,
         )
         label = name or assertion.describe()
         return Assertion(
@@ -268,6 +287,7 @@ class _AssertionBuilder(Builder):
             allow_empty,
             description,
             body.loc,
+            icmp_code,
         )
 
     def expect(self, node: Node | None, what: str) -> Expect | None:
@@ -438,7 +458,7 @@ class _AssertionBuilder(Builder):
             return None
 
     def traffic_map(self, body: Map, what: str) -> Traffic | None:
-        self.check_keys(body, what, ("protocol", "ports", "icmp_type"), ("protocol",))
+        self.check_keys(body, what, ("protocol", "ports", "icmp_type", "icmp_code"), ("protocol",))
         proto_node = body.get("protocol")
         if proto_node is None:
             return None
@@ -451,6 +471,18 @@ class _AssertionBuilder(Builder):
         kind, number = parsed
         ports_node = body.get("ports")
         type_node = body.get("icmp_type")
+        code_node = body.get("icmp_code")
+        if code_node is not None:
+            # ICMP codes refine a type (type 3 code 4: fragmentation needed, RFC 792 / RFC 1191).
+            if kind is not TrafficKind.ICMP or type_node is None:
+                self.error("traffic", f"{what}: icmp_code needs protocol icmp and an icmp_type", body.keys["icmp_code"])
+                return None
+            value = code_node.value if isinstance(code_node, Scalar) else None
+            if not (isinstance(value, int) and not isinstance(value, bool) and 0 <= value <= 255):
+                self.error("traffic", f"{what}: icmp_code: expected a number 0-255, got {kind_of(code_node)}",
+                           code_node.loc)
+                return None
+            self.icmp_codes.append((value, body.keys["icmp_code"]))
         if kind is None:
             if ports_node is not None or type_node is not None:
                 self.error("traffic", f"{what}: protocol {proto_text!r} takes no ports", body.loc)
