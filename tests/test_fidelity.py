@@ -54,9 +54,9 @@ def step_texts(result: TraceResult) -> list[str]:
 
 # -- 1. DHCP options sets and the Amazon-provided services ----------------------------------------
 # Network ACLs and security groups do not filter traffic to or from Amazon DNS, DHCP, instance
-# metadata and the Amazon Time Sync Service:
+# metadata, ECS task metadata, Windows license activation and the Amazon Time Sync Service:
 # https://docs.aws.amazon.com/vpc/latest/userguide/nacl-basics.html and
-# https://docs.aws.amazon.com/vpc/latest/userguide/vpc-security-groups.html. The Route 53
+# https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/security-group-rules.html. The Route 53
 # Resolver answers at the VPC base + 2 and 169.254.169.253 when enableDnsSupport is true:
 # https://docs.aws.amazon.com/vpc/latest/userguide/AmazonDNS-concepts.html. A DHCP options set
 # names AmazonProvidedDNS or custom servers:
@@ -120,6 +120,8 @@ def test_amazon_dns_is_not_filtered_by_nacls_or_security_groups(make: Make) -> N
     ("169.254.169.254", 80, "tcp", "instance metadata service"),
     ("time-sync", 123, "udp", "Amazon Time Sync Service"),
     ("dhcp", 67, "udp", "DHCP"),
+    ("169.254.170.2", 80, "tcp", "ECS task metadata endpoint"),
+    ("169.254.169.250", 1688, "tcp", "Windows license activation"),
 ])
 def test_every_amazon_service_of_the_nacl_list_passes_closed_filters(
         make: Make, dst: str, port: int, proto: str, service: str) -> None:
@@ -220,11 +222,10 @@ def test_amazon_dns_with_dns_support_off_is_a_warning(tmp_path: Path) -> None:
     ("10.0.0.0/16, 172.16.0.0/16", "172.16.0.0/16", "another RFC 1918 range than the primary's 10.0.0.0/8"),
     ("10.0.0.0/16, 192.168.0.0/20", "192.168.0.0/20", "another RFC 1918 range"),
     ("172.31.0.0/16, 10.5.0.0/16", "10.5.0.0/16", "another RFC 1918 range than the primary's 172.16.0.0/12"),
-    ("10.0.0.0/16, 198.19.0.0/16", "198.19.0.0/16", "198.19.0.0/16, which a VPC with an RFC 1918"),
     ("10.1.0.0/16, 10.0.128.0/17", "10.0.128.0/17", "from 10.0.0.0/16, which a VPC with a CIDR block in 10.0.0.0/15"),
     ("198.19.0.0/16, 10.0.0.0/16", "10.0.0.0/16", "RFC 1918 range 10.0.0.0/8, which a VPC whose primary is in"),
     ("100.64.0.0/16, 192.168.0.0/16", "192.168.0.0/16", "publicly routable primary"),
-    ("203.0.113.0/24, 198.19.0.0/16", "198.19.0.0/16", "publicly routable primary"),
+    ("203.0.113.0/24, 172.20.0.0/16", "172.20.0.0/16", "publicly routable primary"),
 ])
 def test_restricted_secondary_blocks_are_located_errors(tmp_path: Path, cidrs: str, bad: str, reason: str) -> None:
     text = f"region: us-east-1\nvpcs:\n  v:\n    cidrs: [{cidrs}]\n"
@@ -242,6 +243,8 @@ def test_restricted_secondary_blocks_are_located_errors(tmp_path: Path, cidrs: s
     "198.19.0.0/16, 100.64.0.0/16",
     "100.64.0.0/16, 203.0.113.0/24",
     "10.2.0.0/16, 10.0.0.0/16",  # 10.2.0.0/16 is outside 10.0.0.0/15
+    "10.0.0.0/16, 198.19.0.0/16",  # EKS's secondary range for pods
+    "203.0.113.0/24, 198.19.0.0/16",
 ])
 def test_permitted_secondary_blocks(tmp_path: Path, cidrs: str) -> None:
     text = f"region: us-east-1\nvpcs:\n  v:\n    cidrs: [{cidrs}]\n"
@@ -867,3 +870,34 @@ def test_import_edge_associations_and_local_route_targets(tmp_path: Path) -> Non
     loaded, _ = load_design(tmp_path / "snap")
     assert loaded.route_tables["rtb-edge"].edge_associations == ("igw-1",)
     assert "aws-unsupported" not in {w.code for w in warnings}
+
+
+def test_lint_public_ip_behind_an_inspection_appliance_is_usable(make: Make) -> None:
+    from vpcsim.lint import lint
+
+    # web's subnet sends 0.0.0.0/0 to the firewall, whose subnet reaches the IGW: no VPC012.
+    assert not lint(make(INSPECTION.read_text()), select=["VPC012"]).findings
+    # Without the firewall's own way out, web's Elastic IP is unusable again.
+    broken = edited("      - destination: 0.0.0.0/0\n        internet_gateway: igw\n", "")
+    (finding,) = lint(make(broken), select=["VPC012"]).findings
+    assert finding.subject == "web.eth0"
+
+
+# -- bad input in the new keys: located errors, never a traceback -----------------------------------
+
+@pytest.mark.parametrize(("old", "new", "needle"), [
+    ("    edge_associations: [igw]\n", "    edge_associations: igw\n", "igw\n    routes"),
+    ("    edge_associations: [igw]\n", "    edge_associations: [{a: 1}]\n", "{a: 1}"),
+    ("    enable_dns_support: true\n", "    enable_dns_support: [1]\n", "[1]"),
+    ("    dhcp_options:\n      name: legacy-dns\n", "    dhcp_options: 5\n    x_dhcp:\n      name: legacy-dns\n", "5\n"),
+    ("      domain_name_servers: [10.41.2.53]\n", "      domain_name_servers: 10.41.2.53\n", "servers: 10.41.2.53"),
+    ("    elastic_ip: 203.0.113.40\n", "    elastic_ip: 203.0.113.40\n    secondary_elastic_ips: [1]\n", "[1]"),
+    ("      - destination: 10.40.0.0/16      # the local", "      - origin: {a: b}\n        destination: 10.40.0.0/16  # the local",
+     "{a: b}"),
+])
+def test_bad_values_in_new_keys_are_located(tmp_path: Path, old: str, new: str, needle: str) -> None:
+    text = edited(old, new)
+    found = [d for d in diagnostics(tmp_path, text) if d.severity is Severity.ERROR]
+    assert found, "expected an error"
+    line, _ = pos(text, needle)
+    assert line in {d.location.line for d in found if d.location is not None}, [d.format() for d in found]

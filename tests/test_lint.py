@@ -41,6 +41,9 @@ EXPECTED: dict[str, set[tuple[str, str]]] = {
         ("VPC011", "  data-a:"),  # the data tier (both Redis nodes) lives in one AZ
         ("VPC013", "nat_gateway: nat-a"),  # app-b (eu-west-1b) leaves through nat-a (eu-west-1a)
     },
+    # Clean: web's public IP works through the firewall (VPC012 follows the appliance), and
+    # app-acl admits ICMP 3/4 (VPC014).
+    "inspection-vpc": set(),
     "nat-bastion": {
         ("VPC011", "  public-a:"),
         ("VPC013", "nat_gateway: nat-a"),

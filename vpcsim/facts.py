@@ -59,7 +59,7 @@ ICMP_REPLIES: dict[int, int] = {8: 0, 13: 14, 15: 16, 17: 18}
 # Service, Reserved IP addresses used by the default VPC router":
 NACL_NOT_FILTERED_DOC = "https://docs.aws.amazon.com/vpc/latest/userguide/nacl-basics.html"
 # ... and security groups do not filter the same list:
-SG_NOT_FILTERED_DOC = "https://docs.aws.amazon.com/vpc/latest/userguide/vpc-security-groups.html"
+SG_NOT_FILTERED_DOC = "https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/security-group-rules.html"
 # The Route 53 Resolver (AmazonProvidedDNS) answers at the base of the VPC's primary IPv4 CIDR plus
 # two, and at 169.254.169.253, when the VPC's enableDnsSupport is true:
 # https://docs.aws.amazon.com/vpc/latest/userguide/AmazonDNS-concepts.html
@@ -74,15 +74,21 @@ DHCP_SERVER_PORT = 67
 INSTANCE_METADATA = "169.254.169.254"
 # Amazon Time Sync Service: https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/set-time.html
 TIME_SYNC = "169.254.169.123"
+# The ECS task metadata endpoint and Windows license activation, the list's other link-local services:
+# https://docs.aws.amazon.com/AmazonECS/latest/developerguide/task-metadata-endpoint-v2.html and
+# https://docs.aws.amazon.com/AWSEC2/latest/WindowsGuide/common-messages.html (169.254.169.250-251).
+ECS_TASK_METADATA = "169.254.170.2"
+WINDOWS_ACTIVATION = ("169.254.169.250", "169.254.169.251")
 # A DHCP options set names up to four DNS servers and four NTP servers:
 # https://docs.aws.amazon.com/vpc/latest/userguide/DHCPOptionSetConcepts.html
 DHCP_SERVERS_MAX = 4
 
 # -- secondary IPv4 CIDR blocks ---------------------------------------------------------------------
 # "IPv4 CIDR block association restrictions": which secondary blocks a VPC may add, by the range
-# its primary block is in. From an RFC 1918 primary: not another RFC 1918 range, not 198.19.0.0/16,
-# and (10.0.0.0/8) nothing from 10.0.0.0/16 once a block is in 10.0.0.0/15; from 198.19.0.0/16: no
-# RFC 1918 block; from a public or 100.64.0.0/10 primary: no RFC 1918 block and not 198.19.0.0/16.
+# its primary block is in. From an RFC 1918 primary: not another RFC 1918 range, and (10.0.0.0/8)
+# nothing from 10.0.0.0/16 once a block is in 10.0.0.0/15; from a 198.19.0.0/16, 100.64.0.0/10 or
+# public primary: no RFC 1918 block. 100.64.0.0/10 and 198.19.0.0/16 go with any primary (what
+# EKS's secondary-CIDR pod networking relies on).
 CIDR_RESTRICTIONS_DOC = "https://docs.aws.amazon.com/vpc/latest/userguide/vpc-cidr-blocks.html#add-cidr-block-restrictions"
 RFC1918 = ("10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16")
 BENCHMARK_RANGE = "198.19.0.0/16"
@@ -155,6 +161,7 @@ __all__ = [
     "DATABASE_PORTS",
     "DHCP_SERVERS_MAX",
     "DHCP_SERVER_PORT",
+    "ECS_TASK_METADATA",
     "EPHEMERAL_PRESETS",
     "ICMP_REPLIES",
     "INSTANCE_METADATA",
@@ -182,4 +189,5 @@ __all__ = [
     "VPC_CIDR_QUOTA",
     "VPC_ROUTER_OFFSET",
     "WEB_PORTS",
+    "WINDOWS_ACTIVATION",
 ]

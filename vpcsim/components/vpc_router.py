@@ -32,6 +32,8 @@ class Service:
 _METADATA = ip_to_int(facts.INSTANCE_METADATA)
 _TIME_SYNC = ip_to_int(facts.TIME_SYNC)
 _DNS_LINK_LOCAL = ip_to_int(facts.AMAZON_DNS_LINK_LOCAL)
+_ECS_METADATA = ip_to_int(facts.ECS_TASK_METADATA)
+_WINDOWS_ACTIVATION = frozenset(ip_to_int(a) for a in facts.WINDOWS_ACTIVATION)
 RESOLVER = "the Route 53 Resolver (AmazonProvidedDNS)"
 
 
@@ -49,6 +51,10 @@ def service_at(net: CompiledNetwork, eni: Interface, addr: int, proto: int, port
         return Service("the instance metadata service", addr)
     if addr == _TIME_SYNC:
         return Service("the Amazon Time Sync Service", addr)
+    if addr == _ECS_METADATA:
+        return Service("the ECS task metadata endpoint", addr)
+    if addr in _WINDOWS_ACTIVATION:
+        return Service("Windows license activation", addr)
     home = net.design.subnets.get(eni.subnet)
     vpc = net.design.vpcs.get(home.vpc) if home is not None else None
     if home is None or vpc is None:

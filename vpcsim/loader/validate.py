@@ -858,24 +858,18 @@ def _association_restriction(cidrs: tuple[Cidr, ...], index: int, home: Cidr | N
     """Why AWS refuses `cidrs[index]` as a secondary block of a VPC whose primary is `cidrs[0]`, or None."""
     cidr = cidrs[index]
     mine = _rfc1918(cidr)
-    benchmark = _BENCHMARK.covers(cidr)
     if home is not None:
         if mine is not None and mine != home:
             return f"is from {mine}, another RFC 1918 range than the primary's {home}"
-        if benchmark:
-            return f"is from {_BENCHMARK}, which a VPC with an RFC 1918 primary CIDR cannot add"
         if home == _RFC1918[0] and _TEN_16.covers(cidr) and any(
                 _TEN_15.covers(other) for i, other in enumerate(cidrs) if i != index):
             return f"is from {_TEN_16}, which a VPC with a CIDR block in {_TEN_15} cannot add"
         return None
+    if mine is None:
+        return None  # public, 100.64.0.0/10 and 198.19.0.0/16 blocks go with such a primary
     if _BENCHMARK.covers(cidrs[0]):
-        return f"is from the RFC 1918 range {mine}, which a VPC whose primary is in {_BENCHMARK} cannot add" \
-            if mine is not None else None
-    if mine is not None:
-        return f"is from the RFC 1918 range {mine}, which a VPC with a publicly routable primary CIDR cannot add"
-    if benchmark:
-        return f"is from {_BENCHMARK}, which a VPC with a publicly routable primary CIDR cannot add"
-    return None
+        return f"is from the RFC 1918 range {mine}, which a VPC whose primary is in {_BENCHMARK} cannot add"
+    return f"is from the RFC 1918 range {mine}, which a VPC with a publicly routable primary CIDR cannot add"
 
 
 def _target(route: Route) -> str:
