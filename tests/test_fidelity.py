@@ -524,6 +524,11 @@ def test_bad_propagated_routes_are_located(tmp_path: Path, route: str, code: str
     assert at(found) == pos(text, needle if code != "route" else "dynamic")
 
 
+def test_a_propagated_route_whose_gateway_is_gone_is_a_blackhole(make: Make) -> None:
+    text = priority_design("\n      - {destination: 172.19.0.0/16, origin: propagated, blackhole: true}")
+    assert chosen(make, text, "172.19.0.5") == "172.19.0.0/16 -> blackhole [propagated]"
+
+
 def test_propagated_route_inside_the_vpc_never_wins(make: Make) -> None:
     text = priority_design("\n      - {destination: 10.0.9.0/24, origin: propagated, unsupported: vgw}")
     assert chosen(make, text, "10.0.9.5") == "10.0.0.0/16 -> local"
@@ -901,3 +906,14 @@ def test_bad_values_in_new_keys_are_located(tmp_path: Path, old: str, new: str, 
     assert found, "expected an error"
     line, _ = pos(text, needle)
     assert line in {d.location.line for d in found if d.location is not None}, [d.format() for d in found]
+
+
+def test_graph_and_diagram_show_the_gateway_route_table(make: Make) -> None:
+    from vpcsim.render.diagram import build, to_mermaid
+
+    net = make(INSPECTION.read_text())
+    edges = [(u, v, d) for u, v, d in net.graph.edges(data=True) if d["relation"] == "route"
+             and u == ("internet_gateway", "igw")]
+    assert [(v, d["route_table"], d["prefix"]) for _, v, d in edges] == [
+        (("eni", "firewall.eth0"), "ingress", "10.40.1.0/24")]
+    assert "10.40.1.0/24" in to_mermaid(build(net.graph))

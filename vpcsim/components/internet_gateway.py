@@ -204,6 +204,14 @@ class InternetGateway(Component[None]):
             g.add_edge(key, ("vpc_router", igw.vpc), relation="attachment")
             g.add_edge(key, ("internet", "internet"), relation="internet")
             g.add_edge(("internet", "internet"), key, relation="internet")
+            # Ingress routing: the routes of its gateway route table, from the gateway itself.
+            table = net.design.route_tables.get(net.edge_tables.get(igw.name, ""))
+            for r in table.routes if table is not None else ():
+                component = base.for_route(r)
+                node = component.route_node(net, r) if component is not None else None
+                if node is not None:
+                    g.add_edge(key, node, relation="route", route_table=table.name if table else "",
+                               prefix=r.describe_destination(), blackhole=r.blackhole)
 
 
 COMPONENT = base.register(InternetGateway())

@@ -668,7 +668,8 @@ class _Validator:
         """A propagated route comes from a virtual private gateway, to a CIDR, and never beats local."""
         component = self.design.unsupported.get(route.target or "") if route.target_kind is TargetKind.UNSUPPORTED \
             else None
-        if route.destination is None or component is None or component.kind not in VGW_KINDS:
+        gone = route.target_kind is TargetKind.BLACKHOLE  # its gateway was deleted: AWS reports a blackhole
+        if route.destination is None or (not gone and (component is None or component.kind not in VGW_KINDS)):
             self.error(
                 "route-propagated",
                 f"{what}: a propagated route must have a CIDR destination and target the virtual private gateway "
