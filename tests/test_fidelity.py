@@ -917,3 +917,20 @@ def test_graph_and_diagram_show_the_gateway_route_table(make: Make) -> None:
     assert [(v, d["route_table"], d["prefix"]) for _, v, d in edges] == [
         (("eni", "firewall.eth0"), "ingress", "10.40.1.0/24")]
     assert "10.40.1.0/24" in to_mermaid(build(net.graph))
+
+
+def test_icmp_code_short_form_in_assertions(make: Make) -> None:
+    net = make(PMTUD % {"acl": "with-pmtud"})
+    report = net.check([{"from": "internet", "to": "web", "expect": "reachable", "traffic": "icmp/3:4"},
+                        {"from": "internet", "to": "web", "expect": "unreachable", "traffic": ["icmp/3:3"]}])
+    assert [r.passed for r in report.results] == [True, True]
+    assert [r.assertion.icmp_code for r in report.results] == [4, 3]
+
+
+def test_a_traffic_value_refuses_an_icmp_code() -> None:
+    from vpcsim.loader.assertions import parse_traffic
+
+    assert parse_traffic("icmp/3").icmp == ((3, 3),)
+    for value in ("icmp/3:4", {"protocol": "icmp", "icmp_type": 3, "icmp_code": 4}):
+        with pytest.raises(ValueError, match="an icmp code belongs to an assertion"):
+            parse_traffic(value)

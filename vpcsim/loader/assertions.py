@@ -63,6 +63,8 @@ ITEM_KEYS = (
 )
 FILE_KEYS = ("version", "design", "description", "assertions")
 ID_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._:/-]{0,127}$")
+# `icmp/3:4`: ICMP types of one code (the short form of `{protocol: icmp, icmp_type: 3, icmp_code: 4}`).
+ICMP_CODE_RE = re.compile(r"^((?:icmp|1)/[^:]+):([0-9]{1,3})$", re.IGNORECASE)
 
 
 
@@ -440,6 +442,14 @@ class _AssertionBuilder(Builder):
             return None
 
     def traffic_text(self, text: str, loc: Location, what: str) -> Traffic | None:
+        coded = ICMP_CODE_RE.match(text)
+        if coded is not None:
+            code = int(coded.group(2))
+            if code > 255:
+                self.error("traffic", f"{what}: icmp code {code} in {short(text)} is out of range (expected 0-255)", loc)
+                return None
+            self.icmp_codes.append((code, loc))
+            text = coded.group(1)
         try:
             return traffic.parse_short(text)
         except ValueError as exc:
@@ -543,6 +553,10 @@ def parse_traffic(value: object, what: str = "traffic") -> Traffic:
     traffic = builder.traffic(_to_node(value, NOWHERE), what)
     if builder.diagnostics or traffic is None:
         raise ValueError(builder.diagnostics[0].message if builder.diagnostics else f"bad traffic {value!r}")
+    if builder.icmp_codes:
+        # A Traffic has no ICMP codes: dropping one would silently check code 0 instead.
+        raise ValueError(f"{what}: an icmp code belongs to an assertion (write it as a mapping with "
+                         "icmp_code, or `icmp/3:4` in an assertion's traffic), not to a traffic value")
     return traffic
 
 
