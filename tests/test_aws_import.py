@@ -106,12 +106,12 @@ def test_conformance_details() -> None:
     # Files directly under aws_configs/ are us-west-2 for Batfish, but the data says us-east-2.
     design, _ = _load(CONFORMANCE / "test-subnet")
     assert design.region == "us-east-2"
-    # Two regions: the region is their common prefix, with a warning.
+    # Two regions: each VPC says its own (issue 9), the design's is the first VPC's.
     snapshot = "test-transit-gateway-peering"
     design, diagnostics = _load(CONFORMANCE / snapshot, _EXPECTATIONS["snapshots"][snapshot]["files_loaded"])
-    assert design.region == "us"
     assert {s.az[:-1] for s in design.subnets.values()} == {"us-east-1", "us-west-1"}  # real zones kept
-    assert "aws-multi-region" in _codes(diagnostics)
+    assert {s.az[:-1] == design.vpcs[s.vpc].region for s in design.subnets.values()} == {True}
+    assert design.region in ("us-east-1", "us-west-1")
     # InternetGateways.json is not loaded by that test: the IGW routes point at unsupported stand-ins.
     stand_ins = {u.aws_id: u.kind for u in design.unsupported.values()}
     assert any((k or "").startswith("igw-") and v == "internet_gateway" for k, v in stand_ins.items())
@@ -171,7 +171,7 @@ def test_mini_design() -> None:
     assert design["route_tables"]["app-rt"]["routes"] == [
         {"destination": "0.0.0.0/0", "nat_gateway": "nat"},
         {"destination": "10.50.0.0/16", "unsupported": "hub"},  # TransitGatewayId
-        {"destination": "10.60.0.0/16", "unsupported": "vgw-0v"},  # a VGW known only from the route
+        {"destination": "10.60.0.0/16", "unsupported": "vgw-0v", "origin": "propagated"},  # a VGW known only from the route
         {"destination": "10.70.0.0/16", "blackhole": True},  # the deleted NAT gateway
         {"destination": "10.80.0.0/16", "unsupported": "to-partner"},  # active peering to another account
         {"destination": "10.90.0.0/16", "blackhole": True},  # deleted peering to another account
@@ -631,8 +631,9 @@ def test_layout_batfish_accounts_and_regions(tmp_path: Path) -> None:
     folder = _write(tmp_path / "snap", files)
     design, warnings = snapshot_to_design(folder)
     assert list(design["vpcs"]) == ["vpc-a", "vpc-b"]
-    assert design["region"] == "us-east"  # the common prefix of us-east-1 and us-east-2
-    assert "aws-multi-region" in _codes(warnings)
+    assert design["region"] == "us-east-1"  # the first VPC's; each VPC names its own
+    assert [v["region"] for v in design["vpcs"].values()] == ["us-east-1", "us-east-2"]
+    assert "aws-multi-region" not in _codes(warnings)
     _load(folder)  # and the validator accepts both regions' zones
     only, _ = snapshot_to_design(folder, ["accounts/222/us-east-2/Vpcs.json"])
     assert list(only["vpcs"]) == ["vpc-b"]

@@ -67,14 +67,16 @@ def test_golden_trace(scenario: str, case: dict[str, Any], networks: dict[str, A
         assert set(case.get("blocked_by", [])) <= {b.code.value for b in blockers}, explain
         assert all(leg.return_path for leg in path.legs if leg.reachable)
         return
-    result = net.trace(str(case["src"]), str(case["dst"]), case["port"], case.get("protocol", "tcp"))
+    result = net.trace(str(case["src"]), str(case["dst"]), case["port"], case.get("protocol", "tcp"),
+                       icmp_code=case.get("icmp_code"))
     codes = {b.code.value for b in result.blocked_by}
     explain = "\n".join(f"{b.direction} {b.code.value}: {b.detail}" for b in result.blocked_by)
     assert result.reachable is case["reachable"], f"{case['why']}\n{explain}"
     assert set(case.get("blocked_by", [])) <= codes, explain
-    kinds = [hop.kind for hop in result.forward]
-    assert set(case.get("through", [])) <= set(kinds), kinds
-    assert not set(case.get("not_through", [])) & set(kinds), kinds
+    # `through` / `not_through`: hops the forward leg must (not) cross, by kind or design name.
+    crossed = {hop.kind for hop in result.forward} | {hop.name for hop in result.forward}
+    assert set(case.get("through", [])) <= crossed, sorted(crossed)
+    assert not set(case.get("not_through", [])) & crossed, sorted(crossed)
     if case["reachable"]:
         assert result.return_path, "a reachable flow has a return path"
         assert not result.blocked_by

@@ -35,7 +35,8 @@ def body_line(path: Path, key: str) -> int:
 
 # Every finding on the bundled scenarios: (rule id, a snippet of the line it points at).
 EXPECTED: dict[str, set[tuple[str, str]]] = {
-    "basic-vpc": set(),
+    # VPC017: no NACL of these admits ICMP 3/4 ("fragmentation needed"), so path MTU discovery breaks.
+    "basic-vpc": {("VPC017", "  public-acl:")},
     "basic-s3": {
         ("VPC011", "  public-a:"),
         ("VPC013", "S3 too, at NAT"),
@@ -45,6 +46,9 @@ EXPECTED: dict[str, set[tuple[str, str]]] = {
         ("VPC011", "  data-a:"),  # the data tier (both Redis nodes) lives in one AZ
         ("VPC013", "nat_gateway: nat-a"),  # app-b (eu-west-1b) leaves through nat-a (eu-west-1a)
     },
+    # Clean: web's public IP works through the firewall (VPC012 follows the appliance), and
+    # app-acl admits ICMP 3/4 (VPC017).
+    "inspection-vpc": set(),
     "nat-bastion": {
         ("VPC011", "  public-a:"),
         ("VPC013", "nat_gateway: nat-a"),
@@ -60,6 +64,8 @@ EXPECTED: dict[str, set[tuple[str, str]]] = {
     },
     "web-service": {
         ("VPC005", "  public-b-acl:"),  # the deliberate mistake: no outbound ephemeral range
+        ("VPC017", "  public-a-acl:"),
+        ("VPC017", "  public-b-acl:"),
     },
 }
 
@@ -87,7 +93,7 @@ def test_scenario_findings(scenario: str) -> None:
 
 
 def test_rule_ids_are_stable_and_documented() -> None:
-    assert [r.id for r in RULES] == [f"VPC{n:03d}" for n in range(1, 17)]
+    assert [r.id for r in RULES] == [f"VPC{n:03d}" for n in range(1, 18)]
     docs = (ROOT / "docs" / "lint.md").read_text()
     for rule in RULES:
         assert f"`{rule.id}`" in docs and rule.name in docs
@@ -205,8 +211,9 @@ def test_cli_exit_codes(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> N
     capsys.readouterr()
     assert main(["lint", str(SCENARIOS / "web-service.yaml"), "--format", "json"]) == 1
     doc = json.loads(capsys.readouterr().out)
-    assert [f["rule"] for f in doc["findings"]] == ["VPC005"]
-    assert doc["findings"][0]["location"].endswith("web-service.yaml:56:5")
+    warnings = [f for f in doc["findings"] if f["rule"] != "VPC017"]  # VPC017: notes (path MTU discovery)
+    assert [f["rule"] for f in warnings] == ["VPC005"]
+    assert warnings[0]["location"].endswith("web-service.yaml:56:5")
 
 
 def test_invalid_design_reports_validation_findings(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

@@ -784,7 +784,8 @@ LOCAL_RULE = (
         (
             "{destination: 10.0.0.0/16, nat_gateway: nat}",
             "route table public: route to 10.0.0.0/16 via NAT gateway nat conflicts with the local "
-            "route for 10.0.0.0/16 (it equals the VPC CIDR)",
+            "route for 10.0.0.0/16 (it equals the VPC CIDR; only an interface, an instance or a Gateway Load "
+            "Balancer endpoint may replace the local route's target)",
         ),
         (
             "{destination: 100.64.1.0/24, peering: pcx}",

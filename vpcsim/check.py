@@ -293,7 +293,8 @@ class Engine:
     def __init__(self, net: CompiledNetwork, *, ephemeral: tuple[int, int] | None = None) -> None:
         self.net = net
         self.ephemeral = None if ephemeral is None else arguments.ephemeral(ephemeral)  # UsageError if bad
-        self._traces: dict[tuple[str, str, TrafficKind, int, tuple[int, int] | None], TraceResult] = {}
+        self._traces: dict[tuple[str, str, TrafficKind, int, tuple[int, int] | None, int | None],
+                           TraceResult] = {}
         d = net.design
         self._public_ips = {eni.public_ip for eni in d.interfaces.values() if eni.public_ip is not None}
         self._public_ips |= {nat.elastic_ip for nat in d.nat_gateways.values() if nat.elastic_ip is not None}
@@ -460,15 +461,16 @@ class Engine:
     # -- tracing -----------------------------------------------------------------------------
 
     def trace(self, src: _Atom, dst: _Atom, kind: TrafficKind, port: int,
-              ephemeral: tuple[int, int] | None = None) -> TraceResult:
+              ephemeral: tuple[int, int] | None = None, icmp_code: int | None = None) -> TraceResult:
         eph = ephemeral or self.ephemeral
-        key = (src.text, dst.text, kind, port, eph)
+        code = icmp_code if kind is TrafficKind.ICMP else None
+        key = (src.text, dst.text, kind, port, eph, code)
         cached = self._traces.get(key)
         if cached is None:
             if kind is TrafficKind.IP:
                 cached = trace(self.net, src.text, dst.text, 0, port, ephemeral=eph)
             else:
-                cached = trace(self.net, src.text, dst.text, port, kind.value, ephemeral=eph)
+                cached = trace(self.net, src.text, dst.text, port, kind.value, ephemeral=eph, icmp_code=code)
             self._traces[key] = cached
         return cached
 
@@ -504,7 +506,7 @@ class Engine:
         return out
 
     def _groups(self, kind: TrafficKind, runs: Sequence[tuple[int, int]],
-                rules: list[tuple[int, int, int]]) -> list[list[tuple[int, int]]]:
+                rules: list[tuple[int, int, int]], icmp_code: int = 0) -> list[list[tuple[int, int]]]:
         """Split `runs` into groups on which every rule of the path gives one verdict.
 
         The first member of a group stands for all of it.
@@ -523,8 +525,8 @@ class Engine:
             if p != proto:
                 continue
             if kind is TrafficKind.ICMP:
-                # Rule ports are type*256+code; a flow of type t (code 0) matches iff lo <= 256t <= hi.
-                lo, hi = -(-lo // 256), hi // 256
+                # Rule ports are type*256+code; a flow of type t, code c matches iff lo <= 256t+c <= hi.
+                lo, hi = -(-(lo - icmp_code) // 256), (hi - icmp_code) // 256
                 if lo > hi:
                     continue
             cuts.add(lo)
@@ -544,20 +546,20 @@ class Engine:
         return out
 
     def reachable(self, src: _Atom, dst: _Atom, universe: Traffic,
-                  ephemeral: tuple[int, int] | None = None) -> Traffic:
-        """Exactly the traffic of `universe` that gets from src to dst and back."""
+                  ephemeral: tuple[int, int] | None = None, icmp_code: int | None = None) -> Traffic:
+        """Exactly the traffic of `universe` that gets from src to dst and back (ICMP: of `icmp_code`)."""
         got = Traffic.none()
         for kind in TrafficKind:
             runs = universe.runs(kind)
             if not runs:
                 continue
-            probe = self.trace(src, dst, kind, runs[0][0], ephemeral)
+            probe = self.trace(src, dst, kind, runs[0][0], ephemeral, icmp_code)
             if any(b.code not in PORT_DEPENDENT for b in probe.blocked_by):
                 continue  # blocked whatever the port: routing, NAT, a stopped instance...
             nacls, enis = self._path(probe)
             admitted: list[tuple[int, int]] = []
-            for group in self._groups(kind, runs, self._rule_ranges(nacls, enis)):
-                if self.trace(src, dst, kind, group[0][0], ephemeral).reachable:
+            for group in self._groups(kind, runs, self._rule_ranges(nacls, enis), icmp_code or 0):
+                if self.trace(src, dst, kind, group[0][0], ephemeral, icmp_code).reachable:
                     admitted += group
             got = got | Traffic.of(kind, admitted)
         return got
@@ -651,8 +653,8 @@ class Engine:
         return sizes
 
     def counterexample(self, src: _Atom, dst: _Atom, kind: TrafficKind, port: int,
-                       ephemeral: tuple[int, int] | None = None) -> CounterExample:
-        result = self.trace(src, dst, kind, port, ephemeral)
+                       ephemeral: tuple[int, int] | None = None, icmp_code: int | None = None) -> CounterExample:
+        result = self.trace(src, dst, kind, port, ephemeral, icmp_code)
         related: list[tuple[str, Location]] = []
         rule: str | None = None
         location: Location | None = None
@@ -743,7 +745,7 @@ def _evaluate(engine: Engine, assertion: Assertion, srcs: list[_Atom], dsts: lis
             if hops:
                 got = engine.via_reachable(src, list(hops), ports, dst, universe, eph)
             else:
-                got = engine.reachable(src, dst, universe, eph)
+                got = engine.reachable(src, dst, universe, eph, assertion.icmp_code)
             exposure = got if pairs == 1 else None
             found: list[tuple[str, Traffic]] = []
             if expect in (Expect.REACHABLE, Expect.EXACTLY):
@@ -778,7 +780,7 @@ def _evaluate(engine: Engine, assertion: Assertion, srcs: list[_Atom], dsts: lis
         if hops:
             counterexample = engine.via_counterexample(first[0], list(hops), ports, first[1], first[2], first[3], eph)
         else:
-            counterexample = engine.counterexample(*first, eph)
+            counterexample = engine.counterexample(*first, eph, assertion.icmp_code)
     return AssertionResult(assertion, not violations, pairs, tuple(violations), counterexample,
                            exposure if pairs == 1 else None)
 

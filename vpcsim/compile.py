@@ -58,7 +58,8 @@ def _route_text(cidr: Cidr, route: Route | None) -> str:
         return f"{cidr} -> local"
     via = f" (prefix list {route.prefix_list})" if route.prefix_list else ""
     state = " [blackhole]" if route.blackhole and route.target_kind is not TargetKind.BLACKHOLE else ""
-    return f"{cidr}{via} -> {route.describe_target()}{state}"
+    origin = " [propagated]" if route.propagated else ""
+    return f"{cidr}{via} -> {route.describe_target()}{origin}{state}"
 
 
 def _entry(cidr: Cidr, route: Route | None, vpc: str) -> RouteEntry:
@@ -71,6 +72,16 @@ class CompiledRoutes:
     entries: tuple[RouteEntry, ...]
     table: core.PrefixTable
     _considered: dict[int, tuple[str, ...]] = field(default_factory=dict, compare=False, repr=False)
+    _tied: dict[int, bool] = field(default_factory=dict, compare=False, repr=False)
+
+    def tied(self, addr: int) -> bool:
+        """Whether the winning route for `addr` beat another of the same prefix (by route priority)."""
+        winner = self.table.lookup(addr)
+        tied = self._tied.get(winner)
+        if tied is None:
+            cidr = self.entries[winner].cidr if winner >= 0 else None
+            tied = self._tied[winner] = cidr is not None and sum(e.cidr == cidr for e in self.candidates(addr)) > 1
+        return tied
 
     def lookup(self, addr: int) -> RouteEntry | None:
         index = self.table.lookup(addr)
@@ -205,15 +216,18 @@ class CompiledNetwork:
         for eni in d.interfaces.values():
             for ip in eni.private_ips:
                 self.eni_by_ip[ip] = eni
-            if eni.public_ip is not None:
-                self.eni_by_public[eni.public_ip] = eni
+            for public in eni.public_ips:
+                self.eni_by_public[public] = eni
         self.nat_by_ip: dict[int, NatGateway] = {}
         self.nat_by_public: dict[int, NatGateway] = {}
         for nat in d.nat_gateways.values():
-            self.nat_by_ip[nat.private_ip] = nat
-            if nat.elastic_ip is not None:
-                self.nat_by_public[nat.elastic_ip] = nat
+            for private in nat.private_ips:
+                self.nat_by_ip[private] = nat
+            for public in nat.elastic_ips:
+                self.nat_by_public[public] = nat
         self.igw_by_vpc = {igw.vpc: igw for igw in d.internet_gateways.values()}
+        # Gateway route tables: gateway name -> the table edge-associated with it (ingress routing).
+        self.edge_tables: dict[str, str] = {g: t.name for t in d.route_tables.values() for g in t.edge_associations}
         self.members: dict[str, list[int]] = {}
         for eni in d.interfaces.values():
             for group in eni.security_groups:
@@ -269,7 +283,7 @@ class CompiledNetwork:
 
     @cached_property
     def nat_by_subnet_ip(self) -> dict[tuple[str, int], NatGateway]:
-        return {(n.subnet, n.private_ip): n for n in self.design.nat_gateways.values()}
+        return {(n.subnet, ip): n for n in self.design.nat_gateways.values() for ip in n.private_ips}
 
     @cached_property
     def eni_by_aws_id(self) -> dict[str, Interface]:
@@ -352,15 +366,27 @@ class CompiledNetwork:
     def _compile_routes(self, name: str) -> CompiledRoutes:
         table = self.design.route_tables[name]
         vpc = self.design.vpcs[table.vpc]
-        # Precedence on an identical prefix (AWS): local, then static CIDR routes, then
-        # prefix-list routes; PrefixTable keeps the first of duplicates.
-        entries = [_entry(c, None, vpc.name) for c in vpc.cidrs]
-        entries += [_entry(r.destination, r, vpc.name) for r in table.routes if r.destination is not None]
+        # Precedence on an identical prefix (AWS, "Route priority",
+        # https://docs.aws.amazon.com/vpc/latest/userguide/route-tables-priority.html): local, then
+        # static CIDR routes, then prefix-list routes, then propagated routes; PrefixTable keeps
+        # the first of duplicates. A propagated route inside a VPC CIDR never wins: "the local
+        # route is most preferred even if the propagated routes are more specific"
+        # (https://docs.aws.amazon.com/vpn/latest/s2svpn/vpn-route-priority.html).
+        # A route to a whole VPC CIDR replaces the local route's target (an appliance, since 2021:
+        # https://docs.aws.amazon.com/vpc/latest/userguide/gateway-route-tables.html).
+        replaced = {r.destination for r in table.routes if r.destination in vpc.cidrs and not r.propagated
+                    and r.target_kind in (TargetKind.INTERFACE, TargetKind.INSTANCE, TargetKind.UNSUPPORTED)}
+        entries = [_entry(c, None, vpc.name) for c in vpc.cidrs if c not in replaced]
+        entries += [_entry(r.destination, r, vpc.name) for r in table.routes
+                    if r.destination is not None and not r.propagated]
         for route in table.routes:
             if route.prefix_list is not None:
                 plist = self.design.prefix_lists.get(route.prefix_list)
                 for cidr in plist.entries if plist else ():
                     entries.append(_entry(cidr, route, vpc.name))
+        entries += [_entry(r.destination, r, vpc.name) for r in table.routes
+                    if r.destination is not None and r.propagated
+                    and not any(c.covers(r.destination) for c in vpc.cidrs)]
         prefix_table = core.PrefixTable([(e.cidr.network, e.cidr.length) for e in entries])
         return CompiledRoutes(name, tuple(entries), prefix_table)
 

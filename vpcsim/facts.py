@@ -57,6 +57,49 @@ NAT_GATEWAY_PORTS = EPHEMERAL_PRESETS["nat"]
 # ICMP queries and the type that answers each (echo, timestamp, information, address mask): RFC 792.
 ICMP_REPLIES: dict[int, int] = {8: 0, 13: 14, 15: 16, 17: 18}
 
+# -- Amazon-provided services that filters never see ------------------------------------------------
+# "Network ACLs do not filter traffic destined to and from the following: Amazon Domain Name
+# Services (DNS), Amazon Dynamic Host Configuration Protocol (DHCP), Amazon EC2 instance metadata,
+# Amazon ECS task metadata endpoints, License activation for Windows instances, Amazon Time Sync
+# Service, Reserved IP addresses used by the default VPC router":
+NACL_NOT_FILTERED_DOC = "https://docs.aws.amazon.com/vpc/latest/userguide/nacl-basics.html"
+# ... and security groups do not filter the same list:
+SG_NOT_FILTERED_DOC = "https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/security-group-rules.html"
+# The Route 53 Resolver (AmazonProvidedDNS) answers at the base of the VPC's primary IPv4 CIDR plus
+# two, and at 169.254.169.253, when the VPC's enableDnsSupport is true:
+# https://docs.aws.amazon.com/vpc/latest/userguide/AmazonDNS-concepts.html
+AMAZON_DNS_DOC = "https://docs.aws.amazon.com/vpc/latest/userguide/AmazonDNS-concepts.html"
+AMAZON_DNS_OFFSET = 2
+AMAZON_DNS_LINK_LOCAL = "169.254.169.253"
+# The VPC router (subnet base + 1) answers DHCP (UDP 67):
+# https://docs.aws.amazon.com/vpc/latest/userguide/subnet-sizing.html (reserved addresses)
+VPC_ROUTER_OFFSET = 1
+DHCP_SERVER_PORT = 67
+# Instance metadata: https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/instancedata-data-retrieval.html
+INSTANCE_METADATA = "169.254.169.254"
+# Amazon Time Sync Service: https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/set-time.html
+TIME_SYNC = "169.254.169.123"
+# The ECS task metadata endpoint and Windows license activation, the list's other link-local services:
+# https://docs.aws.amazon.com/AmazonECS/latest/developerguide/task-metadata-endpoint-v2.html and
+# https://docs.aws.amazon.com/AWSEC2/latest/WindowsGuide/common-messages.html (169.254.169.250-251).
+ECS_TASK_METADATA = "169.254.170.2"
+WINDOWS_ACTIVATION = ("169.254.169.250", "169.254.169.251")
+# A DHCP options set names up to four DNS servers and four NTP servers:
+# https://docs.aws.amazon.com/vpc/latest/userguide/DHCPOptionSetConcepts.html
+DHCP_SERVERS_MAX = 4
+
+# -- secondary IPv4 CIDR blocks ---------------------------------------------------------------------
+# "IPv4 CIDR block association restrictions": which secondary blocks a VPC may add, by the range
+# its primary block is in. From an RFC 1918 primary: not another RFC 1918 range, and (10.0.0.0/8)
+# nothing from 10.0.0.0/16 once a block is in 10.0.0.0/15; from a 198.19.0.0/16, 100.64.0.0/10 or
+# public primary: no RFC 1918 block. 100.64.0.0/10 and 198.19.0.0/16 go with any primary (what
+# EKS's secondary-CIDR pod networking relies on).
+CIDR_RESTRICTIONS_DOC = "https://docs.aws.amazon.com/vpc/latest/userguide/vpc-cidr-blocks.html#add-cidr-block-restrictions"
+RFC1918 = ("10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16")
+BENCHMARK_RANGE = "198.19.0.0/16"
+TEN_SLASH_15 = "10.0.0.0/15"
+TEN_SLASH_16 = "10.0.0.0/16"
+
 # -- default quotas and hard limits -----------------------------------------------------------------
 # https://docs.aws.amazon.com/vpc/latest/userguide/amazon-vpc-limits.html
 VPC_CIDR_QUOTA = 5  # IPv4 CIDR blocks per VPC (adjustable to 50)
@@ -118,28 +161,45 @@ DATABASE_PORTS: dict[int, str] = {
 }
 
 __all__ = [
+    "AMAZON_DNS_DOC",
+    "AMAZON_DNS_LINK_LOCAL",
+    "AMAZON_DNS_OFFSET",
+    "BENCHMARK_RANGE",
+    "CIDR_RESTRICTIONS_DOC",
     "CRITICAL_SERVICES",
     "DATABASE_PORTS",
+    "DHCP_SERVERS_MAX",
+    "DHCP_SERVER_PORT",
+    "ECS_TASK_METADATA",
     "EPHEMERAL_PRESETS",
     "GATEWAY_ENDPOINT_SERVICES",
     "ICMP_REPLIES",
+    "INSTANCE_METADATA",
     "INTERNET_CANDIDATES",
     "LINK_LOCAL",
     "LINUX_EPHEMERAL",
     "MAX_PREFIX",
     "MIN_PREFIX",
+    "NACL_NOT_FILTERED_DOC",
     "NACL_RULE_LIMIT",
     "NACL_RULE_QUOTA",
     "NAT_GATEWAY_PORTS",
     "NOT_INTERNET",
     "OTHER_SERVICES",
+    "RFC1918",
     "ROUTE_LIMIT",
     "ROUTE_QUOTA",
+    "SG_NOT_FILTERED_DOC",
     "SG_PER_ENI_LIMIT",
     "SG_PER_ENI_QUOTA",
     "SG_RULE_QUOTA",
     "SUBNET_RESERVED_HEAD",
     "SUBNET_RESERVED_TAIL",
+    "TEN_SLASH_15",
+    "TEN_SLASH_16",
+    "TIME_SYNC",
     "VPC_CIDR_QUOTA",
+    "VPC_ROUTER_OFFSET",
     "WEB_PORTS",
+    "WINDOWS_ACTIVATION",
 ]

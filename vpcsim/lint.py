@@ -37,6 +37,10 @@ PUBLIC_WORD = re.compile(r"(?:^|[^a-z])public(?:[^a-z]|$)", re.IGNORECASE)
 AZ_SUFFIX = re.compile(r"[-_.](?:[a-z]{2}-[a-z]+-\d[a-z]|\d?[a-z]|az\d+|\d)$", re.IGNORECASE)
 
 
+# ICMP destination unreachable (3), fragmentation needed and DF set (4), as a rule table's
+# type*256+code port (RFC 1191, path MTU discovery).
+PMTUD_ICMP = 3 * 256 + 4
+
 # A lint rule is what SARIF calls a reporting descriptor: the reports' own record.
 LintRule = RuleInfo
 
@@ -161,6 +165,12 @@ RULES: tuple[LintRule, ...] = (
           "Clients reach an interface endpoint on tcp 443 through its network interfaces, whose security groups "
           "must admit them: add an ingress rule for 443 from the VPC's CIDR (or the clients' groups).",
           "correctness"),
+    _rule("VPC017", "nacl-blocks-path-mtu-discovery", Level.NOTE,
+          "A network ACL drops ICMP 'fragmentation needed' (type 3, code 4)", 4.0,
+          "Path MTU discovery needs ICMP type 3 code 4 to come back: inside a VPC the MTU is 9001 bytes, beyond "
+          "it (internet, peering across regions, VPN) 1500, so when the NACL drops the message, connections that "
+          "send large packets hang. Admit icmp type 3 code 4 inbound from the peers beyond the VPC "
+          "(https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/network_mtu.html).", "correctness"),
 )
 RULES_BY_ID = {rule.id: rule for rule in RULES}
 # The validator's own warning for what VPC008 reports with more context.
@@ -301,6 +311,7 @@ class _Linter:
             "VPC014": self.service_through_nat,
             "VPC015": self.unused_endpoints,
             "VPC016": self.closed_interface_endpoints,
+            "VPC017": self.path_mtu_discovery,
         }
 
     def run(self, rule: LintRule) -> list[Finding]:
@@ -581,11 +592,28 @@ class _Linter:
                 nat.loc, nat.name))
         return out
 
+    def via_appliance_to_igw(self, subnet: Subnet) -> bool:
+        """Whether the subnet's default way out is an appliance whose own subnet reaches an IGW
+        (inspection: the IGW still maps the sender's public IP)."""
+        table = self.d.route_tables.get(subnet.route_table)
+        for route in table.routes if table else ():
+            if route.target_kind not in (TargetKind.INTERFACE, TargetKind.INSTANCE) or route.blackhole:
+                continue
+            if route.destination is None or route.destination.length != 0:
+                continue
+            name = route.target or ""
+            instance = self.d.instances.get(name)
+            eni = self.d.interfaces.get(instance.interfaces[0] if instance and instance.interfaces else name)
+            home = self.d.subnets.get(eni.subnet) if eni is not None else None
+            if home is not None and home.name != subnet.name and self.reaches_igw(home):
+                return True
+        return False
+
     def public_ip_without_igw(self, rule: LintRule) -> list[Finding]:
         out = []
         for eni in self.d.interfaces.values():
             subnet = self.d.subnets.get(eni.subnet)
-            if eni.public_ip is None or subnet is None or self.reaches_igw(subnet):
+            if eni.public_ip is None or subnet is None or self.reaches_igw(subnet) or self.via_appliance_to_igw(subnet):
                 continue
             out.append(self.finding(
                 rule,
@@ -660,6 +688,34 @@ class _Linter:
                 out.append(self.finding(
                     rule, f"interface endpoint {ep.name} ({ep.service}): security groups "
                     f"[{', '.join(ep.security_groups)}] admit tcp 443 from no subnet of vpc {ep.vpc}", ep.loc, ep.name))
+        return out
+
+    def path_mtu_discovery(self, rule: LintRule) -> list[Finding]:
+        """NACLs of subnets with a way out of the VPC that drop ICMP 3/4 from where TCP comes in."""
+        out = []
+        seen: set[str] = set()
+        peer = self.net.internet_address
+        for subnet in self.d.subnets.values():
+            table = self.d.route_tables.get(subnet.route_table)
+            beyond = table is not None and any(not r.blackhole for r in table.routes)
+            if subnet.network_acl in seen or not beyond or subnet.network_acl not in self.d.network_acls:
+                continue
+            seen.add(subnet.network_acl)
+            acl = self.net.nacl(subnet.network_acl)
+            if not acl.inbound_filter.admitted(peer, 6):
+                continue  # no TCP comes in from beyond: no large-packet connection to break
+            index = acl.inbound.first_match(peer, 1, PMTUD_ICMP)
+            deciding = acl.inbound_rules[index] if index >= 0 else None
+            if deciding is not None and deciding.allow:
+                continue
+            model = self.d.network_acls[subnet.network_acl]
+            by = f"rule {deciding.number}" if deciding is not None else "its '*' rule (no rule admits it)"
+            out.append(self.finding(
+                rule,
+                f"network ACL {model.name} (subnet {subnet.name}) drops inbound ICMP type 3 code 4 "
+                f"(fragmentation needed) from {int_to_ip(peer)} by {by}, but admits tcp from it: path MTU "
+                "discovery fails and large packets are lost",
+                deciding.loc if deciding is not None else model.loc, f"{model.name}:pmtud"))
         return out
 
     def _eni_label(self, eni: Interface) -> str:

@@ -209,6 +209,14 @@ class TargetKind(enum.Enum):
     COMPONENT = "component"  # a target a component module registered (Route.target_section says which)
 
 
+class RouteOrigin(enum.Enum):
+    """Where a route comes from (AWS `Routes[].Origin`): written (CreateRoute) or propagated by a
+    virtual private gateway (EnableVgwRoutePropagation)."""
+
+    STATIC = "static"
+    PROPAGATED = "propagated"
+
+
 @dataclass(frozen=True, slots=True)
 class Route:
     destination: Cidr | None  # None when the destination is a prefix list
@@ -218,6 +226,13 @@ class Route:
     blackhole: bool = False  # AWS `State: blackhole`
     loc: Location = field(default=NOWHERE, compare=False)
     target_section: str | None = None  # TargetKind.COMPONENT: the route key of its section
+    # Propagated routes lose to static and prefix-list routes on an equal prefix; their target
+    # (a virtual private gateway) is where they came from.
+    origin: RouteOrigin = RouteOrigin.STATIC
+
+    @property
+    def propagated(self) -> bool:
+        return self.origin is RouteOrigin.PROPAGATED
 
     def describe_target(self) -> str:
         if self.target_kind is TargetKind.BLACKHOLE:
@@ -241,6 +256,14 @@ class RouteTable:
     implicit: bool = False  # made by vpcsim because the design left it out
     aws_id: str | None = None
     loc: Location = field(default=NOWHERE, compare=False)
+    # Gateways (internet gateways, or `unsupported` virtual private gateways) this table is
+    # edge-associated with: a gateway route table routes the traffic entering the VPC there.
+    edge_associations: tuple[str, ...] = ()
+    edge_locs: tuple[Location, ...] = field(default=(), compare=False)
+
+    @property
+    def gateway_table(self) -> bool:
+        return bool(self.edge_associations)
 
 
 @dataclass(frozen=True, slots=True)
@@ -300,6 +323,37 @@ class SecurityGroup:
     loc: Location = field(default=NOWHERE, compare=False)
 
 
+AMAZON_PROVIDED_DNS = "AmazonProvidedDNS"
+
+
+@dataclass(frozen=True, slots=True)
+class DhcpOptions:
+    """A VPC's DHCP options set: the DNS servers (and domain, NTP servers) its instances are told to use.
+
+    `dns_servers` in the order given; None stands for AmazonProvidedDNS (the Route 53 Resolver).
+    AWS's default set names AmazonProvidedDNS only:
+    https://docs.aws.amazon.com/vpc/latest/userguide/VPC_DHCP_Options.html
+    """
+
+    dns_servers: tuple[int | None, ...] = (None,)
+    domain_name: str | None = None
+    ntp_servers: tuple[int, ...] = ()
+    name: str | None = None
+    aws_id: str | None = None
+    loc: Location = field(default=NOWHERE, compare=False)
+
+    @property
+    def amazon_dns(self) -> bool:
+        return None in self.dns_servers
+
+    @property
+    def custom_dns(self) -> tuple[int, ...]:
+        return tuple(s for s in self.dns_servers if s is not None)
+
+
+DEFAULT_DHCP_OPTIONS = DhcpOptions()
+
+
 @dataclass(frozen=True, slots=True)
 class Vpc:
     name: str
@@ -310,6 +364,16 @@ class Vpc:
     aws_id: str | None = None
     tags: Mapping[str, str] = field(default_factory=_no_tags, compare=False)
     loc: Location = field(default=NOWHERE, compare=False)
+    # AWS's enableDnsSupport (the Route 53 Resolver answers) and enableDnsHostnames.
+    enable_dns_support: bool = True
+    enable_dns_hostnames: bool = False
+    dhcp_options: DhcpOptions = DEFAULT_DHCP_OPTIONS
+    region: str | None = None  # None: the design's region
+    cidr_locs: tuple[Location, ...] = field(default=(), compare=False)  # one per CIDR, when written
+    attribute_locs: Mapping[str, Location] = field(default_factory=lambda: MappingProxyType({}), compare=False)
+
+    def cidr_loc(self, index: int) -> Location:
+        return self.cidr_locs[index] if index < len(self.cidr_locs) else self.loc
 
 
 @dataclass(frozen=True, slots=True)
@@ -344,6 +408,22 @@ class NatGateway:
     private_ip: int
     aws_id: str | None = None
     loc: Location = field(default=NOWHERE, compare=False)
+    # Secondary private IPs, each with its Elastic IP on a public NAT gateway (private, EIP or None).
+    # vpcsim translates to the primary address; the secondary ones are owned, not chosen.
+    secondary_ips: tuple[tuple[int, int | None], ...] = ()
+
+    @property
+    def private_ips(self) -> tuple[int, ...]:
+        return (self.private_ip, *(priv for priv, _ in self.secondary_ips))
+
+    @property
+    def elastic_ips(self) -> tuple[int, ...]:
+        primary = (self.elastic_ip,) if self.elastic_ip is not None else ()
+        return primary + tuple(pub for _, pub in self.secondary_ips if pub is not None)
+
+    def private_for(self, public: int) -> int:
+        """The private IP an Elastic IP of this NAT gateway is bound to (the primary by default)."""
+        return next((priv for priv, pub in self.secondary_ips if pub == public), self.private_ip)
 
 
 @dataclass(frozen=True, slots=True)
@@ -382,12 +462,31 @@ class Interface:
     # `private_ip: auto`: AWS picks some free address of the subnet at launch (DHCP). private_ips
     # holds a representative; vpcsim.reach.addresses decides verdicts for every address it may get.
     dynamic: bool = False
+    # Elastic IPs bound to secondary private IPs, (private, public): the IGW's 1:1 NAT is per
+    # private IP (`public_ip` is the primary's).
+    secondary_public_ips: tuple[tuple[int, int], ...] = ()
     # The AWS service behind it (an interface endpoint's): it answers connections, never opens one.
     service: str | None = None
 
     @property
     def primary_ip(self) -> int:
         return self.private_ips[0]
+
+    def public_for(self, private: int) -> int | None:
+        """The public or Elastic IP bound to one of this interface's private IPs (None: none)."""
+        if self.private_ips and private == self.private_ips[0]:
+            return self.public_ip
+        return next((pub for priv, pub in self.secondary_public_ips if priv == private), None)
+
+    def private_for(self, public: int) -> int | None:
+        """The private IP a public or Elastic IP of this interface is bound to."""
+        if public == self.public_ip and self.private_ips:
+            return self.private_ips[0]
+        return next((priv for priv, pub in self.secondary_public_ips if pub == public), None)
+
+    @property
+    def public_ips(self) -> tuple[int, ...]:
+        return ((self.public_ip,) if self.public_ip is not None else ()) + tuple(p for _, p in self.secondary_public_ips)
 
 
 @dataclass(frozen=True, slots=True)

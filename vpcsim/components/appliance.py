@@ -35,12 +35,12 @@ def route_eni(net: CompiledNetwork, route: Route | None) -> Interface | None:
     return None
 
 
-def forward(walk: Walk, eni: Interface, from_subnet: Subnet, state: State) -> None:
-    """Traffic routed through an instance/ENI that forwards it."""
+def forward(walk: Walk, eni: Interface, from_subnet: Subnet | None, state: State) -> None:
+    """Traffic routed through an instance/ENI that forwards it (`from_subnet` None: from a gateway)."""
     net = walk.net
     home = net.design.subnets[eni.subnet]
     steps: list[Step] = []
-    if home.name != from_subnet.name:
+    if from_subnet is None or home.name != from_subnet.name:
         subnet.nacl_check(walk, home, state, "inbound", steps)
         walk.hop("subnet", home.name, home.aws_id, state, steps)
         steps = []
@@ -61,6 +61,7 @@ def forward(walk: Walk, eni: Interface, from_subnet: Subnet, state: State) -> No
         and entry.route is not None
         and entry.route.target_kind is TargetKind.INTERNET_GATEWAY
         and state.src not in eni.private_ips
+        and not _has_own_public_ip(net, state.src)
     ):
         before = state.packet()
         walk.sessions[eni.primary_ip] = Session(f"eni:{eni.name}", state.src, state.sports)
@@ -100,6 +101,13 @@ def _middlebox(design: Design, name: str) -> bool:
 
 extensions.register_target(extensions.Target(TargetKind.INTERFACE.value, "interface", _interface_vpcs, _middlebox))
 extensions.register_target(extensions.Target(TargetKind.INSTANCE.value, "instance", _instance_vpcs, _middlebox))
+
+
+def _has_own_public_ip(net: CompiledNetwork, addr: int) -> bool:
+    """An inspection appliance forwards, it does not masquerade: the internet gateway maps a source
+    that has its own public IP itself (ingress routing, gateway-route-tables.html)."""
+    owner = net.eni_by_ip.get(addr)
+    return owner is not None and owner.public_for(addr) is not None
 
 
 class Appliance(Component[Interface]):

@@ -9,7 +9,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from vpcsim.components import base, subnet
+import vpcsim.facts as facts
+from vpcsim.components import base, subnet, vpc_router
 from vpcsim.components.base import Component, State, Walk, ip, new_tuple, reply_matches
 from vpcsim.components.text import packet_text, ranges_size, sg_text
 from vpcsim.model import Interface, Subnet, TargetKind
@@ -130,9 +131,29 @@ def send(walk: Walk, eni: Interface, state: State) -> None:
     name, aws_id = label(walk, eni)
     check_running(walk, eni, steps, Disposition.DENIED_OUT)
     state.sender = eni
+    service = vpc_router.service_at(walk.net, eni, state.dst, state.proto, state.dports)
+    if service is not None:
+        # Amazon DNS, DHCP, metadata and time sync: no security group or NACL sees this traffic.
+        steps.append(Step(StepKind.CHECK, Action.ALLOW, f"security groups do not filter traffic to {service.name} "
+                          f"({facts.SG_NOT_FILTERED_DOC})", ", ".join(eni.security_groups)))
+        walk.hop("eni", name, aws_id, state, steps)
+        vpc_router.to_service(walk, eni, service, state)
+        return
     sg_check(walk, eni, state, "egress", steps)
     walk.hop("eni", name, aws_id, state, steps)
     subnet.route(walk, walk.net.design.subnets[eni.subnet], state)
+
+
+def from_service(walk: Walk, eni: Interface, state: State) -> bool:
+    """The reply of an Amazon-provided service to `eni` (the client): no filter sees it either."""
+    service = vpc_router.service_at(walk.net, eni, state.src, state.proto, state.sports)
+    if service is None:
+        return False
+    vpc = walk.net.design.vpcs[walk.net.design.subnets[eni.subnet].vpc]
+    walk.hop("vpc_router", vpc.name, vpc.aws_id, state,
+             [Step(StepKind.FORWARD, Action.FORWARD, f"the reply from {vpc_router.not_filtered(service)}", vpc.name)])
+    finish(walk, eni, state, [])
+    return True
 
 
 def finish(walk: Walk, eni: Interface, state: State, steps: list[Step]) -> None:

@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from vpcsim.compile import is_private
-from vpcsim.components import base, subnet
+from vpcsim.components import appliance, base, subnet
 from vpcsim.components.base import Component, State, Walk, ip, reply_matches
 from vpcsim.errors import Diagnostic, Location, Severity
 from vpcsim.importers import aws
@@ -32,8 +32,10 @@ def egress(walk: Walk, vpc: str, igw_name: str, state: State) -> None:
     before = state.packet()
     eni, nat = net.owner_in_vpc(vpc, state.src)
     public: int | None = None
-    if eni is not None and net.interface_vpc(eni) == vpc and eni.public_ip is not None:
-        public = eni.public_ip
+    if eni is not None and net.interface_vpc(eni) == vpc and eni.public_for(state.src) is not None:
+        # 1:1 NAT per private IP: the address the packet leaves from must have its own public IP
+        # (https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/MultipleIP.html).
+        public = eni.public_for(state.src)
     elif nat is not None and nat.elastic_ip is not None and net.design.subnets[nat.subnet].vpc == vpc:
         public = nat.elastic_ip
     elif nat is not None and not nat.public:
@@ -68,10 +70,11 @@ def ingress(walk: Walk, vpc: str, state: State) -> None:
     eni = net.eni_by_public.get(state.dst)
     nat = net.nat_by_public.get(state.dst)
     steps: list[Step] = []
-    if eni is not None and net.interface_vpc(eni) == vpc:
-        state.dst = eni.primary_ip
+    private = eni.private_for(state.dst) if eni is not None else None
+    if eni is not None and private is not None and net.interface_vpc(eni) == vpc:
+        state.dst = private  # the private IP this public or Elastic IP is bound to
     elif nat is not None:
-        state.dst = nat.private_ip
+        state.dst = nat.private_for(state.dst)
     else:
         detail = f"{ip(state.dst)} is not a public IP of vpc {vpc}"
         walk.hop("internet_gateway", igw.name, igw.aws_id, state, steps)
@@ -81,6 +84,23 @@ def ingress(walk: Walk, vpc: str, state: State) -> None:
     steps.append(Step(StepKind.TRANSLATE, Action.TRANSLATE,
                       f"destination NAT {before.dst} -> {ip(state.dst)} (1:1 public IP)", igw.name,
                       before=before, after=after))
+    table_name = net.edge_tables.get(igw.name)
+    if table_name is not None:
+        # Ingress routing: the gateway route table decides where traffic entering the VPC goes.
+        entry = net.routes(table_name).lookup(state.dst)
+        table = net.design.route_tables[table_name]
+        if entry is not None and entry.route is not None:
+            chosen = entry.describe()
+            route_loc = entry.route.loc
+            steps.append(Step(StepKind.ROUTE, Action.FORWARD,
+                              f"gateway route table {table.name} (edge association with {igw.name}): {chosen} "
+                              f"(longest prefix match for {ip(state.dst)})", table.name, chosen, route_loc,
+                              net.routes(table_name).considered(state.dst)))
+            walk.hop("internet_gateway", igw.name, igw.aws_id, state, steps)
+            state.sender = None
+            walk.routes_taken.append((table.name, chosen, route_loc))
+            _edge_route(walk, vpc, entry, state, route_loc)
+            return
     walk.hop("internet_gateway", igw.name, igw.aws_id, state, steps)
     state.sender = None
     vpc_model = net.design.vpcs[vpc]
@@ -90,6 +110,29 @@ def ingress(walk: Walk, vpc: str, state: State) -> None:
         walk.stop(Disposition.NULL_ROUTED, Code.NO_ROUTE_TO_DESTINATION, vpc, "no subnet holds the address", None)
         return
     subnet.deliver(walk, target, state, crossing=True)
+
+
+def _edge_route(walk: Walk, vpc: str, entry: RouteEntry, state: State, route_loc: Location) -> None:
+    """A gateway route table's route: to an appliance's interface (or an endpoint vpcsim does not simulate)."""
+    net = walk.net
+    vpc_model = net.design.vpcs[vpc]
+    route_model = entry.route
+    assert route_model is not None
+    if route_model.blackhole:
+        detail = f"route {entry.describe()} is a blackhole: packets matching it are dropped"
+        walk.stop(Disposition.NULL_ROUTED, Code.BAD_STATE_ROUTE, vpc, detail, route_loc)
+        return
+    found = appliance.route_eni(net, route_model)
+    if found is not None:
+        walk.hop("vpc_router", vpc_model.name, vpc_model.aws_id, state, [])
+        appliance.forward(walk, found, None, state)
+        return
+    component = base.for_route(route_model)
+    target = net.subnet_in_vpc(vpc, state.dst) or next(iter(net.subnets_by_vpc.get(vpc, ())), None)
+    if component is None or target is None:
+        walk.stop(Disposition.NULL_ROUTED, Code.NO_ROUTE_TO_DESTINATION, vpc, "no subnet holds the address", None)
+        return
+    component.via_route(walk, entry, target, state, route_loc)
 
 
 def to_internet(walk: Walk, state: State) -> None:
@@ -231,6 +274,14 @@ class InternetGateway(Component[None]):
             g.add_edge(key, ("vpc_router", igw.vpc), relation="attachment")
             g.add_edge(key, ("internet", "internet"), relation="internet")
             g.add_edge(("internet", "internet"), key, relation="internet")
+            # Ingress routing: the routes of its gateway route table, from the gateway itself.
+            table = net.design.route_tables.get(net.edge_tables.get(igw.name, ""))
+            for r in table.routes if table is not None else ():
+                component = base.for_route(r)
+                node = component.route_node(net, r) if component is not None else None
+                if node is not None:
+                    g.add_edge(key, node, relation="route", route_table=table.name if table else "",
+                               prefix=r.describe_destination(), blackhole=r.blackhole)
 
 
 COMPONENT = base.register(InternetGateway())

@@ -139,7 +139,11 @@ def route(walk: Walk, subnet: Subnet, state: State) -> None:
     if next_subnet is None or next_subnet != subnet.name:
         nacl_check(walk, subnet, state, "outbound", steps)
     chosen = entry.describe()
-    route_text = f"route table {table.name}: {chosen} (longest prefix match for {ip(state.dst)})"
+    why = f"longest prefix match for {ip(state.dst)}"
+    if routes.tied(state.dst):
+        # AWS's route priority on an equal prefix: local, static, prefix list, propagated.
+        why += "; on an equal prefix local beats static beats prefix-list beats propagated routes"
+    route_text = f"route table {table.name}: {chosen} ({why})"
     steps.append(Step(StepKind.ROUTE, Action.FORWARD, route_text, table.name, chosen, route_loc, candidates))
     walk.routes_taken.append((table.name, chosen, route_loc))
     walk.hop("subnet", subnet.name, subnet.aws_id, state, steps)

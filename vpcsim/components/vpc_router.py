@@ -1,18 +1,94 @@
-"""VPC router: where a packet injected at a VPC is delivered (the local route itself is `subnet.local`)."""
+"""VPC router: where a packet injected at a VPC is delivered (the local route itself is `subnet.local`),
+and the Amazon-provided services it answers for (DNS, DHCP, instance metadata, time), which no
+network ACL or security group filters.
+"""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+import vpcsim.facts as facts
 from vpcsim.components import base, subnet
 from vpcsim.components.base import Component, State, Walk, ip
-from vpcsim.model import Vpc
-from vpcsim.results import Code, Disposition
+from vpcsim.model import Interface, Vpc, ip_to_int
+from vpcsim.results import Action, Code, Disposition, PortRanges, Step, StepKind
 
 if TYPE_CHECKING:
     import networkx
 
     from vpcsim.compile import CompiledNetwork
+
+
+@dataclass(frozen=True, slots=True)
+class Service:
+    """An Amazon-provided service an interface reaches at a reserved or link-local address."""
+
+    name: str
+    addr: int
+    needs_dns_support: bool = False  # the Route 53 Resolver answers only with enableDnsSupport
+
+
+_METADATA = ip_to_int(facts.INSTANCE_METADATA)
+_TIME_SYNC = ip_to_int(facts.TIME_SYNC)
+_DNS_LINK_LOCAL = ip_to_int(facts.AMAZON_DNS_LINK_LOCAL)
+_ECS_METADATA = ip_to_int(facts.ECS_TASK_METADATA)
+_WINDOWS_ACTIVATION = frozenset(ip_to_int(a) for a in facts.WINDOWS_ACTIVATION)
+RESOLVER = "the Route 53 Resolver (AmazonProvidedDNS)"
+
+
+def resolver_address(vpc: Vpc) -> int | None:
+    """The Route 53 Resolver's address in `vpc`: its primary CIDR's base + 2."""
+    return vpc.cidrs[0].first + facts.AMAZON_DNS_OFFSET if vpc.cidrs else None
+
+
+def service_at(net: CompiledNetwork, eni: Interface, addr: int, proto: int, ports: PortRanges) -> Service | None:
+    """The Amazon-provided service `eni` reaches at `addr` (its own VPC's), or None.
+
+    `ports` are the service's side: the destination ports going, the source ports coming back.
+    """
+    if addr == _METADATA:
+        return Service("the instance metadata service", addr)
+    if addr == _TIME_SYNC:
+        return Service("the Amazon Time Sync Service", addr)
+    if addr == _ECS_METADATA:
+        return Service("the ECS task metadata endpoint", addr)
+    if addr in _WINDOWS_ACTIVATION:
+        return Service("Windows license activation", addr)
+    home = net.design.subnets.get(eni.subnet)
+    vpc = net.design.vpcs.get(home.vpc) if home is not None else None
+    if home is None or vpc is None:
+        return None
+    if addr == _DNS_LINK_LOCAL or addr == resolver_address(vpc):
+        return Service(RESOLVER, addr, needs_dns_support=True)
+    if (addr == home.cidr.first + facts.VPC_ROUTER_OFFSET and proto == 17
+            and ports == ((facts.DHCP_SERVER_PORT, facts.DHCP_SERVER_PORT),)):
+        return Service("DHCP (the VPC router)", addr)
+    return None
+
+
+def not_filtered(service: Service) -> str:
+    return (f"{service.name} at {ip(service.addr)}, an Amazon-provided service: network ACLs and security "
+            f"groups do not filter traffic to or from it ({facts.NACL_NOT_FILTERED_DOC})")
+
+
+def to_service(walk: Walk, eni: Interface, service: Service, state: State) -> None:
+    """`eni`'s packet reaches an Amazon-provided service: answered, past every filter (or not at all)."""
+    net = walk.net
+    vpc = net.design.vpcs[net.design.subnets[eni.subnet].vpc]
+    steps: list[Step] = []
+    if service.needs_dns_support and not vpc.enable_dns_support:
+        where = vpc.attribute_locs.get("enable_dns_support", vpc.loc)
+        detail = (f"{service.name} at {ip(service.addr)} does not answer: vpc {vpc.name} has "
+                  f"enable_dns_support: false ({facts.AMAZON_DNS_DOC})")
+        steps.append(Step(StepKind.DELIVER, Action.DROP, detail, vpc.name, location=where))
+        walk.hop("vpc_router", vpc.name, vpc.aws_id, state, steps)
+        walk.stop(Disposition.NEIGHBOR_UNREACHABLE, Code.DESTINATION_ADDRESS_UNASSIGNED, vpc.name, detail, where)
+        return
+    steps.append(Step(StepKind.DELIVER, Action.ACCEPT, f"answered by {not_filtered(service)}", vpc.name))
+    walk.hop("vpc_router", vpc.name, vpc.aws_id, state, steps)
+    walk.leg.disposition = Disposition.ACCEPTED
+    walk.leg.end_state = state
 
 
 def inject(walk: Walk, vpc: Vpc, state: State) -> None:

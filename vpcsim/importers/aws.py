@@ -75,6 +75,7 @@ SUPPORTED_KEYS = (
     "PrefixLists",
     "ManagedPrefixLists",
     "AvailabilityZones",
+    "DhcpOptions",
 )
 
 
@@ -144,7 +145,6 @@ IGNORED_KEYS = frozenset(
     {
         "ResponseMetadata",
         "NextToken",
-        "DhcpOptions",
         "FlowLogs",
         "KeyPairs",
         "Volumes",
@@ -805,6 +805,8 @@ class _Importer:
         # prefix-lists gives metadata and, when merged in by the user, Entries).
         self.raw_prefix_lists: dict[str, list[_J]] = {}
         self.loaded_keys: set[str] = set()
+        self.vpc_attributes: dict[str, dict[str, bool]] = {}  # vpc id -> design key -> value
+        self.regions: list[str] = []  # the snapshot's regions, when it spans several
         self.docs: list[_Doc] = []
         # Ids that AWS still reports but that carry no traffic: id -> why.
         self.gone: dict[str, str] = {}
@@ -920,6 +922,19 @@ class _Importer:
             )
             return
         root = _J(value, doc, "$", self)
+        if "VpcId" in value and any(key in value for key in _VPC_ATTRIBUTES):
+            # describe-vpc-attribute: {"VpcId": ..., "EnableDnsSupport": {"Value": true}} (one attribute a call).
+            vpc_id = root.text("VpcId")
+            for key in _VPC_ATTRIBUTES:
+                attr = root.obj(key)
+                flag = attr.flag("Value") if attr is not None else None
+                if vpc_id is not None and flag is not None:
+                    self.vpc_attributes.setdefault(vpc_id, {})[_VPC_ATTRIBUTES[key]] = flag
+            extra = [key for key in value if key != "VpcId" and key not in _VPC_ATTRIBUTES]
+            for key in extra:
+                self.error("aws-unknown-key", f"unknown key {key!r} in a describe-vpc-attribute output (expected "
+                           f"VpcId and one of {', '.join(_VPC_ATTRIBUTES)})", root.loc_of(key))
+            return
         for key, items in value.items():
             path = f"$.{key}"
             top = doc.loc(value, "$")
@@ -973,6 +988,7 @@ class _Importer:
                 "NetworkInterfaces": "NetworkInterfaceId",
                 "Addresses": "PublicIp",
                 "AvailabilityZones": "ZoneName",
+                "DhcpOptions": "DhcpOptionsId",
                 **{m.file_key: m.id_field for m in self.mappings},
             }[key]
             for item in entries:
@@ -1115,23 +1131,11 @@ class _Importer:
                     None,
                 )
             return BATFISH_DEFAULT_REGION
-        if len(regions) == 1:
-            return regions[0]
-        # A design has one region, and the validator checks that each subnet's zone starts with
-        # it. The regions' common prefix (cut at a '-') keeps every zone valid while saying
-        # plainly that this is not one region.
-        prefix = os.path.commonprefix(regions)
-        prefix = prefix[: prefix.rfind("-")] if "-" in prefix and not prefix.endswith("-") else prefix.rstrip("-")
-        chosen = prefix or regions[0]
-        self.warn(
-            "aws-multi-region",
-            f"multi-region snapshot: {', '.join(regions)}; vpcsim designs have one region, so region is "
-            f"set to {chosen!r}"
-            + (" (their common prefix) and subnets keep their real zones" if prefix else
-               " (the first VPC's); subnets of the other regions will fail the zone check"),
-            None,
-        )
-        return chosen
+        # Several regions: the design's region is the first VPC's, and every VPC says its own
+        # (`vpcs.<name>.region`, written by vpc_body), so each subnet's zone is checked against
+        # its VPC's region and peerings between them are inter-region.
+        self.regions = regions
+        return regions[0]
 
     def vpc_body(self, vpc: _Named) -> dict[str, Any]:
         j = vpc.j
@@ -1139,6 +1143,10 @@ class _Importer:
         if j.objs("Ipv6CidrBlockAssociationSet"):
             self.warn("aws-ipv6", f"vpc {vpc.name}: IPv6 CIDR blocks are not simulated (skipped)", j.loc)
         body: dict[str, Any] = {"aws_id": vpc.vpc_id, "cidrs": cidrs}
+        if len(self.regions) > 1:
+            region = self.vpc_region(vpc.vpc_id or "")
+            if region is not None:
+                body["region"] = region
         default_acl = self.default_acls.get(vpc.vpc_id or "")
         if default_acl is not None:
             body["default_network_acl"] = default_acl
@@ -1152,9 +1160,40 @@ class _Importer:
                 "ingress": self.sg_rules(sg, "IpPermissions", default_group),
                 "egress": self.sg_rules(sg, "IpPermissionsEgress", default_group),
             }
+        body.update(self.vpc_attributes.get(vpc.vpc_id or "", {}))
+        options = self.dhcp_options(j)
+        if options is not None:
+            body["dhcp_options"] = options
         tags = j.tags()
         if tags:
             body["tags"] = tags
+        self.at(body, j.loc)
+        return body
+
+    def dhcp_options(self, vpc: _J) -> dict[str, Any] | None:
+        """The VPC's DHCP options set from describe-dhcp-options, when the snapshot holds it."""
+        options_id = vpc.text("DhcpOptionsId")
+        if options_id is None or options_id == "default":
+            # "default" is no options set at all; read as AWS's default set (see docs/format.md).
+            return None
+        j = self.raw["DhcpOptions"].get(options_id)
+        if j is None:
+            return None  # not in the snapshot: AWS's default set (AmazonProvidedDNS) is assumed
+        keys = {"domain-name-servers": "domain_name_servers", "domain-name": "domain_name", "ntp-servers": "ntp_servers"}
+        body: dict[str, Any] = {"aws_id": options_id}
+        name = j.name_tag()
+        if name:
+            body["name"] = name
+        for config in j.objs("DhcpConfigurations"):
+            key = keys.get(config.text("Key") or "")
+            if key is None:
+                continue  # netbios-* options say nothing about reachability
+            values = [text for v in config.objs("Values") if (text := v.text("Value")) is not None]
+            if key == "domain_name":
+                if values:
+                    body[key] = values[0]
+            elif values:
+                body[key] = values
         self.at(body, j.loc)
         return body
 
@@ -1208,6 +1247,7 @@ class _Importer:
         names = _Names()
         self.route_tables: dict[str, _Named] = {}
         self.subnet_tables: dict[str, str] = {}  # subnet id -> route table name (explicit associations)
+        self.edge_associations: dict[str, list[tuple[str, _J]]] = {}  # table id -> (gateway id, association)
         self.main_tables: set[str] = set()
         for table_id, j in self.raw["RouteTables"].items():
             vpc_id = j.need("VpcId", f"route table {table_id}")
@@ -1232,12 +1272,9 @@ class _Importer:
                     if subnet_id in self.subnets:
                         self.subnet_tables[subnet_id] = named.name
                 elif assoc.text("GatewayId") is not None:
-                    self.warn(
-                        "aws-unsupported",
-                        f"route table {table_id}: gateway association with {assoc.text('GatewayId')} "
-                        "(ingress routing) is not simulated (ignored)",
-                        assoc.loc,
-                    )
+                    # An edge association: a gateway route table (ingress routing), written once the
+                    # gateways are named (route_table_body).
+                    self.edge_associations.setdefault(table_id, []).append((assoc.text("GatewayId") or "", assoc))
 
     def route_table_body(self, table: _Named) -> dict[str, Any]:
         j = table.j
@@ -1245,6 +1282,19 @@ class _Importer:
         body: dict[str, Any] = {"aws_id": table_id, "vpc": self.vpcs[table.vpc_id or ""].name}
         if table_id in self.main_tables:
             body["main"] = True
+        edges = []
+        igws = self.picked.get("internet_gateways", {})  # an edge association is an IGW's or a VGW's
+        for gateway_id, assoc in self.edge_associations.get(table_id, []):
+            if gateway_id in igws:
+                edges.append(igws[gateway_id].name)
+            elif gateway_id.startswith("vgw-"):
+                edges.append(self.unsupported_by_id.get(gateway_id) or self.add_unsupported_ref(
+                    gateway_id, "vpn_gateway", "VPN gateway", assoc))
+            else:
+                self.warn("aws-unknown-gateway", f"route table {table.name}: edge association with {gateway_id}, "
+                          "which is not in the snapshot (ignored)", assoc.loc)
+        if edges:
+            body["edge_associations"] = edges
         routes: list[dict[str, Any]] = []
         ipv6 = 0
         for route in j.objs("Routes"):
@@ -1273,13 +1323,8 @@ class _Importer:
             cidr = self.cidr(dest, r, what)
             if cidr is None:
                 return None
-            if cidr in self.vpc_cidrs.get(table.vpc_id or "", ()):
-                # Since 2021 AWS lets the local route target an appliance ("Routing for a middlebox
-                # appliance", VPC User Guide); the design format's local routes are implicit.
-                self.warn("aws-local-route-target",
-                          f"{what}: the local route for {cidr} targets {_route_target_text(r)} instead of local "
-                          "(middlebox routing); not expressible in the design, kept as local", r.loc)
-                return None
+            # A route to the VPC's own CIDR with another target than local replaces the local
+            # route's target (an appliance, "Replace or restore the target for a local route").
             out["destination"] = cidr
             what = f"{what}: route to {cidr}"
         elif pl_id is not None:
@@ -1298,6 +1343,10 @@ class _Importer:
         if target is None:
             return None
         out.update(target)
+        if r.text("Origin") == "EnableVgwRoutePropagation":
+            # Propagated by a virtual private gateway: loses to static and prefix-list routes on
+            # an equal prefix (VPC User Guide, "Route priority").
+            out["origin"] = "propagated"
         if blackhole and "blackhole" not in out:
             # AWS reports a route whose target is gone (or stopped) as `blackhole`; it still
             # matches, then drops (VPC User Guide, "Route table concepts").
@@ -1774,15 +1823,17 @@ class _Importer:
         body["aws_id"] = eni_id
         body["subnet"] = subnet.name
         ips: list[str] = []
-        secondary_public = False
+        # Public IPs bound to secondary private IPs: the IGW's 1:1 NAT is per private IP.
+        secondary_public: dict[str, str] = {}
         addresses = sorted(eni.objs("PrivateIpAddresses"), key=lambda a: not a.flag("Primary"))
         for address in addresses:
             ip = _ip(address.text("PrivateIpAddress") or "")
             if ip is not None and ip not in ips:
                 ips.append(ip)
             assoc = address.obj("Association")
-            if not address.flag("Primary") and assoc is not None and assoc.text("PublicIp"):
-                secondary_public = True
+            public_text = assoc.text("PublicIp") if assoc is not None else None
+            if not address.flag("Primary") and ip is not None and public_text and _ip(public_text):
+                secondary_public[ip] = _ip(public_text) or ""
         if not ips:
             ip = _ip(eni.text("PrivateIpAddress") or "")
             if ip is not None:
@@ -1806,14 +1857,14 @@ class _Importer:
         if position == 0:
             eips = eips + self.eips_by_owner.get(inst.text("InstanceId") or "", [])
         for eip in eips:
-            if eip.text("PrivateIpAddress") in (None, ips[0] if ips else None):
+            bound = eip.text("PrivateIpAddress")  # describe-addresses: the private IP it is bound to
+            if bound in (None, ips[0] if ips else None):
                 public = public or eip.text("PublicIp")
+            elif bound in ips and _ip(eip.text("PublicIp") or ""):
+                secondary_public.setdefault(bound, _ip(eip.text("PublicIp") or "") or "")
             else:
-                secondary_public = True
-        if secondary_public:
-            self.warn("aws-secondary-public",
-                      f"{what}: a public IP on a secondary private IP is not simulated (the format has one per "
-                      "interface)", eni.loc)
+                self.warn("aws-eip-private-ip", f"{what}: Elastic IP {eip.text('PublicIp')} is bound to {bound}, "
+                          "which is not a private IP of the interface (ignored)", eip.loc)
         if public is not None:
             public_ip = _ip(public)
             if public_ip is None:
@@ -1821,6 +1872,8 @@ class _Importer:
             else:
                 elastic = allocation or public_ip in self.raw["Addresses"]
                 body["elastic_ip" if elastic else "public_ip"] = public_ip
+        if secondary_public:
+            body["secondary_elastic_ips"] = secondary_public
         groups: list[str] = []
         for group in eni.objs("Groups"):
             group_id = group.text("GroupId")
@@ -1955,15 +2008,10 @@ _KEY_LABELS = {
     "PrefixLists": "prefix list",
     "ManagedPrefixLists": "prefix list",
     "AvailabilityZones": "availability zone",
+    "DhcpOptions": "DHCP options set",
 }
-
-
-def _route_target_text(r: _J) -> str:
-    for key in ("NetworkInterfaceId", "NatGatewayId", "GatewayId", "InstanceId", "VpcEndpointId"):
-        value = r.data.get(key)
-        if isinstance(value, str):
-            return value
-    return "another target"
+# describe-vpc-attribute's keys -> the design's.
+_VPC_ATTRIBUTES = {"EnableDnsSupport": "enable_dns_support", "EnableDnsHostnames": "enable_dns_hostnames"}
 
 
 def _essence(data: JsonObj) -> Any:

@@ -66,6 +66,8 @@ ITEM_KEYS = (
 )
 FILE_KEYS = ("version", "design", "description", "assertions")
 ID_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._:/-]{0,127}$")
+# `icmp/3:4`: ICMP types of one code (the short form of `{protocol: icmp, icmp_type: 3, icmp_code: 4}`).
+ICMP_CODE_RE = re.compile(r"^((?:icmp|1)/[^:]+):([0-9]{1,3})$", re.IGNORECASE)
 
 
 
@@ -144,6 +146,9 @@ class Assertion:
     # `only_via`, also "no direct path at all, on any traffic".
     via: tuple[Waypoint, ...] = ()
     only_via: bool = False
+    # The ICMP code of the promise's ICMP types (`{protocol: icmp, icmp_type: 3, icmp_code: 4}`);
+    # None: code 0, what `icmp/8` means.
+    icmp_code: int | None = None
 
     @property
     def security_severity(self) -> float:
@@ -151,6 +156,8 @@ class Assertion:
 
     def describe(self) -> str:
         what = self.traffic.describe()
+        if self.icmp_code is not None:
+            what += f" (icmp code {self.icmp_code})"
         src, dst = self.source.describe(), self.destination.describe()
         if self.via:
             hops = ", ".join(w.describe() for w in self.via)
@@ -184,6 +191,12 @@ def _slug(text: str) -> str:
 
 class _AssertionBuilder(Builder):
     """Reads assertions from a located tree; every problem becomes a located diagnostic."""
+
+    icmp_codes: list[tuple[int, Location]]  # the icmp_code of each traffic item of the assertion being read
+
+    def __init__(self, file: str) -> None:
+        super().__init__(file)
+        self.icmp_codes = []
 
     def items(self, node: Node, what: str) -> list[Assertion]:
         if isinstance(node, Scalar) and node.value is None:
@@ -230,6 +243,7 @@ class _AssertionBuilder(Builder):
                     )
                 traffic = None
         else:
+            self.icmp_codes = []
             traffic = self.traffic(traffic_node, f"{what}: traffic")
             if traffic is not None and not traffic and expect in (Expect.REACHABLE, Expect.UNREACHABLE):
                 self.error("traffic", f"{what}: traffic: selects no traffic at all", traffic_node.loc)
@@ -255,6 +269,12 @@ class _AssertionBuilder(Builder):
                 body.entries["id"].loc,
             )
             ident = None
+        codes = sorted({code for code, _ in self.icmp_codes}) if traffic_node is not None else []
+        if len(codes) > 1:
+            second = next(loc for code, loc in self.icmp_codes if code != self.icmp_codes[0][0])
+            self.error("traffic", f"{what}: traffic: icmp codes {', '.join(map(str, codes))} in one assertion "
+                       "(expected one icmp_code per assertion: split it)", second)
+        icmp_code = codes[0] if codes else None
         if source is None or destination is None or expect is None or traffic is None or via is None:
             return None
         if source.kind is SelectorKind.INTERNET and destination.kind is SelectorKind.INTERNET:
@@ -274,6 +294,7 @@ class _AssertionBuilder(Builder):
             loc=body.loc,
             via=via,
             only_via=only_via,
+            icmp_code=icmp_code,
         )
         label = name or assertion.describe()
         return Assertion(
@@ -290,6 +311,7 @@ class _AssertionBuilder(Builder):
             body.loc,
             via,
             only_via,
+            icmp_code,
         )
 
     def waypoints(self, body: Map, what: str) -> tuple[Waypoint, ...] | None:
@@ -469,6 +491,14 @@ class _AssertionBuilder(Builder):
             return None
 
     def traffic_text(self, text: str, loc: Location, what: str) -> Traffic | None:
+        coded = ICMP_CODE_RE.match(text)
+        if coded is not None:
+            code = int(coded.group(2))
+            if code > 255:
+                self.error("traffic", f"{what}: icmp code {code} in {short(text)} is out of range (expected 0-255)", loc)
+                return None
+            self.icmp_codes.append((code, loc))
+            text = coded.group(1)
         try:
             return traffic.parse_short(text)
         except ValueError as exc:
@@ -487,7 +517,7 @@ class _AssertionBuilder(Builder):
             return None
 
     def traffic_map(self, body: Map, what: str) -> Traffic | None:
-        self.check_keys(body, what, ("protocol", "ports", "icmp_type"), ("protocol",))
+        self.check_keys(body, what, ("protocol", "ports", "icmp_type", "icmp_code"), ("protocol",))
         proto_node = body.get("protocol")
         if proto_node is None:
             return None
@@ -500,6 +530,18 @@ class _AssertionBuilder(Builder):
         kind, number = parsed
         ports_node = body.get("ports")
         type_node = body.get("icmp_type")
+        code_node = body.get("icmp_code")
+        if code_node is not None:
+            # ICMP codes refine a type (type 3 code 4: fragmentation needed, RFC 792 / RFC 1191).
+            if kind is not TrafficKind.ICMP or type_node is None:
+                self.error("traffic", f"{what}: icmp_code needs protocol icmp and an icmp_type", body.keys["icmp_code"])
+                return None
+            value = code_node.value if isinstance(code_node, Scalar) else None
+            if not (isinstance(value, int) and not isinstance(value, bool) and 0 <= value <= 255):
+                self.error("traffic", f"{what}: icmp_code: expected a number 0-255, got {kind_of(code_node)}",
+                           code_node.loc)
+                return None
+            self.icmp_codes.append((value, body.keys["icmp_code"]))
         if kind is None:
             if ports_node is not None or type_node is not None:
                 self.error("traffic", f"{what}: protocol {proto_text!r} takes no ports", body.loc)
@@ -560,6 +602,10 @@ def parse_traffic(value: object, what: str = "traffic") -> Traffic:
     traffic = builder.traffic(_to_node(value, NOWHERE), what)
     if builder.diagnostics or traffic is None:
         raise ValueError(builder.diagnostics[0].message if builder.diagnostics else f"bad traffic {value!r}")
+    if builder.icmp_codes:
+        # A Traffic has no ICMP codes: dropping one would silently check code 0 instead.
+        raise ValueError(f"{what}: an icmp code belongs to an assertion (write it as a mapping with "
+                         "icmp_code, or `icmp/3:4` in an assertion's traffic), not to a traffic value")
     return traffic
 
 

@@ -8,8 +8,10 @@ reserved addresses, quotas...) are `validate`'s job.
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import TypeVar
 
@@ -17,12 +19,15 @@ from vpcsim.errors import Diagnostic, Location, Severity
 from vpcsim.loader import extensions
 from vpcsim.loader.reader import Map, Node, Scalar, Seq, kind_of
 from vpcsim.model import (
+    AMAZON_PROVIDED_DNS,
     ANY_CIDR,
     AUTO_ADDRESS,
+    DEFAULT_DHCP_OPTIONS,
     EMPTY_TAGS,
     PROTOCOL_NAMES,
     Cidr,
     Design,
+    DhcpOptions,
     Instance,
     Interface,
     InternetGateway,
@@ -33,6 +38,7 @@ from vpcsim.model import (
     PeerKind,
     PrefixList,
     Route,
+    RouteOrigin,
     RouteTable,
     SecurityGroup,
     SgRule,
@@ -40,6 +46,7 @@ from vpcsim.model import (
     TargetKind,
     Unsupported,
     Vpc,
+    int_to_ip,
     ip_to_int,
     number_hint,
     parse_decimal,
@@ -95,6 +102,18 @@ def implicit_default_acl_name(vpc: str) -> str:
 
 def allow_all_nacl(loc: Location) -> tuple[NaclRule, ...]:
     return (NaclRule(100, True, -1, 0, 65535, ANY_CIDR, loc),)
+
+
+@dataclass(slots=True)
+class _VpcAttributes:
+    """What a VPC says besides its CIDRs and defaults (read before the VPC record is made)."""
+
+    enable_dns_support: bool = True
+    enable_dns_hostnames: bool = False
+    dhcp_options: DhcpOptions = DEFAULT_DHCP_OPTIONS
+    region: str | None = None
+    cidr_locs: tuple[Location, ...] = ()
+    attribute_locs: Mapping[str, Location] = field(default_factory=lambda: MappingProxyType({}))
 
 
 class Builder:
@@ -428,11 +447,15 @@ class _DesignBuilder(Builder):
             groups[sg_name] = SecurityGroup(
                 sg_name, name, ingress, egress, default=True, aws_id=self.default_sg_ids.get(name), loc=loc
             )
-            vpcs[name] = Vpc(name, cidrs, main_rt, default_acl, sg_name, aws_id, tags, loc)
+            a = self.vpc_attributes.get(name) or _VpcAttributes()
+            vpcs[name] = Vpc(name, cidrs, main_rt, default_acl, sg_name, aws_id, tags, loc,
+                             enable_dns_support=a.enable_dns_support, enable_dns_hostnames=a.enable_dns_hostnames,
+                             dhcp_options=a.dhcp_options, region=a.region, cidr_locs=a.cidr_locs,
+                             attribute_locs=a.attribute_locs)
 
         for name, rt in list(route_tables.items()):
             if rt.vpc in vpcs and vpcs[rt.vpc].main_route_table == name and not rt.main:
-                route_tables[name] = RouteTable(rt.name, rt.vpc, rt.routes, True, rt.implicit, rt.aws_id, rt.loc)
+                route_tables[name] = dataclasses.replace(rt, main=True)
 
         self.vpcs = vpcs
         subnets = self.section(root, "subnets", self.read_subnet)
@@ -538,15 +561,19 @@ class _DesignBuilder(Builder):
         self.check_keys(
             body,
             what,
-            ("cidrs", "cidr", "main_route_table", "default_network_acl", "default_security_group", *COMMON_KEYS),
+            ("cidrs", "cidr", "main_route_table", "default_network_acl", "default_security_group", "region",
+             "enable_dns_support", "enable_dns_hostnames", "dhcp_options", *COMMON_KEYS),
         )
+        self.read_vpc_attributes(name, body)
         cidrs: list[Cidr] = []
+        cidr_locs: list[Location] = []
         if body.get("cidr") is not None and body.get("cidrs") is not None:
             self.error("vpc-cidr", f"{what}: give either cidr or cidrs, not both", body.loc)
         if body.get("cidr") is not None:
             one = self.cidr(body.get("cidr"), f"{what}: cidr")
             if one:
                 cidrs.append(one)
+                cidr_locs.append(body.entries["cidr"].loc)
         elif body.get("cidrs") is not None:
             items = self.as_list(body.entries["cidrs"], f"{what}: cidrs")
             if isinstance(body.entries["cidrs"], Seq) and not items:  # AWS: a VPC has a primary CIDR block
@@ -556,6 +583,7 @@ class _DesignBuilder(Builder):
                 one = self.cidr(item, f"{what}: cidrs")
                 if one:
                     cidrs.append(one)
+                    cidr_locs.append(item.loc)
         else:
             self.error("missing-key", f"{what}: missing required key 'cidrs'", body.loc)
         main_rt = self.ref(body.get("main_route_table"), f"{what}: main_route_table", "route_tables", "route table")
@@ -585,7 +613,69 @@ class _DesignBuilder(Builder):
                 rules = (ingress, egress)
         aws_id = self.string(body.get("aws_id"), f"{what}: aws_id")
         self.vpc_nodes[name] = body
+        self.vpc_attributes[name].cidr_locs = tuple(cidr_locs)
         return (tuple(cidrs), main_rt, default_acl, rules, aws_id, self.tags(body), body.loc)
+
+    def read_vpc_attributes(self, name: str, body: Map) -> None:
+        """A VPC's region, DNS attributes and DHCP options set, kept for its `Vpc` record."""
+        what = f"vpc {name}"
+        attrs = _VpcAttributes()
+        attrs.attribute_locs = MappingProxyType({
+            key: body.keys[key] for key in ("enable_dns_support", "enable_dns_hostnames", "region", "dhcp_options")
+            if key in body.keys
+        })
+        attrs.enable_dns_support = self.boolean(body.get("enable_dns_support"), f"{what}: enable_dns_support", True)
+        attrs.enable_dns_hostnames = self.boolean(
+            body.get("enable_dns_hostnames"), f"{what}: enable_dns_hostnames", False)
+        attrs.region = self.string(body.get("region"), f"{what}: region")
+        node = body.get("dhcp_options")
+        if node is not None:
+            attrs.dhcp_options = self.dhcp_options(node, f"{what}: dhcp_options") or DEFAULT_DHCP_OPTIONS
+        self.vpc_attributes[name] = attrs
+
+    def dhcp_options(self, node: Node, what: str) -> DhcpOptions | None:
+        """A DHCP options set: domain_name_servers (AmazonProvidedDNS or addresses), domain_name, ntp_servers."""
+        body = self.as_map(node, what)
+        if body is None:
+            return None
+        self.check_keys(body, what, ("domain_name_servers", "domain_name", "ntp_servers", "name", "aws_id",
+                                     "description"))
+        servers: list[int | None] = []
+        servers_node = body.get("domain_name_servers")
+        if servers_node is None:
+            servers.append(None)  # AWS's default set
+        else:
+            items = self.as_list(servers_node, f"{what}: domain_name_servers")
+            if isinstance(servers_node, Seq) and not items:
+                self.error("type", f"{what}: domain_name_servers: expected AmazonProvidedDNS or up to four "
+                           "IPv4 addresses, got an empty list", servers_node.loc)
+            for item in items:
+                text = self.string(item, f"{what}: domain_name_servers")
+                if text is None:
+                    continue
+                if text == AMAZON_PROVIDED_DNS:
+                    servers.append(None)
+                    continue
+                try:
+                    servers.append(ip_to_int(text.strip()))
+                except ValueError as exc:
+                    self.error("address", f"{what}: domain_name_servers: {exc} (or {AMAZON_PROVIDED_DNS})",
+                               item.loc)
+        ntp: list[int] = []
+        ntp_node = body.get("ntp_servers")
+        if ntp_node is not None:
+            for item in self.as_list(ntp_node, f"{what}: ntp_servers"):
+                one = self.address(item, f"{what}: ntp_servers")
+                if one is not None:
+                    ntp.append(one)
+        return DhcpOptions(
+            tuple(servers),
+            self.string(body.get("domain_name"), f"{what}: domain_name"),
+            tuple(ntp),
+            self.string(body.get("name"), f"{what}: name"),
+            self.string(body.get("aws_id"), f"{what}: aws_id"),
+            body.loc,
+        )
 
     def read_prefix_list(self, name: str, body: Map) -> PrefixList | None:
         what = f"prefix list {name}"
@@ -601,8 +691,16 @@ class _DesignBuilder(Builder):
 
     def read_route_table(self, name: str, body: Map) -> RouteTable | None:
         what = f"route table {name}"
-        self.check_keys(body, what, ("vpc", "main", "routes", *COMMON_KEYS))
+        self.check_keys(body, what, ("vpc", "main", "routes", "edge_associations", *COMMON_KEYS))
         vpc = self.vpc_ref(body, what)
+        edges: list[tuple[str, Location]] = []
+        for gateway, loc in self.name_list(body.get("edge_associations"), f"{what}: edge_associations"):
+            # An internet gateway, or a virtual private gateway (declared under `unsupported`).
+            if gateway not in self.names["internet_gateways"] and gateway not in self.names["unsupported"]:
+                self.error("unknown-reference", f"{what}: edge_associations: no internet gateway or virtual private "
+                           f"gateway (unsupported component) named {gateway!r}", loc)
+                continue
+            edges.append((gateway, loc))
         main = self.boolean(body.get("main"), f"{what}: main", False)
         routes: list[Route] = []
         routes_node = body.get("routes")
@@ -613,14 +711,24 @@ class _DesignBuilder(Builder):
                     routes.append(route)
         if vpc is None:
             return None
-        return RouteTable(name, vpc, tuple(routes), main, False, self.string(body.get("aws_id"), "aws_id"), body.loc)
+        return RouteTable(name, vpc, tuple(routes), main, False, self.string(body.get("aws_id"), "aws_id"), body.loc,
+                          tuple(g for g, _ in edges), tuple(loc for _, loc in edges))
 
     def read_route(self, node: Node, what: str) -> Route | None:
         body = self.as_map(node, what)
         if body is None:
             return None
         targets_known = (*ROUTE_TARGETS, *(x.route_key for x in extensions.sections() if x.route_key))
-        self.check_keys(body, what, ("destination", "destination_prefix_list", "state", *targets_known, "description"))
+        self.check_keys(body, what, ("destination", "destination_prefix_list", "state", "origin", *targets_known,
+                                     "description"))
+        origin = RouteOrigin.STATIC
+        origin_text = self.string(body.get("origin"), f"{what}: origin")
+        if origin_text is not None:
+            try:
+                origin = RouteOrigin(origin_text)
+            except ValueError:
+                self.error("route", f"{what}: origin {origin_text!r} (expected static or propagated)",
+                           body.entries["origin"].loc)
         destination = None
         prefix_list = None
         dests = [k for k in ("destination", "destination_prefix_list") if k in body.entries]
@@ -670,7 +778,7 @@ class _DesignBuilder(Builder):
             if target is None:
                 return None
             self.pending_targets.append((kind, target, target_node.loc, what, route_key))
-        return Route(destination, prefix_list, kind, target, blackhole, body.loc, route_key)
+        return Route(destination, prefix_list, kind, target, blackhole, body.loc, route_key, origin)
 
     pending_targets: list[tuple[TargetKind, str, Location, str, str | None]]
 
@@ -864,7 +972,8 @@ class _DesignBuilder(Builder):
 
     def read_nat(self, name: str, body: Map) -> NatGateway | None:
         what = f"NAT gateway {name}"
-        self.check_keys(body, what, ("subnet", "connectivity", "elastic_ip", "private_ip", *COMMON_KEYS), ("subnet",))
+        self.check_keys(body, what, ("subnet", "connectivity", "elastic_ip", "private_ip", "secondary_private_ips",
+                                     "secondary_elastic_ips", *COMMON_KEYS), ("subnet",))
         subnet = self.ref(body.get("subnet"), f"{what}: subnet", "subnets", "subnet")
         connectivity = self.string(body.get("connectivity"), f"{what}: connectivity") or "public"
         if connectivity not in ("public", "private"):
@@ -881,12 +990,45 @@ class _DesignBuilder(Builder):
             return None
         if private_ip is None:
             private_ip = -1  # assigned once every explicit address is known
-        return NatGateway(name, subnet, public, eip, private_ip, self.string(body.get("aws_id"), "aws_id"), body.loc)
+        secondary = self.nat_secondary_ips(body, what, public)
+        return NatGateway(name, subnet, public, eip, private_ip, self.string(body.get("aws_id"), "aws_id"), body.loc,
+                          secondary)
+
+    def nat_secondary_ips(self, body: Map, what: str, public: bool) -> tuple[tuple[int, int | None], ...]:
+        """`secondary_private_ips: [...]` and, on a public NAT gateway, `secondary_elastic_ips: {PRIVATE: EIP}`
+        (https://docs.aws.amazon.com/vpc/latest/userguide/nat-gateway-basics.html, secondary IP addresses)."""
+        privates: list[int] = []
+        node = body.get("secondary_private_ips")
+        for item in self.as_list(node, f"{what}: secondary_private_ips") if node is not None else ():
+            one = self.address(item, f"{what}: secondary_private_ips")
+            if one is not None:
+                privates.append(one)
+        eips: dict[int, int] = {}
+        eip_node = body.get("secondary_elastic_ips")
+        if eip_node is not None and not public:
+            self.error("nat", f"{what}: a private NAT gateway has no elastic IPs", body.keys["secondary_elastic_ips"])
+        pairs = self.as_map(eip_node, f"{what}: secondary_elastic_ips") if eip_node is not None and public else None
+        for key, value in (pairs.entries if pairs is not None else {}).items():
+            assert pairs is not None
+            try:
+                private = ip_to_int(key.strip())
+            except ValueError as exc:
+                self.error("address", f"{what}: secondary_elastic_ips: {exc}", pairs.keys[key])
+                continue
+            if private not in privates:
+                self.error("secondary-elastic-ip", f"{what}: secondary_elastic_ips: {key} is not one of its "
+                           "secondary_private_ips (expected each Elastic IP bound to a secondary private IP)",
+                           pairs.keys[key])
+                continue
+            eip = self.address(value, f"{what}: secondary_elastic_ips: {key}")
+            if eip is not None:
+                eips[private] = eip
+        return tuple((private, eips.get(private)) for private in privates)
 
     def read_instance(self, name: str, body: Map) -> Instance | None:
         what = f"instance {name}"
-        eni_keys = ("subnet", "private_ip", "private_ips", "public_ip", "elastic_ip", "security_groups",
-                    "source_dest_check")
+        eni_keys = ("subnet", "private_ip", "private_ips", "public_ip", "elastic_ip", "secondary_elastic_ips",
+                    "security_groups", "source_dest_check")
         self.check_keys(body, what, ("interfaces", "state", *eni_keys, *COMMON_KEYS))
         state = self.string(body.get("state"), f"{what}: state") or "running"
         states = ("running", "pending", "stopping", "stopped", "shutting-down", "terminated")
@@ -925,8 +1067,8 @@ class _DesignBuilder(Builder):
             self.check_keys(
                 body,
                 what,
-                ("name", "subnet", "private_ip", "private_ips", "public_ip", "elastic_ip", "security_groups",
-                 "source_dest_check", *COMMON_KEYS),
+                ("name", "subnet", "private_ip", "private_ips", "public_ip", "elastic_ip", "secondary_elastic_ips",
+                 "security_groups", "source_dest_check", *COMMON_KEYS),
                 ("subnet",),
             )
         eni_name = (self.string(body.get("name"), f"{what}: name") if allow_name else None) or f"{instance}.eth{index}"
@@ -956,6 +1098,7 @@ class _DesignBuilder(Builder):
         if body.get("public_ip") is not None and body.get("elastic_ip") is not None:
             self.error("instance", f"{what}: give either public_ip or elastic_ip, not both", body.loc)
         public = self.address(body.get("public_ip") or body.get("elastic_ip"), f"{what}: public_ip")
+        secondary = self.secondary_elastic_ips(body, what, ips)
         subnet = self.subnets.get(subnet_name) if subnet_name else None
         vpc = subnet.vpc if subnet else None
         groups: list[str] = []
@@ -984,8 +1127,41 @@ class _DesignBuilder(Builder):
             self.string(body.get("aws_id"), "aws_id"),
             body.loc,
             dynamic,
+            secondary,
         )
         return eni_name
+
+    def secondary_elastic_ips(self, body: Map, what: str, ips: list[int]) -> tuple[tuple[int, int], ...]:
+        """`secondary_elastic_ips: {PRIVATE: EIP}`: Elastic IPs bound to secondary private IPs.
+
+        AWS associates an Elastic IP with one private IP of an interface; each secondary private
+        IP may have its own (https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/MultipleIP.html).
+        """
+        node = body.get("secondary_elastic_ips")
+        if node is None:
+            return ()
+        pairs = self.as_map(node, f"{what}: secondary_elastic_ips")
+        if pairs is None:
+            return ()
+        out: list[tuple[int, int]] = []
+        for key, value in pairs.entries.items():
+            loc = pairs.keys[key]
+            try:
+                private = ip_to_int(key.strip())
+            except ValueError as exc:
+                self.error("address", f"{what}: secondary_elastic_ips: {exc} (expected a secondary private IP of "
+                           "the interface as the key)", loc)
+                continue
+            if private not in ips[1:]:
+                listed = ", ".join(int_to_ip(ip) for ip in ips[1:]) or "none"
+                self.error("secondary-elastic-ip",
+                           f"{what}: secondary_elastic_ips: {key} is not a secondary private IP of the interface "
+                           f"(expected one of its private_ips after the first: {listed})", loc)
+                continue
+            public = self.address(value, f"{what}: secondary_elastic_ips: {key}")
+            if public is not None:
+                out.append((private, public))
+        return tuple(out)
 
     def check_route_targets(
         self,
@@ -1033,8 +1209,7 @@ class _DesignBuilder(Builder):
         for eni in interfaces.values():
             used.setdefault(eni.subnet, set()).update(eni.private_ips)
         for nat in nats.values():
-            if nat.private_ip >= 0:
-                used.setdefault(nat.subnet, set()).add(nat.private_ip)
+            used.setdefault(nat.subnet, set()).update(ip for ip in nat.private_ips if ip >= 0)
         cursor: dict[str, int] = {}
 
         def next_free(subnet_name: str) -> int:
@@ -1055,7 +1230,7 @@ class _DesignBuilder(Builder):
                 addr = next_free(nat.subnet)
                 if addr < 0:
                     self.error("subnet-full", f"NAT gateway {name}: subnet {nat.subnet} has no free address", nat.loc)
-                nat = NatGateway(nat.name, nat.subnet, nat.public, nat.elastic_ip, addr, nat.aws_id, nat.loc)
+                nat = dataclasses.replace(nat, private_ip=addr)
             self.assigned_nats[name] = nat
         self.assigned_interfaces: dict[str, Interface] = {}
         for name, eni in interfaces.items():
@@ -1066,13 +1241,11 @@ class _DesignBuilder(Builder):
                     # interface so that the instance's references stay whole.
                     self.error("subnet-full", f"interface {name}: subnet {eni.subnet} has no free address", eni.loc)
                 else:
-                    eni = Interface(
-                        eni.name, eni.instance, eni.subnet, (addr,), eni.public_ip, eni.security_groups,
-                        eni.source_dest_check, eni.aws_id, eni.loc, eni.dynamic,
-                    )
+                    eni = dataclasses.replace(eni, private_ips=(addr,))
             self.assigned_interfaces[name] = eni
 
     def __init__(self, file: str) -> None:
         super().__init__(file)
         self.default_sg_ids: dict[str, str] = {}
+        self.vpc_attributes: dict[str, _VpcAttributes] = {}
         self.pending_targets = []

@@ -37,6 +37,9 @@ from vpcsim.model import (
 
 LINK_LOCAL = Cidr.parse(facts.LINK_LOCAL)
 
+# `unsupported` kinds a propagated route may come from (the importer writes vpn_gateway).
+VGW_KINDS = ("vpn_gateway", "virtual_private_gateway")
+
 # Ranges that are never a public address, with what to call them.
 NOT_PUBLIC: tuple[tuple[Cidr, str], ...] = tuple((Cidr.parse(text), label) for text, label in facts.NOT_INTERNET)
 
@@ -140,10 +143,13 @@ class _Validator:
 
     def run(self) -> list[Diagnostic]:
         self.check_vpcs()
+        self.check_cidr_associations()
+        self.check_vpc_dns()
         self.check_subnets()
         self.check_addresses()
         self.check_interfaces()
         self.check_route_tables()
+        self.check_gateway_tables()
         self.check_network_acls()
         self.check_security_groups()
         return self.out
@@ -211,16 +217,73 @@ class _Validator:
             if widest is None or cidr.last > widest[1].last:
                 widest = (index, cidr)
 
+    def check_cidr_associations(self) -> None:
+        """Secondary IPv4 blocks against AWS's association restrictions (facts.CIDR_RESTRICTIONS_DOC)."""
+        for vpc in self.design.vpcs.values():
+            if len(vpc.cidrs) < 2:
+                continue
+            primary = vpc.cidrs[0]
+            home = _rfc1918(primary)
+            for index, cidr in enumerate(vpc.cidrs[1:], start=1):
+                reason = _association_restriction(vpc.cidrs, index, home)
+                if reason is None:
+                    continue
+                self.error(
+                    "vpc-cidr-association",
+                    f"vpc {vpc.name}: secondary CIDR {cidr} {reason} (expected a block AWS lets a VPC whose "
+                    f"primary CIDR is {primary} associate: {facts.CIDR_RESTRICTIONS_DOC})",
+                    vpc.cidr_loc(index),
+                )
+
+    def check_vpc_dns(self) -> None:
+        """DNS attributes and DHCP options: AWS's limits on what a VPC may say."""
+        for vpc in self.design.vpcs.values():
+            what = f"vpc {vpc.name}"
+            if vpc.enable_dns_hostnames and not vpc.enable_dns_support:
+                # ModifyVpcAttribute: "You can only enable DNS hostnames if you've enabled DNS support."
+                self.error(
+                    "vpc-dns-hostnames",
+                    f"{what}: enable_dns_hostnames is true but enable_dns_support is false (expected "
+                    "enable_dns_support: true, which DNS hostnames need: "
+                    "https://docs.aws.amazon.com/vpc/latest/userguide/AmazonDNS-concepts.html)",
+                    vpc.attribute_locs.get("enable_dns_hostnames", vpc.loc),
+                )
+            options = vpc.dhcp_options
+            where = options.loc if options.loc.line else vpc.loc
+            for label, count in (("domain_name_servers", len(options.dns_servers)),
+                                 ("ntp_servers", len(options.ntp_servers))):
+                if count > facts.DHCP_SERVERS_MAX:
+                    self.error(
+                        "dhcp-options-servers",
+                        f"{what}: dhcp_options: {label} names {count} servers (expected at most "
+                        f"{facts.DHCP_SERVERS_MAX}: https://docs.aws.amazon.com/vpc/latest/userguide/"
+                        "DHCPOptionSetConcepts.html)",
+                        where,
+                    )
+            if options.amazon_dns and not vpc.enable_dns_support:
+                self.warning(
+                    "vpc-dns-disabled",
+                    f"{what}: dhcp_options name AmazonProvidedDNS but enable_dns_support is false, so the Route 53 "
+                    "Resolver does not answer its instances (expected enable_dns_support: true, or custom DNS "
+                    "servers)",
+                    vpc.attribute_locs.get("enable_dns_support", vpc.loc),
+                )
+
     # -- subnets -----------------------------------------------------------------------------
+
+    def region_of(self, vpc_name: str) -> str:
+        """A VPC's region: its own `region:`, else the design's."""
+        vpc = self.design.vpcs.get(vpc_name)
+        return (vpc.region if vpc is not None else None) or self.design.region
 
     def check_subnets(self) -> None:
         design = self.design
-        region = design.region
         zones = set(design.availability_zones)
         by_vpc: dict[str, list[Subnet]] = {}
         for subnet in design.subnets.values():
             what = f"subnet {subnet.name}"
             cidr = subnet.cidr
+            region = self.region_of(subnet.vpc)
             if not facts.MIN_PREFIX <= cidr.length <= facts.MAX_PREFIX:
                 self.error(
                     "subnet-cidr-size",
@@ -333,6 +396,8 @@ class _Validator:
                     private.append((_order(eni.loc), subnet.vpc, ip, what, eni.loc))
             if eni.public_ip is not None:
                 public.append((_order(eni.loc), eni.public_ip, what, "public IP", eni.loc))
+            for _, eip in eni.secondary_public_ips:
+                public.append((_order(eni.loc), eip, what, "elastic IP", eni.loc))
         for nat in design.nat_gateways.values():
             what = f"NAT gateway {nat.name}"
             subnet = design.subnets.get(nat.subnet)
@@ -341,6 +406,12 @@ class _Validator:
                 private.append((_order(nat.loc), subnet.vpc, nat.private_ip, what, nat.loc))
             if nat.elastic_ip is not None:
                 public.append((_order(nat.loc), nat.elastic_ip, what, "elastic IP", nat.loc))
+            for secondary, secondary_eip in nat.secondary_ips:
+                if subnet is not None:
+                    self.check_private_ip(what, secondary, subnet, nat.loc)
+                    private.append((_order(nat.loc), subnet.vpc, secondary, what, nat.loc))
+                if secondary_eip is not None:
+                    public.append((_order(nat.loc), secondary_eip, what, "elastic IP", nat.loc))
 
         # In the order written, so that "first use" means the first one in the file.
         private.sort(key=lambda item: item[0])
@@ -449,12 +520,13 @@ class _Validator:
                     f"{what}: {count} routes (expected at most {facts.ROUTE_QUOTA}, AWS's default quota per table)",
                     table.loc,
                 )
-            seen: dict[Cidr | str, Route] = {}
+            seen: dict[tuple[Cidr | str, bool], Route] = {}
             for route in table.routes:
                 key: Cidr | str | None = route.destination or route.prefix_list
                 if key is None:
                     continue
-                first = seen.setdefault(key, route)
+                # A static and a propagated route may share a destination: priority decides.
+                first = seen.setdefault((key, route.propagated), route)
                 if first is not route:
                     self.error(
                         "route-duplicate",
@@ -466,6 +538,9 @@ class _Validator:
 
     def check_route(self, table: RouteTable, route: Route) -> None:
         what = f"route table {table.name}: route to {route.describe_destination()}"
+        if route.propagated:
+            self.check_propagated_route(table, route, what)
+            return
         owners = self.target_vpcs(route)
         if owners is not None and table.vpc not in owners:
             target = _target_rules(route)
@@ -489,9 +564,14 @@ class _Validator:
         target = _target_rules(route)
         middlebox = (target is not None and target.middlebox is not None
                      and target.middlebox(self.design, route.target or ""))
-        if destination == local or not (is_subnet and middlebox):
+        # A route to the whole VPC CIDR replaces the local route's target with an appliance
+        # ("Replace or restore the target for a local route", VPC User Guide).
+        replaces_local = destination == local and (
+            route.target_kind in (TargetKind.INTERFACE, TargetKind.INSTANCE) or self.is_endpoint(route))
+        if not replaces_local and (destination == local or not (is_subnet and middlebox)):
             reason = (
-                "it equals the VPC CIDR"
+                "it equals the VPC CIDR; only an interface, an instance or a Gateway Load Balancer endpoint "
+                "may replace the local route's target"
                 if destination == local
                 else "a route inside a VPC CIDR must equal a subnet's CIDR and target a NAT gateway, "
                 "an interface or an instance"
@@ -502,6 +582,81 @@ class _Validator:
                 f"({reason})",
                 route.loc,
             )
+
+    def check_gateway_tables(self) -> None:
+        """Gateway route tables (edge associations), by AWS's rules for them:
+        https://docs.aws.amazon.com/vpc/latest/userguide/gateway-route-tables.html."""
+        design = self.design
+        first: dict[str, RouteTable] = {}
+        doc = "https://docs.aws.amazon.com/vpc/latest/userguide/gateway-route-tables.html"
+        for table in design.route_tables.values():
+            what = f"route table {table.name}"
+            for index, gateway in enumerate(table.edge_associations):
+                loc = table.edge_locs[index] if index < len(table.edge_locs) else table.loc
+                earlier = first.setdefault(gateway, table)
+                if earlier is not table:
+                    self.error("gateway-table-duplicate",
+                               f"{what}: gateway {gateway} is already associated with route table {earlier.name} "
+                               f"({where(earlier.loc)}) (expected one route table per gateway)", loc)
+                igw = design.internet_gateways.get(gateway)
+                other = design.unsupported.get(gateway)
+                if igw is not None and igw.vpc != table.vpc:
+                    self.error("gateway-table-vpc",
+                               f"{what}: internet gateway {gateway} is attached to vpc {igw.vpc} (expected a gateway "
+                               f"of vpc {table.vpc})", loc)
+                elif igw is None and other is not None and other.kind not in VGW_KINDS:
+                    self.error("gateway-table-gateway",
+                               f"{what}: edge_associations: {gateway} is a {other.kind} (expected an internet gateway "
+                               f"or a virtual private gateway: {doc})", loc)
+            if not table.gateway_table:
+                continue
+            blocks = self.vpc_blocks.get(table.vpc)
+            subnets = self.subnet_cidrs.get(table.vpc, {})
+            for route in table.routes:
+                at = f"{what}: route to {route.describe_destination()}"
+                kind = route.target_kind
+                if not (kind in (TargetKind.INTERFACE, TargetKind.INSTANCE) or self.is_endpoint(route)):
+                    self.error("gateway-table-target",
+                               f"{at} via {_target(route)}: a gateway route table's routes target a network "
+                               f"interface or a Gateway Load Balancer endpoint (or stay local) ({doc})", route.loc)
+                    continue
+                destination = route.destination
+                whole_vpc = destination is not None and blocks is not None and destination in blocks.blocks
+                if destination is None or not (whole_vpc or destination in subnets):
+                    self.error("gateway-table-destination",
+                               f"{at}: a gateway route table's destinations are the VPC's CIDR (replacing the "
+                               f"local target) or a subnet's whole CIDR ({doc})", route.loc)
+
+    def check_propagated_route(self, table: RouteTable, route: Route, what: str) -> None:
+        """A propagated route comes from a virtual private gateway, to a CIDR, and never beats local."""
+        component = self.design.unsupported.get(route.target or "") if route.target_kind is TargetKind.UNSUPPORTED \
+            else None
+        gone = route.target_kind is TargetKind.BLACKHOLE  # its gateway was deleted: AWS reports a blackhole
+        if route.destination is None or (not gone and (component is None or component.kind not in VGW_KINDS)):
+            self.error(
+                "route-propagated",
+                f"{what}: a propagated route must have a CIDR destination and target the virtual private gateway "
+                f"that propagated it (expected `unsupported:` naming a component of kind {' or '.join(VGW_KINDS)}: "
+                "https://docs.aws.amazon.com/vpc/latest/userguide/WorkWithRouteTables.html#EnableDisableRouteProp)",
+                route.loc,
+            )
+            return
+        local = self.vpc_blocks[table.vpc].covering(route.destination) if table.vpc in self.vpc_blocks else None
+        if local is not None:
+            self.warning(
+                "route-propagated-local",
+                f"{what} via {_target(route)} is propagated into vpc {table.vpc}'s CIDR {local}: the local route "
+                "wins over propagated routes even when they are more specific, so it carries nothing "
+                "(https://docs.aws.amazon.com/vpn/latest/s2svpn/vpn-route-priority.html)",
+                route.loc,
+            )
+
+    def is_endpoint(self, route: Route) -> bool:
+        """An unsupported target that is a (Gateway Load Balancer) endpoint may take middlebox routes."""
+        if route.target_kind is not TargetKind.UNSUPPORTED or route.target is None:
+            return False
+        component = self.design.unsupported.get(route.target)
+        return component is not None and "endpoint" in component.kind
 
     # -- NACLs and security groups -----------------------------------------------------------
 
@@ -556,6 +711,18 @@ class _Validator:
                     peer = groups.get(rule.peer)
                     if peer is None or peer.vpc == group.vpc:
                         continue
+                    if self.region_of(peer.vpc) != self.region_of(group.vpc):
+                        # "You cannot reference the security group of a peer VPC that's in a different
+                        # Region" (https://docs.aws.amazon.com/vpc/latest/peering/vpc-peering-security-groups.html).
+                        self.error(
+                            "sg-reference-region",
+                            f"{what}: {direction} rule references security group {peer.name!r} of vpc {peer.vpc} "
+                            f"in region {self.region_of(peer.vpc)}, but vpc {group.vpc} is in "
+                            f"{self.region_of(group.vpc)} (expected a CIDR block: security groups cannot be "
+                            "referenced across an inter-region peering)",
+                            rule.loc,
+                        )
+                        continue
                     if frozenset((peer.vpc, group.vpc)) in self.active_pairs:
                         continue
                     self.error(
@@ -579,6 +746,35 @@ def _target_rules(route: Route) -> extensions.Target | None:
     kind = route.target_kind
     key = route.target_section if kind is TargetKind.COMPONENT else kind.value
     return extensions.target_for(key or "")
+
+
+_RFC1918 = tuple(Cidr.parse(text) for text in facts.RFC1918)
+_BENCHMARK = Cidr.parse(facts.BENCHMARK_RANGE)
+_TEN_15 = Cidr.parse(facts.TEN_SLASH_15)
+_TEN_16 = Cidr.parse(facts.TEN_SLASH_16)
+
+
+def _rfc1918(cidr: Cidr) -> Cidr | None:
+    """The RFC 1918 range a VPC block lies in (a /16-/28 block is in one or outside all)."""
+    return next((r for r in _RFC1918 if r.covers(cidr)), None)
+
+
+def _association_restriction(cidrs: tuple[Cidr, ...], index: int, home: Cidr | None) -> str | None:
+    """Why AWS refuses `cidrs[index]` as a secondary block of a VPC whose primary is `cidrs[0]`, or None."""
+    cidr = cidrs[index]
+    mine = _rfc1918(cidr)
+    if home is not None:
+        if mine is not None and mine != home:
+            return f"is from {mine}, another RFC 1918 range than the primary's {home}"
+        if home == _RFC1918[0] and _TEN_16.covers(cidr) and any(
+                _TEN_15.covers(other) for i, other in enumerate(cidrs) if i != index):
+            return f"is from {_TEN_16}, which a VPC with a CIDR block in {_TEN_15} cannot add"
+        return None
+    if mine is None:
+        return None  # public, 100.64.0.0/10 and 198.19.0.0/16 blocks go with such a primary
+    if _BENCHMARK.covers(cidrs[0]):
+        return f"is from the RFC 1918 range {mine}, which a VPC whose primary is in {_BENCHMARK} cannot add"
+    return f"is from the RFC 1918 range {mine}, which a VPC with a publicly routable primary CIDR cannot add"
 
 
 def _target(route: Route) -> str:

@@ -15,10 +15,12 @@ what `check`, `analyse`, `batch` and `lint` read.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable, Mapping
 from typing import TypeVar
 
 import vpcsim.arguments as arguments
+import vpcsim.facts as facts
 from vpcsim.compile import CompiledNetwork
 from vpcsim.components import base, eni, internet_gateway, subnet, vpc_router
 from vpcsim.components.base import Endpoint, Leg, Session, State, ip
@@ -26,6 +28,7 @@ from vpcsim.errors import EndpointError, Location, UsageError
 from vpcsim.facts import ICMP_REPLIES, LINUX_EPHEMERAL
 from vpcsim.model import PROTOCOL_NAMES, Interface, ip_to_int, protocol_label
 from vpcsim.results import (
+    Action,
     Blocker,
     Code,
     Disposition,
@@ -34,6 +37,7 @@ from vpcsim.results import (
     Packet,
     PortRanges,
     Step,
+    StepKind,
     TraceResult,
 )
 
@@ -100,7 +104,60 @@ def trace(
         dports = ((0, 0),)
     flow = Flow(src, dst, ip(source.addr), ip(target.addr), protocol_label(proto), port, sports,
                 _design_name(source), _design_name(target))
-    return trace_flow(net, flow, source, target, State(source.addr, target.addr, proto, sports, dports))
+    result = trace_flow(net, flow, source, target, State(source.addr, target.addr, proto, sports, dports))
+    note = _keyword_note(net, dst, source, target)
+    if note is not None and result.forward:
+        # Say which DNS server the name stands for, and why it is (or is not) filtered.
+        first = result.forward[0]
+        result = dataclasses.replace(result, forward=(first._replace(steps=(note, *first.steps)), *result.forward[1:]))
+    return result
+
+
+# Names a trace accepts for the Amazon-provided services of the source's VPC (a design name wins).
+SERVICE_KEYWORDS = ("dns", "dhcp", "metadata", "time-sync")
+
+
+def _service_endpoint(net: CompiledNetwork, word: str, other: Endpoint | None) -> Endpoint:
+    """`dns`, `dhcp`, `metadata`, `time-sync`: the address the source's VPC gives that service.
+
+    `dns` follows the VPC's DHCP options set: the first server it names, the Route 53 Resolver
+    (VPC base + 2) for AmazonProvidedDNS (https://docs.aws.amazon.com/vpc/latest/userguide/VPC_DHCP_Options.html).
+    """
+    if other is None or other.eni is None:
+        raise EndpointError(f"{word!r} names a service of the source's VPC: trace to it from an instance or "
+                            "interface (e.g. `vpcsim trace web-a dns 53 --protocol udp`)")
+    d = net.design
+    home = d.subnets[other.eni.subnet]
+    vpc = d.vpcs[home.vpc]
+    if word == "dns":
+        first = vpc.dhcp_options.dns_servers[0] if vpc.dhcp_options.dns_servers else None
+        if first is None:
+            return Endpoint(word, vpc_router.resolver_address(vpc) or 0)
+        return Endpoint(word, first, net.eni_by_ip.get(first))
+    if word == "dhcp":
+        return Endpoint(word, home.cidr.first + facts.VPC_ROUTER_OFFSET)
+    return Endpoint(word, ip_to_int(facts.INSTANCE_METADATA if word == "metadata" else facts.TIME_SYNC))
+
+
+def _keyword_note(net: CompiledNetwork, text: str, source: Endpoint, target: Endpoint) -> Step | None:
+    """For `dns`: which server the VPC's DHCP options name, and whether filters apply to it."""
+    word = text.strip().lower()
+    if word != "dns" or source.eni is None or text.strip() in net.design.instances or text.strip() in \
+            net.design.interfaces:
+        return None
+    vpc = net.design.vpcs[net.design.subnets[source.eni.subnet].vpc]
+    options = vpc.dhcp_options
+    named = f"DHCP options set {options.name or options.aws_id}" if (options.name or options.aws_id) else \
+        "DHCP options set"
+    if options.dns_servers and options.dns_servers[0] is not None:
+        detail = (f"dns: vpc {vpc.name}'s {named} names the custom DNS server {ip(target.addr)} first: traffic "
+                  "to it is filtered by network ACLs and security groups like any other flow (only the "
+                  f"Amazon-provided DNS is exempt: {facts.NACL_NOT_FILTERED_DOC})")
+    else:
+        detail = (f"dns: vpc {vpc.name}'s {named} names AmazonProvidedDNS: the Route 53 Resolver at "
+                  f"{ip(target.addr)} (the VPC base + 2), which network ACLs and security groups do not filter "
+                  f"({facts.NACL_NOT_FILTERED_DOC})")
+    return Step(StepKind.CHECK, Action.ALLOW, detail, vpc.name, location=options.loc if options.loc.line else vpc.loc)
 
 
 def _design_name(end: Endpoint) -> str | None:
@@ -348,6 +405,8 @@ def resolve(net: CompiledNetwork, text: str, other: Endpoint | None) -> Endpoint
             # From the internet, an instance without a public IP has no address to send to.
             return Endpoint(name, eni.primary_ip, eni)
         return Endpoint(name, eni.public_ip, eni) if eni.public_ip is not None else Endpoint(name, eni.primary_ip, eni)
+    if name.lower() in SERVICE_KEYWORDS:
+        return _service_endpoint(net, name.lower(), other)
     try:
         addr = ip_to_int(name)
     except ValueError:
@@ -361,10 +420,10 @@ def resolve(net: CompiledNetwork, text: str, other: Endpoint | None) -> Endpoint
             + (f" (instances: {known}{', ...' if len(d.instances) > 6 else ''})" if known else "")
         ) from None
     owner = net.eni_by_ip.get(addr) or net.eni_by_public.get(addr)
-    if owner is not None and other is None and addr == owner.public_ip:
+    if owner is not None and other is None and addr in owner.public_ips:
         # Why: an ENI only ever sends from its private IP; the IGW applies the 1:1 NAT to the
-        # public IP on the way out (aws-semantics.md, "Internet gateway").
-        return Endpoint(name, owner.primary_ip, owner)
+        # public IP on the way out (aws-semantics.md, "Internet gateway"), per private IP.
+        return Endpoint(name, owner.private_for(addr) or owner.primary_ip, owner)
     return Endpoint(name, addr, owner)
 
 
@@ -425,6 +484,8 @@ class Walker:
             eni.send(self, source, state)
         elif self.reentry is not None:
             self.reentry(self, state)
+        elif self.returning and self.target.eni is not None and eni.from_service(self, self.target.eni, state):
+            pass
         else:
             internet_gateway.from_internet(self, state)
         return self.leg
