@@ -829,3 +829,28 @@ def test_mutated_snapshots_fail_cleanly(tmp_path: Path) -> None:
             assert all(d.location is not None for d in exc.diagnostics if d.severity is Severity.ERROR), path
             continue
         design_to_yaml(design)
+
+
+def test_a_nat_gateways_secondary_addresses_are_imported(tmp_path: Path) -> None:
+    """NatGatewayAddresses beyond the primary are the gateway's secondary IPs, each with its
+    Elastic IP (https://docs.aws.amazon.com/vpc/latest/userguide/nat-gateway-basics.html)."""
+    import vpcsim
+    from vpcsim.model import ip_to_int
+
+    snap = tmp_path / "snap"
+    shutil.copytree(Path(__file__).parent / "data" / "aws" / "mini", snap)
+    path = snap / "aws_configs" / "NatGateways.json"
+    doc = json.loads(path.read_text())
+    doc["NatGateways"][0]["NatGatewayAddresses"][0]["IsPrimary"] = True
+    doc["NatGateways"][0]["NatGatewayAddresses"].append(
+        {"AllocationId": "eipalloc-2", "NetworkInterfaceId": "eni-0n", "PrivateIp": "10.0.1.6", "PublicIp": "52.0.0.6",
+         "IsPrimary": False})
+    path.write_text(json.dumps(doc))
+    design, _ = snapshot_to_design(snap)
+    nat = design["nat_gateways"]["nat"]
+    assert nat["private_ip"] == "10.0.1.5" and nat["elastic_ip"] == "52.0.0.5"
+    assert nat["secondary_private_ips"] == ["10.0.1.6"]
+    assert nat["secondary_elastic_ips"] == {"10.0.1.6": "52.0.0.6"}
+    (snap / "design.yaml").write_text(design_to_yaml(design))
+    net = vpcsim.load(snap / "design.yaml")
+    assert net.design.nat_gateways["nat"].secondary_ips == ((ip_to_int("10.0.1.6"), ip_to_int("52.0.0.6")),)

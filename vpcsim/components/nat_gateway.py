@@ -145,8 +145,15 @@ def _body(imp: aws.Importer, nat: aws.Picked) -> dict[str, object]:
         body["connectivity"] = "private"
     addresses = j.objs("NatGatewayAddresses")
     primary = next((a for a in addresses if a.flag("IsPrimary")), addresses[0] if addresses else None)
-    if len(addresses) > 1:
-        imp.warn("aws-nat-addresses", f"{what}: {len(addresses)} addresses; only the primary one is simulated", j.loc)
+    # Secondary addresses (NatGatewayAddresses[] beyond the primary): owned by the gateway, each
+    # with its Elastic IP on a public one; it translates to the primary
+    # (https://docs.aws.amazon.com/vpc/latest/userguide/nat-gateway-basics.html).
+    secondary = [(priv, aws.ip_text(a.text("PublicIp") or "")) for a in addresses if a is not primary
+                 if (priv := aws.ip_text(a.text("PrivateIp") or "")) is not None]
+    if secondary:
+        body["secondary_private_ips"] = [priv for priv, _ in secondary]
+        if not private and any(pub for _, pub in secondary):
+            body["secondary_elastic_ips"] = {priv: pub for priv, pub in secondary if pub}
     public_ip = aws.ip_text(primary.text("PublicIp") or "") if primary else None
     private_ip = aws.ip_text(primary.text("PrivateIp") or "") if primary else None
     if not private:
