@@ -25,17 +25,30 @@ def load_design(
         return _load_design(os.fspath(path), files)
 
 
+# A load that leaves more tracked objects than this freezes them (20,000 instances leave 180,000).
+FREEZE_AFTER = 50_000
+
+
 @contextmanager
 def _collector_paused() -> Iterator[None]:
     """No cyclic GC while a design loads: it builds 100,000s of objects that all stay alive,
     so every collection would traverse them for nothing (about half of a load's time at 20,000
-    instances, YAML or snapshot; benchmarks/README.md, Scale). Reference counting still frees."""
+    instances, YAML or snapshot; benchmarks/README.md, Scale).
+
+    After a large load, `gc.freeze()` moves what exists to the permanent generation, so later
+    collections (during an analysis) skip the design: reach by subnet at 20,000 instances takes
+    about 25% less CPU, exposure 15%. The design holds no reference cycles (frozen records and
+    tuples), and reference counting still frees what is frozen; what freezing gives up is the
+    collection of a cycle among objects alive at that moment. Small designs are not frozen.
+    """
     enabled = gc.isenabled()
     gc.disable()
     try:
         yield
     finally:
         if enabled:
+            if gc.get_count()[0] > FREEZE_AFTER:
+                gc.freeze()
             gc.enable()
 
 
