@@ -828,3 +828,26 @@ def test_mutated_snapshots_fail_cleanly(tmp_path: Path) -> None:
             assert all(d.location is not None for d in exc.diagnostics if d.severity is Severity.ERROR), path
             continue
         design_to_yaml(design)
+
+
+def test_a_snapshot_load_leaves_no_garbage_cycle(tmp_path: Path) -> None:
+    """The importer's objects point back at it: they are dropped before the tree is built, not
+    left for a collector that a load pauses (and then freezes what is left)."""
+    import gc
+    import sys
+
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
+    from generate import generate, write_snapshot
+
+    import vpcsim
+
+    write_snapshot(generate(2, 4, 2), str(tmp_path / "snap"))
+    gc.collect()
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        vpcsim.load(tmp_path / "snap")
+        assert gc.collect() < 50  # a few frames at most; the importer alone was thousands
+    finally:
+        if enabled:
+            gc.enable()

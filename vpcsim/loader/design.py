@@ -38,8 +38,9 @@ def _collector_paused() -> Iterator[None]:
     After a large load, `gc.freeze()` moves what exists to the permanent generation, so later
     collections (during an analysis) skip the design: reach by subnet at 20,000 instances takes
     about 25% less CPU, exposure 15%. The design holds no reference cycles (frozen records and
-    tuples), and reference counting still frees what is frozen; what freezing gives up is the
-    collection of a cycle among objects alive at that moment. Small designs are not frozen.
+    tuples), and reference counting still frees what is frozen; one collection first clears the
+    load's own garbage cycles, so what freezing gives up is collecting a cycle among objects the
+    caller still holds at that moment, once it becomes garbage. Small designs are not frozen.
     """
     enabled = gc.isenabled()
     gc.disable()
@@ -48,6 +49,7 @@ def _collector_paused() -> Iterator[None]:
     finally:
         if enabled:
             if gc.get_count()[0] > FREEZE_AFTER:
+                gc.collect()  # one pass (0.06 s at 20,000 instances), so no garbage cycle is frozen
                 gc.freeze()
             gc.enable()
 
