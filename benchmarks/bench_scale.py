@@ -25,6 +25,7 @@ fresh subprocess, median of `--rounds`, each timed alternately with its baseline
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import statistics
@@ -37,7 +38,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
 sys.path.insert(0, HERE)
 
-from bench_load import Figure, Figures, common_args, report, run_python  # noqa: E402
+from bench_load import Figure, Figures, common_args, report  # noqa: E402
 from common import machine_facts, print_facts  # noqa: E402
 
 ME = "python3 benchmarks/bench_scale.py"
@@ -99,15 +100,15 @@ print(json.dumps(out))
 
 
 def child(what: str, path: str, tree: str = ROOT) -> dict[str, Any]:
-    env_path = os.environ.get("PYTHONPATH")
-    os.environ["PYTHONPATH"] = tree
-    try:
-        return run_python(_CHILD, what, path, timeout=3600)
-    finally:
-        if env_path is None:
-            del os.environ["PYTHONPATH"]
-        else:
-            os.environ["PYTHONPATH"] = env_path
+    """Run _CHILD in a fresh interpreter that imports vpcsim from `tree` (run from that folder:
+    `python3 -c` puts the working folder first on sys.path, before PYTHONPATH)."""
+    env = dict(os.environ, PYTHONPATH=tree)
+    proc = subprocess.run([sys.executable, "-c", _CHILD, what, path], capture_output=True, text=True,
+                          timeout=3600, cwd=tree, env=env, check=False)
+    if proc.returncode != 0:
+        raise RuntimeError(f"child failed ({proc.returncode}): {proc.stderr[-2000:]}")
+    result: dict[str, Any] = json.loads(proc.stdout.strip().splitlines()[-1])
+    return result
 
 
 def paired(a: Any, b: Any, rounds: int) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
