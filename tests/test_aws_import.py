@@ -854,3 +854,26 @@ def test_a_nat_gateways_secondary_addresses_are_imported(tmp_path: Path) -> None
     (snap / "design.yaml").write_text(design_to_yaml(design))
     net = vpcsim.load(snap / "design.yaml")
     assert net.design.nat_gateways["nat"].secondary_ips == ((ip_to_int("10.0.1.6"), ip_to_int("52.0.0.6")),)
+
+
+def test_a_snapshot_load_leaves_no_garbage_cycle(tmp_path: Path) -> None:
+    """The importer's objects point back at it: they are dropped before the tree is built, not
+    left for a collector that a load pauses (and then freezes what is left)."""
+    import gc
+    import sys
+
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
+    from generate import generate, write_snapshot
+
+    import vpcsim
+
+    write_snapshot(generate(2, 4, 2), str(tmp_path / "snap"))
+    gc.collect()
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        vpcsim.load(tmp_path / "snap")
+        assert gc.collect() < 50  # a few frames at most; the importer alone was thousands
+    finally:
+        if enabled:
+            gc.enable()

@@ -94,3 +94,30 @@ def test_same_yaml_as_before_up_to_126_vpcs() -> None:
     design = generate(2, 4, 2)
     assert design["subnets"]["vpc1-priv-3"]["cidr"] == "10.1.3.0/24"
     assert design["instances"]["vpc1-priv-3-i1"]["private_ip"] == "10.1.3.11"
+
+
+def test_a_large_load_pauses_and_then_freezes_the_collector(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import gc
+
+    from vpcsim.loader import design as loader
+
+    path = tmp_path / "estate.yaml"
+    path.write_text(to_yaml(generate(2, 4, 2)))
+    seen: list[bool] = []
+    real_build = loader.build
+    monkeypatch.setattr(loader, "build", lambda *a: (seen.append(gc.isenabled()), real_build(*a))[1])
+    frozen = gc.get_freeze_count()
+    vpcsim.load(path)
+    assert seen == [False] and gc.isenabled() and gc.get_freeze_count() == frozen  # small: not frozen
+    monkeypatch.setattr(loader, "FREEZE_AFTER", 0)
+    try:
+        vpcsim.load(path)
+        assert gc.isenabled() and gc.get_freeze_count() > frozen
+    finally:
+        gc.unfreeze()
+    gc.disable()
+    try:
+        vpcsim.load(path)
+        assert not gc.isenabled()  # a caller's choice is kept
+    finally:
+        gc.enable()

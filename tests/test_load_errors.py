@@ -354,3 +354,14 @@ def test_a_design_without_vpcs_is_an_error_at_its_location(tmp_path: Path, body:
     (error,) = [d for d in caught.value.diagnostics if d.severity.value == "error"]
     assert error.message == f"vpcs: expected at least one VPC, got {got}"
     assert error.location is not None and (error.location.line, error.location.col) == (2, 7)
+
+
+def test_the_node_cap_grows_with_the_text_but_not_with_aliases(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A large design written out is not an alias bomb: the cap is also half the text's length."""
+    monkeypatch.setattr(reader, "MAX_NODES", 1000)
+    rows = "".join(f"  - {{rule: {n}, action: allow}}\n" for n in range(400))  # 1,600+ nodes
+    big = write(tmp_path, "region: eu-west-1\nlist:\n" + rows)
+    assert reader.load_file(str(big)).get("list") is not None
+    bomb = write(tmp_path, _alias_bomb(levels=4, width=9) + "pad: " + "x" * 2000 + "\n")  # 6,561 nodes, 2 kB
+    with pytest.raises(DesignError, match=r"more than 1,147 nodes \(an alias bomb\?\)"):  # half of 2,294 characters
+        reader.load_file(str(bomb))

@@ -213,7 +213,12 @@ def load_snapshot_tree(
     """
     importer = _Importer(os.fspath(path))
     design = importer.run(files)
-    return importer.tree(design), importer.warnings
+    warnings = importer.warnings
+    locs = importer.locs
+    # The parsed JSON and its text are not needed for the tree (and are most of a load's peak);
+    # each _J points back at the importer, so drop them here rather than wait for the collector.
+    importer.__dict__.clear()
+    return located_tree(design, locs, Location(os.fspath(path), 0, 0)), warnings
 
 
 def design_to_yaml(design: dict[str, Any]) -> str:

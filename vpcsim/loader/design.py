@@ -30,17 +30,32 @@ def load_design(
         return _load_design(path, files, tf_dir)
 
 
+# A load that leaves more tracked objects than this freezes them (20,000 instances leave 180,000).
+FREEZE_AFTER = 50_000
+
+
 @contextmanager
 def _collector_paused() -> Iterator[None]:
     """No cyclic GC while a design loads: it builds 100,000s of objects that all stay alive,
     so every collection would traverse them for nothing (about half of a load's time at 20,000
-    instances, YAML or snapshot; benchmarks/README.md, Scale). Reference counting still frees."""
+    instances, YAML or snapshot; benchmarks/README.md, Scale).
+
+    After a large load, `gc.freeze()` moves what exists to the permanent generation, so later
+    collections (during an analysis) skip the design: reach by subnet at 20,000 instances takes
+    about 25% less CPU, exposure 15%. The design holds no reference cycles (frozen records and
+    tuples), and reference counting still frees what is frozen; one collection first clears the
+    load's own garbage cycles, so what freezing gives up is collecting a cycle among objects the
+    caller still holds at that moment, once it becomes garbage. Small designs are not frozen.
+    """
     enabled = gc.isenabled()
     gc.disable()
     try:
         yield
     finally:
         if enabled:
+            if gc.get_count()[0] > FREEZE_AFTER:
+                gc.collect()  # one pass (0.06 s at 20,000 instances), so no garbage cycle is frozen
+                gc.freeze()
             gc.enable()
 
 

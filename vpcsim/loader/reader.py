@@ -22,6 +22,9 @@ from vpcsim.model import short
 MAX_BYTES = 64 * 1024 * 1024
 # An alias bomb expands a few lines into billions of nodes; real designs stay far below this.
 MAX_NODES = 2_000_000
+# ... or more for a larger file: written out, a node takes at least 2 characters ("1,"), so more
+# nodes than half the text's length can only come from aliases (200,000 instances: 15 million).
+NODE_CHARS = 2
 MAX_DEPTH = 64
 
 try:
@@ -269,6 +272,7 @@ class _EventBuilder:
     def __init__(self, name: str) -> None:
         self.name = name
         self.count = 0
+        self.limit = MAX_NODES
         self.anchors: dict[str, tuple[Node, int]] = {}
         self.constructor = yaml.constructor.SafeConstructor()
         self.resolvers = yaml.resolver.Resolver.yaml_implicit_resolvers
@@ -282,15 +286,16 @@ class _EventBuilder:
 
     def grow(self, amount: int, event: yaml.Event) -> None:
         self.count += amount
-        if self.count > MAX_NODES:
+        if self.count > self.limit:
             raise _fail(
-                f"document expands to more than {MAX_NODES:,} nodes "
+                f"document expands to more than {self.limit:,} nodes "
                 "(an alias bomb?); expected a design of reasonable size",
                 self.loc(event),
                 "too-large",
             )
 
     def build(self, text: str) -> Node | None:
+        self.limit = max(MAX_NODES, len(text) // NODE_CHARS)
         stack: list[_Frame] = []
         root: Node | None = None
         documents = 0

@@ -1,0 +1,254 @@
+"""Benchmark the largest estates (issue 16): snapshot and YAML loads, peak memory, reach by subnet,
+exposure under three garbage-collector settings, and the cold start of `vpcsim trace`.
+
+    python3 benchmarks/bench_scale.py [--instances 20000] [--rounds 3] [--only load,reach,exposure,cold]
+                                      [--base DIR] [--json FILE] [--markdown]
+
+The estate is generate.py's, written both as YAML and as an AWS snapshot: `--instances N` makes
+N/400 VPCs x 40 subnets x 10 instances (20,000: the issue's 50 VPCs; 100,000: 250 VPCs).
+Every figure is CPU time (`time.process_time`, or the child's rusage for the cold start) of a
+fresh subprocess, median of `--rounds`, each timed alternately with its baseline:
+
+- snapshot load: `vpcsim.load(folder)` against `json.loads` of the same files (target <= 3x);
+  its peak RSS (`ru_maxrss`; target <= 700 MB at 100,000 instances);
+- YAML load: `vpcsim.load(file)`, against the same load from `--base DIR` (a tree with the
+  package, such as `git worktree add /tmp/base HEAD~3`), when given;
+- trace: a warm explained `net.trace(...)`, median over five kinds of path (target <= 25 us);
+- reach: `reach(net, by="subnet")` (target <= 10 s at 20,000), against `--base` when given;
+- exposure: `exposure(net)` on a fresh load as it is (the load froze the design: gc.freeze()),
+  with `gc.unfreeze()` after the load (as before), and frozen with generation 0's threshold raised
+  to 100,000 (a collector tuned for the analysis) (target <= 4 s at 200,000);
+- cold start: `vpcsim trace` on scenarios/basic-vpc.yaml against `python3 -c "import yaml"`
+  (target <= 3x), with bytecode caches written first under PYTHONPYCACHEPREFIX (a temp folder),
+  as a user has them after `pip install`.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+from typing import Any
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.dirname(HERE)
+sys.path.insert(0, HERE)
+
+from bench_load import Figure, Figures, common_args, report  # noqa: E402
+from common import machine_facts, print_facts  # noqa: E402
+
+ME = "python3 benchmarks/bench_scale.py"
+
+_CHILD = """
+import gc, glob, json, os, resource, sys, time
+what, path = sys.argv[1], sys.argv[2]
+out = {}
+if what == "json.loads":
+    files = sorted(glob.glob(os.path.join(path, "aws_configs", "*.json")))
+    start = time.process_time()
+    for name in files:
+        with open(name, "rb") as fh:
+            json.loads(fh.read())
+    out["cpu"] = time.process_time() - start
+else:
+    import vpcsim
+    start = time.process_time()
+    net = vpcsim.load(path)
+    out["load_cpu"] = time.process_time() - start
+    out["interfaces"] = len(net.design.interfaces)
+    if what.startswith("exposure"):
+        from vpcsim.analyse import exposure
+        if what == "exposure:unfrozen":
+            gc.unfreeze()  # as before vpcsim.load froze what it loaded
+        elif what == "exposure:threshold":
+            gc.set_threshold(100_000, 50, 100)
+        start = time.process_time()
+        exposure(net)
+        out["cpu"] = time.process_time() - start
+    elif what == "trace":
+        # A warm explained trace, median over five kinds of path (as bench_scaling.py), in us.
+        spoke = min(len(net.design.vpcs) - 1, 125)
+        paths = [("internet", "vpc1-pub-3-i1", 443), ("vpc2-pub-5-i2", "vpc2-priv-30-i1", 8080),
+                 ("vpc0-priv-21-i1", f"vpc{spoke}-priv-32-i0", 5432), ("vpc3-priv-23-i1", "internet", 443),
+                 (f"vpc{spoke}-pub-2-i0", "vpc3-priv-30-i0", 5432)]
+        per = []
+        for src, dst, port in paths:
+            net.trace(src, dst, port)
+            samples = []
+            for _ in range(7):
+                start = time.process_time()
+                for _ in range(200):
+                    net.trace(src, dst, port)
+                samples.append((time.process_time() - start) / 200 * 1e6)
+            per.append(sorted(samples)[3])
+        out["cpu"] = sorted(per)[2]
+    elif what == "reach":
+        from vpcsim.analyse import reach
+        start = time.process_time()
+        matrix = reach(net, by="subnet")
+        out["cpu"] = time.process_time() - start
+        out["cells"], out["class_pairs"], out["groups"] = matrix.cell_count, matrix.class_pairs, len(matrix.row_groups)
+    else:
+        out["cpu"] = out["load_cpu"]
+out["rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+print(json.dumps(out))
+"""
+
+
+def child(what: str, path: str, tree: str = ROOT) -> dict[str, Any]:
+    """Run _CHILD in a fresh interpreter that imports vpcsim from `tree` (run from that folder:
+    `python3 -c` puts the working folder first on sys.path, before PYTHONPATH)."""
+    env = dict(os.environ, PYTHONPATH=tree)
+    proc = subprocess.run([sys.executable, "-c", _CHILD, what, path], capture_output=True, text=True,
+                          timeout=3600, cwd=tree, env=env, check=False)
+    if proc.returncode != 0:
+        raise RuntimeError(f"child failed ({proc.returncode}): {proc.stderr[-2000:]}")
+    result: dict[str, Any] = json.loads(proc.stdout.strip().splitlines()[-1])
+    return result
+
+
+def paired(a: Any, b: Any, rounds: int) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """Run a() and b() alternately (a first on even rounds), `rounds` times each."""
+    xs: list[dict[str, Any]] = []
+    ys: list[dict[str, Any]] = []
+    for i in range(rounds):
+        if i % 2 == 0:
+            xs.append(a())
+            ys.append(b())
+        else:
+            ys.append(b())
+            xs.append(a())
+    return xs, ys
+
+
+def med(runs: list[dict[str, Any]], key: str = "cpu") -> float:
+    return float(statistics.median(r[key] for r in runs))
+
+
+def estate(instances: int, folder: str) -> tuple[str, str, str]:
+    """(YAML path, snapshot folder, size label) of generate.py's estate with `instances` instances."""
+    from generate import generate, to_yaml, write_snapshot
+
+    vpcs = max(1, instances // 400)
+    yaml_path = os.path.join(folder, f"estate-{vpcs}.yaml")
+    snap = os.path.join(folder, f"estate-{vpcs}")
+    if not os.path.exists(yaml_path):
+        design = generate(vpcs, 40, 10)
+        with open(yaml_path, "w", encoding="utf-8") as fh:
+            fh.write(to_yaml(design))
+        write_snapshot(design, snap)
+        del design
+    return yaml_path, snap, f"{vpcs} VPCs/{vpcs * 40:,} subnets/{vpcs * 400:,} inst."
+
+
+def cold_start(rounds: int) -> tuple[list[float], list[float], bool]:
+    """Child CPU (user + sys) of `vpcsim trace` and of `python3 -c "import yaml"`, alternately,
+    with .pyc files written first into a temporary PYTHONPYCACHEPREFIX."""
+    import resource
+
+    cache = tempfile.mkdtemp(prefix="vpcsim-pyc-")
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+    env["PYTHONPYCACHEPREFIX"] = cache
+    env["PYTHONPATH"] = ROOT
+    scenario = os.path.join(ROOT, "scenarios", "basic-vpc.yaml")
+    trace = [sys.executable, "-m", "vpcsim.cli", "trace", "--design", scenario, "internet", "web-a", "443", "--text"]
+    base = [sys.executable, "-c", "import yaml"]
+
+    def cpu(cmd: list[str]) -> float:
+        before = resource.getrusage(resource.RUSAGE_CHILDREN)
+        subprocess.run(cmd, env=env, cwd=ROOT, check=True, capture_output=True)
+        after = resource.getrusage(resource.RUSAGE_CHILDREN)
+        return (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+
+    cpu(trace)  # writes the bytecode caches, as pip install's compileall would
+    cpu(base)
+    cached = any(name.endswith(".pyc") for _, _, names in os.walk(cache) for name in names)
+    xs: list[float] = []
+    ys: list[float] = []
+    for i in range(rounds):
+        pair = (trace, base) if i % 2 == 0 else (base, trace)
+        for cmd in pair:
+            (xs if cmd is trace else ys).append(cpu(cmd))
+    shutil.rmtree(cache, ignore_errors=True)
+    return xs, ys, cached
+
+
+def main() -> int:
+    parser = common_args(__doc__.splitlines()[0] if __doc__ else "")
+    parser.add_argument("--instances", type=int, default=20_000)
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--only", default="load,trace,reach,exposure,cold")
+    parser.add_argument("--base", metavar="DIR", help="a tree whose package is the 'before' side of load and reach")
+    parser.add_argument("--keep", metavar="DIR", help="write (and reuse) the estates here instead of a temp folder")
+    args = parser.parse_args()
+    only = set(args.only.split(","))
+    facts = machine_facts()
+    print_facts(facts)
+    figures = Figures("scale")
+    folder = args.keep or tempfile.mkdtemp(prefix="vpcsim-scale-")
+    os.makedirs(folder, exist_ok=True)
+    yaml_path, snap, size = estate(args.instances, folder)
+    r = args.rounds
+    cmd = f"{ME} --instances {args.instances} --rounds {r}"
+    if "load" in only:
+        vs, js = paired(lambda: child("load", snap), lambda: child("json.loads", snap), r)
+        ratio = med(vs) / med(js)
+        figures.add(Figure("snapshot load (vpcsim.load)", size, med(vs), "s", "json.loads, same files", med(js),
+                           1 / ratio, "<= 3x json.loads", ratio <= 3, cmd, f"{ratio:.2f}x json.loads"))
+        rss = med(vs, "rss_mb")
+        figures.add(Figure("snapshot load, peak RSS", size, rss, "MB", "json.loads process", med(js, "rss_mb"),
+                           None, "<= 700 MB at 100k", rss <= 700 if args.instances >= 100_000 else None, cmd))
+        ys = [child("load", yaml_path) for _ in range(r)] if not args.base else []
+        if args.base:
+            ys, bs = paired(lambda: child("load", yaml_path), lambda: child("load", yaml_path, args.base), r)
+            figures.add(Figure("YAML load (vpcsim.load)", size, med(ys), "s", "same, --base tree", med(bs),
+                               med(bs) / med(ys), "no slower", med(ys) <= med(bs) * 1.05, cmd))
+        else:
+            figures.add(Figure("YAML load (vpcsim.load)", size, med(ys), "s", "-", None, None, "(context)", None, cmd))
+        figures.add(Figure("YAML load, peak RSS", size, med(ys, "rss_mb"), "MB", "-", None, None, "(context)", None,
+                           cmd))
+    if "trace" in only:
+        ts = [child("trace", yaml_path) for _ in range(r)]
+        figures.add(Figure("warm explained trace (median of 5 kinds)", size, med(ts), "us", "-", None, None,
+                           "<= 25 us", med(ts) <= 25, cmd))
+    if "reach" in only:
+        if args.base:
+            ns, bs = paired(lambda: child("reach", yaml_path), lambda: child("reach", yaml_path, args.base), 1)
+        else:
+            ns, bs = [child("reach", yaml_path)], []
+        note = f"{ns[0]['groups']} row groups, {ns[0]['class_pairs']:,} class pairs, {ns[0]['cells']:,} cells"
+        figures.add(Figure("reach --by subnet", size, med(ns), "s", "same, --base tree" if bs else "-",
+                           med(bs) if bs else None, med(bs) / med(ns) if bs else None, "<= 10 s at 20k",
+                           med(ns) <= 10 if args.instances == 20_000 else None, cmd, note))
+    if "exposure" in only:
+        runs: dict[str, list[dict[str, Any]]] = {"exposure": [], "exposure:unfrozen": [], "exposure:threshold": []}
+        for i in range(r):
+            order = list(runs) if i % 2 == 0 else list(reversed(runs))
+            for what in order:
+                runs[what].append(child(what, yaml_path))
+        plain = med(runs["exposure"])
+        for what, label in (("exposure", "exposure (load froze the design)"),
+                            ("exposure:unfrozen", "exposure, gc.unfreeze() after load"),
+                            ("exposure:threshold", "exposure, frozen + gen-0 threshold 100,000")):
+            value = med(runs[what])
+            figures.add(Figure(label, size, value, "s", "frozen, collector as is" if what != "exposure" else "-",
+                               plain if what != "exposure" else None, plain / value if what != "exposure" else None,
+                               "<= 4 s at 200k", value <= 4 if args.instances >= 200_000 else None, cmd))
+    if "cold" in only:
+        xs, ys, cached = cold_start(max(r, 10))
+        ratio = statistics.median(xs) / statistics.median(ys)
+        figures.add(Figure("cold start: vpcsim trace --text (CPU)", "basic-vpc", statistics.median(xs), "s",
+                           'python3 -c "import yaml"', statistics.median(ys), 1 / ratio, "<= 3x",
+                           ratio <= 3, cmd, f"{ratio:.2f}x; .pyc present: {cached}"))
+    report(figures, args, facts, {"estate": size, "folder": folder})
+    if not args.keep:
+        shutil.rmtree(folder, ignore_errors=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
