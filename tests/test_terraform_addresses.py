@@ -239,3 +239,30 @@ def test_diff_is_exact_over_the_addresses_aws_picks(tmp_path: Path) -> None:
     # The settings are those of an address that gets through, not of the blocked representative.
     assert any(v.startswith("allowed by security group web: tcp 8080 10.0.1.64/26 (") for v in change.opened_via)
     assert not vpcsim.load(after).trace("worker", "web", 8080).reachable
+
+
+def test_renderings_name_the_cases(net: Network, capsys: pytest.CaptureFixture[str]) -> None:
+    import io
+
+    from vpcsim.analyse import exposure_text
+    from vpcsim.render import trace_rich
+    from vpcsim.traffic import Traffic
+
+    out = io.StringIO()
+    trace_rich(net.trace("bastion", "web", 22), file=out)
+    assert "DEPENDS ON THE ADDRESS AWS picks for web.eth0" in out.getvalue()
+    report = net.exposure()
+    row = report["web.eth0"]
+    # A report whose cases differ (the internet never sees a private address, so build one).
+    split = dataclasses.replace(row, address_cases=(("10.0.1.4-10.0.1.63", row.traffic),
+                                                    ("10.0.1.128-10.0.1.254", Traffic.none())))
+    assert split.address_dependent
+    text = exposure_text(dataclasses.replace(report, interfaces=(split,)))
+    assert f"depends on the address AWS picks: 10.0.1.4-10.0.1.63: tcp 443; 10.0.1.128-10.0.1.254: " \
+           f"{Traffic.none().describe()}" in text
+    design = net.design.file
+    assert main(["trace", "bastion", "web", "22", "--design", design, "--json"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert data["address_dependent"] is True
+    assert [c["reachable"] for c in data["address_cases"]] == [True, True, False]
+    assert data["address_cases"][2]["cases"][0]["addresses"] == [["10.0.1.128", "10.0.1.254"]]

@@ -138,7 +138,8 @@ def test_tf_dir_everywhere(pr: Path, capsys: pytest.CaptureFixture[str]) -> None
     assert "file=src/main.tf,line=101" in located(
         ["check", plan, "promises.yaml", "--tf-dir", src, "--format", "github"], 1)
     lint = located(["lint", plan, "--tf-dir", src, "--format", "github"], 1)
-    assert "file=src/main.tf" in lint
+    # VPC003 (a database open to the internet) at the ingress block that opens it.
+    assert re.search(r"^::error file=src/main\.tf,line=101,col=3,title=vpcsim VPC003::db ", lint, re.M), lint
     for command in (["exposure", "--design", plan, "--json"], ["reach", "--design", plan, "--json"],
                     ["diagram", "--design", plan]):
         located([*command, "--tf-dir", src])

@@ -19,7 +19,9 @@ into their interface, `check` judges promises over every case.
 
 from __future__ import annotations
 
+import bisect
 import dataclasses
+import itertools
 from collections.abc import Mapping
 from types import MappingProxyType
 
@@ -110,13 +112,15 @@ def _subnet_cases(subnet: Subnet, cidrs: list[Cidr], taken: set[int]) -> list[tu
     return [tuple(runs) for runs in sorted(by_sig.values(), key=lambda r: r[0] if r else (0, 0)) if runs]
 
 
-def _public_twin(address: int, named: list[Cidr], used: set[int]) -> int:
-    """A public address in exactly the same CIDRs as `address` that no one holds (a clone's public IP)."""
-    cuts = sorted({0, 1 << 32} | {c.first for c in named} | {c.last + 1 for c in named})
-    lo: int = max(p for p in cuts if p <= address)
-    hi: int = min(p for p in cuts if p > address) - 1
-    order = list(range(address + 1, min(hi, address + 65536) + 1)) + list(range(max(lo, address - 65536), address))
-    for near in order:
+def _public_twin(address: int, cuts: list[int], used: set[int]) -> int:
+    """A public address in exactly the same CIDRs as `address` that no one holds (a clone's public IP).
+
+    `cuts`: the sorted first addresses and ends (+1) of every CIDR the design names.
+    """
+    at = bisect.bisect_right(cuts, address)
+    lo, hi = cuts[at - 1], cuts[at] - 1  # the elementary interval holding `address`
+    for near in itertools.chain(range(address + 1, min(hi, address + 65536) + 1),
+                                range(address - 1, max(lo, address - 65536) - 1, -1)):
         if near not in used:
             return near
     # Every address of the interval is a design address: take the benchmarking block (RFC 2544).
@@ -140,7 +144,8 @@ def _expand(net: CompiledNetwork) -> Expansion:
         fixed.setdefault(nat.subnet, set()).add(nat.private_ip)
     public_used = {e.public_ip for e in d.interfaces.values() if e.public_ip is not None}
     public_used |= {n.elastic_ip for n in d.nat_gateways.values() if n.elastic_ip is not None}
-    named = sorted(set(cidrs) | {Cidr.parse(text) for text, _ in NOT_INTERNET})
+    named = set(cidrs) | {Cidr.parse(text) for text, _ in NOT_INTERNET}
+    cuts = sorted({0, 1 << 32} | {c.first for c in named} | {c.last + 1 for c in named})
     per_subnet: dict[str, list[tuple[tuple[int, int], ...]]] = {}
     interfaces: dict[str, Interface] = {}
     clones_of: dict[str, list[str]] = {}
@@ -169,7 +174,7 @@ def _expand(net: CompiledNetwork) -> Expansion:
             name = f"{eni.name}{CLONE_MARK}{int_to_ip(rep)}"
             public = None
             if eni.public_ip is not None:
-                public = _public_twin(eni.public_ip, named, public_used)
+                public = _public_twin(eni.public_ip, cuts, public_used)
                 public_used.add(public)
             interfaces[name] = dataclasses.replace(eni, name=name, private_ips=(rep,), public_ip=public,
                                                    aws_id=None, dynamic=False)
