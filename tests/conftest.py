@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 import vpcsim
+import vpcsim.components  # noqa: F401  (tests call the loader and importers directly, as vpcsim.load does after this)
 from vpcsim.network import Network
 
 Make = Callable[[str], Network]

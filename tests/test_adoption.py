@@ -205,7 +205,7 @@ def test_check_and_lint_default_to_vpcsim_yaml(tmp_path: Path, monkeypatch: pyte
     shutil.copy(SCENARIOS / "nat-bastion.assertions.yaml", tmp_path / "vpcsim.assertions.yaml")
     monkeypatch.chdir(tmp_path)
     assert main(["check"]) == 0
-    assert "vpcsim.yaml: 7 passed, 0 failed" in capsys.readouterr().out
+    assert "vpcsim.yaml: 8 passed, 0 failed" in capsys.readouterr().out
     assert main(["lint", "--fail-on", "error"]) == 0
     assert main(["validate"]) == 0
 
@@ -240,7 +240,7 @@ def test_pre_commit_hooks_run_with_their_default_arguments(tmp_path: Path) -> No
     result = run(sys.executable, "-m", "pre_commit", "run", "--all-files", "--verbose")
     out = result.stdout + result.stderr
     assert "vpcsim check (reachability assertions)" in out and "usage:" not in out, out
-    assert "vpcsim.yaml: 7 passed, 0 failed" in out, out
+    assert "vpcsim.yaml: 8 passed, 0 failed" in out, out
     assert result.returncode == 1, out  # lint fails: nat-bastion has VPC005, a warning
     assert "VPC005" in out
     (repo / ".vpcsim.yaml").write_text("lint:\n  fail-on: error\n")
@@ -404,7 +404,7 @@ def test_completion_of_commands_options_and_design_names(estate: Path, monkeypat
     assert "internet" in _complete("vpcsim trace --design nat-bastion.yaml bastion ", monkeypatch)
     (estate / ".vpcsim.yaml").write_text("design: nat-bastion.yaml\n")
     assert _complete("vpcsim trace bas", monkeypatch) == ["bastion", "bastion.eth0"]  # the config's design
-    assert set(_complete("vpcsim lint --ignore VPC01", monkeypatch)) == {f"VPC01{n}" for n in range(4)}
+    assert set(_complete("vpcsim lint --ignore VPC01", monkeypatch)) == {f"VPC01{n}" for n in range(6)}
     assert "nat-bastion.yaml" in _complete("vpcsim lint nat-", monkeypatch)
 
 

@@ -81,6 +81,14 @@ def generated(tmp_path_factory: pytest.TempPathFactory) -> Network:
     return vpcsim.load(path)
 
 
+@pytest.fixture(scope="module")
+def wider(tmp_path_factory: pytest.TempPathFactory) -> Network:
+    """2 VPCs x 8 subnets x 2 instances: subnets that share a profile (NAT-free public ones, say)."""
+    path = tmp_path_factory.mktemp("gen") / "wider.yaml"
+    path.write_text(to_yaml(generate(2, 8, 2)))
+    return vpcsim.load(path)
+
+
 def engine_traffic(net: Network, src: str, dst: str) -> Traffic:
     return Engine(net).reachable(_Atom(src, src), _Atom(dst, dst), Traffic.any())
 
@@ -312,6 +320,82 @@ def test_reach_on_a_generated_design(generated: Network) -> None:
     assert m.cell("vpc1-priv-2", "vpc0-db") is None  # vpc0's databases admit only vpc0's app tier
     for (row, col), cell in m.cells.items():
         assert cell.any and cell.pairs > 0 and (cell.all - cell.any) == Traffic.none(), (row, col)
+
+
+@pytest.mark.parametrize("by", ["subnet", "instance", "security_group", "vpc", "subnet,security_group",
+                                "interface,vpc", "security_group,instance"])
+def test_reach_by_blocks_equals_cell_by_cell(wider: Network, by: str) -> None:
+    """Blocks of rows and columns that share a profile give every cell the plain loop gives."""
+    m = reach(Network(wider.design, wider.warnings), by=by)
+    plain = analyse._plain_cells(Network(wider.design, wider.warnings), by=by)
+    assert list(m.cells) == list(plain) and m.cells == plain and m.cell_count == len(plain)
+    assert all(m.cell(src, dst) == cell for (src, dst), cell in plain.items())
+    if by in ("subnet", "instance", "subnet,security_group"):
+        assert len(m.row_groups) < len(m.rows)  # so some cells came from a block
+    for src in m.rows[:5]:
+        for dst in m.cols[:5]:
+            assert m.cell(src, dst) == plain.get((src, dst))
+
+
+@pytest.mark.parametrize("path", SCENARIOS, ids=[p.stem for p in SCENARIOS])
+def test_reach_by_blocks_equals_cell_by_cell_on_every_scenario(path: Path) -> None:
+    net = vpcsim.load(path)
+    for by in ("subnet", "instance,security_group"):
+        for src, dst in ((None, None), ("internet", None), (None, "internet")):
+            plain = analyse._plain_cells(Network(net.design, net.warnings), src, dst, by=by)
+            assert reach(Network(net.design, net.warnings), src, dst, by=by).cells == plain, (by, src, dst)
+
+
+def _traffic(doc: dict[str, list[list[int]]]) -> Traffic:
+    return Traffic(**{kind: tuple((lo, hi) for lo, hi in runs) for kind, runs in doc.items()})
+
+
+def test_reach_grouped_renderings(wider: Network, monkeypatch: pytest.MonkeyPatch) -> None:
+    m = reach(wider, by="subnet")
+    assert not m.grouped
+    monkeypatch.setattr(analyse, "GROUPED_CELLS", 10)
+    assert m.grouped
+    doc = json.loads("".join(m.iter_json()))
+    assert doc["grouped"] and "cells" not in doc and doc["cells_with_traffic"] == len(m.cells)
+    assert [list(g) for g in m.row_groups] == doc["row_groups"]
+    # Every cell can be read back from the blocks and the exceptions.
+    exceptions = {(c["from"], c["to"]): c for c in doc["exceptions"]}
+    rebuilt = {}
+    for b in doc["blocks"]:
+        for src in doc["row_groups"][b["row_group"]]:
+            for dst in doc["col_groups"][b["col_group"]]:
+                rebuilt[(src, dst)] = _traffic(b["traffic"])
+    for key, c in exceptions.items():
+        rebuilt[key] = _traffic(c["traffic"])
+    assert {k: v for k, v in rebuilt.items() if v} == {k: c.any for k, c in m.cells.items()}
+    assert doc["blocks"] and doc["exceptions"]
+    text = analyse.reach_text(m)
+    assert "blocks of rows and columns that share a profile" in text and "row group 1 (" in text
+    assert len(text.splitlines()) < len(m.cells)
+    rows = list(csv.DictReader(io.StringIO(m.to_csv())))
+    assert any(r["pairs"] == "per cell" and " " in r["from"] for r in rows)
+    from rich.console import Console
+
+    from vpcsim.render.analyses import reach_rich
+
+    out = io.StringIO()
+    reach_rich(m, console=Console(file=out, width=200))
+    assert "row group 1" in out.getvalue() and f"{len(m.cells)} cells with traffic" in out.getvalue()
+
+
+def test_cli_reach_json_streams_a_grouped_matrix(capsys: pytest.CaptureFixture[str], tmp_path: Path,
+                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    path = tmp_path / "small.yaml"
+    path.write_text(to_yaml(generate(2, 4, 2)))
+    monkeypatch.setattr(analyse, "GROUPED_CELLS", 10)
+    monkeypatch.setattr(analyse.ReachMatrix, "cells", property(lambda self: pytest.fail("spelled out")))
+    assert main(["reach", "-d", str(path), "--by", "subnet", "--json"]) == 0
+    out = capsys.readouterr().out
+    pieces = out.splitlines()
+    doc = json.loads(out)
+    assert doc["grouped"] and len(pieces) == 1 and doc["blocks"]
+    assert main(["reach", "-d", str(path), "--by", "subnet", "--text"]) == 0
+    assert "row group 1" in capsys.readouterr().out
 
 
 @pytest.mark.parametrize("by", ["foo", "subnet,vpc,instance"])

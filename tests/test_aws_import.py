@@ -179,7 +179,7 @@ def test_mini_design() -> None:
         {"destination": "172.16.0.0/12", "interface": "web-1.eth1"},  # InstanceId + a secondary ENI
         {"destination": "192.168.0.0/16", "interface": "web-1.eth0"},
         {"destination": "198.18.0.0/15", "blackhole": True},  # terminated instance
-        {"destination_prefix_list": "com.amazonaws.us-east-2.s3", "unsupported": "vpce-0s3"},
+        {"destination_prefix_list": "com.amazonaws.us-east-2.s3", "vpc_endpoint": "vpce-0s3"},  # a gateway endpoint
     ]
     assert design["network_acls"]["app-acl"] == {
         "aws_id": "acl-app",

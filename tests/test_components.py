@@ -99,3 +99,80 @@ def test_the_component_graph_is_drawn_by_the_components() -> None:
     assert {"internet", "vpc_router", "subnet", "eni", "internet_gateway", "nat_gateway"} <= kinds
     routes = [(u, v) for u, v, data in net.graph.edges(data=True) if data["relation"] == "route"]
     assert any(v[0] == "nat_gateway" for _, v in routes) and any(v[0] == "internet_gateway" for _, v in routes)
+
+
+# -- what a component module brings to validation and to the AWS importer ----------------------
+
+
+def test_every_route_target_kind_tells_validation_what_it_is() -> None:
+    from vpcsim.loader import extensions
+
+    for kind in base.route_target_kinds():
+        target = extensions.target_for(kind.value)
+        assert target is not None, kind
+        assert target.label
+
+
+def test_the_built_in_components_own_their_validation_and_aws_mapping() -> None:
+    import vpcsim.importers.aws as aws
+    from vpcsim.components import internet_gateway, nat_gateway, peering
+    from vpcsim.loader import extensions
+
+    rules = extensions.design_rules()
+    assert {internet_gateway.one_per_vpc, nat_gateway.public_in_public_subnet, peering.pair_rules} <= set(rules)
+    owners = {m.file_key: m.pick.__module__ for m in aws.mappings()}
+    assert owners == {
+        "InternetGateways": "vpcsim.components.internet_gateway",
+        "NatGateways": "vpcsim.components.nat_gateway",
+        "VpcPeeringConnections": "vpcsim.components.peering",
+        "VpcEndpoints": "vpcsim.components.vpc_endpoint",
+    }
+
+
+def test_a_registered_aws_mapping_reads_its_own_output(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A component module adds an AWS resource kind with no edit to the importer."""
+    import json
+
+    import vpcsim.importers.aws as aws
+
+    def pick(imp: aws.Importer) -> dict[str, aws.Picked]:
+        return {hid: aws.Picked(j, f"hole-{hid}", j.text("VpcId")) for hid, j in imp.raw["Sinkholes"].items()}
+
+    def body(imp: aws.Importer, hole: aws.Picked) -> dict[str, object]:
+        out: dict[str, object] = {"vpc": imp.vpcs[hole.vpc_id or ""].name}
+        imp.at(out, hole.j.loc)
+        return out
+
+    monkeypatch.setitem(aws._MAPPINGS, "Sinkholes", aws.AwsMapping(
+        "Sinkholes", "sinkholes", "sinkhole", "SinkholeId", "sh-", "sinkhole", "SinkholeId", pick, body, rank=90))
+    (tmp_path / "Vpcs.json").write_text(json.dumps({"Vpcs": [{"VpcId": "vpc-1", "CidrBlock": "10.0.0.0/16"}]}))
+    (tmp_path / "Subnets.json").write_text(json.dumps({"Subnets": [
+        {"SubnetId": "subnet-1", "VpcId": "vpc-1", "CidrBlock": "10.0.1.0/24", "AvailabilityZone": "eu-west-1a"}]}))
+    (tmp_path / "RouteTables.json").write_text(json.dumps({"RouteTables": [{
+        "RouteTableId": "rtb-1", "VpcId": "vpc-1", "Associations": [{"Main": True}],
+        "Routes": [{"DestinationCidrBlock": "10.0.0.0/16", "GatewayId": "local", "State": "active"},
+                   {"DestinationCidrBlock": "0.0.0.0/0", "SinkholeId": "sh-1", "State": "active"}]}]}))
+    (tmp_path / "Sinkholes.json").write_text(json.dumps({"Sinkholes": [{"SinkholeId": "sh-1", "VpcId": "vpc-1"}]}))
+    design, _warnings = aws.snapshot_to_design(tmp_path)
+    assert design["sinkholes"] == {"hole-sh-1": {"vpc": "vpc-1"}}
+    routes = next(iter(design["route_tables"].values()))["routes"]
+    assert {"destination": "0.0.0.0/0", "sinkhole": "hole-sh-1"} in routes
+    # ...and the design it wrote is one the sinkhole component simulates.
+    path = tmp_path / "design.yaml"
+    path.write_text(aws.design_to_yaml(design))
+    from vpcsim.reach.walk import trace_packet
+
+    result = trace_packet(vpcsim.load(path), "subnet", "subnet-1", "10.0.1.10", "8.8.8.8", "tcp", 443)
+    assert not result.reachable
+    assert "sinkhole" in [hop.kind for hop in result.forward] and result.disposition.value == "NULL_ROUTED"
+
+
+def test_validation_and_import_refuse_to_run_without_the_components() -> None:
+    import subprocess
+    import sys
+
+    code = ("from vpcsim.loader.validate import validate\n"
+            "from vpcsim.model import Design\n"
+            "try:\n    validate(None)\nexcept RuntimeError as e:\n    print('refused:', e)\n")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert "refused: vpcsim.components is not imported" in out.stdout, out.stderr

@@ -169,7 +169,7 @@ def test_cli_takes_design_assertions_and_lint_settings_from_the_config(
     assert main(["lint", "-f", "json", "--fail-on", "never"]) == 0
     capsys.readouterr()
     assert main(["check", "-f", "json"]) == 0  # the design's sibling assertions
-    assert json.loads(capsys.readouterr().out)["passed"] == 7
+    assert json.loads(capsys.readouterr().out)["passed"] == 8
     (repo / "one.assertions.yaml").write_text(
         "version: 1\nassertions:\n  - {id: x, name: x, from: internet, to: app-a, expect: unreachable}\n")
     write(repo / ".vpcsim.yaml", "design: network/nat-bastion.yaml\nassertions: [one.assertions.yaml]\n")

@@ -14,6 +14,21 @@ ROOT = Path(__file__).resolve().parents[1]
 GOLDEN = sorted((ROOT / "tests" / "golden").glob("*.yaml"))
 
 
+def _changed(scenario: str, change: dict[str, Any], tmp: Path) -> Path:
+    """The scenario with some keys replaced (`a.b.c: value`): a golden about one edit of it."""
+    doc = yaml.safe_load((ROOT / scenario).read_text())
+    for dotted, value in change.items():
+        *parents, last = dotted.split(".")
+        node = doc
+        for key in parents:
+            node = node[key]
+        assert last in node, f"golden change {dotted!r}: no such key in {scenario}"
+        node[last] = value
+    path = tmp / Path(scenario).name
+    path.write_text(yaml.safe_dump(doc, sort_keys=False))
+    return path
+
+
 def _cases() -> list[Any]:
     cases = []
     for path in GOLDEN:
@@ -35,15 +50,31 @@ def test_every_scenario_has_goldens() -> None:
 
 
 @pytest.mark.parametrize("scenario, case", _cases())
-def test_golden_trace(scenario: str, case: dict[str, Any], networks: dict[str, Any]) -> None:
-    if scenario not in networks:
-        networks[scenario] = vpcsim.load(ROOT / scenario)
-    net = networks[scenario]
+def test_golden_trace(scenario: str, case: dict[str, Any], networks: dict[str, Any], tmp_path: Path) -> None:
+    if "change" in case:
+        net = vpcsim.load(_changed(scenario, case["change"], tmp_path))
+    else:
+        if scenario not in networks:
+            networks[scenario] = vpcsim.load(ROOT / scenario)
+        net = networks[scenario]
+    if "via" in case:
+        path = net.trace(str(case["src"]), str(case["dst"]), case["port"], case.get("protocol", "tcp"),
+                         via=case["via"])
+        blockers = [b for _, b in path.blocked_by]
+        explain = "\n".join(f"leg {i + 1} {b.direction} {b.code.value}: {b.detail}" for i, b in path.blocked_by)
+        assert path.reachable is case["reachable"], f"{case['why']}\n{explain}"
+        assert [leg.reachable for leg in path.legs] == case["legs"], explain
+        assert set(case.get("blocked_by", [])) <= {b.code.value for b in blockers}, explain
+        assert all(leg.return_path for leg in path.legs if leg.reachable)
+        return
     result = net.trace(str(case["src"]), str(case["dst"]), case["port"], case.get("protocol", "tcp"))
     codes = {b.code.value for b in result.blocked_by}
     explain = "\n".join(f"{b.direction} {b.code.value}: {b.detail}" for b in result.blocked_by)
     assert result.reachable is case["reachable"], f"{case['why']}\n{explain}"
     assert set(case.get("blocked_by", [])) <= codes, explain
+    kinds = [hop.kind for hop in result.forward]
+    assert set(case.get("through", [])) <= set(kinds), kinds
+    assert not set(case.get("not_through", [])) & set(kinds), kinds
     if case["reachable"]:
         assert result.return_path, "a reachable flow has a return path"
         assert not result.blocked_by

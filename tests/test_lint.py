@@ -36,6 +36,11 @@ def body_line(path: Path, key: str) -> int:
 # Every finding on the bundled scenarios: (rule id, a snippet of the line it points at).
 EXPECTED: dict[str, set[tuple[str, str]]] = {
     "basic-vpc": set(),
+    "basic-s3": {
+        ("VPC011", "  public-a:"),
+        ("VPC013", "S3 too, at NAT"),
+        ("VPC014", "S3 too, at NAT"),  # the forgotten endpoint association
+    },
     "chat-service": {
         ("VPC011", "  data-a:"),  # the data tier (both Redis nodes) lives in one AZ
         ("VPC013", "nat_gateway: nat-a"),  # app-b (eu-west-1b) leaves through nat-a (eu-west-1a)
@@ -74,7 +79,7 @@ def test_scenario_findings(scenario: str) -> None:
     got = {(f.rule.id, f.location.line if f.location else 0) for f in report.findings}
     want = set()
     for rule_id, snippet in EXPECTED[scenario]:
-        line = _route_line(path, snippet) if rule_id in ("VPC006", "VPC013") else body_line(path, snippet)
+        line = _route_line(path, snippet) if rule_id in ("VPC006", "VPC013", "VPC014") else body_line(path, snippet)
         want.add((rule_id, line))
     assert got == want, "\n".join(f"{f.rule.id} {f.location} {f.message}" for f in report.findings)
     for finding in report.findings:
@@ -82,7 +87,7 @@ def test_scenario_findings(scenario: str) -> None:
 
 
 def test_rule_ids_are_stable_and_documented() -> None:
-    assert [r.id for r in RULES] == [f"VPC{n:03d}" for n in range(1, 14)]
+    assert [r.id for r in RULES] == [f"VPC{n:03d}" for n in range(1, 16)]
     docs = (ROOT / "docs" / "lint.md").read_text()
     for rule in RULES:
         assert f"`{rule.id}`" in docs and rule.name in docs
@@ -216,3 +221,15 @@ def test_invalid_design_reports_validation_findings(tmp_path: Path, capsys: pyte
     assert results and all(r["ruleId"].startswith("aws/") for r in results)
     lines = {r["locations"][0]["physicalLocation"]["region"]["startLine"] for r in results}
     assert body_line(path, "  private-b:") in lines  # the overlapping subnet
+
+
+def test_a_gateway_endpoint_no_route_uses_is_reported(tmp_path: Path) -> None:
+    source = SCENARIOS / "basic-s3.yaml"
+    path = modified(tmp_path, "      - {destination_prefix_list: com.amazonaws.eu-west-1.s3, vpc_endpoint: s3}\n", "",
+                    source)
+    report = lint_path(path)
+    unused = report.by_rule("VPC015")
+    assert [f.subject for f in unused] == ["s3"]
+    assert unused[0].location is not None and unused[0].location.line == body_line(path, "  s3:")
+    # ...and with the endpoint unused, private-a's S3 traffic now pays NAT too.
+    assert {f.subject for f in report.by_rule("VPC014")} == {"private-a:s3", "private-b:s3"}

@@ -34,7 +34,7 @@ import csv
 import dataclasses
 import io
 import time
-from collections.abc import Callable, Hashable, Iterable, Sequence
+from collections.abc import Callable, Hashable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -61,12 +61,17 @@ __all__ = [
     "ExposureReport",
     "Finding",
     "InternetClass",
+    "ReachBlock",
+    "Pivot",
+    "PivotExposure",
     "ReachCell",
     "ReachMatrix",
     "Severity",
+    "TransitiveReport",
     "analyser",
     "exposure",
     "reach",
+    "transitive_exposure",
 ]
 
 Progress = Callable[[int, int], None]
@@ -786,6 +791,300 @@ def _union(traffics: Iterable[Traffic]) -> Traffic:
     for t in traffics:
         got = got | t
     return got
+# -- transitive exposure (one pivot) ---------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class PivotExposure:
+    """What the internet reaches on one interface in two legs: onto an exposed pivot, then from it."""
+
+    interface: str
+    instance: str | None
+    vpc: str
+    subnet: str
+    direct: Traffic  # plain exposure: what the internet reaches on it itself
+    transitive: Traffic  # what some internet-exposed pivot reaches on it (the second leg)
+    pivots: tuple[str, ...]  # the pivots that open something beyond `direct`, best first
+
+    @property
+    def new(self) -> Traffic:
+        """What only a pivot opens: reachable in two legs, not directly."""
+        return self.transitive - self.direct
+
+    @property
+    def name(self) -> str:
+        return self.instance or self.interface
+
+    @property
+    def services(self) -> tuple[str, ...]:
+        """The well-known services among what only a pivot opens."""
+        return services(self.new)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "interface": self.interface,
+            "instance": self.instance,
+            "vpc": self.vpc,
+            "subnet": self.subnet,
+            "direct": self.direct.to_json(),
+            "transitive": self.transitive.to_json(),
+            "new": self.new.to_json(),
+            "text": self.new.describe(),
+            "services": list(self.services),
+            "pivots": list(self.pivots),
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class Pivot:
+    """An internet-exposed interface class, and what a foothold on it opens."""
+
+    name: str  # the class's first interface (its instance's name when it has one)
+    members: tuple[str, ...]  # every interface of the class: any of them is the same foothold
+    entry: Traffic  # how the internet gets onto it (its own exposure)
+    opens: int  # interfaces it reaches beyond what the internet reaches on them directly
+    opened: Traffic  # the union of what it opens on them
+    critical: int  # of those interfaces, how many on a critical service (facts.CRITICAL_SERVICES)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "name": self.name,
+            "members": len(self.members),
+            "entry": self.entry.to_json(),
+            "entry_text": self.entry.describe(),
+            "opens": self.opens,
+            "critical": self.critical,
+            "opened": self.opened.to_json(),
+            "opened_text": self.opened.describe(),
+            "services": list(services(self.opened)),
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class TransitiveReport:
+    """The attacker's one-pivot view: per interface what two legs reach, and the pivots ranked."""
+
+    design: str
+    exposure: ExposureReport
+    interfaces: tuple[PivotExposure, ...]
+    pivots: tuple[Pivot, ...]  # ranked: most interfaces opened first, then critical ones, then traffic
+    pairs: int  # (pivot class, interface class) pairs answered
+    walks: int
+    seconds: float = 0.0
+
+    def opened(self) -> tuple[PivotExposure, ...]:
+        """Interfaces a pivot opens something on, most opened first."""
+        out = [e for e in self.interfaces if e.new]
+        out.sort(key=lambda e: (-len(services(e.new & _CRITICAL)), e.vpc, e.name))
+        return tuple(out)
+
+    def __getitem__(self, name: str) -> PivotExposure:
+        for e in self.interfaces:
+            if name in (e.interface, e.instance):
+                return e
+        raise KeyError(name)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "design": self.design,
+            "interfaces": len(self.interfaces),
+            "opened": len(self.opened()),
+            "pivots": [p.to_json() for p in self.pivots],
+            "pairs": self.pairs,
+            "walks": self.walks,
+            "seconds": round(self.seconds, 3),
+            "results": [e.to_json() for e in self.opened()],
+        }
+
+
+class _Memo:
+    """Traffic set operations, memoised: across 50,000 class pairs the same few values recur, and
+    one operation on Traffic costs more than a dict lookup."""
+
+    NONE = Traffic.none()
+
+    def __init__(self) -> None:
+        self._ops: dict[tuple[str, Traffic, Traffic], Traffic] = {}
+
+    def op(self, name: str, a: Traffic, b: Traffic) -> Traffic:
+        key = (name, a, b)
+        got = self._ops.get(key)
+        if got is None:
+            got = self._ops[key] = a & b if name == "and" else a | b if name == "or" else a - b
+        return got
+
+
+class _Pivoting:
+    """Exact traffic from a pivot class to an interface class, with three shortcuts that are exact.
+
+    - Same or peered VPC: one walk of the pair of class representatives (`Analyser.pair`).
+    - The target is addressed by its public IP (another VPC): the path leaves the pivot's VPC
+      for the internet and enters the target's from it, and every filter on it sees the other
+      end only through that end's address. So it is what the pivot sends to an internet address
+      of the target's public IP's class, intersected with what the internet class of the
+      pivot's translated source reaches on the target (already in the plain exposure).
+    - The target has no public IP and sits in a VPC the pivot's is not peered with: when a walk
+      to such an address dies before any delivery, on a blocker no port changes (no route, the
+      internet gateway refusing a private address...), every address the same route tables send
+      the same way, and as private as it, dies alike.
+    Each shortcut is checked against its own walk's shape; if the shape is not the expected one,
+    the pair is walked.
+    """
+
+    def __init__(self, an: Analyser, report: ExposureReport) -> None:
+        self.an = an
+        self.net = an.net
+        self.by_class: dict[int, tuple[Traffic, ...]] = {e.eni_class: e.by_class for e in report.interfaces}
+        self._exits: dict[tuple[int, int], tuple[Traffic, int] | None] = {}
+        self._dead: dict[int, list[tuple[tuple[tuple[str, int], ...], bool]]] = {}
+        self.memo = _Memo()
+
+    def traffic(self, pivot: EniClass, target: EniClass) -> Traffic | None:
+        """What `pivot` reaches on `target` (None: no second interface to pair a class with itself)."""
+        an, net = self.an, self.net
+        d = net.design
+        src = pivot.members[0]
+        if target.index == pivot.index:
+            if len(target.members) < 2:
+                return None
+            dst = target.members[1]
+        else:
+            dst = target.members[0]
+        src_eni, dst_eni = d.interfaces[src], d.interfaces[dst]
+        src_vpc, dst_vpc = net.interface_vpc(src_eni), net.interface_vpc(dst_eni)
+        key = ("pivot", pivot.index, target.index)
+        if src_vpc == dst_vpc or dst_vpc in net.peers.get(src_vpc, {}):
+            return an.pair(key, an._start_name(src_eni), an._start_name(dst_eni))
+        if dst_eni.public_ip is not None:
+            got = self._through_internet(pivot, target, dst_eni.public_ip)
+        else:
+            got = self._dead_end(pivot, dst_eni.primary_ip)
+        return got if got is not None else an.pair(key, an._start_name(src_eni), an._start_name(dst_eni))
+
+    def _through_internet(self, pivot: EniClass, target: EniClass, public: int) -> Traffic | None:
+        an = self.an
+        if self.net.vpc_of(public) is not None:
+            return None  # a public IP inside a VPC's CIDR: no shortcut
+        try:
+            cls = an.internet_class_of(public)
+        except KeyError:
+            return None
+        exit_key = (pivot.index, cls)
+        if exit_key not in self._exits:
+            self._exits[exit_key] = self._exit(pivot, cls)
+        found = self._exits[exit_key]
+        if found is None:
+            return None
+        out, seen_class = found
+        return self.memo.op("and", out, self.by_class[target.index][seen_class]) if out != _Memo.NONE else out
+
+    def _exit(self, pivot: EniClass, cls: int) -> tuple[Traffic, int] | None:
+        """What the pivot sends to internet class `cls` and gets answered, and the internet class
+        of the source address the internet sees (its public IP, or a NAT gateway's)."""
+        from vpcsim.model import ip_to_int
+
+        an = self.an
+        src = an._start_name(self.net.design.interfaces[pivot.members[0]])
+        addr = ip_to_int(an.internet_classes()[cls].representative)
+        result, _, _ = an._probe(src, addr, 6)
+        last = result.forward[-1] if result.forward else None
+        if last is None or last.kind != "internet":
+            return None  # it does not leave for the internet: walk the pairs
+        seen = ip_to_int(last.packet.src)
+        if seen in an.member_of or self.net.vpc_of(seen) is not None:
+            return None
+        try:
+            seen_class = an.internet_class_of(seen)
+        except KeyError:
+            return None
+        return an.pair(("pivot-out", pivot.index, cls), src, addr), seen_class
+
+    def _dead_end(self, pivot: EniClass, addr: int) -> Traffic | None:
+        from vpcsim.compile import is_private
+
+        net = self.net
+        for tables, private in self._dead.get(pivot.index, ()):
+            if private == is_private(addr) and all(net.routes(t).table.lookup(addr) == i for t, i in tables):
+                return Traffic.none()
+        an = self.an
+        src = an._start_name(net.design.interfaces[pivot.members[0]])
+        result, _, _ = an._probe(src, addr, 6)
+        forward = result.forward
+        delivered = any(h.kind == "eni" for h in forward[1:])
+        stopped = any(b.code.value not in _FILTER_CODES for b in result.blocked_by)
+        if delivered or not stopped or result.return_path:
+            return None
+        consulted = [s.component for h in forward for s in h.steps
+                     if s.kind.value == "route_lookup" and s.component is not None]
+        if any(name not in net.design.route_tables for name in consulted):
+            return None  # a lookup this shortcut cannot repeat: walk the pairs
+        tables = tuple((name, net.routes(name).table.lookup(addr)) for name in consulted)
+        self._dead.setdefault(pivot.index, []).append((tables, is_private(addr)))
+        return Traffic.none()
+
+
+def transitive_exposure(net: CompiledNetwork, *, ephemeral: tuple[int, int] | None = None,
+                        report: ExposureReport | None = None, progress: Progress | None = None) -> TransitiveReport:
+    """The one-pivot view: for every interface, what the internet reaches in two legs through any
+    internet-exposed interface (a pivot) that can itself reach it; exact over ports, per class."""
+    start = time.perf_counter()
+    report = report if report is not None else exposure(net, ephemeral=ephemeral)
+    an = analyser(net, ephemeral=ephemeral)
+    probes = an.probes
+    direct: dict[int, Traffic] = {e.eni_class: e.traffic for e in report.interfaces}
+    pivots = [c for c in an.classes if direct.get(c.index)]
+    walker = _Pivoting(an, report)
+    reached: dict[tuple[int, int], Traffic] = {}
+    pairs = 0
+    for done, pivot in enumerate(pivots):
+        for target in an.classes:
+            got = walker.traffic(pivot, target)
+            if got is None:
+                continue
+            pairs += 1
+            if got != _Memo.NONE:
+                reached[(pivot.index, target.index)] = got
+        if progress is not None:
+            progress(done + 1, len(pivots))
+    d = net.design
+    size = {c.index: len(c.members) for c in an.classes}
+    # Only the pairs that reach something count: read them, not every (pivot, target) again.
+    opened_by: dict[int, list[int]] = {}  # target class -> the pivot classes that open something on it
+    through: dict[int, Traffic] = {}
+    tally: dict[int, tuple[int, int, Traffic]] = {}
+    op = walker.memo.op
+    for (p, t), got in reached.items():
+        through[t] = op("or", through[t], got) if t in through else got
+        new = op("sub", got, direct[t])
+        if new != _Memo.NONE:
+            count = size[t] - (1 if t == p else 0)
+            opens, critical, opened = tally.get(p, (0, 0, _Memo.NONE))
+            hits = op("and", new, _CRITICAL) != _Memo.NONE
+            tally[p] = (opens + count, critical + (count if hits else 0), op("or", opened, new))
+            opened_by.setdefault(t, []).append(p)
+    ranked: list[Pivot] = []
+    for pivot in pivots:
+        opens, critical, opened = tally.get(pivot.index, (0, 0, Traffic.none()))
+        first = d.interfaces[pivot.members[0]]
+        ranked.append(Pivot(first.instance or first.name, pivot.members, direct[pivot.index], opens, opened,
+                            critical))
+    order = sorted(range(len(ranked)), key=lambda i: (-ranked[i].opens, -ranked[i].critical,
+                                                      -ranked[i].opened.size(), ranked[i].name))
+    rank_of = {pivots[i].index: r for r, i in enumerate(order)}
+    position = {pivot.index: i for i, pivot in enumerate(pivots)}
+    per_class: dict[int, tuple[Traffic, tuple[str, ...]]] = {}
+    for target in an.classes:
+        best = sorted(opened_by.get(target.index, ()), key=lambda p: rank_of[p])[:5]
+        per_class[target.index] = (through.get(target.index, Traffic.none()),
+                                   tuple(ranked[position[p]].name for p in best))
+    rows = []
+    for eni in d.interfaces.values():
+        index = an.class_of[eni.name]
+        two_legs, names = per_class[index]
+        rows.append(PivotExposure(eni.name, eni.instance, d.subnets[eni.subnet].vpc, eni.subnet, direct[index],
+                                  two_legs, names))
+    return TransitiveReport(d.file, report, tuple(rows), tuple(ranked[i] for i in order), pairs,
+                            an.probes - probes, time.perf_counter() - start)
 
 
 def _class_label(c: InternetClass, classes: Sequence[InternetClass]) -> str:
@@ -830,29 +1129,152 @@ class ReachCell:
         }
 
 
+# Past this many cells with traffic, the renderings list blocks of rows and columns that share a
+# profile (and the cells that differ from their block) instead of every cell.
+GROUPED_CELLS = 10_000
+
+
+@dataclass(frozen=True, slots=True)
+class ReachBlock:
+    """The cells between a group of rows and a group of columns that share a profile (the same
+    endpoint classes), except those whose endpoints share a subnet (computed cell by cell)."""
+
+    rows: int  # index into ReachMatrix.row_groups
+    cols: int  # index into ReachMatrix.col_groups
+    any: Traffic
+    all: Traffic
+
+    @property
+    def uniform(self) -> bool:
+        return self.any == self.all
+
+
 @dataclass(frozen=True, slots=True)
 class ReachMatrix:
-    """Rows (sources) x columns (destinations); a cell for every pair of groups where anything gets through."""
+    """Rows (sources) x columns (destinations); a cell for every pair of groups where anything gets through.
+
+    Stored as it is computed: blocks of rows and columns that share a profile, each computed
+    once, and the cells computed one by one (their endpoints share a subnet). `cells` spells
+    every cell out on first use; the renderings of a large matrix (`grouped`) never do.
+    """
 
     design: str
     by: tuple[str, str]
     rows: tuple[str, ...]
     cols: tuple[str, ...]
-    cells: dict[tuple[str, str], ReachCell] = field(hash=False)
+    row_groups: tuple[tuple[str, ...], ...] = field(hash=False)
+    col_groups: tuple[tuple[str, ...], ...] = field(hash=False)
+    blocks: dict[tuple[int, int], ReachBlock] = field(hash=False)  # those with traffic
+    exact: dict[tuple[str, str], ReachCell | None] = field(hash=False)  # cell by cell; None: no traffic
+    endpoints: dict[str, int] = field(hash=False)  # endpoints per row and per column name
     eni_classes: int = 0
     class_pairs: int = 0
     probes: int = 0
     seconds: float = 0.0
+    _memo: dict[str, Any] = field(default_factory=dict, hash=False, compare=False, repr=False)
+
+    @property
+    def cells(self) -> dict[tuple[str, str], ReachCell]:
+        """Every cell with traffic, row by row in row order, then column order."""
+        got = self._memo.get("cells")
+        if got is None:
+            got = self._memo["cells"] = dict(self._spell_out())
+        return got
+
+    @property
+    def cell_count(self) -> int:
+        """How many cells have traffic (without spelling them out)."""
+        got = self._memo.get("count")
+        if got is None:
+            sizes = [len(g) for g in self.col_groups]
+            rows = [len(g) for g in self.row_groups]
+            n = sum(rows[i] * sizes[j] for i, j in self.blocks)
+            for (src, dst), cell in self.exact.items():
+                n += (cell is not None) - ((self.row_group[src], self.col_group[dst]) in self.blocks)
+            got = self._memo["count"] = n
+        return got
+
+    @property
+    def grouped(self) -> bool:
+        """Whether the renderings list blocks rather than cells (past GROUPED_CELLS cells)."""
+        return self.cell_count > GROUPED_CELLS
+
+    @property
+    def row_group(self) -> dict[str, int]:
+        return self._index("row_group", self.row_groups)
+
+    @property
+    def col_group(self) -> dict[str, int]:
+        return self._index("col_group", self.col_groups)
+
+    def _index(self, name: str, groups: tuple[tuple[str, ...], ...]) -> dict[str, int]:
+        got = self._memo.get(name)
+        if got is None:
+            got = self._memo[name] = {member: i for i, group in enumerate(groups) for member in group}
+        return got
 
     def cell(self, src: str, dst: str) -> ReachCell | None:
-        return self.cells.get((src, dst))
+        if (src, dst) in self.exact:
+            return self.exact[(src, dst)]
+        i, j = self.row_group.get(src), self.col_group.get(dst)
+        block = self.blocks.get((i, j)) if i is not None and j is not None else None
+        if block is None:
+            return None
+        return ReachCell(src, dst, block.any, block.all, self.endpoints[src] * self.endpoints[dst])
 
     def traffic(self, src: str, dst: str) -> Traffic:
-        cell = self.cells.get((src, dst))
+        cell = self.cell(src, dst)
         return cell.any if cell is not None else Traffic.none()
 
+    def exceptions(self) -> list[ReachCell]:
+        """The cells that differ from their block (endpoints in a common subnet), in row order."""
+        out = []
+        for (src, dst), cell in self.exact.items():
+            block = self.blocks.get((self.row_group[src], self.col_group[dst]))
+            if cell is None and block is None:
+                continue
+            if cell is None or block is None or (cell.any, cell.all) != (block.any, block.all):
+                out.append(cell if cell is not None else ReachCell(src, dst, Traffic.none(), Traffic.none(), 0))
+        return out
+
+    def _spell_out(self) -> Iterator[tuple[tuple[str, str], ReachCell]]:
+        cols_of: dict[int, list[int]] = {}  # row group -> the column indexes its blocks cover
+        col_index = {name: n for n, name in enumerate(self.cols)}
+        for i, j in self.blocks:
+            cols_of.setdefault(i, []).extend(col_index[c] for c in self.col_groups[j])
+        exact_by_row: dict[str, list[str]] = {}
+        for src, dst in self.exact:
+            exact_by_row.setdefault(src, []).append(dst)
+        row_group, col_group, cols, endpoints = self.row_group, self.col_group, self.cols, self.endpoints
+        for src in self.rows:
+            i = row_group[src]
+            indexes = set(cols_of.get(i, ()))
+            indexes.update(col_index[dst] for dst in exact_by_row.get(src, ()))
+            n_src = endpoints[src]
+            for k in sorted(indexes):
+                dst = cols[k]
+                if (src, dst) in self.exact:
+                    cell = self.exact[(src, dst)]
+                    if cell is not None:
+                        yield (src, dst), cell
+                    continue
+                block = self.blocks[(i, col_group[dst])]
+                yield (src, dst), ReachCell(src, dst, block.any, block.all, n_src * endpoints[dst])
+
     def to_json(self) -> dict[str, Any]:
-        return {
+        """The matrix as one JSON value (`iter_json` writes the same text piece by piece)."""
+        import json
+
+        return json.loads("".join(self.iter_json()))  # type: ignore[no-any-return]
+
+    def iter_json(self) -> Iterator[str]:
+        """The JSON text of the matrix in pieces, one cell (or block) at a time, so a large matrix
+        streams. A grouped matrix lists `row_groups`, `col_groups`, `blocks` and `exceptions`
+        instead of `cells`; a block's cells have `endpoints[row] * endpoints[col]` pairs each."""
+        import json
+
+        dump = json.dumps
+        head = {
             "design": self.design,
             "by": {"rows": self.by[0], "cols": self.by[1]},
             "rows": list(self.rows),
@@ -861,18 +1283,55 @@ class ReachMatrix:
             "class_pairs": self.class_pairs,
             "probes": self.probes,
             "seconds": round(self.seconds, 3),
-            "cells": [c.to_json() for c in self.cells.values()],
+            "cells_with_traffic": self.cell_count,
+            "grouped": self.grouped,
         }
+        yield dump(head)[:-1]
+        if not self.grouped:
+            yield from _json_list("cells", (dump(c.to_json()) for c in self.cells.values()))
+            yield "}"
+            return
+        yield ', "endpoints": ' + dump(self.endpoints)
+        yield ', "row_groups": ' + dump([list(g) for g in self.row_groups])
+        yield ', "col_groups": ' + dump([list(g) for g in self.col_groups])
+        yield from _json_list("blocks", (dump(_block_json(b)) for b in self.blocks.values()))
+        yield from _json_list("exceptions", (dump(c.to_json()) for c in self.exceptions()))
+        yield "}"
 
     def to_csv(self) -> str:
-        """One row per non-empty cell: from, to, tcp, udp, icmp, ip (port runs), uniform, pairs."""
+        """One row per non-empty cell: from, to, tcp, udp, icmp, ip (port runs), uniform, pairs.
+
+        A grouped matrix has one row per block instead (from and to list the group's members,
+        separated by spaces; pairs is per cell), then its exceptions as cells."""
         out = io.StringIO()
         writer = csv.writer(out, lineterminator="\n")
         writer.writerow(["from", "to", "tcp", "udp", "icmp", "ip", "uniform", "pairs"])
-        for c in self.cells.values():
+        if self.grouped:
+            for b in self.blocks.values():
+                writer.writerow([" ".join(self.row_groups[b.rows]), " ".join(self.col_groups[b.cols]),
+                                 *(_runs_text(b.any.runs(k)) for k in TrafficKind), "yes" if b.uniform else "no",
+                                 "per cell"])
+            cells: Any = self.exceptions()
+        else:
+            cells = self.cells.values()
+        for c in cells:
             writer.writerow([c.src, c.dst, *(_runs_text(c.any.runs(k)) for k in TrafficKind),
                              "yes" if c.uniform else "no", c.pairs])
         return out.getvalue()
+
+
+def _json_list(key: str, items: Iterator[str]) -> Iterator[str]:
+    yield f', "{key}": ['
+    first = True
+    for item in items:
+        yield item if first else ", " + item
+        first = False
+    yield "]"
+
+
+def _block_json(b: ReachBlock) -> dict[str, Any]:
+    return {"row_group": b.rows, "col_group": b.cols, "traffic": b.any.to_json(), "text": b.any.describe(),
+            "all_pairs": b.all.to_json(), "all_pairs_text": b.all.describe()}
 
 
 @dataclass
@@ -967,6 +1426,11 @@ def reach(net: CompiledNetwork, src: object = None, dst: object = None, *, by: s
     instance, interface, subnet, security_group or vpc (an interface with two groups counts in
     both columns). A cell's `any` is what at least one pair gets through, `all` what every pair does;
     an interface whose address AWS picks counts at every case of it (`vpcsim.reach.addresses`).
+
+    A cell depends only on the classes of its endpoints and on which of them share a subnet. So
+    rows (and columns) with the same classes form a group, and the cells between a row group and
+    a column group whose endpoints share no subnet are all alike: each such block is computed
+    once, from one of its cells. Only cells whose endpoints share a subnet are computed one by one.
     """
     start = time.perf_counter()
     row_by, col_by = _parse_by(by)
@@ -979,45 +1443,113 @@ def reach(net: CompiledNetwork, src: object = None, dst: object = None, *, by: s
     dst_enis, dst_inet = resolve_members(an, dst, "to")
     rows = _groups_of(an, src_enis, src_inet, row_by)
     cols = _groups_of(an, dst_enis, dst_inet, col_by)
-    # Per group: class -> subnet -> member names; cells are unions over the class pairs that occur.
     row_prof = {name: _profile(ms) for name, ms in rows.items()}
     col_prof = {name: _profile(ms) for name, ms in cols.items()}
-    cells: dict[tuple[str, str], ReachCell] = {}
+    row_groups = _same_profile(row_prof)
+    col_groups = _same_profile(col_prof)
+    # The cells whose endpoints share a subnet: through a subnet index, never row by column.
+    cols_in: dict[str, list[str]] = {}
+    for cname, cprof in col_prof.items():
+        for s in {s for subs, _ in cprof.values() for s in subs if s is not None}:
+            cols_in.setdefault(s, []).append(cname)
+    sharing: dict[str, set[str]] = {}
+    for rname, rprof in row_prof.items():
+        for s in {s for subs, _ in rprof.values() for s in subs if s is not None}:
+            sharing.setdefault(rname, set()).update(cols_in.get(s, ()))
     combine: dict[tuple[PairKey, ...], tuple[Traffic, Traffic]] = {}
-    total = len(rows)
     class_pairs: set[PairKey] = set()
-    for done, (rname, rprof) in enumerate(row_prof.items()):
-        for cname, cprof in col_prof.items():
-            keys: list[PairKey] = []
-            pairs = 0
-            for k1, (subs1, n1) in rprof.items():
-                for k2, (subs2, n2) in cprof.items():
-                    if isinstance(k1, tuple) and isinstance(k2, tuple):
-                        continue  # internet to internet
-                    found = _pair_keys(an, k1, subs1, k2, subs2)
-                    if not found:
-                        continue
-                    pairs += n1 * n2 - _shared(subs1, subs2)
-                    keys.extend(found)
-            if not keys:
-                continue
-            ordered = tuple(sorted(set(keys), key=repr))
-            class_pairs.update(ordered)
-            got = combine.get(ordered)
-            if got is None:
-                traffics = [an.computed(k) for k in ordered]
-                union = Traffic.none()
-                inter: Traffic | None = None
-                for t in traffics:
-                    union = union | t
-                    inter = t if inter is None else inter & t
-                got = combine[ordered] = (union, inter or Traffic.none())
-            if got[0]:
-                cells[(rname, cname)] = ReachCell(rname, cname, got[0], got[1], pairs)
+    exact: dict[tuple[str, str], ReachCell | None] = {}
+    col_order = {name: n for n, name in enumerate(cols)}
+    for rname, shared_cols in sharing.items():
+        for cname in sorted(shared_cols, key=col_order.__getitem__):
+            exact[(rname, cname)] = _cell(an, rname, cname, row_prof[rname], col_prof[cname], combine, class_pairs)
+    blocks: dict[tuple[int, int], ReachBlock] = {}
+    total = len(row_groups)
+    for i, rgroup in enumerate(row_groups):
+        for j, cgroup in enumerate(col_groups):
+            rep = _apart(rgroup, cgroup, sharing)
+            if rep is None:
+                continue  # every cell of the block shares a subnet: computed one by one above
+            cell = _cell(an, rep[0], rep[1], row_prof[rep[0]], col_prof[rep[1]], combine, class_pairs)
+            if cell is not None:
+                blocks[(i, j)] = ReachBlock(i, j, cell.any, cell.all)
         if progress is not None:
-            progress(done + 1, total)
-    return ReachMatrix(net.design.file, (row_by, col_by), tuple(rows), tuple(cols), cells, len(an.classes),
-                       len(class_pairs), an.probes - probes, time.perf_counter() - start)
+            progress(i + 1, total)
+    endpoints = {name: len(ms) for name, ms in rows.items()}
+    endpoints.update((name, len(ms)) for name, ms in cols.items())
+    return ReachMatrix(net.design.file, (row_by, col_by), tuple(rows), tuple(cols), row_groups, col_groups, blocks,
+                       exact, endpoints, len(an.classes), len(class_pairs), an.probes - probes,
+                       time.perf_counter() - start)
+
+
+def _same_profile(profiles: dict[str, _Profile]) -> tuple[tuple[str, ...], ...]:
+    """Names grouped by the classes of their endpoints (in first-seen order)."""
+    groups: dict[frozenset[Hashable], list[str]] = {}
+    for name, prof in profiles.items():
+        groups.setdefault(frozenset(prof), []).append(name)
+    return tuple(tuple(g) for g in groups.values())
+
+
+def _apart(rows: tuple[str, ...], cols: tuple[str, ...], sharing: dict[str, set[str]]) -> tuple[str, str] | None:
+    """A (row, column) of a block whose endpoints share no subnet, if there is one."""
+    for r in rows:
+        shared = sharing.get(r)
+        if not shared:
+            return r, cols[0]
+        for c in cols:
+            if c not in shared:
+                return r, c
+    return None
+
+
+def _cell(an: Analyser, rname: str, cname: str, rprof: _Profile, cprof: _Profile,
+          combine: dict[tuple[PairKey, ...], tuple[Traffic, Traffic]], class_pairs: set[PairKey]) -> ReachCell | None:
+    """One cell, from the class pairs between its endpoints (each walked once per analyser)."""
+    keys: list[PairKey] = []
+    pairs = 0
+    for k1, (subs1, n1) in rprof.items():
+        for k2, (subs2, n2) in cprof.items():
+            if isinstance(k1, tuple) and isinstance(k2, tuple):
+                continue  # internet to internet
+            found = _pair_keys(an, k1, subs1, k2, subs2)
+            if not found:
+                continue
+            pairs += n1 * n2 - _shared(subs1, subs2)
+            keys.extend(found)
+    if not keys:
+        return None
+    ordered = tuple(sorted(set(keys), key=repr))
+    class_pairs.update(ordered)
+    got = combine.get(ordered)
+    if got is None:
+        union = Traffic.none()
+        inter: Traffic | None = None
+        for t in (an.computed(k) for k in ordered):
+            union = union | t
+            inter = t if inter is None else inter & t
+        got = combine[ordered] = (union, inter or Traffic.none())
+    return ReachCell(rname, cname, got[0], got[1], pairs) if got[0] else None
+
+
+def _plain_cells(net: CompiledNetwork, src: object = None, dst: object = None, *, by: str | Sequence[str] = "instance",
+                 ephemeral: tuple[int, int] | None = None) -> dict[tuple[str, str], ReachCell]:
+    """`reach(...).cells` computed cell by cell, every row against every column: the reference
+    the grouped computation is tested against (quadratic in the rows; tests only)."""
+    row_by, col_by = _parse_by(by)
+    an = analyser(net, ephemeral=ephemeral)
+    src_enis, src_inet = resolve_members(an, src, "from")
+    dst_enis, dst_inet = resolve_members(an, dst, "to")
+    row_prof = {name: _profile(ms) for name, ms in _groups_of(an, src_enis, src_inet, row_by).items()}
+    col_prof = {name: _profile(ms) for name, ms in _groups_of(an, dst_enis, dst_inet, col_by).items()}
+    combine: dict[tuple[PairKey, ...], tuple[Traffic, Traffic]] = {}
+    class_pairs: set[PairKey] = set()
+    out: dict[tuple[str, str], ReachCell] = {}
+    for rname, rprof in row_prof.items():
+        for cname, cprof in col_prof.items():
+            cell = _cell(an, rname, cname, rprof, cprof, combine, class_pairs)
+            if cell is not None:
+                out[(rname, cname)] = cell
+    return out
 
 
 def _fold_reach(matrix: ReachMatrix, design: str) -> ReachMatrix:
@@ -1041,7 +1573,14 @@ def _fold_reach(matrix: ReachMatrix, design: str) -> ReachMatrix:
         if key[0] != key[1] and count < width[key[0]] * width[key[1]]:
             # Some case gets nothing through (no cell): nothing gets through for every case.
             cells[key] = dataclasses.replace(cells[key], all=Traffic.none())
-    return dataclasses.replace(matrix, design=design, rows=rows, cols=cols, cells=cells)
+    endpoints = {name: 0 for name in rows + cols}
+    for name, count in matrix.endpoints.items():
+        endpoints[addresses.origin_of(name)] = max(endpoints[addresses.origin_of(name)], count)
+    # Folded, every cell is its own (a fold's cases need not share a profile): no blocks.
+    exact: dict[tuple[str, str], ReachCell | None] = dict(cells)
+    return dataclasses.replace(matrix, design=design, rows=rows, cols=cols, row_groups=tuple((r,) for r in rows),
+                               col_groups=tuple((c,) for c in cols), blocks={}, exact=exact, endpoints=endpoints,
+                               _memo={})
 
 
 _Profile = dict[Hashable, tuple[dict[str | None, list[Side]], int]]
@@ -1138,10 +1677,56 @@ def exposure_text(report: ExposureReport, min_severity: Severity | None = None) 
     return "\n".join(lines)
 
 
+def transitive_text(report: TransitiveReport, limit: int = 20) -> str:
+    """Plain text: the pivots ranked by what they open, then the interfaces they open it on."""
+    opened = report.opened()
+    lines = [f"one pivot: {len(opened)} of {len(report.interfaces)} interfaces reachable from the internet in two "
+             f"legs beyond their own exposure, through {sum(1 for p in report.pivots if p.opens)} of "
+             f"{len(report.pivots)} exposed interface classes ({report.pairs} class pairs, {report.walks} walks)"]
+    if any(p.opens for p in report.pivots):
+        lines.append("pivots, by what a foothold on them opens:")
+    for rank, p in enumerate((p for p in report.pivots if p.opens), 1):
+        if rank > limit:
+            lines.append(f"  ... and {sum(1 for q in report.pivots if q.opens) - limit} more")
+            break
+        like = f" (+{len(p.members) - 1} like it)" if len(p.members) > 1 else ""
+        named = f" ({', '.join(services(p.opened))})" if services(p.opened) else ""
+        lines.append(f"  {rank}. {p.name}{like}: in on {p.entry.describe()}; opens {p.opens} interfaces "
+                     f"({p.critical} on critical services): {p.opened.describe()}{named}")
+    for e in opened[:limit]:
+        named = f" ({', '.join(services(e.new))})" if services(e.new) else ""
+        lines.append(f"    {e.name} {e.vpc}/{e.subnet}: {e.new.describe()}{named} via {', '.join(e.pivots)}")
+    if len(opened) > limit:
+        lines.append(f"    ... and {len(opened) - limit} more interfaces")
+    return "\n".join(lines)
+
+
 def reach_text(matrix: ReachMatrix) -> str:
     lines = [f"{matrix.design}: {len(matrix.rows)} x {len(matrix.cols)} ({matrix.by[0]} -> {matrix.by[1]}), "
-             f"{len(matrix.cells)} cells with traffic"]
+             f"{matrix.cell_count} cells with traffic"]
+    if matrix.grouped:
+        return "\n".join(lines + reach_groups_lines(matrix))
     for c in matrix.cells.values():
         note = "" if c.uniform else f"  (every pair: {c.all.describe()})"
         lines.append(f"{c.src} -> {c.dst}: {c.any.describe()}{note}")
     return "\n".join(lines)
+
+
+def group_label(kind: str, index: int) -> str:
+    return f"{kind} group {index + 1}"
+
+
+def reach_groups_lines(matrix: ReachMatrix) -> list[str]:
+    """A large matrix in words: its groups, one line per block, then the cells that differ."""
+    lines = [f"too many to list: {len(matrix.blocks)} blocks of rows and columns that share a profile "
+             "(the same endpoint classes), then the cells whose endpoints share a subnet where they differ"]
+    for kind, groups in (("row", matrix.row_groups), ("column", matrix.col_groups)):
+        for i, members in enumerate(groups):
+            lines.append(f"{group_label(kind, i)} ({len(members)}): {', '.join(members)}")
+    for b in matrix.blocks.values():
+        note = "" if b.uniform else f"  (every pair: {b.all.describe()})"
+        lines.append(f"{group_label('row', b.rows)} -> {group_label('column', b.cols)}: {b.any.describe()}{note}")
+    for c in matrix.exceptions():
+        note = "" if c.uniform else f"  (every pair: {c.all.describe()})"
+        lines.append(f"{c.src} -> {c.dst}: {c.any.describe() if c.any else 'nothing'}{note}")
+    return lines

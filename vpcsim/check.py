@@ -31,9 +31,10 @@ from typing import TYPE_CHECKING, Any
 
 import vpcsim.arguments as arguments
 import vpcsim.core as core
+from vpcsim.compile import public_space
 from vpcsim.core import ranges
 from vpcsim.errors import DesignError, Diagnostic, Location, Severity, UsageError, VpcsimError
-from vpcsim.facts import ICMP_REPLIES, INTERNET_CANDIDATES, NOT_INTERNET
+from vpcsim.facts import ICMP_REPLIES, INTERNET_CANDIDATES
 from vpcsim.loader.assertions import (
     Assertion,
     AssertionFile,
@@ -50,7 +51,7 @@ from vpcsim.loader.assertions import (
 from vpcsim.model import Interface, int_to_ip, ip_to_int
 from vpcsim.reach import addresses
 from vpcsim.reach.walk import trace
-from vpcsim.results import Action, Code, Step, StepKind, TraceResult
+from vpcsim.results import Action, Code, Step, StepKind, TraceResult, Waypoint
 from vpcsim.traffic import ANY, Traffic, TrafficKind, describe_member
 
 if TYPE_CHECKING:
@@ -64,6 +65,7 @@ __all__ = [
     "Violation",
     "assert_exactly",
     "assert_only",
+    "assert_only_via",
     "assert_reachable",
     "assert_unreachable",
     "check",
@@ -95,17 +97,23 @@ class Violation:
 
     src: str
     dst: str
-    kind: str  # "missing" (should get through, does not) | "extra" (gets through, should not)
+    # "missing" (should get through, does not) | "extra" (gets through, should not) | "bypass"
+    # (gets through directly, though the promise is that only the path through `via` does)
+    kind: str
     traffic: Traffic
+    via: str = ""  # the hops the traffic was judged through ("bastion"), or bypasses
 
     def describe(self) -> str:
+        if self.kind == "bypass":
+            return f"{self.src} -> {self.dst}: {self.traffic.describe()} gets through directly, bypassing {self.via}"
+        through = f" via {self.via}" if self.via else ""
         if self.kind == "missing":
-            return f"{self.src} -> {self.dst}: {self.traffic.describe()} does not get through"
-        return f"{self.src} -> {self.dst}: {self.traffic.describe()} gets through"
+            return f"{self.src} -> {self.dst}: {self.traffic.describe()} does not get through{through}"
+        return f"{self.src} -> {self.dst}: {self.traffic.describe()} gets through{through}"
 
     def to_json(self) -> dict[str, Any]:
         return {"src": self.src, "dst": self.dst, "kind": self.kind, "traffic": self.traffic.to_json(),
-                "text": self.traffic.describe()}
+                "text": self.traffic.describe(), "via": self.via or None}
 
 
 @dataclass(frozen=True, slots=True)
@@ -120,10 +128,12 @@ class CounterExample:
     rule: str | None  # the deciding rule (what lets it through, or what blocks it)
     location: Location | None  # where that rule is written in the design
     related: tuple[tuple[str, Location], ...] = ()  # other rules on the path, with their locations
+    leg: str = ""  # on a path through hops: which leg this flow is ("leg 2 of 2 (bastion -> app-b)")
 
     @property
     def flow(self) -> str:
-        return f"{describe_member(self.kind, self.port)} from {self.src} to {self.dst}"
+        text = f"{describe_member(self.kind, self.port)} from {self.src} to {self.dst}"
+        return f"{text}, {self.leg}" if self.leg else text
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -135,6 +145,7 @@ class CounterExample:
             "rule": self.rule,
             "location": str(self.location) if self.location else None,
             "related": [{"rule": text, "location": str(loc)} for text, loc in self.related],
+            "leg": self.leg or None,
             "trace": self.trace.to_json(),
         }
 
@@ -206,6 +217,8 @@ class AssertionResult:
             "expect": a.expect.value,
             "traffic": a.traffic.describe(),
             "severity": a.severity,
+            "via": [w.describe() for w in a.via],
+            "only_via": a.only_via,
             "passed": self.passed,
             "message": self.message,
             "pairs": self.pairs,
@@ -294,9 +307,7 @@ class Engine:
         for plist in d.prefix_lists.values():
             cidrs |= {(c.first, c.last) for c in plist.entries}
         self._cidrs = sorted(cidrs)
-        holes = [(c.first, c.last) for c in (_cidr(t) for t, _ in NOT_INTERNET)]
-        holes += [(c.first, c.last) for vpc in d.vpcs.values() for c in vpc.cidrs]
-        self.public_space = list(ranges.subtract(((0, ADDR_MAX),), ranges.normalize(holes)))
+        self.public_space = public_space(d)  # IPv4: the walk's addresses are of one width
         self._classes: dict[tuple[tuple[int, int], ...], list[_Atom]] = {}
         self._sizes: dict[Location, int] | None = None
 
@@ -549,6 +560,60 @@ class Engine:
             got = got | Traffic.of(kind, admitted)
         return got
 
+    # -- paths through hops (via, only_via) ---------------------------------------------------
+
+    def hop_atom(self, name: str, what: str, loc: Location, problems: list[Diagnostic]) -> _Atom | None:
+        """A jump host named by an assertion: one interface of the design (else a diagnostic)."""
+        d = self.net.design
+        enis = [d.interfaces[name]] if name in d.interfaces else [
+            d.interfaces[n] for n in d.instances[name].interfaces if n in d.interfaces] if name in d.instances else []
+        if len(enis) != 1:
+            why = "has no interface" if name in d.instances else "is not an instance or interface of the design"
+            if len(enis) > 1:
+                why = f"has {len(enis)} interfaces (name one: {', '.join(e.name for e in enis[:4])})"
+            problems.append(Diagnostic(Severity.ERROR, "unknown-endpoint", f"{what}: hop {name!r} {why}", loc))
+            return None
+        return self.eni_atom(enis[0])
+
+    def via_reachable(self, src: _Atom, hops: list[_Atom], ports: Sequence[int | None], dst: _Atom,
+                      universe: Traffic, ephemeral: tuple[int, int] | None = None) -> Traffic:
+        """Exactly the traffic of `universe` that gets from src to dst in legs through `hops`.
+
+        A leg into a hop with a port (`bastion:22`) is one TCP flow to that port, which either
+        gets through or not; a leg into a hop without one carries the flow itself, so what
+        gets through is what every such leg and the last leg all let through.
+        """
+        ends = [src, *hops, dst]
+        got = universe
+        for i in range(len(ends) - 1):
+            port = ports[i] if i < len(hops) else None
+            if port is not None:
+                if not self.trace(ends[i], ends[i + 1], TrafficKind.TCP, port, ephemeral).reachable:
+                    return Traffic.none()
+                continue
+            got = got & self.reachable(ends[i], ends[i + 1], got, ephemeral)
+            if not got:
+                break
+        return got
+
+    def via_counterexample(self, src: _Atom, hops: list[_Atom], ports: Sequence[int | None], dst: _Atom,
+                           kind: TrafficKind, port: int, ephemeral: tuple[int, int] | None = None) -> CounterExample:
+        """A flow through hops explained on its first leg that fails (else on the last leg)."""
+        ends = [src, *hops, dst]
+        count = len(ends) - 1
+        chosen = count - 1
+        for i in range(count):
+            leg_kind, leg_port = (TrafficKind.TCP, ports[i]) if i < len(hops) and ports[i] is not None else (kind, port)
+            assert leg_port is not None
+            if not self.trace(ends[i], ends[i + 1], leg_kind, leg_port, ephemeral).reachable:
+                chosen = i
+                break
+        leg_kind, leg_port = ((TrafficKind.TCP, ports[chosen]) if chosen < len(hops) and ports[chosen] is not None
+                              else (kind, port))
+        assert leg_port is not None
+        ce = self.counterexample(ends[chosen], ends[chosen + 1], leg_kind, leg_port, ephemeral)
+        return dataclasses.replace(ce, leg=f"leg {chosen + 1} of {count}")
+
     # -- explanations ------------------------------------------------------------------------
 
     def _rule_sizes(self) -> dict[Location, int]:
@@ -640,19 +705,24 @@ def _step_rule(step: Step) -> str:
 def _cidr(text: str) -> Any:
     from vpcsim.model import Cidr
 
-    return Cidr.parse(text) if "/" in text else Cidr(ip_to_int(text), 32)
+    return Cidr.of(text)
 
 
 # -- evaluation ------------------------------------------------------------------------------------
 
 
-def _evaluate(engine: Engine, assertion: Assertion, srcs: list[_Atom], dsts: list[_Atom]) -> AssertionResult:
+def _evaluate(engine: Engine, assertion: Assertion, srcs: list[_Atom], dsts: list[_Atom],
+              hops: Sequence[_Atom] = ()) -> AssertionResult:
     expect = assertion.expect
     wanted = assertion.traffic
     universe = wanted if expect in (Expect.REACHABLE, Expect.UNREACHABLE) else ANY
     eph = assertion.ephemeral
+    ports = [w.port for w in assertion.via]
+    through = ", ".join(w.describe() for w in assertion.via)
+    on_path = {h.eni.name for h in hops if h.eni is not None}
     violations: list[Violation] = []
     first: tuple[_Atom, _Atom, TrafficKind, int] | None = None
+    bypass: tuple[_Atom, _Atom, TrafficKind, int] | None = None
     pairs = 0
     exposure: Traffic | None = None
     for src in srcs:
@@ -661,8 +731,13 @@ def _evaluate(engine: Engine, assertion: Assertion, srcs: list[_Atom], dsts: lis
                 continue
             if src.eni is None and dst.eni is None:
                 continue
+            if (src.eni is not None and src.eni.name in on_path) or (dst.eni is not None and dst.eni.name in on_path):
+                continue  # a pair with the hop at one end has no path *through* it
             pairs += 1
-            got = engine.reachable(src, dst, universe, eph)
+            if hops:
+                got = engine.via_reachable(src, list(hops), ports, dst, universe, eph)
+            else:
+                got = engine.reachable(src, dst, universe, eph)
             exposure = got if pairs == 1 else None
             found: list[tuple[str, Traffic]] = []
             if expect in (Expect.REACHABLE, Expect.EXACTLY):
@@ -674,17 +749,36 @@ def _evaluate(engine: Engine, assertion: Assertion, srcs: list[_Atom], dsts: lis
             for kind, traffic in found:
                 if not traffic:
                     continue
-                violations.append(Violation(src.label, dst.label, kind, traffic))
+                violations.append(Violation(src.label, dst.label, kind, traffic, through))
                 if first is None:
                     member = traffic.first()
                     assert member is not None
                     first = (src, dst, member[0], member[1])
-    counterexample = engine.counterexample(*first, eph) if first is not None else None
+            if assertion.only_via:
+                # Decided over all traffic: any direct flow is a way in that skips the hop.
+                direct = engine.reachable(src, dst, ANY, eph)
+                if direct:
+                    violations.append(Violation(src.label, dst.label, "bypass", direct, through))
+                    if bypass is None:
+                        member = direct.first()
+                        assert member is not None
+                        bypass = (src, dst, member[0], member[1])
+    counterexample: CounterExample | None = None
+    if bypass is not None:
+        # The bypass is what a reader must fix first: its trace names the rule that lets it in.
+        counterexample = engine.counterexample(*bypass, eph)
+        counterexample = dataclasses.replace(counterexample, leg=f"directly, bypassing {through}")
+    elif first is not None:
+        if hops:
+            counterexample = engine.via_counterexample(first[0], list(hops), ports, first[1], first[2], first[3], eph)
+        else:
+            counterexample = engine.counterexample(*first, eph)
     return AssertionResult(assertion, not violations, pairs, tuple(violations), counterexample,
                            exposure if pairs == 1 else None)
 
 
-def _prepare(engine: Engine, assertions: Sequence[Assertion]) -> list[tuple[Assertion, list[_Atom], list[_Atom]]]:
+def _prepare(engine: Engine, assertions: Sequence[Assertion]
+             ) -> list[tuple[Assertion, list[_Atom], list[_Atom], list[_Atom]]]:
     problems: list[Diagnostic] = []
     prepared = []
     seen: dict[str, Assertion] = {}
@@ -698,6 +792,8 @@ def _prepare(engine: Engine, assertions: Sequence[Assertion]) -> list[tuple[Asse
         count = len(problems)
         src = engine.resolve(a.source, f"assertion {a.id!r}: from", problems)
         dst = engine.resolve(a.destination, f"assertion {a.id!r}: to", problems)
+        hops = [engine.hop_atom(w.name, f"assertion {a.id!r}: {'only_via' if a.only_via else 'via'}", a.loc, problems)
+                for w in a.via]
         if len(problems) > count:
             continue
         for label, resolved, selector in (("from", src, a.source), ("to", dst, a.destination)):
@@ -707,7 +803,7 @@ def _prepare(engine: Engine, assertions: Sequence[Assertion]) -> list[tuple[Asse
                     f"assertion {a.id!r}: {label}: {selector.describe()} selects no interface and no internet "
                     "address (a promise about nothing always holds; set allow_empty: true if that is intended)",
                     selector.loc if selector.loc.line > 0 else a.loc))
-        prepared.append((a, engine.atoms(src), engine.atoms(dst)))
+        prepared.append((a, engine.atoms(src), engine.atoms(dst), [h for h in hops if h is not None]))
     if problems:
         raise DesignError(problems)
     return prepared
@@ -758,9 +854,9 @@ def check(network: CompiledNetwork, assertions: AssertionsArg, *, ephemeral: tup
     engine = Engine(network, ephemeral=ephemeral)
     prepared = _prepare(engine, items)
     results = []
-    for a, srcs, dsts in prepared:
+    for a, srcs, dsts, hops in prepared:
         start = time.perf_counter()
-        result = _evaluate(engine, a, srcs, dsts)
+        result = _evaluate(engine, a, srcs, dsts, hops)
         results.append(dataclasses.replace(result, seconds=time.perf_counter() - start))
     _refuse_vacuous(results)
     return CheckReport(network.design.file, tuple(results), sources)
@@ -859,8 +955,30 @@ def _traffic_arg(port: object, protocol: str | int | None) -> Traffic:
     return parse_traffic(f"{protocol}/{text}")
 
 
+def _waypoints(via: object) -> tuple[Waypoint, ...]:
+    """`via=` of the assert helpers: a hop, HOP:PORT, or a list of them."""
+    if via is None:
+        return ()
+    items = [via] if isinstance(via, (str, Waypoint)) else via
+    if not isinstance(items, (list, tuple)) or not items:
+        raise UsageError(f"via {arguments.quote(via)}: expected HOP, HOP:PORT or a list of them")
+    out = []
+    for item in items:
+        if isinstance(item, Waypoint):
+            out.append(item)
+        elif isinstance(item, str):
+            try:
+                out.append(Waypoint.parse(item))
+            except ValueError as exc:
+                raise UsageError(str(exc)) from None
+        else:
+            raise UsageError(f"via {arguments.quote(item)}: expected HOP or HOP:PORT (a string)")
+    return tuple(out)
+
+
 def _assert(network: CompiledNetwork, expect: Expect, src: object, dst: object, traffic: Traffic,
-            ephemeral: tuple[int, int] | None, name: str | None) -> AssertionResult:
+            ephemeral: tuple[int, int] | None, name: str | None, via: object = None,
+            only_via: bool = False) -> AssertionResult:
     __tracebackhide__ = True  # pytest: the failure points at the user's test, not here
     loc = _caller_location()
     try:
@@ -868,9 +986,11 @@ def _assert(network: CompiledNetwork, expect: Expect, src: object, dst: object, 
         destination = parse_selector(dst, "dst")
     except ValueError as exc:
         raise UsageError(str(exc)) from None
-    draft = Assertion("", "", source, destination, expect, traffic, ephemeral, loc=loc)
+    hops = _waypoints(via)
+    draft = Assertion("", "", source, destination, expect, traffic, ephemeral, loc=loc, via=hops, only_via=only_via)
     label = name or draft.describe()
-    assertion = Assertion("inline", label, source, destination, expect, traffic, ephemeral, loc=loc)
+    assertion = Assertion("inline", label, source, destination, expect, traffic, ephemeral, loc=loc, via=hops,
+                          only_via=only_via)
     report = check(network, [assertion])
     result = report.results[0]
     if not result.passed:
@@ -879,36 +999,48 @@ def _assert(network: CompiledNetwork, expect: Expect, src: object, dst: object, 
 
 
 def assert_reachable(network: CompiledNetwork, src: object, dst: object, port: object = None, protocol: str | int = "tcp",
-                     *, ephemeral: tuple[int, int] | None = None, name: str | None = None) -> AssertionResult:
+                     *, ephemeral: tuple[int, int] | None = None, name: str | None = None,
+                     via: object = None) -> AssertionResult:
     """Raise ReachabilityError (an AssertionError) with the blocking trace unless every flow gets through.
 
     `port`: a port, a list of ports, a range string ("8000-8100"), or None/"any" for every port of
     `protocol`. Endpoints: `'internet'`, an instance/ENI name, an IP or CIDR, or a selector mapping.
+    `via="bastion"` (or `"bastion:22"`, or a list): through those jump hosts (docs/assertions.md).
     """
     __tracebackhide__ = True
-    return _assert(network, Expect.REACHABLE, src, dst, _traffic_arg(port, protocol), ephemeral, name)
+    return _assert(network, Expect.REACHABLE, src, dst, _traffic_arg(port, protocol), ephemeral, name, via)
 
 
 def assert_unreachable(network: CompiledNetwork, src: object, dst: object, port: object = None,
                        protocol: str | int | None = None,
-                       *, ephemeral: tuple[int, int] | None = None, name: str | None = None) -> AssertionResult:
+                       *, ephemeral: tuple[int, int] | None = None, name: str | None = None,
+                       via: object = None) -> AssertionResult:
     """Raise ReachabilityError with the trace of a flow that gets through, if any does.
 
     With no port and no protocol, no traffic at all may get through; a port alone means tcp.
     """
     __tracebackhide__ = True
-    return _assert(network, Expect.UNREACHABLE, src, dst, _traffic_arg(port, protocol), ephemeral, name)
+    return _assert(network, Expect.UNREACHABLE, src, dst, _traffic_arg(port, protocol), ephemeral, name, via)
 
 
 def assert_only(network: CompiledNetwork, src: object, dst: object, traffic: object, *,
-                ephemeral: tuple[int, int] | None = None, name: str | None = None) -> AssertionResult:
+                ephemeral: tuple[int, int] | None = None, name: str | None = None,
+                via: object = None) -> AssertionResult:
     """Raise ReachabilityError unless nothing outside `traffic` (e.g. "tcp/80,443") gets through."""
     __tracebackhide__ = True
-    return _assert(network, Expect.ONLY, src, dst, parse_traffic(traffic), ephemeral, name)
+    return _assert(network, Expect.ONLY, src, dst, parse_traffic(traffic), ephemeral, name, via)
 
 
 def assert_exactly(network: CompiledNetwork, src: object, dst: object, traffic: object, *,
-                   ephemeral: tuple[int, int] | None = None, name: str | None = None) -> AssertionResult:
+                   ephemeral: tuple[int, int] | None = None, name: str | None = None,
+                   via: object = None) -> AssertionResult:
     """Raise ReachabilityError unless `traffic` gets through and nothing else does."""
     __tracebackhide__ = True
-    return _assert(network, Expect.EXACTLY, src, dst, parse_traffic(traffic), ephemeral, name)
+    return _assert(network, Expect.EXACTLY, src, dst, parse_traffic(traffic), ephemeral, name, via)
+
+
+def assert_only_via(network: CompiledNetwork, src: object, dst: object, via: object, traffic: object, *,
+                    ephemeral: tuple[int, int] | None = None, name: str | None = None) -> AssertionResult:
+    """Raise ReachabilityError unless `traffic` gets through `via` and nothing gets through directly."""
+    __tracebackhide__ = True
+    return _assert(network, Expect.REACHABLE, src, dst, parse_traffic(traffic), ephemeral, name, via, True)

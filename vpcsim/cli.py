@@ -72,6 +72,9 @@ def build_parser() -> argparse.ArgumentParser:
         default=None,
         help="the client's ephemeral port range: lo-hi, linux (32768-60999, default), windows, nat",
     )
+    trace.add_argument("--via", action="append", default=None, metavar="HOP[:PORT]",
+                       help="through a jump host: trace SRC -> HOP on PORT (default: the flow's own), then HOP -> "
+                       "DST; repeat for several hops")
     trace.add_argument("--design", "-d", default=DEFAULT_DESIGN, help="design file or AWS snapshot folder")
     _tf_dir_option(trace)
     out = trace.add_mutually_exclusive_group()
@@ -126,6 +129,9 @@ def build_parser() -> argparse.ArgumentParser:
     exposure.add_argument("--design", "-d", default=DEFAULT_DESIGN, help="design file or AWS snapshot folder")
     exposure.add_argument("--min-severity", default=None, choices=["critical", "high", "medium", "info"],
                           help="list only interfaces with a finding at least this severe")
+    exposure.add_argument("--transitive", action="store_true",
+                          help="also the one-pivot view: what the internet reaches in two legs through any exposed "
+                          "interface that can reach it, and those pivots ranked by what they open")
     _analysis_options(exposure)
     _tf_dir_option(exposure)
 
@@ -270,6 +276,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = _parse_with_config(parser, argv)
     if isinstance(args, int):
         return args
+    import vpcsim.components  # noqa: F401  (their sections, rules and AWS mappings are part of every load)
     from vpcsim.errors import DesignError, EndpointError, UsageError
 
     try:
@@ -332,12 +339,22 @@ def _trace(args: argparse.Namespace) -> int:
     if port is None:
         raise UsageError("trace needs a PORT (for ICMP: the type, or --icmp-type)")
     network = vpcsim.load(args.design, tf_dir=_tf_dir(args))
+    from vpcsim import render
+
+    if args.via:
+        path = network.trace(args.src, args.dst, port, args.protocol, src_port=args.src_port,
+                             ephemeral=args.ephemeral, icmp_code=args.icmp_code, via=args.via)
+        if args.json:
+            print(render.legs_json(path))
+        elif args.text or not sys.stdout.isatty():
+            print(render.legs_text(path))
+        else:
+            render.legs_rich(path)
+        return EXIT_OK
     result = network.trace(
         args.src, args.dst, port, args.protocol, src_port=args.src_port, ephemeral=args.ephemeral,
         icmp_code=args.icmp_code,
     )
-    from vpcsim import render
-
     if args.json:
         print(render.trace_json(result))
     elif args.text or not sys.stdout.isatty():
@@ -348,7 +365,6 @@ def _trace(args: argparse.Namespace) -> int:
 
 
 def _validate(args: argparse.Namespace) -> int:
-    import vpcsim.components  # noqa: F401  (registers the design sections component modules add)
     from vpcsim.loader.design import load_design
     from vpcsim.render import clean, diagnostics_text, to_json_text
 
@@ -539,6 +555,7 @@ def _complete_endpoints(prefix: str, parsed_args: argparse.Namespace, **_: objec
     try:
         if design == "vpcsim.yaml" and (path := find_config()):
             design = load_config(path).design or design
+        import vpcsim.components  # noqa: F401  (their sections and rules are part of the format)
         from vpcsim.loader.design import load_design
 
         model, _warnings = load_design(design)
@@ -684,25 +701,37 @@ def _with_progress(label: str, run: Callable[[Callable[[int, int], None] | None]
 def _exposure(args: argparse.Namespace) -> int:
     import vpcsim
     from vpcsim import analyse, render
+    from vpcsim.errors import UsageError
 
+    if args.transitive and args.csv:
+        raise UsageError("exposure --transitive has no CSV form (use --json, or --csv without --transitive)")
     network = vpcsim.load(args.design, tf_dir=_tf_dir(args))
     level = analyse.Severity.parse(args.min_severity) if args.min_severity else None
     report = _with_progress(
         "exposure", lambda progress: analyse.exposure(network, ephemeral=args.ephemeral, progress=progress)
     )
+    pivoted = None if not args.transitive else _with_progress(
+        "one pivot", lambda progress: analyse.transitive_exposure(network, ephemeral=args.ephemeral, report=report,
+                                                                  progress=progress))
     if args.json:
         doc = report.to_json(level)
         if level is not None:  # say what the filter hid, as the text summary does
             doc.update(min_severity=level.value, listed=len(doc["results"]), hidden=doc["exposed"] - len(doc["results"]))
+        if pivoted is not None:
+            doc["transitive"] = pivoted.to_json()
         print(render.to_json_text(doc))
     elif args.csv:
         sys.stdout.write(render.clean(report.to_csv(level)))
     elif args.text or not sys.stdout.isatty():
         print(render.clean(analyse.exposure_text(report, level)))
+        if pivoted is not None:
+            print(render.clean(analyse.transitive_text(pivoted)))
     else:
-        from vpcsim.render.analyses import exposure_rich
+        from vpcsim.render.analyses import exposure_rich, transitive_rich
 
         exposure_rich(report, level)
+        if pivoted is not None:
+            transitive_rich(pivoted)
     return EXIT_OK
 
 
@@ -718,7 +747,9 @@ def _reach(args: argparse.Namespace) -> int:
         ),
     )
     if args.json:
-        print(render.to_json_text(matrix.to_json()))
+        for piece in matrix.iter_json():  # streamed: a large matrix is never one string
+            sys.stdout.write(piece)
+        sys.stdout.write("\n")
     elif args.csv:
         sys.stdout.write(render.clean(matrix.to_csv()))
     elif args.text or not sys.stdout.isatty():

@@ -15,9 +15,11 @@ from functools import cached_property
 from typing import Any, TypeVar
 
 import vpcsim.core as core
+from vpcsim.core import ranges
 from vpcsim.errors import Diagnostic, Location
 from vpcsim.facts import INTERNET_CANDIDATES, NOT_INTERNET
 from vpcsim.model import (
+    IPV4_BITS,
     Cidr,
     Design,
     Interface,
@@ -31,7 +33,6 @@ from vpcsim.model import (
     ip_to_int,
 )
 
-ADDR_MAX = core.ADDR_MAX
 _T = TypeVar("_T")
 
 
@@ -164,15 +165,20 @@ class CompiledGroups:
     egress_references: bool = field(default=False, compare=False)
 
 
-def _nacl_rules(rules: tuple[NaclRule, ...]) -> tuple[core.FirstMatchRules, tuple[NaclRule | None, ...]]:
-    ordered: list[NaclRule | None] = [*sorted(rules, key=lambda r: r.number), None]  # AWS's rule 32767 ('*'): deny what nothing else matched
+def _nacl_rules(rules: tuple[NaclRule, ...],
+                bits: int = IPV4_BITS) -> tuple[core.FirstMatchRules, tuple[NaclRule | None, ...]]:
+    """One width's table: a NACL's IPv4 and IPv6 rules are separate lists that share numbers."""
+    ordered: list[NaclRule | None] = [
+        *sorted((r for r in rules if r.cidr.bits == bits), key=lambda r: r.number),
+        None,  # AWS's rule '*' (32767, or 32768 for IPv6): deny what nothing else matched
+    ]
     tuples = []
     for rule in ordered:
         if rule is None:
-            tuples.append((0, ADDR_MAX, core.PROTO_ALL, 0, core.PORT_MAX))
+            tuples.append((0, core.addr_max(bits), core.PROTO_ALL, 0, core.PORT_MAX))
         else:
             tuples.append((rule.cidr.first, rule.cidr.last, rule.protocol, rule.port_lo, rule.port_hi))
-    return core.FirstMatchRules(tuples), tuple(ordered)
+    return core.FirstMatchRules(tuples, bits=bits), tuple(ordered)
 
 
 def _nacl_filter(name: str, direction: str, table: core.FirstMatchRules,
@@ -422,15 +428,25 @@ class CompiledNetwork:
         return getattr(obj, "loc", None) if obj is not None else None
 
 
-# (first, last) of each block of facts.NOT_INTERNET: a containment test is two int compares.
-_NOT_INTERNET_RANGES: tuple[tuple[int, int], ...] = tuple(
-    (c.first, c.last) for c in (Cidr.parse(text) for text, _ in NOT_INTERNET)
-)
+# (first, last) of each block of facts.NOT_INTERNET, per address width: a containment test is
+# two int compares.
+_NOT_INTERNET_RANGES: dict[int, tuple[tuple[int, int], ...]] = {}
+for _cidr in (Cidr.parse(text) for text, _ in NOT_INTERNET):
+    _NOT_INTERNET_RANGES[_cidr.bits] = (*_NOT_INTERNET_RANGES.get(_cidr.bits, ()), (_cidr.first, _cidr.last))
+del _cidr
 
 
-def is_private(addr: int) -> bool:
+def is_private(addr: int, bits: int = IPV4_BITS) -> bool:
     """Non-internet-routable space (facts.NOT_INTERNET: RFC 1918 and the special blocks)."""
-    for lo, hi in _NOT_INTERNET_RANGES:
+    for lo, hi in _NOT_INTERNET_RANGES.get(bits, ()):
         if lo <= addr <= hi:
             return True
     return False
+
+
+def public_space(design: Design, bits: int = IPV4_BITS) -> list[tuple[int, int]]:
+    """The addresses of width `bits` that stand for "the internet" in this design: all of them, less
+    facts.NOT_INTERNET and the design's own VPC blocks."""
+    holes = [*_NOT_INTERNET_RANGES.get(bits, ())]
+    holes += [(c.first, c.last) for vpc in design.vpcs.values() for c in vpc.cidrs if c.bits == bits]
+    return list(ranges.subtract(((0, core.addr_max(bits)),), ranges.normalize(holes)))

@@ -12,6 +12,7 @@ place:
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
@@ -31,11 +32,12 @@ UNSUPPORTED_NODE_PREFIXES: tuple[tuple[str, str], ...] = (
     ("tgw-", "transit gateway"),
     ("vgw-", "VPN gateway"),
     ("vpn-", "VPN connection / on-prem customer gateway"),
-    ("vpce-", "VPC endpoint"),
     ("dxgw-", "Direct Connect gateway"),
     ("onprem-", "on-prem router (VPN / Direct Connect peer)"),
 )
 _LOAD_BALANCER_MARK = ".elb."  # '<az>-<nlb dns name>' nodes
+# '<vpce-id>-<subnet-id>': the ENI of an interface endpoint (gateway endpoints are simulated).
+_INTERFACE_ENDPOINT = re.compile(r"^vpce-[0-9a-f]+-subnet-")
 
 # Batfish dispositions, for reference and checks.
 BATFISH_DISPOSITIONS = frozenset(
@@ -160,6 +162,8 @@ def unsupported_node(node: str) -> str | None:
     """What unsimulated component a Batfish node stands for, if any."""
     if _LOAD_BALANCER_MARK in node:
         return "load balancer"
+    if _INTERFACE_ENDPOINT.match(node):
+        return "interface VPC endpoint"
     for prefix, label in UNSUPPORTED_NODE_PREFIXES:
         if node.startswith(prefix):
             return label

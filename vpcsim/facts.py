@@ -25,6 +25,11 @@ NOT_INTERNET: tuple[tuple[str, str], ...] = (
 )
 LINK_LOCAL = "169.254.0.0/16"
 
+# -- gateway VPC endpoints --------------------------------------------------------------------------
+# The services a gateway endpoint exists for; every other service has interface endpoints only
+# (https://docs.aws.amazon.com/vpc/latest/privatelink/gateway-endpoints.html).
+GATEWAY_ENDPOINT_SERVICES: tuple[str, ...] = ("s3", "dynamodb")
+
 # -- representative internet addresses --------------------------------------------------------------
 # Tried in order to stand for "the internet" when a flow names none: the first that no rule, route
 # or prefix list of the design singles out (well-known public resolvers, then documentation ranges
@@ -116,6 +121,7 @@ __all__ = [
     "CRITICAL_SERVICES",
     "DATABASE_PORTS",
     "EPHEMERAL_PRESETS",
+    "GATEWAY_ENDPOINT_SERVICES",
     "ICMP_REPLIES",
     "INTERNET_CANDIDATES",
     "LINK_LOCAL",

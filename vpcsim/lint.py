@@ -20,8 +20,8 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from vpcsim.errors import DesignError, Diagnostic, Location, Severity, UsageError
-from vpcsim.facts import DATABASE_PORTS, LINUX_EPHEMERAL
+from vpcsim.errors import DesignError, Diagnostic, EndpointError, Location, Severity, UsageError
+from vpcsim.facts import DATABASE_PORTS, GATEWAY_ENDPOINT_SERVICES, LINUX_EPHEMERAL
 from vpcsim.loader.reader import MAX_BYTES, FileTooLarge, UnreadableFile, read_regular
 from vpcsim.model import Cidr, Interface, NaclRule, NetworkAcl, PeerKind, Route, Subnet, TargetKind, int_to_ip, short
 from vpcsim.severity import Level, RuleInfo
@@ -147,6 +147,15 @@ RULES: tuple[LintRule, ...] = (
           "A subnet reaches the internet through a NAT gateway in another availability zone", 3.0,
           "When that AZ fails, the subnet loses its way out too (and cross-AZ traffic is billed). Run one NAT "
           "gateway per AZ and route each AZ's private subnets to their own.", "reliability"),
+    _rule("VPC014", "aws-service-through-nat-gateway", Level.NOTE,
+          "A subnet reaches S3 or DynamoDB through a NAT gateway", 2.0,
+          "Its route table sends the service's prefix list to a NAT gateway, which bills every byte it "
+          "processes, instead of a gateway VPC endpoint (free, and the traffic stays off the internet). "
+          "Associate the table with the VPC's gateway endpoint for the service.", "cost"),
+    _rule("VPC015", "unused-gateway-endpoint", Level.NOTE,
+          "A gateway VPC endpoint is associated with no route table", 2.0,
+          "No route targets the endpoint, so no subnet uses it: associate the route tables of the subnets that "
+          "should reach the service privately, or remove it.", "hygiene"),
 )
 RULES_BY_ID = {rule.id: rule for rule in RULES}
 # The validator's own warning for what VPC008 reports with more context.
@@ -284,6 +293,8 @@ class _Linter:
             "VPC011": self.single_az_tiers,
             "VPC012": self.public_ip_without_igw,
             "VPC013": self.cross_az_nat,
+            "VPC014": self.service_through_nat,
+            "VPC015": self.unused_endpoints,
         }
 
     def run(self, rule: LintRule) -> list[Finding]:
@@ -592,6 +603,41 @@ class _Linter:
                     f"{nat.name} in {nat_subnet.az} (route table {table.name if table else '?'})",
                     route.loc, f"{subnet.name}:{nat.name}", [(f"NAT gateway {nat.name}", nat.loc)]))
         return out
+
+    def service_through_nat(self, rule: LintRule) -> list[Finding]:
+        from vpcsim.components import vpc_endpoint
+
+        out = []
+        services = {ep.service_short for ep in vpc_endpoint.endpoints(self.d).values()}
+        services |= {name.rsplit(".", 1)[-1] for name in self.d.prefix_lists if name.startswith("com.amazonaws.")}
+        for service in sorted(services & set(GATEWAY_ENDPOINT_SERVICES)):
+            try:
+                plist, spans = vpc_endpoint.service_ranges(self.net, service)
+            except EndpointError:
+                continue  # its addresses are not in the design
+            probe = spans[0][0]
+            for subnet in self.d.subnets.values():
+                entry = self.net.routes(subnet.route_table).lookup(probe)
+                route = entry.route if entry is not None else None
+                nat = self.d.nat_gateways.get(route.target or "") if route is not None else None
+                if route is None or nat is None or route.target_kind is not TargetKind.NAT_GATEWAY or route.blackhole:
+                    continue
+                out.append(self.finding(
+                    rule,
+                    f"subnet {subnet.name} sends {service} traffic (prefix list {plist}) to NAT gateway {nat.name} "
+                    f"by its route {route.describe_destination()} (route table {subnet.route_table}): no gateway "
+                    f"endpoint route for {service}",
+                    route.loc, f"{subnet.name}:{service}", [(f"NAT gateway {nat.name}", nat.loc)]))
+        return out
+
+    def unused_endpoints(self, rule: LintRule) -> list[Finding]:
+        from vpcsim.components import vpc_endpoint
+
+        used = {route.target for table in self.d.route_tables.values() for route in table.routes
+                if route.target_section == vpc_endpoint.ROUTE_KEY}
+        return [self.finding(rule, f"gateway endpoint {ep.name} ({ep.service}) is the target of no route", ep.loc,
+                             ep.name)
+                for ep in vpc_endpoint.endpoints(self.d).values() if ep.name not in used]
 
     def _eni_label(self, eni: Interface) -> str:
         instance = self.d.instances.get(eni.instance or "")

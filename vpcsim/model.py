@@ -150,6 +150,14 @@ class Cidr:
             )
         return cls(network, length, bits)
 
+    @classmethod
+    def of(cls, text: str) -> Cidr:
+        """A CIDR block, or one address as the block of just itself (/32, or /128 for IPv6)."""
+        if "/" in text:
+            return cls.parse(text)
+        network, bits = parse_address(text)
+        return cls(network, bits, bits)
+
     @property
     def first(self) -> int:
         return self.network

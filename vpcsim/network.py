@@ -7,17 +7,17 @@ themselves take a `CompiledNetwork`, so nothing below this module imports it (no
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, overload
 
 from vpcsim.compile import CompiledNetwork
 
 if TYPE_CHECKING:
     import networkx
 
-    from vpcsim.analyse import ExposureReport, ReachMatrix
+    from vpcsim.analyse import ExposureReport, ReachMatrix, TransitiveReport
     from vpcsim.batch import Flow
     from vpcsim.check import AssertionsArg, CheckReport
-    from vpcsim.results import TraceResult
+    from vpcsim.results import LegsResult, TraceResult, Waypoint
 
 __all__ = ["Network"]
 
@@ -26,6 +26,16 @@ class Network(CompiledNetwork):
     """A compiled design: what `vpcsim.load()` returns. Trace with `network.trace(...)`."""
 
     _graph: networkx.MultiDiGraph | None = None
+
+    @overload
+    def trace(self, src: str, dst: str, port: int, protocol: str | int = "tcp", *, src_port: int | None = None,
+              ephemeral: tuple[int, int] | None = None, icmp_code: int | None = None,
+              via: None = None) -> TraceResult: ...
+
+    @overload
+    def trace(self, src: str, dst: str, port: int, protocol: str | int = "tcp", *, src_port: int | None = None,
+              ephemeral: tuple[int, int] | None = None, icmp_code: int | None = None,
+              via: Sequence[str | Waypoint]) -> LegsResult: ...
 
     def trace(
         self,
@@ -37,11 +47,18 @@ class Network(CompiledNetwork):
         src_port: int | None = None,
         ephemeral: tuple[int, int] | None = None,
         icmp_code: int | None = None,
-    ) -> TraceResult:
+        via: Sequence[str | Waypoint] | None = None,
+    ) -> TraceResult | LegsResult:
         """Trace a flow from `src` to `dst` on `port` (ICMP: the type; `icmp_code`), forward and back.
 
-        See docs/trace.md.
+        With `via=["bastion"]` (or `"bastion:22"`), a path through jump hosts: one full trace per
+        leg, as a `LegsResult`. See docs/trace.md.
         """
+        if via is not None:
+            from vpcsim.trace import trace_via
+
+            return trace_via(self, src, dst, port, protocol, via=via, src_port=src_port, ephemeral=ephemeral,
+                             icmp_code=icmp_code)
         from vpcsim.trace import trace
 
         return trace(self, src, dst, port, protocol, src_port=src_port, ephemeral=ephemeral, icmp_code=icmp_code)
@@ -57,6 +74,12 @@ class Network(CompiledNetwork):
         from vpcsim.analyse import exposure
 
         return exposure(self, ephemeral=ephemeral)
+
+    def transitive_exposure(self, *, ephemeral: tuple[int, int] | None = None) -> TransitiveReport:
+        """The one-pivot view: what the internet reaches in two legs through an exposed interface (docs/analyses.md)."""
+        from vpcsim.analyse import transitive_exposure
+
+        return transitive_exposure(self, ephemeral=ephemeral)
 
     def reach(self, src: object = None, dst: object = None, *, by: str = "instance",
               ephemeral: tuple[int, int] | None = None) -> ReachMatrix:

@@ -389,3 +389,68 @@ class TraceResult:
             "warnings": [w.to_json() for w in self.warnings],
         } | ({"address_dependent": self.address_dependent,
               "address_cases": [v.to_json() for v in self.address_cases]} if self.address_cases else {})
+
+
+# -- paths of several legs -------------------------------------------------------------------------
+
+
+class Waypoint(NamedTuple):
+    """A leg boundary the user names: a jump host (`bastion`) and, optionally, the TCP port the
+    leg to it uses (`bastion:22`; None: the flow's own protocol and port)."""
+
+    name: str
+    port: int | None = None
+
+    def describe(self) -> str:
+        return self.name if self.port is None else f"{self.name}:{self.port}"
+
+    @classmethod
+    def parse(cls, text: str) -> Waypoint:
+        """`NAME` or `NAME:PORT`; ValueError saying what was expected."""
+        name, sep, port_text = text.strip().rpartition(":")
+        if not sep:
+            name, port_text = port_text, ""
+        name, port_text = name.strip(), port_text.strip()
+        if not name:
+            raise ValueError(f"waypoint {text!r}: expected NAME or NAME:PORT (e.g. bastion or bastion:22)")
+        if not sep:
+            return cls(name)
+        if not (port_text.isascii() and port_text.isdigit() and len(port_text) <= 5) or int(port_text) > 65535:
+            raise ValueError(f"waypoint {text!r}: port {port_text!r} is not a port (expected NAME:PORT, PORT 0-65535)")
+        return cls(name, int(port_text))
+
+
+@dataclass(frozen=True, slots=True)
+class LegsResult:
+    """A path of several legs, each a full trace forward and back (`TraceResult`).
+
+    A jump host's path (admin -> bastion:22, then bastion -> app:22) and a proxy's (client ->
+    listener, then the proxy -> target) are both this: the path gets through when every leg
+    does, and every leg reports all of its blockers.
+    """
+
+    legs: tuple[TraceResult, ...]
+    via: tuple[Waypoint, ...]  # the leg boundaries, in order (len(legs) - 1 of them)
+
+    @property
+    def reachable(self) -> bool:
+        return bool(self.legs) and all(leg.reachable for leg in self.legs)
+
+    @property
+    def failed_legs(self) -> tuple[int, ...]:
+        """The 0-based indexes of the legs that do not get through."""
+        return tuple(i for i, leg in enumerate(self.legs) if not leg.reachable)
+
+    @property
+    def blocked_by(self) -> tuple[tuple[int, Blocker], ...]:
+        """Every blocker of every leg, with its leg's index."""
+        return tuple((i, b) for i, leg in enumerate(self.legs) for b in leg.blocked_by)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "reachable": self.reachable,
+            "via": [{"name": w.name, "port": w.port} for w in self.via],
+            "failed_legs": list(self.failed_legs),
+            "blocked_by": [{"leg": i, **b.to_json()} for i, b in self.blocked_by],
+            "legs": [leg.to_json() for leg in self.legs],
+        }

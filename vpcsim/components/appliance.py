@@ -14,7 +14,8 @@ from vpcsim.components import base, subnet
 from vpcsim.components import eni as eni_component
 from vpcsim.components.base import Component, Session, State, Walk, ip
 from vpcsim.errors import Location
-from vpcsim.model import Interface, Route, Subnet, TargetKind
+from vpcsim.loader import extensions
+from vpcsim.model import Design, Interface, Route, Subnet, TargetKind
 from vpcsim.results import Action, Code, Disposition, Step, StepKind
 
 if TYPE_CHECKING:
@@ -73,6 +74,32 @@ def forward(walk: Walk, eni: Interface, from_subnet: Subnet, state: State) -> No
     walk.hop("eni", name, aws_id, state, steps)
     state.sender = eni
     subnet.route(walk, home, state)
+
+
+# -- validation -------------------------------------------------------------------------------
+
+
+def _interface_vpcs(design: Design, name: str) -> tuple[str, ...] | None:
+    eni = design.interfaces.get(name)
+    subnet_ = design.subnets.get(eni.subnet) if eni else None
+    return (subnet_.vpc,) if subnet_ else None
+
+
+def _instance_vpcs(design: Design, name: str) -> tuple[str, ...] | None:
+    instance = design.instances.get(name)
+    if instance is None or not instance.interfaces:
+        return None
+    return _interface_vpcs(design, instance.interfaces[0])  # routes go to the primary ENI
+
+
+def _middlebox(design: Design, name: str) -> bool:
+    # An appliance may take a route more specific than local: middlebox insertion
+    # (https://docs.aws.amazon.com/vpc/latest/userguide/route-table-options.html#route-tables-middlebox).
+    return True
+
+
+extensions.register_target(extensions.Target(TargetKind.INTERFACE.value, "interface", _interface_vpcs, _middlebox))
+extensions.register_target(extensions.Target(TargetKind.INSTANCE.value, "instance", _instance_vpcs, _middlebox))
 
 
 class Appliance(Component[Interface]):

@@ -14,6 +14,7 @@ fabric modules (`subnet`, `vpc_router`, `internet`) that every path crosses.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, ClassVar, Generic, Protocol, TypeVar
 
@@ -103,6 +104,9 @@ class Leg:
     # The reply's ports on the far side of a translation, when filters there narrowed them (a
     # NAT gateway's 1024-65535): which of the translator's ports get back.
     translated_ports: PortRanges = ()
+    # Where the reply comes back in when this leg left the modelled network other than to the
+    # internet (a gateway VPC endpoint): the reply leg starts there.
+    reentry: Callable[[Walk, State], None] | None = None
 
 
 class Walk(Protocol):
@@ -144,7 +148,8 @@ class Component(Generic[T]):
     - `route_node`: the graph node a route to it points at;
     - `owner` / `arrive`: it owns private addresses in subnets, and receives what is delivered
       to them;
-    - `graph`: its nodes and edges in the component graph (docs/graph.md).
+    - `graph`: its nodes and edges in the component graph (docs/graph.md);
+    - `endpoint`: names of trace endpoints it adds (a gateway endpoint's `service:s3`).
     """
 
     kind: ClassVar[str]
@@ -169,6 +174,12 @@ class Component(Generic[T]):
         raise NotImplementedError(f"{self.kind} owns no address")
 
     def graph(self, net: CompiledNetwork, g: networkx.MultiDiGraph) -> None:
+        return None
+
+    def endpoint(self, net: CompiledNetwork, text: str, other: Endpoint | None) -> Endpoint | None:
+        """A trace endpoint this component names (e.g. `service:s3`), for names the design's
+        instances and interfaces do not take; `other` is the flow's source when resolving its
+        destination (None: resolving the source). None: not one of its names."""
         return None
 
 

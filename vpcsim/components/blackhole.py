@@ -7,11 +7,18 @@ from typing import TYPE_CHECKING
 from vpcsim.components import base
 from vpcsim.components.base import Component, State, Walk
 from vpcsim.errors import Location
+from vpcsim.loader import extensions
 from vpcsim.model import Route, Subnet, TargetKind
 from vpcsim.results import Code, Disposition
 
 if TYPE_CHECKING:
     from vpcsim.compile import CompiledNetwork, RouteEntry
+
+
+# A blackhole may replace a middlebox route's target (AWS marks the route blackhole when its
+# appliance is gone), so it passes the local-route rule like one.
+extensions.register_target(extensions.Target(TargetKind.BLACKHOLE.value, "blackhole",
+                                             middlebox=lambda design, name: True))
 
 
 class Blackhole(Component[None]):

@@ -12,8 +12,11 @@ from typing import TYPE_CHECKING
 from vpcsim.compile import is_private
 from vpcsim.components import base, subnet
 from vpcsim.components.base import Component, State, Walk, ip, reply_matches
-from vpcsim.errors import Location
-from vpcsim.model import Subnet, TargetKind
+from vpcsim.errors import Diagnostic, Location, Severity
+from vpcsim.importers import aws
+from vpcsim.loader import extensions
+from vpcsim.loader.validate import where
+from vpcsim.model import Design, Subnet, TargetKind
 from vpcsim.results import Action, Code, Disposition, Step, StepKind
 
 if TYPE_CHECKING:
@@ -141,6 +144,73 @@ def from_internet(walk: Walk, state: State) -> None:
         walk.stop(Disposition.NO_ROUTE, Code.NO_PATH, vpc, detail, net.design.vpcs[vpc].loc)
         return
     ingress(walk, vpc, state)
+
+
+# -- validation -------------------------------------------------------------------------------
+
+
+def _vpcs(design: Design, name: str) -> tuple[str, ...] | None:
+    igw = design.internet_gateways.get(name)
+    return (igw.vpc,) if igw else None
+
+
+def one_per_vpc(design: Design) -> list[Diagnostic]:
+    """A VPC has at most one internet gateway attached
+    (https://docs.aws.amazon.com/vpc/latest/userguide/VPC_Internet_Gateway.html)."""
+    out = []
+    first: dict[str, str] = {}
+    for igw in design.internet_gateways.values():
+        if igw.vpc not in design.vpcs:
+            continue
+        earlier = first.setdefault(igw.vpc, igw.name)
+        if earlier != igw.name:
+            out.append(Diagnostic(
+                Severity.ERROR, "igw-multiple",
+                f"internet gateway {igw.name}: vpc {igw.vpc} already has internet gateway {earlier} "
+                f"({where(design.internet_gateways[earlier].loc)}) (expected at most one internet gateway per VPC)",
+                igw.loc))
+    return out
+
+
+extensions.register_target(extensions.Target(
+    TargetKind.INTERNET_GATEWAY.value, "internet gateway", _vpcs,
+    where=lambda vpc, owners: f"is attached to vpc {owners[0]}"))
+extensions.register_rule("internet_gateway", one_per_vpc)
+
+
+# -- AWS import: describe-internet-gateways ---------------------------------------------------
+
+
+def _pick(imp: aws.Importer) -> dict[str, aws.Picked]:
+    names = aws.Names()
+    kept: dict[str, aws.Picked] = {}
+    for igw_id, j in imp.raw["InternetGateways"].items():
+        attached = [
+            a.text("VpcId") for a in j.objs("Attachments")
+            if a.text("State") in (None, "available", "attached") and a.text("VpcId")
+        ]
+        if not attached:
+            imp.gone[igw_id] = "detached from every VPC"
+            imp.warn("aws-detached", f"internet gateway {igw_id} is not attached to a VPC (skipped)", j.loc)
+            continue
+        vpc_id = attached[0]
+        if vpc_id not in imp.vpcs:
+            imp.gone[igw_id] = f"attached to vpc {vpc_id}, which is not in the snapshot"
+            imp.warn("aws-orphan", f"internet gateway {igw_id}: its vpc {vpc_id} is not in the snapshot (skipped)",
+                     j.loc)
+            continue
+        kept[igw_id] = aws.Picked(j, names.take(j.name_tag(), igw_id), vpc_id)
+    return kept
+
+
+def _body(imp: aws.Importer, igw: aws.Picked) -> dict[str, object]:
+    body: dict[str, object] = {"aws_id": igw.j.text("InternetGatewayId"), "vpc": imp.vpcs[igw.vpc_id or ""].name}
+    imp.at(body, igw.j.loc)
+    return body
+
+
+aws.register(aws.AwsMapping("InternetGateways", "internet_gateways", TargetKind.INTERNET_GATEWAY.value,
+                            "GatewayId", "igw-", "internet gateway", "InternetGatewayId", _pick, _body, rank=10))
 
 
 class InternetGateway(Component[None]):

@@ -11,9 +11,12 @@ from typing import TYPE_CHECKING
 
 from vpcsim.components import base, subnet
 from vpcsim.components.base import Component, Session, State, Walk, ip
-from vpcsim.errors import Location
+from vpcsim.errors import Diagnostic, Location, Severity
 from vpcsim.facts import NAT_GATEWAY_PORTS
-from vpcsim.model import NatGateway, Subnet, TargetKind
+from vpcsim.importers import aws
+from vpcsim.loader import extensions
+from vpcsim.loader.validate import route_target_vpcs
+from vpcsim.model import Cidr, Design, NatGateway, Subnet, TargetKind
 from vpcsim.results import Action, Code, Disposition, Step, StepKind
 
 if TYPE_CHECKING:
@@ -55,6 +58,112 @@ def forward(walk: Walk, nat: NatGateway, from_subnet: Subnet, state: State) -> N
     walk.hop("nat_gateway", nat.name, nat.aws_id, state, steps)
     state.sender = None  # a NAT gateway has no security group: no reference can name it
     subnet.route(walk, nat_subnet, state)
+
+
+# -- validation -------------------------------------------------------------------------------
+
+
+def _vpcs(design: Design, name: str) -> tuple[str, ...] | None:
+    nat = design.nat_gateways.get(name)
+    subnet_ = design.subnets.get(nat.subnet) if nat else None
+    return (subnet_.vpc,) if subnet_ else None
+
+
+def public_in_public_subnet(design: Design) -> list[Diagnostic]:
+    """A public NAT gateway reaches the internet only from a subnet whose table routes 0.0.0.0/0 to
+    an internet gateway (https://docs.aws.amazon.com/vpc/latest/userguide/nat-gateway-scenarios.html)."""
+    out = []
+    for nat in design.nat_gateways.values():
+        if not nat.public:
+            continue
+        subnet_ = design.subnets.get(nat.subnet)
+        table = design.route_tables.get(subnet_.route_table) if subnet_ else None
+        if subnet_ is None or table is None:
+            continue
+        to_igw = [
+            route.destination
+            for route in table.routes
+            if route.target_kind is TargetKind.INTERNET_GATEWAY
+            and route.destination is not None
+            and not route.blackhole
+            and route_target_vpcs(design, route) == (subnet_.vpc,)
+        ]
+        if not Cidr.covers_space(to_igw):
+            out.append(Diagnostic(
+                Severity.WARNING, "nat-without-igw-route",
+                f"NAT gateway {nat.name}: public, but route table {table.name} of its subnet "
+                f"{subnet_.name} has no route for 0.0.0.0/0 to an internet gateway (expected the "
+                "NAT gateway in a public subnet, or connectivity: private)",
+                nat.loc))
+    return out
+
+
+# A NAT gateway may take a route more specific than local: middlebox insertion
+# (https://docs.aws.amazon.com/vpc/latest/userguide/route-table-options.html#route-tables-middlebox).
+extensions.register_target(extensions.Target(
+    TargetKind.NAT_GATEWAY.value, "NAT gateway", _vpcs, middlebox=lambda design, name: True))
+extensions.register_rule("nat_gateway", public_in_public_subnet)
+
+
+# -- AWS import: describe-nat-gateways --------------------------------------------------------
+
+
+def _pick(imp: aws.Importer) -> dict[str, aws.Picked]:
+    names = aws.Names()
+    kept: dict[str, aws.Picked] = {}
+    for nat_id, j in imp.raw["NatGateways"].items():
+        for address in j.objs("NatGatewayAddresses"):
+            eni_id = address.text("NetworkInterfaceId")
+            if eni_id is not None:
+                imp.claimed_interfaces[eni_id] = ("NatGatewayId", nat_id)  # a route to it means the NAT
+        state = j.text("State") or "available"
+        subnet_id = j.need("SubnetId", f"NAT gateway {nat_id}")
+        if state in aws.GONE_STATES:
+            imp.gone[nat_id] = f"a NAT gateway in state {state}"
+            imp.warn("aws-gone", f"NAT gateway {nat_id} is {state} (skipped, as AWS no longer uses it)", j.loc)
+            continue
+        if subnet_id is None:
+            continue
+        if subnet_id not in imp.subnets:
+            imp.gone[nat_id] = f"in subnet {subnet_id}, which is not in the snapshot"
+            imp.warn("aws-orphan", f"NAT gateway {nat_id}: its subnet {subnet_id} is not in the snapshot (skipped)",
+                     j.loc)
+            continue
+        if state != "available":
+            imp.warn("aws-state", f"NAT gateway {nat_id} is {state}; simulated as available", j.loc)
+        kept[nat_id] = aws.Picked(j, names.take(j.name_tag(), nat_id), imp.subnets[subnet_id].vpc_id)
+    return kept
+
+
+def _body(imp: aws.Importer, nat: aws.Picked) -> dict[str, object]:
+    j = nat.j
+    nat_id = j.text("NatGatewayId") or ""
+    what = f"NAT gateway {nat.name}"
+    private = (j.text("ConnectivityType") or "public") == "private"
+    body: dict[str, object] = {"aws_id": nat_id, "subnet": imp.subnets[j.text("SubnetId") or ""].name}
+    if private:
+        body["connectivity"] = "private"
+    addresses = j.objs("NatGatewayAddresses")
+    primary = next((a for a in addresses if a.flag("IsPrimary")), addresses[0] if addresses else None)
+    if len(addresses) > 1:
+        imp.warn("aws-nat-addresses", f"{what}: {len(addresses)} addresses; only the primary one is simulated", j.loc)
+    public_ip = aws.ip_text(primary.text("PublicIp") or "") if primary else None
+    private_ip = aws.ip_text(primary.text("PrivateIp") or "") if primary else None
+    if not private:
+        if public_ip is None:
+            imp.error("aws-missing-field",
+                      f"{what}: a public NAT gateway without NatGatewayAddresses[].PublicIp (expected its Elastic IP)",
+                      j.loc)
+        else:
+            body["elastic_ip"] = public_ip
+    if private_ip is not None:
+        body["private_ip"] = private_ip
+    imp.at(body, j.loc)
+    return body
+
+
+aws.register(aws.AwsMapping("NatGateways", "nat_gateways", TargetKind.NAT_GATEWAY.value,
+                            "NatGatewayId", "nat-", "NAT gateway", "NatGatewayId", _pick, _body, rank=20))
 
 
 class NatGatewayComponent(Component[NatGateway]):

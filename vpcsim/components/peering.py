@@ -6,8 +6,11 @@ from typing import TYPE_CHECKING
 
 from vpcsim.components import base, subnet
 from vpcsim.components.base import Component, State, Walk, ip
-from vpcsim.errors import Location
-from vpcsim.model import Subnet, TargetKind
+from vpcsim.errors import Diagnostic, Location, Severity
+from vpcsim.importers import aws
+from vpcsim.loader import extensions
+from vpcsim.loader.validate import first_overlap, where
+from vpcsim.model import Design, Subnet, TargetKind
 from vpcsim.results import Code, Disposition
 
 if TYPE_CHECKING:
@@ -40,6 +43,137 @@ def cross(walk: Walk, name: str, from_vpc: str, state: State, route_loc: Locatio
         walk.stop(Disposition.NULL_ROUTED, Code.NO_ROUTE_TO_DESTINATION, other, detail, peer_vpc.loc)
         return
     subnet.deliver(walk, target, state, crossing=True)
+
+
+
+# -- validation -------------------------------------------------------------------------------
+
+# Peerings in these states no longer exist as far as AWS's per-pair rules are concerned
+# (https://docs.aws.amazon.com/vpc/latest/peering/vpc-peering-basics.html#vpc-peering-lifecycle).
+DEAD_STATES = frozenset({"rejected", "expired", "failed", "deleted", "deleting"})
+
+
+def _vpcs(design: Design, name: str) -> tuple[str, ...] | None:
+    peering = design.peerings.get(name)
+    return (peering.requester, peering.accepter) if peering else None
+
+
+def pair_rules(design: Design) -> list[Diagnostic]:
+    """One peering per pair of VPCs, and no overlapping CIDRs between them
+    (https://docs.aws.amazon.com/vpc/latest/peering/vpc-peering-basics.html#vpc-peering-limitations)."""
+    out = []
+    pairs: dict[frozenset[str], str] = {}
+    for peering in design.peerings.values():
+        if peering.status in DEAD_STATES:
+            continue
+        what = f"peering {peering.name}"
+        a = design.vpcs.get(peering.requester)
+        b = design.vpcs.get(peering.accepter)
+        if a is None or b is None or a.name == b.name:
+            continue
+        earlier = pairs.setdefault(frozenset((a.name, b.name)), peering.name)
+        if earlier != peering.name:
+            out.append(Diagnostic(
+                Severity.ERROR, "peering-duplicate",
+                f"{what}: vpc {a.name} and vpc {b.name} are already peered by {earlier} "
+                f"({where(design.peerings[earlier].loc)}) (expected at most one peering connection per pair of VPCs)",
+                peering.loc))
+        overlap = first_overlap(a.cidrs, b.cidrs)
+        if overlap is not None:
+            out.append(Diagnostic(
+                Severity.ERROR, "peering-cidr-overlap",
+                f"{what}: vpc {a.name}'s CIDR {overlap[0]} overlaps vpc {b.name}'s CIDR {overlap[1]} "
+                "(expected peered VPCs to have no overlapping CIDR blocks)",
+                peering.loc))
+    return out
+
+
+extensions.register_target(extensions.Target(
+    TargetKind.PEERING.value, "peering", _vpcs,
+    where=lambda vpc, owners: f"connects vpc {owners[0]} and vpc {owners[1]}, not vpc {vpc}"))
+extensions.register_rule("peering", pair_rules)
+
+
+
+# -- AWS import: describe-vpc-peering-connections ---------------------------------------------
+
+# Status.Code values (https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_VpcPeeringConnectionStateReason.html).
+STATES = ("active", "pending-acceptance", "initiating-request", "provisioning", "rejected", "expired", "failed",
+          "deleted", "deleting")
+_ELSEWHERE = aws.UnsupportedKind("vpc_peering", "VPC peering", "VpcPeeringConnectionId")
+
+
+def _pick(imp: aws.Importer) -> dict[str, aws.Picked]:
+    names = aws.Names()
+    kept: dict[str, aws.Picked] = {}
+    for pcx_id, j in imp.raw["VpcPeeringConnections"].items():
+        requester = j.obj("RequesterVpcInfo")
+        accepter = j.obj("AccepterVpcInfo")
+        status_obj = j.obj("Status")
+        status = status_obj.text("Code") if status_obj else None
+        what = f"peering {pcx_id}"
+        if requester is None or accepter is None:
+            j.need("RequesterVpcInfo" if requester is None else "AccepterVpcInfo", what)
+            continue
+        req_vpc = requester.need("VpcId", what)
+        acc_vpc = accepter.need("VpcId", what)
+        if status is None:
+            imp.error("aws-missing-field", f"{what}: missing Status.Code", j.loc)
+            continue
+        if status not in STATES:
+            imp.error("aws-value", f"{what}: Status.Code {status!r} (expected one of: {', '.join(STATES)})",
+                      j.loc_of("Status"))
+            continue
+        if req_vpc is None or acc_vpc is None:
+            continue
+        missing = [v for v in (req_vpc, acc_vpc) if v not in imp.vpcs]
+        if missing:
+            info = requester if req_vpc in missing else accepter
+            owner = info.text("OwnerId")
+            where_ = f"vpc {missing[0]}" + (f" (account {owner})" if owner else "")
+            if status == "active":
+                # Traffic over it leaves the modelled network: a trace should stop there.
+                imp.add_unsupported(pcx_id, _ELSEWHERE, j, note=f"peers with {where_}, which is not in the snapshot")
+            else:
+                # "A route over a connection that is not active behaves as a blackhole."
+                imp.gone[pcx_id] = f"a {status} peering with {where_}, which is not in the snapshot"
+                imp.warn("aws-orphan", f"{what} is {status} and its {where_} is not in the snapshot (skipped)", j.loc)
+            continue
+        kept[pcx_id] = aws.Picked(j, names.take(j.name_tag(), pcx_id))
+        if status == "active":
+            imp.active_pairs.add(frozenset((req_vpc, acc_vpc)))
+    return kept
+
+
+def _body(imp: aws.Importer, peering: aws.Picked) -> dict[str, object]:
+    j = peering.j
+    requester = j.obj("RequesterVpcInfo")
+    accepter = j.obj("AccepterVpcInfo")
+    status = j.obj("Status")
+    body: dict[str, object] = {
+        "aws_id": j.text("VpcPeeringConnectionId"),
+        "requester": imp.vpcs[(requester.text("VpcId") if requester else None) or ""].name,
+        "accepter": imp.vpcs[(accepter.text("VpcId") if accepter else None) or ""].name,
+    }
+    code = status.text("Code") if status else "active"
+    if code != "active":
+        body["status"] = code  # kept with its status: a route over it behaves as a blackhole
+    imp.at(body, j.loc)
+    return body
+
+
+def _essence(data: dict[str, object]) -> object:
+    """Both accounts of a cross-account peering list it, each with its own view: the VPCs and the
+    status must agree, the rest (tags, options) may not."""
+    views = [data.get(side) for side in ("RequesterVpcInfo", "AccepterVpcInfo")]
+    status = data.get("Status")
+    return ([v.get("VpcId") if isinstance(v, dict) else None for v in views],
+            status.get("Code") if isinstance(status, dict) else None)
+
+
+aws.register(aws.AwsMapping("VpcPeeringConnections", "peerings", TargetKind.PEERING.value, "VpcPeeringConnectionId",
+                            "pcx-", "VPC peering connection", "VpcPeeringConnectionId", _pick, _body, rank=30,
+                            kind="vpc_peering", essence=_essence))
 
 
 class Peering(Component[None]):

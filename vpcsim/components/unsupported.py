@@ -7,13 +7,25 @@ from typing import TYPE_CHECKING
 from vpcsim.components import base
 from vpcsim.components.base import Component, State, Walk
 from vpcsim.errors import Location
-from vpcsim.model import Subnet, TargetKind
+from vpcsim.loader import extensions
+from vpcsim.model import Design, Subnet, TargetKind
 from vpcsim.results import Code, Disposition
 
 if TYPE_CHECKING:
     import networkx
 
     from vpcsim.compile import CompiledNetwork, RouteEntry
+
+
+def _is_endpoint(design: Design, name: str) -> bool:
+    """A (Gateway Load Balancer) endpoint may take middlebox routes, though vpcsim does not simulate it
+    (https://docs.aws.amazon.com/vpc/latest/userguide/route-table-options.html#route-tables-middlebox)."""
+    component = design.unsupported.get(name)
+    return component is not None and "endpoint" in component.kind
+
+
+extensions.register_target(extensions.Target(TargetKind.UNSUPPORTED.value, "unsupported component",
+                                             middlebox=_is_endpoint))
 
 
 class Unsupported(Component[None]):

@@ -28,29 +28,30 @@ Choices a reader of the output should know (each is also a warning when it appli
 
 from __future__ import annotations
 
-import bisect
 import ipaddress
 import json
 import json.decoder
 import json.scanner
 import os
 import re
-from collections.abc import Sequence
-from dataclasses import dataclass, field
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import yaml
 
 from vpcsim.errors import DesignError, Diagnostic, Location, Severity
+from vpcsim.loader.extensions import require_components
 from vpcsim.loader.reader import FileTooLarge, Node, UnreadableFile, located_tree, read_regular
 from vpcsim.model import parse_decimal, short
 
-__all__ = ["design_to_yaml", "load_snapshot_tree", "snapshot_to_design"]
+__all__ = ["AwsMapping", "design_to_yaml", "load_snapshot_tree", "mappings", "register", "snapshot_to_design"]
 
 # Batfish reads files directly under aws_configs/ as region us-west-2 (its default).
 BATFISH_DEFAULT_REGION = "us-west-2"
 MAX_FILE_BYTES = 512 * 1024 * 1024
-# Above this size a file is parsed by the C decoder: locations then carry the JSON path only.
+# Above this size a file that `_parse_scanned` declines is parsed by the C decoder without
+# offsets (the pure-Python scanner would take minutes): its locations carry the JSON path only.
 LOCATE_MAX_BYTES = 32 * 1024 * 1024
 
 _BIDI = re.compile("[\u061c\u200e\u200f\u2028-\u202e\u2066-\u2069]")
@@ -60,16 +61,14 @@ _NAME_MAX = 120  # leaves room for a "-NN" suffix within the format's 128 charac
 
 JsonObj = dict[str, Any]
 
-# The describe-* outputs vpcsim maps onto the design, by top-level key.
+# The describe-* outputs vpcsim maps onto the design, by top-level key (component modules
+# register more: `AwsMapping`).
 SUPPORTED_KEYS = (
     "Vpcs",
     "Subnets",
     "RouteTables",
     "NetworkAcls",
     "SecurityGroups",
-    "InternetGateways",
-    "NatGateways",
-    "VpcPeeringConnections",
     "NetworkInterfaces",
     "Reservations",
     "Addresses",
@@ -105,7 +104,6 @@ UNSUPPORTED_KEYS: dict[str, _UnsupportedKind] = {
     "VpnGateways": _UnsupportedKind("vpn_gateway", "VPN gateway", "VpnGatewayId"),
     "VpnConnections": _UnsupportedKind("vpn_connection", "VPN connection", "VpnConnectionId"),
     "CustomerGateways": _UnsupportedKind("customer_gateway", "customer gateway", "CustomerGatewayId"),
-    "VpcEndpoints": _UnsupportedKind("vpc_endpoint", "VPC endpoint", "VpcEndpointId"),
     "EgressOnlyInternetGateways": _UnsupportedKind(
         "egress_only_internet_gateway", "egress-only internet gateway", "EgressOnlyInternetGatewayId"
     ),
@@ -160,9 +158,6 @@ IGNORED_KEYS = frozenset(
 # What an id's prefix says about the resource, for ids that are not in the snapshot.
 # prefix -> (kind, label, the top-level key whose file would hold it, supported by vpcsim)
 _ID_PREFIXES: dict[str, tuple[str, str, str, bool]] = {
-    "igw-": ("internet_gateway", "internet gateway", "InternetGateways", True),
-    "nat-": ("nat_gateway", "NAT gateway", "NatGateways", True),
-    "pcx-": ("vpc_peering", "VPC peering connection", "VpcPeeringConnections", True),
     "i-": ("instance", "instance", "Reservations", True),
     "eni-": ("network_interface", "network interface", "NetworkInterfaces", True),
     "tgw-": ("transit_gateway", "transit gateway", "TransitGateways", False),
@@ -175,18 +170,8 @@ _ID_PREFIXES: dict[str, tuple[str, str, str, bool]] = {
 
 # States in which AWS keeps reporting a resource that no longer carries traffic.
 _GONE_STATES = frozenset({"deleted", "deleting", "failed", "rejected", "expired", "terminated"})
+GONE_STATES = _GONE_STATES
 _INSTANCE_STATES = ("running", "pending", "stopping", "stopped", "shutting-down", "terminated")
-_PEERING_STATES = (
-    "active",
-    "pending-acceptance",
-    "initiating-request",
-    "provisioning",
-    "rejected",
-    "expired",
-    "failed",
-    "deleted",
-    "deleting",
-)
 _PROTOCOL_NUMBERS = {"tcp": 6, "udp": 17, "icmp": 1, "icmpv6": 58}
 _PROTOCOL_WORDS = {6: "tcp", 17: "udp", 1: "icmp"}
 
@@ -350,7 +335,76 @@ def _duplicate_error(text: str, start: int, key: str, skip: list[tuple[int, int]
 def _parse_located(text: str) -> tuple[Any, dict[int, int]]:
     """Parse JSON text; also return, for every object and array, the offset where it starts.
 
-    Repeated keys and unconvertible numbers are caught here, with their position.
+    The C scanner parses, and a scan of the text finds the offsets (`_parse_scanned`); a file it
+    cannot vouch for (a repeated key, a bracket inside a string, a number too long to convert, a
+    syntax error) is parsed again by the pure-Python scanner, which reports exactly where.
+    """
+    scanned = _parse_scanned(text)
+    return scanned if scanned is not None else _parse_exact(text)
+
+
+_KEY_ENDS = re.compile(r'"[ \t\n\r]*:')
+
+
+def _parse_scanned(text: str) -> tuple[Any, dict[int, int]] | None:
+    """The C scanner's parse, with each container's offset; None when a check fails.
+
+    Every `{` outside a string opens an object, in the order a pre-order walk of the parsed
+    value meets them (`[` and arrays alike); so when the text holds exactly as many `{` as the
+    value has objects, none sits inside a string and the k-th `{` is the k-th object's start.
+    Likewise every key ends with `"` and a colon: as many of those as the objects hold keys
+    means no key was repeated (json keeps the last of a repeated key silently).
+    """
+    try:
+        value = json.loads(text, parse_int=_json_int, parse_float=_json_float, parse_constant=JsonNumberText)
+        objects: list[Any] = []
+        arrays: list[Any] = []
+        if type(value) is dict or type(value) is list:
+            _preorder(value, objects.append, arrays.append)
+    except (ValueError, RecursionError):  # JSONDecodeError is a ValueError
+        return None
+    keys = sum(map(len, objects))
+    if keys != text.count('":') and keys != len(_KEY_ENDS.findall(text)):
+        return None
+    positions: dict[int, int] = {}
+    for containers, opener in ((objects, "{"), (arrays, "[")):
+        starts = _find_all(text, opener)
+        if len(starts) != len(containers):
+            return None
+        positions.update(zip(map(id, containers), starts, strict=True))
+    return value, positions
+
+
+def _find_all(text: str, char: str) -> list[int]:
+    """Every offset of `char` in text (str.find is a memchr: faster than a regex or a split)."""
+    out: list[int] = []
+    add = out.append
+    find = text.find
+    index = find(char)
+    while index >= 0:
+        add(index)
+        index = find(char, index + 1)
+    return out
+
+
+def _preorder(value: dict[str, Any] | list[Any], obj: Any, arr: Any) -> None:
+    """Every object and array of a parsed JSON value, each in document order."""
+    if type(value) is dict:
+        obj(value)
+        items: Any = value.values()
+    else:
+        arr(value)
+        items = value
+    for item in items:
+        if type(item) is dict or type(item) is list:
+            _preorder(item, obj, arr)
+
+
+def _parse_exact(text: str) -> tuple[Any, dict[int, int]]:
+    """`_parse_located` by the pure-Python scanner, which reports each object's offset as it goes.
+
+    Repeated keys and unconvertible numbers are caught here, with their position. About 5x
+    slower than the C scanner: used only for the files `_parse_scanned` declines.
     """
     positions: dict[int, int] = {}
     ends: dict[int, int] = {}  # ints, not tuples: 100,000s of tracked tuples would wake the GC
@@ -402,21 +456,22 @@ class _Doc:
     region: str | None  # from the layout (a region folder), if any
     text: str
     positions: dict[int, int]
-    line_starts: list[int] = field(default_factory=list)
+    # The last offset located and its line: lines are counted from there, not from a table of
+    # every line's start (millions of ints in an indented file), as the importer asks in order.
+    anchor: tuple[int, int] = (0, 1)
 
     def loc(self, value: Any, path: str) -> Location:
         offset = self.positions.get(id(value))
         if offset is None:
             return Location(self.display, 0, 0, path)
-        if not self.line_starts:
-            starts = [0]
-            index = self.text.find("\n")
-            while index >= 0:
-                starts.append(index + 1)
-                index = self.text.find("\n", index + 1)
-            self.line_starts = starts
-        line = bisect.bisect_right(self.line_starts, offset)
-        return Location(self.display, line, offset - self.line_starts[line - 1] + 1, path)
+        at, line = self.anchor
+        text = self.text
+        if offset >= at:
+            line += text.count("\n", at, offset)
+        else:
+            line -= text.count("\n", offset, at)
+        self.anchor = (offset, line)
+        return Location(self.display, line, offset - text.rfind("\n", 0, offset), path)
 
 
 class _J:
@@ -572,12 +627,16 @@ class _J:
         return [item for item in value if isinstance(item, str) and item]
 
     def tags(self, key: str = "Tags") -> dict[str, str]:
+        value = self.data.get(key)
+        if not isinstance(value, list) or not all(isinstance(tag, dict) for tag in value):
+            self.objs(key)  # reports what is not a list of objects (no _J per tag otherwise: 2 per instance)
         out: dict[str, str] = {}
-        for tag in self.objs(key):
-            name = tag.data.get("Key")
-            value = tag.data.get("Value")
-            if isinstance(name, str) and name:
-                out[name] = value if isinstance(value, str) else "" if value is None else str(value)
+        for tag in value if isinstance(value, list) else ():
+            if isinstance(tag, dict):
+                name = tag.get("Key")
+                text = tag.get("Value")
+                if isinstance(name, str) and name:
+                    out[name] = text if isinstance(text, str) else "" if text is None else str(text)
         return out
 
     def name_tag(self, key: str = "Tags") -> str | None:
@@ -629,8 +688,19 @@ class _Names:
 # -- addresses ----------------------------------------------------------------------------------
 
 
+_OCTET = r"(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])"
+# An address (and prefix) already in the form ipaddress prints: the common case, checked by one regex.
+_CANONICAL_IP = re.compile(rf"{_OCTET}(?:\.{_OCTET}){{3}}")
+_CANONICAL_CIDR = re.compile(rf"({_OCTET}(?:\.{_OCTET}){{3}})/(3[0-2]|[12]?[0-9])")
+
+
 def _cidr(text: str) -> tuple[str, bool] | None:
     """Normalise an IPv4 CIDR; (text, had host bits) or None when it is not one."""
+    match = _CANONICAL_CIDR.fullmatch(text) if isinstance(text, str) else None
+    if match is not None:
+        address = int.from_bytes(bytes(map(int, match[1].split("."))), "big")
+        if address & ((1 << (32 - int(match[2]))) - 1) == 0:
+            return text, False
     try:
         network = ipaddress.IPv4Network(text.strip(), strict=False)
     except (ValueError, TypeError):
@@ -640,6 +710,8 @@ def _cidr(text: str) -> tuple[str, bool] | None:
 
 
 def _ip(text: str) -> str | None:
+    if isinstance(text, str) and _CANONICAL_IP.fullmatch(text):
+        return text
     try:
         return str(ipaddress.IPv4Address(text.strip()))
     except (ValueError, TypeError):
@@ -668,14 +740,66 @@ class _Named:
     vpc_id: str | None = None
 
 
+# -- the extension point: a component module maps its own describe-* output -----------------
+
+
+@dataclass(frozen=True, slots=True)
+class AwsMapping:
+    """How one component's `describe-*` output becomes its design section; its module registers it.
+
+    `pick` runs after VPCs, subnets, route tables, NACLs and security groups are picked, and keeps
+    the resources that carry traffic (saying why it skips the others, and recording them in
+    `importer.gone` so routes to them become blackholes). `body` writes one kept resource in the
+    design format, located with `importer.at`. Routes whose `route_field` names a kept resource
+    get `{route_key: name}`.
+    """
+
+    file_key: str  # the output's top-level key, e.g. "NatGateways"
+    section: str  # the design section it fills, e.g. "nat_gateways"
+    route_key: str  # the design's route target key, e.g. "nat_gateway"
+    route_field: str  # the AWS route field that names one, e.g. "NatGatewayId"
+    id_prefix: str  # its AWS ids' prefix, e.g. "nat-"
+    label: str  # how messages call one, e.g. "NAT gateway"
+    id_field: str  # the field of its own id in the output, e.g. "NatGatewayId"
+    pick: Callable[[Importer], dict[str, Picked]]
+    body: Callable[[Importer, Picked], dict[str, Any]]
+    rank: int = 50  # order of the picks and of the design's sections
+    kind: str = ""  # `unsupported.kind` for one known only by id (default: route_key)
+    # What must agree between two accounts' views of one resource (default: all but its tags).
+    essence: Callable[[dict[str, Any]], Any] | None = None
+
+
+_MAPPINGS: dict[str, AwsMapping] = {}
+
+
+def register(mapping: AwsMapping) -> AwsMapping:
+    """Add a component's AWS mapping (its module calls this once, at import)."""
+    _MAPPINGS[mapping.file_key] = mapping
+    return mapping
+
+
+def mappings() -> tuple[AwsMapping, ...]:
+    return tuple(sorted(_MAPPINGS.values(), key=lambda m: (m.rank, m.file_key)))
+
+
 class _Importer:
     def __init__(self, path: str) -> None:
+        require_components()  # their AWS mappings are half the importer
         self.path = path
         self.real_root = os.path.realpath(path)
         self.diagnostics: list[Diagnostic] = []
         self.locs: dict[int, Location] = {}  # id(design object) -> where it came from
         # Raw resources by AWS id, first occurrence wins (multi-account snapshots repeat some).
-        self.raw: dict[str, dict[str, _J]] = {key: {} for key in SUPPORTED_KEYS}
+        self.mappings = mappings()
+        self.known_keys = (*SUPPORTED_KEYS, *(m.file_key for m in self.mappings))
+        self.mapping_of = {m.file_key: m for m in self.mappings}
+        self.key_labels = {**_KEY_LABELS, **{m.file_key: m.label for m in self.mappings}}
+        self.raw: dict[str, dict[str, _J]] = {key: {} for key in self.known_keys}
+        self.picked: dict[str, dict[str, _Named]] = {}  # design section -> AWS id -> resource kept
+        # ENIs that stand for another resource (a NAT gateway's own ENI): id -> (route field, its id).
+        self.claimed_interfaces: dict[str, tuple[str, str]] = {}
+        # VPC pairs joined by an active peering: security-group references may cross them.
+        self.active_pairs: set[frozenset[str | None]] = set()
         self.raw_unsupported: dict[str, tuple[_UnsupportedKind, _J]] = {}
         # Prefix lists by id: every item seen (describe-prefix-lists gives Cidrs, describe-managed-
         # prefix-lists gives metadata and, when merged in by the user, Entries).
@@ -770,8 +894,11 @@ class _Importer:
                        Location(display, line, col))
             return None
         try:
-            if len(data) <= LOCATE_MAX_BYTES:
-                value, positions = _parse_located(text)
+            scanned = _parse_scanned(text)
+            if scanned is not None:
+                value, positions = scanned
+            elif len(data) <= LOCATE_MAX_BYTES:
+                value, positions = _parse_exact(text)
             else:
                 value, positions = _parse_fast(text), {}
         except json.JSONDecodeError as exc:
@@ -803,8 +930,8 @@ class _Importer:
                               "NextToken is set: this file holds only the first page of the output "
                               "(expected the full output: let the AWS CLI paginate)", loc)
                 continue
-            if key not in SUPPORTED_KEYS and key not in UNSUPPORTED_KEYS and key not in UNSUPPORTED_DETAIL_KEYS:
-                known = ", ".join((*SUPPORTED_KEYS, *UNSUPPORTED_KEYS))
+            if key not in self.known_keys and key not in UNSUPPORTED_KEYS and key not in UNSUPPORTED_DETAIL_KEYS:
+                known = ", ".join((*self.known_keys, *UNSUPPORTED_KEYS))
                 self.error(
                     "aws-unknown-key",
                     f"unknown top-level key {key!r}: not an `aws ec2 describe-*` output vpcsim knows "
@@ -843,24 +970,24 @@ class _Importer:
                 "RouteTables": "RouteTableId",
                 "NetworkAcls": "NetworkAclId",
                 "SecurityGroups": "GroupId",
-                "InternetGateways": "InternetGatewayId",
-                "NatGateways": "NatGatewayId",
-                "VpcPeeringConnections": "VpcPeeringConnectionId",
                 "NetworkInterfaces": "NetworkInterfaceId",
                 "Addresses": "PublicIp",
                 "AvailabilityZones": "ZoneName",
+                **{m.file_key: m.id_field for m in self.mappings},
             }[key]
             for item in entries:
-                self.keep(key, item.need(id_field, _KEY_LABELS[key]), item)
+                self.keep(key, item.need(id_field, self.key_labels[key]), item)
 
     def keep(self, key: str, aws_id: str | None, item: _J) -> None:
         if aws_id is None:
             return
         first = self.raw[key].setdefault(aws_id, item)
-        if first is not item and _essence(key, first.data) != _essence(key, item.data):
+        mapping = self.mapping_of.get(key)
+        essence = mapping.essence if mapping is not None and mapping.essence is not None else _essence
+        if first is not item and essence(first.data) != essence(item.data):
             self.warn(
                 "aws-duplicate",
-                f"{_KEY_LABELS[key]} {aws_id} appears twice and differs; using the first "
+                f"{self.key_labels[key]} {aws_id} appears twice and differs; using the first "
                 f"({first.doc.display}, {first.path})",
                 item.loc,
             )
@@ -892,9 +1019,8 @@ class _Importer:
         self.pick_route_tables()
         self.pick_network_acls()
         self.pick_security_groups()
-        self.pick_internet_gateways()
-        self.pick_nat_gateways()
-        self.pick_peerings()
+        for mapping in self.mappings:
+            self.picked[mapping.section] = mapping.pick(self)
         self.pick_instances()
         self.pick_loose_interfaces()
         self.pick_unsupported()
@@ -906,9 +1032,9 @@ class _Importer:
         route_tables = {t.name: self.route_table_body(t) for t in self.route_tables.values()}
         network_acls = {a.name: self.nacl_body(a) for a in self.acls.values()}
         groups = {g.name: self.group_body(g) for g in self.groups.values() if g.name}
-        igws = {g.name: self.igw_body(g) for g in self.igws.values()}
-        nats = {n.name: self.nat_body(n) for n in self.nats.values()}
-        peerings = {p.name: self.peering_body(p) for p in self.peerings.values()}
+        mapped = {
+            m.section: {p.name: m.body(self, p) for p in self.picked[m.section].values()} for m in self.mappings
+        }
         instances = {i.name: self.instance_body(i) for i in self.instances.values()}
         for pl_id, items in self.raw_prefix_lists.items():
             # AWS-managed lists (com.amazonaws.<region>.s3 ...) appear in every account: only
@@ -928,9 +1054,7 @@ class _Importer:
             ("route_tables", route_tables),
             ("network_acls", network_acls),
             ("security_groups", groups),
-            ("internet_gateways", igws),
-            ("nat_gateways", nats),
-            ("peerings", peerings),
+            *mapped.items(),
             ("prefix_lists", self.prefix_lists),
             ("instances", instances),
             ("unsupported", self.unsupported),
@@ -1186,8 +1310,7 @@ class _Importer:
         instance_id = r.text("InstanceId")
         eni_id = r.text("NetworkInterfaceId")
         candidates = [
-            ("NatGatewayId", r.text("NatGatewayId")),
-            ("VpcPeeringConnectionId", r.text("VpcPeeringConnectionId")),
+            *((m.route_field, r.text(m.route_field)) for m in self.mappings if m.route_field != "GatewayId"),
             ("InstanceId", instance_id),
             ("NetworkInterfaceId", eni_id),
             ("TransitGatewayId", r.text("TransitGatewayId")),
@@ -1222,16 +1345,13 @@ class _Importer:
         if key == "NetworkInterfaceId":
             if target_id in self.eni_names:
                 return {"interface": self.eni_names[target_id][0]}
-            if target_id in self.nat_by_eni:
-                key, target_id = "NatGatewayId", self.nat_by_eni[target_id]
+            if target_id in self.claimed_interfaces:
+                key, target_id = self.claimed_interfaces[target_id]
             elif target_id in self.unsupported_by_id:
                 return {"unsupported": self.unsupported_by_id[target_id]}
-        if key == "NatGatewayId" and target_id in self.nats:
-            return {"nat_gateway": self.nats[target_id].name}
-        if key == "VpcPeeringConnectionId" and target_id in self.peerings:
-            return {"peering": self.peerings[target_id].name}
-        if key == "GatewayId" and target_id in self.igws:
-            return {"internet_gateway": self.igws[target_id].name}
+        for mapping in self.mappings:
+            if key == mapping.route_field and target_id in self.picked[mapping.section]:
+                return {mapping.route_key: self.picked[mapping.section][target_id].name}
         if target_id in self.unsupported_by_id:
             return {"unsupported": self.unsupported_by_id[target_id]}
         if target_id in self.raw_unsupported:
@@ -1249,7 +1369,7 @@ class _Importer:
             return {"blackhole": True}
         if blackhole:
             return {"blackhole": True}
-        kind, label, file_key, supported = _id_kind(target_id, key)
+        kind, label, file_key, supported = _id_kind(target_id, key, self.mappings)
         if not supported:
             return {"unsupported": self.add_unsupported_ref(target_id, kind, label, r)}
         enis_loaded = file_key == "NetworkInterfaces" and "Reservations" in self.loaded_keys
@@ -1519,146 +1639,6 @@ class _Importer:
             self.warn("aws-ipv6", f"{what}: {ipv6} IPv6 rule part(s) not simulated (skipped)", sg.loc)
         return rules
 
-    # -- gateways and peerings ----------------------------------------------------------------
-
-    def pick_internet_gateways(self) -> None:
-        names = _Names()
-        self.igws: dict[str, _Named] = {}
-        for igw_id, j in self.raw["InternetGateways"].items():
-            attached = [
-                a.text("VpcId") for a in j.objs("Attachments")
-                if a.text("State") in (None, "available", "attached") and a.text("VpcId")
-            ]
-            if not attached:
-                self.gone[igw_id] = "detached from every VPC"
-                self.warn("aws-detached", f"internet gateway {igw_id} is not attached to a VPC (skipped)", j.loc)
-                continue
-            vpc_id = attached[0]
-            if vpc_id not in self.vpcs:
-                self.gone[igw_id] = f"attached to vpc {vpc_id}, which is not in the snapshot"
-                self.warn("aws-orphan",
-                          f"internet gateway {igw_id}: its vpc {vpc_id} is not in the snapshot (skipped)", j.loc)
-                continue
-            self.igws[igw_id] = _Named(j, names.take(j.name_tag(), igw_id), vpc_id)
-
-    def igw_body(self, igw: _Named) -> dict[str, Any]:
-        body = {"aws_id": igw.j.text("InternetGatewayId"), "vpc": self.vpcs[igw.vpc_id or ""].name}
-        self.at(body, igw.j.loc)
-        return body
-
-    def pick_nat_gateways(self) -> None:
-        names = _Names()
-        self.nats: dict[str, _Named] = {}
-        self.nat_by_eni: dict[str, str] = {}  # the NAT gateway's own ENI -> NAT gateway id
-        for nat_id, j in self.raw["NatGateways"].items():
-            for address in j.objs("NatGatewayAddresses"):
-                eni_id = address.text("NetworkInterfaceId")
-                if eni_id is not None:
-                    self.nat_by_eni[eni_id] = nat_id
-            state = j.text("State") or "available"
-            subnet_id = j.need("SubnetId", f"NAT gateway {nat_id}")
-            if state in _GONE_STATES:
-                self.gone[nat_id] = f"a NAT gateway in state {state}"
-                self.warn("aws-gone", f"NAT gateway {nat_id} is {state} (skipped, as AWS no longer uses it)", j.loc)
-                continue
-            if subnet_id is None:
-                continue
-            if subnet_id not in self.subnets:
-                self.gone[nat_id] = f"in subnet {subnet_id}, which is not in the snapshot"
-                self.warn("aws-orphan",
-                          f"NAT gateway {nat_id}: its subnet {subnet_id} is not in the snapshot (skipped)", j.loc)
-                continue
-            if state != "available":
-                self.warn("aws-state", f"NAT gateway {nat_id} is {state}; simulated as available", j.loc)
-            self.nats[nat_id] = _Named(j, names.take(j.name_tag(), nat_id), self.subnets[subnet_id].vpc_id)
-
-    def nat_body(self, nat: _Named) -> dict[str, Any]:
-        j = nat.j
-        nat_id = j.text("NatGatewayId") or ""
-        what = f"NAT gateway {nat.name}"
-        private = (j.text("ConnectivityType") or "public") == "private"
-        body: dict[str, Any] = {"aws_id": nat_id, "subnet": self.subnets[j.text("SubnetId") or ""].name}
-        if private:
-            body["connectivity"] = "private"
-        addresses = j.objs("NatGatewayAddresses")
-        primary = next((a for a in addresses if a.flag("IsPrimary")), addresses[0] if addresses else None)
-        if len(addresses) > 1:
-            self.warn("aws-nat-addresses", f"{what}: {len(addresses)} addresses; only the primary one is simulated",
-                      j.loc)
-        public_ip = _ip(primary.text("PublicIp") or "") if primary else None
-        private_ip = _ip(primary.text("PrivateIp") or "") if primary else None
-        if not private:
-            if public_ip is None:
-                self.error("aws-missing-field",
-                           f"{what}: a public NAT gateway without NatGatewayAddresses[].PublicIp "
-                           "(expected its Elastic IP)", j.loc)
-            else:
-                body["elastic_ip"] = public_ip
-        if private_ip is not None:
-            body["private_ip"] = private_ip
-        self.at(body, j.loc)
-        return body
-
-    def pick_peerings(self) -> None:
-        names = _Names()
-        self.peerings: dict[str, _Named] = {}
-        self.active_pairs: set[frozenset[str | None]] = set()
-        for pcx_id, j in self.raw["VpcPeeringConnections"].items():
-            requester = j.obj("RequesterVpcInfo")
-            accepter = j.obj("AccepterVpcInfo")
-            status_obj = j.obj("Status")
-            status = status_obj.text("Code") if status_obj else None
-            what = f"peering {pcx_id}"
-            if requester is None or accepter is None:
-                j.need("RequesterVpcInfo" if requester is None else "AccepterVpcInfo", what)
-                continue
-            req_vpc = requester.need("VpcId", what)
-            acc_vpc = accepter.need("VpcId", what)
-            if status is None:
-                self.error("aws-missing-field", f"{what}: missing Status.Code", j.loc)
-                continue
-            if status not in _PEERING_STATES:
-                self.error("aws-value", f"{what}: Status.Code {status!r} (expected one of: {', '.join(_PEERING_STATES)})",
-                           j.loc_of("Status"))
-                continue
-            if req_vpc is None or acc_vpc is None:
-                continue
-            missing = [v for v in (req_vpc, acc_vpc) if v not in self.vpcs]
-            if missing:
-                info = requester if req_vpc in missing else accepter
-                owner = info.text("OwnerId")
-                where = f"vpc {missing[0]}" + (f" (account {owner})" if owner else "")
-                if status == "active":
-                    # Traffic over it leaves the modelled network: a trace should stop there.
-                    self.add_unsupported(pcx_id, _UnsupportedKind("vpc_peering", "VPC peering", "VpcPeeringConnectionId"),
-                                         j, note=f"peers with {where}, which is not in the snapshot")
-                else:
-                    # "A route over a connection that is not active behaves as a blackhole."
-                    self.gone[pcx_id] = f"a {status} peering with {where}, which is not in the snapshot"
-                    self.warn("aws-orphan", f"{what} is {status} and its {where} is not in the snapshot (skipped)",
-                              j.loc)
-                continue
-            self.peerings[pcx_id] = _Named(j, names.take(j.name_tag(), pcx_id))
-            if status == "active":
-                self.active_pairs.add(frozenset((req_vpc, acc_vpc)))
-
-    def peering_body(self, peering: _Named) -> dict[str, Any]:
-        j = peering.j
-        requester = j.obj("RequesterVpcInfo")
-        accepter = j.obj("AccepterVpcInfo")
-        status = j.obj("Status")
-        body: dict[str, Any] = {
-            "aws_id": j.text("VpcPeeringConnectionId"),
-            "requester": self.vpcs[(requester.text("VpcId") if requester else None) or ""].name,
-            "accepter": self.vpcs[(accepter.text("VpcId") if accepter else None) or ""].name,
-        }
-        code = status.text("Code") if status else "active"
-        if code != "active":
-            # Kept with its status: a route over it behaves as a blackhole.
-            body["status"] = code
-        self.at(body, j.loc)
-        return body
-
     # -- prefix lists -------------------------------------------------------------------------
 
     def prefix_list(self, pl_id: str, j: _J, what: str, drop: str = "the route is dropped") -> str | None:
@@ -1862,8 +1842,8 @@ class _Importer:
     def pick_loose_interfaces(self) -> None:
         """ENIs from describe-network-interfaces that no imported instance or NAT gateway owns."""
         for eni_id, j in self.raw["NetworkInterfaces"].items():
-            if eni_id in self.eni_names or eni_id in self.nat_by_eni:
-                continue  # an instance's ENI, or the NAT gateway entry stands for it
+            if eni_id in self.eni_names or eni_id in self.claimed_interfaces:
+                continue  # an instance's ENI, or the entry of what owns it (a NAT gateway) stands for it
             attachment = j.obj("Attachment")
             instance_id = attachment.text("InstanceId") if attachment else None
             if instance_id is not None and (instance_id in self.gone or instance_id in self.instance_by_id):
@@ -1969,9 +1949,6 @@ _KEY_LABELS = {
     "RouteTables": "route table",
     "NetworkAcls": "network ACL",
     "SecurityGroups": "security group",
-    "InternetGateways": "internet gateway",
-    "NatGateways": "NAT gateway",
-    "VpcPeeringConnections": "VPC peering connection",
     "NetworkInterfaces": "network interface",
     "Reservations": "instance",
     "Addresses": "Elastic IP address",
@@ -1989,15 +1966,8 @@ def _route_target_text(r: _J) -> str:
     return "another target"
 
 
-def _essence(key: str, data: JsonObj) -> Any:
+def _essence(data: JsonObj) -> Any:
     """What must agree between two accounts' views of one resource (tags and options may not)."""
-    if key == "VpcPeeringConnections":
-        views = [data.get(side) for side in ("RequesterVpcInfo", "AccepterVpcInfo")]
-        status = data.get("Status")
-        return (
-            [v.get("VpcId") if isinstance(v, dict) else None for v in views],
-            status.get("Code") if isinstance(status, dict) else None,
-        )
     return {k: v for k, v in data.items() if k not in ("Tags", "TagSet")}
 
 
@@ -2014,9 +1984,10 @@ def _state_of(data: JsonObj) -> str | None:
     return None
 
 
-def _id_kind(target_id: str, key: str) -> tuple[str, str, str, bool]:
+def _id_kind(target_id: str, key: str, mapped: Sequence[AwsMapping]) -> tuple[str, str, str, bool]:
     """(kind, label, file key, supported) for an id missing from the snapshot."""
-    for prefix, info in _ID_PREFIXES.items():
+    known = {m.id_prefix: (m.kind or m.route_key, m.label, m.file_key, True) for m in mapped}
+    for prefix, info in (*known.items(), *_ID_PREFIXES.items()):
         if target_id.startswith(prefix):
             return info
     by_key = {
@@ -2024,11 +1995,19 @@ def _id_kind(target_id: str, key: str) -> tuple[str, str, str, bool]:
         "EgressOnlyInternetGatewayId": _ID_PREFIXES["eigw-"],
         "CarrierGatewayId": _ID_PREFIXES["cagw-"],
         "LocalGatewayId": _ID_PREFIXES["lgw-"],
-        "NatGatewayId": _ID_PREFIXES["nat-"],
-        "VpcPeeringConnectionId": _ID_PREFIXES["pcx-"],
         "InstanceId": _ID_PREFIXES["i-"],
         "NetworkInterfaceId": _ID_PREFIXES["eni-"],
+        **{m.route_field: known[m.id_prefix] for m in mapped if m.route_field != "GatewayId"},
     }
     if key in by_key:
         return by_key[key]
     return ("gateway", "gateway", "InternetGateways", False)
+
+
+# The names an `AwsMapping` works with (the importer's own, under public names).
+Importer = _Importer
+Item = _J
+Picked = _Named
+Names = _Names
+UnsupportedKind = _UnsupportedKind
+ip_text = _ip

@@ -22,7 +22,8 @@ from vpcsim.errors import DesignError, Diagnostic, Location, Severity
 from vpcsim.facts import EPHEMERAL_PRESETS
 from vpcsim.loader.build import Builder
 from vpcsim.loader.reader import Map, Node, Scalar, Seq, kind_of, load_file
-from vpcsim.model import Cidr, ip_to_int, parse_decimal, short
+from vpcsim.model import Cidr, parse_decimal, short
+from vpcsim.results import Waypoint
 from vpcsim.severity import Grade
 from vpcsim.traffic import ANY, Traffic, TrafficKind
 
@@ -60,6 +61,8 @@ ITEM_KEYS = (
     "ephemeral",
     "severity",
     "allow_empty",
+    "via",
+    "only_via",
 )
 FILE_KEYS = ("version", "design", "description", "assertions")
 ID_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._:/-]{0,127}$")
@@ -137,6 +140,10 @@ class Assertion:
     allow_empty: bool = False
     description: str = ""
     loc: Location = field(default=NOWHERE, compare=False)
+    # Through jump hosts: `via` (the traffic is judged on the path through them) or, with
+    # `only_via`, also "no direct path at all, on any traffic".
+    via: tuple[Waypoint, ...] = ()
+    only_via: bool = False
 
     @property
     def security_severity(self) -> float:
@@ -145,6 +152,9 @@ class Assertion:
     def describe(self) -> str:
         what = self.traffic.describe()
         src, dst = self.source.describe(), self.destination.describe()
+        if self.via:
+            hops = ", ".join(w.describe() for w in self.via)
+            dst += f" {'only ' if self.only_via else ''}via {hops}"
         if self.expect is Expect.REACHABLE:
             return f"{src} -> {dst}: {what} reachable"
         if self.expect is Expect.UNREACHABLE:
@@ -189,14 +199,22 @@ class _AssertionBuilder(Builder):
         body = self.as_map(node, what)
         if body is None:
             return None
-        self.check_keys(body, what, ITEM_KEYS, ("from", "to", "expect"))
+        only_via = body.get("only_via") is not None
+        self.check_keys(body, what, ITEM_KEYS, ("from", "to") if only_via else ("from", "to", "expect"))
         name = self.string(body.get("name"), f"{what}: name")
         if name is not None:
             what = f"assertion {name!r}"
         from_node, to_node = body.get("from"), body.get("to")
         source = self.selector(from_node, f"{what}: from") if from_node is not None else None
         destination = self.selector(to_node, f"{what}: to") if to_node is not None else None
+        via = self.waypoints(body, what)
         expect = self.expect(body.get("expect"), f"{what}: expect")
+        if only_via and body.get("expect") is None:
+            expect = Expect.REACHABLE  # "only through the bastion" promises that the way through works
+        if only_via and expect is Expect.UNREACHABLE:
+            self.error("expect", f"{what}: only_via promises a way in through the hop, so expect: unreachable "
+                       "contradicts it (expected reachable, only or exactly)", body.entries["expect"].loc)
+            expect = None
         traffic_node = body.get("traffic")
         traffic: Traffic | None
         if traffic_node is None:
@@ -237,7 +255,7 @@ class _AssertionBuilder(Builder):
                 body.entries["id"].loc,
             )
             ident = None
-        if source is None or destination is None or expect is None or traffic is None:
+        if source is None or destination is None or expect is None or traffic is None or via is None:
             return None
         if source.kind is SelectorKind.INTERNET and destination.kind is SelectorKind.INTERNET:
             self.error("endpoint", f"{what}: from and to are both the internet", body.loc)
@@ -254,6 +272,8 @@ class _AssertionBuilder(Builder):
             allow_empty=allow_empty,
             description=description,
             loc=body.loc,
+            via=via,
+            only_via=only_via,
         )
         label = name or assertion.describe()
         return Assertion(
@@ -268,7 +288,36 @@ class _AssertionBuilder(Builder):
             allow_empty,
             description,
             body.loc,
+            via,
+            only_via,
         )
+
+    def waypoints(self, body: Map, what: str) -> tuple[Waypoint, ...] | None:
+        """`via:` or `only_via:`: a hop NAME or NAME:PORT, or a list of them (None: an error)."""
+        given = [key for key in ("via", "only_via") if body.get(key) is not None]
+        if not given:
+            return ()
+        if len(given) == 2:
+            self.error("via", f"{what}: give via or only_via, not both (only_via is via plus 'no direct path')",
+                       body.keys["only_via"])
+            return None
+        key = given[0]
+        node = body.entries[key]
+        items = node.items if isinstance(node, Seq) else (node,)
+        if not items:
+            self.error("via", f"{what}: {key}: an empty list names no hop (expected NAME or NAME:PORT)", node.loc)
+            return None
+        out = []
+        for item in items:
+            text = self.string(item, f"{what}: {key}")
+            if text is None:
+                return None
+            try:
+                out.append(Waypoint.parse(text))
+            except ValueError as exc:
+                self.error("via", f"{what}: {key}: {exc}", item.loc)
+                return None
+        return tuple(out)
 
     def expect(self, node: Node | None, what: str) -> Expect | None:
         text = self.string(node, what)
@@ -352,7 +401,7 @@ class _AssertionBuilder(Builder):
     @staticmethod
     def parse_cidr(text: str) -> Cidr | None:
         try:
-            return Cidr.parse(text) if "/" in text else Cidr(ip_to_int(text), 32)
+            return Cidr.of(text)
         except ValueError:
             return None
 

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import gc
 import os
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 
 from vpcsim.errors import DesignError, Diagnostic, Severity
 from vpcsim.loader.build import build
@@ -24,6 +26,26 @@ def load_design(
     path = os.fspath(path)
     if tf_dir is not None:
         _check_tf_dir(path, os.fspath(tf_dir))
+    with _collector_paused():
+        return _load_design(path, files, tf_dir)
+
+
+@contextmanager
+def _collector_paused() -> Iterator[None]:
+    """No cyclic GC while a design loads: it builds 100,000s of objects that all stay alive,
+    so every collection would traverse them for nothing (about half of a load's time at 20,000
+    instances, YAML or snapshot; benchmarks/README.md, Scale). Reference counting still frees."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
+def _load_design(path: str, files: Sequence[str] | None,
+                 tf_dir: str | os.PathLike[str] | None) -> tuple[Design, tuple[Diagnostic, ...]]:
     if os.path.isdir(path):
         from vpcsim.importers.aws import load_snapshot_tree
 

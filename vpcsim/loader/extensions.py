@@ -32,7 +32,21 @@ class SectionBuilder(Protocol):
 
     def vpc_ref(self, body: Map, what: str) -> str | None: ...
 
-__all__ = ["Section", "SectionBuilder", "register", "section_for_route_key", "sections"]
+
+__all__ = [
+    "DesignRule",
+    "Section",
+    "SectionBuilder",
+    "Target",
+    "design_rules",
+    "register",
+    "register_rule",
+    "register_target",
+    "require_components",
+    "section_for_route_key",
+    "sections",
+    "target_for",
+]
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,3 +77,57 @@ def sections() -> tuple[Section, ...]:
 
 def section_for_route_key(route_key: str) -> Section | None:
     return next((s for s in _SECTIONS.values() if s.route_key == route_key), None)
+
+
+# A rule that spans one component's objects over the whole design (e.g. "at most one internet
+# gateway per VPC"): it returns its diagnostics, located at the objects.
+DesignRule = Callable[["Design"], "list[Diagnostic]"]
+
+_RULES: dict[str, DesignRule] = {}
+
+
+def register_rule(name: str, rule: DesignRule) -> DesignRule:
+    """Add a validation rule that `validate` runs on every design (component modules, at import)."""
+    _RULES[name] = rule
+    return rule
+
+
+def design_rules() -> tuple[DesignRule, ...]:
+    return tuple(_RULES.values())
+
+
+@dataclass(frozen=True, slots=True)
+class Target:
+    """What validation knows of one kind of route target; its component module registers it."""
+
+    key: str  # the route key, e.g. "nat_gateway" (TargetKind.value, or a section's route key)
+    label: str  # how a message names one, e.g. "NAT gateway"
+    # The VPC(s) the named target is in or attached to; None when unknown or not VPC-bound.
+    vpcs: Callable[[Design, str], tuple[str, ...] | None] | None = None
+    # Whether the named target may take a route more specific than local (middlebox insertion).
+    middlebox: Callable[[Design, str], bool] | None = None
+    # How a route-target-vpc error says where the target is, given its VPCs.
+    where: Callable[[str, tuple[str, ...]], str] | None = None
+
+
+_TARGETS: dict[str, Target] = {}
+
+
+def register_target(target: Target) -> Target:
+    _TARGETS[target.key] = target
+    return target
+
+
+def target_for(key: str) -> Target | None:
+    return _TARGETS.get(key)
+
+
+def require_components() -> None:
+    """Refuse to judge a design before the component modules have said what they know.
+
+    Without them, AWS's per-component rules would be skipped without a word: a library caller
+    must `import vpcsim.components` (vpcsim.load and the CLI do) before validating or importing.
+    """
+    if not _TARGETS:
+        raise RuntimeError("vpcsim.components is not imported: import it before loading a design "
+                           "(vpcsim.load() does)")

@@ -410,17 +410,43 @@ def from_plain(value: object, loc: Location) -> Node:
 def located_tree(value: Any, locs: Mapping[int, Location], inherited: Location) -> Node:
     """A located tree from plain data an importer built: each dict or list placed where `locs`
     (by the object's id) says it came from, anything else where its container is."""
-    loc = locs.get(id(value), inherited) if isinstance(value, (dict, list)) else inherited
-    if isinstance(value, dict):
+    kind = type(value)
+    if kind is dict or kind is list:
+        return _located(value, locs, locs.get(id(value), inherited))
+    return _scalar(value, inherited)
+
+
+_PLAIN = frozenset({str, int, float, bool, type(None)})
+
+
+def _scalar(value: Any, loc: Location) -> Scalar:
+    if type(value) in _PLAIN or isinstance(value, (str, int, float, bool)):
+        return Scalar(value, loc)
+    return Scalar(str(value), loc)
+
+
+def _located(value: dict[Any, Any] | list[Any], locs: Mapping[int, Location], loc: Location) -> Node:
+    # The hot path of a snapshot load (one call per object of the design): scalars are made
+    # here rather than by a call each, and a container's own location is looked up once.
+    get = locs.get
+    if type(value) is dict:
         entries: dict[str, Node] = {}
         keys: dict[str, Location] = {}
         for key, item in value.items():
-            child = located_tree(item, locs, loc)
-            entries[str(key)] = child
-            keys[str(key)] = child.loc
+            kind = type(item)
+            if kind is dict or kind is list:
+                child = _located(item, locs, get(id(item), loc))
+            else:
+                child = Scalar(item, loc) if kind in _PLAIN else _scalar(item, loc)
+            name = key if type(key) is str else str(key)
+            entries[name] = child
+            keys[name] = child.loc
         return Map(entries, keys, loc)
-    if isinstance(value, list):
-        return Seq(tuple(located_tree(item, locs, loc) for item in value), loc)
-    if value is None or isinstance(value, (str, int, float, bool)):
-        return Scalar(value, loc)
-    return Scalar(str(value), loc)
+    items: list[Node] = []
+    for item in value:
+        kind = type(item)
+        if kind is dict or kind is list:
+            items.append(_located(item, locs, get(id(item), loc)))
+        else:
+            items.append(Scalar(item, loc) if kind in _PLAIN else _scalar(item, loc))
+    return Seq(tuple(items), loc)

@@ -37,23 +37,8 @@ from vpcsim.model import (
 
 LINK_LOCAL = Cidr.parse(facts.LINK_LOCAL)
 
-# Peerings in these states no longer exist as far as AWS's per-pair rules are concerned.
-DEAD_PEERING_STATES = frozenset({"rejected", "expired", "failed", "deleted", "deleting"})
-
-# Targets AWS accepts on a route more specific than local (middlebox insertion).
-MIDDLEBOX_TARGETS = frozenset({TargetKind.NAT_GATEWAY, TargetKind.INTERFACE, TargetKind.INSTANCE})
-
 # Ranges that are never a public address, with what to call them.
 NOT_PUBLIC: tuple[tuple[Cidr, str], ...] = tuple((Cidr.parse(text), label) for text, label in facts.NOT_INTERNET)
-
-TARGET_LABELS = {
-    TargetKind.INTERNET_GATEWAY: "internet gateway",
-    TargetKind.NAT_GATEWAY: "NAT gateway",
-    TargetKind.PEERING: "peering",
-    TargetKind.INSTANCE: "instance",
-    TargetKind.INTERFACE: "interface",
-    TargetKind.UNSUPPORTED: "unsupported component",
-}
 
 RESERVED_OFFSETS = {
     0: "network address",
@@ -66,16 +51,21 @@ RESERVED_OFFSETS = {
 def validate(design: Design) -> list[Diagnostic]:
     """Check `design` against AWS's rules; return every error and warning, never raise.
 
-    Sections that component modules add (loader.extensions) bring their own rules.
+    The component modules bring their own rules (loader.extensions): per-component rules, what
+    each route target may be, and the rules of the sections they add.
     """
+    extensions.require_components()
     out = _Validator(design).run()
+    for rule in extensions.design_rules():
+        out.extend(rule(design))
     for section in extensions.sections():
         if section.validate is not None and design.extensions.get(section.key):
             out.extend(section.validate(design))
     return out
 
 
-def _where(loc: Location) -> str:
+def where(loc: Location) -> str:
+    """How a message points at another object: file:line."""
     return f"{loc.file}:{loc.line}"
 
 
@@ -154,11 +144,8 @@ class _Validator:
         self.check_addresses()
         self.check_interfaces()
         self.check_route_tables()
-        self.check_internet_gateways()
-        self.check_peerings()
         self.check_network_acls()
         self.check_security_groups()
-        self.check_nat_gateways()
         return self.out
 
     # -- VPCs --------------------------------------------------------------------------------
@@ -297,7 +284,7 @@ class _Validator:
                 self.error(
                     "subnet-overlap",
                     f"subnet {second.name}: CIDR {second.cidr} overlaps subnet {first.name} "
-                    f"({_where(first.loc)}), whose CIDR is {first.cidr} "
+                    f"({where(first.loc)}), whose CIDR is {first.cidr} "
                     "(expected the subnets of a VPC not to overlap)",
                     second.loc,
                 )
@@ -365,7 +352,7 @@ class _Validator:
             else:
                 self.error(
                     "private-ip-duplicate",
-                    f"{what}: private IP {_ip(ip)} is already used by {first.what} ({_where(first.loc)}) "
+                    f"{what}: private IP {_ip(ip)} is already used by {first.what} ({where(first.loc)}) "
                     f"(expected each private IP once in vpc {vpc})",
                     loc,
                 )
@@ -386,7 +373,7 @@ class _Validator:
             else:
                 self.error(
                     "public-ip-duplicate",
-                    f"{what}: {label} {_ip(ip)} is already used by {first.what} ({_where(first.loc)}) "
+                    f"{what}: {label} {_ip(ip)} is already used by {first.what} ({where(first.loc)}) "
                     "(expected each public or elastic IP on one interface or NAT gateway only)",
                     loc,
                 )
@@ -444,30 +431,7 @@ class _Validator:
     # -- route tables ------------------------------------------------------------------------
 
     def target_vpcs(self, route: Route) -> tuple[str, ...] | None:
-        """The VPC(s) a route's target belongs to; None when unknown or not VPC-bound."""
-        design = self.design
-        target = route.target or ""
-        kind = route.target_kind
-        if kind is TargetKind.INTERNET_GATEWAY:
-            igw = design.internet_gateways.get(target)
-            return (igw.vpc,) if igw else None
-        if kind is TargetKind.NAT_GATEWAY:
-            nat = design.nat_gateways.get(target)
-            vpc = self.subnet_vpc(nat.subnet) if nat else None
-            return (vpc,) if vpc else None
-        if kind is TargetKind.PEERING:
-            peering = design.peerings.get(target)
-            return (peering.requester, peering.accepter) if peering else None
-        if kind is TargetKind.INTERFACE:
-            vpc = self.interface_vpc(target)
-            return (vpc,) if vpc else None
-        if kind is TargetKind.INSTANCE:
-            instance = design.instances.get(target)
-            if instance is None or not instance.interfaces:
-                return None
-            vpc = self.interface_vpc(instance.interfaces[0])  # routes go to the primary ENI
-            return (vpc,) if vpc else None
-        return None
+        return route_target_vpcs(self.design, route)
 
     def check_route_tables(self) -> None:
         for table in self.design.route_tables.values():
@@ -495,7 +459,7 @@ class _Validator:
                     self.error(
                         "route-duplicate",
                         f"{what}: destination {route.describe_destination()} appears twice, "
-                        f"also at {_where(first.loc)} (expected each destination once per table)",
+                        f"also at {where(first.loc)} (expected each destination once per table)",
                         route.loc,
                     )
                 self.check_route(table, route)
@@ -504,11 +468,9 @@ class _Validator:
         what = f"route table {table.name}: route to {route.describe_destination()}"
         owners = self.target_vpcs(route)
         if owners is not None and table.vpc not in owners:
-            kind = route.target_kind
-            if kind is TargetKind.PEERING:
-                detail = f"peering {route.target} connects vpc {owners[0]} and vpc {owners[1]}, not vpc {table.vpc}"
-            elif kind is TargetKind.INTERNET_GATEWAY:
-                detail = f"internet gateway {route.target} is attached to vpc {owners[0]}"
+            target = _target_rules(route)
+            if target is not None and target.where is not None:
+                detail = f"{target.label} {route.target} {target.where(table.vpc, owners)}"
             else:
                 detail = f"{_target(route)} is in vpc {owners[0]}"
             self.error(
@@ -523,9 +485,10 @@ class _Validator:
         local = blocks.covering(destination)
         if local is None:
             return
-        kind = route.target_kind
         is_subnet = destination in self.subnet_cidrs.get(table.vpc, {})
-        middlebox = kind in MIDDLEBOX_TARGETS or kind is TargetKind.BLACKHOLE or self.is_endpoint(route)
+        target = _target_rules(route)
+        middlebox = (target is not None and target.middlebox is not None
+                     and target.middlebox(self.design, route.target or ""))
         if destination == local or not (is_subnet and middlebox):
             reason = (
                 "it equals the VPC CIDR"
@@ -539,86 +502,6 @@ class _Validator:
                 f"({reason})",
                 route.loc,
             )
-
-    def is_endpoint(self, route: Route) -> bool:
-        """An unsupported target that is a (Gateway Load Balancer) endpoint may take middlebox routes."""
-        if route.target_kind is not TargetKind.UNSUPPORTED or route.target is None:
-            return False
-        component = self.design.unsupported.get(route.target)
-        return component is not None and "endpoint" in component.kind
-
-    # -- gateways and peerings ---------------------------------------------------------------
-
-    def check_internet_gateways(self) -> None:
-        first: dict[str, str] = {}
-        for igw in self.design.internet_gateways.values():
-            if igw.vpc not in self.design.vpcs:
-                continue
-            earlier = first.setdefault(igw.vpc, igw.name)
-            if earlier != igw.name:
-                where = self.design.internet_gateways[earlier].loc
-                self.error(
-                    "igw-multiple",
-                    f"internet gateway {igw.name}: vpc {igw.vpc} already has internet gateway {earlier} "
-                    f"({_where(where)}) (expected at most one internet gateway per VPC)",
-                    igw.loc,
-                )
-
-    def check_peerings(self) -> None:
-        design = self.design
-        pairs: dict[frozenset[str], str] = {}
-        for peering in design.peerings.values():
-            if peering.status in DEAD_PEERING_STATES:
-                continue
-            what = f"peering {peering.name}"
-            a = design.vpcs.get(peering.requester)
-            b = design.vpcs.get(peering.accepter)
-            if a is None or b is None or a.name == b.name:
-                continue
-            pair = frozenset((a.name, b.name))
-            earlier = pairs.setdefault(pair, peering.name)
-            if earlier != peering.name:
-                where = design.peerings[earlier].loc
-                self.error(
-                    "peering-duplicate",
-                    f"{what}: vpc {a.name} and vpc {b.name} are already peered by {earlier} ({_where(where)}) "
-                    "(expected at most one peering connection per pair of VPCs)",
-                    peering.loc,
-                )
-            overlap = _first_overlap(a.cidrs, b.cidrs)
-            if overlap is not None:
-                self.error(
-                    "peering-cidr-overlap",
-                    f"{what}: vpc {a.name}'s CIDR {overlap[0]} overlaps vpc {b.name}'s CIDR {overlap[1]} "
-                    "(expected peered VPCs to have no overlapping CIDR blocks)",
-                    peering.loc,
-                )
-
-    def check_nat_gateways(self) -> None:
-        design = self.design
-        for nat in design.nat_gateways.values():
-            if not nat.public:
-                continue
-            subnet = design.subnets.get(nat.subnet)
-            table = design.route_tables.get(subnet.route_table) if subnet else None
-            if subnet is None or table is None:
-                continue
-            to_igw = [
-                route.destination
-                for route in table.routes
-                if route.target_kind is TargetKind.INTERNET_GATEWAY
-                and route.destination is not None
-                and not route.blackhole
-                and self.target_vpcs(route) == (subnet.vpc,)
-            ]
-            if not _covers_everything(to_igw):
-                self.warning(
-                    "nat-without-igw-route",
-                    f"NAT gateway {nat.name}: public, but route table {table.name} of its subnet "
-                    f"{subnet.name} has no route for 0.0.0.0/0 to an internet gateway (expected the "
-                    "NAT gateway in a public subnet, or connectivity: private)",
-                    nat.loc,
-                )
 
     # -- NACLs and security groups -----------------------------------------------------------
 
@@ -636,7 +519,7 @@ class _Validator:
                 self.error(
                     "nacl-rule-duplicate",
                     f"{what}: {direction} rule number {rule.number} is used twice, also at "
-                    f"{_where(first.loc)} (expected each rule number once per direction)",
+                    f"{where(first.loc)} (expected each rule number once per direction)",
                     rule.loc,
                 )
         count = len(rules)
@@ -684,16 +567,32 @@ class _Validator:
                     )
 
 
+def route_target_vpcs(design: Design, route: Route) -> tuple[str, ...] | None:
+    """The VPC(s) a route's target is in or attached to; None when unknown or not VPC-bound."""
+    target = _target_rules(route)
+    if target is None or target.vpcs is None or route.target is None:
+        return None
+    return target.vpcs(design, route.target)
+
+
+def _target_rules(route: Route) -> extensions.Target | None:
+    kind = route.target_kind
+    key = route.target_section if kind is TargetKind.COMPONENT else kind.value
+    return extensions.target_for(key or "")
+
+
 def _target(route: Route) -> str:
-    label = TARGET_LABELS.get(route.target_kind)
-    return f"{label} {route.target}" if label else route.describe_target()
+    target = _target_rules(route)
+    if target is None or route.target is None:
+        return route.describe_target()
+    return f"{target.label} {route.target}"
 
 
 def _order(loc: Location) -> tuple[int, int, str]:
     return (loc.line, loc.col, loc.file)
 
 
-def _first_overlap(left: Iterable[Cidr], right: Iterable[Cidr]) -> tuple[Cidr, Cidr] | None:
+def first_overlap(left: Iterable[Cidr], right: Iterable[Cidr]) -> tuple[Cidr, Cidr] | None:
     """The first (left, right) pair of overlapping blocks, by a sweep over both sorted lists."""
     tagged = sorted([(c.first, 0, c) for c in left] + [(c.first, 1, c) for c in right])
     widest: list[Cidr | None] = [None, None]  # per side: the block reaching furthest so far
@@ -707,6 +606,3 @@ def _first_overlap(left: Iterable[Cidr], right: Iterable[Cidr]) -> tuple[Cidr, C
     return None
 
 
-def _covers_everything(cidrs: Iterable[Cidr]) -> bool:
-    """Whether the union of `cidrs` is all of 0.0.0.0/0."""
-    return Cidr.covers_space(cidrs)

@@ -20,7 +20,7 @@ from typing import TypeVar
 
 import vpcsim.arguments as arguments
 from vpcsim.compile import CompiledNetwork
-from vpcsim.components import eni, internet_gateway, subnet, vpc_router
+from vpcsim.components import base, eni, internet_gateway, subnet, vpc_router
 from vpcsim.components.base import Endpoint, Leg, Session, State, ip
 from vpcsim.errors import EndpointError, Location, UsageError
 from vpcsim.facts import ICMP_REPLIES, LINUX_EPHEMERAL
@@ -269,6 +269,7 @@ def trace_flow(
         back.sg_sessions = walker.sg_sessions
         back.eni_sessions = walker.eni_sessions
         back.expected_reply = (state.dst, state.src)
+        back.reentry = forward.reentry
         ret = back.run(reply)
     blockers = list(forward.blockers) + (ret.blockers if ret else [])
     warnings = list(forward.warnings) + (ret.warnings if ret else [])
@@ -342,6 +343,10 @@ def resolve(net: CompiledNetwork, text: str, other: Endpoint | None) -> Endpoint
             # From the internet, an instance without a public IP has no address to send to.
             return Endpoint(name, eni.primary_ip, eni)
         return Endpoint(name, eni.public_ip, eni) if eni.public_ip is not None else Endpoint(name, eni.primary_ip, eni)
+    for component in base.all_components():
+        named = component.endpoint(net, name, other)
+        if named is not None:
+            return named
     try:
         addr = ip_to_int(name)
     except ValueError:
@@ -381,6 +386,7 @@ class Walker:
         self.lookups: dict[tuple[str, int, int, int, PortRanges], int] = {}
         self.routes_taken: list[tuple[str, str, Location | None]] = []
         self.returning = direction == "return"
+        self.reentry: Callable[[Walker, State], None] | None = None  # the reply leg's way in (Leg.reentry)
         self._last_key: tuple[int, int, int, PortRanges, PortRanges] | None = None
         self._last_packet: Packet | None = None
 
@@ -412,6 +418,8 @@ class Walker:
         source = self.source.eni
         if source is not None and (not self.returning or state.src in source.private_ips):
             eni.send(self, source, state)
+        elif self.reentry is not None:
+            self.reentry(self, state)
         else:
             internet_gateway.from_internet(self, state)
         return self.leg

@@ -12,7 +12,7 @@ from typing import IO, TYPE_CHECKING, Any
 
 from vpcsim.errors import Diagnostic
 from vpcsim.errors import clean as clean  # the one sanitiser (errors.clean), re-exported for renderers
-from vpcsim.results import Action, Hop, TraceResult, format_ports
+from vpcsim.results import Action, Hop, LegsResult, TraceResult, format_ports
 
 if TYPE_CHECKING:
     from rich.text import Text
@@ -177,6 +177,42 @@ def trace_rich(result: TraceResult, file: IO[str] | None = None) -> None:
             console.print(line)
     for warning in result.warnings:
         console.print(safe_text(f"  warning {warning.code.value}: {warning.detail}", style="yellow"))
+
+
+def legs_verdict(result: LegsResult) -> str:
+    """One line for a path of legs: the route through its hops, and which legs fail."""
+    legs = result.legs
+    first = legs[0].flow
+    route = " -> ".join([endpoint_text(first.src, first.src_name, first.src_ip)]
+                        + [f"{leg.flow.dst}:{leg.flow.dst_port}" for leg in legs])
+    if result.reachable:
+        return f"REACHABLE in {len(legs)} legs: {route}"
+    failed = ", ".join(str(i + 1) for i in result.failed_legs)
+    return f"NOT REACHABLE in {len(legs)} legs: {route}: leg {failed} fails"
+
+
+def legs_text(result: LegsResult) -> str:
+    """Plain text: the path's verdict, then every leg as `trace_text` renders it."""
+    parts = [clean(legs_verdict(result))]
+    for index, leg in enumerate(result.legs, 1):
+        parts += ["", f"== leg {index} of {len(result.legs)} ==", trace_text(leg)]
+    return "\n".join(parts)
+
+
+def legs_json(result: LegsResult) -> str:
+    return json.dumps(result.to_json(), indent=2)
+
+
+def legs_rich(result: LegsResult, file: IO[str] | None = None) -> None:
+    """Print a path of legs for people: its verdict, then each leg as `trace_rich` prints it."""
+    from rich.console import Console
+    from rich.rule import Rule
+
+    console = Console(file=file, highlight=False)
+    console.print(safe_text(legs_verdict(result), style="bold green" if result.reachable else "bold red"))
+    for index, leg in enumerate(result.legs, 1):
+        console.print(Rule(safe_text(f"leg {index} of {len(result.legs)}")))
+        trace_rich(leg, file=file)
 
 
 # Codes of files that did not read as the expected format: their lines are never echoed, so a

@@ -1,0 +1,128 @@
+"""Gateway VPC endpoints (components/vpc_endpoint.py): the route target, the service as a
+destination, the reply's way back, located errors, the graph, the schema and the AWS import.
+
+AWS: https://docs.aws.amazon.com/vpc/latest/privatelink/gateway-endpoints.html (routes from the
+service's prefix list to the endpoint, in the associated tables; the service's own region only).
+"""
+
+from __future__ import annotations
+
+import json
+from importlib import resources
+from pathlib import Path
+
+import pytest
+import yaml
+
+import vpcsim
+from vpcsim.cli import main
+from vpcsim.errors import DesignError, EndpointError
+
+ROOT = Path(__file__).resolve().parents[1]
+SCENARIO = ROOT / "scenarios" / "basic-s3.yaml"
+BATFISH = ROOT.parent / "shared" / "conformance" / "batfish-aws" / "test-vpc-endpoint-gateway"
+
+
+def _variant(tmp_path: Path, old: str, new: str) -> Path:
+    text = SCENARIO.read_text()
+    assert old in text
+    path = tmp_path / "design.yaml"
+    path.write_text(text.replace(old, new))
+    return path
+
+
+def test_the_trace_leaves_through_the_endpoint_and_the_reply_comes_back_by_it() -> None:
+    result = vpcsim.load(SCENARIO).trace("app-a", "service:s3", 443)
+    assert result.reachable
+    assert [h.kind for h in result.forward] == ["eni", "subnet", "vpc_router", "vpc_endpoint"]
+    assert [h.kind for h in result.return_path] == ["vpc_endpoint", "vpc_router", "subnet", "eni"]
+    exit_step = result.forward[-1].steps[-1]
+    assert "endpoint policy (IAM) is not evaluated" in exit_step.detail
+    assert exit_step.location is not None and exit_step.location.line > 0
+
+
+def test_a_blocked_reply_nacl_is_found_on_the_way_back(tmp_path: Path) -> None:
+    """The reply from S3 enters private-a like any inbound packet: the NACL is stateless."""
+    path = _variant(tmp_path, "route_table: private-a}", "route_table: private-a, network_acl: strict}")
+    path.write_text(path.read_text() + "network_acls:\n  strict:\n    vpc: app\n    inbound: []\n"
+                    "    outbound:\n      - {rule: 100, action: allow, protocol: all, cidr: 0.0.0.0/0}\n")
+    result = vpcsim.load(path).trace("app-a", "service:s3", 443)
+    assert not result.reachable
+    assert [b.direction for b in result.blocked_by] == ["return"]
+    assert result.return_path[0].kind == "vpc_endpoint"
+
+
+def test_a_service_is_a_destination_only_and_needs_its_ranges() -> None:
+    net = vpcsim.load(SCENARIO)
+    with pytest.raises(EndpointError, match="answers connections"):
+        net.trace("service:s3", "app-a", 443)
+    with pytest.raises(EndpointError, match="com.amazonaws.eu-west-1.dynamodb"):
+        net.trace("app-a", "service:dynamodb", 443)
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "message"),
+    [
+        ("destination_prefix_list: com.amazonaws.eu-west-1.s3, vpc_endpoint: s3",
+         "destination: 52.218.0.0/17, vpc_endpoint: s3", "expected the prefix list of com.amazonaws.eu-west-1.s3"),
+        ("service: com.amazonaws.eu-west-1.s3", "service: com.amazonaws.eu-west-1.sqs", "has no gateway endpoint"),
+        ("service: com.amazonaws.eu-west-1.s3", "service: com.amazonaws.us-east-1.s3",
+         "not in the design's region eu-west-1"),
+        ("    service: com.amazonaws.eu-west-1.s3", "    service: s3\n    type: interface", "not simulated yet"),
+        ("vpc_endpoint: s3}", "vpc_endpoint: s4}", "no vpc endpoint named 's4'"),
+        ("    vpc: app\n    service:", "    vpc: nope\n    service:", "vpc: no vpc named 'nope'"),
+    ],
+)
+def test_bad_endpoints_are_located_errors(tmp_path: Path, old: str, new: str, message: str) -> None:
+    with pytest.raises(DesignError) as caught:
+        vpcsim.load(_variant(tmp_path, old, new))
+    errors = [d for d in caught.value.diagnostics if d.severity.value == "error"]
+    assert any(message in d.message for d in errors), [d.message for d in errors]
+    assert all(d.location is not None and d.location.line > 0 for d in errors)
+
+
+def test_a_route_to_another_vpcs_endpoint_is_refused(tmp_path: Path) -> None:
+    path = _variant(tmp_path, "vpcs:\n  app:\n    cidrs: [10.30.0.0/16]",
+                    "vpcs:\n  app:\n    cidrs: [10.30.0.0/16]\n  other:\n    cidrs: [10.31.0.0/16]")
+    text = path.read_text().replace("  s3:\n    vpc: app", "  s3:\n    vpc: other")
+    path.write_text(text)
+    with pytest.raises(DesignError) as caught:
+        vpcsim.load(path)
+    assert any(d.code == "route-target-vpc" and "vpc endpoint s3 is in vpc other" in d.message
+               for d in caught.value.diagnostics)
+
+
+def test_the_endpoint_is_in_the_component_graph() -> None:
+    g = vpcsim.load(SCENARIO).graph
+    assert g.nodes[("vpc_endpoint", "s3")]["service"] == "com.amazonaws.eu-west-1.s3"
+    assert g.has_edge(("vpc_router", "app"), ("vpc_endpoint", "s3"))
+
+
+def test_the_cli_and_json(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["trace", "--design", str(SCENARIO), "app-a", "service:s3", "443", "--json"]) == 0
+    doc = json.loads(capsys.readouterr().out)
+    assert doc["reachable"] is True and doc["flow"]["dst"] == "service:s3"
+
+
+def test_the_schema_accepts_the_section_and_its_route_target() -> None:
+    jsonschema = pytest.importorskip("jsonschema")
+    schema = json.loads(resources.files("vpcsim").joinpath("schemas/design.schema.json").read_text())
+    doc = yaml.safe_load(SCENARIO.read_text())
+    assert not list(jsonschema.Draft7Validator(schema).iter_errors(doc))
+    doc["vpc_endpoints"]["s3"]["type"] = "interface"
+    assert list(jsonschema.Draft7Validator(schema).iter_errors(doc))
+
+
+@pytest.mark.skipif(not BATFISH.exists(), reason="../shared/conformance is not beside the checkout")
+def test_a_snapshots_gateway_endpoint_is_imported_and_interface_ones_stay_unsupported(tmp_path: Path) -> None:
+    from vpcsim.importers.aws import snapshot_to_design
+
+    design, warnings = snapshot_to_design(BATFISH)
+    (name, body), = design["vpc_endpoints"].items()
+    assert body == {"aws_id": "vpce-0b7357542bb7b83ec", "vpc": "testing", "service": "com.amazonaws.us-east-1.s3"}
+    routes = [r for t in design["route_tables"].values() for r in t.get("routes", []) if "vpc_endpoint" in r]
+    assert len(routes) == 2 and all(r["destination_prefix_list"] == "com.amazonaws.us-east-1.s3" for r in routes)
+    interface = ROOT.parent / "shared" / "conformance" / "batfish-aws" / "test-vpc-endpoint-interface"
+    design, warnings = snapshot_to_design(interface)
+    assert "vpc_endpoints" not in design
+    assert any(u["kind"] == "vpc_endpoint" for u in design["unsupported"].values())
