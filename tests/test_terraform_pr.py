@@ -161,3 +161,24 @@ def test_tf_dir_refuses_what_it_cannot_use(pr: Path, capsys: pytest.CaptureFixtu
     # A config's tf-dir is for its Terraform designs: a YAML design ignores it.
     (pr / ".vpcsim.yaml").write_text("tf-dir: .\n")
     assert main(["validate", "design.yaml"]) == 0
+
+
+def test_diff_matches_a_moved_resource_by_its_previous_address(pr: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    # Without ids (a plan made with -refresh=false may lack them), the `moved` block's
+    # previous_address still says that api was app.
+    plan = json.loads((pr / "plan.json").read_text())
+    for res in plan["prior_state"]["values"]["root_module"]["resources"]:
+        if res["address"] == "aws_instance.app":
+            res["values"].pop("id")
+            res["values"]["vpc_security_group_ids"] = ["sg-0db"]
+    for change in plan["resource_changes"]:
+        if change["address"] == "aws_instance.api":
+            assert change["previous_address"] == "aws_instance.app"
+            change["change"]["after"].pop("id")
+            change["change"]["before"].pop("id")
+    (pr / "plan.json").write_text(json.dumps(plan))
+    assert main(["diff", "--after", "plan.json", "--json"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert [(c["subject"], c["was"], c["opened_text"]) for c in data["exposure"] if c["subject"] == "api"] == [
+        ("api", "app", "tcp 443")]
+    assert not any(c["subject"] == "app" for c in data["exposure"] + data["flows"])
