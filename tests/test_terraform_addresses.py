@@ -266,3 +266,24 @@ def test_renderings_name_the_cases(net: Network, capsys: pytest.CaptureFixture[s
     assert data["address_dependent"] is True
     assert [c["reachable"] for c in data["address_cases"]] == [True, True, False]
     assert data["address_cases"][2]["cases"][0]["addresses"] == [["10.0.1.128", "10.0.1.254"]]
+
+
+def test_past_the_cap_the_merged_case_says_so(tmp_path: Path) -> None:
+    # 70 /32 rules inside app: 71 cases (each /32, and the rest); the last ones are merged.
+    rules = "".join(f"          - {{protocol: tcp, ports: 22, cidr: 10.0.1.{10 + i}/32}}\n" for i in range(70))
+    path = tmp_path / "many.yaml"
+    path.write_text(DESIGN.replace("          - {protocol: tcp, ports: 443, cidr: 0.0.0.0/0}\n",
+                                   "          - {protocol: tcp, ports: 443, cidr: 0.0.0.0/0}\n" + rules)
+                    .replace("      - {protocol: tcp, ports: 443, cidr: 0.0.0.0/0}\n",
+                             "      - {protocol: tcp, ports: 443, cidr: 0.0.0.0/0}\n"
+                             + rules.replace("          - ", "      - ")))
+    net = vpcsim.load(path)
+    cases = addresses.cases_of(net, "web.eth0")
+    assert len(cases) == addresses.MAX_CASES
+    assert [c.merged for c in cases].count(True) == 1 and not cases[0].merged
+    assert addresses.expanded(net).truncated == ("web.eth0", "worker.eth0")
+    merged = next(c for c in cases if c.merged)
+    assert merged.describe().endswith("(several cases merged, judged at one address)")
+    result = net.trace("bastion", "web", 443)
+    assert any(v.cases[0].merged for v in result.address_cases)
+    assert "whichever it gets (64 case(s); several cases merged, judged at one address)" in trace_text(result)
