@@ -45,8 +45,8 @@ EXPECTATIONS: list[dict[str, Any]] = DATA["expectations"]
 
 # The counts stated in docs/conformance.md (and the README): keep them in step.
 EXPECTED_TOTAL = 68
-EXPECTED_SUPPORTED = 31
-EXPECTED_UNSUPPORTED = 37
+EXPECTED_SUPPORTED = 33
+EXPECTED_UNSUPPORTED = 35
 
 # Expectations where AWS's documentation contradicts Batfish: id -> reason with the AWS doc.
 # None so far; a case goes here (as a strict xfail), never into an edited expectation.
@@ -124,13 +124,15 @@ def test_batfish_expectation(case: dict[str, Any], load: Loader) -> None:
     allowed = set(wanted) if isinstance(wanted, list) else {wanted}
     got = conformance.batfish_disposition(result)
     assert got in allowed, f"{case['id']}: Batfish says {wanted}, vpcsim maps to {got}\n{_explain(result)}"
-    assert conformance.vpcsim_path(result.forward) == conformance.batfish_path(expect["path"]), _explain(result)
+    names = conformance.batfish_names(net)
+    assert conformance.vpcsim_path(result.forward, names=names) == conformance.batfish_path(expect["path"]), \
+        _explain(result)
     if bidirectional:
         # The reply must come back: vpcsim's combined verdict is then the forward one, not
         # RETURN_BLOCKED, and nothing blocks either leg.
         assert expect["reverse_disposition"] == "ACCEPTED"
         assert result.disposition.success and not result.blocked_by, _explain(result)
-        assert conformance.vpcsim_path(result.return_path) == conformance.batfish_path(
+        assert conformance.vpcsim_path(result.return_path, names=names) == conformance.batfish_path(
             expect["reverse_path"]
         ), _explain(result)
     for claim in case.get("also_asserts") or []:

@@ -87,7 +87,7 @@ def test_scenario_findings(scenario: str) -> None:
 
 
 def test_rule_ids_are_stable_and_documented() -> None:
-    assert [r.id for r in RULES] == [f"VPC{n:03d}" for n in range(1, 16)]
+    assert [r.id for r in RULES] == [f"VPC{n:03d}" for n in range(1, 17)]
     docs = (ROOT / "docs" / "lint.md").read_text()
     for rule in RULES:
         assert f"`{rule.id}`" in docs and rule.name in docs
@@ -233,3 +233,13 @@ def test_a_gateway_endpoint_no_route_uses_is_reported(tmp_path: Path) -> None:
     assert unused[0].location is not None and unused[0].location.line == body_line(path, "  s3:")
     # ...and with the endpoint unused, private-a's S3 traffic now pays NAT too.
     assert {f.subject for f in report.by_rule("VPC014")} == {"private-a:s3", "private-b:s3"}
+
+
+def test_an_interface_endpoint_closed_to_its_vpc_is_reported(tmp_path: Path) -> None:
+    source = SCENARIOS / "basic-s3.yaml"
+    path = modified(tmp_path, "      - {protocol: tcp, ports: 443, cidr: 10.30.0.0/16, description: HTTPS from the VPC}",
+                    "      - {protocol: tcp, ports: 443, cidr: 192.0.2.0/24, description: somewhere else}", source)
+    (finding,) = lint_path(path).by_rule("VPC016")
+    assert finding.subject == "sqs" and finding.location is not None
+    assert finding.location.line == body_line(path, "  sqs:")
+    assert not lint_path(source).by_rule("VPC016")

@@ -68,7 +68,17 @@ def test_a_service_is_a_destination_only_and_needs_its_ranges() -> None:
         ("service: com.amazonaws.eu-west-1.s3", "service: com.amazonaws.eu-west-1.sqs", "has no gateway endpoint"),
         ("service: com.amazonaws.eu-west-1.s3", "service: com.amazonaws.us-east-1.s3",
          "not in the design's region eu-west-1"),
-        ("    service: com.amazonaws.eu-west-1.s3", "    service: s3\n    type: interface", "not simulated yet"),
+        ("    service: com.amazonaws.eu-west-1.s3", "    service: s3\n    type: gateway_load_balancer",
+         "not simulated yet"),
+        ("    service: com.amazonaws.eu-west-1.s3", "    service: s3\n    private_dns: false",
+         "private_dns is for interface endpoints"),
+        ("      - {subnet: private-b, private_ip: 10.30.11.100}", "      - {subnet: private-b, private_ip: 10.30.10.101}",
+         "interface sqs.private-b: private IP 10.30.10.101 is outside its subnet private-b"),
+        ("      - {subnet: private-b, private_ip: 10.30.11.100}", "      - {subnet: public-a, private_ip: 10.30.0.100}\n"
+         "      - {subnet: private-b, private_ip: 10.30.11.100}", "are both in eu-west-1a"),
+        ("    security_groups: [endpoint]", "    security_groups: [nope]", "no security group named 'nope'"),
+        ("      - {subnet: private-a, private_ip: 10.30.10.100}", "      - {subnet: private-a, private_ip: 10.30.10.999}",
+         "private_ip"),
         ("vpc_endpoint: s3}", "vpc_endpoint: s4}", "no vpc endpoint named 's4'"),
         ("    vpc: app\n    service:", "    vpc: nope\n    service:", "vpc: no vpc named 'nope'"),
     ],
@@ -109,12 +119,12 @@ def test_the_schema_accepts_the_section_and_its_route_target() -> None:
     schema = json.loads(resources.files("vpcsim").joinpath("schemas/design.schema.json").read_text())
     doc = yaml.safe_load(SCENARIO.read_text())
     assert not list(jsonschema.Draft7Validator(schema).iter_errors(doc))
-    doc["vpc_endpoints"]["s3"]["type"] = "interface"
+    doc["vpc_endpoints"]["s3"]["type"] = "gateway_load_balancer"
     assert list(jsonschema.Draft7Validator(schema).iter_errors(doc))
 
 
 @pytest.mark.skipif(not BATFISH.exists(), reason="../shared/conformance is not beside the checkout")
-def test_a_snapshots_gateway_endpoint_is_imported_and_interface_ones_stay_unsupported(tmp_path: Path) -> None:
+def test_a_snapshots_gateway_and_interface_endpoints_are_imported(tmp_path: Path) -> None:
     from vpcsim.importers.aws import snapshot_to_design
 
     design, warnings = snapshot_to_design(BATFISH)
@@ -124,5 +134,38 @@ def test_a_snapshots_gateway_endpoint_is_imported_and_interface_ones_stay_unsupp
     assert len(routes) == 2 and all(r["destination_prefix_list"] == "com.amazonaws.us-east-1.s3" for r in routes)
     interface = ROOT.parent / "shared" / "conformance" / "batfish-aws" / "test-vpc-endpoint-interface"
     design, warnings = snapshot_to_design(interface)
-    assert "vpc_endpoints" not in design
-    assert any(u["kind"] == "vpc_endpoint" for u in design["unsupported"].values())
+    (body,) = design["vpc_endpoints"].values()
+    assert body["type"] == "interface" and body["service"] == "com.amazonaws.us-east-1.cloudtrail"
+    assert body["interfaces"] == [{"subnet": "testing_10.1.101.0-24", "private_ip": "10.1.101.97",
+                                   "aws_id": "eni-0084b734451ba23ca"}]
+    assert body["security_groups"] == ["testing_general"]
+    # Its network interface is the endpoint's, not a loose interface of its own.
+    assert not any(u.get("aws_id") == "eni-0084b734451ba23ca" for u in design.get("unsupported", {}).values())
+
+
+def test_a_service_reached_through_a_nat_gateway_carries_its_cost_note() -> None:
+    """private-b's table was left out of the association: the trace says what that costs
+    (https://docs.aws.amazon.com/vpc/latest/userguide/nat-gateway-pricing.html)."""
+    net = vpcsim.load(SCENARIO)
+    via_nat = net.trace("app-b", "service:s3", 443)
+    assert via_nat.reachable and "nat_gateway" in [h.kind for h in via_nat.forward]
+    (note,) = [w for w in via_nat.warnings if w.code.value == "SERVICE_THROUGH_NAT_GATEWAY"]
+    assert note.component == "nat-a" and "com.amazonaws.eu-west-1.s3" in note.detail
+    assert not net.trace("app-a", "service:s3", 443).warnings  # through the endpoint: nothing to say
+    assert not net.trace("app-b", "8.8.8.8", 443).warnings  # not the service: nothing to say
+
+
+def test_an_interface_endpoint_is_an_interface_of_the_design_that_only_answers() -> None:
+    """Its network interfaces are ENIs of their subnets, with the endpoint's groups: exposure and
+    reach see them; a service answers connections and never opens one, so they are no source."""
+    net = vpcsim.load(SCENARIO)
+    eni = net.design.interfaces["sqs.private-a"]
+    assert eni.service == "com.amazonaws.eu-west-1.sqs" and eni.security_groups == ("endpoint",)
+    result = net.trace("app-a", "service:sqs", 443)
+    assert result.reachable and result.forward[-1].name == "sqs.private-a"  # its own zone's interface
+    assert net.trace("app-b", "sqs", 443).forward[-1].name == "sqs.private-b"  # by the endpoint's name too
+    with pytest.raises(EndpointError, match="answers connections"):
+        net.trace("sqs.private-a", "app-a", 443)
+    matrix = net.reach(by="interface")
+    assert "sqs.private-a" in matrix.cols and "sqs.private-a" not in matrix.rows
+    assert {r.interface for r in net.exposure().interfaces} >= {"sqs.private-a", "sqs.private-b"}

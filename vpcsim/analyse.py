@@ -1367,13 +1367,14 @@ def resolve_members(an: Analyser, spec: object, what: str) -> tuple[list[Interfa
     from vpcsim.model import ip_to_int
 
     problems: list[Diagnostic] = []
+    sources = what == "from"
     if spec in (None, "*", "all"):
-        return list(an.net.design.interfaces.values()), []
+        return [e for e in an.net.design.interfaces.values() if not (sources and e.service is not None)], []
     try:
         selector = parse_selector(_selector(spec), what)
     except ValueError as exc:
         raise UsageError(f"{what}: {exc}") from None
-    resolved = an.engine.resolve(selector, what, problems)
+    resolved = an.engine.resolve(selector, what, problems, sources=sources)
     if problems:
         raise EndpointError("; ".join(p.message for p in problems))
     classes: list[InternetClass] = []

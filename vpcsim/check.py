@@ -313,7 +313,7 @@ class Engine:
 
     # -- endpoints ---------------------------------------------------------------------------
 
-    def resolve(self, selector: Selector, what: str, problems: list[Diagnostic]) -> _Resolved:
+    def resolve(self, selector: Selector, what: str, problems: list[Diagnostic], *, sources: bool = False) -> _Resolved:
         """The ENIs and internet ranges a selector stands for; unknown names become diagnostics."""
         d = self.net.design
         out = _Resolved()
@@ -329,7 +329,7 @@ class Engine:
             out.internet = list(self.public_space)
         elif kind is SelectorKind.UNION:
             for part in selector.parts:
-                sub = self.resolve(part, what, problems)
+                sub = self.resolve(part, what, problems, sources=sources)
                 out.enis += sub.enis
                 out.internet += sub.internet
         elif kind is SelectorKind.NAME:
@@ -392,7 +392,9 @@ class Engine:
                     ):
                         out.enis.append(eni)
                 out.internet += ranges.intersect(self.public_space, ((cidr.first, cidr.last),))
-        out.enis = list({e.name: e for e in out.enis}.values())  # first occurrence order, no duplicates
+        # First occurrence order, no duplicates; as sources, no interface of an AWS service (an
+        # interface endpoint's answers connections and never opens one).
+        out.enis = list({e.name: e for e in out.enis if not (sources and e.service is not None)}.values())
         out.internet = list(ranges.normalize(out.internet))
         return out
 
@@ -790,7 +792,7 @@ def _prepare(engine: Engine, assertions: Sequence[Assertion]
                 f"assertion id {a.id!r} is used twice, also at {earlier.loc} (give each assertion a unique id:)",
                 a.loc))
         count = len(problems)
-        src = engine.resolve(a.source, f"assertion {a.id!r}: from", problems)
+        src = engine.resolve(a.source, f"assertion {a.id!r}: from", problems, sources=True)
         dst = engine.resolve(a.destination, f"assertion {a.id!r}: to", problems)
         hops = [engine.hop_atom(w.name, f"assertion {a.id!r}: {'only_via' if a.only_via else 'via'}", a.loc, problems)
                 for w in a.via]
@@ -908,7 +910,7 @@ def reachable_traffic(network: CompiledNetwork, src: object, dst: object, within
     """
     engine = Engine(network, ephemeral=ephemeral)
     problems: list[Diagnostic] = []
-    srcs = engine.atoms(engine.resolve(parse_selector(src, "src"), "src", problems))
+    srcs = engine.atoms(engine.resolve(parse_selector(src, "src"), "src", problems, sources=True))
     dsts = engine.atoms(engine.resolve(parse_selector(dst, "dst"), "dst", problems))
     if problems:
         raise DesignError(problems)

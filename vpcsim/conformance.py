@@ -12,7 +12,6 @@ place:
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
@@ -36,8 +35,6 @@ UNSUPPORTED_NODE_PREFIXES: tuple[tuple[str, str], ...] = (
     ("onprem-", "on-prem router (VPN / Direct Connect peer)"),
 )
 _LOAD_BALANCER_MARK = ".elb."  # '<az>-<nlb dns name>' nodes
-# '<vpce-id>-<subnet-id>': the ENI of an interface endpoint (gateway endpoints are simulated).
-_INTERFACE_ENDPOINT = re.compile(r"^vpce-[0-9a-f]+-subnet-")
 
 # Batfish dispositions, for reference and checks.
 BATFISH_DISPOSITIONS = frozenset(
@@ -103,7 +100,22 @@ def batfish_disposition(result: TraceResult) -> str | None:
 # -- paths --------------------------------------------------------------------------------------
 
 
-def vpcsim_path(hops: Sequence[Hop], *, truncate: bool = True) -> list[str]:
+def batfish_names(net: CompiledNetwork) -> dict[str, str]:
+    """AWS ids vpcsim's hops carry that Batfish names otherwise: the network interface of an
+    interface endpoint is Batfish's node '<vpce-id>-<subnet-id>'."""
+    from vpcsim.components import vpc_endpoint
+
+    d = net.design
+    out = {}
+    for ep in vpc_endpoint.endpoints(d).values():
+        for subnet_name, _, eni_id in ep.interfaces:
+            subnet = d.subnets.get(subnet_name)
+            if eni_id and ep.aws_id and subnet is not None and subnet.aws_id:
+                out[eni_id] = f"{ep.aws_id}-{subnet.aws_id}"
+    return out
+
+
+def vpcsim_path(hops: Sequence[Hop], *, truncate: bool = True, names: Mapping[str, str] | None = None) -> list[str]:
     """The AWS ids of the hops, in order, shaped like Batfish's path.
 
     - `truncate`: stop at the hop that decided the packet's fate (`stop_index`);
@@ -130,8 +142,9 @@ def vpcsim_path(hops: Sequence[Hop], *, truncate: bool = True) -> list[str]:
             "vpc_router",
         ]:
             drop.add(index + 1)
+    names = names or {}
     return [
-        hop.aws_id
+        names.get(hop.aws_id, hop.aws_id)
         for index, hop in enumerate(hops)
         if index not in drop and hop.kind not in _PATHLESS_HOP_KINDS and hop.aws_id is not None
     ]
@@ -162,8 +175,6 @@ def unsupported_node(node: str) -> str | None:
     """What unsimulated component a Batfish node stands for, if any."""
     if _LOAD_BALANCER_MARK in node:
         return "load balancer"
-    if _INTERFACE_ENDPOINT.match(node):
-        return "interface VPC endpoint"
     for prefix, label in UNSUPPORTED_NODE_PREFIXES:
         if node.startswith(prefix):
             return label

@@ -156,6 +156,11 @@ RULES: tuple[LintRule, ...] = (
           "A gateway VPC endpoint is associated with no route table", 2.0,
           "No route targets the endpoint, so no subnet uses it: associate the route tables of the subnets that "
           "should reach the service privately, or remove it.", "hygiene"),
+    _rule("VPC016", "interface-endpoint-closed-to-its-vpc", Level.WARNING,
+          "An interface VPC endpoint's security groups do not admit HTTPS from its VPC", 3.0,
+          "Clients reach an interface endpoint on tcp 443 through its network interfaces, whose security groups "
+          "must admit them: add an ingress rule for 443 from the VPC's CIDR (or the clients' groups).",
+          "correctness"),
 )
 RULES_BY_ID = {rule.id: rule for rule in RULES}
 # The validator's own warning for what VPC008 reports with more context.
@@ -295,6 +300,7 @@ class _Linter:
             "VPC013": self.cross_az_nat,
             "VPC014": self.service_through_nat,
             "VPC015": self.unused_endpoints,
+            "VPC016": self.closed_interface_endpoints,
         }
 
     def run(self, rule: LintRule) -> list[Finding]:
@@ -637,7 +643,24 @@ class _Linter:
                 if route.target_section == vpc_endpoint.ROUTE_KEY}
         return [self.finding(rule, f"gateway endpoint {ep.name} ({ep.service}) is the target of no route", ep.loc,
                              ep.name)
-                for ep in vpc_endpoint.endpoints(self.d).values() if ep.name not in used]
+                for ep in vpc_endpoint.endpoints(self.d).values() if ep.kind == "gateway" and ep.name not in used]
+
+    def closed_interface_endpoints(self, rule: LintRule) -> list[Finding]:
+        from vpcsim.components import vpc_endpoint
+
+        out = []
+        for ep in vpc_endpoint.endpoints(self.d).values():
+            if ep.kind != "interface" or ep.vpc not in self.d.vpcs:
+                continue
+            table = self.net.groups(ep.security_groups, references=False).ingress
+            # A client anywhere in the VPC: each subnet's first usable address stands for its subnet.
+            clients = [s.cidr.first + 4 for s in self.d.subnets.values() if s.vpc == ep.vpc] or [
+                c.first for c in self.d.vpcs[ep.vpc].cidrs]
+            if not any(table.match(addr, 6, 443) >= 0 for addr in clients):
+                out.append(self.finding(
+                    rule, f"interface endpoint {ep.name} ({ep.service}): security groups "
+                    f"[{', '.join(ep.security_groups)}] admit tcp 443 from no subnet of vpc {ep.vpc}", ep.loc, ep.name))
+        return out
 
     def _eni_label(self, eni: Interface) -> str:
         instance = self.d.instances.get(eni.instance or "")

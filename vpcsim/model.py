@@ -382,6 +382,8 @@ class Interface:
     # `private_ip: auto`: AWS picks some free address of the subnet at launch (DHCP). private_ips
     # holds a representative; vpcsim.reach.addresses decides verdicts for every address it may get.
     dynamic: bool = False
+    # The AWS service behind it (an interface endpoint's): it answers connections, never opens one.
+    service: str | None = None
 
     @property
     def primary_ip(self) -> int:

@@ -35,6 +35,8 @@ __all__ = [
     "State",
     "Walk",
     "all_components",
+    "annotators",
+    "endpoint_namers",
     "for_route",
     "for_target",
     "ip",
@@ -176,6 +178,12 @@ class Component(Generic[T]):
     def graph(self, net: CompiledNetwork, g: networkx.MultiDiGraph) -> None:
         return None
 
+    def annotate(self, walk: Walk, sent: State) -> None:
+        """After the forward leg (`walk.leg`) of a packet sent as `sent`: add the warnings this
+        component has about the path as a whole (a gateway endpoint's service reached through a
+        NAT gateway). Asked only of components that define it."""
+        return None
+
     def endpoint(self, net: CompiledNetwork, text: str, other: Endpoint | None) -> Endpoint | None:
         """A trace endpoint this component names (e.g. `service:s3`), for names the design's
         instances and interfaces do not take; `other` is the flow's source when resolving its
@@ -184,6 +192,8 @@ class Component(Generic[T]):
 
 
 _REGISTRY: list[Component[Any]] = []
+_NAMERS: list[Component[Any]] = []  # components that name trace endpoints (Component.endpoint)
+_ANNOTATORS: list[Component[Any]] = []  # components with warnings about whole paths (Component.annotate)
 _BY_TARGET: dict[TargetKind, Component[Any]] = {}
 _BY_ROUTE_KEY: dict[str, Component[Any]] = {}
 _OWNERS: tuple[Component[Any], ...] = ()
@@ -196,6 +206,10 @@ def register(component: Component[T], *, owner_rank: int | None = None) -> Compo
     `owner_rank`: the component owns private addresses; deliveries ask owners in rank order.
     """
     _REGISTRY.append(component)
+    if type(component).endpoint is not Component.endpoint:
+        _NAMERS.append(component)
+    if type(component).annotate is not Component.annotate:
+        _ANNOTATORS.append(component)
     if component.route_key is not None:
         if component.route_key in _BY_ROUTE_KEY:
             raise RuntimeError(f"route target {component.route_key} is handled already")
@@ -234,6 +248,16 @@ def owners() -> tuple[Component[Any], ...]:
 
 def all_components() -> tuple[Component[Any], ...]:
     return tuple(_REGISTRY)
+
+
+def annotators() -> tuple[Component[Any], ...]:
+    """The components that add warnings about a whole forward leg (`Component.annotate`)."""
+    return tuple(_ANNOTATORS)
+
+
+def endpoint_namers() -> tuple[Component[Any], ...]:
+    """The components that name trace endpoints of their own (`service:s3`), asked in order."""
+    return tuple(_NAMERS)
 
 
 # tuple.__new__ builds a NamedTuple without the Python-level __new__ frame (2.5x faster); the

@@ -32,14 +32,14 @@ from vpcsim.errors import Diagnostic, EndpointError, Location, Severity
 from vpcsim.facts import GATEWAY_ENDPOINT_SERVICES
 from vpcsim.importers import aws
 from vpcsim.loader import extensions
-from vpcsim.model import NOWHERE, Design, Subnet, TargetKind
+from vpcsim.loader.reader import Map, Scalar, Seq
+from vpcsim.model import NOWHERE, Design, Interface, Subnet, TargetKind, ip_to_int
 from vpcsim.results import Action, Code, Disposition, Step, StepKind
 
 if TYPE_CHECKING:
     import networkx
 
     from vpcsim.compile import CompiledNetwork, RouteEntry
-    from vpcsim.loader.reader import Map
 
 KEY = "vpc_endpoints"
 ROUTE_KEY = "vpc_endpoint"
@@ -55,6 +55,11 @@ class VpcEndpointModel:
     aws_id: str | None = None
     description: str = ""
     loc: Location = field(default=NOWHERE, compare=False)
+    kind: str = "gateway"  # or "interface"
+    # An interface endpoint's network interfaces: (subnet, private IP, ENI id), one per subnet.
+    interfaces: tuple[tuple[str, int, str | None], ...] = ()
+    security_groups: tuple[str, ...] = ()
+    private_dns: bool = True
 
     @property
     def service_short(self) -> str:
@@ -67,16 +72,23 @@ class VpcEndpointModel:
 
 def read(builder: extensions.SectionBuilder, name: str, body: Map) -> VpcEndpointModel | None:
     what = f"vpc endpoint {name}"
-    builder.check_keys(body, what, ("vpc", "service", "type", "aws_id", "description"), ("vpc", "service"))
+    builder.check_keys(body, what, ("vpc", "service", "type", "aws_id", "description", "interfaces",
+                                    "security_groups", "private_dns"), ("vpc", "service"))
     vpc = builder.vpc_ref(body, what)
     service = builder.string(body.get("service"), f"{what}: service")
     kind = builder.string(body.get("type"), f"{what}: type") if body.get("type") is not None else "gateway"
     aws_id = builder.string(body.get("aws_id"), f"{what}: aws_id") if body.get("aws_id") is not None else None
     description = builder.string(body.get("description"), f"{what}: description") or ""
+    if kind == "interface":
+        return _read_interface(builder, name, body, vpc, service, aws_id, description)
     if kind is not None and kind != "gateway":
-        builder.error("vpce-type", f"{what}: type {kind!r} is not simulated yet (expected gateway; declare "
-                      "interface and Gateway Load Balancer endpoints under unsupported:)", body.loc)
+        builder.error("vpce-type", f"{what}: type {kind!r} is not simulated yet (expected gateway or interface; "
+                      "declare Gateway Load Balancer endpoints under unsupported:)", body.loc)
         return None
+    for key in ("interfaces", "security_groups", "private_dns"):
+        if body.get(key) is not None:
+            builder.error("vpce-key", f"{what}: {key} is for interface endpoints (expected type: interface)",
+                          body.loc)
     if service is not None:
         short = service.rsplit(".", 1)[-1]
         full = service.startswith("com.amazonaws.") and service.count(".") == 3
@@ -91,6 +103,53 @@ def read(builder: extensions.SectionBuilder, name: str, body: Map) -> VpcEndpoin
     return VpcEndpointModel(name, vpc, service, aws_id, description, body.loc)
 
 
+def _read_interface(builder: extensions.SectionBuilder, name: str, body: Map, vpc: str | None, service: str | None,
+                    aws_id: str | None, description: str) -> VpcEndpointModel | None:
+    """An interface endpoint: one network interface per chosen subnet, with security groups."""
+    what = f"vpc endpoint {name}"
+    node = body.get("interfaces")
+    if not isinstance(node, Seq) or not node.items:
+        builder.error("vpce-interfaces", f"{what}: an interface endpoint needs interfaces: [{{subnet: NAME, "
+                      "private_ip: a.b.c.d}, ...] (one per subnet it serves)", (node or body).loc)
+        return None
+    interfaces: list[tuple[str, int, str | None]] = []
+    for index, item in enumerate(node.items):
+        where = f"{what}: interfaces[{index}]"
+        if not isinstance(item, Map):
+            builder.error("vpce-interfaces", f"{where}: expected {{subnet: NAME, private_ip: a.b.c.d}}", item.loc)
+            continue
+        builder.check_keys(item, where, ("subnet", "private_ip", "aws_id"), ("subnet", "private_ip"))
+        subnet_name = builder.ref(item.get("subnet"), f"{where}: subnet", "subnets", "subnet")
+        text = builder.string(item.get("private_ip"), f"{where}: private_ip")
+        eni_id = builder.string(item.get("aws_id"), f"{where}: aws_id") if item.get("aws_id") is not None else None
+        try:
+            addr = ip_to_int(text) if text is not None else None
+        except ValueError as exc:
+            builder.error("invalid-ip", f"{where}: private_ip: {exc}", (item.get("private_ip") or item).loc)
+            continue
+        if subnet_name is not None and addr is not None:
+            interfaces.append((subnet_name, addr, eni_id))
+    groups: list[str] = []
+    groups_node = body.get("security_groups")
+    if isinstance(groups_node, Seq):
+        for item in groups_node.items:
+            group = builder.group_ref(item, f"{what}: security_groups", vpc)
+            if group is not None:
+                groups.append(group)
+    elif groups_node is not None:
+        builder.error("invalid-type", f"{what}: security_groups: expected a list of group names", groups_node.loc)
+    private_dns = True
+    dns_node = body.get("private_dns")
+    if isinstance(dns_node, Scalar):
+        if dns_node.value not in (True, False):
+            builder.error("invalid-type", f"{what}: private_dns: expected true or false", dns_node.loc)
+        private_dns = dns_node.value is not False
+    if vpc is None or service is None or len(interfaces) != len(node.items):
+        return None
+    return VpcEndpointModel(name, vpc, service, aws_id, description, body.loc, "interface", tuple(interfaces),
+                            tuple(groups) or (f"{vpc}/default",), private_dns)
+
+
 def endpoints(design: Design) -> dict[str, VpcEndpointModel]:
     return {name: obj for name, obj in design.extensions.get(KEY, {}).items() if isinstance(obj, VpcEndpointModel)}
 
@@ -100,6 +159,7 @@ def validate(design: Design) -> list[Diagnostic]:
     out = []
     known = endpoints(design)
     for ep in known.values():
+        out.extend(_interface_rules(design, ep))
         # A snapshot spanning regions has their common prefix as its region (importers.aws).
         if "." in ep.service and not ep.service.split(".")[2].startswith(design.region):
             out.append(Diagnostic(
@@ -111,7 +171,13 @@ def validate(design: Design) -> list[Diagnostic]:
             if route.target_kind is not TargetKind.COMPONENT or route.target_section != ROUTE_KEY:
                 continue
             target = known.get(route.target or "")
-            if target is not None and route.prefix_list is None:
+            if target is not None and target.kind == "interface":
+                out.append(Diagnostic(
+                    Severity.ERROR, "vpce-route-interface",
+                    f"route table {table.name}: route to {route.describe_destination()} via interface endpoint "
+                    f"{target.name} (expected a gateway endpoint: clients reach an interface endpoint at its "
+                    "addresses, not through routes)", route.loc))
+            elif target is not None and route.prefix_list is None:
                 out.append(Diagnostic(
                     Severity.ERROR, "vpce-route-destination",
                     f"route table {table.name}: route to {route.describe_destination()} via vpc endpoint "
@@ -120,12 +186,52 @@ def validate(design: Design) -> list[Diagnostic]:
     return out
 
 
+def _interface_rules(design: Design, ep: VpcEndpointModel) -> list[Diagnostic]:
+    """An interface endpoint has one network interface per subnet, at most one subnet per
+    availability zone, all in its VPC
+    (https://docs.aws.amazon.com/vpc/latest/privatelink/create-interface-endpoint.html). Its
+    interfaces' addresses are checked as every interface's are (loader.validate)."""
+    out = []
+    zones: dict[str, str] = {}
+    for subnet_name, _, _ in ep.interfaces:
+        sub = design.subnets.get(subnet_name)
+        if sub is None:
+            continue
+        if sub.vpc != ep.vpc:
+            out.append(Diagnostic(Severity.ERROR, "vpce-subnet-vpc", f"vpc endpoint {ep.name}: subnet {sub.name} is in "
+                                  f"vpc {sub.vpc}, not {ep.vpc} (expected subnets of the endpoint's VPC)", ep.loc))
+        earlier = zones.setdefault(sub.az, sub.name)
+        if earlier != sub.name:
+            out.append(Diagnostic(Severity.ERROR, "vpce-subnet-az", f"vpc endpoint {ep.name}: subnets {earlier} and "
+                                  f"{sub.name} are both in {sub.az} (expected at most one subnet per availability "
+                                  "zone)", ep.loc))
+    for group in ep.security_groups:
+        sg = design.security_groups.get(group)
+        if sg is not None and sg.vpc != ep.vpc:
+            out.append(Diagnostic(Severity.ERROR, "vpce-group-vpc", f"vpc endpoint {ep.name}: security group {group} is "
+                                  f"in vpc {sg.vpc}, not {ep.vpc}", ep.loc))
+    return out
+
+
 def _vpcs(design: Design, name: str) -> tuple[str, ...] | None:
     ep = endpoints(design).get(name)
     return (ep.vpc,) if ep else None
 
 
-extensions.register(extensions.Section(KEY, "vpc endpoint", read, ROUTE_KEY, validate))
+def interface_name(ep: VpcEndpointModel, subnet_name: str) -> str:
+    """The design name of an interface endpoint's network interface in one subnet."""
+    return f"{ep.name}.{subnet_name}"
+
+
+def _own_interfaces(obj: object) -> list[Interface]:
+    """An interface endpoint's network interfaces, as the design's own (loader.extensions)."""
+    if not isinstance(obj, VpcEndpointModel):
+        return []
+    return [Interface(interface_name(obj, subnet_name), None, subnet_name, (addr,), None, obj.security_groups,
+                      aws_id=eni_id, loc=obj.loc, service=obj.service) for subnet_name, addr, eni_id in obj.interfaces]
+
+
+extensions.register(extensions.Section(KEY, "vpc endpoint", read, ROUTE_KEY, validate, _own_interfaces))
 extensions.register_target(extensions.Target(ROUTE_KEY, "vpc endpoint", _vpcs))
 
 
@@ -153,6 +259,35 @@ def service_ranges(net: CompiledNetwork, service: str) -> tuple[str, list[tuple[
                         f"{full!r}, or a route to a gateway endpoint of {short} through its prefix list)")
 
 
+class _Spans(list[tuple[int, int, str, str]]):
+    """(lo, hi, service, prefix list) of every gateway-endpoint service the design has ranges for."""
+
+
+def _service_spans(net: CompiledNetwork) -> _Spans:
+    def make() -> _Spans:
+        out = _Spans()
+        names = {ep.service_short for ep in endpoints(net.design).values()}
+        names |= {n.rsplit(".", 1)[-1] for n in net.design.prefix_lists if n.startswith("com.amazonaws.")}
+        for service in sorted(names & set(GATEWAY_ENDPOINT_SERVICES)):
+            try:
+                plist, spans = service_ranges(net, service)
+            except EndpointError:
+                continue
+            out.extend((lo, hi, service, plist) for lo, hi in spans)
+        return out
+
+    return net.derived(_Spans, "gateway endpoint services", make)
+
+
+def _interface_for(net: CompiledNetwork, ep: VpcEndpointModel, source: Endpoint) -> Interface:
+    """The interface a client reaches an interface endpoint by: the one in its own availability
+    zone (its zonal DNS name), else the first (the regional name answers with all of them)."""
+    d = net.design
+    zone = d.subnets[source.eni.subnet].az if source.eni is not None and source.eni.subnet in d.subnets else None
+    mine = [s for s, _, _ in ep.interfaces if d.subnets[s].az == zone]
+    return d.interfaces[interface_name(ep, mine[0] if mine else ep.interfaces[0][0])]
+
+
 class VpcEndpoint(Component[None]):
     kind = "vpc_endpoint"
     route_key = ROUTE_KEY
@@ -175,13 +310,38 @@ class VpcEndpoint(Component[None]):
         walk.leg.end_state = state
         walk.leg.reentry = lambda back, reply: _reply_in(back, ep, reply)
 
+    def annotate(self, walk: Walk, sent: State) -> None:
+        """A gateway endpoint's service reached through a NAT gateway: say what it costs."""
+        nat = next((hop for hop in walk.leg.hops if hop.kind == "nat_gateway"), None)
+        if nat is None:
+            return
+        for lo, hi, service, plist in _service_spans(walk.net):
+            if lo <= sent.dst <= hi:
+                detail = (f"{ip(sent.dst)} is {service} (prefix list {plist}): the traffic leaves through NAT gateway "
+                          f"{nat.name}, which bills every byte it processes; a route from {plist} to a gateway "
+                          "endpoint would carry it privately, at no charge")
+                walk.warn(Code.SERVICE_THROUGH_NAT_GATEWAY, nat.name, detail, None)
+                return
+
     def endpoint(self, net: CompiledNetwork, text: str, other: Endpoint | None) -> Endpoint | None:
-        if not text.startswith(SERVICE_PREFIX):
+        known = endpoints(net.design)
+        named = known.get(text)
+        if not text.startswith(SERVICE_PREFIX) and (named is None or named.kind != "interface"):
             return None
-        service = text[len(SERVICE_PREFIX):].strip()
         if other is None:
             raise EndpointError(f"{text!r}: an AWS service answers connections; it does not open them into a VPC "
                                 "(trace from the VPC to the service)")
+        if named is not None:
+            return Endpoint(text, (eni := _interface_for(net, named, other)).primary_ip, eni)
+        service = text[len(SERVICE_PREFIX):].strip()
+        short = service.rsplit(".", 1)[-1]
+        vpc = net.interface_vpc(other.eni) if other.eni is not None else None
+        private = [ep for ep in known.values() if ep.kind == "interface" and ep.private_dns and ep.vpc == vpc
+                   and ep.service_short == short]
+        if private:
+            # Private DNS: inside the VPC, the service's name resolves to the endpoint's interfaces
+            # (https://docs.aws.amazon.com/vpc/latest/privatelink/privatelink-access-aws-services.html).
+            return Endpoint(text, (eni := _interface_for(net, private[0], other)).primary_ip, eni)
         _, spans = service_ranges(net, service)
         lo, hi = spans[0]
         return Endpoint(text, lo + 1 if hi > lo else lo)
@@ -191,6 +351,10 @@ class VpcEndpoint(Component[None]):
             key = (self.kind, ep.name)
             g.add_node(key, kind=self.kind, name=ep.name, aws_id=ep.aws_id, location=str(ep.loc),
                        service=ep.service)
+            if ep.kind == "interface":
+                for subnet_name, _, _ in ep.interfaces:  # its network interfaces (the eni component's nodes)
+                    g.add_edge(key, ("eni", interface_name(ep, subnet_name)), relation="interface")
+                continue
             g.add_edge(("vpc_router", ep.vpc), key, relation="attachment")
             g.add_edge(key, ("vpc_router", ep.vpc), relation="attachment")
 
@@ -225,10 +389,16 @@ def _pick(imp: aws.Importer) -> dict[str, aws.Picked]:
     for vpce_id, j in imp.raw["VpcEndpoints"].items():
         kind = (j.text("VpcEndpointType") or "").lower()
         state = (j.text("State") or "available").lower()
-        if kind != "gateway":
+        if kind == "interface" and not all(e in imp.raw["NetworkInterfaces"] for e in j.strs("NetworkInterfaceIds")):
+            imp.add_unsupported(vpce_id, _NOT_SIMULATED, j, note="interface endpoint whose network interfaces are "
+                                "not in the snapshot (describe-network-interfaces)")
+            continue
+        if kind not in ("gateway", "interface"):
             imp.add_unsupported(vpce_id, _NOT_SIMULATED, j, note=f"{kind or 'unknown'} endpoint for "
                                 f"{j.text('ServiceName') or 'an unnamed service'}")
             continue
+        for eni_id in j.strs("NetworkInterfaceIds"):
+            imp.claimed_interfaces[eni_id] = ("GatewayId", vpce_id)  # the endpoint entry stands for them
         vpc_id = j.need("VpcId", f"VPC endpoint {vpce_id}")
         service = j.need("ServiceName", f"VPC endpoint {vpce_id}")
         if state in aws.GONE_STATES:
@@ -241,7 +411,7 @@ def _pick(imp: aws.Importer) -> dict[str, aws.Picked]:
             imp.gone[vpce_id] = f"in vpc {vpc_id}, which is not in the snapshot"
             imp.warn("aws-orphan", f"VPC endpoint {vpce_id}: its vpc {vpc_id} is not in the snapshot (skipped)", j.loc)
             continue
-        if service.rsplit(".", 1)[-1] not in GATEWAY_ENDPOINT_SERVICES:
+        if kind == "gateway" and service.rsplit(".", 1)[-1] not in GATEWAY_ENDPOINT_SERVICES:
             imp.add_unsupported(vpce_id, _NOT_SIMULATED, j, note=f"gateway endpoint for {service}")
             continue
         if state != "available":
@@ -252,8 +422,26 @@ def _pick(imp: aws.Importer) -> dict[str, aws.Picked]:
 
 def _body(imp: aws.Importer, ep: aws.Picked) -> dict[str, object]:
     j = ep.j
-    body: dict[str, object] = {"aws_id": j.text("VpcEndpointId"), "vpc": imp.vpcs[ep.vpc_id or ""].name,
+    vpc_id = ep.vpc_id or ""
+    body: dict[str, object] = {"aws_id": j.text("VpcEndpointId"), "vpc": imp.vpcs[vpc_id].name,
                                "service": j.text("ServiceName")}
+    if (j.text("VpcEndpointType") or "").lower() == "interface":
+        what = f"VPC endpoint {ep.name}"
+        body["type"] = "interface"
+        interfaces = []
+        for eni_id in j.strs("NetworkInterfaceIds"):
+            eni = imp.raw["NetworkInterfaces"][eni_id]
+            subnet_id, address = eni.text("SubnetId"), eni.text("PrivateIpAddress")
+            if subnet_id in imp.subnets and address is not None:
+                entry = {"subnet": imp.subnets[subnet_id].name, "private_ip": address, "aws_id": eni_id}
+                imp.at(entry, eni.loc)
+                interfaces.append(entry)
+        body["interfaces"] = interfaces
+        groups = [imp.group_ref(g.text("GroupId") or "", vpc_id, what, g.loc) for g in j.objs("Groups")]
+        if [g for g in groups if g]:
+            body["security_groups"] = [g for g in groups if g]
+        if j.flag("PrivateDnsEnabled") is False:
+            body["private_dns"] = False
     imp.at(body, j.loc)
     return body
 

@@ -441,6 +441,16 @@ class _DesignBuilder(Builder):
         interfaces: dict[str, Interface] = {}
         self.interfaces = interfaces
         instances = self.section(root, "instances", self.read_instance)
+        for ext in extensions.sections():
+            owned = ext.interfaces
+            for obj in extra[ext.key].values() if owned is not None else ():
+                for eni in owned(obj) if owned is not None else ():
+                    if eni.name in interfaces or eni.name in instances:
+                        self.error("duplicate-name", f"{ext.label} {getattr(obj, 'name', '?')}: its interface "
+                                   f"{eni.name!r} is named like another interface or instance (expected unique "
+                                   "names)", eni.loc)
+                        continue
+                    interfaces[eni.name] = eni
 
         self.check_route_targets(route_tables, igws, nat_gateways, peerings, instances, interfaces, unsupported)
         self.check_group_refs(groups)

@@ -9,14 +9,14 @@ imports components (they sit above it): `vpcsim.load()` imports them first.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Protocol
 
 if TYPE_CHECKING:
     from vpcsim.errors import Diagnostic, Location
     from vpcsim.loader.reader import Map, Node
-    from vpcsim.model import Design
+    from vpcsim.model import Design, Interface
 
 
 class SectionBuilder(Protocol):
@@ -31,6 +31,8 @@ class SectionBuilder(Protocol):
     def ref(self, node: Node | None, what: str, section: str, kind: str) -> str | None: ...
 
     def vpc_ref(self, body: Map, what: str) -> str | None: ...
+
+    def group_ref(self, node: Node, what: str, vpc: str | None) -> str | None: ...
 
 
 __all__ = [
@@ -57,6 +59,9 @@ class Section:
     route_key: str | None = None  # the key a route targets one with, e.g. "sinkhole"
     # AWS's rules about the section's objects, run with `validate` on the whole design.
     validate: Callable[[Design], list[Diagnostic]] | None = None
+    # The network interfaces one entry owns (an interface endpoint's): `build` adds them to
+    # `Design.interfaces`, so that the walk, the analyses and validation see them as ENIs.
+    interfaces: Callable[[object], Iterable[Interface]] | None = None
 
 
 _SECTIONS: dict[str, Section] = {}

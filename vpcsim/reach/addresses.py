@@ -41,8 +41,9 @@ MAX_CASES = 64
 
 
 def has_dynamic(net: CompiledNetwork) -> bool:
-    """Whether any interface of the design has `private_ip: auto`."""
-    return any(eni.dynamic for eni in net.design.interfaces.values())
+    """Whether any interface of the design has `private_ip: auto` (once per network: every trace asks)."""
+    return net.derived(bool, "has_dynamic_addresses",
+                       lambda: any(eni.dynamic for eni in net.design.interfaces.values()))
 
 
 def origin_of(name: str) -> str:

@@ -248,6 +248,8 @@ def trace_flow(
     else:
         start(walker, state.copy())
         forward = walker.leg
+    for component in base.annotators():
+        component.annotate(walker, state)
     ret: Leg | None = None
     if (
         walk_reply
@@ -333,6 +335,9 @@ def resolve(net: CompiledNetwork, text: str, other: Endpoint | None) -> Endpoint
             eni = by_aws_id
     if eni is not None:
         if other is None:
+            if eni.service is not None:
+                raise EndpointError(f"{name!r} is a network interface of {eni.service}'s endpoint: an AWS service "
+                                    "answers connections, it does not open them")
             return Endpoint(name, eni.primary_ip, eni)
         if other.eni is not None:
             src_vpc = net.interface_vpc(other.eni)
@@ -343,13 +348,13 @@ def resolve(net: CompiledNetwork, text: str, other: Endpoint | None) -> Endpoint
             # From the internet, an instance without a public IP has no address to send to.
             return Endpoint(name, eni.primary_ip, eni)
         return Endpoint(name, eni.public_ip, eni) if eni.public_ip is not None else Endpoint(name, eni.primary_ip, eni)
-    for component in base.all_components():
-        named = component.endpoint(net, name, other)
-        if named is not None:
-            return named
     try:
         addr = ip_to_int(name)
     except ValueError:
+        for component in base.endpoint_namers():
+            named = component.endpoint(net, name, other)
+            if named is not None:
+                return named
         known = ", ".join(sorted(d.instances)[:6])
         raise EndpointError(
             f"endpoint {text!r} is not an instance, interface, IPv4 address or 'internet'"
