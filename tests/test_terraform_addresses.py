@@ -239,3 +239,51 @@ def test_diff_is_exact_over_the_addresses_aws_picks(tmp_path: Path) -> None:
     # The settings are those of an address that gets through, not of the blocked representative.
     assert any(v.startswith("allowed by security group web: tcp 8080 10.0.1.64/26 (") for v in change.opened_via)
     assert not vpcsim.load(after).trace("worker", "web", 8080).reachable
+
+
+def test_renderings_name_the_cases(net: Network, capsys: pytest.CaptureFixture[str]) -> None:
+    import io
+
+    from vpcsim.analyse import exposure_text
+    from vpcsim.render import trace_rich
+    from vpcsim.traffic import Traffic
+
+    out = io.StringIO()
+    trace_rich(net.trace("bastion", "web", 22), file=out)
+    assert "DEPENDS ON THE ADDRESS AWS picks for web.eth0" in out.getvalue()
+    report = net.exposure()
+    row = report["web.eth0"]
+    # A report whose cases differ (the internet never sees a private address, so build one).
+    split = dataclasses.replace(row, address_cases=(("10.0.1.4-10.0.1.63", row.traffic),
+                                                    ("10.0.1.128-10.0.1.254", Traffic.none())))
+    assert split.address_dependent
+    text = exposure_text(dataclasses.replace(report, interfaces=(split,)))
+    assert f"depends on the address AWS picks: 10.0.1.4-10.0.1.63: tcp 443; 10.0.1.128-10.0.1.254: " \
+           f"{Traffic.none().describe()}" in text
+    design = net.design.file
+    assert main(["trace", "bastion", "web", "22", "--design", design, "--json"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert data["address_dependent"] is True
+    assert [c["reachable"] for c in data["address_cases"]] == [True, True, False]
+    assert data["address_cases"][2]["cases"][0]["addresses"] == [["10.0.1.128", "10.0.1.254"]]
+
+
+def test_past_the_cap_the_merged_case_says_so(tmp_path: Path) -> None:
+    # 70 /32 rules inside app: 71 cases (each /32, and the rest); the last ones are merged.
+    rules = "".join(f"          - {{protocol: tcp, ports: 22, cidr: 10.0.1.{10 + i}/32}}\n" for i in range(70))
+    path = tmp_path / "many.yaml"
+    path.write_text(DESIGN.replace("          - {protocol: tcp, ports: 443, cidr: 0.0.0.0/0}\n",
+                                   "          - {protocol: tcp, ports: 443, cidr: 0.0.0.0/0}\n" + rules)
+                    .replace("      - {protocol: tcp, ports: 443, cidr: 0.0.0.0/0}\n",
+                             "      - {protocol: tcp, ports: 443, cidr: 0.0.0.0/0}\n"
+                             + rules.replace("          - ", "      - ")))
+    net = vpcsim.load(path)
+    cases = addresses.cases_of(net, "web.eth0")
+    assert len(cases) == addresses.MAX_CASES
+    assert [c.merged for c in cases].count(True) == 1 and not cases[0].merged
+    assert addresses.expanded(net).truncated == ("web.eth0", "worker.eth0")
+    merged = next(c for c in cases if c.merged)
+    assert merged.describe().endswith("(several cases merged, judged at one address)")
+    result = net.trace("bastion", "web", 443)
+    assert any(v.cases[0].merged for v in result.address_cases)
+    assert "whichever it gets (64 case(s); several cases merged, judged at one address)" in trace_text(result)

@@ -138,7 +138,8 @@ def test_tf_dir_everywhere(pr: Path, capsys: pytest.CaptureFixture[str]) -> None
     assert "file=src/main.tf,line=101" in located(
         ["check", plan, "promises.yaml", "--tf-dir", src, "--format", "github"], 1)
     lint = located(["lint", plan, "--tf-dir", src, "--format", "github"], 1)
-    assert "file=src/main.tf" in lint
+    # VPC003 (a database open to the internet) at the ingress block that opens it.
+    assert re.search(r"^::error file=src/main\.tf,line=101,col=3,title=vpcsim VPC003::db ", lint, re.M), lint
     for command in (["exposure", "--design", plan, "--json"], ["reach", "--design", plan, "--json"],
                     ["diagram", "--design", plan]):
         located([*command, "--tf-dir", src])
@@ -160,3 +161,24 @@ def test_tf_dir_refuses_what_it_cannot_use(pr: Path, capsys: pytest.CaptureFixtu
     # A config's tf-dir is for its Terraform designs: a YAML design ignores it.
     (pr / ".vpcsim.yaml").write_text("tf-dir: .\n")
     assert main(["validate", "design.yaml"]) == 0
+
+
+def test_diff_matches_a_moved_resource_by_its_previous_address(pr: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    # Without ids (a plan made with -refresh=false may lack them), the `moved` block's
+    # previous_address still says that api was app.
+    plan = json.loads((pr / "plan.json").read_text())
+    for res in plan["prior_state"]["values"]["root_module"]["resources"]:
+        if res["address"] == "aws_instance.app":
+            res["values"].pop("id")
+            res["values"]["vpc_security_group_ids"] = ["sg-0db"]
+    for change in plan["resource_changes"]:
+        if change["address"] == "aws_instance.api":
+            assert change["previous_address"] == "aws_instance.app"
+            change["change"]["after"].pop("id")
+            change["change"]["before"].pop("id")
+    (pr / "plan.json").write_text(json.dumps(plan))
+    assert main(["diff", "--after", "plan.json", "--json"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert [(c["subject"], c["was"], c["opened_text"]) for c in data["exposure"] if c["subject"] == "api"] == [
+        ("api", "app", "tcp 443")]
+    assert not any(c["subject"] == "app" for c in data["exposure"] + data["flows"])

@@ -175,8 +175,9 @@ def _first_interface(net: Network, name: str) -> str:
     return instance.interfaces[0] if instance is not None and instance.interfaces else name
 
 
-def _identities(net: Network, section: str) -> dict[str, set[tuple[str, str]]]:
-    """Each instance's (or interface's) identities beyond its name: its AWS id and Terraform address."""
+def _identities(net: Network, section: str, moved: Mapping[str, str]) -> dict[str, set[tuple[str, str]]]:
+    """Each instance's (or interface's) identities beyond its name: its AWS id and Terraform
+    address, and the address a `moved` block gave it before (`moved`: new -> previous)."""
     out: dict[str, set[tuple[str, str]]] = {}
     d = net.design
     objects: Mapping[str, Instance | Interface] = d.instances if section == "instances" else d.interfaces
@@ -187,15 +188,29 @@ def _identities(net: Network, section: str) -> dict[str, set[tuple[str, str]]]:
         # A Terraform object's location names its address: `aws_instance.web, $.resource_changes[3]`
         # in the JSON, or `aws_instance.web` at its .tf block.
         if d.file.endswith(".json") and obj.loc.path and re.match(r"^(?:module\.|aws_)", obj.loc.path):
-            keys.add(("tf", obj.loc.path.split(", ")[0]))
+            address = obj.loc.path.split(", ")[0].split(" ")[0]
+            keys.add(("tf", address))
+            if address in moved:
+                keys.add(("tf", moved[address]))
     return out
+
+
+def _moved(net: Network) -> dict[str, str]:
+    """The `moved` blocks of the plan a network was read from ({} for anything else)."""
+    from vpcsim.importers.terraform import is_terraform_json, moved_addresses
+
+    try:
+        return moved_addresses(net.design.file) if is_terraform_json(net.design.file) else {}
+    except DesignError:
+        return {}
 
 
 def _renames(before: Network, after: Network) -> dict[str, str]:
     """Before-side names of objects the after side holds under another name (same AWS id or address)."""
     out: dict[str, str] = {}
+    moved = _moved(after)
     for section in ("instances", "interfaces"):
-        old, new = _identities(before, section), _identities(after, section)
+        old, new = _identities(before, section, {}), _identities(after, section, moved)
         owner: dict[tuple[str, str], list[str]] = {}
         for name, keys in new.items():
             for key in keys:
@@ -203,7 +218,7 @@ def _renames(before: Network, after: Network) -> dict[str, str]:
         for name, keys in old.items():
             if name in new:
                 continue
-            # AWS ids first ("id" < "tf"): a `moved` block changes the address but keeps the id.
+            # AWS ids first ("id" < "tf"); then the address, or the one a `moved` block moved it from.
             for key in sorted(keys):
                 found = [n for n in owner.get(key, []) if n not in old]
                 if len(found) == 1:

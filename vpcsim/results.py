@@ -311,17 +311,19 @@ class AddressCase:
     runs: tuple[tuple[int, int], ...]  # the free addresses of the case, as (first, last) runs
     representative: int  # the address traced for the whole case
     name: str  # the interface standing for the case in reach.addresses.expanded (a clone: `eni@address`)
+    # Several cases judged at one address (past reach.addresses.MAX_CASES): not exact, and said so.
+    merged: bool = False
 
     @property
     def size(self) -> int:
         return sum(hi - lo + 1 for lo, hi in self.runs)
 
     def describe(self) -> str:
-        return runs_text(self.runs)
+        return runs_text(self.runs) + (" (several cases merged, judged at one address)" if self.merged else "")
 
     def to_json(self) -> dict[str, Any]:
         return {"interface": self.interface, "addresses": [[int_to_ip(lo), int_to_ip(hi)] for lo, hi in self.runs],
-                "representative": int_to_ip(self.representative), "count": self.size}
+                "representative": int_to_ip(self.representative), "count": self.size, "merged": self.merged}
 
 
 @dataclass(frozen=True, slots=True)

@@ -51,7 +51,8 @@ from vpcsim.loader.reader import (
 )
 from vpcsim.model import AUTO_ADDRESS
 
-__all__ = ["design_to_yaml", "is_terraform_json", "load_terraform_tree", "sibling_tf_dir", "terraform_to_design"]
+__all__ = ["design_to_yaml", "is_terraform_json", "load_terraform_tree", "moved_addresses", "sibling_tf_dir",
+           "terraform_to_design"]
 
 MAX_BYTES = 64 * 1024 * 1024
 # Above this size the C decoder parses the file: locations then carry the JSON path only.
@@ -207,6 +208,21 @@ def load_terraform_tree(
     importer = _Importer(os.fspath(path), side, os.fspath(tf_dir) if tf_dir is not None else None)
     design = importer.run()
     return importer.tree(design), importer.warnings
+
+
+def moved_addresses(path: str | os.PathLike[str]) -> dict[str, str]:
+    """A plan's `moved` resources: new address -> `previous_address` (Terraform 1.1+), {} for a state.
+
+    Raises DesignError, located, when the file is not a readable plan or state.
+    """
+    _, top = _Importer(os.fspath(path), "after", None).read()
+    out: dict[str, str] = {}
+    changes = top.get("resource_changes")
+    for entry in changes if isinstance(changes, list) else []:
+        if isinstance(entry, dict) and isinstance(entry.get("address"), str) \
+                and isinstance(entry.get("previous_address"), str):
+            out[_printable(entry["address"])] = _printable(entry["previous_address"])
+    return out
 
 
 # -- resources ----------------------------------------------------------------------------------

@@ -19,21 +19,24 @@ into their interface, `check` judges promises over every case.
 
 from __future__ import annotations
 
+import bisect
 import dataclasses
+import itertools
 from collections.abc import Mapping
 from types import MappingProxyType
 
 from vpcsim.compile import CompiledNetwork
 from vpcsim.facts import NOT_INTERNET, SUBNET_RESERVED_HEAD, SUBNET_RESERVED_TAIL
 from vpcsim.model import Cidr, Interface, Subnet, int_to_ip
-from vpcsim.results import AddressCase
+from vpcsim.results import AddressCase, runs_text
 
 __all__ = ["CLONE_MARK", "MAX_CASES", "Expansion", "cases_of", "expanded", "has_dynamic", "origin_of"]
 
 # Design names never hold '@' (loader.build.NAME_RE): a clone's name cannot meet a design name.
 CLONE_MARK = "@"
-# A subnet cut by many /32 rules has many cases; past this many an interface's cases are merged
-# (the result names the interface in `Expansion.truncated`).
+# A subnet cut by many /32 rules has many cases; past this many the last ones are merged into one,
+# judged at one address: that case says so (AddressCase.merged), and `Expansion.truncated` names
+# the interface.
 MAX_CASES = 64
 
 
@@ -52,10 +55,13 @@ class Expansion:
     """The network with every address case of every dynamic interface present at once."""
 
     def __init__(self, net: CompiledNetwork, cases: Mapping[str, tuple[AddressCase, ...]],
-                 truncated: tuple[str, ...]) -> None:
+                 truncated: tuple[str, ...], skipped: tuple[tuple[str, str], ...] = ()) -> None:
         self.net = net
         self.cases = cases  # dynamic interface -> its cases, the interface's own first
         self.truncated = truncated
+        # (interface, addresses) of cases left out: each of their free addresses is another `auto`
+        # interface's representative, so no clone could stand there.
+        self.skipped = skipped
 
 
 def expanded(net: CompiledNetwork) -> Expansion:
@@ -111,13 +117,15 @@ def _subnet_cases(subnet: Subnet, cidrs: list[Cidr], taken: set[int]) -> list[tu
     return [tuple(runs) for runs in sorted(by_sig.values(), key=lambda r: r[0] if r else (0, 0)) if runs]
 
 
-def _public_twin(address: int, named: list[Cidr], used: set[int]) -> int:
-    """A public address in exactly the same CIDRs as `address` that no one holds (a clone's public IP)."""
-    cuts = sorted({0, 1 << 32} | {c.first for c in named} | {c.last + 1 for c in named})
-    lo: int = max(p for p in cuts if p <= address)
-    hi: int = min(p for p in cuts if p > address) - 1
-    order = list(range(address + 1, min(hi, address + 65536) + 1)) + list(range(max(lo, address - 65536), address))
-    for near in order:
+def _public_twin(address: int, cuts: list[int], used: set[int]) -> int:
+    """A public address in exactly the same CIDRs as `address` that no one holds (a clone's public IP).
+
+    `cuts`: the sorted first addresses and ends (+1) of every CIDR the design names.
+    """
+    at = bisect.bisect_right(cuts, address)
+    lo, hi = cuts[at - 1], cuts[at] - 1  # the elementary interval holding `address`
+    for near in itertools.chain(range(address + 1, min(hi, address + 65536) + 1),
+                                range(address - 1, max(lo, address - 65536) - 1, -1)):
         if near not in used:
             return near
     # Every address of the interval is a design address: take the benchmarking block (RFC 2544).
@@ -141,12 +149,14 @@ def _expand(net: CompiledNetwork) -> Expansion:
         fixed.setdefault(nat.subnet, set()).add(nat.private_ip)
     public_used = {e.public_ip for e in d.interfaces.values() if e.public_ip is not None}
     public_used |= {n.elastic_ip for n in d.nat_gateways.values() if n.elastic_ip is not None}
-    named = sorted(set(cidrs) | {Cidr.parse(text) for text, _ in NOT_INTERNET})
+    named = set(cidrs) | {Cidr.parse(text) for text, _ in NOT_INTERNET}
+    cuts = sorted({0, 1 << 32} | {c.first for c in named} | {c.last + 1 for c in named})
     per_subnet: dict[str, list[tuple[tuple[int, int], ...]]] = {}
     interfaces: dict[str, Interface] = {}
     clones_of: dict[str, list[str]] = {}
     cases: dict[str, tuple[AddressCase, ...]] = {}
     truncated: list[str] = []
+    skipped: list[tuple[str, str]] = []
     for eni in d.interfaces.values():
         interfaces[eni.name] = dataclasses.replace(eni, dynamic=False)
         if not eni.dynamic:
@@ -154,32 +164,36 @@ def _expand(net: CompiledNetwork) -> Expansion:
         if eni.subnet not in per_subnet:
             per_subnet[eni.subnet] = _subnet_cases(d.subnets[eni.subnet], cidrs, fixed.get(eni.subnet, set()))
         groups = list(per_subnet[eni.subnet])
+        merged: tuple[tuple[int, int], ...] | None = None
         if len(groups) > MAX_CASES:
             truncated.append(eni.name)
-            groups = groups[: MAX_CASES - 1] + [tuple(r for g in groups[MAX_CASES - 1:] for r in g)]
+            merged = tuple(sorted(r for g in groups[MAX_CASES - 1:] for r in g))
+            groups = groups[: MAX_CASES - 1] + [merged]
         own = eni.primary_ip
         mine = next((g for g in groups if any(lo <= own <= hi for lo, hi in g)), None)
-        found = [AddressCase(eni.name, mine if mine is not None else ((own, own),), own, eni.name)]
+        found = [AddressCase(eni.name, mine if mine is not None else ((own, own),), own, eni.name,
+                             merged=mine is not None and mine is merged)]
         for runs in groups:
             if runs is mine:
                 continue
             rep = next((a for lo, hi in runs for a in range(lo, hi + 1) if a not in used), None)
             if rep is None:
-                continue  # every free address of the case is another dynamic interface's representative
+                skipped.append((eni.name, runs_text(runs)))
+                continue
             used.add(rep)
             name = f"{eni.name}{CLONE_MARK}{int_to_ip(rep)}"
             public = None
             if eni.public_ip is not None:
-                public = _public_twin(eni.public_ip, named, public_used)
+                public = _public_twin(eni.public_ip, cuts, public_used)
                 public_used.add(public)
             interfaces[name] = dataclasses.replace(eni, name=name, private_ips=(rep,), public_ip=public,
                                                    aws_id=None, dynamic=False)
             clones_of.setdefault(eni.instance or "", []).append(name)
-            found.append(AddressCase(eni.name, runs, rep, name))
+            found.append(AddressCase(eni.name, runs, rep, name, merged=runs is merged))
         cases[eni.name] = tuple(found)
     instances = {
         name: dataclasses.replace(inst, interfaces=inst.interfaces + tuple(clones_of.get(name, ())))
         for name, inst in d.instances.items()
     }
     design = dataclasses.replace(d, interfaces=MappingProxyType(interfaces), instances=MappingProxyType(instances))
-    return Expansion(type(net)(design, net.warnings), MappingProxyType(cases), tuple(truncated))
+    return Expansion(type(net)(design, net.warnings), MappingProxyType(cases), tuple(truncated), tuple(skipped))

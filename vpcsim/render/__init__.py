@@ -75,7 +75,9 @@ def address_lines(result: TraceResult) -> list[str]:
     who = ", ".join(dict.fromkeys(c.interface for v in cases for c in v.cases))
     if not result.address_dependent:
         word = "reachable" if cases[0].reachable else "not reachable"
-        return [f"address: {who} gets an address AWS picks; {word} whichever it gets ({len(cases)} case(s))"]
+        merged = any(c.merged for v in cases for c in v.cases)
+        note = "; several cases merged, judged at one address" if merged else ""
+        return [f"address: {who} gets an address AWS picks; {word} whichever it gets ({len(cases)} case(s){note})"]
     lines = [f"address: DEPENDS ON THE ADDRESS AWS picks for {who}:"]
     for v in cases:
         why = f" [{v.disposition.value}: {', '.join(dict.fromkeys(b.code.value for b in v.blocked_by))}]" \
