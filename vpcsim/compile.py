@@ -73,6 +73,24 @@ class CompiledRoutes:
     table: core.PrefixTable
     _considered: dict[int, tuple[str, ...]] = field(default_factory=dict, compare=False, repr=False)
     _tied: dict[int, bool] = field(default_factory=dict, compare=False, repr=False)
+    _decided: dict[int, tuple[RouteEntry | None, tuple[str, ...], bool]] = field(
+        default_factory=dict, compare=False, repr=False)
+
+    def decide(self, addr: int) -> tuple[RouteEntry | None, tuple[str, ...], bool]:
+        """In one lookup (the walk's): the winning route for `addr` (None: no route), the texts of
+        every route matching it (winner first, as `considered`), and whether it won on an equal
+        prefix by route priority (as `tied`). Cached per winner: the answers depend on it only."""
+        winner = self.table.lookup(addr)
+        got = self._decided.get(winner)
+        if got is None:
+            if winner < 0:
+                got = (None, (), False)
+            else:
+                found = self.candidates(addr)
+                cidr = self.entries[winner].cidr
+                got = (self.entries[winner], tuple(e.describe() for e in found), sum(e.cidr == cidr for e in found) > 1)
+            self._decided[winner] = got
+        return got
 
     def tied(self, addr: int) -> bool:
         """Whether the winning route for `addr` beat another of the same prefix (by route priority)."""

@@ -194,6 +194,7 @@ class Component(Generic[T]):
 _REGISTRY: list[Component[Any]] = []
 _NAMERS: list[Component[Any]] = []  # components that name trace endpoints (Component.endpoint)
 _ANNOTATORS: list[Component[Any]] = []  # components with warnings about whole paths (Component.annotate)
+_ANNOTATOR_TUPLE: tuple[Component[Any], ...] = ()
 _BY_TARGET: dict[TargetKind, Component[Any]] = {}
 _BY_ROUTE_KEY: dict[str, Component[Any]] = {}
 _OWNERS: tuple[Component[Any], ...] = ()
@@ -210,6 +211,8 @@ def register(component: Component[T], *, owner_rank: int | None = None) -> Compo
         _NAMERS.append(component)
     if type(component).annotate is not Component.annotate:
         _ANNOTATORS.append(component)
+        global _ANNOTATOR_TUPLE
+        _ANNOTATOR_TUPLE = tuple(_ANNOTATORS)
     if component.route_key is not None:
         if component.route_key in _BY_ROUTE_KEY:
             raise RuntimeError(f"route target {component.route_key} is handled already")
@@ -252,7 +255,7 @@ def all_components() -> tuple[Component[Any], ...]:
 
 def annotators() -> tuple[Component[Any], ...]:
     """The components that add warnings about a whole forward leg (`Component.annotate`)."""
-    return tuple(_ANNOTATORS)
+    return _ANNOTATOR_TUPLE
 
 
 def endpoint_namers() -> tuple[Component[Any], ...]:

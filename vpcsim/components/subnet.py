@@ -122,9 +122,8 @@ def route(walk: Walk, subnet: Subnet, state: State) -> None:
         return
     walk.lookups[key] = len(walk.routes_taken)
     routes = net.routes(subnet.route_table)
-    entry = routes.lookup(state.dst)
+    entry, candidates, tied = routes.decide(state.dst)
     table = net.design.route_tables[subnet.route_table]
-    candidates = routes.considered(state.dst)
     steps: list[Step] = []
     if entry is None:
         detail = f"route table {table.name} has no route to {ip(state.dst)}"
@@ -140,7 +139,7 @@ def route(walk: Walk, subnet: Subnet, state: State) -> None:
         nacl_check(walk, subnet, state, "outbound", steps)
     chosen = entry.describe()
     why = f"longest prefix match for {ip(state.dst)}"
-    if routes.tied(state.dst):
+    if tied:
         # AWS's route priority on an equal prefix: local, static, prefix list, propagated.
         why += "; on an equal prefix local beats static beats prefix-list beats propagated routes"
     route_text = f"route table {table.name}: {chosen} ({why})"

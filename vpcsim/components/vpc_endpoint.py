@@ -312,10 +312,13 @@ class VpcEndpoint(Component[None]):
 
     def annotate(self, walk: Walk, sent: State) -> None:
         """A gateway endpoint's service reached through a NAT gateway: say what it costs."""
+        spans = _service_spans(walk.net)
+        if not spans:
+            return  # the design has no S3/DynamoDB ranges: nothing to say
         nat = next((hop for hop in walk.leg.hops if hop.kind == "nat_gateway"), None)
         if nat is None:
             return
-        for lo, hi, service, plist in _service_spans(walk.net):
+        for lo, hi, service, plist in spans:
             if lo <= sent.dst <= hi:
                 detail = (f"{ip(sent.dst)} is {service} (prefix list {plist}): the traffic leaves through NAT gateway "
                           f"{nat.name}, which bills every byte it processes; a route from {plist} to a gateway "

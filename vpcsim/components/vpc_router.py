@@ -42,11 +42,28 @@ def resolver_address(vpc: Vpc) -> int | None:
     return vpc.cidrs[0].first + facts.AMAZON_DNS_OFFSET if vpc.cidrs else None
 
 
+class _Addresses(frozenset[int]):
+    """Every address an Amazon-provided service may answer at in one network."""
+
+
+def _service_addresses(net: CompiledNetwork) -> _Addresses:
+    def make() -> _Addresses:
+        d = net.design
+        fixed = {_METADATA, _TIME_SYNC, _DNS_LINK_LOCAL, _ECS_METADATA, *_WINDOWS_ACTIVATION}
+        resolvers = {a for vpc in d.vpcs.values() if (a := resolver_address(vpc)) is not None}
+        routers = {s.cidr.first + facts.VPC_ROUTER_OFFSET for s in d.subnets.values()}
+        return _Addresses(fixed | resolvers | routers)
+
+    return net.derived(_Addresses, "amazon services", make)
+
+
 def service_at(net: CompiledNetwork, eni: Interface, addr: int, proto: int, ports: PortRanges) -> Service | None:
     """The Amazon-provided service `eni` reaches at `addr` (its own VPC's), or None.
 
     `ports` are the service's side: the destination ports going, the source ports coming back.
     """
+    if addr not in _service_addresses(net):
+        return None  # the walk asks at every send: most packets go nowhere near a service
     if addr == _METADATA:
         return Service("the instance metadata service", addr)
     if addr == _TIME_SYNC:

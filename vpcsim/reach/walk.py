@@ -257,6 +257,7 @@ def trace_packet(
 
 
 _Start = Callable[["Walker", State], None]
+_new_tuple = tuple.__new__  # a NamedTuple without its Python-level __new__ (the walk's hottest record)
 _T = TypeVar("_T")
 
 
@@ -461,7 +462,7 @@ class Walker:
         if key != self._last_key or packet is None:
             self._last_key = key
             packet = self._last_packet = state.packet()
-        self.leg.hops.append(Hop(kind, name, aws_id, packet, tuple(steps)))
+        self.leg.hops.append(_new_tuple(Hop, (kind, name, aws_id, packet, tuple(steps))))
 
     def block(self, code: Code, component: str, detail: str, location: Location | None,
               filter_disposition: Disposition) -> None:
