@@ -72,7 +72,6 @@ class CompiledRoutes:
     entries: tuple[RouteEntry, ...]
     table: core.PrefixTable
     _considered: dict[int, tuple[str, ...]] = field(default_factory=dict, compare=False, repr=False)
-    _tied: dict[int, bool] = field(default_factory=dict, compare=False, repr=False)
     _decided: dict[int, tuple[RouteEntry | None, tuple[str, ...], bool]] = field(
         default_factory=dict, compare=False, repr=False)
 
@@ -91,15 +90,6 @@ class CompiledRoutes:
                 got = (self.entries[winner], tuple(e.describe() for e in found), sum(e.cidr == cidr for e in found) > 1)
             self._decided[winner] = got
         return got
-
-    def tied(self, addr: int) -> bool:
-        """Whether the winning route for `addr` beat another of the same prefix (by route priority)."""
-        winner = self.table.lookup(addr)
-        tied = self._tied.get(winner)
-        if tied is None:
-            cidr = self.entries[winner].cidr if winner >= 0 else None
-            tied = self._tied[winner] = cidr is not None and sum(e.cidr == cidr for e in self.candidates(addr)) > 1
-        return tied
 
     def lookup(self, addr: int) -> RouteEntry | None:
         index = self.table.lookup(addr)
