@@ -934,3 +934,24 @@ def test_a_traffic_value_refuses_an_icmp_code() -> None:
     for value in ("icmp/3:4", {"protocol": "icmp", "icmp_type": 3, "icmp_code": 4}):
         with pytest.raises(ValueError, match="an icmp code belongs to an assertion"):
             parse_traffic(value)
+
+
+def test_a_stopped_instance_has_released_its_auto_assigned_public_ip(make: Make) -> None:
+    """An auto-assigned public IPv4 address is released when the instance stops; an Elastic IP stays
+    (https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/using-instance-addressing.html#concepts-public-addresses)."""
+    text = """
+        region: eu-west-1
+        vpcs: {v: {cidrs: [10.0.0.0/16]}}
+        subnets: {a: {vpc: v, cidr: 10.0.1.0/24, az: eu-west-1a, route_table: rt}}
+        route_tables: {rt: {vpc: v, routes: [{destination: 0.0.0.0/0, internet_gateway: igw}]}}
+        internet_gateways: {igw: {vpc: v}}
+        instances:
+          old: {subnet: a, private_ip: 10.0.1.10, public_ip: 52.0.0.10, state: stopped}
+          kept: {subnet: a, private_ip: 10.0.1.11, elastic_ip: 52.0.0.11, state: stopped}
+    """
+    net = make(text)
+    assert net.design.interfaces["old.eth0"].public_ip is None
+    assert net.design.interfaces["kept.eth0"].public_ip is not None
+    (warning,) = [w for w in net.warnings if w.code == "public-ip-released"]
+    assert "52.0.0.10" in warning.message and warning.location is not None and warning.location.line > 0
+    assert net.trace("internet", "52.0.0.10", 443).disposition.value in ("NO_ROUTE", "DENIED_IN")

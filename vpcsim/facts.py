@@ -25,6 +25,13 @@ NOT_INTERNET: tuple[tuple[str, str], ...] = (
 )
 LINK_LOCAL = "169.254.0.0/16"
 
+# -- instance states -------------------------------------------------------------------------------
+# States in which AWS has released an instance's auto-assigned public IPv4 address: it is released
+# when the instance stops (or hibernates, or terminates) and a new one is assigned at the next start;
+# an Elastic IP stays associated
+# (https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/using-instance-addressing.html#concepts-public-addresses).
+RELEASES_PUBLIC_IP: frozenset[str] = frozenset({"stopping", "stopped", "shutting-down", "terminated"})
+
 # -- gateway VPC endpoints --------------------------------------------------------------------------
 # The services a gateway endpoint exists for; every other service has interface endpoints only
 # (https://docs.aws.amazon.com/vpc/latest/privatelink/gateway-endpoints.html).
@@ -186,6 +193,7 @@ __all__ = [
     "NAT_GATEWAY_PORTS",
     "NOT_INTERNET",
     "OTHER_SERVICES",
+    "RELEASES_PUBLIC_IP",
     "RFC1918",
     "ROUTE_LIMIT",
     "ROUTE_QUOTA",

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import TypeVar
 
+import vpcsim.facts as facts
 from vpcsim.errors import Diagnostic, Location, Severity
 from vpcsim.loader import extensions
 from vpcsim.loader.reader import Map, Node, Scalar, Seq, kind_of
@@ -1036,6 +1037,7 @@ class _DesignBuilder(Builder):
             self.error("instance-state", f"{what}: state {state!r} (expected one of: {', '.join(states)})",
                        body.entries["state"].loc)
         names: list[str] = []
+        self.instance_state = state  # read_interface: a stopped instance has released its public IP
         if "interfaces" in body.entries:
             inline = [k for k in eni_keys if k in body.entries]
             if inline:
@@ -1098,6 +1100,13 @@ class _DesignBuilder(Builder):
         if body.get("public_ip") is not None and body.get("elastic_ip") is not None:
             self.error("instance", f"{what}: give either public_ip or elastic_ip, not both", body.loc)
         public = self.address(body.get("public_ip") or body.get("elastic_ip"), f"{what}: public_ip")
+        if public is not None and body.get("public_ip") is not None and self.instance_state in facts.RELEASES_PUBLIC_IP:
+            # An auto-assigned public IP is gone while the instance is stopped; an Elastic IP stays (facts).
+            self.warning("public-ip-released",
+                         f"{what}: public_ip {int_to_ip(public)}: the instance is {self.instance_state}, so AWS has "
+                         "released this auto-assigned public IP (a new one comes at the next start; use an "
+                         "elastic_ip to keep an address)", body.entries["public_ip"].loc)
+            public = None
         secondary = self.secondary_elastic_ips(body, what, ips)
         subnet = self.subnets.get(subnet_name) if subnet_name else None
         vpc = subnet.vpc if subnet else None
@@ -1246,6 +1255,7 @@ class _DesignBuilder(Builder):
 
     def __init__(self, file: str) -> None:
         super().__init__(file)
+        self.instance_state = "running"
         self.default_sg_ids: dict[str, str] = {}
         self.vpc_attributes: dict[str, _VpcAttributes] = {}
         self.pending_targets = []
