@@ -327,3 +327,21 @@ def test_a_hop_with_two_interfaces_must_be_named_by_interface(tmp_path: Path) ->
     assert "hop 'bastion' has 2 interfaces (name one: bastion.eth0, bastion.eth1)" in info.value.diagnostics[0].message
     assert check(net, {"name": "n", "from": "198.51.100.0/24", "to": "app-a", "only_via": "bastion.eth0",
                        "traffic": "tcp/22"}).ok
+
+
+def test_an_external_host_is_a_named_endpoint_on_the_internet(tmp_path: Path) -> None:
+    """`admin-host` (scenarios/nat-bastion.yaml's external_hosts) is its address, by name."""
+    net = vpcsim.load(ROOT / "scenarios" / "nat-bastion.yaml")
+    by_name = net.trace("admin-host", "bastion", 22)
+    by_address = net.trace("198.51.100.10", "bastion", 22)
+    assert by_name.reachable and by_name.flow.src_ip == "198.51.100.10"
+    assert [h.kind for h in by_name.forward] == [h.kind for h in by_address.forward]
+    assert net.trace("admin-host", "app-b", 22, via=["bastion"]).reachable
+    text = (ROOT / "scenarios" / "nat-bastion.yaml").read_text()
+    for address, message in (("10.20.0.99", "inside vpc corp's CIDR"), ("192.168.1.1", "not an internet address")):
+        bad = tmp_path / f"bad-{address}.yaml"
+        bad.write_text(text.replace("address: 198.51.100.10", f"address: {address}"))
+        with pytest.raises(DesignError) as caught:
+            vpcsim.load(bad)
+        (error,) = [d for d in caught.value.diagnostics if d.code == "external-host-address"]
+        assert message in error.message and error.location is not None and error.location.line > 0

@@ -41,8 +41,8 @@ def _whole(value: object) -> int | None:
 
 def protocol(value: object) -> int:
     """tcp / udp / icmp, or an IP protocol number 0-255 (int or decimal text) -> the number."""
-    if isinstance(value, str) and value.strip().lower() in PROTOCOL_NAMES:
-        number = PROTOCOL_NAMES[value.strip().lower()]
+    number = PROTOCOL_NAMES.get(value.strip().lower(), None) if isinstance(value, str) else None
+    if number is not None:
         if number >= 0:
             return number
         raise UsageError(f"protocol {quote(value)}: a packet has one protocol (expected tcp, udp, icmp or 0-255)")

@@ -71,23 +71,16 @@ def trace(
 ) -> TraceResult:
     """Trace `src` -> `dst` on `port` (ICMP: `port` is the type, `icmp_code` the code, default 0)."""
     # Every argument checked first: a bad value is a UsageError quoting it (vpcsim.arguments).
-    src, dst, port, protocol, src_port, ephemeral = arguments.trace_args(src, dst, port, protocol, src_port, ephemeral)
-    proto = parse_protocol(protocol)
-    if isinstance(port, bool) or not isinstance(port, int) or not 0 <= port <= 65535:
-        raise UsageError(f"port {port!r} is out of range (expected 0-65535)")
-    if proto == 1 and port > 255:
-        raise UsageError(f"icmp type {port} is out of range (expected 0-255; 8 = echo request)")
+    # (trace_args checks the port against the protocol's range, the source port and the
+    # ephemeral range: they are not checked again here.)
+    src, dst, port, proto, src_port, ephemeral = arguments.trace_args(src, dst, port, protocol, src_port, ephemeral)
     if icmp_code is not None:
         if proto != 1:
             raise UsageError(f"an icmp code ({icmp_code!r}) needs protocol icmp, not {protocol!r}")
         if isinstance(icmp_code, bool) or not isinstance(icmp_code, int) or not 0 <= icmp_code <= 255:
             raise UsageError(f"icmp code {icmp_code!r} is out of range (expected 0-255; 4 with type 3 = "
                              "fragmentation needed)")
-    if src_port is not None and not 0 <= src_port <= 65535:
-        raise UsageError(f"source port {src_port} is out of range (expected 0-65535)")
     low, high = ephemeral or LINUX_EPHEMERAL
-    if not 0 <= low <= high <= 65535:
-        raise UsageError(f"ephemeral range {low}-{high} is invalid (expected lo-hi within 0-65535)")
 
     source = resolve(net, src, None)
     target = resolve(net, dst, source)
