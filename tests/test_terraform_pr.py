@@ -11,6 +11,7 @@ import json
 import re
 import shlex
 import shutil
+import textwrap
 from pathlib import Path
 
 import pytest
@@ -182,3 +183,30 @@ def test_diff_matches_a_moved_resource_by_its_previous_address(pr: Path, capsys:
     assert [(c["subject"], c["was"], c["opened_text"]) for c in data["exposure"] if c["subject"] == "api"] == [
         ("api", "app", "tcp 443")]
     assert not any(c["subject"] == "app" for c in data["exposure"] + data["flows"])
+
+
+def test_dynamic_blocks_keep_the_resource_line(pr: Path) -> None:
+    main_tf = (pr / "main.tf").read_text()
+    start = main_tf.index('resource "aws_security_group" "db" {')
+    end = main_tf.index("moved {")
+    # db's rules written as a `dynamic "ingress"` block: nothing to match a rule to but the resource.
+    (pr / "main.tf").write_text(main_tf[:start] + textwrap.dedent('''\
+        resource "aws_security_group" "db" {
+          name   = "db"
+          vpc_id = aws_vpc.main.id
+
+          dynamic "ingress" {
+            for_each = ["10.0.1.0/25", "0.0.0.0/0"]
+            content {
+              from_port   = 5432
+              to_port     = 5432
+              protocol    = "tcp"
+              cidr_blocks = [ingress.value]
+            }
+          }
+        }
+
+        ''') + main_tf[end:])
+    d = vpcsim.load("plan.json").design
+    assert {_line(r.loc) for r in d.security_groups["db"].ingress} == {("main.tf", 88)}
+    assert _line(d.security_groups["web"].ingress[0].loc) == ("main.tf", 73)  # the others keep theirs
