@@ -91,7 +91,9 @@ else:
         start = time.process_time()
         matrix = reach(net, by="subnet")
         out["cpu"] = time.process_time() - start
-        out["cells"], out["class_pairs"], out["groups"] = matrix.cell_count, matrix.class_pairs, len(matrix.row_groups)
+        # (a --base tree may predate the groups)
+        out["cells"] = matrix.cell_count if hasattr(matrix, "cell_count") else len(matrix.cells)
+        out["class_pairs"], out["groups"] = matrix.class_pairs, len(getattr(matrix, "row_groups", ()))
     else:
         out["cpu"] = out["load_cpu"]
 out["rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024

@@ -213,12 +213,8 @@ def load_snapshot_tree(
     """
     importer = _Importer(os.fspath(path))
     design = importer.run(files)
-    warnings = importer.warnings
-    locs = importer.locs
-    # The parsed JSON and its text are not needed for the tree (and are most of a load's peak);
-    # each _J points back at the importer, so drop them here rather than wait for the collector.
-    importer.__dict__.clear()
-    return located_tree(design, locs, Location(os.fspath(path), 0, 0)), warnings
+    importer.release()
+    return importer.tree(design), importer.warnings
 
 
 def design_to_yaml(design: dict[str, Any]) -> str:
@@ -1999,6 +1995,14 @@ class _Importer:
 
     def tree(self, design: dict[str, Any]) -> Node:
         return located_tree(design, self.locs, Location(self.path, 0, 0))
+
+    def release(self) -> None:
+        """Drop everything but what `tree` and `warnings` need: the parsed JSON and its text are
+        most of a load's peak, and each _J points back at the importer (a cycle the collector,
+        paused during a load, would otherwise have to find)."""
+        keep = {"path", "diagnostics", "locs"}
+        for name in [n for n in vars(self) if n not in keep]:
+            delattr(self, name)
 
 
 _KEY_LABELS = {
