@@ -14,6 +14,8 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from vpcsim import EndpointError, UsageError
 from vpcsim.network import Network
@@ -1227,3 +1229,26 @@ def test_cli_takes_icmp_type_and_code(make: Make, tmp_path: Path, capsys: pytest
     assert json.loads(capsys.readouterr().out)["flow"]["dst_port"] == 3
     assert main(["trace", "--design", str(path), "y", "x"]) == 2
     assert "needs a PORT" in capsys.readouterr().err
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.sampled_from(["web-a", " web-a ", "", "  "]), st.sampled_from(["internet", "db", ""]),
+       st.one_of(st.integers(-5, 70000), st.booleans()), st.sampled_from(["tcp", "udp", "icmp", "TCP", 6, 17, 1, 47, -1, True]))
+def test_trace_args_fast_path_equals_the_general_checks(src: str, dst: str, port: object, proto: object) -> None:
+    """The usual call's shortcut in arguments.trace_args decides as the general checks do."""
+    from vpcsim import arguments
+
+    def general() -> object:
+        number = arguments.protocol(proto)
+        checked = arguments.port(port, "icmp type" if number == 1 else "port", 255 if number == 1 else 65535)
+        return (arguments.endpoint(src, "source"), arguments.endpoint(dst, "destination"), checked, number, None, None)
+
+    try:
+        want: object = general()
+    except UsageError:
+        want = UsageError
+    try:
+        got: object = arguments.trace_args(src, dst, port, proto, None, None)
+    except UsageError:
+        got = UsageError
+    assert got == want

@@ -94,10 +94,19 @@ def endpoint(value: object, what: str) -> str:
     raise UsageError(f"{what} {quote(value)}: expected an instance, interface, IPv4 address or 'internet' (a string)")
 
 
+_USUAL_PROTOCOLS: dict[object, int] = {"tcp": 6, "udp": 17, "icmp": 1, 6: 6, 17: 17, 1: 1}
+
+
 def trace_args(
     src: Any, dst: Any, port_value: Any, protocol_value: Any, src_port: Any, ephemeral_value: Any
 ) -> tuple[str, str, int, int, int | None, tuple[int, int] | None]:
     """`trace()`'s arguments checked: (src, dst, port, protocol number, src_port, ephemeral)."""
+    if (type(src) is str and type(dst) is str and type(port_value) is int and src_port is None
+            and ephemeral_value is None and type(protocol_value) in (str, int)):
+        # The usual call (`trace(net, "a", "b", 443)`): judged without the general path's calls.
+        fast = _USUAL_PROTOCOLS.get(protocol_value)
+        if fast is not None and src.strip() and dst.strip() and 0 <= port_value <= (255 if fast == 1 else 65535):
+            return src, dst, port_value, fast, None, None
     proto = protocol(protocol_value)
     checked_port = port(port_value, "icmp type" if proto == 1 else "port", 255 if proto == 1 else 65535)
     return (

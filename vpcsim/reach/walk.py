@@ -134,9 +134,8 @@ def _service_endpoint(net: CompiledNetwork, word: str, other: Endpoint | None) -
 
 def _keyword_note(net: CompiledNetwork, text: str, source: Endpoint, target: Endpoint) -> Step | None:
     """For `dns`: which server the VPC's DHCP options name, and whether filters apply to it."""
-    word = text.strip().lower()
-    if word != "dns" or source.eni is None or text.strip() in net.design.instances or text.strip() in \
-            net.design.interfaces:
+    if source.eni is None or text.strip().lower() != "dns" or text.strip() in net.design.instances or \
+            text.strip() in net.design.interfaces:
         return None
     vpc = net.design.vpcs[net.design.subnets[source.eni.subnet].vpc]
     options = vpc.dhcp_options
