@@ -26,6 +26,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+from vpcsim.arguments import quote
 from vpcsim.components import base, subnet
 from vpcsim.components.base import Component, Endpoint, State, Walk, ip
 from vpcsim.errors import Diagnostic, EndpointError, Location, Severity
@@ -255,8 +256,9 @@ def service_ranges(net: CompiledNetwork, service: str) -> tuple[str, list[tuple[
         plist = d.prefix_lists.get(name or "")
         if plist is not None and plist.entries:
             return plist.name, [(c.first, c.last) for c in plist.entries]
-    raise EndpointError(f"service {service!r}: the design has no address ranges for it (expected a prefix list "
-                        f"{full!r}, or a route to a gateway endpoint of {short} through its prefix list)")
+    raise EndpointError(f"service {quote(service)}: the design has no address ranges for it (expected a prefix "
+                        f"list {quote(full)}, or a route to a gateway endpoint of the service "
+                        "through its prefix list; docs/format.md, VPC endpoints)")
 
 
 class _Spans(list[tuple[int, int, str, str]]):

@@ -409,8 +409,9 @@ def resolve(net: CompiledNetwork, text: str, other: Endpoint | None) -> Endpoint
                 return named
         known = ", ".join(sorted(d.instances)[:6])
         raise EndpointError(
-            f"endpoint {text!r} is not an instance, interface, IPv4 address or 'internet'"
-            + (f" (instances: {known}{', ...' if len(d.instances) > 6 else ''})" if known else "")
+            f"endpoint {arguments.quote(text)} is not an instance, interface, external host, IPv4 address or "
+            "'internet' (as a destination also service:NAME or dns)"
+            + (f"; instances: {known}{', ...' if len(d.instances) > 6 else ''}" if known else "")
         ) from None
     owner = net.eni_by_ip.get(addr) or net.eni_by_public.get(addr)
     if owner is not None and other is None and addr in owner.public_ips:
