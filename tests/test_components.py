@@ -134,16 +134,17 @@ def test_a_registered_aws_mapping_reads_its_own_output(tmp_path: Path, monkeypat
     import json
 
     import vpcsim.importers.aws as aws
+    from vpcsim.importers import mapping
 
-    def pick(imp: aws.Importer) -> dict[str, aws.Picked]:
-        return {hid: aws.Picked(j, f"hole-{hid}", j.text("VpcId")) for hid, j in imp.raw["Sinkholes"].items()}
+    def pick(imp: aws.Importer) -> dict[str, mapping.Picked]:
+        return {hid: mapping.Picked(j, f"hole-{hid}", j.text("VpcId")) for hid, j in imp.raw["Sinkholes"].items()}
 
-    def body(imp: aws.Importer, hole: aws.Picked) -> dict[str, object]:
+    def body(imp: aws.Importer, hole: mapping.Picked) -> dict[str, object]:
         out: dict[str, object] = {"vpc": imp.vpcs[hole.vpc_id or ""].name}
         imp.at(out, hole.j.loc)
         return out
 
-    monkeypatch.setitem(aws._MAPPINGS, "Sinkholes", aws.AwsMapping(
+    monkeypatch.setitem(mapping._MAPPINGS, "Sinkholes", mapping.AwsMapping(
         "Sinkholes", "sinkholes", "sinkhole", "SinkholeId", "sh-", "sinkhole", "SinkholeId", pick, body, rank=90))
     (tmp_path / "Vpcs.json").write_text(json.dumps({"Vpcs": [{"VpcId": "vpc-1", "CidrBlock": "10.0.0.0/16"}]}))
     (tmp_path / "Subnets.json").write_text(json.dumps({"Subnets": [

@@ -25,6 +25,12 @@ NOT_INTERNET: tuple[tuple[str, str], ...] = (
 )
 LINK_LOCAL = "169.254.0.0/16"
 
+# -- resource states -------------------------------------------------------------------------------
+# States in which describe-* output still lists a resource that no longer carries traffic (a NAT
+# gateway's states: https://docs.aws.amazon.com/vpc/latest/userguide/nat-gateway-basics.html; a
+# peering's: https://docs.aws.amazon.com/vpc/latest/peering/vpc-peering-basics.html#vpc-peering-lifecycle).
+GONE_STATES: frozenset[str] = frozenset({"deleted", "deleting", "failed", "rejected", "expired", "terminated"})
+
 # -- instance states -------------------------------------------------------------------------------
 # States in which AWS has released an instance's auto-assigned public IPv4 address: it is released
 # when the instance stops (or hibernates, or terminates) and a new one is assigned at the next start;
@@ -180,6 +186,7 @@ __all__ = [
     "ECS_TASK_METADATA",
     "EPHEMERAL_PRESETS",
     "GATEWAY_ENDPOINT_SERVICES",
+    "GONE_STATES",
     "ICMP_REPLIES",
     "INSTANCE_METADATA",
     "INTERNET_CANDIDATES",

@@ -13,7 +13,7 @@ from vpcsim.compile import is_private
 from vpcsim.components import appliance, base, subnet
 from vpcsim.components.base import Component, State, Walk, ip, reply_matches
 from vpcsim.errors import Diagnostic, Location, Severity
-from vpcsim.importers import aws
+from vpcsim.importers import mapping
 from vpcsim.loader import extensions
 from vpcsim.loader.validate import where
 from vpcsim.model import Design, Subnet, TargetKind
@@ -23,6 +23,7 @@ if TYPE_CHECKING:
     import networkx
 
     from vpcsim.compile import CompiledNetwork, RouteEntry
+    from vpcsim.importers.aws import Importer
 
 
 def egress(walk: Walk, vpc: str, igw_name: str, state: State) -> None:
@@ -224,35 +225,34 @@ extensions.register_rule("internet_gateway", one_per_vpc)
 # -- AWS import: describe-internet-gateways ---------------------------------------------------
 
 
-def _pick(imp: aws.Importer) -> dict[str, aws.Picked]:
-    names = aws.Names()
-    kept: dict[str, aws.Picked] = {}
+def _pick(imp: Importer) -> dict[str, mapping.Picked]:
+    names = mapping.Names()
+    kept: dict[str, mapping.Picked] = {}
     for igw_id, j in imp.raw["InternetGateways"].items():
         attached = [
             a.text("VpcId") for a in j.objs("Attachments")
             if a.text("State") in (None, "available", "attached") and a.text("VpcId")
         ]
         if not attached:
-            imp.gone[igw_id] = "detached from every VPC"
-            imp.warn("aws-detached", f"internet gateway {igw_id} is not attached to a VPC (skipped)", j.loc)
+            imp.skip(igw_id, "detached from every VPC", "aws-detached",
+                     f"internet gateway {igw_id} is not attached to a VPC (skipped)", j.loc)
             continue
         vpc_id = attached[0]
         if vpc_id not in imp.vpcs:
-            imp.gone[igw_id] = f"attached to vpc {vpc_id}, which is not in the snapshot"
-            imp.warn("aws-orphan", f"internet gateway {igw_id}: its vpc {vpc_id} is not in the snapshot (skipped)",
-                     j.loc)
+            imp.skip(igw_id, f"attached to vpc {vpc_id}, which is not in the snapshot", "aws-orphan",
+                     f"internet gateway {igw_id}: its vpc {vpc_id} is not in the snapshot (skipped)", j.loc)
             continue
-        kept[igw_id] = aws.Picked(j, names.take(j.name_tag(), igw_id), vpc_id)
+        kept[igw_id] = mapping.Picked(j, names.take(j.name_tag(), igw_id), vpc_id)
     return kept
 
 
-def _body(imp: aws.Importer, igw: aws.Picked) -> dict[str, object]:
+def _body(imp: Importer, igw: mapping.Picked) -> dict[str, object]:
     body: dict[str, object] = {"aws_id": igw.j.text("InternetGatewayId"), "vpc": imp.vpcs[igw.vpc_id or ""].name}
     imp.at(body, igw.j.loc)
     return body
 
 
-aws.register(aws.AwsMapping("InternetGateways", "internet_gateways", TargetKind.INTERNET_GATEWAY.value,
+mapping.register(mapping.AwsMapping("InternetGateways", "internet_gateways", TargetKind.INTERNET_GATEWAY.value,
                             "GatewayId", "igw-", "internet gateway", "InternetGatewayId", _pick, _body, rank=10))
 
 

@@ -12,8 +12,8 @@ from typing import TYPE_CHECKING
 from vpcsim.components import base, subnet
 from vpcsim.components.base import Component, Session, State, Walk, ip
 from vpcsim.errors import Diagnostic, Location, Severity
-from vpcsim.facts import NAT_GATEWAY_PORTS
-from vpcsim.importers import aws
+from vpcsim.facts import GONE_STATES, NAT_GATEWAY_PORTS
+from vpcsim.importers import mapping
 from vpcsim.loader import extensions
 from vpcsim.loader.validate import route_target_vpcs
 from vpcsim.model import Cidr, Design, NatGateway, Subnet, TargetKind
@@ -23,6 +23,7 @@ if TYPE_CHECKING:
     import networkx
 
     from vpcsim.compile import CompiledNetwork, RouteEntry
+    from vpcsim.importers.aws import Importer
 
 
 def forward(walk: Walk, nat: NatGateway, from_subnet: Subnet, state: State) -> None:
@@ -108,9 +109,9 @@ extensions.register_rule("nat_gateway", public_in_public_subnet)
 # -- AWS import: describe-nat-gateways --------------------------------------------------------
 
 
-def _pick(imp: aws.Importer) -> dict[str, aws.Picked]:
-    names = aws.Names()
-    kept: dict[str, aws.Picked] = {}
+def _pick(imp: Importer) -> dict[str, mapping.Picked]:
+    names = mapping.Names()
+    kept: dict[str, mapping.Picked] = {}
     for nat_id, j in imp.raw["NatGateways"].items():
         for address in j.objs("NatGatewayAddresses"):
             eni_id = address.text("NetworkInterfaceId")
@@ -118,24 +119,23 @@ def _pick(imp: aws.Importer) -> dict[str, aws.Picked]:
                 imp.claimed_interfaces[eni_id] = ("NatGatewayId", nat_id)  # a route to it means the NAT
         state = j.text("State") or "available"
         subnet_id = j.need("SubnetId", f"NAT gateway {nat_id}")
-        if state in aws.GONE_STATES:
-            imp.gone[nat_id] = f"a NAT gateway in state {state}"
-            imp.warn("aws-gone", f"NAT gateway {nat_id} is {state} (skipped, as AWS no longer uses it)", j.loc)
+        if state in GONE_STATES:
+            imp.skip(nat_id, f"a NAT gateway in state {state}", "aws-gone",
+                     f"NAT gateway {nat_id} is {state} (skipped, as AWS no longer uses it)", j.loc)
             continue
         if subnet_id is None:
             continue
         if subnet_id not in imp.subnets:
-            imp.gone[nat_id] = f"in subnet {subnet_id}, which is not in the snapshot"
-            imp.warn("aws-orphan", f"NAT gateway {nat_id}: its subnet {subnet_id} is not in the snapshot (skipped)",
-                     j.loc)
+            imp.skip(nat_id, f"in subnet {subnet_id}, which is not in the snapshot", "aws-orphan",
+                     f"NAT gateway {nat_id}: its subnet {subnet_id} is not in the snapshot (skipped)", j.loc)
             continue
         if state != "available":
             imp.warn("aws-state", f"NAT gateway {nat_id} is {state}; simulated as available", j.loc)
-        kept[nat_id] = aws.Picked(j, names.take(j.name_tag(), nat_id), imp.subnets[subnet_id].vpc_id)
+        kept[nat_id] = mapping.Picked(j, names.take(j.name_tag(), nat_id), imp.subnets[subnet_id].vpc_id)
     return kept
 
 
-def _body(imp: aws.Importer, nat: aws.Picked) -> dict[str, object]:
+def _body(imp: Importer, nat: mapping.Picked) -> dict[str, object]:
     j = nat.j
     nat_id = j.text("NatGatewayId") or ""
     what = f"NAT gateway {nat.name}"
@@ -148,14 +148,14 @@ def _body(imp: aws.Importer, nat: aws.Picked) -> dict[str, object]:
     # Secondary addresses (NatGatewayAddresses[] beyond the primary): owned by the gateway, each
     # with its Elastic IP on a public one; it translates to the primary
     # (https://docs.aws.amazon.com/vpc/latest/userguide/nat-gateway-basics.html).
-    secondary = [(priv, aws.ip_text(a.text("PublicIp") or "")) for a in addresses if a is not primary
-                 if (priv := aws.ip_text(a.text("PrivateIp") or "")) is not None]
+    secondary = [(priv, mapping.ip_text(a.text("PublicIp") or "")) for a in addresses if a is not primary
+                 if (priv := mapping.ip_text(a.text("PrivateIp") or "")) is not None]
     if secondary:
         body["secondary_private_ips"] = [priv for priv, _ in secondary]
         if not private and any(pub for _, pub in secondary):
             body["secondary_elastic_ips"] = {priv: pub for priv, pub in secondary if pub}
-    public_ip = aws.ip_text(primary.text("PublicIp") or "") if primary else None
-    private_ip = aws.ip_text(primary.text("PrivateIp") or "") if primary else None
+    public_ip = mapping.ip_text(primary.text("PublicIp") or "") if primary else None
+    private_ip = mapping.ip_text(primary.text("PrivateIp") or "") if primary else None
     if not private:
         if public_ip is None:
             imp.error("aws-missing-field",
@@ -169,7 +169,7 @@ def _body(imp: aws.Importer, nat: aws.Picked) -> dict[str, object]:
     return body
 
 
-aws.register(aws.AwsMapping("NatGateways", "nat_gateways", TargetKind.NAT_GATEWAY.value,
+mapping.register(mapping.AwsMapping("NatGateways", "nat_gateways", TargetKind.NAT_GATEWAY.value,
                             "NatGatewayId", "nat-", "NAT gateway", "NatGatewayId", _pick, _body, rank=20))
 
 

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 from vpcsim.components import base, subnet
 from vpcsim.components.base import Component, State, Walk, ip
 from vpcsim.errors import Diagnostic, Location, Severity
-from vpcsim.importers import aws
+from vpcsim.importers import mapping
 from vpcsim.loader import extensions
 from vpcsim.loader.validate import first_overlap, where
 from vpcsim.model import Design, Subnet, TargetKind
@@ -17,6 +17,7 @@ if TYPE_CHECKING:
     import networkx
 
     from vpcsim.compile import CompiledNetwork, RouteEntry
+    from vpcsim.importers.aws import Importer
 
 
 def cross(walk: Walk, name: str, from_vpc: str, state: State, route_loc: Location) -> None:
@@ -100,12 +101,12 @@ extensions.register_rule("peering", pair_rules)
 # Status.Code values (https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_VpcPeeringConnectionStateReason.html).
 STATES = ("active", "pending-acceptance", "initiating-request", "provisioning", "rejected", "expired", "failed",
           "deleted", "deleting")
-_ELSEWHERE = aws.UnsupportedKind("vpc_peering", "VPC peering", "VpcPeeringConnectionId")
+_ELSEWHERE = mapping.UnsupportedKind("vpc_peering", "VPC peering", "VpcPeeringConnectionId")
 
 
-def _pick(imp: aws.Importer) -> dict[str, aws.Picked]:
-    names = aws.Names()
-    kept: dict[str, aws.Picked] = {}
+def _pick(imp: Importer) -> dict[str, mapping.Picked]:
+    names = mapping.Names()
+    kept: dict[str, mapping.Picked] = {}
     for pcx_id, j in imp.raw["VpcPeeringConnections"].items():
         requester = j.obj("RequesterVpcInfo")
         accepter = j.obj("AccepterVpcInfo")
@@ -136,16 +137,16 @@ def _pick(imp: aws.Importer) -> dict[str, aws.Picked]:
                 imp.add_unsupported(pcx_id, _ELSEWHERE, j, note=f"peers with {where_}, which is not in the snapshot")
             else:
                 # "A route over a connection that is not active behaves as a blackhole."
-                imp.gone[pcx_id] = f"a {status} peering with {where_}, which is not in the snapshot"
-                imp.warn("aws-orphan", f"{what} is {status} and its {where_} is not in the snapshot (skipped)", j.loc)
+                imp.skip(pcx_id, f"a {status} peering with {where_}, which is not in the snapshot", "aws-orphan",
+                         f"{what} is {status} and its {where_} is not in the snapshot (skipped)", j.loc)
             continue
-        kept[pcx_id] = aws.Picked(j, names.take(j.name_tag(), pcx_id))
+        kept[pcx_id] = mapping.Picked(j, names.take(j.name_tag(), pcx_id))
         if status == "active":
             imp.active_pairs.add(frozenset((req_vpc, acc_vpc)))
     return kept
 
 
-def _body(imp: aws.Importer, peering: aws.Picked) -> dict[str, object]:
+def _body(imp: Importer, peering: mapping.Picked) -> dict[str, object]:
     j = peering.j
     requester = j.obj("RequesterVpcInfo")
     accepter = j.obj("AccepterVpcInfo")
@@ -171,7 +172,7 @@ def _essence(data: dict[str, object]) -> object:
             status.get("Code") if isinstance(status, dict) else None)
 
 
-aws.register(aws.AwsMapping("VpcPeeringConnections", "peerings", TargetKind.PEERING.value, "VpcPeeringConnectionId",
+mapping.register(mapping.AwsMapping("VpcPeeringConnections", "peerings", TargetKind.PEERING.value, "VpcPeeringConnectionId",
                             "pcx-", "VPC peering connection", "VpcPeeringConnectionId", _pick, _body, rank=30,
                             kind="vpc_peering", essence=_essence))
 

@@ -30,8 +30,8 @@ from vpcsim.arguments import quote
 from vpcsim.components import base, subnet
 from vpcsim.components.base import Component, Endpoint, State, Walk, ip
 from vpcsim.errors import Diagnostic, EndpointError, Location, Severity
-from vpcsim.facts import GATEWAY_ENDPOINT_SERVICES
-from vpcsim.importers import aws
+from vpcsim.facts import GATEWAY_ENDPOINT_SERVICES, GONE_STATES
+from vpcsim.importers import mapping
 from vpcsim.loader import extensions
 from vpcsim.loader.reader import Map, Scalar, Seq
 from vpcsim.model import NOWHERE, Design, Interface, Subnet, TargetKind, ip_to_int
@@ -41,6 +41,7 @@ if TYPE_CHECKING:
     import networkx
 
     from vpcsim.compile import CompiledNetwork, RouteEntry
+    from vpcsim.importers.aws import Importer
 
 KEY = "vpc_endpoints"
 ROUTE_KEY = "vpc_endpoint"
@@ -385,12 +386,12 @@ COMPONENT = base.register(VpcEndpoint())
 
 # -- AWS import: describe-vpc-endpoints ---------------------------------------------------------
 
-_NOT_SIMULATED = aws.UnsupportedKind("vpc_endpoint", "VPC endpoint", "VpcEndpointId")
+_NOT_SIMULATED = mapping.UnsupportedKind("vpc_endpoint", "VPC endpoint", "VpcEndpointId")
 
 
-def _pick(imp: aws.Importer) -> dict[str, aws.Picked]:
-    names = aws.Names()
-    kept: dict[str, aws.Picked] = {}
+def _pick(imp: Importer) -> dict[str, mapping.Picked]:
+    names = mapping.Names()
+    kept: dict[str, mapping.Picked] = {}
     for vpce_id, j in imp.raw["VpcEndpoints"].items():
         kind = (j.text("VpcEndpointType") or "").lower()
         state = (j.text("State") or "available").lower()
@@ -406,26 +407,26 @@ def _pick(imp: aws.Importer) -> dict[str, aws.Picked]:
             imp.claimed_interfaces[eni_id] = ("GatewayId", vpce_id)  # the endpoint entry stands for them
         vpc_id = j.need("VpcId", f"VPC endpoint {vpce_id}")
         service = j.need("ServiceName", f"VPC endpoint {vpce_id}")
-        if state in aws.GONE_STATES:
-            imp.gone[vpce_id] = f"a VPC endpoint in state {state}"
-            imp.warn("aws-gone", f"VPC endpoint {vpce_id} is {state} (skipped, as AWS no longer uses it)", j.loc)
+        if state in GONE_STATES:
+            imp.skip(vpce_id, f"a VPC endpoint in state {state}", "aws-gone",
+                     f"VPC endpoint {vpce_id} is {state} (skipped, as AWS no longer uses it)", j.loc)
             continue
         if vpc_id is None or service is None:
             continue
         if vpc_id not in imp.vpcs:
-            imp.gone[vpce_id] = f"in vpc {vpc_id}, which is not in the snapshot"
-            imp.warn("aws-orphan", f"VPC endpoint {vpce_id}: its vpc {vpc_id} is not in the snapshot (skipped)", j.loc)
+            imp.skip(vpce_id, f"in vpc {vpc_id}, which is not in the snapshot", "aws-orphan",
+                     f"VPC endpoint {vpce_id}: its vpc {vpc_id} is not in the snapshot (skipped)", j.loc)
             continue
         if kind == "gateway" and service.rsplit(".", 1)[-1] not in GATEWAY_ENDPOINT_SERVICES:
             imp.add_unsupported(vpce_id, _NOT_SIMULATED, j, note=f"gateway endpoint for {service}")
             continue
         if state != "available":
             imp.warn("aws-state", f"VPC endpoint {vpce_id} is {state}; simulated as available", j.loc)
-        kept[vpce_id] = aws.Picked(j, names.take(j.name_tag(), vpce_id), vpc_id)
+        kept[vpce_id] = mapping.Picked(j, names.take(j.name_tag(), vpce_id), vpc_id)
     return kept
 
 
-def _body(imp: aws.Importer, ep: aws.Picked) -> dict[str, object]:
+def _body(imp: Importer, ep: mapping.Picked) -> dict[str, object]:
     j = ep.j
     vpc_id = ep.vpc_id or ""
     body: dict[str, object] = {"aws_id": j.text("VpcEndpointId"), "vpc": imp.vpcs[vpc_id].name,
@@ -451,5 +452,5 @@ def _body(imp: aws.Importer, ep: aws.Picked) -> dict[str, object]:
     return body
 
 
-aws.register(aws.AwsMapping("VpcEndpoints", KEY, ROUTE_KEY, "GatewayId", "vpce-", "VPC endpoint", "VpcEndpointId",
+mapping.register(mapping.AwsMapping("VpcEndpoints", KEY, ROUTE_KEY, "GatewayId", "vpce-", "VPC endpoint", "VpcEndpointId",
                             _pick, _body, rank=40, kind="vpc_endpoint"))

@@ -34,13 +34,20 @@ import json.decoder
 import json.scanner
 import os
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
 import yaml
 
 from vpcsim.errors import DesignError, Diagnostic, Location, Severity
+from vpcsim.facts import GONE_STATES
+from vpcsim.importers import validated
+from vpcsim.importers.mapping import OCTET, AwsMapping, mappings, register
+from vpcsim.importers.mapping import Names as _Names
+from vpcsim.importers.mapping import Picked as _Named
+from vpcsim.importers.mapping import UnsupportedKind as _UnsupportedKind
+from vpcsim.importers.mapping import ip_text as _ip
 from vpcsim.loader.extensions import require_components
 from vpcsim.loader.reader import FileTooLarge, Node, UnreadableFile, located_tree, read_regular
 from vpcsim.model import parse_decimal, short
@@ -56,8 +63,6 @@ LOCATE_MAX_BYTES = 32 * 1024 * 1024
 
 _BIDI = re.compile("[\u061c\u200e\u200f\u2028-\u202e\u2066-\u2069]")
 _REGION_RE = re.compile(r"^[a-z]{2}(?:-[a-z]+)+-\d+$")
-_NAME_BAD = re.compile(r"[^A-Za-z0-9._:\-]+")  # "/" is legal in names but means "<vpc>/default"
-_NAME_MAX = 120  # leaves room for a "-NN" suffix within the format's 128 characters
 
 JsonObj = dict[str, Any]
 
@@ -77,14 +82,6 @@ SUPPORTED_KEYS = (
     "AvailabilityZones",
     "DhcpOptions",
 )
-
-
-@dataclass(frozen=True, slots=True)
-class _UnsupportedKind:
-    kind: str  # the design's `unsupported.<name>.kind`
-    label: str  # how messages call one ("transit gateway")
-    id_field: str
-    name_field: str | None = None
 
 
 # Known AWS resources vpcsim does not simulate: each item becomes an `unsupported:` entry.
@@ -168,9 +165,6 @@ _ID_PREFIXES: dict[str, tuple[str, str, str, bool]] = {
     "lgw-": ("local_gateway", "local gateway", "LocalGateways", False),
 }
 
-# States in which AWS keeps reporting a resource that no longer carries traffic.
-_GONE_STATES = frozenset({"deleted", "deleting", "failed", "rejected", "expired", "terminated"})
-GONE_STATES = _GONE_STATES
 _INSTANCE_STATES = ("running", "pending", "stopping", "stopped", "shutting-down", "terminated")
 _PROTOCOL_NUMBERS = {"tcp": 6, "udp": 17, "icmp": 1, "icmpv6": 58}
 _PROTOCOL_WORDS = {6: "tcp", 17: "udp", 1: "icmp"}
@@ -193,14 +187,7 @@ def snapshot_to_design(
     design = importer.run(files)
     if not validate:
         return design, importer.warnings
-    from vpcsim.loader.build import build
-    from vpcsim.loader.validate import validate as check
-
-    model, built = build(importer.tree(design), os.fspath(path))
-    diagnostics = [*importer.warnings, *built, *check(model)]
-    if any(d.severity is Severity.ERROR for d in diagnostics):
-        raise DesignError(diagnostics)
-    return design, [d for d in diagnostics if d.severity is Severity.WARNING]
+    return design, validated(importer.tree(design), path, importer.warnings)
 
 
 def load_snapshot_tree(
@@ -663,36 +650,11 @@ def _json_kind(value: Any) -> str:
 # -- naming -------------------------------------------------------------------------------------
 
 
-def _slug(text: str) -> str:
-    return _NAME_BAD.sub("-", text).strip("-")[:_NAME_MAX].strip("-")
-
-
-class _Names:
-    """Unique, readable names for one section of the design."""
-
-    def __init__(self, reserved: Sequence[str] = ()) -> None:
-        self.used: set[str] = set(reserved)
-        self.next_suffix: dict[str, int] = {}  # thousands of instances may share one Name tag
-
-    def take(self, preferred: str | None, fallback: str) -> str:
-        base = _slug(preferred or "") or _slug(fallback) or "unnamed"
-        name = base
-        if name in self.used:
-            suffix = self.next_suffix.get(base, 2)
-            while (name := f"{base}-{suffix}") in self.used:
-                suffix += 1
-            self.next_suffix[base] = suffix + 1
-        self.used.add(name)
-        return name
-
-
 # -- addresses ----------------------------------------------------------------------------------
 
 
-_OCTET = r"(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])"
-# An address (and prefix) already in the form ipaddress prints: the common case, checked by one regex.
-_CANONICAL_IP = re.compile(rf"{_OCTET}(?:\.{_OCTET}){{3}}")
-_CANONICAL_CIDR = re.compile(rf"({_OCTET}(?:\.{_OCTET}){{3}})/(3[0-2]|[12]?[0-9])")
+# A prefix already in the form ipaddress prints: the common case, checked by one regex.
+_CANONICAL_CIDR = re.compile(rf"({OCTET}(?:\.{OCTET}){{3}})/(3[0-2]|[12]?[0-9])")
 
 
 def _cidr(text: str) -> tuple[str, bool] | None:
@@ -710,15 +672,6 @@ def _cidr(text: str) -> tuple[str, bool] | None:
     return normal, normal != text.strip()
 
 
-def _ip(text: str) -> str | None:
-    if isinstance(text, str) and _CANONICAL_IP.fullmatch(text):
-        return text
-    try:
-        return str(ipaddress.IPv4Address(text.strip()))
-    except (ValueError, TypeError):
-        return None
-
-
 def _ports(lo: int | None, hi: int | None) -> int | str | None:
     """AWS's FromPort/ToPort (or PortRange From/To), checked by `_J.port_pair`, -> `ports`; None for all."""
     if lo is None:
@@ -730,57 +683,6 @@ def _ports(lo: int | None, hi: int | None) -> int | str | None:
 
 
 # -- the importer -------------------------------------------------------------------------------
-
-
-@dataclass(slots=True)
-class _Named:
-    """A resource chosen for the design: its JSON, design name and VPC (by AWS id)."""
-
-    j: _J
-    name: str
-    vpc_id: str | None = None
-
-
-# -- the extension point: a component module maps its own describe-* output -----------------
-
-
-@dataclass(frozen=True, slots=True)
-class AwsMapping:
-    """How one component's `describe-*` output becomes its design section; its module registers it.
-
-    `pick` runs after VPCs, subnets, route tables, NACLs and security groups are picked, and keeps
-    the resources that carry traffic (saying why it skips the others, and recording them in
-    `importer.gone` so routes to them become blackholes). `body` writes one kept resource in the
-    design format, located with `importer.at`. Routes whose `route_field` names a kept resource
-    get `{route_key: name}`.
-    """
-
-    file_key: str  # the output's top-level key, e.g. "NatGateways"
-    section: str  # the design section it fills, e.g. "nat_gateways"
-    route_key: str  # the design's route target key, e.g. "nat_gateway"
-    route_field: str  # the AWS route field that names one, e.g. "NatGatewayId"
-    id_prefix: str  # its AWS ids' prefix, e.g. "nat-"
-    label: str  # how messages call one, e.g. "NAT gateway"
-    id_field: str  # the field of its own id in the output, e.g. "NatGatewayId"
-    pick: Callable[[Importer], dict[str, Picked]]
-    body: Callable[[Importer, Picked], dict[str, Any]]
-    rank: int = 50  # order of the picks and of the design's sections
-    kind: str = ""  # `unsupported.kind` for one known only by id (default: route_key)
-    # What must agree between two accounts' views of one resource (default: all but its tags).
-    essence: Callable[[dict[str, Any]], Any] | None = None
-
-
-_MAPPINGS: dict[str, AwsMapping] = {}
-
-
-def register(mapping: AwsMapping) -> AwsMapping:
-    """Add a component's AWS mapping (its module calls this once, at import)."""
-    _MAPPINGS[mapping.file_key] = mapping
-    return mapping
-
-
-def mappings() -> tuple[AwsMapping, ...]:
-    return tuple(sorted(_MAPPINGS.values(), key=lambda m: (m.rank, m.file_key)))
 
 
 class _Importer:
@@ -819,6 +721,11 @@ class _Importer:
 
     def warn(self, code: str, message: str, loc: Location | None) -> None:
         self.diagnostics.append(Diagnostic(Severity.WARNING, code, message, loc))
+
+    def skip(self, aws_id: str, gone: str, code: str, message: str, loc: Location | None) -> None:
+        """Leave a resource out, saying why: routes to it then drop traffic (`gone` says what it is)."""
+        self.gone[aws_id] = gone
+        self.warn(code, message, loc)
 
     @property
     def warnings(self) -> list[Diagnostic]:
@@ -1754,8 +1661,8 @@ class _Importer:
             state = (state_obj.text("Name") if state_obj else None) or "running"
             if state == "terminated":
                 # AWS keeps terminated instances in describe-instances for about an hour.
-                self.gone[instance_id] = "a terminated instance"
-                self.warn("aws-gone", f"instance {instance_id} is terminated (skipped, as AWS ignores it)", j.loc)
+                self.skip(instance_id, "a terminated instance", "aws-gone",
+                          f"instance {instance_id} is terminated (skipped, as AWS ignores it)", j.loc)
                 continue
             if state not in _INSTANCE_STATES:
                 self.error("aws-value", f"instance {instance_id}: State.Name {state!r} (expected one of: "
@@ -1775,9 +1682,8 @@ class _Importer:
                 device = attachment.number("DeviceIndex") if attachment else None
                 enis.append((eni, device if device is not None else index))
             if not enis:
-                self.gone[instance_id] = "an instance with no network interface in the snapshot"
-                self.warn("aws-orphan", f"instance {instance_id} has no network interface in the snapshot (skipped)",
-                          j.loc)
+                self.skip(instance_id, "an instance with no network interface in the snapshot", "aws-orphan",
+                          f"instance {instance_id} has no network interface in the snapshot (skipped)", j.loc)
                 continue
             enis.sort(key=lambda item: item[1])
             name = names.take(j.name_tag(), instance_id)
@@ -1906,9 +1812,8 @@ class _Importer:
             if kind == "nat_gateway":
                 continue
             if instance_id is None and kind == "interface" and j.text("Status") == "available":
-                self.gone[eni_id] = "a detached network interface"
-                self.warn("aws-detached", f"network interface {eni_id} is not attached (skipped: it carries no traffic)",
-                          j.loc)
+                self.skip(eni_id, "a detached network interface", "aws-detached",
+                          f"network interface {eni_id} is not attached (skipped: it carries no traffic)", j.loc)
                 continue
             ip = j.text("PrivateIpAddress")
             subnet = j.text("SubnetId")
@@ -1936,9 +1841,9 @@ class _Importer:
         if aws_id in self.gone:
             return None
         state = _state_of(j.data)
-        if state in _GONE_STATES:
-            self.gone[aws_id] = f"a {spec.label} in state {state}"
-            self.warn("aws-gone", f"{spec.label} {aws_id} is {state} (skipped, as AWS no longer uses it)", j.loc)
+        if state in GONE_STATES:
+            self.skip(aws_id, f"a {spec.label} in state {state}", "aws-gone",
+                      f"{spec.label} {aws_id} is {state} (skipped, as AWS no longer uses it)", j.loc)
             return None
         preferred = name_tag or j.name_tag() or (j.text(spec.name_field) if spec.name_field else None)
         name = self.unsupported_names.take(preferred, aws_id)
@@ -2061,10 +1966,7 @@ def _id_kind(target_id: str, key: str, mapped: Sequence[AwsMapping]) -> tuple[st
     return ("gateway", "gateway", "InternetGateways", False)
 
 
-# The names an `AwsMapping` works with (the importer's own, under public names).
+
+# The names an `AwsMapping` works with that are the importer's own.
 Importer = _Importer
 Item = _J
-Picked = _Named
-Names = _Names
-UnsupportedKind = _UnsupportedKind
-ip_text = _ip

@@ -40,7 +40,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from vpcsim.errors import DesignError, Diagnostic, Location, Severity
-from vpcsim.importers.aws import _Doc, _Names, _parse_located, design_to_yaml
+from vpcsim.importers import validated
+from vpcsim.importers.aws import _Doc, _parse_located, design_to_yaml
+from vpcsim.importers.mapping import Names as _Names
 from vpcsim.loader.reader import (
     FileTooLarge,
     Node,
@@ -191,14 +193,7 @@ def terraform_to_design(
     design = importer.run()
     if not validate:
         return design, importer.warnings
-    from vpcsim.loader.build import build
-    from vpcsim.loader.validate import validate as check
-
-    model, built = build(importer.tree(design), os.fspath(path))
-    diagnostics = [*importer.warnings, *built, *check(model)]
-    if any(d.severity is Severity.ERROR for d in diagnostics):
-        raise DesignError(diagnostics)
-    return design, [d for d in diagnostics if d.severity is Severity.WARNING]
+    return design, validated(importer.tree(design), path, importer.warnings)
 
 
 def load_terraform_tree(

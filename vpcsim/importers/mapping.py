@@ -1,0 +1,116 @@
+"""How a component module maps its own `aws ec2 describe-*` output onto the design: the AWS
+importer's extension point, and the few pieces a mapping works with.
+
+Kept apart from `importers.aws` so that registering a mapping (every component module does, at
+import) does not load the importer itself: a YAML design never needs it.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from vpcsim.importers.aws import Importer, Item
+
+__all__ = ["AwsMapping", "Names", "Picked", "UnsupportedKind", "ip_text", "mappings", "register"]
+
+_NAME_BAD = re.compile(r"[^A-Za-z0-9._:\-]+")  # "/" is legal in names but means "<vpc>/default"
+_NAME_MAX = 120  # leaves room for a "-NN" suffix within the format's 128 characters
+OCTET = r"(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])"
+# An address already in the form ipaddress prints: the common case, checked by one regex.
+_CANONICAL_IP = re.compile(rf"{OCTET}(?:\.{OCTET}){{3}}")
+
+
+@dataclass(slots=True)
+class Picked:
+    """A resource chosen for the design: its JSON, design name and VPC (by AWS id)."""
+
+    j: Item
+    name: str
+    vpc_id: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class UnsupportedKind:
+    """A kind of AWS resource vpcsim reads but does not simulate (an `unsupported:` entry)."""
+
+    kind: str  # the design's `unsupported.<name>.kind`
+    label: str  # how messages call one ("transit gateway")
+    id_field: str
+    name_field: str | None = None
+
+
+def _slug(text: str) -> str:
+    return _NAME_BAD.sub("-", text).strip("-")[:_NAME_MAX].strip("-")
+
+
+class Names:
+    """Unique, readable names for one section of the design."""
+
+    def __init__(self, reserved: Sequence[str] = ()) -> None:
+        self.used: set[str] = set(reserved)
+        self.next_suffix: dict[str, int] = {}  # thousands of instances may share one Name tag
+
+    def take(self, preferred: str | None, fallback: str) -> str:
+        base = _slug(preferred or "") or _slug(fallback) or "unnamed"
+        name = base
+        if name in self.used:
+            suffix = self.next_suffix.get(base, 2)
+            while (name := f"{base}-{suffix}") in self.used:
+                suffix += 1
+            self.next_suffix[base] = suffix + 1
+        self.used.add(name)
+        return name
+
+
+def ip_text(text: str) -> str | None:
+    """An IPv4 address in canonical form, or None when `text` is not one."""
+    if isinstance(text, str) and _CANONICAL_IP.fullmatch(text):
+        return text
+    try:
+        return str(ipaddress.IPv4Address(text.strip()))
+    except (ValueError, TypeError):
+        return None
+
+
+@dataclass(frozen=True, slots=True)
+class AwsMapping:
+    """How one component's `describe-*` output becomes its design section; its module registers it.
+
+    `pick` runs after VPCs, subnets, route tables, NACLs and security groups are picked, and keeps
+    the resources that carry traffic (saying why it skips the others, and recording them in
+    `importer.gone` so routes to them become blackholes). `body` writes one kept resource in the
+    design format, located with `importer.at`. Routes whose `route_field` names a kept resource
+    get `{route_key: name}`.
+    """
+
+    file_key: str  # the output's top-level key, e.g. "NatGateways"
+    section: str  # the design section it fills, e.g. "nat_gateways"
+    route_key: str  # the design's route target key, e.g. "nat_gateway"
+    route_field: str  # the AWS route field that names one, e.g. "NatGatewayId"
+    id_prefix: str  # its AWS ids' prefix, e.g. "nat-"
+    label: str  # how messages call one, e.g. "NAT gateway"
+    id_field: str  # the field of its own id in the output, e.g. "NatGatewayId"
+    pick: Callable[[Importer], dict[str, Picked]]
+    body: Callable[[Importer, Picked], dict[str, Any]]
+    rank: int = 50  # order of the picks and of the design's sections
+    kind: str = ""  # `unsupported.kind` for one known only by id (default: route_key)
+    # What must agree between two accounts' views of one resource (default: all but its tags).
+    essence: Callable[[dict[str, Any]], Any] | None = None
+
+
+_MAPPINGS: dict[str, AwsMapping] = {}
+
+
+def register(mapping: AwsMapping) -> AwsMapping:
+    """Add a component's AWS mapping (its module calls this once, at import)."""
+    _MAPPINGS[mapping.file_key] = mapping
+    return mapping
+
+
+def mappings() -> tuple[AwsMapping, ...]:
+    return tuple(sorted(_MAPPINGS.values(), key=lambda m: (m.rank, m.file_key)))
