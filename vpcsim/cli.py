@@ -344,24 +344,26 @@ def _trace(args: argparse.Namespace) -> int:
     if args.via:
         path = network.trace(args.src, args.dst, port, args.protocol, src_port=args.src_port,
                              ephemeral=args.ephemeral, icmp_code=args.icmp_code, via=args.via)
-        if args.json:
-            print(render.legs_json(path))
-        elif args.text or not sys.stdout.isatty():
-            print(render.legs_text(path))
-        else:
-            render.legs_rich(path)
+        _show(args, lambda: render.legs_json(path), lambda: render.legs_text(path), lambda: render.legs_rich(path))
         return EXIT_OK
     result = network.trace(
         args.src, args.dst, port, args.protocol, src_port=args.src_port, ephemeral=args.ephemeral,
         icmp_code=args.icmp_code,
     )
-    if args.json:
-        print(render.trace_json(result))
-    elif args.text or not sys.stdout.isatty():
-        print(render.trace_text(result))
-    else:
-        render.trace_rich(result)
+    _show(args, lambda: render.trace_json(result), lambda: render.trace_text(result),
+          lambda: render.trace_rich(result))
     return EXIT_OK
+
+
+def _show(args: argparse.Namespace, as_json: Callable[[], str], as_text: Callable[[], str],
+          as_rich: Callable[[], None]) -> None:
+    """--json, --text (or a pipe), else rich on a terminal."""
+    if args.json:
+        print(as_json())
+    elif args.text or not sys.stdout.isatty():
+        print(as_text())
+    else:
+        as_rich()
 
 
 def _validate(args: argparse.Namespace) -> int:

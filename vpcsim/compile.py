@@ -71,14 +71,13 @@ class CompiledRoutes:
     name: str
     entries: tuple[RouteEntry, ...]
     table: core.PrefixTable
-    _considered: dict[int, tuple[str, ...]] = field(default_factory=dict, compare=False, repr=False)
     _decided: dict[int, tuple[RouteEntry | None, tuple[str, ...], bool]] = field(
         default_factory=dict, compare=False, repr=False)
 
     def decide(self, addr: int) -> tuple[RouteEntry | None, tuple[str, ...], bool]:
         """In one lookup (the walk's): the winning route for `addr` (None: no route), the texts of
         every route matching it (winner first, as `considered`), and whether it won on an equal
-        prefix by route priority (as `tied`). Cached per winner: the answers depend on it only."""
+        prefix by route priority. Cached per winner: the answers depend on it only."""
         winner = self.table.lookup(addr)
         got = self._decided.get(winner)
         if got is None:
@@ -104,11 +103,7 @@ class CompiledRoutes:
         Prefixes are nested or disjoint, so the routes that contain an address are exactly
         those that contain its winning prefix: the answer depends only on the winner.
         """
-        winner = self.table.lookup(addr)
-        texts = self._considered.get(winner)
-        if texts is None:
-            texts = self._considered[winner] = tuple(e.describe() for e in self.candidates(addr))
-        return texts
+        return self.decide(addr)[1]
 
 
 class RuleFilter:

@@ -20,8 +20,8 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from vpcsim.errors import DesignError, Diagnostic, EndpointError, Location, Severity, UsageError
-from vpcsim.facts import DATABASE_PORTS, GATEWAY_ENDPOINT_SERVICES, LINUX_EPHEMERAL
+from vpcsim.errors import DesignError, Diagnostic, Location, Severity, UsageError
+from vpcsim.facts import DATABASE_PORTS, LINUX_EPHEMERAL
 from vpcsim.loader.reader import MAX_BYTES, FileTooLarge, UnreadableFile, read_regular
 from vpcsim.model import Cidr, Interface, NaclRule, NetworkAcl, PeerKind, Route, Subnet, TargetKind, int_to_ip, short
 from vpcsim.severity import Level, RuleInfo
@@ -642,13 +642,7 @@ class _Linter:
         from vpcsim.components import vpc_endpoint
 
         out = []
-        services = {ep.service_short for ep in vpc_endpoint.endpoints(self.d).values()}
-        services |= {name.rsplit(".", 1)[-1] for name in self.d.prefix_lists if name.startswith("com.amazonaws.")}
-        for service in sorted(services & set(GATEWAY_ENDPOINT_SERVICES)):
-            try:
-                plist, spans = vpc_endpoint.service_ranges(self.net, service)
-            except EndpointError:
-                continue  # its addresses are not in the design
+        for service, (plist, spans) in vpc_endpoint.gateway_services(self.net).items():
             probe = spans[0][0]
             for subnet in self.d.subnets.values():
                 entry = self.net.routes(subnet.route_table).lookup(probe)

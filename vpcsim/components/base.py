@@ -192,9 +192,10 @@ class Component(Generic[T]):
 
 
 _REGISTRY: list[Component[Any]] = []
-_NAMERS: list[Component[Any]] = []  # components that name trace endpoints (Component.endpoint)
-_ANNOTATORS: list[Component[Any]] = []  # components with warnings about whole paths (Component.annotate)
-_ANNOTATOR_TUPLE: tuple[Component[Any], ...] = ()
+# Components that define a hook most do not, asked in registration order (tuples: the walk reads
+# them on every trace).
+_NAMERS: tuple[Component[Any], ...] = ()  # they name trace endpoints (Component.endpoint)
+_ANNOTATORS: tuple[Component[Any], ...] = ()  # they warn about whole paths (Component.annotate)
 _BY_TARGET: dict[TargetKind, Component[Any]] = {}
 _BY_ROUTE_KEY: dict[str, Component[Any]] = {}
 _OWNERS: tuple[Component[Any], ...] = ()
@@ -208,11 +209,11 @@ def register(component: Component[T], *, owner_rank: int | None = None) -> Compo
     """
     _REGISTRY.append(component)
     if type(component).endpoint is not Component.endpoint:
-        _NAMERS.append(component)
+        global _NAMERS
+        _NAMERS = (*_NAMERS, component)
     if type(component).annotate is not Component.annotate:
-        _ANNOTATORS.append(component)
-        global _ANNOTATOR_TUPLE
-        _ANNOTATOR_TUPLE = tuple(_ANNOTATORS)
+        global _ANNOTATORS
+        _ANNOTATORS = (*_ANNOTATORS, component)
     if component.route_key is not None:
         if component.route_key in _BY_ROUTE_KEY:
             raise RuntimeError(f"route target {component.route_key} is handled already")
@@ -255,12 +256,12 @@ def all_components() -> tuple[Component[Any], ...]:
 
 def annotators() -> tuple[Component[Any], ...]:
     """The components that add warnings about a whole forward leg (`Component.annotate`)."""
-    return _ANNOTATOR_TUPLE
+    return _ANNOTATORS
 
 
 def endpoint_namers() -> tuple[Component[Any], ...]:
     """The components that name trace endpoints of their own (`service:s3`), asked in order."""
-    return tuple(_NAMERS)
+    return _NAMERS
 
 
 # tuple.__new__ builds a NamedTuple without the Python-level __new__ frame (2.5x faster); the

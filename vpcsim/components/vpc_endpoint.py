@@ -262,24 +262,24 @@ def service_ranges(net: CompiledNetwork, service: str) -> tuple[str, list[tuple[
                         "through its prefix list; docs/format.md, VPC endpoints)")
 
 
-class _Spans(list[tuple[int, int, str, str]]):
-    """(lo, hi, service, prefix list) of every gateway-endpoint service the design has ranges for."""
+class GatewayServices(dict[str, tuple[str, list[tuple[int, int]]]]):
+    """Gateway-endpoint service (s3, dynamodb) -> (its prefix list, its ranges), for each the design
+    has ranges for (service_ranges)."""
 
 
-def _service_spans(net: CompiledNetwork) -> _Spans:
-    def make() -> _Spans:
-        out = _Spans()
+def gateway_services(net: CompiledNetwork) -> GatewayServices:
+    def make() -> GatewayServices:
+        out = GatewayServices()
         names = {ep.service_short for ep in endpoints(net.design).values()}
         names |= {n.rsplit(".", 1)[-1] for n in net.design.prefix_lists if n.startswith("com.amazonaws.")}
         for service in sorted(names & set(GATEWAY_ENDPOINT_SERVICES)):
             try:
-                plist, spans = service_ranges(net, service)
+                out[service] = service_ranges(net, service)
             except EndpointError:
-                continue
-            out.extend((lo, hi, service, plist) for lo, hi in spans)
+                continue  # its addresses are not in the design
         return out
 
-    return net.derived(_Spans, "gateway endpoint services", make)
+    return net.derived(GatewayServices, "gateway endpoint services", make)
 
 
 def _interface_for(net: CompiledNetwork, ep: VpcEndpointModel, source: Endpoint) -> Interface:
@@ -315,14 +315,14 @@ class VpcEndpoint(Component[None]):
 
     def annotate(self, walk: Walk, sent: State) -> None:
         """A gateway endpoint's service reached through a NAT gateway: say what it costs."""
-        spans = _service_spans(walk.net)
-        if not spans:
+        services = gateway_services(walk.net)
+        if not services:
             return  # the design has no S3/DynamoDB ranges: nothing to say
         nat = next((hop for hop in walk.leg.hops if hop.kind == "nat_gateway"), None)
         if nat is None:
             return
-        for lo, hi, service, plist in spans:
-            if lo <= sent.dst <= hi:
+        for service, (plist, spans) in services.items():
+            if any(lo <= sent.dst <= hi for lo, hi in spans):
                 detail = (f"{ip(sent.dst)} is {service} (prefix list {plist}): the traffic leaves through NAT gateway "
                           f"{nat.name}, which bills every byte it processes; a route from {plist} to a gateway "
                           "endpoint would carry it privately, at no charge")

@@ -501,9 +501,6 @@ class _Validator:
 
     # -- route tables ------------------------------------------------------------------------
 
-    def target_vpcs(self, route: Route) -> tuple[str, ...] | None:
-        return route_target_vpcs(self.design, route)
-
     def check_route_tables(self) -> None:
         for table in self.design.route_tables.values():
             what = f"route table {table.name}"
@@ -541,7 +538,7 @@ class _Validator:
         if route.propagated:
             self.check_propagated_route(table, route, what)
             return
-        owners = self.target_vpcs(route)
+        owners = route_target_vpcs(self.design, route)
         if owners is not None and table.vpc not in owners:
             target = _target_rules(route)
             if target is not None and target.where is not None:
