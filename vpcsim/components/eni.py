@@ -79,7 +79,6 @@ def sg_check(walk: Walk, eni: Interface, state: State, direction: str, steps: li
                 index = table.match(peer, state.proto, runs[0][0])
     detail_data = new_tuple(FilterDetail, (groups.egress_filter if egress else groups.ingress_filter, peer,
                                             state.proto, asked, tuple(allowed)))
-    names = ", ".join(eni.security_groups) or "(none)"
     if index >= 0:
         group, rule = rules[index]
         text = sg_text(walk.net.rule_texts, rule)
@@ -90,6 +89,7 @@ def sg_check(walk: Walk, eni: Interface, state: State, direction: str, steps: li
                 ranges_size(allowed) != ranges_size(asked):
             state.dports = tuple(allowed)
         return
+    names = ", ".join(eni.security_groups) or "(none)"
     has_rules = any(
         (g := walk.net.design.security_groups.get(n)) is not None and (g.egress if egress else g.ingress)
         for n in eni.security_groups
