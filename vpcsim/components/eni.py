@@ -64,6 +64,18 @@ def sg_check(walk: Walk, eni: Interface, state: State, direction: str, steps: li
     rules = groups.egress_rules if egress else groups.ingress_rules
     peer = state.dst if egress else state.src
     asked = state.dports
+    if len(asked) == 1 and asked[0][0] == asked[0][1]:
+        # One port that a rule admits (every forward packet that gets through): no lists.
+        hit = table.match(peer, state.proto, asked[0][0])
+        if hit >= 0:
+            group, rule = rules[hit]
+            texts = walk.net.rule_texts
+            text = texts.get(id(rule)) or sg_text(texts, rule)
+            data = new_tuple(FilterDetail, (groups.egress_filter if egress else groups.ingress_filter, peer,
+                                            state.proto, asked, asked))
+            steps.append(new_tuple(Step, (kind, Action.ALLOW, f"allowed by security group {group}: {text}", group,
+                                          f"{group} {direction} {text}", rule.loc, (), None, None, data)))
+            return
     allowed: list[tuple[int, int]] = []
     index = -1
     for lo, hi in asked:
