@@ -17,10 +17,14 @@ import yaml
 import vpcsim
 from vpcsim.cli import main
 from vpcsim.errors import DesignError, EndpointError
+from vpcsim.lint import lint
 
 ROOT = Path(__file__).resolve().parents[1]
 SCENARIO = ROOT / "scenarios" / "basic-s3.yaml"
 BATFISH = ROOT.parent / "shared" / "conformance" / "batfish-aws" / "test-vpc-endpoint-gateway"
+
+
+PRIVATE_B_ROUTE = "      - {destination: 0.0.0.0/0, nat_gateway: nat-a}  # S3 too, at NAT data-processing cost"
 
 
 def _variant(tmp_path: Path, old: str, new: str) -> Path:
@@ -63,8 +67,8 @@ def test_a_service_is_a_destination_only_and_needs_its_ranges() -> None:
 @pytest.mark.parametrize(
     ("old", "new", "message"),
     [
-        ("destination_prefix_list: com.amazonaws.eu-west-1.s3, vpc_endpoint: s3",
-         "destination: 52.218.0.0/17, vpc_endpoint: s3", "expected the prefix list of com.amazonaws.eu-west-1.s3"),
+        (PRIVATE_B_ROUTE, PRIVATE_B_ROUTE + "\n      - {destination: 52.218.0.0/17, vpc_endpoint: s3}",
+         "expected the prefix list of com.amazonaws.eu-west-1.s3"),
         ("service: com.amazonaws.eu-west-1.s3", "service: com.amazonaws.eu-west-1.sqs", "has no gateway endpoint"),
         ("service: com.amazonaws.eu-west-1.s3", "service: com.amazonaws.us-east-1.s3",
          "not in the design's region eu-west-1"),
@@ -79,7 +83,14 @@ def test_a_service_is_a_destination_only_and_needs_its_ranges() -> None:
         ("    security_groups: [endpoint]", "    security_groups: [nope]", "no security group named 'nope'"),
         ("      - {subnet: private-a, private_ip: 10.30.10.100}", "      - {subnet: private-a, private_ip: 10.30.10.999}",
          "private_ip"),
-        ("vpc_endpoint: s3}", "vpc_endpoint: s4}", "no vpc endpoint named 's4'"),
+        (PRIVATE_B_ROUTE, PRIVATE_B_ROUTE + "\n      - {destination_prefix_list: com.amazonaws.eu-west-1.s3, "
+         "vpc_endpoint: s4}", "no vpc endpoint named 's4'"),
+        ("route_tables: [private-a]", "route_tables: [nope]", "route_tables: no route table named 'nope'"),
+        ("route_tables: [private-a]", "route_tables: private-a", "route_tables: expected a list of route table names"),
+        ("    security_groups: [endpoint]", "    security_groups: [endpoint]\n    route_tables: [private-b]",
+         "route_tables is for gateway endpoints"),
+        ("  com.amazonaws.eu-west-1.s3:\n    description", "  other-list:\n    description",
+         "its route tables need the prefix list com.amazonaws.eu-west-1.s3"),
         ("    vpc: app\n    service:", "    vpc: nope\n    service:", "vpc: no vpc named 'nope'"),
     ],
 )
@@ -100,6 +111,44 @@ def test_a_route_to_another_vpcs_endpoint_is_refused(tmp_path: Path) -> None:
         vpcsim.load(path)
     assert any(d.code == "route-target-vpc" and "vpc endpoint s3 is in vpc other" in d.message
                for d in caught.value.diagnostics)
+
+
+def test_associating_a_route_table_adds_the_prefix_list_route(tmp_path: Path) -> None:
+    """AWS adds a route from the service's prefix list to the endpoint in each associated table
+    (https://docs.aws.amazon.com/vpc/latest/privatelink/gateway-endpoints.html): the design
+    writes the association, not the route."""
+    net = vpcsim.load(SCENARIO)
+    (route,) = [r for r in net.design.route_tables["private-a"].routes if r.target == "s3"]
+    assert route.prefix_list == "com.amazonaws.eu-west-1.s3" and route.target_section == "vpc_endpoint"
+    assert route.loc.line == SCENARIO.read_text().splitlines().index("    route_tables: [private-a]") + 1
+    assert not [r for r in net.design.route_tables["private-b"].routes if r.target == "s3"]
+    # Both tables associated: app-b's S3 traffic now leaves through the endpoint too.
+    both = vpcsim.load(_variant(tmp_path, "route_tables: [private-a]", "route_tables: [private-a, private-b]"))
+    assert both.trace("app-b", "service:s3", 443).forward[-1].kind == "vpc_endpoint"
+    # No association: app-a's goes through the NAT gateway, and lint says the endpoint is unused.
+    none = vpcsim.load(_variant(tmp_path, "    route_tables: [private-a]\n", ""))
+    assert "nat_gateway" in [h.kind for h in none.trace("app-a", "service:s3", 443).forward]
+    assert lint(none).by_rule("VPC015")
+    assert not lint(vpcsim.load(SCENARIO)).by_rule("VPC015")
+    # A route the design writes as well is the same route: it is not added twice.
+    path = _variant(tmp_path, PRIVATE_B_ROUTE, PRIVATE_B_ROUTE + "\n      - {destination_prefix_list: "
+                    "com.amazonaws.eu-west-1.s3, vpc_endpoint: s3}")
+    path.write_text(path.read_text().replace("route_tables: [private-a]", "route_tables: [private-a, private-b]"))
+    written = vpcsim.load(path)
+    assert len([r for r in written.design.route_tables["private-b"].routes if r.target == "s3"]) == 1
+
+
+def test_an_association_with_another_vpcs_table_is_refused(tmp_path: Path) -> None:
+    path = _variant(tmp_path, "vpcs:\n  app:\n    cidrs: [10.30.0.0/16]",
+                    "vpcs:\n  app:\n    cidrs: [10.30.0.0/16]\n  other:\n    cidrs: [10.31.0.0/16]")
+    path.write_text(path.read_text().replace("route_tables:\n  public:", "route_tables:\n  other-rt: {vpc: other}\n  public:")
+                    .replace("route_tables: [private-a]", "route_tables: [private-a, other-rt]"))
+    with pytest.raises(DesignError) as caught:
+        vpcsim.load(path)
+    (error,) = [d for d in caught.value.diagnostics if d.code == "route-target-vpc"]
+    assert "route table other-rt" in error.message and "vpc endpoint s3 is in vpc app" in error.message
+    assert error.location is not None and "route_tables: [private-a, other-rt]" in path.read_text().splitlines()[
+        error.location.line - 1]
 
 
 def test_the_endpoint_is_in_the_component_graph() -> None:

@@ -1,24 +1,24 @@
-"""Gateway VPC endpoints (S3, DynamoDB), and the AWS services they lead to as trace destinations.
+"""VPC endpoints (gateway, interface), and the AWS services they lead to as trace destinations.
 
-Associating a route table with a gateway endpoint adds a route from the service's AWS-managed
-prefix list to the endpoint (`vpce-...`). Traffic to the service's public ranges then leaves the
-VPC through the endpoint, not the internet gateway or a NAT gateway, and the reply comes back
-the same way; security groups and NACLs apply as to any flow. Gateway endpoints serve their own
-region's service only, and a peered VPC cannot use them (no edge-to-edge routing):
+Gateway (S3, DynamoDB): associating a route table with one adds a route from the service's
+AWS-managed prefix list to the endpoint (`vpce-...`); a design lists those tables under
+`route_tables:`. Traffic to the service's public ranges then leaves the VPC through the endpoint,
+not the internet gateway or a NAT gateway, and the reply comes back the same way; security groups
+and NACLs apply as to any flow. Gateway endpoints serve their own region's service only, and a
+peered VPC cannot use them (no edge-to-edge routing):
 https://docs.aws.amazon.com/vpc/latest/privatelink/gateway-endpoints.html.
 
     vpc_endpoints:
-      s3: {vpc: prod, service: com.amazonaws.eu-west-1.s3}
+      s3: {vpc: prod, service: com.amazonaws.eu-west-1.s3, route_tables: [private-a]}
     prefix_lists:
       com.amazonaws.eu-west-1.s3: {entries: [52.218.0.0/17, 3.5.64.0/21]}
-    route_tables:
-      private-a: {vpc: prod, routes: [{destination_prefix_list: com.amazonaws.eu-west-1.s3, vpc_endpoint: s3}]}
+
+Interface: one network interface per chosen subnet, with security groups; with private DNS the
+service's name resolves to them inside the VPC.
 
 `vpcsim trace app service:s3 443` resolves the service to an address of its prefix list (the
 list a route to the service's endpoint uses, else the one named after the service). Endpoint
 policies are IAM, not network: vpcsim does not evaluate them and says so on the endpoint's step.
-Interface and Gateway Load Balancer endpoints are not simulated yet: a snapshot's become
-`unsupported:` components, as before.
 """
 
 from __future__ import annotations
@@ -34,7 +34,7 @@ from vpcsim.facts import GATEWAY_ENDPOINT_SERVICES, GONE_STATES
 from vpcsim.importers import mapping
 from vpcsim.loader import extensions
 from vpcsim.loader.reader import Map, Scalar, Seq
-from vpcsim.model import NOWHERE, Design, Interface, Subnet, TargetKind, ip_to_int
+from vpcsim.model import NOWHERE, Design, Interface, Route, Subnet, TargetKind, ip_to_int
 from vpcsim.results import Action, Code, Disposition, Step, StepKind
 
 if TYPE_CHECKING:
@@ -62,6 +62,9 @@ class VpcEndpointModel:
     interfaces: tuple[tuple[str, int, str | None], ...] = ()
     security_groups: tuple[str, ...] = ()
     private_dns: bool = True
+    # A gateway endpoint's associated route tables (AWS adds its prefix-list route to each).
+    route_tables: tuple[str, ...] = ()
+    route_table_locs: tuple[Location, ...] = field(default=(), compare=False)
 
     @property
     def service_short(self) -> str:
@@ -75,13 +78,21 @@ class VpcEndpointModel:
 def read(builder: extensions.SectionBuilder, name: str, body: Map) -> VpcEndpointModel | None:
     what = f"vpc endpoint {name}"
     builder.check_keys(body, what, ("vpc", "service", "type", "aws_id", "description", "interfaces",
-                                    "security_groups", "private_dns"), ("vpc", "service"))
+                                    "security_groups", "private_dns", "route_tables"), ("vpc", "service"))
     vpc = builder.vpc_ref(body, what)
-    service = builder.string(body.get("service"), f"{what}: service")
+    service_node = body.get("service")
+    if isinstance(service_node, Scalar) and not isinstance(service_node.value, str):
+        builder.error("type", f"{what}: service: expected a service name (s3, sqs, com.amazonaws.<region>.<service>), "
+                      f"got {service_node.value!r}", service_node.loc)
+        service_node = None
+    service = builder.string(service_node, f"{what}: service")
     kind = builder.string(body.get("type"), f"{what}: type") if body.get("type") is not None else "gateway"
     aws_id = builder.string(body.get("aws_id"), f"{what}: aws_id") if body.get("aws_id") is not None else None
     description = builder.string(body.get("description"), f"{what}: description") or ""
     if kind == "interface":
+        if body.get("route_tables") is not None:
+            builder.error("vpce-key", f"{what}: route_tables is for gateway endpoints (an interface endpoint is "
+                          "reached at its network interfaces, not through routes)", body.loc)
         return _read_interface(builder, name, body, vpc, service, aws_id, description)
     if kind is not None and kind != "gateway":
         builder.error("vpce-type", f"{what}: type {kind!r} is not simulated yet (expected gateway or interface; "
@@ -100,9 +111,35 @@ def read(builder: extensions.SectionBuilder, name: str, body: Map) -> VpcEndpoin
                           f"{', '.join(GATEWAY_ENDPOINT_SERVICES)}, or com.amazonaws.<region>.<service>)",
                           body.loc)
             return None
+    tables: list[tuple[str, Location]] = []
+    tables_node = body.get("route_tables")
+    if isinstance(tables_node, Seq):
+        for item in tables_node.items:
+            table = builder.ref(item, f"{what}: route_tables", "route_tables", "route table")
+            if table is not None:
+                tables.append((table, item.loc))
+    elif tables_node is not None:
+        builder.error("invalid-type", f"{what}: route_tables: expected a list of route table names",
+                      tables_node.loc)
     if vpc is None or service is None:
         return None
-    return VpcEndpointModel(name, vpc, service, aws_id, description, body.loc)
+    return VpcEndpointModel(name, vpc, service, aws_id, description, body.loc,
+                            route_tables=tuple(t for t, _ in tables), route_table_locs=tuple(loc for _, loc in tables))
+
+
+def prefix_list_name(service: str, region: str) -> str:
+    """The AWS-managed prefix list of a gateway endpoint's service: com.amazonaws.<region>.<service>."""
+    return service if "." in service else f"com.amazonaws.{region}.{service}"
+
+
+def _implied_routes(obj: object, region: str) -> list[tuple[str, Route]]:
+    """Associating a route table with a gateway endpoint adds a route from the service's prefix
+    list to the endpoint (https://docs.aws.amazon.com/vpc/latest/privatelink/gateway-endpoints.html)."""
+    if not isinstance(obj, VpcEndpointModel) or obj.kind != "gateway":
+        return []
+    plist = prefix_list_name(obj.service, region)
+    return [(table, Route(None, plist, TargetKind.COMPONENT, obj.name, False, loc, ROUTE_KEY))
+            for table, loc in zip(obj.route_tables, obj.route_table_locs, strict=True)]
 
 
 def _read_interface(builder: extensions.SectionBuilder, name: str, body: Map, vpc: str | None, service: str | None,
@@ -134,6 +171,9 @@ def _read_interface(builder: extensions.SectionBuilder, name: str, body: Map, vp
     groups: list[str] = []
     groups_node = body.get("security_groups")
     if isinstance(groups_node, Seq):
+        if not groups_node.items:  # AWS: a network interface has 1 to 16 groups
+            builder.error("type", f"{what}: security_groups: expected at least one group (omit the key for the "
+                          "VPC's default group), got an empty list", groups_node.loc)
         for item in groups_node.items:
             group = builder.group_ref(item, f"{what}: security_groups", vpc)
             if group is not None:
@@ -168,6 +208,13 @@ def validate(design: Design) -> list[Diagnostic]:
                 Severity.ERROR, "vpce-region",
                 f"vpc endpoint {ep.name}: service {ep.service} is not in the design's region {design.region} "
                 "(expected a gateway endpoint for its own region's service)", ep.loc))
+        plist = prefix_list_name(ep.service, design.region)
+        if ep.route_tables and plist not in design.prefix_lists:
+            out.append(Diagnostic(
+                Severity.ERROR, "vpce-prefix-list",
+                f"vpc endpoint {ep.name}: its route tables need the prefix list {plist}, which the design does not "
+                f"have (expected prefix_lists: {{{plist}: {{entries: [...]}}}}; `aws ec2 "
+                "get-managed-prefix-list-entries` lists them)", ep.route_table_locs[0]))
     for table in design.route_tables.values():
         for route in table.routes:
             if route.target_kind is not TargetKind.COMPONENT or route.target_section != ROUTE_KEY:
@@ -233,7 +280,8 @@ def _own_interfaces(obj: object) -> list[Interface]:
                       aws_id=eni_id, loc=obj.loc, service=obj.service) for subnet_name, addr, eni_id in obj.interfaces]
 
 
-extensions.register(extensions.Section(KEY, "vpc endpoint", read, ROUTE_KEY, validate, _own_interfaces))
+extensions.register(extensions.Section(KEY, "vpc endpoint", read, ROUTE_KEY, validate, _own_interfaces,
+                                       _implied_routes))
 extensions.register_target(extensions.Target(ROUTE_KEY, "vpc endpoint", _vpcs))
 
 

@@ -408,6 +408,7 @@ class _DesignBuilder(Builder):
         for ext in extensions.sections():
             extra[ext.key] = self.section(root, ext.key, self.extension_reader(ext))
         self.extra = extra
+        self.add_implied_routes(route_tables, extra, region)
 
         vpcs: dict[str, Vpc] = {}
         for name, (cidrs, main_rt, default_acl, default_sg_rules, aws_id, tags, loc) in vpcs_raw.items():
@@ -503,6 +504,17 @@ class _DesignBuilder(Builder):
             loc=root.loc,
         )
         return design, self.diagnostics
+
+    def add_implied_routes(self, route_tables: dict[str, RouteTable], extra: dict[str, dict[str, object]],
+                           region: str) -> None:
+        """Routes AWS adds for a section's entries (extensions.Section.routes), appended to their tables."""
+        for ext in extensions.sections():
+            implied = ext.routes
+            for obj in extra[ext.key].values() if implied is not None else ():
+                for table_name, route in implied(obj, region) if implied is not None else ():
+                    table = route_tables.get(table_name)
+                    if table is not None and route not in table.routes:
+                        route_tables[table_name] = dataclasses.replace(table, routes=(*table.routes, route))
 
     def extension_reader(self, ext: extensions.Section) -> Callable[[str, Map], object | None]:
         def read(name: str, body: Map) -> object | None:
