@@ -89,8 +89,6 @@ def test_a_service_is_a_destination_only_and_needs_its_ranges() -> None:
         ("route_tables: [private-a]", "route_tables: private-a", "route_tables: expected a list of route table names"),
         ("    security_groups: [endpoint]", "    security_groups: [endpoint]\n    route_tables: [private-b]",
          "route_tables is for gateway endpoints"),
-        ("  com.amazonaws.eu-west-1.s3:\n    description", "  other-list:\n    description",
-         "its route tables need the prefix list com.amazonaws.eu-west-1.s3"),
         ("    vpc: app\n    service:", "    vpc: nope\n    service:", "vpc: no vpc named 'nope'"),
     ],
 )

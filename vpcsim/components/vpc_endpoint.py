@@ -26,6 +26,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+import vpcsim.ip_ranges as ip_ranges
 from vpcsim.arguments import quote
 from vpcsim.components import base, subnet
 from vpcsim.components.base import Component, Endpoint, State, Walk, ip
@@ -213,8 +214,9 @@ def validate(design: Design) -> list[Diagnostic]:
             out.append(Diagnostic(
                 Severity.ERROR, "vpce-prefix-list",
                 f"vpc endpoint {ep.name}: its route tables need the prefix list {plist}, which the design does not "
-                f"have (expected prefix_lists: {{{plist}: {{entries: [...]}}}}; `aws ec2 "
-                "get-managed-prefix-list-entries` lists them)", ep.route_table_locs[0]))
+                f"have, and {ip_ranges.current().describe()} has no entries for (expected prefix_lists: "
+                f"{{{plist}: {{entries: [...]}}}}, which `aws ec2 get-managed-prefix-list-entries` lists, or "
+                "--aws-ip-ranges with a current copy)", ep.route_table_locs[0]))
     for table in design.route_tables.values():
         for route in table.routes:
             if route.target_kind is not TargetKind.COMPONENT or route.target_section != ROUTE_KEY:
@@ -305,9 +307,14 @@ def service_ranges(net: CompiledNetwork, service: str) -> tuple[str, list[tuple[
         plist = d.prefix_lists.get(name or "")
         if plist is not None and plist.entries:
             return plist.name, [(c.first, c.last) for c in plist.entries]
+    aws = ip_ranges.current()
+    published = aws.service(short, full.split(".")[2]) if full.count(".") == 3 else ()
+    if published:
+        return f"{full} ({aws.describe()})", [(c.first, c.last) for c in published]
     raise EndpointError(f"service {quote(service)}: the design has no address ranges for it (expected a prefix "
                         f"list {quote(full)}, or a route to a gateway endpoint of the service "
-                        "through its prefix list; docs/format.md, VPC endpoints)")
+                        f"through its prefix list; {aws.describe()} has none either, --aws-ip-ranges FILE "
+                        "reads a current copy; docs/format.md, VPC endpoints)")
 
 
 class GatewayServices(dict[str, tuple[str, list[tuple[int, int]]]]):
