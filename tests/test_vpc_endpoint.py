@@ -216,3 +216,40 @@ def test_an_interface_endpoint_is_an_interface_of_the_design_that_only_answers()
     matrix = net.reach(by="interface")
     assert "sqs.private-a" in matrix.cols and "sqs.private-a" not in matrix.rows
     assert {r.interface for r in net.exposure().interfaces} >= {"sqs.private-a", "sqs.private-b"}
+
+
+def test_an_assertion_names_a_service_as_its_destination() -> None:
+    """`to: {service: s3}`: its ranges (the prefix list); `to: {service: sqs}`: its interface
+    endpoint's network interfaces (private DNS)."""
+    net = vpcsim.load(SCENARIO)
+    report = net.check([
+        {"id": "s3", "from": "app-a", "to": {"service": "s3"}, "traffic": "tcp/443", "expect": "reachable"},
+        {"id": "s3-ssh", "from": "app-a", "to": {"service": "com.amazonaws.eu-west-1.s3"}, "traffic": "tcp/22",
+         "expect": "unreachable"},
+        {"id": "batch-sqs", "from": "batch", "to": {"service": "sqs"}, "traffic": "tcp/443", "expect": "reachable"},
+    ])
+    assert report["s3"].passed
+    assert not report["s3-ssh"].passed  # the app group's egress admits everything, so S3 gets port 22 too
+    # The batch group's only egress rule names the S3 prefix list: SQS's interfaces are closed to it.
+    assert not report["batch-sqs"].passed
+
+
+@pytest.mark.parametrize(("assertion", "message"), [
+    ({"from": {"service": "s3"}, "to": "app-a"}, "answers connections; it opens none"),
+    ({"from": "app-a", "to": {"service": "kinesis"}}, "service 'kinesis': the design has no address ranges"),
+])
+def test_a_service_selector_that_cannot_hold_is_an_error(assertion: dict[str, object], message: str) -> None:
+    net = vpcsim.load(SCENARIO)
+    with pytest.raises(DesignError) as caught:
+        net.check({"id": "x", "traffic": "tcp/443", "expect": "reachable", **assertion})
+    assert any(message in d.message for d in caught.value.diagnostics), [d.message for d in caught.value.diagnostics]
+
+
+def test_the_assertion_schema_takes_a_service_selector() -> None:
+    jsonschema = pytest.importorskip("jsonschema")
+    schema = json.loads(resources.files("vpcsim").joinpath("schemas/assertions.schema.json").read_text())
+    doc = yaml.safe_load((ROOT / "scenarios" / "basic-s3.assertions.yaml").read_text())
+    assert any(a["to"] == {"service": "s3"} for a in doc["assertions"])
+    assert not list(jsonschema.Draft7Validator(schema).iter_errors(doc))
+    doc["assertions"][0]["to"] = {"service": "S3 bucket"}
+    assert list(jsonschema.Draft7Validator(schema).iter_errors(doc))

@@ -317,6 +317,23 @@ def service_ranges(net: CompiledNetwork, service: str) -> tuple[str, list[tuple[
                         "reads a current copy; docs/format.md, VPC endpoints)")
 
 
+def service_targets(net: CompiledNetwork, service: str) -> tuple[list[Interface], list[tuple[int, int]]]:
+    """What `to: {service: NAME}` stands for: the network interfaces of the service's interface
+    endpoints with private DNS (the name resolves to them inside their VPC), and the service's
+    public ranges (service_ranges), when the design or AWS's ip-ranges.json has them.
+    EndpointError when it has neither."""
+    short = service.removeprefix(SERVICE_PREFIX).strip().rsplit(".", 1)[-1]
+    enis = [eni for ep in endpoints(net.design).values() if ep.kind == "interface" and ep.private_dns
+            and ep.service_short == short for eni in _own_interfaces(ep) if eni.name in net.design.interfaces]
+    try:
+        spans = service_ranges(net, service.removeprefix(SERVICE_PREFIX).strip())[1]
+    except EndpointError:
+        if not enis:
+            raise
+        spans = []
+    return [net.design.interfaces[e.name] for e in enis], spans
+
+
 class GatewayServices(dict[str, tuple[str, list[tuple[int, int]]]]):
     """Gateway-endpoint service (s3, dynamodb) -> (its prefix list, its ranges), for each the design
     has ranges for (service_ranges)."""
