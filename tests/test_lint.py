@@ -49,6 +49,9 @@ EXPECTED: dict[str, set[tuple[str, str]]] = {
     # Clean: web's public IP works through the firewall (VPC012 follows the appliance), and
     # app-acl admits ICMP 3/4 (VPC017).
     "inspection-vpc": set(),
+    # Clean: web-a's Elastic IP works through the Gateway Load Balancer endpoint, whose subnet
+    # routes to the internet gateway (VPC012 follows the endpoint).
+    "gwlb-inspection": set(),
     "nat-bastion": {
         ("VPC011", "  public-a:"),
         ("VPC013", "nat_gateway: nat-a"),

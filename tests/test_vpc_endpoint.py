@@ -73,7 +73,13 @@ def test_a_service_is_a_destination_only_and_needs_its_ranges() -> None:
         ("service: com.amazonaws.eu-west-1.s3", "service: com.amazonaws.us-east-1.s3",
          "not in the design's region eu-west-1"),
         ("    service: com.amazonaws.eu-west-1.s3", "    service: s3\n    type: gateway_load_balancer",
-         "not simulated yet"),
+         "a Gateway Load Balancer endpoint needs subnet: NAME"),
+        ("    service: com.amazonaws.eu-west-1.s3", "    service: s3\n    type: gateway_load_balancer",
+         "route_tables is not for a Gateway Load Balancer endpoint"),
+        ("    service: com.amazonaws.eu-west-1.s3", "    service: s3\n    type: firewall",
+         "type 'firewall' is not a VPC endpoint type (expected gateway, interface or gateway_load_balancer)"),
+        ("    service: com.amazonaws.eu-west-1.s3", "    service: s3\n    appliances: [app-a]",
+         "appliances is for Gateway Load Balancer endpoints"),
         ("    service: com.amazonaws.eu-west-1.s3", "    service: s3\n    private_dns: false",
          "private_dns is for interface endpoints"),
         ("      - {subnet: private-b, private_ip: 10.30.11.100}", "      - {subnet: private-b, private_ip: 10.30.10.101}",
@@ -253,3 +259,139 @@ def test_the_assertion_schema_takes_a_service_selector() -> None:
     assert not list(jsonschema.Draft7Validator(schema).iter_errors(doc))
     doc["assertions"][0]["to"] = {"service": "S3 bucket"}
     assert list(jsonschema.Draft7Validator(schema).iter_errors(doc))
+
+
+# -- Gateway Load Balancer endpoints ---------------------------------------------------------------
+# https://docs.aws.amazon.com/vpc/latest/privatelink/gateway-load-balancer-endpoints.html
+
+GWLB = ROOT / "scenarios" / "gwlb-inspection.yaml"
+
+
+def _gwlb_variant(tmp_path: Path, old: str, new: str) -> Path:
+    text = GWLB.read_text()
+    assert old in text
+    path = tmp_path / "gwlb.yaml"
+    path.write_text(text.replace(old, new))
+    return path
+
+
+def test_a_gateway_load_balancer_endpoint_hands_both_directions_to_one_appliance() -> None:
+    result = vpcsim.load(GWLB).trace("internet", "web-a", 443)
+    assert result.reachable
+    kinds = [(h.kind, h.name) for h in result.forward]
+    at = kinds.index(("vpc_endpoint", "inspect-a"))
+    assert kinds[at - 1] == ("subnet", "gwlbe")  # into the endpoint's subnet, through its NACL
+    assert kinds[at:at + 4] == [("vpc_endpoint", "inspect-a"), ("gateway_load_balancer", "fw-1"),
+                                ("vpc_endpoint", "inspect-a"), ("subnet", "gwlbe")]
+    assert result.forward[at + 3].steps[-1].detail.startswith("route table gwlbe-rt")  # on by its subnet's table
+    back = [(h.kind, h.name) for h in result.return_path]
+    assert ("gateway_load_balancer", "fw-1") in back and back[-1] == ("internet", "internet")
+    assert not result.warnings
+
+
+def test_the_endpoint_subnets_nacl_applies_on_the_way_in_and_out(tmp_path: Path) -> None:
+    path = _gwlb_variant(tmp_path, "  gwlbe: {vpc: app, cidr: 10.50.0.0/24, az: us-east-1a, route_table: gwlbe-rt}",
+                         "  gwlbe: {vpc: app, cidr: 10.50.0.0/24, az: us-east-1a, route_table: gwlbe-rt, "
+                         "network_acl: closed}")
+    path.write_text(path.read_text() + "network_acls:\n  closed: {vpc: app, inbound: [], outbound: []}\n")
+    result = vpcsim.load(path).trace("internet", "web-a", 443)
+    assert not result.reachable
+    assert {b.code.value for b in result.blocked_by} == {"SUBNET_ACL_RESTRICTION"}
+    assert {b.component for b in result.blocked_by} == {"closed"}
+
+
+def test_appliances_outside_the_design_are_assumed_to_return_the_packet(tmp_path: Path) -> None:
+    path = _gwlb_variant(tmp_path, "    appliances: [fw-1, fw-2]\n", "")
+    result = vpcsim.load(path).trace("web-a", "8.8.8.8", 443)
+    assert result.reachable and "gateway_load_balancer" not in [h.kind for h in result.forward]
+    (note,) = [w for w in result.warnings if w.code.value == "UNSUPPORTED_COMPONENT" and w.direction == "forward"]
+    assert note.component == "inspect-a" and "not in the design" in note.detail
+
+
+def test_a_route_back_to_the_endpoint_from_its_own_subnet_is_a_loop(tmp_path: Path) -> None:
+    path = _gwlb_variant(tmp_path, "      - {destination: 0.0.0.0/0, internet_gateway: app-igw}\n  web-rt:",
+                         "      - {destination: 0.0.0.0/0, vpc_endpoint: inspect-a}\n  web-rt:")
+    result = vpcsim.load(path).trace("web-a", "8.8.8.8", 443)
+    assert result.disposition.value == "LOOP"
+
+
+@pytest.mark.parametrize(("old", "new", "message"), [
+    ("    subnet: gwlbe\n", "    subnet: appliances\n", "subnet appliances is in vpc security, not app"),
+    ("    private_ip: 10.50.0.10\n", "    private_ip: 10.50.9.10\n", "private_ip 10.50.9.10 is outside its subnet gwlbe"),
+    ("    appliances: [fw-1, fw-2]\n", "    appliances: [fw-9]\n", "appliances: no instance named 'fw-9'"),
+    ("    appliances: [fw-1, fw-2]\n", "    appliances: fw-1\n", "appliances: expected a list of instance names"),
+    ("    subnet: gwlbe\n", "    subnet: gwlbe\n    interfaces: [{subnet: gwlbe, private_ip: 10.50.0.11}]\n",
+     "interfaces is not for a Gateway Load Balancer endpoint"),
+    ("      - {destination: 10.50.1.0/24, vpc_endpoint: inspect-a}",
+     "      - {destination: 10.50.1.0/24, vpc_endpoint: inspect-a}\n  other:\n    vpc: security\n    routes:\n"
+     "      - {destination: 0.0.0.0/0, vpc_endpoint: inspect-a}", "vpc endpoint inspect-a is in vpc app"),
+])
+def test_bad_gateway_load_balancer_endpoints_are_located_errors(tmp_path: Path, old: str, new: str,
+                                                                 message: str) -> None:
+    with pytest.raises(DesignError) as caught:
+        vpcsim.load(_gwlb_variant(tmp_path, old, new))
+    errors = [d for d in caught.value.diagnostics if d.severity.value == "error"]
+    assert any(message in d.message for d in errors), [d.message for d in errors]
+    assert all(d.location is not None and d.location.line > 0 for d in errors)
+
+
+def test_a_gateway_load_balancer_endpoint_takes_middlebox_and_gateway_table_routes(tmp_path: Path) -> None:
+    """A route to a subnet's CIDR inside the VPC (middlebox routing) and a gateway route table's
+    route may target it (route-table-options.html#route-tables-middlebox); a gateway endpoint may
+    not take such a route."""
+    net = vpcsim.load(GWLB)  # its ingress table's route targets the endpoint
+    assert any(r.target == "inspect-a" for r in net.design.route_tables["ingress"].routes)
+    path = _gwlb_variant(tmp_path, "      - {destination: 0.0.0.0/0, vpc_endpoint: inspect-a}",
+                         "      - {destination: 0.0.0.0/0, vpc_endpoint: inspect-a}\n"
+                         "      - {destination: 10.50.2.0/24, vpc_endpoint: inspect-a}")
+    middlebox = vpcsim.load(path)
+    result = middlebox.trace("web-a", "web-b", 443)
+    assert result.reachable and "gateway_load_balancer" in [h.kind for h in result.forward]
+
+
+def test_the_gateway_load_balancer_endpoint_in_the_graph() -> None:
+    g = vpcsim.load(GWLB).graph
+    assert g.has_edge(("vpc_endpoint", "inspect-a"), ("eni", "fw-1.eth0"))
+    assert g.has_edge(("vpc_endpoint", "inspect-a"), ("subnet", "gwlbe"))
+    assert g.has_edge(("subnet", "web"), ("vpc_endpoint", "inspect-a"))
+
+
+@pytest.mark.skipif(not BATFISH.exists(), reason="../shared/conformance is not beside the checkout")
+def test_a_snapshots_gateway_load_balancer_endpoint_is_imported(tmp_path: Path) -> None:
+    """Batfish's interface-endpoint snapshot, its endpoint turned into a Gateway Load Balancer one
+    and a second table routing 0.0.0.0/0 to it (describe-route-tables names it by GatewayId)."""
+    import shutil
+
+    from vpcsim.importers.aws import snapshot_to_design
+
+    source = BATFISH.parent / "test-vpc-endpoint-interface" / "aws_configs" / "us-east-1"
+    region = tmp_path / "aws_configs" / "us-east-1"
+    shutil.copytree(source, region)
+    endpoints_doc = json.loads((region / "VpcEndpoints.json").read_text())
+    (ep,) = endpoints_doc["VpcEndpoints"]
+    ep.update(VpcEndpointType="GatewayLoadBalancer", ServiceName="com.amazonaws.vpce.us-east-1.vpce-svc-0123456789abcdef0",
+              Groups=[], PrivateDnsEnabled=False)
+    (region / "VpcEndpoints.json").write_text(json.dumps(endpoints_doc))
+    tables = json.loads((region / "RouteTables.json").read_text())
+    main_table = next(t for t in tables["RouteTables"] if len(t.get("Associations", [])) == 2)
+    main_table["Associations"] = [a for a in main_table["Associations"] if a["SubnetId"] != "subnet-0611b848137c513d1"]
+    tables["RouteTables"].append({
+        "RouteTableId": "rtb-0000000000000gwlb", "VpcId": main_table["VpcId"], "OwnerId": main_table["OwnerId"],
+        "Associations": [{"Main": False, "RouteTableAssociationId": "rtbassoc-0000000000000gwlb",
+                          "RouteTableId": "rtb-0000000000000gwlb", "SubnetId": "subnet-0611b848137c513d1"}],
+        "Routes": [{"DestinationCidrBlock": "10.1.0.0/16", "GatewayId": "local", "Origin": "CreateRouteTable",
+                    "State": "active"},
+                   {"DestinationCidrBlock": "0.0.0.0/0", "GatewayId": ep["VpcEndpointId"], "Origin": "CreateRoute",
+                    "State": "active"}]})
+    (region / "RouteTables.json").write_text(json.dumps(tables))
+    design, _ = snapshot_to_design(tmp_path)
+    (body,) = design["vpc_endpoints"].values()
+    assert body == {"aws_id": ep["VpcEndpointId"], "vpc": body["vpc"], "type": "gateway_load_balancer",
+                    "service": "com.amazonaws.vpce.us-east-1.vpce-svc-0123456789abcdef0",
+                    "subnet": "testing_10.1.101.0-24", "private_ip": "10.1.101.97"}
+    assert not any(u.get("aws_id") == ep["VpcEndpointId"] for u in design.get("unsupported", {}).values())
+    net = vpcsim.load(tmp_path)
+    result = net.trace("i-0eb6eb395a0d09117", "8.8.8.8", 443)
+    ids = [h.aws_id for h in result.forward]
+    assert ids.count(ep["VpcEndpointId"]) == 2  # to the load balancer and back
+    assert any(w.code.value == "UNSUPPORTED_COMPONENT" and "not in the design" in w.detail for w in result.warnings)

@@ -46,6 +46,7 @@ if TYPE_CHECKING:
 
 KEY = "vpc_endpoints"
 ROUTE_KEY = "vpc_endpoint"
+GWLB = "gateway_load_balancer"  # the type of a Gateway Load Balancer endpoint
 SERVICE_PREFIX = "service:"
 POLICY_NOTE = "its endpoint policy (IAM) is not evaluated"
 
@@ -66,6 +67,11 @@ class VpcEndpointModel:
     # A gateway endpoint's associated route tables (AWS adds its prefix-list route to each).
     route_tables: tuple[str, ...] = ()
     route_table_locs: tuple[Location, ...] = field(default=(), compare=False)
+    # A Gateway Load Balancer endpoint: its one subnet (and address), and the instances behind the
+    # load balancer (none: they are outside the design, e.g. a provider's account).
+    subnet: str | None = None
+    private_ip: int | None = None
+    appliances: tuple[str, ...] = ()
 
     @property
     def service_short(self) -> str:
@@ -79,7 +85,8 @@ class VpcEndpointModel:
 def read(builder: extensions.SectionBuilder, name: str, body: Map) -> VpcEndpointModel | None:
     what = f"vpc endpoint {name}"
     builder.check_keys(body, what, ("vpc", "service", "type", "aws_id", "description", "interfaces",
-                                    "security_groups", "private_dns", "route_tables"), ("vpc", "service"))
+                                    "security_groups", "private_dns", "route_tables", "subnet", "private_ip",
+                                    "appliances"), ("vpc", "service"))
     vpc = builder.vpc_ref(body, what)
     service_node = body.get("service")
     if isinstance(service_node, Scalar) and not isinstance(service_node.value, str):
@@ -90,14 +97,20 @@ def read(builder: extensions.SectionBuilder, name: str, body: Map) -> VpcEndpoin
     kind = builder.string(body.get("type"), f"{what}: type") if body.get("type") is not None else "gateway"
     aws_id = builder.string(body.get("aws_id"), f"{what}: aws_id") if body.get("aws_id") is not None else None
     description = builder.string(body.get("description"), f"{what}: description") or ""
+    if kind == GWLB:
+        return _read_gwlb(builder, name, body, vpc, service, aws_id, description)
+    for key in ("subnet", "private_ip", "appliances"):
+        if body.get(key) is not None:
+            builder.error("vpce-key", f"{what}: {key} is for Gateway Load Balancer endpoints (expected type: "
+                          f"{GWLB})", body.loc)
     if kind == "interface":
         if body.get("route_tables") is not None:
             builder.error("vpce-key", f"{what}: route_tables is for gateway endpoints (an interface endpoint is "
                           "reached at its network interfaces, not through routes)", body.loc)
         return _read_interface(builder, name, body, vpc, service, aws_id, description)
     if kind is not None and kind != "gateway":
-        builder.error("vpce-type", f"{what}: type {kind!r} is not simulated yet (expected gateway or interface; "
-                      "declare Gateway Load Balancer endpoints under unsupported:)", body.loc)
+        builder.error("vpce-type", f"{what}: type {kind!r} is not a VPC endpoint type (expected gateway, interface "
+                      f"or {GWLB})", body.loc)
         return None
     for key in ("interfaces", "security_groups", "private_dns"):
         if body.get(key) is not None:
@@ -126,6 +139,44 @@ def read(builder: extensions.SectionBuilder, name: str, body: Map) -> VpcEndpoin
         return None
     return VpcEndpointModel(name, vpc, service, aws_id, description, body.loc,
                             route_tables=tuple(t for t, _ in tables), route_table_locs=tuple(loc for _, loc in tables))
+
+
+def _read_gwlb(builder: extensions.SectionBuilder, name: str, body: Map, vpc: str | None, service: str | None,
+               aws_id: str | None, description: str) -> VpcEndpointModel | None:
+    """A Gateway Load Balancer endpoint: one subnet (one availability zone), and the appliances
+    its load balancer sends traffic to
+    (https://docs.aws.amazon.com/vpc/latest/privatelink/gateway-load-balancer-endpoints.html)."""
+    what = f"vpc endpoint {name}"
+    for key in ("interfaces", "security_groups", "private_dns", "route_tables"):
+        if body.get(key) is not None:
+            builder.error("vpce-key", f"{what}: {key} is not for a Gateway Load Balancer endpoint (expected subnet, "
+                          "private_ip, appliances; routes name it as their target)", body.loc)
+    if body.get("subnet") is None:
+        builder.error("missing-key", f"{what}: a Gateway Load Balancer endpoint needs subnet: NAME (its one subnet)",
+                      body.loc)
+    subnet_name = builder.ref(body.get("subnet"), f"{what}: subnet", "subnets", "subnet")
+    addr = None
+    ip_node = body.get("private_ip")
+    text = builder.string(ip_node, f"{what}: private_ip") if ip_node is not None else None
+    if text is not None and ip_node is not None:
+        try:
+            addr = ip_to_int(text)
+        except ValueError as exc:
+            builder.error("invalid-ip", f"{what}: private_ip: {exc}", ip_node.loc)
+            return None
+    appliances: list[str] = []
+    node = body.get("appliances")
+    if isinstance(node, Seq):
+        for item in node.items:
+            instance = builder.ref(item, f"{what}: appliances", "instances", "instance")
+            if instance is not None:
+                appliances.append(instance)
+    elif node is not None:
+        builder.error("invalid-type", f"{what}: appliances: expected a list of instance names", node.loc)
+    if vpc is None or service is None or subnet_name is None:
+        return None
+    return VpcEndpointModel(name, vpc, service, aws_id, description, body.loc, GWLB, subnet=subnet_name,
+                            private_ip=addr, appliances=tuple(appliances))
 
 
 def prefix_list_name(service: str, region: str) -> str:
@@ -203,8 +254,10 @@ def validate(design: Design) -> list[Diagnostic]:
     known = endpoints(design)
     for ep in known.values():
         out.extend(_interface_rules(design, ep))
-        # A snapshot spanning regions has their common prefix as its region (importers.aws).
-        if "." in ep.service and not ep.service.split(".")[2].startswith(design.region):
+        out.extend(_gwlb_rules(design, ep))
+        # A snapshot spanning regions has their common prefix as its region (importers.aws). (A
+        # Gateway Load Balancer endpoint's service is an endpoint service: com.amazonaws.vpce.<region>.vpce-svc-...)
+        if ep.kind != GWLB and "." in ep.service and not ep.service.split(".")[2].startswith(design.region):
             out.append(Diagnostic(
                 Severity.ERROR, "vpce-region",
                 f"vpc endpoint {ep.name}: service {ep.service} is not in the design's region {design.region} "
@@ -228,7 +281,7 @@ def validate(design: Design) -> list[Diagnostic]:
                     f"route table {table.name}: route to {route.describe_destination()} via interface endpoint "
                     f"{target.name} (expected a gateway endpoint: clients reach an interface endpoint at its "
                     "addresses, not through routes)", route.loc))
-            elif target is not None and route.prefix_list is None:
+            elif target is not None and target.kind == "gateway" and route.prefix_list is None:
                 out.append(Diagnostic(
                     Severity.ERROR, "vpce-route-destination",
                     f"route table {table.name}: route to {route.describe_destination()} via vpc endpoint "
@@ -264,6 +317,20 @@ def _interface_rules(design: Design, ep: VpcEndpointModel) -> list[Diagnostic]:
     return out
 
 
+def _gwlb_rules(design: Design, ep: VpcEndpointModel) -> list[Diagnostic]:
+    """A Gateway Load Balancer endpoint's subnet is in its VPC, and its address in that subnet."""
+    sub = design.subnets.get(ep.subnet or "")
+    if ep.kind != GWLB or sub is None:
+        return []
+    if sub.vpc != ep.vpc:
+        return [Diagnostic(Severity.ERROR, "vpce-subnet-vpc", f"vpc endpoint {ep.name}: subnet {sub.name} is in vpc "
+                           f"{sub.vpc}, not {ep.vpc} (expected a subnet of the endpoint's VPC)", ep.loc)]
+    if ep.private_ip is not None and not sub.cidr.contains(ep.private_ip):
+        return [Diagnostic(Severity.ERROR, "vpce-address", f"vpc endpoint {ep.name}: private_ip {ip(ep.private_ip)} is "
+                           f"outside its subnet {sub.name} ({sub.cidr})", ep.loc)]
+    return []
+
+
 def _vpcs(design: Design, name: str) -> tuple[str, ...] | None:
     ep = endpoints(design).get(name)
     return (ep.vpc,) if ep else None
@@ -284,7 +351,15 @@ def _own_interfaces(obj: object) -> list[Interface]:
 
 extensions.register(extensions.Section(KEY, "vpc endpoint", read, ROUTE_KEY, validate, _own_interfaces,
                                        _implied_routes))
-extensions.register_target(extensions.Target(ROUTE_KEY, "vpc endpoint", _vpcs))
+def _is_gwlb(design: Design, name: str) -> bool:
+    """A Gateway Load Balancer endpoint may take middlebox routes, replace the local route's target
+    and be a gateway route table's target
+    (https://docs.aws.amazon.com/vpc/latest/userguide/route-table-options.html#route-tables-middlebox)."""
+    ep = endpoints(design).get(name)
+    return ep is not None and ep.kind == GWLB
+
+
+extensions.register_target(extensions.Target(ROUTE_KEY, "vpc endpoint", _vpcs, _is_gwlb, replaces_local=_is_gwlb))
 
 
 # -- services as destinations -------------------------------------------------------------------
@@ -367,9 +442,16 @@ class VpcEndpoint(Component[None]):
     kind = "vpc_endpoint"
     route_key = ROUTE_KEY
 
+    def next_subnet(self, net: CompiledNetwork, entry: RouteEntry) -> str | None:
+        ep = endpoints(net.design).get(entry.route.target or "") if entry.route is not None else None
+        return ep.subnet if ep is not None else None
+
     def via_route(self, walk: Walk, entry: RouteEntry, from_subnet: Subnet, state: State,
                   route_loc: Location) -> None:
         ep = endpoints(walk.net.design)[entry.route.target if entry.route and entry.route.target else ""]
+        if ep.kind == GWLB:
+            _through_gwlb(walk, ep, from_subnet, state)
+            return
         vpc = walk.net.design.vpcs[from_subnet.vpc]
         walk.hop("vpc_router", vpc.name, vpc.aws_id, state, [])
         if walk.returning:
@@ -433,8 +515,56 @@ class VpcEndpoint(Component[None]):
                 for subnet_name, _, _ in ep.interfaces:  # its network interfaces (the eni component's nodes)
                     g.add_edge(key, ("eni", interface_name(ep, subnet_name)), relation="interface")
                 continue
+            if ep.kind == GWLB:
+                # Its subnet's route table takes what comes back; its appliances inspect the traffic.
+                g.add_edge(key, ("subnet", ep.subnet), relation="attachment")
+                for name in ep.appliances:
+                    instance = net.design.instances.get(name)
+                    if instance is not None and instance.interfaces:
+                        g.add_edge(key, ("eni", instance.interfaces[0]), relation="appliance")
+                continue
             g.add_edge(("vpc_router", ep.vpc), key, relation="attachment")
             g.add_edge(key, ("vpc_router", ep.vpc), relation="attachment")
+
+
+def _through_gwlb(walk: Walk, ep: VpcEndpointModel, from_subnet: Subnet | None, state: State) -> None:
+    """A packet routed to a Gateway Load Balancer endpoint: into the endpoint's subnet, to the load
+    balancer and one of its appliances (GENEVE, UDP 6081), back to the endpoint, then on by the
+    endpoint subnet's route table. Flow stickiness sends both directions of a flow to the same
+    appliance (https://docs.aws.amazon.com/elasticloadbalancing/latest/gateway/introduction.html;
+    https://docs.aws.amazon.com/vpc/latest/privatelink/gateway-load-balancer-endpoints.html)."""
+    net = walk.net
+    d = net.design
+    home = d.subnets[ep.subnet or ""]
+    if from_subnet is None or from_subnet.name != home.name:
+        vpc = d.vpcs[home.vpc]
+        walk.hop("vpc_router", vpc.name, vpc.aws_id, state, [])
+        steps: list[Step] = []
+        subnet.nacl_check(walk, home, state, "inbound", steps)
+        walk.hop("subnet", home.name, home.aws_id, state, steps)
+    walk.hop("vpc_endpoint", ep.name, ep.aws_id, state, [Step(
+        StepKind.FORWARD, Action.FORWARD, f"Gateway Load Balancer endpoint {ep.name} hands the packet to the load "
+        f"balancer of {ep.service} (GENEVE, UDP 6081)", ep.name, location=ep.loc)])
+    if not ep.appliances:
+        walk.warn(Code.UNSUPPORTED_COMPONENT, ep.name, f"the appliances behind {ep.service} are not in the design: "
+                  f"the packet is taken to come back to {ep.name} unchanged", ep.loc)
+    else:
+        running = [d.instances[n] for n in ep.appliances if n in d.instances and d.instances[n].running]
+        if not running:
+            detail = (f"no appliance behind Gateway Load Balancer endpoint {ep.name} is running "
+                      f"({', '.join(ep.appliances)}): the load balancer has no target for the packet")
+            walk.stop(Disposition.NULL_ROUTED, Code.INSTANCE_NOT_RUNNING, ep.name, detail, ep.loc)
+            return
+        chosen = running[0]  # the same for both directions: flow stickiness
+        walk.hop("gateway_load_balancer", chosen.name, chosen.aws_id, state, [Step(
+            StepKind.FORWARD, Action.FORWARD, f"appliance {chosen.name} inspects the packet and returns it to the "
+            "load balancer (both directions of a flow go to the same appliance; its security groups see the "
+            "GENEVE tunnel, which vpcsim does not check)", chosen.name, location=chosen.loc)])
+    walk.hop("vpc_endpoint", ep.name, ep.aws_id, state, [Step(
+        StepKind.FORWARD, Action.FORWARD, f"back from the load balancer, {ep.name} sends the packet on by subnet "
+        f"{home.name}'s route table", ep.name, location=ep.loc)])
+    state.sender = None  # what arrives next comes from the endpoint, not from the client's interface
+    subnet.route(walk, home, state)
 
 
 def _reply_in(walk: Walk, ep: VpcEndpointModel, state: State) -> None:
@@ -467,11 +597,15 @@ def _pick(imp: Importer) -> dict[str, mapping.Picked]:
     for vpce_id, j in imp.raw["VpcEndpoints"].items():
         kind = (j.text("VpcEndpointType") or "").lower()
         state = (j.text("State") or "available").lower()
+        if kind == "gatewayloadbalancer" and len(j.strs("SubnetIds")) != 1:
+            imp.add_unsupported(vpce_id, _NOT_SIMULATED, j, note="Gateway Load Balancer endpoint without exactly one "
+                                "subnet (SubnetIds)")
+            continue
         if kind == "interface" and not all(e in imp.raw["NetworkInterfaces"] for e in j.strs("NetworkInterfaceIds")):
             imp.add_unsupported(vpce_id, _NOT_SIMULATED, j, note="interface endpoint whose network interfaces are "
                                 "not in the snapshot (describe-network-interfaces)")
             continue
-        if kind not in ("gateway", "interface"):
+        if kind not in ("gateway", "interface", "gatewayloadbalancer"):
             imp.add_unsupported(vpce_id, _NOT_SIMULATED, j, note=f"{kind or 'unknown'} endpoint for "
                                 f"{j.text('ServiceName') or 'an unnamed service'}")
             continue
@@ -489,6 +623,11 @@ def _pick(imp: Importer) -> dict[str, mapping.Picked]:
             imp.skip(vpce_id, f"in vpc {vpc_id}, which is not in the snapshot", "aws-orphan",
                      f"VPC endpoint {vpce_id}: its vpc {vpc_id} is not in the snapshot (skipped)", j.loc)
             continue
+        if kind == "gatewayloadbalancer" and j.strs("SubnetIds")[0] not in imp.subnets:
+            imp.skip(vpce_id, f"in subnet {j.strs('SubnetIds')[0]}, which is not in the snapshot", "aws-orphan",
+                     f"VPC endpoint {vpce_id}: its subnet {j.strs('SubnetIds')[0]} is not in the snapshot (skipped)",
+                     j.loc)
+            continue
         if kind == "gateway" and service.rsplit(".", 1)[-1] not in GATEWAY_ENDPOINT_SERVICES:
             imp.add_unsupported(vpce_id, _NOT_SIMULATED, j, note=f"gateway endpoint for {service}")
             continue
@@ -503,7 +642,18 @@ def _body(imp: Importer, ep: mapping.Picked) -> dict[str, object]:
     vpc_id = ep.vpc_id or ""
     body: dict[str, object] = {"aws_id": j.text("VpcEndpointId"), "vpc": imp.vpcs[vpc_id].name,
                                "service": j.text("ServiceName")}
-    if (j.text("VpcEndpointType") or "").lower() == "interface":
+    if (j.text("VpcEndpointType") or "").lower() == "gatewayloadbalancer":
+        # Its appliances sit behind the endpoint service (elbv2 target groups), which
+        # describe-vpc-endpoints does not name: the design leaves them out.
+        body["type"] = GWLB
+        (home_id,) = j.strs("SubnetIds")
+        body["subnet"] = imp.subnets[home_id].name
+        for eni_id in j.strs("NetworkInterfaceIds"):
+            listed = imp.raw["NetworkInterfaces"].get(eni_id)
+            own = listed.text("PrivateIpAddress") if listed is not None else None
+            if own is not None:
+                body["private_ip"] = own
+    elif (j.text("VpcEndpointType") or "").lower() == "interface":
         what = f"VPC endpoint {ep.name}"
         body["type"] = "interface"
         interfaces = []

@@ -117,6 +117,9 @@ class Target:
     middlebox: Callable[[Design, str], bool] | None = None
     # How a route-target-vpc error says where the target is, given its VPCs.
     where: Callable[[str, tuple[str, ...]], str] | None = None
+    # Whether the named target may replace the local route's target and be a gateway route
+    # table's target, as a network interface may (a Gateway Load Balancer endpoint).
+    replaces_local: Callable[[Design, str], bool] | None = None
 
 
 _TARGETS: dict[str, Target] = {}
