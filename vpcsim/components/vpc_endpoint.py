@@ -47,6 +47,7 @@ if TYPE_CHECKING:
 KEY = "vpc_endpoints"
 ROUTE_KEY = "vpc_endpoint"
 GWLB = "gateway_load_balancer"  # the type of a Gateway Load Balancer endpoint
+UNASSIGNED = -1  # an interface endpoint's address not given: the build assigns the subnet's first free one
 SERVICE_PREFIX = "service:"
 POLICY_NOTE = "its endpoint policy (IAM) is not evaluated"
 
@@ -209,12 +210,14 @@ def _read_interface(builder: extensions.SectionBuilder, name: str, body: Map, vp
         if not isinstance(item, Map):
             builder.error("vpce-interfaces", f"{where}: expected {{subnet: NAME, private_ip: a.b.c.d}}", item.loc)
             continue
-        builder.check_keys(item, where, ("subnet", "private_ip", "aws_id"), ("subnet", "private_ip"))
+        builder.check_keys(item, where, ("subnet", "private_ip", "aws_id"), ("subnet",))
         subnet_name = builder.ref(item.get("subnet"), f"{where}: subnet", "subnets", "subnet")
-        text = builder.string(item.get("private_ip"), f"{where}: private_ip")
+        given = item.get("private_ip") is not None
+        text = builder.string(item.get("private_ip"), f"{where}: private_ip") if given else None
         eni_id = builder.string(item.get("aws_id"), f"{where}: aws_id") if item.get("aws_id") is not None else None
         try:
-            addr = ip_to_int(text) if text is not None else None
+            # None given: AWS picks it; the subnet's first free address stands for it (loader.build).
+            addr = ip_to_int(text) if text is not None else (None if given else UNASSIGNED)
         except ValueError as exc:
             builder.error("invalid-ip", f"{where}: private_ip: {exc}", (item.get("private_ip") or item).loc)
             continue
@@ -262,14 +265,6 @@ def validate(design: Design) -> list[Diagnostic]:
                 Severity.ERROR, "vpce-region",
                 f"vpc endpoint {ep.name}: service {ep.service} is not in the design's region {design.region} "
                 "(expected a gateway endpoint for its own region's service)", ep.loc))
-        plist = prefix_list_name(ep.service, design.region)
-        if ep.route_tables and plist not in design.prefix_lists:
-            out.append(Diagnostic(
-                Severity.ERROR, "vpce-prefix-list",
-                f"vpc endpoint {ep.name}: its route tables need the prefix list {plist}, which the design does not "
-                f"have, and {ip_ranges.current().describe()} has no entries for (expected prefix_lists: "
-                f"{{{plist}: {{entries: [...]}}}}, which `aws ec2 get-managed-prefix-list-entries` lists, or "
-                "--aws-ip-ranges with a current copy)", ep.route_table_locs[0]))
     for table in design.route_tables.values():
         for route in table.routes:
             if route.target_kind is not TargetKind.COMPONENT or route.target_section != ROUTE_KEY:
@@ -345,8 +340,9 @@ def _own_interfaces(obj: object) -> list[Interface]:
     """An interface endpoint's network interfaces, as the design's own (loader.extensions)."""
     if not isinstance(obj, VpcEndpointModel):
         return []
-    return [Interface(interface_name(obj, subnet_name), None, subnet_name, (addr,), None, obj.security_groups,
-                      aws_id=eni_id, loc=obj.loc, service=obj.service) for subnet_name, addr, eni_id in obj.interfaces]
+    return [Interface(interface_name(obj, subnet_name), None, subnet_name, (addr,) if addr != UNASSIGNED else (), None,
+                      obj.security_groups, aws_id=eni_id, loc=obj.loc, service=obj.service)
+            for subnet_name, addr, eni_id in obj.interfaces]
 
 
 extensions.register(extensions.Section(KEY, "vpc endpoint", read, ROUTE_KEY, validate, _own_interfaces,
