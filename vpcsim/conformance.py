@@ -24,7 +24,7 @@ BATFISH_SYNTHETIC_NODES = frozenset({"isp_16509", "internet", "__aws-services-ga
 
 # vpcsim's hop kinds that are not AWS resources with a Batfish node of their own: the
 # internet, and a VPC peering connection (Batfish goes straight from one VPC router to the other).
-_PATHLESS_HOP_KINDS = frozenset({"internet", "peering"})
+_PATHLESS_HOP_KINDS = frozenset({"internet", "peering", "transit_gateway_attachment"})
 
 # AWS components vpcsim does not simulate, by the prefix of their Batfish node name.
 UNSUPPORTED_NODE_PREFIXES: tuple[tuple[str, str], ...] = (
