@@ -3,8 +3,8 @@
 The data (19 real AWS snapshots, 68 expected flow outcomes) lives outside the repository, in
 `shared/conformance/batfish-aws/` beside the checkout (see its README.md). Every expectation
 is one parametrized case: vpcsim must give Batfish's verdict and visit the same AWS resources
-in the same order. Cases that need a component vpcsim does not simulate (transit gateways,
-VPN, Direct Connect, VPC endpoints, load balancers) are skipped, with the reason shown: they
+in the same order. Cases that need a component vpcsim does not simulate (VPN, Direct Connect,
+load balancers) are skipped, with the reason shown: they
 are the to-do list. How the two vocabularies map is in docs/conformance.md and
 vpcsim/conformance.py.
 """
@@ -45,8 +45,8 @@ EXPECTATIONS: list[dict[str, Any]] = DATA["expectations"]
 
 # The counts stated in docs/conformance.md (and the README): keep them in step.
 EXPECTED_TOTAL = 68
-EXPECTED_SUPPORTED = 33
-EXPECTED_UNSUPPORTED = 35
+EXPECTED_SUPPORTED = 47
+EXPECTED_UNSUPPORTED = 21
 
 # Expectations where AWS's documentation contradicts Batfish: id -> reason with the AWS doc.
 # None so far; a case goes here (as a strict xfail), never into an edited expectation.
@@ -227,10 +227,10 @@ def test_snapshot_loads(snapshot: str, load: Loader) -> None:
 
 def test_unsupported_component_is_not_guessed(load: Loader) -> None:
     """A skipped case still traces: vpcsim stops at the component it does not simulate."""
-    case = next(e for e in EXPECTATIONS if e["id"] == "transit-gateway/testFromAtoB")
+    case = next(e for e in EXPECTATIONS if e["id"] == "public-private-subnet/testToSite/2")
     result = _trace(load(case["snapshot"]), case["flow"], reply=False)
     assert conformance.batfish_disposition(result) is None
-    assert result.forward[-1].kind == "unsupported" and result.forward[-1].aws_id == "tgw-044be4464fcc69aff"
+    assert result.forward[-1].kind == "unsupported" and result.forward[-1].aws_id == "vgw-070087240d6fa2989"
 
 
 # The mapping table of docs/conformance.md, row by row: (vpcsim disposition, hop kinds of the

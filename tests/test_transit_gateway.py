@@ -266,3 +266,106 @@ def test_schema_knows_the_section() -> None:
     bad = yaml.safe_load(DESIGN)
     bad["transit_gateways"]["hub"]["attachments"]["prod"]["colour"] = "blue"
     assert list(jsonschema.Draft7Validator(schema).iter_errors(bad))
+
+
+# -- the AWS import --------------------------------------------------------------------------------
+
+
+def _snapshot(tmp_path: Path, **extra: object) -> Path:
+    """Two accounts' views of one shared transit gateway, in Batfish's accounts/<id>/<region>/ layout."""
+    owner, other = "111111111111", "222222222222"
+    files: dict[str, object] = {
+        f"{owner}/Vpcs.json": {"Vpcs": [{"VpcId": "vpc-a", "CidrBlock": "10.1.0.0/16", "OwnerId": owner}]},
+        f"{owner}/Subnets.json": {"Subnets": [
+            {"SubnetId": "subnet-a", "VpcId": "vpc-a", "CidrBlock": "10.1.1.0/24", "AvailabilityZone": "us-east-1a"}]},
+        f"{owner}/RouteTables.json": {"RouteTables": [{"RouteTableId": "rtb-a", "VpcId": "vpc-a",
+            "Associations": [{"Main": True}], "Routes": [
+                {"DestinationCidrBlock": "10.2.0.0/16", "TransitGatewayId": "tgw-1", "State": "active"}]}]},
+        f"{owner}/TransitGateways.json": {"TransitGateways": [{"TransitGatewayId": "tgw-1", "OwnerId": owner,
+            "State": "available", "Tags": [{"Key": "Name", "Value": "hub"}],
+            "Options": {"DefaultRouteTableAssociation": "enable", "AssociationDefaultRouteTableId": "tgw-rtb-1",
+                        "DefaultRouteTablePropagation": "enable", "PropagationDefaultRouteTableId": "tgw-rtb-1"}}]},
+        f"{owner}/TransitGatewayRouteTables.json": {"TransitGatewayRouteTables": [
+            {"TransitGatewayRouteTableId": "tgw-rtb-1", "TransitGatewayId": "tgw-1", "State": "available"}]},
+        f"{owner}/TransitGatewayAttachments.json": {"TransitGatewayAttachments": [
+            {"TransitGatewayAttachmentId": "tgw-attach-a", "TransitGatewayId": "tgw-1", "ResourceType": "vpc",
+             "ResourceId": "vpc-a", "State": "available",
+             "Association": {"TransitGatewayRouteTableId": "tgw-rtb-1", "State": "associated"}},
+            {"TransitGatewayAttachmentId": "tgw-attach-b", "TransitGatewayId": "tgw-1", "ResourceType": "vpc",
+             "ResourceId": "vpc-b", "State": "available",
+             "Association": {"TransitGatewayRouteTableId": "tgw-rtb-1", "State": "associated"}},
+            {"TransitGatewayAttachmentId": "tgw-attach-old", "TransitGatewayId": "tgw-1", "ResourceType": "vpn",
+             "ResourceId": "vpn-1", "State": "deleted"}]},
+        f"{owner}/TransitGatewayVpcAttachments.json": {"TransitGatewayVpcAttachments": [
+            {"TransitGatewayAttachmentId": "tgw-attach-a", "TransitGatewayId": "tgw-1", "VpcId": "vpc-a",
+             "SubnetIds": ["subnet-a"], "State": "available"}]},
+        # Routes from search-transit-gateway-routes, wrapped with their table (Batfish's layout): the
+        # propagated ones say which attachments propagate, when no propagations output is loaded.
+        f"{owner}/TransitGatewayStaticRoutes.json": {"TransitGatewayStaticRoutes": [
+            {"TransitGatewayRouteTableId": "tgw-rtb-1", "Routes": [
+                {"DestinationCidrBlock": "10.1.0.0/16", "Type": "propagated", "State": "active",
+                 "TransitGatewayAttachments": [{"TransitGatewayAttachmentId": "tgw-attach-a"}]},
+                {"DestinationCidrBlock": "10.2.0.0/16", "Type": "propagated", "State": "active",
+                 "TransitGatewayAttachments": [{"TransitGatewayAttachmentId": "tgw-attach-b"}]},
+                {"DestinationCidrBlock": "10.66.0.0/16", "Type": "static", "State": "blackhole"}]}]},
+        # The other account: its VPC on the shared gateway, and its own view of gateway and attachment.
+        f"{other}/Vpcs.json": {"Vpcs": [{"VpcId": "vpc-b", "CidrBlock": "10.2.0.0/16", "OwnerId": other}]},
+        f"{other}/Subnets.json": {"Subnets": [
+            {"SubnetId": "subnet-b", "VpcId": "vpc-b", "CidrBlock": "10.2.1.0/24", "AvailabilityZone": "us-east-1a"}]},
+        f"{other}/RouteTables.json": {"RouteTables": [{"RouteTableId": "rtb-b", "VpcId": "vpc-b",
+            "Associations": [{"Main": True}], "Routes": [
+                {"DestinationCidrBlock": "10.0.0.0/8", "TransitGatewayId": "tgw-1", "State": "active"}]}]},
+        f"{other}/TransitGateways.json": {"TransitGateways": [{"TransitGatewayId": "tgw-1", "OwnerId": owner,
+                                                               "State": "available"}]},
+        f"{other}/TransitGatewayAttachments.json": {"TransitGatewayAttachments": [
+            {"TransitGatewayAttachmentId": "tgw-attach-b", "TransitGatewayId": "tgw-1", "ResourceType": "vpc",
+             "ResourceId": "vpc-b", "State": "available",
+             "Association": {"TransitGatewayRouteTableId": "tgw-rtb-1", "State": "associated"}}]},
+        f"{other}/TransitGatewayVpcAttachments.json": {"TransitGatewayVpcAttachments": [
+            {"TransitGatewayAttachmentId": "tgw-attach-b", "TransitGatewayId": "tgw-1", "VpcId": "vpc-b",
+             "SubnetIds": ["subnet-b"], "State": "available", "Options": {"ApplianceModeSupport": "enable"}}]},
+        **{k: v for k, v in extra.items()},
+    }
+    root = tmp_path / "snap" / "aws_configs" / "accounts"
+    for rel, data in files.items():
+        account, name = rel.split("/")
+        target = root / account / "us-east-1" / name
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text(json.dumps(data, indent=1))
+    return tmp_path / "snap"
+
+
+def test_import_maps_a_shared_gateway_across_accounts(tmp_path: Path) -> None:
+    from vpcsim.importers.aws import snapshot_to_design
+
+    folder = _snapshot(tmp_path)
+    design, warnings = snapshot_to_design(folder)
+    hub = design["transit_gateways"]["hub"]
+    assert hub["default_association_table"] == hub["default_propagation_table"] == "tgw-rtb-1"
+    assert hub["route_tables"]["tgw-rtb-1"]["routes"] == [{"destination": "10.66.0.0/16", "blackhole": True}]
+    assert hub["attachments"]["tgw-attach-a"] == {"aws_id": "tgw-attach-a", "vpc": "vpc-a", "subnets": ["subnet-a"],
+                                                  "association": "tgw-rtb-1", "propagations": ["tgw-rtb-1"]}
+    assert hub["attachments"]["tgw-attach-b"]["appliance_mode"] is True
+    assert "tgw-attach-old" not in hub["attachments"]  # deleted: AWS no longer uses it
+    assert design["route_tables"]["rtb-a"]["routes"] == [{"destination": "10.2.0.0/16", "transit_gateway": "hub"}]
+    assert not [w for w in warnings if w.code == "aws-duplicate"]  # two views of one gateway agree
+    net = vpcsim.load(folder)
+    from vpcsim.trace import trace_packet  # no instances: packets from the subnets
+
+    result = trace_packet(net, "subnet", "subnet-a", "10.1.1.10", "10.2.1.10", "tcp", 22, reply=False)
+    assert [h.aws_id for h in result.forward if h.kind != "transit_gateway_attachment"] == [
+        "subnet-a", "vpc-a", "tgw-1", "vpc-b", "subnet-b"]
+    blackholed = trace_packet(net, "subnet", "subnet-b", "10.2.1.10", "10.66.0.1", "tcp", 22, reply=False)
+    assert blackholed.disposition is Disposition.NULL_ROUTED
+
+
+def test_import_without_attachments_keeps_the_gateway_unsupported(tmp_path: Path) -> None:
+    from vpcsim.importers.aws import snapshot_to_design
+
+    folder = _snapshot(tmp_path)
+    for path in folder.rglob("TransitGateway*Attachments.json"):
+        path.unlink()
+    design, warnings = snapshot_to_design(folder)
+    assert "transit_gateways" not in design
+    assert design["unsupported"]["hub"] == {"kind": "transit_gateway", "aws_id": "tgw-1"}
+    assert any("no describe-transit-gateway-attachments output" in w.message for w in warnings)

@@ -28,7 +28,6 @@ _PATHLESS_HOP_KINDS = frozenset({"internet", "peering", "transit_gateway_attachm
 
 # AWS components vpcsim does not simulate, by the prefix of their Batfish node name.
 UNSUPPORTED_NODE_PREFIXES: tuple[tuple[str, str], ...] = (
-    ("tgw-", "transit gateway"),
     ("vgw-", "VPN gateway"),
     ("vpn-", "VPN connection / on-prem customer gateway"),
     ("dxgw-", "Direct Connect gateway"),
@@ -187,10 +186,6 @@ UNSUPPORTED_CASES: dict[str, str] = {
         "needs AWS's public address space: Batfish's AWS backbone (isp_16509) null-routes "
         "AWS-owned public prefixes (54.191.107.23 is one) that no resource of the snapshot holds; "
         "vpcsim models neither the backbone nor AWS's published IP ranges"
-    ),
-    "transit-gateway/testFromA2toB": (
-        "the subnet's route points at transit gateway tgw-044be4464fcc69aff; whether the TGW can "
-        "take the packet depends on its VPC attachment's availability zones"
     ),
 }
 

@@ -46,6 +46,8 @@ from vpcsim.compile import CompiledRoutes, RouteEntry
 from vpcsim.components import base, subnet
 from vpcsim.components.base import Component, State, Walk, ip
 from vpcsim.errors import Diagnostic, Location, Severity
+from vpcsim.facts import GONE_STATES
+from vpcsim.importers import mapping
 from vpcsim.loader import extensions
 from vpcsim.loader.reader import Map, Scalar, Seq
 from vpcsim.model import NOWHERE, Cidr, Design, Route, RouteOrigin, Subnet, TargetKind
@@ -55,6 +57,7 @@ if TYPE_CHECKING:
     import networkx
 
     from vpcsim.compile import CompiledNetwork
+    from vpcsim.importers.aws import Importer, Item
     from vpcsim.loader.reader import Node
 
 KEY = "transit_gateways"
@@ -581,3 +584,205 @@ class TransitGateway(Component[None]):
 
 
 COMPONENT = base.register(TransitGateway())
+
+
+# -- AWS import ------------------------------------------------------------------------------------
+#
+# describe-transit-gateways, describe-transit-gateway-attachments, -vpc-attachments,
+# -peering-attachments, -route-tables, and per table get-transit-gateway-route-table-propagations
+# and search-transit-gateway-routes, in Batfish's layout: the last two wrapped with their table's
+# id ({"TransitGatewayPropagations": [{"TransitGatewayRouteTableId": ..., "TransitGatewayRouteTablePropagations": [...]}]},
+# {"TransitGatewayStaticRoutes": [{"TransitGatewayRouteTableId": ..., "Routes": [...]}]}); see docs/import.md.
+
+_ATTACHMENTS = "TransitGatewayAttachments"
+_VPC_ATTACHMENTS = "TransitGatewayVpcAttachments"
+_PEERING_ATTACHMENTS = "TransitGatewayPeeringAttachments"
+_TABLES = "TransitGatewayRouteTables"
+_ROUTES = "TransitGatewayStaticRoutes"
+_PROPAGATIONS = "TransitGatewayPropagations"
+_DETAILS = (
+    mapping.Detail(_ATTACHMENTS, ("TransitGatewayAttachmentId", "TransitGatewayId"), "transit gateway attachment"),
+    mapping.Detail(_VPC_ATTACHMENTS, ("TransitGatewayAttachmentId",), "transit gateway VPC attachment"),
+    mapping.Detail(_PEERING_ATTACHMENTS, ("TransitGatewayAttachmentId",), "transit gateway peering attachment"),
+    mapping.Detail(_TABLES, ("TransitGatewayRouteTableId",), "transit gateway route table"),
+    mapping.Detail(_ROUTES, ("TransitGatewayRouteTableId",), "transit gateway routes"),
+    mapping.Detail(_PROPAGATIONS, ("TransitGatewayRouteTableId",), "transit gateway route propagations"),
+)
+# Attachment kinds another module maps (VPN, Direct Connect gateway): AWS ResourceType -> hook
+# (importer, attachment JSON, its design body) -> True when it wrote the body's target.
+IMPORT_ATTACHMENTS: dict[str, Callable[[Importer, Item, dict[str, object]], bool]] = {}
+
+
+def _alive(j: Item) -> bool:
+    return (j.text("State") or "available").lower() not in GONE_STATES
+
+
+_UNKNOWN = mapping.UnsupportedKind("transit_gateway", "transit gateway", "TransitGatewayId")
+
+
+def _pick(imp: Importer) -> dict[str, mapping.Picked]:
+    names = mapping.Names()
+    kept: dict[str, mapping.Picked] = {}
+    # Without the attachments, which VPCs a gateway serves is unknown: a partial snapshot, whose
+    # gateways stay unsupported (a trace stops there rather than guess).
+    partial = _ATTACHMENTS not in imp.loaded_keys and _VPC_ATTACHMENTS not in imp.loaded_keys
+    if partial and imp.raw[KEY_AWS]:
+        imp.warn("aws-missing-file", "no describe-transit-gateway-attachments output in the snapshot: its transit "
+                 "gateways are not simulated", None)
+    for tgw_id, j in imp.raw[KEY_AWS].items():
+        state = (j.text("State") or "available").lower()
+        if state in GONE_STATES:
+            imp.skip(tgw_id, f"a transit gateway in state {state}", "aws-gone",
+                     f"transit gateway {tgw_id} is {state} (skipped, as AWS no longer uses it)", j.loc)
+            continue
+        if partial:
+            imp.add_unsupported(tgw_id, _UNKNOWN, j)
+            continue
+        kept[tgw_id] = mapping.Picked(j, names.take(j.name_tag(), tgw_id))
+    return kept
+
+
+def _body(imp: Importer, tgw: mapping.Picked) -> dict[str, object]:
+    j = tgw.j
+    tgw_id = j.text("TransitGatewayId") or ""
+    picked = imp.picked[KEY]
+    body: dict[str, object] = {"aws_id": tgw_id}
+    tables: dict[str, dict[str, object]] = {}
+    table_names: dict[str, str] = {}
+    names = mapping.Names()
+    for table_id, t in imp.raw[_TABLES].items():
+        if t.text("TransitGatewayId") != tgw_id or not _alive(t):
+            continue
+        table_names[table_id] = names.take(t.name_tag(), table_id)
+        table_body: dict[str, object] = {"aws_id": table_id}
+        imp.at(table_body, t.loc)
+        tables[table_names[table_id]] = table_body
+    options = j.obj("Options")
+    if options is not None:
+        for flag, field_, key in (("DefaultRouteTableAssociation", "AssociationDefaultRouteTableId",
+                                   "default_association_table"),
+                                  ("DefaultRouteTablePropagation", "PropagationDefaultRouteTableId",
+                                   "default_propagation_table")):
+            if options.text(flag) == "enable" and options.text(field_) in table_names:
+                body[key] = table_names[options.text(field_) or ""]
+    # Propagations by attachment: the propagation outputs, and the propagated routes a route search lists.
+    propagations: dict[str, list[str]] = {}
+    for table_id, p in imp.raw[_PROPAGATIONS].items():
+        for entry in p.objs("TransitGatewayRouteTablePropagations"):
+            att_id = entry.text("TransitGatewayAttachmentId")
+            if att_id and table_id in table_names and (entry.text("State") or "enabled") == "enabled":
+                propagations.setdefault(att_id, []).append(table_names[table_id])
+    for table_id, r in imp.raw[_ROUTES].items():
+        for route in r.objs("Routes"):
+            if route.text("Type") == "propagated" and table_id in table_names:
+                for a in route.objs("TransitGatewayAttachments"):
+                    att_id = a.text("TransitGatewayAttachmentId") or ""
+                    if table_names[table_id] not in propagations.setdefault(att_id, []):
+                        propagations[att_id].append(table_names[table_id])
+    attachments: dict[str, dict[str, object]] = {}
+    att_names: dict[str, str] = {}
+    att_label = mapping.Names()
+    for a in imp.raw[_ATTACHMENTS].values():
+        att_id = a.text("TransitGatewayAttachmentId") or ""
+        if a.text("TransitGatewayId") != tgw_id:
+            continue
+        what = f"transit gateway {tgw.name}: attachment {att_id}"
+        state = (a.text("State") or "available").lower()
+        if state in GONE_STATES or state in ("rejected", "failed", "failing"):
+            imp.skip(att_id, f"an attachment in state {state}", "aws-gone",
+                     f"{what} is {state} (skipped, as AWS no longer uses it)", a.loc)
+            continue
+        kind = (a.text("ResourceType") or "").lower()
+        resource = a.text("ResourceId") or ""
+        att: dict[str, object] = {"aws_id": att_id}
+        if kind == "vpc":
+            if resource not in imp.vpcs:
+                imp.skip(att_id, f"an attachment of vpc {resource}, which is not in the snapshot", "aws-orphan",
+                         f"{what}: its vpc {resource} is not in the snapshot (skipped)", a.loc)
+                continue
+            vpc_view = imp.raw[_VPC_ATTACHMENTS].get(att_id)
+            if vpc_view is None:
+                imp.skip(att_id, "a VPC attachment whose subnets are unknown", "aws-missing-file",
+                         f"{what}: no describe-transit-gateway-vpc-attachments entry says which subnets it uses "
+                         "(skipped)", a.loc)
+                continue
+            subnets = [imp.subnets[s].name for s in vpc_view.strs("SubnetIds") if s in imp.subnets]
+            if not subnets:
+                imp.skip(att_id, "a VPC attachment with none of its subnets in the snapshot", "aws-orphan",
+                         f"{what}: none of its subnets is in the snapshot (skipped)", a.loc)
+                continue
+            att["vpc"] = imp.vpcs[resource].name
+            att["subnets"] = subnets
+            view_options = vpc_view.obj("Options")
+            if view_options is not None and view_options.text("ApplianceModeSupport") == "enable":
+                att["appliance_mode"] = True
+        elif kind == "peering":
+            if resource not in picked:
+                imp.skip(att_id, f"a peering with transit gateway {resource}, which is not in the snapshot",
+                         "aws-orphan", f"{what}: its peer transit gateway {resource} is not in the snapshot "
+                         "(skipped)", a.loc)
+                continue
+            att["peering"] = picked[resource].name
+        elif kind not in IMPORT_ATTACHMENTS or not IMPORT_ATTACHMENTS[kind](imp, a, att):
+            imp.skip(att_id, f"a {kind or 'typeless'} attachment vpcsim does not simulate", "aws-unsupported",
+                     f"{what}: {kind or 'an unknown'} attachments are not simulated (skipped)", a.loc)
+            continue
+        association = a.obj("Association")
+        assoc_table = association.text("TransitGatewayRouteTableId") if association is not None and \
+            (association.text("State") or "associated") == "associated" else None
+        att["association"] = table_names.get(assoc_table or "")
+        if kind != "peering":
+            att["propagations"] = propagations.get(att_id, [])
+        name = att_label.take(a.name_tag(), att_id)
+        att_names[att_id] = name
+        imp.at(att, a.loc)
+        attachments[name] = att
+    for table_id, r in imp.raw[_ROUTES].items():
+        if table_id not in table_names:
+            continue
+        routes: list[dict[str, object]] = []
+        for route in r.objs("Routes"):
+            if route.text("Type") == "propagated":
+                continue
+            dest = route.text("DestinationCidrBlock")
+            what = f"transit gateway {tgw.name}: route table {table_names[table_id]}"
+            if dest is None:
+                imp.warn("aws-unsupported", f"{what}: a route without DestinationCidrBlock (a prefix list route) is "
+                         "not simulated (skipped)", route.loc)
+                continue
+            cidr = imp.cidr(dest, route, what)
+            if cidr is None or ":" in cidr:
+                continue
+            out: dict[str, object] = {"destination": cidr}
+            if (route.text("State") or "active") == "blackhole":
+                out["blackhole"] = True
+            else:
+                targets = [att_names.get(t.text("TransitGatewayAttachmentId") or "")
+                           for t in route.objs("TransitGatewayAttachments")]
+                if not targets or targets[0] is None:
+                    imp.warn("aws-gone-target", f"{what}: route to {cidr}: its attachment is not in the design; "
+                             "AWS reports such a route as blackhole, so it drops traffic here", route.loc)
+                    out["blackhole"] = True
+                else:
+                    out["attachment"] = targets[0]
+            imp.at(out, route.loc)
+            routes.append(out)
+        if routes:
+            tables[table_names[table_id]]["routes"] = routes
+    if tables:
+        body["route_tables"] = tables
+    if attachments:
+        body["attachments"] = attachments
+    imp.at(body, j.loc)
+    return body
+
+
+def _essence(data: dict[str, object]) -> object:
+    """A shared transit gateway is listed by every account it is shared with: id and owner must agree."""
+    return (data.get("TransitGatewayId"), data.get("OwnerId"))
+
+
+KEY_AWS = "TransitGateways"
+mapping.register(mapping.AwsMapping(KEY_AWS, KEY, ROUTE_KEY, "TransitGatewayId", "tgw-", "transit gateway",
+                                    "TransitGatewayId", _pick, _body, rank=35, kind="transit_gateway",
+                                    essence=_essence, details=_DETAILS))
