@@ -791,12 +791,10 @@ def test_unsupported_resources_warn_and_serve_as_route_targets(tmp_path: Path) -
     design, warnings = snapshot_to_design(folder)
     assert design["route_tables"]["rtb-1"]["routes"] == [
         {"destination": "10.9.0.0/16", "unsupported": "hub"},
-        {"destination": "10.8.0.0/16", "unsupported": "vgw-1"},
+        {"destination": "10.8.0.0/16", "vpn_gateway": "vgw-1"},  # simulated (components/onprem.py)
     ]
-    assert design["unsupported"] == {
-        "hub": {"kind": "transit_gateway", "aws_id": "tgw-1"},
-        "vgw-1": {"kind": "vpn_gateway", "aws_id": "vgw-1"},
-    }
+    assert design["unsupported"] == {"hub": {"kind": "transit_gateway", "aws_id": "tgw-1"}}  # no attachments file
+    assert design["vpn_gateways"] == {"vgw-1": {"aws_id": "vgw-1"}}  # attached to no VPC of the snapshot
     messages = [w.message for w in warnings]
     assert "transit gateway tgw-1 is not simulated; declared as unsupported component hub" in messages
     assert "1 load balancer listeners are not simulated (ignored)" in messages

@@ -352,9 +352,19 @@ def propagated(design: Design, tgw: TransitGatewayModel, att: Attachment) -> tup
     return ()
 
 
-# Other modules (on-prem networks) say what their attachments propagate: (design, attachment) ->
-# CIDRs, or None when the attachment is not theirs.
-_PROPAGATORS: list[Callable[[Design, Attachment], tuple[Cidr, ...] | None]] = []
+# Other modules (on-prem networks: VPN, Direct Connect) say what their attachments propagate,
+# (design, attachment) -> CIDRs or None when the attachment is not theirs, and carry packets out of
+# them, (walk, gateway, attachment, state) -> True when handled.
+Propagator = Callable[[Design, Attachment], "tuple[Cidr, ...] | None"]
+Leaver = Callable[[Walk, "TransitGatewayModel", Attachment, State], bool]
+_PROPAGATORS: list[Propagator] = []
+_LEAVERS: list[Leaver] = []
+
+
+def register_attachment_kind(propagated: Propagator, leave: Leaver) -> None:
+    """A module that owns VPN or Direct Connect attachments says what they propagate and where they lead."""
+    _PROPAGATORS.append(propagated)
+    _LEAVERS.append(leave)
 
 
 def compiled(net: CompiledNetwork, tgw: TransitGatewayModel, table_name: str) -> CompiledRoutes:
@@ -530,9 +540,6 @@ def _egress_subnet(design: Design, att: Attachment, zone: str | None, state: Sta
     return subnets[0], (f"the attachment has no subnet in {zone}" if zone else "the first attachment subnet")
 
 
-# Other modules (VPN, Direct Connect) carry packets out of attachments that are theirs:
-# (walk, gateway, attachment, state) -> True when handled.
-_LEAVERS: list[Callable[[Walk, TransitGatewayModel, Attachment, State], bool]] = []
 
 
 class TransitGateway(Component[None]):

@@ -117,6 +117,8 @@ class Target:
     middlebox: Callable[[Design, str], bool] | None = None
     # How a route-target-vpc error says where the target is, given its VPCs.
     where: Callable[[str, tuple[str, ...]], str] | None = None
+    # Whether it propagates routes into VPC route tables (a virtual private gateway does).
+    propagates: bool = False
 
 
 _TARGETS: dict[str, Target] = {}
