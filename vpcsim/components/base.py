@@ -55,6 +55,9 @@ class Endpoint:
     label: str
     addr: int
     eni: Interface | None = None  # None: the internet (or an address nothing owns)
+    # Where a packet from this endpoint enters the design, when not by an interface or from the
+    # internet (an on-prem network, over its VPN connection): the forward leg starts there.
+    start: Callable[[Walk, State], None] | None = field(default=None, compare=False)
 
     @property
     def internet(self) -> bool:
