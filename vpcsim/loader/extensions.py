@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Protocol
 if TYPE_CHECKING:
     from vpcsim.errors import Diagnostic, Location
     from vpcsim.loader.reader import Map, Node
-    from vpcsim.model import Design, Interface, Route
+    from vpcsim.model import Cidr, Design, Interface, Route
 
 
 class SectionBuilder(Protocol):
@@ -27,6 +27,10 @@ class SectionBuilder(Protocol):
     def check_keys(self, node: Map, what: str, allowed: tuple[str, ...], required: tuple[str, ...] = ()) -> None: ...
 
     def string(self, node: Node | None, what: str) -> str | None: ...
+
+    def cidr(self, node: Node | None, what: str) -> Cidr | None: ...
+
+    def boolean(self, node: Node | None, what: str, default: bool) -> bool: ...
 
     def ref(self, node: Node | None, what: str, section: str, kind: str) -> str | None: ...
 
@@ -120,6 +124,8 @@ class Target:
     # Whether the named target may replace the local route's target and be a gateway route
     # table's target, as a network interface may (a Gateway Load Balancer endpoint).
     replaces_local: Callable[[Design, str], bool] | None = None
+    # Whether it propagates routes into VPC route tables (a virtual private gateway does).
+    propagates: bool = False
 
 
 _TARGETS: dict[str, Target] = {}

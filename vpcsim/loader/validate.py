@@ -629,7 +629,9 @@ class _Validator:
         component = self.design.unsupported.get(route.target or "") if route.target_kind is TargetKind.UNSUPPORTED \
             else None
         gone = route.target_kind is TargetKind.BLACKHOLE  # its gateway was deleted: AWS reports a blackhole
-        if route.destination is None or (not gone and (component is None or component.kind not in VGW_KINDS)):
+        rules = _target_rules(route)
+        propagator = (component is not None and component.kind in VGW_KINDS) or (rules is not None and rules.propagates)
+        if route.destination is None or (not gone and not propagator):
             self.error(
                 "route-propagated",
                 f"{what}: a propagated route must have a CIDR destination and target the virtual private gateway "
