@@ -58,6 +58,8 @@ def test_a_blocked_reply_nacl_is_found_on_the_way_back(tmp_path: Path) -> None:
 
 def test_a_service_is_a_destination_only_and_needs_its_ranges() -> None:
     net = vpcsim.load(SCENARIO)
+    by_full_name = net.trace("app-a", "com.amazonaws.eu-west-1.s3", 443)  # as the issue writes it
+    assert by_full_name.reachable and by_full_name.forward[-1].kind == "vpc_endpoint"
     with pytest.raises(EndpointError, match="answers connections"):
         net.trace("service:s3", "app-a", 443)
     with pytest.raises(EndpointError, match="com.amazonaws.eu-west-1.dynamodb"):
@@ -353,6 +355,7 @@ def test_the_gateway_load_balancer_endpoint_in_the_graph() -> None:
     g = vpcsim.load(GWLB).graph
     assert g.has_edge(("vpc_endpoint", "inspect-a"), ("eni", "fw-1.eth0"))
     assert g.has_edge(("vpc_endpoint", "inspect-a"), ("subnet", "gwlbe"))
+    assert g.edges[("vpc_endpoint", "inspect-a"), ("subnet", "gwlbe"), 0]["relation"] == "member"
     assert g.has_edge(("subnet", "web"), ("vpc_endpoint", "inspect-a"))
 
 

@@ -482,14 +482,15 @@ class VpcEndpoint(Component[None]):
     def endpoint(self, net: CompiledNetwork, text: str, other: Endpoint | None) -> Endpoint | None:
         known = endpoints(net.design)
         named = known.get(text)
-        if not text.startswith(SERVICE_PREFIX) and (named is None or named.kind != "interface"):
+        full_name = text.startswith("com.amazonaws.") and text.count(".") == 3  # com.amazonaws.<region>.<service>
+        if not (text.startswith(SERVICE_PREFIX) or full_name) and (named is None or named.kind != "interface"):
             return None
         if other is None:
             raise EndpointError(f"{text!r}: an AWS service answers connections; it does not open them into a VPC "
                                 "(trace from the VPC to the service)")
         if named is not None:
             return Endpoint(text, (eni := _interface_for(net, named, other)).primary_ip, eni)
-        service = text[len(SERVICE_PREFIX):].strip()
+        service = text.removeprefix(SERVICE_PREFIX).strip()
         short = service.rsplit(".", 1)[-1]
         vpc = net.interface_vpc(other.eni) if other.eni is not None else None
         private = [ep for ep in known.values() if ep.kind == "interface" and ep.private_dns and ep.vpc == vpc
@@ -512,8 +513,10 @@ class VpcEndpoint(Component[None]):
                     g.add_edge(key, ("eni", interface_name(ep, subnet_name)), relation="interface")
                 continue
             if ep.kind == GWLB:
-                # Its subnet's route table takes what comes back; its appliances inspect the traffic.
-                g.add_edge(key, ("subnet", ep.subnet), relation="attachment")
+                # It lives in its subnet, whose route table takes what comes back; its appliances
+                # inspect the traffic.
+                g.add_edge(key, ("subnet", ep.subnet), relation="member")
+                g.add_edge(("subnet", ep.subnet), key, relation="member")
                 for name in ep.appliances:
                     instance = net.design.instances.get(name)
                     if instance is not None and instance.interfaces:
