@@ -3,6 +3,7 @@
     trace(net, "internet", "web-a", 443)          # both legs, every blocker explained
     trace_packet(net, "subnet", "app-a", "10.0.1.5", "8.8.8.8", "tcp", 443)   # a packet injected mid-path
     trace_via(net, "198.51.100.10", "app-b", 22, via=["bastion"])   # through a jump host: a LegsResult
+    trace_balanced(net, "internet", "web-alb", 443)   # to a load balancer: every node and target, a BalancedResult
 
 An endpoint named by instance or interface whose address AWS picks (`private_ip: auto`) is
 traced at every case of the addresses it may get (`vpcsim.reach.addresses`): the result is the
@@ -17,12 +18,13 @@ import itertools
 
 from vpcsim.compile import CompiledNetwork
 from vpcsim.reach import addresses, walk
+from vpcsim.reach.balanced import names_load_balancer, trace_balanced
 from vpcsim.reach.legs import LegSpec, trace_legs, trace_via
 from vpcsim.reach.walk import START_KINDS, Endpoint, parse_protocol, resolve, trace_packet
 from vpcsim.results import AddressVerdict, TraceResult
 
-__all__ = ["START_KINDS", "Endpoint", "LegSpec", "parse_protocol", "resolve", "trace", "trace_legs", "trace_packet",
-           "trace_via"]
+__all__ = ["START_KINDS", "Endpoint", "LegSpec", "names_load_balancer", "parse_protocol", "resolve", "trace",
+           "trace_balanced", "trace_legs", "trace_packet", "trace_via"]
 
 
 def trace(

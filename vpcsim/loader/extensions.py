@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Protocol
 if TYPE_CHECKING:
     from vpcsim.errors import Diagnostic, Location
     from vpcsim.loader.reader import Map, Node
-    from vpcsim.model import Design, Interface
+    from vpcsim.model import Design, Instance, Interface
 
 
 class SectionBuilder(Protocol):
@@ -33,6 +33,14 @@ class SectionBuilder(Protocol):
     def vpc_ref(self, body: Map, what: str) -> str | None: ...
 
     def group_ref(self, node: Node, what: str, vpc: str | None) -> str | None: ...
+
+    def integer(self, node: Node | None, what: str, lo: int, hi: int) -> int | None: ...
+
+    def boolean(self, node: Node | None, what: str, default: bool) -> bool: ...
+
+    def address(self, node: Node | None, what: str) -> int | None: ...
+
+    def as_list(self, node: Node, what: str) -> tuple[Node, ...]: ...
 
 
 __all__ = [
@@ -62,6 +70,9 @@ class Section:
     # The network interfaces one entry owns (an interface endpoint's): `build` adds them to
     # `Design.interfaces`, so that the walk, the analyses and validation see them as ENIs.
     interfaces: Callable[[object], Iterable[Interface]] | None = None
+    # The instances one entry stands for (an Auto Scaling group's members): added to
+    # `Design.instances`, with their interfaces from `interfaces`.
+    instances: Callable[[object], Iterable[Instance]] | None = None
 
 
 _SECTIONS: dict[str, Section] = {}
