@@ -244,9 +244,9 @@ def test_exposure_lists_internet_facing_listeners_with_the_ports_targets_receive
     assert https.reachable and https.reached == ("web-asg-1",)
     assert ("web", "web-asg-1", 8080, True) in https.targets
     assert not by_listener["HTTP:80"].reached and "LB_NO_HEALTHY_TARGET" in by_listener["HTTP:80"].blocked_by
-    # The nodes themselves: only the listener ports, whatever their group admits.
+    # The nodes themselves: judged through to the targets, so only what gets to one.
     node = report["web-alb.lb-a"]
-    assert node.traffic.describe() == "tcp 80,443,8443"
+    assert node.traffic.describe() == "tcp 443"  # 80: no healthy target; 8443: the api targets refuse
 
 
 def test_cli_traces_a_load_balancer_as_text_and_json(capsys: pytest.CaptureFixture[str]) -> None:
@@ -264,3 +264,21 @@ def test_cli_traces_a_load_balancer_as_text_and_json(capsys: pytest.CaptureFixtu
 
 def test_a_load_balancer_cannot_be_a_trace_source() -> None:
     assert main(["trace", "--design", str(WEB), "web-alb", "web-1", "443", "--text"]) == 3
+
+
+def test_a_classic_load_balancer_forwards_to_its_instances_on_the_instance_port(tmp_path: Path) -> None:
+    def classic(doc: dict[str, Any]) -> None:
+        doc["security_groups"]["elb"] = {"vpc": "v", "ingress": [{"protocol": "tcp", "ports": 443,
+                                                                   "cidr": "10.0.0.0/16"}]}
+        doc["load_balancers"]["clb"] = {
+            "type": "classic", "scheme": "internal", "security_groups": ["elb"],
+            "nodes": [{"subnet": "lb-a", "private_ip": "10.0.11.7"}, {"subnet": "lb-b", "private_ip": "10.0.12.7"}],
+            "instances": ["srv-1", "srv-2"],
+            "listeners": [{"protocol": "HTTPS", "port": 443, "instance_port": 80, "instance_protocol": "HTTP"}]}
+
+    got = _load(tmp_path, classic).trace_balanced("client", "clb", 443)
+    assert got.reachable and set(got.reached_targets) == {"srv-1", "srv-2"}
+    assert {t.port for t in got.targets} == {80}
+    # A Classic Load Balancer balances across zones by default (and proxies from the node).
+    assert {(t.node, t.target) for t in got.targets} >= {("clb.lb-a", "srv-2"), ("clb.lb-b", "srv-1")}
+    assert all(t.leg.forward[-1].packet.src in ("10.0.11.7", "10.0.12.7") for t in got.targets)

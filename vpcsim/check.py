@@ -499,7 +499,7 @@ class Engine:
         key = (src.text, dst.text, kind, port, eph, code)
         cached = self._traces.get(key)
         if cached is None:
-            if dst.balancer or (dst.eni is not None and dst.eni.instance is None and
+            if dst.balancer or ((dst.eni is None or dst.eni.instance is None) and
                                 balanced.names_load_balancer(self.net, dst.text)):
                 # A load balancer, or one of its nodes: the client's leg, then the node's to the
                 # targets (reach.balanced).

@@ -85,6 +85,9 @@ def read(builder: extensions.SectionBuilder, name: str, body: Map) -> AutoScalin
         builder.check_keys(template, f"{what}: launch_template", ("security_groups", "public_ip", "aws_id"),
                            ("security_groups",))
         groups_node = template.get("security_groups")
+        if groups_node is not None and not builder.as_list(groups_node, f"{what}: launch_template: security_groups"):
+            builder.error("type", f"{what}: launch_template: security_groups: expected at least one group",
+                          groups_node.loc)
         for item in builder.as_list(groups_node, f"{what}: launch_template: security_groups") if groups_node else ():
             group = builder.group_ref(item, f"{what}: launch_template: security_groups", None)
             if group is not None:

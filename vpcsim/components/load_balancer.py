@@ -226,6 +226,9 @@ def read_balancer(builder: extensions.SectionBuilder, name: str, body: Map) -> L
     groups: list[str] = []
     groups_node = body.get("security_groups")
     if groups_node is not None:
+        if not builder.as_list(groups_node, f"{what}: security_groups"):
+            builder.error("type", f"{what}: security_groups: expected at least one group (an NLB without security "
+                          "groups omits the key)", groups_node.loc)
         for item in builder.as_list(groups_node, f"{what}: security_groups"):
             group = builder.group_ref(item, f"{what}: security_groups", None)
             if group is not None:
@@ -522,13 +525,16 @@ class BalancerIndex:
         self.balancers = balancers(d)
         self.groups = target_groups(d)
         self.by_name: dict[str, LoadBalancerModel] = {}
-        self.nodes: dict[int, tuple[LoadBalancerModel, Node]] = {}
+        self.nodes: dict[int, tuple[LoadBalancerModel, Node]] = {}  # by private address
+        self.public_nodes: dict[int, tuple[LoadBalancerModel, Node]] = {}
         for lb in self.balancers.values():
             for key in (lb.name, lb.dns_name, lb.aws_id):
                 if key:
                     self.by_name.setdefault(key, lb)
             for n in lb.nodes:
                 self.nodes[n.private_ip] = (lb, n)
+                if n.public_ip is not None:
+                    self.public_nodes[n.public_ip] = (lb, n)
         self.targets: dict[str, tuple[Resolved, ...]] = {}
         for tg in self.groups.values():
             out = []
