@@ -177,7 +177,8 @@ def _registrations(design: Design) -> Iterable[tuple[str, str]]:
                 yield tg, member
 
 
-extensions.register(extensions.Section(KEY, "auto scaling group", read, None, validate, _interfaces, _instances))
+extensions.register(extensions.Section(KEY, "auto scaling group", read, None, validate, interfaces=_interfaces,
+                                       instances=_instances))
 load_balancer.register_members(_registrations)
 
 
