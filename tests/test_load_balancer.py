@@ -282,3 +282,29 @@ def test_a_classic_load_balancer_forwards_to_its_instances_on_the_instance_port(
     # A Classic Load Balancer balances across zones by default (and proxies from the node).
     assert {(t.node, t.target) for t in got.targets} >= {("clb.lb-a", "srv-2"), ("clb.lb-b", "srv-1")}
     assert all(t.leg.forward[-1].packet.src in ("10.0.11.7", "10.0.12.7") for t in got.targets)
+
+
+def test_check_covers_every_member_of_a_group_with_one_walk_per_subnet(tmp_path: Path,
+                                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    from vpcsim.check import Engine
+
+    def group(doc: dict[str, Any]) -> None:
+        doc["auto_scaling_groups"] = {"web": {"subnets": ["srv-a", "srv-b"], "launch_template": {
+            "security_groups": ["srv"]}, "min": 1, "desired": 20, "max": 40}}
+
+    net = _load(tmp_path, group)
+    calls: list[tuple[str, str]] = []
+    original = Engine._reachable
+
+    def counted(self: Engine, src: Any, dst: Any, *args: Any) -> Any:
+        calls.append((src.text, dst.text))
+        return original(self, src, dst, *args)
+
+    monkeypatch.setattr(Engine, "_reachable", counted)
+    report = net.check([{"id": "web", "from": "client", "to": {"auto_scaling_group": "web"}, "traffic": "tcp/80",
+                         "expect": "reachable"}])
+    assert report.ok and report.results[0].pairs == 20  # every member is a pair of the promise...
+    assert len(calls) == 2  # ...decided by one walk per subnet the members share
+    broken = net.check([{"id": "web", "from": "client", "to": {"auto_scaling_group": "web"}, "traffic": "tcp/22",
+                         "expect": "reachable"}])
+    assert len(broken.results[0].violations) == 20  # and every member is named in a violation

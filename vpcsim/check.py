@@ -279,6 +279,9 @@ class _Atom:
     text: str  # for CompiledNetwork.trace
     eni: Interface | None = None
     balancer: bool = False  # a load balancer (a destination): traced leg by leg (reach.balanced)
+    # Atoms with the same key get the same verdicts: members of one Auto Scaling group in one
+    # subnet (same template, an address AWS picks for each: vpcsim.reach.addresses).
+    alike: str | None = None
 
     @property
     def internet(self) -> bool:
@@ -321,6 +324,10 @@ class Engine:
         self.public_space = public_space(d)  # IPv4: the walk's addresses are of one width
         self._classes: dict[tuple[tuple[int, int], ...], list[_Atom]] = {}
         self._sizes: dict[Location, int] | None = None
+        self._alike = {member: f"{group.name}@{d.interfaces[member].subnet}"
+                       for group in auto_scaling.groups(d).values() for member in auto_scaling.member_names(group)
+                       if member in d.interfaces}
+        self._reached: dict[tuple[str, str, Traffic, tuple[int, int] | None, int | None], Traffic] = {}
 
     # -- endpoints ---------------------------------------------------------------------------
 
@@ -456,9 +463,10 @@ class Engine:
     def eni_atom(self, eni: Interface) -> _Atom:
         d = self.net.design
         instance = d.instances.get(eni.instance or "")
+        alike = self._alike.get(eni.name)
         if instance is not None and len(instance.interfaces) == 1 and instance.interfaces[0] == eni.name:
-            return _Atom(instance.name, instance.name, eni)
-        return _Atom(eni.name, eni.name, eni)
+            return _Atom(instance.name, instance.name, eni, alike=alike)
+        return _Atom(eni.name, eni.name, eni, alike=alike)
 
     def internet_atoms(self, ranges: list[tuple[int, int]]) -> list[_Atom]:
         """One representative address per class of public addresses that the design cannot tell apart."""
@@ -604,6 +612,17 @@ class Engine:
     def reachable(self, src: _Atom, dst: _Atom, universe: Traffic,
                   ephemeral: tuple[int, int] | None = None, icmp_code: int | None = None) -> Traffic:
         """Exactly the traffic of `universe` that gets from src to dst and back (ICMP: of `icmp_code`)."""
+        if src.alike is None and dst.alike is None:
+            return self._reachable(src, dst, universe, ephemeral, icmp_code)
+        # An Auto Scaling group's members in one subnet: one walk stands for all of them.
+        key = (src.alike or src.text, dst.alike or dst.text, universe, ephemeral, icmp_code)
+        got = self._reached.get(key)
+        if got is None:
+            got = self._reached[key] = self._reachable(src, dst, universe, ephemeral, icmp_code)
+        return got
+
+    def _reachable(self, src: _Atom, dst: _Atom, universe: Traffic,
+                   ephemeral: tuple[int, int] | None, icmp_code: int | None) -> Traffic:
         got = Traffic.none()
         for kind in TrafficKind:
             runs = universe.runs(kind)
