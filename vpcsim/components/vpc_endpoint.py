@@ -31,11 +31,11 @@ from vpcsim.arguments import quote
 from vpcsim.components import base, subnet
 from vpcsim.components.base import Component, Endpoint, State, Walk, ip
 from vpcsim.errors import Diagnostic, EndpointError, Location, Severity
-from vpcsim.facts import GATEWAY_ENDPOINT_SERVICES, GONE_STATES
+from vpcsim.facts import GATEWAY_ENDPOINT_SERVICES, GENEVE_PORT, GONE_STATES
 from vpcsim.importers import mapping
 from vpcsim.loader import extensions
 from vpcsim.loader.reader import Map, Scalar, Seq
-from vpcsim.model import NOWHERE, Design, Interface, Route, Subnet, TargetKind, ip_to_int
+from vpcsim.model import NOWHERE, Design, Instance, Interface, Route, Subnet, TargetKind, ip_to_int
 from vpcsim.results import Action, Code, Disposition, Step, StepKind
 
 if TYPE_CHECKING:
@@ -555,15 +555,38 @@ def _through_gwlb(walk: Walk, ep: VpcEndpointModel, from_subnet: Subnet | None, 
             walk.stop(Disposition.NULL_ROUTED, Code.INSTANCE_NOT_RUNNING, ep.name, detail, ep.loc)
             return
         chosen = running[0]  # the same for both directions: flow stickiness
-        walk.hop("gateway_load_balancer", chosen.name, chosen.aws_id, state, [Step(
+        steps = _geneve_check(walk, chosen)
+        steps.append(Step(
             StepKind.FORWARD, Action.FORWARD, f"appliance {chosen.name} inspects the packet and returns it to the "
-            "load balancer (both directions of a flow go to the same appliance; its security groups see the "
-            "GENEVE tunnel, which vpcsim does not check)", chosen.name, location=chosen.loc)])
+            "load balancer (both directions of a flow go to the same appliance)", chosen.name, location=chosen.loc))
+        walk.hop("gateway_load_balancer", chosen.name, chosen.aws_id, state, steps)
     walk.hop("vpc_endpoint", ep.name, ep.aws_id, state, [Step(
         StepKind.FORWARD, Action.FORWARD, f"back from the load balancer, {ep.name} sends the packet on by subnet "
         f"{home.name}'s route table", ep.name, location=ep.loc)])
     state.sender = None  # what arrives next comes from the endpoint, not from the client's interface
     subnet.route(walk, home, state)
+
+
+def _geneve_check(walk: Walk, appliance: Instance) -> list[Step]:
+    """The load balancer sends the packet to the appliance in GENEVE (UDP 6081) from its nodes in
+    the appliance's VPC: the appliance's security groups must admit that from somewhere in the VPC
+    (each subnet's first usable address stands for it, as for lint VPC016). A group that does not
+    drops what the load balancer sends it."""
+    net = walk.net
+    d = net.design
+    eni = d.interfaces.get(appliance.interfaces[0]) if appliance.interfaces else None
+    vpc = d.subnets[eni.subnet].vpc if eni is not None and eni.subnet in d.subnets else None
+    if eni is None or vpc is None:
+        return []
+    table = net.groups(eni.security_groups, references=False).ingress
+    peers = [s.cidr.first + 4 for s in d.subnets.values() if s.vpc == vpc]
+    if any(table.match(addr, 17, GENEVE_PORT) >= 0 for addr in peers):
+        return [Step(StepKind.CHECK, Action.ALLOW, f"appliance {appliance.name}'s security groups admit GENEVE "
+                     f"(udp {GENEVE_PORT}) from vpc {vpc}, where the load balancer's nodes are", appliance.name)]
+    detail = (f"appliance {appliance.name}'s security groups [{', '.join(eni.security_groups)}] admit no GENEVE "
+              f"(udp {GENEVE_PORT}) from vpc {vpc}: what the Gateway Load Balancer sends it is dropped")
+    walk.block(Code.ENI_SG_RULES_MISMATCH, appliance.name, detail, appliance.loc, Disposition.DENIED_IN)
+    return [Step(StepKind.CHECK, Action.DROP, detail, appliance.name, location=appliance.loc)]
 
 
 def _reply_in(walk: Walk, ep: VpcEndpointModel, state: State) -> None:
