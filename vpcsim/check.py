@@ -32,8 +32,9 @@ from typing import TYPE_CHECKING, Any
 import vpcsim.arguments as arguments
 import vpcsim.core as core
 from vpcsim.compile import public_space
+from vpcsim.components import base
 from vpcsim.core import ranges
-from vpcsim.errors import DesignError, Diagnostic, Location, Severity, UsageError, VpcsimError
+from vpcsim.errors import DesignError, Diagnostic, EndpointError, Location, Severity, UsageError, VpcsimError
 from vpcsim.facts import ICMP_REPLIES, INTERNET_CANDIDATES
 from vpcsim.loader.assertions import (
     Assertion,
@@ -280,6 +281,7 @@ class _Atom:
 class _Resolved:
     enis: list[Interface] = field(default_factory=list)
     internet: list[tuple[int, int]] = field(default_factory=list)  # public address ranges
+    named: list[str] = field(default_factory=list)  # endpoints a component names (`onprem:corp`)
 
 
 def internet_atom(address: str) -> _Atom:
@@ -333,12 +335,15 @@ class Engine:
                 sub = self.resolve(part, what, problems, sources=sources)
                 out.enis += sub.enis
                 out.internet += sub.internet
+                out.named += sub.named
         elif kind is SelectorKind.NAME:
             for name in selector.values:
                 if name in d.interfaces:
                     out.enis.append(d.interfaces[name])
                 elif name in d.instances:
                     out.enis += [d.interfaces[n] for n in d.instances[name].interfaces if n in d.interfaces]
+                elif self._named(name):
+                    out.named.append(name)
                 else:
                     hint = ""
                     for section, label in (("subnets", "subnet"), ("security_groups", "security_group"),
@@ -403,7 +408,17 @@ class Engine:
         atoms = [self.eni_atom(eni) for eni in resolved.enis]
         if resolved.internet:
             atoms += self.internet_atoms(resolved.internet)
-        return atoms
+        return atoms + [_Atom(name, name) for name in dict.fromkeys(resolved.named)]
+
+    def _named(self, name: str) -> bool:
+        """A place outside the VPCs that a component names as a trace endpoint (`onprem:corp`)."""
+        for component in base.endpoint_namers():
+            try:
+                if component.endpoint(self.net, name, None) is not None:
+                    return True
+            except EndpointError:
+                continue
+        return False
 
     def eni_atom(self, eni: Interface) -> _Atom:
         d = self.net.design
@@ -805,7 +820,7 @@ def _prepare(engine: Engine, assertions: Sequence[Assertion]
         if len(problems) > count:
             continue
         for label, resolved, selector in (("from", src, a.source), ("to", dst, a.destination)):
-            if not resolved.enis and not resolved.internet and not a.allow_empty:
+            if not resolved.enis and not resolved.internet and not resolved.named and not a.allow_empty:
                 problems.append(Diagnostic(
                     Severity.ERROR, "empty-endpoint",
                     f"assertion {a.id!r}: {label}: {selector.describe()} selects no interface and no internet "

@@ -459,7 +459,7 @@ def enter(walk: Walk, tgw: TransitGatewayModel, att: Attachment, state: State, z
     chosen = entry.describe()
     route_loc = entry.route.loc if entry.route is not None else table.loc
     if entry.route is None or entry.route.blackhole:
-        detail = f"{label}: {chosen}: a blackhole route drops what matches it"
+        detail = f"{label} (associated with attachment {att.name}): {chosen}: a blackhole route drops what matches it"
         steps.append(Step(StepKind.ROUTE, Action.DROP, detail, f"{tgw.name}/{table.name}", chosen, route_loc,
                           candidates))
         walk.hop(ROUTE_KEY, tgw.name, tgw.aws_id, state, steps)
