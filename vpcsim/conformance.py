@@ -191,11 +191,6 @@ def unsupported_node(node: str) -> str | None:
 
 # Expectations that need an unsimulated component that their path does not name.
 UNSUPPORTED_CASES: dict[str, str] = {
-    "public-subnet/testFromInternetToInvalidPublicIp": (
-        "needs AWS's public address space: Batfish's AWS backbone (isp_16509) null-routes "
-        "AWS-owned public prefixes (54.191.107.23 is one) that no resource of the snapshot holds; "
-        "vpcsim models neither the backbone nor AWS's published IP ranges"
-    ),
 }
 
 

@@ -651,7 +651,10 @@ class _Validator:
             )
 
     def is_endpoint(self, route: Route) -> bool:
-        """An unsupported target that is a (Gateway Load Balancer) endpoint may take middlebox routes."""
+        """A (Gateway Load Balancer) endpoint, simulated or `unsupported`, may take middlebox routes."""
+        target = _target_rules(route)
+        if target is not None and target.replaces_local is not None and route.target is not None:
+            return target.replaces_local(self.design, route.target)
         if route.target_kind is not TargetKind.UNSUPPORTED or route.target is None:
             return False
         component = self.design.unsupported.get(route.target)

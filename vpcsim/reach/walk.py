@@ -361,6 +361,8 @@ def trace_flow(
 
 
 def _dedupe(items: list[Blocker]) -> list[Blocker]:
+    if len(items) < 2:
+        return items
     seen = set()
     out = []
     for item in items:
