@@ -404,7 +404,7 @@ def test_completion_of_commands_options_and_design_names(estate: Path, monkeypat
     assert "internet" in _complete("vpcsim trace --design nat-bastion.yaml bastion ", monkeypatch)
     (estate / ".vpcsim.yaml").write_text("design: nat-bastion.yaml\n")
     assert _complete("vpcsim trace bas", monkeypatch) == ["bastion", "bastion.eth0"]  # the config's design
-    assert set(_complete("vpcsim lint --ignore VPC01", monkeypatch)) == {f"VPC01{n}" for n in range(8)}
+    assert set(_complete("vpcsim lint --ignore VPC01", monkeypatch)) == {f"VPC01{n}" for n in range(10)}
     assert "nat-bastion.yaml" in _complete("vpcsim lint nat-", monkeypatch)
 
 
