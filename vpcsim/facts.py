@@ -31,6 +31,15 @@ LINK_LOCAL = "169.254.0.0/16"
 # peering's: https://docs.aws.amazon.com/vpc/latest/peering/vpc-peering-basics.html#vpc-peering-lifecycle).
 GONE_STATES: frozenset[str] = frozenset({"deleted", "deleting", "failed", "rejected", "expired", "terminated"})
 
+# -- transit gateways --------------------------------------------------------------------------------
+# Security group referencing across a transit gateway (2024): an option of the gateway, off unless
+# turned on, and of each VPC attachment, on by default; it works within one region and not over
+# peering attachments (https://docs.aws.amazon.com/vpc/latest/tgw/tgw-vpc-attachments.html,
+# "Security group referencing").
+TGW_SG_REFERENCING_DOC = "https://docs.aws.amazon.com/vpc/latest/tgw/tgw-vpc-attachments.html"
+TGW_SG_REFERENCING_DEFAULT = False
+TGW_ATTACHMENT_SG_REFERENCING_DEFAULT = True
+
 # -- instance states -------------------------------------------------------------------------------
 # States in which AWS has released an instance's auto-assigned public IPv4 address: it is released
 # when the instance stops (or hibernates, or terminates) and a new one is assigned at the next start;
@@ -191,6 +200,9 @@ __all__ = [
     "EPHEMERAL_PRESETS",
     "GATEWAY_ENDPOINT_SERVICES",
     "GONE_STATES",
+    "TGW_ATTACHMENT_SG_REFERENCING_DEFAULT",
+    "TGW_SG_REFERENCING_DEFAULT",
+    "TGW_SG_REFERENCING_DOC",
     "ICMP_REPLIES",
     "INSTANCE_METADATA",
     "INTERNET_CANDIDATES",
