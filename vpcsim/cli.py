@@ -218,6 +218,10 @@ def _date(text: str) -> object:
 def _tf_dir_option(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--tf-dir", default=None, metavar="DIR",
                         help="a Terraform plan's .tf sources, for file.tf:line locations (default: beside the plan)")
+    # Every command that loads a design takes both (they are asked for next to each other).
+    parser.add_argument("--aws-ip-ranges", default=None, metavar="FILE",
+                        help="AWS's ip-ranges.json (https://ip-ranges.amazonaws.com/ip-ranges.json) for service "
+                             "and AWS address ranges (default: vpcsim's bundled excerpt of 2018-02-06)")
 
 
 def _tf_dir(args: argparse.Namespace, design: str | None = None) -> str | None:
@@ -281,6 +285,9 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     try:
         _default_design_exists(args)
+        import vpcsim.ip_ranges
+
+        vpcsim.ip_ranges.use(getattr(args, "aws_ip_ranges", None))  # None: the bundled excerpt
         if args.command == "trace":
             return _trace(args)
         if args.command == "validate":
@@ -345,6 +352,14 @@ def _trace(args: argparse.Namespace) -> int:
         path = network.trace(args.src, args.dst, port, args.protocol, src_port=args.src_port,
                              ephemeral=args.ephemeral, icmp_code=args.icmp_code, via=args.via)
         _show(args, lambda: render.legs_json(path), lambda: render.legs_text(path), lambda: render.legs_rich(path))
+        return EXIT_OK
+    from vpcsim.trace import names_load_balancer
+
+    if names_load_balancer(network, args.dst):
+        balanced = network.trace_balanced(args.src, args.dst, port, args.protocol, src_port=args.src_port,
+                                          ephemeral=args.ephemeral)
+        _show(args, lambda: render.balanced_json(balanced), lambda: render.balanced_text(balanced),
+              lambda: render.balanced_rich(balanced))
         return EXIT_OK
     result = network.trace(
         args.src, args.dst, port, args.protocol, src_port=args.src_port, ephemeral=args.ephemeral,

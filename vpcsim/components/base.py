@@ -55,6 +55,9 @@ class Endpoint:
     label: str
     addr: int
     eni: Interface | None = None  # None: the internet (or an address nothing owns)
+    # Where a packet from this endpoint enters the design, when not by an interface or from the
+    # internet (an on-prem network, over its VPN connection): the forward leg starts there.
+    start: Callable[[Walk, State], None] | None = field(default=None, compare=False)
 
     @property
     def internet(self) -> bool:
@@ -123,6 +126,10 @@ class Leg:
     # Where the reply comes back in when this leg left the modelled network other than to the
     # internet (a gateway VPC endpoint): the reply leg starts there.
     reentry: Callable[[Walk, State], None] | None = None
+    # Where the reply goes instead of by its route table, when a component in the path keeps the
+    # connection (an NLB node that forwarded the client's own address): asked as the reply leaves
+    # a subnet; True when it took the packet.
+    steer: Callable[[Walk, Subnet, State], bool] | None = None
 
 
 class Walk(Protocol):
@@ -143,6 +150,7 @@ class Walk(Protocol):
     routes_taken: list[tuple[str, str, Location | None]]  # (subnet, route text, route location)
 
     returning: bool  # the reply leg
+    steer: Callable[[Walk, Subnet, State], bool] | None  # the reply's way back (Leg.steer)
 
     def hop(self, kind: str, name: str, aws_id: str | None, state: State, steps: list[Step]) -> None: ...
 

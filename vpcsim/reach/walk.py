@@ -23,10 +23,10 @@ import vpcsim.arguments as arguments
 import vpcsim.facts as facts
 from vpcsim.compile import CompiledNetwork
 from vpcsim.components import base, eni, internet_gateway, subnet, vpc_router
-from vpcsim.components.base import Endpoint, Leg, Session, State, ip
+from vpcsim.components.base import Endpoint, Leg, Session, State, Walk, ip
 from vpcsim.errors import EndpointError, Location, UsageError
 from vpcsim.facts import ICMP_REPLIES, LINUX_EPHEMERAL
-from vpcsim.model import PROTOCOL_NAMES, Interface, ip_to_int, protocol_label
+from vpcsim.model import PROTOCOL_NAMES, Interface, Subnet, ip_to_int, protocol_label
 from vpcsim.results import (
     Action,
     Blocker,
@@ -157,7 +157,7 @@ def _design_name(end: Endpoint) -> str | None:
     return None if end.eni is None else (end.eni.instance or end.eni.name)
 
 
-START_KINDS = ("eni", "instance", "subnet", "vpc_router", "internet")
+START_KINDS = ("eni", "instance", "subnet", "vpc_router", "internet", "endpoint")
 
 
 def trace_packet(
@@ -183,7 +183,8 @@ def trace_packet(
     - `subnet`: leaving that subnet (name or AWS id): NACL out, then its route table;
     - `vpc_router`: at that VPC's router (name or AWS id): local delivery into the subnet that
       holds `dst_ip` (NULL_ROUTED inside the VPC's CIDRs but in no subnet, NO_ROUTE outside);
-    - `internet`: arriving from the internet (`start_name` is ignored).
+    - `internet`: arriving from the internet (`start_name` is ignored);
+    - `endpoint`: where a component's named place sends from (`onprem:corp`, `vpn:NAME`).
 
     `reply=False` walks the forward leg only (the result's disposition is then the forward
     leg's). The reply of a packet injected at a subnet or VPC router goes back to whatever
@@ -237,6 +238,18 @@ def trace_packet(
 
         def start(walker: Walker, state: State) -> None:
             vpc_router.inject(walker, vpc_model, state)
+    elif start_kind == "endpoint":
+        # A place a component names (`onprem:corp`, `vpn:NAME`): where its packets enter the design.
+        named = resolve(net, label, None)
+        entry = named.start
+        if entry is None:
+            raise EndpointError(f"{label!r} is not a place outside the VPCs a packet can start from "
+                                "(expected e.g. onprem:NAME or vpn:NAME)")
+        source = Endpoint(label, src, None, entry)
+
+        def start(walker: Walker, state: State) -> None:
+            assert entry is not None
+            entry(walker, state)
     else:
         label = "internet"
         source = Endpoint(label, src, None)
@@ -322,6 +335,7 @@ def trace_flow(
         back.eni_sessions = walker.eni_sessions
         back.expected_reply = (state.dst, state.src)
         back.reentry = forward.reentry
+        back.steer = forward.steer
         ret = back.run(reply)
     blockers = list(forward.blockers) + (ret.blockers if ret else [])
     warnings = list(forward.warnings) + (ret.warnings if ret else [])
@@ -447,6 +461,7 @@ class Walker:
         self.routes_taken: list[tuple[str, str, Location | None]] = []
         self.returning = direction == "return"
         self.reentry: Callable[[Walker, State], None] | None = None  # the reply leg's way in (Leg.reentry)
+        self.steer: Callable[[Walk, Subnet, State], bool] | None = None  # the reply's way back (Leg.steer)
         self._last_key: tuple[int, int, int, PortRanges, PortRanges] | None = None
         self._last_packet: Packet | None = None
 
@@ -478,6 +493,8 @@ class Walker:
         source = self.source.eni
         if source is not None and (not self.returning or state.src in source.private_ips):
             eni.send(self, source, state)
+        elif self.source.start is not None and not self.returning:
+            self.source.start(self, state)
         elif self.reentry is not None:
             self.reentry(self, state)
         elif self.returning and self.target.eni is not None and eni.from_service(self, self.target.eni, state):
