@@ -126,6 +126,7 @@ def test_the_built_in_components_own_their_validation_and_aws_mapping() -> None:
         "NatGateways": "vpcsim.components.nat_gateway",
         "VpcPeeringConnections": "vpcsim.components.peering",
         "VpcEndpoints": "vpcsim.components.vpc_endpoint",
+        "EgressOnlyInternetGateways": "vpcsim.components.egress_only_gateway",
     }
 
 

@@ -34,7 +34,7 @@ import vpcsim.core as core
 from vpcsim.compile import public_space
 from vpcsim.core import ranges
 from vpcsim.errors import DesignError, Diagnostic, Location, Severity, UsageError, VpcsimError
-from vpcsim.facts import ICMP_REPLIES, INTERNET_CANDIDATES
+from vpcsim.facts import ICMP_REPLIES, INTERNET_CANDIDATES, INTERNET_CANDIDATES6
 from vpcsim.loader.assertions import (
     Assertion,
     AssertionFile,
@@ -48,7 +48,7 @@ from vpcsim.loader.assertions import (
     parse_traffic,
     sibling_file,
 )
-from vpcsim.model import Interface, int_to_ip, ip_to_int
+from vpcsim.model import Interface, int_to_ip, parse_ip
 from vpcsim.reach import addresses
 from vpcsim.reach.walk import trace
 from vpcsim.results import Action, Code, Step, StepKind, TraceResult, Waypoint
@@ -75,6 +75,7 @@ __all__ = [
 ]
 
 ADDR_MAX = core.ADDR_MAX
+_ADDR_MAX6 = core.addr_max(128)
 # Blockers that stop every port alike: when the path meets one, no port gets through.
 PORT_DEPENDENT = frozenset({Code.SUBNET_ACL_RESTRICTION, Code.ENI_SG_RULES_MISMATCH, Code.SG_HAS_NO_RULES})
 FILTER_STEPS = frozenset({StepKind.SG_INGRESS, StepKind.SG_EGRESS, StepKind.NACL_IN, StepKind.NACL_OUT})
@@ -274,17 +275,20 @@ class _Atom:
     label: str  # for people
     text: str  # for CompiledNetwork.trace
     eni: Interface | None = None
+    family: int = 4  # the address family it talks over: 4, or 6 (an interface's IPv6 address)
 
 
 @dataclass
 class _Resolved:
     enis: list[Interface] = field(default_factory=list)
-    internet: list[tuple[int, int]] = field(default_factory=list)  # public address ranges
+    # Public address ranges; both families may share the list (IPv6 values are above 0xFFFFFFFF).
+    internet: list[tuple[int, int]] = field(default_factory=list)
+    families: set[int] = field(default_factory=set)  # the families the selector names outright
 
 
 def internet_atom(address: str) -> _Atom:
     """An internet address as an endpoint of a pair: labelled `internet (8.8.8.8)`."""
-    return _Atom(f"internet ({address})", address)
+    return _Atom(f"internet ({address})", address, None, 6 if ":" in address else 4)
 
 
 class Engine:
@@ -308,7 +312,8 @@ class Engine:
         for plist in d.prefix_lists.values():
             cidrs |= {(c.first, c.last) for c in plist.entries}
         self._cidrs = sorted(cidrs)
-        self.public_space = public_space(d)  # IPv4: the walk's addresses are of one width
+        self.public_space = public_space(d)  # IPv4 (`internet`)
+        self.public_space6 = public_space(d, 128)  # IPv6 (`internet6`): above 0xFFFFFFFF, so never mixed up
         self._classes: dict[tuple[tuple[int, int], ...], list[_Atom]] = {}
         self._sizes: dict[Location, int] | None = None
 
@@ -327,12 +332,18 @@ class Engine:
                                        f"{what}: no {label} named {name!r}{hint}", selector.loc))
 
         if kind is SelectorKind.INTERNET:
-            out.internet = list(self.public_space)
+            # Both internets; which of them a promise means is its family (`_families`).
+            out.internet = list(self.public_space) + list(self.public_space6)
+            out.families.add(4)
+        elif kind is SelectorKind.INTERNET6:
+            out.internet = list(self.public_space6)
+            out.families.add(6)
         elif kind is SelectorKind.UNION:
             for part in selector.parts:
                 sub = self.resolve(part, what, problems, sources=sources)
                 out.enis += sub.enis
                 out.internet += sub.internet
+                out.families |= sub.families
         elif kind is SelectorKind.NAME:
             for name in selector.values:
                 if name in d.interfaces:
@@ -348,7 +359,8 @@ class Engine:
                             break
                     problems.append(Diagnostic(
                         Severity.ERROR, "unknown-endpoint",
-                        f"{what}: {name!r} is not an instance, interface, IPv4 address, CIDR or 'internet'{hint}",
+                        f"{what}: {name!r} is not an instance, interface, IP address, CIDR, 'internet' or "
+                        f"'internet6'{hint}",
                         selector.loc))
         elif kind is SelectorKind.INSTANCE:
             for name in selector.values:
@@ -387,22 +399,33 @@ class Engine:
         elif kind is SelectorKind.CIDR:
             for text in selector.values:
                 cidr = _cidr(text)
+                out.families.add(4 if cidr.bits == 32 else 6)
                 for eni in d.interfaces.values():
                     if any(cidr.contains(ip) for ip in eni.private_ips) or (
                         eni.public_ip is not None and cidr.contains(eni.public_ip)
                     ):
                         out.enis.append(eni)
-                out.internet += ranges.intersect(self.public_space, ((cidr.first, cidr.last),))
+                space = self.public_space if cidr.bits == 32 else self.public_space6
+                out.internet += ranges.intersect(space, ((cidr.first, cidr.last),))
         # First occurrence order, no duplicates; as sources, no interface of an AWS service (an
         # interface endpoint's answers connections and never opens one).
         out.enis = list({e.name: e for e in out.enis if not (sources and e.service is not None)}.values())
         out.internet = list(ranges.normalize(out.internet))
         return out
 
-    def atoms(self, resolved: _Resolved) -> list[_Atom]:
-        atoms = [self.eni_atom(eni) for eni in resolved.enis]
-        if resolved.internet:
-            atoms += self.internet_atoms(resolved.internet)
+    def atoms(self, resolved: _Resolved, families: frozenset[int] = frozenset({4})) -> list[_Atom]:
+        """Its interfaces in each family they have of `families`, then its internet classes."""
+        atoms = []
+        for eni in resolved.enis:
+            if 4 in families and (eni.address_of(32) is not None or not eni.private_ips):
+                atoms.append(self.eni_atom(eni))
+            six = eni.address_of(128) if 6 in families else None
+            if six is not None:
+                atom = self.eni_atom(eni)
+                atoms.append(_Atom(f"{atom.label} ({int_to_ip(six)})", int_to_ip(six), eni, 6))
+        internet = [(lo, hi) for lo, hi in resolved.internet if (4 if hi <= ADDR_MAX else 6) in families]
+        if internet:
+            atoms += self.internet_atoms(internet)
         return atoms
 
     def eni_atom(self, eni: Interface) -> _Atom:
@@ -418,7 +441,7 @@ class Engine:
         cached = self._classes.get(key)
         if cached is not None:
             return cached
-        cuts = sorted({lo for lo, _ in self._cidrs} | {hi + 1 for _, hi in self._cidrs if hi < ADDR_MAX})
+        cuts = sorted({lo for lo, _ in self._cidrs} | {hi + 1 for _, hi in self._cidrs if hi < _ADDR_MAX6})
         classes: dict[tuple[int, ...], list[tuple[int, int]]] = {}
         import bisect
 
@@ -441,8 +464,8 @@ class Engine:
         return atoms
 
     def _representative(self, intervals: list[tuple[int, int]]) -> int | None:
-        for text in INTERNET_CANDIDATES:
-            addr = ip_to_int(text)
+        for text in INTERNET_CANDIDATES + INTERNET_CANDIDATES6:
+            addr = parse_ip(text)
             if addr not in self._public_ips and any(lo <= addr <= hi for lo, hi in intervals):
                 return addr
         for lo, hi in intervals:
@@ -735,6 +758,8 @@ def _evaluate(engine: Engine, assertion: Assertion, srcs: list[_Atom], dsts: lis
     exposure: Traffic | None = None
     for src in srcs:
         for dst in dsts:
+            if src.family != dst.family:
+                continue  # a flow has one address family (IPv6 reaches IPv4 only by NAT64, an address)
             if src.eni is not None and dst.eni is not None and src.eni.name == dst.eni.name:
                 continue
             if src.eni is None and dst.eni is None:
@@ -811,10 +836,20 @@ def _prepare(engine: Engine, assertions: Sequence[Assertion]
                     f"assertion {a.id!r}: {label}: {selector.describe()} selects no interface and no internet "
                     "address (a promise about nothing always holds; set allow_empty: true if that is intended)",
                     selector.loc if selector.loc.line > 0 else a.loc))
-        prepared.append((a, engine.atoms(src), engine.atoms(dst), [h for h in hops if h is not None]))
+        families = _families(a, src, dst)
+        prepared.append((a, engine.atoms(src, families), engine.atoms(dst, families), [h for h in hops if h is not None]))
     if problems:
         raise DesignError(problems)
     return prepared
+
+
+def _families(a: Assertion, src: _Resolved, dst: _Resolved) -> frozenset[int]:
+    """The address families an assertion's pairs talk over (loader.assertions.FAMILIES)."""
+    if a.family == "either":
+        return frozenset({4, 6})
+    if a.family is not None:
+        return frozenset({6 if a.family == "ipv6" else 4})
+    return frozenset(src.families | dst.families or {4})
 
 
 AssertionsArg = Any  # paths, Assertion records, AssertionFiles, or Python data (see `collect_assertions`)
