@@ -33,7 +33,7 @@ import vpcsim.arguments as arguments
 import vpcsim.core as core
 from vpcsim.compile import public_space
 from vpcsim.core import ranges
-from vpcsim.errors import DesignError, Diagnostic, Location, Severity, UsageError, VpcsimError
+from vpcsim.errors import DesignError, Diagnostic, EndpointError, Location, Severity, UsageError, VpcsimError
 from vpcsim.facts import ICMP_REPLIES, INTERNET_CANDIDATES, INTERNET_CANDIDATES6
 from vpcsim.loader.assertions import (
     Assertion,
@@ -396,6 +396,22 @@ class Engine:
             for instance in d.instances.values():
                 if all(instance.tags.get(key) in values for key, values in selector.tags):
                     out.enis += [d.interfaces[n] for n in instance.interfaces if n in d.interfaces]
+        elif kind is SelectorKind.SERVICE:
+            from vpcsim.components import vpc_endpoint
+
+            for name in selector.values:
+                if sources:
+                    problems.append(Diagnostic(Severity.ERROR, "unknown-endpoint", f"{what}: service {name!r} "
+                                               "answers connections; it opens none (expected it as `to:`)",
+                                               selector.loc))
+                    continue
+                try:
+                    enis, spans = vpc_endpoint.service_targets(self.net, name)
+                except EndpointError as exc:
+                    problems.append(Diagnostic(Severity.ERROR, "unknown-endpoint", f"{what}: {exc}", selector.loc))
+                    continue
+                out.enis += enis
+                out.internet += ranges.intersect(self.public_space, tuple(spans))
         elif kind is SelectorKind.CIDR:
             for text in selector.values:
                 cidr = _cidr(text)

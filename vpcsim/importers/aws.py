@@ -702,9 +702,11 @@ class _Importer:
         self.locs: dict[int, Location] = {}  # id(design object) -> where it came from
         # Raw resources by AWS id, first occurrence wins (multi-account snapshots repeat some).
         self.mappings = mappings()
-        self.known_keys = (*SUPPORTED_KEYS, *(m.file_key for m in self.mappings))
+        self.details = {d.file_key: d for m in self.mappings for d in m.details}
+        self.known_keys = (*SUPPORTED_KEYS, *(m.file_key for m in self.mappings), *self.details)
         self.mapping_of = {m.file_key: m for m in self.mappings}
-        self.key_labels = {**_KEY_LABELS, **{m.file_key: m.label for m in self.mappings}}
+        self.key_labels = {**_KEY_LABELS, **{m.file_key: m.label for m in self.mappings},
+                           **{d.file_key: d.label for d in self.details.values()}}
         self.raw: dict[str, dict[str, _J]] = {key: {} for key in self.known_keys}
         self.picked: dict[str, dict[str, _Named]] = {}  # design section -> AWS id -> resource kept
         # ENIs that stand for another resource (a NAT gateway's own ENI): id -> (route field, its id).
@@ -872,12 +874,19 @@ class _Importer:
                 continue
             self.loaded_keys.add(key)
             entries = root.objs(key)
+            detail = self.details.get(key)
+            if detail is not None:  # a mapping reads it (a component that used to be unsupported)
+                for item in entries:
+                    parts = [item.need(f, detail.label) for f in detail.id_fields]
+                    if all(parts):
+                        self.keep(key, "/".join(p for p in parts if p), item)
+                continue
             if key in UNSUPPORTED_DETAIL_KEYS:
                 if entries:
                     self.warn("aws-unsupported",
                               f"{len(entries)} {UNSUPPORTED_DETAIL_KEYS[key]} are not simulated (ignored)", loc)
                 continue
-            if key in UNSUPPORTED_KEYS:
+            if key in UNSUPPORTED_KEYS and key not in self.mapping_of:
                 spec = UNSUPPORTED_KEYS[key]
                 for item in entries:
                     aws_id = item.need(spec.id_field, spec.label)

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from vpcsim.importers.aws import Importer, Item
 
-__all__ = ["AwsMapping", "Names", "Picked", "UnsupportedKind", "ip_text", "mappings", "register"]
+__all__ = ["AwsMapping", "Detail", "Names", "Picked", "UnsupportedKind", "ip_text", "mappings", "register"]
 
 _NAME_BAD = re.compile(r"[^A-Za-z0-9._:\-]+")  # "/" is legal in names but means "<vpc>/default"
 _NAME_MAX = 120  # leaves room for a "-NN" suffix within the format's 128 characters
@@ -78,6 +78,17 @@ def ip_text(text: str) -> str | None:
 
 
 @dataclass(frozen=True, slots=True)
+class Detail:
+    """Another `describe-*` output a mapping reads besides its own (a transit gateway's route
+    tables, routes, propagations): kept in `importer.raw[file_key]` by its `id_fields` joined with
+    "/", so that two accounts' views of one resource that differ in those fields are both kept."""
+
+    file_key: str
+    id_fields: tuple[str, ...]
+    label: str
+
+
+@dataclass(frozen=True, slots=True)
 class AwsMapping:
     """How one component's `describe-*` output becomes its design section; its module registers it.
 
@@ -101,6 +112,7 @@ class AwsMapping:
     kind: str = ""  # `unsupported.kind` for one known only by id (default: route_key)
     # What must agree between two accounts' views of one resource (default: all but its tags).
     essence: Callable[[dict[str, Any]], Any] | None = None
+    details: tuple[Detail, ...] = ()  # the other outputs its `pick` and `body` read
 
 
 _MAPPINGS: dict[str, AwsMapping] = {}

@@ -91,10 +91,11 @@ class SelectorKind(enum.Enum):
     VPC = "vpc"
     TAG = "tag"
     CIDR = "cidr"
+    SERVICE = "service"  # an AWS service (s3, sqs...): its endpoints' interfaces and its public ranges
     UNION = "any_of"
 
 
-SELECTOR_KEYS = ("instance", "interface", "subnet", "security_group", "vpc", "tag", "cidr")
+SELECTOR_KEYS = ("instance", "interface", "subnet", "security_group", "vpc", "tag", "cidr", "service")
 
 
 @dataclass(frozen=True, slots=True)
@@ -121,6 +122,8 @@ class Selector:
             return f"tag {text}"
         if self.kind is SelectorKind.CIDR:
             return ", ".join(self.values)
+        if self.kind is SelectorKind.SERVICE:
+            return ", ".join(f"service:{v}" for v in self.values)
         label = self.kind.value.replace("_", " ")
         return f"{label} {', '.join(self.values)}"
 

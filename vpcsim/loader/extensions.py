@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Protocol
 if TYPE_CHECKING:
     from vpcsim.errors import Diagnostic, Location
     from vpcsim.loader.reader import Map, Node
-    from vpcsim.model import Design, Interface
+    from vpcsim.model import Cidr, Design, Interface, Route
 
 
 class SectionBuilder(Protocol):
@@ -27,6 +27,10 @@ class SectionBuilder(Protocol):
     def check_keys(self, node: Map, what: str, allowed: tuple[str, ...], required: tuple[str, ...] = ()) -> None: ...
 
     def string(self, node: Node | None, what: str) -> str | None: ...
+
+    def cidr(self, node: Node | None, what: str) -> Cidr | None: ...
+
+    def boolean(self, node: Node | None, what: str, default: bool) -> bool: ...
 
     def ref(self, node: Node | None, what: str, section: str, kind: str) -> str | None: ...
 
@@ -62,6 +66,10 @@ class Section:
     # The network interfaces one entry owns (an interface endpoint's): `build` adds them to
     # `Design.interfaces`, so that the walk, the analyses and validation see them as ENIs.
     interfaces: Callable[[object], Iterable[Interface]] | None = None
+    # The routes AWS adds for one entry, as (route table name, route), given the design's region
+    # (a gateway endpoint's prefix-list route in each associated table): `build` appends them to
+    # those tables unless the table already has the same route.
+    routes: Callable[[object, str], Iterable[tuple[str, Route]]] | None = None
 
 
 _SECTIONS: dict[str, Section] = {}
@@ -113,6 +121,11 @@ class Target:
     middlebox: Callable[[Design, str], bool] | None = None
     # How a route-target-vpc error says where the target is, given its VPCs.
     where: Callable[[str, tuple[str, ...]], str] | None = None
+    # Whether the named target may replace the local route's target and be a gateway route
+    # table's target, as a network interface may (a Gateway Load Balancer endpoint).
+    replaces_local: Callable[[Design, str], bool] | None = None
+    # Whether it propagates routes into VPC route tables (a virtual private gateway does).
+    propagates: bool = False
 
 
 _TARGETS: dict[str, Target] = {}
