@@ -498,3 +498,189 @@ def test_import_aws_reads_ipv6_blocks_addresses_rules_routes_and_egress_only_gat
     assert net.trace("i-1", "internet6", 443).reachable
     # In by the VPC's internet gateway, but the reply leaves by the egress-only gateway, which drops it.
     assert net.trace("internet6", "i-1", 22).disposition.value == "RETURN_BLOCKED"
+
+
+# -- Terraform --------------------------------------------------------------------------------------
+
+
+def _tf_resource(rtype: str, name: str, values: dict[str, object]) -> dict[str, object]:
+    return {"address": f"{rtype}.{name}", "mode": "managed", "type": rtype, "name": name,
+            "provider_name": "registry.terraform.io/hashicorp/aws", "schema_version": 0, "values": values}
+
+
+def test_terraform_reads_the_ipv6_arguments(tmp_path: Path) -> None:
+    import json
+
+    from vpcsim.importers.terraform import terraform_to_design
+
+    resources = [
+        _tf_resource("aws_vpc", "main", {"id": "vpc-1", "cidr_block": "10.0.0.0/16",
+                                         "ipv6_cidr_block": "2600:1f18:cc00:100::/56"}),
+        _tf_resource("aws_subnet", "dual", {"id": "subnet-1", "vpc_id": "vpc-1", "cidr_block": "10.0.1.0/24",
+                                            "ipv6_cidr_block": "2600:1f18:cc00:101::/64",
+                                            "availability_zone": "us-east-1a"}),
+        _tf_resource("aws_subnet", "six", {"id": "subnet-2", "vpc_id": "vpc-1", "cidr_block": None, "ipv6_native": True,
+                                           "ipv6_cidr_block": "2600:1f18:cc00:102::/64",
+                                           "availability_zone": "us-east-1a"}),
+        _tf_resource("aws_egress_only_internet_gateway", "eigw", {"id": "eigw-1", "vpc_id": "vpc-1"}),
+        _tf_resource("aws_route_table", "private", {"id": "rtb-1", "vpc_id": "vpc-1", "route": [
+            {"cidr_block": "", "ipv6_cidr_block": "::/0", "egress_only_gateway_id": "eigw-1", "gateway_id": "",
+             "nat_gateway_id": ""}]}),
+        _tf_resource("aws_route_table_association", "six", {"id": "rtbassoc-1", "route_table_id": "rtb-1",
+                                                            "subnet_id": "subnet-2"}),
+        _tf_resource("aws_security_group", "web", {"id": "sg-1", "vpc_id": "vpc-1", "ingress": [
+            {"protocol": "tcp", "from_port": 443, "to_port": 443, "cidr_blocks": [],
+             "ipv6_cidr_blocks": ["::/0"], "security_groups": [], "self": False}],
+            "egress": [{"protocol": "-1", "from_port": 0, "to_port": 0, "cidr_blocks": ["0.0.0.0/0"],
+                        "ipv6_cidr_blocks": ["::/0"], "security_groups": [], "self": False}]}),
+        _tf_resource("aws_network_acl_rule", "six_in", {"network_acl_id": "acl-1", "rule_number": 101, "egress": False,
+                                                        "protocol": "-1", "rule_action": "allow",
+                                                        "ipv6_cidr_block": "::/0"}),
+        _tf_resource("aws_instance", "box", {"id": "i-1", "subnet_id": "subnet-2", "instance_state": "running",
+                                             "vpc_security_group_ids": ["sg-1"],
+                                             "ipv6_addresses": ["2600:1f18:cc00:102::10"]}),
+    ]
+    state = {"format_version": "0.2", "terraform_version": "1.5.0", "values": {"root_module": {"resources": resources}}}
+    path = tmp_path / "state.json"
+    path.write_text(json.dumps(state))
+    design, warnings = terraform_to_design(path)
+    assert design["vpcs"]["main"]["ipv6_cidrs"] == ["2600:1f18:cc00:100::/56"]
+    assert design["subnets"]["dual"]["ipv6_cidr"] == "2600:1f18:cc00:101::/64"
+    assert "cidr" not in design["subnets"]["six"] and design["subnets"]["six"]["ipv6_cidr"] == "2600:1f18:cc00:102::/64"
+    assert list(design["egress_only_internet_gateways"]) == ["eigw"]
+    assert design["route_tables"]["private"]["routes"][0]["egress_only_internet_gateway"] == "eigw"
+    assert design["route_tables"]["private"]["routes"][0]["destination"] == "::/0"
+    assert {"protocol": "tcp", "ports": 443, "cidr": "::/0"} in [
+        {k: v for k, v in r.items() if k != "description"} for r in design["security_groups"]["web"]["ingress"]]
+    box = design["instances"]["box"]
+    assert box["ipv6_addresses"] == ["2600:1f18:cc00:102::10"] and "private_ip" not in box
+    assert "tf-ipv6" not in {w.code for w in warnings}
+    net = vpcsim.load(path)
+    assert net.trace("box", "internet6", 443).reachable
+
+
+NAT64 = """\
+version: 1
+region: eu-west-1
+vpcs:
+  v: {cidrs: [10.0.0.0/16], ipv6_cidrs: ["2600:1f18:3::/56"]}
+subnets:
+  pub: {vpc: v, cidr: 10.0.0.0/24, ipv6_cidr: "2600:1f18:3:0::/64", az: eu-west-1a, route_table: pub}
+  six: {vpc: v, ipv6_cidr: "2600:1f18:3:1::/64", az: eu-west-1a, route_table: six, enable_dns64: DNS64}
+route_tables:
+  pub: {vpc: v, routes: [{destination: 0.0.0.0/0, internet_gateway: igw}]}
+  six: {vpc: v, routes: [{destination: "64:ff9b::/96", nat_gateway: nat}]}
+internet_gateways:
+  igw: {vpc: v}
+nat_gateways:
+  nat: {subnet: pub, elastic_ip: 192.0.2.30, private_ip: 10.0.0.5}
+security_groups:
+  out: {vpc: v, egress: [{protocol: all, cidr: "::/0"}]}
+instances:
+  box: {subnet: six, security_groups: [out]}
+"""
+
+
+@pytest.mark.parametrize("dns64", [True, False])
+def test_dns64_sends_an_ipv6_only_client_to_ipv4_by_nat64(tmp_path: Path, dns64: bool) -> None:
+    path = tmp_path / "d.yaml"
+    path.write_text(NAT64.replace("DNS64", str(dns64).lower()))
+    net = vpcsim.load(path)
+    if not dns64:
+        # Without DNS64 the name has no IPv6 address for it: the client cannot ask for IPv4.
+        with pytest.raises(vpcsim.EndpointError, match="'box' has no IPv4 address"):
+            net.trace("box", "198.51.100.10", 443)
+        return
+    result = net.trace("box", "198.51.100.10", 443)
+    assert result.reachable and result.flow.dst_ip == "64:ff9b::c633:640a"
+    assert [h.name for h in result.forward if h.kind in ("nat_gateway", "internet_gateway")] == ["nat", "igw"]
+    seen = next(h for h in result.forward if h.kind == "internet")
+    assert (seen.packet.src, seen.packet.dst) == ("192.0.2.30", "198.51.100.10")
+
+
+def test_ipv6_across_a_peering(tmp_path: Path) -> None:
+    text = """\
+version: 1
+region: eu-west-1
+vpcs:
+  a: {cidrs: [10.1.0.0/16], ipv6_cidrs: ["2600:1f18:a::/56"]}
+  b: {cidrs: [10.2.0.0/16], ipv6_cidrs: ["2600:1f18:b::/56"]}
+subnets:
+  sa: {vpc: a, cidr: 10.1.1.0/24, ipv6_cidr: "2600:1f18:a:1::/64", az: eu-west-1a, route_table: ra}
+  sb: {vpc: b, cidr: 10.2.1.0/24, ipv6_cidr: "2600:1f18:b:1::/64", az: eu-west-1a, route_table: rb}
+route_tables:
+  ra: {vpc: a, routes: [{destination: "2600:1f18:b::/56", peering: ab}]}
+  rb: {vpc: b, routes: [{destination: "2600:1f18:a::/56", peering: ab}]}
+peerings:
+  ab: {requester: a, accepter: b}
+instances:
+  x: {subnet: sa, private_ip: 10.1.1.10, ipv6_addresses: ["2600:1f18:a:1::10"]}
+  y: {subnet: sb, private_ip: 10.2.1.10, ipv6_addresses: ["2600:1f18:b:1::10"]}
+"""
+    path = tmp_path / "d.yaml"
+    path.write_text(text)
+    net = vpcsim.load(path)
+    # The default groups admit their own members only, so open y's group to x's IPv6 address.
+    six = net.trace("2600:1f18:a:1::10", "2600:1f18:b:1::10", 22)
+    assert [h.kind for h in six.forward].count("peering") == 1
+    assert six.blocked_by and six.blocked_by[0].code.value == "ENI_SG_RULES_MISMATCH"  # routed, then filtered
+    # Over IPv4 there is no route at all (only the IPv6 blocks are peered here).
+    assert net.trace("x", "y", 22).disposition.value == "NO_ROUTE"
+
+
+def test_a_delegated_ipv6_prefix_belongs_to_its_interface(tmp_path: Path) -> None:
+    path = tmp_path / "d.yaml"
+    path.write_text(EIGW_ONLY.replace("  box: {subnet: six, security_groups: [open]}",
+                                      '  box: {subnet: six, security_groups: [open], ipv6_prefixes: ["2600:1f18:2:1:9::/80"]}')
+                    .replace('route_tables:\n  rt: {vpc: v, routes: [{destination: "::/0", egress_only_internet_gateway: eigw}]}',
+                             'route_tables:\n  rt: {vpc: v, routes: [{destination: "::/0", internet_gateway: igw}]}\n'
+                             'internet_gateways:\n  igw: {vpc: v}'))
+    net = vpcsim.load(path)
+    inside = net.trace("internet6", "2600:1f18:2:1:9::abc", 22)  # an address of the /80
+    assert inside.reachable and inside.forward[-1].name == "box"
+    assert net.trace("2600:1f18:2:1:9::abc", "internet6", 443).reachable  # it sends from it too
+    outside = net.trace("internet6", "2600:1f18:2:1:8::abc", 22)
+    assert outside.blocked_by[0].code.value == "DESTINATION_ADDRESS_UNASSIGNED"
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(path.read_text().replace("2600:1f18:2:1:9::/80", "2600:1f18:2:2:9::/80"))
+    assert any("ipv6-prefix-outside-subnet: interface box.eth0: IPv6 prefix 2600:1f18:2:2:9::/80 is outside" in e
+               for e in errors(bad))
+
+
+def test_ipv6_across_a_transit_gateway(tmp_path: Path) -> None:
+    # A VPC attachment propagates the VPC's IPv6 blocks too: the gateway's tables hold both families.
+    text = """\
+version: 1
+region: eu-west-1
+vpcs:
+  a: {cidrs: [10.1.0.0/16], ipv6_cidrs: ["2600:1f18:a::/56"]}
+  b: {cidrs: [10.2.0.0/16], ipv6_cidrs: ["2600:1f18:b::/56"]}
+subnets:
+  sa: {vpc: a, cidr: 10.1.1.0/24, ipv6_cidr: "2600:1f18:a:1::/64", az: eu-west-1a, route_table: ra}
+  sb: {vpc: b, cidr: 10.2.1.0/24, ipv6_cidr: "2600:1f18:b:1::/64", az: eu-west-1a, route_table: rb}
+transit_gateways:
+  hub:
+    default_association_table: shared
+    default_propagation_table: shared
+    route_tables: {shared: {}}
+    attachments:
+      a: {vpc: a, subnets: [sa]}
+      b: {vpc: b, subnets: [sb]}
+route_tables:
+  ra: {vpc: a, routes: [{destination: "::/0", transit_gateway: hub}, {destination: 10.0.0.0/8, transit_gateway: hub}]}
+  rb: {vpc: b, routes: [{destination: "::/0", transit_gateway: hub}, {destination: 10.0.0.0/8, transit_gateway: hub}]}
+security_groups:
+  open:
+    vpc: b
+    ingress: [{protocol: tcp, ports: 22, cidr: 10.0.0.0/8}, {protocol: tcp, ports: 22, cidr: "2600:1f18:a::/56"}]
+instances:
+  x: {subnet: sa, private_ip: 10.1.1.10, ipv6_addresses: ["2600:1f18:a:1::10"]}
+  y: {subnet: sb, private_ip: 10.2.1.10, ipv6_addresses: ["2600:1f18:b:1::10"], security_groups: [open]}
+"""
+    path = tmp_path / "d.yaml"
+    path.write_text(text)
+    net = vpcsim.load(path)
+    four = net.trace("x", "y", 22)
+    six = net.trace("2600:1f18:a:1::10", "2600:1f18:b:1::10", 22)
+    assert four.reachable and six.reachable, (four.blocked_by, six.blocked_by)
+    assert any(h.name == "hub" for h in six.forward)

@@ -85,6 +85,16 @@ class CompiledRoutes:
     table6: core.PrefixTable | None = None
     v6_offset: int = 0
 
+    @classmethod
+    def build(cls, name: str, entries: Iterable[RouteEntry]) -> CompiledRoutes:
+        """Entries in priority order (the first of identical prefixes wins) -> one table per family."""
+        listed = list(entries)
+        four = [e for e in listed if e.cidr.bits == IPV4_BITS]
+        six = [e for e in listed if e.cidr.bits == IPV6_BITS]
+        table = core.PrefixTable([(e.cidr.network, e.cidr.length) for e in four])
+        table6 = core.PrefixTable([(e.cidr.network, e.cidr.length) for e in six], bits=IPV6_BITS) if six else None
+        return cls(name, tuple(four + six), table, table6=table6, v6_offset=len(four))
+
     def _winner(self, addr: int) -> int:
         if addr <= IPV4_MAX:
             return self.table.lookup(addr)
@@ -380,7 +390,27 @@ class CompiledNetwork:
         eni = self.eni_by_ip.get(addr)
         if eni is not None and eni.subnet == subnet:
             return eni
-        return self.eni_by_subnet_ip.get((subnet, addr))
+        found = self.eni_by_subnet_ip.get((subnet, addr))
+        if found is None and addr > IPV4_MAX and self.prefix_owners:
+            found = next((e for c, e in self.prefix_owners.get(subnet, ()) if c.contains(addr)), None)
+        return found
+
+    @cached_property
+    def prefix_owners(self) -> dict[str, list[tuple[Cidr, Interface]]]:
+        """Subnet -> the IPv6 prefixes delegated to its interfaces, with their owner."""
+        built: dict[str, list[tuple[Cidr, Interface]]] = {}
+        for eni in self.design.interfaces.values():
+            for cidr in eni.ipv6_prefixes:
+                built.setdefault(eni.subnet, []).append((cidr, eni))
+        return built
+
+    def owner_of(self, addr: int) -> Interface | None:
+        """The interface that has `addr` (a private, public or delegated-prefix address), if any."""
+        eni = self.eni_by_ip.get(addr) or self.eni_by_public.get(addr)
+        if eni is None and addr > IPV4_MAX and self.prefix_owners:
+            subnet = self.subnet_of(addr)
+            eni = self.eni_in_subnet(subnet.name, addr) if subnet is not None else None
+        return eni
 
     def nat_in_subnet(self, subnet: str, addr: int) -> NatGateway | None:
         nat = self.nat_by_ip.get(addr)
@@ -447,11 +477,7 @@ class CompiledNetwork:
         entries += [_entry(r.destination, r, vpc.name) for r in table.routes
                     if r.destination is not None and r.propagated
                     and not any(c.covers(r.destination) for c in vpc.cidrs)]
-        four = [e for e in entries if e.cidr.bits == IPV4_BITS]
-        six = [e for e in entries if e.cidr.bits == IPV6_BITS]
-        prefix_table = core.PrefixTable([(e.cidr.network, e.cidr.length) for e in four])
-        table6 = core.PrefixTable([(e.cidr.network, e.cidr.length) for e in six], bits=IPV6_BITS) if six else None
-        return CompiledRoutes(name, tuple(four + six), prefix_table, table6=table6, v6_offset=len(four))
+        return CompiledRoutes.build(name, entries)
 
     def nacl(self, name: str) -> CompiledNacl:
         cached = self._nacl_cache.get(name)

@@ -443,6 +443,9 @@ class Subnet:
     loc: Location = field(default=NOWHERE, compare=False)
     # A dual-stack subnet's /64; an IPv6-only subnet has it as `cidr` too (and no IPv4 block).
     ipv6_cidr: Cidr | None = None
+    # DNS64 (AWS EnableDns64): the Resolver answers its IPv6 clients' lookups of IPv4-only names with
+    # 64:ff9b::/96 addresses, which a NAT gateway translates (NAT64).
+    enable_dns64: bool = False
 
     @property
     def cidrs(self) -> tuple[Cidr, ...]:
@@ -543,6 +546,8 @@ class Interface:
     secondary_public_ips: tuple[tuple[int, int], ...] = ()
     # The AWS service behind it (an interface endpoint's): it answers connections, never opens one.
     service: str | None = None
+    # IPv6 prefixes delegated to it (prefix delegation, /80s): it owns every address in them.
+    ipv6_prefixes: tuple[Cidr, ...] = ()
 
     @property
     def primary_ip(self) -> int:

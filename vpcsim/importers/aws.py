@@ -1165,6 +1165,8 @@ class _Importer:
         six = self.ipv6_blocks(j, f"subnet {subnet.name}")
         if six:
             body["ipv6_cidr"] = six[0]  # AWS: a subnet has at most one IPv6 block
+        if j.flag("EnableDns64"):
+            body["enable_dns64"] = True
         body["az"] = j.text("AvailabilityZone")
         table = self.subnet_tables.get(j.text("SubnetId") or "")
         if table is not None:
@@ -1770,9 +1772,10 @@ class _Importer:
         six = list(dict.fromkeys(c for a in eni.objs("Ipv6Addresses") if (c := _ip6(a.text("Ipv6Address") or ""))))
         if six:
             body["ipv6_addresses"] = six
-        if eni.objs("Ipv6Prefixes"):
-            self.warn("aws-ipv6-prefix", f"{what}: its delegated IPv6 prefixes (Ipv6Prefixes) are not simulated "
-                      "(only its Ipv6Addresses are)", eni.loc)
+        prefixes = list(dict.fromkeys(c for p in eni.objs("Ipv6Prefixes") if (text := p.text("Ipv6Prefix"))
+                                      and (c := self.cidr(text, p, what)) is not None))
+        if prefixes:
+            body["ipv6_prefixes"] = prefixes  # prefix delegation: every address of them is the interface's
         # The public address: the ENI's association (its primary IP's public IP or EIP), else
         # the instance's PublicIpAddress for the primary ENI, else an Elastic IP bound to it.
         public: str | None = None

@@ -1028,8 +1028,8 @@ class _DesignBuilder(Builder):
 
     def read_subnet(self, name: str, body: Map) -> Subnet | None:
         what = f"subnet {name}"
-        self.check_keys(body, what, ("vpc", "cidr", "ipv6_cidr", "az", "route_table", "network_acl", *COMMON_KEYS),
-                        ("az",))
+        self.check_keys(body, what, ("vpc", "cidr", "ipv6_cidr", "enable_dns64", "az", "route_table", "network_acl",
+                                     *COMMON_KEYS), ("az",))
         vpc_name = self.vpc_ref(body, what)
         cidr = self.cidr_of_family(body.get("cidr"), f"{what}: cidr", IPV4_BITS)
         # Dual-stack: cidr and ipv6_cidr; IPv6-only: ipv6_cidr alone (then it is `Subnet.cidr` too).
@@ -1058,6 +1058,7 @@ class _DesignBuilder(Builder):
             self.tags(body),
             body.loc,
             six,
+            self.boolean(body.get("enable_dns64"), f"{what}: enable_dns64", False),
         )
 
     def read_nat(self, name: str, body: Map) -> NatGateway | None:
@@ -1117,7 +1118,7 @@ class _DesignBuilder(Builder):
 
     def read_instance(self, name: str, body: Map) -> Instance | None:
         what = f"instance {name}"
-        eni_keys = ("subnet", "private_ip", "private_ips", "ipv6_addresses", "public_ip", "elastic_ip",
+        eni_keys = ("subnet", "private_ip", "private_ips", "ipv6_addresses", "ipv6_prefixes", "public_ip", "elastic_ip",
                     "secondary_elastic_ips", "security_groups", "source_dest_check")
         self.check_keys(body, what, ("interfaces", "state", *eni_keys, *COMMON_KEYS))
         state = self.string(body.get("state"), f"{what}: state") or "running"
@@ -1158,7 +1159,8 @@ class _DesignBuilder(Builder):
             self.check_keys(
                 body,
                 what,
-                ("name", "subnet", "private_ip", "private_ips", "ipv6_addresses", "public_ip", "elastic_ip",
+                ("name", "subnet", "private_ip", "private_ips", "ipv6_addresses", "ipv6_prefixes", "public_ip",
+                 "elastic_ip",
                  "secondary_elastic_ips", "security_groups", "source_dest_check", *COMMON_KEYS),
                 ("subnet",),
             )
@@ -1208,6 +1210,14 @@ class _DesignBuilder(Builder):
                 one = self.address(item, f"{what}: ipv6_addresses", ipv6=True)
                 if one is not None:
                     ips.append(one)
+        prefixes: list[Cidr] = []
+        if body.get("ipv6_prefixes") is not None:
+            # Prefix delegation: the interface owns every address of each block
+            # (https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/ec2-prefix-eni.html).
+            for item in self.as_list(body.entries["ipv6_prefixes"], f"{what}: ipv6_prefixes"):
+                block = self.cidr_of_family(item, f"{what}: ipv6_prefixes", IPV6_BITS)
+                if block is not None:
+                    prefixes.append(block)
         subnet = self.subnets.get(subnet_name) if subnet_name else None
         vpc = subnet.vpc if subnet else None
         groups: list[str] = []
@@ -1237,6 +1247,7 @@ class _DesignBuilder(Builder):
             body.loc,
             dynamic,
             secondary,
+            ipv6_prefixes=tuple(prefixes),
         )
         return eni_name
 

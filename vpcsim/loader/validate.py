@@ -426,6 +426,13 @@ class _Validator:
                 for ip in eni.private_ips:
                     self.check_private_ip(what, ip, subnet, eni.loc)
                     private.append((_order(eni.loc), subnet.vpc, ip, what, eni.loc))
+                for prefix in eni.ipv6_prefixes:
+                    if subnet.ipv6_cidr is None or not subnet.ipv6_cidr.covers(prefix):
+                        self.error(
+                            "ipv6-prefix-outside-subnet",
+                            f"{what}: IPv6 prefix {prefix} is outside its subnet {subnet.name}'s IPv6 block "
+                            f"({subnet.ipv6_cidr or 'none'}) (expected a prefix inside it, such as a /80)",
+                            eni.loc)
             if eni.public_ip is not None:
                 public.append((_order(eni.loc), eni.public_ip, what, "public IP", eni.loc))
             for _, eip in eni.secondary_public_ips:

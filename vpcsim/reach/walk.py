@@ -450,7 +450,7 @@ def resolve(net: CompiledNetwork, text: str, other: Endpoint | None) -> Endpoint
             "'internet' or 'internet6' (as a destination also service:NAME or dns)"
             + (f"; instances: {known}{', ...' if len(d.instances) > 6 else ''}" if known else "")
         ) from None
-    owner = net.eni_by_ip.get(addr) or net.eni_by_public.get(addr)
+    owner = net.owner_of(addr)
     if owner is not None and other is None and addr in owner.public_ips:
         # Why: an ENI only ever sends from its private IP; the IGW applies the 1:1 NAT to the
         # public IP on the way out (aws-semantics.md, "Internet gateway"), per private IP.
@@ -470,6 +470,12 @@ def same_family(net: CompiledNetwork, source: Endpoint, target: Endpoint) -> tup
     bits = addr_bits(target.addr)
     if addr_bits(source.addr) == bits:
         return source, target
+    home = net.design.subnets.get(source.eni.subnet) if source.eni is not None else None
+    if (home is not None and home.enable_dns64 and source.eni is not None and target.eni is None
+            and bits == IPV4_BITS and source.eni.address_of(IPV4_BITS) is None):
+        # DNS64: an IPv6-only client that looks an IPv4-only name up gets 64:ff9b::<IPv4>, which
+        # a NAT gateway translates (https://docs.aws.amazon.com/vpc/latest/userguide/nat-gateway-nat64-dns64.html).
+        return source, Endpoint(target.label, parse_ip(facts.NAT64_PREFIX.partition("/")[0]) | target.addr)
     # Which end decides: one given as an address (or the internet) fixes the family.
     if source.eni is not None and (target.eni is None or target.eni.address_of(IPV4_BITS) is None):
         return _in_family(source, bits, "source"), target
@@ -542,7 +548,8 @@ class Walker:
 
     def run(self, state: State) -> Leg:
         source = self.source.eni
-        if source is not None and (not self.returning or state.src in source.private_ips):
+        if source is not None and (not self.returning or state.src in source.private_ips or (
+                source.ipv6_prefixes and any(c.contains(state.src) for c in source.ipv6_prefixes))):
             eni.send(self, source, state)
         elif self.source.start is not None and not self.returning:
             self.source.start(self, state)
