@@ -270,9 +270,10 @@ def test_exposure_summary_says_what_min_severity_hid(capsys: pytest.CaptureFixtu
 # -- the schema and the loader agree -------------------------------------------------------------------
 
 # Loader errors the schema cannot see: references to names, AZs missing from availability_zones.
-# Cross-references a JSON Schema cannot state: a name that resolves to nothing, a zone not listed, an
-# address left outside its subnet (a dual-stack subnet that loses its block of one family).
-SEMANTIC_CODES = {"unknown-reference", "subnet-az-unknown", "private-ip-outside-subnet"}
+# Rules across fields or objects, which a JSON Schema cannot state (min <= desired <= max): a name
+# that resolves to nothing, a zone not listed, an address left outside its subnet (a dual-stack
+# subnet that loses its block of one family).
+SEMANTIC_CODES = {"unknown-reference", "subnet-az-unknown", "asg-capacity", "private-ip-outside-subnet"}
 _DELETE = object()
 MUTATIONS: list[object] = [_DELETE, None, True, 1, "", "x", [], {}]
 
@@ -406,7 +407,7 @@ def test_completion_of_commands_options_and_design_names(estate: Path, monkeypat
     assert "internet" in _complete("vpcsim trace --design nat-bastion.yaml bastion ", monkeypatch)
     (estate / ".vpcsim.yaml").write_text("design: nat-bastion.yaml\n")
     assert _complete("vpcsim trace bas", monkeypatch) == ["bastion", "bastion.eth0"]  # the config's design
-    assert set(_complete("vpcsim lint --ignore VPC01", monkeypatch)) == {f"VPC01{n}" for n in range(8)}
+    assert set(_complete("vpcsim lint --ignore VPC01", monkeypatch)) == {f"VPC01{n}" for n in range(10)}
     assert "nat-bastion.yaml" in _complete("vpcsim lint nat-", monkeypatch)
 
 

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Protocol
 if TYPE_CHECKING:
     from vpcsim.errors import Diagnostic, Location
     from vpcsim.loader.reader import Map, Node
-    from vpcsim.model import Cidr, Design, Interface, Route
+    from vpcsim.model import Cidr, Design, Instance, Interface, Route
 
 
 class SectionBuilder(Protocol):
@@ -38,6 +38,12 @@ class SectionBuilder(Protocol):
 
     def group_ref(self, node: Node, what: str, vpc: str | None) -> str | None: ...
 
+    def integer(self, node: Node | None, what: str, lo: int, hi: int) -> int | None: ...
+
+    def address(self, node: Node | None, what: str) -> int | None: ...
+
+    def as_list(self, node: Node, what: str) -> tuple[Node, ...]: ...
+
 
 __all__ = [
     "DesignRule",
@@ -45,7 +51,9 @@ __all__ = [
     "SectionBuilder",
     "Target",
     "design_rules",
+    "group_bridges",
     "register",
+    "register_group_bridge",
     "register_rule",
     "register_target",
     "require_components",
@@ -70,6 +78,9 @@ class Section:
     # (a gateway endpoint's prefix-list route in each associated table): `build` appends them to
     # those tables unless the table already has the same route.
     routes: Callable[[object, str], Iterable[tuple[str, Route]]] | None = None
+    # The instances one entry stands for (an Auto Scaling group's members): added to
+    # `Design.instances`, with their interfaces from `interfaces`.
+    instances: Callable[[object], Iterable[Instance]] | None = None
 
 
 _SECTIONS: dict[str, Section] = {}
@@ -138,6 +149,21 @@ def register_target(target: Target) -> Target:
 
 def target_for(key: str) -> Target | None:
     return _TARGETS.get(key)
+
+
+# VPC pairs a component connects so that their security groups may name each other's (a transit
+# gateway): validation accepts such references, and the component says whether they work.
+GroupBridge = Callable[["Design"], "Iterable[frozenset[str]]"]
+_BRIDGES: list[GroupBridge] = []
+
+
+def register_group_bridge(bridge: GroupBridge) -> GroupBridge:
+    _BRIDGES.append(bridge)
+    return bridge
+
+
+def group_bridges() -> tuple[GroupBridge, ...]:
+    return tuple(_BRIDGES)
 
 
 def require_components() -> None:
