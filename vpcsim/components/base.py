@@ -95,6 +95,8 @@ class Session:
     device: str
     inside_addr: int
     inside_ports: PortRanges
+    # NAT64: the IPv6 prefix (64:ff9b::/96) the reply's IPv4 source goes back into; None otherwise.
+    nat64: int | None = None
 
 
 @dataclass(slots=True)
