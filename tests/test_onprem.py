@@ -161,3 +161,16 @@ def test_graph_and_schema(net: vpcsim.Network) -> None:
     jsonschema = pytest.importorskip("jsonschema")
     schema = json.loads(resources.files("vpcsim").joinpath("schemas/design.schema.json").read_text())
     jsonschema.Draft7Validator(schema).validate(yaml.safe_load(DESIGN))
+
+
+def test_exposure_lists_what_each_onprem_network_reaches(net: vpcsim.Network) -> None:
+    from vpcsim.analyse import exposure, exposure_text
+
+    report = exposure(net)
+    by_name = {e.name: dict(e.onprem) for e in report.interfaces}
+    assert by_name["db"]["onprem:corp"].describe() == "tcp 5432"  # beside the internet, which reaches nothing
+    assert "onprem:lab" in by_name["dev-box"] and by_name["dev-box"]["onprem:lab"].describe() == "tcp 22"
+    assert "onprem:corp" not in by_name["dev-box"]
+    assert not [e for e in report.interfaces if e.exposed]  # the internet grading is unchanged
+    assert "onprem:corp -> db prod/prod-a: tcp 5432" in exposure_text(report)
+    assert next(e for e in report.interfaces if e.name == "db").to_json()["onprem"][0]["source"] == "onprem:corp"

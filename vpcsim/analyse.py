@@ -564,6 +564,9 @@ class EniExposure:
     # `private_ip: auto`: what is open for each case of the addresses AWS may pick (addresses as
     # text, traffic); the fields above are then their union: open for some address it may get.
     address_cases: tuple[tuple[str, Traffic], ...] = ()
+    # What each named place outside the VPCs reaches (an on-prem network, `onprem:corp`), where
+    # anything is open: a source class beside the internet, graded apart from it.
+    onprem: tuple[tuple[str, Traffic], ...] = ()
 
     @property
     def exposed(self) -> bool:
@@ -601,7 +604,9 @@ class EniExposure:
             "findings": [f.to_json() for f in self.findings],
         } | ({"address_dependent": self.address_dependent,
               "address_cases": [{"addresses": text, "traffic": t.to_json(), "text": t.describe()}
-                                for text, t in self.address_cases]} if self.address_cases else {})
+                                for text, t in self.address_cases]} if self.address_cases else {}) \
+            | ({"onprem": [{"source": label, "traffic": t.to_json(), "text": t.describe()}
+                           for label, t in self.onprem]} if self.onprem else {})
 
 
 @dataclass(frozen=True, slots=True)
@@ -713,6 +718,10 @@ def exposure(net: CompiledNetwork, *, ephemeral: tuple[int, int] | None = None,
     probes = an.probes
     inet = an.internet_classes()
     d = net.design
+    from vpcsim.components import base  # on-prem networks and the like: sources beside the internet
+
+    places = [name for component in base.all_components() for name in component.sources(net)]
+    beside: list[tuple[tuple[str, Traffic], ...]] = []
     total = len(an.classes)
     per_class: list[tuple[Traffic, Traffic, tuple[tuple[str, Traffic], ...], tuple[Finding, ...],
                           tuple[Traffic, ...]]] = []
@@ -733,6 +742,7 @@ def exposure(net: CompiledNetwork, *, ephemeral: tuple[int, int] | None = None,
         others = [(_class_label(c, inet), t) for c, t in by_source if not c.world]
         per_class.append((world, union, open_from, grade(world, others) if union else (),
                           tuple(t for _, t in by_source)))
+        beside.append(tuple((name, t) for name in places if (t := an.pair(("source", name, cls.index), name, rep))))
         if progress is not None:
             progress(done + 1, total)
     rows = []
@@ -755,6 +765,7 @@ def exposure(net: CompiledNetwork, *, ephemeral: tuple[int, int] | None = None,
             findings=findings,
             eni_class=index,
             by_class=by_class,
+            onprem=beside[index],
         ))
     return ExposureReport(d.file, tuple(rows), tuple(inet), len(an.classes), an.probes - probes,
                           time.perf_counter() - start)
@@ -1691,6 +1702,10 @@ def exposure_text(report: ExposureReport, min_severity: Severity | None = None) 
         if e.address_dependent:
             cases = "; ".join(f"{text}: {t.describe()}" for text, t in e.address_cases)
             lines.append(f"    depends on the address AWS picks: {cases}")
+    reached = [e for e in report.interfaces if e.onprem]
+    if reached:
+        lines.append(f"from on-prem networks ({len(reached)} interfaces reached):")
+        lines += [f"    {label} -> {e.name} {e.vpc}/{e.subnet}: {t.describe()}" for e in reached for label, t in e.onprem]
     return "\n".join(lines)
 
 

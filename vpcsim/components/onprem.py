@@ -509,6 +509,10 @@ class VpnGatewayComponent(Component[None]):
             candidates)])
         outs[chosen](walk, state)
 
+    def sources(self, net: CompiledNetwork) -> tuple[str, ...]:
+        return tuple(f"{ONPREM_PREFIX}{n.name}" for n in networks(net.design).values()
+                     if n.cidrs and _entry_for(net, n, 0) is not None)
+
     def endpoint(self, net: CompiledNetwork, text: str, other: Endpoint | None) -> Endpoint | None:
         d = net.design
         if text.startswith(ONPREM_PREFIX):
