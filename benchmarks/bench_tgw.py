@@ -14,7 +14,7 @@ Each figure is timed against a baseline in the same run (benchmarks/README.md):
 - a warm trace across the transit gateway (prod-0 -> shared-0: two table lookups each way)
   against a warm trace between two instances of one VPC (local route), `common.compare`;
 - the first trace on a fresh network (compiles the tables it meets), and
-  `check` of "no dev VPC reaches any prod VPC" (exact over all ports) and lint VPC018-VPC020,
+  `check` of "no dev VPC reaches any prod VPC" (exact over all ports) and lint VPC023-VPC025,
   each against the same on the baseline design, CPU time.
 """
 
@@ -132,7 +132,7 @@ def main(argv: list[str] | None = None) -> int:
         max(3, args.repeats // 2), lambda: Network(hub.design, hub.warnings).check([promise]),
         lambda: Network(base.design, base.warnings).check([promise]))
     figures["check_dev_never_prod"]["pairs"] = report.results[0].pairs
-    rules = ["VPC018", "VPC019", "VPC020"]
+    rules = ["VPC023", "VPC024", "VPC025"]
     assert not lint(hub, select=rules).findings
     figures["lint_tgw_rules"] = paired(args.repeats, lambda: lint(Network(hub.design, hub.warnings), select=rules),
                                        lambda: lint(Network(base.design, base.warnings), select=rules))

@@ -36,9 +36,10 @@ def test_a_second_component_for_a_taken_target_is_refused() -> None:
     assert base.for_target(TargetKind.BLACKHOLE).kind == "blackhole"
 
 
-def test_address_owners_are_asked_nat_gateway_then_appliance_then_interface() -> None:
-    # A NAT instance's reply is the appliance's to translate before the interface receives it.
-    assert [c.kind for c in base.owners()] == ["nat_gateway", "appliance", "eni"]
+def test_address_owners_are_asked_nat_gateway_then_appliance_then_load_balancer_then_interface() -> None:
+    # A NAT instance's reply is the appliance's to translate before the interface receives it; a
+    # load balancer node's listener decides before its network interface would take the packet.
+    assert [c.kind for c in base.owners()] == ["nat_gateway", "appliance", "load_balancer", "eni"]
 
 
 def test_the_walker_implements_the_walk_protocol() -> None:

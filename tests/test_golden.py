@@ -9,6 +9,7 @@ import pytest
 import yaml
 
 import vpcsim
+from vpcsim.trace import names_load_balancer
 
 ROOT = Path(__file__).resolve().parents[1]
 GOLDEN = sorted((ROOT / "tests" / "golden").glob("*.yaml"))
@@ -66,6 +67,20 @@ def test_golden_trace(scenario: str, case: dict[str, Any], networks: dict[str, A
         assert [leg.reachable for leg in path.legs] == case["legs"], explain
         assert set(case.get("blocked_by", [])) <= {b.code.value for b in blockers}, explain
         assert all(leg.return_path for leg in path.legs if leg.reachable)
+        return
+    if names_load_balancer(net, str(case["dst"])):
+        balanced = net.trace_balanced(str(case["src"]), str(case["dst"]), case["port"], case.get("protocol", "tcp"))
+        every = list(balanced.blocked_by) + [b for n in balanced.nodes for b in n.front.blocked_by] + \
+            [b for t in balanced.targets for r in (t.leg, t.health) if r is not None for b in r.blocked_by]
+        explain = "\n".join(f"{b.direction} {b.code.value}: {b.detail}" for b in every)
+        assert balanced.reachable is case["reachable"], f"{case['why']}\n{explain}"
+        assert set(case.get("blocked_by", [])) <= {b.code.value for b in every}, explain
+        if "reached" in case:
+            assert list(balanced.reached_targets) == case["reached"], explain
+        unhealthy = sorted({t.target for t in balanced.targets if not t.healthy})
+        assert unhealthy == sorted(case.get("unhealthy", [])), explain
+        # Every leg of a load-balanced path is a full walk: a reachable one has its reply.
+        assert all(t.leg.return_path for t in balanced.targets if t.leg.reachable)
         return
     result = net.trace(str(case["src"]), str(case["dst"]), case["port"], case.get("protocol", "tcp"),
                        icmp_code=case.get("icmp_code"))

@@ -371,7 +371,7 @@ def test_import_without_attachments_keeps_the_gateway_unsupported(tmp_path: Path
     assert any("no describe-transit-gateway-attachments output" in w.message for w in warnings)
 
 
-# -- lint: VPC018-VPC020 -------------------------------------------------------------------------
+# -- lint: VPC023-VPC025 -------------------------------------------------------------------------
 
 
 def test_lint_finds_an_attachment_nacl_a_one_way_propagation_and_overlaps(tmp_path: Path) -> None:
@@ -379,19 +379,19 @@ def test_lint_finds_an_attachment_nacl_a_one_way_propagation_and_overlaps(tmp_pa
 
     clean = vpcsim.load(_write(tmp_path, DESIGN.replace("protocol: tcp, ports: 53, cidr: 10.2.0.0/16, action: deny",
                                                         "protocol: tcp, ports: 53, cidr: 10.9.0.0/16, action: deny")))
-    assert not lint(clean, select=["VPC018", "VPC019", "VPC020"]).findings
-    # VPC018: shared-tgw now filters shared's own CIDR (tcp 53 from 10.3.0.0/16 denied).
+    assert not lint(clean, select=["VPC023", "VPC024", "VPC025"]).findings
+    # VPC023: shared-tgw now filters shared's own CIDR (tcp 53 from 10.3.0.0/16 denied).
     text = DESIGN.replace("cidr: 10.2.0.0/16, action: deny}", "cidr: 10.3.0.0/16, action: deny}")
     # dev stops propagating into shared: dev's table learns shared, shared's does not learn dev.
     text = text.replace("association: dev, propagations: [shared]", "association: dev, propagations: []")
     # prod also propagates into dev's table, where shared's 10.3/16 is: add an overlapping VPC.
     text = text.replace("  prod: {cidrs: [10.1.0.0/16]}\n", "  prod: {cidrs: [10.1.0.0/16, 10.3.128.0/17]}\n")
     text = text.replace("association: prod, propagations: [shared]}", "association: prod, propagations: [shared, dev]}")
-    report = lint(vpcsim.load(_write(tmp_path, text)), select=["VPC018", "VPC019", "VPC020"])
+    report = lint(vpcsim.load(_write(tmp_path, text)), select=["VPC023", "VPC024", "VPC025"])
     got = {(f.rule.id, f.subject) for f in report.findings}
-    assert ("VPC018", "hub:shared:shared-tgw-a:10.3.0.0/16") in got
-    assert ("VPC019", "hub:dev->shared") in got
-    assert any(rule == "VPC020" and "hub:dev:" in subject for rule, subject in got)
+    assert ("VPC023", "hub:shared:shared-tgw-a:10.3.0.0/16") in got
+    assert ("VPC024", "hub:dev->shared") in got
+    assert any(rule == "VPC025" and "hub:dev:" in subject for rule, subject in got)
     one_way = next(f for f in report.findings if f.subject == "hub:dev->shared")
     assert "replies from shared find no route back" in one_way.message and one_way.location is not None
 

@@ -353,6 +353,14 @@ def _trace(args: argparse.Namespace) -> int:
                              ephemeral=args.ephemeral, icmp_code=args.icmp_code, via=args.via)
         _show(args, lambda: render.legs_json(path), lambda: render.legs_text(path), lambda: render.legs_rich(path))
         return EXIT_OK
+    from vpcsim.trace import names_load_balancer
+
+    if names_load_balancer(network, args.dst):
+        balanced = network.trace_balanced(args.src, args.dst, port, args.protocol, src_port=args.src_port,
+                                          ephemeral=args.ephemeral)
+        _show(args, lambda: render.balanced_json(balanced), lambda: render.balanced_text(balanced),
+              lambda: render.balanced_rich(balanced))
+        return EXIT_OK
     result = network.trace(
         args.src, args.dst, port, args.protocol, src_port=args.src_port, ephemeral=args.ephemeral,
         icmp_code=args.icmp_code,

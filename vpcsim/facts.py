@@ -230,3 +230,45 @@ __all__ = [
     "WEB_PORTS",
     "WINDOWS_ACTIVATION",
 ]
+
+# -- Elastic Load Balancing ----------------------------------------------------------------------
+# Listener protocols per load balancer type, and the transport each rides on
+# (https://docs.aws.amazon.com/elasticloadbalancing/latest/application/load-balancer-listeners.html,
+# https://docs.aws.amazon.com/elasticloadbalancing/latest/network/load-balancer-listeners.html,
+# https://docs.aws.amazon.com/elasticloadbalancing/latest/classic/elb-listener-config.html).
+LB_LISTENER_PROTOCOLS: dict[str, tuple[str, ...]] = {
+    "application": ("HTTP", "HTTPS"),
+    "network": ("TCP", "UDP", "TLS", "TCP_UDP"),
+    "classic": ("HTTP", "HTTPS", "TCP", "SSL"),
+}
+# IP protocol numbers a listener or target-group protocol carries (TCP_UDP: both on one port).
+LB_TRANSPORTS: dict[str, tuple[int, ...]] = {
+    "HTTP": (6,), "HTTPS": (6,), "TCP": (6,), "TLS": (6,), "SSL": (6,), "UDP": (17,), "TCP_UDP": (6, 17),
+    "GENEVE": (17,),
+}
+# Health checks run over TCP (HTTP, HTTPS or TCP), a UDP target group's too
+# (https://docs.aws.amazon.com/elasticloadbalancing/latest/network/target-group-health-checks.html).
+LB_HEALTH_CHECK_PROTOCOLS: tuple[str, ...] = ("HTTP", "HTTPS", "TCP")
+# The source ports a load balancer node opens its connections to targets from: the ELB docs'
+# recommended network ACL rules admit 1024-65535 between the load balancer and its targets
+# (https://docs.aws.amazon.com/elasticloadbalancing/latest/application/load-balancer-update-security-groups.html#nacl-rules).
+LB_NODE_PORTS: tuple[int, int] = (1024, 65535)
+# Cross-zone load balancing: always on for Application Load Balancers (a target group may turn it
+# off), off by default for Network Load Balancers, on by default for Classic Load Balancers created
+# with the console/API since 2014; when it is off, a node forwards only to targets in its own zone, and
+# a zone without a healthy target is taken out of the load balancer's DNS name (fail-open when every
+# zone is) (https://docs.aws.amazon.com/elasticloadbalancing/latest/network/target-group-cross-zone.html,
+# https://repost.aws/knowledge-center/elb-dns-cross-zone-balance-configuration).
+LB_CROSS_ZONE_DEFAULT: dict[str, bool] = {"application": True, "network": False, "classic": True}
+# Client IP preservation (Network Load Balancer target groups): on for instance targets and for UDP and
+# TCP_UDP, off for ip targets on TCP and TLS; settable for TCP and TLS
+# (https://docs.aws.amazon.com/elasticloadbalancing/latest/network/edit-target-group-attributes.html#client-ip-preservation).
+LB_PRESERVE_FIXED_PROTOCOLS: tuple[str, ...] = ("UDP", "TCP_UDP")
+# An internet-facing load balancer's DNS name resolves to its nodes' public addresses, from inside the
+# VPC too; an internal one's to their private addresses
+# (https://docs.aws.amazon.com/elasticloadbalancing/latest/userguide/how-elastic-load-balancing-works.html#load-balancer-scheme).
+LB_SCHEME_DOC = ("https://docs.aws.amazon.com/elasticloadbalancing/latest/userguide/how-elastic-load-balancing-works.html"
+                 "#load-balancer-scheme")
+# An Application or Classic Load Balancer has security groups always; a Network Load Balancer only
+# when it was created with them (https://docs.aws.amazon.com/elasticloadbalancing/latest/network/load-balancer-security-groups.html).
+LB_SECURITY_GROUPS_DOC = "https://docs.aws.amazon.com/elasticloadbalancing/latest/network/load-balancer-security-groups.html"

@@ -17,7 +17,7 @@ if TYPE_CHECKING:
     from vpcsim.analyse import ExposureReport, ReachMatrix, TransitiveReport
     from vpcsim.batch import Flow
     from vpcsim.check import AssertionsArg, CheckReport
-    from vpcsim.results import LegsResult, TraceResult, Waypoint
+    from vpcsim.results import BalancedResult, LegsResult, TraceResult, Waypoint
 
 __all__ = ["Network"]
 
@@ -89,6 +89,14 @@ class Network(CompiledNetwork):
         in the verdict table `verdicts` fills (one walk per pair of endpoint classes; see
         vpcsim.batch.reachable). Endpoints may also be int addresses."""
         return (_REACHABLE or _verdict())(self, src, dst, port, protocol, ephemeral=ephemeral)
+
+    def trace_balanced(self, src: str, load_balancer: str, port: int, protocol: str | int = "tcp", *,
+                       src_port: int | None = None, ephemeral: tuple[int, int] | None = None) -> BalancedResult:
+        """Trace a flow to a load balancer (by name, DNS name or AWS id): the client's leg to every
+        node, each node's legs to its targets and their health checks. See docs/trace.md."""
+        from vpcsim.trace import trace_balanced
+
+        return trace_balanced(self, src, load_balancer, port, protocol, src_port=src_port, ephemeral=ephemeral)
 
     def check(self, assertions: AssertionsArg) -> CheckReport:
         """Check reachability promises (see docs/assertions.md); returns a typed report."""

@@ -53,6 +53,12 @@ class Code(enum.Enum):
     EPHEMERAL_RANGE_PARTIAL = "EPHEMERAL_RANGE_PARTIAL"
     SERVICE_THROUGH_NAT_GATEWAY = "SERVICE_THROUGH_NAT_GATEWAY"
     UNSUPPORTED_COMPONENT = "UNSUPPORTED_COMPONENT"
+    # Load balancers (vpcsim's own: Reachability Analyzer has no codes for these).
+    LB_NO_LISTENER = "LB_NO_LISTENER"
+    LB_TARGET_UNHEALTHY = "LB_TARGET_UNHEALTHY"
+    LB_NO_HEALTHY_TARGET = "LB_NO_HEALTHY_TARGET"
+    LB_ZONE_WITHOUT_TARGETS = "LB_ZONE_WITHOUT_TARGETS"
+    LB_HEALTH_DISAGREES = "LB_HEALTH_DISAGREES"
 
 
 class StepKind(enum.Enum):
@@ -458,4 +464,102 @@ class LegsResult:
             "failed_legs": list(self.failed_legs),
             "blocked_by": [{"leg": i, **b.to_json()} for i, b in self.blocked_by],
             "legs": [leg.to_json() for leg in self.legs],
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class TargetPath:
+    """One load balancer node -> one registered target: the connection the node forwards, and the
+    health check that decides whether the node sends it anything."""
+
+    node: str  # the node's interface name (load balancer.subnet)
+    zone: str
+    target_group: str
+    target: str  # instance name or address
+    port: int  # the port the target receives
+    leg: TraceResult  # node -> target on `port`, forward and back
+    health: TraceResult | None  # node -> target on the health-check port (None: the leg itself checks it)
+    healthy: bool
+    observed: str | None = None  # describe-target-health's state, when the snapshot has it
+
+    @property
+    def reached(self) -> bool:
+        return self.healthy and self.leg.reachable
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "node": self.node, "zone": self.zone, "target_group": self.target_group, "target": self.target,
+            "port": self.port, "healthy": self.healthy, "observed_health": self.observed, "reached": self.reached,
+            "leg": self.leg.to_json(), "health_check": self.health.to_json() if self.health is not None else None,
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class NodePath:
+    """A client -> one node of the load balancer (its DNS name answers with every node in service)."""
+
+    node: str
+    zone: str
+    address: str
+    in_dns: bool  # False: its zone has no healthy target, so ELB takes the node out of DNS
+    front: TraceResult
+
+    def to_json(self) -> dict[str, Any]:
+        return {"node": self.node, "zone": self.zone, "address": self.address, "in_dns": self.in_dns,
+                "front": self.front.to_json()}
+
+
+@dataclass(frozen=True, slots=True)
+class BalancedResult:
+    """A flow to a load balancer: the client's leg to each node, then each node's legs to the
+    targets it forwards to (`vpcsim.reach.balanced`)."""
+
+    load_balancer: str
+    type: str  # application | network | classic
+    scheme: str
+    listener: str | None  # "HTTPS:443" (None: no listener for the flow's port)
+    src: str
+    port: int
+    protocol: str
+    nodes: tuple[NodePath, ...]
+    targets: tuple[TargetPath, ...]
+    blocked_by: tuple[Blocker, ...]  # the load balancer's own: no listener, no healthy target, a zone without one
+    warnings: tuple[Blocker, ...] = ()
+
+    def _working(self, node: NodePath) -> bool:
+        return node.front.reachable and any(t.reached for t in self.targets if t.node == node.node)
+
+    @property
+    def served(self) -> tuple[NodePath, ...]:
+        """The nodes a client that resolves the name may reach."""
+        return tuple(n for n in self.nodes if n.in_dns)
+
+    @property
+    def reachable(self) -> bool:
+        """Every node in DNS takes the connection and forwards it to a healthy target."""
+        served = self.served
+        return bool(served) and self.listener is not None and all(self._working(n) for n in served)
+
+    @property
+    def partial(self) -> bool:
+        """Some nodes in DNS get through and some do not: the client succeeds now and then."""
+        working = [self._working(n) for n in self.served]
+        return any(working) and not all(working)
+
+    @property
+    def reached_targets(self) -> tuple[str, ...]:
+        seen: dict[str, None] = {}
+        for t in self.targets:
+            node = next((n for n in self.nodes if n.node == t.node), None)
+            if t.reached and node is not None and node.in_dns and node.front.reachable:
+                seen[t.target] = None
+        return tuple(seen)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "load_balancer": self.load_balancer, "type": self.type, "scheme": self.scheme, "listener": self.listener,
+            "src": self.src, "port": self.port, "protocol": self.protocol, "reachable": self.reachable,
+            "partial": self.partial, "reached_targets": list(self.reached_targets),
+            "blocked_by": [b.to_json() for b in self.blocked_by], "warnings": [w.to_json() for w in self.warnings],
+            "nodes": [n.to_json() for n in self.nodes], "targets": [t.to_json() for t in self.targets],
         }

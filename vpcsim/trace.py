@@ -3,6 +3,7 @@
     trace(net, "internet", "web-a", 443)          # both legs, every blocker explained
     trace_packet(net, "subnet", "app-a", "10.0.1.5", "8.8.8.8", "tcp", 443)   # a packet injected mid-path
     trace_via(net, "198.51.100.10", "app-b", 22, via=["bastion"])   # through a jump host: a LegsResult
+    trace_balanced(net, "internet", "web-alb", 443)   # to a load balancer: every node and target, a BalancedResult
 
 An endpoint named by instance or interface whose address AWS picks (`private_ip: auto`) is
 traced at every case of the addresses it may get (`vpcsim.reach.addresses`): the result is the
@@ -17,12 +18,13 @@ import itertools
 
 from vpcsim.compile import CompiledNetwork
 from vpcsim.reach import addresses, walk
+from vpcsim.reach.balanced import as_trace, names_load_balancer, trace_balanced
 from vpcsim.reach.legs import LegSpec, trace_legs, trace_via
 from vpcsim.reach.walk import START_KINDS, Endpoint, parse_protocol, resolve, trace_packet
 from vpcsim.results import AddressVerdict, TraceResult
 
-__all__ = ["START_KINDS", "Endpoint", "LegSpec", "parse_protocol", "resolve", "trace", "trace_legs", "trace_packet",
-           "trace_via"]
+__all__ = ["START_KINDS", "Endpoint", "LegSpec", "names_load_balancer", "parse_protocol", "resolve", "trace",
+           "trace_balanced", "trace_legs", "trace_packet", "trace_via"]
 
 
 def trace(
@@ -38,8 +40,14 @@ def trace(
 ) -> TraceResult:
     """Trace `src` -> `dst` on `port` (ICMP: `port` is the type, `icmp_code` the code, default 0).
 
-    See `vpcsim.reach.walk.trace`; with an endpoint whose address AWS picks, every case of it.
+    See `vpcsim.reach.walk.trace`; with an endpoint whose address AWS picks, every case of it. A
+    destination that is a load balancer or one of its nodes is traced through to its targets
+    (`trace_balanced`), and the verdict summed up as one TraceResult (`reach.balanced.as_trace`).
     """
+    if isinstance(dst, str) and names_load_balancer(net, dst):
+        # A load balancer (or one of its nodes): judged through to its targets, summed up as one
+        # trace (reach.balanced.as_trace; trace_balanced has every leg).
+        return as_trace(trace_balanced(net, src, dst, port, protocol, src_port=src_port, ephemeral=ephemeral))
     result = walk.trace(net, src, dst, port, protocol, src_port=src_port, ephemeral=ephemeral, icmp_code=icmp_code)
     if not addresses.has_dynamic(net):
         return result

@@ -116,6 +116,10 @@ class Leg:
     # Where the reply comes back in when this leg left the modelled network other than to the
     # internet (a gateway VPC endpoint): the reply leg starts there.
     reentry: Callable[[Walk, State], None] | None = None
+    # Where the reply goes instead of by its route table, when a component in the path keeps the
+    # connection (an NLB node that forwarded the client's own address): asked as the reply leaves
+    # a subnet; True when it took the packet.
+    steer: Callable[[Walk, Subnet, State], bool] | None = None
 
 
 class Walk(Protocol):
@@ -136,6 +140,7 @@ class Walk(Protocol):
     routes_taken: list[tuple[str, str, Location | None]]  # (subnet, route text, route location)
 
     returning: bool  # the reply leg
+    steer: Callable[[Walk, Subnet, State], bool] | None  # the reply's way back (Leg.steer)
 
     def hop(self, kind: str, name: str, aws_id: str | None, state: State, steps: list[Step]) -> None: ...
 

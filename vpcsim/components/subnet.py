@@ -125,6 +125,8 @@ def route(walk: Walk, subnet: Subnet, state: State) -> None:
         walk.stop(Disposition.NULL_ROUTED, Code.NO_PATH, subnet.name, "forwarding loop: too many hops", None)
         return
     net = walk.net
+    if walk.steer is not None and walk.returning and walk.steer(walk, subnet, state):
+        return  # a component that kept the connection takes its reply (Leg.steer)
     if subnet.cidr.contains(state.dst):
         # Inside one subnet: no route table, no NACL (AWS).
         deliver(walk, subnet, state, crossing=False)

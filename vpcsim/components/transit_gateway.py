@@ -861,7 +861,7 @@ mapping.register(mapping.AwsMapping(KEY_AWS, KEY, ROUTE_KEY, "TransitGatewayId",
                                     essence=_essence, details=_DETAILS))
 
 
-# -- what lint asks (vpcsim.lint VPC018-VPC020) -------------------------------------------------------
+# -- what lint asks (vpcsim.lint VPC023-VPC025) -------------------------------------------------------
 
 
 def one_way_propagations(design: Design) -> list[tuple[TransitGatewayModel, Attachment, Attachment]]:

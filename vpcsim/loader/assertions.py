@@ -86,10 +86,13 @@ class SelectorKind(enum.Enum):
     TAG = "tag"
     CIDR = "cidr"
     SERVICE = "service"  # an AWS service (s3, sqs...): its endpoints' interfaces and its public ranges
+    LOAD_BALANCER = "load_balancer"  # a destination: its listeners, through to its targets
+    AUTO_SCALING_GROUP = "auto_scaling_group"  # every member instance
     UNION = "any_of"
 
 
-SELECTOR_KEYS = ("instance", "interface", "subnet", "security_group", "vpc", "tag", "cidr", "service")
+SELECTOR_KEYS = ("instance", "interface", "subnet", "security_group", "vpc", "tag", "cidr", "service",
+                 "load_balancer", "auto_scaling_group")
 
 
 @dataclass(frozen=True, slots=True)

@@ -479,6 +479,15 @@ class _DesignBuilder(Builder):
                                    "names)", eni.loc)
                         continue
                     interfaces[eni.name] = eni
+            members = ext.instances
+            for obj in extra[ext.key].values() if members is not None else ():
+                for member in members(obj) if members is not None else ():
+                    if member.name in instances or (member.name in interfaces and member.name not in member.interfaces):
+                        self.error("duplicate-name", f"{ext.label} {getattr(obj, 'name', '?')}: its instance "
+                                   f"{member.name!r} is named like another instance or interface (expected unique "
+                                   "names)", member.loc)
+                        continue
+                    instances[member.name] = member
 
         self.check_route_targets(route_tables, igws, nat_gateways, peerings, instances, interfaces, unsupported)
         self.check_group_refs(groups)

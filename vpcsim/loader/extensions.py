@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Protocol
 if TYPE_CHECKING:
     from vpcsim.errors import Diagnostic, Location
     from vpcsim.loader.reader import Map, Node
-    from vpcsim.model import Cidr, Design, Interface, Route
+    from vpcsim.model import Cidr, Design, Instance, Interface, Route
 
 
 class SectionBuilder(Protocol):
@@ -37,6 +37,12 @@ class SectionBuilder(Protocol):
     def vpc_ref(self, body: Map, what: str) -> str | None: ...
 
     def group_ref(self, node: Node, what: str, vpc: str | None) -> str | None: ...
+
+    def integer(self, node: Node | None, what: str, lo: int, hi: int) -> int | None: ...
+
+    def address(self, node: Node | None, what: str) -> int | None: ...
+
+    def as_list(self, node: Node, what: str) -> tuple[Node, ...]: ...
 
 
 __all__ = [
@@ -72,6 +78,9 @@ class Section:
     # (a gateway endpoint's prefix-list route in each associated table): `build` appends them to
     # those tables unless the table already has the same route.
     routes: Callable[[object, str], Iterable[tuple[str, Route]]] | None = None
+    # The instances one entry stands for (an Auto Scaling group's members): added to
+    # `Design.instances`, with their interfaces from `interfaces`.
+    instances: Callable[[object], Iterable[Instance]] | None = None
 
 
 _SECTIONS: dict[str, Section] = {}

@@ -23,10 +23,10 @@ import vpcsim.arguments as arguments
 import vpcsim.facts as facts
 from vpcsim.compile import CompiledNetwork
 from vpcsim.components import base, eni, internet_gateway, subnet, vpc_router
-from vpcsim.components.base import Endpoint, Leg, Session, State, ip
+from vpcsim.components.base import Endpoint, Leg, Session, State, Walk, ip
 from vpcsim.errors import EndpointError, Location, UsageError
 from vpcsim.facts import ICMP_REPLIES, LINUX_EPHEMERAL
-from vpcsim.model import PROTOCOL_NAMES, Interface, ip_to_int, protocol_label
+from vpcsim.model import PROTOCOL_NAMES, Interface, Subnet, ip_to_int, protocol_label
 from vpcsim.results import (
     Action,
     Blocker,
@@ -335,6 +335,7 @@ def trace_flow(
         back.eni_sessions = walker.eni_sessions
         back.expected_reply = (state.dst, state.src)
         back.reentry = forward.reentry
+        back.steer = forward.steer
         ret = back.run(reply)
     blockers = list(forward.blockers) + (ret.blockers if ret else [])
     warnings = list(forward.warnings) + (ret.warnings if ret else [])
@@ -460,6 +461,7 @@ class Walker:
         self.routes_taken: list[tuple[str, str, Location | None]] = []
         self.returning = direction == "return"
         self.reentry: Callable[[Walker, State], None] | None = None  # the reply leg's way in (Leg.reentry)
+        self.steer: Callable[[Walk, Subnet, State], bool] | None = None  # the reply's way back (Leg.steer)
         self._last_key: tuple[int, int, int, PortRanges, PortRanges] | None = None
         self._last_packet: Packet | None = None
 

@@ -12,7 +12,7 @@ from typing import IO, TYPE_CHECKING, Any
 
 from vpcsim.errors import Diagnostic
 from vpcsim.errors import clean as clean  # the one sanitiser (errors.clean), re-exported for renderers
-from vpcsim.results import Action, Hop, LegsResult, TraceResult, format_ports
+from vpcsim.results import Action, BalancedResult, Hop, LegsResult, TraceResult, format_ports
 
 if TYPE_CHECKING:
     from rich.text import Text
@@ -214,6 +214,73 @@ def legs_rich(result: LegsResult, file: IO[str] | None = None) -> None:
     console.print(safe_text(legs_verdict(result), style="bold green" if result.reachable else "bold red"))
     for index, leg in enumerate(result.legs, 1):
         console.print(Rule(safe_text(f"leg {index} of {len(result.legs)}")))
+        trace_rich(leg, file=file)
+
+
+def balanced_verdict(result: BalancedResult) -> str:
+    """One line for a flow to a load balancer: the verdict, the listener, the targets reached."""
+    head = f"{result.src} -> {result.load_balancer} ({result.type}, {result.scheme})"
+    listener = result.listener or f"no listener for {result.protocol} port {result.port}"
+    served = result.served
+    working = [n for n in served if n.front.reachable and any(t.reached for t in result.targets if t.node == n.node)]
+    reached = ", ".join(result.reached_targets) or "none"
+    if result.reachable:
+        word = "REACHABLE"
+    elif result.partial:
+        word = "PARTLY REACHABLE"
+    else:
+        word = "NOT REACHABLE"
+    return (f"{word}: {head} {listener}: {len(working)} of {len(served)} nodes in DNS get through; "
+            f"targets reached: {reached}")
+
+
+def _balanced_sections(result: BalancedResult) -> list[tuple[str, TraceResult]]:
+    out = []
+    for node in result.nodes:
+        dns = "" if node.in_dns else ", out of DNS"
+        out.append((f"client -> {node.node} ({node.zone}, {node.address}{dns})", node.front))
+    for path in result.targets:
+        health = "healthy" if path.healthy else "UNHEALTHY"
+        if path.observed is not None:
+            health += f"; describe-target-health: {path.observed}"
+        out.append((f"{path.node} -> {path.target}:{path.port} (target group {path.target_group}; {health})",
+                    path.leg))
+        if path.health is not None:
+            port = path.health.flow.dst_port
+            out.append((f"health check {path.node} -> {path.target}:{port}", path.health))
+    return out
+
+
+def balanced_text(result: BalancedResult) -> str:
+    """Plain text: the verdict, the load balancer's own blockers, then every leg as `trace_text`."""
+    parts = [clean(balanced_verdict(result))]
+    for blocker in result.blocked_by:
+        where = f" ({blocker.location})" if blocker.location else ""
+        parts.append(clean(f"  blocked: {blocker.code.value} {blocker.detail}{where}"))
+    for warning in result.warnings:
+        parts.append(clean(f"  warning {warning.code.value}: {warning.detail}"))
+    for title, leg in _balanced_sections(result):
+        parts += ["", clean(f"== {title} =="), trace_text(leg)]
+    return "\n".join(parts)
+
+
+def balanced_json(result: BalancedResult) -> str:
+    return json.dumps(result.to_json(), indent=2)
+
+
+def balanced_rich(result: BalancedResult, file: IO[str] | None = None) -> None:
+    """Print a flow to a load balancer for people: the verdict and blockers, then each leg."""
+    from rich.console import Console
+    from rich.rule import Rule
+
+    console = Console(file=file, highlight=False)
+    console.print(safe_text(balanced_verdict(result), style="bold green" if result.reachable else "bold red"))
+    for blocker in result.blocked_by:
+        console.print(safe_text(f"  {blocker.code.value} {blocker.detail}", style="red"))
+    for warning in result.warnings:
+        console.print(safe_text(f"  warning {warning.code.value}: {warning.detail}", style="yellow"))
+    for title, leg in _balanced_sections(result):
+        console.print(Rule(safe_text(title)))
         trace_rich(leg, file=file)
 
 

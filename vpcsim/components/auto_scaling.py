@@ -1,0 +1,199 @@
+"""EC2 Auto Scaling groups: identical instances launched from one template into a group's subnets.
+
+A group launches `desired` instances (between `min` and `max`) from its launch template (the
+security groups, and whether the instance gets a public IP) into the subnets of
+`vpc_zone_identifier`, spread across their availability zones, and registers each with its
+target groups (https://docs.aws.amazon.com/autoscaling/ec2/userguide/auto-scaling-benefits.html,
+"Instance distribution"). vpcsim expands the group into its members, `GROUP-1` ... `GROUP-N`,
+instance after instance in subnet order, each with an address AWS picks (`private_ip: auto`: every
+analysis decides its verdicts for whichever free address the member gets, vpcsim.reach.addresses).
+The members are instances of the design: a trace may name one, or the group itself (its first
+member stands for all of them, which `check` and the analyses cover as one class).
+
+    auto_scaling_groups:
+      web-asg:
+        subnets: [private-a, private-b]
+        launch_template: {security_groups: [web]}
+        min: 2
+        desired: 2
+        max: 4
+        target_groups: [web]
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from vpcsim.components import base, load_balancer
+from vpcsim.components.base import Component, Endpoint
+from vpcsim.errors import Diagnostic, EndpointError, Location, Severity
+from vpcsim.loader import extensions
+from vpcsim.loader.reader import Map
+from vpcsim.model import NOWHERE, Design, Instance, Interface
+
+if TYPE_CHECKING:
+    from vpcsim.compile import CompiledNetwork
+
+__all__ = ["AutoScalingGroupModel", "groups", "member_names"]
+
+KEY = "auto_scaling_groups"
+MAX_MEMBERS = 1000  # per group in a design: expanded one by one (EC2 Auto Scaling's own cap is higher)
+
+
+@dataclass(frozen=True, slots=True)
+class AutoScalingGroupModel:
+    name: str
+    subnets: tuple[str, ...]
+    security_groups: tuple[str, ...]
+    desired: int
+    minimum: int
+    maximum: int
+    target_groups: tuple[str, ...] = ()
+    public_ip: bool = False
+    aws_id: str | None = None
+    # The members' names and addresses as a snapshot lists them (describe-auto-scaling-groups'
+    # Instances); empty in a design, where `desired` members are expanded.
+    members: tuple[tuple[str, str | None], ...] = ()
+    description: str = ""
+    loc: Location = field(default=NOWHERE, compare=False)
+
+
+def member_names(group: AutoScalingGroupModel) -> tuple[str, ...]:
+    return tuple(f"{group.name}-{i}" for i in range(1, group.desired + 1))
+
+
+def read(builder: extensions.SectionBuilder, name: str, body: Map) -> AutoScalingGroupModel | None:
+    what = f"auto scaling group {name}"
+    builder.check_keys(body, what, ("subnets", "launch_template", "min", "desired", "max", "target_groups", "aws_id",
+                                    "description"), ("subnets", "launch_template"))
+    subnets: list[str] = []
+    subnets_node = body.get("subnets")
+    items = builder.as_list(subnets_node, f"{what}: subnets") if subnets_node is not None else ()
+    for item in items:
+        ref = builder.ref(item, f"{what}: subnets", "subnets", "subnet")
+        if ref is not None:
+            subnets.append(ref)
+    if subnets_node is not None and not items:
+        builder.error("asg-subnets", f"{what}: subnets: expected at least one subnet (its vpc_zone_identifier)",
+                      subnets_node.loc)
+    template = body.get("launch_template")
+    groups: list[str] = []
+    public_ip = False
+    if isinstance(template, Map):
+        builder.check_keys(template, f"{what}: launch_template", ("security_groups", "public_ip", "aws_id"),
+                           ("security_groups",))
+        groups_node = template.get("security_groups")
+        if groups_node is not None and not builder.as_list(groups_node, f"{what}: launch_template: security_groups"):
+            builder.error("type", f"{what}: launch_template: security_groups: expected at least one group",
+                          groups_node.loc)
+        for item in builder.as_list(groups_node, f"{what}: launch_template: security_groups") if groups_node else ():
+            group = builder.group_ref(item, f"{what}: launch_template: security_groups", None)
+            if group is not None:
+                groups.append(group)
+        public_ip = builder.boolean(template.get("public_ip"), f"{what}: launch_template: public_ip", False)
+        if public_ip:
+            # Why: the address AWS assigns at launch is unknown before it, and a made-up one would
+            # make exposure findings about an address nobody has.
+            builder.error("asg-public-ip", f"{what}: launch_template: public_ip: true is not simulated yet (members "
+                          "would need the public addresses AWS picks at launch); put the group behind an "
+                          "internet-facing load balancer, or list the members as instances", template.loc)
+    elif template is not None:
+        builder.error("invalid-type", f"{what}: launch_template: expected {{security_groups: [...]}}", template.loc)
+    desired = builder.integer(body.get("desired"), f"{what}: desired", 0, MAX_MEMBERS) \
+        if body.get("desired") is not None else None
+    minimum = builder.integer(body.get("min"), f"{what}: min", 0, MAX_MEMBERS) if body.get("min") is not None else None
+    maximum = builder.integer(body.get("max"), f"{what}: max", 0, MAX_MEMBERS) if body.get("max") is not None else None
+    low = minimum if minimum is not None else (desired if desired is not None else 1)
+    count = desired if desired is not None else low
+    high = maximum if maximum is not None else max(count, low)
+    if not low <= count <= high:
+        builder.error("asg-capacity", f"{what}: min {low} <= desired {count} <= max {high} does not hold (expected "
+                      "the desired capacity between min and max)", body.loc)
+        return None
+    targets: list[str] = []
+    if body.get("target_groups") is not None:
+        for item in builder.as_list(body.entries["target_groups"], f"{what}: target_groups"):
+            text = builder.string(item, f"{what}: target_groups")
+            if text is not None:
+                targets.append(text)
+    aws_id = builder.string(body.get("aws_id"), f"{what}: aws_id") if body.get("aws_id") is not None else None
+    description = builder.string(body.get("description"), f"{what}: description") or ""
+    if not subnets or len(subnets) != len(items) or not groups:
+        return None
+    return AutoScalingGroupModel(name, tuple(subnets), tuple(groups), count, low, high, tuple(targets), public_ip,
+                                 aws_id, (), description, body.loc)
+
+
+def groups(design: Design) -> dict[str, AutoScalingGroupModel]:
+    return {n: o for n, o in design.extensions.get(KEY, {}).items() if isinstance(o, AutoScalingGroupModel)}
+
+
+def _interfaces(obj: object) -> list[Interface]:
+    """The members' network interfaces: one each, in the group's subnets in turn, at an address AWS picks."""
+    if not isinstance(obj, AutoScalingGroupModel):
+        return []
+    return [Interface(name, name, obj.subnets[i % len(obj.subnets)], (), None, obj.security_groups, loc=obj.loc,
+                      dynamic=True) for i, name in enumerate(member_names(obj))]
+
+
+def _instances(obj: object) -> list[Instance]:
+    if not isinstance(obj, AutoScalingGroupModel):
+        return []
+    return [Instance(name, (name,), loc=obj.loc) for name in member_names(obj)]
+
+
+def validate(design: Design) -> list[Diagnostic]:
+    out = []
+    known = load_balancer.target_groups(design)
+    for group in groups(design).values():
+        vpcs = {design.subnets[s].vpc for s in group.subnets if s in design.subnets}
+        if len(vpcs) > 1:
+            out.append(Diagnostic(Severity.ERROR, "asg-vpc", f"auto scaling group {group.name}: its subnets are in vpcs "
+                                  f"{', '.join(sorted(vpcs))} (expected subnets of one VPC)", group.loc))
+        for sg in group.security_groups:
+            model = design.security_groups.get(sg)
+            if model is not None and vpcs and model.vpc not in vpcs:
+                out.append(Diagnostic(Severity.ERROR, "asg-group-vpc", f"auto scaling group {group.name}: security "
+                                      f"group {sg} is in vpc {model.vpc}, not {', '.join(sorted(vpcs))}", group.loc))
+        for name in group.target_groups:
+            tg = known.get(name)
+            if tg is None:
+                out.append(Diagnostic(Severity.ERROR, "unknown-reference", f"auto scaling group {group.name}: target "
+                                      f"group {name!r} is not defined (known: {', '.join(sorted(known)) or 'none'})",
+                                      group.loc))
+            elif tg.target_type != "instance":
+                out.append(Diagnostic(Severity.ERROR, "asg-target-type", f"auto scaling group {group.name}: target "
+                                      f"group {name} registers ip targets (an Auto Scaling group registers its "
+                                      "instances with instance target groups)", group.loc))
+    return out
+
+
+def _registrations(design: Design) -> Iterable[tuple[str, str]]:
+    for group in groups(design).values():
+        for tg in group.target_groups:
+            for member in member_names(group):
+                yield tg, member
+
+
+extensions.register(extensions.Section(KEY, "auto scaling group", read, None, validate, interfaces=_interfaces,
+                                       instances=_instances))
+load_balancer.register_members(_registrations)
+
+
+class AutoScaling(Component[None]):
+    kind = "auto_scaling_group"
+
+    def endpoint(self, net: CompiledNetwork, text: str, other: Endpoint | None) -> Endpoint | None:
+        group = groups(net.design).get(text)
+        if group is None:
+            return None
+        names = member_names(group)
+        if not names:
+            raise EndpointError(f"auto scaling group {text!r} has no member (desired: 0)")
+        eni = net.design.interfaces[names[0]]
+        return Endpoint(text, eni.primary_ip, eni)
+
+
+COMPONENT = base.register(AutoScaling())

@@ -1,0 +1,785 @@
+"""Elastic Load Balancing: Application, Network and Classic Load Balancers, and their target groups.
+
+A load balancer has one node per enabled subnet (availability zone). Each node is a network
+interface of the design (`NAME.SUBNET`) with its own private IP, and a public IP when the load
+balancer is internet-facing. A client's connection ends at a node: the node's security groups
+(an ALB's or CLB's always, an NLB's only when it has them) and a listener for the port decide it.
+The node then opens a connection of its own to a registered target:
+
+- an ALB or CLB is a proxy: from the node's private IP and its ports 1024-65535;
+- an NLB forwards from the client's own address when client IP preservation is on (the
+  target's groups and NACL see the client; the reply goes back through the node), else from its
+  private IP as a proxy does.
+
+Each node forwards to the targets of every zone when cross-zone load balancing is on (always for
+an ALB, off by default for an NLB), else only to its own zone's. A target whose health check the
+path from the node blocks is unhealthy and receives nothing. `vpcsim.reach.balanced` walks every
+leg (client -> node, node -> target, the health check), each forward and back, with the one walk.
+
+    load_balancers:
+      web-alb:
+        type: application                     # application | network | classic
+        scheme: internet-facing               # or internal
+        nodes:
+          - {subnet: public-a, private_ip: 10.30.1.100, public_ip: 198.51.100.10}
+          - {subnet: public-b, private_ip: 10.30.2.100, public_ip: 198.51.100.11}
+        security_groups: [alb]
+        listeners:
+          - {protocol: HTTPS, port: 443, target_groups: [web]}
+    target_groups:
+      web: {vpc: shop, protocol: HTTP, port: 8080, health_check: {port: 8081}, targets: [web-1, web-2]}
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+import vpcsim.core as core
+import vpcsim.facts as facts
+from vpcsim.components import base, eni, subnet
+from vpcsim.components.base import Component, Endpoint, State, Walk, ip
+from vpcsim.errors import Diagnostic, EndpointError, Location, Severity
+from vpcsim.loader import extensions
+from vpcsim.loader.reader import Map, Scalar
+from vpcsim.model import NOWHERE, Design, Interface, Subnet, int_to_ip
+from vpcsim.results import Action, Code, Disposition, FilterDetail, Step, StepKind
+
+if TYPE_CHECKING:
+    import networkx
+
+    from vpcsim.compile import CompiledNetwork
+
+__all__ = [
+    "Listener",
+    "LoadBalancerModel",
+    "Node",
+    "Target",
+    "TargetGroupModel",
+    "balancers",
+    "index",
+    "register_members",
+    "target_groups",
+]
+
+KEY = "load_balancers"
+GROUPS_KEY = "target_groups"
+TYPES = tuple(facts.LB_LISTENER_PROTOCOLS)
+SCHEMES = ("internet-facing", "internal")
+TARGET_TYPES = ("instance", "ip")
+TARGET_GROUP_PROTOCOLS = ("HTTP", "HTTPS", "TCP", "UDP", "TLS", "TCP_UDP")
+HEALTH_STATES = ("healthy", "unhealthy", "initial", "draining", "unused", "unavailable")
+
+
+@dataclass(frozen=True, slots=True)
+class Node:
+    """One load balancer node: its network interface in one subnet (availability zone)."""
+
+    subnet: str
+    private_ip: int
+    public_ip: int | None = None
+    aws_id: str | None = None  # its network interface's id
+
+
+@dataclass(frozen=True, slots=True)
+class Listener:
+    protocol: str
+    port: int
+    # The target groups its default action and rules can forward to (none: it answers itself,
+    # a redirect or a fixed response).
+    target_groups: tuple[str, ...] = ()
+    instance_port: int | None = None  # a Classic Load Balancer's: the port its instances receive
+    instance_protocol: str | None = None
+    loc: Location = field(default=NOWHERE, compare=False)
+
+    @property
+    def transports(self) -> tuple[int, ...]:
+        return facts.LB_TRANSPORTS[self.protocol]
+
+    def text(self) -> str:
+        return f"{self.protocol}:{self.port}"
+
+
+@dataclass(frozen=True, slots=True)
+class LoadBalancerModel:
+    name: str
+    type: str  # application | network | classic
+    scheme: str  # internet-facing | internal
+    nodes: tuple[Node, ...]
+    listeners: tuple[Listener, ...]
+    security_groups: tuple[str, ...] = ()  # none: an NLB without groups
+    cross_zone: bool = True
+    dns_name: str | None = None
+    aws_id: str | None = None
+    # A Classic Load Balancer registers instances itself (no target groups).
+    instances: tuple[str, ...] = ()
+    health_check_port: int | None = None  # a Classic Load Balancer's (None: the instance port)
+    description: str = ""
+    loc: Location = field(default=NOWHERE, compare=False)
+
+    @property
+    def internet_facing(self) -> bool:
+        return self.scheme == "internet-facing"
+
+    @property
+    def label(self) -> str:
+        return {"application": "Application", "network": "Network", "classic": "Classic"}[self.type] + \
+            " Load Balancer"
+
+
+@dataclass(frozen=True, slots=True)
+class Target:
+    """A registered target: an instance (by design name) or an address, on an optional port."""
+
+    instance: str | None = None
+    addr: int | None = None
+    port: int | None = None  # None: the target group's port
+    observed: str | None = None  # describe-target-health's state, when a snapshot says it
+    loc: Location = field(default=NOWHERE, compare=False)
+
+    @property
+    def name(self) -> str:
+        return self.instance if self.instance is not None else int_to_ip(self.addr or 0)
+
+
+@dataclass(frozen=True, slots=True)
+class TargetGroupModel:
+    name: str
+    vpc: str
+    protocol: str
+    port: int
+    target_type: str = "instance"
+    targets: tuple[Target, ...] = ()
+    health_port: int | None = None  # None: the traffic port
+    health_protocol: str = "TCP"
+    health_enabled: bool = True
+    preserve_client_ip: bool | None = None  # None: ELB's default for the type and protocol
+    cross_zone: bool | None = None  # None: the load balancer's setting
+    aws_id: str | None = None
+    loc: Location = field(default=NOWHERE, compare=False)
+
+    @property
+    def transports(self) -> tuple[int, ...]:
+        return facts.LB_TRANSPORTS[self.protocol]
+
+    def preserves_client_ip(self) -> bool:
+        """Client IP preservation as ELB applies it (an NLB's target groups only)."""
+        if self.protocol in facts.LB_PRESERVE_FIXED_PROTOCOLS:
+            return True
+        if self.preserve_client_ip is not None:
+            return self.preserve_client_ip
+        return self.target_type == "instance"
+
+
+# -- the design format --------------------------------------------------------------------------
+
+
+def _upper(builder: extensions.SectionBuilder, node: object, what: str, allowed: tuple[str, ...],
+           loc: Location) -> str | None:
+    text = builder.string(node if isinstance(node, Scalar) else None, what) if node is not None else None
+    if text is None:
+        if node is not None and not isinstance(node, Scalar):
+            builder.error("invalid-type", f"{what}: expected one of {', '.join(allowed)}", loc)
+        return None
+    if text.upper() not in allowed:
+        builder.error("lb-value", f"{what}: {text!r} (expected one of: {', '.join(allowed)})", loc)
+        return None
+    return text.upper()
+
+
+def read_balancer(builder: extensions.SectionBuilder, name: str, body: Map) -> LoadBalancerModel | None:
+    what = f"load balancer {name}"
+    builder.check_keys(body, what, ("type", "scheme", "nodes", "security_groups", "listeners", "cross_zone",
+                                    "dns_name", "aws_id", "instances", "health_check_port", "description"),
+                       ("type", "nodes", "listeners"))
+    kind = builder.string(body.get("type"), f"{what}: type")
+    if kind is not None and kind not in TYPES:
+        builder.error("lb-type", f"{what}: type {kind!r} (expected one of: {', '.join(TYPES)})", body.loc)
+        kind = None
+    scheme = builder.string(body.get("scheme"), f"{what}: scheme") if body.get("scheme") is not None else \
+        "internet-facing"
+    if scheme is not None and scheme not in SCHEMES:
+        builder.error("lb-scheme", f"{what}: scheme {scheme!r} (expected internet-facing or internal)", body.loc)
+        scheme = None
+    nodes: list[Node] = []
+    nodes_node = body.get("nodes")
+    items = builder.as_list(nodes_node, f"{what}: nodes") if nodes_node is not None else ()
+    if nodes_node is not None and not items:
+        builder.error("lb-nodes", f"{what}: nodes: expected one entry per subnet it is enabled in, "
+                      "{subnet: NAME, private_ip: a.b.c.d}", nodes_node.loc)
+    for index, item in enumerate(items):
+        where = f"{what}: nodes[{index}]"
+        if not isinstance(item, Map):
+            builder.error("lb-nodes", f"{where}: expected {{subnet: NAME, private_ip: a.b.c.d}}", item.loc)
+            continue
+        builder.check_keys(item, where, ("subnet", "private_ip", "public_ip", "aws_id"), ("subnet", "private_ip"))
+        subnet_name = builder.ref(item.get("subnet"), f"{where}: subnet", "subnets", "subnet")
+        private = builder.address(item.get("private_ip"), f"{where}: private_ip")
+        public = builder.address(item.get("public_ip"), f"{where}: public_ip") if item.get("public_ip") else None
+        eni_id = builder.string(item.get("aws_id"), f"{where}: aws_id") if item.get("aws_id") is not None else None
+        if public is not None and scheme == "internal":
+            builder.error("lb-public-ip", f"{where}: public_ip: an internal load balancer's nodes have private "
+                          "addresses only", item.loc)
+        if subnet_name is not None and private is not None:
+            nodes.append(Node(subnet_name, private, public, eni_id))
+    groups: list[str] = []
+    groups_node = body.get("security_groups")
+    if groups_node is not None:
+        if not builder.as_list(groups_node, f"{what}: security_groups"):
+            builder.error("type", f"{what}: security_groups: expected at least one group (an NLB without security "
+                          "groups omits the key)", groups_node.loc)
+        for item in builder.as_list(groups_node, f"{what}: security_groups"):
+            group = builder.group_ref(item, f"{what}: security_groups", None)
+            if group is not None:
+                groups.append(group)
+    listeners = _read_listeners(builder, what, body, kind)
+    cross_zone = builder.boolean(body.get("cross_zone"), f"{what}: cross_zone",
+                                 facts.LB_CROSS_ZONE_DEFAULT.get(kind or "application", True))
+    if kind == "application" and body.get("cross_zone") is not None and not cross_zone:
+        builder.error("lb-cross-zone", f"{what}: cross_zone: an Application Load Balancer always balances across "
+                      "zones (a target group may turn it off: target_groups.NAME.cross_zone)", body.loc)
+    instances: list[str] = []
+    if body.get("instances") is not None:
+        if kind != "classic":
+            builder.error("lb-instances", f"{what}: instances: only a Classic Load Balancer registers instances "
+                          "itself (expected target_groups on the listeners)", body.loc)
+        for item in builder.as_list(body.entries["instances"], f"{what}: instances"):
+            ref = builder.ref(item, f"{what}: instances", "instances", "instance")
+            if ref is not None:
+                instances.append(ref)
+    health = builder.integer(body.get("health_check_port"), f"{what}: health_check_port", 1, 65535) \
+        if body.get("health_check_port") is not None else None
+    if kind in ("application", "classic") and groups_node is None:
+        builder.error("lb-security-groups", f"{what}: security_groups: an {kind} load balancer always has security "
+                      f"groups (expected a list; {facts.LB_SECURITY_GROUPS_DOC})", body.loc)
+    dns = builder.string(body.get("dns_name"), f"{what}: dns_name") if body.get("dns_name") is not None else None
+    aws_id = builder.string(body.get("aws_id"), f"{what}: aws_id") if body.get("aws_id") is not None else None
+    description = builder.string(body.get("description"), f"{what}: description") or ""
+    if kind is None or scheme is None or not nodes or len(nodes) != len(items) or listeners is None:
+        return None
+    return LoadBalancerModel(name, kind, scheme, tuple(nodes), tuple(listeners), tuple(groups), cross_zone, dns,
+                             aws_id, tuple(instances), health, description, body.loc)
+
+
+def _read_listeners(builder: extensions.SectionBuilder, what: str, body: Map, kind: str | None) -> list[Listener] | None:
+    node = body.get("listeners")
+    if node is None:
+        return None
+    out: list[Listener] = []
+    ok = True
+    allowed = facts.LB_LISTENER_PROTOCOLS.get(kind or "", tuple(facts.LB_TRANSPORTS))
+    for index, item in enumerate(builder.as_list(node, f"{what}: listeners")):
+        where = f"{what}: listeners[{index}]"
+        if not isinstance(item, Map):
+            builder.error("lb-listener", f"{where}: expected {{protocol: P, port: N, target_groups: [...]}}", item.loc)
+            ok = False
+            continue
+        builder.check_keys(item, where, ("protocol", "port", "target_groups", "instance_port", "instance_protocol"),
+                           ("protocol", "port"))
+        protocol = _upper(builder, item.get("protocol"), f"{where}: protocol", allowed, item.loc)
+        port = builder.integer(item.get("port"), f"{where}: port", 1, 65535)
+        groups: list[str] = []
+        if item.get("target_groups") is not None:
+            for ref in builder.as_list(item.entries["target_groups"], f"{where}: target_groups"):
+                text = builder.string(ref, f"{where}: target_groups")
+                if text is not None:
+                    groups.append(text)
+        instance_port = builder.integer(item.get("instance_port"), f"{where}: instance_port", 1, 65535) \
+            if item.get("instance_port") is not None else None
+        instance_protocol = _upper(builder, item.get("instance_protocol"), f"{where}: instance_protocol",
+                                   facts.LB_LISTENER_PROTOCOLS["classic"], item.loc) \
+            if item.get("instance_protocol") is not None else None
+        if kind == "classic" and groups:
+            builder.error("lb-listener", f"{where}: target_groups: a Classic Load Balancer forwards to its "
+                          "instances on instance_port", item.loc)
+        if protocol is None or port is None:
+            ok = False
+            continue
+        out.append(Listener(protocol, port, tuple(groups), instance_port, instance_protocol, item.loc))
+    return out if ok else None
+
+
+def read_group(builder: extensions.SectionBuilder, name: str, body: Map) -> TargetGroupModel | None:
+    what = f"target group {name}"
+    builder.check_keys(body, what, ("vpc", "protocol", "port", "target_type", "targets", "health_check",
+                                    "preserve_client_ip", "cross_zone", "aws_id", "description"),
+                       ("vpc", "protocol", "port"))
+    vpc = builder.vpc_ref(body, what)
+    protocol = _upper(builder, body.get("protocol"), f"{what}: protocol", TARGET_GROUP_PROTOCOLS, body.loc)
+    port = builder.integer(body.get("port"), f"{what}: port", 1, 65535)
+    target_type = builder.string(body.get("target_type"), f"{what}: target_type") \
+        if body.get("target_type") is not None else "instance"
+    if target_type is not None and target_type not in TARGET_TYPES:
+        builder.error("lb-target-type", f"{what}: target_type {target_type!r} (expected instance or ip; lambda and "
+                      "alb targets are not simulated)", body.loc)
+        target_type = None
+    targets: list[Target] = []
+    if body.get("targets") is not None:
+        for index, item in enumerate(builder.as_list(body.entries["targets"], f"{what}: targets")):
+            target = _read_target(builder, f"{what}: targets[{index}]", item, target_type)
+            if target is not None:
+                targets.append(target)
+    health_port: int | None = None
+    health_protocol = "TCP" if protocol in ("TCP", "UDP", "TLS", "TCP_UDP") else "HTTP"
+    enabled = True
+    check = body.get("health_check")
+    if isinstance(check, Map):
+        builder.check_keys(check, f"{what}: health_check", ("port", "protocol", "enabled"))
+        port_node = check.get("port")
+        if isinstance(port_node, Scalar) and port_node.value == "traffic-port":
+            health_port = None
+        elif port_node is not None:
+            health_port = builder.integer(port_node, f"{what}: health_check: port", 1, 65535)
+        if check.get("protocol") is not None:
+            health_protocol = _upper(builder, check.get("protocol"), f"{what}: health_check: protocol",
+                                     facts.LB_HEALTH_CHECK_PROTOCOLS, check.loc) or health_protocol
+        enabled = builder.boolean(check.get("enabled"), f"{what}: health_check: enabled", True)
+    elif check is not None:
+        builder.error("invalid-type", f"{what}: health_check: expected {{port: N|traffic-port, protocol: P}}", check.loc)
+    preserve: bool | None = None
+    if body.get("preserve_client_ip") is not None:
+        preserve = builder.boolean(body.get("preserve_client_ip"), f"{what}: preserve_client_ip", False)
+        if protocol in facts.LB_PRESERVE_FIXED_PROTOCOLS and not preserve:
+            builder.error("lb-preserve", f"{what}: preserve_client_ip: always on for {protocol} target groups "
+                          "(it cannot be turned off)", body.loc)
+    cross: bool | None = None
+    if body.get("cross_zone") is not None:
+        cross = builder.boolean(body.get("cross_zone"), f"{what}: cross_zone", True)
+    aws_id = builder.string(body.get("aws_id"), f"{what}: aws_id") if body.get("aws_id") is not None else None
+    if vpc is None or protocol is None or port is None or target_type is None:
+        return None
+    return TargetGroupModel(name, vpc, protocol, port, target_type, tuple(targets), health_port, health_protocol,
+                            enabled, preserve, cross, aws_id, body.loc)
+
+
+def _read_target(builder: extensions.SectionBuilder, where: str, item: object, target_type: str | None) -> Target | None:
+    if isinstance(item, Scalar):
+        if target_type == "ip":
+            addr = builder.address(item, where)
+            return Target(addr=addr, loc=item.loc) if addr is not None else None
+        ref = builder.ref(item, where, "instances", "instance")
+        return Target(instance=ref, loc=item.loc) if ref is not None else None
+    if not isinstance(item, Map):
+        builder.error("lb-target", f"{where}: expected an instance name, an address, or {{instance|ip: ..., port: N}}",
+                      getattr(item, "loc", NOWHERE))
+        return None
+    builder.check_keys(item, where, ("instance", "ip", "port", "health"))
+    port = builder.integer(item.get("port"), f"{where}: port", 1, 65535) if item.get("port") is not None else None
+    observed = builder.string(item.get("health"), f"{where}: health") if item.get("health") is not None else None
+    if observed is not None and observed not in HEALTH_STATES:
+        builder.error("lb-target", f"{where}: health {observed!r} (expected one of: {', '.join(HEALTH_STATES)})",
+                      item.loc)
+    if item.get("instance") is not None:
+        if target_type == "ip":
+            builder.error("lb-target", f"{where}: an ip target group registers addresses (expected ip: a.b.c.d)",
+                          item.loc)
+            return None
+        ref = builder.ref(item.get("instance"), f"{where}: instance", "instances", "instance")
+        return Target(instance=ref, port=port, observed=observed, loc=item.loc) if ref is not None else None
+    if item.get("ip") is not None:
+        if target_type != "ip":
+            builder.error("lb-target", f"{where}: an instance target group registers instances (expected "
+                          "instance: NAME, or target_type: ip)", item.loc)
+            return None
+        addr = builder.address(item.get("ip"), f"{where}: ip")
+        return Target(addr=addr, port=port, observed=observed, loc=item.loc) if addr is not None else None
+    builder.error("lb-target", f"{where}: expected instance: NAME or ip: a.b.c.d", item.loc)
+    return None
+
+
+def balancers(design: Design) -> dict[str, LoadBalancerModel]:
+    return {n: o for n, o in design.extensions.get(KEY, {}).items() if isinstance(o, LoadBalancerModel)}
+
+
+def target_groups(design: Design) -> dict[str, TargetGroupModel]:
+    return {n: o for n, o in design.extensions.get(GROUPS_KEY, {}).items() if isinstance(o, TargetGroupModel)}
+
+
+def node_name(lb: LoadBalancerModel, node: Node) -> str:
+    """The design name of a node's network interface."""
+    return f"{lb.name}.{node.subnet}"
+
+
+def _own_interfaces(obj: object) -> list[Interface]:
+    if not isinstance(obj, LoadBalancerModel):
+        return []
+    return [Interface(node_name(obj, n), None, n.subnet, (n.private_ip,), n.public_ip, obj.security_groups,
+                      aws_id=n.aws_id, loc=obj.loc) for n in obj.nodes]
+
+
+# Other modules register the targets they add to target groups (an Auto Scaling group's members):
+# design -> (target group, instance) pairs.
+_MEMBERS: list[Callable[[Design], Iterable[tuple[str, str]]]] = []
+
+
+def register_members(members: Callable[[Design], Iterable[tuple[str, str]]]) -> None:
+    _MEMBERS.append(members)
+
+
+def registered(design: Design, group: TargetGroupModel) -> tuple[Target, ...]:
+    """A target group's targets: those it lists, then the members registered with it."""
+    extra = tuple(Target(instance=inst) for members in _MEMBERS for tg, inst in members(design) if tg == group.name)
+    return group.targets + extra
+
+
+def validate(design: Design) -> list[Diagnostic]:
+    """References between load balancers and target groups, and ELB's placement rules."""
+    out: list[Diagnostic] = []
+    groups = target_groups(design)
+    for lb in balancers(design).values():
+        zones: dict[str, str] = {}
+        vpcs = {design.subnets[n.subnet].vpc for n in lb.nodes if n.subnet in design.subnets}
+        if len(vpcs) > 1:
+            out.append(Diagnostic(Severity.ERROR, "lb-vpc", f"load balancer {lb.name}: its nodes are in vpcs "
+                                  f"{', '.join(sorted(vpcs))} (expected subnets of one VPC)", lb.loc))
+        for n in lb.nodes:
+            sub = design.subnets.get(n.subnet)
+            if sub is None:
+                continue
+            earlier = zones.setdefault(sub.az, sub.name)
+            if earlier != sub.name:
+                out.append(Diagnostic(Severity.ERROR, "lb-zone", f"load balancer {lb.name}: subnets {earlier} and "
+                                      f"{sub.name} are both in {sub.az} (expected at most one subnet per availability "
+                                      "zone)", lb.loc))
+            if not sub.cidr.contains(n.private_ip):
+                out.append(Diagnostic(Severity.ERROR, "lb-address", f"load balancer {lb.name}: node address "
+                                      f"{int_to_ip(n.private_ip)} is not in subnet {sub.name} ({sub.cidr})", lb.loc))
+            if lb.internet_facing and n.public_ip is None and lb.type != "classic":
+                out.append(Diagnostic(Severity.WARNING, "lb-public-ip", f"load balancer {lb.name}: its node in "
+                                      f"{sub.name} has no public_ip, so the internet cannot reach it (an "
+                                      "internet-facing load balancer's nodes have public addresses)", lb.loc))
+        vpc = next(iter(vpcs), None)
+        for group in lb.security_groups:
+            sg = design.security_groups.get(group)
+            if sg is not None and vpc is not None and sg.vpc != vpc:
+                out.append(Diagnostic(Severity.ERROR, "lb-group-vpc", f"load balancer {lb.name}: security group "
+                                      f"{group} is in vpc {sg.vpc}, not {vpc}", lb.loc))
+        for listener in lb.listeners:
+            for name in listener.target_groups:
+                tg = groups.get(name)
+                if tg is None:
+                    known = ", ".join(sorted(groups)) or "none"
+                    out.append(Diagnostic(Severity.ERROR, "unknown-reference", f"load balancer {lb.name}: listener "
+                                          f"{listener.text()}: target group {name!r} is not defined (known: {known})",
+                                          listener.loc))
+                    continue
+                if vpc is not None and tg.vpc != vpc:
+                    out.append(Diagnostic(Severity.ERROR, "lb-group-vpc", f"load balancer {lb.name}: target group "
+                                          f"{name} is in vpc {tg.vpc}, not {vpc}", listener.loc))
+                if lb.type == "application" and tg.protocol not in ("HTTP", "HTTPS"):
+                    out.append(Diagnostic(Severity.ERROR, "lb-group-protocol", f"load balancer {lb.name}: target "
+                                          f"group {name} is {tg.protocol} (an Application Load Balancer forwards to "
+                                          "HTTP or HTTPS target groups)", listener.loc))
+                if lb.type == "network" and tg.protocol in ("HTTP", "HTTPS"):
+                    out.append(Diagnostic(Severity.ERROR, "lb-group-protocol", f"load balancer {lb.name}: target "
+                                          f"group {name} is {tg.protocol} (a Network Load Balancer forwards to TCP, "
+                                          "UDP, TLS or TCP_UDP target groups)", listener.loc))
+        seen: set[tuple[int, int]] = set()
+        for listener in lb.listeners:
+            for proto in listener.transports:
+                if (proto, listener.port) in seen:
+                    out.append(Diagnostic(Severity.ERROR, "lb-listener-duplicate", f"load balancer {lb.name}: two "
+                                          f"listeners on port {listener.port} (expected one per port and protocol)",
+                                          listener.loc))
+                seen.add((proto, listener.port))
+    for tg in groups.values():
+        for target in registered(design, tg):
+            if target.instance is not None:
+                instance = design.instances.get(target.instance)
+                first = design.interfaces.get(instance.interfaces[0]) if instance and instance.interfaces else None
+                if first is not None and first.subnet in design.subnets and \
+                        design.subnets[first.subnet].vpc != tg.vpc:
+                    out.append(Diagnostic(Severity.ERROR, "lb-target-vpc", f"target group {tg.name}: instance "
+                                          f"{target.instance} is in vpc {design.subnets[first.subnet].vpc}, not "
+                                          f"{tg.vpc} (instance targets are in the target group's VPC)",
+                                          target.loc if target.loc.line else tg.loc))
+    return out
+
+
+extensions.register(extensions.Section(KEY, "load balancer", read_balancer, None, validate, _own_interfaces))
+extensions.register(extensions.Section(GROUPS_KEY, "target group", read_group))
+
+
+# -- compiled: the index the walk and the analyses read ------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Resolved:
+    """A registered target as the walk reaches it: its interface, address and port."""
+
+    group: str
+    name: str
+    eni: Interface | None  # None: an ip target that no interface of the design owns
+    addr: int
+    port: int
+    zone: str | None  # None: outside the VPC (an ip target on premises): every node may reach it
+    observed: str | None
+
+
+class BalancerIndex:
+    """Names, node addresses and resolved targets of a design's load balancers (compiled once)."""
+
+    def __init__(self, net: CompiledNetwork) -> None:
+        d = net.design
+        self.balancers = balancers(d)
+        self.groups = target_groups(d)
+        self.by_name: dict[str, LoadBalancerModel] = {}
+        self.nodes: dict[int, tuple[LoadBalancerModel, Node]] = {}  # by private address
+        self.public_nodes: dict[int, tuple[LoadBalancerModel, Node]] = {}
+        for lb in self.balancers.values():
+            for key in (lb.name, lb.dns_name, lb.aws_id):
+                if key:
+                    self.by_name.setdefault(key, lb)
+            for n in lb.nodes:
+                self.nodes[n.private_ip] = (lb, n)
+                if n.public_ip is not None:
+                    self.public_nodes[n.public_ip] = (lb, n)
+        self.targets: dict[str, tuple[Resolved, ...]] = {}
+        for tg in self.groups.values():
+            out = []
+            for t in registered(d, tg):
+                port = t.port or tg.port
+                target_eni: Interface | None
+                if t.instance is not None:
+                    instance = d.instances.get(t.instance)
+                    if instance is None or not instance.interfaces:
+                        continue
+                    target_eni = d.interfaces[instance.interfaces[0]]
+                    addr = target_eni.primary_ip
+                else:
+                    addr = t.addr or 0
+                    target_eni = net.eni_by_ip.get(addr)
+                home = d.subnets.get(target_eni.subnet) if target_eni is not None else net.subnet_in_vpc(tg.vpc, addr)
+                out.append(Resolved(tg.name, t.name, target_eni, addr, port, home.az if home else None, t.observed))
+            self.targets[tg.name] = tuple(out)
+
+        self._listener_filters: dict[str, ListenerFilter] = {}
+
+    def listener_filter(self, lb: LoadBalancerModel) -> ListenerFilter:
+        got = self._listener_filters.get(lb.name)
+        if got is None:
+            got = self._listener_filters[lb.name] = ListenerFilter(lb)
+        return got
+
+
+def index(net: CompiledNetwork) -> BalancerIndex:
+    return net.derived(BalancerIndex, "load balancers", lambda: BalancerIndex(net))
+
+
+def listener_for(lb: LoadBalancerModel, proto: int, port: int) -> Listener | None:
+    return next((li for li in lb.listeners if li.port == port and proto in li.transports), None)
+
+
+def cross_zone(lb: LoadBalancerModel, tg: TargetGroupModel | None) -> bool:
+    if tg is not None and tg.cross_zone is not None:
+        return tg.cross_zone
+    return lb.cross_zone
+
+
+def classic_group(lb: LoadBalancerModel, listener: Listener) -> TargetGroupModel:
+    """A Classic Load Balancer's registered instances, seen as a target group of its listener."""
+    port = listener.instance_port or listener.port
+    protocol = listener.instance_protocol or listener.protocol
+    targets = tuple(Target(instance=name) for name in lb.instances)
+    return TargetGroupModel(f"{lb.name} instances", "", protocol if protocol in TARGET_GROUP_PROTOCOLS else "TCP",
+                            port, "instance", targets, lb.health_check_port, "TCP", loc=lb.loc)
+
+
+# -- the walk ------------------------------------------------------------------------------------
+
+
+def _hop_name(lb: LoadBalancerModel, node: Node, design: Design) -> str:
+    zone = design.subnets[node.subnet].az if node.subnet in design.subnets else node.subnet
+    return f"{lb.name} ({zone})"
+
+
+def steer_to(lb: LoadBalancerModel, node: Node, client: int) -> Callable[[Walk, Subnet, State], bool]:
+    """The reply of a target that saw the client's own address goes back through the node that
+    forwarded it (NLB client IP preservation), not by the target's route table
+    (https://docs.aws.amazon.com/elasticloadbalancing/latest/network/edit-target-group-attributes.html#client-ip-preservation)."""
+
+    def steer(walk: Walk, from_subnet: Subnet, state: State) -> bool:
+        if state.dst != client:
+            return False
+        net = walk.net
+        node_subnet = net.design.subnets[node.subnet]
+        steps: list[Step] = []
+        if from_subnet.name != node_subnet.name:
+            subnet.nacl_check(walk, from_subnet, state, "outbound", steps)
+        steps.append(Step(StepKind.ROUTE, Action.FORWARD,
+                          f"the reply to {ip(client)} goes back to load balancer {lb.name}'s node that forwarded the "
+                          "connection (client IP preservation), whatever the route table says", lb.name))
+        walk.hop("subnet", from_subnet.name, from_subnet.aws_id, state, steps)
+        if from_subnet.name != node_subnet.name:
+            vpc = net.design.vpcs[node_subnet.vpc]
+            walk.hop("vpc_router", vpc.name, vpc.aws_id, state, [])
+            into: list[Step] = []
+            subnet.nacl_check(walk, node_subnet, state, "inbound", into)
+            walk.hop("subnet", node_subnet.name, node_subnet.aws_id, state, into)
+        _at_node(walk, lb, node, state, [])
+        return True
+
+    return steer
+
+
+def _at_node(walk: Walk, lb: LoadBalancerModel, node: Node, state: State, steps: list[Step]) -> None:
+    """The packet is at a node, past its filters: the reply of a leg the node opened ends here."""
+    d = walk.net.design
+    name = _hop_name(lb, node, d)
+    expected = walk.target.eni
+    if walk.returning and (expected is None or expected.name != node_name(lb, node)):
+        detail = f"the reply is delivered to load balancer {lb.name}, not to the client {walk.target.label}"
+        steps.append(Step(StepKind.DELIVER, Action.DROP, detail, lb.name))
+        walk.hop("load_balancer", name, node.aws_id, state, steps)
+        walk.stop(Disposition.DENIED_IN, Code.RETURN_PATH_ASYMMETRIC, lb.name, detail, lb.loc)
+        return
+    if any(step.action in (Action.DENY, Action.DROP) for step in steps):
+        steps.append(Step(StepKind.DELIVER, Action.DROP,
+                          f"reaches load balancer {lb.name} ({ip(state.dst)}), where the checks above drop it", lb.name))
+    else:
+        steps.append(Step(StepKind.DELIVER, Action.ACCEPT, f"delivered to load balancer {lb.name}'s node in "
+                          f"{node.subnet} ({ip(node.private_ip)})", lb.name, location=lb.loc))
+    walk.hop("load_balancer", name, node.aws_id, state, steps)
+    walk.leg.disposition = Disposition.ACCEPTED
+    walk.leg.end_eni = d.interfaces[node_name(lb, node)]
+    walk.leg.end_state = state
+
+
+def filter_at_node(walk: Walk, lb: LoadBalancerModel, node_eni: Interface, state: State, direction: str,
+                   steps: list[Step]) -> None:
+    """A node's security groups, or the note that an NLB without groups has none."""
+    if lb.security_groups:
+        eni.sg_check(walk, node_eni, state, direction, steps)
+        return
+    walk.sg_sessions.add(node_eni.name)
+    if not walk.returning:
+        steps.append(Step(StepKind.CHECK, Action.ALLOW, f"load balancer {lb.name} has no security groups: only network "
+                          f"ACLs and the targets' groups filter its traffic ({facts.LB_SECURITY_GROUPS_DOC})", lb.name))
+
+
+def send_from_node(walk: Walk, lb: LoadBalancerModel, node: Node, state: State, steps: list[Step]) -> None:
+    """A node opens (or forwards) a connection to a target: its groups out, then its subnet's routes."""
+    net = walk.net
+    node_eni = net.design.interfaces[node_name(lb, node)]
+    state.sender = node_eni
+    filter_at_node(walk, lb, node_eni, state, "egress", steps)
+    walk.hop("load_balancer", _hop_name(lb, node, net.design), node.aws_id, state, steps)
+    subnet.route(walk, net.design.subnets[node.subnet], state)
+
+
+class ListenerFilter:
+    """A load balancer's listeners as a port filter (`results.PortFilter`): a node takes only what
+    a listener listens for, whatever its security groups admit, so analyses read the ports off
+    the walk's steps like any filter's."""
+
+    __slots__ = ("_ports", "direction", "name", "named")
+
+    def __init__(self, lb: LoadBalancerModel) -> None:
+        self.name = f"{lb.name} listeners"
+        self.direction = "ingress"
+        self.named: frozenset[int] = frozenset()
+        self._ports = {proto: core.ports_normalize((li.port, li.port) for li in lb.listeners if proto in li.transports)
+                       for proto in (6, 17)}
+
+    def admitted(self, peer: int, proto: int) -> core.PortRuns:
+        return self._ports.get(proto, ())
+
+    def admits(self, peer: int, proto: int) -> bool:
+        return False  # a listener is TCP or UDP: no other protocol is taken
+
+    def __repr__(self) -> str:
+        return f"ListenerFilter({self.name!r})"
+
+
+class LoadBalancer(Component[tuple[LoadBalancerModel, Node]]):
+    kind = "load_balancer"
+
+    def owner(self, walk: Walk, in_subnet: Subnet, addr: int) -> tuple[LoadBalancerModel, Node] | None:
+        found = index(walk.net).nodes.get(addr)
+        return found if found is not None and found[1].subnet == in_subnet.name else None
+
+    def arrive(self, walk: Walk, owner: tuple[LoadBalancerModel, Node], in_subnet: Subnet, state: State) -> None:
+        lb, node = owner
+        node_eni = walk.net.design.interfaces[node_name(lb, node)]
+        steps: list[Step] = []
+        filter_at_node(walk, lb, node_eni, state, "ingress", steps)
+        if not walk.returning:
+            listeners = index(walk.net).listener_filter(lb)
+            allowed = core.ports_intersect(core.ports_normalize(state.dports), listeners.admitted(state.src, state.proto))
+            data = FilterDetail(listeners, state.src, state.proto, state.dports, allowed)
+            listener = listener_for(lb, state.proto, allowed[0][0]) if allowed else None
+            if listener is None:
+                ports = ", ".join(li.text() for li in lb.listeners) or "none"
+                detail = (f"load balancer {lb.name} has no listener for {_packet_port(state)} (its listeners: "
+                          f"{ports}); it drops the connection")
+                steps.append(Step(StepKind.CHECK, Action.DROP, detail, lb.name, location=lb.loc, data=data))
+                walk.leg.ports_denied = True
+                walk.block(Code.LB_NO_LISTENER, lb.name, detail, lb.loc, Disposition.DENIED_IN)
+            else:
+                if allowed != core.ports_normalize(state.dports):
+                    state.dports = allowed
+                forwards = ", ".join(listener.target_groups) or (
+                    f"instances on port {listener.instance_port or listener.port}" if lb.type == "classic" else
+                    "nothing (it answers itself)")
+                steps.append(Step(StepKind.CHECK, Action.ALLOW, f"listener {listener.text()} of {lb.label.lower()} "
+                                  f"{lb.name}: forwards to {forwards}", lb.name, location=listener.loc, data=data))
+        _at_node(walk, lb, node, state, steps)
+
+    def endpoint(self, net: CompiledNetwork, text: str, other: Endpoint | None) -> Endpoint | None:
+        lb = index(net).by_name.get(text)
+        if lb is None:
+            return None
+        if other is None:
+            raise EndpointError(f"{text!r} is a load balancer: it answers connections (trace from a node's "
+                                f"interface, {node_name(lb, lb.nodes[0])}, for the connections it opens)")
+        node = nodes_for(net, lb, other)[0]
+        return Endpoint(text, address_for(lb, node), net.design.interfaces[node_name(lb, node)])
+
+    def graph(self, net: CompiledNetwork, g: networkx.MultiDiGraph) -> None:
+        idx = index(net)
+        for lb in idx.balancers.values():
+            key = (self.kind, lb.name)
+            g.add_node(key, kind=self.kind, name=lb.name, aws_id=lb.aws_id, location=str(lb.loc), type=lb.type,
+                       scheme=lb.scheme)
+            for n in lb.nodes:
+                g.add_edge(key, ("eni", node_name(lb, n)), relation="node")
+            for listener in lb.listeners:
+                for group in listener.target_groups:
+                    for target in idx.targets.get(group, ()):
+                        if target.eni is not None:
+                            g.add_edge(key, ("eni", target.eni.name), relation="target", listener=listener.text(),
+                                       target_group=group, port=target.port)
+            for name in lb.instances:
+                instance = net.design.instances.get(name)
+                if instance is not None and instance.interfaces:
+                    g.add_edge(key, ("eni", instance.interfaces[0]), relation="target")
+
+
+def _packet_port(state: State) -> str:
+    from vpcsim.model import protocol_label
+
+    port = state.dports[0][0] if state.dports else 0
+    return f"{protocol_label(state.proto)} port {port}"
+
+
+def nodes_for(net: CompiledNetwork, lb: LoadBalancerModel, client: Endpoint | None) -> list[Node]:
+    """The nodes a client may reach, in order: every node (its DNS name answers with all of
+    them), the one in the client's own zone first."""
+    zone = None
+    if client is not None and client.eni is not None and client.eni.subnet in net.design.subnets:
+        zone = net.design.subnets[client.eni.subnet].az
+    zones = {n.subnet: net.design.subnets[n.subnet].az for n in lb.nodes if n.subnet in net.design.subnets}
+    return sorted(lb.nodes, key=lambda n: zones.get(n.subnet) != zone)
+
+
+def address_for(lb: LoadBalancerModel, node: Node) -> int:
+    """The address a client connects to: the node's public one for an internet-facing load
+    balancer (from inside the VPC too: its DNS name resolves to public addresses), else its
+    private one (facts.LB_SCHEME_DOC)."""
+    if lb.internet_facing and node.public_ip is not None:
+        return node.public_ip
+    return node.private_ip
+
+
+COMPONENT = base.register(LoadBalancer(), owner_rank=25)
