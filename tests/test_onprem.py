@@ -174,3 +174,24 @@ def test_exposure_lists_what_each_onprem_network_reaches(net: vpcsim.Network) ->
     assert not [e for e in report.interfaces if e.exposed]  # the internet grading is unchanged
     assert "onprem:corp -> db prod/prod-a: tcp 5432" in exposure_text(report)
     assert next(e for e in report.interfaces if e.name == "db").to_json()["onprem"][0]["source"] == "onprem:corp"
+
+
+CONFORMANCE = Path(__file__).resolve().parents[1].parent / "shared" / "conformance" / "batfish-aws"
+
+
+@pytest.mark.skipif(not CONFORMANCE.is_dir(), reason="Batfish conformance data not found beside the checkout")
+def test_one_global_direct_connect_gateway_serves_two_regions() -> None:
+    """AwsConfigurationDirectConnectMultiRegionTest: one DXGW, toward tgw-east and tgw-west, though
+    both associations are listed in us-east-1 only."""
+    data = yaml.safe_load((CONFORMANCE / "expectations.yaml").read_text())
+    snapshot = "test-direct-connect-gateway-multi-region"
+    net = vpcsim.load(CONFORMANCE / snapshot, files=data["snapshots"][snapshot]["files_loaded"])
+    from vpcsim.components import onprem, transit_gateway
+
+    (dx,) = onprem.dxgws(net.design).values()
+    assert dx.aws_id == "7b2c4f8a-1234-4abc-9def-fedcba987654"
+    attached = {tgw.aws_id for tgw in transit_gateway.gateways(net.design).values()
+                for a in tgw.attachments.values() if a.kind == "direct_connect_gateway" and a.target == dx.name}
+    assert attached == {"tgw-east", "tgw-west"}
+    for tgw in transit_gateway.gateways(net.design).values():
+        assert net.graph.has_edge(("direct_connect_gateway", dx.name), ("transit_gateway", tgw.name))
