@@ -351,8 +351,8 @@ class Engine:
                 sub = self.resolve(part, what, problems, sources=sources)
                 out.enis += sub.enis
                 out.internet += sub.internet
-                out.named += sub.named
                 out.balancers += sub.balancers
+                out.named += sub.named
         elif kind is SelectorKind.LOAD_BALANCER:
             known = load_balancer.balancers(d)
             for name in selector.values:
@@ -904,8 +904,7 @@ def _prepare(engine: Engine, assertions: Sequence[Assertion]
         if len(problems) > count:
             continue
         for label, resolved, selector in (("from", src, a.source), ("to", dst, a.destination)):
-            if not resolved.enis and not resolved.internet and not resolved.balancers and not resolved.named \
-                    and not a.allow_empty:
+            if not resolved.enis and not resolved.internet and not resolved.balancers and not resolved.named and not a.allow_empty:
                 problems.append(Diagnostic(
                     Severity.ERROR, "empty-endpoint",
                     f"assertion {a.id!r}: {label}: {selector.describe()} selects no interface and no internet "
