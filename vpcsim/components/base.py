@@ -208,6 +208,11 @@ class Component(Generic[T]):
         NAT gateway). Asked only of components that define it."""
         return None
 
+    def sources(self, net: CompiledNetwork) -> tuple[str, ...]:
+        """Trace endpoints outside the VPCs that send into the design (an on-prem network's
+        `onprem:NAME`): exposure's source classes beside the internet."""
+        return ()
+
     def endpoint(self, net: CompiledNetwork, text: str, other: Endpoint | None) -> Endpoint | None:
         """A trace endpoint this component names (e.g. `service:s3`), for names the design's
         instances and interfaces do not take; `other` is the flow's source when resolving its
