@@ -125,10 +125,10 @@ def test_conformance_details() -> None:
     design, diagnostics = _load(CONFORMANCE / snapshot, _EXPECTATIONS["snapshots"][snapshot]["files_loaded"])
     assert [p.aws_id for p in design.peerings.values()] == ["pcx-0040f7640e10191f4"]
     assert "aws-duplicate" not in _codes(diagnostics)
-    # NLB interfaces are unsupported components.
+    # An NLB's interfaces are its nodes (issue 10), not unsupported components.
     design, _ = _load(CONFORMANCE / "test-load-balancer", _EXPECTATIONS["snapshots"]["test-load-balancer"]["files_loaded"])
-    kinds = {u.aws_id: u.kind for u in design.unsupported.values()}
-    assert kinds["eni-01f261dccaba46564"] == "network_load_balancer_interface"
+    assert {u.aws_id for u in design.unsupported.values()} == {"igw-009e7cccf82ddbc66"}  # InternetGateways not loaded
+    assert design.interfaces["test-lb.Subnet-1"].aws_id == "eni-01f261dccaba46564"
 
 
 @needs_conformance
@@ -781,7 +781,7 @@ def test_unsupported_resources_warn_and_serve_as_route_targets(tmp_path: Path) -
         "TransitGateways.json": {"TransitGateways": [{"TransitGatewayId": "tgw-1", "State": "available",
                                                       "Tags": [{"Key": "Name", "Value": "hub"}]}]},
         "VpnGateways.json": {"VpnGateways": [{"VpnGatewayId": "vgw-1", "State": "available"}]},
-        "LoadBalancerListeners.json": {"LoadBalancerListeners": [{"LoadBalancerArn": "arn:x", "Listeners": []}]},
+        "DirectConnectGatewayAssociations.json": {"DirectConnectGatewayAssociations": [{"AssociationId": "x"}]},
         "NextPage.json": {"Vpcs": [], "NextToken": "abc"},
     })
     design, warnings = snapshot_to_design(folder)
@@ -795,7 +795,7 @@ def test_unsupported_resources_warn_and_serve_as_route_targets(tmp_path: Path) -
     }
     messages = [w.message for w in warnings]
     assert "transit gateway tgw-1 is not simulated; declared as unsupported component hub" in messages
-    assert "1 load balancer listeners are not simulated (ignored)" in messages
+    assert "1 Direct Connect gateway associations are not simulated (ignored)" in messages
     assert "aws-paginated" in _codes(warnings)
     _load(folder)
 

@@ -127,6 +127,9 @@ def test_the_built_in_components_own_their_validation_and_aws_mapping() -> None:
         "NatGateways": "vpcsim.components.nat_gateway",
         "VpcPeeringConnections": "vpcsim.components.peering",
         "VpcEndpoints": "vpcsim.components.vpc_endpoint",
+        "LoadBalancers": "vpcsim.components.load_balancer",
+        "TargetGroups": "vpcsim.components.load_balancer",
+        "AutoScalingGroups": "vpcsim.components.auto_scaling",
     }
 
 

@@ -107,11 +107,6 @@ UNSUPPORTED_KEYS: dict[str, _UnsupportedKind] = {
     ),
     "CarrierGateways": _UnsupportedKind("carrier_gateway", "carrier gateway", "CarrierGatewayId"),
     "LocalGateways": _UnsupportedKind("local_gateway", "local gateway", "LocalGatewayId"),
-    "LoadBalancers": _UnsupportedKind("load_balancer", "load balancer", "LoadBalancerArn", "LoadBalancerName"),
-    "LoadBalancerDescriptions": _UnsupportedKind(
-        "load_balancer", "classic load balancer", "LoadBalancerName", "LoadBalancerName"
-    ),
-    "TargetGroups": _UnsupportedKind("target_group", "target group", "TargetGroupArn", "TargetGroupName"),
     "DirectConnectGateways": _UnsupportedKind(
         "direct_connect_gateway", "Direct Connect gateway", "DirectConnectGatewayId", "DirectConnectGatewayName"
     ),
@@ -131,9 +126,6 @@ UNSUPPORTED_KEYS: dict[str, _UnsupportedKind] = {
 UNSUPPORTED_DETAIL_KEYS = {
     "TransitGatewayStaticRoutes": "transit gateway routes",
     "TransitGatewayPropagations": "transit gateway route propagations",
-    "LoadBalancerListeners": "load balancer listeners",
-    "LoadBalancerAttributes": "load balancer attributes",
-    "LoadBalancerTargetHealth": "load balancer target health",
     "DirectConnectGatewayAssociations": "Direct Connect gateway associations",
 }
 
@@ -694,9 +686,13 @@ class _Importer:
         self.locs: dict[int, Location] = {}  # id(design object) -> where it came from
         # Raw resources by AWS id, first occurrence wins (multi-account snapshots repeat some).
         self.mappings = mappings()
-        self.known_keys = (*SUPPORTED_KEYS, *(m.file_key for m in self.mappings))
+        joined = {key: (field, label) for m in self.mappings for key, field, label in m.joins}
+        self.known_keys = (*SUPPORTED_KEYS, *(m.file_key for m in self.mappings), *joined)
         self.mapping_of = {m.file_key: m for m in self.mappings}
-        self.key_labels = {**_KEY_LABELS, **{m.file_key: m.label for m in self.mappings}}
+        self.key_labels = {**_KEY_LABELS, **{m.file_key: m.label for m in self.mappings},
+                           **{key: label for key, (_, label) in joined.items()}}
+        self.id_fields = {**_ID_FIELDS, **{m.file_key: m.id_field for m in self.mappings},
+                          **{key: field for key, (field, _) in joined.items()}}
         self.raw: dict[str, dict[str, _J]] = {key: {} for key in self.known_keys}
         self.picked: dict[str, dict[str, _Named]] = {}  # design section -> AWS id -> resource kept
         # ENIs that stand for another resource (a NAT gateway's own ENI): id -> (route field, its id).
@@ -887,20 +883,28 @@ class _Importer:
                     if pl_id is not None:
                         self.raw_prefix_lists.setdefault(pl_id, []).append(item)
                 continue
-            id_field = {
-                "Vpcs": "VpcId",
-                "Subnets": "SubnetId",
-                "RouteTables": "RouteTableId",
-                "NetworkAcls": "NetworkAclId",
-                "SecurityGroups": "GroupId",
-                "NetworkInterfaces": "NetworkInterfaceId",
-                "Addresses": "PublicIp",
-                "AvailabilityZones": "ZoneName",
-                "DhcpOptions": "DhcpOptionsId",
-                **{m.file_key: m.id_field for m in self.mappings},
-            }[key]
+            id_field = self.id_fields[key]
             for item in entries:
-                self.keep(key, item.need(id_field, self.key_labels[key]), item)
+                self.keep(key, self.item_id(item, id_field, self.key_labels[key]), item)
+
+    def item_id(self, item: _J, id_field: str, label: str) -> str | None:
+        """An item's id: its `id_field`, or several fields' values joined by '/' ("A+B": a launch
+        template version is its template's id and its number)."""
+        if "+" not in id_field:
+            return item.need(id_field, label)
+        parts = []
+        for name in id_field.split("+"):
+            value = item.data.get(name)
+            if value is None:
+                self.error("aws-missing-field", f"{label}: missing required field {name!r} (expected it in every "
+                           "item of this describe output)", item.loc)
+                return None
+            if isinstance(value, bool) or not isinstance(value, (str, int)) or value == "":
+                self.error("aws-type", f"{name}: expected an id (a string or a number), got {_json_kind(value)}",
+                           item.loc_of(name))
+                return None
+            parts.append(str(value))
+        return "/".join(parts)
 
     def keep(self, key: str, aws_id: str | None, item: _J) -> None:
         if aws_id is None:
@@ -1267,7 +1271,7 @@ class _Importer:
         instance_id = r.text("InstanceId")
         eni_id = r.text("NetworkInterfaceId")
         candidates = [
-            *((m.route_field, r.text(m.route_field)) for m in self.mappings if m.route_field != "GatewayId"),
+            *((m.route_field, r.text(m.route_field)) for m in self.mappings if m.route_field not in ("", "GatewayId")),
             ("InstanceId", instance_id),
             ("NetworkInterfaceId", eni_id),
             ("TransitGatewayId", r.text("TransitGatewayId")),
@@ -1307,7 +1311,7 @@ class _Importer:
             elif target_id in self.unsupported_by_id:
                 return {"unsupported": self.unsupported_by_id[target_id]}
         for mapping in self.mappings:
-            if key == mapping.route_field and target_id in self.picked[mapping.section]:
+            if mapping.route_field and key == mapping.route_field and target_id in self.picked[mapping.section]:
                 return {mapping.route_key: self.picked[mapping.section][target_id].name}
         if target_id in self.unsupported_by_id:
             return {"unsupported": self.unsupported_by_id[target_id]}
@@ -1910,6 +1914,17 @@ class _Importer:
             delattr(self, name)
 
 
+_ID_FIELDS = {
+    "Vpcs": "VpcId",
+    "Subnets": "SubnetId",
+    "RouteTables": "RouteTableId",
+    "NetworkAcls": "NetworkAclId",
+    "SecurityGroups": "GroupId",
+    "NetworkInterfaces": "NetworkInterfaceId",
+    "Addresses": "PublicIp",
+    "AvailabilityZones": "ZoneName",
+    "DhcpOptions": "DhcpOptionsId",
+}
 _KEY_LABELS = {
     "Vpcs": "vpc",
     "Subnets": "subnet",
@@ -1948,7 +1963,7 @@ def _state_of(data: JsonObj) -> str | None:
 
 def _id_kind(target_id: str, key: str, mapped: Sequence[AwsMapping]) -> tuple[str, str, str, bool]:
     """(kind, label, file key, supported) for an id missing from the snapshot."""
-    known = {m.id_prefix: (m.kind or m.route_key, m.label, m.file_key, True) for m in mapped}
+    known = {m.id_prefix: (m.kind or m.route_key, m.label, m.file_key, True) for m in mapped if m.id_prefix}
     for prefix, info in (*known.items(), *_ID_PREFIXES.items()):
         if target_id.startswith(prefix):
             return info
@@ -1959,7 +1974,7 @@ def _id_kind(target_id: str, key: str, mapped: Sequence[AwsMapping]) -> tuple[st
         "LocalGatewayId": _ID_PREFIXES["lgw-"],
         "InstanceId": _ID_PREFIXES["i-"],
         "NetworkInterfaceId": _ID_PREFIXES["eni-"],
-        **{m.route_field: known[m.id_prefix] for m in mapped if m.route_field != "GatewayId"},
+        **{m.route_field: known[m.id_prefix] for m in mapped if m.route_field not in ("", "GatewayId") and m.id_prefix},
     }
     if key in by_key:
         return by_key[key]

@@ -85,14 +85,18 @@ class AwsMapping:
     the resources that carry traffic (saying why it skips the others, and recording them in
     `importer.gone` so routes to them become blackholes). `body` writes one kept resource in the
     design format, located with `importer.at`. Routes whose `route_field` names a kept resource
-    get `{route_key: name}`.
+    get `{route_key: name}`; a component that is no route target leaves both empty.
+
+    `joins` names the other outputs the mapping reads, by top-level key and the id field of
+    their items (a load balancer's listeners, a target group's health): the importer collects
+    them into `importer.raw[key]` by that id, as it does `file_key`'s own items.
     """
 
     file_key: str  # the output's top-level key, e.g. "NatGateways"
     section: str  # the design section it fills, e.g. "nat_gateways"
-    route_key: str  # the design's route target key, e.g. "nat_gateway"
-    route_field: str  # the AWS route field that names one, e.g. "NatGatewayId"
-    id_prefix: str  # its AWS ids' prefix, e.g. "nat-"
+    route_key: str  # the design's route target key, e.g. "nat_gateway" ("": no route targets one)
+    route_field: str  # the AWS route field that names one, e.g. "NatGatewayId" ("": none)
+    id_prefix: str  # its AWS ids' prefix, e.g. "nat-" ("": routes never name one by id)
     label: str  # how messages call one, e.g. "NAT gateway"
     id_field: str  # the field of its own id in the output, e.g. "NatGatewayId"
     pick: Callable[[Importer], dict[str, Picked]]
@@ -101,6 +105,8 @@ class AwsMapping:
     kind: str = ""  # `unsupported.kind` for one known only by id (default: route_key)
     # What must agree between two accounts' views of one resource (default: all but its tags).
     essence: Callable[[dict[str, Any]], Any] | None = None
+    # The other outputs it reads: (top-level key, id field of an item, how messages call one).
+    joins: tuple[tuple[str, str, str], ...] = ()
 
 
 _MAPPINGS: dict[str, AwsMapping] = {}
