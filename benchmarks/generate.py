@@ -4,6 +4,7 @@ reference each other (also across peerings), custom NACLs.
 
     python3 benchmarks/generate.py --vpcs 50 --subnets 40 --instances 10 -o /tmp/big.yaml
     python3 benchmarks/generate.py --vpcs 250 --subnets 40 --instances 10 --snapshot /tmp/big-snap
+    python3 benchmarks/generate.py --load-balancers 200 --auto-scaling-groups 50 -o /tmp/lbs.yaml
 
 The default (50 VPCs x 40 subnets x 10 instances) is the issue's target design: 50 VPCs,
 2,000 subnets, 20,000 instances. Deterministic: the same arguments give the same files.
@@ -195,6 +196,53 @@ def generate(vpcs: int = 50, subnets: int = 40, instances: int = 10) -> dict[str
                     instance["security_groups"] = [f"{vpc}-app" if i % 2 else f"{vpc}-db"]
                 design["instances"][f"{name}-i{i}"] = instance
     return design
+
+
+def add_load_balancers(design: dict[str, Any], balancers: int, groups: int, members: int = 4) -> dict[str, Any]:
+    """Add internet-facing ALBs (HTTPS 443 -> HTTP 8080), one per VPC in turn, with a node in each
+    of the VPC's first two public subnets; the first `groups` of them front an Auto Scaling group of
+    `members` instances in two private subnets, the others two app instances of the design.
+
+    YAML designs only: the snapshot writer (`to_snapshot`) leaves load balancers out.
+    """
+    vpcs = [v for v in design["vpcs"]]
+    if not 0 <= groups <= balancers or (balancers and not vpcs):
+        raise ValueError("load balancers >= auto scaling groups >= 0, and at least one VPC")
+    design.setdefault("load_balancers", {})
+    design.setdefault("target_groups", {})
+    design.setdefault("auto_scaling_groups", {})
+    public_ip = 52 << 24 | 1 << 16  # 52.1.0.0 onwards: synthetic public node addresses
+    subnets = design["subnets"]
+    for k in range(balancers):
+        vpc = vpcs[k % len(vpcs)]
+        round_ = k // len(vpcs)
+        pub = [n for n, s in subnets.items() if s["vpc"] == vpc and "-pub-" in n][:2]
+        priv = [n for n, s in subnets.items() if s["vpc"] == vpc and "-priv-" in n][:2]
+        if len(pub) < 2 or len(priv) < 2:
+            raise ValueError("a load balancer needs two public and two private subnets per VPC (--subnets >= 4)")
+        nodes = []
+        for name in pub:
+            base = _parse(subnets[name]["cidr"])
+            nodes.append({"subnet": name, "private_ip": _ip(base + 240 + round_), "public_ip": _ip(public_ip)})
+            public_ip += 1
+        tg = f"lb{k}-web"
+        design["target_groups"][tg] = {"vpc": vpc, "protocol": "HTTP", "port": 8080}
+        if k < groups:
+            design["auto_scaling_groups"][f"asg{k}"] = {
+                "subnets": priv, "launch_template": {"security_groups": [f"{vpc}-app"]},
+                "min": 2, "desired": members, "max": 2 * members, "target_groups": [tg]}
+        else:
+            design["target_groups"][tg]["targets"] = [f"{name}-i1" for name in priv]
+        design["load_balancers"][f"lb{k}"] = {
+            "type": "application", "scheme": "internet-facing", "nodes": nodes,
+            "security_groups": [f"{vpc}-web"],
+            "listeners": [{"protocol": "HTTPS", "port": 443, "target_groups": [tg]}]}
+    return design
+
+
+def _parse(cidr: str) -> int:
+    a, b, c, d = (int(x) for x in cidr.split("/")[0].split("."))
+    return a << 24 | b << 16 | c << 8 | d
 
 
 def to_yaml(design: dict[str, Any]) -> str:
@@ -455,9 +503,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--instances", type=int, default=10, help="instances per subnet")
     parser.add_argument("-o", "--output", help="the YAML design ('-' for stdout; the default without --snapshot)")
     parser.add_argument("--snapshot", metavar="DIR", help="also (or only) write the estate as an AWS snapshot")
+    parser.add_argument("--load-balancers", type=int, default=0, help="internet-facing ALBs (YAML only)")
+    parser.add_argument("--auto-scaling-groups", type=int, default=0, help="of them, fronting an ASG (YAML only)")
     args = parser.parse_args(argv)
     try:
         design = generate(args.vpcs, args.subnets, args.instances)
+        if args.load_balancers:
+            add_load_balancers(design, args.load_balancers, args.auto_scaling_groups)
     except ValueError as exc:
         parser.error(str(exc))
     output = args.output or (None if args.snapshot else "-")

@@ -66,8 +66,21 @@ EXPECTED: dict[str, set[tuple[str, str]]] = {
         ("VPC005", "  public-b-acl:"),  # the deliberate mistake: no outbound ephemeral range
         ("VPC017", "  public-a-acl:"),
         ("VPC017", "  public-b-acl:"),
+        # Behind web-alb: replies to the ALB's ports 1024-65535 die in private-b-acl, the api group
+        # admits the web group, the old web group admits 80 from anywhere, and the legacy target
+        # group checks health on a port nobody opened.
+        ("VPC022", "  private-b-acl:"),
+        ("VPC018", "ports: 9000, security_group: web-app"),
+        ("VPC018", "the old generation's clients come straight in"),
+        ("VPC022", "  web-1:"),
+        ("VPC022", "  web-2:"),
+        ("VPC019", "{protocol: HTTP, port: 80, target_groups: [legacy]}"),
     },
+    "auto-scaling": {("VPC021", "  cache-nlb:")},  # redis-asg runs in one zone; cross-zone is off
 }
+
+# Findings located at the rule or listener itself (not at an object's body).
+_AT_LINE = frozenset({"VPC018", "VPC019"})
 
 
 def _route_line(path: Path, snippet: str) -> int:
@@ -85,7 +98,12 @@ def test_scenario_findings(scenario: str) -> None:
     got = {(f.rule.id, f.location.line if f.location else 0) for f in report.findings}
     want = set()
     for rule_id, snippet in EXPECTED[scenario]:
-        line = _route_line(path, snippet) if rule_id in ("VPC006", "VPC013", "VPC014") else body_line(path, snippet)
+        if rule_id in ("VPC006", "VPC013", "VPC014"):
+            line = _route_line(path, snippet)
+        elif rule_id in _AT_LINE:
+            line = line_of(path, snippet)
+        else:
+            line = body_line(path, snippet)
         want.add((rule_id, line))
     assert got == want, "\n".join(f"{f.rule.id} {f.location} {f.message}" for f in report.findings)
     for finding in report.findings:
@@ -93,7 +111,7 @@ def test_scenario_findings(scenario: str) -> None:
 
 
 def test_rule_ids_are_stable_and_documented() -> None:
-    assert [r.id for r in RULES] == [f"VPC{n:03d}" for n in range(1, 18)]
+    assert [r.id for r in RULES] == [f"VPC{n:03d}" for n in range(1, 23)]
     docs = (ROOT / "docs" / "lint.md").read_text()
     for rule in RULES:
         assert f"`{rule.id}`" in docs and rule.name in docs
@@ -211,9 +229,10 @@ def test_cli_exit_codes(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> N
     capsys.readouterr()
     assert main(["lint", str(SCENARIOS / "web-service.yaml"), "--format", "json"]) == 1
     doc = json.loads(capsys.readouterr().out)
-    warnings = [f for f in doc["findings"] if f["rule"] != "VPC017"]  # VPC017: notes (path MTU discovery)
-    assert [f["rule"] for f in warnings] == ["VPC005"]
-    assert warnings[0]["location"].endswith("web-service.yaml:56:5")
+    warnings = [f for f in doc["findings"] if f["rule"] == "VPC005"]  # the old generation's mistake
+    assert len(warnings) == 1 and warnings[0]["location"].endswith("web-service.yaml:89:5")
+    # Behind the load balancer: the api group's bypass, the unhealthy targets, listener 80's.
+    assert {f["rule"] for f in doc["findings"]} == {"VPC005", "VPC017", "VPC018", "VPC019", "VPC022"}
 
 
 def test_invalid_design_reports_validation_findings(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

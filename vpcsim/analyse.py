@@ -81,7 +81,7 @@ ADDR_MAX = core.ADDR_MAX
 _EMPTY: frozenset[str] = frozenset()
 _ALL_PORTS: core.PortRuns = ((0, core.PORT_MAX),)
 # Filters whose verdict depends on the port; every other blocker stops all traffic of the path.
-_FILTER_CODES = frozenset({"SUBNET_ACL_RESTRICTION", "ENI_SG_RULES_MISMATCH", "SG_HAS_NO_RULES"})
+_FILTER_CODES = frozenset({"SUBNET_ACL_RESTRICTION", "ENI_SG_RULES_MISMATCH", "SG_HAS_NO_RULES", "LB_NO_LISTENER"})
 
 
 # -- severity ---------------------------------------------------------------------------------------
@@ -605,6 +605,37 @@ class EniExposure:
 
 
 @dataclass(frozen=True, slots=True)
+class ListenerExposure:
+    """An internet-facing load balancer's listener: what the internet reaches through it."""
+
+    load_balancer: str
+    type: str
+    listener: str  # e.g. HTTPS:443
+    reachable: bool  # every node in DNS forwards the internet's connection to a healthy target
+    partial: bool  # some do
+    # (target group, target, the port it receives, reached from the internet through the listener)
+    targets: tuple[tuple[str, str, int, bool], ...]
+    blocked_by: tuple[str, ...]  # the load balancer's own blockers' codes (no healthy target, ...)
+
+    @property
+    def reached(self) -> tuple[str, ...]:
+        return tuple(dict.fromkeys(t for _, t, _, ok in self.targets if ok))
+
+    def describe(self) -> str:
+        got = ", ".join(f"{t}:{port}" for _, t, port, ok in self.targets if ok)
+        if not got:
+            return f"{self.load_balancer} {self.listener}: the internet reaches no target"
+        word = "reaches" if self.reachable else "partly reaches"
+        return f"{self.load_balancer} {self.listener}: the internet {word} {got}"
+
+    def to_json(self) -> dict[str, Any]:
+        return {"load_balancer": self.load_balancer, "type": self.type, "listener": self.listener,
+                "reachable": self.reachable, "partial": self.partial, "blocked_by": list(self.blocked_by),
+                "targets": [{"target_group": g, "target": t, "port": port, "reached": ok}
+                            for g, t, port, ok in self.targets]}
+
+
+@dataclass(frozen=True, slots=True)
 class ExposureReport:
     """Internet exposure of every interface of a design."""
 
@@ -614,6 +645,8 @@ class ExposureReport:
     eni_classes: int
     probes: int
     seconds: float = 0.0
+    # Internet-facing load balancers' listeners and the targets the internet reaches through them.
+    listeners: tuple[ListenerExposure, ...] = ()
 
     def exposed(self, min_severity: Severity | None = None) -> tuple[EniExposure, ...]:
         """Exposed interfaces (with a finding at least `min_severity`), worst first."""
@@ -651,6 +684,7 @@ class ExposureReport:
             "probes": self.probes,
             "seconds": round(self.seconds, 3),
             "results": [e.to_json() for e in rows],
+            "load_balancer_listeners": [x.to_json() for x in self.listeners],
         }
 
     def to_csv(self, min_severity: Severity | None = None) -> str:
@@ -756,8 +790,33 @@ def exposure(net: CompiledNetwork, *, ephemeral: tuple[int, int] | None = None,
             eni_class=index,
             by_class=by_class,
         ))
+    listeners = listener_exposure(net, ephemeral)
     return ExposureReport(d.file, tuple(rows), tuple(inet), len(an.classes), an.probes - probes,
-                          time.perf_counter() - start)
+                          time.perf_counter() - start, listeners)
+
+
+def listener_exposure(net: CompiledNetwork, ephemeral: tuple[int, int] | None = None) -> tuple[ListenerExposure, ...]:
+    """Every listener of every internet-facing load balancer, traced from the internet through to
+    its targets (`reach.balanced`: the ports listed are those the targets receive)."""
+    from vpcsim.components import load_balancer
+    from vpcsim.reach.balanced import trace_balanced
+
+    out = []
+    for lb in load_balancer.balancers(net.design).values():
+        if not lb.internet_facing:
+            continue
+        for listener in lb.listeners:
+            proto = "udp" if listener.transports == (17,) else "tcp"
+            got = trace_balanced(net, "internet", lb.name, listener.port, proto, ephemeral=ephemeral)
+            served = {n.node for n in got.served if n.front.reachable}
+            targets: dict[tuple[str, str, int], bool] = {}
+            for path in got.targets:
+                key = (path.target_group, path.target, path.port)
+                targets[key] = targets.get(key, False) or (path.reached and path.node in served)
+            out.append(ListenerExposure(lb.name, lb.type, listener.text(), got.reachable, got.partial,
+                                        tuple((g, t, port, ok) for (g, t, port), ok in targets.items()),
+                                        tuple(dict.fromkeys(b.code.value for b in got.blocked_by))))
+    return tuple(out)
 
 
 def _fold_exposure(report: ExposureReport, expansion: addresses.Expansion) -> ExposureReport:
@@ -1691,6 +1750,11 @@ def exposure_text(report: ExposureReport, min_severity: Severity | None = None) 
         if e.address_dependent:
             cases = "; ".join(f"{text}: {t.describe()}" for text, t in e.address_cases)
             lines.append(f"    depends on the address AWS picks: {cases}")
+    if report.listeners:
+        lines.append("internet-facing load balancer listeners (the ports the targets receive):")
+        for x in report.listeners:
+            blocked = f" [{', '.join(x.blocked_by)}]" if x.blocked_by else ""
+            lines.append(f"    {x.describe()}{blocked}")
     return "\n".join(lines)
 
 

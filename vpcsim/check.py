@@ -32,6 +32,7 @@ from typing import TYPE_CHECKING, Any
 import vpcsim.arguments as arguments
 import vpcsim.core as core
 from vpcsim.compile import public_space
+from vpcsim.components import auto_scaling, load_balancer
 from vpcsim.core import ranges
 from vpcsim.errors import DesignError, Diagnostic, Location, Severity, UsageError, VpcsimError
 from vpcsim.facts import ICMP_REPLIES, INTERNET_CANDIDATES
@@ -49,7 +50,7 @@ from vpcsim.loader.assertions import (
     sibling_file,
 )
 from vpcsim.model import Interface, int_to_ip, ip_to_int
-from vpcsim.reach import addresses
+from vpcsim.reach import addresses, balanced
 from vpcsim.reach.walk import trace
 from vpcsim.results import Action, Code, Step, StepKind, TraceResult, Waypoint
 from vpcsim.traffic import ANY, Traffic, TrafficKind, describe_member
@@ -76,7 +77,10 @@ __all__ = [
 
 ADDR_MAX = core.ADDR_MAX
 # Blockers that stop every port alike: when the path meets one, no port gets through.
-PORT_DEPENDENT = frozenset({Code.SUBNET_ACL_RESTRICTION, Code.ENI_SG_RULES_MISMATCH, Code.SG_HAS_NO_RULES})
+# A load balancer's verdicts hang on the listener the port selects (reach.balanced.port_cuts).
+PORT_DEPENDENT = frozenset({Code.SUBNET_ACL_RESTRICTION, Code.ENI_SG_RULES_MISMATCH, Code.SG_HAS_NO_RULES,
+                            Code.LB_NO_LISTENER, Code.LB_NO_HEALTHY_TARGET, Code.LB_TARGET_UNHEALTHY,
+                            Code.LB_ZONE_WITHOUT_TARGETS})
 FILTER_STEPS = frozenset({StepKind.SG_INGRESS, StepKind.SG_EGRESS, StepKind.NACL_IN, StepKind.NACL_OUT})
 
 
@@ -274,12 +278,18 @@ class _Atom:
     label: str  # for people
     text: str  # for CompiledNetwork.trace
     eni: Interface | None = None
+    balancer: bool = False  # a load balancer (a destination): traced leg by leg (reach.balanced)
+
+    @property
+    def internet(self) -> bool:
+        return self.eni is None and not self.balancer
 
 
 @dataclass
 class _Resolved:
     enis: list[Interface] = field(default_factory=list)
     internet: list[tuple[int, int]] = field(default_factory=list)  # public address ranges
+    balancers: list[str] = field(default_factory=list)  # load balancers (destinations only)
 
 
 def internet_atom(address: str) -> _Atom:
@@ -333,6 +343,26 @@ class Engine:
                 sub = self.resolve(part, what, problems, sources=sources)
                 out.enis += sub.enis
                 out.internet += sub.internet
+                out.balancers += sub.balancers
+        elif kind is SelectorKind.LOAD_BALANCER:
+            known = load_balancer.balancers(d)
+            for name in selector.values:
+                if name not in known:
+                    unknown("load balancer", name, known)
+                elif sources:
+                    problems.append(Diagnostic(Severity.ERROR, "endpoint", f"{what}: load balancer {name!r} answers "
+                                               "connections; as a source, name its nodes' interfaces "
+                                               f"({', '.join(load_balancer.node_name(known[name], n) for n in known[name].nodes)})",
+                                               selector.loc))
+                else:
+                    out.balancers.append(name)
+        elif kind is SelectorKind.AUTO_SCALING_GROUP:
+            groups = auto_scaling.groups(d)
+            for name in selector.values:
+                if name not in groups:
+                    unknown("auto scaling group", name, groups)
+                    continue
+                out.enis += [d.interfaces[m] for m in auto_scaling.member_names(groups[name]) if m in d.interfaces]
         elif kind is SelectorKind.NAME:
             for name in selector.values:
                 if name in d.interfaces:
@@ -397,12 +427,14 @@ class Engine:
         # interface endpoint's answers connections and never opens one).
         out.enis = list({e.name: e for e in out.enis if not (sources and e.service is not None)}.values())
         out.internet = list(ranges.normalize(out.internet))
+        out.balancers = list(dict.fromkeys(out.balancers))
         return out
 
     def atoms(self, resolved: _Resolved) -> list[_Atom]:
         atoms = [self.eni_atom(eni) for eni in resolved.enis]
         if resolved.internet:
             atoms += self.internet_atoms(resolved.internet)
+        atoms += [_Atom(name, name, balancer=True) for name in resolved.balancers]
         return atoms
 
     def eni_atom(self, eni: Interface) -> _Atom:
@@ -467,7 +499,15 @@ class Engine:
         key = (src.text, dst.text, kind, port, eph, code)
         cached = self._traces.get(key)
         if cached is None:
-            if kind is TrafficKind.IP:
+            if dst.balancer or (dst.eni is not None and dst.eni.instance is None and
+                                balanced.names_load_balancer(self.net, dst.text)):
+                # A load balancer, or one of its nodes: the client's leg, then the node's to the
+                # targets (reach.balanced).
+                proto = kind.value if kind is not TrafficKind.IP else port
+                cached = balanced.as_trace(balanced.trace_balanced(self.net, src.text, dst.text,
+                                                                   port if kind is not TrafficKind.IP else 0,
+                                                                   proto, ephemeral=eph))
+            elif kind is TrafficKind.IP:
                 cached = trace(self.net, src.text, dst.text, 0, port, ephemeral=eph)
             else:
                 cached = trace(self.net, src.text, dst.text, port, kind.value, ephemeral=eph, icmp_code=code)
@@ -557,8 +597,11 @@ class Engine:
             if any(b.code not in PORT_DEPENDENT for b in probe.blocked_by):
                 continue  # blocked whatever the port: routing, NAT, a stopped instance...
             nacls, enis = self._path(probe)
+            cuts = self._rule_ranges(nacls, enis)
+            if dst.eni is None or dst.eni.instance is None:
+                cuts += balanced.port_cuts(self.net, dst.text)  # a load balancer's listeners (or none)
             admitted: list[tuple[int, int]] = []
-            for group in self._groups(kind, runs, self._rule_ranges(nacls, enis), icmp_code or 0):
+            for group in self._groups(kind, runs, cuts, icmp_code or 0):
                 if self.trace(src, dst, kind, group[0][0], ephemeral, icmp_code).reachable:
                     admitted += group
             got = got | Traffic.of(kind, admitted)
@@ -737,7 +780,7 @@ def _evaluate(engine: Engine, assertion: Assertion, srcs: list[_Atom], dsts: lis
         for dst in dsts:
             if src.eni is not None and dst.eni is not None and src.eni.name == dst.eni.name:
                 continue
-            if src.eni is None and dst.eni is None:
+            if src.internet and dst.internet:
                 continue
             if (src.eni is not None and src.eni.name in on_path) or (dst.eni is not None and dst.eni.name in on_path):
                 continue  # a pair with the hop at one end has no path *through* it
@@ -805,7 +848,7 @@ def _prepare(engine: Engine, assertions: Sequence[Assertion]
         if len(problems) > count:
             continue
         for label, resolved, selector in (("from", src, a.source), ("to", dst, a.destination)):
-            if not resolved.enis and not resolved.internet and not a.allow_empty:
+            if not resolved.enis and not resolved.internet and not resolved.balancers and not a.allow_empty:
                 problems.append(Diagnostic(
                     Severity.ERROR, "empty-endpoint",
                     f"assertion {a.id!r}: {label}: {selector.describe()} selects no interface and no internet "
@@ -924,7 +967,7 @@ def reachable_traffic(network: CompiledNetwork, src: object, dst: object, within
     total: Traffic | None = None
     for s in srcs:
         for t in dsts:
-            if (s.eni is not None and t.eni is not None and s.eni.name == t.eni.name) or (s.eni is None and t.eni is None):
+            if (s.eni is not None and t.eni is not None and s.eni.name == t.eni.name) or (s.internet and t.internet):
                 continue
             got = engine.reachable(s, t, universe)
             total = got if total is None else total & got

@@ -171,6 +171,37 @@ RULES: tuple[LintRule, ...] = (
           "it (internet, peering across regions, VPN) 1500, so when the NACL drops the message, connections that "
           "send large packets hang. Admit icmp type 3 code 4 inbound from the peers beyond the VPC "
           "(https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/network_mtu.html).", "correctness"),
+    _rule("VPC018", "lb-target-open-beyond-load-balancer", Level.WARNING,
+          "A load balancer's target admits its traffic port from more than the load balancer", 5.0,
+          "The target's security groups admit the port the load balancer forwards to from addresses or groups "
+          "other than the load balancer's own group, so clients can bypass the load balancer (and its TLS, WAF and "
+          "health checks). Admit the port from the load balancer's security group only "
+          "(https://docs.aws.amazon.com/elasticloadbalancing/latest/application/load-balancer-update-security-groups.html).",
+          "security"),
+    _rule("VPC019", "lb-listener-without-healthy-target", Level.ERROR,
+          "A load balancer listener has no healthy target", 7.0,
+          "Every target the listener forwards to fails its health check (or none is registered), so the load "
+          "balancer answers with errors or drops the connection. Open the health-check port to the load balancer "
+          "(security groups and the targets' network ACLs, both ways) or register targets.", "correctness"),
+    _rule("VPC020", "internal-lb-in-public-subnet", Level.WARNING,
+          "An internal load balancer has a node in a subnet with a route to an internet gateway", 3.0,
+          "An internal load balancer's nodes have private addresses only, so the internet route is unused by it; "
+          "a subnet meant for internal load balancers usually is not public. Check the scheme (internal vs "
+          "internet-facing) and the subnets (https://docs.aws.amazon.com/elasticloadbalancing/latest/userguide/"
+          "how-elastic-load-balancing-works.html#load-balancer-scheme).", "correctness"),
+    _rule("VPC021", "lb-zone-without-targets", Level.WARNING,
+          "A load balancer node's zone has no target it may forward to", 6.0,
+          "With cross-zone load balancing off (a Network Load Balancer's default), a node forwards only to "
+          "targets in its own availability zone; with none there, ELB takes the node out of DNS and clients "
+          "pinned to its address fail. Register targets in every enabled zone (an Auto Scaling group's subnets) "
+          "or turn cross-zone load balancing on "
+          "(https://docs.aws.amazon.com/elasticloadbalancing/latest/network/target-group-cross-zone.html).",
+          "reliability"),
+    _rule("VPC022", "lb-target-unhealthy", Level.WARNING,
+          "A registered target fails its load balancer's health check", 5.0,
+          "The path from a load balancer node to the target's health-check port, or its reply, is blocked (a "
+          "security group, or a network ACL that misses the load balancer's ports 1024-65535), so the target gets "
+          "no traffic.", "correctness"),
 )
 RULES_BY_ID = {rule.id: rule for rule in RULES}
 # The validator's own warning for what VPC008 reports with more context.
@@ -312,6 +343,11 @@ class _Linter:
             "VPC015": self.unused_endpoints,
             "VPC016": self.closed_interface_endpoints,
             "VPC017": self.path_mtu_discovery,
+            "VPC018": self.lb_targets_open,
+            "VPC019": lambda r: self.lb_traced(r, "listener"),
+            "VPC020": self.internal_lb_public,
+            "VPC021": lambda r: self.lb_traced(r, "zone"),
+            "VPC022": lambda r: self.lb_traced(r, "target"),
         }
 
     def run(self, rule: LintRule) -> list[Finding]:
@@ -667,6 +703,71 @@ class _Linter:
                              ep.name)
                 for ep in vpc_endpoint.endpoints(self.d).values() if ep.kind == "gateway" and ep.name not in used]
 
+    def lb_targets_open(self, rule: LintRule) -> list[Finding]:
+        from vpcsim.components import load_balancer
+
+        idx = load_balancer.index(self.net)
+        out = []
+        for lb in idx.balancers.values():
+            if not lb.security_groups:
+                continue  # an NLB without groups: its targets must admit the clients themselves
+            for listener in lb.listeners:
+                for group in listener.target_groups:
+                    for target in idx.targets.get(group, ()):
+                        if target.eni is None:
+                            continue
+                        for sg_name in target.eni.security_groups:
+                            sg = self.d.security_groups.get(sg_name)
+                            for r in sg.ingress if sg is not None else ():
+                                if not (r.protocol in (-1, 6) and r.port_lo <= target.port <= r.port_hi):
+                                    continue
+                                if r.peer_kind is PeerKind.SECURITY_GROUP and r.peer in lb.security_groups:
+                                    continue
+                                peer = str(r.cidr) if r.cidr is not None else f"{r.peer_kind.value} {r.peer}"
+                                out.append(self.finding(
+                                    rule, f"target {target.name} of load balancer {lb.name} ({group}, port "
+                                    f"{target.port}): security group {sg_name} admits the port from {peer}, not only "
+                                    f"from the load balancer's groups [{', '.join(lb.security_groups)}]", r.loc,
+                                    target.name, [(f"load balancer {lb.name}", lb.loc)]))
+        return _unique_findings(out)
+
+    def lb_traced(self, rule: LintRule, what: str) -> list[Finding]:
+        """VPC019, VPC021, VPC022: read off each listener's walk from the internet (reach.balanced)."""
+        from vpcsim.components import load_balancer
+        from vpcsim.reach.balanced import trace_balanced
+        from vpcsim.results import Code
+
+        out = []
+        for lb in load_balancer.balancers(self.d).values():
+            for listener in lb.listeners:
+                proto = "udp" if listener.transports == (17,) else "tcp"
+                got = trace_balanced(self.net, "internet", lb.name, listener.port, proto)
+                for b in got.blocked_by:
+                    if what == "listener" and b.code is Code.LB_NO_HEALTHY_TARGET:
+                        out.append(self.finding(rule, f"{b.detail} (listener {listener.text()})", listener.loc or lb.loc,
+                                                lb.name))
+                    elif what == "zone" and b.code is Code.LB_ZONE_WITHOUT_TARGETS:
+                        out.append(self.finding(rule, b.detail, lb.loc, b.component))
+                    elif what == "target" and b.code is Code.LB_TARGET_UNHEALTHY:
+                        out.append(self.finding(rule, b.detail, b.location or lb.loc, b.component,
+                                                [(f"load balancer {lb.name}", lb.loc)]))
+        return _unique_findings(out)
+
+    def internal_lb_public(self, rule: LintRule) -> list[Finding]:
+        from vpcsim.components import load_balancer
+
+        out = []
+        for lb in load_balancer.balancers(self.d).values():
+            if lb.internet_facing:
+                continue
+            for node in lb.nodes:
+                sub = self.d.subnets.get(node.subnet)
+                if sub is not None and self.reaches_igw(sub, everything=True):
+                    out.append(self.finding(rule, f"internal load balancer {lb.name} has a node in subnet {sub.name}, "
+                                            "whose route table sends 0.0.0.0/0 to an internet gateway", lb.loc,
+                                            lb.name))
+        return out
+
     def closed_interface_endpoints(self, rule: LintRule) -> list[Finding]:
         from vpcsim.components import vpc_endpoint
 
@@ -784,6 +885,16 @@ class _Linter:
                     f"instances tagged tier={tier} ({', '.join(names)}) all run in {next(iter(tier_azs))}",
                     tagged[0][2], f"instance-tier:{tier}"))
         return out
+
+
+def _unique_findings(findings: list[Finding]) -> list[Finding]:
+    seen: set[tuple[str, str]] = set()
+    out = []
+    for f in findings:
+        if (f.subject, f.message) not in seen:
+            seen.add((f.subject, f.message))
+            out.append(f)
+    return out
 
 
 def rule_table() -> list[tuple[str, str, str, str]]:

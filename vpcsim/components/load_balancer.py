@@ -37,6 +37,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+import vpcsim.core as core
 import vpcsim.facts as facts
 from vpcsim.components import base, eni, subnet
 from vpcsim.components.base import Component, Endpoint, State, Walk, ip
@@ -46,7 +47,7 @@ from vpcsim.importers import mapping
 from vpcsim.loader import extensions
 from vpcsim.loader.reader import Map, Scalar
 from vpcsim.model import NOWHERE, Design, Interface, Subnet, int_to_ip
-from vpcsim.results import Action, Code, Disposition, Step, StepKind
+from vpcsim.results import Action, Code, Disposition, FilterDetail, Step, StepKind
 
 if TYPE_CHECKING:
     import networkx
@@ -553,8 +554,13 @@ class BalancerIndex:
                 out.append(Resolved(tg.name, t.name, target_eni, addr, port, home.az if home else None, t.observed))
             self.targets[tg.name] = tuple(out)
 
-    def node_interface(self, net: CompiledNetwork, lb: LoadBalancerModel, node: Node) -> Interface:
-        return net.design.interfaces[node_name(lb, node)]
+        self._listener_filters: dict[str, ListenerFilter] = {}
+
+    def listener_filter(self, lb: LoadBalancerModel) -> ListenerFilter:
+        got = self._listener_filters.get(lb.name)
+        if got is None:
+            got = self._listener_filters[lb.name] = ListenerFilter(lb)
+        return got
 
 
 def index(net: CompiledNetwork) -> BalancerIndex:
@@ -662,6 +668,30 @@ def send_from_node(walk: Walk, lb: LoadBalancerModel, node: Node, state: State, 
     subnet.route(walk, net.design.subnets[node.subnet], state)
 
 
+class ListenerFilter:
+    """A load balancer's listeners as a port filter (`results.PortFilter`): a node takes only what
+    a listener listens for, whatever its security groups admit, so analyses read the ports off
+    the walk's steps like any filter's."""
+
+    __slots__ = ("_ports", "direction", "name", "named")
+
+    def __init__(self, lb: LoadBalancerModel) -> None:
+        self.name = f"{lb.name} listeners"
+        self.direction = "ingress"
+        self.named: frozenset[int] = frozenset()
+        self._ports = {proto: core.ports_normalize((li.port, li.port) for li in lb.listeners if proto in li.transports)
+                       for proto in (6, 17)}
+
+    def admitted(self, peer: int, proto: int) -> core.PortRuns:
+        return self._ports.get(proto, ())
+
+    def admits(self, peer: int, proto: int) -> bool:
+        return False  # a listener is TCP or UDP: no other protocol is taken
+
+    def __repr__(self) -> str:
+        return f"ListenerFilter({self.name!r})"
+
+
 class LoadBalancer(Component[tuple[LoadBalancerModel, Node]]):
     kind = "load_balancer"
 
@@ -675,19 +705,25 @@ class LoadBalancer(Component[tuple[LoadBalancerModel, Node]]):
         steps: list[Step] = []
         filter_at_node(walk, lb, node_eni, state, "ingress", steps)
         if not walk.returning:
-            listener = listener_for(lb, state.proto, state.dports[0][0] if state.dports else 0)
+            listeners = index(walk.net).listener_filter(lb)
+            allowed = core.ports_intersect(core.ports_normalize(state.dports), listeners.admitted(state.src, state.proto))
+            data = FilterDetail(listeners, state.src, state.proto, state.dports, allowed)
+            listener = listener_for(lb, state.proto, allowed[0][0]) if allowed else None
             if listener is None:
                 ports = ", ".join(li.text() for li in lb.listeners) or "none"
                 detail = (f"load balancer {lb.name} has no listener for {_packet_port(state)} (its listeners: "
                           f"{ports}); it drops the connection")
-                steps.append(Step(StepKind.CHECK, Action.DROP, detail, lb.name, location=lb.loc))
+                steps.append(Step(StepKind.CHECK, Action.DROP, detail, lb.name, location=lb.loc, data=data))
+                walk.leg.ports_denied = True
                 walk.block(Code.LB_NO_LISTENER, lb.name, detail, lb.loc, Disposition.DENIED_IN)
             else:
+                if allowed != core.ports_normalize(state.dports):
+                    state.dports = allowed
                 forwards = ", ".join(listener.target_groups) or (
                     f"instances on port {listener.instance_port or listener.port}" if lb.type == "classic" else
                     "nothing (it answers itself)")
                 steps.append(Step(StepKind.CHECK, Action.ALLOW, f"listener {listener.text()} of {lb.label.lower()} "
-                                  f"{lb.name}: forwards to {forwards}", lb.name, location=listener.loc))
+                                  f"{lb.name}: forwards to {forwards}", lb.name, location=listener.loc, data=data))
         _at_node(walk, lb, node, state, steps)
 
     def endpoint(self, net: CompiledNetwork, text: str, other: Endpoint | None) -> Endpoint | None:

@@ -85,10 +85,13 @@ class SelectorKind(enum.Enum):
     VPC = "vpc"
     TAG = "tag"
     CIDR = "cidr"
+    LOAD_BALANCER = "load_balancer"  # a destination: its listeners, through to its targets
+    AUTO_SCALING_GROUP = "auto_scaling_group"  # every member instance
     UNION = "any_of"
 
 
-SELECTOR_KEYS = ("instance", "interface", "subnet", "security_group", "vpc", "tag", "cidr")
+SELECTOR_KEYS = ("instance", "interface", "subnet", "security_group", "vpc", "tag", "cidr", "load_balancer",
+                 "auto_scaling_group")
 
 
 @dataclass(frozen=True, slots=True)

@@ -16,6 +16,8 @@ reported. A node whose zone has no healthy target is taken out of the load balan
 
 from __future__ import annotations
 
+import dataclasses
+
 import vpcsim.arguments as arguments
 import vpcsim.facts as facts
 from vpcsim.compile import CompiledNetwork
@@ -24,17 +26,48 @@ from vpcsim.components.base import Endpoint, State, ip
 from vpcsim.errors import EndpointError
 from vpcsim.model import Interface, ip_to_int, protocol_label
 from vpcsim.reach.walk import Walker, resolve, trace_flow
-from vpcsim.results import BalancedResult, Blocker, Code, Flow, NodePath, PortRanges, TargetPath, TraceResult
+from vpcsim.results import (
+    BalancedResult,
+    Blocker,
+    Code,
+    Disposition,
+    Flow,
+    NodePath,
+    PortRanges,
+    TargetPath,
+    TraceResult,
+)
 
-__all__ = ["names_load_balancer", "trace_balanced"]
+__all__ = ["as_trace", "names_load_balancer", "port_cuts", "trace_balanced"]
 
 
 def names_load_balancer(net: CompiledNetwork, text: str) -> bool:
-    """Whether a destination names a load balancer (by name, DNS name or AWS id), not an
-    instance or interface of the design."""
+    """Whether a destination is a load balancer: by name, DNS name or AWS id, or one of its
+    nodes by interface name or address (a connection to a node goes on to the targets too)."""
+    return _named(net, text) is not None
+
+
+def _named(net: CompiledNetwork, text: str) -> tuple[lbm.LoadBalancerModel, lbm.Node | None] | None:
+    """The load balancer a destination names, and the node when it names one (None: any node)."""
     name = text.strip() if isinstance(text, str) else ""
     d = net.design
-    return name not in d.instances and name not in d.interfaces and name in lbm.index(net).by_name
+    idx = lbm.index(net)
+    if name in d.instances:
+        return None
+    if name in d.interfaces:
+        eni = d.interfaces[name]
+        found = idx.nodes.get(eni.primary_ip)
+        return found if found is not None and lbm.node_name(found[0], found[1]) == name else None
+    if name in idx.by_name:
+        return idx.by_name[name], None
+    try:
+        addr = ip_to_int(name)
+    except ValueError:
+        return None
+    for lb, node in idx.nodes.values():
+        if addr in (node.private_ip, node.public_ip):
+            return lb, node
+    return None
 
 
 def trace_balanced(net: CompiledNetwork, src: str, dst: str, port: int, protocol: str | int = "tcp", *,
@@ -42,10 +75,11 @@ def trace_balanced(net: CompiledNetwork, src: str, dst: str, port: int, protocol
     """Trace `src` -> the load balancer `dst` on `port`: both legs, every node and target."""
     src, dst, port, proto, src_port, ephemeral = arguments.trace_args(src, dst, port, protocol, src_port, ephemeral)
     idx = lbm.index(net)
-    lb = idx.by_name.get(dst.strip())
-    if lb is None:
-        raise EndpointError(f"{arguments.quote(dst)} is not a load balancer of the design (by name, DNS name or AWS "
-                            f"id; load balancers: {', '.join(sorted(idx.balancers)) or 'none'})")
+    named = _named(net, dst)
+    if named is None:
+        raise EndpointError(f"{arguments.quote(dst)} is not a load balancer of the design (by name, DNS name, AWS "
+                            f"id, or a node's address; load balancers: {', '.join(sorted(idx.balancers)) or 'none'})")
+    lb, pinned = named
     source = resolve(net, src, None)
     low, high = ephemeral or facts.LINUX_EPHEMERAL
     sports: PortRanges = ((src_port, src_port),) if src_port is not None else ((low, high),)
@@ -56,9 +90,11 @@ def trace_balanced(net: CompiledNetwork, src: str, dst: str, port: int, protocol
     blockers: list[Blocker] = []
     warnings: list[Blocker] = []
     fronts: list[tuple[lbm.Node, TraceResult]] = []
-    for node in lbm.nodes_for(net, lb, source):
+    for node in lbm.nodes_for(net, lb, source) if pinned is None else [pinned]:
         node_eni = d.interfaces[lbm.node_name(lb, node)]
         addr = lbm.address_for(lb, node)
+        if pinned is not None and dst.strip() in (ip(node.private_ip), ip(node.public_ip or 0)):
+            addr = ip_to_int(dst.strip())  # the address the client named
         target = Endpoint(lb.name, addr, node_eni)
         dports: PortRanges = ((port, port),) if proto in (6, 17) else ((port * 256, port * 256),)
         flow = Flow(src, dst, ip(source.addr), ip(addr), protocol_label(proto), port, sports,
@@ -111,7 +147,9 @@ def trace_balanced(net: CompiledNetwork, src: str, dst: str, port: int, protocol
                                     "load balancing is off: it forwards nothing, and ELB takes its address out of the "
                                     "DNS name (a client that uses the address itself, or a cached answer, fails)",
                                     lb.loc))
-        nodes.append(NodePath(name, zone, ip(lbm.address_for(lb, node)), name in served, front))
+        # A client that names the node itself connects to it whether or not DNS still lists it.
+        in_dns = name in served or pinned is not None
+        nodes.append(NodePath(name, zone, front.flow.dst_ip, in_dns, front))
     return BalancedResult(lb.name, lb.type, lb.scheme, listener.text() if listener else None, src, port,
                           protocol_label(proto), tuple(nodes), tuple(paths), tuple(_unique(blockers)),
                           tuple(_unique(warnings)))
@@ -207,3 +245,45 @@ def _in_dns(lb: lbm.LoadBalancerModel, fronts: list[tuple[lbm.Node, TraceResult]
         return set(names)
     healthy = {p.node for p in paths if p.healthy}
     return healthy or set(names)
+
+
+def as_trace(result: BalancedResult) -> TraceResult:
+    """A load-balanced flow as one TraceResult, for analyses that judge a flow by one verdict
+    (`check`): reachable when every node in DNS forwards to a healthy target; the hops are the
+    first served node's leg, then its first reached (else first) target's leg; the blockers, when
+    it is not reachable, are the load balancer's own and those of every failing leg."""
+    served = result.served or result.nodes
+    front = served[0].front if served else result.nodes[0].front
+    mine = [t for t in result.targets if t.node == (served[0].node if served else "")]
+    back = next((t for t in mine if t.reached), mine[0] if mine else None)
+    forward = front.forward + (back.leg.forward if back is not None else ())
+    reply = (back.leg.return_path if back is not None else ()) + front.return_path
+    if result.reachable:
+        return dataclasses.replace(front, forward=forward, return_path=reply, blocked_by=(),
+                                   warnings=front.warnings + result.blocked_by + result.warnings)
+    blockers = list(result.blocked_by)
+    for node in result.served:
+        blockers += node.front.blocked_by
+    for path in result.targets:
+        blockers += path.leg.blocked_by + (path.health.blocked_by if path.health is not None else ())
+    if not blockers:
+        blockers.append(Blocker(Code.LB_NO_HEALTHY_TARGET, "forward", result.load_balancer,
+                                f"load balancer {result.load_balancer} forwards the connection to no target", None))
+    disposition = front.disposition if not front.reachable else Disposition.DENIED_IN
+    return dataclasses.replace(front, forward=forward, return_path=reply, disposition=disposition,
+                               blocked_by=tuple(_unique(blockers)))
+
+
+def port_cuts(net: CompiledNetwork, dst: str) -> list[tuple[int, int, int]]:
+    """(protocol, port_lo, port_hi) where a load balancer's verdict may change: its listeners'
+    ports and its nodes' security-group rules (check splits a port run there)."""
+    named = _named(net, dst)
+    if named is None:
+        return []
+    lb = named[0]
+    out = [(proto, li.port, li.port) for li in lb.listeners for proto in li.transports]
+    for group in lb.security_groups:
+        sg = net.design.security_groups.get(group)
+        if sg is not None:
+            out += [(r.protocol, r.port_lo, r.port_hi) for r in sg.ingress]
+    return out

@@ -38,6 +38,16 @@ def exposure_rich(report: ExposureReport, min_severity: Severity | None = None, 
                           safe_text(", ".join(f.sources)), safe_text(f.traffic.describe()),
                           safe_text(", ".join(f.services)))
     console.print(table)
+    if report.listeners:
+        lbs = Table(title=safe_text("Internet-facing load balancer listeners"), show_lines=False)
+        for column in ("load balancer", "listener", "verdict", "targets reached (port received)", "blocked by"):
+            lbs.add_column(column, overflow="fold")
+        for x in report.listeners:
+            verdict = "reachable" if x.reachable else ("partly" if x.partial else "not reachable")
+            reached = ", ".join(f"{t}:{port}" for _, t, port, ok in x.targets if ok) or "none"
+            lbs.add_row(safe_text(x.load_balancer), safe_text(x.listener), safe_text(verdict), safe_text(reached),
+                        safe_text(", ".join(x.blocked_by)))
+        console.print(lbs)
     counts = ", ".join(f"{n} {level}" for level, n in report.counts().items() if n) or "none"
     console.print(safe_text(f"{len(rows)} of {len(report.interfaces)} interfaces exposed ({counts}); "
                             f"{report.eni_classes} interface classes, {len(report.internet_classes)} internet classes, "
