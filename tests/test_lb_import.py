@@ -388,3 +388,72 @@ def test_the_imported_design_matches_the_schema(tmp_path: Path) -> None:
         doc = yaml.safe_load(design_to_yaml(design))
         errors = sorted(jsonschema.Draft7Validator(schema).iter_errors(doc), key=str)
         assert not errors, "\n".join(f"{list(e.path)}: {e.message}" for e in errors[:5])
+
+
+# -- the README's collection commands, against a stand-in for the AWS CLI --------------------------
+
+FAKE_AWS = '''#!/usr/bin/env python3
+"""Answers the aws CLI calls of the README's collection loop from one account's describe-* files."""
+import json, os, sys
+
+files = json.load(open(os.environ["FAKE_AWS_ACCOUNT"]))
+get = lambda name, key: files[name][key]
+service, command, *rest = sys.argv[1:]
+arg = rest[1] if len(rest) > 1 else None
+answers = {
+    ("elbv2", "describe-load-balancers"): lambda: {"LoadBalancers": get("LoadBalancers.json", "LoadBalancers")},
+    ("elbv2", "describe-target-groups"): lambda: {"TargetGroups": get("TargetGroups.json", "TargetGroups")},
+    ("elb", "describe-load-balancers"): lambda: {
+        "LoadBalancerDescriptions": get("LoadBalancerDescriptions.json", "LoadBalancerDescriptions")},
+    ("autoscaling", "describe-auto-scaling-groups"): lambda: {
+        "AutoScalingGroups": get("AutoScalingGroups.json", "AutoScalingGroups")},
+    ("ec2", "describe-launch-template-versions"): lambda: {
+        "LaunchTemplateVersions": get("LaunchTemplateVersions.json", "LaunchTemplateVersions")},
+    ("elbv2", "describe-listeners"): lambda: {
+        "Listeners": [x for x in get("Listeners.json", "Listeners") if x["LoadBalancerArn"] == arg]},
+    ("elbv2", "describe-load-balancer-attributes"): lambda: {"Attributes": next(
+        (x["Attributes"] for x in get("LoadBalancerAttributes.json", "LoadBalancerAttributes")
+         if x["LoadBalancerArn"] == arg), [])},
+    ("elbv2", "describe-rules"): lambda: {
+        "Rules": [x for x in get("Rules.json", "Rules") if x["RuleArn"].rsplit("/", 1)[0].replace(
+            ":listener-rule/", ":listener/") == arg]},
+    ("elbv2", "describe-target-health"): lambda: {"TargetHealthDescriptions": next(
+        (x["TargetHealthDescriptions"] for x in get("LoadBalancerTargetHealth.json", "LoadBalancerTargetHealth")
+         if x["TargetGroupArn"] == arg), [])},
+    ("elbv2", "describe-target-group-attributes"): lambda: {"Attributes": next(
+        (x["Attributes"] for x in get("TargetGroupAttributes.json", "TargetGroupAttributes")
+         if x["TargetGroupArn"] == arg), [])},
+}
+json.dump(answers[(service, command)](), sys.stdout, indent=4)
+'''
+
+
+def test_the_readmes_collection_commands_make_a_snapshot_that_imports_the_same(tmp_path: Path) -> None:
+    import os
+    import re
+    import subprocess
+
+    if shutil.which("jq") is None or shutil.which("bash") is None:
+        pytest.skip("the collection commands need bash and jq")
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text()
+    block = next(b for b in re.findall(r"```sh\n(.*?)```", readme, re.S) if "aws elbv2" in b)
+    account = shop()
+    (tmp_path / "account.json").write_text(json.dumps(account))
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    (bin_dir / "aws").write_text(FAKE_AWS)
+    (bin_dir / "aws").chmod(0o755)
+    # The EC2 part of the snapshot as the first loop writes it; the README's block adds the rest.
+    snap = _write(tmp_path / "snapshot", {k: v for k, v in account.items() if k in (
+        "Vpcs.json", "Subnets.json", "InternetGateways.json", "RouteTables.json", "NetworkAcls.json",
+        "SecurityGroups.json", "NetworkInterfaces.json", "Reservations.json")})
+    env = {**os.environ, "PATH": f"{bin_dir}{os.pathsep}{os.environ['PATH']}",
+           "FAKE_AWS_ACCOUNT": str(tmp_path / "account.json")}
+    run = subprocess.run(["bash", "-euo", "pipefail", "-c", block], cwd=tmp_path, env=env, capture_output=True,
+                         text=True, timeout=120)
+    assert run.returncode == 0, run.stderr
+    assert snap.joinpath("Rules.json").is_file()
+    collected, _ = snapshot_to_design(snap, validate=True)
+    direct, _ = snapshot_to_design(_write(tmp_path / "direct", account), validate=True)
+    for key in ("load_balancers", "target_groups", "auto_scaling_groups"):
+        assert collected[key] == direct[key], key
