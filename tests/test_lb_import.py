@@ -407,6 +407,7 @@ answers = {
         "LoadBalancerDescriptions": get("LoadBalancerDescriptions.json", "LoadBalancerDescriptions")},
     ("autoscaling", "describe-auto-scaling-groups"): lambda: {
         "AutoScalingGroups": get("AutoScalingGroups.json", "AutoScalingGroups")},
+    ("autoscaling", "describe-launch-configurations"): lambda: {"LaunchConfigurations": []},
     ("ec2", "describe-launch-template-versions"): lambda: {
         "LaunchTemplateVersions": get("LaunchTemplateVersions.json", "LaunchTemplateVersions")},
     ("elbv2", "describe-listeners"): lambda: {
@@ -457,3 +458,58 @@ def test_the_readmes_collection_commands_make_a_snapshot_that_imports_the_same(t
     direct, _ = snapshot_to_design(_write(tmp_path / "direct", account), validate=True)
     for key in ("load_balancers", "target_groups", "auto_scaling_groups"):
         assert collected[key] == direct[key], key
+
+
+def test_mutated_load_balancer_files_fail_cleanly(tmp_path: Path) -> None:
+    """Wrong types anywhere in the load balancer and Auto Scaling files: a located DesignError or a
+    design that loads, never a traceback."""
+    import random
+
+    rng = random.Random(1010)
+    account = shop()
+    names = [k for k in account if k.startswith(("Load", "Listeners", "Rules", "Target", "Auto", "Launch"))]
+
+    def paths(value: Any, prefix: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
+        out = [prefix]
+        items = value.items() if isinstance(value, dict) else enumerate(value) if isinstance(value, list) else []
+        for key, child in items:
+            out.extend(paths(child, (*prefix, key)))
+        return out
+
+    for round_ in range(120):
+        name = rng.choice(names)
+        files = copy.deepcopy(account)
+        path = rng.choice(paths(files[name])[1:])
+        parent = files[name]
+        for key in path[:-1]:
+            parent = parent[key]
+        parent[path[-1]] = rng.choice([None, 7, -1, 70000, "x", "", True, [], {}, ["x"], {"x": 1}])
+        folder = _write(tmp_path / f"m{round_}", files)
+        try:
+            snapshot_to_design(folder, validate=True)
+        except DesignError as exc:
+            errors = [d for d in exc.diagnostics if d.severity is Severity.ERROR]
+            assert errors and all(d.location is not None for d in errors), (name, path, [d.format() for d in errors])
+
+
+def test_a_launch_configuration_stands_in_for_a_template(tmp_path: Path) -> None:
+    files = shop()
+    group = files["AutoScalingGroups.json"]["AutoScalingGroups"][0]
+    del group["LaunchTemplate"]
+    group["LaunchConfigurationName"] = "web-lc"
+    files["LaunchConfigurations.json"] = {"LaunchConfigurations": [
+        {"LaunchConfigurationName": "web-lc", "SecurityGroups": ["sg-web"], "AssociatePublicIpAddress": True}]}
+    design, _ = snapshot_to_design(_write(tmp_path / "shop", files), validate=True)
+    # public_ip: true is accepted here: the members are listed, their addresses known.
+    assert design["auto_scaling_groups"]["web-asg"]["launch_template"] == {"security_groups": ["web"],
+                                                                          "public_ip": True}
+
+
+def test_a_route_to_a_load_balancer_node_is_not_guessed(tmp_path: Path) -> None:
+    files = shop()
+    files["RouteTables.json"]["RouteTables"][1]["Routes"].append(
+        {"DestinationCidrBlock": "192.0.2.0/24", "NetworkInterfaceId": "eni-alb-a", "State": "active"})
+    design, warnings = snapshot_to_design(_write(tmp_path / "shop", files), validate=True)
+    [route] = [r for r in design["route_tables"]["rtb-main"]["routes"] if r["destination"] == "192.0.2.0/24"]
+    assert design["unsupported"][route["unsupported"]]["description"] == (
+        f"an interface of {ALB_ARN}; a route to it is not simulated")

@@ -282,6 +282,16 @@ def _body(imp: Importer, group: mapping.Picked) -> dict[str, object]:
                        if s in imp.subnets]
     version = _template_version(imp, j, what)
     data = version.obj("LaunchTemplateData") if version is not None else None
+    configuration = imp.raw["LaunchConfigurations"].get(j.text("LaunchConfigurationName") or "")
+    if data is None and configuration is not None:  # the older launch configuration: the same two fields
+        configured = [ref for group_id in configuration.strs("SecurityGroups") if (ref := imp.group_ref(
+            group_id, vpc_id, f"{what}: launch configuration", configuration.loc,
+            "the launch configuration is imported without it")) is not None]
+        template: dict[str, object] = {"security_groups": list(dict.fromkeys(configured))}
+        if configuration.flag("AssociatePublicIpAddress"):
+            template["public_ip"] = True
+        imp.at(template, configuration.loc)
+        body["launch_template"] = template
     if data is not None:
         ids = data.strs("SecurityGroupIds")
         primary = next((n for n in data.objs("NetworkInterfaces") if (n.number("DeviceIndex") or 0) == 0), None)
@@ -295,8 +305,8 @@ def _body(imp: Importer, group: mapping.Picked) -> dict[str, object]:
                                 "the launch template is imported without it")
             if ref is not None and ref not in groups:
                 groups.append(ref)
-        template: dict[str, object] = {"aws_id": version.text("LaunchTemplateId") if version is not None else None,
-                                       "security_groups": groups}
+        template = {"aws_id": version.text("LaunchTemplateId") if version is not None else None,
+                    "security_groups": groups}
         if public:
             template["public_ip"] = True
         imp.at(template, data.loc)
@@ -330,6 +340,7 @@ def _body(imp: Importer, group: mapping.Picked) -> dict[str, object]:
 
 _JOINS = (
     ("LaunchTemplateVersions", "LaunchTemplateId+VersionNumber", "launch template version"),
+    ("LaunchConfigurations", "LaunchConfigurationName", "launch configuration"),  # aws autoscaling describe-launch-configurations
 )
 mapping.register(mapping.AwsMapping("AutoScalingGroups", KEY, "", "", "", "auto scaling group",
                                     "AutoScalingGroupName", _pick, _body, rank=62, joins=_JOINS))

@@ -1306,6 +1306,12 @@ class _Importer:
         if key == "NetworkInterfaceId":
             if target_id in self.eni_names:
                 return {"interface": self.eni_names[target_id][0]}
+            if target_id in self.claimed_interfaces and not self.claimed_interfaces[target_id][0]:
+                # It stands for what no route names (a load balancer's node): say so, do not guess.
+                owner = self.claimed_interfaces[target_id][1]
+                return {"unsupported": self.add_unsupported_ref(
+                    target_id, "network_interface", "network interface", r,
+                    note=f"an interface of {owner}; a route to it is not simulated")}
             if target_id in self.claimed_interfaces:
                 key, target_id = self.claimed_interfaces[target_id]
             elif target_id in self.unsupported_by_id:
