@@ -270,7 +270,8 @@ def test_exposure_summary_says_what_min_severity_hid(capsys: pytest.CaptureFixtu
 # -- the schema and the loader agree -------------------------------------------------------------------
 
 # Loader errors the schema cannot see: references to names, AZs missing from availability_zones.
-SEMANTIC_CODES = {"unknown-reference", "subnet-az-unknown"}
+# Rules across fields or objects, which a JSON Schema cannot state (min <= desired <= max).
+SEMANTIC_CODES = {"unknown-reference", "subnet-az-unknown", "asg-capacity"}
 _DELETE = object()
 MUTATIONS: list[object] = [_DELETE, None, True, 1, "", "x", [], {}]
 
@@ -404,7 +405,7 @@ def test_completion_of_commands_options_and_design_names(estate: Path, monkeypat
     assert "internet" in _complete("vpcsim trace --design nat-bastion.yaml bastion ", monkeypatch)
     (estate / ".vpcsim.yaml").write_text("design: nat-bastion.yaml\n")
     assert _complete("vpcsim trace bas", monkeypatch) == ["bastion", "bastion.eth0"]  # the config's design
-    assert set(_complete("vpcsim lint --ignore VPC01", monkeypatch)) == {f"VPC01{n}" for n in range(8)}
+    assert set(_complete("vpcsim lint --ignore VPC01", monkeypatch)) == {f"VPC01{n}" for n in range(10)}
     assert "nat-bastion.yaml" in _complete("vpcsim lint nat-", monkeypatch)
 
 

@@ -115,7 +115,11 @@ def test_conformance_details() -> None:
     # InternetGateways.json is not loaded by that test: the IGW routes point at unsupported stand-ins.
     stand_ins = {u.aws_id: u.kind for u in design.unsupported.values()}
     assert any((k or "").startswith("igw-") and v == "internet_gateway" for k, v in stand_ins.items())
-    assert "tgw-0e20010ebf43d07a2" in stand_ins
+    # The transit gateways are simulated (components/transit_gateway.py), peered across the regions.
+    from vpcsim.components.transit_gateway import gateways
+    tgws = {g.aws_id: g for g in gateways(design).values()}
+    assert "tgw-0e20010ebf43d07a2" not in stand_ins and set(tgws) == {"tgw-0e20010ebf43d07a2", "tgw-03201f1960ddb0c25"}
+    assert {a.kind for a in tgws["tgw-0e20010ebf43d07a2"].attachments.values()} == {"vpc", "peering"}
     # A blackhole route whose IGW is not in the snapshot (test-vpc-peering).
     design, _ = _load(CONFORMANCE / "test-vpc-peering", _EXPECTATIONS["snapshots"]["test-vpc-peering"]["files_loaded"])
     blackholes = [r for t in design.route_tables.values() for r in t.routes if r.blackhole]
@@ -781,21 +785,17 @@ def test_unsupported_resources_warn_and_serve_as_route_targets(tmp_path: Path) -
         "TransitGateways.json": {"TransitGateways": [{"TransitGatewayId": "tgw-1", "State": "available",
                                                       "Tags": [{"Key": "Name", "Value": "hub"}]}]},
         "VpnGateways.json": {"VpnGateways": [{"VpnGatewayId": "vgw-1", "State": "available"}]},
-        "DirectConnectGatewayAssociations.json": {"DirectConnectGatewayAssociations": [{"AssociationId": "x"}]},
         "NextPage.json": {"Vpcs": [], "NextToken": "abc"},
     })
     design, warnings = snapshot_to_design(folder)
     assert design["route_tables"]["rtb-1"]["routes"] == [
         {"destination": "10.9.0.0/16", "unsupported": "hub"},
-        {"destination": "10.8.0.0/16", "unsupported": "vgw-1"},
+        {"destination": "10.8.0.0/16", "vpn_gateway": "vgw-1"},  # simulated (components/onprem.py)
     ]
-    assert design["unsupported"] == {
-        "hub": {"kind": "transit_gateway", "aws_id": "tgw-1"},
-        "vgw-1": {"kind": "vpn_gateway", "aws_id": "vgw-1"},
-    }
+    assert design["unsupported"] == {"hub": {"kind": "transit_gateway", "aws_id": "tgw-1"}}  # no attachments file
+    assert design["vpn_gateways"] == {"vgw-1": {"aws_id": "vgw-1"}}  # attached to no VPC of the snapshot
     messages = [w.message for w in warnings]
     assert "transit gateway tgw-1 is not simulated; declared as unsupported component hub" in messages
-    assert "1 Direct Connect gateway associations are not simulated (ignored)" in messages
     assert "aws-paginated" in _codes(warnings)
     _load(folder)
 

@@ -96,6 +96,9 @@ def test_batch_verdicts_equal_traces(name: str, data: st.DataObject) -> None:
     # Below 64 flows the pure-Python path answers; above, numpy; the result is the same.
     assert verdicts(net, batch_flows) == want
     assert verdicts(net, batch_flows * 2) == want * 2
+    # One flow at a time (twice: the second answers from the endpoints memoised by the first).
+    for _ in range(2):
+        assert [net.reachable(s, t, port, proto) for s, t, proto, port in batch_flows] == want
 
 
 @pytest.mark.parametrize("name", DESIGNS)
@@ -196,6 +199,39 @@ def test_bad_flows(flows: list[Any], error: type[Exception], message: str) -> No
         verdicts(net, flows)
     with pytest.raises(error, match=message):
         verdicts(net, flows * 70)  # the numpy path says the same
+
+
+@pytest.mark.parametrize(
+    ("flow", "error", "message"),
+    [
+        (("web-a", "10.0.11.10", "sctp", 5432), UsageError, "unknown protocol"),
+        (("web-a", "10.0.11.10", 300, 5432), UsageError, "one protocol"),
+        (("web-a", "10.0.11.10", "tcp", 70000), UsageError, "out of range"),
+        (("web-a", "10.0.11.10", "icmp", 300), UsageError, "icmp type 300"),
+        (("web-a", "10.0.11.10", "tcp", "22"), UsageError, "out of range"),
+        (("nobody", "10.0.11.10", "tcp", 22), EndpointError, "nobody"),
+        (("web-a", "nobody", "tcp", 22), EndpointError, "nobody"),
+    ],
+)
+def test_reachable_bad_flows(flow: tuple[Any, Any, Any, Any], error: type[Exception], message: str) -> None:
+    net = network("basic-vpc")
+    src, dst, proto, port = flow
+    for _ in range(2):  # nothing half-memoised by the first failure
+        with pytest.raises(error, match=message):
+            net.reachable(src, dst, port, proto)
+
+
+def test_reachable_one_walk_per_key() -> None:
+    """`Network.reachable` reads the batch's verdict table: the same key is walked once, whatever the port."""
+    net = vpcsim.load(BASIC)
+    got = [net.reachable("internet", "192.0.2.10", p) for p in range(100)]
+    assert got == [net.trace("internet", "192.0.2.10", p).reachable for p in range(100)]
+    assert [p for p in range(100) if got[p]] == [80]  # http from anywhere (ssh only from the admin range)
+    assert batch._batcher(vpcsim.analyse.analyser(net)).computed == 1
+    # A destination by name is addressed for its source: web-a privately from web-b, publicly from the internet.
+    assert net.reachable("web-b", "web-a", 443) == net.trace("web-b", "web-a", 443).reachable
+    assert net.reachable("internet", "web-a", 443) is True
+    assert net.reachable("internet", "web-a", 5432, "tcp", ephemeral=(1024, 65535)) is False
 
 
 def test_bad_columns() -> None:

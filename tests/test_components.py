@@ -126,6 +126,9 @@ def test_the_built_in_components_own_their_validation_and_aws_mapping() -> None:
         "InternetGateways": "vpcsim.components.internet_gateway",
         "NatGateways": "vpcsim.components.nat_gateway",
         "VpcPeeringConnections": "vpcsim.components.peering",
+        "TransitGateways": "vpcsim.components.transit_gateway",
+        **{key: "vpcsim.components.onprem"
+           for key in ("CustomerGateways", "VpnGateways", "VpnConnections", "DirectConnectGateways")},
         "VpcEndpoints": "vpcsim.components.vpc_endpoint",
         "LoadBalancers": "vpcsim.components.load_balancer",
         "TargetGroups": "vpcsim.components.load_balancer",

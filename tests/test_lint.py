@@ -49,6 +49,9 @@ EXPECTED: dict[str, set[tuple[str, str]]] = {
     # Clean: web's public IP works through the firewall (VPC012 follows the appliance), and
     # app-acl admits ICMP 3/4 (VPC017).
     "inspection-vpc": set(),
+    # Clean: web-a's Elastic IP works through the Gateway Load Balancer endpoint, whose subnet
+    # routes to the internet gateway (VPC012 follows the endpoint).
+    "gwlb-inspection": set(),
     "nat-bastion": {
         ("VPC011", "  public-a:"),
         ("VPC013", "nat_gateway: nat-a"),
@@ -251,8 +254,7 @@ def test_invalid_design_reports_validation_findings(tmp_path: Path, capsys: pyte
 
 def test_a_gateway_endpoint_no_route_uses_is_reported(tmp_path: Path) -> None:
     source = SCENARIOS / "basic-s3.yaml"
-    path = modified(tmp_path, "      - {destination_prefix_list: com.amazonaws.eu-west-1.s3, vpc_endpoint: s3}\n", "",
-                    source)
+    path = modified(tmp_path, "    route_tables: [private-a]\n", "", source)
     report = lint_path(path)
     unused = report.by_rule("VPC015")
     assert [f.subject for f in unused] == ["s3"]

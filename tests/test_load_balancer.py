@@ -244,9 +244,9 @@ def test_exposure_lists_internet_facing_listeners_with_the_ports_targets_receive
     assert https.reachable and https.reached == ("web-asg-1",)
     assert ("web", "web-asg-1", 8080, True) in https.targets
     assert not by_listener["HTTP:80"].reached and "LB_NO_HEALTHY_TARGET" in by_listener["HTTP:80"].blocked_by
-    # The nodes themselves: only the listener ports, whatever their group admits.
+    # The nodes themselves: judged through to the targets, so only what gets to one.
     node = report["web-alb.lb-a"]
-    assert node.traffic.describe() == "tcp 80,443,8443"
+    assert node.traffic.describe() == "tcp 443"  # 80: no healthy target; 8443: the api targets refuse
 
 
 def test_cli_traces_a_load_balancer_as_text_and_json(capsys: pytest.CaptureFixture[str]) -> None:
@@ -264,3 +264,47 @@ def test_cli_traces_a_load_balancer_as_text_and_json(capsys: pytest.CaptureFixtu
 
 def test_a_load_balancer_cannot_be_a_trace_source() -> None:
     assert main(["trace", "--design", str(WEB), "web-alb", "web-1", "443", "--text"]) == 3
+
+
+def test_a_classic_load_balancer_forwards_to_its_instances_on_the_instance_port(tmp_path: Path) -> None:
+    def classic(doc: dict[str, Any]) -> None:
+        doc["security_groups"]["elb"] = {"vpc": "v", "ingress": [{"protocol": "tcp", "ports": 443,
+                                                                   "cidr": "10.0.0.0/16"}]}
+        doc["load_balancers"]["clb"] = {
+            "type": "classic", "scheme": "internal", "security_groups": ["elb"],
+            "nodes": [{"subnet": "lb-a", "private_ip": "10.0.11.7"}, {"subnet": "lb-b", "private_ip": "10.0.12.7"}],
+            "instances": ["srv-1", "srv-2"],
+            "listeners": [{"protocol": "HTTPS", "port": 443, "instance_port": 80, "instance_protocol": "HTTP"}]}
+
+    got = _load(tmp_path, classic).trace_balanced("client", "clb", 443)
+    assert got.reachable and set(got.reached_targets) == {"srv-1", "srv-2"}
+    assert {t.port for t in got.targets} == {80}
+    # A Classic Load Balancer balances across zones by default (and proxies from the node).
+    assert {(t.node, t.target) for t in got.targets} >= {("clb.lb-a", "srv-2"), ("clb.lb-b", "srv-1")}
+    assert all(t.leg.forward[-1].packet.src in ("10.0.11.7", "10.0.12.7") for t in got.targets)
+
+
+def test_check_covers_every_member_of_a_group_with_one_walk_per_subnet(tmp_path: Path,
+                                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    from vpcsim.check import Engine
+
+    def group(doc: dict[str, Any]) -> None:
+        doc["auto_scaling_groups"] = {"web": {"subnets": ["srv-a", "srv-b"], "launch_template": {
+            "security_groups": ["srv"]}, "min": 1, "desired": 20, "max": 40}}
+
+    net = _load(tmp_path, group)
+    calls: list[tuple[str, str]] = []
+    original = Engine._reachable
+
+    def counted(self: Engine, src: Any, dst: Any, *args: Any) -> Any:
+        calls.append((src.text, dst.text))
+        return original(self, src, dst, *args)
+
+    monkeypatch.setattr(Engine, "_reachable", counted)
+    report = net.check([{"id": "web", "from": "client", "to": {"auto_scaling_group": "web"}, "traffic": "tcp/80",
+                         "expect": "reachable"}])
+    assert report.ok and report.results[0].pairs == 20  # every member is a pair of the promise...
+    assert len(calls) == 2  # ...decided by one walk per subnet the members share
+    broken = net.check([{"id": "web", "from": "client", "to": {"auto_scaling_group": "web"}, "traffic": "tcp/22",
+                         "expect": "reachable"}])
+    assert len(broken.results[0].violations) == 20  # and every member is named in a violation

@@ -17,10 +17,14 @@ import yaml
 import vpcsim
 from vpcsim.cli import main
 from vpcsim.errors import DesignError, EndpointError
+from vpcsim.lint import lint
 
 ROOT = Path(__file__).resolve().parents[1]
 SCENARIO = ROOT / "scenarios" / "basic-s3.yaml"
 BATFISH = ROOT.parent / "shared" / "conformance" / "batfish-aws" / "test-vpc-endpoint-gateway"
+
+
+PRIVATE_B_ROUTE = "      - {destination: 0.0.0.0/0, nat_gateway: nat-a}  # S3 too, at NAT data-processing cost"
 
 
 def _variant(tmp_path: Path, old: str, new: str) -> Path:
@@ -63,13 +67,19 @@ def test_a_service_is_a_destination_only_and_needs_its_ranges() -> None:
 @pytest.mark.parametrize(
     ("old", "new", "message"),
     [
-        ("destination_prefix_list: com.amazonaws.eu-west-1.s3, vpc_endpoint: s3",
-         "destination: 52.218.0.0/17, vpc_endpoint: s3", "expected the prefix list of com.amazonaws.eu-west-1.s3"),
+        (PRIVATE_B_ROUTE, PRIVATE_B_ROUTE + "\n      - {destination: 52.218.0.0/17, vpc_endpoint: s3}",
+         "expected the prefix list of com.amazonaws.eu-west-1.s3"),
         ("service: com.amazonaws.eu-west-1.s3", "service: com.amazonaws.eu-west-1.sqs", "has no gateway endpoint"),
         ("service: com.amazonaws.eu-west-1.s3", "service: com.amazonaws.us-east-1.s3",
          "not in the design's region eu-west-1"),
         ("    service: com.amazonaws.eu-west-1.s3", "    service: s3\n    type: gateway_load_balancer",
-         "not simulated yet"),
+         "a Gateway Load Balancer endpoint needs subnet: NAME"),
+        ("    service: com.amazonaws.eu-west-1.s3", "    service: s3\n    type: gateway_load_balancer",
+         "route_tables is not for a Gateway Load Balancer endpoint"),
+        ("    service: com.amazonaws.eu-west-1.s3", "    service: s3\n    type: firewall",
+         "type 'firewall' is not a VPC endpoint type (expected gateway, interface or gateway_load_balancer)"),
+        ("    service: com.amazonaws.eu-west-1.s3", "    service: s3\n    appliances: [app-a]",
+         "appliances is for Gateway Load Balancer endpoints"),
         ("    service: com.amazonaws.eu-west-1.s3", "    service: s3\n    private_dns: false",
          "private_dns is for interface endpoints"),
         ("      - {subnet: private-b, private_ip: 10.30.11.100}", "      - {subnet: private-b, private_ip: 10.30.10.101}",
@@ -79,7 +89,12 @@ def test_a_service_is_a_destination_only_and_needs_its_ranges() -> None:
         ("    security_groups: [endpoint]", "    security_groups: [nope]", "no security group named 'nope'"),
         ("      - {subnet: private-a, private_ip: 10.30.10.100}", "      - {subnet: private-a, private_ip: 10.30.10.999}",
          "private_ip"),
-        ("vpc_endpoint: s3}", "vpc_endpoint: s4}", "no vpc endpoint named 's4'"),
+        (PRIVATE_B_ROUTE, PRIVATE_B_ROUTE + "\n      - {destination_prefix_list: com.amazonaws.eu-west-1.s3, "
+         "vpc_endpoint: s4}", "no vpc endpoint named 's4'"),
+        ("route_tables: [private-a]", "route_tables: [nope]", "route_tables: no route table named 'nope'"),
+        ("route_tables: [private-a]", "route_tables: private-a", "route_tables: expected a list of route table names"),
+        ("    security_groups: [endpoint]", "    security_groups: [endpoint]\n    route_tables: [private-b]",
+         "route_tables is for gateway endpoints"),
         ("    vpc: app\n    service:", "    vpc: nope\n    service:", "vpc: no vpc named 'nope'"),
     ],
 )
@@ -100,6 +115,44 @@ def test_a_route_to_another_vpcs_endpoint_is_refused(tmp_path: Path) -> None:
         vpcsim.load(path)
     assert any(d.code == "route-target-vpc" and "vpc endpoint s3 is in vpc other" in d.message
                for d in caught.value.diagnostics)
+
+
+def test_associating_a_route_table_adds_the_prefix_list_route(tmp_path: Path) -> None:
+    """AWS adds a route from the service's prefix list to the endpoint in each associated table
+    (https://docs.aws.amazon.com/vpc/latest/privatelink/gateway-endpoints.html): the design
+    writes the association, not the route."""
+    net = vpcsim.load(SCENARIO)
+    (route,) = [r for r in net.design.route_tables["private-a"].routes if r.target == "s3"]
+    assert route.prefix_list == "com.amazonaws.eu-west-1.s3" and route.target_section == "vpc_endpoint"
+    assert route.loc.line == SCENARIO.read_text().splitlines().index("    route_tables: [private-a]") + 1
+    assert not [r for r in net.design.route_tables["private-b"].routes if r.target == "s3"]
+    # Both tables associated: app-b's S3 traffic now leaves through the endpoint too.
+    both = vpcsim.load(_variant(tmp_path, "route_tables: [private-a]", "route_tables: [private-a, private-b]"))
+    assert both.trace("app-b", "service:s3", 443).forward[-1].kind == "vpc_endpoint"
+    # No association: app-a's goes through the NAT gateway, and lint says the endpoint is unused.
+    none = vpcsim.load(_variant(tmp_path, "    route_tables: [private-a]\n", ""))
+    assert "nat_gateway" in [h.kind for h in none.trace("app-a", "service:s3", 443).forward]
+    assert lint(none).by_rule("VPC015")
+    assert not lint(vpcsim.load(SCENARIO)).by_rule("VPC015")
+    # A route the design writes as well is the same route: it is not added twice.
+    path = _variant(tmp_path, PRIVATE_B_ROUTE, PRIVATE_B_ROUTE + "\n      - {destination_prefix_list: "
+                    "com.amazonaws.eu-west-1.s3, vpc_endpoint: s3}")
+    path.write_text(path.read_text().replace("route_tables: [private-a]", "route_tables: [private-a, private-b]"))
+    written = vpcsim.load(path)
+    assert len([r for r in written.design.route_tables["private-b"].routes if r.target == "s3"]) == 1
+
+
+def test_an_association_with_another_vpcs_table_is_refused(tmp_path: Path) -> None:
+    path = _variant(tmp_path, "vpcs:\n  app:\n    cidrs: [10.30.0.0/16]",
+                    "vpcs:\n  app:\n    cidrs: [10.30.0.0/16]\n  other:\n    cidrs: [10.31.0.0/16]")
+    path.write_text(path.read_text().replace("route_tables:\n  public:", "route_tables:\n  other-rt: {vpc: other}\n  public:")
+                    .replace("route_tables: [private-a]", "route_tables: [private-a, other-rt]"))
+    with pytest.raises(DesignError) as caught:
+        vpcsim.load(path)
+    (error,) = [d for d in caught.value.diagnostics if d.code == "route-target-vpc"]
+    assert "route table other-rt" in error.message and "vpc endpoint s3 is in vpc app" in error.message
+    assert error.location is not None and "route_tables: [private-a, other-rt]" in path.read_text().splitlines()[
+        error.location.line - 1]
 
 
 def test_the_endpoint_is_in_the_component_graph() -> None:
@@ -169,3 +222,176 @@ def test_an_interface_endpoint_is_an_interface_of_the_design_that_only_answers()
     matrix = net.reach(by="interface")
     assert "sqs.private-a" in matrix.cols and "sqs.private-a" not in matrix.rows
     assert {r.interface for r in net.exposure().interfaces} >= {"sqs.private-a", "sqs.private-b"}
+
+
+def test_an_assertion_names_a_service_as_its_destination() -> None:
+    """`to: {service: s3}`: its ranges (the prefix list); `to: {service: sqs}`: its interface
+    endpoint's network interfaces (private DNS)."""
+    net = vpcsim.load(SCENARIO)
+    report = net.check([
+        {"id": "s3", "from": "app-a", "to": {"service": "s3"}, "traffic": "tcp/443", "expect": "reachable"},
+        {"id": "s3-ssh", "from": "app-a", "to": {"service": "com.amazonaws.eu-west-1.s3"}, "traffic": "tcp/22",
+         "expect": "unreachable"},
+        {"id": "batch-sqs", "from": "batch", "to": {"service": "sqs"}, "traffic": "tcp/443", "expect": "reachable"},
+    ])
+    assert report["s3"].passed
+    assert not report["s3-ssh"].passed  # the app group's egress admits everything, so S3 gets port 22 too
+    # The batch group's only egress rule names the S3 prefix list: SQS's interfaces are closed to it.
+    assert not report["batch-sqs"].passed
+
+
+@pytest.mark.parametrize(("assertion", "message"), [
+    ({"from": {"service": "s3"}, "to": "app-a"}, "answers connections; it opens none"),
+    ({"from": "app-a", "to": {"service": "kinesis"}}, "service 'kinesis': the design has no address ranges"),
+])
+def test_a_service_selector_that_cannot_hold_is_an_error(assertion: dict[str, object], message: str) -> None:
+    net = vpcsim.load(SCENARIO)
+    with pytest.raises(DesignError) as caught:
+        net.check({"id": "x", "traffic": "tcp/443", "expect": "reachable", **assertion})
+    assert any(message in d.message for d in caught.value.diagnostics), [d.message for d in caught.value.diagnostics]
+
+
+def test_the_assertion_schema_takes_a_service_selector() -> None:
+    jsonschema = pytest.importorskip("jsonschema")
+    schema = json.loads(resources.files("vpcsim").joinpath("schemas/assertions.schema.json").read_text())
+    doc = yaml.safe_load((ROOT / "scenarios" / "basic-s3.assertions.yaml").read_text())
+    assert any(a["to"] == {"service": "s3"} for a in doc["assertions"])
+    assert not list(jsonschema.Draft7Validator(schema).iter_errors(doc))
+    doc["assertions"][0]["to"] = {"service": "S3 bucket"}
+    assert list(jsonschema.Draft7Validator(schema).iter_errors(doc))
+
+
+# -- Gateway Load Balancer endpoints ---------------------------------------------------------------
+# https://docs.aws.amazon.com/vpc/latest/privatelink/gateway-load-balancer-endpoints.html
+
+GWLB = ROOT / "scenarios" / "gwlb-inspection.yaml"
+
+
+def _gwlb_variant(tmp_path: Path, old: str, new: str) -> Path:
+    text = GWLB.read_text()
+    assert old in text
+    path = tmp_path / "gwlb.yaml"
+    path.write_text(text.replace(old, new))
+    return path
+
+
+def test_a_gateway_load_balancer_endpoint_hands_both_directions_to_one_appliance() -> None:
+    result = vpcsim.load(GWLB).trace("internet", "web-a", 443)
+    assert result.reachable
+    kinds = [(h.kind, h.name) for h in result.forward]
+    at = kinds.index(("vpc_endpoint", "inspect-a"))
+    assert kinds[at - 1] == ("subnet", "gwlbe")  # into the endpoint's subnet, through its NACL
+    assert kinds[at:at + 4] == [("vpc_endpoint", "inspect-a"), ("gateway_load_balancer", "fw-1"),
+                                ("vpc_endpoint", "inspect-a"), ("subnet", "gwlbe")]
+    assert result.forward[at + 3].steps[-1].detail.startswith("route table gwlbe-rt")  # on by its subnet's table
+    back = [(h.kind, h.name) for h in result.return_path]
+    assert ("gateway_load_balancer", "fw-1") in back and back[-1] == ("internet", "internet")
+    assert not result.warnings
+
+
+def test_the_endpoint_subnets_nacl_applies_on_the_way_in_and_out(tmp_path: Path) -> None:
+    path = _gwlb_variant(tmp_path, "  gwlbe: {vpc: app, cidr: 10.50.0.0/24, az: us-east-1a, route_table: gwlbe-rt}",
+                         "  gwlbe: {vpc: app, cidr: 10.50.0.0/24, az: us-east-1a, route_table: gwlbe-rt, "
+                         "network_acl: closed}")
+    path.write_text(path.read_text() + "network_acls:\n  closed: {vpc: app, inbound: [], outbound: []}\n")
+    result = vpcsim.load(path).trace("internet", "web-a", 443)
+    assert not result.reachable
+    assert {b.code.value for b in result.blocked_by} == {"SUBNET_ACL_RESTRICTION"}
+    assert {b.component for b in result.blocked_by} == {"closed"}
+
+
+def test_appliances_outside_the_design_are_assumed_to_return_the_packet(tmp_path: Path) -> None:
+    path = _gwlb_variant(tmp_path, "    appliances: [fw-1, fw-2]\n", "")
+    result = vpcsim.load(path).trace("web-a", "8.8.8.8", 443)
+    assert result.reachable and "gateway_load_balancer" not in [h.kind for h in result.forward]
+    (note,) = [w for w in result.warnings if w.code.value == "UNSUPPORTED_COMPONENT" and w.direction == "forward"]
+    assert note.component == "inspect-a" and "not in the design" in note.detail
+
+
+def test_a_route_back_to_the_endpoint_from_its_own_subnet_is_a_loop(tmp_path: Path) -> None:
+    path = _gwlb_variant(tmp_path, "      - {destination: 0.0.0.0/0, internet_gateway: app-igw}\n  web-rt:",
+                         "      - {destination: 0.0.0.0/0, vpc_endpoint: inspect-a}\n  web-rt:")
+    result = vpcsim.load(path).trace("web-a", "8.8.8.8", 443)
+    assert result.disposition.value == "LOOP"
+
+
+@pytest.mark.parametrize(("old", "new", "message"), [
+    ("    subnet: gwlbe\n", "    subnet: appliances\n", "subnet appliances is in vpc security, not app"),
+    ("    private_ip: 10.50.0.10\n", "    private_ip: 10.50.9.10\n", "private_ip 10.50.9.10 is outside its subnet gwlbe"),
+    ("    appliances: [fw-1, fw-2]\n", "    appliances: [fw-9]\n", "appliances: no instance named 'fw-9'"),
+    ("    appliances: [fw-1, fw-2]\n", "    appliances: fw-1\n", "appliances: expected a list of instance names"),
+    ("    subnet: gwlbe\n", "    subnet: gwlbe\n    interfaces: [{subnet: gwlbe, private_ip: 10.50.0.11}]\n",
+     "interfaces is not for a Gateway Load Balancer endpoint"),
+    ("      - {destination: 10.50.1.0/24, vpc_endpoint: inspect-a}",
+     "      - {destination: 10.50.1.0/24, vpc_endpoint: inspect-a}\n  other:\n    vpc: security\n    routes:\n"
+     "      - {destination: 0.0.0.0/0, vpc_endpoint: inspect-a}", "vpc endpoint inspect-a is in vpc app"),
+])
+def test_bad_gateway_load_balancer_endpoints_are_located_errors(tmp_path: Path, old: str, new: str,
+                                                                 message: str) -> None:
+    with pytest.raises(DesignError) as caught:
+        vpcsim.load(_gwlb_variant(tmp_path, old, new))
+    errors = [d for d in caught.value.diagnostics if d.severity.value == "error"]
+    assert any(message in d.message for d in errors), [d.message for d in errors]
+    assert all(d.location is not None and d.location.line > 0 for d in errors)
+
+
+def test_a_gateway_load_balancer_endpoint_takes_middlebox_and_gateway_table_routes(tmp_path: Path) -> None:
+    """A route to a subnet's CIDR inside the VPC (middlebox routing) and a gateway route table's
+    route may target it (route-table-options.html#route-tables-middlebox); a gateway endpoint may
+    not take such a route."""
+    net = vpcsim.load(GWLB)  # its ingress table's route targets the endpoint
+    assert any(r.target == "inspect-a" for r in net.design.route_tables["ingress"].routes)
+    path = _gwlb_variant(tmp_path, "      - {destination: 0.0.0.0/0, vpc_endpoint: inspect-a}",
+                         "      - {destination: 0.0.0.0/0, vpc_endpoint: inspect-a}\n"
+                         "      - {destination: 10.50.2.0/24, vpc_endpoint: inspect-a}")
+    middlebox = vpcsim.load(path)
+    result = middlebox.trace("web-a", "web-b", 443)
+    assert result.reachable and "gateway_load_balancer" in [h.kind for h in result.forward]
+
+
+def test_the_gateway_load_balancer_endpoint_in_the_graph() -> None:
+    g = vpcsim.load(GWLB).graph
+    assert g.has_edge(("vpc_endpoint", "inspect-a"), ("eni", "fw-1.eth0"))
+    assert g.has_edge(("vpc_endpoint", "inspect-a"), ("subnet", "gwlbe"))
+    assert g.has_edge(("subnet", "web"), ("vpc_endpoint", "inspect-a"))
+
+
+@pytest.mark.skipif(not BATFISH.exists(), reason="../shared/conformance is not beside the checkout")
+def test_a_snapshots_gateway_load_balancer_endpoint_is_imported(tmp_path: Path) -> None:
+    """Batfish's interface-endpoint snapshot, its endpoint turned into a Gateway Load Balancer one
+    and a second table routing 0.0.0.0/0 to it (describe-route-tables names it by GatewayId)."""
+    import shutil
+
+    from vpcsim.importers.aws import snapshot_to_design
+
+    source = BATFISH.parent / "test-vpc-endpoint-interface" / "aws_configs" / "us-east-1"
+    region = tmp_path / "aws_configs" / "us-east-1"
+    shutil.copytree(source, region)
+    endpoints_doc = json.loads((region / "VpcEndpoints.json").read_text())
+    (ep,) = endpoints_doc["VpcEndpoints"]
+    ep.update(VpcEndpointType="GatewayLoadBalancer", ServiceName="com.amazonaws.vpce.us-east-1.vpce-svc-0123456789abcdef0",
+              Groups=[], PrivateDnsEnabled=False)
+    (region / "VpcEndpoints.json").write_text(json.dumps(endpoints_doc))
+    tables = json.loads((region / "RouteTables.json").read_text())
+    main_table = next(t for t in tables["RouteTables"] if len(t.get("Associations", [])) == 2)
+    main_table["Associations"] = [a for a in main_table["Associations"] if a["SubnetId"] != "subnet-0611b848137c513d1"]
+    tables["RouteTables"].append({
+        "RouteTableId": "rtb-0000000000000gwlb", "VpcId": main_table["VpcId"], "OwnerId": main_table["OwnerId"],
+        "Associations": [{"Main": False, "RouteTableAssociationId": "rtbassoc-0000000000000gwlb",
+                          "RouteTableId": "rtb-0000000000000gwlb", "SubnetId": "subnet-0611b848137c513d1"}],
+        "Routes": [{"DestinationCidrBlock": "10.1.0.0/16", "GatewayId": "local", "Origin": "CreateRouteTable",
+                    "State": "active"},
+                   {"DestinationCidrBlock": "0.0.0.0/0", "GatewayId": ep["VpcEndpointId"], "Origin": "CreateRoute",
+                    "State": "active"}]})
+    (region / "RouteTables.json").write_text(json.dumps(tables))
+    design, _ = snapshot_to_design(tmp_path)
+    (body,) = design["vpc_endpoints"].values()
+    assert body == {"aws_id": ep["VpcEndpointId"], "vpc": body["vpc"], "type": "gateway_load_balancer",
+                    "service": "com.amazonaws.vpce.us-east-1.vpce-svc-0123456789abcdef0",
+                    "subnet": "testing_10.1.101.0-24", "private_ip": "10.1.101.97"}
+    assert not any(u.get("aws_id") == ep["VpcEndpointId"] for u in design.get("unsupported", {}).values())
+    net = vpcsim.load(tmp_path)
+    result = net.trace("i-0eb6eb395a0d09117", "8.8.8.8", 443)
+    ids = [h.aws_id for h in result.forward]
+    assert ids.count(ep["VpcEndpointId"]) == 2  # to the load balancer and back
+    assert any(w.code.value == "UNSUPPORTED_COMPONENT" and "not in the design" in w.detail for w in result.warnings)

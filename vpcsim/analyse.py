@@ -199,6 +199,9 @@ class Analyser:
         # overlaps another subnet's or holds a public IP of the design (containment tests on
         # addresses then depend on the address, so their CIDRs join the signature).
         self.route_targets = self._route_target_enis()
+        self.lb_nodes = lb_node_names(self.net)
+        self.lb_addresses = {a for name in self.lb_nodes for a in (d.interfaces[name].primary_ip, d.interfaces[name].public_ip)
+                             if a is not None}
         special = self._special_subnets()
         hosts = {nat.subnet for nat in d.nat_gateways.values()}
         hosts |= {d.interfaces[name].subnet for name in self.route_targets}
@@ -272,7 +275,8 @@ class Analyser:
             instance.running if instance is not None else True,
             self.addr_sig(eni.primary_ip),
             None if eni.public_ip is None else self._coarse.lookup(eni.public_ip),
-            eni.name if eni.name in self.route_targets else None,
+            # A load balancer node is judged through to its targets (reach.balanced): a class of its own.
+            eni.name if eni.name in self.route_targets or eni.name in self.lb_nodes else None,
         )
 
     # -- the internet ---------------------------------------------------------------------------
@@ -326,6 +330,14 @@ class Analyser:
         An endpoint is an interface or instance name (addressed as `trace` addresses it) or an
         address (an int, taken as `trace` takes that address written as text).
         """
+        if (dst in self.lb_nodes if isinstance(dst, str) else dst in self.lb_addresses):
+            # A connection to a load balancer node goes on to its targets: check's leg-by-leg walk
+            # (reach.balanced), so that exposure, reach, check and trace agree on it.
+            from vpcsim.check import _Atom
+
+            a = src if isinstance(src, str) else int_to_ip(src)
+            b = dst if isinstance(dst, str) else int_to_ip(dst)
+            return self.engine.reachable(_Atom(a, a), _Atom(b, b), Traffic.any())
         if isinstance(src, int) and isinstance(dst, str):
             dst = self.address_from(src, dst)
         result, fwd, ret = self._probe(src, dst, 6)
@@ -481,6 +493,14 @@ class Analyser:
                 self._ip_admitted[key] = admitted
             got = core.ports_intersect(got, admitted)
         return got
+
+
+def lb_node_names(net: CompiledNetwork) -> frozenset[str]:
+    """The interfaces that are load balancer nodes (components/load_balancer.py)."""
+    from vpcsim.components import load_balancer
+
+    return frozenset(load_balancer.node_name(lb, n) for lb in load_balancer.balancers(net.design).values()
+                     for n in lb.nodes)
 
 
 def _filters(hops: tuple[Hop, ...]) -> list[FilterDetail]:

@@ -35,7 +35,7 @@ if TYPE_CHECKING:
     from vpcsim.compile import CompiledNetwork
     from vpcsim.traffic import Traffic
 
-__all__ = ["Flow", "verdicts", "verdicts_array"]
+__all__ = ["Flow", "reachable", "verdicts", "verdicts_array"]
 
 Flow = tuple[Any, Any, Any, int]
 """(source, destination, protocol, port); see the module docstring."""
@@ -96,6 +96,9 @@ class _Batcher:
         self.packable = an.fine.bits <= _PACK_BITS and widest < 1 << _PACK_BITS  # see _PACK_BITS
         self._np: dict[str, Any] | None = None
         self._names: dict[str, _Side] = {}
+        # reachable(): endpoints as written -> their side, and (source, destination name) -> side.
+        self._src_text: dict[str, _Side] = {}
+        self._dst_text: dict[tuple[int, int, str], _Side] = {}
         self._key_index: dict[int, int] = {}  # flow key -> slot in the verdict table
         self._bounds: list[int] = []  # verdict table: for slot j and kind k, the run bounds at (4j + k) * _SPAN
         self._bounds_np: Any = None
@@ -152,6 +155,30 @@ class _Batcher:
         owner = self.enis[src.owner] if src.owner >= 0 else None
         end = resolve(net, text, Endpoint("src", src.addr, owner))
         return self.addr_side(end.addr, source=False)
+
+    def verdict(self, src: Any, dst: Any, proto: int, port: int) -> bool:
+        """One flow's verdict (`reachable`): the batch's steps for one flow, with the endpoints as
+        written memoised (a side depends only on the text, and a destination's name on the
+        source's interface and address too)."""
+        kind, pos = _position(proto, _check_port(proto, port))
+        s = self._src_text.get(src) if isinstance(src, str) else None
+        if s is None:
+            s = _side(self, src, source=True)
+            if isinstance(src, str):
+                self._src_text[src] = s
+        if isinstance(dst, str):
+            dkey = (s.owner, s.addr, dst)
+            t = self._dst_text.get(dkey)
+            if t is None:
+                t = self._dst_text[dkey] = _dst_side(self, s, dst)
+        else:
+            t = _side(self, dst, source=False)
+        key = ((s.code << _CODE_BITS) | t.code) << 3 | (s.owner >= 0 and s.owner == t.owner) | \
+            (s.lo <= t.addr <= s.hi) << 1 | (t.lo <= s.addr <= t.hi) << 2  # self.key(s, t), inline
+        j = self._key_index.get(key)
+        if j is None:
+            j = self.slot(key, s.side, t.addr)
+        return bisect_right(self._bounds, (4 * j + kind) * _SPAN + pos) % 2 == 1  # self.lookup, inline
 
     # -- keys and verdicts ---------------------------------------------------------------------
 
@@ -244,6 +271,22 @@ def _batcher(an: Analyser) -> _Batcher:
 
 
 # -- columns ---------------------------------------------------------------------------------------
+
+
+def reachable(network: CompiledNetwork, src: Any, dst: Any, port: int, protocol: Any = "tcp", *,
+              ephemeral: tuple[int, int] | None = None) -> bool:
+    """`network.trace(src, dst, port, protocol, ephemeral=...).reachable` for one flow, verdict only.
+
+    Endpoints, protocol and port as `verdicts` takes them. The verdict is a lookup in the
+    network's verdict table (one walk per pair of endpoint classes, computed on first sight and
+    kept): a few microseconds once the pair has been seen, the first call builds the classes.
+    """
+    b = _batcher(analyser(network, ephemeral=ephemeral))
+    proto = _PROTO_FAST.get(protocol) if isinstance(protocol, str) else None
+    return b.verdict(src, dst, _proto(protocol) if proto is None else proto, port)
+
+
+_PROTO_FAST = {"tcp": 6, "udp": 17, "icmp": 1}
 
 
 def _columns(flows: Sequence[Flow] | None, src: Any, dst: Any, protocol: Any, port: Any) -> tuple[Any, Any, Any, Any]:

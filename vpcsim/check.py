@@ -34,7 +34,7 @@ import vpcsim.core as core
 from vpcsim.compile import public_space
 from vpcsim.components import auto_scaling, load_balancer
 from vpcsim.core import ranges
-from vpcsim.errors import DesignError, Diagnostic, Location, Severity, UsageError, VpcsimError
+from vpcsim.errors import DesignError, Diagnostic, EndpointError, Location, Severity, UsageError, VpcsimError
 from vpcsim.facts import ICMP_REPLIES, INTERNET_CANDIDATES
 from vpcsim.loader.assertions import (
     Assertion,
@@ -279,6 +279,9 @@ class _Atom:
     text: str  # for CompiledNetwork.trace
     eni: Interface | None = None
     balancer: bool = False  # a load balancer (a destination): traced leg by leg (reach.balanced)
+    # Atoms with the same key get the same verdicts: members of one Auto Scaling group in one
+    # subnet (same template, an address AWS picks for each: vpcsim.reach.addresses).
+    alike: str | None = None
 
     @property
     def internet(self) -> bool:
@@ -321,6 +324,10 @@ class Engine:
         self.public_space = public_space(d)  # IPv4: the walk's addresses are of one width
         self._classes: dict[tuple[tuple[int, int], ...], list[_Atom]] = {}
         self._sizes: dict[Location, int] | None = None
+        self._alike = {member: f"{group.name}@{d.interfaces[member].subnet}"
+                       for group in auto_scaling.groups(d).values() for member in auto_scaling.member_names(group)
+                       if member in d.interfaces}
+        self._reached: dict[tuple[str, str, Traffic, tuple[int, int] | None, int | None], Traffic] = {}
 
     # -- endpoints ---------------------------------------------------------------------------
 
@@ -414,6 +421,22 @@ class Engine:
             for instance in d.instances.values():
                 if all(instance.tags.get(key) in values for key, values in selector.tags):
                     out.enis += [d.interfaces[n] for n in instance.interfaces if n in d.interfaces]
+        elif kind is SelectorKind.SERVICE:
+            from vpcsim.components import vpc_endpoint
+
+            for name in selector.values:
+                if sources:
+                    problems.append(Diagnostic(Severity.ERROR, "unknown-endpoint", f"{what}: service {name!r} "
+                                               "answers connections; it opens none (expected it as `to:`)",
+                                               selector.loc))
+                    continue
+                try:
+                    enis, spans = vpc_endpoint.service_targets(self.net, name)
+                except EndpointError as exc:
+                    problems.append(Diagnostic(Severity.ERROR, "unknown-endpoint", f"{what}: {exc}", selector.loc))
+                    continue
+                out.enis += enis
+                out.internet += ranges.intersect(self.public_space, tuple(spans))
         elif kind is SelectorKind.CIDR:
             for text in selector.values:
                 cidr = _cidr(text)
@@ -440,9 +463,10 @@ class Engine:
     def eni_atom(self, eni: Interface) -> _Atom:
         d = self.net.design
         instance = d.instances.get(eni.instance or "")
+        alike = self._alike.get(eni.name)
         if instance is not None and len(instance.interfaces) == 1 and instance.interfaces[0] == eni.name:
-            return _Atom(instance.name, instance.name, eni)
-        return _Atom(eni.name, eni.name, eni)
+            return _Atom(instance.name, instance.name, eni, alike=alike)
+        return _Atom(eni.name, eni.name, eni, alike=alike)
 
     def internet_atoms(self, ranges: list[tuple[int, int]]) -> list[_Atom]:
         """One representative address per class of public addresses that the design cannot tell apart."""
@@ -499,7 +523,7 @@ class Engine:
         key = (src.text, dst.text, kind, port, eph, code)
         cached = self._traces.get(key)
         if cached is None:
-            if dst.balancer or (dst.eni is not None and dst.eni.instance is None and
+            if dst.balancer or ((dst.eni is None or dst.eni.instance is None) and
                                 balanced.names_load_balancer(self.net, dst.text)):
                 # A load balancer, or one of its nodes: the client's leg, then the node's to the
                 # targets (reach.balanced).
@@ -588,6 +612,17 @@ class Engine:
     def reachable(self, src: _Atom, dst: _Atom, universe: Traffic,
                   ephemeral: tuple[int, int] | None = None, icmp_code: int | None = None) -> Traffic:
         """Exactly the traffic of `universe` that gets from src to dst and back (ICMP: of `icmp_code`)."""
+        if src.alike is None and dst.alike is None:
+            return self._reachable(src, dst, universe, ephemeral, icmp_code)
+        # An Auto Scaling group's members in one subnet: one walk stands for all of them.
+        key = (src.alike or src.text, dst.alike or dst.text, universe, ephemeral, icmp_code)
+        got = self._reached.get(key)
+        if got is None:
+            got = self._reached[key] = self._reachable(src, dst, universe, ephemeral, icmp_code)
+        return got
+
+    def _reachable(self, src: _Atom, dst: _Atom, universe: Traffic,
+                   ephemeral: tuple[int, int] | None, icmp_code: int | None) -> Traffic:
         got = Traffic.none()
         for kind in TrafficKind:
             runs = universe.runs(kind)

@@ -218,6 +218,10 @@ def _date(text: str) -> object:
 def _tf_dir_option(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--tf-dir", default=None, metavar="DIR",
                         help="a Terraform plan's .tf sources, for file.tf:line locations (default: beside the plan)")
+    # Every command that loads a design takes both (they are asked for next to each other).
+    parser.add_argument("--aws-ip-ranges", default=None, metavar="FILE",
+                        help="AWS's ip-ranges.json (https://ip-ranges.amazonaws.com/ip-ranges.json) for service "
+                             "and AWS address ranges (default: vpcsim's bundled excerpt of 2018-02-06)")
 
 
 def _tf_dir(args: argparse.Namespace, design: str | None = None) -> str | None:
@@ -281,6 +285,9 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     try:
         _default_design_exists(args)
+        import vpcsim.ip_ranges
+
+        vpcsim.ip_ranges.use(getattr(args, "aws_ip_ranges", None))  # None: the bundled excerpt
         if args.command == "trace":
             return _trace(args)
         if args.command == "validate":

@@ -26,13 +26,10 @@ BATFISH_SYNTHETIC_NODES = frozenset({"isp_16509", "internet", "__aws-services-ga
 
 # vpcsim's hop kinds that are not AWS resources with a Batfish node of their own: the
 # internet, and a VPC peering connection (Batfish goes straight from one VPC router to the other).
-_PATHLESS_HOP_KINDS = frozenset({"internet", "peering"})
+_PATHLESS_HOP_KINDS = frozenset({"internet", "peering", "transit_gateway_attachment"})
 
 # AWS components vpcsim does not simulate, by the prefix of their Batfish node name.
 UNSUPPORTED_NODE_PREFIXES: tuple[tuple[str, str], ...] = (
-    ("tgw-", "transit gateway"),
-    ("vgw-", "VPN gateway"),
-    ("vpn-", "VPN connection / on-prem customer gateway"),
     ("dxgw-", "Direct Connect gateway"),
     ("onprem-", "on-prem router (VPN / Direct Connect peer)"),
 )
@@ -219,9 +216,16 @@ def vpcsim_path(hops: Sequence[Hop], *, truncate: bool = True, names: Mapping[st
     ]
 
 
+def onprem_router(node: str) -> bool:
+    """A Batfish node that is an on-prem router (named by its config file or hostname), not an AWS
+    resource: vpcsim's on-prem hop is its network, with no AWS id."""
+    return node.endswith(".txt") or node.startswith("onprem-") or node == "onprem-router"
+
+
 def batfish_path(nodes: Iterable[str]) -> list[str]:
-    """Batfish's node names less its modelling artifacts (the AWS backbone, the internet...)."""
-    return [node for node in nodes if node not in BATFISH_SYNTHETIC_NODES]
+    """Batfish's node names less its modelling artifacts (the AWS backbone, the internet...) and the
+    on-prem routers."""
+    return [node for node in nodes if node not in BATFISH_SYNTHETIC_NODES and not onprem_router(node)]
 
 
 # -- flows --------------------------------------------------------------------------------------
@@ -237,6 +241,10 @@ def start_of(ingress: str) -> tuple[str, str | None] | None:
         return "subnet", ingress
     if ingress.startswith("vpc-"):
         return "vpc_router", ingress
+    if ingress.startswith("vgw-"):  # at the VGW, from its VPN side (components/onprem.py)
+        return "endpoint", f"vpn_gateway:{ingress}"
+    if ingress.startswith("vpn-") and ingress.endswith(".txt"):  # the router behind that VPN connection
+        return "endpoint", f"vpn:{ingress[:-len('.txt')]}"
     return None
 
 
@@ -250,20 +258,40 @@ def unsupported_node(node: str) -> str | None:
 
 # Expectations that need an unsimulated component that their path does not name.
 UNSUPPORTED_CASES: dict[str, str] = {
-    "public-subnet/testFromInternetToInvalidPublicIp": (
-        "needs AWS's public address space: Batfish's AWS backbone (isp_16509) null-routes "
-        "AWS-owned public prefixes (54.191.107.23 is one) that no resource of the snapshot holds; "
-        "vpcsim models neither the backbone nor AWS's published IP ranges"
-    ),
-    "transit-gateway/testFromA2toB": (
-        "the subnet's route points at transit gateway tgw-044be4464fcc69aff; whether the TGW can "
-        "take the packet depends on its VPC attachment's availability zones"
-    ),
+}
+
+
+# Expectations whose verdict depends on the on-prem router's own configuration: Batfish loads its
+# Cisco config (not in ../shared), and vpcsim does not read the customer's router (it models what
+# AWS sees: components/onprem.py).
+_ONPREM = "the verdict depends on the on-prem router's own configuration (Batfish loads its Cisco config, "
+ONPREM_CONFIG_CASES: dict[str, str] = {
+    "vpn-gateway/testToOnPrem": _ONPREM + (
+        "configs/vpn-03701a53bba3c48b7.txt, not in ../shared): the default route the VGW learns over BGP "
+        "and the router's NO_ROUTE for 8.8.8.8 are both in that config"),
+    "vpn-gateway/testInstanceToUnderlayInterfaceIp": _ONPREM + (
+        "configs/vpn-03701a53bba3c48b7.txt, not in ../shared): the default route the VGW learns over BGP "
+        "and the router's NO_ROUTE are both in that config"),
+    "direct-connect-gateway/testFromOnPremToInstance": _ONPREM + (
+        "configs/onprem-router.txt, not in ../shared): the router's longest match picks the VPN tunnel "
+        "over Direct Connect"),
+    "direct-connect-gateway/testFromInstanceToOnPrem": _ONPREM + (
+        "configs/onprem-router.txt, not in ../shared): the 10.10.0.0/16 it advertises over Direct "
+        "Connect and VPN, and its local preference by BGP community"),
+    "direct-connect-private-vif/testFromOnPremHighToInstance": _ONPREM + (
+        "configs/onprem-high.txt, not in ../shared): which virtual interface onprem-high sends by is "
+        "that config's"),
+    "direct-connect-private-vif/testInstanceToOnPremPrefersHighDxCommunity": _ONPREM + (
+        "configs/onprem-{high,low}.txt, not in ../shared): the 10.20.0.0/16 both routers advertise and "
+        "the BGP communities that rank them"),
 }
 
 
 def unsupported_reason(expectation: Mapping[str, Any]) -> str | None:
-    """Why an expectation needs a component vpcsim does not simulate (None: it does not)."""
+    """Why an expectation needs a component vpcsim does not simulate, or the on-prem router's
+    configuration (None: it does not)."""
+    if expectation.get("id") in ONPREM_CONFIG_CASES:
+        return ONPREM_CONFIG_CASES[str(expectation["id"])]
     if expectation.get("id") in UNSUPPORTED_CASES:
         return UNSUPPORTED_CASES[str(expectation["id"])]
     flow = expectation.get("flow") or {}
@@ -326,10 +354,12 @@ def representative_flows(net: CompiledNetwork, dst_instance: str) -> list[tuple[
 __all__ = [
     "BATFISH_DISPOSITIONS",
     "BATFISH_SYNTHETIC_NODES",
+    "ONPREM_CONFIG_CASES",
     "UNSUPPORTED_CASES",
     "batfish_disposition",
     "batfish_path",
     "load_balanced",
+    "onprem_router",
     "representative_flows",
     "start_of",
     "stop_index",

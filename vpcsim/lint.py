@@ -629,18 +629,26 @@ class _Linter:
         return out
 
     def via_appliance_to_igw(self, subnet: Subnet) -> bool:
-        """Whether the subnet's default way out is an appliance whose own subnet reaches an IGW
-        (inspection: the IGW still maps the sender's public IP)."""
+        """Whether the subnet's default way out is an appliance (or a Gateway Load Balancer endpoint)
+        whose own subnet reaches an IGW (inspection: the IGW still maps the sender's public IP)."""
+        from vpcsim.compile import RouteEntry
+        from vpcsim.components import base
+
         table = self.d.route_tables.get(subnet.route_table)
         for route in table.routes if table else ():
-            if route.target_kind not in (TargetKind.INTERFACE, TargetKind.INSTANCE) or route.blackhole:
+            kinds = (TargetKind.INTERFACE, TargetKind.INSTANCE, TargetKind.COMPONENT)
+            if route.target_kind not in kinds or route.blackhole:
                 continue
             if route.destination is None or route.destination.length != 0:
                 continue
             name = route.target or ""
             instance = self.d.instances.get(name)
             eni = self.d.interfaces.get(instance.interfaces[0] if instance and instance.interfaces else name)
-            home = self.d.subnets.get(eni.subnet) if eni is not None else None
+            component = base.for_route(route) if route.target_kind is TargetKind.COMPONENT else None
+            # The subnet a component target lives in (a Gateway Load Balancer endpoint's).
+            beyond = component.next_subnet(self.net, RouteEntry(route.destination, route, subnet.vpc)) \
+                if component is not None else None
+            home = self.d.subnets.get(beyond or (eni.subnet if eni is not None else ""))
             if home is not None and home.name != subnet.name and self.reaches_igw(home):
                 return True
         return False

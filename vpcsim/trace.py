@@ -18,7 +18,7 @@ import itertools
 
 from vpcsim.compile import CompiledNetwork
 from vpcsim.reach import addresses, walk
-from vpcsim.reach.balanced import names_load_balancer, trace_balanced
+from vpcsim.reach.balanced import as_trace, names_load_balancer, trace_balanced
 from vpcsim.reach.legs import LegSpec, trace_legs, trace_via
 from vpcsim.reach.walk import START_KINDS, Endpoint, parse_protocol, resolve, trace_packet
 from vpcsim.results import AddressVerdict, TraceResult
@@ -40,8 +40,14 @@ def trace(
 ) -> TraceResult:
     """Trace `src` -> `dst` on `port` (ICMP: `port` is the type, `icmp_code` the code, default 0).
 
-    See `vpcsim.reach.walk.trace`; with an endpoint whose address AWS picks, every case of it.
+    See `vpcsim.reach.walk.trace`; with an endpoint whose address AWS picks, every case of it. A
+    destination that is a load balancer or one of its nodes is traced through to its targets
+    (`trace_balanced`), and the verdict summed up as one TraceResult (`reach.balanced.as_trace`).
     """
+    if isinstance(dst, str) and names_load_balancer(net, dst):
+        # A load balancer (or one of its nodes): judged through to its targets, summed up as one
+        # trace (reach.balanced.as_trace; trace_balanced has every leg).
+        return as_trace(trace_balanced(net, src, dst, port, protocol, src_port=src_port, ephemeral=ephemeral))
     result = walk.trace(net, src, dst, port, protocol, src_port=src_port, ephemeral=ephemeral, icmp_code=icmp_code)
     if not addresses.has_dynamic(net):
         return result

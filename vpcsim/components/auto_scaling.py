@@ -98,6 +98,9 @@ def read(builder: extensions.SectionBuilder, name: str, body: Map) -> AutoScalin
         builder.check_keys(template, f"{what}: launch_template", ("security_groups", "public_ip", "aws_id"),
                            ("security_groups",))
         groups_node = template.get("security_groups")
+        if groups_node is not None and not builder.as_list(groups_node, f"{what}: launch_template: security_groups"):
+            builder.error("type", f"{what}: launch_template: security_groups: expected at least one group",
+                          groups_node.loc)
         for item in builder.as_list(groups_node, f"{what}: launch_template: security_groups") if groups_node else ():
             group = builder.group_ref(item, f"{what}: launch_template: security_groups", None)
             if group is not None:
@@ -187,7 +190,8 @@ def _registrations(design: Design) -> Iterable[tuple[str, str]]:
                 yield tg, member
 
 
-extensions.register(extensions.Section(KEY, "auto scaling group", read, None, validate, _interfaces, _instances))
+extensions.register(extensions.Section(KEY, "auto scaling group", read, None, validate, interfaces=_interfaces,
+                                       instances=_instances))
 load_balancer.register_members(_registrations)
 
 
@@ -338,9 +342,9 @@ def _body(imp: Importer, group: mapping.Picked) -> dict[str, object]:
     return body
 
 
-_JOINS = (
-    ("LaunchTemplateVersions", "LaunchTemplateId+VersionNumber", "launch template version"),
-    ("LaunchConfigurations", "LaunchConfigurationName", "launch configuration"),  # aws autoscaling describe-launch-configurations
+_DETAILS = (
+    mapping.Detail("LaunchTemplateVersions", ("LaunchTemplateId", "VersionNumber"), "launch template version"),
+    mapping.Detail("LaunchConfigurations", ("LaunchConfigurationName",), "launch configuration"),
 )
 mapping.register(mapping.AwsMapping("AutoScalingGroups", KEY, "", "", "", "auto scaling group",
-                                    "AutoScalingGroupName", _pick, _body, rank=62, joins=_JOINS))
+                                    "AutoScalingGroupName", _pick, _body, rank=62, details=_DETAILS))

@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, ClassVar, Generic, Protocol, TypeVar
 
 from vpcsim.errors import Location
-from vpcsim.model import Interface, Route, Subnet, TargetKind, int_to_ip, protocol_label
+from vpcsim.model import PROTOCOL_LABELS, Interface, Route, Subnet, TargetKind, int_to_ip, protocol_label
 from vpcsim.results import Action, Blocker, Code, Disposition, Hop, Packet, PortRanges, Step, StepKind
 
 if TYPE_CHECKING:
@@ -55,6 +55,9 @@ class Endpoint:
     label: str
     addr: int
     eni: Interface | None = None  # None: the internet (or an address nothing owns)
+    # Where a packet from this endpoint enters the design, when not by an interface or from the
+    # internet (an on-prem network, over its VPN connection): the forward leg starts there.
+    start: Callable[[Walk, State], None] | None = field(default=None, compare=False)
 
     @property
     def internet(self) -> bool:
@@ -75,7 +78,11 @@ class State:
     sender: Interface | None = None
 
     def packet(self) -> Packet:
-        return Packet(ip(self.src), ip(self.dst), protocol_label(self.proto), self.sports, self.dports)
+        # tuple.__new__ and the memoized texts inline: a trace builds a Packet at most hops.
+        texts = _IP_TEXT
+        return new_tuple(Packet, (texts.get(self.src) or ip(self.src), texts.get(self.dst) or ip(self.dst),
+                                  PROTOCOL_LABELS.get(self.proto) or protocol_label(self.proto),
+                                  self.sports, self.dports))
 
     def copy(self) -> State:
         return State(self.src, self.dst, self.proto, self.sports, self.dports, self.sender)

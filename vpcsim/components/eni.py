@@ -52,9 +52,9 @@ def sg_check(walk: Walk, eni: Interface, state: State, direction: str, steps: li
         # fixed rule would create, not be re-judged by rules written for the other direction.
         walk.sg_sessions.add(eni.name)
     elif eni.name in walk.sg_sessions:
-        steps.append(Step(StepKind.SESSION, Action.ALLOW,
-                          f"security groups pass the reply by the connection's session ({direction})",
-                          ", ".join(eni.security_groups)))
+        steps.append(new_tuple(Step, (StepKind.SESSION, Action.ALLOW,
+                                      f"security groups pass the reply by the connection's session ({direction})",
+                                      ", ".join(eni.security_groups), None, None, (), None, None, None)))
         return
     groups = walk.net.groups(eni.security_groups)
     if (groups.egress_references if egress else groups.ingress_references) and not _references_apply(
@@ -83,9 +83,11 @@ def sg_check(walk: Walk, eni: Interface, state: State, direction: str, steps: li
     if index >= 0:
         group, rule = rules[index]
         text = sg_text(walk.net.rule_texts, rule)
-        steps.append(Step(kind, Action.ALLOW, f"allowed by security group {group}: {text}", group,
-                          f"{group} {direction} {text}", rule.loc, (), None, None, detail_data))
-        if ranges_size(allowed) != ranges_size(asked):
+        steps.append(new_tuple(Step, (kind, Action.ALLOW, f"allowed by security group {group}: {text}", group,
+                                      f"{group} {direction} {text}", rule.loc, (), None, None, detail_data)))
+        # (A single range let through whole, the usual case, is the asked range itself.)
+        if (len(allowed) != 1 or len(asked) != 1 or allowed[0] != asked[0]) and \
+                ranges_size(allowed) != ranges_size(asked):
             state.dports = tuple(allowed)
         return
     has_rules = any(
@@ -170,12 +172,18 @@ def finish(walk: Walk, eni: Interface, state: State, steps: list[Step]) -> None:
         if not reply_matches(walk, state, steps, eni.name):
             walk.hop("eni", name, aws_id, state, steps)
             return
-    if any(step.action in (Action.DENY, Action.DROP) for step in steps):
+    dropped = False
+    for step in steps:
+        if step.action is Action.DENY or step.action is Action.DROP:
+            dropped = True
+            break
+    if dropped:
         # Keep walking to report every blocker, but never show a dropped packet as delivered.
         steps.append(Step(StepKind.DELIVER, Action.DROP,
                           f"reaches {eni.name} ({ip(state.dst)}), where the checks above drop it", eni.name))
     else:
-        steps.append(Step(StepKind.DELIVER, Action.ACCEPT, f"delivered to {eni.name} ({ip(state.dst)})", eni.name))
+        steps.append(new_tuple(Step, (StepKind.DELIVER, Action.ACCEPT, f"delivered to {eni.name} ({ip(state.dst)})",
+                                      eni.name, None, None, (), None, None, None)))
     walk.hop("eni", name, aws_id, state, steps)
     walk.leg.disposition = Disposition.ACCEPTED
     walk.leg.end_eni = eni

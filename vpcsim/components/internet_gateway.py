@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+import vpcsim.ip_ranges as ip_ranges
 from vpcsim.compile import is_private
 from vpcsim.components import appliance, base, subnet
 from vpcsim.components.base import Component, State, Walk, ip, reply_matches
@@ -179,6 +180,13 @@ def from_internet(walk: Walk, state: State) -> None:
                 + (f" ({walk.target.label} has no public IP)" if target is not None else "")
             )
             walk.stop(Disposition.NULL_ROUTED, Code.NO_PATH, "internet", detail, target.loc if target else None)
+        elif (prefix := ip_ranges.current().find(state.dst, ("EC2",))) is not None:
+            # AWS's own address space (EC2 public and Elastic IPs), held by nothing of the design:
+            # it reaches no VPC here (Batfish's AWS backbone null-routes it too).
+            detail = (f"{ip(state.dst)} is AWS address space ({prefix.service} {prefix.region}, {prefix.cidr} in "
+                      f"{ip_ranges.current().describe()}) that no resource of this design holds: it reaches no "
+                      "VPC here")
+            walk.stop(Disposition.NULL_ROUTED, Code.DESTINATION_ADDRESS_UNASSIGNED, "internet", detail, None)
         else:
             detail = f"{ip(state.dst)} is no public IP of this design"
             walk.stop(Disposition.NO_ROUTE, Code.IGW_PRIVATE_IP_ASSOCIATION_FOR_INGRESS, "internet", detail, None)

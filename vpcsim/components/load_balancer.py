@@ -230,6 +230,9 @@ def read_balancer(builder: extensions.SectionBuilder, name: str, body: Map) -> L
     groups: list[str] = []
     groups_node = body.get("security_groups")
     if groups_node is not None:
+        if not builder.as_list(groups_node, f"{what}: security_groups"):
+            builder.error("type", f"{what}: security_groups: expected at least one group (an NLB without security "
+                          "groups omits the key)", groups_node.loc)
         for item in builder.as_list(groups_node, f"{what}: security_groups"):
             group = builder.group_ref(item, f"{what}: security_groups", None)
             if group is not None:
@@ -528,13 +531,16 @@ class BalancerIndex:
         self.balancers = balancers(d)
         self.groups = target_groups(d)
         self.by_name: dict[str, LoadBalancerModel] = {}
-        self.nodes: dict[int, tuple[LoadBalancerModel, Node]] = {}
+        self.nodes: dict[int, tuple[LoadBalancerModel, Node]] = {}  # by private address
+        self.public_nodes: dict[int, tuple[LoadBalancerModel, Node]] = {}
         for lb in self.balancers.values():
             for key in (lb.name, lb.dns_name, lb.aws_id):
                 if key:
                     self.by_name.setdefault(key, lb)
             for n in lb.nodes:
                 self.nodes[n.private_ip] = (lb, n)
+                if n.public_ip is not None:
+                    self.public_nodes[n.public_ip] = (lb, n)
         self.targets: dict[str, tuple[Resolved, ...]] = {}
         for tg in self.groups.values():
             out = []
@@ -1192,19 +1198,19 @@ def _tg_body(imp: Importer, tg: mapping.Picked) -> dict[str, object]:
     return body
 
 
-_LB_JOINS = (
-    ("LoadBalancerDescriptions", "LoadBalancerName", "classic load balancer"),  # aws elb describe-load-balancers
-    ("LoadBalancerListeners", "LoadBalancerArn", "load balancer's listeners"),  # Batfish's: one entry per balancer
-    ("Listeners", "ListenerArn", "listener"),  # aws elbv2 describe-listeners
-    ("Rules", "RuleArn", "listener rule"),  # aws elbv2 describe-rules
-    ("LoadBalancerAttributes", "LoadBalancerArn", "load balancer's attributes"),
+_LB_DETAILS = (
+    mapping.Detail("LoadBalancerDescriptions", ("LoadBalancerName",), "classic load balancer"),  # aws elb
+    mapping.Detail("LoadBalancerListeners", ("LoadBalancerArn",), "load balancer's listeners"),  # Batfish's
+    mapping.Detail("Listeners", ("ListenerArn",), "listener"),  # aws elbv2 describe-listeners
+    mapping.Detail("Rules", ("RuleArn",), "listener rule"),  # aws elbv2 describe-rules
+    mapping.Detail("LoadBalancerAttributes", ("LoadBalancerArn",), "load balancer's attributes"),
 )
-_TG_JOINS = (
-    ("LoadBalancerTargetHealth", "TargetGroupArn", "target group's health"),  # one entry per target group
-    ("TargetGroupAttributes", "TargetGroupArn", "target group's attributes"),
+_TG_DETAILS = (
+    mapping.Detail("LoadBalancerTargetHealth", ("TargetGroupArn",), "target group's health"),  # one entry a group
+    mapping.Detail("TargetGroupAttributes", ("TargetGroupArn",), "target group's attributes"),
 )
 # No route names a load balancer or a target group: no route key, field or id prefix.
 mapping.register(mapping.AwsMapping("LoadBalancers", KEY, "", "", "", "load balancer", "LoadBalancerArn",
-                                    _lb_pick, _lb_body, rank=60, joins=_LB_JOINS))
+                                    _lb_pick, _lb_body, rank=60, details=_LB_DETAILS))
 mapping.register(mapping.AwsMapping("TargetGroups", GROUPS_KEY, "", "", "", "target group", "TargetGroupArn",
-                                    _tg_pick, _tg_body, rank=61, joins=_TG_JOINS))
+                                    _tg_pick, _tg_body, rank=61, details=_TG_DETAILS))

@@ -45,6 +45,18 @@ def nacl_check(walk: Walk, subnet: Subnet, state: State, direction: str, steps: 
     kind = StepKind.NACL_OUT if outbound else StepKind.NACL_IN
     peer = state.dst if outbound else state.src
     asked = state.dports
+    texts = net.rule_texts
+    if len(asked) == 1 and asked[0][0] == asked[0][1]:
+        # One concrete port that a rule allows (most forward packets): no partition, no lists.
+        rule = rules[table.first_match(peer, state.proto, asked[0][0])]
+        if rule is not None and rule.allow:
+            name = acl_model.name
+            text = texts.get(id(rule)) or nacl_text(texts, rule)
+            data = new_tuple(FilterDetail, (acl.outbound_filter if outbound else acl.inbound_filter, peer,
+                                            state.proto, asked, asked))
+            steps.append(new_tuple(Step, (kind, Action.ALLOW, f"network ACL {name} {direction}: {text}", name,
+                                          text, rule.loc, (), None, None, data)))
+            return
     allowed: list[tuple[int, int]] = []
     denied: list[tuple[int, int, NaclRule | None]] = []
     decided: list[tuple[int, int, NaclRule | None]] = []
@@ -68,16 +80,18 @@ def nacl_check(walk: Walk, subnet: Subnet, state: State, direction: str, steps: 
     detail_data = new_tuple(FilterDetail, (acl.outbound_filter if outbound else acl.inbound_filter, peer,
                                             state.proto, asked, tuple(allowed)))
     name = acl_model.name
-    texts = net.rule_texts
     if not denied:
         first = decided[0][2]
-        if len(decided) == 1 and decided[0][0] == decided[0][1]:
-            summary = nacl_text(texts, first)
+        first_text = nacl_text(texts, first)
+        if len(decided) == 1:
+            lo, hi, _ = decided[0]
+            summary = first_text if lo == hi else f"{range_text(lo, hi)}: {first_text}"
         else:
             summary = "; ".join(f"{range_text(lo, hi)}: {nacl_text(texts, rule)}" for lo, hi, rule in decided)
-        # Positional: a NamedTuple built with keywords costs half as much again (a hot path).
-        steps.append(Step(kind, Action.ALLOW, f"network ACL {name} {direction}: {summary}", name,
-                          nacl_text(texts, first), first.loc if first else acl_model.loc, (), None, None, detail_data))
+        # tuple.__new__, positional: a NamedTuple's own __new__ is a Python frame (a hot path).
+        steps.append(new_tuple(Step, (kind, Action.ALLOW, f"network ACL {name} {direction}: {summary}", name,
+                                      first_text, first.loc if first else acl_model.loc, (), None, None,
+                                      detail_data)))
         return
     first_denier = denied[0][2]
     location = first_denier.loc if first_denier is not None else acl_model.loc
@@ -139,13 +153,14 @@ def route(walk: Walk, subnet: Subnet, state: State) -> None:
     next_subnet = None if target is None else target.next_subnet(net, entry)
     if next_subnet is None or next_subnet != subnet.name:
         nacl_check(walk, subnet, state, "outbound", steps)
-    chosen = entry.describe()
+    chosen = entry.text or entry.describe()
     why = f"longest prefix match for {ip(state.dst)}"
     if tied:
         # AWS's route priority on an equal prefix: local, static, prefix list, propagated.
         why += "; on an equal prefix local beats static beats prefix-list beats propagated routes"
     route_text = f"route table {table.name}: {chosen} ({why})"
-    steps.append(Step(StepKind.ROUTE, Action.FORWARD, route_text, table.name, chosen, route_loc, candidates))
+    steps.append(new_tuple(Step, (StepKind.ROUTE, Action.FORWARD, route_text, table.name, chosen, route_loc,
+                                  candidates, None, None, None)))
     walk.routes_taken.append((table.name, chosen, route_loc))
     walk.hop("subnet", subnet.name, subnet.aws_id, state, steps)
     follow(walk, entry, subnet, state, route_loc)

@@ -1,24 +1,24 @@
-"""Gateway VPC endpoints (S3, DynamoDB), and the AWS services they lead to as trace destinations.
+"""VPC endpoints (gateway, interface), and the AWS services they lead to as trace destinations.
 
-Associating a route table with a gateway endpoint adds a route from the service's AWS-managed
-prefix list to the endpoint (`vpce-...`). Traffic to the service's public ranges then leaves the
-VPC through the endpoint, not the internet gateway or a NAT gateway, and the reply comes back
-the same way; security groups and NACLs apply as to any flow. Gateway endpoints serve their own
-region's service only, and a peered VPC cannot use them (no edge-to-edge routing):
+Gateway (S3, DynamoDB): associating a route table with one adds a route from the service's
+AWS-managed prefix list to the endpoint (`vpce-...`); a design lists those tables under
+`route_tables:`. Traffic to the service's public ranges then leaves the VPC through the endpoint,
+not the internet gateway or a NAT gateway, and the reply comes back the same way; security groups
+and NACLs apply as to any flow. Gateway endpoints serve their own region's service only, and a
+peered VPC cannot use them (no edge-to-edge routing):
 https://docs.aws.amazon.com/vpc/latest/privatelink/gateway-endpoints.html.
 
     vpc_endpoints:
-      s3: {vpc: prod, service: com.amazonaws.eu-west-1.s3}
+      s3: {vpc: prod, service: com.amazonaws.eu-west-1.s3, route_tables: [private-a]}
     prefix_lists:
       com.amazonaws.eu-west-1.s3: {entries: [52.218.0.0/17, 3.5.64.0/21]}
-    route_tables:
-      private-a: {vpc: prod, routes: [{destination_prefix_list: com.amazonaws.eu-west-1.s3, vpc_endpoint: s3}]}
+
+Interface: one network interface per chosen subnet, with security groups; with private DNS the
+service's name resolves to them inside the VPC.
 
 `vpcsim trace app service:s3 443` resolves the service to an address of its prefix list (the
 list a route to the service's endpoint uses, else the one named after the service). Endpoint
 policies are IAM, not network: vpcsim does not evaluate them and says so on the endpoint's step.
-Interface and Gateway Load Balancer endpoints are not simulated yet: a snapshot's become
-`unsupported:` components, as before.
 """
 
 from __future__ import annotations
@@ -26,6 +26,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+import vpcsim.ip_ranges as ip_ranges
 from vpcsim.arguments import quote
 from vpcsim.components import base, subnet
 from vpcsim.components.base import Component, Endpoint, State, Walk, ip
@@ -34,7 +35,7 @@ from vpcsim.facts import GATEWAY_ENDPOINT_SERVICES, GONE_STATES
 from vpcsim.importers import mapping
 from vpcsim.loader import extensions
 from vpcsim.loader.reader import Map, Scalar, Seq
-from vpcsim.model import NOWHERE, Design, Interface, Subnet, TargetKind, ip_to_int
+from vpcsim.model import NOWHERE, Design, Interface, Route, Subnet, TargetKind, ip_to_int
 from vpcsim.results import Action, Code, Disposition, Step, StepKind
 
 if TYPE_CHECKING:
@@ -45,6 +46,7 @@ if TYPE_CHECKING:
 
 KEY = "vpc_endpoints"
 ROUTE_KEY = "vpc_endpoint"
+GWLB = "gateway_load_balancer"  # the type of a Gateway Load Balancer endpoint
 SERVICE_PREFIX = "service:"
 POLICY_NOTE = "its endpoint policy (IAM) is not evaluated"
 
@@ -62,6 +64,14 @@ class VpcEndpointModel:
     interfaces: tuple[tuple[str, int, str | None], ...] = ()
     security_groups: tuple[str, ...] = ()
     private_dns: bool = True
+    # A gateway endpoint's associated route tables (AWS adds its prefix-list route to each).
+    route_tables: tuple[str, ...] = ()
+    route_table_locs: tuple[Location, ...] = field(default=(), compare=False)
+    # A Gateway Load Balancer endpoint: its one subnet (and address), and the instances behind the
+    # load balancer (none: they are outside the design, e.g. a provider's account).
+    subnet: str | None = None
+    private_ip: int | None = None
+    appliances: tuple[str, ...] = ()
 
     @property
     def service_short(self) -> str:
@@ -75,17 +85,32 @@ class VpcEndpointModel:
 def read(builder: extensions.SectionBuilder, name: str, body: Map) -> VpcEndpointModel | None:
     what = f"vpc endpoint {name}"
     builder.check_keys(body, what, ("vpc", "service", "type", "aws_id", "description", "interfaces",
-                                    "security_groups", "private_dns"), ("vpc", "service"))
+                                    "security_groups", "private_dns", "route_tables", "subnet", "private_ip",
+                                    "appliances"), ("vpc", "service"))
     vpc = builder.vpc_ref(body, what)
-    service = builder.string(body.get("service"), f"{what}: service")
+    service_node = body.get("service")
+    if isinstance(service_node, Scalar) and not isinstance(service_node.value, str):
+        builder.error("type", f"{what}: service: expected a service name (s3, sqs, com.amazonaws.<region>.<service>), "
+                      f"got {service_node.value!r}", service_node.loc)
+        service_node = None
+    service = builder.string(service_node, f"{what}: service")
     kind = builder.string(body.get("type"), f"{what}: type") if body.get("type") is not None else "gateway"
     aws_id = builder.string(body.get("aws_id"), f"{what}: aws_id") if body.get("aws_id") is not None else None
     description = builder.string(body.get("description"), f"{what}: description") or ""
+    if kind == GWLB:
+        return _read_gwlb(builder, name, body, vpc, service, aws_id, description)
+    for key in ("subnet", "private_ip", "appliances"):
+        if body.get(key) is not None:
+            builder.error("vpce-key", f"{what}: {key} is for Gateway Load Balancer endpoints (expected type: "
+                          f"{GWLB})", body.loc)
     if kind == "interface":
+        if body.get("route_tables") is not None:
+            builder.error("vpce-key", f"{what}: route_tables is for gateway endpoints (an interface endpoint is "
+                          "reached at its network interfaces, not through routes)", body.loc)
         return _read_interface(builder, name, body, vpc, service, aws_id, description)
     if kind is not None and kind != "gateway":
-        builder.error("vpce-type", f"{what}: type {kind!r} is not simulated yet (expected gateway or interface; "
-                      "declare Gateway Load Balancer endpoints under unsupported:)", body.loc)
+        builder.error("vpce-type", f"{what}: type {kind!r} is not a VPC endpoint type (expected gateway, interface "
+                      f"or {GWLB})", body.loc)
         return None
     for key in ("interfaces", "security_groups", "private_dns"):
         if body.get(key) is not None:
@@ -100,9 +125,73 @@ def read(builder: extensions.SectionBuilder, name: str, body: Map) -> VpcEndpoin
                           f"{', '.join(GATEWAY_ENDPOINT_SERVICES)}, or com.amazonaws.<region>.<service>)",
                           body.loc)
             return None
+    tables: list[tuple[str, Location]] = []
+    tables_node = body.get("route_tables")
+    if isinstance(tables_node, Seq):
+        for item in tables_node.items:
+            table = builder.ref(item, f"{what}: route_tables", "route_tables", "route table")
+            if table is not None:
+                tables.append((table, item.loc))
+    elif tables_node is not None:
+        builder.error("invalid-type", f"{what}: route_tables: expected a list of route table names",
+                      tables_node.loc)
     if vpc is None or service is None:
         return None
-    return VpcEndpointModel(name, vpc, service, aws_id, description, body.loc)
+    return VpcEndpointModel(name, vpc, service, aws_id, description, body.loc,
+                            route_tables=tuple(t for t, _ in tables), route_table_locs=tuple(loc for _, loc in tables))
+
+
+def _read_gwlb(builder: extensions.SectionBuilder, name: str, body: Map, vpc: str | None, service: str | None,
+               aws_id: str | None, description: str) -> VpcEndpointModel | None:
+    """A Gateway Load Balancer endpoint: one subnet (one availability zone), and the appliances
+    its load balancer sends traffic to
+    (https://docs.aws.amazon.com/vpc/latest/privatelink/gateway-load-balancer-endpoints.html)."""
+    what = f"vpc endpoint {name}"
+    for key in ("interfaces", "security_groups", "private_dns", "route_tables"):
+        if body.get(key) is not None:
+            builder.error("vpce-key", f"{what}: {key} is not for a Gateway Load Balancer endpoint (expected subnet, "
+                          "private_ip, appliances; routes name it as their target)", body.loc)
+    if body.get("subnet") is None:
+        builder.error("missing-key", f"{what}: a Gateway Load Balancer endpoint needs subnet: NAME (its one subnet)",
+                      body.loc)
+    subnet_name = builder.ref(body.get("subnet"), f"{what}: subnet", "subnets", "subnet")
+    addr = None
+    ip_node = body.get("private_ip")
+    text = builder.string(ip_node, f"{what}: private_ip") if ip_node is not None else None
+    if text is not None and ip_node is not None:
+        try:
+            addr = ip_to_int(text)
+        except ValueError as exc:
+            builder.error("invalid-ip", f"{what}: private_ip: {exc}", ip_node.loc)
+            return None
+    appliances: list[str] = []
+    node = body.get("appliances")
+    if isinstance(node, Seq):
+        for item in node.items:
+            instance = builder.ref(item, f"{what}: appliances", "instances", "instance")
+            if instance is not None:
+                appliances.append(instance)
+    elif node is not None:
+        builder.error("invalid-type", f"{what}: appliances: expected a list of instance names", node.loc)
+    if vpc is None or service is None or subnet_name is None:
+        return None
+    return VpcEndpointModel(name, vpc, service, aws_id, description, body.loc, GWLB, subnet=subnet_name,
+                            private_ip=addr, appliances=tuple(appliances))
+
+
+def prefix_list_name(service: str, region: str) -> str:
+    """The AWS-managed prefix list of a gateway endpoint's service: com.amazonaws.<region>.<service>."""
+    return service if "." in service else f"com.amazonaws.{region}.{service}"
+
+
+def _implied_routes(obj: object, region: str) -> list[tuple[str, Route]]:
+    """Associating a route table with a gateway endpoint adds a route from the service's prefix
+    list to the endpoint (https://docs.aws.amazon.com/vpc/latest/privatelink/gateway-endpoints.html)."""
+    if not isinstance(obj, VpcEndpointModel) or obj.kind != "gateway":
+        return []
+    plist = prefix_list_name(obj.service, region)
+    return [(table, Route(None, plist, TargetKind.COMPONENT, obj.name, False, loc, ROUTE_KEY))
+            for table, loc in zip(obj.route_tables, obj.route_table_locs, strict=True)]
 
 
 def _read_interface(builder: extensions.SectionBuilder, name: str, body: Map, vpc: str | None, service: str | None,
@@ -134,6 +223,9 @@ def _read_interface(builder: extensions.SectionBuilder, name: str, body: Map, vp
     groups: list[str] = []
     groups_node = body.get("security_groups")
     if isinstance(groups_node, Seq):
+        if not groups_node.items:  # AWS: a network interface has 1 to 16 groups
+            builder.error("type", f"{what}: security_groups: expected at least one group (omit the key for the "
+                          "VPC's default group), got an empty list", groups_node.loc)
         for item in groups_node.items:
             group = builder.group_ref(item, f"{what}: security_groups", vpc)
             if group is not None:
@@ -162,12 +254,22 @@ def validate(design: Design) -> list[Diagnostic]:
     known = endpoints(design)
     for ep in known.values():
         out.extend(_interface_rules(design, ep))
-        # A snapshot spanning regions has their common prefix as its region (importers.aws).
-        if "." in ep.service and not ep.service.split(".")[2].startswith(design.region):
+        out.extend(_gwlb_rules(design, ep))
+        # A snapshot spanning regions has their common prefix as its region (importers.aws). (A
+        # Gateway Load Balancer endpoint's service is an endpoint service: com.amazonaws.vpce.<region>.vpce-svc-...)
+        if ep.kind != GWLB and "." in ep.service and not ep.service.split(".")[2].startswith(design.region):
             out.append(Diagnostic(
                 Severity.ERROR, "vpce-region",
                 f"vpc endpoint {ep.name}: service {ep.service} is not in the design's region {design.region} "
                 "(expected a gateway endpoint for its own region's service)", ep.loc))
+        plist = prefix_list_name(ep.service, design.region)
+        if ep.route_tables and plist not in design.prefix_lists:
+            out.append(Diagnostic(
+                Severity.ERROR, "vpce-prefix-list",
+                f"vpc endpoint {ep.name}: its route tables need the prefix list {plist}, which the design does not "
+                f"have, and {ip_ranges.current().describe()} has no entries for (expected prefix_lists: "
+                f"{{{plist}: {{entries: [...]}}}}, which `aws ec2 get-managed-prefix-list-entries` lists, or "
+                "--aws-ip-ranges with a current copy)", ep.route_table_locs[0]))
     for table in design.route_tables.values():
         for route in table.routes:
             if route.target_kind is not TargetKind.COMPONENT or route.target_section != ROUTE_KEY:
@@ -179,7 +281,7 @@ def validate(design: Design) -> list[Diagnostic]:
                     f"route table {table.name}: route to {route.describe_destination()} via interface endpoint "
                     f"{target.name} (expected a gateway endpoint: clients reach an interface endpoint at its "
                     "addresses, not through routes)", route.loc))
-            elif target is not None and route.prefix_list is None:
+            elif target is not None and target.kind == "gateway" and route.prefix_list is None:
                 out.append(Diagnostic(
                     Severity.ERROR, "vpce-route-destination",
                     f"route table {table.name}: route to {route.describe_destination()} via vpc endpoint "
@@ -215,6 +317,20 @@ def _interface_rules(design: Design, ep: VpcEndpointModel) -> list[Diagnostic]:
     return out
 
 
+def _gwlb_rules(design: Design, ep: VpcEndpointModel) -> list[Diagnostic]:
+    """A Gateway Load Balancer endpoint's subnet is in its VPC, and its address in that subnet."""
+    sub = design.subnets.get(ep.subnet or "")
+    if ep.kind != GWLB or sub is None:
+        return []
+    if sub.vpc != ep.vpc:
+        return [Diagnostic(Severity.ERROR, "vpce-subnet-vpc", f"vpc endpoint {ep.name}: subnet {sub.name} is in vpc "
+                           f"{sub.vpc}, not {ep.vpc} (expected a subnet of the endpoint's VPC)", ep.loc)]
+    if ep.private_ip is not None and not sub.cidr.contains(ep.private_ip):
+        return [Diagnostic(Severity.ERROR, "vpce-address", f"vpc endpoint {ep.name}: private_ip {ip(ep.private_ip)} is "
+                           f"outside its subnet {sub.name} ({sub.cidr})", ep.loc)]
+    return []
+
+
 def _vpcs(design: Design, name: str) -> tuple[str, ...] | None:
     ep = endpoints(design).get(name)
     return (ep.vpc,) if ep else None
@@ -233,8 +349,17 @@ def _own_interfaces(obj: object) -> list[Interface]:
                       aws_id=eni_id, loc=obj.loc, service=obj.service) for subnet_name, addr, eni_id in obj.interfaces]
 
 
-extensions.register(extensions.Section(KEY, "vpc endpoint", read, ROUTE_KEY, validate, _own_interfaces))
-extensions.register_target(extensions.Target(ROUTE_KEY, "vpc endpoint", _vpcs))
+extensions.register(extensions.Section(KEY, "vpc endpoint", read, ROUTE_KEY, validate, _own_interfaces,
+                                       _implied_routes))
+def _is_gwlb(design: Design, name: str) -> bool:
+    """A Gateway Load Balancer endpoint may take middlebox routes, replace the local route's target
+    and be a gateway route table's target
+    (https://docs.aws.amazon.com/vpc/latest/userguide/route-table-options.html#route-tables-middlebox)."""
+    ep = endpoints(design).get(name)
+    return ep is not None and ep.kind == GWLB
+
+
+extensions.register_target(extensions.Target(ROUTE_KEY, "vpc endpoint", _vpcs, _is_gwlb, replaces_local=_is_gwlb))
 
 
 # -- services as destinations -------------------------------------------------------------------
@@ -257,9 +382,31 @@ def service_ranges(net: CompiledNetwork, service: str) -> tuple[str, list[tuple[
         plist = d.prefix_lists.get(name or "")
         if plist is not None and plist.entries:
             return plist.name, [(c.first, c.last) for c in plist.entries]
+    aws = ip_ranges.current()
+    published = aws.service(short, full.split(".")[2]) if full.count(".") == 3 else ()
+    if published:
+        return f"{full} ({aws.describe()})", [(c.first, c.last) for c in published]
     raise EndpointError(f"service {quote(service)}: the design has no address ranges for it (expected a prefix "
                         f"list {quote(full)}, or a route to a gateway endpoint of the service "
-                        "through its prefix list; docs/format.md, VPC endpoints)")
+                        f"through its prefix list; {aws.describe()} has none either, --aws-ip-ranges FILE "
+                        "reads a current copy; docs/format.md, VPC endpoints)")
+
+
+def service_targets(net: CompiledNetwork, service: str) -> tuple[list[Interface], list[tuple[int, int]]]:
+    """What `to: {service: NAME}` stands for: the network interfaces of the service's interface
+    endpoints with private DNS (the name resolves to them inside their VPC), and the service's
+    public ranges (service_ranges), when the design or AWS's ip-ranges.json has them.
+    EndpointError when it has neither."""
+    short = service.removeprefix(SERVICE_PREFIX).strip().rsplit(".", 1)[-1]
+    enis = [eni for ep in endpoints(net.design).values() if ep.kind == "interface" and ep.private_dns
+            and ep.service_short == short for eni in _own_interfaces(ep) if eni.name in net.design.interfaces]
+    try:
+        spans = service_ranges(net, service.removeprefix(SERVICE_PREFIX).strip())[1]
+    except EndpointError:
+        if not enis:
+            raise
+        spans = []
+    return [net.design.interfaces[e.name] for e in enis], spans
 
 
 class GatewayServices(dict[str, tuple[str, list[tuple[int, int]]]]):
@@ -295,9 +442,16 @@ class VpcEndpoint(Component[None]):
     kind = "vpc_endpoint"
     route_key = ROUTE_KEY
 
+    def next_subnet(self, net: CompiledNetwork, entry: RouteEntry) -> str | None:
+        ep = endpoints(net.design).get(entry.route.target or "") if entry.route is not None else None
+        return ep.subnet if ep is not None else None
+
     def via_route(self, walk: Walk, entry: RouteEntry, from_subnet: Subnet, state: State,
                   route_loc: Location) -> None:
         ep = endpoints(walk.net.design)[entry.route.target if entry.route and entry.route.target else ""]
+        if ep.kind == GWLB:
+            _through_gwlb(walk, ep, from_subnet, state)
+            return
         vpc = walk.net.design.vpcs[from_subnet.vpc]
         walk.hop("vpc_router", vpc.name, vpc.aws_id, state, [])
         if walk.returning:
@@ -361,8 +515,56 @@ class VpcEndpoint(Component[None]):
                 for subnet_name, _, _ in ep.interfaces:  # its network interfaces (the eni component's nodes)
                     g.add_edge(key, ("eni", interface_name(ep, subnet_name)), relation="interface")
                 continue
+            if ep.kind == GWLB:
+                # Its subnet's route table takes what comes back; its appliances inspect the traffic.
+                g.add_edge(key, ("subnet", ep.subnet), relation="attachment")
+                for name in ep.appliances:
+                    instance = net.design.instances.get(name)
+                    if instance is not None and instance.interfaces:
+                        g.add_edge(key, ("eni", instance.interfaces[0]), relation="appliance")
+                continue
             g.add_edge(("vpc_router", ep.vpc), key, relation="attachment")
             g.add_edge(key, ("vpc_router", ep.vpc), relation="attachment")
+
+
+def _through_gwlb(walk: Walk, ep: VpcEndpointModel, from_subnet: Subnet | None, state: State) -> None:
+    """A packet routed to a Gateway Load Balancer endpoint: into the endpoint's subnet, to the load
+    balancer and one of its appliances (GENEVE, UDP 6081), back to the endpoint, then on by the
+    endpoint subnet's route table. Flow stickiness sends both directions of a flow to the same
+    appliance (https://docs.aws.amazon.com/elasticloadbalancing/latest/gateway/introduction.html;
+    https://docs.aws.amazon.com/vpc/latest/privatelink/gateway-load-balancer-endpoints.html)."""
+    net = walk.net
+    d = net.design
+    home = d.subnets[ep.subnet or ""]
+    if from_subnet is None or from_subnet.name != home.name:
+        vpc = d.vpcs[home.vpc]
+        walk.hop("vpc_router", vpc.name, vpc.aws_id, state, [])
+        steps: list[Step] = []
+        subnet.nacl_check(walk, home, state, "inbound", steps)
+        walk.hop("subnet", home.name, home.aws_id, state, steps)
+    walk.hop("vpc_endpoint", ep.name, ep.aws_id, state, [Step(
+        StepKind.FORWARD, Action.FORWARD, f"Gateway Load Balancer endpoint {ep.name} hands the packet to the load "
+        f"balancer of {ep.service} (GENEVE, UDP 6081)", ep.name, location=ep.loc)])
+    if not ep.appliances:
+        walk.warn(Code.UNSUPPORTED_COMPONENT, ep.name, f"the appliances behind {ep.service} are not in the design: "
+                  f"the packet is taken to come back to {ep.name} unchanged", ep.loc)
+    else:
+        running = [d.instances[n] for n in ep.appliances if n in d.instances and d.instances[n].running]
+        if not running:
+            detail = (f"no appliance behind Gateway Load Balancer endpoint {ep.name} is running "
+                      f"({', '.join(ep.appliances)}): the load balancer has no target for the packet")
+            walk.stop(Disposition.NULL_ROUTED, Code.INSTANCE_NOT_RUNNING, ep.name, detail, ep.loc)
+            return
+        chosen = running[0]  # the same for both directions: flow stickiness
+        walk.hop("gateway_load_balancer", chosen.name, chosen.aws_id, state, [Step(
+            StepKind.FORWARD, Action.FORWARD, f"appliance {chosen.name} inspects the packet and returns it to the "
+            "load balancer (both directions of a flow go to the same appliance; its security groups see the "
+            "GENEVE tunnel, which vpcsim does not check)", chosen.name, location=chosen.loc)])
+    walk.hop("vpc_endpoint", ep.name, ep.aws_id, state, [Step(
+        StepKind.FORWARD, Action.FORWARD, f"back from the load balancer, {ep.name} sends the packet on by subnet "
+        f"{home.name}'s route table", ep.name, location=ep.loc)])
+    state.sender = None  # what arrives next comes from the endpoint, not from the client's interface
+    subnet.route(walk, home, state)
 
 
 def _reply_in(walk: Walk, ep: VpcEndpointModel, state: State) -> None:
@@ -395,11 +597,15 @@ def _pick(imp: Importer) -> dict[str, mapping.Picked]:
     for vpce_id, j in imp.raw["VpcEndpoints"].items():
         kind = (j.text("VpcEndpointType") or "").lower()
         state = (j.text("State") or "available").lower()
+        if kind == "gatewayloadbalancer" and len(j.strs("SubnetIds")) != 1:
+            imp.add_unsupported(vpce_id, _NOT_SIMULATED, j, note="Gateway Load Balancer endpoint without exactly one "
+                                "subnet (SubnetIds)")
+            continue
         if kind == "interface" and not all(e in imp.raw["NetworkInterfaces"] for e in j.strs("NetworkInterfaceIds")):
             imp.add_unsupported(vpce_id, _NOT_SIMULATED, j, note="interface endpoint whose network interfaces are "
                                 "not in the snapshot (describe-network-interfaces)")
             continue
-        if kind not in ("gateway", "interface"):
+        if kind not in ("gateway", "interface", "gatewayloadbalancer"):
             imp.add_unsupported(vpce_id, _NOT_SIMULATED, j, note=f"{kind or 'unknown'} endpoint for "
                                 f"{j.text('ServiceName') or 'an unnamed service'}")
             continue
@@ -417,6 +623,11 @@ def _pick(imp: Importer) -> dict[str, mapping.Picked]:
             imp.skip(vpce_id, f"in vpc {vpc_id}, which is not in the snapshot", "aws-orphan",
                      f"VPC endpoint {vpce_id}: its vpc {vpc_id} is not in the snapshot (skipped)", j.loc)
             continue
+        if kind == "gatewayloadbalancer" and j.strs("SubnetIds")[0] not in imp.subnets:
+            imp.skip(vpce_id, f"in subnet {j.strs('SubnetIds')[0]}, which is not in the snapshot", "aws-orphan",
+                     f"VPC endpoint {vpce_id}: its subnet {j.strs('SubnetIds')[0]} is not in the snapshot (skipped)",
+                     j.loc)
+            continue
         if kind == "gateway" and service.rsplit(".", 1)[-1] not in GATEWAY_ENDPOINT_SERVICES:
             imp.add_unsupported(vpce_id, _NOT_SIMULATED, j, note=f"gateway endpoint for {service}")
             continue
@@ -431,7 +642,18 @@ def _body(imp: Importer, ep: mapping.Picked) -> dict[str, object]:
     vpc_id = ep.vpc_id or ""
     body: dict[str, object] = {"aws_id": j.text("VpcEndpointId"), "vpc": imp.vpcs[vpc_id].name,
                                "service": j.text("ServiceName")}
-    if (j.text("VpcEndpointType") or "").lower() == "interface":
+    if (j.text("VpcEndpointType") or "").lower() == "gatewayloadbalancer":
+        # Its appliances sit behind the endpoint service (elbv2 target groups), which
+        # describe-vpc-endpoints does not name: the design leaves them out.
+        body["type"] = GWLB
+        (home_id,) = j.strs("SubnetIds")
+        body["subnet"] = imp.subnets[home_id].name
+        for eni_id in j.strs("NetworkInterfaceIds"):
+            listed = imp.raw["NetworkInterfaces"].get(eni_id)
+            own = listed.text("PrivateIpAddress") if listed is not None else None
+            if own is not None:
+                body["private_ip"] = own
+    elif (j.text("VpcEndpointType") or "").lower() == "interface":
         what = f"VPC endpoint {ep.name}"
         body["type"] = "interface"
         interfaces = []

@@ -686,13 +686,11 @@ class _Importer:
         self.locs: dict[int, Location] = {}  # id(design object) -> where it came from
         # Raw resources by AWS id, first occurrence wins (multi-account snapshots repeat some).
         self.mappings = mappings()
-        joined = {key: (field, label) for m in self.mappings for key, field, label in m.joins}
-        self.known_keys = (*SUPPORTED_KEYS, *(m.file_key for m in self.mappings), *joined)
+        self.details = {d.file_key: d for m in self.mappings for d in m.details}
+        self.known_keys = (*SUPPORTED_KEYS, *(m.file_key for m in self.mappings), *self.details)
         self.mapping_of = {m.file_key: m for m in self.mappings}
         self.key_labels = {**_KEY_LABELS, **{m.file_key: m.label for m in self.mappings},
-                           **{key: label for key, (_, label) in joined.items()}}
-        self.id_fields = {**_ID_FIELDS, **{m.file_key: m.id_field for m in self.mappings},
-                          **{key: field for key, (field, _) in joined.items()}}
+                           **{d.file_key: d.label for d in self.details.values()}}
         self.raw: dict[str, dict[str, _J]] = {key: {} for key in self.known_keys}
         self.picked: dict[str, dict[str, _Named]] = {}  # design section -> AWS id -> resource kept
         # ENIs that stand for another resource (a NAT gateway's own ENI): id -> (route field, its id).
@@ -860,12 +858,19 @@ class _Importer:
                 continue
             self.loaded_keys.add(key)
             entries = root.objs(key)
+            detail = self.details.get(key)
+            if detail is not None:  # a mapping reads it (a component that used to be unsupported)
+                for item in entries:
+                    parts = [self.id_part(item, f, detail.label) for f in detail.id_fields]
+                    if all(parts):
+                        self.keep(key, "/".join(p for p in parts if p), item)
+                continue
             if key in UNSUPPORTED_DETAIL_KEYS:
                 if entries:
                     self.warn("aws-unsupported",
                               f"{len(entries)} {UNSUPPORTED_DETAIL_KEYS[key]} are not simulated (ignored)", loc)
                 continue
-            if key in UNSUPPORTED_KEYS:
+            if key in UNSUPPORTED_KEYS and key not in self.mapping_of:
                 spec = UNSUPPORTED_KEYS[key]
                 for item in entries:
                     aws_id = item.need(spec.id_field, spec.label)
@@ -883,28 +888,27 @@ class _Importer:
                     if pl_id is not None:
                         self.raw_prefix_lists.setdefault(pl_id, []).append(item)
                 continue
-            id_field = self.id_fields[key]
+            id_field = {
+                "Vpcs": "VpcId",
+                "Subnets": "SubnetId",
+                "RouteTables": "RouteTableId",
+                "NetworkAcls": "NetworkAclId",
+                "SecurityGroups": "GroupId",
+                "NetworkInterfaces": "NetworkInterfaceId",
+                "Addresses": "PublicIp",
+                "AvailabilityZones": "ZoneName",
+                "DhcpOptions": "DhcpOptionsId",
+                **{m.file_key: m.id_field for m in self.mappings},
+            }[key]
             for item in entries:
-                self.keep(key, self.item_id(item, id_field, self.key_labels[key]), item)
+                self.keep(key, item.need(id_field, self.key_labels[key]), item)
 
-    def item_id(self, item: _J, id_field: str, label: str) -> str | None:
-        """An item's id: its `id_field`, or several fields' values joined by '/' ("A+B": a launch
-        template version is its template's id and its number)."""
-        if "+" not in id_field:
-            return item.need(id_field, label)
-        parts = []
-        for name in id_field.split("+"):
-            value = item.data.get(name)
-            if value is None:
-                self.error("aws-missing-field", f"{label}: missing required field {name!r} (expected it in every "
-                           "item of this describe output)", item.loc)
-                return None
-            if isinstance(value, bool) or not isinstance(value, (str, int)) or value == "":
-                self.error("aws-type", f"{name}: expected an id (a string or a number), got {_json_kind(value)}",
-                           item.loc_of(name))
-                return None
-            parts.append(str(value))
-        return "/".join(parts)
+    def id_part(self, item: _J, name: str, label: str) -> str | None:
+        """One field of a detail's id: a string, or a whole number (VersionNumber)."""
+        value = item.data.get(name)
+        if isinstance(value, int) and not isinstance(value, bool):
+            return str(value)
+        return item.need(name, label)
 
     def keep(self, key: str, aws_id: str | None, item: _J) -> None:
         if aws_id is None:
@@ -1920,17 +1924,6 @@ class _Importer:
             delattr(self, name)
 
 
-_ID_FIELDS = {
-    "Vpcs": "VpcId",
-    "Subnets": "SubnetId",
-    "RouteTables": "RouteTableId",
-    "NetworkAcls": "NetworkAclId",
-    "SecurityGroups": "GroupId",
-    "NetworkInterfaces": "NetworkInterfaceId",
-    "Addresses": "PublicIp",
-    "AvailabilityZones": "ZoneName",
-    "DhcpOptions": "DhcpOptionsId",
-}
 _KEY_LABELS = {
     "Vpcs": "vpc",
     "Subnets": "subnet",

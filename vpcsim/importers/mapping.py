@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from vpcsim.importers.aws import Importer, Item
 
-__all__ = ["AwsMapping", "Names", "Picked", "UnsupportedKind", "ip_text", "mappings", "register"]
+__all__ = ["AwsMapping", "Detail", "Names", "Picked", "UnsupportedKind", "ip_text", "mappings", "register"]
 
 _NAME_BAD = re.compile(r"[^A-Za-z0-9._:\-]+")  # "/" is legal in names but means "<vpc>/default"
 _NAME_MAX = 120  # leaves room for a "-NN" suffix within the format's 128 characters
@@ -78,6 +78,18 @@ def ip_text(text: str) -> str | None:
 
 
 @dataclass(frozen=True, slots=True)
+class Detail:
+    """Another `describe-*` output a mapping reads besides its own (a transit gateway's route
+    tables, routes, propagations): kept in `importer.raw[file_key]` by its `id_fields` joined with
+    "/", so that two accounts' views of one resource that differ in those fields are both kept.
+    A field may hold a string or a whole number (a launch template version's VersionNumber)."""
+
+    file_key: str
+    id_fields: tuple[str, ...]
+    label: str
+
+
+@dataclass(frozen=True, slots=True)
 class AwsMapping:
     """How one component's `describe-*` output becomes its design section; its module registers it.
 
@@ -85,11 +97,7 @@ class AwsMapping:
     the resources that carry traffic (saying why it skips the others, and recording them in
     `importer.gone` so routes to them become blackholes). `body` writes one kept resource in the
     design format, located with `importer.at`. Routes whose `route_field` names a kept resource
-    get `{route_key: name}`; a component that is no route target leaves both empty.
-
-    `joins` names the other outputs the mapping reads, by top-level key and the id field of
-    their items (a load balancer's listeners, a target group's health): the importer collects
-    them into `importer.raw[key]` by that id, as it does `file_key`'s own items.
+    get `{route_key: name}`; a component that no route names leaves both, and `id_prefix`, empty.
     """
 
     file_key: str  # the output's top-level key, e.g. "NatGateways"
@@ -105,8 +113,7 @@ class AwsMapping:
     kind: str = ""  # `unsupported.kind` for one known only by id (default: route_key)
     # What must agree between two accounts' views of one resource (default: all but its tags).
     essence: Callable[[dict[str, Any]], Any] | None = None
-    # The other outputs it reads: (top-level key, id field of an item, how messages call one).
-    joins: tuple[tuple[str, str, str], ...] = ()
+    details: tuple[Detail, ...] = ()  # the other outputs its `pick` and `body` read
 
 
 _MAPPINGS: dict[str, AwsMapping] = {}

@@ -85,13 +85,14 @@ class SelectorKind(enum.Enum):
     VPC = "vpc"
     TAG = "tag"
     CIDR = "cidr"
+    SERVICE = "service"  # an AWS service (s3, sqs...): its endpoints' interfaces and its public ranges
     LOAD_BALANCER = "load_balancer"  # a destination: its listeners, through to its targets
     AUTO_SCALING_GROUP = "auto_scaling_group"  # every member instance
     UNION = "any_of"
 
 
-SELECTOR_KEYS = ("instance", "interface", "subnet", "security_group", "vpc", "tag", "cidr", "load_balancer",
-                 "auto_scaling_group")
+SELECTOR_KEYS = ("instance", "interface", "subnet", "security_group", "vpc", "tag", "cidr", "service",
+                 "load_balancer", "auto_scaling_group")
 
 
 @dataclass(frozen=True, slots=True)
@@ -116,6 +117,8 @@ class Selector:
             return f"tag {text}"
         if self.kind is SelectorKind.CIDR:
             return ", ".join(self.values)
+        if self.kind is SelectorKind.SERVICE:
+            return ", ".join(f"service:{v}" for v in self.values)
         label = self.kind.value.replace("_", " ")
         return f"{label} {', '.join(self.values)}"
 

@@ -16,6 +16,7 @@ from types import MappingProxyType
 from typing import TypeVar
 
 import vpcsim.facts as facts
+import vpcsim.ip_ranges as ip_ranges
 from vpcsim.errors import Diagnostic, Location, Severity
 from vpcsim.loader import extensions
 from vpcsim.loader.reader import Map, Node, Scalar, Seq, kind_of
@@ -397,6 +398,7 @@ class _DesignBuilder(Builder):
         vpcs_raw = self.section(root, "vpcs", self.read_vpc_raw)
         prefix_lists = self.section(root, "prefix_lists", self.read_prefix_list)
         self.prefix_list_names = set(prefix_lists)
+        self.managed_lists: dict[str, PrefixList] = {}  # AWS-managed lists named but not written (ip_ranges)
         route_tables = self.section(root, "route_tables", self.read_route_table)
         network_acls = self.section(root, "network_acls", self.read_nacl)
         self.declared_groups = self.names["security_groups"]
@@ -408,6 +410,8 @@ class _DesignBuilder(Builder):
         for ext in extensions.sections():
             extra[ext.key] = self.section(root, ext.key, self.extension_reader(ext))
         self.extra = extra
+        self.add_implied_routes(route_tables, extra, region)
+        prefix_lists.update(self.managed_lists)
 
         vpcs: dict[str, Vpc] = {}
         for name, (cidrs, main_rt, default_acl, default_sg_rules, aws_id, tags, loc) in vpcs_raw.items():
@@ -513,6 +517,19 @@ class _DesignBuilder(Builder):
         )
         return design, self.diagnostics
 
+    def add_implied_routes(self, route_tables: dict[str, RouteTable], extra: dict[str, dict[str, object]],
+                           region: str) -> None:
+        """Routes AWS adds for a section's entries (extensions.Section.routes), appended to their tables."""
+        for ext in extensions.sections():
+            implied = ext.routes
+            for obj in extra[ext.key].values() if implied is not None else ():
+                for table_name, route in implied(obj, region) if implied is not None else ():
+                    table = route_tables.get(table_name)
+                    if route.prefix_list is not None and route.prefix_list not in self.names["prefix_lists"]:
+                        self.managed_list(route.prefix_list, route.loc)
+                    if table is not None and route not in table.routes:
+                        route_tables[table_name] = dataclasses.replace(table, routes=(*table.routes, route))
+
     def extension_reader(self, ext: extensions.Section) -> Callable[[str, Map], object | None]:
         def read(name: str, body: Map) -> object | None:
             return ext.read(self, name, body)
@@ -526,12 +543,27 @@ class _DesignBuilder(Builder):
         name = self.string(node, what)
         if name is None or node is None:
             return None
+        if section == "prefix_lists" and name not in self.names[section] and self.managed_list(name, node.loc):
+            return name
         if name not in self.names.get(section, set()):
             known = sorted(self.names.get(section, set()))
             hint = f" (known: {', '.join(known[:8])}{', ...' if len(known) > 8 else ''})" if known else ""
             self.error("unknown-reference", f"{what}: no {kind} named {name!r}{hint}", node.loc)
             return None
         return name
+
+    def managed_list(self, name: str, loc: Location) -> bool:
+        """An AWS-managed prefix list (com.amazonaws.<region>.s3 / .dynamodb) the design names but does
+        not write: its entries from AWS's ip-ranges.json (vpcsim.ip_ranges; --aws-ip-ranges)."""
+        parts = name.split(".")
+        if len(parts) != 4 or parts[:2] != ["com", "amazonaws"] or parts[3] not in facts.GATEWAY_ENDPOINT_SERVICES:
+            return False
+        entries = ip_ranges.current().service(parts[3], parts[2])
+        if not entries:
+            return False
+        self.managed_lists.setdefault(name, PrefixList(name, entries, None, loc))
+        self.names["prefix_lists"].add(name)
+        return True
 
     def vpc_ref(self, body: Map, what: str) -> str | None:
         if body.get("vpc") is None:

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Protocol
 if TYPE_CHECKING:
     from vpcsim.errors import Diagnostic, Location
     from vpcsim.loader.reader import Map, Node
-    from vpcsim.model import Design, Instance, Interface
+    from vpcsim.model import Cidr, Design, Instance, Interface, Route
 
 
 class SectionBuilder(Protocol):
@@ -28,6 +28,10 @@ class SectionBuilder(Protocol):
 
     def string(self, node: Node | None, what: str) -> str | None: ...
 
+    def cidr(self, node: Node | None, what: str) -> Cidr | None: ...
+
+    def boolean(self, node: Node | None, what: str, default: bool) -> bool: ...
+
     def ref(self, node: Node | None, what: str, section: str, kind: str) -> str | None: ...
 
     def vpc_ref(self, body: Map, what: str) -> str | None: ...
@@ -35,8 +39,6 @@ class SectionBuilder(Protocol):
     def group_ref(self, node: Node, what: str, vpc: str | None) -> str | None: ...
 
     def integer(self, node: Node | None, what: str, lo: int, hi: int) -> int | None: ...
-
-    def boolean(self, node: Node | None, what: str, default: bool) -> bool: ...
 
     def address(self, node: Node | None, what: str) -> int | None: ...
 
@@ -70,6 +72,10 @@ class Section:
     # The network interfaces one entry owns (an interface endpoint's): `build` adds them to
     # `Design.interfaces`, so that the walk, the analyses and validation see them as ENIs.
     interfaces: Callable[[object], Iterable[Interface]] | None = None
+    # The routes AWS adds for one entry, as (route table name, route), given the design's region
+    # (a gateway endpoint's prefix-list route in each associated table): `build` appends them to
+    # those tables unless the table already has the same route.
+    routes: Callable[[object, str], Iterable[tuple[str, Route]]] | None = None
     # The instances one entry stands for (an Auto Scaling group's members): added to
     # `Design.instances`, with their interfaces from `interfaces`.
     instances: Callable[[object], Iterable[Instance]] | None = None
@@ -124,6 +130,11 @@ class Target:
     middlebox: Callable[[Design, str], bool] | None = None
     # How a route-target-vpc error says where the target is, given its VPCs.
     where: Callable[[str, tuple[str, ...]], str] | None = None
+    # Whether the named target may replace the local route's target and be a gateway route
+    # table's target, as a network interface may (a Gateway Load Balancer endpoint).
+    replaces_local: Callable[[Design, str], bool] | None = None
+    # Whether it propagates routes into VPC route tables (a virtual private gateway does).
+    propagates: bool = False
 
 
 _TARGETS: dict[str, Target] = {}

@@ -629,7 +629,9 @@ class _Validator:
         component = self.design.unsupported.get(route.target or "") if route.target_kind is TargetKind.UNSUPPORTED \
             else None
         gone = route.target_kind is TargetKind.BLACKHOLE  # its gateway was deleted: AWS reports a blackhole
-        if route.destination is None or (not gone and (component is None or component.kind not in VGW_KINDS)):
+        rules = _target_rules(route)
+        propagator = (component is not None and component.kind in VGW_KINDS) or (rules is not None and rules.propagates)
+        if route.destination is None or (not gone and not propagator):
             self.error(
                 "route-propagated",
                 f"{what}: a propagated route must have a CIDR destination and target the virtual private gateway "
@@ -649,7 +651,10 @@ class _Validator:
             )
 
     def is_endpoint(self, route: Route) -> bool:
-        """An unsupported target that is a (Gateway Load Balancer) endpoint may take middlebox routes."""
+        """A (Gateway Load Balancer) endpoint, simulated or `unsupported`, may take middlebox routes."""
+        target = _target_rules(route)
+        if target is not None and target.replaces_local is not None and route.target is not None:
+            return target.replaces_local(self.design, route.target)
         if route.target_kind is not TargetKind.UNSUPPORTED or route.target is None:
             return False
         component = self.design.unsupported.get(route.target)

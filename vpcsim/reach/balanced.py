@@ -64,10 +64,7 @@ def _named(net: CompiledNetwork, text: str) -> tuple[lbm.LoadBalancerModel, lbm.
         addr = ip_to_int(name)
     except ValueError:
         return None
-    for lb, node in idx.nodes.values():
-        if addr in (node.private_ip, node.public_ip):
-            return lb, node
-    return None
+    return idx.nodes.get(addr) or idx.public_nodes.get(addr)
 
 
 def trace_balanced(net: CompiledNetwork, src: str, dst: str, port: int, protocol: str | int = "tcp", *,
@@ -96,7 +93,9 @@ def trace_balanced(net: CompiledNetwork, src: str, dst: str, port: int, protocol
         if pinned is not None and dst.strip() in (ip(node.private_ip), ip(node.public_ip or 0)):
             addr = ip_to_int(dst.strip())  # the address the client named
         target = Endpoint(lb.name, addr, node_eni)
-        dports: PortRanges = ((port, port),) if proto in (6, 17) else ((port * 256, port * 256),)
+        # ICMP: the type in the high byte (code 0); other protocols carry no port.
+        dports: PortRanges = ((port, port),) if proto in (6, 17) else ((port * 256, port * 256),) if proto == 1 \
+            else ((0, 0),)
         flow = Flow(src, dst, ip(source.addr), ip(addr), protocol_label(proto), port, sports,
                     None if source.eni is None else (source.eni.instance or source.eni.name), node_eni.name)
         fronts.append((node, trace_flow(net, flow, source, target, State(source.addr, addr, proto, sports, dports))))

@@ -157,7 +157,7 @@ def _design_name(end: Endpoint) -> str | None:
     return None if end.eni is None else (end.eni.instance or end.eni.name)
 
 
-START_KINDS = ("eni", "instance", "subnet", "vpc_router", "internet")
+START_KINDS = ("eni", "instance", "subnet", "vpc_router", "internet", "endpoint")
 
 
 def trace_packet(
@@ -183,7 +183,8 @@ def trace_packet(
     - `subnet`: leaving that subnet (name or AWS id): NACL out, then its route table;
     - `vpc_router`: at that VPC's router (name or AWS id): local delivery into the subnet that
       holds `dst_ip` (NULL_ROUTED inside the VPC's CIDRs but in no subnet, NO_ROUTE outside);
-    - `internet`: arriving from the internet (`start_name` is ignored).
+    - `internet`: arriving from the internet (`start_name` is ignored);
+    - `endpoint`: where a component's named place sends from (`onprem:corp`, `vpn:NAME`).
 
     `reply=False` walks the forward leg only (the result's disposition is then the forward
     leg's). The reply of a packet injected at a subnet or VPC router goes back to whatever
@@ -237,6 +238,18 @@ def trace_packet(
 
         def start(walker: Walker, state: State) -> None:
             vpc_router.inject(walker, vpc_model, state)
+    elif start_kind == "endpoint":
+        # A place a component names (`onprem:corp`, `vpn:NAME`): where its packets enter the design.
+        named = resolve(net, label, None)
+        entry = named.start
+        if entry is None:
+            raise EndpointError(f"{label!r} is not a place outside the VPCs a packet can start from "
+                                "(expected e.g. onprem:NAME or vpn:NAME)")
+        source = Endpoint(label, src, None, entry)
+
+        def start(walker: Walker, state: State) -> None:
+            assert entry is not None
+            entry(walker, state)
     else:
         label = "internet"
         source = Endpoint(label, src, None)
@@ -349,6 +362,8 @@ def trace_flow(
 
 
 def _dedupe(items: list[Blocker]) -> list[Blocker]:
+    if len(items) < 2:
+        return items
     seen = set()
     out = []
     for item in items:
@@ -478,6 +493,8 @@ class Walker:
         source = self.source.eni
         if source is not None and (not self.returning or state.src in source.private_ips):
             eni.send(self, source, state)
+        elif self.source.start is not None and not self.returning:
+            self.source.start(self, state)
         elif self.reentry is not None:
             self.reentry(self, state)
         elif self.returning and self.target.eni is not None and eni.from_service(self, self.target.eni, state):
