@@ -624,17 +624,24 @@ class Engine:
     def _reachable(self, src: _Atom, dst: _Atom, universe: Traffic,
                    ephemeral: tuple[int, int] | None, icmp_code: int | None) -> Traffic:
         got = Traffic.none()
+        listening = balanced.listener_ports(self.net, dst.text) if dst.eni is None or dst.eni.instance is None \
+            else None
         for kind in TrafficKind:
             runs = universe.runs(kind)
             if not runs:
+                continue
+            if listening is not None:
+                # A load balancer (or one of its nodes) takes only its listeners' ports: each one
+                # decides alone, every other port and protocol goes nowhere.
+                ports = [p for p in listening.get(kind.value, ()) if any(lo <= p <= hi for lo, hi in runs)]
+                got = got | Traffic.of(kind, [(p, p) for p in ports
+                                              if self.trace(src, dst, kind, p, ephemeral, icmp_code).reachable])
                 continue
             probe = self.trace(src, dst, kind, runs[0][0], ephemeral, icmp_code)
             if any(b.code not in PORT_DEPENDENT for b in probe.blocked_by):
                 continue  # blocked whatever the port: routing, NAT, a stopped instance...
             nacls, enis = self._path(probe)
             cuts = self._rule_ranges(nacls, enis)
-            if dst.eni is None or dst.eni.instance is None:
-                cuts += balanced.port_cuts(self.net, dst.text)  # a load balancer's listeners (or none)
             admitted: list[tuple[int, int]] = []
             for group in self._groups(kind, runs, cuts, icmp_code or 0):
                 if self.trace(src, dst, kind, group[0][0], ephemeral, icmp_code).reachable:

@@ -38,7 +38,7 @@ from vpcsim.results import (
     TraceResult,
 )
 
-__all__ = ["as_trace", "names_load_balancer", "port_cuts", "trace_balanced"]
+__all__ = ["as_trace", "listener_ports", "names_load_balancer", "trace_balanced"]
 
 
 def names_load_balancer(net: CompiledNetwork, text: str) -> bool:
@@ -273,16 +273,14 @@ def as_trace(result: BalancedResult) -> TraceResult:
                                blocked_by=tuple(_unique(blockers)))
 
 
-def port_cuts(net: CompiledNetwork, dst: str) -> list[tuple[int, int, int]]:
-    """(protocol, port_lo, port_hi) where a load balancer's verdict may change: its listeners'
-    ports and its nodes' security-group rules (check splits a port run there)."""
+def listener_ports(net: CompiledNetwork, dst: str) -> dict[str, tuple[int, ...]] | None:
+    """The ports a load balancer (or one of its nodes) listens on, by protocol (tcp, udp); None
+    when `dst` is not one. Every other port and protocol goes nowhere (the node drops it)."""
     named = _named(net, dst)
     if named is None:
-        return []
-    lb = named[0]
-    out = [(proto, li.port, li.port) for li in lb.listeners for proto in li.transports]
-    for group in lb.security_groups:
-        sg = net.design.security_groups.get(group)
-        if sg is not None:
-            out += [(r.protocol, r.port_lo, r.port_hi) for r in sg.ingress]
-    return out
+        return None
+    out: dict[str, set[int]] = {"tcp": set(), "udp": set()}
+    for li in named[0].listeners:
+        for proto in li.transports:
+            out["tcp" if proto == 6 else "udp"].add(li.port)
+    return {k: tuple(sorted(v)) for k, v in out.items()}
