@@ -591,7 +591,8 @@ def test_round_trip_moto(moto_snapshot: tuple[Path, dict[str, Any]], tmp_path: P
 
 
 @needs_conformance
-@pytest.mark.parametrize("snapshot", ["test-nat-gateway", "test-vpc-peering", "test-transit-gateway-peering"])
+@pytest.mark.parametrize("snapshot", ["test-nat-gateway", "test-vpc-peering", "test-transit-gateway-peering",
+                                      "test-load-balancer"])
 def test_round_trip_conformance(snapshot: str, tmp_path: Path) -> None:
     files = _EXPECTATIONS["snapshots"][snapshot]["files_loaded"]
     direct, loaded = _round_trip(CONFORMANCE / snapshot, tmp_path, files)

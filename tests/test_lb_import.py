@@ -513,3 +513,15 @@ def test_a_route_to_a_load_balancer_node_is_not_guessed(tmp_path: Path) -> None:
     [route] = [r for r in design["route_tables"]["rtb-main"]["routes"] if r["destination"] == "192.0.2.0/24"]
     assert design["unsupported"][route["unsupported"]]["description"] == (
         f"an interface of {ALB_ARN}; a route to it is not simulated")
+
+
+@needs_conformance
+def test_the_nlb_delivers_to_both_servers() -> None:
+    """What testClientToServerReachability's comment says the NLB does (the case itself passes by a
+    direct SSH flow): with cross-zone on, each node reaches both servers, on the targets' port 22."""
+    net = vpcsim.load(NLB, files=[f.name for f in (NLB / "aws_configs").iterdir() if f.name not in (
+        "InternetGateways.json", "AvailabilityZones.json", "VpcEndpointServices.json")])
+    result = net.trace_balanced("Jump-Host", "test-lb", 80)
+    assert result.reachable
+    assert sorted((t.node, t.target, t.port) for t in result.targets if t.reached) == [
+        (node, server, 22) for node in ("test-lb.Subnet-1", "test-lb.Subnet-20") for server in ("test1", "test20")]

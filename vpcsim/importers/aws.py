@@ -14,8 +14,8 @@ The stages, in order:
 
 Choices a reader of the output should know (each is also a warning when it applies):
 
-- Resources vpcsim does not simulate (transit gateways, VPN gateways, VPC endpoints, load
-  balancers, Direct Connect, RDS...) become `unsupported:` entries, so routes can point at them.
+- Resources vpcsim does not simulate (Gateway Load Balancers, Direct Connect virtual interfaces,
+  RDS...) become `unsupported:` entries, so routes can point at them.
 - A route whose target is missing from the snapshot is an error, unless the snapshot has no file
   of that kind at all (a deliberately partial snapshot): the target then becomes an `unsupported:`
   entry, so a trace stops there instead of guessing.
