@@ -137,6 +137,9 @@ def shop() -> dict[str, Any]:
             {"TargetGroupArn": CANARY_TG, "TargetHealthDescriptions": [
                 {"Target": {"Id": "10.40.12.5", "Port": 8081, "AvailabilityZone": "us-east-1b"},
                  "TargetHealth": {"State": "healthy"}}]}]},
+        # aws elb describe-load-balancer-attributes, wrapped with the name
+        "ClassicLoadBalancerAttributes.json": {"ClassicLoadBalancerAttributes": [{"LoadBalancerName": "legacy",
+            "LoadBalancerAttributes": {"CrossZoneLoadBalancing": {"Enabled": False}}}]},
         # aws elb describe-load-balancers
         "LoadBalancerDescriptions.json": {"LoadBalancerDescriptions": [
             {"LoadBalancerName": "legacy", "Scheme": "internet-facing", "VPCId": "vpc-1", "Subnets": ["subnet-pa"],
@@ -193,7 +196,7 @@ def test_the_load_balancers_of_a_snapshot_become_its_sections(tmp_path: Path) ->
         "dns_name": "legacy-1.us-east-1.elb.amazonaws.com",
         "nodes": [{"subnet": "public-a", "private_ip": "10.40.1.20", "public_ip": "198.51.100.20", "aws_id": "eni-clb"}],
         "security_groups": ["alb"], "listeners": [{"protocol": "HTTP", "port": 80, "instance_port": 8080}],
-        "instances": ["web-1"], "health_check_port": 8081,
+        "instances": ["web-1"], "cross_zone": False, "health_check_port": 8081,
     }
     assert design["target_groups"]["web"] == {
         "aws_id": WEB_TG, "vpc": "shop", "protocol": "HTTP", "port": 8080, "health_check": {"port": 8081},
@@ -410,6 +413,9 @@ answers = {
     ("autoscaling", "describe-launch-configurations"): lambda: {"LaunchConfigurations": []},
     ("ec2", "describe-launch-template-versions"): lambda: {
         "LaunchTemplateVersions": get("LaunchTemplateVersions.json", "LaunchTemplateVersions")},
+    ("elb", "describe-load-balancer-attributes"): lambda: {"LoadBalancerAttributes": next(
+        (x["LoadBalancerAttributes"] for x in get("ClassicLoadBalancerAttributes.json", "ClassicLoadBalancerAttributes")
+         if x["LoadBalancerName"] == arg), {})},
     ("elbv2", "describe-listeners"): lambda: {
         "Listeners": [x for x in get("Listeners.json", "Listeners") if x["LoadBalancerArn"] == arg]},
     ("elbv2", "describe-load-balancer-attributes"): lambda: {"Attributes": next(
@@ -467,7 +473,7 @@ def test_mutated_load_balancer_files_fail_cleanly(tmp_path: Path) -> None:
 
     rng = random.Random(1010)
     account = shop()
-    names = [k for k in account if k.startswith(("Load", "Listeners", "Rules", "Target", "Auto", "Launch"))]
+    names = [k for k in account if k.startswith(("Load", "Listeners", "Rules", "Target", "Auto", "Launch", "Classic"))]
 
     def paths(value: Any, prefix: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
         out = [prefix]

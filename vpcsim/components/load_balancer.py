@@ -1075,6 +1075,12 @@ def _lb_body(imp: Importer, lb: mapping.Picked) -> dict[str, object]:
                          "(ignored)", item.loc)
         if instances:
             body["instances"] = instances
+        # aws elb describe-load-balancer-attributes, wrapped with the name (its answer lacks it).
+        entry = imp.raw["ClassicLoadBalancerAttributes"].get(aws_id)
+        attributes = entry.obj("LoadBalancerAttributes") if entry is not None else None
+        setting = attributes.obj("CrossZoneLoadBalancing") if attributes is not None else None
+        if setting is not None and setting.flag("Enabled") is not None:
+            body["cross_zone"] = setting.flag("Enabled")
         check = j.obj("HealthCheck")
         target = (check.text("Target") or "") if check is not None else ""
         port = target.split(":", 1)[1].split("/", 1)[0] if ":" in target else ""
@@ -1204,6 +1210,7 @@ _LB_DETAILS = (
     mapping.Detail("Listeners", ("ListenerArn",), "listener"),  # aws elbv2 describe-listeners
     mapping.Detail("Rules", ("RuleArn",), "listener rule"),  # aws elbv2 describe-rules
     mapping.Detail("LoadBalancerAttributes", ("LoadBalancerArn",), "load balancer's attributes"),
+    mapping.Detail("ClassicLoadBalancerAttributes", ("LoadBalancerName",), "classic load balancer's attributes"),
 )
 _TG_DETAILS = (
     mapping.Detail("LoadBalancerTargetHealth", ("TargetGroupArn",), "target group's health"),  # one entry a group
