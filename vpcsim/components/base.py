@@ -105,6 +105,8 @@ class Session:
     device: str
     inside_addr: int
     inside_ports: PortRanges
+    # NAT64: the IPv6 prefix (64:ff9b::/96) the reply's IPv4 source goes back into; None otherwise.
+    nat64: int | None = None
 
 
 @dataclass(slots=True)
@@ -205,6 +207,11 @@ class Component(Generic[T]):
         component has about the path as a whole (a gateway endpoint's service reached through a
         NAT gateway). Asked only of components that define it."""
         return None
+
+    def sources(self, net: CompiledNetwork) -> tuple[str, ...]:
+        """Trace endpoints outside the VPCs that send into the design (an on-prem network's
+        `onprem:NAME`): exposure's source classes beside the internet."""
+        return ()
 
     def endpoint(self, net: CompiledNetwork, text: str, other: Endpoint | None) -> Endpoint | None:
         """A trace endpoint this component names (e.g. `service:s3`), for names the design's

@@ -13,7 +13,7 @@ import vpcsim.facts as facts
 from vpcsim.components import base, subnet, vpc_router
 from vpcsim.components.base import Component, State, Walk, ip, new_tuple, reply_matches
 from vpcsim.components.text import packet_text, ranges_size, sg_text
-from vpcsim.model import Interface, Subnet, TargetKind
+from vpcsim.model import IPV4_MAX, Interface, Subnet, TargetKind
 from vpcsim.results import Action, Code, Disposition, FilterDetail, Step, StepKind
 
 if TYPE_CHECKING:
@@ -60,9 +60,11 @@ def sg_check(walk: Walk, eni: Interface, state: State, direction: str, steps: li
     if (groups.egress_references if egress else groups.ingress_references) and not _references_apply(
             walk, eni, state, egress):
         groups = walk.net.groups(eni.security_groups, references=False)
+    peer = state.dst if egress else state.src
+    if peer > IPV4_MAX:
+        groups = groups.family(peer)  # the rules that name IPv6 peers
     table = groups.egress if egress else groups.ingress
     rules = groups.egress_rules if egress else groups.ingress_rules
-    peer = state.dst if egress else state.src
     asked = state.dports
     if len(asked) == 1 and asked[0][0] == asked[0][1]:
         # One port that a rule admits (every forward packet that gets through): no lists.

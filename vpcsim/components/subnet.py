@@ -13,7 +13,7 @@ from vpcsim.components import base
 from vpcsim.components.base import Component, State, Walk, ip, new_tuple
 from vpcsim.components.text import nacl_text, packet_text, range_text
 from vpcsim.errors import Location
-from vpcsim.model import NaclRule, Subnet, Vpc
+from vpcsim.model import IPV4_MAX, NaclRule, Subnet, Vpc
 from vpcsim.results import (
     Action,
     Code,
@@ -40,10 +40,12 @@ def nacl_check(walk: Walk, subnet: Subnet, state: State, direction: str, steps: 
     acl = net.nacl(subnet.network_acl)
     acl_model = net.design.network_acls[subnet.network_acl]
     outbound = direction == "outbound"
+    peer = state.dst if outbound else state.src
+    if peer > IPV4_MAX:
+        acl = acl.family(peer)  # the IPv6 rules, with their own '*' deny
     table = acl.outbound if outbound else acl.inbound
     rules = acl.outbound_rules if outbound else acl.inbound_rules
     kind = StepKind.NACL_OUT if outbound else StepKind.NACL_IN
-    peer = state.dst if outbound else state.src
     asked = state.dports
     texts = net.rule_texts
     if len(asked) == 1:
@@ -133,7 +135,7 @@ def route(walk: Walk, subnet: Subnet, state: State) -> None:
     net = walk.net
     if walk.steer is not None and walk.returning and walk.steer(walk, subnet, state):
         return  # a component that kept the connection takes its reply (Leg.steer)
-    if subnet.cidr.contains(state.dst):
+    if subnet.holds(state.dst):
         # Inside one subnet: no route table, no NACL (AWS).
         deliver(walk, subnet, state, crossing=False)
         return
