@@ -32,7 +32,6 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from vpcsim import core
 from vpcsim.compile import CompiledRoutes, RouteEntry
 from vpcsim.components import base, subnet, transit_gateway
 from vpcsim.components.base import Component, Endpoint, State, Walk, ip, reply_matches
@@ -295,8 +294,7 @@ def _vgw_table(net: CompiledNetwork, vgw: VpnGateway) -> tuple[CompiledRoutes, d
                         text = f"{cidr} -> vpn connection {conn.name} [{routing}]"
                         entries.append(_entry(cidr, conn.name, text))
                         outs[text] = _to_vpn(conn)
-        table = CompiledRoutes(vgw.name, tuple(entries), core.PrefixTable([(e.cidr.network, e.cidr.length)
-                                                                            for e in entries]))
+        table = CompiledRoutes.build(vgw.name, entries)  # one table per family
         got = cache[vgw.name] = (table, outs)
     return got
 

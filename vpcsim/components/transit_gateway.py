@@ -41,7 +41,6 @@ from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import TYPE_CHECKING
 
-from vpcsim import core
 from vpcsim.compile import CompiledRoutes, RouteEntry
 from vpcsim.components import base, subnet
 from vpcsim.components.base import Component, State, Walk, ip
@@ -454,8 +453,7 @@ def _compile(design: Design, tgw: TransitGatewayModel, table: TgwRouteTable) -> 
                 route = Route(cidr, None, TargetKind.COMPONENT, att.name, False, att.loc, ROUTE_KEY,
                               RouteOrigin.PROPAGATED)
                 entries.append(RouteEntry(cidr, route, tgw.name, f"{cidr} -> {_label(att)} [propagated]"))
-    prefixes = core.PrefixTable([(e.cidr.network, e.cidr.length) for e in entries])
-    return CompiledRoutes(f"{tgw.name}/{table.name}", tuple(entries), prefixes)
+    return CompiledRoutes.build(f"{tgw.name}/{table.name}", entries)  # one table per family
 
 
 def _label(att: Attachment) -> str:
