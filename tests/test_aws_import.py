@@ -129,10 +129,10 @@ def test_conformance_details() -> None:
     design, diagnostics = _load(CONFORMANCE / snapshot, _EXPECTATIONS["snapshots"][snapshot]["files_loaded"])
     assert [p.aws_id for p in design.peerings.values()] == ["pcx-0040f7640e10191f4"]
     assert "aws-duplicate" not in _codes(diagnostics)
-    # NLB interfaces are unsupported components.
+    # An NLB's interfaces are its nodes (issue 10), not unsupported components.
     design, _ = _load(CONFORMANCE / "test-load-balancer", _EXPECTATIONS["snapshots"]["test-load-balancer"]["files_loaded"])
-    kinds = {u.aws_id: u.kind for u in design.unsupported.values()}
-    assert kinds["eni-01f261dccaba46564"] == "network_load_balancer_interface"
+    assert {u.aws_id for u in design.unsupported.values()} == {"igw-009e7cccf82ddbc66"}  # InternetGateways not loaded
+    assert design.interfaces["test-lb.Subnet-1"].aws_id == "eni-01f261dccaba46564"
 
 
 @needs_conformance
@@ -597,7 +597,8 @@ def test_round_trip_moto(moto_snapshot: tuple[Path, dict[str, Any]], tmp_path: P
 
 
 @needs_conformance
-@pytest.mark.parametrize("snapshot", ["test-nat-gateway", "test-vpc-peering", "test-transit-gateway-peering"])
+@pytest.mark.parametrize("snapshot", ["test-nat-gateway", "test-vpc-peering", "test-transit-gateway-peering",
+                                      "test-load-balancer"])
 def test_round_trip_conformance(snapshot: str, tmp_path: Path) -> None:
     files = _EXPECTATIONS["snapshots"][snapshot]["files_loaded"]
     direct, loaded = _round_trip(CONFORMANCE / snapshot, tmp_path, files)
@@ -791,7 +792,6 @@ def test_unsupported_resources_warn_and_serve_as_route_targets(tmp_path: Path) -
         "TransitGateways.json": {"TransitGateways": [{"TransitGatewayId": "tgw-1", "State": "available",
                                                       "Tags": [{"Key": "Name", "Value": "hub"}]}]},
         "VpnGateways.json": {"VpnGateways": [{"VpnGatewayId": "vgw-1", "State": "available"}]},
-        "LoadBalancerListeners.json": {"LoadBalancerListeners": [{"LoadBalancerArn": "arn:x", "Listeners": []}]},
         "NextPage.json": {"Vpcs": [], "NextToken": "abc"},
     })
     design, warnings = snapshot_to_design(folder)
@@ -803,7 +803,6 @@ def test_unsupported_resources_warn_and_serve_as_route_targets(tmp_path: Path) -
     assert design["vpn_gateways"] == {"vgw-1": {"aws_id": "vgw-1"}}  # attached to no VPC of the snapshot
     messages = [w.message for w in warnings]
     assert "transit gateway tgw-1 is not simulated; declared as unsupported component hub" in messages
-    assert "1 load balancer listeners are not simulated (ignored)" in messages
     assert "aws-paginated" in _codes(warnings)
     _load(folder)
 

@@ -645,6 +645,10 @@ class EniExposure:
     ipv6: Traffic = field(default_factory=Traffic.none)
     ipv6_by_source: tuple[tuple[str, Traffic], ...] = ()
 
+    # What each named place outside the VPCs reaches (an on-prem network, `onprem:corp`), where
+    # anything is open: a source class beside the internet, graded apart from it.
+    onprem: tuple[tuple[str, Traffic], ...] = ()
+
     @property
     def exposed_ipv6(self) -> bool:
         return bool(self.ipv6)
@@ -688,7 +692,9 @@ class EniExposure:
                                  for label, t in self.ipv6_by_source]}
              if self.ipv6_address is not None else {}) | ({"address_dependent": self.address_dependent,
               "address_cases": [{"addresses": text, "traffic": t.to_json(), "text": t.describe()}
-                                for text, t in self.address_cases]} if self.address_cases else {})
+                                for text, t in self.address_cases]} if self.address_cases else {}) \
+            | ({"onprem": [{"source": label, "traffic": t.to_json(), "text": t.describe()}
+                           for label, t in self.onprem]} if self.onprem else {})
 
 
 @dataclass(frozen=True, slots=True)
@@ -844,6 +850,10 @@ def exposure(net: CompiledNetwork, *, ephemeral: tuple[int, int] | None = None,
     probes = an.probes
     inet = an.internet_classes()
     d = net.design
+    from vpcsim.components import base  # on-prem networks and the like: sources beside the internet
+
+    places = [name for component in base.all_components() for name in component.sources(net)]
+    beside: list[tuple[tuple[str, Traffic], ...]] = []
     total = len(an.classes)
     per_class: list[tuple[Traffic, Traffic, tuple[tuple[str, Traffic], ...], tuple[Finding, ...],
                           tuple[Traffic, ...]]] = []
@@ -865,6 +875,7 @@ def exposure(net: CompiledNetwork, *, ephemeral: tuple[int, int] | None = None,
         others = [(_class_label(c, inet), t) for c, t in by_source if not c.world]
         per_class.append((world, union, open_from, grade(world, others) if union else (),
                           tuple(t for _, t in by_source)))
+        beside.append(tuple((name, t) for name in places if (t := an.pair(("source", name, cls.index), name, rep))))
         if progress is not None:
             progress(done + 1, total)
     six_by_class = [_exposure6(an, cls, per_class[cls.index][1]) for cls in an.classes]
@@ -894,6 +905,7 @@ def exposure(net: CompiledNetwork, *, ephemeral: tuple[int, int] | None = None,
             ipv6_address=int_to_ip(six_addr) if six_addr is not None else None,
             ipv6=six_union,
             ipv6_by_source=six_from,
+            onprem=beside[index],
         ))
     listeners = listener_exposure(net, ephemeral)
     return ExposureReport(d.file, tuple(rows), tuple(inet), len(an.classes), an.probes - probes,
@@ -1933,6 +1945,10 @@ def exposure_text(report: ExposureReport, min_severity: Severity | None = None) 
         for x in report.listeners:
             blocked = f" [{', '.join(x.blocked_by)}]" if x.blocked_by else ""
             lines.append(f"    {x.describe()}{blocked}")
+    reached = [e for e in report.interfaces if e.onprem]
+    if reached:
+        lines.append(f"from on-prem networks ({len(reached)} interfaces reached):")
+        lines += [f"    {label} -> {e.name} {e.vpc}/{e.subnet}: {t.describe()}" for e in reached for label, t in e.onprem]
     return "\n".join(lines)
 
 

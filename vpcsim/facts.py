@@ -68,6 +68,9 @@ RELEASES_PUBLIC_IP: frozenset[str] = frozenset({"stopping", "stopped", "shutting
 # The services a gateway endpoint exists for; every other service has interface endpoints only
 # (https://docs.aws.amazon.com/vpc/latest/privatelink/gateway-endpoints.html).
 GATEWAY_ENDPOINT_SERVICES: tuple[str, ...] = ("s3", "dynamodb")
+# A Gateway Load Balancer reaches its appliances by GENEVE on UDP 6081, from its nodes in the
+# target group's VPC (https://docs.aws.amazon.com/elasticloadbalancing/latest/gateway/target-groups.html).
+GENEVE_PORT = 6081
 
 # -- representative internet addresses --------------------------------------------------------------
 # Tried in order to stand for "the internet" when a flow names none: the first that no rule, route
@@ -218,6 +221,7 @@ DATABASE_PORTS: dict[int, str] = {
 }
 
 __all__ = [
+    "GENEVE_PORT",
     "AMAZON_DNS_DOC",
     "AMAZON_DNS_IPV6",
     "AMAZON_DNS_LINK_LOCAL",

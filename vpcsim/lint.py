@@ -881,7 +881,7 @@ class _Linter:
                 deciding.loc if deciding is not None else model.loc, f"{model.name}:pmtud"))
         return out
 
-    # -- VPC018-VPC020: transit gateways --------------------------------------------------------
+    # -- VPC023-VPC025: transit gateways --------------------------------------------------------
 
     def tgw_attachment_nacls(self, rule: LintRule) -> list[Finding]:
         """Attachment subnets whose NACL does not admit all TCP from and to their VPC's CIDRs."""

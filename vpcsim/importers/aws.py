@@ -14,8 +14,8 @@ The stages, in order:
 
 Choices a reader of the output should know (each is also a warning when it applies):
 
-- Resources vpcsim does not simulate (transit gateways, VPN gateways, VPC endpoints, load
-  balancers, Direct Connect, RDS...) become `unsupported:` entries, so routes can point at them.
+- Resources vpcsim does not simulate (Gateway Load Balancers, Direct Connect virtual interfaces,
+  RDS...) become `unsupported:` entries, so routes can point at them.
 - A route whose target is missing from the snapshot is an error, unless the snapshot has no file
   of that kind at all (a deliberately partial snapshot): the target then becomes an `unsupported:`
   entry, so a trace stops there instead of guessing.
@@ -104,11 +104,6 @@ UNSUPPORTED_KEYS: dict[str, _UnsupportedKind] = {
     "CustomerGateways": _UnsupportedKind("customer_gateway", "customer gateway", "CustomerGatewayId"),
     "CarrierGateways": _UnsupportedKind("carrier_gateway", "carrier gateway", "CarrierGatewayId"),
     "LocalGateways": _UnsupportedKind("local_gateway", "local gateway", "LocalGatewayId"),
-    "LoadBalancers": _UnsupportedKind("load_balancer", "load balancer", "LoadBalancerArn", "LoadBalancerName"),
-    "LoadBalancerDescriptions": _UnsupportedKind(
-        "load_balancer", "classic load balancer", "LoadBalancerName", "LoadBalancerName"
-    ),
-    "TargetGroups": _UnsupportedKind("target_group", "target group", "TargetGroupArn", "TargetGroupName"),
     "DirectConnectGateways": _UnsupportedKind(
         "direct_connect_gateway", "Direct Connect gateway", "DirectConnectGatewayId", "DirectConnectGatewayName"
     ),
@@ -128,9 +123,6 @@ UNSUPPORTED_KEYS: dict[str, _UnsupportedKind] = {
 UNSUPPORTED_DETAIL_KEYS = {
     "TransitGatewayStaticRoutes": "transit gateway routes",
     "TransitGatewayPropagations": "transit gateway route propagations",
-    "LoadBalancerListeners": "load balancer listeners",
-    "LoadBalancerAttributes": "load balancer attributes",
-    "LoadBalancerTargetHealth": "load balancer target health",
     "DirectConnectGatewayAssociations": "Direct Connect gateway associations",
 }
 
@@ -877,7 +869,7 @@ class _Importer:
             detail = self.details.get(key)
             if detail is not None:  # a mapping reads it (a component that used to be unsupported)
                 for item in entries:
-                    parts = [item.need(f, detail.label) for f in detail.id_fields]
+                    parts = [self.id_part(item, f, detail.label) for f in detail.id_fields]
                     if all(parts):
                         self.keep(key, "/".join(p for p in parts if p), item)
                 continue
@@ -918,6 +910,13 @@ class _Importer:
             }[key]
             for item in entries:
                 self.keep(key, item.need(id_field, self.key_labels[key]), item)
+
+    def id_part(self, item: _J, name: str, label: str) -> str | None:
+        """One field of a detail's id: a string, or a whole number (VersionNumber)."""
+        value = item.data.get(name)
+        if isinstance(value, int) and not isinstance(value, bool):
+            return str(value)
+        return item.need(name, label)
 
     def keep(self, key: str, aws_id: str | None, item: _J) -> None:
         if aws_id is None:
@@ -1293,7 +1292,7 @@ class _Importer:
         instance_id = r.text("InstanceId")
         eni_id = r.text("NetworkInterfaceId")
         candidates = [
-            *((m.route_field, r.text(m.route_field)) for m in self.mappings if m.route_field != "GatewayId"),
+            *((m.route_field, r.text(m.route_field)) for m in self.mappings if m.route_field not in ("", "GatewayId")),
             ("InstanceId", instance_id),
             ("NetworkInterfaceId", eni_id),
             ("TransitGatewayId", r.text("TransitGatewayId")),
@@ -1328,12 +1327,18 @@ class _Importer:
         if key == "NetworkInterfaceId":
             if target_id in self.eni_names:
                 return {"interface": self.eni_names[target_id][0]}
+            if target_id in self.claimed_interfaces and not self.claimed_interfaces[target_id][0]:
+                # It stands for what no route names (a load balancer's node): say so, do not guess.
+                owner = self.claimed_interfaces[target_id][1]
+                return {"unsupported": self.add_unsupported_ref(
+                    target_id, "network_interface", "network interface", r,
+                    note=f"an interface of {owner}; a route to it is not simulated")}
             if target_id in self.claimed_interfaces:
                 key, target_id = self.claimed_interfaces[target_id]
             elif target_id in self.unsupported_by_id:
                 return {"unsupported": self.unsupported_by_id[target_id]}
         for mapping in self.mappings:
-            if key == mapping.route_field and target_id in self.picked[mapping.section]:
+            if mapping.route_field and key == mapping.route_field and target_id in self.picked[mapping.section]:
                 return {mapping.route_key: self.picked[mapping.section][target_id].name}
         if target_id in self.unsupported_by_id:
             return {"unsupported": self.unsupported_by_id[target_id]}
@@ -1975,7 +1980,7 @@ def _state_of(data: JsonObj) -> str | None:
 
 def _id_kind(target_id: str, key: str, mapped: Sequence[AwsMapping]) -> tuple[str, str, str, bool]:
     """(kind, label, file key, supported) for an id missing from the snapshot."""
-    known = {m.id_prefix: (m.kind or m.route_key, m.label, m.file_key, True) for m in mapped}
+    known = {m.id_prefix: (m.kind or m.route_key, m.label, m.file_key, True) for m in mapped if m.id_prefix}
     for prefix, info in (*known.items(), *_ID_PREFIXES.items()):
         if target_id.startswith(prefix):
             return info
@@ -1986,7 +1991,7 @@ def _id_kind(target_id: str, key: str, mapped: Sequence[AwsMapping]) -> tuple[st
         "LocalGatewayId": _ID_PREFIXES["lgw-"],
         "InstanceId": _ID_PREFIXES["i-"],
         "NetworkInterfaceId": _ID_PREFIXES["eni-"],
-        **{m.route_field: known[m.id_prefix] for m in mapped if m.route_field != "GatewayId"},
+        **{m.route_field: known[m.id_prefix] for m in mapped if m.route_field not in ("", "GatewayId") and m.id_prefix},
     }
     if key in by_key:
         return by_key[key]
