@@ -195,3 +195,19 @@ def test_one_global_direct_connect_gateway_serves_two_regions() -> None:
     assert attached == {"tgw-east", "tgw-west"}
     for tgw in transit_gateway.gateways(net.design).values():
         assert net.graph.has_edge(("direct_connect_gateway", dx.name), ("transit_gateway", tgw.name))
+
+
+@pytest.mark.skipif(not CONFORMANCE.is_dir(), reason="Batfish conformance data not found beside the checkout")
+def test_private_virtual_interfaces_on_a_vgw_import_as_direct_connect_entries() -> None:
+    from vpcsim.importers.aws import snapshot_to_design
+
+    data = yaml.safe_load((CONFORMANCE / "expectations.yaml").read_text())
+    snapshot = "test-direct-connect-private-vif"
+    design, warnings = snapshot_to_design(CONFORMANCE / snapshot, data["snapshots"][snapshot]["files_loaded"])
+    assert design["direct_connect_gateways"] == {
+        "vgw-private-vif-high": {"aws_id": "dxvif-priv01", "vpn_gateways": ["private-vif-vgw"]},
+        "vgw-private-vif-low": {"aws_id": "dxvif-priv02", "vpn_gateways": ["private-vif-vgw"]},
+    }
+    # What on-prem advertises over them is BGP, not in AWS's output: said, not guessed.
+    assert sum(w.code == "aws-bgp" for w in warnings) == 2
+    assert "dxvif-priv01" not in {u.get("aws_id") for u in design.get("unsupported", {}).values()}

@@ -1628,6 +1628,9 @@ def resolve_members(an: Analyser, spec: object, what: str) -> tuple[list[Interfa
         selector = parse_selector(_selector(spec), what)
     except ValueError as exc:
         raise UsageError(f"{what}: {exc}") from None
+    if "internet6" in selector.describe().split(" + "):
+        raise UsageError(f"{what}: reach matrices are IPv4's (the IPv6 internet is in `vpcsim exposure`'s IPv6 "
+                         "column and in assertions: from: internet6)")
     resolved = an.engine.resolve(selector, what, problems, sources=sources)
     if problems:
         raise EndpointError("; ".join(p.message for p in problems))
