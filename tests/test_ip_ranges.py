@@ -93,10 +93,13 @@ def test_without_any_ranges_the_design_must_write_the_list(tmp_path: Path) -> No
     ip_ranges.use(_ranges(tmp_path, []))
     with pytest.raises(DesignError) as caught:
         vpcsim.load(_without_the_list(tmp_path))
-    messages = [d.message for d in caught.value.diagnostics if d.severity.value == "error"]
-    assert any("its route tables need the prefix list com.amazonaws.eu-west-1.s3" in m and "--aws-ip-ranges" in m
-               for m in messages), messages
-    assert any("no prefix list named 'com.amazonaws.eu-west-1.s3'" in m for m in messages), messages
+    errors = [d.message for d in caught.value.diagnostics if d.severity.value == "error"]
+    assert errors == ["security group batch: egress rule 1: prefix_list: no prefix list named "
+                      "'com.amazonaws.eu-west-1.s3'"]
+    # The endpoint's association adds no route to a list with no entries; it says so.
+    (left_out,) = [d for d in caught.value.diagnostics if d.code == "implied-route"]
+    assert left_out.severity.value == "warning" and "route table private-a" in left_out.message
+    assert "--aws-ip-ranges" in left_out.message and left_out.location is not None
 
 
 @pytest.mark.parametrize(("text", "message"), [
@@ -134,3 +137,25 @@ def test_from_the_internet_to_aws_space_no_design_holds(tmp_path: Path) -> None:
     ip_ranges.use(_ranges(tmp_path, []))
     assert trace_packet(net, "internet", None, "8.8.8.8", "54.191.107.23", 0, reply=False).disposition.value == \
         "NO_ROUTE"
+
+
+def test_find_is_the_longest_match_of_a_plain_scan(tmp_path: Path) -> None:
+    """find() answers from a prefix table; a scan over every prefix is the reference."""
+    import random
+
+    rng = random.Random(7)
+    prefixes = []
+    for _ in range(400):
+        length = rng.choice((8, 12, 16, 20, 24))
+        network = rng.getrandbits(length) << (32 - length)
+        prefixes.append({"ip_prefix": f"{network >> 24}.{network >> 16 & 255}.{network >> 8 & 255}.{network & 255}/"
+                         f"{length}", "region": "us-west-2", "service": rng.choice(("AMAZON", "EC2", "S3"))})
+    aws = ip_ranges.read(_ranges(tmp_path, prefixes))
+    probes = [p.cidr.first + rng.randrange(p.cidr.size) for p in aws.prefixes] + [rng.getrandbits(32) for _ in range(400)]
+    for services in ((), ("EC2",), ("S3", "AMAZON")):
+        for addr in probes:
+            matches = [p for p in aws.prefixes if p.cidr.contains(addr) and (not services or p.service in services)]
+            best = max((p.cidr.length for p in matches), default=None)
+            found = aws.find(addr, services)
+            assert (found.cidr.length if found else None) == best
+            assert found is None or found in matches

@@ -65,6 +65,12 @@ EXPECTED: dict[str, set[tuple[str, str]]] = {
         ("VPC006", "destination: 10.2.20.0/24"),  # the stale blackhole
         ("VPC013", "nat_gateway: shared-nat"),
     },
+    # The transit gateway rules (VPC023-025) find nothing: open attachment ACLs, propagations both ways.
+    "transit-hub": {
+        ("VPC011", "  ss-app-a:"),
+        ("VPC011", "  prod-app-a:"),
+        ("VPC011", "  prod-db-b:"),
+    },
     "web-service": {
         ("VPC005", "  public-b-acl:"),  # the deliberate mistake: no outbound ephemeral range
         ("VPC017", "  public-a-acl:"),
@@ -114,7 +120,7 @@ def test_scenario_findings(scenario: str) -> None:
 
 
 def test_rule_ids_are_stable_and_documented() -> None:
-    assert [r.id for r in RULES] == [f"VPC{n:03d}" for n in range(1, 23)]
+    assert [r.id for r in RULES] == [f"VPC{n:03d}" for n in range(1, 26)]
     docs = (ROOT / "docs" / "lint.md").read_text()
     for rule in RULES:
         assert f"`{rule.id}`" in docs and rule.name in docs

@@ -369,3 +369,53 @@ def test_import_without_attachments_keeps_the_gateway_unsupported(tmp_path: Path
     assert "transit_gateways" not in design
     assert design["unsupported"]["hub"] == {"kind": "transit_gateway", "aws_id": "tgw-1"}
     assert any("no describe-transit-gateway-attachments output" in w.message for w in warnings)
+
+
+# -- lint: VPC023-VPC025 -------------------------------------------------------------------------
+
+
+def test_lint_finds_an_attachment_nacl_a_one_way_propagation_and_overlaps(tmp_path: Path) -> None:
+    from vpcsim.lint import lint
+
+    clean = vpcsim.load(_write(tmp_path, DESIGN.replace("protocol: tcp, ports: 53, cidr: 10.2.0.0/16, action: deny",
+                                                        "protocol: tcp, ports: 53, cidr: 10.9.0.0/16, action: deny")))
+    assert not lint(clean, select=["VPC023", "VPC024", "VPC025"]).findings
+    # VPC023: shared-tgw now filters shared's own CIDR (tcp 53 from 10.3.0.0/16 denied).
+    text = DESIGN.replace("cidr: 10.2.0.0/16, action: deny}", "cidr: 10.3.0.0/16, action: deny}")
+    # dev stops propagating into shared: dev's table learns shared, shared's does not learn dev.
+    text = text.replace("association: dev, propagations: [shared]", "association: dev, propagations: []")
+    # prod also propagates into dev's table, where shared's 10.3/16 is: add an overlapping VPC.
+    text = text.replace("  prod: {cidrs: [10.1.0.0/16]}\n", "  prod: {cidrs: [10.1.0.0/16, 10.3.128.0/17]}\n")
+    text = text.replace("association: prod, propagations: [shared]}", "association: prod, propagations: [shared, dev]}")
+    report = lint(vpcsim.load(_write(tmp_path, text)), select=["VPC023", "VPC024", "VPC025"])
+    got = {(f.rule.id, f.subject) for f in report.findings}
+    assert ("VPC023", "hub:shared:shared-tgw-a:10.3.0.0/16") in got
+    assert ("VPC024", "hub:dev->shared") in got
+    assert any(rule == "VPC025" and "hub:dev:" in subject for rule, subject in got)
+    one_way = next(f for f in report.findings if f.subject == "hub:dev->shared")
+    assert "replies from shared find no route back" in one_way.message and one_way.location is not None
+
+
+# -- security group referencing across a transit gateway (2024) -----------------------------------
+
+REFERENCING = DESIGN.replace(
+    "  open-shared: {vpc: shared, ingress: [{protocol: all, cidr: 10.0.0.0/8}]}",
+    "  open-shared: {vpc: shared, ingress: [{protocol: tcp, ports: 443, security_group: open-prod}]}")
+
+
+def test_a_group_reference_across_the_gateway_needs_security_group_referencing(tmp_path: Path) -> None:
+    net = vpcsim.load(_write(tmp_path, REFERENCING))
+    # Off on the gateway (AWS's default): the reference matches nothing, and validation says so.
+    assert any(w.code == "sg-reference-tgw" and "matches nothing" in w.message for w in net.warnings)
+    result = net.trace("prod-db", "dns", 443)
+    assert result.disposition is Disposition.DENIED_IN
+    assert result.blocked_by[0].code is Code.ENI_SG_RULES_MISMATCH
+    on = vpcsim.load(_write(tmp_path, REFERENCING.replace("    aws_id: tgw-0123\n",
+                                                          "    aws_id: tgw-0123\n    security_group_referencing: true\n")))
+    assert not [w for w in on.warnings if w.code == "sg-reference-tgw"]
+    assert on.trace("prod-db", "dns", 443).disposition is Disposition.ACCEPTED
+    # The attachment's own side can still turn it off.
+    off = REFERENCING.replace("    aws_id: tgw-0123\n", "    aws_id: tgw-0123\n    security_group_referencing: true\n")
+    off = off.replace("shared: {vpc: shared, subnets: [shared-tgw-a, shared-tgw-b],",
+                      "shared: {vpc: shared, security_group_referencing: false, subnets: [shared-tgw-a, shared-tgw-b],")
+    assert vpcsim.load(_write(tmp_path, off)).trace("prod-db", "dns", 443).disposition is Disposition.DENIED_IN

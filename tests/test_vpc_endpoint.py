@@ -58,6 +58,8 @@ def test_a_blocked_reply_nacl_is_found_on_the_way_back(tmp_path: Path) -> None:
 
 def test_a_service_is_a_destination_only_and_needs_its_ranges() -> None:
     net = vpcsim.load(SCENARIO)
+    by_full_name = net.trace("app-a", "com.amazonaws.eu-west-1.s3", 443)  # as the issue writes it
+    assert by_full_name.reachable and by_full_name.forward[-1].kind == "vpc_endpoint"
     with pytest.raises(EndpointError, match="answers connections"):
         net.trace("service:s3", "app-a", 443)
     with pytest.raises(EndpointError, match="com.amazonaws.eu-west-1.dynamodb"):
@@ -289,6 +291,21 @@ def test_a_gateway_load_balancer_endpoint_hands_both_directions_to_one_appliance
     assert not result.warnings
 
 
+def test_an_appliance_must_admit_geneve_from_its_vpc(tmp_path: Path) -> None:
+    """The load balancer reaches its targets by GENEVE, UDP 6081
+    (https://docs.aws.amazon.com/elasticloadbalancing/latest/gateway/target-groups.html)."""
+    path = _gwlb_variant(tmp_path, "      - {protocol: udp, ports: 6081, cidr: 10.60.0.0/16}",
+                         "      - {protocol: udp, ports: 6081, cidr: 192.0.2.0/24}")
+    net = vpcsim.load(path)
+    result = net.trace("internet", "web-a", 443)
+    assert not result.reachable
+    (blocker,) = [b for b in result.blocked_by if b.direction == "forward"]
+    assert blocker.code.value == "ENI_SG_RULES_MISMATCH" and blocker.component == "fw-1"
+    assert "udp 6081" in blocker.detail and blocker.location is not None
+    assert not net.check({"id": "x", "from": "internet", "to": "web-a", "traffic": "tcp/443",
+                          "expect": "reachable"})["x"].passed
+
+
 def test_the_endpoint_subnets_nacl_applies_on_the_way_in_and_out(tmp_path: Path) -> None:
     path = _gwlb_variant(tmp_path, "  gwlbe: {vpc: app, cidr: 10.50.0.0/24, az: us-east-1a, route_table: gwlbe-rt}",
                          "  gwlbe: {vpc: app, cidr: 10.50.0.0/24, az: us-east-1a, route_table: gwlbe-rt, "
@@ -353,6 +370,7 @@ def test_the_gateway_load_balancer_endpoint_in_the_graph() -> None:
     g = vpcsim.load(GWLB).graph
     assert g.has_edge(("vpc_endpoint", "inspect-a"), ("eni", "fw-1.eth0"))
     assert g.has_edge(("vpc_endpoint", "inspect-a"), ("subnet", "gwlbe"))
+    assert g.edges[("vpc_endpoint", "inspect-a"), ("subnet", "gwlbe"), 0]["relation"] == "member"
     assert g.has_edge(("subnet", "web"), ("vpc_endpoint", "inspect-a"))
 
 

@@ -32,7 +32,7 @@ from typing import TYPE_CHECKING, Any
 import vpcsim.arguments as arguments
 import vpcsim.core as core
 from vpcsim.compile import public_space
-from vpcsim.components import auto_scaling, load_balancer
+from vpcsim.components import auto_scaling, base, load_balancer
 from vpcsim.core import ranges
 from vpcsim.errors import DesignError, Diagnostic, EndpointError, Location, Severity, UsageError, VpcsimError
 from vpcsim.facts import ICMP_REPLIES, INTERNET_CANDIDATES
@@ -293,6 +293,7 @@ class _Resolved:
     enis: list[Interface] = field(default_factory=list)
     internet: list[tuple[int, int]] = field(default_factory=list)  # public address ranges
     balancers: list[str] = field(default_factory=list)  # load balancers (destinations only)
+    named: list[str] = field(default_factory=list)  # endpoints a component names (`onprem:corp`)
 
 
 def internet_atom(address: str) -> _Atom:
@@ -351,6 +352,7 @@ class Engine:
                 out.enis += sub.enis
                 out.internet += sub.internet
                 out.balancers += sub.balancers
+                out.named += sub.named
         elif kind is SelectorKind.LOAD_BALANCER:
             known = load_balancer.balancers(d)
             for name in selector.values:
@@ -376,6 +378,8 @@ class Engine:
                     out.enis.append(d.interfaces[name])
                 elif name in d.instances:
                     out.enis += [d.interfaces[n] for n in d.instances[name].interfaces if n in d.interfaces]
+                elif self._named(name):
+                    out.named.append(name)
                 else:
                     hint = ""
                     for section, label in (("subnets", "subnet"), ("security_groups", "security_group"),
@@ -458,7 +462,17 @@ class Engine:
         if resolved.internet:
             atoms += self.internet_atoms(resolved.internet)
         atoms += [_Atom(name, name, balancer=True) for name in resolved.balancers]
-        return atoms
+        return atoms + [_Atom(name, name) for name in dict.fromkeys(resolved.named)]
+
+    def _named(self, name: str) -> bool:
+        """A place outside the VPCs that a component names as a trace endpoint (`onprem:corp`)."""
+        for component in base.endpoint_namers():
+            try:
+                if component.endpoint(self.net, name, None) is not None:
+                    return True
+            except EndpointError:
+                continue
+        return False
 
     def eni_atom(self, eni: Interface) -> _Atom:
         d = self.net.design
@@ -890,7 +904,7 @@ def _prepare(engine: Engine, assertions: Sequence[Assertion]
         if len(problems) > count:
             continue
         for label, resolved, selector in (("from", src, a.source), ("to", dst, a.destination)):
-            if not resolved.enis and not resolved.internet and not resolved.balancers and not a.allow_empty:
+            if not resolved.enis and not resolved.internet and not resolved.balancers and not resolved.named and not a.allow_empty:
                 problems.append(Diagnostic(
                     Severity.ERROR, "empty-endpoint",
                     f"assertion {a.id!r}: {label}: {selector.describe()} selects no interface and no internet "

@@ -31,6 +31,15 @@ LINK_LOCAL = "169.254.0.0/16"
 # peering's: https://docs.aws.amazon.com/vpc/latest/peering/vpc-peering-basics.html#vpc-peering-lifecycle).
 GONE_STATES: frozenset[str] = frozenset({"deleted", "deleting", "failed", "rejected", "expired", "terminated"})
 
+# -- transit gateways --------------------------------------------------------------------------------
+# Security group referencing across a transit gateway (2024): an option of the gateway, off unless
+# turned on, and of each VPC attachment, on by default; it works within one region and not over
+# peering attachments (https://docs.aws.amazon.com/vpc/latest/tgw/tgw-vpc-attachments.html,
+# "Security group referencing").
+TGW_SG_REFERENCING_DOC = "https://docs.aws.amazon.com/vpc/latest/tgw/tgw-vpc-attachments.html"
+TGW_SG_REFERENCING_DEFAULT = False
+TGW_ATTACHMENT_SG_REFERENCING_DEFAULT = True
+
 # -- instance states -------------------------------------------------------------------------------
 # States in which AWS has released an instance's auto-assigned public IPv4 address: it is released
 # when the instance stops (or hibernates, or terminates) and a new one is assigned at the next start;
@@ -42,6 +51,9 @@ RELEASES_PUBLIC_IP: frozenset[str] = frozenset({"stopping", "stopped", "shutting
 # The services a gateway endpoint exists for; every other service has interface endpoints only
 # (https://docs.aws.amazon.com/vpc/latest/privatelink/gateway-endpoints.html).
 GATEWAY_ENDPOINT_SERVICES: tuple[str, ...] = ("s3", "dynamodb")
+# A Gateway Load Balancer reaches its appliances by GENEVE on UDP 6081, from its nodes in the
+# target group's VPC (https://docs.aws.amazon.com/elasticloadbalancing/latest/gateway/target-groups.html).
+GENEVE_PORT = 6081
 
 # -- representative internet addresses --------------------------------------------------------------
 # Tried in order to stand for "the internet" when a flow names none: the first that no rule, route
@@ -174,6 +186,7 @@ DATABASE_PORTS: dict[int, str] = {
 }
 
 __all__ = [
+    "GENEVE_PORT",
     "AMAZON_DNS_DOC",
     "AMAZON_DNS_LINK_LOCAL",
     "AMAZON_DNS_OFFSET",
@@ -187,6 +200,9 @@ __all__ = [
     "EPHEMERAL_PRESETS",
     "GATEWAY_ENDPOINT_SERVICES",
     "GONE_STATES",
+    "TGW_ATTACHMENT_SG_REFERENCING_DEFAULT",
+    "TGW_SG_REFERENCING_DEFAULT",
+    "TGW_SG_REFERENCING_DOC",
     "ICMP_REPLIES",
     "INSTANCE_METADATA",
     "INTERNET_CANDIDATES",

@@ -22,10 +22,11 @@ from __future__ import annotations
 
 import json
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from importlib import resources
 from typing import Any
 
+from vpcsim.core import PrefixTable
 from vpcsim.errors import UsageError
 from vpcsim.model import Cidr
 
@@ -48,6 +49,9 @@ class IpRanges:
     sync_token: str
     create_date: str
     prefixes: tuple[Prefix, ...]
+    # services -> a longest-prefix-match table over their prefixes (AWS's file has about 8,000).
+    _tables: dict[tuple[str, ...], tuple[PrefixTable, list[Prefix]]] = field(
+        default_factory=dict, compare=False, repr=False)
 
     def describe(self) -> str:
         """Where the ranges come from, for a message: 'ip-ranges.json of 2018-02-06 (vpcsim's excerpt)'."""
@@ -61,12 +65,12 @@ class IpRanges:
 
     def find(self, addr: int, services: tuple[str, ...] = ()) -> Prefix | None:
         """The most specific prefix holding `addr` (of one of `services`, when given)."""
-        best: Prefix | None = None
-        for p in self.prefixes:
-            if p.cidr.contains(addr) and (not services or p.service in services) and (
-                    best is None or p.cidr.length > best.cidr.length):
-                best = p
-        return best
+        table = self._tables.get(services)
+        if table is None:
+            chosen = [p for p in self.prefixes if not services or p.service in services]
+            table = self._tables[services] = (PrefixTable([(p.cidr.network, p.cidr.length) for p in chosen]), chosen)
+        index = table[0].lookup(addr)
+        return table[1][index] if index >= 0 else None
 
 
 def read(path: str | os.PathLike[str]) -> IpRanges:

@@ -202,6 +202,22 @@ RULES: tuple[LintRule, ...] = (
           "The path from a load balancer node to the target's health-check port, or its reply, is blocked (a "
           "security group, or a network ACL that misses the load balancer's ports 1024-65535), so the target gets "
           "no traffic.", "correctness"),
+    _rule("VPC023", "tgw-attachment-nacl-blocks-vpc", Level.WARNING,
+          "A transit gateway attachment subnet's network ACL filters its own VPC's traffic", 4.0,
+          "Everything the VPC sends to or receives from the transit gateway crosses the attachment subnet's "
+          "NACL (inbound on the way to the gateway, outbound on the way back), so a rule there drops traffic "
+          "of every subnet using the attachment. Leave the attachment subnets' NACLs open and filter in the "
+          "instances' subnets (https://docs.aws.amazon.com/vpc/latest/tgw/tgw-nacls.html).", "correctness"),
+    _rule("VPC024", "tgw-one-way-propagation", Level.WARNING,
+          "A transit gateway propagation is missing in one direction", 5.0,
+          "One attachment's table learns the other's routes, but not the other way round: requests get "
+          "there and replies find no route back. Propagate both attachments into each other's associated "
+          "table (or add the static route back).", "correctness"),
+    _rule("VPC025", "tgw-overlapping-propagations", Level.WARNING,
+          "Overlapping CIDRs are propagated into one transit gateway route table", 4.0,
+          "Two attachments propagate overlapping prefixes into the same table: the longer prefix (or route "
+          "priority) wins, so part of one side's addresses is routed to the other. Give the networks disjoint "
+          "CIDRs, or separate route tables.", "correctness"),
 )
 RULES_BY_ID = {rule.id: rule for rule in RULES}
 # The validator's own warning for what VPC008 reports with more context.
@@ -348,6 +364,9 @@ class _Linter:
             "VPC020": self.internal_lb_public,
             "VPC021": lambda r: self.lb_traced(r, "zone"),
             "VPC022": lambda r: self.lb_traced(r, "target"),
+            "VPC023": self.tgw_attachment_nacls,
+            "VPC024": self.tgw_one_way,
+            "VPC025": self.tgw_overlaps,
         }
 
     def run(self, rule: LintRule) -> list[Finding]:
@@ -820,6 +839,55 @@ class _Linter:
                 "discovery fails and large packets are lost",
                 deciding.loc if deciding is not None else model.loc, f"{model.name}:pmtud"))
         return out
+
+    # -- VPC018-VPC020: transit gateways --------------------------------------------------------
+
+    def tgw_attachment_nacls(self, rule: LintRule) -> list[Finding]:
+        """Attachment subnets whose NACL does not admit all TCP from and to their VPC's CIDRs."""
+        from vpcsim.components import transit_gateway
+
+        out = []
+        for tgw in transit_gateway.gateways(self.d).values():
+            for att in tgw.attachments.values():
+                vpc = self.d.vpcs.get(att.target) if att.kind == "vpc" else None
+                if vpc is None:
+                    continue
+                for name in att.subnets:
+                    subnet = self.d.subnets.get(name)
+                    if subnet is None or subnet.network_acl not in self.d.network_acls:
+                        continue
+                    acl = self.net.nacl(subnet.network_acl)
+                    for cidr in vpc.cidrs:
+                        peer = cidr.first + 1 if cidr.length < 32 else cidr.first
+                        partial = [d for d, f in (("inbound from", acl.inbound_filter), ("outbound to", acl.outbound_filter))
+                                   if f.admitted(peer, 6) != ((0, 65535),)]
+                        if partial:
+                            model = self.d.network_acls[subnet.network_acl]
+                            out.append(self.finding(
+                                rule, f"network ACL {model.name} of transit gateway {tgw.name}'s attachment subnet "
+                                f"{subnet.name} does not admit all tcp {' or '.join(partial)} vpc {vpc.name}'s CIDR "
+                                f"{cidr}: the VPC's own traffic to and from the transit gateway is filtered there",
+                                model.loc, f"{tgw.name}:{att.name}:{subnet.name}:{cidr}", [("attachment", att.loc)]))
+                            break
+        return out
+
+    def tgw_one_way(self, rule: LintRule) -> list[Finding]:
+        from vpcsim.components import transit_gateway
+
+        return [self.finding(
+            rule, f"transit gateway {tgw.name}: attachment {a.name}'s table {a.association} learns {b.name}'s routes "
+            f"(by propagation), but {a.name} does not propagate into {b.name}'s table {b.association}: replies from "
+            f"{b.name} find no route back", a.loc, f"{tgw.name}:{a.name}->{b.name}", [(f"attachment {b.name}", b.loc)])
+            for tgw, a, b in transit_gateway.one_way_propagations(self.d)]
+
+    def tgw_overlaps(self, rule: LintRule) -> list[Finding]:
+        from vpcsim.components import transit_gateway
+
+        return [self.finding(
+            rule, f"transit gateway {tgw.name} route table {table.name}: attachment {a.name} propagates {ca} and "
+            f"attachment {b.name} propagates {cb}, which overlap", table.loc,
+            f"{tgw.name}:{table.name}:{ca}:{cb}", [(f"attachment {a.name}", a.loc), (f"attachment {b.name}", b.loc)])
+            for tgw, table, (a, ca), (b, cb) in transit_gateway.overlapping_propagations(self.d)]
 
     def _eni_label(self, eni: Interface) -> str:
         instance = self.d.instances.get(eni.instance or "")

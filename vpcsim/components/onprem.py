@@ -256,7 +256,8 @@ def validate(design: Design) -> list[Diagnostic]:
 
 
 extensions.register(extensions.Section(NETWORKS, "on-prem network", read_network))
-extensions.register(extensions.Section(VGWS, "vpn gateway", read_vgw, VGW_ROUTE_KEY, validate))
+extensions.register(extensions.Section(VGWS, "vpn gateway", read_vgw, VGW_ROUTE_KEY))
+extensions.register_rule("onprem", validate)  # references across the four sections and transit gateways
 extensions.register(extensions.Section(VPNS, "vpn connection", read_vpn))
 extensions.register(extensions.Section(DXGWS, "direct connect gateway", read_dx))
 extensions.register_target(extensions.Target(

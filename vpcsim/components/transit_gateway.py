@@ -46,7 +46,12 @@ from vpcsim.compile import CompiledRoutes, RouteEntry
 from vpcsim.components import base, subnet
 from vpcsim.components.base import Component, State, Walk, ip
 from vpcsim.errors import Diagnostic, Location, Severity
-from vpcsim.facts import GONE_STATES
+from vpcsim.facts import (
+    GONE_STATES,
+    TGW_ATTACHMENT_SG_REFERENCING_DEFAULT,
+    TGW_SG_REFERENCING_DEFAULT,
+    TGW_SG_REFERENCING_DOC,
+)
 from vpcsim.importers import mapping
 from vpcsim.loader import extensions
 from vpcsim.loader.reader import Map, Scalar, Seq
@@ -98,6 +103,7 @@ class Attachment:
     appliance_mode: bool = False
     aws_id: str | None = None
     loc: Location = field(default=NOWHERE, compare=False)
+    security_group_referencing: bool = TGW_ATTACHMENT_SG_REFERENCING_DEFAULT
 
 
 @dataclass(frozen=True, slots=True)
@@ -110,6 +116,7 @@ class TransitGatewayModel:
     aws_id: str | None = None
     description: str = ""
     loc: Location = field(default=NOWHERE, compare=False)
+    security_group_referencing: bool = TGW_SG_REFERENCING_DEFAULT
 
     def vpc_attachment(self, vpc: str) -> Attachment | None:
         return next((a for a in self.attachments.values() if a.kind == "vpc" and a.target == vpc), None)
@@ -121,9 +128,9 @@ class TransitGatewayModel:
 # -- the design format ---------------------------------------------------------------------------
 
 _GATEWAY_KEYS = ("aws_id", "description", "route_tables", "attachments", "default_association_table",
-                 "default_propagation_table")
+                 "default_propagation_table", "security_group_referencing")
 _ATTACHMENT_KEYS = (*ATTACHMENT_KINDS, "subnets", "association", "propagations", "appliance_mode", "aws_id",
-                    "description")
+                    "description", "security_group_referencing")
 
 
 def _entries(builder: extensions.SectionBuilder, node: Node | None, what: str) -> dict[str, Map]:
@@ -202,7 +209,9 @@ def read(builder: extensions.SectionBuilder, name: str, body: Map) -> TransitGat
     return TransitGatewayModel(
         name, MappingProxyType(tables), MappingProxyType(attachments), default_assoc, default_prop,
         builder.string(body.get("aws_id"), f"{what}: aws_id"),
-        builder.string(body.get("description"), f"{what}: description") or "", body.loc)
+        builder.string(body.get("description"), f"{what}: description") or "", body.loc,
+        builder.boolean(body.get("security_group_referencing"), f"{what}: security_group_referencing",
+                        TGW_SG_REFERENCING_DEFAULT))
 
 
 def _read_attachment(builder: extensions.SectionBuilder, gateway: str, name: str, body: Map,
@@ -249,10 +258,12 @@ def _read_attachment(builder: extensions.SectionBuilder, gateway: str, name: str
                           f"(expected no propagations: {DOC})", body.entries["propagations"].loc)
             propagations = ()
     appliance = builder.boolean(body.get("appliance_mode"), f"{what}: appliance_mode", False)
+    sg_refs = builder.boolean(body.get("security_group_referencing"), f"{what}: security_group_referencing",
+                              TGW_ATTACHMENT_SG_REFERENCING_DEFAULT)
     aws_id = builder.string(body.get("aws_id"), f"{what}: aws_id")
     if target is None:
         return None
-    return Attachment(name, kind, target, subnets, association, propagations, appliance, aws_id, body.loc)
+    return Attachment(name, kind, target, subnets, association, propagations, appliance, aws_id, body.loc, sg_refs)
 
 
 def _read_route(builder: extensions.SectionBuilder, what: str, node: Node, attachments: Mapping[str, object]
@@ -319,6 +330,50 @@ def validate(design: Design) -> list[Diagnostic]:
     return out
 
 
+def _referencing(tgw: TransitGatewayModel, a: Attachment, b: Attachment) -> bool:
+    return tgw.security_group_referencing and a.security_group_referencing and b.security_group_referencing
+
+
+def _bridged(design: Design) -> list[frozenset[str]]:
+    """VPC pairs on one transit gateway: their groups may name each other's (`group_references` says
+    whether that works)."""
+    return [frozenset((a.target, b.target)) for tgw in gateways(design).values()
+            for a in tgw.attachments.values() for b in tgw.attachments.values()
+            if a.kind == b.kind == "vpc" and a.target != b.target]
+
+
+def group_references(design: Design) -> list[Diagnostic]:
+    """A security group rule naming a group of a VPC it reaches only over a transit gateway without
+    security group referencing (on the gateway and both attachments) matches nothing."""
+    out = []
+    peered = {frozenset((p.requester, p.accepter)) for p in design.peerings.values() if p.active}
+    working: set[frozenset[str]] = set()
+    shared: set[frozenset[str]] = set()
+    for tgw in gateways(design).values():
+        vpc_atts = [a for a in tgw.attachments.values() if a.kind == "vpc"]
+        for a in vpc_atts:
+            for b in vpc_atts:
+                if a.target != b.target:
+                    pair = frozenset((a.target, b.target))
+                    shared.add(pair)
+                    if _referencing(tgw, a, b):
+                        working.add(pair)
+    for group in design.security_groups.values():
+        for rule in group.ingress + group.egress:
+            peer = design.security_groups.get(rule.peer or "") if rule.peer_kind.value == "security_group" else None
+            if peer is None or peer.vpc == group.vpc:
+                continue
+            link = frozenset((peer.vpc, group.vpc))
+            if link in peered or link not in shared or link in working:
+                continue
+            out.append(Diagnostic(
+                Severity.WARNING, "sg-reference-tgw",
+                f"security group {group.name}: a rule references security group {peer.name} of vpc {peer.vpc}, "
+                f"which it reaches over a transit gateway without security group referencing (on the gateway and "
+                f"both VPC attachments: {TGW_SG_REFERENCING_DOC}): the reference matches nothing", rule.loc))
+    return out
+
+
 def _attached_vpcs(design: Design, name: str) -> tuple[str, ...] | None:
     tgw = gateways(design).get(name)
     if tgw is None:
@@ -327,6 +382,8 @@ def _attached_vpcs(design: Design, name: str) -> tuple[str, ...] | None:
 
 
 extensions.register(extensions.Section(KEY, "transit gateway", read, ROUTE_KEY, validate))
+extensions.register_group_bridge(_bridged)
+extensions.register_rule("transit gateway security group references", group_references)
 extensions.register_target(extensions.Target(
     ROUTE_KEY, "transit gateway", _attached_vpcs,
     where=lambda vpc, owners: (f"is attached to vpc {', '.join(owners)}, not vpc {vpc}" if owners
@@ -459,7 +516,7 @@ def enter(walk: Walk, tgw: TransitGatewayModel, att: Attachment, state: State, z
     chosen = entry.describe()
     route_loc = entry.route.loc if entry.route is not None else table.loc
     if entry.route is None or entry.route.blackhole:
-        detail = f"{label}: {chosen}: a blackhole route drops what matches it"
+        detail = f"{label} (associated with attachment {att.name}): {chosen}: a blackhole route drops what matches it"
         steps.append(Step(StepKind.ROUTE, Action.DROP, detail, f"{tgw.name}/{table.name}", chosen, route_loc,
                           candidates))
         walk.hop(ROUTE_KEY, tgw.name, tgw.aws_id, state, steps)
@@ -472,7 +529,12 @@ def enter(walk: Walk, tgw: TransitGatewayModel, att: Attachment, state: State, z
                       f"{chosen} ({why})", f"{tgw.name}/{table.name}", chosen, route_loc, candidates))
     walk.routes_taken.append((f"{tgw.name}/{table.name}", chosen, route_loc))
     walk.hop(ROUTE_KEY, tgw.name, tgw.aws_id, state, steps)
-    leave(walk, tgw, tgw.attachments[entry.route.target or ""], state, zone)
+    out = tgw.attachments[entry.route.target or ""]
+    if not (att.kind == out.kind == "vpc" and _referencing(tgw, att, out)):
+        # Without security group referencing, a group reference at the far side matches nothing
+        # (TGW_SG_REFERENCING_DOC): the packet no longer counts as the sender's own.
+        state.sender = None
+    leave(walk, tgw, out, state, zone)
 
 
 def leave(walk: Walk, tgw: TransitGatewayModel, att: Attachment, state: State, zone: str | None) -> None:
@@ -672,6 +734,8 @@ def _body(imp: Importer, tgw: mapping.Picked) -> dict[str, object]:
                                    "default_propagation_table")):
             if options.text(flag) == "enable" and options.text(field_) in table_names:
                 body[key] = table_names[options.text(field_) or ""]
+        if options.text("SecurityGroupReferencingSupport") == "enable":
+            body["security_group_referencing"] = True
     # Propagations by attachment: the propagation outputs, and the propagated routes a route search lists.
     propagations: dict[str, list[str]] = {}
     for table_id, p in imp.raw[_PROPAGATIONS].items():
@@ -723,6 +787,8 @@ def _body(imp: Importer, tgw: mapping.Picked) -> dict[str, object]:
             view_options = vpc_view.obj("Options")
             if view_options is not None and view_options.text("ApplianceModeSupport") == "enable":
                 att["appliance_mode"] = True
+            if view_options is not None and view_options.text("SecurityGroupReferencingSupport") == "disable":
+                att["security_group_referencing"] = False
         elif kind == "peering":
             if resource not in picked:
                 imp.skip(att_id, f"a peering with transit gateway {resource}, which is not in the snapshot",
@@ -793,3 +859,43 @@ KEY_AWS = "TransitGateways"
 mapping.register(mapping.AwsMapping(KEY_AWS, KEY, ROUTE_KEY, "TransitGatewayId", "tgw-", "transit gateway",
                                     "TransitGatewayId", _pick, _body, rank=35, kind="transit_gateway",
                                     essence=_essence, details=_DETAILS))
+
+
+# -- what lint asks (vpcsim.lint VPC023-VPC025) -------------------------------------------------------
+
+
+def one_way_propagations(design: Design) -> list[tuple[TransitGatewayModel, Attachment, Attachment]]:
+    """(gateway, a, b): b propagates into a's table, so a reaches b, but a propagates nothing into
+    b's table and no static route there leads back to a: the replies find no way (a one-way path)."""
+    out = []
+    for tgw in gateways(design).values():
+        atts = [a for a in tgw.attachments.values() if a.association is not None and a.kind in _PROPAGATING]
+        for a in atts:
+            for b in atts:
+                if a is b or a.association not in b.propagations or b.association == a.association:
+                    continue
+                back_table = tgw.route_tables.get(b.association or "")
+                static_back = back_table is not None and any(r.attachment == a.name for r in back_table.routes)
+                if b.association not in a.propagations and not static_back and propagated(design, tgw, a):
+                    out.append((tgw, a, b))
+    return out
+
+
+def overlapping_propagations(design: Design) -> list[tuple[TransitGatewayModel, TgwRouteTable, tuple[Attachment, Cidr],
+                                                           tuple[Attachment, Cidr]]]:
+    """Two attachments that propagate overlapping CIDRs into one table: only the longer prefix (or
+    the route priority) carries the shared addresses, so one side silently loses them."""
+    out = []
+    for tgw in gateways(design).values():
+        for table in tgw.route_tables.values():
+            seen: list[tuple[Attachment, Cidr]] = []
+            for att in tgw.attachments.values():
+                if table.name not in att.propagations:
+                    continue
+                for cidr in propagated(design, tgw, att):
+                    clash = next(((o, c) for o, c in seen if o is not att and (c.covers(cidr) or cidr.covers(c))),
+                                 None)
+                    if clash is not None:
+                        out.append((tgw, table, clash, (att, cidr)))
+                    seen.append((att, cidr))
+    return out

@@ -31,11 +31,11 @@ from vpcsim.arguments import quote
 from vpcsim.components import base, subnet
 from vpcsim.components.base import Component, Endpoint, State, Walk, ip
 from vpcsim.errors import Diagnostic, EndpointError, Location, Severity
-from vpcsim.facts import GATEWAY_ENDPOINT_SERVICES, GONE_STATES
+from vpcsim.facts import GATEWAY_ENDPOINT_SERVICES, GENEVE_PORT, GONE_STATES
 from vpcsim.importers import mapping
 from vpcsim.loader import extensions
 from vpcsim.loader.reader import Map, Scalar, Seq
-from vpcsim.model import NOWHERE, Design, Interface, Route, Subnet, TargetKind, ip_to_int
+from vpcsim.model import NOWHERE, Design, Instance, Interface, Route, Subnet, TargetKind, ip_to_int
 from vpcsim.results import Action, Code, Disposition, Step, StepKind
 
 if TYPE_CHECKING:
@@ -47,6 +47,7 @@ if TYPE_CHECKING:
 KEY = "vpc_endpoints"
 ROUTE_KEY = "vpc_endpoint"
 GWLB = "gateway_load_balancer"  # the type of a Gateway Load Balancer endpoint
+UNASSIGNED = -1  # an interface endpoint's address not given: the build assigns the subnet's first free one
 SERVICE_PREFIX = "service:"
 POLICY_NOTE = "its endpoint policy (IAM) is not evaluated"
 
@@ -209,12 +210,14 @@ def _read_interface(builder: extensions.SectionBuilder, name: str, body: Map, vp
         if not isinstance(item, Map):
             builder.error("vpce-interfaces", f"{where}: expected {{subnet: NAME, private_ip: a.b.c.d}}", item.loc)
             continue
-        builder.check_keys(item, where, ("subnet", "private_ip", "aws_id"), ("subnet", "private_ip"))
+        builder.check_keys(item, where, ("subnet", "private_ip", "aws_id"), ("subnet",))
         subnet_name = builder.ref(item.get("subnet"), f"{where}: subnet", "subnets", "subnet")
-        text = builder.string(item.get("private_ip"), f"{where}: private_ip")
+        given = item.get("private_ip") is not None
+        text = builder.string(item.get("private_ip"), f"{where}: private_ip") if given else None
         eni_id = builder.string(item.get("aws_id"), f"{where}: aws_id") if item.get("aws_id") is not None else None
         try:
-            addr = ip_to_int(text) if text is not None else None
+            # None given: AWS picks it; the subnet's first free address stands for it (loader.build).
+            addr = ip_to_int(text) if text is not None else (None if given else UNASSIGNED)
         except ValueError as exc:
             builder.error("invalid-ip", f"{where}: private_ip: {exc}", (item.get("private_ip") or item).loc)
             continue
@@ -262,14 +265,6 @@ def validate(design: Design) -> list[Diagnostic]:
                 Severity.ERROR, "vpce-region",
                 f"vpc endpoint {ep.name}: service {ep.service} is not in the design's region {design.region} "
                 "(expected a gateway endpoint for its own region's service)", ep.loc))
-        plist = prefix_list_name(ep.service, design.region)
-        if ep.route_tables and plist not in design.prefix_lists:
-            out.append(Diagnostic(
-                Severity.ERROR, "vpce-prefix-list",
-                f"vpc endpoint {ep.name}: its route tables need the prefix list {plist}, which the design does not "
-                f"have, and {ip_ranges.current().describe()} has no entries for (expected prefix_lists: "
-                f"{{{plist}: {{entries: [...]}}}}, which `aws ec2 get-managed-prefix-list-entries` lists, or "
-                "--aws-ip-ranges with a current copy)", ep.route_table_locs[0]))
     for table in design.route_tables.values():
         for route in table.routes:
             if route.target_kind is not TargetKind.COMPONENT or route.target_section != ROUTE_KEY:
@@ -345,8 +340,9 @@ def _own_interfaces(obj: object) -> list[Interface]:
     """An interface endpoint's network interfaces, as the design's own (loader.extensions)."""
     if not isinstance(obj, VpcEndpointModel):
         return []
-    return [Interface(interface_name(obj, subnet_name), None, subnet_name, (addr,), None, obj.security_groups,
-                      aws_id=eni_id, loc=obj.loc, service=obj.service) for subnet_name, addr, eni_id in obj.interfaces]
+    return [Interface(interface_name(obj, subnet_name), None, subnet_name, (addr,) if addr != UNASSIGNED else (), None,
+                      obj.security_groups, aws_id=eni_id, loc=obj.loc, service=obj.service)
+            for subnet_name, addr, eni_id in obj.interfaces]
 
 
 extensions.register(extensions.Section(KEY, "vpc endpoint", read, ROUTE_KEY, validate, _own_interfaces,
@@ -486,14 +482,15 @@ class VpcEndpoint(Component[None]):
     def endpoint(self, net: CompiledNetwork, text: str, other: Endpoint | None) -> Endpoint | None:
         known = endpoints(net.design)
         named = known.get(text)
-        if not text.startswith(SERVICE_PREFIX) and (named is None or named.kind != "interface"):
+        full_name = text.startswith("com.amazonaws.") and text.count(".") == 3  # com.amazonaws.<region>.<service>
+        if not (text.startswith(SERVICE_PREFIX) or full_name) and (named is None or named.kind != "interface"):
             return None
         if other is None:
             raise EndpointError(f"{text!r}: an AWS service answers connections; it does not open them into a VPC "
                                 "(trace from the VPC to the service)")
         if named is not None:
             return Endpoint(text, (eni := _interface_for(net, named, other)).primary_ip, eni)
-        service = text[len(SERVICE_PREFIX):].strip()
+        service = text.removeprefix(SERVICE_PREFIX).strip()
         short = service.rsplit(".", 1)[-1]
         vpc = net.interface_vpc(other.eni) if other.eni is not None else None
         private = [ep for ep in known.values() if ep.kind == "interface" and ep.private_dns and ep.vpc == vpc
@@ -516,8 +513,10 @@ class VpcEndpoint(Component[None]):
                     g.add_edge(key, ("eni", interface_name(ep, subnet_name)), relation="interface")
                 continue
             if ep.kind == GWLB:
-                # Its subnet's route table takes what comes back; its appliances inspect the traffic.
-                g.add_edge(key, ("subnet", ep.subnet), relation="attachment")
+                # It lives in its subnet, whose route table takes what comes back; its appliances
+                # inspect the traffic.
+                g.add_edge(key, ("subnet", ep.subnet), relation="member")
+                g.add_edge(("subnet", ep.subnet), key, relation="member")
                 for name in ep.appliances:
                     instance = net.design.instances.get(name)
                     if instance is not None and instance.interfaces:
@@ -556,15 +555,38 @@ def _through_gwlb(walk: Walk, ep: VpcEndpointModel, from_subnet: Subnet | None, 
             walk.stop(Disposition.NULL_ROUTED, Code.INSTANCE_NOT_RUNNING, ep.name, detail, ep.loc)
             return
         chosen = running[0]  # the same for both directions: flow stickiness
-        walk.hop("gateway_load_balancer", chosen.name, chosen.aws_id, state, [Step(
+        steps = _geneve_check(walk, chosen)
+        steps.append(Step(
             StepKind.FORWARD, Action.FORWARD, f"appliance {chosen.name} inspects the packet and returns it to the "
-            "load balancer (both directions of a flow go to the same appliance; its security groups see the "
-            "GENEVE tunnel, which vpcsim does not check)", chosen.name, location=chosen.loc)])
+            "load balancer (both directions of a flow go to the same appliance)", chosen.name, location=chosen.loc))
+        walk.hop("gateway_load_balancer", chosen.name, chosen.aws_id, state, steps)
     walk.hop("vpc_endpoint", ep.name, ep.aws_id, state, [Step(
         StepKind.FORWARD, Action.FORWARD, f"back from the load balancer, {ep.name} sends the packet on by subnet "
         f"{home.name}'s route table", ep.name, location=ep.loc)])
     state.sender = None  # what arrives next comes from the endpoint, not from the client's interface
     subnet.route(walk, home, state)
+
+
+def _geneve_check(walk: Walk, appliance: Instance) -> list[Step]:
+    """The load balancer sends the packet to the appliance in GENEVE (UDP 6081) from its nodes in
+    the appliance's VPC: the appliance's security groups must admit that from somewhere in the VPC
+    (each subnet's first usable address stands for it, as for lint VPC016). A group that does not
+    drops what the load balancer sends it."""
+    net = walk.net
+    d = net.design
+    eni = d.interfaces.get(appliance.interfaces[0]) if appliance.interfaces else None
+    vpc = d.subnets[eni.subnet].vpc if eni is not None and eni.subnet in d.subnets else None
+    if eni is None or vpc is None:
+        return []
+    table = net.groups(eni.security_groups, references=False).ingress
+    peers = [s.cidr.first + 4 for s in d.subnets.values() if s.vpc == vpc]
+    if any(table.match(addr, 17, GENEVE_PORT) >= 0 for addr in peers):
+        return [Step(StepKind.CHECK, Action.ALLOW, f"appliance {appliance.name}'s security groups admit GENEVE "
+                     f"(udp {GENEVE_PORT}) from vpc {vpc}, where the load balancer's nodes are", appliance.name)]
+    detail = (f"appliance {appliance.name}'s security groups [{', '.join(eni.security_groups)}] admit no GENEVE "
+              f"(udp {GENEVE_PORT}) from vpc {vpc}: what the Gateway Load Balancer sends it is dropped")
+    walk.block(Code.ENI_SG_RULES_MISMATCH, appliance.name, detail, appliance.loc, Disposition.DENIED_IN)
+    return [Step(StepKind.CHECK, Action.DROP, detail, appliance.name, location=appliance.loc)]
 
 
 def _reply_in(walk: Walk, ep: VpcEndpointModel, state: State) -> None:

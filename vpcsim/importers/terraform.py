@@ -39,6 +39,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+import vpcsim.facts as facts
 from vpcsim.errors import DesignError, Diagnostic, Location, Severity
 from vpcsim.importers import validated
 from vpcsim.importers.aws import _Doc, _parse_located, design_to_yaml
@@ -83,6 +84,8 @@ NACL_TYPES = ("aws_network_acl", "aws_default_network_acl")
 SG_TYPES = ("aws_security_group", "aws_default_security_group")
 PCX_TYPES = ("aws_vpc_peering_connection", "aws_vpc_peering_connection_accepter")
 PREFIX_LIST_TYPES = ("aws_ec2_managed_prefix_list",)
+# aws_vpc_endpoint's vpc_endpoint_type, lowercased -> the design's type
+_ENDPOINT_TYPES = {"gateway": "gateway", "interface": "interface", "gatewayloadbalancer": "gateway_load_balancer"}
 
 # Resources vpcsim does not simulate: each becomes an `unsupported:` entry (so routes can point
 # at it). type -> (the design's kind, how messages call one)
@@ -92,7 +95,7 @@ UNSUPPORTED_TYPES: dict[str, tuple[str, str]] = {
     "aws_vpn_connection": ("vpn_connection", "VPN connection"),
     "aws_ec2_transit_gateway": ("transit_gateway", "transit gateway"),
     "aws_ec2_transit_gateway_vpc_attachment": ("transit_gateway_attachment", "transit gateway attachment"),
-    "aws_vpc_endpoint": ("vpc_endpoint", "VPC endpoint"),
+    "aws_vpc_endpoint": ("vpc_endpoint", "VPC endpoint"),  # only those pick_vpc_endpoints cannot import
     "aws_egress_only_internet_gateway": ("egress_only_internet_gateway", "egress-only internet gateway"),
     "aws_ec2_carrier_gateway": ("carrier_gateway", "carrier gateway"),
     "aws_lb": ("load_balancer", "load balancer"),
@@ -954,7 +957,9 @@ class _Importer:
         peerings = self.pick_peerings()
         instances = self.pick_instances()
         nats = self.pick_nat_gateways()
+        endpoints = self.pick_vpc_endpoints()
         route_tables = self.pick_route_tables(vpcs, subnets)
+        self.associate_vpc_endpoints(endpoints)
         network_acls = self.pick_network_acls(vpcs, subnets)
         version = top.get("terraform_version")
         design: dict[str, Any] = {
@@ -975,6 +980,7 @@ class _Importer:
             ("peerings", peerings),
             ("prefix_lists", prefix_lists),
             ("instances", instances),
+            ("vpc_endpoints", endpoints),
             ("unsupported", self.unsupported),
         ):
             if section:
@@ -1123,7 +1129,7 @@ class _Importer:
 
     def pick_unsupported(self) -> None:
         for res in self.resources:
-            if res.mode == "managed" and res.type in UNSUPPORTED_TYPES:
+            if res.mode == "managed" and res.type in UNSUPPORTED_TYPES and res.type != "aws_vpc_endpoint":
                 self.add_unsupported(res)
             elif res.mode == "managed" and res.type in NOT_IMPORTED_TYPES:
                 self.warn("tf-not-imported", f"{res.address}: {NOT_IMPORTED_TYPES[res.type]}", res.loc)
@@ -1149,6 +1155,100 @@ class _Importer:
         self.warn("tf-unknown", f"{what}: {note}; the route points at unsupported component {name}, so a trace "
                   "stops there", res.loc)
         return name
+
+    # -- VPC endpoints --------------------------------------------------------------------------
+
+    def pick_vpc_endpoints(self) -> dict[str, Any]:
+        """aws_vpc_endpoint: gateway (S3, DynamoDB), interface and Gateway Load Balancer endpoints
+        (provider docs, aws_vpc_endpoint: vpc_endpoint_type defaults to Gateway). One vpcsim cannot
+        import (its service unknown before apply, a gateway endpoint of another service) becomes
+        an `unsupported:` entry, as before."""
+        names = _Names()
+        endpoints: dict[str, Any] = {}
+        self.endpoint_names: dict[str, str] = {}
+        for res in self.of_type("aws_vpc_endpoint"):
+            vpc = self.design_vpc(res)
+            if vpc is None:
+                continue
+            written = res.values.get("vpc_endpoint_type")
+            kind = _ENDPOINT_TYPES.get(written.lower() if isinstance(written, str) else "gateway")
+            service = res.values.get("service_name")
+            why = None
+            if kind is None:
+                why = f"vpc_endpoint_type {written!r} is not one vpcsim simulates"
+            elif (not isinstance(service, str) or not service) and kind == "gateway_load_balancer":
+                # Only a label for it (the endpoint service it reaches): say it is not known.
+                service = "vpce-svc-unknown"
+                self.warn("tf-unknown", f"{res.address}: its service_name is known only after apply; named "
+                          f"{service}", res.loc)
+            elif not isinstance(service, str) or not service:
+                why = "its service_name is known only after apply"
+            elif kind == "gateway" and service.rsplit(".", 1)[-1] not in facts.GATEWAY_ENDPOINT_SERVICES:
+                why = f"a gateway endpoint of {service} (vpcsim simulates those of S3 and DynamoDB)"
+            subnets = [self.subnet_names[s.address] for s in self.link_all(res, "subnet_ids", SUBNET_TYPES) or []
+                       if s.address in self.subnet_names]
+            if why is None and kind == "gateway_load_balancer" and len(subnets) != 1:
+                why = f"a Gateway Load Balancer endpoint in {len(subnets)} known subnets (expected one)"
+            if why is not None or kind is None or not isinstance(service, str):
+                self.warn("tf-unsupported", f"{res.address}: {why}", res.loc)
+                self.add_unsupported(res)
+                continue
+            fields: dict[str, Any] = {"vpc": self.vpc_names[vpc], "service": service}
+            if kind == "interface":
+                fields["type"] = kind
+                # The addresses are AWS's pick: the subnet's first free one stands for each.
+                fields["interfaces"] = [{"subnet": s} for s in subnets]
+                fields["security_groups"] = self.groups_of(res, "security_group_ids", vpc, [])
+                # The provider's default is false (AWS's console turns it on).
+                fields["private_dns"] = res.values.get("private_dns_enabled") is True
+            elif kind == "gateway_load_balancer":
+                fields["type"] = kind
+                fields["subnet"] = subnets[0]
+            name = self.name_of(res, names)
+            self.endpoint_names[res.address] = name
+            endpoints[name] = self.body(res, **fields)
+            for item in fields.get("interfaces", ()):
+                self.at(item, res.loc)
+        return endpoints
+
+    def associate_vpc_endpoints(self, endpoints: dict[str, Any]) -> None:
+        """A gateway endpoint's route tables (route_table_ids, aws_vpc_endpoint_route_table_association)
+        and an interface endpoint's extra subnets (aws_vpc_endpoint_subnet_association)."""
+        for res in self.of_type("aws_vpc_endpoint"):
+            name = self.endpoint_names.get(res.address)
+            if name is not None and "type" not in endpoints[name]:
+                for listed in self.link_all(res, "route_table_ids", ROUTE_TABLE_TYPES) or []:
+                    self.endpoint_table(res, endpoints[name], listed)
+        for res in self.of_type("aws_vpc_endpoint_route_table_association", "aws_vpc_endpoint_subnet_association"):
+            endpoint = self.link(res, "vpc_endpoint_id", ("aws_vpc_endpoint",))
+            name = self.endpoint_names.get(endpoint.address) if endpoint is not None else None
+            if name is None:
+                self.warn("tf-orphan", f"{res.address}: its VPC endpoint is not imported; left out", res.loc)
+                continue
+            body = endpoints[name]
+            if res.type == "aws_vpc_endpoint_route_table_association":
+                table = self.link(res, "route_table_id", ROUTE_TABLE_TYPES)
+                if table is not None and "type" not in body:
+                    self.endpoint_table(res, body, table)
+                elif table is not None:
+                    self.warn("tf-value", f"{res.address}: a route table association of a non-gateway endpoint; "
+                              "left out", res.loc)
+                continue
+            subnet = self.link(res, "subnet_id", SUBNET_TYPES)
+            if subnet is not None and subnet.address in self.subnet_names and body.get("type") == "interface":
+                item = {"subnet": self.subnet_names[subnet.address]}
+                self.at(item, res.loc)
+                body["interfaces"].append(item)
+            else:
+                self.warn("tf-value", f"{res.address}: its subnet is not imported, or the endpoint is not an "
+                          "interface endpoint; left out", res.loc)
+
+    def endpoint_table(self, res: _Res, body: dict[str, Any], table: _Res) -> None:
+        table_name = self.table_names.get(table.address)
+        if table_name is None:
+            self.warn("tf-orphan", f"{res.address}: route table {table.address} is not imported; left out", res.loc)
+        elif table_name not in body.setdefault("route_tables", []):
+            body["route_tables"].append(table_name)
 
     # -- prefix lists ---------------------------------------------------------------------------
 
@@ -2015,6 +2115,8 @@ class _Importer:
             return {"instance": self.instance_names[target.address]}
         if target.address in self.eni_names:
             return {"interface": self.eni_names[target.address]}
+        if target.address in self.endpoint_names:
+            return {"vpc_endpoint": self.endpoint_names[target.address]}
         if target.address in self.unsupported_by_address:
             return {"unsupported": self.unsupported_by_address[target.address]}
         return {"unsupported": self.unknown_target(res, what, f"its target {target.address} is not imported")}

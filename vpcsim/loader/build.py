@@ -525,8 +525,15 @@ class _DesignBuilder(Builder):
             for obj in extra[ext.key].values() if implied is not None else ():
                 for table_name, route in implied(obj, region) if implied is not None else ():
                     table = route_tables.get(table_name)
-                    if route.prefix_list is not None and route.prefix_list not in self.names["prefix_lists"]:
-                        self.managed_list(route.prefix_list, route.loc)
+                    plist = route.prefix_list
+                    if plist is not None and plist not in self.names["prefix_lists"] and not self.managed_list(
+                            plist, route.loc):
+                        self.warning("implied-route", f"route table {table_name}: the route from prefix list {plist} "
+                                     f"to {ext.label} {route.target} is left out: the design has no such list, and "
+                                     f"{ip_ranges.current().describe()} has no entries for it (expected prefix_lists: "
+                                     f"{{{plist}: {{entries: [...]}}}}, which `aws ec2 get-managed-prefix-list-entries` "
+                                     "lists, or --aws-ip-ranges FILE with a current copy)", route.loc)
+                        continue
                     if table is not None and route not in table.routes:
                         route_tables[table_name] = dataclasses.replace(table, routes=(*table.routes, route))
 

@@ -51,7 +51,9 @@ __all__ = [
     "SectionBuilder",
     "Target",
     "design_rules",
+    "group_bridges",
     "register",
+    "register_group_bridge",
     "register_rule",
     "register_target",
     "require_components",
@@ -147,6 +149,21 @@ def register_target(target: Target) -> Target:
 
 def target_for(key: str) -> Target | None:
     return _TARGETS.get(key)
+
+
+# VPC pairs a component connects so that their security groups may name each other's (a transit
+# gateway): validation accepts such references, and the component says whether they work.
+GroupBridge = Callable[["Design"], "Iterable[frozenset[str]]"]
+_BRIDGES: list[GroupBridge] = []
+
+
+def register_group_bridge(bridge: GroupBridge) -> GroupBridge:
+    _BRIDGES.append(bridge)
+    return bridge
+
+
+def group_bridges() -> tuple[GroupBridge, ...]:
+    return tuple(_BRIDGES)
 
 
 def require_components() -> None:

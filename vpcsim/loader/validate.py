@@ -122,6 +122,8 @@ class _Validator:
         self.active_pairs = {
             frozenset((p.requester, p.accepter)) for p in design.peerings.values() if p.active
         }
+        for bridge in extensions.group_bridges():  # a transit gateway's attached VPCs (it warns itself)
+            self.active_pairs |= set(bridge(design))
 
     # -- reporting ---------------------------------------------------------------------------
 

@@ -86,7 +86,7 @@ def build(graph: Any, *, vpc: str | None = None, trace: TraceResult | None = Non
             return name
         if kind == "subnet":
             return subnet_vpc.get(name)
-        if kind in ("eni", "nat_gateway"):
+        if kind in ("eni", "nat_gateway", "vpc_endpoint"):  # (a Gateway Load Balancer endpoint is in a subnet)
             subnet = _subnet_of(graph, key)
             return subnet_vpc.get(subnet) if subnet else None
         if kind == "internet_gateway":

@@ -515,6 +515,76 @@ def pull_request() -> dict[str, Any]:
     return {"plan": p, "prior": prior}
 
 
+def endpoints() -> Plan:
+    """VPC endpoints, as the shared plans have none (they are in terraform-aws-modules/vpc's
+    configuration, with count 0): an S3 gateway endpoint on route_table_ids, a DynamoDB one by an
+    aws_vpc_endpoint_route_table_association, an SQS interface endpoint in two subnets (one by an
+    aws_vpc_endpoint_subnet_association), a Gateway Load Balancer endpoint that a route names by
+    vpc_endpoint_id, and an endpoint whose service is known only after apply."""
+    p = Plan()
+    vpc = ref("aws_vpc.main.id", "aws_vpc.main")
+    p.add("", "aws_vpc", "main", {"cidr_block": "10.7.0.0/16", "default_route_table_id": U,
+                                  "default_network_acl_id": U, "default_security_group_id": U,
+                                  "main_route_table_id": U, "arn": U}, {"cidr_block": const("10.7.0.0/16")})
+    for i, name in enumerate(("app_a", "app_b", "gwlbe")):
+        p.add("", "aws_subnet", name, {"cidr_block": f"10.7.{i}.0/24", "availability_zone": f"us-east-1{'aba'[i]}",
+                                       "map_public_ip_on_launch": False, "vpc_id": U},
+              {"cidr_block": const(f"10.7.{i}.0/24"), "vpc_id": vpc})
+    p.add("", "aws_internet_gateway", "this", {"vpc_id": U}, {"vpc_id": vpc})
+    for name in ("app", "gwlbe"):
+        p.add("", "aws_route_table", name, {"vpc_id": U, "route": U}, {"vpc_id": vpc})
+    for subnet, table in (("app_a", "app"), ("app_b", "app"), ("gwlbe", "gwlbe")):
+        p.add("", "aws_route_table_association", subnet, {"subnet_id": U, "route_table_id": U},
+              {"subnet_id": ref(f"aws_subnet.{subnet}.id", f"aws_subnet.{subnet}"),
+               "route_table_id": ref(f"aws_route_table.{table}.id", f"aws_route_table.{table}")})
+    p.add("", "aws_route", "app_inspect",
+          {"destination_cidr_block": "0.0.0.0/0", "route_table_id": U, "vpc_endpoint_id": U, "gateway_id": U},
+          {"destination_cidr_block": const("0.0.0.0/0"),
+           "route_table_id": ref("aws_route_table.app.id", "aws_route_table.app"),
+           "vpc_endpoint_id": ref("aws_vpc_endpoint.inspect.id", "aws_vpc_endpoint.inspect")})
+    p.add("", "aws_route", "gwlbe_out",
+          {"destination_cidr_block": "0.0.0.0/0", "route_table_id": U, "gateway_id": U},
+          {"destination_cidr_block": const("0.0.0.0/0"),
+           "route_table_id": ref("aws_route_table.gwlbe.id", "aws_route_table.gwlbe"),
+           "gateway_id": ref("aws_internet_gateway.this.id", "aws_internet_gateway.this")})
+    p.add("", "aws_security_group", "endpoint",
+          {"vpc_id": U, "ingress": [sg_block("tcp", 443, 443, ["10.7.0.0/16"])], "egress": []}, {"vpc_id": vpc})
+    p.add("", "aws_instance", "app",
+          {"ami": "ami-0abc", "instance_type": "t3.micro", "subnet_id": U, "private_ip": "10.7.0.10",
+           "public_ip": U, "associate_public_ip_address": False, "vpc_security_group_ids": U,
+           "primary_network_interface_id": U},
+          {"subnet_id": ref("aws_subnet.app_a.id", "aws_subnet.app_a"), "private_ip": const("10.7.0.10")})
+    # The provider's defaults: vpc_endpoint_type Gateway, private_dns_enabled false.
+    p.add("", "aws_vpc_endpoint", "s3",
+          {"vpc_id": U, "service_name": "com.amazonaws.us-east-1.s3", "vpc_endpoint_type": "Gateway",
+           "route_table_ids": U, "prefix_list_id": U},
+          {"vpc_id": vpc, "service_name": const("com.amazonaws.us-east-1.s3"),
+           "route_table_ids": ref("aws_route_table.app.id", "aws_route_table.app")})
+    p.add("", "aws_vpc_endpoint", "dynamodb",
+          {"vpc_id": U, "service_name": "com.amazonaws.us-east-1.dynamodb", "vpc_endpoint_type": "Gateway",
+           "route_table_ids": U},
+          {"vpc_id": vpc, "service_name": const("com.amazonaws.us-east-1.dynamodb")})
+    p.add("", "aws_vpc_endpoint_route_table_association", "dynamodb", {"vpc_endpoint_id": U, "route_table_id": U},
+          {"vpc_endpoint_id": ref("aws_vpc_endpoint.dynamodb.id", "aws_vpc_endpoint.dynamodb"),
+           "route_table_id": ref("aws_route_table.app.id", "aws_route_table.app")})
+    p.add("", "aws_vpc_endpoint", "sqs",
+          {"vpc_id": U, "service_name": "com.amazonaws.us-east-1.sqs", "vpc_endpoint_type": "Interface",
+           "subnet_ids": U, "security_group_ids": U, "private_dns_enabled": True, "network_interface_ids": U},
+          {"vpc_id": vpc, "service_name": const("com.amazonaws.us-east-1.sqs"),
+           "vpc_endpoint_type": const("Interface"), "private_dns_enabled": const(True),
+           "subnet_ids": ref("aws_subnet.app_a.id", "aws_subnet.app_a"),
+           "security_group_ids": ref("aws_security_group.endpoint.id", "aws_security_group.endpoint")})
+    p.add("", "aws_vpc_endpoint_subnet_association", "sqs_b", {"vpc_endpoint_id": U, "subnet_id": U},
+          {"vpc_endpoint_id": ref("aws_vpc_endpoint.sqs.id", "aws_vpc_endpoint.sqs"),
+           "subnet_id": ref("aws_subnet.app_b.id", "aws_subnet.app_b")})
+    p.add("", "aws_vpc_endpoint", "inspect",
+          {"vpc_id": U, "service_name": U, "vpc_endpoint_type": "GatewayLoadBalancer", "subnet_ids": U},
+          {"vpc_id": vpc, "vpc_endpoint_type": const("GatewayLoadBalancer"),
+           "service_name": ref("aws_vpc_endpoint_service.inspect.service_name", "aws_vpc_endpoint_service.inspect"),
+           "subnet_ids": ref("aws_subnet.gwlbe.id", "aws_subnet.gwlbe")})
+    return p
+
+
 if __name__ == "__main__":
     pr = pull_request()
     pr["plan"].write("pr/plan.json", prior_state={"format_version": "1.0", "terraform_version": "1.9.5",
@@ -526,3 +596,4 @@ if __name__ == "__main__":
     webapp(2).write("webapp_plan_v2.json")
     cyclic().write("cyclic_refs_plan.json")
     autoscaling().write("autoscaling_plan.json")
+    endpoints().write("endpoints_plan.json")
