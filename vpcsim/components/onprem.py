@@ -32,7 +32,6 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from vpcsim import core
 from vpcsim.compile import CompiledRoutes, RouteEntry
 from vpcsim.components import base, subnet, transit_gateway
 from vpcsim.components.base import Component, Endpoint, State, Walk, ip, reply_matches
@@ -295,8 +294,7 @@ def _vgw_table(net: CompiledNetwork, vgw: VpnGateway) -> tuple[CompiledRoutes, d
                         text = f"{cidr} -> vpn connection {conn.name} [{routing}]"
                         entries.append(_entry(cidr, conn.name, text))
                         outs[text] = _to_vpn(conn)
-        table = CompiledRoutes(vgw.name, tuple(entries), core.PrefixTable([(e.cidr.network, e.cidr.length)
-                                                                            for e in entries]))
+        table = CompiledRoutes.build(vgw.name, entries)  # one table per family
         got = cache[vgw.name] = (table, outs)
     return got
 
@@ -509,6 +507,10 @@ class VpnGatewayComponent(Component[None]):
             candidates)])
         outs[chosen](walk, state)
 
+    def sources(self, net: CompiledNetwork) -> tuple[str, ...]:
+        return tuple(f"{ONPREM_PREFIX}{n.name}" for n in networks(net.design).values()
+                     if n.cidrs and _entry_for(net, n, 0) is not None)
+
     def endpoint(self, net: CompiledNetwork, text: str, other: Endpoint | None) -> Endpoint | None:
         d = net.design
         if text.startswith(ONPREM_PREFIX):
@@ -567,6 +569,13 @@ class VpnGatewayComponent(Component[None]):
             for name in dx.vpn_gateways:
                 g.add_edge(key, (self.kind, name), relation="association")
                 g.add_edge((self.kind, name), key, relation="association")
+        for tgw in transit_gateway.gateways(d).values():
+            for att in tgw.attachments.values():
+                if att.kind == "direct_connect_gateway":
+                    g.add_edge(("transit_gateway", tgw.name), ("direct_connect_gateway", att.target),
+                               relation="attachment", attachment=att.name)
+                    g.add_edge(("direct_connect_gateway", att.target), ("transit_gateway", tgw.name),
+                               relation="attachment", attachment=att.name)
 
 
 COMPONENT = base.register(VpnGatewayComponent())
