@@ -15,12 +15,13 @@ import vpcsim
 from vpcsim import batch, core
 from vpcsim.batch import verdicts, verdicts_array
 from vpcsim.errors import EndpointError, UsageError, VpcsimError
-from vpcsim.model import int_to_ip
+from vpcsim.model import int_to_ip, parse_ip
 from vpcsim.network import Network
 
 ROOT = Path(__file__).resolve().parents[1]
 SCENARIOS = sorted(p for p in (ROOT / "scenarios").glob("*.yaml") if not p.name.endswith(".assertions.yaml"))
 BASIC = ROOT / "scenarios" / "basic-vpc.yaml"
+IPV6_MIX = ROOT / "tests" / "data" / "ipv6-mix.yaml"
 
 sys.path.insert(0, str(ROOT / "benchmarks"))
 from generate import generate, to_yaml  # noqa: E402
@@ -39,34 +40,49 @@ def network(name: str) -> Network:
                 path = Path(tmp) / "small.yaml"
                 path.write_text(to_yaml(generate(2, 4, 2)))
                 NETWORKS[name] = vpcsim.load(path)
+        elif name == "ipv6-mix":
+            NETWORKS[name] = vpcsim.load(IPV6_MIX)
         else:
             NETWORKS[name] = vpcsim.load(ROOT / "scenarios" / f"{name}.yaml")
     return NETWORKS[name]
 
 
-DESIGNS = [p.stem for p in SCENARIOS] + ["generated"]
+DESIGNS = [p.stem for p in SCENARIOS] + ["generated", "ipv6-mix"]
 
 
-def addresses(net: Network) -> list[int]:
-    """Addresses worth trying: every owned one, subnet bounds, nothing-owned ones, a few internet ones."""
+# IPv6 addresses worth trying in any design: the IPv6 internet (Google DNS, documentation), the
+# Resolver, NAT64 addresses of an internet host and of one nobody has, a unique-local one.
+_SIX = ("2001:4860:4860::8888", "2001:db8::1", "2001:db8:ad::10", "fd00:ec2::253", "64:ff9b::c633:640a",
+        "64:ff9b::808:808", "64:ff9b::a14:a0a", "fd12:3456::1")
+
+
+def addresses(net: Network, *, ipv6: bool = True) -> list[int]:
+    """Addresses worth trying: every owned one, subnet bounds, nothing-owned ones, a few internet
+    ones, of both families (IPv6 ones only where the design has IPv6)."""
     d = net.design
     out = set(net.eni_by_ip) | set(net.eni_by_public) | set(net.nat_by_ip) | set(net.nat_by_public)
     for s in d.subnets.values():
-        out |= {s.cidr.first, s.cidr.first + 7, s.cidr.last}
+        for c in s.cidrs:
+            out |= {c.first, c.first + 1, c.first + 2, c.first + 7, c.last}  # +1: the VPC router (DHCP)
+    out |= {v.cidrs[0].first + 2 for v in d.vpcs.values() if v.cidrs}  # the Resolver
+    out |= {0xA9FEA9FE, 0xA9FEA9FD, 0xA9FEA97B, 0xA9FEA901}  # metadata, DNS, time sync, and a nobody
     out |= {0x08080808, 0xC6336432, 0xC6336401, 0xCB007132, 0x01010101, 0x0A0A0A0A, 0xC0A80001}
-    return sorted(a for a in out if a <= 0xFFFFFFFF)  # batch verdicts are IPv4's (test_ipv6 has the refusal)
+    if any(s.ipv6_cidr is not None for s in d.subnets.values()):
+        out |= {parse_ip(a) for a in _SIX}
+        out |= {c.first + 0x10 for e in d.interfaces.values() for c in e.ipv6_prefixes}
+    return sorted(a for a in out if ipv6 or a <= 0xFFFFFFFF)
 
 
 @st.composite
 def flows(draw: st.DrawFn, net: Network) -> list[tuple[Any, Any, Any, int]]:
-    names = sorted(net.design.instances) + sorted(net.design.interfaces) + ["internet"]
+    names = sorted(net.design.instances) + sorted(net.design.interfaces) + ["internet", "internet6"]
     # An interface endpoint's interfaces answer and never open connections: no source by name.
     senders = [n for n in names if n not in net.design.interfaces or net.design.interfaces[n].service is None]
     addrs = addresses(net)
     endpoint = st.one_of(st.sampled_from(senders), st.sampled_from(addrs), st.sampled_from(addrs).map(int_to_ip))
     dst = st.one_of(st.sampled_from(addrs), st.sampled_from(addrs).map(int_to_ip), st.sampled_from(names))
-    proto = st.sampled_from([6, 6, 17, 1, "tcp", "udp", "icmp", 47, 50, 0, 132])
-    port = st.one_of(st.sampled_from([0, 22, 53, 80, 443, 1024, 5432, 8080, 32768, 61000, 65535]),
+    proto = st.sampled_from([6, 6, 17, 17, 1, "tcp", "udp", "icmp", 47, 50, 0, 132, 58])
+    port = st.one_of(st.sampled_from([0, 22, 53, 67, 123, 80, 443, 1024, 5432, 8080, 32768, 61000, 65535]),
                      st.integers(0, 65535))
     out = []
     for _ in range(draw(st.integers(1, 90))):
@@ -92,7 +108,14 @@ def test_batch_verdicts_equal_traces(name: str, data: st.DataObject) -> None:
     net = network(name)
     batch_flows = data.draw(flows(net))
     want = [traced(net, f) for f in batch_flows]
-    assert all(isinstance(w, bool) for w in want)
+    # An IPv6-only interface and an IPv4 end have no family in common: trace and batch refuse it alike.
+    refused = [f for f, w in zip(batch_flows, want, strict=True) if not isinstance(w, bool)]
+    assert all(w == "EndpointError" for w in want if not isinstance(w, bool)), want
+    for f in refused[:3]:
+        with pytest.raises(EndpointError, match="address family"):
+            verdicts(net, [f])
+    batch_flows = [f for f, w in zip(batch_flows, want, strict=True) if isinstance(w, bool)]
+    want = [w for w in want if isinstance(w, bool)]
     # Below 64 flows the pure-Python path answers; above, numpy; the result is the same.
     assert verdicts(net, batch_flows) == want
     assert verdicts(net, batch_flows * 2) == want * 2
@@ -105,7 +128,7 @@ def test_batch_verdicts_equal_traces(name: str, data: st.DataObject) -> None:
 def test_every_owned_pair_as_int_arrays(name: str) -> None:
     np = pytest.importorskip("numpy")
     net = network(name)
-    addrs = addresses(net)
+    addrs = addresses(net, ipv6=False)  # int64 columns: IPv6 pairs are test_ipv6_pairs_as_ints'
     pairs = [(a, b) for a in addrs for b in addrs if a != b]
     rng = np.random.default_rng(7)
     src = np.array([a for a, _ in pairs], dtype=np.int64)
@@ -118,6 +141,77 @@ def test_every_owned_pair_as_int_arrays(name: str) -> None:
     for i in range(0, len(pairs), max(1, len(pairs) // 400)):
         flow = (int(src[i]), int(dst[i]), int(proto[i]), int(port[i]))
         assert bool(got[i]) == traced(net, flow), flow
+
+
+@pytest.mark.parametrize("name", DESIGNS)
+def test_amazon_services_are_classes_of_their_own(name: str) -> None:
+    """The VPC router (DHCP on udp 67 only), the Resolver, metadata: each answers where the
+    addresses around it are nobody's."""
+    net = network(name)
+    flows = []
+    for inst in sorted(net.design.instances):
+        subnet = net.design.subnets[net.design.interfaces[net.design.instances[inst].interfaces[0]].subnet]
+        router = subnet.cidr.first + 1
+        for dst in (router, router + 1, subnet.cidr.first + 2, 0xA9FEA9FE, 0xA9FEA9FD, 0xA9FEA901):
+            if (dst > 0xFFFFFFFF) is (subnet.cidr.bits == 32):
+                continue  # an IPv6-only instance and an IPv4 address: refused (test_batch_verdicts_equal_traces)
+            flows += [(inst, dst, proto, port) for proto, port in (("udp", 67), ("udp", 68), ("udp", 53), ("tcp", 80))]
+    want = [traced(net, f) for f in flows]
+    assert verdicts(net, flows) == want
+    assert verdicts(net, flows * (1 + 64 // max(1, len(flows)))) == want * (1 + 64 // max(1, len(flows)))
+    assert [net.reachable(*f[:2], f[3], f[2]) for f in flows] == want
+    if name == "basic-vpc":  # DHCP from web-a's own subnet's router, and nothing else there
+        assert verdicts(net, [("web-a", "10.0.1.1", "udp", 67), ("web-a", "10.0.1.1", "udp", 68),
+                              ("web-a", "10.0.1.7", "udp", 67), ("web-a", "169.254.169.254", "tcp", 80),
+                              ("web-a", "169.254.169.1", "tcp", 80)]) == [True, False, False, True, False]
+
+
+def test_dual_stack_verdicts() -> None:
+    """The dual-stack scenario's IPv6 flows, by name, text and int, one at a time and in bulk."""
+    net = network("dual-stack")
+    flows = [("internet6", "app-a", "tcp", 22),  # the mistake: ::/0 -> IGW and an ssh rule from ::/0
+             ("internet6", "app-b", "tcp", 22),  # the egress-only gateway drops the reply
+             ("app-b", "internet6", "tcp", 443),  # out by the egress-only gateway, back by its session
+             ("app-a", "64:ff9b::c633:640a", "tcp", 443),  # NAT64
+             ("internet6", "2600:1f18:7a00:5e10::10", "tcp", 22),  # app-a by address
+             ("2001:db8::1", parse_ip("2600:1f18:7a00:5e10::20"), "tcp", 22),  # legacy-app: no IPv6 rule
+             ("bastion", "internet6", "udp", 53),
+             ("app-a", "fd00:ec2::253", "udp", 53)]  # the Resolver's IPv6 address
+    want = [True, False, True, True, True, False, True, True]
+    assert [traced(net, f) for f in flows] == want
+    assert verdicts(net, flows) == want
+    assert verdicts(net, flows * 10) == want * 10
+    assert [net.reachable(s, t, port, proto) for s, t, proto, port in flows] == want
+
+
+@pytest.mark.parametrize("name", ["dual-stack", "ipv6-mix"])
+def test_ipv6_pairs_as_ints(name: str) -> None:
+    """Every pair of IPv6 addresses worth trying, as Python ints (and a numpy object column)."""
+    np = pytest.importorskip("numpy")
+    net = network(name)
+    six = [a for a in addresses(net) if a > 0xFFFFFFFF]
+    flows = [(a, b, proto, port) for a in six for b in six if a != b for proto, port in ((6, 22), (17, 53), (6, 443))]
+    want = [traced(net, f) for f in flows]
+    assert verdicts(net, flows) == want
+    got = verdicts_array(net, src=np.array([f[0] for f in flows], dtype=object),
+                         dst=np.array([f[1] for f in flows], dtype=object),
+                         protocol=np.array([f[2] for f in flows]), port=np.array([f[3] for f in flows]))
+    assert got.tolist() == want
+    assert any(want) and not all(want)
+
+
+def test_two_families_are_refused_like_trace() -> None:
+    net = network("dual-stack")
+    for flow in [("internet6", "8.8.8.8", "tcp", 443), ("2001:db8::1", "1.1.1.1", "tcp", 443),
+                 (0x08080808, parse_ip("2001:db8::1"), "tcp", 443)]:
+        with pytest.raises(EndpointError, match="one address family"):
+            net.trace(*(v if isinstance(v, str) else int_to_ip(v) for v in flow[:2]), flow[3], flow[2])
+        with pytest.raises(EndpointError, match="one address family"):
+            verdicts(net, [flow])
+        with pytest.raises(EndpointError, match="one address family"):
+            verdicts(net, [flow] * 70)
+        with pytest.raises(EndpointError, match="one address family"):
+            net.reachable(flow[0], flow[1], flow[3], flow[2])
 
 
 def test_forms_of_input() -> None:

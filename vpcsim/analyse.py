@@ -228,6 +228,10 @@ class Analyser:
         fine = sorted(rule_cidrs | {(s.cidr.network, s.cidr.length) for s in d.subnets.values() if not s.ipv6_only})
         self.fine_prefixes = fine
         self.fine = core.PrefixTable(fine)  # for addresses no interface owns: their subnet matters
+        # The same for IPv6 (batch verdicts): subnets' /64s and delegated prefixes cut it too.
+        fine6 = rule_cidrs6 | {(c.network, c.length) for s in d.subnets.values() if (c := s.ipv6_cidr) is not None}
+        fine6 |= {(c.network, c.length) for e in d.interfaces.values() for c in e.ipv6_prefixes}
+        self.fine6 = core.PrefixTable(sorted(fine6), bits=IPV6_BITS)
         self._named = core.PrefixTable(sorted(named))
         self._named_cidrs = sorted(named)
         self.member_of: dict[int, frozenset[str]] = {}
@@ -445,7 +449,7 @@ class Analyser:
                 src_addr = owner.primary_ip
             else:
                 src_addr = src
-                found = net.eni_by_ip.get(src) or net.eni_by_public.get(src)
+                found = net.owner_of(src)  # a delegated IPv6 prefix's addresses too
                 owner = found
                 if found is not None and src == found.public_ip:
                     src_addr = found.primary_ip  # an interface sends from its private IP (trace.resolve)

@@ -3,16 +3,18 @@
     network.verdicts(flows)    # == [network.trace(src, dst, port, proto).reachable for ...]
 
 A flow is (source, destination, protocol, port): the source an instance or interface name, an
-address (dotted text or int) or 'internet'; the destination an address (or a name, or
-'internet'); the protocol 'tcp', 'udp', 'icmp' or a number; the port a tcp/udp port, an ICMP
+address of either family (text or int) or 'internet' / 'internet6'; the destination the same
+(or a name); the protocol 'tcp', 'udp', 'icmp' or a number; the port a tcp/udp port, an ICMP
 type, or anything for other protocols (they have none). Each flow is mapped to a key: the
 classes of its two endpoints (see vpcsim.analyse: interface class and the address's signature,
 or the elementary address interval of an address nobody owns) and three relations the walk
 tests (same interface; each end's subnet holding the other's address). The exact traffic of
 each distinct key is computed once (one recorded walk, memoised on the network), and each
-flow's verdict is a lookup of its port in that traffic. With numpy the mapping is vectorised
+flow's verdict is a lookup of its port in that traffic. A flow whose ends come out in two
+families is put in one as trace puts it (`walk.same_family`: a dual-stack interface at the
+other end's family, DNS64). With numpy the mapping is vectorised
 (`searchsorted` over the owned addresses and the address intervals, `unique` over the keys);
-without it the same steps run in pure Python.
+without it, or when a flow is IPv6, the same steps run in pure Python.
 """
 
 from __future__ import annotations
@@ -24,15 +26,18 @@ from typing import TYPE_CHECKING, Any
 import vpcsim.core as core
 from vpcsim.analyse import Analyser, analyser
 from vpcsim.arguments import quote
+from vpcsim.components import vpc_router
 from vpcsim.errors import EndpointError, UsageError
-from vpcsim.model import PROTOCOL_NAMES, ip_to_int, parse_decimal
-from vpcsim.reach.walk import Endpoint, resolve
+from vpcsim.facts import DHCP_SERVER_PORT, NAT64_PREFIX, VPC_ROUTER_OFFSET
+from vpcsim.model import IPV4_MAX, IPV6_BITS, PROTOCOL_NAMES, addr_bits, int_to_ip, parse_decimal, parse_ip
+from vpcsim.reach.walk import Endpoint, resolve, same_family, trace_packet
 
 if TYPE_CHECKING:
     import numpy as np
     from numpy.typing import NDArray
 
     from vpcsim.compile import CompiledNetwork
+    from vpcsim.model import Cidr, Subnet
     from vpcsim.traffic import Traffic
 
 __all__ = ["Flow", "reachable", "verdicts", "verdicts_array"]
@@ -48,6 +53,13 @@ _KIND_OF = {6: 0, 17: 1, 1: 2}  # other protocols: 3
 # stride arrays, both of which stop short of 128 bits: it serves networks whose addresses are
 # this wide at most, and any other network takes the pure-Python path (same verdicts).
 _PACK_BITS = 32
+# 64:ff9b::/96 (NAT64): a NAT gateway sends it on to the IPv4 address in its last 32 bits, so
+# such an address is classed by that IPv4 address.
+_NAT64 = parse_ip(NAT64_PREFIX.partition("/")[0]) >> 32
+
+
+class _Wide(Exception):
+    """A flow the numpy path cannot pack (an IPv6 address): the batch takes the Python path."""
 
 
 class _Side:
@@ -82,7 +94,7 @@ class _Batcher:
                 cls = an.class_of[eni.name]
                 src = self._code(("eni", cls, an.addr_sig(eff)))
                 dst = self._code(("eni", cls, "public" if addr == eni.public_ip else an.addr_sig(addr)))
-                cidr = d.subnets[eni.subnet].cidr
+                cidr = _home(d.subnets[eni.subnet], eff)
                 owned[addr] = (src, eff, self.eni_index[eni.name], cidr.first, cidr.last, dst)
             else:
                 nat = net.nat_by_ip.get(addr) or net.nat_by_public.get(addr)
@@ -91,9 +103,17 @@ class _Batcher:
                 owned[addr] = (self._code(("nat-src", nat.name, kind)), addr, -1, 1, 0,
                                self._code(("nat", nat.name, kind)))
         self.owned = owned
-        self._owned_keys = sorted(owned)
-        widest = max((max(addr, row[1], row[4]) for addr, row in owned.items()), default=0)
+        self._owned_keys = sorted(a for a in owned if a <= IPV4_MAX)  # the numpy path packs IPv4's
+        widest = max((max(addr, owned[addr][1], owned[addr][4]) for addr in self._owned_keys), default=0)
         self.packable = an.fine.bits <= _PACK_BITS and widest < 1 << _PACK_BITS  # see _PACK_BITS
+        self._families: dict[tuple[int, int, int, int], tuple[_Side, _Side]] = {}
+        # An Amazon-provided service's address (the Resolver, metadata, ...) answers where the
+        # addresses around it do not: each is a class of its own.
+        self.services = {a for a in vpc_router.service_addresses(net) if a not in owned}
+        # DHCP: the VPC router of an interface's own subnet answers its udp 67 and nothing else
+        # (vpc_router.service_at), a verdict no class of addresses holds: one walk per interface.
+        self.dhcp = [d.subnets[e.subnet].cidr.first + VPC_ROUTER_OFFSET for e in self.enis]
+        self._dhcp_verdicts: dict[int, bool] = {}
         self._np: dict[str, Any] | None = None
         self._names: dict[str, _Side] = {}
         # reachable(): endpoints as written -> their side, and (source, destination name) -> side.
@@ -122,7 +142,50 @@ class _Batcher:
         if got is not None:
             src, eff, owner, lo, hi, dst = got
             return _Side(src if source else dst, eff if source else addr, owner, lo, hi, addr)
+        if addr in self.services:
+            return _Side(self._code(("service", addr)), addr, -1, 1, 0, addr)
+        if addr > IPV4_MAX:
+            return self._addr_side6(addr, source=source)
         return _Side(_UNOWNED + self.an.fine.lookup(addr) + 1, addr, -1, 1, 0, addr)
+
+    def _addr_side6(self, addr: int, *, source: bool) -> _Side:
+        """An IPv6 address no interface has as one of its own: in a delegated prefix, a NAT64
+        address, or an elementary interval of the IPv6 CIDRs the design names."""
+        net = self.an.net
+        eni = net.owner_of(addr) if net.prefix_owners else None
+        if eni is not None:  # an address of a prefix delegated to the interface: it owns it
+            cidr = _home(net.design.subnets[eni.subnet], addr)
+            code = self._code(("eni", self.an.class_of[eni.name], self.an.addr_sig(addr)))
+            return _Side(code, addr, self.eni_index[eni.name], cidr.first, cidr.last, addr)
+        if addr >> 32 == _NAT64:
+            key: Hashable = ("nat64", self.addr_side(addr & IPV4_MAX, source=source).code)
+        else:
+            key = ("unowned6", self.an.fine6.lookup(addr))
+        return _Side(self._code(key), addr, -1, 1, 0, addr)
+
+    def dhcp_verdict(self, owner: int) -> bool:
+        """Whether interface `owner`'s DHCP request (udp 67) to its subnet's router is answered."""
+        got = self._dhcp_verdicts.get(owner)
+        if got is None:
+            eni = self.enis[owner]
+            got = self._dhcp_verdicts[owner] = trace_packet(
+                self.an.net, "eni", eni.name, int_to_ip(eni.primary_ip), int_to_ip(self.dhcp[owner]), 17,
+                DHCP_SERVER_PORT, ephemeral=self.an.ephemeral).reachable
+        return got
+
+    def same_family(self, s: _Side, t: _Side, src: Any, dst: Any) -> tuple[_Side, _Side]:
+        """Both ends in one family, as trace puts them (`walk.same_family`); memoised."""
+        key = (s.addr, s.owner, t.addr, t.owner)
+        got = self._families.get(key)
+        if got is None:
+            def end(side: _Side, value: Any) -> Endpoint:
+                label = value.strip() if isinstance(value, str) else int_to_ip(int(value))
+                return Endpoint(label, side.addr, self.enis[side.owner] if side.owner >= 0 else None)
+
+            a, b = same_family(self.an.net, end(s, src), end(t, dst))  # EndpointError: no address of the family
+            got = self._families[key] = (s if a.addr == s.addr else self.addr_side(a.addr, source=True),
+                                         t if b.addr == t.addr else self.addr_side(b.addr, source=False))
+        return got
 
     def text_side(self, text: str, *, source: bool) -> _Side | None:
         """A source written as text; None for a destination name (its address depends on the source)."""
@@ -130,13 +193,12 @@ class _Batcher:
         name = text.strip()
         if name.lower() == "internet":
             return self.addr_side(net.internet_address, source=source)
+        if name.lower() == "internet6":
+            return self.addr_side(net.internet_address6, source=source)
         try:
-            return self.addr_side(ip_to_int(name), source=source)
+            return self.addr_side(parse_ip(name), source=source)
         except ValueError:
             pass
-        if name.lower() == "internet6" or (":" in name and name not in net.design.instances
-                                           and name not in net.design.interfaces and not name.startswith("service:")):
-            raise EndpointError(f"endpoint {name!r} is IPv6: batch verdicts are IPv4's (trace an IPv6 flow)")
         if not source:
             return None
         cached = self._names.get(name)
@@ -146,7 +208,7 @@ class _Batcher:
                 cached = self.addr_side(end.addr, source=True)
             else:
                 eni = end.eni
-                cidr = net.design.subnets[eni.subnet].cidr
+                cidr = _home(net.design.subnets[eni.subnet], end.addr)
                 code = self._code(("eni", self.an.class_of[eni.name], self.an.addr_sig(end.addr)))
                 cached = _Side(code, end.addr, self.eni_index[eni.name], cidr.first, cidr.last, eni.name)
             self._names[name] = cached
@@ -176,8 +238,12 @@ class _Batcher:
                 t = self._dst_text[dkey] = _dst_side(self, s, dst)
         else:
             t = _side(self, dst, source=False)
+        if (s.addr > IPV4_MAX) is not (t.addr > IPV4_MAX):
+            s, t = self.same_family(s, t, src, dst)
         key = ((s.code << _CODE_BITS) | t.code) << 3 | (s.owner >= 0 and s.owner == t.owner) | \
             (s.lo <= t.addr <= s.hi) << 1 | (t.lo <= s.addr <= t.hi) << 2  # self.key(s, t), inline
+        if pos == DHCP_SERVER_PORT and kind == 1 and s.owner >= 0 and t.addr == self.dhcp[s.owner]:
+            return self.dhcp_verdict(s.owner)
         j = self._key_index.get(key)
         if j is None:
             j = self.slot(key, s.side, t.addr)
@@ -230,8 +296,10 @@ class _Batcher:
         import numpy as np
 
         if self._np is None:
-            keys = self._owned_keys
-            rows = [self.owned[a] for a in keys]
+            services = sorted(a for a in self.services if a <= IPV4_MAX)
+            keys = self._owned_keys + services
+            rows = [self.owned[a] for a in self._owned_keys]
+            rows += [(code, a, -1, 1, 0, code) for a in services for code in [self.addr_side(a, source=True).code]]
             fine = self.an.fine_prefixes
             table = core.PrefixTable([(a, _PACK_BITS) for a in keys] + fine, bits=_PACK_BITS)
             # Index -1 (nothing) is the last row; a fine prefix's code is its index in the fine table.
@@ -240,6 +308,7 @@ class _Batcher:
             n = len(fine) + 1
             self._np = {
                 "table": table,
+                "rows": len(keys),  # owned addresses (then the services'): their rows come first
                 "src": np.array([*cols[0], *unowned], dtype=np.int64),
                 "eff": np.array([*cols[1], *([-1] * n)], dtype=np.int64),
                 "owner": np.array([*cols[2], *([-1] * n)], dtype=np.int64),
@@ -384,6 +453,11 @@ def _python(network: CompiledNetwork, cols: tuple[Any, Any, Any, Any], ephemeral
         kind, pos = _position(proto, _check_port(proto, int(port_val) if _is_intlike(port_val) else port_val))
         s = _side(b, s_val, source=True)
         t = _dst_side(b, s, t_val)
+        if (s.addr > IPV4_MAX) is not (t.addr > IPV4_MAX):
+            s, t = b.same_family(s, t, s_val, t_val)
+        if pos == DHCP_SERVER_PORT and kind == 1 and s.owner >= 0 and t.addr == b.dhcp[s.owner]:
+            out.append(b.dhcp_verdict(s.owner))  # see _Batcher.dhcp
+            continue
         j = b.slot(b.key(s, t), s.side, t.addr)
         out.append(b.lookup(j, kind, pos))
     return out
@@ -398,11 +472,15 @@ def _side(b: _Batcher, value: Any, *, source: bool) -> _Side:
         side = b.text_side(value, source=source)
         assert side is not None
         return side
-    if _is_intlike(value) and 0 <= int(value) <= core.ADDR_MAX:
+    if _is_intlike(value) and 0 <= int(value) < 1 << IPV6_BITS:
         return b.addr_side(int(value), source=source)
-    if _is_intlike(value) and core.ADDR_MAX < int(value) < 1 << 128:
-        raise EndpointError(f"endpoint {value!r} is an IPv6 address: batch verdicts are IPv4's (trace an IPv6 flow)")
-    raise EndpointError(f"endpoint {value!r} is not an instance, interface, IPv4 address or 'internet'")
+    raise EndpointError(f"endpoint {value!r} is not an instance, interface, IPv4 or IPv6 address, 'internet' "
+                        "or 'internet6'")
+
+
+def _home(subnet: Subnet, addr: int) -> Cidr:
+    """The subnet's block of `addr`'s family (the flags compare addresses of one family)."""
+    return subnet.cidr_of(addr_bits(addr)) or subnet.cidr
 
 
 def _dst_side(b: _Batcher, s: _Side, value: Any) -> _Side:
@@ -416,8 +494,18 @@ def _array(network: CompiledNetwork, cols: tuple[Any, Any, Any, Any], ephemeral:
     import numpy as np
 
     b = _batcher(analyser(network, ephemeral=ephemeral))
-    if not b.packable:
-        return np.array(_python(network, cols, ephemeral), dtype=bool)
+    if b.packable:
+        try:
+            return _packed(b, cols)
+        except _Wide:
+            pass
+    return np.array(_python(network, cols, ephemeral), dtype=bool)
+
+
+def _packed(b: _Batcher, cols: tuple[Any, Any, Any, Any]) -> Any:
+    """The vectorised batch over IPv4 flows (_Wide at the first IPv6 address)."""
+    import numpy as np
+
     srcs, dsts, protos, ports = cols
     n = len(srcs)
     if len(dsts) != n or len(ports) != n or (not isinstance(protos, (int, str)) and len(protos) != n):
@@ -446,16 +534,20 @@ def _array(network: CompiledNetwork, cols: tuple[Any, Any, Any, Any], ephemeral:
     pos = np.where(kind == 3, proto, port)
     # Sources.
     if _is_int_array(srcs):
+        _narrow(srcs)
         s_addr = _ints(srcs, 0, core.ADDR_MAX, "source address")
         s_code, s_eff, s_owner, s_lo, s_hi = _owned_or_interval(b, tables, s_addr, source=True)
         s_name = None
     else:
         sides = _text_sides(b, srcs)
+        if any(s.addr > IPV4_MAX for s in sides):
+            raise _Wide
         s_code, s_eff, s_owner, s_lo, s_hi = (np.fromiter((getattr(s, f) for s in sides), dtype=np.int64, count=n)
                                               for f in ("code", "addr", "owner", "lo", "hi"))
         s_name = sides
     # Destinations.
     if _is_int_array(dsts):
+        _narrow(dsts)
         t_addr = _ints(dsts, 0, core.ADDR_MAX, "destination address")
     else:
         t_addr = np.empty(n, dtype=np.int64)
@@ -465,9 +557,11 @@ def _array(network: CompiledNetwork, cols: tuple[Any, Any, Any, Any], ephemeral:
                 if side is None:
                     origin = s_name[i] if s_name is not None else b.addr_side(int(srcs[i]), source=True)
                     side = b.named_dst(origin, value)
-                t_addr[i] = side.addr
             else:
-                t_addr[i] = _side(b, value, source=False).addr
+                side = _side(b, value, source=False)
+            if side.addr > IPV4_MAX:
+                raise _Wide
+            t_addr[i] = side.addr
     t_code, _, t_owner, t_lo, t_hi = _owned_or_interval(b, tables, t_addr, source=False)
     flags = ((s_owner >= 0) & (s_owner == t_owner)).astype(np.int64)
     flags |= ((s_lo <= t_addr) & (t_addr <= s_hi)).astype(np.int64) << 1
@@ -489,7 +583,20 @@ def _array(network: CompiledNetwork, cols: tuple[Any, Any, Any, Any], ephemeral:
     if some.size:
         at = group[some] * _SPAN + pos[some]
         result[some] = (np.searchsorted(b.bounds_array(), at, side="right") & 1).astype(bool)
+    dhcp = (kind == 1) & (pos == DHCP_SERVER_PORT) & (s_owner >= 0)
+    if dhcp.any():  # see _Batcher.dhcp
+        routers = np.array([a if a <= IPV4_MAX else -1 for a in b.dhcp], dtype=np.int64)
+        at_router = np.zeros(n, dtype=bool)
+        at_router[dhcp] = t_addr[dhcp] == routers.take(s_owner[dhcp])
+        for i in np.flatnonzero(at_router).tolist():
+            result[i] = b.dhcp_verdict(int(s_owner[i]))
     return result
+
+
+def _narrow(values: Any) -> None:
+    """_Wide if an int column holds an IPv6 address."""
+    if values.size and int(values.max()) > IPV4_MAX:
+        raise _Wide
 
 
 def _ints(values: Any, lo: int, hi: int, what: str) -> Any:
@@ -510,7 +617,7 @@ def _owned_or_interval(b: _Batcher, t: dict[str, Any], addr: Any, *, source: boo
 
     row = t["table"].lookup_array(addr)  # -1 (no prefix) gathers the last row
     code = t["src" if source else "dst"].take(row)
-    eff = np.where(row < len(b.owned), t["eff"].take(row), addr) if source else addr
+    eff = np.where(row < t["rows"], t["eff"].take(row), addr) if source else addr
     return code, eff, t["owner"].take(row), t["lo"].take(row), t["hi"].take(row)
 
 

@@ -62,6 +62,11 @@ def _service_addresses(net: CompiledNetwork) -> _Addresses:
     return net.derived(_Addresses, "amazon services", make)
 
 
+def service_addresses(net: CompiledNetwork) -> frozenset[int]:
+    """Every address an Amazon-provided service may answer at (batch singles each one out)."""
+    return _service_addresses(net)
+
+
 def service_at(net: CompiledNetwork, eni: Interface, addr: int, proto: int, ports: PortRanges) -> Service | None:
     """The Amazon-provided service `eni` reaches at `addr` (its own VPC's), or None.
 

@@ -24,7 +24,7 @@ from vpcsim.compile import CompiledNetwork
 from vpcsim.components import load_balancer as lbm
 from vpcsim.components.base import Endpoint, State, ip
 from vpcsim.errors import EndpointError
-from vpcsim.model import Interface, ip_to_int, protocol_label
+from vpcsim.model import IPV4_MAX, Interface, ip_to_int, protocol_label
 from vpcsim.reach.walk import Walker, resolve, trace_flow
 from vpcsim.results import (
     BalancedResult,
@@ -78,6 +78,11 @@ def trace_balanced(net: CompiledNetwork, src: str, dst: str, port: int, protocol
                             f"id, or a node's address; load balancers: {', '.join(sorted(idx.balancers)) or 'none'})")
     lb, pinned = named
     source = resolve(net, src, None)
+    if source.addr > IPV4_MAX:
+        # Nodes have IPv4 addresses only here (dual-stack load balancers are not modelled): no
+        # packet goes from an IPv6 address to one (as trace refuses two ends of two families).
+        raise EndpointError(f"the source {arguments.quote(src)} is IPv6 and load balancer {lb.name}'s nodes IPv4 "
+                            "(expected both ends in one address family; dual-stack load balancers are not modelled)")
     low, high = ephemeral or facts.LINUX_EPHEMERAL
     sports: PortRanges = ((src_port, src_port),) if src_port is not None else ((low, high),)
     if proto not in (6, 17):

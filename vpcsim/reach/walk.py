@@ -483,7 +483,11 @@ def same_family(net: CompiledNetwork, source: Endpoint, target: Endpoint) -> tup
         return _in_family(source, bits, "source"), target
     if target.eni is not None:
         return source, _in_family(target, addr_bits(source.addr), "destination")
-    return source, target
+    # Two addresses (or internets) of two families: no packet carries both.
+    families = ("IPv4", "IPv6") if bits == IPV6_BITS else ("IPv6", "IPv4")
+    raise EndpointError(f"the source {source.label!r} is {families[0]} and the destination {target.label!r} "
+                        f"{families[1]} (expected both ends in one address family; IPv6 reaches IPv4 by "
+                        f"{facts.NAT64_PREFIX}, NAT64)")
 
 
 def _in_family(end: Endpoint, bits: int, what: str) -> Endpoint:
