@@ -288,6 +288,75 @@ def test_reach_instances_match_the_engine_pair_by_pair() -> None:
                 assert matrix.traffic(a, b) == want, (design.stem, a, b)
 
 
+IPV6_DESIGNS = [ROOT / "scenarios" / "dual-stack.yaml", ROOT / "tests" / "data" / "ipv6-mix.yaml"]
+
+
+@pytest.mark.parametrize("design", IPV6_DESIGNS, ids=lambda p: p.stem)
+def test_reach_over_ipv6_matches_the_engine_pair_by_pair(design: Path) -> None:
+    """family ipv6: every pair of instances at their IPv6 addresses, against check.Engine."""
+    net = vpcsim.load(design)
+    matrix = reach(net, family="ipv6")
+    assert matrix.family == "ipv6" and matrix.to_json()["family"] == "ipv6"
+    d = net.design
+    six = {name: [a for n in inst.interfaces if (a := d.interfaces[n].address_of(128)) is not None]
+           for name, inst in d.instances.items()}
+    assert set(matrix.rows) == {name for name, addrs in six.items() if addrs}
+    opened = 0
+    for a in matrix.rows:
+        for b in matrix.cols:
+            if a == b:
+                continue
+            want = Traffic.none()
+            for x in six[a][:1]:  # an interface at its first IPv6 address
+                for y in six[b][:1]:
+                    want = want | engine_traffic(net, int_to_ip(x), int_to_ip(y))
+            assert matrix.traffic(a, b) == want, (design.stem, a, b)
+            opened += bool(want)
+    assert opened  # something is open over IPv6 in both designs
+    plain = analyse._plain_cells(Network(net.design, net.warnings), family="ipv6")
+    assert {k: (c.any, c.all) for k, c in plain.items()} == {k: (c.any, c.all) for k, c in matrix.cells.items()}
+
+
+@pytest.mark.parametrize("design", IPV6_DESIGNS, ids=lambda p: p.stem)
+def test_reach_from_the_ipv6_internet_matches_the_engine(design: Path) -> None:
+    """internet6 rows: the union (any) and meet (all) over the IPv6 internet's classes, each
+    class's representative checked by check.Engine; and the exposure's IPv6 column agrees."""
+    net = vpcsim.load(design)
+    matrix = reach(net, "internet6")
+    assert matrix.family == "ipv6" and matrix.rows == ("internet6",)
+    an = analyse.analyser(net)
+    reps = [c.representative for c in an.internet_classes6()]
+    assert len(reps) == (1 if design.stem == "dual-stack" else 2)  # ipv6-mix names 2001:db8:bad::/48
+    report = exposure(net)
+    for name in matrix.cols:
+        addr = int_to_ip(next(a for n in net.design.instances[name].interfaces
+                              if (a := net.design.interfaces[n].address_of(128)) is not None))
+        each = [engine_traffic(net, rep, addr) for rep in reps]
+        union, meet = Traffic.none(), each[0]
+        for t in each:
+            union, meet = union | t, meet & t
+        cell = matrix.cell("internet6", name)
+        got = (cell.any, cell.all) if cell is not None else (Traffic.none(), Traffic.none())
+        assert got == (union, meet), name
+        assert report[name].ipv6 == union, name
+    if design.stem == "dual-stack":  # the mistake: app-a open to ssh from the IPv6 internet, app-b not
+        assert matrix.traffic("internet6", "app-a") == Traffic.parse("tcp/22")
+        assert matrix.traffic("internet6", "app-b") == Traffic.none()
+        assert reach(net, "app-b", "internet6").traffic("app-b", "internet6")  # out by the egress-only gateway
+    else:  # 8443 from one IPv6 range only: open to some of the IPv6 internet, not to all of it
+        cell = matrix.cell("internet6", "web")
+        assert cell is not None and (cell.any, cell.all) == (Traffic.parse("tcp/443,8443"), Traffic.parse("tcp/443"))
+
+
+def test_reach_family_errors() -> None:
+    net = vpcsim.load(IPV6_DESIGNS[0])
+    with pytest.raises(vpcsim.UsageError, match="internet6 is the IPv6 internet"):
+        reach(net, "internet6", family="ipv4")
+    with pytest.raises(vpcsim.UsageError, match="expected ipv4 or ipv6"):
+        reach(net, family="ipv5")
+    assert reach(vpcsim.load(BASIC), family="ipv6").cells == {}  # no IPv6 address: an empty matrix
+
+
 def test_reach_by_subnet_and_security_group() -> None:
     net = vpcsim.load(BASIC)
     m = net.reach(by="subnet,security_group")

@@ -699,6 +699,15 @@ def test_diff_shows_what_ipv6_opens(capsys: pytest.CaptureFixture[str]) -> None:
     assert any("route table private-a: ::/0 -> internet_gateway corp-igw" in v for v in change["opened_via"])
 
 
-def test_reach_refuses_the_ipv6_internet_clearly(capsys: pytest.CaptureFixture[str]) -> None:
-    assert main(["reach", "--design", DUAL, "--from", "internet6", "--to", "app-a"]) == 2
-    assert "reach matrices are IPv4's" in capsys.readouterr().err
+def test_reach_from_the_ipv6_internet(capsys: pytest.CaptureFixture[str]) -> None:
+    # The matrix over IPv6 (tests/test_analyse.py checks it against check.Engine).
+    assert main(["reach", "--design", DUAL, "--from", "internet6", "--text"]) == 0
+    out = capsys.readouterr().out
+    assert "over IPv6" in out and "internet6 -> app-a: tcp 22" in out and "app-b" not in out
+    assert main(["reach", "--design", DUAL, "--family", "ipv6", "--from", "bastion", "--json"]) == 0
+    import json
+
+    doc = json.loads(capsys.readouterr().out)
+    assert doc["family"] == "ipv6" and {c["to"] for c in doc["cells"]} == {"app-a", "app-b"}
+    assert main(["reach", "--design", DUAL, "--from", "internet6", "--family", "ipv4"]) == 2
+    assert "internet6 is the IPv6 internet" in capsys.readouterr().err

@@ -1432,6 +1432,7 @@ class ReachMatrix:
     # Endpoints per column name, where they differ from the row of that name (a column may hold
     # endpoints that are never sources: an interface endpoint's interfaces).
     col_endpoints: dict[str, int] = field(default_factory=dict, hash=False)
+    family: str = "ipv4"  # the address family of every cell: "ipv4" or "ipv6"
 
     def _col_size(self, name: str) -> int:
         got = self.col_endpoints.get(name)
@@ -1549,6 +1550,7 @@ class ReachMatrix:
             "seconds": round(self.seconds, 3),
             "cells_with_traffic": self.cell_count,
             "grouped": self.grouped,
+            "family": self.family,
         }
         yield dump(head)[:-1]
         if not self.grouped:
@@ -1628,26 +1630,46 @@ def _selector(spec: object) -> Any:
     return spec
 
 
-def resolve_members(an: Analyser, spec: object, what: str) -> tuple[list[Interface], list[InternetClass]]:
-    """The interfaces and internet classes an endpoint (as in assertions) stands for."""
-    from vpcsim.model import ip_to_int
+FAMILIES = ("ipv4", "ipv6")
 
-    problems: list[Diagnostic] = []
-    sources = what == "from"
+
+def _names_internet6(spec: object, what: str) -> bool:
+    """Whether an endpoint (as in assertions) names the IPv6 internet."""
     if spec in (None, "*", "all"):
-        return [e for e in an.net.design.interfaces.values() if not (sources and e.service is not None)], []
+        return False
     try:
         selector = parse_selector(_selector(spec), what)
     except ValueError as exc:
         raise UsageError(f"{what}: {exc}") from None
-    if "internet6" in selector.describe().split(" + "):
-        raise UsageError(f"{what}: reach matrices are IPv4's (the IPv6 internet is in `vpcsim exposure`'s IPv6 "
-                         "column and in assertions: from: internet6)")
+    return "internet6" in selector.describe().split(" + ")
+
+
+def resolve_members(an: Analyser, spec: object, what: str,
+                    family: str = "ipv4") -> tuple[list[Interface], list[InternetClass]]:
+    """The interfaces and internet classes an endpoint (as in assertions) stands for, in one
+    family: on IPv6, the interfaces that have an IPv6 address and the IPv6 internet's classes."""
+    from vpcsim.model import ip_to_int
+
+    problems: list[Diagnostic] = []
+    sources = what == "from"
+    six = family == "ipv6"
+    if spec in (None, "*", "all"):
+        return [e for e in an.net.design.interfaces.values() if not (sources and e.service is not None)
+                and (not six or e.address_of(IPV6_BITS) is not None)], []
+    try:
+        selector = parse_selector(_selector(spec), what)
+    except ValueError as exc:
+        raise UsageError(f"{what}: {exc}") from None
     resolved = an.engine.resolve(selector, what, problems, sources=sources)
     if problems:
         raise EndpointError("; ".join(p.message for p in problems))
     classes: list[InternetClass] = []
-    internet = [(lo, hi) for lo, hi in resolved.internet if hi <= ADDR_MAX]  # reach's matrix is IPv4's
+    if six:
+        # The IPv6 internet's classes (exposure's) whose representative the endpoint holds.
+        ranges6 = [(lo, hi) for lo, hi in resolved.internet if lo > ADDR_MAX]
+        classes = [c for c in an.internet_classes6() if any(lo <= parse_ip(c.representative) <= hi
+                                                             for lo, hi in ranges6)]
+    internet = [] if six else [(lo, hi) for lo, hi in resolved.internet if hi <= ADDR_MAX]
     if internet:
         seen: set[int] = set()
         for atom in an.engine.internet_atoms(internet):
@@ -1661,16 +1683,27 @@ def resolve_members(an: Analyser, spec: object, what: str) -> tuple[list[Interfa
     # An interface named directly stands for all its address cases (clones, reach.addresses).
     enis += [e for e in an.net.design.interfaces.values() if addresses.CLONE_MARK in e.name
              and addresses.origin_of(e.name) in named and e.name not in named]
+    if six:
+        enis = [e for e in enis if e.address_of(IPV6_BITS) is not None]
     return enis, classes
 
 
-def _groups_of(an: Analyser, enis: list[Interface], inet: list[InternetClass], by: str) -> dict[str, list[_Member]]:
+def _groups_of(an: Analyser, enis: list[Interface], inet: list[InternetClass], by: str,
+               family: str = "ipv4") -> dict[str, list[_Member]]:
     from vpcsim.model import ip_to_int
 
     d = an.net.design
     out: dict[str, list[_Member]] = {}
+    six = family == "ipv6"
     for eni in enis:
-        member = _Member(an.class_of[eni.name], eni.subnet, eni.name)
+        if six:
+            # An interface at its first IPv6 address (its class holds that address's signature);
+            # the key apart from IPv4's, since the analyser memoises pairs by key.
+            addr = eni.address_of(IPV6_BITS)
+            assert addr is not None
+            member = _Member(("ipv6", an.class_of[eni.name]), eni.subnet, addr)
+        else:
+            member = _Member(an.class_of[eni.name], eni.subnet, eni.name)
         if by == "instance":
             names = [eni.instance or eni.name]
         elif by == "interface":
@@ -1683,13 +1716,28 @@ def _groups_of(an: Analyser, enis: list[Interface], inet: list[InternetClass], b
             names = list(dict.fromkeys(eni.security_groups)) or ["(no security group)"]
         for name in names:
             out.setdefault(str(name), []).append(member)
-    if inet:
+    if inet and six:
+        out["internet6"] = [_Member(("internet6", c.index), None, parse_ip(c.representative)) for c in inet]
+    elif inet:
         out["internet"] = [_Member(_internet_key(c.index), None, ip_to_int(c.representative)) for c in inet]
     return out
 
 
+def _family(src: object, dst: object, family: str | None) -> str:
+    """The matrix's family: as asked, else IPv6 where an end is `internet6`, else IPv4."""
+    six = _names_internet6(src, "from") or _names_internet6(dst, "to")
+    if family is None:
+        return "ipv6" if six else "ipv4"
+    if family not in FAMILIES:
+        raise UsageError(f"family {family!r}: expected ipv4 or ipv6 (a matrix is of one address family)")
+    if six and family == "ipv4":
+        raise UsageError("internet6 is the IPv6 internet: a matrix with it is IPv6's (family ipv6, or leave it out)")
+    return family
+
+
 def reach(net: CompiledNetwork, src: object = None, dst: object = None, *, by: str | Sequence[str] = "instance",
-          ephemeral: tuple[int, int] | None = None, progress: Progress | None = None) -> ReachMatrix:
+          ephemeral: tuple[int, int] | None = None, progress: Progress | None = None,
+          family: str | None = None) -> ReachMatrix:
     """The reachability matrix from `src` to `dst` endpoints, grouped `by` rows[,columns].
 
     `src`/`dst` are endpoints as in assertions ('internet', 'web-a', {'subnet': 'a'}, a CIDR...,
@@ -1697,6 +1745,8 @@ def reach(net: CompiledNetwork, src: object = None, dst: object = None, *, by: s
     instance, interface, subnet, security_group or vpc (an interface with two groups counts in
     both columns). A cell's `any` is what at least one pair gets through, `all` what every pair does;
     an interface whose address AWS picks counts at every case of it (`vpcsim.reach.addresses`).
+    `family` "ipv6" is the matrix between interfaces' IPv6 addresses (those that have one) and
+    with the IPv6 internet (`internet6`, which implies it); "ipv4" (the default otherwise) IPv4's.
 
     A cell depends only on the classes of its endpoints and on which of them share a subnet. So
     rows (and columns) with the same classes form a group, and the cells between a row group and
@@ -1705,15 +1755,16 @@ def reach(net: CompiledNetwork, src: object = None, dst: object = None, *, by: s
     """
     start = time.perf_counter()
     row_by, col_by = _parse_by(by)
+    fam = _family(src, dst, family)
     if addresses.has_dynamic(net):
         return _fold_reach(reach(addresses.expanded(net).net, src, dst, by=by, ephemeral=ephemeral,
-                                 progress=progress), net.design.file)
+                                 progress=progress, family=fam), net.design.file)
     an = analyser(net, ephemeral=ephemeral)
     probes = an.probes
-    src_enis, src_inet = resolve_members(an, src, "from")
-    dst_enis, dst_inet = resolve_members(an, dst, "to")
-    rows = _groups_of(an, src_enis, src_inet, row_by)
-    cols = _groups_of(an, dst_enis, dst_inet, col_by)
+    src_enis, src_inet = resolve_members(an, src, "from", fam)
+    dst_enis, dst_inet = resolve_members(an, dst, "to", fam)
+    rows = _groups_of(an, src_enis, src_inet, row_by, fam)
+    cols = _groups_of(an, dst_enis, dst_inet, col_by, fam)
     row_prof = {name: _profile(ms) for name, ms in rows.items()}
     col_prof = {name: _profile(ms) for name, ms in cols.items()}
     row_groups = _same_profile(row_prof)
@@ -1751,7 +1802,7 @@ def reach(net: CompiledNetwork, src: object = None, dst: object = None, *, by: s
     col_endpoints = {name: len(ms) for name, ms in cols.items() if name in rows and len(ms) != len(rows[name])}
     return ReachMatrix(net.design.file, (row_by, col_by), tuple(rows), tuple(cols), row_groups, col_groups, blocks,
                        exact, endpoints, len(an.classes), len(class_pairs), an.probes - probes,
-                       time.perf_counter() - start, col_endpoints=col_endpoints)
+                       time.perf_counter() - start, col_endpoints=col_endpoints, family=fam)
 
 
 def _same_profile(profiles: dict[str, _Profile]) -> tuple[tuple[str, ...], ...]:
@@ -1781,7 +1832,7 @@ def _cell(an: Analyser, rname: str, cname: str, rprof: _Profile, cprof: _Profile
     pairs = 0
     for k1, (subs1, n1) in rprof.items():
         for k2, (subs2, n2) in cprof.items():
-            if isinstance(k1, tuple) and isinstance(k2, tuple):
+            if _is_internet(k1) and _is_internet(k2):
                 continue  # internet to internet
             found = _pair_keys(an, k1, subs1, k2, subs2)
             if not found:
@@ -1803,16 +1854,21 @@ def _cell(an: Analyser, rname: str, cname: str, rprof: _Profile, cprof: _Profile
     return ReachCell(rname, cname, got[0], got[1], pairs) if got[0] else None
 
 
+def _is_internet(key: Hashable) -> bool:
+    return isinstance(key, tuple) and key[0] in ("internet", "internet6")
+
+
 def _plain_cells(net: CompiledNetwork, src: object = None, dst: object = None, *, by: str | Sequence[str] = "instance",
-                 ephemeral: tuple[int, int] | None = None) -> dict[tuple[str, str], ReachCell]:
+                 ephemeral: tuple[int, int] | None = None, family: str | None = None) -> dict[tuple[str, str], ReachCell]:
     """`reach(...).cells` computed cell by cell, every row against every column: the reference
     the grouped computation is tested against (quadratic in the rows; tests only)."""
     row_by, col_by = _parse_by(by)
     an = analyser(net, ephemeral=ephemeral)
-    src_enis, src_inet = resolve_members(an, src, "from")
-    dst_enis, dst_inet = resolve_members(an, dst, "to")
-    row_prof = {name: _profile(ms) for name, ms in _groups_of(an, src_enis, src_inet, row_by).items()}
-    col_prof = {name: _profile(ms) for name, ms in _groups_of(an, dst_enis, dst_inet, col_by).items()}
+    fam = _family(src, dst, family)
+    src_enis, src_inet = resolve_members(an, src, "from", fam)
+    dst_enis, dst_inet = resolve_members(an, dst, "to", fam)
+    row_prof = {name: _profile(ms) for name, ms in _groups_of(an, src_enis, src_inet, row_by, fam).items()}
+    col_prof = {name: _profile(ms) for name, ms in _groups_of(an, dst_enis, dst_inet, col_by, fam).items()}
     combine: dict[tuple[PairKey, ...], tuple[Traffic, Traffic]] = {}
     class_pairs: set[PairKey] = set()
     out: dict[tuple[str, str], ReachCell] = {}
@@ -1990,7 +2046,7 @@ def transitive_text(report: TransitiveReport, limit: int = 20) -> str:
 
 def reach_text(matrix: ReachMatrix) -> str:
     lines = [f"{matrix.design}: {len(matrix.rows)} x {len(matrix.cols)} ({matrix.by[0]} -> {matrix.by[1]}), "
-             f"{matrix.cell_count} cells with traffic"]
+             f"{matrix.cell_count} cells with traffic" + (" over IPv6" if matrix.family == "ipv6" else "")]
     if matrix.grouped:
         return "\n".join(lines + reach_groups_lines(matrix))
     for c in matrix.cells.values():

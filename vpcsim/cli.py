@@ -151,6 +151,9 @@ def build_parser() -> argparse.ArgumentParser:
         help="group rows[,columns] by instance (default), interface, subnet, security_group or vpc; "
         "e.g. subnet,security_group",
     )
+    reach.add_argument("--family", choices=("ipv4", "ipv6"), default=None,
+                       help="the address family of the matrix: ipv4 (default) or ipv6 (between interfaces' IPv6 "
+                       "addresses; implied by internet6)")
     _analysis_options(reach)
     _tf_dir_option(reach)
 
@@ -760,7 +763,8 @@ def _reach(args: argparse.Namespace) -> int:
     matrix = _with_progress(
         "reach",
         lambda progress: analyse.reach(
-            network, args.src, args.dst, by=args.by, ephemeral=args.ephemeral, progress=progress
+            network, args.src, args.dst, by=args.by, ephemeral=args.ephemeral, progress=progress,
+            family=args.family,
         ),
     )
     if args.json:

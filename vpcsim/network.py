@@ -117,11 +117,12 @@ class Network(CompiledNetwork):
         return transitive_exposure(self, ephemeral=ephemeral)
 
     def reach(self, src: object = None, dst: object = None, *, by: str = "instance",
-              ephemeral: tuple[int, int] | None = None) -> ReachMatrix:
-        """The reachability matrix between instances, subnets or security groups (docs/analyses.md)."""
+              ephemeral: tuple[int, int] | None = None, family: str | None = None) -> ReachMatrix:
+        """The reachability matrix between instances, subnets or security groups (docs/analyses.md);
+        `family="ipv6"` (implied by `internet6`) between IPv6 addresses."""
         from vpcsim.analyse import reach
 
-        return reach(self, src, dst, by=by, ephemeral=ephemeral)
+        return reach(self, src, dst, by=by, ephemeral=ephemeral, family=family)
 
     def verdicts(self, flows: Sequence[Flow] | None = None, *, ephemeral: tuple[int, int] | None = None,
                  **columns: Any) -> list[bool]:
