@@ -41,7 +41,7 @@ from typing import TYPE_CHECKING, Any
 import vpcsim.core as core
 from vpcsim.errors import Diagnostic, EndpointError, UsageError
 from vpcsim.facts import CRITICAL_SERVICES, ICMP_REPLIES, NOT_INTERNET, NOT_INTERNET6, OTHER_SERVICES, WEB_PORTS
-from vpcsim.loader.assertions import parse_selector
+from vpcsim.loader.assertions import SELECTOR_KEYS, parse_selector
 from vpcsim.model import IPV4_BITS, IPV4_MAX, IPV6_BITS, Cidr, Interface, PeerKind, TargetKind, int_to_ip, parse_ip
 from vpcsim.reach import addresses
 from vpcsim.reach.walk import trace, trace_packet
@@ -1590,11 +1590,12 @@ def _block_json(b: ReachBlock) -> dict[str, Any]:
 
 @dataclass
 class _Member:
-    """One endpoint of a group: an interface, or a class of internet addresses."""
+    """One endpoint of a group: an interface, a class of internet addresses, or a named place
+    outside the VPCs (`onprem:corp`, at the address `trace` sends from and to for it)."""
 
-    key: Hashable  # class index, or ("internet", k)
+    key: Hashable  # class index, ("internet", k) or ("named", name)
     subnet: str | None
-    side: Side  # interface name, or the internet representative's address
+    side: Side  # interface name, the internet representative's address, or the place's name
 
 
 def _parse_by(by: str | Sequence[str]) -> tuple[str, str]:
@@ -1609,6 +1610,8 @@ def _selector(spec: object) -> Any:
     if isinstance(spec, str) and ":" in spec and not spec.count(".") == 3:
         kind, _, value = spec.partition(":")
         kind = {"sg": "security_group", "eni": "interface"}.get(kind, kind)
+        if kind not in SELECTOR_KEYS:
+            return spec  # a name a component gives a place outside the VPCs: `onprem:corp`
         if kind == "tag":
             key, _, val = value.partition("=")
             return {"tag": {key: val}}
@@ -1616,14 +1619,16 @@ def _selector(spec: object) -> Any:
     return spec
 
 
-def resolve_members(an: Analyser, spec: object, what: str) -> tuple[list[Interface], list[InternetClass]]:
-    """The interfaces and internet classes an endpoint (as in assertions) stands for."""
+def resolve_members(an: Analyser, spec: object,
+                    what: str) -> tuple[list[Interface], list[InternetClass], list[str]]:
+    """The interfaces, internet classes and named places outside the VPCs (`onprem:corp`) an
+    endpoint (as in assertions) stands for."""
     from vpcsim.model import ip_to_int
 
     problems: list[Diagnostic] = []
     sources = what == "from"
     if spec in (None, "*", "all"):
-        return [e for e in an.net.design.interfaces.values() if not (sources and e.service is not None)], []
+        return [e for e in an.net.design.interfaces.values() if not (sources and e.service is not None)], [], []
     try:
         selector = parse_selector(_selector(spec), what)
     except ValueError as exc:
@@ -1646,10 +1651,11 @@ def resolve_members(an: Analyser, spec: object, what: str) -> tuple[list[Interfa
     # An interface named directly stands for all its address cases (clones, reach.addresses).
     enis += [e for e in an.net.design.interfaces.values() if addresses.CLONE_MARK in e.name
              and addresses.origin_of(e.name) in named and e.name not in named]
-    return enis, classes
+    return enis, classes, list(dict.fromkeys(resolved.named))
 
 
-def _groups_of(an: Analyser, enis: list[Interface], inet: list[InternetClass], by: str) -> dict[str, list[_Member]]:
+def _groups_of(an: Analyser, enis: list[Interface], inet: list[InternetClass], by: str,
+               named: Sequence[str] = ()) -> dict[str, list[_Member]]:
     from vpcsim.model import ip_to_int
 
     d = an.net.design
@@ -1670,6 +1676,8 @@ def _groups_of(an: Analyser, enis: list[Interface], inet: list[InternetClass], b
             out.setdefault(str(name), []).append(member)
     if inet:
         out["internet"] = [_Member(_internet_key(c.index), None, ip_to_int(c.representative)) for c in inet]
+    for name in named:  # an on-prem network: a row or column of its own, whatever `by` says, as the internet
+        out[name] = [_Member(("named", name), None, name)]
     return out
 
 
@@ -1678,7 +1686,9 @@ def reach(net: CompiledNetwork, src: object = None, dst: object = None, *, by: s
     """The reachability matrix from `src` to `dst` endpoints, grouped `by` rows[,columns].
 
     `src`/`dst` are endpoints as in assertions ('internet', 'web-a', {'subnet': 'a'}, a CIDR...,
-    or 'subnet:a' / 'sg:web' / 'tag:tier=web' shorthands); None means every interface. `by`:
+    'onprem:corp', or 'subnet:a' / 'sg:web' / 'tag:tier=web' shorthands); None means every
+    interface. The internet and each on-prem network are a row or column of their own, whatever
+    `by` says; there is no cell between two of them. `by`:
     instance, interface, subnet, security_group or vpc (an interface with two groups counts in
     both columns). A cell's `any` is what at least one pair gets through, `all` what every pair does;
     an interface whose address AWS picks counts at every case of it (`vpcsim.reach.addresses`).
@@ -1695,10 +1705,10 @@ def reach(net: CompiledNetwork, src: object = None, dst: object = None, *, by: s
                                  progress=progress), net.design.file)
     an = analyser(net, ephemeral=ephemeral)
     probes = an.probes
-    src_enis, src_inet = resolve_members(an, src, "from")
-    dst_enis, dst_inet = resolve_members(an, dst, "to")
-    rows = _groups_of(an, src_enis, src_inet, row_by)
-    cols = _groups_of(an, dst_enis, dst_inet, col_by)
+    src_enis, src_inet, src_named = resolve_members(an, src, "from")
+    dst_enis, dst_inet, dst_named = resolve_members(an, dst, "to")
+    rows = _groups_of(an, src_enis, src_inet, row_by, src_named)
+    cols = _groups_of(an, dst_enis, dst_inet, col_by, dst_named)
     row_prof = {name: _profile(ms) for name, ms in rows.items()}
     col_prof = {name: _profile(ms) for name, ms in cols.items()}
     row_groups = _same_profile(row_prof)
@@ -1767,7 +1777,7 @@ def _cell(an: Analyser, rname: str, cname: str, rprof: _Profile, cprof: _Profile
     for k1, (subs1, n1) in rprof.items():
         for k2, (subs2, n2) in cprof.items():
             if isinstance(k1, tuple) and isinstance(k2, tuple):
-                continue  # internet to internet
+                continue  # between two places outside the VPCs (the internet, on-prem): not the matrix's
             found = _pair_keys(an, k1, subs1, k2, subs2)
             if not found:
                 continue
@@ -1794,10 +1804,10 @@ def _plain_cells(net: CompiledNetwork, src: object = None, dst: object = None, *
     the grouped computation is tested against (quadratic in the rows; tests only)."""
     row_by, col_by = _parse_by(by)
     an = analyser(net, ephemeral=ephemeral)
-    src_enis, src_inet = resolve_members(an, src, "from")
-    dst_enis, dst_inet = resolve_members(an, dst, "to")
-    row_prof = {name: _profile(ms) for name, ms in _groups_of(an, src_enis, src_inet, row_by).items()}
-    col_prof = {name: _profile(ms) for name, ms in _groups_of(an, dst_enis, dst_inet, col_by).items()}
+    src_enis, src_inet, src_named = resolve_members(an, src, "from")
+    dst_enis, dst_inet, dst_named = resolve_members(an, dst, "to")
+    row_prof = {name: _profile(ms) for name, ms in _groups_of(an, src_enis, src_inet, row_by, src_named).items()}
+    col_prof = {name: _profile(ms) for name, ms in _groups_of(an, dst_enis, dst_inet, col_by, dst_named).items()}
     combine: dict[tuple[PairKey, ...], tuple[Traffic, Traffic]] = {}
     class_pairs: set[PairKey] = set()
     out: dict[tuple[str, str], ReachCell] = {}
