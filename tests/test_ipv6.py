@@ -684,3 +684,21 @@ instances:
     six = net.trace("2600:1f18:a:1::10", "2600:1f18:b:1::10", 22)
     assert four.reachable and six.reachable, (four.blocked_by, six.blocked_by)
     assert any(h.name == "hub" for h in six.forward)
+
+
+def test_diff_shows_what_ipv6_opens(capsys: pytest.CaptureFixture[str]) -> None:
+    # The pull request that adds IPv6 to nat-bastion: on IPv4 nothing new is open to the internet,
+    # on IPv6 app-a is, through the route and the rule that cause it.
+    nat_bastion = str(ROOT / "scenarios" / "nat-bastion.yaml")
+    main(["diff", "--before", nat_bastion, "--after", DUAL, "--json"])
+    import json
+
+    doc = json.loads(capsys.readouterr().out)
+    (change,) = [c for c in doc["exposure"]]
+    assert change["subject"] == "app-a (IPv6)" and change["opened"]["tcp"] == [[22, 22]]
+    assert any("route table private-a: ::/0 -> internet_gateway corp-igw" in v for v in change["opened_via"])
+
+
+def test_reach_refuses_the_ipv6_internet_clearly(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["reach", "--design", DUAL, "--from", "internet6", "--to", "app-a"]) == 2
+    assert "reach matrices are IPv4's" in capsys.readouterr().err

@@ -32,6 +32,7 @@ from __future__ import annotations
 
 import csv
 import dataclasses
+import functools
 import io
 import time
 from collections.abc import Callable, Hashable, Iterable, Iterator, Sequence
@@ -195,13 +196,13 @@ class Analyser:
         # The IPv6 half (one table per family): `internet_classes6` and the IPv6 signatures.
         named6 = {(c.network, c.length) for c in every if c.bits == IPV6_BITS}
         rule_cidrs6 = named6 | {(c.network, c.length) for v in d.vpcs.values() for c in v.ipv6_cidrs}
-        rule_cidrs6 |= {(c.network, c.length) for c in (Cidr.parse(t) for t, _ in NOT_INTERNET6)}
+        rule_cidrs6 |= {(c.network, c.length) for c in _not_internet(6)}
         self._named6_cidrs = sorted(named6)
         self._named6 = core.PrefixTable(self._named6_cidrs, bits=IPV6_BITS)
         rule_cidrs = {(c.network, c.length) for c in every if c.bits == IPV4_BITS}
         named = set(rule_cidrs)  # what can single out an internet address
         rule_cidrs |= {(c.network, c.length) for v in d.vpcs.values() for c in v.ipv4_cidrs}
-        rule_cidrs |= {(c.network, c.length) for c in (Cidr.parse(t) for t, _ in NOT_INTERNET)}
+        rule_cidrs |= {(c.network, c.length) for c in _not_internet(4)}
         # Subnets the trace must see as themselves: hosts of NAT gateways and routing appliances
         # (traffic to them skips a NACL when it stays in the subnet), and subnets whose CIDR
         # overlaps another subnet's or holds a public IP of the design (containment tests on
@@ -1339,8 +1340,15 @@ def _class_label(c: InternetClass, classes: Sequence[InternetClass]) -> str:
     return f"{c.label} (rest)" if inner else c.label
 
 
+@functools.lru_cache(maxsize=4096)
 def _inside(inner: str, outer: str) -> bool:
     return Cidr.parse(outer).covers(Cidr.parse(inner))
+
+
+@functools.lru_cache(maxsize=2)
+def _not_internet(family: int) -> tuple[Cidr, ...]:
+    """facts.NOT_INTERNET(6) parsed once: every analysis of every network starts from them."""
+    return tuple(Cidr.parse(t) for t, _ in (NOT_INTERNET if family == 4 else NOT_INTERNET6))
 
 
 # -- reachability matrix ----------------------------------------------------------------------------
@@ -1633,6 +1641,9 @@ def resolve_members(an: Analyser, spec: object,
         selector = parse_selector(_selector(spec), what)
     except ValueError as exc:
         raise UsageError(f"{what}: {exc}") from None
+    if "internet6" in selector.describe().split(" + "):
+        raise UsageError(f"{what}: reach matrices are IPv4's (the IPv6 internet is in `vpcsim exposure`'s IPv6 "
+                         "column and in assertions: from: internet6)")
     resolved = an.engine.resolve(selector, what, problems, sources=sources)
     if problems:
         raise EndpointError("; ".join(p.message for p in problems))
