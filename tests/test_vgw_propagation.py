@@ -131,3 +131,35 @@ def test_schema_accepts_the_key() -> None:
     bad = yaml.safe_load(DESIGN)
     bad["route_tables"]["prod"]["propagating_vgws"] = "prod-vgw"
     assert list(jsonschema.Draft7Validator(schema).iter_errors(bad))
+
+
+def test_import_keeps_propagating_vgws_without_doubling_the_routes_aws_lists(tmp_path: Path) -> None:
+    from vpcsim.importers.aws import snapshot_to_design
+
+    folder = tmp_path / "snap"
+    folder.mkdir()
+    files = {
+        "Vpcs.json": {"Vpcs": [{"VpcId": "vpc-1", "CidrBlock": "10.0.0.0/16"}]},
+        "Subnets.json": {"Subnets": [{"SubnetId": "subnet-1", "VpcId": "vpc-1", "CidrBlock": "10.0.1.0/24",
+                                      "AvailabilityZone": "us-east-1a"}]},
+        "RouteTables.json": {"RouteTables": [{
+            "RouteTableId": "rtb-1", "VpcId": "vpc-1", "Associations": [{"Main": True}],
+            "PropagatingVgws": [{"GatewayId": "vgw-1"}, {"GatewayId": "vgw-elsewhere"}],
+            "Routes": [{"DestinationCidrBlock": "192.168.0.0/16", "GatewayId": "vgw-1", "State": "active",
+                        "Origin": "EnableVgwRoutePropagation"}]}]},
+        "VpnGateways.json": {"VpnGateways": [{"VpnGatewayId": "vgw-1", "State": "available",
+                                              "VpcAttachments": [{"VpcId": "vpc-1", "State": "attached"}]}]},
+        "CustomerGateways.json": {"CustomerGateways": [{"CustomerGatewayId": "cgw-1", "State": "available",
+                                                        "IpAddress": "203.0.113.9"}]},
+        "VpnConnections.json": {"VpnConnections": [{
+            "VpnConnectionId": "vpn-1", "State": "available", "VpnGatewayId": "vgw-1", "CustomerGatewayId": "cgw-1",
+            "Options": {"StaticRoutesOnly": True},
+            "Routes": [{"DestinationCidrBlock": "192.168.0.0/16", "State": "available"}]}]},
+    }
+    for name, data in files.items():
+        (folder / name).write_text(json.dumps(data))
+    design, _ = snapshot_to_design(folder)
+    assert design["route_tables"]["rtb-1"]["propagating_vgws"] == ["vgw-1"]  # a gateway not in the snapshot: left out
+    net = vpcsim.load(folder)
+    assert _propagated(net, "rtb-1") == {("192.168.0.0/16", "vgw-1")}
+    assert len(net.design.route_tables["rtb-1"].routes) == 1  # AWS's listed route and the derived one are one

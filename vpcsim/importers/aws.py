@@ -1233,6 +1233,14 @@ class _Importer:
                           "which is not in the snapshot (ignored)", assoc.loc)
         if edges:
             body["edge_associations"] = edges
+        # Route propagation enabled (EnableVgwRoutePropagation): kept so that the routes a design
+        # adds to the gateway's BGP connections (not in AWS's output) propagate too; the routes AWS
+        # lists as propagated stay below, and the derived ones equal to them are not added again.
+        vgws = self.picked.get("vpn_gateways", {})
+        propagating = [vgws[g].name for p in j.objs("PropagatingVgws") if (g := p.text("GatewayId") or "") in vgws
+                       and vgws[g].vpc_id == table.vpc_id]
+        if propagating:
+            body["propagating_vgws"] = propagating
         routes: list[dict[str, Any]] = []
         for route in j.objs("Routes"):
             converted = self.route(route, table)
