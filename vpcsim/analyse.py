@@ -40,7 +40,7 @@ from typing import TYPE_CHECKING, Any
 
 import vpcsim.core as core
 from vpcsim.errors import Diagnostic, EndpointError, UsageError
-from vpcsim.facts import CRITICAL_SERVICES, ICMP_REPLIES, NOT_INTERNET, OTHER_SERVICES, WEB_PORTS
+from vpcsim.facts import CRITICAL_SERVICES, ICMP_REPLIES, LINUX_EPHEMERAL, NOT_INTERNET, OTHER_SERVICES, WEB_PORTS
 from vpcsim.loader.assertions import parse_selector
 from vpcsim.model import Cidr, Interface, PeerKind, TargetKind, int_to_ip
 from vpcsim.reach import addresses
@@ -172,6 +172,7 @@ class Analyser:
         self._build_classes()
         self._internet: list[InternetClass] | None = None
         self._inet_by_sig: dict[int, int] = {}
+        self._shortcuts: _Shortcuts | None = None
 
     # -- address signatures ---------------------------------------------------------------------
 
@@ -315,6 +316,23 @@ class Analyser:
 
     def known(self, key: Hashable) -> Traffic | None:
         return self._pairs.get(key)
+
+    def pair_between(self, key: Hashable, src: Side, dst: Side) -> Traffic:
+        """`pair()`, answered by `_Shortcuts` where one applies (two interfaces of VPCs that are
+        neither the same nor peered), by walking the pair otherwise."""
+        got = self._pairs.get(key)
+        if got is None:
+            if isinstance(src, str) and isinstance(dst, str):
+                got = self.shortcuts().between(src, dst)
+            if got is None:
+                got = self.traffic(src, dst)
+            self._pairs[key] = got
+        return got
+
+    def shortcuts(self) -> _Shortcuts:
+        if self._shortcuts is None:
+            self._shortcuts = _Shortcuts(self)
+        return self._shortcuts
 
     def computed(self, key: Hashable) -> Traffic:
         """The traffic of a pair `pair()` has computed (KeyError if it has not)."""
@@ -993,29 +1011,142 @@ class _Memo:
         return got
 
 
-class _Pivoting:
-    """Exact traffic from a pivot class to an interface class, with three shortcuts that are exact.
+class _Shortcuts:
+    """Exact traffic between interfaces of two VPCs that are neither the same nor peered, with far
+    fewer walks than one per pair (reach, and the one-pivot view).
 
-    - Same or peered VPC: one walk of the pair of class representatives (`Analyser.pair`).
-    - The target is addressed by its public IP (another VPC): the path leaves the pivot's VPC
-      for the internet and enters the target's from it, and every filter on it sees the other
-      end only through that end's address. So it is what the pivot sends to an internet address
-      of the target's public IP's class, intersected with what the internet class of the
-      pivot's translated source reaches on the target (already in the plain exposure).
-    - The target has no public IP and sits in a VPC the pivot's is not peered with: when a walk
-      to such an address dies before any delivery, on a blocker no port changes (no route, the
-      internet gateway refusing a private address...), every address the same route tables send
-      the same way, and as private as it, dies alike.
-    Each shortcut is checked against its own walk's shape; if the shape is not the expected one,
-    the pair is walked.
+    - The target is addressed by its public IP: the path leaves the source's VPC for the internet
+      and enters the target's from it, and every filter on it sees the other end only through
+      that end's address and ports. So it is what the source sends to an internet address of the
+      target's public IP's class (one walk per source class and internet class), intersected with
+      what the internet class of the source as the internet sees it (its public IP, or its NAT
+      gateway's) reaches on the target, from the source ports it arrives with (the exposure's
+      walk, with the NAT gateway's ports as the client's range when it went through one).
+    - The target has no public IP: when a walk to such an address dies before any delivery, on a
+      blocker no port changes (no route, the internet gateway refusing a private address...),
+      every address the same route tables send the same way, and as private as it, dies alike.
+    Each shortcut is checked against its own walk's shape; when the shape is not the expected one
+    it answers None and the caller walks the pair.
     """
 
-    def __init__(self, an: Analyser, report: ExposureReport) -> None:
+    def __init__(self, an: Analyser) -> None:
         self.an = an
         self.net = an.net
-        self.by_class: dict[int, tuple[Traffic, ...]] = {e.eni_class: e.by_class for e in report.interfaces}
-        self._exits: dict[tuple[int, int], tuple[Traffic, int] | None] = {}
+        self._exits: dict[tuple[int, int], tuple[Traffic, int, tuple[int, int]] | None] = {}
         self._dead: dict[int, list[tuple[tuple[tuple[str, int], ...], bool]]] = {}
+        self._meet: dict[tuple[Traffic, Traffic], Traffic] = {}
+
+    def between(self, src: str, dst: str) -> Traffic | None:
+        """traffic(src, dst) for two interface (or instance) names, or None: no shortcut, walk it."""
+        an, net = self.an, self.net
+        s, t = an._start_eni(src), an._start_eni(dst)
+        if s.service is not None or {s.name, t.name} & (an.lb_nodes | an.route_targets):
+            return None
+        src_vpc, dst_vpc = net.interface_vpc(s), net.interface_vpc(t)
+        if src_vpc == dst_vpc or dst_vpc in net.peers.get(src_vpc, {}):
+            return None  # addressed privately: one walk of the pair
+        if t.public_ip is not None:
+            return self.through_internet(an.class_of[s.name], an.class_of[t.name], t.public_ip)
+        return self.dead_end(an.class_of[s.name], t.primary_ip)
+
+    def through_internet(self, src: int, dst: int, public: int) -> Traffic | None:
+        """Interface class `src` to class `dst`, addressed by `public` (dst's public IP)."""
+        an = self.an
+        if self.net.vpc_of(public) is not None:
+            return None  # a public IP inside a VPC's CIDR: no shortcut
+        try:
+            cls = an.internet_class_of(public)
+        except KeyError:
+            return None
+        exit_key = (src, cls)
+        if exit_key not in self._exits:
+            self._exits[exit_key] = self._exit(src, cls)
+        found = self._exits[exit_key]
+        if found is None:
+            return None
+        out, seen_class, ports = found
+        if out == _Memo.NONE:
+            return out
+        inbound = self._inbound(seen_class, ports, dst)
+        key = (out, inbound)
+        got = self._meet.get(key)
+        if got is None:
+            got = self._meet[key] = out & inbound
+        return got
+
+    def _inbound(self, seen_class: int, ports: tuple[int, int], dst: int) -> Traffic:
+        """What internet class `seen_class`, sending from `ports`, reaches on interface class `dst`
+        (exposure's pair: the same key, so an exposure already made is a lookup)."""
+        from vpcsim.model import ip_to_int
+
+        an = self.an
+        if ports != (an.ephemeral or LINUX_EPHEMERAL):
+            an = analyser(self.net, ephemeral=ports)  # the classes do not depend on the range
+        rep = ip_to_int(an.internet_classes()[seen_class].representative)
+        return an.pair((_internet_key(seen_class), dst, False), rep, an.classes[dst].members[0])
+
+    def _exit(self, src: int, cls: int) -> tuple[Traffic, int, tuple[int, int]] | None:
+        """What class `src` sends to internet class `cls` and gets answered, the internet class of
+        the source address the internet sees (its public IP, or a NAT gateway's), and the source
+        ports the internet sees (the client's range, or the NAT gateway's)."""
+        from vpcsim.model import ip_to_int
+
+        an = self.an
+        name = an._start_name(self.net.design.interfaces[an.classes[src].members[0]])
+        addr = ip_to_int(an.internet_classes()[cls].representative)
+        result, _, _ = an._probe(name, addr, 6)
+        last = result.forward[-1] if result.forward else None
+        if last is None or last.kind != "internet":
+            return None  # it does not leave for the internet: walk the pairs
+        seen = ip_to_int(last.packet.src)
+        if seen in an.member_of or self.net.vpc_of(seen) is not None or len(last.packet.src_ports) != 1:
+            return None
+        try:
+            seen_class = an.internet_class_of(seen)
+        except KeyError:
+            return None
+        lo, hi = last.packet.src_ports[0]
+        return an.pair(("exit", src, cls), name, addr), seen_class, (lo, hi)
+
+    def dead_end(self, src: int, addr: int) -> Traffic | None:
+        """Class `src` to the private address `addr` of a VPC it is not peered with."""
+        from vpcsim.compile import is_private
+
+        net = self.net
+        for tables, private in self._dead.get(src, ()):
+            if private == is_private(addr) and all(net.routes(t).table.lookup(addr) == i for t, i in tables):
+                return Traffic.none()
+        an = self.an
+        d = net.design
+        first = d.interfaces[an.classes[src].members[0]]
+        result, _, _ = an._probe(an._start_name(first), addr, 6)
+        forward = result.forward
+        vpc = net.interface_vpc(first)
+        # Why: past the source's own VPC (a peering into overlapping CIDRs, say) an address may
+        # meet an owner the representative did not: then the fate is not the route tables' alone.
+        elsewhere = any((h.kind == "subnet" and h.name in d.subnets and d.subnets[h.name].vpc != vpc)
+                        or (h.kind == "vpc_router" and h.name != vpc) for h in forward)
+        delivered = any(h.kind == "eni" for h in forward[1:])
+        stopped = any(b.code.value not in _FILTER_CODES for b in result.blocked_by)
+        if elsewhere or delivered or not stopped or result.return_path:
+            return None
+        consulted = [s.component for h in forward for s in h.steps
+                     if s.kind.value == "route_lookup" and s.component is not None]
+        if any(name not in net.design.route_tables for name in consulted):
+            return None  # a lookup this shortcut cannot repeat: walk the pairs
+        tables = tuple((name, net.routes(name).table.lookup(addr)) for name in consulted)
+        self._dead.setdefault(src, []).append((tables, is_private(addr)))
+        return Traffic.none()
+
+
+class _Pivoting:
+    """Exact traffic from a pivot class to an interface class: one walk of the pair of class
+    representatives in the same or a peered VPC, `_Shortcuts` between any other two."""
+
+    def __init__(self, an: Analyser) -> None:
+        self.an = an
+        self.net = an.net
+        self.shortcuts = an.shortcuts()
         self.memo = _Memo()
 
     def traffic(self, pivot: EniClass, target: EniClass) -> Traffic | None:
@@ -1035,77 +1166,10 @@ class _Pivoting:
         if src_vpc == dst_vpc or dst_vpc in net.peers.get(src_vpc, {}):
             return an.pair(key, an._start_name(src_eni), an._start_name(dst_eni))
         if dst_eni.public_ip is not None:
-            got = self._through_internet(pivot, target, dst_eni.public_ip)
+            got = self.shortcuts.through_internet(pivot.index, target.index, dst_eni.public_ip)
         else:
-            got = self._dead_end(pivot, dst_eni.primary_ip)
+            got = self.shortcuts.dead_end(pivot.index, dst_eni.primary_ip)
         return got if got is not None else an.pair(key, an._start_name(src_eni), an._start_name(dst_eni))
-
-    def _through_internet(self, pivot: EniClass, target: EniClass, public: int) -> Traffic | None:
-        an = self.an
-        if self.net.vpc_of(public) is not None:
-            return None  # a public IP inside a VPC's CIDR: no shortcut
-        try:
-            cls = an.internet_class_of(public)
-        except KeyError:
-            return None
-        exit_key = (pivot.index, cls)
-        if exit_key not in self._exits:
-            self._exits[exit_key] = self._exit(pivot, cls)
-        found = self._exits[exit_key]
-        if found is None:
-            return None
-        out, seen_class = found
-        return self.memo.op("and", out, self.by_class[target.index][seen_class]) if out != _Memo.NONE else out
-
-    def _exit(self, pivot: EniClass, cls: int) -> tuple[Traffic, int] | None:
-        """What the pivot sends to internet class `cls` and gets answered, and the internet class
-        of the source address the internet sees (its public IP, or a NAT gateway's)."""
-        from vpcsim.model import ip_to_int
-
-        an = self.an
-        src = an._start_name(self.net.design.interfaces[pivot.members[0]])
-        addr = ip_to_int(an.internet_classes()[cls].representative)
-        result, _, _ = an._probe(src, addr, 6)
-        last = result.forward[-1] if result.forward else None
-        if last is None or last.kind != "internet":
-            return None  # it does not leave for the internet: walk the pairs
-        seen = ip_to_int(last.packet.src)
-        if seen in an.member_of or self.net.vpc_of(seen) is not None:
-            return None
-        try:
-            seen_class = an.internet_class_of(seen)
-        except KeyError:
-            return None
-        return an.pair(("pivot-out", pivot.index, cls), src, addr), seen_class
-
-    def _dead_end(self, pivot: EniClass, addr: int) -> Traffic | None:
-        from vpcsim.compile import is_private
-
-        net = self.net
-        for tables, private in self._dead.get(pivot.index, ()):
-            if private == is_private(addr) and all(net.routes(t).table.lookup(addr) == i for t, i in tables):
-                return Traffic.none()
-        an = self.an
-        src = an._start_name(net.design.interfaces[pivot.members[0]])
-        result, _, _ = an._probe(src, addr, 6)
-        forward = result.forward
-        d = net.design
-        vpc = net.interface_vpc(d.interfaces[pivot.members[0]])
-        # Why: past the pivot's own VPC (a peering into overlapping CIDRs, say) an address may
-        # meet an owner the representative did not: then the fate is not the route tables' alone.
-        elsewhere = any((h.kind == "subnet" and h.name in d.subnets and d.subnets[h.name].vpc != vpc)
-                        or (h.kind == "vpc_router" and h.name != vpc) for h in forward)
-        delivered = any(h.kind == "eni" for h in forward[1:])
-        stopped = any(b.code.value not in _FILTER_CODES for b in result.blocked_by)
-        if elsewhere or delivered or not stopped or result.return_path:
-            return None
-        consulted = [s.component for h in forward for s in h.steps
-                     if s.kind.value == "route_lookup" and s.component is not None]
-        if any(name not in net.design.route_tables for name in consulted):
-            return None  # a lookup this shortcut cannot repeat: walk the pairs
-        tables = tuple((name, net.routes(name).table.lookup(addr)) for name in consulted)
-        self._dead.setdefault(pivot.index, []).append((tables, is_private(addr)))
-        return Traffic.none()
 
 
 def transitive_exposure(net: CompiledNetwork, *, ephemeral: tuple[int, int] | None = None,
@@ -1118,7 +1182,7 @@ def transitive_exposure(net: CompiledNetwork, *, ephemeral: tuple[int, int] | No
     probes = an.probes
     direct: dict[int, Traffic] = {e.eni_class: e.traffic for e in report.interfaces}
     pivots = [c for c in an.classes if direct.get(c.index)]
-    walker = _Pivoting(an, report)
+    walker = _Pivoting(an)
     reached: dict[tuple[int, int], Traffic] = {}
     pairs = 0
     for done, pivot in enumerate(pivots):
@@ -1716,7 +1780,7 @@ def _pair_keys(an: Analyser, k1: Hashable, subs1: dict[str | None, list[Side]], 
     if diff is not None:
         key: PairKey = (k1, k2, False)
         if an.known(key) is None:
-            an.pair(key, diff[0], diff[1])
+            an.pair_between(key, diff[0], diff[1])
         out.append(key)
     # Pairs in one subnet, of two different interfaces.
     for s in subs1.keys() & subs2.keys():
