@@ -219,7 +219,7 @@ def main() -> int:
                            "<= 25 us", med(ts) <= 25, cmd))
     if "reach" in only:
         if args.base:
-            ns, bs = paired(lambda: child("reach", yaml_path), lambda: child("reach", yaml_path, args.base), 1)
+            ns, bs = paired(lambda: child("reach", yaml_path), lambda: child("reach", yaml_path, args.base), r)
         else:
             ns, bs = [child("reach", yaml_path)], []
         note = f"{ns[0]['groups']} row groups, {ns[0]['class_pairs']:,} class pairs, {ns[0]['cells']:,} cells"

@@ -1034,13 +1034,16 @@ class _Shortcuts:
         self.net = an.net
         self._exits: dict[tuple[int, int], tuple[Traffic, int, tuple[int, int]] | None] = {}
         self._dead: dict[int, list[tuple[tuple[tuple[str, int], ...], bool]]] = {}
-        self._meet: dict[tuple[Traffic, Traffic], Traffic] = {}
+        self._public_class: dict[int, int | None] = {}  # interface class -> its public IPs' internet class
+        self._inbound_memo: dict[tuple[int, tuple[int, int], int], Traffic] = {}
+        self._meet: dict[tuple[int, int], Traffic] = {}  # by the operands' ids: values that _exits and the pairs keep
+        self._special = an.lb_nodes | an.route_targets
 
     def between(self, src: str, dst: str) -> Traffic | None:
         """traffic(src, dst) for two interface (or instance) names, or None: no shortcut, walk it."""
         an, net = self.an, self.net
         s, t = an._start_eni(src), an._start_eni(dst)
-        if s.service is not None or {s.name, t.name} & (an.lb_nodes | an.route_targets):
+        if s.service is not None or s.name in self._special or t.name in self._special:
             return None
         src_vpc, dst_vpc = net.interface_vpc(s), net.interface_vpc(t)
         if src_vpc == dst_vpc or dst_vpc in net.peers.get(src_vpc, {}):
@@ -1051,12 +1054,11 @@ class _Shortcuts:
 
     def through_internet(self, src: int, dst: int, public: int) -> Traffic | None:
         """Interface class `src` to class `dst`, addressed by `public` (dst's public IP)."""
-        an = self.an
-        if self.net.vpc_of(public) is not None:
-            return None  # a public IP inside a VPC's CIDR: no shortcut
-        try:
-            cls = an.internet_class_of(public)
-        except KeyError:
+        if dst in self._public_class:
+            cls = self._public_class[dst]  # every member's public IP is in the same interval (eni_key)
+        else:
+            cls = self._public_class[dst] = self._internet_class(public)
+        if cls is None:
             return None
         exit_key = (src, cls)
         if exit_key not in self._exits:
@@ -1067,12 +1069,23 @@ class _Shortcuts:
         out, seen_class, ports = found
         if out == _Memo.NONE:
             return out
-        inbound = self._inbound(seen_class, ports, dst)
-        key = (out, inbound)
+        inbound_key = (seen_class, ports, dst)
+        inbound = self._inbound_memo.get(inbound_key)
+        if inbound is None:
+            inbound = self._inbound_memo[inbound_key] = self._inbound(seen_class, ports, dst)
+        key = (id(out), id(inbound))
         got = self._meet.get(key)
         if got is None:
             got = self._meet[key] = out & inbound
         return got
+
+    def _internet_class(self, public: int) -> int | None:
+        if self.net.vpc_of(public) is not None:
+            return None  # a public IP inside a VPC's CIDR: no shortcut
+        try:
+            return self.an.internet_class_of(public)
+        except KeyError:
+            return None
 
     def _inbound(self, seen_class: int, ports: tuple[int, int], dst: int) -> Traffic:
         """What internet class `seen_class`, sending from `ports`, reaches on interface class `dst`
@@ -1615,7 +1628,7 @@ def reach(net: CompiledNetwork, src: object = None, dst: object = None, *, by: s
     for rname, rprof in row_prof.items():
         for s in {s for subs, _ in rprof.values() for s in subs if s is not None}:
             sharing.setdefault(rname, set()).update(cols_in.get(s, ()))
-    combine: dict[tuple[PairKey, ...], tuple[Traffic, Traffic]] = {}
+    combine = _Combine(an)
     class_pairs: set[PairKey] = set()
     exact: dict[tuple[str, str], ReachCell | None] = {}
     col_order = {name: n for n, name in enumerate(cols)}
@@ -1663,7 +1676,7 @@ def _apart(rows: tuple[str, ...], cols: tuple[str, ...], sharing: dict[str, set[
 
 
 def _cell(an: Analyser, rname: str, cname: str, rprof: _Profile, cprof: _Profile,
-          combine: dict[tuple[PairKey, ...], tuple[Traffic, Traffic]], class_pairs: set[PairKey]) -> ReachCell | None:
+          combine: _Combine, class_pairs: set[PairKey]) -> ReachCell | None:
     """One cell, from the class pairs between its endpoints (each walked once per analyser)."""
     keys: list[PairKey] = []
     pairs = 0
@@ -1678,17 +1691,46 @@ def _cell(an: Analyser, rname: str, cname: str, rprof: _Profile, cprof: _Profile
             keys.extend(found)
     if not keys:
         return None
-    ordered = tuple(sorted(set(keys), key=repr))
-    class_pairs.update(ordered)
-    got = combine.get(ordered)
-    if got is None:
-        union = Traffic.none()
-        inter: Traffic | None = None
-        for t in (an.computed(k) for k in ordered):
-            union = union | t
-            inter = t if inter is None else inter & t
-        got = combine[ordered] = (union, inter or Traffic.none())
-    return ReachCell(rname, cname, got[0], got[1], pairs) if got[0] else None
+    class_pairs.update(keys)
+    union, inter = combine.of(keys)
+    return ReachCell(rname, cname, union, inter, pairs) if union else None
+
+
+class _Combine:
+    """The union and the meet of the traffic of a cell's class pairs, memoised by the set of their
+    distinct values (a few dozen across a whole matrix) rather than by the pairs (about one set a
+    cell), and with each value hashed once per pair, not once per cell."""
+
+    def __init__(self, an: Analyser) -> None:
+        self.an = an
+        self._value_of: dict[PairKey, int] = {}  # pair -> index into _values
+        self._index: dict[Traffic, int] = {}
+        self._values: list[Traffic] = []
+        self._memo: dict[frozenset[int], tuple[Traffic, Traffic]] = {}
+
+    def of(self, keys: list[PairKey]) -> tuple[Traffic, Traffic]:
+        value_of = self._value_of
+        ids = []
+        for k in keys:
+            i = value_of.get(k)
+            if i is None:
+                t = self.an.computed(k)
+                i = self._index.get(t)
+                if i is None:
+                    i = self._index[t] = len(self._values)
+                    self._values.append(t)
+                value_of[k] = i
+            ids.append(i)
+        distinct = frozenset(ids)
+        got = self._memo.get(distinct)
+        if got is None:
+            union = Traffic.none()
+            inter: Traffic | None = None
+            for t in (self._values[i] for i in sorted(distinct)):
+                union = union | t
+                inter = t if inter is None else inter & t
+            got = self._memo[distinct] = (union, inter or Traffic.none())
+        return got
 
 
 def _plain_cells(net: CompiledNetwork, src: object = None, dst: object = None, *, by: str | Sequence[str] = "instance",
@@ -1701,7 +1743,7 @@ def _plain_cells(net: CompiledNetwork, src: object = None, dst: object = None, *
     dst_enis, dst_inet = resolve_members(an, dst, "to")
     row_prof = {name: _profile(ms) for name, ms in _groups_of(an, src_enis, src_inet, row_by).items()}
     col_prof = {name: _profile(ms) for name, ms in _groups_of(an, dst_enis, dst_inet, col_by).items()}
-    combine: dict[tuple[PairKey, ...], tuple[Traffic, Traffic]] = {}
+    combine = _Combine(an)
     class_pairs: set[PairKey] = set()
     out: dict[tuple[str, str], ReachCell] = {}
     for rname, rprof in row_prof.items():
