@@ -307,11 +307,135 @@ def bench_rules(results: Results, n: int, repeats: int) -> None:
     )
 
 
+# ---------------------------------------------------------------- IPv6 (128-bit tables)
+
+V6_BASE = 0x2600_1F18 << 96  # an Amazon-provided range: VPC /56s and subnet /64s inside it
+TOP6 = (1 << 128) - 1
+
+
+def route_table6(n: int, rng: random.Random) -> tuple[list[tuple[int, int]], list[int]]:
+    """The IPv6 twin of route_table: ::/0, a few VPC /56s (one per ~125 routes, at least 3), /64s inside them."""
+    n56 = max(3, n // 125)
+    blocks: list[int] = []
+    while len(blocks) < n56:
+        block = V6_BASE | rng.randrange(1 << 24) << 72
+        if block not in blocks:
+            blocks.append(block)
+    routes = [(0, 0), *((b, 56) for b in blocks)]
+    seen: set[int] = set()
+    while len(routes) < n:
+        net = rng.choice(blocks) | rng.randrange(256) << 64
+        if net not in seen:
+            seen.add(net)
+            routes.append((net, 64))
+    rng.shuffle(routes)
+    return routes, blocks
+
+
+def lpm_queries6(blocks: Sequence[int], count: int, rng: random.Random) -> list[int]:
+    """90% inside the /56s, 10% anywhere in the IPv6 space."""
+    return [rng.choice(blocks) | rng.randrange(1 << 72) if rng.random() < 0.9 else rng.randrange(1 << 32, TOP6)
+            for _ in range(count)]
+
+
+def bench_lpm6(results: Results, n: int, repeats: int) -> None:
+    """128-bit LPM beside the 32-bit rows: vpcsim's bisect table against pytricia's IPv6 trie (same run)."""
+    import ipaddress
+
+    rng = random.Random(SEED * 3 + n)
+    routes, blocks = route_table6(n, rng)
+    addrs = lpm_queries6(blocks, QUERIES, rng)
+    table = PrefixTable(routes, bits=128)
+    pyt = pytricia.PyTricia(128)
+    for i, (net, plen) in enumerate(routes):
+        pyt.insert(f"{ipaddress.IPv6Address(net)}/{plen}", i)
+    # pytricia takes IPv6 as text or address objects, not ints: it is given the packed bytes,
+    # its cheapest form, converted before timing (vpcsim's ints are converted the same way).
+    packed = [ipaddress.IPv6Address(a).packed for a in addrs]
+    expected = [pyt.get(p) for p in packed]
+    fn = table.lookup_fn()
+    assert [table.lookup(a) for a in addrs] == expected == [fn(a) for a in addrs] == table.lookup_many(addrs)
+    size = f"{n} routes"
+    lookup, get = table.lookup, pyt.get
+
+    def v_method() -> None:
+        for a in addrs:
+            lookup(a)
+
+    def v_fn() -> None:
+        for a in addrs:
+            fn(a)
+
+    def b_get() -> None:
+        for a in packed:
+            get(a)
+
+    kw = {"ops": len(addrs), "repeats": repeats}
+    results.add("lpm6 lookup() method, 128-bit", size, compare(v_method, b_get, **kw), "pytricia(128) get",
+                note="bisect over the intervals (no trie for 128 bits)")
+    results.add("lpm6 lookup_fn() closure, 128-bit", size, compare(v_fn, b_get, **kw), "pytricia(128) get")
+    results.add("lpm6 lookup_many(list) 10k, 128-bit", size, compare(lambda: table.lookup_many(addrs),
+                                                                     lambda: [get(a) for a in packed], **kw),
+                "pytricia(128) get, list comp")
+
+
+def nacl_rules6(n: int, rng: random.Random) -> tuple[list[Rule], list[int]]:
+    """nacl_rules moved to IPv6: the same shapes (ports, protocols, catch-alls) over /56s, /64s and /128s."""
+    rules4, blocks4 = nacl_rules(n, rng)
+    blocks = {b: V6_BASE | rng.randrange(1 << 24) << 72 for b in blocks4}
+
+    def widen(lo: int, hi: int) -> tuple[int, int]:
+        if (lo, hi) == (0, ADDR_MAX):
+            return 0, TOP6
+        block = blocks.get(lo & 0xFFFF0000, V6_BASE)
+        if hi - lo == 0xFFFF:
+            return block, block | (1 << 72) - 1  # the VPC's /56
+        if hi - lo == 255:
+            net = block | (lo >> 8 & 255) << 64
+            return net, net | (1 << 64) - 1  # a subnet's /64
+        host = block | (lo >> 8 & 255) << 64 | (lo & 255)
+        return host, host
+
+    rules = [(*widen(lo, hi), proto, plo, phi) for lo, hi, proto, plo, phi in rules4]
+    return rules, list(blocks.values())
+
+
+def bench_rules6(results: Results, n: int, repeats: int) -> None:
+    rng = random.Random(SEED * 11 + n)
+    rules, blocks = nacl_rules6(n, rng)
+    pk = [(rng.choice(blocks) | rng.randrange(256) << 64 | rng.randrange(256) if rng.random() < 0.9
+           else rng.randrange(1 << 32, TOP6), proto, port) for _, proto, port in packets([0], QUERIES, rng)]
+    base_pk = pk if n <= 100 else pk[:2000]
+    table = FirstMatchRules(rules, bits=128)
+    fn = table.first_match_fn()
+    expected = [plain_first_match(rules, *p) for p in pk]
+    assert [table.first_match(*p) for p in pk] == expected == [fn(*p) for p in pk]
+    size = f"{n} rules"
+    first_match = table.first_match
+
+    def v_method() -> None:
+        for x, y, z in pk:
+            first_match(x, y, z)
+
+    def v_fn() -> None:
+        for x, y, z in pk:
+            fn(x, y, z)
+
+    def b_loop() -> None:
+        for x, y, z in base_pk:
+            plain_first_match(rules, x, y, z)
+
+    kw = {"ops": len(pk), "baseline_ops": len(base_pk), "repeats": repeats}
+    results.add("nacl6 first_match() method, 128-bit", size, compare(v_method, b_loop, **kw), "plain rule loop")
+    results.add("nacl6 first_match_fn() closure, 128-bit", size, compare(v_fn, b_loop, **kw), "plain rule loop")
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     parser.add_argument("--json", metavar="FILE", help="also write the rows and machine facts as JSON")
     parser.add_argument("--repeats", type=int, default=21, help="interleaved repeats per comparison (default 21)")
     parser.add_argument("--markdown", action="store_true", help="print the table as Markdown too")
+    parser.add_argument("--no-ipv6", action="store_true", help="leave out the 128-bit rows (lpm6, nacl6)")
     args = parser.parse_args(argv)
     facts = machine_facts()
     print_facts(facts)
@@ -320,6 +444,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         bench_lpm(results, n, args.repeats)
     for n in (20, 1000):
         bench_rules(results, n, args.repeats)
+    if not args.no_ipv6:
+        for n in (50, 1000):
+            bench_lpm6(results, n, args.repeats)
+        for n in (20, 1000):
+            bench_rules6(results, n, args.repeats)
     print(results.table())
     if args.markdown:
         print()

@@ -270,8 +270,10 @@ def test_exposure_summary_says_what_min_severity_hid(capsys: pytest.CaptureFixtu
 # -- the schema and the loader agree -------------------------------------------------------------------
 
 # Loader errors the schema cannot see: references to names, AZs missing from availability_zones.
-# Rules across fields or objects, which a JSON Schema cannot state (min <= desired <= max).
-SEMANTIC_CODES = {"unknown-reference", "subnet-az-unknown", "asg-capacity"}
+# Rules across fields or objects, which a JSON Schema cannot state (min <= desired <= max): a name
+# that resolves to nothing, a zone not listed, an address left outside its subnet (a dual-stack
+# subnet that loses its block of one family).
+SEMANTIC_CODES = {"unknown-reference", "subnet-az-unknown", "asg-capacity", "private-ip-outside-subnet"}
 _DELETE = object()
 MUTATIONS: list[object] = [_DELETE, None, True, 1, "", "x", [], {}]
 

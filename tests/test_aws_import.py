@@ -129,10 +129,10 @@ def test_conformance_details() -> None:
     design, diagnostics = _load(CONFORMANCE / snapshot, _EXPECTATIONS["snapshots"][snapshot]["files_loaded"])
     assert [p.aws_id for p in design.peerings.values()] == ["pcx-0040f7640e10191f4"]
     assert "aws-duplicate" not in _codes(diagnostics)
-    # NLB interfaces are unsupported components.
+    # An NLB's interfaces are its nodes (issue 10), not unsupported components.
     design, _ = _load(CONFORMANCE / "test-load-balancer", _EXPECTATIONS["snapshots"]["test-load-balancer"]["files_loaded"])
-    kinds = {u.aws_id: u.kind for u in design.unsupported.values()}
-    assert kinds["eni-01f261dccaba46564"] == "network_load_balancer_interface"
+    assert {u.aws_id for u in design.unsupported.values()} == {"igw-009e7cccf82ddbc66"}  # InternetGateways not loaded
+    assert design.interfaces["test-lb.Subnet-1"].aws_id == "eni-01f261dccaba46564"
 
 
 @needs_conformance
@@ -171,7 +171,9 @@ def test_mini_design() -> None:
     assert design["subnets"]["app"]["network_acl"] == "app-acl"
     assert "network_acl" not in design["subnets"]["app-2"]
     assert design["route_tables"]["rtb-main"]["main"] is True
-    assert design["route_tables"]["rtb-main"]["routes"] == [{"destination": "0.0.0.0/0", "internet_gateway": "core-igw"}]
+    # IPv6 routes are imported as routes of their own family (DestinationIpv6CidrBlock).
+    assert design["route_tables"]["rtb-main"]["routes"] == [{"destination": "0.0.0.0/0", "internet_gateway": "core-igw"},
+                                                             {"destination": "::/0", "internet_gateway": "core-igw"}]
     assert design["route_tables"]["app-rt"]["routes"] == [
         {"destination": "0.0.0.0/0", "nat_gateway": "nat"},
         {"destination": "10.50.0.0/16", "unsupported": "hub"},  # TransitGatewayId
@@ -190,6 +192,7 @@ def test_mini_design() -> None:
         "vpc": "core",
         "inbound": [
             {"rule": 100, "action": "allow", "protocol": "tcp", "ports": 443, "cidr": "0.0.0.0/0"},
+            {"rule": 101, "action": "allow", "protocol": "all", "cidr": "::/0"},  # an IPv6 entry (Ipv6CidrBlock)
             {"rule": 150, "action": "allow", "protocol": "icmp", "icmp_type": 3, "icmp_code": 4, "cidr": "10.0.0.0/8"},
             {"rule": 160, "action": "allow", "protocol": "udp", "ports": 53, "cidr": "10.0.0.0/8"},
             {"rule": 170, "action": "allow", "protocol": 50, "cidr": "203.0.113.0/24"},
@@ -201,9 +204,11 @@ def test_mini_design() -> None:
     assert design["network_acls"]["acl-default"]["default"] is True
     assert design["security_groups"]["app"]["ingress"] == [
         {"protocol": "tcp", "ports": 443, "cidr": "0.0.0.0/0"},  # once, though AWS listed it twice
+        {"protocol": "tcp", "ports": 443, "cidr": "::/0"},  # Ipv6Ranges: a rule of its own family
         {"protocol": "tcp", "ports": 8443, "security_group": "default"},  # sg-0other dropped
         {"protocol": "tcp", "prefix_list": "com.amazonaws.us-east-2.s3"},
         {"protocol": "icmp", "cidr": "10.0.0.0/8"},
+        {"protocol": 58, "cidr": "::/0"},  # ICMPv6: its IPv6 range only (an IpRanges entry matches nothing)
         {"protocol": "udp", "ports": 53, "cidr": "10.0.0.2/32"},
     ]
     assert design["security_groups"]["app"]["egress"] == []  # none: not AWS's allow-all default
@@ -227,8 +232,9 @@ def test_mini_design() -> None:
     messages = [w.message for w in warnings]
     assert "transit gateway tgw-0t is not simulated; declared as unsupported component hub" in messages
     assert "instance i-0t is terminated (skipped, as AWS ignores it)" in messages
-    assert {"aws-gone", "aws-unsupported", "aws-ipv6", "aws-missing-group", "aws-detached", "aws-cidr",
+    assert {"aws-gone", "aws-unsupported", "aws-missing-group", "aws-detached", "aws-cidr",
             "aws-orphan"} <= set(_codes(warnings))
+    assert "aws-ipv6" not in _codes(warnings)  # IPv6 blocks, rules and routes are imported now
     assert all(w.severity is Severity.WARNING for w in warnings)
 
 
@@ -591,7 +597,8 @@ def test_round_trip_moto(moto_snapshot: tuple[Path, dict[str, Any]], tmp_path: P
 
 
 @needs_conformance
-@pytest.mark.parametrize("snapshot", ["test-nat-gateway", "test-vpc-peering", "test-transit-gateway-peering"])
+@pytest.mark.parametrize("snapshot", ["test-nat-gateway", "test-vpc-peering", "test-transit-gateway-peering",
+                                      "test-load-balancer"])
 def test_round_trip_conformance(snapshot: str, tmp_path: Path) -> None:
     files = _EXPECTATIONS["snapshots"][snapshot]["files_loaded"]
     direct, loaded = _round_trip(CONFORMANCE / snapshot, tmp_path, files)
@@ -785,7 +792,6 @@ def test_unsupported_resources_warn_and_serve_as_route_targets(tmp_path: Path) -
         "TransitGateways.json": {"TransitGateways": [{"TransitGatewayId": "tgw-1", "State": "available",
                                                       "Tags": [{"Key": "Name", "Value": "hub"}]}]},
         "VpnGateways.json": {"VpnGateways": [{"VpnGatewayId": "vgw-1", "State": "available"}]},
-        "LoadBalancerListeners.json": {"LoadBalancerListeners": [{"LoadBalancerArn": "arn:x", "Listeners": []}]},
         "NextPage.json": {"Vpcs": [], "NextToken": "abc"},
     })
     design, warnings = snapshot_to_design(folder)
@@ -797,7 +803,6 @@ def test_unsupported_resources_warn_and_serve_as_route_targets(tmp_path: Path) -
     assert design["vpn_gateways"] == {"vgw-1": {"aws_id": "vgw-1"}}  # attached to no VPC of the snapshot
     messages = [w.message for w in warnings]
     assert "transit gateway tgw-1 is not simulated; declared as unsupported component hub" in messages
-    assert "1 load balancer listeners are not simulated (ignored)" in messages
     assert "aws-paginated" in _codes(warnings)
     _load(folder)
 

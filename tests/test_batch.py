@@ -54,7 +54,7 @@ def addresses(net: Network) -> list[int]:
     for s in d.subnets.values():
         out |= {s.cidr.first, s.cidr.first + 7, s.cidr.last}
     out |= {0x08080808, 0xC6336432, 0xC6336401, 0xCB007132, 0x01010101, 0x0A0A0A0A, 0xC0A80001}
-    return sorted(out)
+    return sorted(a for a in out if a <= 0xFFFFFFFF)  # batch verdicts are IPv4's (test_ipv6 has the refusal)
 
 
 @st.composite

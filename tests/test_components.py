@@ -130,6 +130,10 @@ def test_the_built_in_components_own_their_validation_and_aws_mapping() -> None:
         **{key: "vpcsim.components.onprem"
            for key in ("CustomerGateways", "VpnGateways", "VpnConnections", "DirectConnectGateways")},
         "VpcEndpoints": "vpcsim.components.vpc_endpoint",
+        "EgressOnlyInternetGateways": "vpcsim.components.egress_only_gateway",
+        "LoadBalancers": "vpcsim.components.load_balancer",
+        "TargetGroups": "vpcsim.components.load_balancer",
+        "AutoScalingGroups": "vpcsim.components.auto_scaling",
     }
 
 

@@ -95,3 +95,30 @@ def test_golden_trace(scenario: str, case: dict[str, Any], networks: dict[str, A
     if case["reachable"]:
         assert result.return_path, "a reachable flow has a return path"
         assert not result.blocked_by
+
+
+def _exposure_cases() -> list[Any]:
+    cases = []
+    for path in GOLDEN:
+        doc = yaml.safe_load(path.read_text())
+        for row in doc.get("exposure", []):
+            cases.append(pytest.param(doc["scenario"], row, id=f"{path.stem}: exposure of {row['instance']}"))
+    return cases
+
+
+@pytest.mark.parametrize("scenario, row", _exposure_cases())
+def test_golden_exposure(scenario: str, row: dict[str, Any], networks: dict[str, Any]) -> None:
+    """`exposure:` in a golden: an instance's severity, what each family's internet reaches, its findings."""
+    if scenario not in networks:
+        networks[scenario] = vpcsim.load(ROOT / scenario)
+    got = networks[scenario].exposure()[row["instance"]]
+    explain = "\n".join(f"{f.family} {f.describe()} {f.causes}" for f in got.findings)
+    assert (got.severity.value if got.severity else None) == row["severity"], f"{row['why']}\n{explain}"
+    assert (got.traffic.describe(), got.ipv6.describe()) == (row["ipv4"], row["ipv6"]), explain
+    findings = row.get("findings", [])
+    assert len(got.findings) == len(findings), explain
+    for want, finding in zip(findings, got.findings, strict=True):
+        assert (finding.severity.value, finding.family, finding.traffic.describe(), list(finding.sources)) == (
+            want["severity"], want["family"], want["traffic"], want["sources"]), explain
+        for cause in want.get("causes", []):
+            assert any(cause in c for c in finding.causes), (cause, finding.causes)

@@ -337,8 +337,8 @@ def test_python_tag_on_a_mapping_is_not_executed(tmp_path: Path) -> None:
     )
     diagnostics = fail(path)
     assert not marker.exists()
-    assert ("unknown-key", "vpc prod: unknown key 'args' (expected one of: cidrs, cidr, main_route_table, "
-            "default_network_acl, default_security_group, region, enable_dns_support, enable_dns_hostnames, "
+    assert ("unknown-key", "vpc prod: unknown key 'args' (expected one of: cidrs, cidr, ipv6_cidrs, "
+            "ipv6_cidr, main_route_table, default_network_acl, default_security_group, region, enable_dns_support, enable_dns_hostnames, "
             "dhcp_options, aws_id, description, tags)") in [
         (d.code, d.message) for d in diagnostics
     ]

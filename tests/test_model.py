@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from vpcsim.model import Cidr, int_to_ip, ip_to_int, parse_address
+from vpcsim.model import Cidr, format_address, int_to_ip, ip_to_int, parse_address, parse_ip
 
 
 @settings(derandomize=True, max_examples=300)
@@ -54,8 +54,9 @@ def test_cidr_errors_quote_the_input(text: str, message: str) -> None:
         Cidr.parse(text)
 
 
-# A Cidr carries its width; IPv6 parsing is another issue, so 128-bit prefixes are built from
-# ints here and held to ipaddress.IPv6Network.
+# A Cidr carries its width; 128-bit prefixes built from ints are held to ipaddress.IPv6Network.
+# An address's family is its value's (model's docstring): an IPv6 prefix never holds an int of
+# 0..0xFFFFFFFF, which is an IPv4 address.
 
 
 @settings(derandomize=True, max_examples=300)
@@ -69,7 +70,7 @@ def test_wide_cidr_matches_ipaddress(value: int, length: int, probe: int) -> Non
         expected.num_addresses,
     )
     assert str(cidr) == str(expected)
-    assert cidr.contains(probe) == (ipaddress.IPv6Address(probe) in expected)
+    assert cidr.contains(probe) == (ipaddress.IPv6Address(probe) in expected and probe > 0xFFFFFFFF)
     other = ipaddress.IPv6Network((probe, length // 2), strict=False)
     wider = Cidr(int(other.network_address), length // 2, 128)
     assert cidr.overlaps(wider) == expected.overlaps(other) == wider.overlaps(cidr)
@@ -88,15 +89,33 @@ def test_widths_never_mix() -> None:
 @pytest.mark.parametrize(
     "text, message",
     [
-        ("2001:db8::/32", r"'2001:db8::' is an IPv6 address, which vpcsim does not simulate yet"),
-        ("::/0", r"'::' is an IPv6 address"),
+        ("2001:db8::/129", r"prefix length must be 0-128"),
+        ("2001:db8::1/32", r"has host bits set \(expected 2001:db8::/32\)"),
+        ("2001:db8::g/64", r"is not an IPv6 address"),
+        ("fe80::1%eth0/64", r"is not an IPv6 address"),
+        ("2001:db8:::/48", r"is not an IPv6 address"),
     ],
 )
-def test_ipv6_text_is_refused_clearly(text: str, message: str) -> None:
+def test_ipv6_cidr_errors_quote_the_input(text: str, message: str) -> None:
     with pytest.raises(ValueError, match=message):
         Cidr.parse(text)
-    with pytest.raises(ValueError, match="IPv6 address"):
-        parse_address(text.partition("/")[0])
+
+
+@settings(derandomize=True, max_examples=300)
+@given(st.integers(2**32, 2**128 - 1))
+def test_ipv6_text_round_trips_as_ipaddress_writes_it(value: int) -> None:
+    text = str(ipaddress.IPv6Address(value))
+    assert parse_address(text) == (value, 128) and parse_ip(text) == value
+    assert format_address(value, 128) == int_to_ip(value) == text
+    assert parse_address(ipaddress.IPv6Address(value).exploded) == (value, 128)
+
+
+def test_ipv4_compatible_ipv6_addresses_are_no_host_address() -> None:
+    # ::a.b.c.d would read as the IPv4 address a.b.c.d (RFC 4291 deprecates the block).
+    with pytest.raises(ValueError, match="IPv4-compatible"):
+        parse_ip("::10.0.0.1")
+    assert parse_ip("::ffff:10.0.0.1") == 0xFFFF_0A00_0001  # IPv4-mapped: above 0xFFFFFFFF
+    assert Cidr.parse("::/0").bits == 128 and not Cidr.parse("::/0").contains(ip_to_int("10.0.0.1"))
 
 
 def test_covers_space_per_width() -> None:
@@ -113,8 +132,7 @@ def test_covers_space_per_width() -> None:
 def test_cidr_of_takes_a_block_or_one_address() -> None:
     assert Cidr.of("10.0.0.5") == Cidr(ip_to_int("10.0.0.5"), 32, 32)
     assert Cidr.of("10.0.0.0/8") == Cidr.parse("10.0.0.0/8")
-    with pytest.raises(ValueError, match="IPv6"):  # until the IPv6 issue lands: refused, clearly
-        Cidr.of("2001:db8::1")
+    assert Cidr.of("2001:db8::1") == Cidr((0x20010DB8 << 96) | 1, 128, 128)
     with pytest.raises(ValueError, match="host bits"):
         Cidr.of("10.0.0.1/8")
 
@@ -137,8 +155,13 @@ def test_public_space_is_every_address_but_the_special_blocks_and_the_vpcs(addr:
     assert any(lo <= addr <= hi for lo, hi in space) == expected
     assert is_private(addr) == any(here in net for net in special)
     # The other width is a space of its own: the design's IPv4 blocks leave it whole.
-    assert public_space(design, 128)[0][0] == 0
-    assert public_space(design, 128) == [(0, 2**128 - 1)] and not is_private(addr, 128)
+    assert public_space(design, 128)[0][0] == 2**32  # after ::/96 (NOT_INTERNET6)
+    from vpcsim.facts import NOT_INTERNET6
+
+    six = [ipaddress.ip_network(text) for text, _ in NOT_INTERNET6]
+    holes = sorted((int(n.network_address), int(n.broadcast_address)) for n in six)
+    assert public_space(design, 128)[:2] == [(holes[0][1] + 1, holes[1][0] - 1), (holes[1][1] + 1, holes[2][0] - 1)]
+    assert is_private(addr, 128) == any(lo <= addr <= hi for lo, hi in holes)
 
 
 def test_a_nacl_table_holds_one_width_and_ends_in_that_widths_deny() -> None:

@@ -161,3 +161,53 @@ def test_graph_and_schema(net: vpcsim.Network) -> None:
     jsonschema = pytest.importorskip("jsonschema")
     schema = json.loads(resources.files("vpcsim").joinpath("schemas/design.schema.json").read_text())
     jsonschema.Draft7Validator(schema).validate(yaml.safe_load(DESIGN))
+
+
+def test_exposure_lists_what_each_onprem_network_reaches(net: vpcsim.Network) -> None:
+    from vpcsim.analyse import exposure, exposure_text
+
+    report = exposure(net)
+    by_name = {e.name: dict(e.onprem) for e in report.interfaces}
+    assert by_name["db"]["onprem:corp"].describe() == "tcp 5432"  # beside the internet, which reaches nothing
+    assert "onprem:lab" in by_name["dev-box"] and by_name["dev-box"]["onprem:lab"].describe() == "tcp 22"
+    assert "onprem:corp" not in by_name["dev-box"]
+    assert not [e for e in report.interfaces if e.exposed]  # the internet grading is unchanged
+    assert "onprem:corp -> db prod/prod-a: tcp 5432" in exposure_text(report)
+    assert next(e for e in report.interfaces if e.name == "db").to_json()["onprem"][0]["source"] == "onprem:corp"
+
+
+CONFORMANCE = Path(__file__).resolve().parents[1].parent / "shared" / "conformance" / "batfish-aws"
+
+
+@pytest.mark.skipif(not CONFORMANCE.is_dir(), reason="Batfish conformance data not found beside the checkout")
+def test_one_global_direct_connect_gateway_serves_two_regions() -> None:
+    """AwsConfigurationDirectConnectMultiRegionTest: one DXGW, toward tgw-east and tgw-west, though
+    both associations are listed in us-east-1 only."""
+    data = yaml.safe_load((CONFORMANCE / "expectations.yaml").read_text())
+    snapshot = "test-direct-connect-gateway-multi-region"
+    net = vpcsim.load(CONFORMANCE / snapshot, files=data["snapshots"][snapshot]["files_loaded"])
+    from vpcsim.components import onprem, transit_gateway
+
+    (dx,) = onprem.dxgws(net.design).values()
+    assert dx.aws_id == "7b2c4f8a-1234-4abc-9def-fedcba987654"
+    attached = {tgw.aws_id for tgw in transit_gateway.gateways(net.design).values()
+                for a in tgw.attachments.values() if a.kind == "direct_connect_gateway" and a.target == dx.name}
+    assert attached == {"tgw-east", "tgw-west"}
+    for tgw in transit_gateway.gateways(net.design).values():
+        assert net.graph.has_edge(("direct_connect_gateway", dx.name), ("transit_gateway", tgw.name))
+
+
+@pytest.mark.skipif(not CONFORMANCE.is_dir(), reason="Batfish conformance data not found beside the checkout")
+def test_private_virtual_interfaces_on_a_vgw_import_as_direct_connect_entries() -> None:
+    from vpcsim.importers.aws import snapshot_to_design
+
+    data = yaml.safe_load((CONFORMANCE / "expectations.yaml").read_text())
+    snapshot = "test-direct-connect-private-vif"
+    design, warnings = snapshot_to_design(CONFORMANCE / snapshot, data["snapshots"][snapshot]["files_loaded"])
+    assert design["direct_connect_gateways"] == {
+        "vgw-private-vif-high": {"aws_id": "dxvif-priv01", "vpn_gateways": ["private-vif-vgw"]},
+        "vgw-private-vif-low": {"aws_id": "dxvif-priv02", "vpn_gateways": ["private-vif-vgw"]},
+    }
+    # What on-prem advertises over them is BGP, not in AWS's output: said, not guessed.
+    assert sum(w.code == "aws-bgp" for w in warnings) == 2
+    assert "dxvif-priv01" not in {u.get("aws_id") for u in design.get("unsupported", {}).values()}

@@ -419,3 +419,19 @@ def test_a_group_reference_across_the_gateway_needs_security_group_referencing(t
     off = off.replace("shared: {vpc: shared, subnets: [shared-tgw-a, shared-tgw-b],",
                       "shared: {vpc: shared, security_group_referencing: false, subnets: [shared-tgw-a, shared-tgw-b],")
     assert vpcsim.load(_write(tmp_path, off)).trace("prod-db", "dns", 443).disposition is Disposition.DENIED_IN
+
+
+def test_an_inspection_vpc_without_appliance_mode_is_flagged(tmp_path: Path) -> None:
+    """The shared VPC's attachment subnets route to a firewall: without appliance mode, a warning."""
+    text = DESIGN.replace("  shared: {vpc: shared, routes: [{destination: 10.0.0.0/8, transit_gateway: hub}]}\n",
+                          "  shared: {vpc: shared, routes: [{destination: 10.0.0.0/8, transit_gateway: hub}]}\n"
+                          "  shared-tgw: {vpc: shared, routes: [{destination: 10.3.1.0/24, instance: fw}]}\n")
+    text = text.replace("az: eu-west-1a, route_table: shared, network_acl: shared-tgw}",
+                        "az: eu-west-1a, route_table: shared-tgw, network_acl: shared-tgw}")
+    text += "  fw: {subnet: shared-a, private_ip: 10.3.1.5, source_dest_check: false, security_groups: [open-shared]}\n"
+    result = vpcsim.load(_write(tmp_path, text)).trace("prod-db", "dns", 443)
+    assert any(w.code is Code.RETURN_PATH_ASYMMETRIC and "appliance mode is off" in w.detail for w in result.warnings)
+    on = text.replace("subnets: [shared-tgw-a, shared-tgw-b], propagations",
+                      "subnets: [shared-tgw-a, shared-tgw-b], appliance_mode: true, propagations")
+    assert not [w for w in vpcsim.load(_write(tmp_path, on)).trace("prod-db", "dns", 443).warnings
+                if "appliance mode" in w.detail]

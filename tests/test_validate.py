@@ -254,7 +254,7 @@ def test_unknown_nat_gateway_of_a_route(tmp_path: Path) -> None:
     ("cidr", "message"),
     [
         ("10.0.300.0/24", "subnet x: cidr: '10.0.300.0' is not an IPv4 address (octet 300 > 255)"),
-        ("banana", "subnet x: cidr: 'banana' is not a CIDR block (expected a.b.c.d/n)"),
+        ("banana", "subnet x: cidr: 'banana' is not a CIDR block (expected a.b.c.d/n or an IPv6 block such as ::/0)"),
         ("10.0.9.0/33", "subnet x: cidr: '10.0.9.0/33' is not a CIDR block (prefix length must be 0-32)"),
         ("10.0.9.5/16", "subnet x: cidr: '10.0.9.5/16' has host bits set (expected 10.0.0.0/16)"),
     ],

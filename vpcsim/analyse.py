@@ -32,6 +32,7 @@ from __future__ import annotations
 
 import csv
 import dataclasses
+import functools
 import io
 import time
 from collections.abc import Callable, Hashable, Iterable, Iterator, Sequence
@@ -40,12 +41,20 @@ from typing import TYPE_CHECKING, Any
 
 import vpcsim.core as core
 from vpcsim.errors import Diagnostic, EndpointError, UsageError
-from vpcsim.facts import CRITICAL_SERVICES, ICMP_REPLIES, LINUX_EPHEMERAL, NOT_INTERNET, OTHER_SERVICES, WEB_PORTS
+from vpcsim.facts import (
+    CRITICAL_SERVICES,
+    ICMP_REPLIES,
+    LINUX_EPHEMERAL,
+    NOT_INTERNET,
+    NOT_INTERNET6,
+    OTHER_SERVICES,
+    WEB_PORTS,
+)
 from vpcsim.loader.assertions import parse_selector
-from vpcsim.model import Cidr, Interface, PeerKind, TargetKind, int_to_ip
+from vpcsim.model import IPV4_BITS, IPV4_MAX, IPV6_BITS, Cidr, Interface, PeerKind, TargetKind, int_to_ip, parse_ip
 from vpcsim.reach import addresses
 from vpcsim.reach.walk import trace, trace_packet
-from vpcsim.results import FilterDetail, Hop, PortFilter
+from vpcsim.results import Action, FilterDetail, Hop, PortFilter, StepKind
 from vpcsim.severity import Grade
 from vpcsim.traffic import Traffic, TrafficKind
 
@@ -171,6 +180,7 @@ class Analyser:
         self._ip_admitted: dict[tuple[PortFilter, int], core.PortRuns] = {}
         self._build_classes()
         self._internet: list[InternetClass] | None = None
+        self._internet6: list[InternetClass] | None = None
         self._inet_by_sig: dict[int, int] = {}
         self._shortcuts: _Shortcuts | None = None
 
@@ -178,23 +188,30 @@ class Analyser:
 
     def _build_classes(self) -> None:
         d = self.net.design
-        rule_cidrs: set[tuple[int, int]] = set()
+        every: set[Cidr] = set()  # the CIDRs of both families that rules, routes and prefix lists name
         referenced: set[str] = set()
         for group in d.security_groups.values():
             for rule in group.ingress + group.egress:
                 if rule.cidr is not None:
-                    rule_cidrs.add((rule.cidr.network, rule.cidr.length))
+                    every.add(rule.cidr)
                 elif rule.peer_kind is PeerKind.SECURITY_GROUP and rule.peer:
                     referenced.add(rule.peer)
         for acl in d.network_acls.values():
-            rule_cidrs |= {(r.cidr.network, r.cidr.length) for r in acl.inbound + acl.outbound}
+            every |= {r.cidr for r in acl.inbound + acl.outbound}
         for table in d.route_tables.values():
-            rule_cidrs |= {(r.destination.network, r.destination.length) for r in table.routes if r.destination}
+            every |= {r.destination for r in table.routes if r.destination}
         for plist in d.prefix_lists.values():
-            rule_cidrs |= {(c.network, c.length) for c in plist.entries}
+            every |= set(plist.entries)
+        # The IPv6 half (one table per family): `internet_classes6` and the IPv6 signatures.
+        named6 = {(c.network, c.length) for c in every if c.bits == IPV6_BITS}
+        rule_cidrs6 = named6 | {(c.network, c.length) for v in d.vpcs.values() for c in v.ipv6_cidrs}
+        rule_cidrs6 |= {(c.network, c.length) for c in _not_internet(6)}
+        self._named6_cidrs = sorted(named6)
+        self._named6 = core.PrefixTable(self._named6_cidrs, bits=IPV6_BITS)
+        rule_cidrs = {(c.network, c.length) for c in every if c.bits == IPV4_BITS}
         named = set(rule_cidrs)  # what can single out an internet address
-        rule_cidrs |= {(c.network, c.length) for v in d.vpcs.values() for c in v.cidrs}
-        rule_cidrs |= {(c.network, c.length) for c in (Cidr.parse(t) for t, _ in NOT_INTERNET)}
+        rule_cidrs |= {(c.network, c.length) for v in d.vpcs.values() for c in v.ipv4_cidrs}
+        rule_cidrs |= {(c.network, c.length) for c in _not_internet(4)}
         # Subnets the trace must see as themselves: hosts of NAT gateways and routing appliances
         # (traffic to them skips a NACL when it stays in the subnet), and subnets whose CIDR
         # overlaps another subnet's or holds a public IP of the design (containment tests on
@@ -212,9 +229,12 @@ class Analyser:
                 self.subnet_key[s.name] = ("subnet", s.name)
             else:
                 self.subnet_key[s.name] = (s.vpc, s.route_table, s.network_acl)
-        coarse = sorted(rule_cidrs | {(d.subnets[n].cidr.network, d.subnets[n].cidr.length) for n in special})
+        coarse = sorted(rule_cidrs | {(d.subnets[n].cidr.network, d.subnets[n].cidr.length) for n in special
+                                      if not d.subnets[n].ipv6_only})
         self._coarse = core.PrefixTable(coarse)
-        fine = sorted(rule_cidrs | {(s.cidr.network, s.cidr.length) for s in d.subnets.values()})
+        six_special = {(c.network, c.length) for n in special if (c := d.subnets[n].ipv6_cidr) is not None}
+        self._coarse6 = core.PrefixTable(sorted(rule_cidrs6 | six_special), bits=IPV6_BITS)
+        fine = sorted(rule_cidrs | {(s.cidr.network, s.cidr.length) for s in d.subnets.values() if not s.ipv6_only})
         self.fine_prefixes = fine
         self.fine = core.PrefixTable(fine)  # for addresses no interface owns: their subnet matters
         self._named = core.PrefixTable(sorted(named))
@@ -265,6 +285,8 @@ class Analyser:
 
     def addr_sig(self, addr: int) -> tuple[int, frozenset[str]]:
         """What rules can see of an owned address: its elementary interval and referenced groups."""
+        if addr > IPV4_MAX:
+            return self._coarse6.lookup(addr), self.member_of.get(addr, _EMPTY)
         return self._coarse.lookup(addr), self.member_of.get(addr, _EMPTY)
 
     def eni_key(self, eni: Interface) -> Hashable:
@@ -278,6 +300,7 @@ class Analyser:
             None if eni.public_ip is None else self._coarse.lookup(eni.public_ip),
             # A load balancer node is judged through to its targets (reach.balanced): a class of its own.
             eni.name if eni.name in self.route_targets or eni.name in self.lb_nodes else None,
+            None if (six := eni.address_of(IPV6_BITS)) is None else self.addr_sig(six),
         )
 
     # -- the internet ---------------------------------------------------------------------------
@@ -299,6 +322,39 @@ class Analyser:
                 out.append(InternetClass(len(out), label, atom.text, world))
             self._internet = out
         return self._internet
+
+    def internet_classes6(self) -> list[InternetClass]:
+        """The classes of the IPv6 internet: public IPv6 space (less NOT_INTERNET6 and the VPCs'
+        blocks) cut by every IPv6 CIDR the design names; one representative each."""
+        if self._internet6 is None:
+            from vpcsim.compile import public_space
+            from vpcsim.facts import INTERNET_CANDIDATES6
+
+            space = public_space(self.net.design, IPV6_BITS)
+            cuts = sorted({c for network, length in self._named6_cidrs
+                           for c in (network, network + (1 << (IPV6_BITS - length)))})
+            reps: dict[int, int] = {}
+            for lo, hi in space:
+                start = lo
+                for cut in [c for c in cuts if lo < c <= hi] + [hi + 1]:
+                    reps.setdefault(self._named6.lookup(start), start)
+                    start = cut
+            for text in INTERNET_CANDIDATES6:  # a well-known address where one falls in the class
+                addr = parse_ip(text)
+                if any(lo <= addr <= hi for lo, hi in space):
+                    index = self._named6.lookup(addr)
+                    if index in reps and reps[index] not in map(parse_ip, INTERNET_CANDIDATES6):
+                        reps[index] = addr
+            out: list[InternetClass] = []
+            for index, addr in sorted(reps.items()):
+                if index < 0:
+                    label, world = "::/0", True
+                else:
+                    network, length = self._named6_cidrs[index]
+                    label, world = str(Cidr(network, length, IPV6_BITS)), length == 0
+                out.append(InternetClass(len(out), label, int_to_ip(addr), world))
+            self._internet6 = out
+        return self._internet6
 
     def internet_class_of(self, addr: int) -> int:
         """The index of the internet class holding a public address (no design public IP)."""
@@ -566,6 +622,12 @@ class Finding:
     traffic: Traffic
     sources: tuple[str, ...]  # internet classes by label: ('0.0.0.0/0',) is the whole world
     services: tuple[str, ...] = ()
+    family: str = "ipv4"  # which internet: "ipv4" or "ipv6" (its sources are of that family)
+    # Open on IPv6 but closed on IPv4: why (no NAT hides the address) ...
+    explanation: str = ""
+    # ... and the settings that make it so: the route its replies leave by and the rule that
+    # admits it, each as "text (file:line:col)".
+    causes: tuple[str, ...] = ()
 
     def describe(self) -> str:
         named = f" ({', '.join(self.services)})" if self.services else ""
@@ -578,7 +640,8 @@ class Finding:
             "text": self.traffic.describe(),
             "sources": list(self.sources),
             "services": list(self.services),
-        }
+        } | ({"family": self.family, "explanation": self.explanation, "causes": list(self.causes)}
+             if self.family != "ipv4" else {})
 
 
 @dataclass(frozen=True, slots=True)
@@ -602,10 +665,24 @@ class EniExposure:
     # `private_ip: auto`: what is open for each case of the addresses AWS may pick (addresses as
     # text, traffic); the fields above are then their union: open for some address it may get.
     address_cases: tuple[tuple[str, Traffic], ...] = ()
+    # IPv6 (the IPv6 column): the interface's first IPv6 address, and what the IPv6 internet
+    # reaches on it (its findings are in `findings`, with family "ipv6"). `world`, `traffic`
+    # and `by_source` are IPv4's.
+    ipv6_address: str | None = None
+    ipv6: Traffic = field(default_factory=Traffic.none)
+    ipv6_by_source: tuple[tuple[str, Traffic], ...] = ()
+
+    # What each named place outside the VPCs reaches (an on-prem network, `onprem:corp`), where
+    # anything is open: a source class beside the internet, graded apart from it.
+    onprem: tuple[tuple[str, Traffic], ...] = ()
+
+    @property
+    def exposed_ipv6(self) -> bool:
+        return bool(self.ipv6)
 
     @property
     def exposed(self) -> bool:
-        return bool(self.traffic)
+        return bool(self.traffic) or bool(self.ipv6)
 
     @property
     def address_dependent(self) -> bool:
@@ -637,9 +714,14 @@ class EniExposure:
             "text": self.traffic.describe(),
             "by_source": [{"source": label, "traffic": t.to_json(), "text": t.describe()} for label, t in self.by_source],
             "findings": [f.to_json() for f in self.findings],
-        } | ({"address_dependent": self.address_dependent,
+        } | ({"ipv6_address": self.ipv6_address, "ipv6": self.ipv6.to_json(), "ipv6_text": self.ipv6.describe(),
+              "ipv6_by_source": [{"source": label, "traffic": t.to_json(), "text": t.describe()}
+                                 for label, t in self.ipv6_by_source]}
+             if self.ipv6_address is not None else {}) | ({"address_dependent": self.address_dependent,
               "address_cases": [{"addresses": text, "traffic": t.to_json(), "text": t.describe()}
-                                for text, t in self.address_cases]} if self.address_cases else {})
+                                for text, t in self.address_cases]} if self.address_cases else {}) \
+            | ({"onprem": [{"source": label, "traffic": t.to_json(), "text": t.describe()}
+                           for label, t in self.onprem]} if self.onprem else {})
 
 
 @dataclass(frozen=True, slots=True)
@@ -683,8 +765,14 @@ class ExposureReport:
     eni_classes: int
     probes: int
     seconds: float = 0.0
+    internet_classes6: tuple[InternetClass, ...] = ()  # the IPv6 internet's (none without IPv6)
     # Internet-facing load balancers' listeners and the targets the internet reaches through them.
     listeners: tuple[ListenerExposure, ...] = ()
+
+    @property
+    def ipv6(self) -> bool:
+        """Whether any interface has an IPv6 address (the IPv6 column is worth showing)."""
+        return any(e.ipv6_address is not None for e in self.interfaces)
 
     def exposed(self, min_severity: Severity | None = None) -> tuple[EniExposure, ...]:
         """Exposed interfaces (with a finding at least `min_severity`), worst first."""
@@ -730,7 +818,7 @@ class ExposureReport:
         out = io.StringIO()
         writer = csv.writer(out, lineterminator="\n")
         writer.writerow(["interface", "instance", "vpc", "subnet", "private_ip", "public_ip", "internet_gateway",
-                         "severity", "protocol", "ports", "sources", "services"])
+                         "severity", "protocol", "ports", "sources", "services", "family"])
         for e in self.exposed(min_severity):
             for f in e.findings:
                 if min_severity is not None and f.severity.rank < min_severity.rank:
@@ -740,7 +828,7 @@ class ExposureReport:
                     if runs:
                         writer.writerow([e.interface, e.instance or "", e.vpc, e.subnet, e.private_ip, e.public_ip or "",
                                          e.internet_gateway or "", f.severity.value, kind.value, _runs_text(runs),
-                                         " ".join(f.sources), "; ".join(f.services)])
+                                         " ".join(f.sources), "; ".join(f.services), f.family])
         return out.getvalue()
 
 
@@ -748,10 +836,14 @@ def _runs_text(runs: Sequence[tuple[int, int]]) -> str:
     return ",".join(str(lo) if lo == hi else f"{lo}-{hi}" for lo, hi in runs)
 
 
-def grade(world: Traffic, others: Sequence[tuple[str, Traffic]]) -> tuple[Finding, ...]:
-    """Findings for traffic open to the world and to named source ranges (see docs/analyses.md)."""
+def grade(world: Traffic, others: Sequence[tuple[str, Traffic]], world_label: tuple[str, ...] = ("0.0.0.0/0",),
+          ) -> tuple[Finding, ...]:
+    """Findings for traffic open to the world and to named source ranges (see docs/analyses.md).
+
+    One scale for both families (`world_label` ('::/0',) for IPv6): what is open grades the same
+    whichever internet it is open to.
+    """
     findings: list[Finding] = []
-    world_label = ("0.0.0.0/0",)
     critical = world & _CRITICAL
     info = (world & _WEB) - critical
     high = world - critical - info
@@ -785,15 +877,20 @@ def exposure(net: CompiledNetwork, *, ephemeral: tuple[int, int] | None = None,
     probes = an.probes
     inet = an.internet_classes()
     d = net.design
+    from vpcsim.components import base  # on-prem networks and the like: sources beside the internet
+
+    places = [name for component in base.all_components() for name in component.sources(net)]
+    beside: list[tuple[tuple[str, Traffic], ...]] = []
     total = len(an.classes)
     per_class: list[tuple[Traffic, Traffic, tuple[tuple[str, Traffic], ...], tuple[Finding, ...],
                           tuple[Traffic, ...]]] = []
     for done, cls in enumerate(an.classes):
         rep = cls.members[0]
         by_source: list[tuple[InternetClass, Traffic]] = []
+        four = d.interfaces[rep].address_of(IPV4_BITS) is not None  # an IPv6-only interface has no IPv4 side
         for c in inet:
             key = (_internet_key(c.index), cls.index, False)
-            by_source.append((c, an.pair(key, ip_to_int(c.representative), rep)))
+            by_source.append((c, an.pair(key, ip_to_int(c.representative), rep) if four else Traffic.none()))
         world = Traffic.none()
         for c, t in by_source:
             if c.world:
@@ -805,12 +902,17 @@ def exposure(net: CompiledNetwork, *, ephemeral: tuple[int, int] | None = None,
         others = [(_class_label(c, inet), t) for c, t in by_source if not c.world]
         per_class.append((world, union, open_from, grade(world, others) if union else (),
                           tuple(t for _, t in by_source)))
+        beside.append(tuple((name, t) for name in places if (t := an.pair(("source", name, cls.index), name, rep))))
         if progress is not None:
             progress(done + 1, total)
+    six_by_class = [_exposure6(an, cls, per_class[cls.index][1]) for cls in an.classes]
     rows = []
     for eni in d.interfaces.values():
         index = an.class_of[eni.name]
         world, union, open_from, findings, by_class = per_class[index]
+        six_union, six_from, six_findings = six_by_class[index]
+        findings = tuple(sorted(findings + six_findings, key=lambda f: -f.severity.rank))
+        six_addr = eni.address_of(IPV6_BITS)
         vpc = d.subnets[eni.subnet].vpc
         igw = net.igw_by_vpc.get(vpc)
         rows.append(EniExposure(
@@ -827,10 +929,75 @@ def exposure(net: CompiledNetwork, *, ephemeral: tuple[int, int] | None = None,
             findings=findings,
             eni_class=index,
             by_class=by_class,
+            ipv6_address=int_to_ip(six_addr) if six_addr is not None else None,
+            ipv6=six_union,
+            ipv6_by_source=six_from,
+            onprem=beside[index],
         ))
     listeners = listener_exposure(net, ephemeral)
     return ExposureReport(d.file, tuple(rows), tuple(inet), len(an.classes), an.probes - probes,
-                          time.perf_counter() - start, listeners)
+                          time.perf_counter() - start, internet_classes6=tuple(an.internet_classes6()),
+                          listeners=listeners)
+
+
+def _exposure6(an: Analyser, cls: EniClass, four: Traffic,
+               ) -> tuple[Traffic, tuple[tuple[str, Traffic], ...], tuple[Finding, ...]]:
+    """What the IPv6 internet reaches on an interface class (at its representative's first IPv6
+    address): the union, per source class, and the findings, graded on the IPv4 scale.
+
+    A finding open on IPv6 but not on IPv4 (`four`) says why and names its causes: every
+    address AWS gives an interface on IPv6 is global, so no NAT hides it
+    (https://docs.aws.amazon.com/vpc/latest/userguide/vpc-ip-addressing.html).
+    """
+    eni = an.net.design.interfaces[cls.members[0]]
+    addr = eni.address_of(IPV6_BITS)
+    inet = an.internet_classes6()
+    if addr is None or not inet:
+        return Traffic.none(), (), ()
+    by_source = [(c, an.pair((("internet6", c.index), cls.index, False), parse_ip(c.representative), addr))
+                 for c in inet]
+    world = _union(t for c, t in by_source if c.world)
+    union = _union(t for _, t in by_source)
+    if not union:
+        return union, (), ()
+    others = [(c.label, t) for c, t in by_source if not c.world]
+    findings = []
+    for f in grade(world, others, ("::/0",)):
+        hidden = f.traffic - four
+        if hidden:
+            rep = next(c for c in inet if c.label in f.sources or (c.world and "::/0" in f.sources))
+            explanation = (f"open on IPv6 only ({hidden.describe()}): {int_to_ip(addr)} is a global address with "
+                           "no NAT in front of it, so the IPv6 internet reaches what IPv4 does not")
+            f = dataclasses.replace(f, family="ipv6", explanation=explanation,
+                                    causes=_causes6(an, rep.representative, int_to_ip(addr), hidden))
+        else:
+            f = dataclasses.replace(f, family="ipv6")
+        findings.append(f)
+    return union, tuple((c.label, t) for c, t in by_source if t), tuple(findings)
+
+
+def _causes6(an: Analyser, src: str, dst: str, traffic: Traffic) -> tuple[str, ...]:
+    """The settings one flow of `traffic` from `src` to `dst` passes by: the route table entry its
+    reply leaves by and the rules that admit it, each with its location."""
+    kind = next(k for k in TrafficKind if traffic.runs(k))
+    port = traffic.runs(kind)[0][0]
+    proto = {TrafficKind.TCP: 6, TrafficKind.UDP: 17, TrafficKind.ICMP: 1}.get(kind, port)
+    result = trace_packet(an.net, "internet", None, src, dst, proto, port if proto in (6, 17) else 0,
+                          ephemeral=an.ephemeral)
+    out: list[str] = []
+    for hop in result.return_path:
+        for step in hop.steps:
+            if step.kind is StepKind.ROUTE and step.rule:
+                out.append(f"route table {step.component}: {step.rule}" + (f" ({step.location})" if step.location
+                                                                           else ""))
+                break
+        if out:
+            break
+    for hop in result.forward:
+        for step in hop.steps:
+            if step.kind is StepKind.SG_INGRESS and step.action is Action.ALLOW and step.rule:
+                out.append(f"security group {step.rule}" + (f" ({step.location})" if step.location else ""))
+    return tuple(out)
 
 
 def listener_exposure(net: CompiledNetwork, ephemeral: tuple[int, int] | None = None) -> tuple[ListenerExposure, ...]:
@@ -878,7 +1045,8 @@ def _fold_exposure(report: ExposureReport, expansion: addresses.Expansion) -> Ex
         out.append(dataclasses.replace(
             first, world=world, traffic=union, by_class=by_class,
             by_source=tuple((_class_label(c, inet), by_class[c.index]) for c in inet if by_class[c.index]),
-            findings=grade(world, others) if union else (),
+            findings=tuple(sorted((grade(world, others) if union else ()) + tuple(
+                f for f in first.findings if f.family == "ipv6"), key=lambda f: -f.severity.rank)),
             address_cases=tuple((text, r.traffic) for text, r in per_case)))
     return dataclasses.replace(report, interfaces=tuple(out))
 
@@ -1045,6 +1213,8 @@ class _Shortcuts:
         s, t = an._start_eni(src), an._start_eni(dst)
         if s.service is not None or s.name in self._special or t.name in self._special:
             return None
+        if s.primary_ip > IPV4_MAX or t.primary_ip > IPV4_MAX:
+            return None  # an IPv6 flow (walk.same_family): no public twin, no shortcut
         src_vpc, dst_vpc = net.interface_vpc(s), net.interface_vpc(t)
         if src_vpc == dst_vpc or dst_vpc in net.peers.get(src_vpc, {}):
             return None  # addressed privately: one walk of the pair
@@ -1178,10 +1348,7 @@ class _Pivoting:
         key = ("pivot", pivot.index, target.index)
         if src_vpc == dst_vpc or dst_vpc in net.peers.get(src_vpc, {}):
             return an.pair(key, an._start_name(src_eni), an._start_name(dst_eni))
-        if dst_eni.public_ip is not None:
-            got = self.shortcuts.through_internet(pivot.index, target.index, dst_eni.public_ip)
-        else:
-            got = self.shortcuts.dead_end(pivot.index, dst_eni.primary_ip)
+        got = self.shortcuts.between(an._start_name(src_eni), an._start_name(dst_eni))
         return got if got is not None else an.pair(key, an._start_name(src_eni), an._start_name(dst_eni))
 
 
@@ -1193,7 +1360,8 @@ def transitive_exposure(net: CompiledNetwork, *, ephemeral: tuple[int, int] | No
     report = report if report is not None else exposure(net, ephemeral=ephemeral)
     an = analyser(net, ephemeral=ephemeral)
     probes = an.probes
-    direct: dict[int, Traffic] = {e.eni_class: e.traffic for e in report.interfaces}
+    # A pivot is in on either family (an IPv6-exposed instance is as good a foothold).
+    direct: dict[int, Traffic] = {e.eni_class: e.traffic | e.ipv6 for e in report.interfaces}
     pivots = [c for c in an.classes if direct.get(c.index)]
     walker = _Pivoting(an)
     reached: dict[tuple[int, int], Traffic] = {}
@@ -1256,8 +1424,15 @@ def _class_label(c: InternetClass, classes: Sequence[InternetClass]) -> str:
     return f"{c.label} (rest)" if inner else c.label
 
 
+@functools.lru_cache(maxsize=4096)
 def _inside(inner: str, outer: str) -> bool:
     return Cidr.parse(outer).covers(Cidr.parse(inner))
+
+
+@functools.lru_cache(maxsize=2)
+def _not_internet(family: int) -> tuple[Cidr, ...]:
+    """facts.NOT_INTERNET(6) parsed once: every analysis of every network starts from them."""
+    return tuple(Cidr.parse(t) for t, _ in (NOT_INTERNET if family == 4 else NOT_INTERNET6))
 
 
 # -- reachability matrix ----------------------------------------------------------------------------
@@ -1545,13 +1720,17 @@ def resolve_members(an: Analyser, spec: object, what: str) -> tuple[list[Interfa
         selector = parse_selector(_selector(spec), what)
     except ValueError as exc:
         raise UsageError(f"{what}: {exc}") from None
+    if "internet6" in selector.describe().split(" + "):
+        raise UsageError(f"{what}: reach matrices are IPv4's (the IPv6 internet is in `vpcsim exposure`'s IPv6 "
+                         "column and in assertions: from: internet6)")
     resolved = an.engine.resolve(selector, what, problems, sources=sources)
     if problems:
         raise EndpointError("; ".join(p.message for p in problems))
     classes: list[InternetClass] = []
-    if resolved.internet:
+    internet = [(lo, hi) for lo, hi in resolved.internet if hi <= ADDR_MAX]  # reach's matrix is IPv4's
+    if internet:
         seen: set[int] = set()
-        for atom in an.engine.internet_atoms(resolved.internet):
+        for atom in an.engine.internet_atoms(internet):
             index = an.internet_class_of(ip_to_int(atom.text))
             if index not in seen:
                 seen.add(index)
@@ -1866,13 +2045,19 @@ def exposure_text(report: ExposureReport, min_severity: Severity | None = None) 
     """Plain text: one block per exposed interface, worst first."""
     rows = report.exposed(min_severity)
     lines = [f"{report.design}: {exposure_summary(report, min_severity)}"
-             + f"; {report.eni_classes} interface classes x {len(report.internet_classes)} internet classes"]
+             + f"; {report.eni_classes} interface classes x {len(report.internet_classes)} internet classes"
+             + (f" (and {len(report.internet_classes6)} IPv6)" if report.internet_classes6 else "")]
     for e in rows:
         sev = e.severity.value.upper() if e.severity else "-"
-        lines.append(f"{sev:<8} {e.name} ({e.public_ip} via {e.internet_gateway}) {e.vpc}/{e.subnet}")
+        via = f"{e.public_ip} via {e.internet_gateway}" if e.public_ip is not None or not e.exposed_ipv6 else \
+            f"IPv6 {e.ipv6_address}"
+        lines.append(f"{sev:<8} {e.name} ({via}) {e.vpc}/{e.subnet}")
         for f in e.findings:
             if min_severity is None or f.severity.rank >= min_severity.rank:
-                lines.append(f"    {f.describe()}")
+                lines.append(f"    {f.describe()}" + (" [IPv6]" if f.family == "ipv6" else ""))
+                if f.explanation:
+                    lines.append(f"      {f.explanation}")
+                lines += [f"      because of: {cause}" for cause in f.causes]
         if e.address_dependent:
             cases = "; ".join(f"{text}: {t.describe()}" for text, t in e.address_cases)
             lines.append(f"    depends on the address AWS picks: {cases}")
@@ -1881,6 +2066,10 @@ def exposure_text(report: ExposureReport, min_severity: Severity | None = None) 
         for x in report.listeners:
             blocked = f" [{', '.join(x.blocked_by)}]" if x.blocked_by else ""
             lines.append(f"    {x.describe()}{blocked}")
+    reached = [e for e in report.interfaces if e.onprem]
+    if reached:
+        lines.append(f"from on-prem networks ({len(reached)} interfaces reached):")
+        lines += [f"    {label} -> {e.name} {e.vpc}/{e.subnet}: {t.describe()}" for e in reached for label, t in e.onprem]
     return "\n".join(lines)
 
 

@@ -91,7 +91,7 @@ def endpoint(value: object, what: str) -> str:
     """A trace endpoint must be text: an instance, interface, address or 'internet'."""
     if isinstance(value, str) and value.strip():
         return value
-    raise UsageError(f"{what} {quote(value)}: expected an instance, interface, IPv4 address or 'internet' (a string)")
+    raise UsageError(f"{what} {quote(value)}: expected an instance, interface, IP address, 'internet' or 'internet6' (a string)")
 
 
 _USUAL_PROTOCOLS: dict[object, int] = {"tcp": 6, "udp": 17, "icmp": 1, 6: 6, 17: 17, 1: 1}

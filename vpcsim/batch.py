@@ -134,6 +134,9 @@ class _Batcher:
             return self.addr_side(ip_to_int(name), source=source)
         except ValueError:
             pass
+        if name.lower() == "internet6" or (":" in name and name not in net.design.instances
+                                           and name not in net.design.interfaces and not name.startswith("service:")):
+            raise EndpointError(f"endpoint {name!r} is IPv6: batch verdicts are IPv4's (trace an IPv6 flow)")
         if not source:
             return None
         cached = self._names.get(name)
@@ -316,6 +319,8 @@ def _proto(value: Any) -> int:
             value = parse_decimal(text)
         else:
             raise UsageError(f"unknown protocol {value!r} (expected tcp, udp, icmp or a number 0-255)")
+    if _is_intlike(value) and not isinstance(value, int):
+        value = int(value)  # a numpy integer: the pure-Python path takes array columns too
     if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= 255:
         raise UsageError(f"protocol {quote(value)}: a packet has one protocol (expected tcp, udp, icmp or 0-255)")
     return value
@@ -395,6 +400,8 @@ def _side(b: _Batcher, value: Any, *, source: bool) -> _Side:
         return side
     if _is_intlike(value) and 0 <= int(value) <= core.ADDR_MAX:
         return b.addr_side(int(value), source=source)
+    if _is_intlike(value) and core.ADDR_MAX < int(value) < 1 << 128:
+        raise EndpointError(f"endpoint {value!r} is an IPv6 address: batch verdicts are IPv4's (trace an IPv6 flow)")
     raise EndpointError(f"endpoint {value!r} is not an instance, interface, IPv4 address or 'internet'")
 
 

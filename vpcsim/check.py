@@ -35,7 +35,7 @@ from vpcsim.compile import public_space
 from vpcsim.components import auto_scaling, base, load_balancer
 from vpcsim.core import ranges
 from vpcsim.errors import DesignError, Diagnostic, EndpointError, Location, Severity, UsageError, VpcsimError
-from vpcsim.facts import ICMP_REPLIES, INTERNET_CANDIDATES
+from vpcsim.facts import ICMP_REPLIES, INTERNET_CANDIDATES, INTERNET_CANDIDATES6
 from vpcsim.loader.assertions import (
     Assertion,
     AssertionFile,
@@ -49,7 +49,7 @@ from vpcsim.loader.assertions import (
     parse_traffic,
     sibling_file,
 )
-from vpcsim.model import Interface, int_to_ip, ip_to_int
+from vpcsim.model import Interface, int_to_ip, parse_ip
 from vpcsim.reach import addresses, balanced
 from vpcsim.reach.walk import trace
 from vpcsim.results import Action, Code, Step, StepKind, TraceResult, Waypoint
@@ -76,6 +76,7 @@ __all__ = [
 ]
 
 ADDR_MAX = core.ADDR_MAX
+_ADDR_MAX6 = core.addr_max(128)
 # Blockers that stop every port alike: when the path meets one, no port gets through.
 # A load balancer's verdicts hang on the listener the port selects (reach.balanced.port_cuts).
 PORT_DEPENDENT = frozenset({Code.SUBNET_ACL_RESTRICTION, Code.ENI_SG_RULES_MISMATCH, Code.SG_HAS_NO_RULES,
@@ -278,6 +279,7 @@ class _Atom:
     label: str  # for people
     text: str  # for CompiledNetwork.trace
     eni: Interface | None = None
+    family: int = 4  # the address family it talks over: 4, or 6 (an interface's IPv6 address)
     balancer: bool = False  # a load balancer (a destination): traced leg by leg (reach.balanced)
     # Atoms with the same key get the same verdicts: members of one Auto Scaling group in one
     # subnet (same template, an address AWS picks for each: vpcsim.reach.addresses).
@@ -291,14 +293,16 @@ class _Atom:
 @dataclass
 class _Resolved:
     enis: list[Interface] = field(default_factory=list)
-    internet: list[tuple[int, int]] = field(default_factory=list)  # public address ranges
+    # Public address ranges; both families may share the list (IPv6 values are above 0xFFFFFFFF).
+    internet: list[tuple[int, int]] = field(default_factory=list)
+    families: set[int] = field(default_factory=set)  # the families the selector names outright
     balancers: list[str] = field(default_factory=list)  # load balancers (destinations only)
     named: list[str] = field(default_factory=list)  # endpoints a component names (`onprem:corp`)
 
 
 def internet_atom(address: str) -> _Atom:
     """An internet address as an endpoint of a pair: labelled `internet (8.8.8.8)`."""
-    return _Atom(f"internet ({address})", address)
+    return _Atom(f"internet ({address})", address, None, 6 if ":" in address else 4)
 
 
 class Engine:
@@ -322,7 +326,8 @@ class Engine:
         for plist in d.prefix_lists.values():
             cidrs |= {(c.first, c.last) for c in plist.entries}
         self._cidrs = sorted(cidrs)
-        self.public_space = public_space(d)  # IPv4: the walk's addresses are of one width
+        self.public_space = public_space(d)  # IPv4 (`internet`)
+        self.public_space6 = public_space(d, 128)  # IPv6 (`internet6`): above 0xFFFFFFFF, so never mixed up
         self._classes: dict[tuple[tuple[int, int], ...], list[_Atom]] = {}
         self._sizes: dict[Location, int] | None = None
         self._alike = {member: f"{group.name}@{d.interfaces[member].subnet}"
@@ -345,12 +350,18 @@ class Engine:
                                        f"{what}: no {label} named {name!r}{hint}", selector.loc))
 
         if kind is SelectorKind.INTERNET:
-            out.internet = list(self.public_space)
+            # Both internets; which of them a promise means is its family (`_families`).
+            out.internet = list(self.public_space) + list(self.public_space6)
+            out.families.add(4)
+        elif kind is SelectorKind.INTERNET6:
+            out.internet = list(self.public_space6)
+            out.families.add(6)
         elif kind is SelectorKind.UNION:
             for part in selector.parts:
                 sub = self.resolve(part, what, problems, sources=sources)
                 out.enis += sub.enis
                 out.internet += sub.internet
+                out.families |= sub.families
                 out.balancers += sub.balancers
                 out.named += sub.named
         elif kind is SelectorKind.LOAD_BALANCER:
@@ -389,7 +400,8 @@ class Engine:
                             break
                     problems.append(Diagnostic(
                         Severity.ERROR, "unknown-endpoint",
-                        f"{what}: {name!r} is not an instance, interface, IPv4 address, CIDR or 'internet'{hint}",
+                        f"{what}: {name!r} is not an instance, interface, IP address, CIDR, 'internet' or "
+                        f"'internet6'{hint}",
                         selector.loc))
         elif kind is SelectorKind.INSTANCE:
             for name in selector.values:
@@ -444,12 +456,14 @@ class Engine:
         elif kind is SelectorKind.CIDR:
             for text in selector.values:
                 cidr = _cidr(text)
+                out.families.add(4 if cidr.bits == 32 else 6)
                 for eni in d.interfaces.values():
                     if any(cidr.contains(ip) for ip in eni.private_ips) or (
                         eni.public_ip is not None and cidr.contains(eni.public_ip)
                     ):
                         out.enis.append(eni)
-                out.internet += ranges.intersect(self.public_space, ((cidr.first, cidr.last),))
+                space = self.public_space if cidr.bits == 32 else self.public_space6
+                out.internet += ranges.intersect(space, ((cidr.first, cidr.last),))
         # First occurrence order, no duplicates; as sources, no interface of an AWS service (an
         # interface endpoint's answers connections and never opens one).
         out.enis = list({e.name: e for e in out.enis if not (sources and e.service is not None)}.values())
@@ -457,10 +471,19 @@ class Engine:
         out.balancers = list(dict.fromkeys(out.balancers))
         return out
 
-    def atoms(self, resolved: _Resolved) -> list[_Atom]:
-        atoms = [self.eni_atom(eni) for eni in resolved.enis]
-        if resolved.internet:
-            atoms += self.internet_atoms(resolved.internet)
+    def atoms(self, resolved: _Resolved, families: frozenset[int] = frozenset({4})) -> list[_Atom]:
+        """Its interfaces in each family they have of `families`, then its internet classes."""
+        atoms = []
+        for eni in resolved.enis:
+            if 4 in families and (eni.address_of(32) is not None or not eni.private_ips):
+                atoms.append(self.eni_atom(eni))
+            six = eni.address_of(128) if 6 in families else None
+            if six is not None:
+                atom = self.eni_atom(eni)
+                atoms.append(_Atom(f"{atom.label} ({int_to_ip(six)})", int_to_ip(six), eni, 6))
+        internet = [(lo, hi) for lo, hi in resolved.internet if (4 if hi <= ADDR_MAX else 6) in families]
+        if internet:
+            atoms += self.internet_atoms(internet)
         atoms += [_Atom(name, name, balancer=True) for name in resolved.balancers]
         return atoms + [_Atom(name, name) for name in dict.fromkeys(resolved.named)]
 
@@ -488,7 +511,7 @@ class Engine:
         cached = self._classes.get(key)
         if cached is not None:
             return cached
-        cuts = sorted({lo for lo, _ in self._cidrs} | {hi + 1 for _, hi in self._cidrs if hi < ADDR_MAX})
+        cuts = sorted({lo for lo, _ in self._cidrs} | {hi + 1 for _, hi in self._cidrs if hi < _ADDR_MAX6})
         classes: dict[tuple[int, ...], list[tuple[int, int]]] = {}
         import bisect
 
@@ -511,8 +534,8 @@ class Engine:
         return atoms
 
     def _representative(self, intervals: list[tuple[int, int]]) -> int | None:
-        for text in INTERNET_CANDIDATES:
-            addr = ip_to_int(text)
+        for text in INTERNET_CANDIDATES + INTERNET_CANDIDATES6:
+            addr = parse_ip(text)
             if addr not in self._public_ips and any(lo <= addr <= hi for lo, hi in intervals):
                 return addr
         for lo, hi in intervals:
@@ -834,6 +857,8 @@ def _evaluate(engine: Engine, assertion: Assertion, srcs: list[_Atom], dsts: lis
     exposure: Traffic | None = None
     for src in srcs:
         for dst in dsts:
+            if src.family != dst.family:
+                continue  # a flow has one address family (IPv6 reaches IPv4 only by NAT64, an address)
             if src.eni is not None and dst.eni is not None and src.eni.name == dst.eni.name:
                 continue
             if src.internet and dst.internet:
@@ -910,10 +935,20 @@ def _prepare(engine: Engine, assertions: Sequence[Assertion]
                     f"assertion {a.id!r}: {label}: {selector.describe()} selects no interface and no internet "
                     "address (a promise about nothing always holds; set allow_empty: true if that is intended)",
                     selector.loc if selector.loc.line > 0 else a.loc))
-        prepared.append((a, engine.atoms(src), engine.atoms(dst), [h for h in hops if h is not None]))
+        families = _families(a, src, dst)
+        prepared.append((a, engine.atoms(src, families), engine.atoms(dst, families), [h for h in hops if h is not None]))
     if problems:
         raise DesignError(problems)
     return prepared
+
+
+def _families(a: Assertion, src: _Resolved, dst: _Resolved) -> frozenset[int]:
+    """The address families an assertion's pairs talk over (loader.assertions.FAMILIES)."""
+    if a.family == "either":
+        return frozenset({4, 6})
+    if a.family is not None:
+        return frozenset({6 if a.family == "ipv6" else 4})
+    return frozenset(src.families | dst.families or {4})
 
 
 AssertionsArg = Any  # paths, Assertion records, AssertionFiles, or Python data (see `collect_assertions`)
@@ -1015,8 +1050,11 @@ def reachable_traffic(network: CompiledNetwork, src: object, dst: object, within
     """
     engine = Engine(network, ephemeral=ephemeral)
     problems: list[Diagnostic] = []
-    srcs = engine.atoms(engine.resolve(parse_selector(src, "src"), "src", problems, sources=True))
-    dsts = engine.atoms(engine.resolve(parse_selector(dst, "dst"), "dst", problems))
+    src_resolved = engine.resolve(parse_selector(src, "src"), "src", problems, sources=True)
+    dst_resolved = engine.resolve(parse_selector(dst, "dst"), "dst", problems)
+    families = frozenset(src_resolved.families | dst_resolved.families or {4})  # as an assertion's default
+    srcs = engine.atoms(src_resolved, families)
+    dsts = engine.atoms(dst_resolved, families)
     if problems:
         raise DesignError(problems)
     universe = parse_traffic(within)
@@ -1024,6 +1062,8 @@ def reachable_traffic(network: CompiledNetwork, src: object, dst: object, within
     for s in srcs:
         for t in dsts:
             if (s.eni is not None and t.eni is not None and s.eni.name == t.eni.name) or (s.internet and t.internet):
+                continue
+            if s.family != t.family:
                 continue
             got = engine.reachable(s, t, universe)
             total = got if total is None else total & got

@@ -17,9 +17,11 @@ from typing import Any, TypeVar
 import vpcsim.core as core
 from vpcsim.core import ranges
 from vpcsim.errors import Diagnostic, Location
-from vpcsim.facts import INTERNET_CANDIDATES, NOT_INTERNET
+from vpcsim.facts import INTERNET_CANDIDATES, INTERNET_CANDIDATES6, NOT_INTERNET, NOT_INTERNET6
 from vpcsim.model import (
     IPV4_BITS,
+    IPV4_MAX,
+    IPV6_BITS,
     Cidr,
     Design,
     Interface,
@@ -30,7 +32,8 @@ from vpcsim.model import (
     SgRule,
     Subnet,
     TargetKind,
-    ip_to_int,
+    addr_bits,
+    parse_ip,
 )
 
 _T = TypeVar("_T")
@@ -68,17 +71,43 @@ def _entry(cidr: Cidr, route: Route | None, vpc: str) -> RouteEntry:
 
 @dataclass(frozen=True, slots=True)
 class CompiledRoutes:
+    """A route table's entries, the IPv4 ones first, as one PrefixTable per address family.
+
+    LPM never crosses families (0.0.0.0/0 is no route for an IPv6 address): `table` holds the
+    IPv4 entries, `table6` the IPv6 ones (entries[v6_offset:]), and an address asks its own.
+    """
+
     name: str
     entries: tuple[RouteEntry, ...]
     table: core.PrefixTable
     _decided: dict[int, tuple[RouteEntry | None, tuple[str, ...], bool]] = field(
         default_factory=dict, compare=False, repr=False)
+    table6: core.PrefixTable | None = None
+    v6_offset: int = 0
+
+    @classmethod
+    def build(cls, name: str, entries: Iterable[RouteEntry]) -> CompiledRoutes:
+        """Entries in priority order (the first of identical prefixes wins) -> one table per family."""
+        listed = list(entries)
+        four = [e for e in listed if e.cidr.bits == IPV4_BITS]
+        six = [e for e in listed if e.cidr.bits == IPV6_BITS]
+        table = core.PrefixTable([(e.cidr.network, e.cidr.length) for e in four])
+        table6 = core.PrefixTable([(e.cidr.network, e.cidr.length) for e in six], bits=IPV6_BITS) if six else None
+        return cls(name, tuple(four + six), table, table6=table6, v6_offset=len(four))
+
+    def _winner(self, addr: int) -> int:
+        if addr <= IPV4_MAX:
+            return self.table.lookup(addr)
+        if self.table6 is None:
+            return -1
+        found = self.table6.lookup(addr)
+        return found + self.v6_offset if found >= 0 else -1
 
     def decide(self, addr: int) -> tuple[RouteEntry | None, tuple[str, ...], bool]:
         """In one lookup (the walk's): the winning route for `addr` (None: no route), the texts of
         every route matching it (winner first, as `considered`), and whether it won on an equal
         prefix by route priority. Cached per winner: the answers depend on it only."""
-        winner = self.table.lookup(addr)
+        winner = self.table.lookup(addr) if addr <= IPV4_MAX else self._winner(addr)
         got = self._decided.get(winner)
         if got is None:
             if winner < 0:
@@ -91,11 +120,15 @@ class CompiledRoutes:
         return got
 
     def lookup(self, addr: int) -> RouteEntry | None:
-        index = self.table.lookup(addr)
+        index = self._winner(addr)
         return self.entries[index] if index >= 0 else None
 
     def candidates(self, addr: int) -> list[RouteEntry]:
-        return [self.entries[i] for i in self.table.matching(addr)]
+        if addr <= IPV4_MAX:
+            return [self.entries[i] for i in self.table.matching(addr)]
+        if self.table6 is None:
+            return []
+        return [self.entries[i + self.v6_offset] for i in self.table6.matching(addr)]
 
     def considered(self, addr: int) -> tuple[str, ...]:
         """Texts of every route matching `addr`, the winner first.
@@ -153,6 +186,9 @@ def _named_protocols(rules: Iterable[NaclRule | SgRule | None]) -> frozenset[int
 
 @dataclass(frozen=True, slots=True)
 class CompiledNacl:
+    """A NACL's IPv4 tables (`inbound`, `outbound`) and, in `six`, its IPv6 ones: AWS keeps the two
+    families' rules apart, each with its own '*' deny."""
+
     name: str
     inbound: core.FirstMatchRules
     inbound_rules: tuple[NaclRule | None, ...]  # None = the implicit '*' deny
@@ -160,6 +196,11 @@ class CompiledNacl:
     outbound_rules: tuple[NaclRule | None, ...]
     inbound_filter: RuleFilter = field(compare=False)
     outbound_filter: RuleFilter = field(compare=False)
+    six: CompiledNacl | None = field(default=None, compare=False)
+
+    def family(self, addr: int) -> CompiledNacl:
+        """The tables for a peer address's family."""
+        return self if addr <= IPV4_MAX or self.six is None else self.six
 
 
 @dataclass(frozen=True, slots=True)
@@ -177,6 +218,11 @@ class CompiledGroups:
     # references differ (the walk skips the question otherwise).
     ingress_references: bool = field(default=False, compare=False)
     egress_references: bool = field(default=False, compare=False)
+    six: CompiledGroups | None = field(default=None, compare=False)  # the IPv6 tables
+
+    def family(self, addr: int) -> CompiledGroups:
+        """The tables for a peer address's family."""
+        return self if addr <= IPV4_MAX or self.six is None else self.six
 
 
 def _nacl_rules(rules: tuple[NaclRule, ...],
@@ -236,12 +282,19 @@ class CompiledNetwork:
             for group in eni.security_groups:
                 self.members.setdefault(group, []).extend(eni.private_ips)
         # Subnets by address, per VPC; VPCs by address.
-        vpc_cidrs: list[tuple[Cidr, str]] = [(c, v.name) for v in d.vpcs.values() for c in v.cidrs]
+        # One table per address family: IPv4 blocks in vpc_table / subnet_table, IPv6 in the *6 ones.
+        vpc_cidrs: list[tuple[Cidr, str]] = [(c, v.name) for v in d.vpcs.values() for c in v.cidrs if c.bits == 32]
         self._vpc_cidrs = vpc_cidrs
         self.vpc_table = core.PrefixTable([(c.network, c.length) for c, _ in vpc_cidrs])
-        subnets = list(d.subnets.values())
+        subnets = [s for s in d.subnets.values() if not s.ipv6_only]
         self._subnets = subnets
         self.subnet_table = core.PrefixTable([(s.cidr.network, s.cidr.length) for s in subnets])
+        self._vpc_cidrs6: list[tuple[Cidr, str]] = [(c, v.name) for v in d.vpcs.values() for c in v.ipv6_cidrs]
+        self.vpc_table6 = core.PrefixTable([(c.network, c.length) for c, _ in self._vpc_cidrs6], bits=IPV6_BITS)
+        self._subnets6 = [s for s in d.subnets.values() if s.ipv6_cidr is not None]
+        self.subnet_table6 = core.PrefixTable(
+            [(s.ipv6_cidr.network, s.ipv6_cidr.length) for s in self._subnets6 if s.ipv6_cidr is not None],
+            bits=IPV6_BITS)
         self.peers: dict[str, dict[str, str]] = {}  # vpc -> peer vpc -> peering name
         for peering in d.peerings.values():
             self.peers.setdefault(peering.requester, {})[peering.accepter] = peering.name
@@ -303,6 +356,14 @@ class CompiledNetwork:
     @cached_property
     def internet_address(self) -> int:
         """An internet address that no rule, route or prefix list of the design singles out."""
+        return self._internet_address(INTERNET_CANDIDATES)
+
+    @cached_property
+    def internet_address6(self) -> int:
+        """The same for IPv6 (`internet6`)."""
+        return self._internet_address(INTERNET_CANDIDATES6)
+
+    def _internet_address(self, candidates: tuple[str, ...]) -> int:
         ranges: list[Cidr] = []
         d = self.design
         for group in d.security_groups.values():
@@ -313,23 +374,43 @@ class CompiledNetwork:
             ranges += [r.destination for r in table.routes if r.destination is not None and r.destination.length > 0]
         for plist in d.prefix_lists.values():
             ranges += list(plist.entries)
-        for text in INTERNET_CANDIDATES:
-            addr = ip_to_int(text)
+        for text in candidates:
+            addr = parse_ip(text)
             if not any(c.contains(addr) for c in ranges):
                 return addr
-        return ip_to_int(INTERNET_CANDIDATES[0])
+        return parse_ip(candidates[0])
 
     def subnet_in_vpc(self, vpc: str, addr: int) -> Subnet | None:
         subnet = self.subnet_of(addr)
         if subnet is not None and subnet.vpc == vpc:
             return subnet
-        return next((s for s in self.subnets_by_vpc.get(vpc, ()) if s.cidr.contains(addr)), None)
+        return next((s for s in self.subnets_by_vpc.get(vpc, ()) if s.holds(addr)), None)
 
     def eni_in_subnet(self, subnet: str, addr: int) -> Interface | None:
         eni = self.eni_by_ip.get(addr)
         if eni is not None and eni.subnet == subnet:
             return eni
-        return self.eni_by_subnet_ip.get((subnet, addr))
+        found = self.eni_by_subnet_ip.get((subnet, addr))
+        if found is None and addr > IPV4_MAX and self.prefix_owners:
+            found = next((e for c, e in self.prefix_owners.get(subnet, ()) if c.contains(addr)), None)
+        return found
+
+    @cached_property
+    def prefix_owners(self) -> dict[str, list[tuple[Cidr, Interface]]]:
+        """Subnet -> the IPv6 prefixes delegated to its interfaces, with their owner."""
+        built: dict[str, list[tuple[Cidr, Interface]]] = {}
+        for eni in self.design.interfaces.values():
+            for cidr in eni.ipv6_prefixes:
+                built.setdefault(eni.subnet, []).append((cidr, eni))
+        return built
+
+    def owner_of(self, addr: int) -> Interface | None:
+        """The interface that has `addr` (a private, public or delegated-prefix address), if any."""
+        eni = self.eni_by_ip.get(addr) or self.eni_by_public.get(addr)
+        if eni is None and addr > IPV4_MAX and self.prefix_owners:
+            subnet = self.subnet_of(addr)
+            eni = self.eni_in_subnet(subnet.name, addr) if subnet is not None else None
+        return eni
 
     def nat_in_subnet(self, subnet: str, addr: int) -> NatGateway | None:
         nat = self.nat_by_ip.get(addr)
@@ -347,10 +428,16 @@ class CompiledNetwork:
     # -- address lookups ------------------------------------------------------------------------
 
     def vpc_of(self, addr: int) -> str | None:
+        if addr > IPV4_MAX:
+            index = self.vpc_table6.lookup(addr)
+            return self._vpc_cidrs6[index][1] if index >= 0 else None
         index = self.vpc_table.lookup(addr)
         return self._vpc_cidrs[index][1] if index >= 0 else None
 
     def subnet_of(self, addr: int) -> Subnet | None:
+        if addr > IPV4_MAX:
+            index = self.subnet_table6.lookup(addr)
+            return self._subnets6[index] if index >= 0 else None
         index = self.subnet_table.lookup(addr)
         return self._subnets[index] if index >= 0 else None
 
@@ -390,18 +477,21 @@ class CompiledNetwork:
         entries += [_entry(r.destination, r, vpc.name) for r in table.routes
                     if r.destination is not None and r.propagated
                     and not any(c.covers(r.destination) for c in vpc.cidrs)]
-        prefix_table = core.PrefixTable([(e.cidr.network, e.cidr.length) for e in entries])
-        return CompiledRoutes(name, tuple(entries), prefix_table)
+        return CompiledRoutes.build(name, entries)
 
     def nacl(self, name: str) -> CompiledNacl:
         cached = self._nacl_cache.get(name)
         if cached is None:
             acl = self.design.network_acls[name]
-            inbound, inbound_rules = _nacl_rules(acl.inbound)
-            outbound, outbound_rules = _nacl_rules(acl.outbound)
-            cached = CompiledNacl(name, inbound, inbound_rules, outbound, outbound_rules,
-                                  _nacl_filter(acl.name, "inbound", inbound, inbound_rules),
-                                  _nacl_filter(acl.name, "outbound", outbound, outbound_rules))
+            six: CompiledNacl | None = None
+            for bits in (IPV6_BITS, IPV4_BITS):
+                inbound, inbound_rules = _nacl_rules(acl.inbound, bits)
+                outbound, outbound_rules = _nacl_rules(acl.outbound, bits)
+                six = CompiledNacl(name, inbound, inbound_rules, outbound, outbound_rules,
+                                   _nacl_filter(acl.name, "inbound", inbound, inbound_rules),
+                                   _nacl_filter(acl.name, "outbound", outbound, outbound_rules), six)
+            assert six is not None
+            cached = six
             self._nacl_cache[name] = cached
         return cached
 
@@ -411,21 +501,26 @@ class CompiledNetwork:
         cache = self._group_cache if references else self._group_cache_no_refs
         cached = cache.get(names)
         if cached is None:
-            ingress, ingress_rules = self._compile_sg(names, "ingress", references)
-            egress, egress_rules = self._compile_sg(names, "egress", references)
             label = ", ".join(names) or "(none)"
-            cached = CompiledGroups(
-                names, ingress, ingress_rules, egress, egress_rules,
-                RuleFilter(label, "ingress", ingress, None, _named_protocols(r for _, r in ingress_rules)),
-                RuleFilter(label, "egress", egress, None, _named_protocols(r for _, r in egress_rules)),
-                any(r.peer_kind is PeerKind.SECURITY_GROUP for _, r in ingress_rules),
-                any(r.peer_kind is PeerKind.SECURITY_GROUP for _, r in egress_rules),
-            )
+            six: CompiledGroups | None = None
+            for bits in (IPV6_BITS, IPV4_BITS):
+                ingress, ingress_rules = self._compile_sg(names, "ingress", references, bits)
+                egress, egress_rules = self._compile_sg(names, "egress", references, bits)
+                six = CompiledGroups(
+                    names, ingress, ingress_rules, egress, egress_rules,
+                    RuleFilter(label, "ingress", ingress, None, _named_protocols(r for _, r in ingress_rules)),
+                    RuleFilter(label, "egress", egress, None, _named_protocols(r for _, r in egress_rules)),
+                    any(r.peer_kind is PeerKind.SECURITY_GROUP for _, r in ingress_rules),
+                    any(r.peer_kind is PeerKind.SECURITY_GROUP for _, r in egress_rules),
+                    six,
+                )
+            assert six is not None
+            cached = six
             cache[names] = cached
         return cached
 
     def _compile_sg(
-        self, names: tuple[str, ...], direction: str, references: bool = True
+        self, names: tuple[str, ...], direction: str, references: bool = True, bits: int = IPV4_BITS
     ) -> tuple[core.AnyMatchRules, tuple[tuple[str, SgRule], ...]]:
         tuples: list[tuple[int, int, int, int, int]] = []
         origins: list[tuple[str, SgRule]] = []
@@ -436,20 +531,22 @@ class CompiledNetwork:
             for rule in group.ingress if direction == "ingress" else group.egress:
                 if not references and rule.peer_kind is PeerKind.SECURITY_GROUP:
                     continue
-                for lo, hi in self._peer_ranges(rule):
+                for lo, hi in self._peer_ranges(rule, bits):
                     tuples.append((lo, hi, rule.protocol, rule.port_lo, rule.port_hi))
                     origins.append((group_name, rule))
-        return core.AnyMatchRules(tuples), tuple(origins)
+        return core.AnyMatchRules(tuples, bits=bits), tuple(origins)
 
-    def _peer_ranges(self, rule: SgRule) -> list[tuple[int, int]]:
+    def _peer_ranges(self, rule: SgRule, bits: int = IPV4_BITS) -> list[tuple[int, int]]:
+        """The peer's address ranges of one family (a rule names one family's CIDR or both)."""
         if rule.peer_kind is PeerKind.CIDR and rule.cidr is not None:
-            return [(rule.cidr.first, rule.cidr.last)]
+            return [(rule.cidr.first, rule.cidr.last)] if rule.cidr.bits == bits else []
         if rule.peer_kind is PeerKind.PREFIX_LIST and rule.peer is not None:
             plist = self.design.prefix_lists.get(rule.peer)
-            return [(c.first, c.last) for c in plist.entries] if plist else []
+            return [(c.first, c.last) for c in plist.entries if c.bits == bits] if plist else []
         # A group reference admits the private IPs of the ENIs that carry the group (AWS:
-        # "the private IP addresses of the network interfaces associated with the group").
-        return [(ip, ip) for ip in self.members.get(rule.peer or "", [])]
+        # "the private IP addresses of the network interfaces associated with the group"), of
+        # both families.
+        return [(ip, ip) for ip in self.members.get(rule.peer or "", []) if addr_bits(ip) == bits]
 
     def location_of(self, kind: str, name: str) -> Location | None:
         section: Any = getattr(self.design, kind, {})
@@ -460,14 +557,15 @@ class CompiledNetwork:
 # (first, last) of each block of facts.NOT_INTERNET, per address width: a containment test is
 # two int compares.
 _NOT_INTERNET_RANGES: dict[int, tuple[tuple[int, int], ...]] = {}
-for _cidr in (Cidr.parse(text) for text, _ in NOT_INTERNET):
+for _cidr in (Cidr.parse(text) for text, _ in NOT_INTERNET + NOT_INTERNET6):
     _NOT_INTERNET_RANGES[_cidr.bits] = (*_NOT_INTERNET_RANGES.get(_cidr.bits, ()), (_cidr.first, _cidr.last))
 del _cidr
 
 
-def is_private(addr: int, bits: int = IPV4_BITS) -> bool:
-    """Non-internet-routable space (facts.NOT_INTERNET: RFC 1918 and the special blocks)."""
-    for lo, hi in _NOT_INTERNET_RANGES.get(bits, ()):
+def is_private(addr: int, bits: int | None = None) -> bool:
+    """Non-internet-routable space (facts.NOT_INTERNET: RFC 1918 and the special blocks; and
+    NOT_INTERNET6), of the address's own family unless `bits` says."""
+    for lo, hi in _NOT_INTERNET_RANGES.get(bits or addr_bits(addr), ()):
         if lo <= addr <= hi:
             return True
     return False

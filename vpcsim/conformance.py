@@ -7,16 +7,18 @@ place:
 - `batfish_disposition`: a vpcsim trace's verdict in Batfish's words;
 - `vpcsim_path` / `batfish_path`: the ordered AWS resource ids a trace visits, in each tool;
 - `start_of`: where a Batfish flow starts (`flow.ingress`), as a `vpcsim.trace.trace_packet` start;
+- `load_balanced`: a flow to a load balancer node's address, as the one path Batfish traces it;
 - `unsupported_reason`: why an expectation needs a component vpcsim does not simulate.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import replace
 from typing import Any
 
 from vpcsim.compile import CompiledNetwork
-from vpcsim.model import int_to_ip
+from vpcsim.model import int_to_ip, ip_to_int
 from vpcsim.results import Action, Code, Disposition, Hop, StepKind, TraceResult
 
 # Batfish's modelling artifacts: not AWS resources, so left out of the compared path.
@@ -31,7 +33,6 @@ UNSUPPORTED_NODE_PREFIXES: tuple[tuple[str, str], ...] = (
     ("dxgw-", "Direct Connect gateway"),
     ("onprem-", "on-prem router (VPN / Direct Connect peer)"),
 )
-_LOAD_BALANCER_MARK = ".elb."  # '<az>-<nlb dns name>' nodes
 
 # Batfish dispositions, for reference and checks.
 BATFISH_DISPOSITIONS = frozenset(
@@ -100,7 +101,7 @@ def batfish_disposition(result: TraceResult) -> str | None:
 def batfish_names(net: CompiledNetwork) -> dict[str, str]:
     """AWS ids vpcsim's hops carry that Batfish names otherwise: the network interface of an
     interface endpoint is Batfish's node '<vpce-id>-<subnet-id>'."""
-    from vpcsim.components import vpc_endpoint
+    from vpcsim.components import load_balancer, vpc_endpoint
 
     d = net.design
     out = {}
@@ -109,7 +110,75 @@ def batfish_names(net: CompiledNetwork) -> dict[str, str]:
             subnet = d.subnets.get(subnet_name)
             if eni_id and ep.aws_id and subnet is not None and subnet.aws_id:
                 out[eni_id] = f"{ep.aws_id}-{subnet.aws_id}"
+    # A load balancer node is Batfish's '<az>-<dns name>'.
+    for lb in load_balancer.balancers(d).values():
+        for node in lb.nodes:
+            subnet = d.subnets.get(node.subnet)
+            if node.aws_id and lb.dns_name and subnet is not None:
+                out[node.aws_id] = f"{subnet.az}-{lb.dns_name}"
     return out
+
+
+def load_balanced(net: CompiledNetwork, front: TraceResult, prefer: str | None = None) -> TraceResult:
+    """A flow that reaches a load balancer node, as Batfish traces it: one path through the node.
+
+    `front` is the client's trace to the node's address (`trace_packet`). When the node accepts
+    it, the result is that leg then the node's connection to one target (`reach.balanced`),
+    and the reply is the target's reply to the node then the node's to the client. The target is
+    the one whose AWS id is `prefer` (Batfish picks one; its test says either is valid), else the
+    first reached. A front that is not at a node, or that the node drops (no listener), is
+    returned as it is.
+    """
+    from vpcsim.components import load_balancer
+    from vpcsim.reach.balanced import trace_balanced
+
+    last = front.forward[-1] if front.forward else None
+    if last is None or last.kind != "load_balancer" or front.disposition is not Disposition.ACCEPTED:
+        return front
+    found = load_balancer.index(net).nodes.get(ip_to_int(last.packet.dst))
+    if found is None:
+        return front
+    lb, node = found
+    packet = front.forward[0].packet
+    src_port = packet.src_ports[0][0] if packet.src_ports and packet.protocol in ("tcp", "udp") else None
+    balanced = trace_balanced(net, front.flow.src_ip, lb.name, front.flow.dst_port, front.flow.protocol,
+                              src_port=src_port)
+    mine = [t for t in balanced.targets if t.node == load_balancer.node_name(lb, node)]
+    if not mine:
+        blockers = tuple(b for b in balanced.blocked_by if b.component in (lb.name, load_balancer.node_name(lb, node)))
+        return replace(front, disposition=Disposition.DENIED_IN, blocked_by=front.blocked_by + blockers)
+    chosen = next((t for t in mine if t.leg.forward and t.leg.forward[-1].aws_id == prefer), None) or next(
+        (t for t in mine if t.reached), mine[0])
+    leg = chosen.leg
+    subnet = net.design.subnets[node.subnet]
+    disposition = leg.disposition
+    if Disposition.RETURN_BLOCKED in (front.disposition, leg.disposition) and leg.disposition.success:
+        disposition = Disposition.RETURN_BLOCKED
+    health = tuple(b for b in balanced.blocked_by if b.component == chosen.target)
+    return replace(
+        front,
+        disposition=disposition,
+        forward=_joined(front.forward, _via_subnet(leg.forward, subnet.name, subnet.aws_id)),
+        return_path=_joined(_via_subnet(leg.return_path[::-1], subnet.name, subnet.aws_id)[::-1], front.return_path),
+        blocked_by=front.blocked_by + leg.blocked_by + health,
+        warnings=front.warnings + leg.warnings,
+    )
+
+
+def _joined(first: Sequence[Hop], then: Sequence[Hop]) -> tuple[Hop, ...]:
+    """Two legs that meet at a load balancer node: one hop for the node, with both legs' steps."""
+    if first and then and first[-1].aws_id == then[0].aws_id:
+        node = first[-1]
+        return (*first[:-1], node._replace(steps=node.steps + then[0].steps), *then[1:])
+    return (*first, *then)
+
+
+def _via_subnet(hops: Sequence[Hop], name: str, aws_id: str | None) -> tuple[Hop, ...]:
+    """A node's connection to a target of its own subnet passes the subnet: Batfish links a load
+    balancer node to its subnet only (vpcsim delivers from the node straight to the target)."""
+    if len(hops) >= 2 and hops[0].kind == "load_balancer" and hops[1].kind != "subnet":
+        return (hops[0], Hop("subnet", name, aws_id, hops[0].packet), *hops[1:])
+    return tuple(hops)
 
 
 def vpcsim_path(hops: Sequence[Hop], *, truncate: bool = True, names: Mapping[str, str] | None = None) -> list[str]:
@@ -181,8 +250,6 @@ def start_of(ingress: str) -> tuple[str, str | None] | None:
 
 def unsupported_node(node: str) -> str | None:
     """What unsimulated component a Batfish node stands for, if any."""
-    if _LOAD_BALANCER_MARK in node:
-        return "load balancer"
     for prefix, label in UNSUPPORTED_NODE_PREFIXES:
         if node.startswith(prefix):
             return label
@@ -291,6 +358,7 @@ __all__ = [
     "UNSUPPORTED_CASES",
     "batfish_disposition",
     "batfish_path",
+    "load_balanced",
     "onprem_router",
     "representative_flows",
     "start_of",

@@ -136,11 +136,19 @@ def plan_diff(before: Network, after: Network, *, ephemeral: tuple[int, int] | N
             return {}
         report = net.exposure(ephemeral=ephemeral)
         where = {c.label: c.representative for c in report.internet_classes}
-        return {
+        seen: Seen = {
             (e.name if e.instance is None or e.interface.endswith(".eth0") else e.interface,): (
                 e.traffic, "internet", e.interface, tuple((where.get(label, label), t) for label, t in e.by_source))
             for e in report.interfaces
         }
+        # IPv6 (the exposure's IPv6 column): a subject of its own, traced to the IPv6 address.
+        where6 = {c.label: c.representative for c in report.internet_classes6}
+        for e in report.interfaces:
+            if e.ipv6_address is not None:
+                name = e.name if e.instance is None or e.interface.endswith(".eth0") else e.interface
+                seen[(f"{name} (IPv6)",)] = (e.ipv6, "internet6", e.ipv6_address,
+                                              tuple((where6.get(label, label), t) for label, t in e.ipv6_by_source))
+        return seen
 
     def flows(net: Network) -> Seen:
         if not net.design.interfaces:

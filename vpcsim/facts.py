@@ -24,6 +24,23 @@ NOT_INTERNET: tuple[tuple[str, str], ...] = (
     ("240.0.0.0/4", "a reserved address"),
 )
 LINK_LOCAL = "169.254.0.0/16"
+# The IPv6 blocks the internet does not route (IANA's IPv6 special-purpose registry,
+# https://www.iana.org/assignments/iana-ipv6-special-registry/): every other IPv6 address an AWS
+# VPC holds is global, with no NAT in front of it
+# (https://docs.aws.amazon.com/vpc/latest/userguide/vpc-ip-addressing.html: "IPv6 addresses are
+# globally unique ... public"). 64:ff9b::/96 reaches IPv4 only through a NAT gateway (NAT64).
+NOT_INTERNET6: tuple[tuple[str, str], ...] = (
+    ("::/96", "an IPv4-compatible (deprecated) or unspecified address"),
+    ("::ffff:0:0/96", "an IPv4-mapped address"),
+    ("64:ff9b::/96", "a NAT64 address (IPv4 through a NAT gateway, not the IPv6 internet)"),
+    ("64:ff9b:1::/48", "a local-use NAT64 address"),
+    ("fc00::/7", "a unique local address"),
+    ("fe80::/10", "a link-local address"),
+    ("ff00::/8", "a multicast address"),
+)
+# DNS64 / NAT64: a NAT gateway translates IPv6 traffic to 64:ff9b::/96 into IPv4 to the address
+# in the last 32 bits (https://docs.aws.amazon.com/vpc/latest/userguide/nat-gateway-nat64-dns64.html).
+NAT64_PREFIX = "64:ff9b::/96"
 
 # -- resource states -------------------------------------------------------------------------------
 # States in which describe-* output still lists a resource that no longer carries traffic (a NAT
@@ -63,6 +80,10 @@ GENEVE_PORT = 6081
 INTERNET_CANDIDATES: tuple[str, ...] = (
     "8.8.8.8", "1.1.1.1", "9.9.9.9", "208.67.222.222", "4.2.2.2", "203.0.113.50", "198.51.100.50",
 )
+# The same for IPv6 (`internet6`): public resolvers' IPv6 addresses, then RFC 3849 documentation space.
+INTERNET_CANDIDATES6: tuple[str, ...] = (
+    "2001:4860:4860::8888", "2606:4700:4700::1111", "2620:fe::fe", "2001:db8:ffff::50",
+)
 
 # -- ephemeral port presets -------------------------------------------------------------------------
 # https://docs.aws.amazon.com/vpc/latest/userguide/nacl-ephemeral-ports.html: the client picks the
@@ -91,11 +112,18 @@ NACL_NOT_FILTERED_DOC = "https://docs.aws.amazon.com/vpc/latest/userguide/nacl-b
 # ... and security groups do not filter the same list:
 SG_NOT_FILTERED_DOC = "https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/security-group-rules.html"
 # The Route 53 Resolver (AmazonProvidedDNS) answers at the base of the VPC's primary IPv4 CIDR plus
-# two, and at 169.254.169.253, when the VPC's enableDnsSupport is true:
+# two, and at 169.254.169.253 (fd00:ec2::253 over IPv6, on Nitro instances), when the VPC's
+# enableDnsSupport is true:
 # https://docs.aws.amazon.com/vpc/latest/userguide/AmazonDNS-concepts.html
 AMAZON_DNS_DOC = "https://docs.aws.amazon.com/vpc/latest/userguide/AmazonDNS-concepts.html"
 AMAZON_DNS_OFFSET = 2
 AMAZON_DNS_LINK_LOCAL = "169.254.169.253"
+AMAZON_DNS_IPV6 = "fd00:ec2::253"
+# Instance metadata and Amazon Time Sync over IPv6 (Nitro instances):
+# https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/instancedata-data-retrieval.html ("fd00:ec2::254") and
+# https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/set-time.html ("fd00:ec2::123").
+INSTANCE_METADATA_IPV6 = "fd00:ec2::254"
+TIME_SYNC_IPV6 = "fd00:ec2::123"
 # The VPC router (subnet base + 1) answers DHCP (UDP 67):
 # https://docs.aws.amazon.com/vpc/latest/userguide/subnet-sizing.html (reserved addresses)
 VPC_ROUTER_OFFSET = 1
@@ -139,6 +167,13 @@ ROUTE_LIMIT = 1000  # ... at most
 # https://docs.aws.amazon.com/vpc/latest/userguide/vpc-cidr-blocks.html
 MIN_PREFIX = 16
 MAX_PREFIX = 28
+# IPv6: a VPC's block is Amazon's /56, or /44 to /60 from BYOIP / IPAM pools; a subnet's is /44 to
+# /64 in /4 steps (Amazon's /56 VPC blocks give /64 subnets); five IPv6 blocks per VPC:
+# https://docs.aws.amazon.com/vpc/latest/userguide/vpc-cidr-blocks.html ("IPv6 VPC CIDR blocks") and
+# https://docs.aws.amazon.com/vpc/latest/userguide/subnet-sizing.html ("Subnet sizing for IPv6").
+IPV6_VPC_PREFIXES = (44, 60)
+IPV6_SUBNET_PREFIXES = (44, 64)
+IPV6_CIDR_QUOTA = 5
 # AWS reserves "the first four IP addresses and the last IP address in each subnet CIDR block"
 # (VPC User Guide, "Subnet CIDR blocks"): a free address lies in [first + 4, last - 1].
 SUBNET_RESERVED_HEAD = 4
@@ -188,6 +223,7 @@ DATABASE_PORTS: dict[int, str] = {
 __all__ = [
     "GENEVE_PORT",
     "AMAZON_DNS_DOC",
+    "AMAZON_DNS_IPV6",
     "AMAZON_DNS_LINK_LOCAL",
     "AMAZON_DNS_OFFSET",
     "BENCHMARK_RANGE",
@@ -205,7 +241,12 @@ __all__ = [
     "TGW_SG_REFERENCING_DOC",
     "ICMP_REPLIES",
     "INSTANCE_METADATA",
+    "INSTANCE_METADATA_IPV6",
     "INTERNET_CANDIDATES",
+    "INTERNET_CANDIDATES6",
+    "IPV6_CIDR_QUOTA",
+    "IPV6_SUBNET_PREFIXES",
+    "IPV6_VPC_PREFIXES",
     "LINK_LOCAL",
     "LINUX_EPHEMERAL",
     "MAX_PREFIX",
@@ -214,7 +255,9 @@ __all__ = [
     "NACL_RULE_LIMIT",
     "NACL_RULE_QUOTA",
     "NAT_GATEWAY_PORTS",
+    "NAT64_PREFIX",
     "NOT_INTERNET",
+    "NOT_INTERNET6",
     "OTHER_SERVICES",
     "RELEASES_PUBLIC_IP",
     "RFC1918",
@@ -229,6 +272,7 @@ __all__ = [
     "TEN_SLASH_15",
     "TEN_SLASH_16",
     "TIME_SYNC",
+    "TIME_SYNC_IPV6",
     "VPC_CIDR_QUOTA",
     "VPC_ROUTER_OFFSET",
     "WEB_PORTS",

@@ -14,6 +14,7 @@ on the line it points at.
 
 from __future__ import annotations
 
+import itertools
 import os
 import re
 from collections.abc import Callable, Iterable, Sequence
@@ -23,7 +24,20 @@ from typing import TYPE_CHECKING, Any
 from vpcsim.errors import DesignError, Diagnostic, Location, Severity, UsageError
 from vpcsim.facts import DATABASE_PORTS, LINUX_EPHEMERAL
 from vpcsim.loader.reader import MAX_BYTES, FileTooLarge, UnreadableFile, read_regular
-from vpcsim.model import Cidr, Interface, NaclRule, NetworkAcl, PeerKind, Route, Subnet, TargetKind, int_to_ip, short
+from vpcsim.model import (
+    IPV4_BITS,
+    IPV6_BITS,
+    Cidr,
+    Interface,
+    NaclRule,
+    NetworkAcl,
+    PeerKind,
+    Route,
+    Subnet,
+    TargetKind,
+    int_to_ip,
+    short,
+)
 from vpcsim.severity import Level, RuleInfo
 
 if TYPE_CHECKING:
@@ -218,6 +232,25 @@ RULES: tuple[LintRule, ...] = (
           "Two attachments propagate overlapping prefixes into the same table: the longer prefix (or route "
           "priority) wins, so part of one side's addresses is routed to the other. Give the networks disjoint "
           "CIDRs, or separate route tables.", "correctness"),
+    # IPv6 (VPC030-VPC039): every IPv6 address is global, so what NAT hid on IPv4 is open on IPv6.
+    _rule("VPC030", "ipv6-route-to-igw-from-private-subnet", Level.WARNING,
+          "A subnet private on IPv4 routes IPv6 to an internet gateway", 7.0,
+          "The subnet reaches the internet on IPv4 only through a NAT gateway (or not at all), but its route "
+          "table sends IPv6 to an internet gateway, which carries IPv6 both ways and translates nothing: its "
+          "instances' IPv6 addresses are reachable from the internet as far as their security groups and NACL "
+          "let them. Route ::/0 to an egress-only internet gateway instead "
+          "(https://docs.aws.amazon.com/vpc/latest/userguide/egress-only-internet-gateway.html).", "security"),
+    _rule("VPC031", "egress-only-gateway-unused", Level.WARNING,
+          "An egress-only internet gateway is not what the VPC's private IPv6 subnets use", 4.0,
+          "The VPC has an egress-only internet gateway, but a subnet that is private on IPv4 and has an IPv6 "
+          "block does not route ::/0 to it (or no route uses the gateway at all): give the private subnets' "
+          "route tables ::/0 -> the egress-only gateway.", "security"),
+    _rule("VPC032", "nacl-ipv4-only-on-dual-stack-subnet", Level.WARNING,
+          "A network ACL with IPv4 rules only guards a subnet with IPv6", 4.0,
+          "A NACL's IPv4 and IPv6 rules are separate lists, each ending in its own '*' deny: with no IPv6 rule "
+          "in a direction, every IPv6 packet of the subnet is denied that way. Add the IPv6 rules (AWS adds rule "
+          "101 for ::/0 only to the default NACL: "
+          "https://docs.aws.amazon.com/vpc/latest/userguide/default-network-acl.html).", "correctness"),
 )
 RULES_BY_ID = {rule.id: rule for rule in RULES}
 # The validator's own warning for what VPC008 reports with more context.
@@ -367,6 +400,9 @@ class _Linter:
             "VPC023": self.tgw_attachment_nacls,
             "VPC024": self.tgw_one_way,
             "VPC025": self.tgw_overlaps,
+            "VPC030": self.ipv6_route_to_igw,
+            "VPC031": self.egress_only_unused,
+            "VPC032": self.nacl_ipv4_only,
         }
 
     def run(self, rule: LintRule) -> list[Finding]:
@@ -535,13 +571,18 @@ class _Linter:
         for acl in self.d.network_acls.values():
             if acl.name not in used:
                 continue
-            compiled = self.net.nacl(acl.name)
             subnets = [s.name for s in self.d.subnets.values() if s.network_acl == acl.name]
-            for request_dir, reply_dir in (("inbound", "outbound"), ("outbound", "inbound")):
-                requests = acl.inbound if request_dir == "inbound" else acl.outbound
+            # Each family's rules are a list of their own (with their own '*'): judged apart.
+            four = self.net.nacl(acl.name)
+            families = [(IPV4_BITS, four)] + ([(IPV6_BITS, four.six)] if four.six is not None else [])
+            for (bits, compiled), (request_dir, reply_dir) in itertools.product(
+                    families, (("inbound", "outbound"), ("outbound", "inbound"))):
+                requests = tuple(r for r in (acl.inbound if request_dir == "inbound" else acl.outbound)
+                                 if r.cidr.bits == bits)
                 reply_table = compiled.outbound if reply_dir == "outbound" else compiled.inbound
                 reply_rules = compiled.outbound_rules if reply_dir == "outbound" else compiled.inbound_rules
-                reply_model = acl.outbound if reply_dir == "outbound" else acl.inbound
+                reply_model = tuple(r for r in (acl.outbound if reply_dir == "outbound" else acl.inbound)
+                                    if r.cidr.bits == bits)
                 for proto in (6, 17):
                     gaps = self._reply_gaps(acl, requests, proto, reply_table, reply_rules, reply_model)
                     if not gaps:
@@ -558,7 +599,7 @@ class _Linter:
                         f"{rules_text}, e.g. {request.cidr}), but {reply_dir} rules admit the replies to the "
                         f"clients' ephemeral ports {eph_lo}-{eph_hi} {'to' if reply_dir == 'outbound' else 'from'} "
                         f"{peer} on {got} of them; add an {reply_dir} rule allowing {label} 1024-65535",
-                        acl.loc, f"{acl.name}:{reply_dir}:{label}",
+                        acl.loc, f"{acl.name}:{reply_dir}:{label}" + (":ipv6" if bits == IPV6_BITS else ""),
                         [(f"{request_dir} rule {r.number}", r.loc) for r, _, _ in gaps]))
         return out
 
@@ -840,7 +881,7 @@ class _Linter:
                 deciding.loc if deciding is not None else model.loc, f"{model.name}:pmtud"))
         return out
 
-    # -- VPC018-VPC020: transit gateways --------------------------------------------------------
+    # -- VPC023-VPC025: transit gateways --------------------------------------------------------
 
     def tgw_attachment_nacls(self, rule: LintRule) -> list[Finding]:
         """Attachment subnets whose NACL does not admit all TCP from and to their VPC's CIDRs."""
@@ -894,6 +935,83 @@ class _Linter:
         if instance is not None and len(instance.interfaces) == 1:
             return f"instance {instance.name}"
         return f"interface {eni.name}"
+
+    # -- VPC030/VPC031/VPC032 (IPv6) -----------------------------------------------------------
+
+    def _igw_routes(self, subnet: Subnet, bits: int) -> list[Route]:
+        """The live routes of the subnet's table to its VPC's internet gateway, for one family."""
+        table = self.d.route_tables.get(subnet.route_table)
+        out = []
+        for route in table.routes if table else ():
+            igw = self.d.internet_gateways.get(route.target or "")
+            if (route.target_kind is TargetKind.INTERNET_GATEWAY and not route.blackhole and igw is not None
+                    and igw.vpc == subnet.vpc and route.destination is not None and route.destination.bits == bits):
+                out.append(route)
+        return out
+
+    def _private_on_ipv4(self, subnet: Subnet) -> bool:
+        return not subnet.ipv6_only and not self._igw_routes(subnet, IPV4_BITS)
+
+    def ipv6_route_to_igw(self, rule: LintRule) -> list[Finding]:
+        out = []
+        for subnet in self.d.subnets.values():
+            six = self._igw_routes(subnet, IPV6_BITS)
+            if subnet.ipv6_cidr is None or not six or not self._private_on_ipv4(subnet):
+                continue
+            route = six[0]
+            out.append(self.finding(
+                rule,
+                f"subnet {subnet.name} is private on IPv4 (no IPv4 route to an internet gateway), but route table "
+                f"{subnet.route_table} sends {route.destination} to internet gateway {route.target}: the IPv6 "
+                f"addresses in {subnet.ipv6_cidr} are reachable from the internet, with no NAT in front of them "
+                "(route it to an egress-only internet gateway)",
+                route.loc, f"{subnet.name}:{route.destination}", [(f"subnet {subnet.name}", subnet.loc)]))
+        return out
+
+    def egress_only_unused(self, rule: LintRule) -> list[Finding]:
+        from vpcsim.components import egress_only_gateway
+
+        out = []
+        gateways = egress_only_gateway.gateways(self.d)
+        used = {r.target for t in self.d.route_tables.values() for r in t.routes
+                if r.target_section == egress_only_gateway.ROUTE_KEY}
+        for gw in gateways.values():
+            if gw.name not in used:
+                out.append(self.finding(
+                    rule, f"egress-only internet gateway {gw.name} (vpc {gw.vpc}) is the target of no route: no "
+                    "subnet uses it", gw.loc, gw.name))
+                continue
+            for subnet in self.d.subnets.values():
+                if subnet.vpc != gw.vpc or subnet.ipv6_cidr is None or not self._private_on_ipv4(subnet):
+                    continue
+                table = self.d.route_tables.get(subnet.route_table)
+                if table is None or any(r.target_section == egress_only_gateway.ROUTE_KEY and r.target == gw.name
+                                        for r in table.routes):
+                    continue
+                six = [r for r in table.routes if r.destination is not None and r.destination.bits == IPV6_BITS
+                       and r.destination.length == 0]
+                now = f"sends ::/0 to {six[0].describe_target()}" if six else "has no ::/0 route"
+                out.append(self.finding(
+                    rule, f"subnet {subnet.name} is private on IPv4 and has IPv6 ({subnet.ipv6_cidr}), but route "
+                    f"table {table.name} {now} instead of egress-only internet gateway {gw.name}",
+                    six[0].loc if six else table.loc, f"{subnet.name}:{gw.name}", [(f"gateway {gw.name}", gw.loc)]))
+        return out
+
+    def nacl_ipv4_only(self, rule: LintRule) -> list[Finding]:
+        out = []
+        for acl in self.d.network_acls.values():
+            subnets = [s for s in self.d.subnets.values() if s.network_acl == acl.name and s.ipv6_cidr is not None]
+            if not subnets:
+                continue
+            names = ", ".join(f"{s.name} ({s.ipv6_cidr})" for s in subnets)
+            for direction, rules in (("inbound", acl.inbound), ("outbound", acl.outbound)):
+                if not rules or any(r.cidr.bits == IPV6_BITS for r in rules):
+                    continue  # no rule at all denies both families alike; that is not this mistake
+                out.append(self.finding(
+                    rule, f"network ACL {acl.name}: its {direction} rules are all IPv4, so its IPv6 rule * denies "
+                    f"every IPv6 packet {'into' if direction == 'inbound' else 'out of'} {names}",
+                    acl.loc, f"{acl.name}:{direction}", [(f"subnet {s.name}", s.loc) for s in subnets]))
+        return out
 
     # -- VPC009/VPC010 -------------------------------------------------------------------------
 

@@ -1,7 +1,9 @@
 """Model: the frozen records of a design (VPCs, subnets, routes, rules...), each with its location.
 
-Addresses are ints (IPv4 today), prefixes are `Cidr`s, which carry their width; names are the
-design's own. Nothing here checks cross-references: that is `validate`'s job.
+Addresses are ints, prefixes are `Cidr`s, which carry their width; names are the design's own.
+An address's family is read off its value: an IPv6 address of a design is always above
+0xFFFFFFFF (`parse_ip` refuses the deprecated IPv4-compatible block ::/96), so one int per
+address serves both families and the two never collide in an index. Nothing here checks cross-references: that is `validate`'s job.
 """
 
 from __future__ import annotations
@@ -93,24 +95,60 @@ def ip_to_int(text: str) -> int:
 
 
 def int_to_ip(value: int) -> str:
+    """An address as text, by its family: dotted IPv4, or RFC 5952 IPv6 above 0xFFFFFFFF."""
+    if value > IPV4_MAX:
+        return format_address(value, IPV6_BITS)
     return f"{value >> 24 & 255}.{value >> 16 & 255}.{value >> 8 & 255}.{value & 255}"
 
 
 IPV4_BITS = 32
 IPV6_BITS = 128
-# `private_ip: auto` in a design: the address AWS assigns at launch (Interface.dynamic).
+IPV4_MAX = 0xFFFFFFFF
+# `private_ip: auto` in a design: the address AWS picks at launch (Interface.dynamic).
 AUTO_ADDRESS = "auto"
+_HEX_RE = re.compile(r"[0-9A-Fa-f:.]+")
+
+
+def addr_bits(addr: int) -> int:
+    """The width of an address's family (see the module docstring: IPv6 addresses are > 0xFFFFFFFF)."""
+    return IPV4_BITS if addr <= IPV4_MAX else IPV6_BITS
+
+
+def _ipv6_to_int(text: str) -> int:
+    # Strict: hex digits, ':' and an embedded dotted quad only (no zone '%eth0', no brackets).
+    if not _HEX_RE.fullmatch(text):
+        raise ValueError(f"{text!r} is not an IPv6 address (expected hex groups such as 2600:1f18::10)")
+    import ipaddress  # imported late to keep `import vpcsim` light
+
+    try:
+        return int(ipaddress.IPv6Address(text))
+    except ValueError as exc:
+        raise ValueError(f"{text!r} is not an IPv6 address ({exc})") from None
 
 
 def parse_address(text: str) -> tuple[int, int]:
     """An address written as text, as (value, width in bits); ValueError quotes the input.
 
-    The seam for address families: IPv4 is parsed here; IPv6 text (it has a ':') is refused
-    until IPv6 parsing lands, and then returns (value, IPV6_BITS) from this one place.
+    The one seam for address families: dotted text is IPv4, text with a ':' is IPv6.
     """
+    if not isinstance(text, str):
+        raise ValueError(f"{text!r} is not an IP address (expected a string a.b.c.d or an IPv6 address)")
     if ":" in text:
-        raise ValueError(f"{text!r} is an IPv6 address, which vpcsim does not simulate yet (expected a.b.c.d)")
+        return _ipv6_to_int(text), IPV6_BITS
     return ip_to_int(text), IPV4_BITS
+
+
+def parse_ip(text: str) -> int:
+    """One host address of either family (an interface's, a trace endpoint's); ValueError quotes it.
+
+    IPv6 addresses in ::/96 (IPv4-compatible, deprecated by RFC 4291 section 2.5.5.1) are
+    refused: no VPC assigns them, and their values would read as IPv4 ones.
+    """
+    value, bits = parse_address(text)
+    if bits == IPV6_BITS and value <= IPV4_MAX:
+        raise ValueError(f"{text!r} is an IPv4-compatible IPv6 address (::/96, deprecated by RFC 4291); "
+                         "expected a global or unique-local IPv6 address")
+    return value
 
 
 def format_address(value: int, bits: int = IPV4_BITS) -> str:
@@ -136,8 +174,8 @@ class Cidr:
 
     @classmethod
     def parse(cls, text: str) -> Cidr:
-        if "/" not in text:
-            raise ValueError(f"{text!r} is not a CIDR block (expected a.b.c.d/n)")
+        if not isinstance(text, str) or "/" not in text:
+            raise ValueError(f"{text!r} is not a CIDR block (expected a.b.c.d/n or an IPv6 block such as ::/0)")
         addr, _, length_text = text.partition("/")
         network, bits = parse_address(addr)
         length = parse_decimal(length_text)
@@ -171,8 +209,8 @@ class Cidr:
         return 1 << (self.bits - self.length)
 
     def contains(self, addr: int) -> bool:
-        """Whether an address of this prefix's width lies in it."""
-        return self.first <= addr <= self.last
+        """Whether an address lies in this prefix (never one of the other family: ::/0 holds no IPv4)."""
+        return self.first <= addr <= self.last and (self.bits == IPV4_BITS or addr > IPV4_MAX)
 
     def covers(self, other: Cidr) -> bool:
         return self.bits == other.bits and self.first <= other.first and other.last <= self.last
@@ -195,6 +233,7 @@ class Cidr:
 
 
 ANY_CIDR = Cidr(0, 0)
+ANY_CIDR6 = Cidr(0, 0, IPV6_BITS)
 
 
 class TargetKind(enum.Enum):
@@ -375,6 +414,19 @@ class Vpc:
     def cidr_loc(self, index: int) -> Location:
         return self.cidr_locs[index] if index < len(self.cidr_locs) else self.loc
 
+    # `cidrs` holds the IPv4 blocks first (AWS: a VPC always has one), then the IPv6 ones.
+    @property
+    def ipv4_cidrs(self) -> tuple[Cidr, ...]:
+        return tuple(c for c in self.cidrs if c.bits == IPV4_BITS)
+
+    @property
+    def ipv6_cidrs(self) -> tuple[Cidr, ...]:
+        return tuple(c for c in self.cidrs if c.bits == IPV6_BITS)
+
+    @property
+    def has_ipv6(self) -> bool:
+        return any(c.bits == IPV6_BITS for c in self.cidrs)
+
 
 @dataclass(frozen=True, slots=True)
 class Subnet:
@@ -389,6 +441,33 @@ class Subnet:
     aws_id: str | None = None
     tags: Mapping[str, str] = field(default_factory=_no_tags, compare=False)
     loc: Location = field(default=NOWHERE, compare=False)
+    # A dual-stack subnet's /64; an IPv6-only subnet has it as `cidr` too (and no IPv4 block).
+    ipv6_cidr: Cidr | None = None
+    # DNS64 (AWS EnableDns64): the Resolver answers its IPv6 clients' lookups of IPv4-only names with
+    # 64:ff9b::/96 addresses, which a NAT gateway translates (NAT64).
+    enable_dns64: bool = False
+
+    @property
+    def cidrs(self) -> tuple[Cidr, ...]:
+        """Its blocks: the IPv4 one and/or the IPv6 one."""
+        if self.ipv6_cidr is None or self.ipv6_cidr == self.cidr:
+            return (self.cidr,)
+        return (self.cidr, self.ipv6_cidr)
+
+    @property
+    def ipv6_only(self) -> bool:
+        return self.cidr.bits == IPV6_BITS
+
+    def holds(self, addr: int) -> bool:
+        """Whether an address of either family lies in this subnet."""
+        if addr <= IPV4_MAX:
+            return self.cidr.bits == IPV4_BITS and self.cidr.first <= addr <= self.cidr.last
+        six = self.ipv6_cidr
+        return six is not None and six.first <= addr <= six.last
+
+    def cidr_of(self, bits: int) -> Cidr | None:
+        """Its block of one family (None: it has none)."""
+        return next((c for c in self.cidrs if c.bits == bits), None)
 
 
 @dataclass(frozen=True, slots=True)
@@ -467,10 +546,24 @@ class Interface:
     secondary_public_ips: tuple[tuple[int, int], ...] = ()
     # The AWS service behind it (an interface endpoint's): it answers connections, never opens one.
     service: str | None = None
+    # IPv6 prefixes delegated to it (prefix delegation, /80s): it owns every address in them.
+    ipv6_prefixes: tuple[Cidr, ...] = ()
 
     @property
     def primary_ip(self) -> int:
         return self.private_ips[0]
+
+    # `private_ips` holds the IPv4 addresses first, then the IPv6 ones (all of them private IPs
+    # in AWS's sense: owned by the interface; IPv6 ones are also globally routable).
+    @property
+    def ipv6_ips(self) -> tuple[int, ...]:
+        return tuple(a for a in self.private_ips if a > IPV4_MAX)
+
+    def address_of(self, bits: int) -> int | None:
+        """Its first address of one family (None: it has none)."""
+        if bits == IPV4_BITS:
+            return next((a for a in self.private_ips if a <= IPV4_MAX), None)
+        return next((a for a in self.private_ips if a > IPV4_MAX), None)
 
     def public_for(self, private: int) -> int | None:
         """The public or Elastic IP bound to one of this interface's private IPs (None: none)."""

@@ -87,6 +87,11 @@ class Action(enum.Enum):
 PortRanges = tuple[tuple[int, int], ...]
 
 
+def with_port(addr: str) -> str:
+    """An address as it stands before ':port': IPv6 in brackets (RFC 3986), so the port is not read as a group."""
+    return f"[{addr}]" if ":" in addr else addr
+
+
 def format_ports(ranges: PortRanges) -> str:
     return ",".join(f"{lo}" if lo == hi else f"{lo}-{hi}" for lo, hi in ranges) or "none"
 
@@ -107,8 +112,8 @@ class Packet(NamedTuple):
     def describe(self) -> str:
         if self.protocol in ("tcp", "udp"):
             return (
-                f"{self.protocol} {self.src}:{format_ports(self.src_ports)} -> "
-                f"{self.dst}:{format_ports(self.dst_ports)}"
+                f"{self.protocol} {with_port(self.src)}:{format_ports(self.src_ports)} -> "
+                f"{with_port(self.dst)}:{format_ports(self.dst_ports)}"
             )
         return f"{self.protocol} {self.src} -> {self.dst}"
 

@@ -29,12 +29,14 @@ from typing import TYPE_CHECKING
 from vpcsim.components import base, load_balancer
 from vpcsim.components.base import Component, Endpoint
 from vpcsim.errors import Diagnostic, EndpointError, Location, Severity
+from vpcsim.importers import mapping
 from vpcsim.loader import extensions
 from vpcsim.loader.reader import Map
 from vpcsim.model import NOWHERE, Design, Instance, Interface
 
 if TYPE_CHECKING:
     from vpcsim.compile import CompiledNetwork
+    from vpcsim.importers.aws import Importer, Item
 
 __all__ = ["AutoScalingGroupModel", "groups", "member_names"]
 
@@ -53,21 +55,32 @@ class AutoScalingGroupModel:
     target_groups: tuple[str, ...] = ()
     public_ip: bool = False
     aws_id: str | None = None
-    # The members' names and addresses as a snapshot lists them (describe-auto-scaling-groups'
-    # Instances); empty in a design, where `desired` members are expanded.
-    members: tuple[tuple[str, str | None], ...] = ()
+    # The members as a snapshot lists them (describe-auto-scaling-groups' InService Instances):
+    # instances of the design. None in a design, where `desired` members are expanded.
+    members: tuple[str, ...] | None = None
     description: str = ""
     loc: Location = field(default=NOWHERE, compare=False)
 
 
 def member_names(group: AutoScalingGroupModel) -> tuple[str, ...]:
+    if group.members is not None:
+        return group.members
     return tuple(f"{group.name}-{i}" for i in range(1, group.desired + 1))
 
 
 def read(builder: extensions.SectionBuilder, name: str, body: Map) -> AutoScalingGroupModel | None:
     what = f"auto scaling group {name}"
+    listed = body.get("instances")
     builder.check_keys(body, what, ("subnets", "launch_template", "min", "desired", "max", "target_groups", "aws_id",
-                                    "description"), ("subnets", "launch_template"))
+                                    "description", "instances"),
+                       ("subnets",) if listed is not None else ("subnets", "launch_template"))
+    members: list[str] | None = None
+    if listed is not None:  # a snapshot's: the members are instances of the design, none is expanded
+        members = []
+        for item in builder.as_list(listed, f"{what}: instances"):
+            ref = builder.ref(item, f"{what}: instances", "instances", "instance")
+            if ref is not None and ref not in members:
+                members.append(ref)
     subnets: list[str] = []
     subnets_node = body.get("subnets")
     items = builder.as_list(subnets_node, f"{what}: subnets") if subnets_node is not None else ()
@@ -93,7 +106,7 @@ def read(builder: extensions.SectionBuilder, name: str, body: Map) -> AutoScalin
             if group is not None:
                 groups.append(group)
         public_ip = builder.boolean(template.get("public_ip"), f"{what}: launch_template: public_ip", False)
-        if public_ip:
+        if public_ip and members is None:
             # Why: the address AWS assigns at launch is unknown before it, and a made-up one would
             # make exposure findings about an address nobody has.
             builder.error("asg-public-ip", f"{what}: launch_template: public_ip: true is not simulated yet (members "
@@ -120,10 +133,10 @@ def read(builder: extensions.SectionBuilder, name: str, body: Map) -> AutoScalin
                 targets.append(text)
     aws_id = builder.string(body.get("aws_id"), f"{what}: aws_id") if body.get("aws_id") is not None else None
     description = builder.string(body.get("description"), f"{what}: description") or ""
-    if not subnets or len(subnets) != len(items) or not groups:
+    if not subnets or len(subnets) != len(items) or (not groups and members is None):
         return None
     return AutoScalingGroupModel(name, tuple(subnets), tuple(groups), count, low, high, tuple(targets), public_ip,
-                                 aws_id, (), description, body.loc)
+                                 aws_id, tuple(members) if members is not None else None, description, body.loc)
 
 
 def groups(design: Design) -> dict[str, AutoScalingGroupModel]:
@@ -132,14 +145,14 @@ def groups(design: Design) -> dict[str, AutoScalingGroupModel]:
 
 def _interfaces(obj: object) -> list[Interface]:
     """The members' network interfaces: one each, in the group's subnets in turn, at an address AWS picks."""
-    if not isinstance(obj, AutoScalingGroupModel):
+    if not isinstance(obj, AutoScalingGroupModel) or obj.members is not None:
         return []
     return [Interface(name, name, obj.subnets[i % len(obj.subnets)], (), None, obj.security_groups, loc=obj.loc,
                       dynamic=True) for i, name in enumerate(member_names(obj))]
 
 
 def _instances(obj: object) -> list[Instance]:
-    if not isinstance(obj, AutoScalingGroupModel):
+    if not isinstance(obj, AutoScalingGroupModel) or obj.members is not None:
         return []
     return [Instance(name, (name,), loc=obj.loc) for name in member_names(obj)]
 
@@ -191,9 +204,147 @@ class AutoScaling(Component[None]):
             return None
         names = member_names(group)
         if not names:
-            raise EndpointError(f"auto scaling group {text!r} has no member (desired: 0)")
-        eni = net.design.interfaces[names[0]]
+            raise EndpointError(f"auto scaling group {text!r} has no member " +
+                                ("(desired: 0)" if group.members is None else "in service"))
+        instance = net.design.instances[names[0]]
+        if not instance.interfaces:
+            raise EndpointError(f"auto scaling group {text!r}: its member {names[0]!r} has no network interface")
+        eni = net.design.interfaces[instance.interfaces[0]]
         return Endpoint(text, eni.primary_ip, eni)
 
 
 COMPONENT = base.register(AutoScaling())
+
+
+# -- AWS import: describe-auto-scaling-groups and the launch templates ---------------------------
+#
+# A snapshot lists a group's members (`Instances`): they are instances of the snapshot already
+# (describe-instances), so the group names them rather than expanding `desired` new ones. Only
+# those InService receive load balancer traffic: a Standby instance is still in the group, but
+# deregistered (https://docs.aws.amazon.com/autoscaling/ec2/userguide/as-enter-exit-standby.html),
+# and a Pending one is registered before it goes InService
+# (https://docs.aws.amazon.com/autoscaling/ec2/userguide/ec2-auto-scaling-lifecycle.html).
+# The launch template (describe-launch-template-versions, `--versions '$Latest' '$Default'` for
+# every template of the account) gives the groups and public IP of the members it will launch.
+
+_IN_SERVICE = "InService"
+
+
+def _template_version(imp: Importer, group: Item, what: str) -> Item | None:
+    """The launch template version the group launches from, when the snapshot has it."""
+    spec = group.obj("LaunchTemplate")
+    policy = group.obj("MixedInstancesPolicy")
+    if spec is None and policy is not None:
+        template = policy.obj("LaunchTemplate")
+        spec = template.obj("LaunchTemplateSpecification") if template is not None else None
+    if spec is None:
+        return None
+    template_id, template_name = spec.text("LaunchTemplateId"), spec.text("LaunchTemplateName")
+    version = spec.text("Version") or "$Default"
+    versions = [v for v in imp.raw["LaunchTemplateVersions"].values()
+                if (template_id and v.text("LaunchTemplateId") == template_id)
+                or (template_name and v.text("LaunchTemplateName") == template_name)]
+    numbered = [(v.number("VersionNumber") or 0, v) for v in versions]
+    found: Item | None = None
+    if version == "$Latest" and numbered:
+        found = max(numbered, key=lambda item: item[0])[1]
+    elif version == "$Default":
+        found = next((v for v in versions if v.flag("DefaultVersion")), None)
+    else:
+        found = next((v for n, v in numbered if str(n) == version), None)
+    if found is None and "LaunchTemplateVersions" in imp.loaded_keys:
+        imp.warn("aws-missing-launch-template", f"{what}: launch template {template_id or template_name} version "
+                 f"{version} is not in the snapshot (aws ec2 describe-launch-template-versions); the group's "
+                 "members are its instances, what it would launch next is unknown", spec.loc)
+    return found
+
+
+def _pick(imp: Importer) -> dict[str, mapping.Picked]:
+    names = mapping.Names()
+    kept: dict[str, mapping.Picked] = {}
+    for name, j in imp.raw["AutoScalingGroups"].items():
+        what = f"auto scaling group {name}"
+        subnet_ids = [s.strip() for s in (j.text("VPCZoneIdentifier") or "").split(",") if s.strip()]
+        known = [s for s in subnet_ids if s in imp.subnets]
+        if not known:
+            imp.warn("aws-orphan", f"{what}: none of its subnets ({', '.join(subnet_ids) or 'none'}) is in the "
+                     "snapshot (skipped)", j.loc)
+            continue
+        for missing in sorted(set(subnet_ids) - set(known)):
+            imp.warn("aws-orphan", f"{what}: its subnet {missing} is not in the snapshot (left out)", j.loc_of(
+                "VPCZoneIdentifier"))
+        kept[name] = mapping.Picked(j, names.take(name, name), imp.subnets[known[0]].vpc_id)
+    return kept
+
+
+def _body(imp: Importer, group: mapping.Picked) -> dict[str, object]:
+    j = group.j
+    what = f"auto scaling group {group.name}"
+    vpc_id = group.vpc_id or ""
+    body: dict[str, object] = {"aws_id": j.text("AutoScalingGroupARN") or j.text("AutoScalingGroupName")}
+    body["subnets"] = [imp.subnets[s].name for s in (j.text("VPCZoneIdentifier") or "").replace(" ", "").split(",")
+                       if s in imp.subnets]
+    version = _template_version(imp, j, what)
+    data = version.obj("LaunchTemplateData") if version is not None else None
+    configuration = imp.raw["LaunchConfigurations"].get(j.text("LaunchConfigurationName") or "")
+    if data is None and configuration is not None:  # the older launch configuration: the same two fields
+        configured = [ref for group_id in configuration.strs("SecurityGroups") if (ref := imp.group_ref(
+            group_id, vpc_id, f"{what}: launch configuration", configuration.loc,
+            "the launch configuration is imported without it")) is not None]
+        template: dict[str, object] = {"security_groups": list(dict.fromkeys(configured))}
+        if configuration.flag("AssociatePublicIpAddress"):
+            template["public_ip"] = True
+        imp.at(template, configuration.loc)
+        body["launch_template"] = template
+    if data is not None:
+        ids = data.strs("SecurityGroupIds")
+        primary = next((n for n in data.objs("NetworkInterfaces") if (n.number("DeviceIndex") or 0) == 0), None)
+        public = None
+        if primary is not None:
+            ids = ids or primary.strs("Groups")
+            public = primary.flag("AssociatePublicIpAddress")
+        groups: list[str] = []
+        for group_id in ids:
+            ref = imp.group_ref(group_id, vpc_id, f"{what}: launch template", data.loc,
+                                "the launch template is imported without it")
+            if ref is not None and ref not in groups:
+                groups.append(ref)
+        template = {"aws_id": version.text("LaunchTemplateId") if version is not None else None,
+                    "security_groups": groups}
+        if public:
+            template["public_ip"] = True
+        imp.at(template, data.loc)
+        body["launch_template"] = template
+    for key, field_name in (("min", "MinSize"), ("desired", "DesiredCapacity"), ("max", "MaxSize")):
+        value = j.number(field_name)
+        if value is not None:
+            body[key] = value
+    arns = j.strs("TargetGroupARNs")
+    kept = imp.picked.get(load_balancer.GROUPS_KEY, {})
+    if [kept[arn].name for arn in arns if arn in kept]:
+        body["target_groups"] = [kept[arn].name for arn in arns if arn in kept]
+    members: list[str] = []
+    for item in j.objs("Instances"):
+        instance_id = item.text("InstanceId") or ""
+        state = item.text("LifecycleState") or _IN_SERVICE
+        if instance_id not in imp.instance_by_id:
+            if instance_id not in imp.gone:
+                imp.warn("aws-missing-instance", f"{what}: member {instance_id} is not in the snapshot "
+                         "(describe-instances); left out", item.loc)
+        elif state != _IN_SERVICE:
+            imp.warn("aws-asg-member", f"{what}: member {imp.instance_by_id[instance_id]} is {state}: not in "
+                     "service, so not registered with the group's target groups (imported as an instance only)",
+                     item.loc)
+        else:
+            members.append(imp.instance_by_id[instance_id])
+    body["instances"] = members
+    imp.at(body, j.loc)
+    return body
+
+
+_DETAILS = (
+    mapping.Detail("LaunchTemplateVersions", ("LaunchTemplateId", "VersionNumber"), "launch template version"),
+    mapping.Detail("LaunchConfigurations", ("LaunchConfigurationName",), "launch configuration"),
+)
+mapping.register(mapping.AwsMapping("AutoScalingGroups", KEY, "", "", "", "auto scaling group",
+                                    "AutoScalingGroupName", _pick, _body, rank=62, details=_DETAILS))

@@ -78,11 +78,21 @@ class State:
     sender: Interface | None = None
 
     def packet(self) -> Packet:
-        # tuple.__new__ and the memoized texts inline: a trace builds a Packet at most hops.
-        texts = _IP_TEXT
-        return new_tuple(Packet, (texts.get(self.src) or ip(self.src), texts.get(self.dst) or ip(self.dst),
-                                  PROTOCOL_LABELS.get(self.proto) or protocol_label(self.proto),
-                                  self.sports, self.dports))
+        """The header as a Packet record; the same record as the last call's when nothing changed
+        (most hops pass the header on as it came, and a translation's `before` is the hop's)."""
+        key = (self.src, self.dst, self.proto, self.sports, self.dports)
+        last = _LAST_PACKET
+        packet: Packet
+        if last[0] == key:
+            packet = last[1]
+            return packet
+        texts = _IP_TEXT  # tuple.__new__ and the memoized texts inline: a hot path
+        packet = new_tuple(Packet, (texts.get(self.src) or ip(self.src), texts.get(self.dst) or ip(self.dst),
+                                    PROTOCOL_LABELS.get(self.proto) or protocol_label(self.proto),
+                                    self.sports, self.dports))
+        last[0] = key
+        last[1] = packet
+        return packet
 
     def copy(self) -> State:
         return State(self.src, self.dst, self.proto, self.sports, self.dports, self.sender)
@@ -95,6 +105,8 @@ class Session:
     device: str
     inside_addr: int
     inside_ports: PortRanges
+    # NAT64: the IPv6 prefix (64:ff9b::/96) the reply's IPv4 source goes back into; None otherwise.
+    nat64: int | None = None
 
 
 @dataclass(slots=True)
@@ -196,6 +208,11 @@ class Component(Generic[T]):
         NAT gateway). Asked only of components that define it."""
         return None
 
+    def sources(self, net: CompiledNetwork) -> tuple[str, ...]:
+        """Trace endpoints outside the VPCs that send into the design (an on-prem network's
+        `onprem:NAME`): exposure's source classes beside the internet."""
+        return ()
+
     def endpoint(self, net: CompiledNetwork, text: str, other: Endpoint | None) -> Endpoint | None:
         """A trace endpoint this component names (e.g. `service:s3`), for names the design's
         instances and interfaces do not take; `other` is the flow's source when resolving its
@@ -209,6 +226,9 @@ _REGISTRY: list[Component[Any]] = []
 _NAMERS: tuple[Component[Any], ...] = ()  # they name trace endpoints (Component.endpoint)
 _ANNOTATORS: tuple[Component[Any], ...] = ()  # they warn about whole paths (Component.annotate)
 _BY_TARGET: dict[TargetKind, Component[Any]] = {}
+# The same by the member's id: an Enum's __hash__ is a Python-level call, and for_route runs at
+# every route lookup (members live as long as the process, so their ids never move).
+_BY_TARGET_ID: dict[int, Component[Any]] = {}
 _BY_ROUTE_KEY: dict[str, Component[Any]] = {}
 _OWNERS: tuple[Component[Any], ...] = ()
 _RANKS: dict[int, int] = {}
@@ -234,6 +254,7 @@ def register(component: Component[T], *, owner_rank: int | None = None) -> Compo
         if kind in _BY_TARGET:
             raise RuntimeError(f"route target {kind.value} is handled by {_BY_TARGET[kind].kind} already")
         _BY_TARGET[kind] = component
+        _BY_TARGET_ID[id(kind)] = component
     if owner_rank is not None:
         global _OWNERS
         _RANKS[id(component)] = owner_rank
@@ -250,7 +271,7 @@ def for_route(route: Route) -> Component[Any] | None:
     """The component a route hands its packets to (None: a target no module handles)."""
     if route.target_kind is TargetKind.COMPONENT:
         return _BY_ROUTE_KEY.get(route.target_section or "")
-    return _BY_TARGET.get(route.target_kind)
+    return _BY_TARGET_ID.get(id(route.target_kind))
 
 
 def route_target_kinds() -> frozenset[TargetKind]:
@@ -281,6 +302,9 @@ def endpoint_namers() -> tuple[Component[Any], ...]:
 new_tuple = tuple.__new__
 
 _IP_TEXT: dict[int, str] = {}
+# State.packet's last header and record: [key, Packet] (equal headers make equal records, so any
+# caller may be handed the last one).
+_LAST_PACKET: list[Any] = [None, None]
 
 
 def ip(addr: int) -> str:

@@ -13,7 +13,7 @@ import vpcsim.facts as facts
 from vpcsim.components import base, subnet, vpc_router
 from vpcsim.components.base import Component, State, Walk, ip, new_tuple, reply_matches
 from vpcsim.components.text import packet_text, ranges_size, sg_text
-from vpcsim.model import Interface, Subnet, TargetKind
+from vpcsim.model import IPV4_MAX, Interface, Subnet, TargetKind
 from vpcsim.results import Action, Code, Disposition, FilterDetail, Step, StepKind
 
 if TYPE_CHECKING:
@@ -60,10 +60,24 @@ def sg_check(walk: Walk, eni: Interface, state: State, direction: str, steps: li
     if (groups.egress_references if egress else groups.ingress_references) and not _references_apply(
             walk, eni, state, egress):
         groups = walk.net.groups(eni.security_groups, references=False)
+    peer = state.dst if egress else state.src
+    if peer > IPV4_MAX:
+        groups = groups.family(peer)  # the rules that name IPv6 peers
     table = groups.egress if egress else groups.ingress
     rules = groups.egress_rules if egress else groups.ingress_rules
-    peer = state.dst if egress else state.src
     asked = state.dports
+    if len(asked) == 1 and asked[0][0] == asked[0][1]:
+        # One port that a rule admits (every forward packet that gets through): no lists.
+        hit = table.match(peer, state.proto, asked[0][0])
+        if hit >= 0:
+            group, rule = rules[hit]
+            texts = walk.net.rule_texts
+            text = texts.get(id(rule)) or sg_text(texts, rule)
+            data = new_tuple(FilterDetail, (groups.egress_filter if egress else groups.ingress_filter, peer,
+                                            state.proto, asked, asked))
+            steps.append(new_tuple(Step, (kind, Action.ALLOW, f"allowed by security group {group}: {text}", group,
+                                          f"{group} {direction} {text}", rule.loc, (), None, None, data)))
+            return
     allowed: list[tuple[int, int]] = []
     index = -1
     for lo, hi in asked:
@@ -79,7 +93,6 @@ def sg_check(walk: Walk, eni: Interface, state: State, direction: str, steps: li
                 index = table.match(peer, state.proto, runs[0][0])
     detail_data = new_tuple(FilterDetail, (groups.egress_filter if egress else groups.ingress_filter, peer,
                                             state.proto, asked, tuple(allowed)))
-    names = ", ".join(eni.security_groups) or "(none)"
     if index >= 0:
         group, rule = rules[index]
         text = sg_text(walk.net.rule_texts, rule)
@@ -90,6 +103,7 @@ def sg_check(walk: Walk, eni: Interface, state: State, direction: str, steps: li
                 ranges_size(allowed) != ranges_size(asked):
             state.dports = tuple(allowed)
         return
+    names = ", ".join(eni.security_groups) or "(none)"
     has_rules = any(
         (g := walk.net.design.security_groups.get(n)) is not None and (g.egress if egress else g.ingress)
         for n in eni.security_groups

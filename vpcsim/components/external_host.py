@@ -20,7 +20,7 @@ from vpcsim.components import base
 from vpcsim.components.base import Component, Endpoint
 from vpcsim.errors import Diagnostic, Location, Severity
 from vpcsim.loader import extensions
-from vpcsim.model import NOWHERE, Design, int_to_ip, ip_to_int
+from vpcsim.model import NOWHERE, Design, int_to_ip, parse_ip
 
 if TYPE_CHECKING:
     from vpcsim.compile import CompiledNetwork
@@ -45,7 +45,7 @@ def read(builder: extensions.SectionBuilder, name: str, body: Map) -> ExternalHo
     if text is None:
         return None
     try:
-        address = ip_to_int(text)
+        address = parse_ip(text)  # IPv4, or IPv6 (a host on the IPv6 internet)
     except ValueError as exc:
         builder.error("invalid-ip", f"{what}: address: {exc}", (body.get("address") or body).loc)
         return None

@@ -7,6 +7,7 @@ VPC router delivers it (aws-semantics.md, "Internet gateway").
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 import vpcsim.ip_ranges as ip_ranges
@@ -17,7 +18,7 @@ from vpcsim.errors import Diagnostic, Location, Severity
 from vpcsim.importers import mapping
 from vpcsim.loader import extensions
 from vpcsim.loader.validate import where
-from vpcsim.model import Design, Subnet, TargetKind
+from vpcsim.model import IPV4_MAX, Design, Subnet, TargetKind
 from vpcsim.results import Action, Code, Disposition, Step, StepKind
 
 if TYPE_CHECKING:
@@ -27,10 +28,28 @@ if TYPE_CHECKING:
     from vpcsim.importers.aws import Importer
 
 
+# Other ways IPv6 traffic from the internet may enter a VPC (the egress-only internet gateway
+# registers one): each answers whether it took the packet. Asked before the internet gateway.
+_IPV6_ENTRIES: list[Callable[[Walk, str, State], bool]] = []
+
+
+def register_ipv6_entry(entry: Callable[[Walk, str, State], bool]) -> None:
+    _IPV6_ENTRIES.append(entry)
+
+
 def egress(walk: Walk, vpc: str, igw_name: str, state: State) -> None:
     net = walk.net
     igw = net.design.internet_gateways[igw_name]
     steps: list[Step] = []
+    if state.src > IPV4_MAX:
+        # IPv6: no NAT; the interface's address is global and leaves as it is
+        # (https://docs.aws.amazon.com/vpc/latest/userguide/VPC_Internet_Gateway.html).
+        steps.append(Step(StepKind.CHECK, Action.ALLOW,
+                          f"IPv6: no translation, {ip(state.src)} is a global address", igw.name))
+        walk.hop("internet_gateway", igw.name, igw.aws_id, state, steps)
+        state.sender = None
+        to_internet(walk, state)
+        return
     before = state.packet()
     eni, nat = net.owner_in_vpc(vpc, state.src)
     public: int | None = None
@@ -73,6 +92,11 @@ def ingress(walk: Walk, vpc: str, state: State) -> None:
     nat = net.nat_by_public.get(state.dst)
     steps: list[Step] = []
     private = eni.private_for(state.dst) if eni is not None else None
+    if state.dst > IPV4_MAX:
+        steps.append(Step(StepKind.CHECK, Action.ALLOW,
+                          f"IPv6: no translation, {ip(state.dst)} is a global address of vpc {vpc}", igw.name))
+        enter(walk, vpc, igw.name, igw.aws_id, "internet_gateway", state, steps)
+        return
     if eni is not None and private is not None and net.interface_vpc(eni) == vpc:
         state.dst = private  # the private IP this public or Elastic IP is bound to
     elif nat is not None:
@@ -86,7 +110,15 @@ def ingress(walk: Walk, vpc: str, state: State) -> None:
     steps.append(Step(StepKind.TRANSLATE, Action.TRANSLATE,
                       f"destination NAT {before.dst} -> {ip(state.dst)} (1:1 public IP)", igw.name,
                       before=before, after=after))
-    table_name = net.edge_tables.get(igw.name)
+    enter(walk, vpc, igw.name, igw.aws_id, "internet_gateway", state, steps)
+
+
+def enter(walk: Walk, vpc: str, gateway: str, aws_id: str | None, kind: str, state: State, steps: list[Step]) -> None:
+    """Into `vpc` through a gateway (its hop still to record, with `steps`): by the gateway's route
+    table when one is edge-associated with it, else by the VPC router to the subnet of the address."""
+    net = walk.net
+    igw_name, igw_id = gateway, aws_id
+    table_name = net.edge_tables.get(gateway)
     if table_name is not None:
         # Ingress routing: the gateway route table decides where traffic entering the VPC goes.
         entry = net.routes(table_name).lookup(state.dst)
@@ -95,15 +127,15 @@ def ingress(walk: Walk, vpc: str, state: State) -> None:
             chosen = entry.describe()
             route_loc = entry.route.loc
             steps.append(Step(StepKind.ROUTE, Action.FORWARD,
-                              f"gateway route table {table.name} (edge association with {igw.name}): {chosen} "
+                              f"gateway route table {table.name} (edge association with {igw_name}): {chosen} "
                               f"(longest prefix match for {ip(state.dst)})", table.name, chosen, route_loc,
                               net.routes(table_name).considered(state.dst)))
-            walk.hop("internet_gateway", igw.name, igw.aws_id, state, steps)
+            walk.hop(kind, igw_name, igw_id, state, steps)
             state.sender = None
             walk.routes_taken.append((table.name, chosen, route_loc))
             _edge_route(walk, vpc, entry, state, route_loc)
             return
-    walk.hop("internet_gateway", igw.name, igw.aws_id, state, steps)
+    walk.hop(kind, igw_name, igw_id, state, steps)
     state.sender = None
     vpc_model = net.design.vpcs[vpc]
     walk.hop("vpc_router", vpc_model.name, vpc_model.aws_id, state, [])
@@ -140,8 +172,9 @@ def _edge_route(walk: Walk, vpc: str, entry: RouteEntry, state: State, route_loc
 def to_internet(walk: Walk, state: State) -> None:
     """A packet that left through an internet gateway, addressed to `state.dst`."""
     net = walk.net
-    if net.eni_by_public.get(state.dst) is not None or net.nat_by_public.get(state.dst) is not None:
-        # A public IP of this design: out to the internet and back in through its IGW.
+    if net.eni_by_public.get(state.dst) is not None or net.nat_by_public.get(state.dst) is not None or (
+            state.dst > IPV4_MAX and net.vpc_of(state.dst) is not None):
+        # A public IP (or a global IPv6 address) of this design: out to the internet and back in.
         from_internet(walk, state)
         return
     if is_private(state.dst):
@@ -169,6 +202,9 @@ def from_internet(walk: Walk, state: State) -> None:
     """A packet from the internet to `state.dst`: in through the internet gateway of the VPC that owns it."""
     net = walk.net
     walk.hop("internet", "internet", None, state, [])
+    if state.dst > IPV4_MAX:
+        _from_internet6(walk, state)
+        return
     eni = net.eni_by_public.get(state.dst)
     nat = net.nat_by_public.get(state.dst)
     vpc = net.interface_vpc(eni) if eni else (net.design.subnets[nat.subnet].vpc if nat else None)
@@ -193,6 +229,27 @@ def from_internet(walk: Walk, state: State) -> None:
         return
     if vpc not in net.igw_by_vpc:
         detail = f"vpc {vpc} has no internet gateway, so its public IP {ip(state.dst)} is unreachable"
+        walk.stop(Disposition.NO_ROUTE, Code.NO_PATH, vpc, detail, net.design.vpcs[vpc].loc)
+        return
+    ingress(walk, vpc, state)
+
+
+def _from_internet6(walk: Walk, state: State) -> None:
+    """IPv6 from the internet: to the VPC whose IPv6 block holds the address, in by its internet
+    gateway (or by a registered entry: an egress-only gateway's session)."""
+    net = walk.net
+    vpc = net.vpc_of(state.dst)
+    if vpc is None or is_private(state.dst):
+        target = walk.target.eni
+        what = "not a global address" if is_private(state.dst) else "in no IPv6 block of this design"
+        detail = f"{ip(state.dst)} is {what}; the internet does not route it here"
+        walk.stop(Disposition.NO_ROUTE, Code.NO_PATH, "internet", detail, target.loc if target else None)
+        return
+    for entry in _IPV6_ENTRIES:
+        if entry(walk, vpc, state):
+            return
+    if vpc not in net.igw_by_vpc:
+        detail = f"vpc {vpc} has no internet gateway, so its IPv6 address {ip(state.dst)} is unreachable"
         walk.stop(Disposition.NO_ROUTE, Code.NO_PATH, vpc, detail, net.design.vpcs[vpc].loc)
         return
     ingress(walk, vpc, state)

@@ -32,6 +32,7 @@ leg (client -> node, node -> target, the health check), each forward and back, w
 
 from __future__ import annotations
 
+import weakref
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
@@ -41,6 +42,8 @@ import vpcsim.facts as facts
 from vpcsim.components import base, eni, subnet
 from vpcsim.components.base import Component, Endpoint, State, Walk, ip
 from vpcsim.errors import Diagnostic, EndpointError, Location, Severity
+from vpcsim.facts import GONE_STATES
+from vpcsim.importers import mapping
 from vpcsim.loader import extensions
 from vpcsim.loader.reader import Map, Scalar
 from vpcsim.model import NOWHERE, Design, Interface, Subnet, int_to_ip
@@ -50,6 +53,7 @@ if TYPE_CHECKING:
     import networkx
 
     from vpcsim.compile import CompiledNetwork
+    from vpcsim.importers.aws import Importer, Item
 
 __all__ = [
     "Listener",
@@ -419,7 +423,9 @@ def register_members(members: Callable[[Design], Iterable[tuple[str, str]]]) -> 
 
 def registered(design: Design, group: TargetGroupModel) -> tuple[Target, ...]:
     """A target group's targets: those it lists, then the members registered with it."""
-    extra = tuple(Target(instance=inst) for members in _MEMBERS for tg, inst in members(design) if tg == group.name)
+    listed = {t.instance for t in group.targets}  # a snapshot lists an Auto Scaling group's members itself
+    extra = tuple(Target(instance=inst) for members in _MEMBERS for tg, inst in members(design)
+                  if tg == group.name and inst not in listed)
     return group.targets + extra
 
 
@@ -783,3 +789,435 @@ def address_for(lb: LoadBalancerModel, node: Node) -> int:
 
 
 COMPONENT = base.register(LoadBalancer(), owner_rank=25)
+
+
+# -- AWS import: elbv2 and elb describe-load-balancers, listeners, attributes, target groups -------
+#
+# The outputs are joined by ARN: a load balancer's listeners (Batfish's `LoadBalancerListeners`, one
+# entry per load balancer, or describe-listeners' own `Listeners`) and listener rules (`Rules`), its
+# attributes (cross-zone), a target group's attributes (client IP preservation, cross-zone) and its
+# registered targets with their observed health (`LoadBalancerTargetHealth`, one entry per target
+# group). A node is the network interface ELB creates in each enabled subnet: its description is
+# "ELB app/NAME/ID", "ELB net/NAME/ID" (the end of the load balancer's ARN) or "ELB NAME" (Classic)
+# (requester-managed interfaces: https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/requester-managed-eni.html).
+
+_LB_UNSUPPORTED = mapping.UnsupportedKind("load_balancer", "load balancer", "LoadBalancerArn", "LoadBalancerName")
+_ENI_PREFIX = "ELB "
+# describe-target-health states the design does not name: the closest one that does.
+_HEALTH_ALIASES = {"unhealthy.draining": "draining"}
+_CLASSIC = "classic:"  # the picked key of a Classic Load Balancer (named, not by ARN)
+
+
+def _arn_tail(arn: str) -> str:
+    """'arn:...:loadbalancer/net/NAME/ID' -> 'net/NAME/ID', what its interfaces' descriptions name."""
+    return arn.split(":loadbalancer/", 1)[1] if ":loadbalancer/" in arn else arn
+
+
+class _Joined:
+    """The joined outputs, indexed once per import: node interfaces by what their description
+    names, listeners by load balancer ARN, rules by listener ARN."""
+
+    def __init__(self, imp: Importer) -> None:
+        self.interfaces: dict[str, list[Item]] = {}
+        for j in imp.raw["NetworkInterfaces"].values():
+            description = j.text("Description") or ""
+            if description.startswith(_ENI_PREFIX) and j.text("SubnetId") is not None:
+                self.interfaces.setdefault(description[len(_ENI_PREFIX):], []).append(j)
+        self.listeners: dict[str, list[Item]] = {}
+        for arn, entry in imp.raw["LoadBalancerListeners"].items():
+            self.listeners.setdefault(arn, []).extend(entry.objs("Listeners"))
+        for j in imp.raw["Listeners"].values():
+            self.listeners.setdefault(j.text("LoadBalancerArn") or "", []).append(j)
+        self.rules: dict[str, list[Item]] = {}
+        for rule_arn, rule in imp.raw["Rules"].items():
+            # arn:...:listener-rule/app/NAME/LB/LISTENER/RULE belongs to arn:...:listener/app/NAME/LB/LISTENER.
+            self.rules.setdefault(rule_arn.replace(":listener-rule/", ":listener/").rsplit("/", 1)[0], []).append(rule)
+
+
+_JOINED: weakref.WeakKeyDictionary[Importer, _Joined] = weakref.WeakKeyDictionary()
+
+
+def _joined(imp: Importer) -> _Joined:
+    if imp not in _JOINED:
+        _JOINED[imp] = _Joined(imp)
+    return _JOINED[imp]
+
+
+def _balancer_key(j: Item) -> tuple[str, str, bool]:
+    """(AWS id, what its interfaces' descriptions name, classic) of a describe-load-balancers item."""
+    arn = j.text("LoadBalancerArn")
+    if arn is not None:
+        return arn, _arn_tail(arn), False
+    name = j.text("LoadBalancerName") or ""
+    return name, name, True
+
+
+def _lb_nodes(imp: Importer, name: str, placements: list[tuple[str, list[Item]]], enis: list[Item],
+              report: bool) -> list[dict[str, object]]:
+    """The design's nodes of one load balancer: (subnet id, its LoadBalancerAddresses) per enabled
+    subnet, with the network interface ELB made there."""
+    what = f"load balancer {name}"
+    nodes: list[dict[str, object]] = []
+    for subnet_id, addresses in placements:
+        subnet = imp.subnets.get(subnet_id)
+        if subnet is None:
+            if report:
+                imp.warn("aws-orphan", f"{what}: its subnet {subnet_id} is not in the snapshot (that node is skipped)",
+                         None)
+            continue
+        here = [e for e in enis if e.text("SubnetId") == subnet_id]
+        private = public = None
+        eni_id = None
+        loc = None
+        if here:
+            first = here[0]
+            eni_id, loc = first.text("NetworkInterfaceId"), first.loc
+            private = mapping.ip_text(first.text("PrivateIpAddress") or "")
+            assoc = first.obj("Association")
+            public = mapping.ip_text(assoc.text("PublicIp") or "") if assoc is not None else None
+            if len(here) > 1 and report:
+                imp.warn("aws-lb-nodes", f"{what}: {len(here)} network interfaces in subnet {subnet.name}; vpcsim "
+                         f"simulates one node per zone ({eni_id}), which the others scale out", first.loc)
+        for address in addresses:  # an NLB's addresses as it reports them (Elastic IPs, chosen private IPs)
+            private = private or mapping.ip_text(address.text("PrivateIPv4Address") or "")
+            public = public or mapping.ip_text(address.text("IpAddress") or "")
+            loc = loc or address.loc
+        if private is None:
+            if report:
+                imp.warn("aws-lb-nodes", f"{what}: no network interface in subnet {subnet.name} is in the snapshot "
+                         "(describe-network-interfaces, description 'ELB ...'): that node is skipped", None)
+            continue
+        node: dict[str, object] = {"subnet": subnet.name, "private_ip": private}
+        if public is not None:
+            node["public_ip"] = public
+        if eni_id is not None:
+            node["aws_id"] = eni_id
+        if loc is not None:
+            imp.at(node, loc)
+        nodes.append(node)
+    return nodes
+
+
+def _placements(j: Item) -> list[tuple[str, list[Item]]]:
+    if "AvailabilityZones" in j.data and isinstance(j.data["AvailabilityZones"], list) and \
+            all(isinstance(z, dict) for z in j.data["AvailabilityZones"]):
+        return [(z.text("SubnetId") or "", z.objs("LoadBalancerAddresses")) for z in j.objs("AvailabilityZones")
+                if z.text("SubnetId")]
+    return [(s, []) for s in j.strs("Subnets")]  # a Classic Load Balancer's
+
+
+def _lb_pick(imp: Importer) -> dict[str, mapping.Picked]:
+    names = mapping.Names()
+    kept: dict[str, mapping.Picked] = {}
+    joined = _joined(imp)
+    for j in [*imp.raw["LoadBalancers"].values(), *imp.raw["LoadBalancerDescriptions"].values()]:
+        aws_id, tail, classic = _balancer_key(j)
+        name = j.need("LoadBalancerName", f"load balancer {aws_id}") or aws_id
+        vpc_field = "VPCId" if classic else "VpcId"
+        kind = "classic" if classic else (j.text("Type") or "").lower()
+        state_obj = j.obj("State")
+        state = ((state_obj.text("Code") if state_obj is not None else None) or "active").lower()
+        if state in GONE_STATES:
+            imp.skip(aws_id, f"a load balancer in state {state}", "aws-gone",
+                     f"load balancer {name} is {state} (skipped, as AWS no longer uses it)", j.loc)
+            continue
+        if kind not in TYPES:
+            imp.add_unsupported(aws_id, _LB_UNSUPPORTED, j, note=f"{kind or 'unknown'} load balancer")
+            continue
+        vpc_id = j.text(vpc_field)
+        if vpc_id is None or vpc_id not in imp.vpcs:
+            imp.skip(aws_id, "a load balancer outside the snapshot's VPCs", "aws-orphan",
+                     f"load balancer {name}: its vpc {vpc_id or '(none: EC2-Classic)'} is not in the snapshot "
+                     "(skipped)", j.loc)
+            continue
+        enis = joined.interfaces.get(tail, [])
+        if not _lb_nodes(imp, name, _placements(j), enis, report=True):
+            imp.add_unsupported(aws_id, _LB_UNSUPPORTED, j, note=f"{kind} load balancer whose network interfaces "
+                                "are not in the snapshot (describe-network-interfaces)")
+            continue
+        for item in enis:
+            imp.claimed_interfaces[item.text("NetworkInterfaceId") or ""] = ("", aws_id)  # its nodes stand for them
+        if state != "active":
+            imp.warn("aws-state", f"load balancer {name} is {state}; simulated as active", j.loc)
+        kept[(_CLASSIC if classic else "") + aws_id] = mapping.Picked(j, names.take(name, aws_id), vpc_id)
+    if kept and not {"LoadBalancerListeners", "Listeners", "LoadBalancerDescriptions"} & imp.loaded_keys:
+        imp.warn("aws-missing-file", "no LoadBalancerListeners or Listeners file in the snapshot (aws elbv2 "
+                 "describe-listeners): the load balancers have no listeners", None)
+    return kept
+
+
+def _port(imp: Importer, j: Item, key: str, what: str) -> int | None:
+    """A port field AWS always returns: 1-65535, else a located error (None)."""
+    port = j.number(key)
+    if port is None:
+        if key not in j.data:
+            j.need(key, what)
+        return None  # a wrong type: number() said so
+    if not 1 <= port <= 65535:
+        imp.error("aws-value", f"{what}: {key} {port} (expected 1-65535)", j.loc_of(key))
+        return None
+    return port
+
+
+def _attributes(item: Item | None) -> dict[str, str]:
+    return {a.text("Key") or "": a.text("Value") or "" for a in item.objs("Attributes")} if item is not None else {}
+
+
+def _forwards(imp: Importer, actions: list[Item], what: str) -> list[str]:
+    """The target groups of a listener's (or rule's) actions, by design name."""
+    groups = imp.picked.get(GROUPS_KEY, {})
+    out: list[str] = []
+    for action in actions:
+        arns = [action.text("TargetGroupArn")]
+        forward = action.obj("ForwardConfig")
+        arns += [t.text("TargetGroupArn") for t in forward.objs("TargetGroups")] if forward is not None else []
+        for arn in arns:
+            if arn is None:
+                continue
+            if arn in groups:
+                if groups[arn].name not in out:
+                    out.append(groups[arn].name)
+            elif arn not in imp.raw["TargetGroups"]:
+                imp.warn("aws-missing-target-group", f"{what}: target group {arn} is not in the snapshot (aws elbv2 "
+                         "describe-target-groups); that forward is dropped", action.loc)
+    return out
+
+
+def _listeners(imp: Importer, arn: str, kind: str, name: str) -> list[dict[str, object]]:
+    joined = _joined(imp)
+    out: list[dict[str, object]] = []
+    seen: set[str] = set()
+    for listener in joined.listeners.get(arn, []):
+        listener_arn = listener.text("ListenerArn") or ""
+        if listener_arn and listener_arn in seen:
+            continue
+        seen.add(listener_arn)
+        what = f"load balancer {name}: listener {listener_arn or listener.path}"
+        protocol = (listener.need("Protocol", what) or "").upper()
+        port = _port(imp, listener, "Port", what)
+        if protocol not in facts.LB_LISTENER_PROTOCOLS[kind]:
+            if protocol:
+                imp.warn("aws-unsupported", f"{what}: protocol {protocol} is not simulated for a {kind} load balancer "
+                         "(the listener is skipped)", listener.loc)
+            continue
+        if port is None:
+            continue
+        actions = listener.objs("DefaultActions")
+        for rule in joined.rules.get(listener_arn, []):
+            actions += rule.objs("Actions")
+        body: dict[str, object] = {"protocol": protocol, "port": port}
+        groups = _forwards(imp, actions, what)
+        if groups:
+            body["target_groups"] = groups
+        imp.at(body, listener.loc)
+        out.append(body)
+    return out
+
+
+def _classic_listeners(j: Item, name: str, imp: Importer) -> list[dict[str, object]]:
+    out: list[dict[str, object]] = []
+    allowed = facts.LB_LISTENER_PROTOCOLS["classic"]
+    for described in j.objs("ListenerDescriptions"):
+        listener = described.obj("Listener")
+        if listener is None:
+            continue
+        what = f"load balancer {name}: listener"
+        protocol = (listener.need("Protocol", what) or "").upper()
+        port = _port(imp, listener, "LoadBalancerPort", what)
+        instance_port = _port(imp, listener, "InstancePort", what)
+        instance_protocol = (listener.text("InstanceProtocol") or protocol).upper()
+        if port is None or instance_port is None:
+            continue
+        if protocol not in allowed or instance_protocol not in allowed:
+            imp.error("aws-value", f"{what}: protocol {protocol or '?'} -> {instance_protocol or '?'} (expected "
+                      f"{', '.join(allowed)})", listener.loc_of("Protocol"))
+            continue
+        body: dict[str, object] = {"protocol": protocol, "port": port, "instance_port": instance_port}
+        if instance_protocol != protocol:
+            body["instance_protocol"] = instance_protocol
+        imp.at(body, listener.loc)
+        out.append(body)
+    return out
+
+
+def _group_names(imp: Importer, ids: list[str], vpc_id: str, what: str, loc: Location) -> list[str]:
+    out: list[str] = []
+    for group_id in ids:
+        ref = imp.group_ref(group_id, vpc_id, what, loc, "the load balancer is imported without it")
+        if ref is not None and ref not in out:
+            out.append(ref)
+    return out
+
+
+def _lb_body(imp: Importer, lb: mapping.Picked) -> dict[str, object]:
+    j = lb.j
+    vpc_id = lb.vpc_id or ""
+    aws_id, tail, classic = _balancer_key(j)
+    kind = "classic" if classic else (j.text("Type") or "").lower()
+    what = f"load balancer {lb.name}"
+    enis = _joined(imp).interfaces.get(tail, [])
+    body: dict[str, object] = {"type": kind, "scheme": j.text("Scheme") or "internet-facing", "aws_id": aws_id}
+    if j.text("DNSName"):
+        body["dns_name"] = j.text("DNSName")
+    body["nodes"] = _lb_nodes(imp, lb.name, _placements(j), enis, report=False)
+    groups = _group_names(imp, j.strs("SecurityGroups"), vpc_id, what, j.loc)
+    if groups or kind != "network":  # an ALB's or CLB's always; an NLB's only when it has them
+        body["security_groups"] = groups
+    if classic:
+        body["listeners"] = _classic_listeners(j, lb.name, imp)
+        instances = []
+        for item in j.objs("Instances"):
+            instance_id = item.text("InstanceId") or ""
+            if instance_id in imp.instance_by_id:
+                instances.append(imp.instance_by_id[instance_id])
+            elif instance_id not in imp.gone:
+                imp.warn("aws-missing-instance", f"{what}: registered instance {instance_id} is not in the snapshot "
+                         "(ignored)", item.loc)
+        if instances:
+            body["instances"] = instances
+        # aws elb describe-load-balancer-attributes, wrapped with the name (its answer lacks it).
+        entry = imp.raw["ClassicLoadBalancerAttributes"].get(aws_id)
+        attributes = entry.obj("LoadBalancerAttributes") if entry is not None else None
+        setting = attributes.obj("CrossZoneLoadBalancing") if attributes is not None else None
+        if setting is not None and setting.flag("Enabled") is not None:
+            body["cross_zone"] = setting.flag("Enabled")
+        check = j.obj("HealthCheck")
+        target = (check.text("Target") or "") if check is not None else ""
+        port = target.split(":", 1)[1].split("/", 1)[0] if ":" in target else ""
+        if port.isdigit() and 1 <= int(port) <= 65535:
+            body["health_check_port"] = int(port)
+    else:
+        body["listeners"] = _listeners(imp, aws_id, kind, lb.name)
+        cross = _attributes(imp.raw["LoadBalancerAttributes"].get(aws_id)).get("load_balancing.cross_zone.enabled")
+        if kind == "network" and cross in ("true", "false"):
+            body["cross_zone"] = cross == "true"
+    imp.at(body, j.loc)
+    return body
+
+
+def _tg_pick(imp: Importer) -> dict[str, mapping.Picked]:
+    names = mapping.Names()
+    kept: dict[str, mapping.Picked] = {}
+    for arn, j in imp.raw["TargetGroups"].items():
+        name = j.text("TargetGroupName") or arn
+        target_type = (j.text("TargetType") or "instance").lower()
+        protocol = (j.text("Protocol") or "").upper()
+        if target_type not in TARGET_TYPES or protocol not in TARGET_GROUP_PROTOCOLS:
+            what = f"{target_type} targets" if target_type not in TARGET_TYPES else f"protocol {protocol or 'none'}"
+            imp.warn("aws-unsupported", f"target group {name}: {what} not simulated (skipped)", j.loc)
+            continue
+        vpc_id = j.need("VpcId", f"target group {name}")
+        if vpc_id is None:
+            continue
+        if vpc_id not in imp.vpcs:
+            imp.warn("aws-orphan", f"target group {name}: its vpc {vpc_id} is not in the snapshot (skipped)", j.loc)
+            continue
+        if _port(imp, j, "Port", f"target group {name}") is None:
+            continue
+        kept[arn] = mapping.Picked(j, names.take(name, arn), vpc_id)
+    if kept and "LoadBalancerTargetHealth" not in imp.loaded_keys:
+        imp.warn("aws-missing-file", "no LoadBalancerTargetHealth file in the snapshot (aws elbv2 "
+                 "describe-target-health): the target groups have no registered targets", None)
+    return kept
+
+
+def _flag(text: str | None) -> bool | None:
+    return {"true": True, "false": False}.get((text or "").lower())
+
+
+def _tg_body(imp: Importer, tg: mapping.Picked) -> dict[str, object]:
+    j = tg.j
+    arn = j.text("TargetGroupArn") or ""
+    what = f"target group {tg.name}"
+    protocol = (j.text("Protocol") or "").upper()
+    port = j.number("Port") or 0
+    target_type = (j.text("TargetType") or "instance").lower()
+    body: dict[str, object] = {"aws_id": arn, "vpc": imp.vpcs[tg.vpc_id or ""].name, "protocol": protocol,
+                               "port": port}
+    if target_type != "instance":
+        body["target_type"] = target_type
+    check: dict[str, object] = {}
+    check_port = j.text("HealthCheckPort")
+    if check_port is not None and check_port != "traffic-port":
+        number = int(check_port) if check_port.isdigit() else None
+        if number is None or not 1 <= number <= 65535:
+            imp.error("aws-value", f"{what}: HealthCheckPort {check_port!r} (expected traffic-port or 1-65535)",
+                      j.loc_of("HealthCheckPort"))
+        elif number != port:
+            check["port"] = number
+    check_protocol = (j.text("HealthCheckProtocol") or "").upper()
+    default = "TCP" if protocol in ("TCP", "UDP", "TLS", "TCP_UDP") else "HTTP"  # read_group's
+    if check_protocol in facts.LB_HEALTH_CHECK_PROTOCOLS and check_protocol != default:
+        check["protocol"] = check_protocol
+    if j.flag("HealthCheckEnabled") is False:
+        check["enabled"] = False
+    if check:
+        body["health_check"] = check
+    attributes = _attributes(imp.raw["TargetGroupAttributes"].get(arn))
+    preserve = _flag(attributes.get("preserve_client_ip.enabled"))
+    if preserve is not None and protocol not in facts.LB_PRESERVE_FIXED_PROTOCOLS:
+        body["preserve_client_ip"] = preserve
+    cross = _flag(attributes.get("load_balancing.cross_zone.enabled"))  # or use_load_balancer_configuration
+    if cross is not None:
+        body["cross_zone"] = cross
+    targets: list[dict[str, object]] = []
+    health = imp.raw["LoadBalancerTargetHealth"].get(arn)
+    for described in health.objs("TargetHealthDescriptions") if health is not None else []:
+        target = described.obj("Target")
+        target_id = target.need("Id", f"{what}: target") if target is not None else None
+        if target is None or target_id is None:
+            if target is None:
+                described.need("Target", f"{what}: target health")
+            continue
+        entry: dict[str, object] = {}
+        if target_type == "instance":
+            instance = imp.instance_by_id.get(target_id)
+            if instance is None:
+                if target_id not in imp.gone:
+                    imp.warn("aws-missing-instance", f"{what}: registered instance {target_id} is not in the snapshot "
+                             "(ignored)", target.loc)
+                continue
+            entry["instance"] = instance
+        else:
+            address = mapping.ip_text(target_id)
+            if address is None:
+                imp.error("aws-value", f"{what}: target Id {target_id!r} is not an IPv4 address (expected one in an "
+                          "ip target group)", target.loc_of("Id"))
+                continue
+            entry["ip"] = address
+        target_port = target.number("Port")
+        if target_port is not None and target_port != port:
+            entry["port"] = target_port
+        state_obj = described.obj("TargetHealth")
+        state = (state_obj.text("State") or "").lower() if state_obj is not None else ""
+        state = _HEALTH_ALIASES.get(state, state)
+        if state in HEALTH_STATES:
+            entry["health"] = state
+        elif state:
+            imp.warn("aws-value", f"{what}: target {target_id} has health state {state!r}, which vpcsim does not know "
+                     f"(expected one of: {', '.join(HEALTH_STATES)}); left out", described.loc)
+        imp.at(entry, described.loc)
+        targets.append(entry)
+    if targets:
+        body["targets"] = targets
+    imp.at(body, j.loc)
+    return body
+
+
+_LB_DETAILS = (
+    mapping.Detail("LoadBalancerDescriptions", ("LoadBalancerName",), "classic load balancer"),  # aws elb
+    mapping.Detail("LoadBalancerListeners", ("LoadBalancerArn",), "load balancer's listeners"),  # Batfish's
+    mapping.Detail("Listeners", ("ListenerArn",), "listener"),  # aws elbv2 describe-listeners
+    mapping.Detail("Rules", ("RuleArn",), "listener rule"),  # aws elbv2 describe-rules
+    mapping.Detail("LoadBalancerAttributes", ("LoadBalancerArn",), "load balancer's attributes"),
+    mapping.Detail("ClassicLoadBalancerAttributes", ("LoadBalancerName",), "classic load balancer's attributes"),
+)
+_TG_DETAILS = (
+    mapping.Detail("LoadBalancerTargetHealth", ("TargetGroupArn",), "target group's health"),  # one entry a group
+    mapping.Detail("TargetGroupAttributes", ("TargetGroupArn",), "target group's attributes"),
+)
+# No route names a load balancer or a target group: no route key, field or id prefix.
+mapping.register(mapping.AwsMapping("LoadBalancers", KEY, "", "", "", "load balancer", "LoadBalancerArn",
+                                    _lb_pick, _lb_body, rank=60, details=_LB_DETAILS))
+mapping.register(mapping.AwsMapping("TargetGroups", GROUPS_KEY, "", "", "", "target group", "TargetGroupArn",
+                                    _tg_pick, _tg_body, rank=61, details=_TG_DETAILS))

@@ -12,11 +12,11 @@ from typing import TYPE_CHECKING
 from vpcsim.components import base, subnet
 from vpcsim.components.base import Component, Session, State, Walk, ip
 from vpcsim.errors import Diagnostic, Location, Severity
-from vpcsim.facts import GONE_STATES, NAT_GATEWAY_PORTS
+from vpcsim.facts import GONE_STATES, NAT64_PREFIX, NAT_GATEWAY_PORTS
 from vpcsim.importers import mapping
 from vpcsim.loader import extensions
 from vpcsim.loader.validate import route_target_vpcs
-from vpcsim.model import Cidr, Design, NatGateway, Subnet, TargetKind
+from vpcsim.model import IPV4_MAX, Cidr, Design, NatGateway, Subnet, TargetKind
 from vpcsim.results import Action, Code, Disposition, Step, StepKind
 
 if TYPE_CHECKING:
@@ -24,6 +24,9 @@ if TYPE_CHECKING:
 
     from vpcsim.compile import CompiledNetwork, RouteEntry
     from vpcsim.importers.aws import Importer
+
+
+_NAT64 = Cidr.parse(NAT64_PREFIX)
 
 
 def forward(walk: Walk, nat: NatGateway, from_subnet: Subnet, state: State) -> None:
@@ -41,19 +44,32 @@ def forward(walk: Walk, nat: NatGateway, from_subnet: Subnet, state: State) -> N
         walk.stop(Disposition.DENIED_IN, Code.NGW_UNSUPPORTED_PROTOCOL, nat.name, detail, nat.loc)
         return
     nat_vpc = d.vpcs[nat_subnet.vpc]
+    six = state.dst > IPV4_MAX
+    if six and not _NAT64.contains(state.dst):
+        detail = (f"NAT gateway {nat.name} translates IPv6 only to {_NAT64} (NAT64), not to {ip(state.dst)} "
+                  "(an egress-only internet gateway is IPv6's way out)")
+        walk.hop("nat_gateway", nat.name, nat.aws_id, state, steps)
+        walk.stop(Disposition.DENIED_IN, Code.NGW_UNSUPPORTED_PROTOCOL, nat.name, detail, nat.loc)
+        return
     if not any(c.contains(state.src) for c in nat_vpc.cidrs):
         detail = f"NAT gateway {nat.name} only translates traffic from its own VPC ({ip(state.src)} is not)"
         walk.hop("nat_gateway", nat.name, nat.aws_id, state, steps)
         walk.stop(Disposition.DENIED_IN, Code.NGW_REQUIRES_SOURCE_IN_VPC, nat.name, detail, nat.loc)
         return
     before = state.packet()
-    walk.sessions[nat.private_ip] = Session(f"nat:{nat.name}", state.src, state.sports)
+    walk.sessions[nat.private_ip] = Session(f"nat:{nat.name}", state.src, state.sports,
+                                            _NAT64.first if six else None)
     state.src = nat.private_ip
+    if six:
+        # NAT64: the IPv4 destination is the last 32 bits of the 64:ff9b::/96 address (DNS64
+        # wrote it there): https://docs.aws.amazon.com/vpc/latest/userguide/nat-gateway-nat64-dns64.html
+        state.dst &= IPV4_MAX
     if state.proto in (6, 17):
         state.sports = (NAT_GATEWAY_PORTS,)
     after = state.packet()
     steps.append(Step(StepKind.TRANSLATE, Action.TRANSLATE,
-                      f"source NAT {before.src} -> {ip(nat.private_ip)}"
+                      ("NAT64 " if six else "") + f"source NAT {before.src} -> {ip(nat.private_ip)}"
+                      + (f", destination {before.dst} -> {ip(state.dst)}" if six else "")
                       + (f", ports -> {NAT_GATEWAY_PORTS[0]}-{NAT_GATEWAY_PORTS[1]}" if state.proto in (6, 17) else ""),
                       nat.name, location=nat.loc, before=before, after=after))
     walk.hop("nat_gateway", nat.name, nat.aws_id, state, steps)
@@ -209,6 +225,8 @@ class NatGatewayComponent(Component[NatGateway]):
             return
         before = state.packet()
         state.dst = session.inside_addr
+        if session.nat64 is not None:
+            state.src |= session.nat64  # NAT64: the IPv4 source back inside 64:ff9b::/96
         if state.proto in (6, 17):
             if state.dports != (NAT_GATEWAY_PORTS,) and not walk.leg.ports_denied:
                 walk.leg.translated_ports = state.dports

@@ -32,7 +32,6 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from vpcsim import core
 from vpcsim.compile import CompiledRoutes, RouteEntry
 from vpcsim.components import base, subnet, transit_gateway
 from vpcsim.components.base import Component, Endpoint, State, Walk, ip, reply_matches
@@ -295,8 +294,7 @@ def _vgw_table(net: CompiledNetwork, vgw: VpnGateway) -> tuple[CompiledRoutes, d
                         text = f"{cidr} -> vpn connection {conn.name} [{routing}]"
                         entries.append(_entry(cidr, conn.name, text))
                         outs[text] = _to_vpn(conn)
-        table = CompiledRoutes(vgw.name, tuple(entries), core.PrefixTable([(e.cidr.network, e.cidr.length)
-                                                                            for e in entries]))
+        table = CompiledRoutes.build(vgw.name, entries)  # one table per family
         got = cache[vgw.name] = (table, outs)
     return got
 
@@ -509,6 +507,10 @@ class VpnGatewayComponent(Component[None]):
             candidates)])
         outs[chosen](walk, state)
 
+    def sources(self, net: CompiledNetwork) -> tuple[str, ...]:
+        return tuple(f"{ONPREM_PREFIX}{n.name}" for n in networks(net.design).values()
+                     if n.cidrs and _entry_for(net, n, 0) is not None)
+
     def endpoint(self, net: CompiledNetwork, text: str, other: Endpoint | None) -> Endpoint | None:
         d = net.design
         if text.startswith(ONPREM_PREFIX):
@@ -567,6 +569,13 @@ class VpnGatewayComponent(Component[None]):
             for name in dx.vpn_gateways:
                 g.add_edge(key, (self.kind, name), relation="association")
                 g.add_edge((self.kind, name), key, relation="association")
+        for tgw in transit_gateway.gateways(d).values():
+            for att in tgw.attachments.values():
+                if att.kind == "direct_connect_gateway":
+                    g.add_edge(("transit_gateway", tgw.name), ("direct_connect_gateway", att.target),
+                               relation="attachment", attachment=att.name)
+                    g.add_edge(("direct_connect_gateway", att.target), ("transit_gateway", tgw.name),
+                               relation="attachment", attachment=att.name)
 
 
 COMPONENT = base.register(VpnGatewayComponent())
@@ -574,6 +583,9 @@ COMPONENT = base.register(VpnGatewayComponent())
 
 # -- AWS import: describe-customer-gateways, -vpn-gateways, -vpn-connections, and
 #    aws directconnect describe-direct-connect-gateways / -gateway-associations / -virtual-interfaces
+
+
+_VIFS = "VirtualInterfaces"
 
 
 def _alive(j: Item) -> bool:
@@ -683,14 +695,33 @@ def _vpn_body(imp: Importer, vpn: mapping.Picked) -> dict[str, object]:
 
 def _pick_dx(imp: Importer) -> dict[str, mapping.Picked]:
     names = mapping.Names()
-    return {dx_id: mapping.Picked(j, names.take(j.text("DirectConnectGatewayName") or j.name_tag(), dx_id))
+    kept = {dx_id: mapping.Picked(j, names.take(j.text("DirectConnectGatewayName") or j.name_tag(), dx_id))
             for dx_id, j in imp.raw["DirectConnectGateways"].items() if not _gone(imp, j, dx_id,
                                                                                    "Direct Connect gateway")}
+    # A private virtual interface straight on a virtual private gateway (no Direct Connect
+    # gateway): the design's entry for it is a Direct Connect gateway of its own, named after it.
+    for vif_id, j in imp.raw[_VIFS].items():
+        state = (j.text("VirtualInterfaceState") or "available").lower()
+        if j.text("DirectConnectGatewayId") or j.text("VirtualGatewayId") not in imp.picked[VGWS]:
+            continue
+        if state in GONE_STATES or state in ("down", "rejected"):
+            imp.skip(vif_id, f"a virtual interface in state {state}", "aws-gone",
+                     f"Direct Connect virtual interface {vif_id} is {state} (skipped)", j.loc)
+            continue
+        kept[vif_id] = mapping.Picked(j, names.take(j.text("VirtualInterfaceName") or j.name_tag(), vif_id))
+    return kept
 
 
 def _dx_body(imp: Importer, dx: mapping.Picked) -> dict[str, object]:
+    if dx.j.text("VirtualInterfaceId"):  # a private virtual interface on a VGW
+        body: dict[str, object] = {"aws_id": dx.j.text("VirtualInterfaceId"),
+                                   "vpn_gateways": [imp.picked[VGWS][dx.j.text("VirtualGatewayId") or ""].name]}
+        imp.warn("aws-bgp", f"Direct Connect virtual interface {dx.name}: the prefixes on-prem advertises over it "
+                 "are not in AWS's describe output (add them as `routes:` to simulate them)", dx.j.loc)
+        imp.at(body, dx.j.loc)
+        return body
     dx_id = dx.j.text("DirectConnectGatewayId")
-    body: dict[str, object] = {"aws_id": dx_id}
+    body = {"aws_id": dx_id}
     vgw_names, allowed = [], []
     for assoc in imp.raw["DirectConnectGatewayAssociations"].values():
         if assoc.text("DirectConnectGatewayId") != dx_id or assoc.text("AssociationState") not in (None, "associated"):
@@ -739,4 +770,5 @@ mapping.register(mapping.AwsMapping(
     "DirectConnectGateways", DXGWS, "direct_connect_gateway", "DirectConnectGatewayId", "dxgw-",
     "Direct Connect gateway", "DirectConnectGatewayId", _pick_dx, _dx_body, rank=39, kind="direct_connect_gateway",
     details=(mapping.Detail("DirectConnectGatewayAssociations", ("AssociationId",),
-                            "Direct Connect gateway association"),)))
+                            "Direct Connect gateway association"),
+             mapping.Detail(_VIFS, ("VirtualInterfaceId",), "Direct Connect virtual interface"))))

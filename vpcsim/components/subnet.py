@@ -13,7 +13,7 @@ from vpcsim.components import base
 from vpcsim.components.base import Component, State, Walk, ip, new_tuple
 from vpcsim.components.text import nacl_text, packet_text, range_text
 from vpcsim.errors import Location
-from vpcsim.model import NaclRule, Subnet, Vpc
+from vpcsim.model import IPV4_MAX, NaclRule, Subnet, Vpc
 from vpcsim.results import (
     Action,
     Code,
@@ -40,21 +40,29 @@ def nacl_check(walk: Walk, subnet: Subnet, state: State, direction: str, steps: 
     acl = net.nacl(subnet.network_acl)
     acl_model = net.design.network_acls[subnet.network_acl]
     outbound = direction == "outbound"
+    peer = state.dst if outbound else state.src
+    if peer > IPV4_MAX:
+        acl = acl.family(peer)  # the IPv6 rules, with their own '*' deny
     table = acl.outbound if outbound else acl.inbound
     rules = acl.outbound_rules if outbound else acl.inbound_rules
     kind = StepKind.NACL_OUT if outbound else StepKind.NACL_IN
-    peer = state.dst if outbound else state.src
     asked = state.dports
     texts = net.rule_texts
-    if len(asked) == 1 and asked[0][0] == asked[0][1]:
-        # One concrete port that a rule allows (most forward packets): no partition, no lists.
-        rule = rules[table.first_match(peer, state.proto, asked[0][0])]
+    if len(asked) == 1:
+        # One port, or one range, that a single rule allows whole (most packets): no lists.
+        lo, hi = asked[0]
+        if lo == hi:
+            rule = rules[table.first_match(peer, state.proto, lo)]
+        else:
+            runs = table.first_match_ports(peer, state.proto, lo, hi)
+            rule = rules[runs[0][2]] if len(runs) == 1 else None
         if rule is not None and rule.allow:
             name = acl_model.name
             text = texts.get(id(rule)) or nacl_text(texts, rule)
             data = new_tuple(FilterDetail, (acl.outbound_filter if outbound else acl.inbound_filter, peer,
                                             state.proto, asked, asked))
-            steps.append(new_tuple(Step, (kind, Action.ALLOW, f"network ACL {name} {direction}: {text}", name,
+            summary = text if lo == hi else f"{range_text(lo, hi)}: {text}"
+            steps.append(new_tuple(Step, (kind, Action.ALLOW, f"network ACL {name} {direction}: {summary}", name,
                                           text, rule.loc, (), None, None, data)))
             return
     allowed: list[tuple[int, int]] = []
@@ -127,7 +135,7 @@ def route(walk: Walk, subnet: Subnet, state: State) -> None:
     net = walk.net
     if walk.steer is not None and walk.returning and walk.steer(walk, subnet, state):
         return  # a component that kept the connection takes its reply (Leg.steer)
-    if subnet.cidr.contains(state.dst):
+    if subnet.holds(state.dst):
         # Inside one subnet: no route table, no NACL (AWS).
         deliver(walk, subnet, state, crossing=False)
         return
@@ -154,16 +162,22 @@ def route(walk: Walk, subnet: Subnet, state: State) -> None:
     if next_subnet is None or next_subnet != subnet.name:
         nacl_check(walk, subnet, state, "outbound", steps)
     chosen = entry.text or entry.describe()
-    why = f"longest prefix match for {ip(state.dst)}"
     if tied:
         # AWS's route priority on an equal prefix: local, static, prefix list, propagated.
-        why += "; on an equal prefix local beats static beats prefix-list beats propagated routes"
-    route_text = f"route table {table.name}: {chosen} ({why})"
+        route_text = (f"route table {table.name}: {chosen} (longest prefix match for {ip(state.dst)}; on an equal "
+                      "prefix local beats static beats prefix-list beats propagated routes)")
+    else:
+        route_text = f"route table {table.name}: {chosen} (longest prefix match for {ip(state.dst)})"
     steps.append(new_tuple(Step, (StepKind.ROUTE, Action.FORWARD, route_text, table.name, chosen, route_loc,
                                   candidates, None, None, None)))
     walk.routes_taken.append((table.name, chosen, route_loc))
     walk.hop("subnet", subnet.name, subnet.aws_id, state, steps)
-    follow(walk, entry, subnet, state, route_loc)
+    if entry.route is None:
+        local(walk, net.design.vpcs[subnet.vpc], state)
+    elif not entry.route.blackhole and target is not None:
+        target.via_route(walk, entry, subnet, state, route_loc)  # follow(), with the component found above
+    else:
+        follow(walk, entry, subnet, state, route_loc)
 
 
 def _loop(walk: Walk, subnet: Subnet, state: State, first: int) -> None:

@@ -41,7 +41,6 @@ from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import TYPE_CHECKING
 
-from vpcsim import core
 from vpcsim.compile import CompiledRoutes, RouteEntry
 from vpcsim.components import base, subnet
 from vpcsim.components.base import Component, State, Walk, ip
@@ -454,8 +453,7 @@ def _compile(design: Design, tgw: TransitGatewayModel, table: TgwRouteTable) -> 
                 route = Route(cidr, None, TargetKind.COMPONENT, att.name, False, att.loc, ROUTE_KEY,
                               RouteOrigin.PROPAGATED)
                 entries.append(RouteEntry(cidr, route, tgw.name, f"{cidr} -> {_label(att)} [propagated]"))
-    prefixes = core.PrefixTable([(e.cidr.network, e.cidr.length) for e in entries])
-    return CompiledRoutes(f"{tgw.name}/{table.name}", tuple(entries), prefixes)
+    return CompiledRoutes.build(f"{tgw.name}/{table.name}", entries)  # one table per family
 
 
 def _label(att: Attachment) -> str:
@@ -588,6 +586,14 @@ def leave(walk: Walk, tgw: TransitGatewayModel, att: Attachment, state: State, z
                       candidates))
     walk.routes_taken.append((table.name, chosen, route_loc))
     walk.hop(ATTACHMENT_HOP, att.name, att.aws_id, state, steps)
+    middlebox = entry.route is not None and entry.route.target_kind in (TargetKind.INSTANCE, TargetKind.INTERFACE)
+    if middlebox and not att.appliance_mode and len(att.subnets) > 1 and not walk.returning:
+        # An inspection VPC: without appliance mode each direction stays in its own zone, so the
+        # reply of a flow between zones meets another zone's appliance, which has no state for it.
+        walk.warn(Code.RETURN_PATH_ASYMMETRIC, att.name,
+                  f"attachment {att.name} sends traffic to an appliance ({chosen}) but appliance mode is off: the "
+                  f"reply of a flow between zones comes back through the other zone's interface and appliance "
+                  f"(turn appliance_mode on: {DOC})", att.loc)
     subnet.follow(walk, entry, out, state, route_loc)
 
 
@@ -641,12 +647,9 @@ class TransitGateway(Component[None]):
             g.add_node(key, kind=self.kind, name=tgw.name, aws_id=tgw.aws_id, location=str(tgw.loc),
                        route_tables=sorted(tgw.route_tables))
             for att in tgw.attachments.values():
-                if att.kind == "vpc":
-                    other = ("vpc_router", att.target)
-                elif att.kind == "peering":
-                    other = (self.kind, att.target)
-                else:
-                    other = (att.kind, att.target)
+                if att.kind not in ("vpc", "peering"):
+                    continue  # VPN and Direct Connect attachments: drawn by components/onprem.py
+                other = ("vpc_router", att.target) if att.kind == "vpc" else (self.kind, att.target)
                 g.add_edge(key, other, relation="attachment", attachment=att.name, association=att.association)
                 if att.kind != "peering":
                     g.add_edge(other, key, relation="attachment", attachment=att.name)

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 import vpcsim.facts as facts
 from vpcsim.components import base, subnet
 from vpcsim.components.base import Component, State, Walk, ip
-from vpcsim.model import Interface, Vpc, ip_to_int
+from vpcsim.model import Interface, Vpc, ip_to_int, parse_ip
 from vpcsim.results import Action, Code, Disposition, PortRanges, Step, StepKind
 
 if TYPE_CHECKING:
@@ -34,6 +34,10 @@ _TIME_SYNC = ip_to_int(facts.TIME_SYNC)
 _DNS_LINK_LOCAL = ip_to_int(facts.AMAZON_DNS_LINK_LOCAL)
 _ECS_METADATA = ip_to_int(facts.ECS_TASK_METADATA)
 _WINDOWS_ACTIVATION = frozenset(ip_to_int(a) for a in facts.WINDOWS_ACTIVATION)
+# The same services' IPv6 addresses (Nitro instances; facts).
+_DNS6 = parse_ip(facts.AMAZON_DNS_IPV6)
+_METADATA6 = parse_ip(facts.INSTANCE_METADATA_IPV6)
+_TIME_SYNC6 = parse_ip(facts.TIME_SYNC_IPV6)
 RESOLVER = "the Route 53 Resolver (AmazonProvidedDNS)"
 
 
@@ -49,7 +53,8 @@ class _Addresses(frozenset[int]):
 def _service_addresses(net: CompiledNetwork) -> _Addresses:
     def make() -> _Addresses:
         d = net.design
-        fixed = {_METADATA, _TIME_SYNC, _DNS_LINK_LOCAL, _ECS_METADATA, *_WINDOWS_ACTIVATION}
+        fixed = {_METADATA, _TIME_SYNC, _DNS_LINK_LOCAL, _ECS_METADATA, *_WINDOWS_ACTIVATION, _DNS6, _METADATA6,
+                 _TIME_SYNC6}
         resolvers = {a for vpc in d.vpcs.values() if (a := resolver_address(vpc)) is not None}
         routers = {s.cidr.first + facts.VPC_ROUTER_OFFSET for s in d.subnets.values()}
         return _Addresses(fixed | resolvers | routers)
@@ -64,9 +69,9 @@ def service_at(net: CompiledNetwork, eni: Interface, addr: int, proto: int, port
     """
     if addr not in _service_addresses(net):
         return None  # the walk asks at every send: most packets go nowhere near a service
-    if addr == _METADATA:
+    if addr in (_METADATA, _METADATA6):
         return Service("the instance metadata service", addr)
-    if addr == _TIME_SYNC:
+    if addr in (_TIME_SYNC, _TIME_SYNC6):
         return Service("the Amazon Time Sync Service", addr)
     if addr == _ECS_METADATA:
         return Service("the ECS task metadata endpoint", addr)
@@ -76,7 +81,7 @@ def service_at(net: CompiledNetwork, eni: Interface, addr: int, proto: int, port
     vpc = net.design.vpcs.get(home.vpc) if home is not None else None
     if home is None or vpc is None:
         return None
-    if addr == _DNS_LINK_LOCAL or addr == resolver_address(vpc):
+    if addr in (_DNS_LINK_LOCAL, _DNS6) or addr == resolver_address(vpc):
         return Service(RESOLVER, addr, needs_dns_support=True)
     if (addr == home.cidr.first + facts.VPC_ROUTER_OFFSET and proto == 17
             and ports == ((facts.DHCP_SERVER_PORT, facts.DHCP_SERVER_PORT),)):

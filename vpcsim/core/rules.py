@@ -374,9 +374,11 @@ class _RuleTable:
     # -- runs ---------------------------------------------------------------------------------
 
     def _port_runs(self, addr: int, proto: int, port_lo: int, port_hi: int) -> list[_Run]:
-        check_addr(addr, self._top)
-        check_range(port_lo, port_hi, PORT_MAX, "port")
-        check_proto(proto)
+        if not (0 <= addr <= self._top and 0 <= port_lo <= port_hi <= PORT_MAX and 0 <= proto <= PROTO_MAX):
+            # (The checks' calls only on bad input: the walk asks at every reply's filter.)
+            check_addr(addr, self._top)
+            check_range(port_lo, port_hi, PORT_MAX, "port")
+            check_proto(proto)
         starts, vals = self._row(addr, self._keys[proto])
         out: list[_Run] = []
         n = len(starts)

@@ -14,8 +14,8 @@ The stages, in order:
 
 Choices a reader of the output should know (each is also a warning when it applies):
 
-- Resources vpcsim does not simulate (transit gateways, VPN gateways, VPC endpoints, load
-  balancers, Direct Connect, RDS...) become `unsupported:` entries, so routes can point at them.
+- Resources vpcsim does not simulate (Gateway Load Balancers, Direct Connect virtual interfaces,
+  RDS...) become `unsupported:` entries, so routes can point at them.
 - A route whose target is missing from the snapshot is an error, unless the snapshot has no file
   of that kind at all (a deliberately partial snapshot): the target then becomes an `unsupported:`
   entry, so a trace stops there instead of guessing.
@@ -102,16 +102,8 @@ UNSUPPORTED_KEYS: dict[str, _UnsupportedKind] = {
     "VpnGateways": _UnsupportedKind("vpn_gateway", "VPN gateway", "VpnGatewayId"),
     "VpnConnections": _UnsupportedKind("vpn_connection", "VPN connection", "VpnConnectionId"),
     "CustomerGateways": _UnsupportedKind("customer_gateway", "customer gateway", "CustomerGatewayId"),
-    "EgressOnlyInternetGateways": _UnsupportedKind(
-        "egress_only_internet_gateway", "egress-only internet gateway", "EgressOnlyInternetGatewayId"
-    ),
     "CarrierGateways": _UnsupportedKind("carrier_gateway", "carrier gateway", "CarrierGatewayId"),
     "LocalGateways": _UnsupportedKind("local_gateway", "local gateway", "LocalGatewayId"),
-    "LoadBalancers": _UnsupportedKind("load_balancer", "load balancer", "LoadBalancerArn", "LoadBalancerName"),
-    "LoadBalancerDescriptions": _UnsupportedKind(
-        "load_balancer", "classic load balancer", "LoadBalancerName", "LoadBalancerName"
-    ),
-    "TargetGroups": _UnsupportedKind("target_group", "target group", "TargetGroupArn", "TargetGroupName"),
     "DirectConnectGateways": _UnsupportedKind(
         "direct_connect_gateway", "Direct Connect gateway", "DirectConnectGatewayId", "DirectConnectGatewayName"
     ),
@@ -131,9 +123,6 @@ UNSUPPORTED_KEYS: dict[str, _UnsupportedKind] = {
 UNSUPPORTED_DETAIL_KEYS = {
     "TransitGatewayStaticRoutes": "transit gateway routes",
     "TransitGatewayPropagations": "transit gateway route propagations",
-    "LoadBalancerListeners": "load balancer listeners",
-    "LoadBalancerAttributes": "load balancer attributes",
-    "LoadBalancerTargetHealth": "load balancer target health",
     "DirectConnectGatewayAssociations": "Direct Connect gateway associations",
 }
 
@@ -658,18 +647,29 @@ _CANONICAL_CIDR = re.compile(rf"({OCTET}(?:\.{OCTET}){{3}})/(3[0-2]|[12]?[0-9])"
 
 
 def _cidr(text: str) -> tuple[str, bool] | None:
-    """Normalise an IPv4 CIDR; (text, had host bits) or None when it is not one."""
+    """Normalise an IPv4 or IPv6 CIDR; (text, had host bits) or None when it is not one."""
     match = _CANONICAL_CIDR.fullmatch(text) if isinstance(text, str) else None
     if match is not None:
         address = int.from_bytes(bytes(map(int, match[1].split("."))), "big")
         if address & ((1 << (32 - int(match[2]))) - 1) == 0:
             return text, False
     try:
-        network = ipaddress.IPv4Network(text.strip(), strict=False)
+        if isinstance(text, str) and ":" in text:
+            network: ipaddress.IPv4Network | ipaddress.IPv6Network = ipaddress.IPv6Network(text.strip(), strict=False)
+        else:
+            network = ipaddress.IPv4Network(text.strip(), strict=False)
     except (ValueError, TypeError):
         return None
     normal = str(network)
     return normal, normal != text.strip()
+
+
+def _ip6(text: str) -> str | None:
+    """An IPv6 address in RFC 5952 form, or None when `text` is not one."""
+    try:
+        return str(ipaddress.IPv6Address(text.strip()))
+    except (ValueError, TypeError, AttributeError):
+        return None
 
 
 def _ports(lo: int | None, hi: int | None) -> int | str | None:
@@ -869,7 +869,7 @@ class _Importer:
             detail = self.details.get(key)
             if detail is not None:  # a mapping reads it (a component that used to be unsupported)
                 for item in entries:
-                    parts = [item.need(f, detail.label) for f in detail.id_fields]
+                    parts = [self.id_part(item, f, detail.label) for f in detail.id_fields]
                     if all(parts):
                         self.keep(key, "/".join(p for p in parts if p), item)
                 continue
@@ -910,6 +910,13 @@ class _Importer:
             }[key]
             for item in entries:
                 self.keep(key, item.need(id_field, self.key_labels[key]), item)
+
+    def id_part(self, item: _J, name: str, label: str) -> str | None:
+        """One field of a detail's id: a string, or a whole number (VersionNumber)."""
+        value = item.data.get(name)
+        if isinstance(value, int) and not isinstance(value, bool):
+            return str(value)
+        return item.need(name, label)
 
     def keep(self, key: str, aws_id: str | None, item: _J) -> None:
         if aws_id is None:
@@ -1057,9 +1064,10 @@ class _Importer:
     def vpc_body(self, vpc: _Named) -> dict[str, Any]:
         j = vpc.j
         cidrs = self.vpc_cidrs[vpc.vpc_id or ""]
-        if j.objs("Ipv6CidrBlockAssociationSet"):
-            self.warn("aws-ipv6", f"vpc {vpc.name}: IPv6 CIDR blocks are not simulated (skipped)", j.loc)
         body: dict[str, Any] = {"aws_id": vpc.vpc_id, "cidrs": cidrs}
+        six = self.ipv6_blocks(j, f"vpc {vpc.name}")
+        if six:
+            body["ipv6_cidrs"] = six
         if len(self.regions) > 1:
             region = self.vpc_region(vpc.vpc_id or "")
             if region is not None:
@@ -1114,6 +1122,19 @@ class _Importer:
         self.at(body, j.loc)
         return body
 
+    def ipv6_blocks(self, j: _J, what: str) -> list[str]:
+        """Ipv6CidrBlockAssociationSet's associated blocks (Amazon's, BYOIP or IPAM), in order."""
+        out: list[str] = []
+        for a in j.objs("Ipv6CidrBlockAssociationSet"):
+            state = a.obj("Ipv6CidrBlockState")
+            if state is not None and state.text("State") not in (None, "associated"):
+                continue  # disassociated (or failed) blocks carry no traffic
+            text = a.need("Ipv6CidrBlock", what)
+            cidr = self.cidr(text, a, what) if text is not None else None
+            if cidr is not None and cidr not in out:
+                out.append(cidr)
+        return out
+
     # -- subnets ------------------------------------------------------------------------------
 
     def pick_subnets(self) -> None:
@@ -1124,11 +1145,8 @@ class _Importer:
             vpc_id = j.need("VpcId", f"subnet {subnet_id}")
             if vpc_id is None:
                 continue
-            if j.text("CidrBlock") is None:
-                if j.flag("Ipv6Native") or j.objs("Ipv6CidrBlockAssociationSet"):
-                    self.warn("aws-ipv6", f"subnet {subnet_id}: IPv6-only subnets are not simulated (skipped)", j.loc)
-                else:
-                    j.need("CidrBlock", f"subnet {subnet_id}")
+            if j.text("CidrBlock") is None and not (j.flag("Ipv6Native") or j.objs("Ipv6CidrBlockAssociationSet")):
+                j.need("CidrBlock", f"subnet {subnet_id}")  # an IPv6-only subnet has none (Ipv6Native)
                 continue
             if j.need("AvailabilityZone", f"subnet {subnet_id}") is None:
                 continue
@@ -1140,12 +1158,15 @@ class _Importer:
 
     def subnet_body(self, subnet: _Named) -> dict[str, Any]:
         j = subnet.j
-        body: dict[str, Any] = {
-            "aws_id": j.text("SubnetId"),
-            "vpc": self.vpcs[subnet.vpc_id or ""].name,
-            "cidr": self.cidr(j.text("CidrBlock") or "", j, f"subnet {subnet.name}"),
-            "az": j.text("AvailabilityZone"),
-        }
+        body: dict[str, Any] = {"aws_id": j.text("SubnetId"), "vpc": self.vpcs[subnet.vpc_id or ""].name}
+        if j.text("CidrBlock") is not None:
+            body["cidr"] = self.cidr(j.text("CidrBlock") or "", j, f"subnet {subnet.name}")
+        six = self.ipv6_blocks(j, f"subnet {subnet.name}")
+        if six:
+            body["ipv6_cidr"] = six[0]  # AWS: a subnet has at most one IPv6 block
+        if j.flag("EnableDns64"):
+            body["enable_dns64"] = True
+        body["az"] = j.text("AvailabilityZone")
         table = self.subnet_tables.get(j.text("SubnetId") or "")
         if table is not None:
             body["route_table"] = table
@@ -1213,16 +1234,10 @@ class _Importer:
         if edges:
             body["edge_associations"] = edges
         routes: list[dict[str, Any]] = []
-        ipv6 = 0
         for route in j.objs("Routes"):
-            if route.text("DestinationIpv6CidrBlock") is not None:
-                ipv6 += 1
-                continue
             converted = self.route(route, table)
             if converted is not None:
                 routes.append(converted)
-        if ipv6:
-            self.warn("aws-ipv6", f"route table {table.name}: {ipv6} IPv6 route(s) not simulated (skipped)", j.loc)
         if routes:
             body["routes"] = routes
         self.at(body, j.loc)
@@ -1234,7 +1249,7 @@ class _Importer:
         if gateway == "local":
             return None  # the local routes are implicit in the design
         out: dict[str, Any] = {}
-        dest = r.text("DestinationCidrBlock")
+        dest = r.text("DestinationCidrBlock") or r.text("DestinationIpv6CidrBlock")
         pl_id = r.text("DestinationPrefixListId")
         if dest is not None:
             cidr = self.cidr(dest, r, what)
@@ -1252,7 +1267,8 @@ class _Importer:
             what = f"{what}: route to prefix list {pl_id}"
         else:
             self.error("aws-missing-field",
-                       f"{what}: route has no destination (expected DestinationCidrBlock or DestinationPrefixListId)",
+                       f"{what}: route has no destination (expected DestinationCidrBlock, DestinationIpv6CidrBlock or "
+                       "DestinationPrefixListId)",
                        r.loc)
             return None
         blackhole = r.text("State") == "blackhole"
@@ -1276,7 +1292,7 @@ class _Importer:
         instance_id = r.text("InstanceId")
         eni_id = r.text("NetworkInterfaceId")
         candidates = [
-            *((m.route_field, r.text(m.route_field)) for m in self.mappings if m.route_field != "GatewayId"),
+            *((m.route_field, r.text(m.route_field)) for m in self.mappings if m.route_field not in ("", "GatewayId")),
             ("InstanceId", instance_id),
             ("NetworkInterfaceId", eni_id),
             ("TransitGatewayId", r.text("TransitGatewayId")),
@@ -1311,12 +1327,18 @@ class _Importer:
         if key == "NetworkInterfaceId":
             if target_id in self.eni_names:
                 return {"interface": self.eni_names[target_id][0]}
+            if target_id in self.claimed_interfaces and not self.claimed_interfaces[target_id][0]:
+                # It stands for what no route names (a load balancer's node): say so, do not guess.
+                owner = self.claimed_interfaces[target_id][1]
+                return {"unsupported": self.add_unsupported_ref(
+                    target_id, "network_interface", "network interface", r,
+                    note=f"an interface of {owner}; a route to it is not simulated")}
             if target_id in self.claimed_interfaces:
                 key, target_id = self.claimed_interfaces[target_id]
             elif target_id in self.unsupported_by_id:
                 return {"unsupported": self.unsupported_by_id[target_id]}
         for mapping in self.mappings:
-            if key == mapping.route_field and target_id in self.picked[mapping.section]:
+            if mapping.route_field and key == mapping.route_field and target_id in self.picked[mapping.section]:
                 return {mapping.route_key: self.picked[mapping.section][target_id].name}
         if target_id in self.unsupported_by_id:
             return {"unsupported": self.unsupported_by_id[target_id]}
@@ -1388,17 +1410,13 @@ class _Importer:
             body["default"] = True
         inbound: list[dict[str, Any]] = []
         outbound: list[dict[str, Any]] = []
-        ipv6 = 0
         for entry in j.objs("Entries"):
-            if entry.text("Ipv6CidrBlock") is not None:
-                ipv6 += 1
-                continue
             number = entry.number("RuleNumber")
             if number is None:
                 entry.need("RuleNumber", what)
                 continue
-            if number == 32767:
-                continue  # the `*` rule: the format adds the implicit deny itself
+            if number in (32767, 32768):
+                continue  # the `*` rules (32768: IPv6's): the format adds each family's implicit deny
             if not 1 <= number <= 32766:
                 self.error("aws-value", f"{what}: RuleNumber {short(number)} is out of range (expected 1-32766, "
                            "or 32767 for the default rule)", entry.loc_of("RuleNumber"))
@@ -1406,8 +1424,6 @@ class _Importer:
             rule = self.nacl_rule(entry, number, what)
             if rule is not None:
                 (outbound if entry.flag("Egress") else inbound).append(rule)
-        if ipv6:
-            self.warn("aws-ipv6", f"{what}: {ipv6} IPv6 rule(s) not simulated (skipped)", j.loc)
         inbound.sort(key=lambda r: int(r["rule"]))
         outbound.sort(key=lambda r: int(r["rule"]))
         body["inbound"] = inbound
@@ -1426,7 +1442,7 @@ class _Importer:
                 self.error("aws-value", f"{what}: RuleAction {action!r} (expected allow or deny)", e.loc_of("RuleAction"))
             return None
         protocol = self.protocol(e.data.get("Protocol"), e, "Protocol", what)
-        cidr_text = e.need("CidrBlock", what)
+        cidr_text = e.text("Ipv6CidrBlock") or e.need("CidrBlock", what)
         if protocol is None or cidr_text is None:
             return None
         cidr = self.cidr(cidr_text, e, what)
@@ -1546,15 +1562,14 @@ class _Importer:
         what = f"security group {group.name or 'default'} ({sg.text('GroupId')}) {direction}"
         rules: list[dict[str, Any]] = []
         seen: set[tuple[tuple[str, Any], ...]] = set()
-        ipv6 = 0
         for perm in sg.objs(key):
             protocol = self.protocol(perm.data.get("IpProtocol"), perm, "IpProtocol", what)
             if protocol is None:
                 continue
-            ipv6 += len(perm.objs("Ipv6Ranges"))
-            if protocol == 58:  # ICMPv6 only ever matches IPv6 traffic
-                ipv6 += len(perm.objs("IpRanges"))
-                continue
+            if protocol == 58 and perm.number("FromPort") not in (None, -1):
+                # vpcsim has no ICMPv6 types: a rule for some of them is read as all of ICMPv6.
+                self.warn("aws-icmpv6", f"{what}: an ICMPv6 rule for type {perm.number('FromPort')} is read as "
+                          "all ICMPv6 (vpcsim does not tell ICMPv6 types apart)", perm.loc)
             base: dict[str, Any] = {"protocol": protocol}
             if protocol in ("tcp", "udp"):
                 pair = perm.port_pair("FromPort", "ToPort", what)
@@ -1571,8 +1586,14 @@ class _Importer:
             # Other protocols match every port: "If you specify a protocol other than tcp, udp,
             # icmp, or icmpv6, traffic on all ports is allowed" (EC2 API, IpPermission).
             peers: list[tuple[str, str, str | None, _J]] = []
-            for item in perm.objs("IpRanges"):
+            # ICMPv6 (58) only ever matches IPv6 traffic: its IpRanges match nothing.
+            for item in perm.objs("IpRanges") if protocol != 58 else ():
                 text = item.need("CidrIp", what)
+                cidr = self.cidr(text, item, what) if text is not None else None
+                if cidr is not None:
+                    peers.append(("cidr", cidr, item.text("Description"), item))
+            for item in perm.objs("Ipv6Ranges"):
+                text = item.need("CidrIpv6", what)
                 cidr = self.cidr(text, item, what) if text is not None else None
                 if cidr is not None:
                     peers.append(("cidr", cidr, item.text("Description"), item))
@@ -1601,8 +1622,6 @@ class _Importer:
                 seen.add(signature)
                 self.at(rule, item.loc)
                 rules.append(rule)
-        if ipv6:
-            self.warn("aws-ipv6", f"{what}: {ipv6} IPv6 rule part(s) not simulated (skipped)", sg.loc)
         return rules
 
     # -- prefix lists -------------------------------------------------------------------------
@@ -1623,10 +1642,6 @@ class _Importer:
                            "describe-prefix-lists or describe-managed-prefix-lists output)", j.loc)
             return None
         source = items[0]
-        family = next((f for item in items if (f := item.text("AddressFamily"))), "IPv4")
-        if family.lower() == "ipv6":
-            self.warn("aws-ipv6", f"{what}: prefix list {pl_id} is IPv6 and not simulated; {drop}", j.loc)
-            return None
         entries: list[str] = []
         texts = [c for item in items for c in item.strs("Cidrs")]
         texts += [e.text("Cidr") or "" for item in items for e in item.objs("Entries")]
@@ -1758,6 +1773,14 @@ class _Importer:
             body["private_ip"] = ips[0]
         elif ips:
             body["private_ips"] = ips
+        # IPv6 addresses (global; no public twin): Ipv6Addresses[].Ipv6Address.
+        six = list(dict.fromkeys(c for a in eni.objs("Ipv6Addresses") if (c := _ip6(a.text("Ipv6Address") or ""))))
+        if six:
+            body["ipv6_addresses"] = six
+        prefixes = list(dict.fromkeys(c for p in eni.objs("Ipv6Prefixes") if (text := p.text("Ipv6Prefix"))
+                                      and (c := self.cidr(text, p, what)) is not None))
+        if prefixes:
+            body["ipv6_prefixes"] = prefixes  # prefix delegation: every address of them is the interface's
         # The public address: the ENI's association (its primary IP's public IP or EIP), else
         # the instance's PublicIpAddress for the primary ENI, else an Elastic IP bound to it.
         public: str | None = None
@@ -1898,7 +1921,7 @@ class _Importer:
     def cidr(self, text: str, j: _J, what: str) -> str | None:
         parsed = _cidr(text)
         if parsed is None:
-            self.error("aws-cidr", f"{what}: {text!r} is not an IPv4 CIDR block", j.loc)
+            self.error("aws-cidr", f"{what}: {text!r} is not an IPv4 or IPv6 CIDR block", j.loc)
             return None
         normal, had_host_bits = parsed
         if had_host_bits:
@@ -1957,7 +1980,7 @@ def _state_of(data: JsonObj) -> str | None:
 
 def _id_kind(target_id: str, key: str, mapped: Sequence[AwsMapping]) -> tuple[str, str, str, bool]:
     """(kind, label, file key, supported) for an id missing from the snapshot."""
-    known = {m.id_prefix: (m.kind or m.route_key, m.label, m.file_key, True) for m in mapped}
+    known = {m.id_prefix: (m.kind or m.route_key, m.label, m.file_key, True) for m in mapped if m.id_prefix}
     for prefix, info in (*known.items(), *_ID_PREFIXES.items()):
         if target_id.startswith(prefix):
             return info
@@ -1968,7 +1991,7 @@ def _id_kind(target_id: str, key: str, mapped: Sequence[AwsMapping]) -> tuple[st
         "LocalGatewayId": _ID_PREFIXES["lgw-"],
         "InstanceId": _ID_PREFIXES["i-"],
         "NetworkInterfaceId": _ID_PREFIXES["eni-"],
-        **{m.route_field: known[m.id_prefix] for m in mapped if m.route_field != "GatewayId"},
+        **{m.route_field: known[m.id_prefix] for m in mapped if m.route_field not in ("", "GatewayId") and m.id_prefix},
     }
     if key in by_key:
         return by_key[key]

@@ -81,7 +81,8 @@ def ip_text(text: str) -> str | None:
 class Detail:
     """Another `describe-*` output a mapping reads besides its own (a transit gateway's route
     tables, routes, propagations): kept in `importer.raw[file_key]` by its `id_fields` joined with
-    "/", so that two accounts' views of one resource that differ in those fields are both kept."""
+    "/", so that two accounts' views of one resource that differ in those fields are both kept.
+    A field may hold a string or a whole number (a launch template version's VersionNumber)."""
 
     file_key: str
     id_fields: tuple[str, ...]
@@ -96,14 +97,14 @@ class AwsMapping:
     the resources that carry traffic (saying why it skips the others, and recording them in
     `importer.gone` so routes to them become blackholes). `body` writes one kept resource in the
     design format, located with `importer.at`. Routes whose `route_field` names a kept resource
-    get `{route_key: name}`.
+    get `{route_key: name}`; a component that no route names leaves both, and `id_prefix`, empty.
     """
 
     file_key: str  # the output's top-level key, e.g. "NatGateways"
     section: str  # the design section it fills, e.g. "nat_gateways"
-    route_key: str  # the design's route target key, e.g. "nat_gateway"
-    route_field: str  # the AWS route field that names one, e.g. "NatGatewayId"
-    id_prefix: str  # its AWS ids' prefix, e.g. "nat-"
+    route_key: str  # the design's route target key, e.g. "nat_gateway" ("": no route targets one)
+    route_field: str  # the AWS route field that names one, e.g. "NatGatewayId" ("": none)
+    id_prefix: str  # its AWS ids' prefix, e.g. "nat-" ("": routes never name one by id)
     label: str  # how messages call one, e.g. "NAT gateway"
     id_field: str  # the field of its own id in the output, e.g. "NatGatewayId"
     pick: Callable[[Importer], dict[str, Picked]]

@@ -96,7 +96,6 @@ UNSUPPORTED_TYPES: dict[str, tuple[str, str]] = {
     "aws_ec2_transit_gateway": ("transit_gateway", "transit gateway"),
     "aws_ec2_transit_gateway_vpc_attachment": ("transit_gateway_attachment", "transit gateway attachment"),
     "aws_vpc_endpoint": ("vpc_endpoint", "VPC endpoint"),  # only those pick_vpc_endpoints cannot import
-    "aws_egress_only_internet_gateway": ("egress_only_internet_gateway", "egress-only internet gateway"),
     "aws_ec2_carrier_gateway": ("carrier_gateway", "carrier gateway"),
     "aws_lb": ("load_balancer", "load balancer"),
     "aws_alb": ("load_balancer", "load balancer"),
@@ -308,6 +307,25 @@ def _cidr(value: Any) -> str | None:
         return None
     try:
         return str(ipaddress.IPv4Network(value.strip(), strict=False))
+    except (ValueError, TypeError):
+        return None
+
+
+def _cidr6(value: Any) -> str | None:
+    """An IPv6 CIDR block in RFC 5952 form (the `ipv6_*` arguments), or None."""
+    if not isinstance(value, str) or ":" not in value:
+        return None
+    try:
+        return str(ipaddress.IPv6Network(value.strip(), strict=False))
+    except (ValueError, TypeError):
+        return None
+
+
+def _ip6(value: Any) -> str | None:
+    if not isinstance(value, str):
+        return None
+    try:
+        return str(ipaddress.IPv6Address(value.strip()))
     except (ValueError, TypeError):
         return None
 
@@ -937,6 +955,8 @@ class _Importer:
     def convert(self, top: JsonObj) -> dict[str, Any]:
         self.vpc_names: dict[str, str] = {}
         self.vpc_cidrs: dict[str, list[str]] = {}
+        self.vpc_ipv6: dict[str, list[str]] = {}  # vpc address -> its IPv6 blocks
+        self.ipv6_only: set[str] = set()  # subnet addresses
         self.subnet_names: dict[str, str] = {}
         self.subnet_vpc: dict[str, str] = {}
         self.sg_names: dict[str, str] = {}  # address -> the design's group reference ('' = a VPC's default)
@@ -954,6 +974,7 @@ class _Importer:
         self.pick_unsupported()
         groups = self.pick_security_groups(vpcs)
         igws = self.pick_internet_gateways()
+        eigws = self.pick_egress_only_gateways()
         peerings = self.pick_peerings()
         instances = self.pick_instances()
         nats = self.pick_nat_gateways()
@@ -976,6 +997,7 @@ class _Importer:
             ("network_acls", network_acls),
             ("security_groups", groups),
             ("internet_gateways", igws),
+            ("egress_only_internet_gateways", eigws),
             ("nat_gateways", nats),
             ("peerings", peerings),
             ("prefix_lists", prefix_lists),
@@ -1068,6 +1090,28 @@ class _Importer:
                           f"{self.kind} manages in it is imported (its route tables and NACLs get AWS's defaults)",
                           res.loc)
             vpcs[name] = self.body(res, cidrs=self.vpc_cidrs[res.address])
+            six = _cidr6(res.values.get("ipv6_cidr_block"))
+            if six is not None:
+                self.vpc_ipv6[res.address] = [six]
+                vpcs[name]["ipv6_cidrs"] = self.vpc_ipv6[res.address]
+            elif res.values.get("assign_generated_ipv6_cidr_block") is True or res.is_unknown("ipv6_cidr_block") and \
+                    res.configured("assign_generated_ipv6_cidr_block"):
+                self.warn("tf-unknown", f"{res.address}: its Amazon-provided IPv6 block is known only after apply; "
+                          "the VPC is imported IPv4-only (apply, then import the state)", res.loc)
+        for res in self.of_type("aws_vpc_ipv6_cidr_block_association"):
+            vpc_res = self.link(res, "vpc_id", VPC_TYPES + ("data.aws_vpc",))
+            vpc = self.vpc_alias.get(vpc_res.address, vpc_res.address) if vpc_res is not None else None
+            six = _cidr6(res.values.get("ipv6_cidr_block"))
+            if vpc is None or vpc not in self.vpc_names:
+                continue
+            if six is None:
+                self.warn("tf-unknown", f"{res.address}: ipv6_cidr_block is known only after apply (IPAM?); left out",
+                          res.loc)
+                continue
+            blocks = self.vpc_ipv6.setdefault(vpc, [])
+            if six not in blocks:
+                blocks.append(six)
+            vpcs[self.vpc_names[vpc]]["ipv6_cidrs"] = blocks
         for res in self.of_type("aws_vpc_ipv4_cidr_block_association"):
             vpc_res = self.link(res, "vpc_id", VPC_TYPES + ("data.aws_vpc",))
             vpc = self.vpc_alias.get(vpc_res.address, vpc_res.address) if vpc_res is not None else None
@@ -1105,7 +1149,10 @@ class _Importer:
         subnets: dict[str, Any] = {}
         for res in self.of_type(*SUBNET_TYPES) + [r for r in self.resources if r.kind == "data.aws_subnet"]:
             cidr = _cidr(res.values.get("cidr_block"))
-            if cidr is None:
+            six = _cidr6(res.values.get("ipv6_cidr_block"))
+            if cidr is None and six is not None and res.values.get("ipv6_native") is True:
+                self.ipv6_only.add(res.address)  # an IPv6-only subnet: no IPv4 block
+            elif cidr is None:
                 if res.mode == "data":
                     continue
                 self.warn("tf-unknown", f"{res.address}: cidr_block is known only after apply; the subnet is left out",
@@ -1122,7 +1169,11 @@ class _Importer:
             name = self.name_of(res, names)
             self.subnet_names[res.address] = name
             self.subnet_vpc[res.address] = vpc
-            subnets[name] = self.body(res, vpc=self.vpc_names[vpc], cidr=cidr, az=zone)
+            subnets[name] = self.body(res, vpc=self.vpc_names[vpc], cidr=cidr, ipv6_cidr=six, az=zone,
+                                      enable_dns64=True if res.values.get("enable_dns64") is True else None)
+            if six is None and res.is_unknown("ipv6_cidr_block") and res.configured("ipv6_cidr_block"):
+                self.warn("tf-unknown", f"{res.address}: ipv6_cidr_block is known only after apply; the subnet is "
+                          "imported without IPv6", res.loc)
         return subnets
 
     # -- unsupported components -----------------------------------------------------------------
@@ -1385,9 +1436,10 @@ class _Importer:
                 self.error("tf-value", f"{what}: protocol {_json_kind(raw)} is not an IP protocol (expected -1, tcp, "
                            "udp, icmp or a number 0-255)", loc)
             return []
-        if protocol == 58:
-            self.warn("tf-ipv6", f"{what}: an ICMPv6 rule matches only IPv6 traffic (not simulated; left out)", loc)
-            return []
+        if protocol == 58 and _int(data.get("from_port")) not in (None, -1):
+            # vpcsim has no ICMPv6 types: a rule for some of them is read as all of ICMPv6.
+            self.warn("tf-icmpv6", f"{what}: an ICMPv6 rule for type {data.get('from_port')} is read as all ICMPv6 "
+                      "(vpcsim does not tell ICMPv6 types apart)", loc)
         base: dict[str, Any] = {"protocol": protocol}
         lo, hi = _int(data.get("from_port")), _int(data.get("to_port"))
         if protocol in ("tcp", "udp"):
@@ -1403,9 +1455,10 @@ class _Importer:
         description = data.get("description")
         peers: list[tuple[str, str]] = []
         cidrs = data.get("cidr_blocks")
-        for text in ([data["cidr_ipv4"]] if isinstance(data.get("cidr_ipv4"), str) else []) + (
+        # ICMPv6 (58) only ever matches IPv6 traffic: its IPv4 blocks match nothing.
+        for text in ([] if protocol == 58 else ([data["cidr_ipv4"]] if isinstance(data.get("cidr_ipv4"), str) else []) + (
             [c for c in cidrs if isinstance(c, str)] if isinstance(cidrs, list) else []
-        ):
+        )):
             cidr = _cidr(text)
             if cidr is None:
                 self.error("tf-value", f"{what}: {text!r} is not an IPv4 CIDR block", loc)
@@ -1415,8 +1468,14 @@ class _Importer:
             self.warn("tf-unknown", f"{what}: cidr_blocks are known only after apply; that part of the rule is "
                       "left out", loc)
         ipv6 = data.get("ipv6_cidr_blocks")
-        if (isinstance(ipv6, list) and ipv6) or data.get("cidr_ipv6"):
-            self.warn_once(f"{res.address}:{where}", "tf-ipv6", f"{what}: IPv6 blocks are not simulated (left out)", loc)
+        for text in ([data["cidr_ipv6"]] if isinstance(data.get("cidr_ipv6"), str) else []) + (
+            [c for c in ipv6 if isinstance(c, str)] if isinstance(ipv6, list) else []
+        ):
+            six = _cidr6(text)
+            if six is None:
+                self.error("tf-value", f"{what}: {text!r} is not an IPv6 CIDR block", loc)
+            else:
+                peers.append(("cidr", six))
         for attr in ("prefix_list_ids", "prefix_list_id"):
             if attr in data or unknown.get(attr):
                 for name in self.prefix_list_ref(res, attr, value=data.get(attr), unknown=unknown.get(attr), block=block):
@@ -1524,6 +1583,20 @@ class _Importer:
             self.igw_names[res.address] = name
             igws[name] = self.body(res, vpc=self.vpc_names[vpc])
         return igws
+
+    def pick_egress_only_gateways(self) -> dict[str, Any]:
+        """aws_egress_only_internet_gateway -> egress_only_internet_gateways (components/egress_only_gateway.py)."""
+        names = _Names()
+        gateways: dict[str, Any] = {}
+        self.eigw_names: dict[str, str] = {}
+        for res in self.of_type("aws_egress_only_internet_gateway"):
+            vpc = self.design_vpc(res)
+            if vpc is None or vpc not in self.vpc_names:
+                continue
+            name = self.name_of(res, names)
+            self.eigw_names[res.address] = name
+            gateways[name] = self.body(res, vpc=self.vpc_names[vpc])
+        return gateways
 
     def placeholder_ip(self, res: _Res, what: str) -> str:
         address = str(PLACEHOLDER_PUBLIC.network_address + 1 + self.placeholder_public)
@@ -1851,6 +1924,7 @@ class _Importer:
         if ip is not None and secondary_ips:
             del fields["private_ip"]
             fields["private_ips"] = [ip, *secondary_ips]
+        self.ipv6_addresses(res, fields, subnet)
         public = self.public_address(res, subnet, eip)
         if public is not None:
             fields[public[0]] = public[1]
@@ -1861,6 +1935,19 @@ class _Importer:
             fields["source_dest_check"] = False
         self.at(fields, res.loc)
         return fields
+
+    def ipv6_addresses(self, res: _Res, fields: dict[str, Any], subnet: _Res) -> None:
+        """`ipv6_addresses` (known ones); an IPv6-only subnet's interface has no IPv4 address to pick."""
+        raw = res.values.get("ipv6_addresses")
+        six = list(dict.fromkeys(a for v in (raw if isinstance(raw, list) else []) if (a := _ip6(v)) is not None))
+        if six:
+            fields["ipv6_addresses"] = six
+        elif (_int(res.values.get("ipv6_address_count")) or 0) > 0 or (
+                res.is_unknown("ipv6_addresses") and res.configured("ipv6_address_count")):
+            self.warn("tf-unknown", f"{res.address}: its IPv6 addresses are picked by AWS at apply; imported "
+                      "without them (apply, then import the state)", res.loc)
+        if subnet.address in self.ipv6_only and fields.get("private_ip") == AUTO_ADDRESS:
+            del fields["private_ip"]  # the loader gives it the subnet's first free IPv6 address
 
     def dhcp(self, res: _Res, subnet: str) -> str:
         """`private_ip: auto` for an address AWS picks at apply: verdicts then hold for every one it may pick."""
@@ -1931,6 +2018,7 @@ class _Importer:
             fields["private_ips"] = ips
         else:
             fields["private_ip"] = self.dhcp(eni, fields["subnet"])
+        self.ipv6_addresses(eni, fields, subnet)
         if eip is not None:
             fields["elastic_ip"] = eip
         groups = self.groups_of(eni, "security_groups", vpc, extra_groups)
@@ -2053,8 +2141,14 @@ class _Importer:
                 return None
             out["destination_prefix_list"] = names[0]
         elif data.get("ipv6_cidr_block") or data.get("destination_ipv6_cidr_block"):
-            self.warn("tf-ipv6", f"{what}: an IPv6 route is not simulated (left out)", res.loc)
-            return None
+            text = data.get("ipv6_cidr_block") or data.get("destination_ipv6_cidr_block")
+            six = _cidr6(text)
+            if six is None:
+                self.error("tf-value", f"{what}: destination {text!r} is not an IPv6 CIDR block", res.loc)
+                return None
+            if six in self.vpc_ipv6.get(vpc, ()):
+                return None  # the IPv6 local route: implicit in the design
+            out["destination"] = six
         else:
             self.warn("tf-unknown", f"{what}: its destination is known only after apply; the route is left out", res.loc)
             return None
@@ -2099,6 +2193,8 @@ class _Importer:
                                                        "resource outside this file)")}
         if target.address in self.igw_names:
             return {"internet_gateway": self.igw_names[target.address]}
+        if target.address in self.eigw_names:
+            return {"egress_only_internet_gateway": self.eigw_names[target.address]}
         if target.type == "aws_nat_gateway" and target.address in self.nat_names:
             return {"nat_gateway": self.nat_names[target.address]}
         if target.address in self.pcx_names:
@@ -2182,19 +2278,16 @@ class _Importer:
     def nacl_rule(self, res: _Res, data: JsonObj, direction: str) -> dict[str, Any] | None:
         number = _int(data.get("rule_no"))
         what = f"{res.address}: {direction} rule {data.get('rule_no')}"
-        if data.get("ipv6_cidr_block"):
-            self.warn("tf-ipv6", f"{what}: an IPv6 rule is not simulated (left out)", res.loc)
-            return None
         action = data.get("action")
         protocol = _protocol(data.get("protocol"))
-        cidr = _cidr(data.get("cidr_block"))
+        cidr = _cidr6(data.get("ipv6_cidr_block")) if data.get("ipv6_cidr_block") else _cidr(data.get("cidr_block"))
         if number is None or action not in ("allow", "deny") or protocol is None or cidr is None:
             unknown = res.unknown if isinstance(res.unknown, dict) else {}
             if any(unknown.get(k) is True for k in ("rule_number", "rule_action", "protocol", "cidr_block")):
                 self.warn("tf-unknown", f"{what}: a field of the rule is known only after apply; left out", res.loc)
             else:
-                self.error("tf-value", f"{what}: expected a rule number, action allow|deny, a protocol and an IPv4 "
-                           f"cidr_block (got {data.get('rule_no')!r}, {action!r}, {data.get('protocol')!r}, "
+                self.error("tf-value", f"{what}: expected a rule number, action allow|deny, a protocol and a "
+                           f"cidr_block or ipv6_cidr_block (got {data.get('rule_no')!r}, {action!r}, {data.get('protocol')!r}, "
                            f"{data.get('cidr_block')!r})", res.loc)
             return None
         if not 1 <= number <= 32766:

@@ -63,7 +63,12 @@ ITEM_KEYS = (
     "allow_empty",
     "via",
     "only_via",
+    "family",
 )
+# `family:` of an assertion: which address family its endpoints talk over. Default: the family
+# its selectors name (internet6 or an IPv6 CIDR: IPv6), else IPv4; `either`: both, and the promise
+# must hold over each (every IPv6 address is global, so what is closed on IPv4 may be open on IPv6).
+FAMILIES = ("ipv4", "ipv6", "either")
 FILE_KEYS = ("version", "design", "description", "assertions")
 ID_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._:/-]{0,127}$")
 # `icmp/3:4`: ICMP types of one code (the short form of `{protocol: icmp, icmp_type: 3, icmp_code: 4}`).
@@ -77,6 +82,7 @@ ICMP_CODE_RE = re.compile(r"^((?:icmp|1)/[^:]+):([0-9]{1,3})$", re.IGNORECASE)
 
 class SelectorKind(enum.Enum):
     INTERNET = "internet"
+    INTERNET6 = "internet6"  # the IPv6 internet
     NAME = "name"  # an instance or an interface, written bare
     INSTANCE = "instance"
     INTERFACE = "interface"
@@ -108,6 +114,8 @@ class Selector:
     def describe(self) -> str:
         if self.kind is SelectorKind.INTERNET:
             return "internet"
+        if self.kind is SelectorKind.INTERNET6:
+            return "internet6"
         if self.kind is SelectorKind.UNION:
             return " + ".join(p.describe() for p in self.parts)
         if self.kind is SelectorKind.NAME:
@@ -155,6 +163,7 @@ class Assertion:
     # The ICMP code of the promise's ICMP types (`{protocol: icmp, icmp_type: 3, icmp_code: 4}`);
     # None: code 0, what `icmp/8` means.
     icmp_code: int | None = None
+    family: str | None = None  # FAMILIES; None: what the selectors name
 
     @property
     def security_severity(self) -> float:
@@ -283,8 +292,14 @@ class _AssertionBuilder(Builder):
         icmp_code = codes[0] if codes else None
         if source is None or destination is None or expect is None or traffic is None or via is None:
             return None
-        if source.kind is SelectorKind.INTERNET and destination.kind is SelectorKind.INTERNET:
+        internets = (SelectorKind.INTERNET, SelectorKind.INTERNET6)
+        if source.kind in internets and destination.kind in internets:
             self.error("endpoint", f"{what}: from and to are both the internet", body.loc)
+            return None
+        family = self.string(body.get("family"), f"{what}: family")
+        if family is not None and family not in FAMILIES:
+            self.error("family", f"{what}: family {family!r} (expected one of: {', '.join(FAMILIES)})",
+                       body.entries["family"].loc)
             return None
         assertion = Assertion(
             id="",
@@ -318,6 +333,7 @@ class _AssertionBuilder(Builder):
             via,
             only_via,
             icmp_code,
+            family,
         )
 
     def waypoints(self, body: Map, what: str) -> tuple[Waypoint, ...] | None:
@@ -409,7 +425,8 @@ class _AssertionBuilder(Builder):
         if kind is SelectorKind.CIDR:
             for text, loc in names:
                 if self.parse_cidr(text) is None:
-                    self.error("cidr", f"{what}: cidr {text!r} is not an IPv4 address or CIDR block", loc)
+                    self.error("cidr", f"{what}: cidr {text!r} is not an IP address or CIDR block (IPv4 or IPv6)",
+                               loc)
                     return None
         return Selector(kind, tuple(n for n, _ in names), loc=body.loc)
 
@@ -436,7 +453,9 @@ class _AssertionBuilder(Builder):
     def bare_selector(self, text: str, loc: Location, what: str) -> Selector | None:
         if text.lower() == "internet":
             return Selector(SelectorKind.INTERNET, loc=loc)
-        if text[:1].isdigit() and self.parse_cidr(text) is not None:
+        if text.lower() == "internet6":
+            return Selector(SelectorKind.INTERNET6, loc=loc)
+        if (text[:1].isdigit() or ":" in text) and self.parse_cidr(text) is not None:
             return Selector(SelectorKind.CIDR, (text,), loc=loc)
         if text[:1].isdigit() and text.count(".") == 3:
             self.error("cidr", f"{what}: {text!r} is not a valid IPv4 address or CIDR block", loc)

@@ -23,9 +23,13 @@ from vpcsim.loader.reader import Map, Node, Scalar, Seq, kind_of
 from vpcsim.model import (
     AMAZON_PROVIDED_DNS,
     ANY_CIDR,
+    ANY_CIDR6,
     AUTO_ADDRESS,
     DEFAULT_DHCP_OPTIONS,
     EMPTY_TAGS,
+    IPV4_BITS,
+    IPV4_MAX,
+    IPV6_BITS,
     PROTOCOL_NAMES,
     Cidr,
     Design,
@@ -52,6 +56,7 @@ from vpcsim.model import (
     ip_to_int,
     number_hint,
     parse_decimal,
+    parse_ip,
     short,
 )
 
@@ -102,8 +107,11 @@ def implicit_default_acl_name(vpc: str) -> str:
     return f"{vpc}/default-acl"
 
 
-def allow_all_nacl(loc: Location) -> tuple[NaclRule, ...]:
-    return (NaclRule(100, True, -1, 0, 65535, ANY_CIDR, loc),)
+def allow_all_nacl(loc: Location, ipv6: bool = False) -> tuple[NaclRule, ...]:
+    """The default NACL's rules: 100 allows all IPv4, and on a VPC with IPv6, 101 allows all IPv6
+    (https://docs.aws.amazon.com/vpc/latest/userguide/default-network-acl.html)."""
+    rules = (NaclRule(100, True, -1, 0, 65535, ANY_CIDR, loc),)
+    return (*rules, NaclRule(101, True, -1, 0, 65535, ANY_CIDR6, loc)) if ipv6 else rules
 
 
 @dataclass(slots=True)
@@ -209,15 +217,32 @@ class Builder:
             self.error("cidr", f"{what}: {exc}", node.loc)
             return None
 
-    def address(self, node: Node | None, what: str) -> int | None:
+    def address(self, node: Node | None, what: str, ipv6: bool = False) -> int | None:
+        """An IPv4 address, or with `ipv6` an IPv6 one (a located error for the other family)."""
         text = self.string(node, what)
         if text is None or node is None:
             return None
         try:
+            if ipv6:
+                value = parse_ip(text.strip())
+                if value <= IPV4_MAX:
+                    raise ValueError(f"{text.strip()!r} is an IPv4 address (expected an IPv6 address)")
+                return value
             return ip_to_int(text.strip())
         except ValueError as exc:
             self.error("address", f"{what}: {exc}", node.loc)
             return None
+
+    def cidr_of_family(self, node: Node | None, what: str, bits: int) -> Cidr | None:
+        """A CIDR block of one family: `ipv6_cidr` keys take IPv6 blocks, `cidr` keys IPv4 ones."""
+        one = self.cidr(node, what)
+        if one is not None and node is not None and one.bits != bits:
+            want = "an IPv6 block such as 2600:1f18:abcd:ef00::/56" if bits == IPV6_BITS else \
+                "an IPv4 block (IPv6 blocks go under the ipv6_cidr / ipv6_cidrs keys)"
+            self.error("cidr", f"{what}: {one} is an IPv{4 if one.bits == IPV4_BITS else 6} block (expected {want})",
+                       node.loc)
+            return None
+        return one
 
     def name_list(self, node: Node | None, what: str) -> list[tuple[str, Location]]:
         if node is None:
@@ -445,7 +470,7 @@ class _DesignBuilder(Builder):
                 )
             if default_acl is None:
                 default_acl = implicit_default_acl_name(name)
-                rules = allow_all_nacl(loc)
+                rules = allow_all_nacl(loc, any(c.bits == IPV6_BITS for c in cidrs))
                 network_acls[default_acl] = NetworkAcl(default_acl, name, rules, rules, True, True, loc=loc)
             sg_name = default_group_name(name)
             ingress, egress = default_sg_rules
@@ -610,8 +635,9 @@ class _DesignBuilder(Builder):
         self.check_keys(
             body,
             what,
-            ("cidrs", "cidr", "main_route_table", "default_network_acl", "default_security_group", "region",
-             "enable_dns_support", "enable_dns_hostnames", "dhcp_options", *COMMON_KEYS),
+            ("cidrs", "cidr", "ipv6_cidrs", "ipv6_cidr", "main_route_table", "default_network_acl",
+             "default_security_group", "region", "enable_dns_support", "enable_dns_hostnames", "dhcp_options",
+             *COMMON_KEYS),
         )
         self.read_vpc_attributes(name, body)
         cidrs: list[Cidr] = []
@@ -619,7 +645,7 @@ class _DesignBuilder(Builder):
         if body.get("cidr") is not None and body.get("cidrs") is not None:
             self.error("vpc-cidr", f"{what}: give either cidr or cidrs, not both", body.loc)
         if body.get("cidr") is not None:
-            one = self.cidr(body.get("cidr"), f"{what}: cidr")
+            one = self.cidr_of_family(body.get("cidr"), f"{what}: cidr", IPV4_BITS)
             if one:
                 cidrs.append(one)
                 cidr_locs.append(body.entries["cidr"].loc)
@@ -629,20 +655,41 @@ class _DesignBuilder(Builder):
                 self.error("type", f"{what}: cidrs: expected at least one CIDR block, got an empty list",
                            body.entries["cidrs"].loc)
             for item in items:
-                one = self.cidr(item, f"{what}: cidrs")
+                one = self.cidr_of_family(item, f"{what}: cidrs", IPV4_BITS)
                 if one:
                     cidrs.append(one)
                     cidr_locs.append(item.loc)
         else:
+            # AWS: every VPC has an IPv4 block, dual-stack ones too (IPv6-only is a subnet choice).
             self.error("missing-key", f"{what}: missing required key 'cidrs'", body.loc)
+        # IPv6 blocks (Amazon-provided /56, or from BYOIP / IPAM pools) follow the IPv4 ones.
+        if body.get("ipv6_cidr") is not None and body.get("ipv6_cidrs") is not None:
+            self.error("vpc-cidr", f"{what}: give either ipv6_cidr or ipv6_cidrs, not both", body.loc)
+        six_items: list[Node] = []
+        if body.get("ipv6_cidr") is not None:
+            six_items = [body.entries["ipv6_cidr"]]
+        elif body.get("ipv6_cidrs") is not None:
+            six_items = list(self.as_list(body.entries["ipv6_cidrs"], f"{what}: ipv6_cidrs"))
+        for item in six_items:
+            one = self.cidr_of_family(item, f"{what}: ipv6_cidrs", IPV6_BITS)
+            if one:
+                cidrs.append(one)
+                cidr_locs.append(item.loc)
+        ipv6 = any(c.bits == IPV6_BITS for c in cidrs)
+        if ipv6:
+            self.ipv6_vpcs.add(name)
         main_rt = self.ref(body.get("main_route_table"), f"{what}: main_route_table", "route_tables", "route table")
         default_acl = self.ref(
             body.get("default_network_acl"), f"{what}: default_network_acl", "network_acls", "network ACL"
         )
         group_name = default_group_name(name)
-        everyone = SgRule(-1, 0, 65535, PeerKind.CIDR, ANY_CIDR, loc=body.loc)
+        # The default group sends anywhere; ::/0 only when the VPC has IPv6
+        # (https://docs.aws.amazon.com/vpc/latest/userguide/default-security-group.html).
+        everyone: tuple[SgRule, ...] = (SgRule(-1, 0, 65535, PeerKind.CIDR, ANY_CIDR, loc=body.loc),)
+        if ipv6:
+            everyone += (SgRule(-1, 0, 65535, PeerKind.CIDR, ANY_CIDR6, loc=body.loc),)
         members = SgRule(-1, 0, 65535, PeerKind.SECURITY_GROUP, peer=group_name, loc=body.loc)
-        rules: tuple[tuple[SgRule, ...], tuple[SgRule, ...]] = ((members,), (everyone,))
+        rules: tuple[tuple[SgRule, ...], tuple[SgRule, ...]] = ((members,), everyone)
         sg_node = body.get("default_security_group")
         if sg_node is not None:
             sg_map = self.as_map(sg_node, f"{what}: default_security_group")
@@ -657,7 +704,7 @@ class _DesignBuilder(Builder):
                 egress = (
                     self.sg_rules(sg_map.get("egress"), f"{what}: default_security_group egress", name)
                     if sg_map.get("egress") is not None
-                    else (everyone,)
+                    else everyone
                 )
                 rules = (ingress, egress)
         aws_id = self.string(body.get("aws_id"), f"{what}: aws_id")
@@ -905,7 +952,8 @@ class _DesignBuilder(Builder):
         if "egress" in body.entries:
             egress = self.sg_rules(body.get("egress"), f"{what}: egress", vpc)
         else:
-            # AWS gives every new group one allow-all outbound rule.
+            # AWS gives every new group one allow-all outbound rule: IPv4 only (the ::/0 rule is
+            # the default group's; write `cidr: ::/0` for IPv6), see docs/format.md.
             egress = (SgRule(-1, 0, 65535, PeerKind.CIDR, ANY_CIDR, loc=body.loc),)
         if vpc is None:
             return None
@@ -996,9 +1044,17 @@ class _DesignBuilder(Builder):
 
     def read_subnet(self, name: str, body: Map) -> Subnet | None:
         what = f"subnet {name}"
-        self.check_keys(body, what, ("vpc", "cidr", "az", "route_table", "network_acl", *COMMON_KEYS), ("cidr", "az"))
+        self.check_keys(body, what, ("vpc", "cidr", "ipv6_cidr", "enable_dns64", "az", "route_table", "network_acl",
+                                     *COMMON_KEYS), ("az",))
         vpc_name = self.vpc_ref(body, what)
-        cidr = self.cidr(body.get("cidr"), f"{what}: cidr")
+        cidr = self.cidr_of_family(body.get("cidr"), f"{what}: cidr", IPV4_BITS)
+        # Dual-stack: cidr and ipv6_cidr; IPv6-only: ipv6_cidr alone (then it is `Subnet.cidr` too).
+        six = self.cidr_of_family(body.get("ipv6_cidr"), f"{what}: ipv6_cidr", IPV6_BITS)
+        if "cidr" not in body.entries and "ipv6_cidr" not in body.entries:
+            self.error("missing-key", f"{what}: missing required key 'cidr' (or 'ipv6_cidr' for an IPv6-only subnet)",
+                       body.loc)
+        elif "cidr" not in body.entries:
+            cidr = six
         az = self.string(body.get("az"), f"{what}: az")
         rt = self.ref(body.get("route_table"), f"{what}: route_table", "route_tables", "route table")
         acl = self.ref(body.get("network_acl"), f"{what}: network_acl", "network_acls", "network ACL")
@@ -1017,6 +1073,8 @@ class _DesignBuilder(Builder):
             self.string(body.get("aws_id"), "aws_id"),
             self.tags(body),
             body.loc,
+            six,
+            self.boolean(body.get("enable_dns64"), f"{what}: enable_dns64", False),
         )
 
     def read_nat(self, name: str, body: Map) -> NatGateway | None:
@@ -1076,8 +1134,8 @@ class _DesignBuilder(Builder):
 
     def read_instance(self, name: str, body: Map) -> Instance | None:
         what = f"instance {name}"
-        eni_keys = ("subnet", "private_ip", "private_ips", "public_ip", "elastic_ip", "secondary_elastic_ips",
-                    "security_groups", "source_dest_check")
+        eni_keys = ("subnet", "private_ip", "private_ips", "ipv6_addresses", "ipv6_prefixes", "public_ip", "elastic_ip",
+                    "secondary_elastic_ips", "security_groups", "source_dest_check")
         self.check_keys(body, what, ("interfaces", "state", *eni_keys, *COMMON_KEYS))
         state = self.string(body.get("state"), f"{what}: state") or "running"
         states = ("running", "pending", "stopping", "stopped", "shutting-down", "terminated")
@@ -1117,8 +1175,9 @@ class _DesignBuilder(Builder):
             self.check_keys(
                 body,
                 what,
-                ("name", "subnet", "private_ip", "private_ips", "public_ip", "elastic_ip", "secondary_elastic_ips",
-                 "security_groups", "source_dest_check", *COMMON_KEYS),
+                ("name", "subnet", "private_ip", "private_ips", "ipv6_addresses", "ipv6_prefixes", "public_ip",
+                 "elastic_ip",
+                 "secondary_elastic_ips", "security_groups", "source_dest_check", *COMMON_KEYS),
                 ("subnet",),
             )
         eni_name = (self.string(body.get("name"), f"{what}: name") if allow_name else None) or f"{instance}.eth{index}"
@@ -1156,6 +1215,25 @@ class _DesignBuilder(Builder):
                          "elastic_ip to keep an address)", body.entries["public_ip"].loc)
             public = None
         secondary = self.secondary_elastic_ips(body, what, ips)
+        # IPv6 addresses follow the IPv4 ones in `private_ips`: globally routable, with no public
+        # twin (the internet gateway does not translate IPv6).
+        if body.get("ipv6_addresses") is not None:
+            items = self.as_list(body.entries["ipv6_addresses"], f"{what}: ipv6_addresses")
+            if isinstance(body.entries["ipv6_addresses"], Seq) and not items:
+                self.error("type", f"{what}: ipv6_addresses: expected at least one IPv6 address (omit the key "
+                           "for none), got an empty list", body.entries["ipv6_addresses"].loc)
+            for item in items:
+                one = self.address(item, f"{what}: ipv6_addresses", ipv6=True)
+                if one is not None:
+                    ips.append(one)
+        prefixes: list[Cidr] = []
+        if body.get("ipv6_prefixes") is not None:
+            # Prefix delegation: the interface owns every address of each block
+            # (https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/ec2-prefix-eni.html).
+            for item in self.as_list(body.entries["ipv6_prefixes"], f"{what}: ipv6_prefixes"):
+                block = self.cidr_of_family(item, f"{what}: ipv6_prefixes", IPV6_BITS)
+                if block is not None:
+                    prefixes.append(block)
         subnet = self.subnets.get(subnet_name) if subnet_name else None
         vpc = subnet.vpc if subnet else None
         groups: list[str] = []
@@ -1185,6 +1263,7 @@ class _DesignBuilder(Builder):
             body.loc,
             dynamic,
             secondary,
+            ipv6_prefixes=tuple(prefixes),
         )
         return eni_name
 
@@ -1291,19 +1370,24 @@ class _DesignBuilder(Builder):
             self.assigned_nats[name] = nat
         self.assigned_interfaces: dict[str, Interface] = {}
         for name, eni in interfaces.items():
-            if not eni.private_ips and eni.subnet in subnets:
+            home = subnets.get(eni.subnet)
+            # An interface in a subnet with IPv4 always has an IPv4 address; one in an IPv6-only
+            # subnet gets its first IPv6 address the same way.
+            if home is not None and (not eni.private_ips or
+                                     (not home.ipv6_only and eni.address_of(IPV4_BITS) is None)):
                 addr = next_free(eni.subnet)
                 if addr < 0:
                     # Reported as an error, so the design never reaches a trace; keep the
                     # interface so that the instance's references stay whole.
                     self.error("subnet-full", f"interface {name}: subnet {eni.subnet} has no free address", eni.loc)
                 else:
-                    eni = dataclasses.replace(eni, private_ips=(addr,))
+                    eni = dataclasses.replace(eni, private_ips=(addr, *eni.private_ips))
             self.assigned_interfaces[name] = eni
 
     def __init__(self, file: str) -> None:
         super().__init__(file)
         self.instance_state = "running"
         self.default_sg_ids: dict[str, str] = {}
+        self.ipv6_vpcs: set[str] = set()
         self.vpc_attributes: dict[str, _VpcAttributes] = {}
         self.pending_targets = []

@@ -13,6 +13,7 @@ and sweeping, duplicates with dicts; nothing loops over pairs of subnets or inte
 from __future__ import annotations
 
 import bisect
+import dataclasses
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
@@ -32,6 +33,7 @@ from vpcsim.model import (
     Subnet,
     TargetKind,
     Vpc,
+    addr_bits,
     int_to_ip,
 )
 
@@ -162,7 +164,23 @@ class _Validator:
         design = self.design
         for vpc in design.vpcs.values():
             what = f"vpc {vpc.name}"
-            for cidr in vpc.cidrs:
+            for cidr in vpc.ipv6_cidrs:
+                lo, hi = facts.IPV6_VPC_PREFIXES
+                if not lo <= cidr.length <= hi:
+                    self.error(
+                        "vpc-cidr-size",
+                        f"{what}: IPv6 CIDR {cidr} is a /{cidr.length} (expected Amazon's /56, or /{lo} to /{hi} "
+                        "from a BYOIP or IPAM pool)",
+                        vpc.loc,
+                    )
+            if len(vpc.ipv6_cidrs) > facts.IPV6_CIDR_QUOTA:
+                self.warning(
+                    "vpc-cidr-quota",
+                    f"{what}: {len(vpc.ipv6_cidrs)} IPv6 CIDR blocks (expected at most {facts.IPV6_CIDR_QUOTA}, "
+                    "AWS's quota per VPC)",
+                    vpc.loc,
+                )
+            for cidr in vpc.ipv4_cidrs:
                 if not facts.MIN_PREFIX <= cidr.length <= facts.MAX_PREFIX:
                     self.error(
                         "vpc-cidr-size",
@@ -178,10 +196,10 @@ class _Validator:
                         vpc.loc,
                     )
             self.check_vpc_overlaps(vpc)
-            if len(vpc.cidrs) > facts.VPC_CIDR_QUOTA:
+            if len(vpc.ipv4_cidrs) > facts.VPC_CIDR_QUOTA:
                 self.warning(
                     "vpc-cidr-quota",
-                    f"{what}: {len(vpc.cidrs)} CIDR blocks (expected at most {facts.VPC_CIDR_QUOTA}, "
+                    f"{what}: {len(vpc.ipv4_cidrs)} CIDR blocks (expected at most {facts.VPC_CIDR_QUOTA}, "
                     "AWS's default quota per VPC)",
                     vpc.loc,
                 )
@@ -222,12 +240,13 @@ class _Validator:
     def check_cidr_associations(self) -> None:
         """Secondary IPv4 blocks against AWS's association restrictions (facts.CIDR_RESTRICTIONS_DOC)."""
         for vpc in self.design.vpcs.values():
-            if len(vpc.cidrs) < 2:
+            blocks = vpc.ipv4_cidrs  # the restrictions are about IPv4 blocks only
+            if len(blocks) < 2:
                 continue
-            primary = vpc.cidrs[0]
+            primary = blocks[0]
             home = _rfc1918(primary)
-            for index, cidr in enumerate(vpc.cidrs[1:], start=1):
-                reason = _association_restriction(vpc.cidrs, index, home)
+            for index, cidr in enumerate(blocks[1:], start=1):
+                reason = _association_restriction(blocks, index, home)
                 if reason is None:
                     continue
                 self.error(
@@ -284,26 +303,36 @@ class _Validator:
         by_vpc: dict[str, list[Subnet]] = {}
         for subnet in design.subnets.values():
             what = f"subnet {subnet.name}"
-            cidr = subnet.cidr
             region = self.region_of(subnet.vpc)
-            if not facts.MIN_PREFIX <= cidr.length <= facts.MAX_PREFIX:
+            six = subnet.ipv6_cidr
+            if not subnet.ipv6_only and not facts.MIN_PREFIX <= subnet.cidr.length <= facts.MAX_PREFIX:
                 self.error(
                     "subnet-cidr-size",
-                    f"{what}: CIDR {cidr} is a /{cidr.length} "
+                    f"{what}: CIDR {subnet.cidr} is a /{subnet.cidr.length} "
                     f"(expected a prefix length from /{facts.MIN_PREFIX} to /{facts.MAX_PREFIX})",
+                    subnet.loc,
+                )
+            lo, hi = facts.IPV6_SUBNET_PREFIXES
+            if six is not None and not (lo <= six.length <= hi and six.length % 4 == 0):
+                self.error(
+                    "subnet-cidr-size",
+                    f"{what}: IPv6 CIDR {six} is a /{six.length} (expected /{hi}, or /{lo} to /{hi} in steps of /4)",
                     subnet.loc,
                 )
             vpc = design.vpcs.get(subnet.vpc)
             if vpc is not None:
                 by_vpc.setdefault(vpc.name, []).append(subnet)
-                if vpc.cidrs and self.vpc_blocks[vpc.name].covering(cidr) is None:
-                    blocks = ", ".join(str(c) for c in vpc.cidrs)
-                    self.error(
-                        "subnet-outside-vpc",
-                        f"{what}: CIDR {cidr} is not inside any CIDR of vpc {vpc.name} "
-                        f"(expected a range inside one of: {blocks})",
-                        subnet.loc,
-                    )
+                for cidr in subnet.cidrs:
+                    if vpc.cidrs and self.vpc_blocks[vpc.name].covering(cidr) is None:
+                        family = [c for c in vpc.cidrs if c.bits == cidr.bits]
+                        blocks = ", ".join(str(c) for c in family) or \
+                            "none: the VPC has no IPv6 block (give it ipv6_cidrs)"
+                        self.error(
+                            "subnet-outside-vpc",
+                            f"{what}: CIDR {cidr} is not inside any CIDR of vpc {vpc.name} "
+                            f"(expected a range inside one of: {blocks})",
+                            subnet.loc,
+                        )
             if region and not (subnet.az.startswith(region) and len(subnet.az) > len(region)):
                 self.error(
                     "subnet-az-region",
@@ -337,6 +366,9 @@ class _Validator:
                 )
         for subnets in by_vpc.values():
             self.check_subnet_overlaps(subnets)
+            # Dual-stack subnets' IPv6 blocks, swept the same way (IPv6-only ones are in the first sweep).
+            self.check_subnet_overlaps([dataclasses.replace(s, cidr=s.ipv6_cidr) for s in subnets
+                                        if s.ipv6_cidr is not None and not s.ipv6_only])
 
     def check_subnet_overlaps(self, subnets: list[Subnet]) -> None:
         """Sweep the VPC's subnets by first address; report each subnet that overlaps an earlier one."""
@@ -360,7 +392,7 @@ class _Validator:
 
     def check_private_ip(self, what: str, ip: int, subnet: Subnet, loc: Location) -> bool:
         """Check one private IP against its subnet; True when it is a usable address of it."""
-        cidr = subnet.cidr
+        cidr = subnet.cidr_of(addr_bits(ip)) or subnet.cidr
         if not cidr.contains(ip):
             self.error(
                 "private-ip-outside-subnet",
@@ -396,6 +428,13 @@ class _Validator:
                 for ip in eni.private_ips:
                     self.check_private_ip(what, ip, subnet, eni.loc)
                     private.append((_order(eni.loc), subnet.vpc, ip, what, eni.loc))
+                for prefix in eni.ipv6_prefixes:
+                    if subnet.ipv6_cidr is None or not subnet.ipv6_cidr.covers(prefix):
+                        self.error(
+                            "ipv6-prefix-outside-subnet",
+                            f"{what}: IPv6 prefix {prefix} is outside its subnet {subnet.name}'s IPv6 block "
+                            f"({subnet.ipv6_cidr or 'none'}) (expected a prefix inside it, such as a /80)",
+                            eni.loc)
             if eni.public_ip is not None:
                 public.append((_order(eni.loc), eni.public_ip, what, "public IP", eni.loc))
             for _, eip in eni.secondary_public_ips:

@@ -26,7 +26,17 @@ from vpcsim.components import base, eni, internet_gateway, subnet, vpc_router
 from vpcsim.components.base import Endpoint, Leg, Session, State, Walk, ip
 from vpcsim.errors import EndpointError, Location, UsageError
 from vpcsim.facts import ICMP_REPLIES, LINUX_EPHEMERAL
-from vpcsim.model import PROTOCOL_NAMES, Interface, Subnet, ip_to_int, protocol_label
+from vpcsim.model import (
+    IPV4_BITS,
+    IPV6_BITS,
+    PROTOCOL_NAMES,
+    Interface,
+    Subnet,
+    addr_bits,
+    ip_to_int,
+    parse_ip,
+    protocol_label,
+)
 from vpcsim.results import (
     Action,
     Blocker,
@@ -84,6 +94,7 @@ def trace(
 
     source = resolve(net, src, None)
     target = resolve(net, dst, source)
+    source, target = same_family(net, source, target)
     if proto in (6, 17):
         sports: PortRanges = ((src_port, src_port),) if src_port is not None else ((low, high),)
         dports: PortRanges = ((port, port),)
@@ -122,13 +133,18 @@ def _service_endpoint(net: CompiledNetwork, word: str, other: Endpoint | None) -
     d = net.design
     home = d.subnets[other.eni.subnet]
     vpc = d.vpcs[home.vpc]
+    six = other.eni.address_of(IPV4_BITS) is None  # an IPv6-only source asks the services' IPv6 addresses
     if word == "dns":
         first = vpc.dhcp_options.dns_servers[0] if vpc.dhcp_options.dns_servers else None
         if first is None:
+            if six:
+                return Endpoint(word, parse_ip(facts.AMAZON_DNS_IPV6))
             return Endpoint(word, vpc_router.resolver_address(vpc) or 0)
         return Endpoint(word, first, net.eni_by_ip.get(first))
     if word == "dhcp":
         return Endpoint(word, home.cidr.first + facts.VPC_ROUTER_OFFSET)
+    if six:
+        return Endpoint(word, parse_ip(facts.INSTANCE_METADATA_IPV6 if word == "metadata" else facts.TIME_SYNC_IPV6))
     return Endpoint(word, ip_to_int(facts.INSTANCE_METADATA if word == "metadata" else facts.TIME_SYNC))
 
 
@@ -201,10 +217,13 @@ def trace_packet(
     if proto == 1 and dst_port > 255:
         raise UsageError(f"icmp type {dst_port} is out of range (expected 0-255; 8 = echo request)")
     try:
-        src = ip_to_int(src_ip)
-        dst = ip_to_int(dst_ip)
+        src = parse_ip(src_ip)
+        dst = parse_ip(dst_ip)
     except ValueError:
-        raise UsageError(f"trace_packet needs IPv4 addresses (got {src_ip!r} -> {dst_ip!r})") from None
+        raise UsageError(f"trace_packet needs IPv4 or IPv6 addresses (got {src_ip!r} -> {dst_ip!r})") from None
+    if addr_bits(src) != addr_bits(dst):
+        raise UsageError(f"trace_packet: {src_ip!r} and {dst_ip!r} are of different address families (expected "
+                         "two IPv4 or two IPv6 addresses; IPv6 reaches IPv4 by 64:ff9b::/96, NAT64)")
     low, high = ephemeral or LINUX_EPHEMERAL
     if not 0 <= low <= high <= 65535:
         raise UsageError(f"ephemeral range {low}-{high} is invalid (expected lo-hi within 0-65535)")
@@ -387,6 +406,8 @@ def resolve(net: CompiledNetwork, text: str, other: Endpoint | None) -> Endpoint
     name = text.strip()
     if name.lower() == "internet":
         return Endpoint("internet", net.internet_address)
+    if name.lower() == "internet6":
+        return Endpoint("internet6", net.internet_address6)
     eni: Interface | None = None
     if name in d.instances:
         instance = d.instances[name]
@@ -417,24 +438,63 @@ def resolve(net: CompiledNetwork, text: str, other: Endpoint | None) -> Endpoint
     if name.lower() in SERVICE_KEYWORDS:
         return _service_endpoint(net, name.lower(), other)
     try:
-        addr = ip_to_int(name)
-    except ValueError:
+        addr = parse_ip(name)
+    except ValueError as exc:
         for component in base.endpoint_namers():
             named = component.endpoint(net, name, other)
             if named is not None:
                 return named
+        if ":" in name and all(c in "0123456789abcdefABCDEF:." for c in name):
+            raise EndpointError(f"endpoint {arguments.quote(text)}: {exc}") from None
         known = ", ".join(sorted(d.instances)[:6])
         raise EndpointError(
-            f"endpoint {arguments.quote(text)} is not an instance, interface, external host, IPv4 address or "
-            "'internet' (as a destination also service:NAME or dns)"
+            f"endpoint {arguments.quote(text)} is not an instance, interface, external host, IPv4 or IPv6 address, "
+            "'internet' or 'internet6' (as a destination also service:NAME or dns)"
             + (f"; instances: {known}{', ...' if len(d.instances) > 6 else ''}" if known else "")
         ) from None
-    owner = net.eni_by_ip.get(addr) or net.eni_by_public.get(addr)
+    owner = net.owner_of(addr)
     if owner is not None and other is None and addr in owner.public_ips:
         # Why: an ENI only ever sends from its private IP; the IGW applies the 1:1 NAT to the
         # public IP on the way out (aws-semantics.md, "Internet gateway"), per private IP.
         return Endpoint(name, owner.private_for(addr) or owner.primary_ip, owner)
     return Endpoint(name, addr, owner)
+
+
+def same_family(net: CompiledNetwork, source: Endpoint, target: Endpoint) -> tuple[Endpoint, Endpoint]:
+    """Both ends of a flow in one address family: a dual-stack interface sends from (and is
+    reached at) its address of the other end's family; an IPv6 destination is reached directly,
+    since IPv6 has no public twin.
+
+    An interface named at either end takes the family of an address (or `internet6`) at the
+    other; two interfaces talk IPv4 unless one of them has only IPv6. An end that has no address
+    of the family needed is an EndpointError that says so.
+    """
+    bits = addr_bits(target.addr)
+    if addr_bits(source.addr) == bits:
+        return source, target
+    home = net.design.subnets.get(source.eni.subnet) if source.eni is not None else None
+    if (home is not None and home.enable_dns64 and source.eni is not None and target.eni is None
+            and bits == IPV4_BITS and source.eni.address_of(IPV4_BITS) is None):
+        # DNS64: an IPv6-only client that looks an IPv4-only name up gets 64:ff9b::<IPv4>, which
+        # a NAT gateway translates (https://docs.aws.amazon.com/vpc/latest/userguide/nat-gateway-nat64-dns64.html).
+        return source, Endpoint(target.label, parse_ip(facts.NAT64_PREFIX.partition("/")[0]) | target.addr)
+    # Which end decides: one given as an address (or the internet) fixes the family.
+    if source.eni is not None and (target.eni is None or target.eni.address_of(IPV4_BITS) is None):
+        return _in_family(source, bits, "source"), target
+    if target.eni is not None:
+        return source, _in_family(target, addr_bits(source.addr), "destination")
+    return source, target
+
+
+def _in_family(end: Endpoint, bits: int, what: str) -> Endpoint:
+    eni = end.eni
+    assert eni is not None
+    addr = eni.address_of(bits)
+    if addr is None:
+        family = "IPv6" if bits == IPV6_BITS else "IPv4"
+        raise EndpointError(f"the {what} {end.label!r} has no {family} address, and the other end is {family} "
+                            "only (expected both ends in one address family)")
+    return Endpoint(end.label, addr, eni)
 
 
 # -- the walker ------------------------------------------------------------------------------------
@@ -491,7 +551,8 @@ class Walker:
 
     def run(self, state: State) -> Leg:
         source = self.source.eni
-        if source is not None and (not self.returning or state.src in source.private_ips):
+        if source is not None and (not self.returning or state.src in source.private_ips or (
+                source.ipv6_prefixes and any(c.contains(state.src) for c in source.ipv6_prefixes))):
             eni.send(self, source, state)
         elif self.source.start is not None and not self.returning:
             self.source.start(self, state)

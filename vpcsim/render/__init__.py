@@ -12,7 +12,7 @@ from typing import IO, TYPE_CHECKING, Any
 
 from vpcsim.errors import Diagnostic
 from vpcsim.errors import clean as clean  # the one sanitiser (errors.clean), re-exported for renderers
-from vpcsim.results import Action, BalancedResult, Hop, LegsResult, TraceResult, format_ports
+from vpcsim.results import Action, BalancedResult, Hop, LegsResult, TraceResult, format_ports, with_port
 
 if TYPE_CHECKING:
     from rich.text import Text
@@ -104,8 +104,8 @@ def _packet_lines(hop: Hop) -> str:
     packet = hop.packet
     if packet.protocol in ("tcp", "udp"):
         return (
-            f"{packet.protocol} {packet.src}:{format_ports(packet.src_ports)}\n"
-            f"-> {packet.dst}:{format_ports(packet.dst_ports)}"
+            f"{packet.protocol} {with_port(packet.src)}:{format_ports(packet.src_ports)}\n"
+            f"-> {with_port(packet.dst)}:{format_ports(packet.dst_ports)}"
         )
     return f"{packet.protocol} {packet.src}\n-> {packet.dst}"
 

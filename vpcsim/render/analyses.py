@@ -27,16 +27,21 @@ def exposure_rich(report: ExposureReport, min_severity: Severity | None = None, 
     console = console or Console(highlight=False)
     rows = report.exposed(min_severity)
     table = Table(title=safe_text(f"Internet exposure: {report.design}"), show_lines=False)
-    for column in ("severity", "instance / interface", "public ip", "gateway", "open to", "traffic", "services"):
+    six = report.ipv6  # the IPv6 column only for designs with IPv6 addresses
+    columns = ("severity", "instance / interface", "public ip", *(("ipv6",) if six else ()), "gateway", "open to",
+               "traffic", "services")
+    for column in columns:
         table.add_column(column, overflow="fold")
     for e in rows:
         for f in e.findings:
             if min_severity is not None and f.severity.rank < min_severity.rank:
                 continue
+            ipv6 = (safe_text((e.ipv6_address or "") + (" (open)" if f.family == "ipv6" else "")),) if six else ()
             table.add_row(safe_text(f.severity.value, style=styles[f.severity]), safe_text(e.name),
-                          safe_text(e.public_ip or ""), safe_text(e.internet_gateway or ""),
+                          safe_text(e.public_ip or ""), *ipv6, safe_text(e.internet_gateway or ""),
                           safe_text(", ".join(f.sources)), safe_text(f.traffic.describe()),
-                          safe_text(", ".join(f.services)))
+                          safe_text(", ".join(f.services) + (f"; {f.explanation}" if f.explanation else "")
+                                    + "".join(f"; {c}" for c in f.causes)))
     console.print(table)
     if report.listeners:
         lbs = Table(title=safe_text("Internet-facing load balancer listeners"), show_lines=False)
