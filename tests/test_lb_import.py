@@ -531,3 +531,12 @@ def test_the_nlb_delivers_to_both_servers() -> None:
     assert result.reachable
     assert sorted((t.node, t.target, t.port) for t in result.targets if t.reached) == [
         (node, server, 22) for node in ("test-lb.Subnet-1", "test-lb.Subnet-20") for server in ("test1", "test20")]
+
+
+def test_a_launch_template_may_name_its_groups(tmp_path: Path) -> None:
+    files = shop()
+    files["LaunchTemplateVersions.json"]["LaunchTemplateVersions"][1]["LaunchTemplateData"] = {
+        "SecurityGroups": ["web", "nope"]}
+    design, warnings = snapshot_to_design(_write(tmp_path / "shop", files), validate=True)
+    assert design["auto_scaling_groups"]["web-asg"]["launch_template"]["security_groups"] == ["web"]
+    assert any("security group nope is not in the snapshot" in m for m in _messages(warnings))

@@ -298,6 +298,10 @@ def _body(imp: Importer, group: mapping.Picked) -> dict[str, object]:
         body["launch_template"] = template
     if data is not None:
         ids = data.strs("SecurityGroupIds")
+        if not ids and data.strs("SecurityGroups"):  # by name (a default VPC's template): the VPC's groups
+            by_name = {g.text("GroupName"): gid for gid, g in imp.raw["SecurityGroups"].items()
+                       if g.text("VpcId") == vpc_id}
+            ids = [by_name.get(name, name) for name in data.strs("SecurityGroups")]
         primary = next((n for n in data.objs("NetworkInterfaces") if (n.number("DeviceIndex") or 0) == 0), None)
         public = None
         if primary is not None:

@@ -1850,7 +1850,7 @@ class _Importer:
             ip = j.text("PrivateIpAddress")
             subnet = j.text("SubnetId")
             detail = j.text("Description") or (f"attached to instance {instance_id}" if instance_id else "")
-            note = f"{kind} interface {ip or ''} in subnet {subnet or '?'}" + (f" ({detail})" if detail else "")
+            note = f"{kind if kind != 'interface' else 'network'} interface {ip or ''} in subnet {subnet or '?'}" + (f" ({detail})" if detail else "")
             if instance_id is not None:
                 note += f"; instance {instance_id} is not in the snapshot"
             spec = _UnsupportedKind("network_interface" if kind == "interface" else f"{kind}_interface",
