@@ -355,6 +355,8 @@ def test_reach_family_errors() -> None:
     with pytest.raises(vpcsim.UsageError, match="expected ipv4 or ipv6"):
         reach(net, family="ipv5")
     assert reach(vpcsim.load(BASIC), family="ipv6").cells == {}  # no IPv6 address: an empty matrix
+    with pytest.raises(vpcsim.UsageError, match="onprem:office is reached over IPv4"):
+        reach(vpcsim.load(ROOT / "scenarios" / "transit-hub.yaml"), "onprem:office", family="ipv6")
 
 
 def test_reach_by_subnet_and_security_group() -> None:
@@ -391,6 +393,99 @@ def test_reach_on_a_generated_design(generated: Network) -> None:
     assert m.cell("vpc1-priv-2", "vpc0-db") is None  # vpc0's databases admit only vpc0's app tier
     for (row, col), cell in m.cells.items():
         assert cell.any and cell.pairs > 0 and (cell.all - cell.any) == Traffic.none(), (row, col)
+
+
+# Two VPCs, no peering: every pair between them goes over the internet (or nowhere), which
+# analyse._Shortcuts answers from one walk per source class and internet class. The server's NACL
+# admits tcp replies on 32768-65535 only, so what gets back depends on the source ports the
+# server sees (a NAT gateway's 1024-65535, or the client's own), and its group admits udp 161
+# from the NAT gateway's Elastic IP only, so it depends on the address the server sees too.
+TWO_VPCS = """\
+region: eu-west-1
+vpcs:
+  a: {cidrs: [10.1.0.0/16]}
+  b: {cidrs: [10.2.0.0/16]}
+subnets:
+  a-public: {vpc: a, cidr: 10.1.0.0/24, az: eu-west-1a, route_table: a-public}
+  a-private: {vpc: a, cidr: 10.1.1.0/24, az: eu-west-1a, route_table: a-private}
+  b-public: {vpc: b, cidr: 10.2.0.0/24, az: eu-west-1a, route_table: b-public, network_acl: b-acl}
+  b-private: {vpc: b, cidr: 10.2.1.0/24, az: eu-west-1a}
+route_tables:
+  a-public:
+    vpc: a
+    routes: [{destination: 0.0.0.0/0, internet_gateway: a-igw}]
+  a-private:
+    vpc: a
+    routes: [{destination: 0.0.0.0/0, nat_gateway: a-nat}]
+  b-public:
+    vpc: b
+    routes: [{destination: 0.0.0.0/0, internet_gateway: b-igw}]
+internet_gateways:
+  a-igw: {vpc: a}
+  b-igw: {vpc: b}
+nat_gateways:
+  a-nat: {subnet: a-public, connectivity: public, elastic_ip: 192.0.2.1, private_ip: 10.1.0.5}
+network_acls:
+  b-acl:
+    vpc: b
+    inbound:
+      - {rule: 100, action: allow, protocol: all, cidr: 0.0.0.0/0}
+    outbound:
+      # Replies on the Linux range only: a NAT gateway's 1024-65535 get through in part.
+      - {rule: 100, action: allow, protocol: tcp, ports: 32768-65535, cidr: 0.0.0.0/0}
+      - {rule: 110, action: allow, protocol: udp, ports: 1024-65535, cidr: 0.0.0.0/0}
+      - {rule: 120, action: allow, protocol: icmp, cidr: 0.0.0.0/0}
+      - {rule: 130, action: allow, protocol: 47, cidr: 0.0.0.0/0}
+security_groups:
+  out:
+    vpc: a
+    egress: [{protocol: all, cidr: 0.0.0.0/0}]
+  server:
+    vpc: b
+    ingress:
+      - {protocol: tcp, ports: 443, cidr: 0.0.0.0/0}
+      - {protocol: udp, ports: 161, cidr: 192.0.2.0/28}
+      - {protocol: udp, ports: 53, cidr: 0.0.0.0/0}
+      - {protocol: icmp, icmp_type: 8, cidr: 0.0.0.0/0}
+      - {protocol: 47, cidr: 0.0.0.0/0}
+instances:
+  direct: {subnet: a-public, private_ip: 10.1.0.10, public_ip: 198.51.100.10, security_groups: [out]}
+  behind-nat: {subnet: a-private, private_ip: 10.1.1.10, security_groups: [out]}
+  server: {subnet: b-public, private_ip: 10.2.0.10, public_ip: 198.51.100.20, security_groups: [server]}
+  hidden: {subnet: b-private, private_ip: 10.2.1.10, security_groups: [server]}
+"""
+
+
+@pytest.mark.parametrize("ephemeral", [None, (1024, 65535), (49152, 65535)])
+def test_reach_between_vpcs_over_the_internet_matches_the_engine(make: Make,
+                                                                 ephemeral: tuple[int, int] | None) -> None:
+    net = make(TWO_VPCS)
+    m = reach(net, by="instance", ephemeral=ephemeral)
+    engine = Engine(net, ephemeral=ephemeral)
+    for a in net.design.instances:
+        for b in net.design.instances:
+            if a != b:
+                want = engine.reachable(_Atom(a, a), _Atom(b, b), Traffic.any())
+                assert m.traffic(a, b) == want, (a, b)
+    shortcuts = analyse.analyser(net, ephemeral=ephemeral).shortcuts()
+    assert shortcuts._exits and shortcuts._dead  # the pairs between the VPCs took the shortcuts
+    if ephemeral is None:
+        assert m.traffic("behind-nat", "server") == Traffic.parse("udp/53,161") | Traffic.parse("icmp/8")  # no tcp: NAT ports
+        assert m.traffic("direct", "server") == (Traffic.parse("tcp/443") | Traffic.parse("udp/53") | Traffic.parse("icmp/8")
+                                                  | Traffic.parse("47"))
+
+
+def test_reach_between_unpeered_vpcs_of_a_generated_design_matches_the_engine(tmp_path: Path) -> None:
+    path = tmp_path / "gen.yaml"
+    path.write_text(to_yaml(generate(4, 4, 2)))
+    net = vpcsim.load(path)
+    m = reach(net, by="interface")
+    assert m.probes < m.class_pairs  # the shortcuts answered pairs without a walk of their own
+    engine = Engine(net)
+    enis = list(net.design.interfaces)
+    for a in enis[::2]:
+        for b in enis[1::2]:
+            assert m.traffic(a, b) == engine.reachable(_Atom(a, a), _Atom(b, b), Traffic.any()), (a, b)
 
 
 @pytest.mark.parametrize("by", ["subnet", "instance", "security_group", "vpc", "subnet,security_group",

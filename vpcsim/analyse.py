@@ -41,8 +41,16 @@ from typing import TYPE_CHECKING, Any
 
 import vpcsim.core as core
 from vpcsim.errors import Diagnostic, EndpointError, UsageError
-from vpcsim.facts import CRITICAL_SERVICES, ICMP_REPLIES, NOT_INTERNET, NOT_INTERNET6, OTHER_SERVICES, WEB_PORTS
-from vpcsim.loader.assertions import parse_selector
+from vpcsim.facts import (
+    CRITICAL_SERVICES,
+    ICMP_REPLIES,
+    LINUX_EPHEMERAL,
+    NOT_INTERNET,
+    NOT_INTERNET6,
+    OTHER_SERVICES,
+    WEB_PORTS,
+)
+from vpcsim.loader.assertions import SELECTOR_KEYS, parse_selector
 from vpcsim.model import IPV4_BITS, IPV4_MAX, IPV6_BITS, Cidr, Interface, PeerKind, TargetKind, int_to_ip, parse_ip
 from vpcsim.reach import addresses
 from vpcsim.reach.walk import trace, trace_packet
@@ -174,6 +182,7 @@ class Analyser:
         self._internet: list[InternetClass] | None = None
         self._internet6: list[InternetClass] | None = None
         self._inet_by_sig: dict[int, int] = {}
+        self._shortcuts: _Shortcuts | None = None
 
     # -- address signatures ---------------------------------------------------------------------
 
@@ -367,6 +376,29 @@ class Analyser:
 
     def known(self, key: Hashable) -> Traffic | None:
         return self._pairs.get(key)
+
+    def pair_between(self, key: Hashable, src: Side, dst: Side) -> Traffic:
+        """`pair()`, answered by `_Shortcuts` where one applies (two interfaces of VPCs that are
+        neither the same nor peered), by walking the pair otherwise."""
+        got = self._pairs.get(key)
+        if got is None:
+            if isinstance(src, str) and isinstance(dst, str) and self._interface_named(src) and \
+                    self._interface_named(dst):
+                got = self.shortcuts().between(src, dst)
+            if got is None:
+                got = self.traffic(src, dst)
+            self._pairs[key] = got
+        return got
+
+    def _interface_named(self, name: str) -> bool:
+        """An instance or interface of the design (not a place a component names, `onprem:corp`)."""
+        d = self.net.design
+        return name in d.instances or name in d.interfaces
+
+    def shortcuts(self) -> _Shortcuts:
+        if self._shortcuts is None:
+            self._shortcuts = _Shortcuts(self)
+        return self._shortcuts
 
     def computed(self, key: Hashable) -> Traffic:
         """The traffic of a pair `pair()` has computed (KeyError if it has not)."""
@@ -1157,29 +1189,157 @@ class _Memo:
         return got
 
 
-class _Pivoting:
-    """Exact traffic from a pivot class to an interface class, with three shortcuts that are exact.
+class _Shortcuts:
+    """Exact traffic between interfaces of two VPCs that are neither the same nor peered, with far
+    fewer walks than one per pair (reach, and the one-pivot view).
 
-    - Same or peered VPC: one walk of the pair of class representatives (`Analyser.pair`).
-    - The target is addressed by its public IP (another VPC): the path leaves the pivot's VPC
-      for the internet and enters the target's from it, and every filter on it sees the other
-      end only through that end's address. So it is what the pivot sends to an internet address
-      of the target's public IP's class, intersected with what the internet class of the
-      pivot's translated source reaches on the target (already in the plain exposure).
-    - The target has no public IP and sits in a VPC the pivot's is not peered with: when a walk
-      to such an address dies before any delivery, on a blocker no port changes (no route, the
-      internet gateway refusing a private address...), every address the same route tables send
-      the same way, and as private as it, dies alike.
-    Each shortcut is checked against its own walk's shape; if the shape is not the expected one,
-    the pair is walked.
+    - The target is addressed by its public IP: the path leaves the source's VPC for the internet
+      and enters the target's from it, and every filter on it sees the other end only through
+      that end's address and ports. So it is what the source sends to an internet address of the
+      target's public IP's class (one walk per source class and internet class), intersected with
+      what the internet class of the source as the internet sees it (its public IP, or its NAT
+      gateway's) reaches on the target, from the source ports it arrives with (the exposure's
+      walk, with the NAT gateway's ports as the client's range when it went through one).
+    - The target has no public IP: when a walk to such an address dies before any delivery, on a
+      blocker no port changes (no route, the internet gateway refusing a private address...),
+      every address the same route tables send the same way, and as private as it, dies alike.
+    Each shortcut is checked against its own walk's shape; when the shape is not the expected one
+    it answers None and the caller walks the pair.
     """
 
-    def __init__(self, an: Analyser, report: ExposureReport) -> None:
+    def __init__(self, an: Analyser) -> None:
         self.an = an
         self.net = an.net
-        self.by_class: dict[int, tuple[Traffic, ...]] = {e.eni_class: e.by_class for e in report.interfaces}
-        self._exits: dict[tuple[int, int], tuple[Traffic, int] | None] = {}
+        self._exits: dict[tuple[int, int], tuple[Traffic, int, tuple[int, int]] | None] = {}
         self._dead: dict[int, list[tuple[tuple[tuple[str, int], ...], bool]]] = {}
+        self._public_class: dict[int, int | None] = {}  # interface class -> its public IPs' internet class
+        self._inbound_memo: dict[tuple[int, tuple[int, int], int], Traffic] = {}
+        self._meet: dict[tuple[int, int], Traffic] = {}  # by the operands' ids: values that _exits and the pairs keep
+        self._special = an.lb_nodes | an.route_targets
+
+    def between(self, src: str, dst: str) -> Traffic | None:
+        """traffic(src, dst) for two interface (or instance) names, or None: no shortcut, walk it."""
+        an, net = self.an, self.net
+        s, t = an._start_eni(src), an._start_eni(dst)
+        if s.service is not None or s.name in self._special or t.name in self._special:
+            return None
+        if s.primary_ip > IPV4_MAX or t.primary_ip > IPV4_MAX:
+            return None  # an IPv6 flow (walk.same_family): no public twin, no shortcut
+        src_vpc, dst_vpc = net.interface_vpc(s), net.interface_vpc(t)
+        if src_vpc == dst_vpc or dst_vpc in net.peers.get(src_vpc, {}):
+            return None  # addressed privately: one walk of the pair
+        if t.public_ip is not None:
+            return self.through_internet(an.class_of[s.name], an.class_of[t.name], t.public_ip)
+        return self.dead_end(an.class_of[s.name], t.primary_ip)
+
+    def through_internet(self, src: int, dst: int, public: int) -> Traffic | None:
+        """Interface class `src` to class `dst`, addressed by `public` (dst's public IP)."""
+        if dst in self._public_class:
+            cls = self._public_class[dst]  # every member's public IP is in the same interval (eni_key)
+        else:
+            cls = self._public_class[dst] = self._internet_class(public)
+        if cls is None:
+            return None
+        exit_key = (src, cls)
+        if exit_key not in self._exits:
+            self._exits[exit_key] = self._exit(src, cls)
+        found = self._exits[exit_key]
+        if found is None:
+            return None
+        out, seen_class, ports = found
+        if out == _Memo.NONE:
+            return out
+        inbound_key = (seen_class, ports, dst)
+        inbound = self._inbound_memo.get(inbound_key)
+        if inbound is None:
+            inbound = self._inbound_memo[inbound_key] = self._inbound(seen_class, ports, dst)
+        key = (id(out), id(inbound))
+        got = self._meet.get(key)
+        if got is None:
+            got = self._meet[key] = out & inbound
+        return got
+
+    def _internet_class(self, public: int) -> int | None:
+        if self.net.vpc_of(public) is not None:
+            return None  # a public IP inside a VPC's CIDR: no shortcut
+        try:
+            return self.an.internet_class_of(public)
+        except KeyError:
+            return None
+
+    def _inbound(self, seen_class: int, ports: tuple[int, int], dst: int) -> Traffic:
+        """What internet class `seen_class`, sending from `ports`, reaches on interface class `dst`
+        (exposure's pair: the same key, so an exposure already made is a lookup)."""
+        from vpcsim.model import ip_to_int
+
+        an = self.an
+        if ports != (an.ephemeral or LINUX_EPHEMERAL):
+            an = analyser(self.net, ephemeral=ports)  # the classes do not depend on the range
+        rep = ip_to_int(an.internet_classes()[seen_class].representative)
+        return an.pair((_internet_key(seen_class), dst, False), rep, an.classes[dst].members[0])
+
+    def _exit(self, src: int, cls: int) -> tuple[Traffic, int, tuple[int, int]] | None:
+        """What class `src` sends to internet class `cls` and gets answered, the internet class of
+        the source address the internet sees (its public IP, or a NAT gateway's), and the source
+        ports the internet sees (the client's range, or the NAT gateway's)."""
+        from vpcsim.model import ip_to_int
+
+        an = self.an
+        name = an._start_name(self.net.design.interfaces[an.classes[src].members[0]])
+        addr = ip_to_int(an.internet_classes()[cls].representative)
+        result, _, _ = an._probe(name, addr, 6)
+        last = result.forward[-1] if result.forward else None
+        if last is None or last.kind != "internet":
+            return None  # it does not leave for the internet: walk the pairs
+        seen = ip_to_int(last.packet.src)
+        if seen in an.member_of or self.net.vpc_of(seen) is not None or len(last.packet.src_ports) != 1:
+            return None
+        try:
+            seen_class = an.internet_class_of(seen)
+        except KeyError:
+            return None
+        lo, hi = last.packet.src_ports[0]
+        return an.pair(("exit", src, cls), name, addr), seen_class, (lo, hi)
+
+    def dead_end(self, src: int, addr: int) -> Traffic | None:
+        """Class `src` to the private address `addr` of a VPC it is not peered with."""
+        from vpcsim.compile import is_private
+
+        net = self.net
+        for tables, private in self._dead.get(src, ()):
+            if private == is_private(addr) and all(net.routes(t).table.lookup(addr) == i for t, i in tables):
+                return Traffic.none()
+        an = self.an
+        d = net.design
+        first = d.interfaces[an.classes[src].members[0]]
+        result, _, _ = an._probe(an._start_name(first), addr, 6)
+        forward = result.forward
+        vpc = net.interface_vpc(first)
+        # Why: past the source's own VPC (a peering into overlapping CIDRs, say) an address may
+        # meet an owner the representative did not: then the fate is not the route tables' alone.
+        elsewhere = any((h.kind == "subnet" and h.name in d.subnets and d.subnets[h.name].vpc != vpc)
+                        or (h.kind == "vpc_router" and h.name != vpc) for h in forward)
+        delivered = any(h.kind == "eni" for h in forward[1:])
+        stopped = any(b.code.value not in _FILTER_CODES for b in result.blocked_by)
+        if elsewhere or delivered or not stopped or result.return_path:
+            return None
+        consulted = [s.component for h in forward for s in h.steps
+                     if s.kind.value == "route_lookup" and s.component is not None]
+        if any(name not in net.design.route_tables for name in consulted):
+            return None  # a lookup this shortcut cannot repeat: walk the pairs
+        tables = tuple((name, net.routes(name).table.lookup(addr)) for name in consulted)
+        self._dead.setdefault(src, []).append((tables, is_private(addr)))
+        return Traffic.none()
+
+
+class _Pivoting:
+    """Exact traffic from a pivot class to an interface class: one walk of the pair of class
+    representatives in the same or a peered VPC, `_Shortcuts` between any other two."""
+
+    def __init__(self, an: Analyser) -> None:
+        self.an = an
+        self.net = an.net
+        self.shortcuts = an.shortcuts()
         self.memo = _Memo()
 
     def traffic(self, pivot: EniClass, target: EniClass) -> Traffic | None:
@@ -1198,78 +1358,8 @@ class _Pivoting:
         key = ("pivot", pivot.index, target.index)
         if src_vpc == dst_vpc or dst_vpc in net.peers.get(src_vpc, {}):
             return an.pair(key, an._start_name(src_eni), an._start_name(dst_eni))
-        if dst_eni.public_ip is not None:
-            got = self._through_internet(pivot, target, dst_eni.public_ip)
-        else:
-            got = self._dead_end(pivot, dst_eni.primary_ip)
+        got = self.shortcuts.between(an._start_name(src_eni), an._start_name(dst_eni))
         return got if got is not None else an.pair(key, an._start_name(src_eni), an._start_name(dst_eni))
-
-    def _through_internet(self, pivot: EniClass, target: EniClass, public: int) -> Traffic | None:
-        an = self.an
-        if self.net.vpc_of(public) is not None:
-            return None  # a public IP inside a VPC's CIDR: no shortcut
-        try:
-            cls = an.internet_class_of(public)
-        except KeyError:
-            return None
-        exit_key = (pivot.index, cls)
-        if exit_key not in self._exits:
-            self._exits[exit_key] = self._exit(pivot, cls)
-        found = self._exits[exit_key]
-        if found is None:
-            return None
-        out, seen_class = found
-        return self.memo.op("and", out, self.by_class[target.index][seen_class]) if out != _Memo.NONE else out
-
-    def _exit(self, pivot: EniClass, cls: int) -> tuple[Traffic, int] | None:
-        """What the pivot sends to internet class `cls` and gets answered, and the internet class
-        of the source address the internet sees (its public IP, or a NAT gateway's)."""
-        from vpcsim.model import ip_to_int
-
-        an = self.an
-        src = an._start_name(self.net.design.interfaces[pivot.members[0]])
-        addr = ip_to_int(an.internet_classes()[cls].representative)
-        result, _, _ = an._probe(src, addr, 6)
-        last = result.forward[-1] if result.forward else None
-        if last is None or last.kind != "internet":
-            return None  # it does not leave for the internet: walk the pairs
-        seen = ip_to_int(last.packet.src)
-        if seen in an.member_of or self.net.vpc_of(seen) is not None:
-            return None
-        try:
-            seen_class = an.internet_class_of(seen)
-        except KeyError:
-            return None
-        return an.pair(("pivot-out", pivot.index, cls), src, addr), seen_class
-
-    def _dead_end(self, pivot: EniClass, addr: int) -> Traffic | None:
-        from vpcsim.compile import is_private
-
-        net = self.net
-        for tables, private in self._dead.get(pivot.index, ()):
-            if private == is_private(addr) and all(net.routes(t).table.lookup(addr) == i for t, i in tables):
-                return Traffic.none()
-        an = self.an
-        src = an._start_name(net.design.interfaces[pivot.members[0]])
-        result, _, _ = an._probe(src, addr, 6)
-        forward = result.forward
-        d = net.design
-        vpc = net.interface_vpc(d.interfaces[pivot.members[0]])
-        # Why: past the pivot's own VPC (a peering into overlapping CIDRs, say) an address may
-        # meet an owner the representative did not: then the fate is not the route tables' alone.
-        elsewhere = any((h.kind == "subnet" and h.name in d.subnets and d.subnets[h.name].vpc != vpc)
-                        or (h.kind == "vpc_router" and h.name != vpc) for h in forward)
-        delivered = any(h.kind == "eni" for h in forward[1:])
-        stopped = any(b.code.value not in _FILTER_CODES for b in result.blocked_by)
-        if elsewhere or delivered or not stopped or result.return_path:
-            return None
-        consulted = [s.component for h in forward for s in h.steps
-                     if s.kind.value == "route_lookup" and s.component is not None]
-        if any(name not in net.design.route_tables for name in consulted):
-            return None  # a lookup this shortcut cannot repeat: walk the pairs
-        tables = tuple((name, net.routes(name).table.lookup(addr)) for name in consulted)
-        self._dead.setdefault(pivot.index, []).append((tables, is_private(addr)))
-        return Traffic.none()
 
 
 def transitive_exposure(net: CompiledNetwork, *, ephemeral: tuple[int, int] | None = None,
@@ -1283,7 +1373,7 @@ def transitive_exposure(net: CompiledNetwork, *, ephemeral: tuple[int, int] | No
     # A pivot is in on either family (an IPv6-exposed instance is as good a foothold).
     direct: dict[int, Traffic] = {e.eni_class: e.traffic | e.ipv6 for e in report.interfaces}
     pivots = [c for c in an.classes if direct.get(c.index)]
-    walker = _Pivoting(an, report)
+    walker = _Pivoting(an)
     reached: dict[tuple[int, int], Traffic] = {}
     pairs = 0
     for done, pivot in enumerate(pivots):
@@ -1604,11 +1694,12 @@ def _block_json(b: ReachBlock) -> dict[str, Any]:
 
 @dataclass
 class _Member:
-    """One endpoint of a group: an interface, or a class of internet addresses."""
+    """One endpoint of a group: an interface, a class of internet addresses, or a named place
+    outside the VPCs (`onprem:corp`, at the address `trace` sends from and to for it)."""
 
-    key: Hashable  # class index, or ("internet", k)
+    key: Hashable  # class index, ("internet", k) or ("named", name)
     subnet: str | None
-    side: Side  # interface name, or the internet representative's address
+    side: Side  # interface name, the internet representative's address, or the place's name
 
 
 def _parse_by(by: str | Sequence[str]) -> tuple[str, str]:
@@ -1623,6 +1714,8 @@ def _selector(spec: object) -> Any:
     if isinstance(spec, str) and ":" in spec and not spec.count(".") == 3:
         kind, _, value = spec.partition(":")
         kind = {"sg": "security_group", "eni": "interface"}.get(kind, kind)
+        if kind not in SELECTOR_KEYS:
+            return spec  # a name a component gives a place outside the VPCs: `onprem:corp`
         if kind == "tag":
             key, _, val = value.partition("=")
             return {"tag": {key: val}}
@@ -1645,9 +1738,10 @@ def _names_internet6(spec: object, what: str) -> bool:
 
 
 def resolve_members(an: Analyser, spec: object, what: str,
-                    family: str = "ipv4") -> tuple[list[Interface], list[InternetClass]]:
-    """The interfaces and internet classes an endpoint (as in assertions) stands for, in one
-    family: on IPv6, the interfaces that have an IPv6 address and the IPv6 internet's classes."""
+                    family: str = "ipv4") -> tuple[list[Interface], list[InternetClass], list[str]]:
+    """The interfaces, internet classes and named places outside the VPCs (`onprem:corp`) an
+    endpoint (as in assertions) stands for, in one family: on IPv6, the interfaces that have an
+    IPv6 address and the IPv6 internet's classes."""
     from vpcsim.model import ip_to_int
 
     problems: list[Diagnostic] = []
@@ -1655,7 +1749,7 @@ def resolve_members(an: Analyser, spec: object, what: str,
     six = family == "ipv6"
     if spec in (None, "*", "all"):
         return [e for e in an.net.design.interfaces.values() if not (sources and e.service is not None)
-                and (not six or e.address_of(IPV6_BITS) is not None)], []
+                and (not six or e.address_of(IPV6_BITS) is not None)], [], []
     try:
         selector = parse_selector(_selector(spec), what)
     except ValueError as exc:
@@ -1684,12 +1778,15 @@ def resolve_members(an: Analyser, spec: object, what: str,
     enis += [e for e in an.net.design.interfaces.values() if addresses.CLONE_MARK in e.name
              and addresses.origin_of(e.name) in named and e.name not in named]
     if six:
+        if resolved.named:
+            raise UsageError(f"{what}: {', '.join(resolved.named)} is reached over IPv4 here: a matrix with it "
+                             "is IPv4's (leave --family ipv6 out)")
         enis = [e for e in enis if e.address_of(IPV6_BITS) is not None]
-    return enis, classes
+    return enis, classes, list(dict.fromkeys(resolved.named))
 
 
 def _groups_of(an: Analyser, enis: list[Interface], inet: list[InternetClass], by: str,
-               family: str = "ipv4") -> dict[str, list[_Member]]:
+               named: Sequence[str] = (), family: str = "ipv4") -> dict[str, list[_Member]]:
     from vpcsim.model import ip_to_int
 
     d = an.net.design
@@ -1720,6 +1817,8 @@ def _groups_of(an: Analyser, enis: list[Interface], inet: list[InternetClass], b
         out["internet6"] = [_Member(("internet6", c.index), None, parse_ip(c.representative)) for c in inet]
     elif inet:
         out["internet"] = [_Member(_internet_key(c.index), None, ip_to_int(c.representative)) for c in inet]
+    for name in named:  # an on-prem network: a row or column of its own, whatever `by` says, as the internet
+        out[name] = [_Member(("named", name), None, name)]
     return out
 
 
@@ -1741,7 +1840,9 @@ def reach(net: CompiledNetwork, src: object = None, dst: object = None, *, by: s
     """The reachability matrix from `src` to `dst` endpoints, grouped `by` rows[,columns].
 
     `src`/`dst` are endpoints as in assertions ('internet', 'web-a', {'subnet': 'a'}, a CIDR...,
-    or 'subnet:a' / 'sg:web' / 'tag:tier=web' shorthands); None means every interface. `by`:
+    'onprem:corp', or 'subnet:a' / 'sg:web' / 'tag:tier=web' shorthands); None means every
+    interface. The internet and each on-prem network are a row or column of their own, whatever
+    `by` says; there is no cell between two of them. `by`:
     instance, interface, subnet, security_group or vpc (an interface with two groups counts in
     both columns). A cell's `any` is what at least one pair gets through, `all` what every pair does;
     an interface whose address AWS picks counts at every case of it (`vpcsim.reach.addresses`).
@@ -1761,10 +1862,10 @@ def reach(net: CompiledNetwork, src: object = None, dst: object = None, *, by: s
                                  progress=progress, family=fam), net.design.file)
     an = analyser(net, ephemeral=ephemeral)
     probes = an.probes
-    src_enis, src_inet = resolve_members(an, src, "from", fam)
-    dst_enis, dst_inet = resolve_members(an, dst, "to", fam)
-    rows = _groups_of(an, src_enis, src_inet, row_by, fam)
-    cols = _groups_of(an, dst_enis, dst_inet, col_by, fam)
+    src_enis, src_inet, src_named = resolve_members(an, src, "from", fam)
+    dst_enis, dst_inet, dst_named = resolve_members(an, dst, "to", fam)
+    rows = _groups_of(an, src_enis, src_inet, row_by, src_named, fam)
+    cols = _groups_of(an, dst_enis, dst_inet, col_by, dst_named, fam)
     row_prof = {name: _profile(ms) for name, ms in rows.items()}
     col_prof = {name: _profile(ms) for name, ms in cols.items()}
     row_groups = _same_profile(row_prof)
@@ -1778,7 +1879,7 @@ def reach(net: CompiledNetwork, src: object = None, dst: object = None, *, by: s
     for rname, rprof in row_prof.items():
         for s in {s for subs, _ in rprof.values() for s in subs if s is not None}:
             sharing.setdefault(rname, set()).update(cols_in.get(s, ()))
-    combine: dict[tuple[PairKey, ...], tuple[Traffic, Traffic]] = {}
+    combine = _Combine(an)
     class_pairs: set[PairKey] = set()
     exact: dict[tuple[str, str], ReachCell | None] = {}
     col_order = {name: n for n, name in enumerate(cols)}
@@ -1826,14 +1927,14 @@ def _apart(rows: tuple[str, ...], cols: tuple[str, ...], sharing: dict[str, set[
 
 
 def _cell(an: Analyser, rname: str, cname: str, rprof: _Profile, cprof: _Profile,
-          combine: dict[tuple[PairKey, ...], tuple[Traffic, Traffic]], class_pairs: set[PairKey]) -> ReachCell | None:
+          combine: _Combine, class_pairs: set[PairKey]) -> ReachCell | None:
     """One cell, from the class pairs between its endpoints (each walked once per analyser)."""
     keys: list[PairKey] = []
     pairs = 0
     for k1, (subs1, n1) in rprof.items():
         for k2, (subs2, n2) in cprof.items():
-            if _is_internet(k1) and _is_internet(k2):
-                continue  # internet to internet
+            if _outside(k1) and _outside(k2):
+                continue  # between two places outside the VPCs (the internet, on-prem): not the matrix's
             found = _pair_keys(an, k1, subs1, k2, subs2)
             if not found:
                 continue
@@ -1841,21 +1942,52 @@ def _cell(an: Analyser, rname: str, cname: str, rprof: _Profile, cprof: _Profile
             keys.extend(found)
     if not keys:
         return None
-    ordered = tuple(sorted(set(keys), key=repr))
-    class_pairs.update(ordered)
-    got = combine.get(ordered)
-    if got is None:
-        union = Traffic.none()
-        inter: Traffic | None = None
-        for t in (an.computed(k) for k in ordered):
-            union = union | t
-            inter = t if inter is None else inter & t
-        got = combine[ordered] = (union, inter or Traffic.none())
-    return ReachCell(rname, cname, got[0], got[1], pairs) if got[0] else None
+    class_pairs.update(keys)
+    union, inter = combine.of(keys)
+    return ReachCell(rname, cname, union, inter, pairs) if union else None
 
 
-def _is_internet(key: Hashable) -> bool:
-    return isinstance(key, tuple) and key[0] in ("internet", "internet6")
+class _Combine:
+    """The union and the meet of the traffic of a cell's class pairs, memoised by the set of their
+    distinct values (a few dozen across a whole matrix) rather than by the pairs (about one set a
+    cell), and with each value hashed once per pair, not once per cell."""
+
+    def __init__(self, an: Analyser) -> None:
+        self.an = an
+        self._value_of: dict[PairKey, int] = {}  # pair -> index into _values
+        self._index: dict[Traffic, int] = {}
+        self._values: list[Traffic] = []
+        self._memo: dict[frozenset[int], tuple[Traffic, Traffic]] = {}
+
+    def of(self, keys: list[PairKey]) -> tuple[Traffic, Traffic]:
+        value_of = self._value_of
+        ids = []
+        for k in keys:
+            i = value_of.get(k)
+            if i is None:
+                t = self.an.computed(k)
+                i = self._index.get(t)
+                if i is None:
+                    i = self._index[t] = len(self._values)
+                    self._values.append(t)
+                value_of[k] = i
+            ids.append(i)
+        distinct = frozenset(ids)
+        got = self._memo.get(distinct)
+        if got is None:
+            union = Traffic.none()
+            inter: Traffic | None = None
+            for t in (self._values[i] for i in sorted(distinct)):
+                union = union | t
+                inter = t if inter is None else inter & t
+            got = self._memo[distinct] = (union, inter or Traffic.none())
+        return got
+
+
+def _outside(key: Hashable) -> bool:
+    """A member key of a place outside the VPCs: an internet class or an on-prem network (an
+    interface's IPv6 key, ("ipv6", class), is inside)."""
+    return isinstance(key, tuple) and key[0] in ("internet", "internet6", "named")
 
 
 def _plain_cells(net: CompiledNetwork, src: object = None, dst: object = None, *, by: str | Sequence[str] = "instance",
@@ -1865,11 +1997,13 @@ def _plain_cells(net: CompiledNetwork, src: object = None, dst: object = None, *
     row_by, col_by = _parse_by(by)
     an = analyser(net, ephemeral=ephemeral)
     fam = _family(src, dst, family)
-    src_enis, src_inet = resolve_members(an, src, "from", fam)
-    dst_enis, dst_inet = resolve_members(an, dst, "to", fam)
-    row_prof = {name: _profile(ms) for name, ms in _groups_of(an, src_enis, src_inet, row_by, fam).items()}
-    col_prof = {name: _profile(ms) for name, ms in _groups_of(an, dst_enis, dst_inet, col_by, fam).items()}
-    combine: dict[tuple[PairKey, ...], tuple[Traffic, Traffic]] = {}
+    src_enis, src_inet, src_named = resolve_members(an, src, "from", fam)
+    dst_enis, dst_inet, dst_named = resolve_members(an, dst, "to", fam)
+    row_prof = {name: _profile(ms) for name, ms in _groups_of(an, src_enis, src_inet, row_by, src_named,
+                                                              fam).items()}
+    col_prof = {name: _profile(ms) for name, ms in _groups_of(an, dst_enis, dst_inet, col_by, dst_named,
+                                                              fam).items()}
+    combine = _Combine(an)
     class_pairs: set[PairKey] = set()
     out: dict[tuple[str, str], ReachCell] = {}
     for rname, rprof in row_prof.items():
@@ -1948,7 +2082,7 @@ def _pair_keys(an: Analyser, k1: Hashable, subs1: dict[str | None, list[Side]], 
     if diff is not None:
         key: PairKey = (k1, k2, False)
         if an.known(key) is None:
-            an.pair(key, diff[0], diff[1])
+            an.pair_between(key, diff[0], diff[1])
         out.append(key)
     # Pairs in one subnet, of two different interfaces.
     for s in subs1.keys() & subs2.keys():

@@ -139,8 +139,8 @@ def build_parser() -> argparse.ArgumentParser:
         "reach",
         help="the reachability matrix between instances, subnets or security groups",
         description="Which traffic gets from each source group to each destination group and back, exactly, "
-        "as port sets per protocol. Endpoints as in assertions: an instance, an IP or CIDR, 'internet', or "
-        "subnet:NAME, sg:NAME, vpc:NAME, tag:KEY=VALUE. See docs/analyses.md.",
+        "as port sets per protocol. Endpoints as in assertions: an instance, an IP or CIDR, 'internet', "
+        "onprem:NAME, or subnet:NAME, sg:NAME, vpc:NAME, tag:KEY=VALUE. See docs/analyses.md.",
     )
     reach.add_argument("--design", "-d", default=DEFAULT_DESIGN, help="design file or AWS snapshot folder")
     reach.add_argument("--from", dest="src", default=None, metavar="X", help="sources (default: every interface)")

@@ -299,6 +299,10 @@ class RouteTable:
     # edge-associated with: a gateway route table routes the traffic entering the VPC there.
     edge_associations: tuple[str, ...] = ()
     edge_locs: tuple[Location, ...] = field(default=(), compare=False)
+    # Virtual private gateways whose routes this table takes as propagated routes
+    # (EnableVgwRoutePropagation; AWS `PropagatingVgws`): `build` adds them.
+    propagating_vgws: tuple[str, ...] = ()
+    propagating_locs: tuple[Location, ...] = field(default=(), compare=False)
 
     @property
     def gateway_table(self) -> bool:

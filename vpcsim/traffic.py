@@ -47,6 +47,9 @@ _UNIVERSE: dict[TrafficKind, PortRuns] = {
 }
 
 
+_OPS = {"or": core.ports_union, "and": core.ports_intersect, "sub": core.ports_subtract}
+
+
 @dataclass(frozen=True, slots=True)
 class Traffic:
     """A set of flows by protocol: tcp/udp ports, ICMP types, other IP protocol numbers.
@@ -86,8 +89,10 @@ class Traffic:
         return value
 
     def _combine(self, other: Traffic, op: str) -> Traffic:
-        fn = {"or": core.ports_union, "and": core.ports_intersect, "sub": core.ports_subtract}[op]
-        return Traffic(*(tuple(fn(self.runs(k), other.runs(k))) for k in TrafficKind))
+        # Field by field, not over TrafficKind: analyses combine Traffic values millions of times.
+        fn = _OPS[op]
+        return Traffic(tuple(fn(self.tcp, other.tcp)), tuple(fn(self.udp, other.udp)),
+                       tuple(fn(self.icmp, other.icmp)), tuple(fn(self.ip, other.ip)))
 
     def __or__(self, other: Traffic) -> Traffic:
         return self._combine(other, "or")
@@ -99,7 +104,7 @@ class Traffic:
         return self._combine(other, "sub")
 
     def __bool__(self) -> bool:
-        return any(self.runs(k) for k in TrafficKind)
+        return bool(self.tcp or self.udp or self.icmp or self.ip)
 
     def __contains__(self, item: tuple[TrafficKind, int]) -> bool:
         kind, port = item

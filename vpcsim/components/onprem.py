@@ -254,8 +254,42 @@ def validate(design: Design) -> list[Diagnostic]:
     return out
 
 
+def propagated(obj: object, vpc: str, sections: Mapping[str, Mapping[str, object]]) -> list[Cidr]:
+    """What a virtual private gateway propagates into a route table of `vpc` that enables it: its
+    VPN connections' static routes and BGP prefixes, and its Direct Connect gateways' prefixes
+    (ROUTING_DOC, "Route propagation"; only into tables of the VPC it is attached to:
+    https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_EnableVgwRoutePropagation.html)."""
+    if not isinstance(obj, VpnGateway) or obj.vpc != vpc:
+        return []
+    out: list[Cidr] = []
+    for conn in sections.get(VPNS, {}).values():
+        if isinstance(conn, VpnConnection) and conn.gateway_kind == VGW_ROUTE_KEY and conn.gateway == obj.name:
+            out += conn.routes
+    for dx in sections.get(DXGWS, {}).values():
+        if isinstance(dx, DirectConnectGateway) and obj.name in dx.vpn_gateways:
+            out += dx.routes
+    return list(dict.fromkeys(out))
+
+
+def validate_propagation(design: Design) -> list[Diagnostic]:
+    """A table propagates only from the virtual private gateway attached to its own VPC."""
+    out: list[Diagnostic] = []
+    gws = vgws(design)
+    for table in design.route_tables.values():
+        for name, loc in zip(table.propagating_vgws, table.propagating_locs, strict=True):
+            vgw = gws.get(name)
+            if vgw is not None and vgw.vpc != table.vpc:
+                where = f"is attached to vpc {vgw.vpc}" if vgw.vpc is not None else "is attached to no vpc"
+                out.append(Diagnostic(Severity.ERROR, "route-propagation-vpc",
+                                      f"route table {table.name}: propagating_vgws: vpn gateway {name} {where}, not "
+                                      f"vpc {table.vpc} (a table takes propagated routes only from the gateway "
+                                      "attached to its own VPC)", loc))
+    return out
+
+
 extensions.register(extensions.Section(NETWORKS, "on-prem network", read_network))
-extensions.register(extensions.Section(VGWS, "vpn gateway", read_vgw, VGW_ROUTE_KEY))
+extensions.register(extensions.Section(VGWS, "vpn gateway", read_vgw, VGW_ROUTE_KEY, propagates=propagated))
+extensions.register_rule("onprem-propagation", validate_propagation)
 extensions.register_rule("onprem", validate)  # references across the four sections and transit gateways
 extensions.register(extensions.Section(VPNS, "vpn connection", read_vpn))
 extensions.register(extensions.Section(DXGWS, "direct connect gateway", read_dx))

@@ -1233,6 +1233,14 @@ class _Importer:
                           "which is not in the snapshot (ignored)", assoc.loc)
         if edges:
             body["edge_associations"] = edges
+        # Route propagation enabled (EnableVgwRoutePropagation): kept so that the routes a design
+        # adds to the gateway's BGP connections (not in AWS's output) propagate too; the routes AWS
+        # lists as propagated stay below, and the derived ones equal to them are not added again.
+        vgws = self.picked.get("vpn_gateways", {})
+        propagating = [vgws[g].name for p in j.objs("PropagatingVgws") if (g := p.text("GatewayId") or "") in vgws
+                       and vgws[g].vpc_id == table.vpc_id]
+        if propagating:
+            body["propagating_vgws"] = propagating
         routes: list[dict[str, Any]] = []
         for route in j.objs("Routes"):
             converted = self.route(route, table)
@@ -1850,7 +1858,7 @@ class _Importer:
             ip = j.text("PrivateIpAddress")
             subnet = j.text("SubnetId")
             detail = j.text("Description") or (f"attached to instance {instance_id}" if instance_id else "")
-            note = f"{kind} interface {ip or ''} in subnet {subnet or '?'}" + (f" ({detail})" if detail else "")
+            note = f"{kind if kind != 'interface' else 'network'} interface {ip or ''} in subnet {subnet or '?'}" + (f" ({detail})" if detail else "")
             if instance_id is not None:
                 note += f"; instance {instance_id} is not in the snapshot"
             spec = _UnsupportedKind("network_interface" if kind == "interface" else f"{kind}_interface",

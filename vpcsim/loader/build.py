@@ -436,6 +436,7 @@ class _DesignBuilder(Builder):
             extra[ext.key] = self.section(root, ext.key, self.extension_reader(ext))
         self.extra = extra
         self.add_implied_routes(route_tables, extra, region)
+        self.add_propagated_routes(route_tables, extra)
         prefix_lists.update(self.managed_lists)
 
         vpcs: dict[str, Vpc] = {}
@@ -561,6 +562,28 @@ class _DesignBuilder(Builder):
                         continue
                     if table is not None and route not in table.routes:
                         route_tables[table_name] = dataclasses.replace(table, routes=(*table.routes, route))
+
+    def add_propagated_routes(self, route_tables: dict[str, RouteTable], extra: dict[str, dict[str, object]]) -> None:
+        """A table's `propagating_vgws`: each gateway's routes, added as propagated routes to it
+        (EnableVgwRoutePropagation); validation checks the gateway is attached to the table's VPC."""
+        owners = [ext for ext in extensions.sections() if ext.propagates is not None and ext.route_key]
+        for table_name, table in list(route_tables.items()):
+            added: list[Route] = []
+            for name, loc in zip(table.propagating_vgws, table.propagating_locs, strict=True):
+                ext = next((x for x in owners if name in extra[x.key]), None)
+                if ext is None or ext.propagates is None:
+                    known = sorted(n for x in owners for n in extra[x.key])
+                    hint = f" (known: {', '.join(known[:8])})" if known else " (none declared under vpn_gateways)"
+                    self.error("unknown-reference", f"route table {table_name}: propagating_vgws: no virtual private "
+                               f"gateway named {name!r}{hint}", loc)
+                    continue
+                for cidr in ext.propagates(extra[ext.key][name], table.vpc, extra):
+                    route = Route(cidr, None, TargetKind.COMPONENT, name, loc=loc, target_section=ext.route_key,
+                                  origin=RouteOrigin.PROPAGATED)
+                    if route not in table.routes and route not in added:
+                        added.append(route)
+            if added:
+                route_tables[table_name] = dataclasses.replace(table, routes=(*table.routes, *added))
 
     def extension_reader(self, ext: extensions.Section) -> Callable[[str, Map], object | None]:
         def read(name: str, body: Map) -> object | None:
@@ -787,7 +810,7 @@ class _DesignBuilder(Builder):
 
     def read_route_table(self, name: str, body: Map) -> RouteTable | None:
         what = f"route table {name}"
-        self.check_keys(body, what, ("vpc", "main", "routes", "edge_associations", *COMMON_KEYS))
+        self.check_keys(body, what, ("vpc", "main", "routes", "edge_associations", "propagating_vgws", *COMMON_KEYS))
         vpc = self.vpc_ref(body, what)
         edges: list[tuple[str, Location]] = []
         for gateway, loc in self.name_list(body.get("edge_associations"), f"{what}: edge_associations"):
@@ -798,6 +821,7 @@ class _DesignBuilder(Builder):
                 continue
             edges.append((gateway, loc))
         main = self.boolean(body.get("main"), f"{what}: main", False)
+        propagating = self.name_list(body.get("propagating_vgws"), f"{what}: propagating_vgws")
         routes: list[Route] = []
         routes_node = body.get("routes")
         if routes_node is not None and not (isinstance(routes_node, Scalar) and routes_node.value is None):
@@ -808,7 +832,8 @@ class _DesignBuilder(Builder):
         if vpc is None:
             return None
         return RouteTable(name, vpc, tuple(routes), main, False, self.string(body.get("aws_id"), "aws_id"), body.loc,
-                          tuple(g for g, _ in edges), tuple(loc for _, loc in edges))
+                          tuple(g for g, _ in edges), tuple(loc for _, loc in edges),
+                          tuple(n for n, _ in propagating), tuple(loc for _, loc in propagating))
 
     def read_route(self, node: Node, what: str) -> Route | None:
         body = self.as_map(node, what)

@@ -9,7 +9,7 @@ imports components (they sit above it): `vpcsim.load()` imports them first.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Protocol
 
@@ -81,6 +81,11 @@ class Section:
     # The instances one entry stands for (an Auto Scaling group's members): added to
     # `Design.instances`, with their interfaces from `interfaces`.
     instances: Callable[[object], Iterable[Instance]] | None = None
+    # The prefixes one entry propagates into a route table of the given VPC that names it in
+    # `propagating_vgws` (a virtual private gateway's VPN and Direct Connect routes; none when it
+    # is not attached to that VPC, which the section's validation reports), given every section's
+    # entries: `build` adds them to the table as propagated routes to the entry.
+    propagates: Callable[[object, str, Mapping[str, Mapping[str, object]]], Iterable[Cidr]] | None = None
 
 
 _SECTIONS: dict[str, Section] = {}
