@@ -158,6 +158,10 @@ TEN_SLASH_16 = "10.0.0.0/16"
 VPC_CIDR_QUOTA = 5  # IPv4 CIDR blocks per VPC (adjustable to 50)
 SG_PER_ENI_QUOTA = 5  # security groups per network interface (adjustable)
 SG_PER_ENI_LIMIT = 16  # ... at most
+# A network ACL's '*' rule, per family: describe-network-acls numbers IPv4's 32767 and IPv6's
+# 32768 (https://docs.aws.amazon.com/vpc/latest/userguide/default-network-acl.html lists both).
+NACL_IMPLICIT_DENY = 32767
+NACL_IMPLICIT_DENY6 = 32768
 NACL_RULE_QUOTA = 20  # rules per network ACL direction (adjustable)
 NACL_RULE_LIMIT = 40  # ... at most
 SG_RULE_QUOTA = 60  # inbound or outbound rules per security group
@@ -251,6 +255,8 @@ __all__ = [
     "LINUX_EPHEMERAL",
     "MAX_PREFIX",
     "MIN_PREFIX",
+    "NACL_IMPLICIT_DENY",
+    "NACL_IMPLICIT_DENY6",
     "NACL_NOT_FILTERED_DOC",
     "NACL_RULE_LIMIT",
     "NACL_RULE_QUOTA",

@@ -48,6 +48,7 @@ def nacl_check(walk: Walk, subnet: Subnet, state: State, direction: str, steps: 
     kind = StepKind.NACL_OUT if outbound else StepKind.NACL_IN
     asked = state.dports
     texts = net.rule_texts
+    six = peer > IPV4_MAX
     if len(asked) == 1:
         # One port, or one range, that a single rule allows whole (most packets): no lists.
         lo, hi = asked[0]
@@ -58,7 +59,7 @@ def nacl_check(walk: Walk, subnet: Subnet, state: State, direction: str, steps: 
             rule = rules[runs[0][2]] if len(runs) == 1 else None
         if rule is not None and rule.allow:
             name = acl_model.name
-            text = texts.get(id(rule)) or nacl_text(texts, rule)
+            text = texts.get(id(rule)) or nacl_text(texts, rule, six)
             data = new_tuple(FilterDetail, (acl.outbound_filter if outbound else acl.inbound_filter, peer,
                                             state.proto, asked, asked))
             summary = text if lo == hi else f"{range_text(lo, hi)}: {text}"
@@ -90,12 +91,12 @@ def nacl_check(walk: Walk, subnet: Subnet, state: State, direction: str, steps: 
     name = acl_model.name
     if not denied:
         first = decided[0][2]
-        first_text = nacl_text(texts, first)
+        first_text = nacl_text(texts, first, six)
         if len(decided) == 1:
             lo, hi, _ = decided[0]
             summary = first_text if lo == hi else f"{range_text(lo, hi)}: {first_text}"
         else:
-            summary = "; ".join(f"{range_text(lo, hi)}: {nacl_text(texts, rule)}" for lo, hi, rule in decided)
+            summary = "; ".join(f"{range_text(lo, hi)}: {nacl_text(texts, rule, six)}" for lo, hi, rule in decided)
         # tuple.__new__, positional: a NamedTuple's own __new__ is a Python frame (a hot path).
         steps.append(new_tuple(Step, (kind, Action.ALLOW, f"network ACL {name} {direction}: {summary}", name,
                                       first_text, first.loc if first else acl_model.loc, (), None, None,
@@ -111,18 +112,18 @@ def nacl_check(walk: Walk, subnet: Subnet, state: State, direction: str, steps: 
     if allowed:
         detail = (
             f"network ACL {name} ({subnet.name}, {direction}) admits only ports {format_ports(tuple(allowed))} "
-            f"of {format_ports(asked)}; {what} is denied by {nacl_text(texts, first_denier)}"
+            f"of {format_ports(asked)}; {what} is denied by {nacl_text(texts, first_denier, six)}"
         )
-        steps.append(Step(kind, Action.DENY, detail, name, nacl_text(texts, first_denier), location, data=detail_data))
+        steps.append(Step(kind, Action.DENY, detail, name, nacl_text(texts, first_denier, six), location, data=detail_data))
         walk.block(Code.SUBNET_ACL_RESTRICTION, name, detail, location, disposition)
         walk.warn(Code.EPHEMERAL_RANGE_PARTIAL, name,
                   f"only ports {format_ports(tuple(allowed))} of {format_ports(asked)} get through "
                   f"network ACL {name} ({direction})", location)
         state.dports = tuple(allowed)
         return
-    detail = f"network ACL {name} ({subnet.name}, {direction}) denies {what}: {nacl_text(texts, first_denier)}"
+    detail = f"network ACL {name} ({subnet.name}, {direction}) denies {what}: {nacl_text(texts, first_denier, six)}"
     walk.leg.ports_denied = True
-    steps.append(Step(kind, Action.DENY, detail, name, nacl_text(texts, first_denier), location, data=detail_data))
+    steps.append(Step(kind, Action.DENY, detail, name, nacl_text(texts, first_denier, six), location, data=detail_data))
     walk.block(Code.SUBNET_ACL_RESTRICTION, name, detail, location, disposition)
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from vpcsim.facts import NACL_IMPLICIT_DENY, NACL_IMPLICIT_DENY6
 from vpcsim.model import NaclRule, SgRule, protocol_label
 from vpcsim.results import PortRanges, format_ports
 
@@ -41,9 +42,9 @@ def range_text(lo: int, hi: int) -> str:
     return f"{lo}" if lo == hi else f"{lo}-{hi}"
 
 
-def nacl_rule_text(rule: NaclRule | None) -> str:
-    if rule is None:
-        return "rule * (32767, implicit) deny all traffic"
+def nacl_rule_text(rule: NaclRule | None, six: bool = False) -> str:
+    if rule is None:  # each family has its own '*', numbered apart
+        return f"rule * ({NACL_IMPLICIT_DENY6 if six else NACL_IMPLICIT_DENY}, implicit) deny all traffic"
     action = "allow" if rule.allow else "deny"
     return f"rule {rule.number} {action} {ports_text(rule.protocol, rule.port_lo, rule.port_hi)} {rule.cidr}"
 
@@ -52,12 +53,14 @@ def sg_rule_text(rule: SgRule) -> str:
     return f"{ports_text(rule.protocol, rule.port_lo, rule.port_hi)} {rule.describe_peer()}"
 
 
-def nacl_text(texts: dict[int, str], rule: NaclRule | None) -> str:
+def nacl_text(texts: dict[int, str], rule: NaclRule | None, six: bool = False) -> str:
     """A NACL rule's text, memoized in `texts` by the rule's identity (the network's rule_texts).
 
     Why by id: rules live as long as the design, and hashing a frozen record costs more than
     formatting it.
     """
+    if rule is None and six:
+        return nacl_rule_text(None, six=True)  # (the memo's id(None) is IPv4's '*')
     text = texts.get(id(rule))
     if text is None:
         text = texts[id(rule)] = nacl_rule_text(rule)
