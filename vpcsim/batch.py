@@ -29,7 +29,7 @@ from vpcsim.arguments import quote
 from vpcsim.components import vpc_router
 from vpcsim.errors import EndpointError, UsageError
 from vpcsim.facts import DHCP_SERVER_PORT, NAT64_PREFIX, VPC_ROUTER_OFFSET
-from vpcsim.model import IPV4_MAX, IPV6_BITS, PROTOCOL_NAMES, addr_bits, int_to_ip, parse_decimal, parse_ip
+from vpcsim.model import IPV4_MAX, IPV6_BITS, PROTOCOL_NAMES, addr_bits, int_to_ip, ip_to_int, parse_decimal, parse_ip
 from vpcsim.reach.walk import Endpoint, resolve, same_family, trace_packet
 
 if TYPE_CHECKING:
@@ -92,8 +92,9 @@ class _Batcher:
             if eni is not None:
                 eff = eni.primary_ip if addr == eni.public_ip else addr
                 cls = an.class_of[eni.name]
-                src = self._code(("eni", cls, an.addr_sig(eff)))
-                dst = self._code(("eni", cls, "public" if addr == eni.public_ip else an.addr_sig(addr)))
+                src = self._code(("eni", cls, an.addr_sig(eff), eff > IPV4_MAX))  # a family's signatures may
+                dst = self._code(("eni", cls, "public" if addr == eni.public_ip else an.addr_sig(addr),
+                                  addr > IPV4_MAX))  # ... read alike: codes keep them apart
                 cidr = _home(d.subnets[eni.subnet], eff)
                 owned[addr] = (src, eff, self.eni_index[eni.name], cidr.first, cidr.last, dst)
             else:
@@ -155,7 +156,7 @@ class _Batcher:
         eni = net.owner_of(addr) if net.prefix_owners else None
         if eni is not None:  # an address of a prefix delegated to the interface: it owns it
             cidr = _home(net.design.subnets[eni.subnet], addr)
-            code = self._code(("eni", self.an.class_of[eni.name], self.an.addr_sig(addr)))
+            code = self._code(("eni", self.an.class_of[eni.name], self.an.addr_sig(addr), True))
             return _Side(code, addr, self.eni_index[eni.name], cidr.first, cidr.last, addr)
         if addr >> 32 == _NAT64:
             key: Hashable = ("nat64", self.addr_side(addr & IPV4_MAX, source=source).code)
@@ -195,8 +196,8 @@ class _Batcher:
             return self.addr_side(net.internet_address, source=source)
         if name.lower() == "internet6":
             return self.addr_side(net.internet_address6, source=source)
-        try:
-            return self.addr_side(parse_ip(name), source=source)
+        try:  # ip_to_int first: IPv4 text is the common case, and the faster parse
+            return self.addr_side(ip_to_int(name) if ":" not in name else parse_ip(name), source=source)
         except ValueError:
             pass
         if not source:
@@ -209,7 +210,7 @@ class _Batcher:
             else:
                 eni = end.eni
                 cidr = _home(net.design.subnets[eni.subnet], end.addr)
-                code = self._code(("eni", self.an.class_of[eni.name], self.an.addr_sig(end.addr)))
+                code = self._code(("eni", self.an.class_of[eni.name], self.an.addr_sig(end.addr), end.addr > IPV4_MAX))
                 cached = _Side(code, end.addr, self.eni_index[eni.name], cidr.first, cidr.last, eni.name)
             self._names[name] = cached
         return cached
@@ -238,15 +239,15 @@ class _Batcher:
                 t = self._dst_text[dkey] = _dst_side(self, s, dst)
         else:
             t = _side(self, dst, source=False)
-        if (s.addr > IPV4_MAX) is not (t.addr > IPV4_MAX):
-            s, t = self.same_family(s, t, src, dst)
         key = ((s.code << _CODE_BITS) | t.code) << 3 | (s.owner >= 0 and s.owner == t.owner) | \
             (s.lo <= t.addr <= s.hi) << 1 | (t.lo <= s.addr <= t.hi) << 2  # self.key(s, t), inline
-        if pos == DHCP_SERVER_PORT and kind == 1 and s.owner >= 0 and t.addr == self.dhcp[s.owner]:
-            return self.dhcp_verdict(s.owner)
         j = self._key_index.get(key)
         if j is None:
-            j = self.slot(key, s.side, t.addr)
+            # Every code is of one family, so ends of two families never have a key of the table.
+            if (s.addr > IPV4_MAX) is not (t.addr > IPV4_MAX):
+                s, t = self.same_family(s, t, src, dst)
+                key = self.key(s, t)
+            j = self.slot(key, s.side, t.addr, s.owner)
         return bisect_right(self._bounds, (4 * j + kind) * _SPAN + pos) % 2 == 1  # self.lookup, inline
 
     # -- keys and verdicts ---------------------------------------------------------------------
@@ -257,11 +258,18 @@ class _Batcher:
         flags |= int(t.lo <= s.addr <= t.hi) << 2
         return ((s.code << _CODE_BITS) | t.code) << 3 | flags
 
-    def slot(self, key: int, src: str | int, dst: int) -> int:
+    def slot(self, key: int, src: str | int, dst: int, owner: int = -1) -> int:
         """The verdict-table slot of a key, computing its traffic on first sight."""
         j = self._key_index.get(key)
         if j is None:
             traffic = self.an.traffic(src, dst)
+            if owner >= 0 and dst == self.dhcp[owner]:
+                # DHCP (see self.dhcp): the key fixes the router (its code) and that it is the
+                # sender's own subnet's (the flags), so udp 67 is the key's too.
+                from vpcsim.traffic import Traffic
+
+                dhcp = Traffic(udp=((DHCP_SERVER_PORT, DHCP_SERVER_PORT),))
+                traffic = (traffic | dhcp) if self.dhcp_verdict(owner) else (traffic - dhcp)
             self.computed += 1
             j = self._key_index[key] = len(self._key_index)
             self._append(j, traffic)
@@ -455,10 +463,7 @@ def _python(network: CompiledNetwork, cols: tuple[Any, Any, Any, Any], ephemeral
         t = _dst_side(b, s, t_val)
         if (s.addr > IPV4_MAX) is not (t.addr > IPV4_MAX):
             s, t = b.same_family(s, t, s_val, t_val)
-        if pos == DHCP_SERVER_PORT and kind == 1 and s.owner >= 0 and t.addr == b.dhcp[s.owner]:
-            out.append(b.dhcp_verdict(s.owner))  # see _Batcher.dhcp
-            continue
-        j = b.slot(b.key(s, t), s.side, t.addr)
+        j = b.slot(b.key(s, t), s.side, t.addr, s.owner)
         out.append(b.lookup(j, kind, pos))
     return out
 
@@ -575,7 +580,7 @@ def _packed(b: _Batcher, cols: tuple[Any, Any, Any, Any]) -> Any:
     for u in np.flatnonzero(~found).tolist():  # keys never seen: one recorded walk each
         i = int(first[u])
         src_side: str | int = s_name[i].side if s_name is not None else int(srcs[i])
-        slots[u] = b.slot(int(uniq[u]), src_side, int(t_addr[i]))
+        slots[u] = b.slot(int(uniq[u]), src_side, int(t_addr[i]), int(s_owner[i]))
     group = slots[inverse] * 4 + kind
     status = b.status_array().take(group)
     result: NDArray[np.bool_] = status == 1
@@ -583,13 +588,6 @@ def _packed(b: _Batcher, cols: tuple[Any, Any, Any, Any]) -> Any:
     if some.size:
         at = group[some] * _SPAN + pos[some]
         result[some] = (np.searchsorted(b.bounds_array(), at, side="right") & 1).astype(bool)
-    dhcp = (kind == 1) & (pos == DHCP_SERVER_PORT) & (s_owner >= 0)
-    if dhcp.any():  # see _Batcher.dhcp
-        routers = np.array([a if a <= IPV4_MAX else -1 for a in b.dhcp], dtype=np.int64)
-        at_router = np.zeros(n, dtype=bool)
-        at_router[dhcp] = t_addr[dhcp] == routers.take(s_owner[dhcp])
-        for i in np.flatnonzero(at_router).tolist():
-            result[i] = b.dhcp_verdict(int(s_owner[i]))
     return result
 
 
