@@ -417,11 +417,7 @@ class Analyser:
         if (dst in self.lb_nodes if isinstance(dst, str) else dst in self.lb_addresses):
             # A connection to a load balancer node goes on to its targets: check's leg-by-leg walk
             # (reach.balanced), so that exposure, reach, check and trace agree on it.
-            from vpcsim.check import _Atom
-
-            a = src if isinstance(src, str) else int_to_ip(src)
-            b = dst if isinstance(dst, str) else int_to_ip(dst)
-            return self.engine.reachable(_Atom(a, a), _Atom(b, b), Traffic.any())
+            return self._fallback(src, dst, counted=False)
         if isinstance(src, int) and isinstance(dst, str):
             dst = self.address_from(src, dst)
         result, fwd, ret = self._probe(src, dst, 6)
@@ -512,10 +508,11 @@ class Analyser:
             return d.interfaces[instance.interfaces[0]]
         return d.interfaces[name]
 
-    def _fallback(self, src: Side, dst: Side) -> Traffic:
+    def _fallback(self, src: Side, dst: Side, *, counted: bool = True) -> Traffic:
+        """check.Engine's answer for the pair; `counted`: a walk the filters could not read exactly."""
         from vpcsim.check import _Atom
 
-        self.fallbacks += 1
+        self.fallbacks += counted
         a = src if isinstance(src, str) else int_to_ip(src)
         b = dst if isinstance(dst, str) else int_to_ip(dst)
         return self.engine.reachable(_Atom(a, a), _Atom(b, b), Traffic.any())

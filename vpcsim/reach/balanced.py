@@ -25,7 +25,7 @@ from vpcsim.components import load_balancer as lbm
 from vpcsim.components.base import Endpoint, State, ip
 from vpcsim.errors import EndpointError
 from vpcsim.model import IPV4_MAX, Interface, ip_to_int, protocol_label
-from vpcsim.reach.walk import Walker, resolve, trace_flow
+from vpcsim.reach.walk import Walker, dedupe, resolve, trace_flow
 from vpcsim.results import (
     BalancedResult,
     Blocker,
@@ -49,9 +49,11 @@ def names_load_balancer(net: CompiledNetwork, text: str) -> bool:
 
 def _named(net: CompiledNetwork, text: str) -> tuple[lbm.LoadBalancerModel, lbm.Node | None] | None:
     """The load balancer a destination names, and the node when it names one (None: any node)."""
+    idx = lbm.index(net)
+    if not idx.balancers:
+        return None  # every trace asks: a design without load balancers answers at once
     name = text.strip() if isinstance(text, str) else ""
     d = net.design
-    idx = lbm.index(net)
     if name in d.instances:
         return None
     if name in d.interfaces:
@@ -155,18 +157,10 @@ def trace_balanced(net: CompiledNetwork, src: str, dst: str, port: int, protocol
         in_dns = name in served or pinned is not None
         nodes.append(NodePath(name, zone, front.flow.dst_ip, in_dns, front))
     return BalancedResult(lb.name, lb.type, lb.scheme, listener.text() if listener else None, src, port,
-                          protocol_label(proto), tuple(nodes), tuple(paths), tuple(_unique(blockers)),
-                          tuple(_unique(warnings)))
+                          protocol_label(proto), tuple(nodes), tuple(paths), tuple(dedupe(blockers)),
+                          tuple(dedupe(warnings)))
 
 
-def _unique(items: list[Blocker]) -> list[Blocker]:
-    seen: set[tuple[Code, str, str]] = set()
-    out = []
-    for b in items:
-        if (b.code, b.component, b.detail) not in seen:
-            seen.add((b.code, b.component, b.detail))
-            out.append(b)
-    return out
 
 
 def _targets(net: CompiledNetwork, idx: lbm.BalancerIndex, lb: lbm.LoadBalancerModel,
@@ -275,7 +269,7 @@ def as_trace(result: BalancedResult) -> TraceResult:
                                 f"load balancer {result.load_balancer} forwards the connection to no target", None))
     disposition = front.disposition if not front.reachable else Disposition.DENIED_IN
     return dataclasses.replace(front, forward=forward, return_path=reply, disposition=disposition,
-                               blocked_by=tuple(_unique(blockers)))
+                               blocked_by=tuple(dedupe(blockers)))
 
 
 def listener_ports(net: CompiledNetwork, dst: str) -> dict[str, tuple[int, ...]] | None:

@@ -51,7 +51,7 @@ from vpcsim.results import (
     TraceResult,
 )
 
-__all__ = ["START_KINDS", "Endpoint", "Walker", "parse_protocol", "resolve", "trace", "trace_flow", "trace_packet"]
+__all__ = ["START_KINDS", "Endpoint", "Walker", "dedupe", "parse_protocol", "resolve", "trace", "trace_flow", "trace_packet"]
 
 
 def parse_protocol(protocol: str | int) -> int:
@@ -373,14 +373,15 @@ def trace_flow(
         disposition=disposition,
         forward=tuple(forward.hops),
         return_path=tuple(ret.hops) if ret else (),
-        blocked_by=tuple(_dedupe(blockers)),
-        warnings=tuple(_dedupe(warnings)),
+        blocked_by=tuple(dedupe(blockers)),
+        warnings=tuple(dedupe(warnings)),
         admitted_src_ports=admitted,
         admitted_nat_ports=ret.translated_ports if ret is not None else (),
     )
 
 
-def _dedupe(items: list[Blocker]) -> list[Blocker]:
+def dedupe(items: list[Blocker]) -> list[Blocker]:
+    """Blockers (or warnings) in order, each said once."""
     if len(items) < 2:
         return items
     seen = set()
