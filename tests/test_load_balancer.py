@@ -183,8 +183,9 @@ def test_an_alb_proxies_from_the_node_on_the_load_balancer_ports() -> None:
     (lambda d: d["load_balancers"]["nlb"].update(type="gateway"), "lb-type", "type 'gateway'"),
     (lambda d: d["load_balancers"]["nlb"]["listeners"][0].update(target_groups=["nope"]), "unknown-reference",
      "target group 'nope' is not defined"),
-    (lambda d: d["load_balancers"]["nlb"]["nodes"][0].update(private_ip="10.0.99.5"), "lb-address",
-     "is not in subnet lb-a"),
+    # A node is an interface of the design: the interfaces' own address rule places it.
+    (lambda d: d["load_balancers"]["nlb"]["nodes"][0].update(private_ip="10.0.99.5"), "private-ip-outside-subnet",
+     "outside its subnet lb-a"),
     (lambda d: d["load_balancers"]["nlb"].update(type="application"), "lb-security-groups",
      "always has security"),
     (lambda d: d["load_balancers"]["nlb"]["listeners"][0].update(protocol="HTTP"), "lb-value", "'HTTP'"),

@@ -84,6 +84,7 @@ class Node:
     private_ip: int
     public_ip: int | None = None
     aws_id: str | None = None  # its network interface's id
+    loc: Location = field(default=NOWHERE, compare=False)
 
 
 @dataclass(frozen=True, slots=True)
@@ -226,7 +227,7 @@ def read_balancer(builder: extensions.SectionBuilder, name: str, body: Map) -> L
             builder.error("lb-public-ip", f"{where}: public_ip: an internal load balancer's nodes have private "
                           "addresses only", item.loc)
         if subnet_name is not None and private is not None:
-            nodes.append(Node(subnet_name, private, public, eni_id))
+            nodes.append(Node(subnet_name, private, public, eni_id, item.loc))
     groups: list[str] = []
     groups_node = body.get("security_groups")
     if groups_node is not None:
@@ -409,7 +410,7 @@ def _own_interfaces(obj: object) -> list[Interface]:
     if not isinstance(obj, LoadBalancerModel):
         return []
     return [Interface(node_name(obj, n), None, n.subnet, (n.private_ip,), n.public_ip, obj.security_groups,
-                      aws_id=n.aws_id, loc=obj.loc) for n in obj.nodes]
+                      aws_id=n.aws_id, loc=n.loc if n.loc.line else obj.loc) for n in obj.nodes]
 
 
 # Other modules register the targets they add to target groups (an Auto Scaling group's members):
@@ -448,9 +449,6 @@ def validate(design: Design) -> list[Diagnostic]:
                 out.append(Diagnostic(Severity.ERROR, "lb-zone", f"load balancer {lb.name}: subnets {earlier} and "
                                       f"{sub.name} are both in {sub.az} (expected at most one subnet per availability "
                                       "zone)", lb.loc))
-            if not sub.cidr.contains(n.private_ip):
-                out.append(Diagnostic(Severity.ERROR, "lb-address", f"load balancer {lb.name}: node address "
-                                      f"{int_to_ip(n.private_ip)} is not in subnet {sub.name} ({sub.cidr})", lb.loc))
             if lb.internet_facing and n.public_ip is None and lb.type != "classic":
                 out.append(Diagnostic(Severity.WARNING, "lb-public-ip", f"load balancer {lb.name}: its node in "
                                       f"{sub.name} has no public_ip, so the internet cannot reach it (an "
