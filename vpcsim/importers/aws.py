@@ -34,7 +34,7 @@ import json.decoder
 import json.scanner
 import os
 import re
-from collections.abc import Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -309,7 +309,7 @@ def _duplicate_error(text: str, start: int, key: str, skip: list[tuple[int, int]
     return json.JSONDecodeError(f"duplicate key {key!r} (first at line {line}); expected each key once", text, pos)
 
 
-def _parse_located(text: str) -> tuple[Any, dict[int, int]]:
+def _parse_located(text: str) -> tuple[Any, Mapping[int, int]]:
     """Parse JSON text; also return, for every object and array, the offset where it starts.
 
     The C scanner parses, and a scan of the text finds the offsets (`_parse_scanned`); a file it
@@ -323,7 +323,7 @@ def _parse_located(text: str) -> tuple[Any, dict[int, int]]:
 _KEY_ENDS = re.compile(r'"[ \t\n\r]*:')
 
 
-def _parse_scanned(text: str) -> tuple[Any, dict[int, int]] | None:
+def _parse_scanned(text: str) -> tuple[Any, Mapping[int, int]] | None:
     """The C scanner's parse, with each container's offset; None when a check fails.
 
     Every `{` outside a string opens an object, in the order a pre-order walk of the parsed
@@ -331,6 +331,10 @@ def _parse_scanned(text: str) -> tuple[Any, dict[int, int]] | None:
     value has objects, none sits inside a string and the k-th `{` is the k-th object's start.
     Likewise every key ends with `"` and a colon: as many of those as the objects hold keys
     means no key was repeated (json keeps the last of a repeated key silently).
+
+    The checks are made here; the offsets are found when a location is first asked for
+    (`_Offsets`): most of a large file's containers are never located (describe-network-
+    interfaces' ENIs of instances, tags, attachments...), and listing them cost as much as the parse.
     """
     try:
         value = json.loads(text, parse_int=_json_int, parse_float=_json_float, parse_constant=JsonNumberText)
@@ -343,13 +347,44 @@ def _parse_scanned(text: str) -> tuple[Any, dict[int, int]] | None:
     keys = sum(map(len, objects))
     if keys != text.count('":') and keys != len(_KEY_ENDS.findall(text)):
         return None
-    positions: dict[int, int] = {}
-    for containers, opener in ((objects, "{"), (arrays, "[")):
-        starts = _find_all(text, opener)
-        if len(starts) != len(containers):
-            return None
-        positions.update(zip(map(id, containers), starts, strict=True))
-    return value, positions
+    if text.count("{") != len(objects) or text.count("[") != len(arrays):
+        return None
+    return value, _Offsets(text, objects, arrays)
+
+
+class _Offsets(Mapping[int, int]):
+    """id(container) -> offset of its `{` or `[` in the text: the k-th container of each kind, in
+    pre-order, starts at the k-th bracket of its kind (`_parse_scanned` checked the counts).
+
+    Built on first use, objects and arrays apart (an array is located only for an error about it)."""
+
+    __slots__ = ("_text", "_pending", "_found")
+
+    def __init__(self, text: str, objects: list[Any], arrays: list[Any]) -> None:
+        self._text = text
+        self._pending: list[tuple[str, list[Any]]] = [("{", objects), ("[", arrays)]
+        self._found: dict[int, int] = {}
+
+    def __getitem__(self, key: int) -> int:
+        found = self._found.get(key)
+        while found is None and self._pending:
+            self._take()
+            found = self._found.get(key)
+        if found is None:
+            raise KeyError(key)
+        return found
+
+    def __iter__(self) -> Iterator[int]:
+        while self._pending:
+            self._take()
+        return iter(self._found)
+
+    def _take(self) -> None:
+        opener, containers = self._pending.pop(0)
+        self._found.update(zip(map(id, containers), _find_all(self._text, opener), strict=True))
+
+    def __len__(self) -> int:
+        return len(self._found) + sum(len(containers) for _, containers in self._pending)
 
 
 def _find_all(text: str, char: str) -> list[int]:
@@ -432,7 +467,7 @@ class _Doc:
     rel: str  # path relative to the layout root, '/'-separated
     region: str | None  # from the layout (a region folder), if any
     text: str
-    positions: dict[int, int]
+    positions: Mapping[int, int]
     # The last offset located and its line: lines are counted from there, not from a table of
     # every line's start (millions of ints in an indented file), as the importer asks in order.
     anchor: tuple[int, int] = (0, 1)
@@ -805,11 +840,13 @@ class _Importer:
             self.error("aws-encoding", f"not UTF-8 text (byte 0x{data[exc.start]:02x}); expected JSON",
                        Location(display, line, col))
             return None
+        size = len(data)
+        del data  # the text is a second copy: at 100,000 instances 250 MB each, held for the parse
         try:
             scanned = _parse_scanned(text)
             if scanned is not None:
                 value, positions = scanned
-            elif len(data) <= LOCATE_MAX_BYTES:
+            elif size <= LOCATE_MAX_BYTES:
                 value, positions = _parse_exact(text)
             else:
                 value, positions = _parse_fast(text), {}
@@ -847,13 +884,19 @@ class _Importer:
             return
         for key, items in value.items():
             path = f"$.{key}"
-            top = doc.loc(value, "$")
-            loc = doc.loc(items, path) if isinstance(items, (dict, list)) else Location(top.file, top.line, top.col, path)
+
+            def where(items: Any = items, path: str = path) -> Location:
+                # Only for a message: the first location asked of a file lists its offsets (_Offsets).
+                if isinstance(items, (dict, list)):
+                    return doc.loc(items, path)
+                top = doc.loc(value, "$")
+                return Location(top.file, top.line, top.col, path)
+
             if key in IGNORED_KEYS:
                 if key == "NextToken" and items:
                     self.warn("aws-paginated",
                               "NextToken is set: this file holds only the first page of the output "
-                              "(expected the full output: let the AWS CLI paginate)", loc)
+                              "(expected the full output: let the AWS CLI paginate)", where())
                 continue
             if key not in self.known_keys and key not in UNSUPPORTED_KEYS and key not in UNSUPPORTED_DETAIL_KEYS:
                 known = ", ".join((*self.known_keys, *UNSUPPORTED_KEYS))
@@ -861,7 +904,7 @@ class _Importer:
                     "aws-unknown-key",
                     f"unknown top-level key {key!r}: not an `aws ec2 describe-*` output vpcsim knows "
                     f"(expected one of: {known})",
-                    loc,
+                    where(),
                 )
                 continue
             self.loaded_keys.add(key)
@@ -876,7 +919,7 @@ class _Importer:
             if key in UNSUPPORTED_DETAIL_KEYS:
                 if entries:
                     self.warn("aws-unsupported",
-                              f"{len(entries)} {UNSUPPORTED_DETAIL_KEYS[key]} are not simulated (ignored)", loc)
+                              f"{len(entries)} {UNSUPPORTED_DETAIL_KEYS[key]} are not simulated (ignored)", where())
                 continue
             if key in UNSUPPORTED_KEYS and key not in self.mapping_of:
                 spec = UNSUPPORTED_KEYS[key]

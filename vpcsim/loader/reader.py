@@ -112,8 +112,16 @@ def read_regular(path: str, limit: int) -> bytes:
             raise FileTooLarge(info.st_size)
         if getattr(os, "O_NONBLOCK", 0):
             os.set_blocking(fd, True)
-        chunks = []
-        left = limit + 1
+        # One read of the whole file (and one more to see its end): no 1 MiB chunks joined into
+        # a second copy (a 250 MB describe-instances file briefly took 500 MB, and 0.15 s at 50 MB).
+        data = os.read(fd, info.st_size)
+        if len(data) == info.st_size:
+            extra = os.read(fd, 1)
+            if not extra:
+                return data
+            data += extra  # it grew while being read: read on, in chunks, up to the limit
+        chunks = [data]
+        left = limit + 1 - len(data)
         while left > 0:
             chunk = os.read(fd, min(left, 1 << 20))
             if not chunk:
