@@ -7,9 +7,11 @@ exposure under three garbage-collector settings, and the cold start of `vpcsim t
 The estate is generate.py's, written both as YAML and as an AWS snapshot: `--instances N` makes
 N/400 VPCs x 40 subnets x 10 instances (20,000: the issue's 50 VPCs; 100,000: 250 VPCs).
 Every figure is CPU time (`time.process_time`, or the child's rusage for the cold start) of a
-fresh subprocess, median of `--rounds`, each timed alternately with its baseline:
+fresh subprocess with bytecode caches (written by a warm-up load of a 400-instance estate with
+each tree), median of `--rounds`, each timed alternately with its baseline:
 
-- snapshot load: `vpcsim.load(folder)` against `json.loads` of the same files (target <= 3x);
+- snapshot load: `vpcsim.load(folder)` against `json.loads` of the same files (target <= 3x), and
+  against the same load from `--base DIR` when given;
   its peak RSS (`ru_maxrss`; target <= 700 MB at 100,000 instances);
 - YAML load: `vpcsim.load(file)`, against the same load from `--base DIR` (a tree with the
   package, such as `git worktree add /tmp/base HEAD~3`), when given;
@@ -101,10 +103,19 @@ print(json.dumps(out))
 """
 
 
+# Bytecode caches for the children (PYTHONPYCACHEPREFIX), as a user has them after `pip install`:
+# set by main() and written by a warm-up load of a small estate with each tree. Without them a load
+# also compiles the modules it imports (0.1-0.2 s, 5% of a 20,000-instance snapshot load).
+_PYC: dict[str, str] = {}
+
+
 def child(what: str, path: str, tree: str = ROOT) -> dict[str, Any]:
     """Run _CHILD in a fresh interpreter that imports vpcsim from `tree` (run from that folder:
     `python3 -c` puts the working folder first on sys.path, before PYTHONPATH)."""
     env = dict(os.environ, PYTHONPATH=tree)
+    if tree in _PYC:
+        env.pop("PYTHONDONTWRITEBYTECODE", None)
+        env["PYTHONPYCACHEPREFIX"] = _PYC[tree]
     proc = subprocess.run([sys.executable, "-c", _CHILD, what, path], capture_output=True, text=True,
                           timeout=3600, cwd=tree, env=env, check=False)
     if proc.returncode != 0:
@@ -196,11 +207,21 @@ def main() -> int:
     yaml_path, snap, size = estate(args.instances, folder)
     r = args.rounds
     cmd = f"{ME} --instances {args.instances} --rounds {r}"
+    pyc = tempfile.mkdtemp(prefix="vpcsim-pyc-")
+    _, small, _ = estate(400, folder)
+    for tree in (ROOT, *([args.base] if args.base else [])):
+        _PYC[tree] = os.path.join(pyc, str(len(_PYC)))
+        child("load", small, tree)  # writes the tree's (and the standard library's) caches
     if "load" in only:
         vs, js = paired(lambda: child("load", snap), lambda: child("json.loads", snap), r)
         ratio = med(vs) / med(js)
         figures.add(Figure("snapshot load (vpcsim.load)", size, med(vs), "s", "json.loads, same files", med(js),
                            1 / ratio, "<= 3x json.loads", ratio <= 3, cmd, f"{ratio:.2f}x json.loads"))
+        if args.base:
+            ns, bs = paired(lambda: child("load", snap), lambda: child("load", snap, args.base), r)
+            figures.add(Figure("snapshot load, against --base", size, med(ns), "s", "same, --base tree", med(bs),
+                               med(bs) / med(ns), "faster", med(ns) < med(bs), cmd,
+                               f"peak RSS {med(ns, 'rss_mb'):.0f} MB, --base {med(bs, 'rss_mb'):.0f} MB"))
         rss = med(vs, "rss_mb")
         figures.add(Figure("snapshot load, peak RSS", size, rss, "MB", "json.loads process", med(js, "rss_mb"),
                            None, "<= 700 MB at 100k", rss <= 700 if args.instances >= 100_000 else None, cmd))
@@ -247,6 +268,7 @@ def main() -> int:
                            'python3 -c "import yaml"', statistics.median(ys), 1 / ratio, "<= 3x",
                            ratio <= 3, cmd, f"{ratio:.2f}x; .pyc present: {cached}"))
     report(figures, args, facts, {"estate": size, "folder": folder})
+    shutil.rmtree(pyc, ignore_errors=True)
     if not args.keep:
         shutil.rmtree(folder, ignore_errors=True)
     return 0
