@@ -712,3 +712,10 @@ def test_reach_from_the_ipv6_internet(capsys: pytest.CaptureFixture[str]) -> Non
     assert doc["family"] == "ipv6" and {c["to"] for c in doc["cells"]} == {"app-a", "app-b"}
     assert main(["reach", "--design", DUAL, "--from", "internet6", "--family", "ipv4"]) == 2
     assert "internet6 is the IPv6 internet" in capsys.readouterr().err
+    assert main(["reach", "--design", DUAL, "--family", "either", "--from", "app-a", "--text"]) == 0
+    out = capsys.readouterr().out
+    # app-a -> app-b is open over IPv6 only (::/0 on tcp 22): the either matrix has it.
+    assert "over either family" in out and "app-a -> app-b: tcp 22" in out
+    with pytest.raises(SystemExit) as exc:
+        main(["reach", "--design", DUAL, "--family", "v6"])
+    assert exc.value.code == 2 and "invalid choice: 'v6'" in capsys.readouterr().err
