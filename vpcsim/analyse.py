@@ -1334,8 +1334,9 @@ class _Shortcuts:
 
 
 class _Pivoting:
-    """Exact traffic from a pivot class to an interface class: one walk of the pair of class
-    representatives in the same or a peered VPC, `_Shortcuts` between any other two."""
+    """Exact traffic from a pivot class to an interface class, over either family: one walk of
+    the pair of class representatives in the same or a peered VPC, `_Shortcuts` between any other
+    two, and over IPv6 one walk between their first IPv6 addresses."""
 
     def __init__(self, an: Analyser) -> None:
         self.an = an
@@ -1358,9 +1359,16 @@ class _Pivoting:
         src_vpc, dst_vpc = net.interface_vpc(src_eni), net.interface_vpc(dst_eni)
         key = ("pivot", pivot.index, target.index)
         if src_vpc == dst_vpc or dst_vpc in net.peers.get(src_vpc, {}):
-            return an.pair(key, an._start_name(src_eni), an._start_name(dst_eni))
-        got = self.shortcuts.between(an._start_name(src_eni), an._start_name(dst_eni))
-        return got if got is not None else an.pair(key, an._start_name(src_eni), an._start_name(dst_eni))
+            four = an.pair(key, an._start_name(src_eni), an._start_name(dst_eni))
+        else:
+            got = self.shortcuts.between(an._start_name(src_eni), an._start_name(dst_eni))
+            four = got if got is not None else an.pair(key, an._start_name(src_eni), an._start_name(dst_eni))
+        # A foothold reaches over IPv6 too, where both ends have an address (no NAT, no shortcut):
+        # a group that admits ::/0 or the VPC's IPv6 block opens what its IPv4 rules keep shut.
+        a6, b6 = src_eni.address_of(IPV6_BITS), dst_eni.address_of(IPV6_BITS)
+        if a6 is None or b6 is None:
+            return four
+        return four | an.pair(("pivot6", pivot.index, target.index), a6, b6)
 
 
 def transitive_exposure(net: CompiledNetwork, *, ephemeral: tuple[int, int] | None = None,
