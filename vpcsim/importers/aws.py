@@ -845,13 +845,13 @@ class _Importer:
             self.error("aws-encoding", f"not UTF-8 text (byte 0x{data[exc.start]:02x}); expected JSON",
                        Location(display, line, col))
             return None
-        size = len(data)
+        nbytes = len(data)
         del data  # the text is a second copy: at 100,000 instances 250 MB each, held for the parse
         try:
             scanned = _parse_scanned(text)
             if scanned is not None:
                 value, positions = scanned
-            elif size <= LOCATE_MAX_BYTES:
+            elif nbytes <= LOCATE_MAX_BYTES:
                 value, positions = _parse_exact(text)
             else:
                 value, positions = _parse_fast(text), {}
