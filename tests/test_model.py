@@ -5,7 +5,7 @@ from __future__ import annotations
 import ipaddress
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from vpcsim.model import Cidr, format_address, int_to_ip, ip_to_int, parse_address, parse_ip
@@ -17,6 +17,28 @@ def test_ip_round_trip(value: int) -> None:
     text = int_to_ip(value)
     assert text == str(ipaddress.IPv4Address(value))
     assert ip_to_int(text) == value
+
+
+@settings(derandomize=True, max_examples=500)
+@given(st.one_of(
+    st.lists(st.one_of(st.integers(0, 300).map(str), st.text(alphabet=st.sampled_from("0125٢x \n"), max_size=4)),
+             min_size=1, max_size=5).map(".".join),
+    st.text(alphabet=st.sampled_from("0123456789.25x٢ \n"), max_size=17),
+))
+@example("256.0.0.1")
+@example("0.256.0.1")
+@example("0.0.256.1")
+@example("0.0.0.256")
+@example("255.255.255.255")
+def test_ip_to_int_accepts_what_ipaddress_accepts(text: str) -> None:
+    """The one-regex fast path and the octet-by-octet check agree with ipaddress, text by text."""
+    try:
+        expected = int(ipaddress.IPv4Address(text))
+    except ValueError:
+        with pytest.raises(ValueError, match="is not an IPv4 address"):
+            ip_to_int(text)
+    else:
+        assert ip_to_int(text) == expected
 
 
 @settings(derandomize=True, max_examples=300)

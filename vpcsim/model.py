@@ -36,6 +36,8 @@ def protocol_label(proto: int) -> str:
 # ASCII only: str.isdigit() also accepts '²' and '١٩٢', which int() rejects or reads as 192.
 _DECIMAL_RE = re.compile(r"-?(?:0|[1-9][0-9]{0,11})")
 _OCTET_RE = re.compile(r"0|[1-9][0-9]{0,2}")
+# The common case of ip_to_int in one match (a snapshot load parses 40,000 addresses at 20,000 instances).
+_DOTTED_RE = re.compile(r"(0|[1-9][0-9]{0,2})\.(0|[1-9][0-9]{0,2})\.(0|[1-9][0-9]{0,2})\.(0|[1-9][0-9]{0,2})")
 
 
 def parse_decimal(text: str) -> int | None:
@@ -80,7 +82,12 @@ def ip_to_int(text: str) -> int:
     """
     if not isinstance(text, str):
         raise ValueError(f"{text!r} is not an IPv4 address (expected a string a.b.c.d)")
-    parts = text.split(".")
+    match = _DOTTED_RE.fullmatch(text)
+    if match is not None:
+        a, b, c, d = map(int, match.groups())
+        if a <= 255 and b <= 255 and c <= 255 and d <= 255:
+            return a << 24 | b << 16 | c << 8 | d
+    parts = text.split(".")  # not the common form: find what is wrong with it
     if len(parts) != 4:
         raise ValueError(f"{text!r} is not an IPv4 address (expected four numbers a.b.c.d)")
     value = 0

@@ -158,10 +158,11 @@ class Builder:
     def check_keys(
         self, node: Map, what: str, allowed: tuple[str, ...], required: tuple[str, ...] = ()
     ) -> None:
-        for key, loc in node.keys.items():
-            if key not in allowed:
-                expected = ", ".join(allowed)
-                self.error("unknown-key", f"{what}: unknown key {key!r} (expected one of: {expected})", loc)
+        if node.keys.keys() - allowed:  # one set operation for the common case: no unknown key
+            for key, loc in node.keys.items():
+                if key not in allowed:
+                    expected = ", ".join(allowed)
+                    self.error("unknown-key", f"{what}: unknown key {key!r} (expected one of: {expected})", loc)
         for key in required:
             if key not in node.entries:
                 self.error("missing-key", f"{what}: missing required key {key!r}", node.loc)
@@ -1159,10 +1160,11 @@ class _DesignBuilder(Builder):
 
     def read_instance(self, name: str, body: Map) -> Instance | None:
         what = f"instance {name}"
+        get = body.entries.get  # (Map.get is one more call, 400,000 times at 20,000 instances)
         eni_keys = ("subnet", "private_ip", "private_ips", "ipv6_addresses", "ipv6_prefixes", "public_ip", "elastic_ip",
                     "secondary_elastic_ips", "security_groups", "source_dest_check")
         self.check_keys(body, what, ("interfaces", "state", *eni_keys, *COMMON_KEYS))
-        state = self.string(body.get("state"), f"{what}: state") or "running"
+        state = self.string(get("state"), f"{what}: state") or "running"
         states = ("running", "pending", "stopping", "stopped", "shutting-down", "terminated")
         if state not in states:
             self.error("instance-state", f"{what}: state {state!r} (expected one of: {', '.join(states)})",
@@ -1193,9 +1195,10 @@ class _DesignBuilder(Builder):
                 eni = self.read_interface(name, 0, body, what, allow_name=False)
                 if eni is not None:
                     names.append(eni)
-        return Instance(name, tuple(names), state, self.string(body.get("aws_id"), "aws_id"), self.tags(body), body.loc)
+        return Instance(name, tuple(names), state, self.string(get("aws_id"), "aws_id"), self.tags(body), body.loc)
 
     def read_interface(self, instance: str, index: int, body: Map, what: str, allow_name: bool) -> str | None:
+        get = body.entries.get
         if allow_name:
             self.check_keys(
                 body,
@@ -1205,18 +1208,18 @@ class _DesignBuilder(Builder):
                  "secondary_elastic_ips", "security_groups", "source_dest_check", *COMMON_KEYS),
                 ("subnet",),
             )
-        eni_name = (self.string(body.get("name"), f"{what}: name") if allow_name else None) or f"{instance}.eth{index}"
+        eni_name = (self.string(get("name"), f"{what}: name") if allow_name else None) or f"{instance}.eth{index}"
         if not NAME_RE.match(eni_name):
             self.error("name", f"{what}: {eni_name!r} is not a valid name", body.loc)
             return None
         if eni_name in self.interfaces or (eni_name in self.names["instances"] and eni_name != instance):
             self.error("duplicate-name", f"{what}: the name {eni_name!r} is already used", body.loc)
             return None
-        subnet_name = self.ref(body.get("subnet"), f"{what}: subnet", "subnets", "subnet")
+        subnet_name = self.ref(get("subnet"), f"{what}: subnet", "subnets", "subnet")
         ips: list[int] = []
-        if body.get("private_ip") is not None and body.get("private_ips") is not None:
+        if get("private_ip") is not None and get("private_ips") is not None:
             self.error("instance", f"{what}: give either private_ip or private_ips, not both", body.loc)
-        node = body.get("private_ip")
+        node = get("private_ip")
         # `auto`: the address EC2 "selects for you from the subnet's IPv4 CIDR range" (API Reference,
         # CreateNetworkInterface); verdicts are decided for every one it may pick (reach.addresses).
         dynamic = isinstance(node, Scalar) and node.value == AUTO_ADDRESS
@@ -1224,15 +1227,15 @@ class _DesignBuilder(Builder):
             one = self.address(node, f"{what}: private_ip")
             if one is not None:
                 ips.append(one)
-        elif body.get("private_ips") is not None:
+        elif get("private_ips") is not None:
             for item in self.as_list(body.entries["private_ips"], f"{what}: private_ips"):
                 one = self.address(item, f"{what}: private_ips")
                 if one is not None:
                     ips.append(one)
-        if body.get("public_ip") is not None and body.get("elastic_ip") is not None:
+        if get("public_ip") is not None and get("elastic_ip") is not None:
             self.error("instance", f"{what}: give either public_ip or elastic_ip, not both", body.loc)
-        public = self.address(body.get("public_ip") or body.get("elastic_ip"), f"{what}: public_ip")
-        if public is not None and body.get("public_ip") is not None and self.instance_state in facts.RELEASES_PUBLIC_IP:
+        public = self.address(get("public_ip") or get("elastic_ip"), f"{what}: public_ip")
+        if public is not None and get("public_ip") is not None and self.instance_state in facts.RELEASES_PUBLIC_IP:
             # An auto-assigned public IP is gone while the instance is stopped; an Elastic IP stays (facts).
             self.warning("public-ip-released",
                          f"{what}: public_ip {int_to_ip(public)}: the instance is {self.instance_state}, so AWS has "
@@ -1242,7 +1245,7 @@ class _DesignBuilder(Builder):
         secondary = self.secondary_elastic_ips(body, what, ips)
         # IPv6 addresses follow the IPv4 ones in `private_ips`: globally routable, with no public
         # twin (the internet gateway does not translate IPv6).
-        if body.get("ipv6_addresses") is not None:
+        if get("ipv6_addresses") is not None:
             items = self.as_list(body.entries["ipv6_addresses"], f"{what}: ipv6_addresses")
             if isinstance(body.entries["ipv6_addresses"], Seq) and not items:
                 self.error("type", f"{what}: ipv6_addresses: expected at least one IPv6 address (omit the key "
@@ -1252,7 +1255,7 @@ class _DesignBuilder(Builder):
                 if one is not None:
                     ips.append(one)
         prefixes: list[Cidr] = []
-        if body.get("ipv6_prefixes") is not None:
+        if get("ipv6_prefixes") is not None:
             # Prefix delegation: the interface owns every address of each block
             # (https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/ec2-prefix-eni.html).
             for item in self.as_list(body.entries["ipv6_prefixes"], f"{what}: ipv6_prefixes"):
@@ -1262,7 +1265,7 @@ class _DesignBuilder(Builder):
         subnet = self.subnets.get(subnet_name) if subnet_name else None
         vpc = subnet.vpc if subnet else None
         groups: list[str] = []
-        if body.get("security_groups") is not None:
+        if get("security_groups") is not None:
             items = self.as_list(body.entries["security_groups"], f"{what}: security_groups")
             if isinstance(body.entries["security_groups"], Seq) and not items:  # AWS: an ENI has 1 to 16 groups
                 self.error("type", f"{what}: security_groups: expected at least one group (omit the key for the "
@@ -1273,7 +1276,7 @@ class _DesignBuilder(Builder):
                     groups.append(group)
         elif vpc is not None:
             groups.append(default_group_name(vpc))
-        sdc = self.boolean(body.get("source_dest_check"), f"{what}: source_dest_check", True)
+        sdc = self.boolean(get("source_dest_check"), f"{what}: source_dest_check", True)
         if subnet is None:
             return None
         self.interfaces[eni_name] = Interface(
@@ -1284,7 +1287,7 @@ class _DesignBuilder(Builder):
             public,
             tuple(groups),
             sdc,
-            self.string(body.get("aws_id"), "aws_id"),
+            self.string(get("aws_id"), "aws_id"),
             body.loc,
             dynamic,
             secondary,
