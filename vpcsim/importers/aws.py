@@ -34,6 +34,7 @@ import json.decoder
 import json.scanner
 import os
 import re
+from array import array
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -349,20 +350,22 @@ def _parse_scanned(text: str) -> tuple[Any, Mapping[int, int]] | None:
         return None
     if text.count("{") != len(objects) or text.count("[") != len(arrays):
         return None
-    return value, _Offsets(text, objects, arrays)
+    return value, _Offsets(text, array("q", map(id, objects)), array("q", map(id, arrays)))
 
 
 class _Offsets(Mapping[int, int]):
     """id(container) -> offset of its `{` or `[` in the text: the k-th container of each kind, in
     pre-order, starts at the k-th bracket of its kind (`_parse_scanned` checked the counts).
 
-    Built on first use, objects and arrays apart (an array is located only for an error about it)."""
+    Built on first use, objects and arrays apart (an array is located only for an error about it).
+    It keeps the containers' ids, not the containers, so what the importer drops is freed: an id
+    cannot be another container's while both live, and only live JSON values are looked up."""
 
     __slots__ = ("_text", "_pending", "_found")
 
-    def __init__(self, text: str, objects: list[Any], arrays: list[Any]) -> None:
+    def __init__(self, text: str, objects: array[int], arrays: array[int]) -> None:
         self._text = text
-        self._pending: list[tuple[str, list[Any]]] = [("{", objects), ("[", arrays)]
+        self._pending: list[tuple[str, array[int]]] = [("{", objects), ("[", arrays)]
         self._found: dict[int, int] = {}
 
     def __getitem__(self, key: int) -> int:
@@ -380,8 +383,8 @@ class _Offsets(Mapping[int, int]):
         return iter(self._found)
 
     def _take(self) -> None:
-        opener, containers = self._pending.pop(0)
-        self._found.update(zip(map(id, containers), _find_all(self._text, opener), strict=True))
+        opener, ids = self._pending.pop(0)
+        self._found.update(zip(ids, _find_all(self._text, opener), strict=True))
 
     def __len__(self) -> int:
         return len(self._found) + sum(len(containers) for _, containers in self._pending)
@@ -1023,7 +1026,17 @@ class _Importer:
         mapped = {
             m.section: {p.name: m.body(self, p) for p in self.picked[m.section].values()} for m in self.mappings
         }
-        instances = {i.name: self.instance_body(i) for i in self.instances.values()}
+        instances: dict[str, Any] = {}
+        # Each instance's JSON (and its interfaces' describe-network-interfaces entries) is
+        # dropped once its body is written, not at release(): at 100,000 instances the parsed
+        # describe-instances output (about 425 MB) would otherwise sit beside the whole design.
+        for instance_id in list(self.instances):
+            instance = self.instances.pop(instance_id)
+            instances[instance.name] = self.instance_body(instance)
+            self.raw["Reservations"].pop(instance_id, None)
+            for eni, _, _ in self.instance_enis.pop(instance_id):
+                self.raw["NetworkInterfaces"].pop(eni.text("NetworkInterfaceId") or "", None)
+            del instance
         for pl_id, items in self.raw_prefix_lists.items():
             # AWS-managed lists (com.amazonaws.<region>.s3 ...) appear in every account: only
             # those in use are written. The account's own lists are written in any case.
