@@ -2,13 +2,23 @@
 
 from __future__ import annotations
 
+import codecs
 import json
+import os
 from typing import Any
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from vpcsim.importers.aws import JsonNumberText, _Doc, _parse_exact, _parse_located, _parse_scanned
+from vpcsim.importers.aws import (
+    JsonNumberText,
+    _Doc,
+    _FileText,
+    _find_all,
+    _parse_exact,
+    _parse_located,
+    _parse_scanned,
+)
 
 # Keys and strings with the characters that could fool a text scan: brackets, quotes, colons, escapes.
 _TEXT = st.text(alphabet=st.sampled_from('ab{}[]":\\ \n/é'), max_size=6)
@@ -83,3 +93,70 @@ def test_locations_counted_from_the_last_one_asked_either_way() -> None:
     assert doc.loc(value, "$")[1:3] == (1, 1)
     assert doc.loc(value["A"], "$.A")[1:3] == (2, 8)
     assert doc.loc(second, "$.A[1]")[1:3] == (5, 5)
+
+
+# -- a large file's text, read again from the file (_FileText) ------------------------------------
+
+_ASCII = st.text(alphabet=st.sampled_from('ab{}[]":\n '), max_size=120)
+
+
+class _SmallBlocks(_FileText):
+    BLOCK = 7  # many blocks, and offsets on every side of a block's edge
+
+
+@settings(derandomize=True, max_examples=200, deadline=None)
+@given(_ASCII, st.booleans(), st.lists(st.tuples(st.integers(-3, 125), st.integers(-3, 125)), max_size=12))
+def test_file_text_answers_as_the_text_does(tmp_path_factory: Any, text: str, bom: bool,
+                                            ranges: list[tuple[int, int]]) -> None:
+    path = tmp_path_factory.mktemp("ft") / "f.json"
+    path.write_bytes((codecs.BOM_UTF8 if bom else b"") + text.encode("ascii"))
+    source = _SmallBlocks(os.open(path, os.O_RDONLY), 3 if bom else 0, text)
+    try:
+        assert len(source) == len(text)
+        for char in "{[":
+            assert source.find_all(char) == _find_all(text, char)
+        for start, end in ranges:
+            start, end = sorted((max(start, 0), min(max(end, 0), len(text))))
+            assert source.count("\n", start, end) == text.count("\n", start, end), (start, end)
+            assert source.rfind("\n", start, end) == text.rfind("\n", start, end), (start, end)
+            assert source.rfind("\n", 0, end) == text.rfind("\n", 0, end), end
+            assert source.find("{", start) == text.find("{", start), start
+    finally:
+        source.close()
+
+
+def test_a_large_snapshot_file_is_located_from_the_file_as_from_its_text(monkeypatch: Any) -> None:
+    """Every location of the mini snapshot, its files read again in blocks, is the same."""
+    from pathlib import Path
+
+    from vpcsim.importers import aws
+
+    mini = Path(__file__).parent / "data" / "aws" / "mini"
+
+    def located() -> list[str]:
+        tree, warnings = aws.load_snapshot_tree(mini)
+        out = [str(w.location) for w in warnings]
+
+        def walk(node: Any) -> None:
+            out.append(str(node.loc))
+            for child in getattr(node, "entries", {}).values():
+                walk(child)
+            for child in getattr(node, "items", ()):
+                walk(child)
+
+        walk(tree)
+        return out
+
+    opened: list[_FileText] = []
+
+    class Spy(_SmallBlocks):
+        def __init__(self, fd: int, skip: int, text: str) -> None:
+            super().__init__(fd, skip, text)
+            opened.append(self)
+
+    held = located()
+    assert not opened
+    monkeypatch.setattr(aws, "REREAD_MIN_BYTES", 0)
+    monkeypatch.setattr(aws, "_FileText", Spy)
+    assert located() == held and all(":" in line for line in held[-5:])
+    assert len(opened) >= 10 and all(not source._closer.alive for source in opened)  # every descriptor closed

@@ -28,12 +28,14 @@ Choices a reader of the output should know (each is also a warning when it appli
 
 from __future__ import annotations
 
+import codecs
 import ipaddress
 import json
 import json.decoder
 import json.scanner
 import os
 import re
+import weakref
 from array import array
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
@@ -50,7 +52,7 @@ from vpcsim.importers.mapping import Picked as _Named
 from vpcsim.importers.mapping import UnsupportedKind as _UnsupportedKind
 from vpcsim.importers.mapping import ip_text as _ip
 from vpcsim.loader.extensions import require_components
-from vpcsim.loader.reader import FileTooLarge, Node, UnreadableFile, located_tree, read_regular
+from vpcsim.loader.reader import FileTooLarge, Node, UnreadableFile, located_tree, open_regular, read_open
 from vpcsim.model import parse_decimal, short
 
 __all__ = ["AwsMapping", "design_to_yaml", "load_snapshot_tree", "mappings", "register", "snapshot_to_design"]
@@ -361,10 +363,10 @@ class _Offsets(Mapping[int, int]):
     It keeps the containers' ids, not the containers, so what the importer drops is freed: an id
     cannot be another container's while both live, and only live JSON values are looked up."""
 
-    __slots__ = ("_text", "_pending", "_found")
+    __slots__ = ("text", "_pending", "_found")
 
-    def __init__(self, text: str, objects: array[int], arrays: array[int]) -> None:
-        self._text = text
+    def __init__(self, text: str | _FileText, objects: array[int], arrays: array[int]) -> None:
+        self.text = text  # the file's text, or (once parsed) a _FileText standing for it
         self._pending: list[tuple[str, array[int]]] = [("{", objects), ("[", arrays)]
         self._found: dict[int, int] = {}
 
@@ -384,14 +386,16 @@ class _Offsets(Mapping[int, int]):
 
     def _take(self) -> None:
         opener, ids = self._pending.pop(0)
-        self._found.update(zip(ids, _find_all(self._text, opener), strict=True))
+        self._found.update(zip(ids, _find_all(self.text, opener), strict=True))
 
     def __len__(self) -> int:
         return len(self._found) + sum(len(containers) for _, containers in self._pending)
 
 
-def _find_all(text: str, char: str) -> list[int]:
+def _find_all(text: str | _FileText, char: str) -> list[int]:
     """Every offset of `char` in text (str.find is a memchr: faster than a regex or a split)."""
+    if isinstance(text, _FileText):
+        return text.find_all(char)
     out: list[int] = []
     add = out.append
     find = text.find
@@ -462,6 +466,116 @@ def _parse_fast(text: str) -> Any:
         raise json.JSONDecodeError(f"duplicate key {exc.key!r}; expected each key once", text, 0) from None
 
 
+# A file at least this large, and ASCII (so a character's offset is its byte's), is not kept as
+# text once parsed: its locations are counted in blocks read again from the file (_FileText).
+REREAD_MIN_BYTES = 8 * 1024 * 1024
+
+
+class _FileText:
+    """The text of a parsed ASCII file, read again from its open descriptor in blocks when a
+    location is asked, rather than held (at 100,000 instances the two big files are 357 MB).
+
+    Offers the three `str` methods `_Doc.loc` and `_find_all` use (count, rfind, find of one
+    character), with the same results: a table of the newlines before each block answers for
+    whole blocks, and only the block an offset falls in is read (the last two are kept, as the
+    importer asks in order).
+    """
+
+    BLOCK = 1 << 18
+
+    __slots__ = ("_fd", "_skip", "_length", "_lines", "_last", "_cache", "_closer", "__weakref__")
+
+    def __init__(self, fd: int, skip: int, text: str) -> None:
+        self._fd = fd
+        self._skip = skip  # bytes before the text (a UTF-8 byte order mark)
+        self._length = len(text)
+        # Newlines before each block, and the offset of the last one before it (-1: none).
+        self._lines = array("q")
+        self._last = array("q")
+        lines, last = 0, -1
+        for start in range(0, len(text) + 1, self.BLOCK):
+            self._lines.append(lines)
+            self._last.append(last)
+            end = min(start + self.BLOCK, len(text))
+            count = text.count("\n", start, end)
+            if count:
+                lines += count
+                last = text.rfind("\n", start, end)
+        self._cache: dict[int, bytes] = {}
+        # Closed by release(), or when dropped (an import that failed before it).
+        self._closer = weakref.finalize(self, os.close, fd)
+
+    def close(self) -> None:
+        self._closer()
+
+    def __len__(self) -> int:
+        return self._length
+
+    def _block(self, index: int) -> bytes:
+        block = self._cache.get(index)
+        if block is None:
+            if len(self._cache) >= 2:
+                self._cache.pop(next(iter(self._cache)))
+            os.lseek(self._fd, self._skip + index * self.BLOCK, os.SEEK_SET)
+            block = os.read(self._fd, self.BLOCK)
+            self._cache[index] = block
+        return block
+
+    def _before(self, offset: int) -> int:
+        """How many newlines the text holds before `offset`."""
+        index, rel = divmod(min(max(offset, 0), self._length), self.BLOCK)
+        return self._lines[index] + (self._block(index).count(b"\n", 0, rel) if rel else 0)
+
+    def count(self, sub: str, start: int, end: int) -> int:
+        assert sub == "\n"
+        if end <= start:
+            return 0
+        first, last = start // self.BLOCK, (end - 1) // self.BLOCK
+        if first == last:  # the common case: a short step from the last location
+            base = first * self.BLOCK
+            return self._block(first).count(b"\n", start - base, end - base)
+        return self._before(end) - self._before(start)
+
+    def rfind(self, sub: str, start: int, end: int) -> int:
+        assert sub == "\n"
+        end = min(end, self._length)
+        if end <= start:
+            return -1
+        index = (end - 1) // self.BLOCK
+        base = index * self.BLOCK
+        found = self._block(index).rfind(b"\n", max(start - base, 0), end - base)
+        if found >= 0:
+            return base + found
+        last = self._last[index]  # the last newline before this block
+        return last if last >= start else -1
+
+    def find_all(self, char: str) -> list[int]:
+        """Every offset of `char`, block by block (`_find_all` for a file that is not held)."""
+        out: list[int] = []
+        add = out.append
+        byte = char.encode("ascii")
+        for index in range(len(self._lines)):
+            block = self._block(index)
+            base = index * self.BLOCK
+            find = block.find
+            at = find(byte)
+            while at >= 0:
+                add(base + at)
+                at = find(byte, at + 1)
+        return out
+
+    def find(self, sub: str, start: int = 0) -> int:
+        char = sub.encode("ascii")
+        index = start // self.BLOCK
+        while index * self.BLOCK < self._length:
+            base = index * self.BLOCK
+            found = self._block(index).find(char, max(start - base, 0))
+            if found >= 0:
+                return base + found
+            index += 1
+        return -1
+
+
 @dataclass(slots=True)
 class _Doc:
     """One parsed JSON file: its data and how to turn an object into a Location."""
@@ -469,7 +583,7 @@ class _Doc:
     display: str  # the file as shown in messages
     rel: str  # path relative to the layout root, '/'-separated
     region: str | None  # from the layout (a region folder), if any
-    text: str
+    text: str | _FileText
     positions: Mapping[int, int]
     # The last offset located and its line: lines are counted from there, not from a table of
     # every line's start (millions of ints in an indented file), as the importer asks in order.
@@ -756,6 +870,7 @@ class _Importer:
         self.vpc_attributes: dict[str, dict[str, bool]] = {}  # vpc id -> design key -> value
         self.regions: list[str] = []  # the snapshot's regions, when it spans several
         self.docs: list[_Doc] = []
+        self.sources: list[_FileText] = []  # the large files' texts, read again (closed by run())
         # Ids that AWS still reports but that carry no traffic: id -> why.
         self.gone: dict[str, str] = {}
 
@@ -832,7 +947,12 @@ class _Importer:
             self.error("aws-outside", "a link to a file outside the snapshot folder; not read", start)
             return None
         try:
-            data = read_regular(real, MAX_FILE_BYTES)
+            fd = open_regular(real, MAX_FILE_BYTES)
+            try:
+                data = read_open(fd, MAX_FILE_BYTES)
+            except BaseException:
+                os.close(fd)
+                raise
         except FileTooLarge as exc:
             size = f"{exc.size:,}" if exc.size is not None else f"more than {MAX_FILE_BYTES:,}"
             self.error("aws-too-large", f"file is {size} bytes (the limit is {MAX_FILE_BYTES:,})", start)
@@ -843,13 +963,34 @@ class _Importer:
         try:
             text = data.decode("utf-8-sig")
         except UnicodeDecodeError as exc:
+            os.close(fd)
             line = data[: exc.start].count(b"\n") + 1
             col = exc.start - (data.rfind(b"\n", 0, exc.start) + 1) + 1
             self.error("aws-encoding", f"not UTF-8 text (byte 0x{data[exc.start]:02x}); expected JSON",
                        Location(display, line, col))
             return None
         nbytes = len(data)
+        skip = len(codecs.BOM_UTF8) if data.startswith(codecs.BOM_UTF8) else 0
         del data  # the text is a second copy: at 100,000 instances 250 MB each, held for the parse
+        try:
+            parsed = self.parse(display, rel, region, text, nbytes)
+        except BaseException:
+            os.close(fd)
+            raise
+        if parsed is not None and nbytes >= REREAD_MIN_BYTES and text.isascii():
+            doc = parsed[0]
+            doc.text = source = _FileText(fd, skip, text)  # it closes fd
+            if isinstance(doc.positions, _Offsets):
+                doc.positions.text = source
+            self.sources.append(source)
+        else:
+            os.close(fd)
+        return parsed
+
+    def parse(self, display: str, rel: str, region: str | None, text: str,
+              nbytes: int) -> tuple[_Doc, Any] | None:
+        """`read`'s second half: the text -> (a _Doc, the value); None when it is not JSON (reported)."""
+        start = Location(display, 1, 1)
         try:
             scanned = _parse_scanned(text)
             if scanned is not None:
@@ -986,14 +1127,19 @@ class _Importer:
     # -- stage 2: the design ------------------------------------------------------------------
 
     def run(self, files: Sequence[str] | None) -> dict[str, Any]:
-        for full, rel in self.find_files(files):
-            parsed = self.read(full, rel)
-            if parsed is not None:
-                doc, value = parsed
-                self.docs.append(doc)
-                self.collect(doc, value)
-        # Converting after errors too reports every problem at once (the accessors never raise).
-        design = self.convert()
+        try:
+            for full, rel in self.find_files(files):
+                parsed = self.read(full, rel)
+                if parsed is not None:
+                    doc, value = parsed
+                    self.docs.append(doc)
+                    self.collect(doc, value)
+                    del parsed, doc, value  # (a file's parse is freed once the importer drops it)
+            # Converting after errors too reports every problem at once (the accessors never raise).
+            design = self.convert()
+        finally:
+            for source in self.sources:  # every location has been asked: the importer's Locations are made
+                source.close()
         self.fail_if_errors()
         return design
 

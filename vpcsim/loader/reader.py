@@ -99,6 +99,15 @@ def read_regular(path: str, limit: int) -> bytes:
     The type is checked on the open descriptor (os.fstat), not on the path, so a file swapped
     for a FIFO in between cannot block; O_NONBLOCK keeps the open itself from blocking on one.
     """
+    fd = open_regular(path, limit)
+    try:
+        return read_open(fd, limit)
+    finally:
+        os.close(fd)
+
+
+def open_regular(path: str, limit: int) -> int:
+    """`read_regular`'s checks on an open descriptor, returned open (blocking) for `read_open`."""
     flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0) | getattr(os, "O_BINARY", 0)
     try:
         fd = os.open(path, flags)
@@ -112,10 +121,23 @@ def read_regular(path: str, limit: int) -> bytes:
             raise FileTooLarge(info.st_size)
         if getattr(os, "O_NONBLOCK", 0):
             os.set_blocking(fd, True)
+    except (UnreadableFile, FileTooLarge):
+        os.close(fd)
+        raise
+    except OSError as exc:
+        os.close(fd)
+        raise UnreadableFile(exc.errno, exc.strerror or str(exc)) from None
+    return fd
+
+
+def read_open(fd: int, limit: int) -> bytes:
+    """The whole of a file `open_regular` opened (from where it is: its start); FileTooLarge past `limit`."""
+    try:
+        size = os.fstat(fd).st_size
         # One read of the whole file (and one more to see its end): no 1 MiB chunks joined into
         # a second copy (a 250 MB describe-instances file briefly took 500 MB, and 0.15 s at 50 MB).
-        data = os.read(fd, info.st_size)
-        if len(data) == info.st_size:
+        data = os.read(fd, size) if size else b""
+        if len(data) == size:
             extra = os.read(fd, 1)
             if not extra:
                 return data
@@ -131,12 +153,10 @@ def read_regular(path: str, limit: int) -> bytes:
         if left <= 0:  # grew while being read
             raise FileTooLarge(None)
         return b"".join(chunks)
-    except (UnreadableFile, FileTooLarge):
+    except FileTooLarge:
         raise
     except OSError as exc:
         raise UnreadableFile(exc.errno, exc.strerror or str(exc)) from None
-    finally:
-        os.close(fd)
 
 
 def _file_kind(mode: int) -> str:
