@@ -469,6 +469,7 @@ def _parse_fast(text: str) -> Any:
 # A file at least this large, and ASCII (so a character's offset is its byte's), is not kept as
 # text once parsed: its locations are counted in blocks read again from the file (_FileText).
 REREAD_MIN_BYTES = 8 * 1024 * 1024
+REREAD_MAX_FILES = 64  # each keeps its descriptor open until the import is done; past this, the text
 
 
 class _FileText:
@@ -977,7 +978,8 @@ class _Importer:
         except BaseException:
             os.close(fd)
             raise
-        if parsed is not None and nbytes >= REREAD_MIN_BYTES and text.isascii():
+        reread = nbytes >= REREAD_MIN_BYTES and text.isascii() and len(self.sources) < REREAD_MAX_FILES
+        if parsed is not None and reread:
             doc = parsed[0]
             doc.text = source = _FileText(fd, skip, text)  # it closes fd
             if isinstance(doc.positions, _Offsets):
