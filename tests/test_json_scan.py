@@ -115,6 +115,12 @@ def test_file_text_answers_as_the_text_does(tmp_path_factory: Any, text: str, bo
         assert len(source) == len(text)
         for char in "{[":
             assert source.find_all(char) == _find_all(text, char)
+        # locate(), as _Doc.loc counts on a str: from an anchor before or after, in one block or not.
+        lines = [text.count("\n", 0, i) + 1 for i in range(len(text) + 1)]
+        for offset in range(len(text)):
+            expected = (lines[offset], offset - text.rfind("\n", 0, offset))
+            for anchor in {0, max(offset - 2, 0), offset, min(offset + 3, len(text))}:
+                assert source.locate(anchor, lines[anchor], offset) == expected, (anchor, offset)
         for start, end in ranges:
             start, end = sorted((max(start, 0), min(max(end, 0), len(text))))
             assert source.count("\n", start, end) == text.count("\n", start, end), (start, end)
