@@ -138,6 +138,11 @@ def paired(a: Any, b: Any, rounds: int) -> tuple[list[dict[str, Any]], list[dict
     return xs, ys
 
 
+def _each(runs: list[dict[str, Any]], key: str = "cpu") -> str:
+    """Every round's figure, in the order run: the spread on a shared machine."""
+    return "/".join(f"{r[key]:.2f}" for r in runs)
+
+
 def med(runs: list[dict[str, Any]], key: str = "cpu") -> float:
     return float(statistics.median(r[key] for r in runs))
 
@@ -216,12 +221,14 @@ def main() -> int:
         vs, js = paired(lambda: child("load", snap), lambda: child("json.loads", snap), r)
         ratio = med(vs) / med(js)
         figures.add(Figure("snapshot load (vpcsim.load)", size, med(vs), "s", "json.loads, same files", med(js),
-                           1 / ratio, "<= 3x json.loads", ratio <= 3, cmd, f"{ratio:.2f}x json.loads"))
+                           1 / ratio, "<= 3x json.loads", ratio <= 3, cmd,
+                           f"{ratio:.2f}x json.loads; rounds {_each(vs)} s against {_each(js)} s"))
         if args.base:
             ns, bs = paired(lambda: child("load", snap), lambda: child("load", snap, args.base), r)
             figures.add(Figure("snapshot load, against --base", size, med(ns), "s", "same, --base tree", med(bs),
                                med(bs) / med(ns), "faster", med(ns) < med(bs), cmd,
-                               f"peak RSS {med(ns, 'rss_mb'):.0f} MB, --base {med(bs, 'rss_mb'):.0f} MB"))
+                               f"rounds {_each(ns)} s against {_each(bs)} s; peak RSS {med(ns, 'rss_mb'):.0f} MB, "
+                               f"--base {med(bs, 'rss_mb'):.0f} MB"))
         rss = med(vs, "rss_mb")
         figures.add(Figure("snapshot load, peak RSS", size, rss, "MB", "json.loads process", med(js, "rss_mb"),
                            None, "<= 700 MB at 100k", rss <= 700 if args.instances >= 100_000 else None, cmd))
