@@ -24,8 +24,9 @@ import vpcsim.facts as facts
 from vpcsim.compile import CompiledNetwork
 from vpcsim.components import base, eni, internet_gateway, subnet, vpc_router
 from vpcsim.components.base import Endpoint, Leg, Session, State, Walk, ip
+from vpcsim.core import ICMP_PROTOS
 from vpcsim.errors import EndpointError, Location, UsageError
-from vpcsim.facts import ICMP_REPLIES, LINUX_EPHEMERAL
+from vpcsim.facts import ICMP_REPLIES_BY_PROTO, LINUX_EPHEMERAL
 from vpcsim.model import (
     IPV4_BITS,
     IPV6_BITS,
@@ -62,9 +63,9 @@ def parse_protocol(protocol: str | int) -> int:
     elif isinstance(protocol, str) and protocol.isdigit():
         value = int(protocol)
     else:
-        raise UsageError(f"unknown protocol {protocol!r} (expected tcp, udp, icmp or a number 0-255)")
+        raise UsageError(f"unknown protocol {protocol!r} (expected tcp, udp, icmp, icmpv6 or a number 0-255)")
     if not 0 <= value <= 255:
-        raise UsageError(f"protocol {protocol!r}: a packet has one protocol (expected tcp, udp, icmp or 0-255)")
+        raise UsageError(f"protocol {protocol!r}: a packet has one protocol (expected tcp, udp, icmp, icmpv6 or 0-255)")
     return value
 
 
@@ -79,14 +80,14 @@ def trace(
     ephemeral: tuple[int, int] | None = None,
     icmp_code: int | None = None,
 ) -> TraceResult:
-    """Trace `src` -> `dst` on `port` (ICMP: `port` is the type, `icmp_code` the code, default 0)."""
+    """Trace `src` -> `dst` on `port` (ICMP, ICMPv6: `port` is the type, `icmp_code` the code, default 0)."""
     # Every argument checked first: a bad value is a UsageError quoting it (vpcsim.arguments).
     # (trace_args checks the port against the protocol's range, the source port and the
     # ephemeral range: they are not checked again here.)
     src, dst, port, proto, src_port, ephemeral = arguments.trace_args(src, dst, port, protocol, src_port, ephemeral)
     if icmp_code is not None:
-        if proto != 1:
-            raise UsageError(f"an icmp code ({icmp_code!r}) needs protocol icmp, not {protocol!r}")
+        if proto not in ICMP_PROTOS:
+            raise UsageError(f"an icmp code ({icmp_code!r}) needs protocol icmp or icmpv6, not {protocol!r}")
         if isinstance(icmp_code, bool) or not isinstance(icmp_code, int) or not 0 <= icmp_code <= 255:
             raise UsageError(f"icmp code {icmp_code!r} is out of range (expected 0-255; 4 with type 3 = "
                              "fragmentation needed)")
@@ -98,8 +99,8 @@ def trace(
     if proto in (6, 17):
         sports: PortRanges = ((src_port, src_port),) if src_port is not None else ((low, high),)
         dports: PortRanges = ((port, port),)
-    elif proto == 1:
-        # ICMP: the core's "port" is type*256+code; the reply to an echo request is an echo reply.
+    elif proto in ICMP_PROTOS:
+        # ICMP, ICMPv6: the core's "port" is type*256+code; the reply to an echo request is an echo reply.
         sports = ((0, 0),)
         code = port * 256 + (icmp_code or 0)
         dports = ((code, code),)
@@ -214,8 +215,9 @@ def trace_packet(
     for text, value in (("port", dst_port), ("source port", src_port)):
         if value is not None and (isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= 65535):
             raise UsageError(f"{text} {arguments.quote(value)} is out of range (expected 0-65535)")
-    if proto == 1 and dst_port > 255:
-        raise UsageError(f"icmp type {dst_port} is out of range (expected 0-255; 8 = echo request)")
+    if proto in ICMP_PROTOS and dst_port > 255:
+        raise UsageError(f"{arguments.icmp_what(proto)} {dst_port} is out of range (expected 0-255; "
+                         f"{128 if proto == 58 else 8} = echo request)")
     try:
         src = parse_ip(src_ip)
         dst = parse_ip(dst_ip)
@@ -230,7 +232,7 @@ def trace_packet(
     if proto in (6, 17):
         sports: PortRanges = ((src_port, src_port),) if src_port is not None else ((low, high),)
         dports: PortRanges = ((dst_port, dst_port),)
-    elif proto == 1:
+    elif proto in ICMP_PROTOS:
         sports = ((0, 0),)
         dports = ((dst_port * 256, dst_port * 256),)
     else:
@@ -341,11 +343,11 @@ def trace_flow(
         end = forward.end_state
         reply_dports = end.sports
         reply_sports = end.dports
-        if end.proto == 1:
-            # Why: a query is answered by its reply type (echo request 8 -> echo reply 0; was
-            # only done for echo, so a timestamp request got a 'reply' of type 13).
+        if end.proto in ICMP_PROTOS:
+            # Why: a query is answered by its reply type (echo request 8 -> echo reply 0, ICMPv6
+            # 128 -> 129; was only done for echo, so a timestamp request got a 'reply' of type 13).
             reply_sports = ((0, 0),)
-            reply_type = ICMP_REPLIES.get(end.dports[0][0] // 256)
+            reply_type = ICMP_REPLIES_BY_PROTO[end.proto].get(end.dports[0][0] // 256)
             reply_dports = ((reply_type * 256, reply_type * 256),) if reply_type is not None else end.dports
         reply = State(end.dst, end.src, end.proto, reply_sports, reply_dports, forward.end_eni)
         back = Walker(net, "return", Endpoint(target.label, end.dst, forward.end_eni), source)
