@@ -482,3 +482,19 @@ def test_check_assertions_take_icmpv6(tmp_path: Path, capsys: pytest.CaptureFixt
     assert results["unreachable6"]["passed"] is False
     assert results["unreachable6"]["violations"][0]["traffic"] == {"icmpv6": [[1, 1]]}
     assert "admits icmpv6 type 1 code 4 from" in results["unreachable6"]["message"]
+
+
+def test_an_icmpv6_only_finding_names_the_rule_that_admits_it(tmp_path: Path) -> None:
+    [finding] = net_of(tmp_path).exposure()["web-a"].findings
+    assert (finding.family, finding.traffic.describe()) == ("ipv6", "icmpv6 type 128")
+    assert any("security group web ingress icmpv6 type 128 ::/0" in c for c in finding.causes), finding.causes
+
+
+def test_egress_only_gateway_carries_a_ping_out_and_its_reply_back() -> None:
+    net = vpcsim.load(DUAL)
+    out = net.trace("app-b", "internet6", 128, "icmpv6")
+    assert out.reachable and "corp-eigw" in {h.name for h in out.forward}
+    assert out.return_path[0].packet.dst_ports == ((129 * 256, 129 * 256),)  # echo reply back by the session
+    into = net.trace("internet6", "app-b", 128, "icmpv6")
+    assert not into.reachable
+    assert "RETURN_PATH_ASYMMETRIC" in {b.code.value for b in into.blocked_by}

@@ -1003,7 +1003,8 @@ def _causes6(an: Analyser, src: str, dst: str, traffic: Traffic) -> tuple[str, .
     kind = next(k for k in TrafficKind if traffic.runs(k))
     port = traffic.runs(kind)[0][0]
     proto = kind.protocol if kind.protocol is not None else port
-    result = trace_packet(an.net, "internet", None, src, dst, proto, port if proto in (6, 17) else 0,
+    # (ICMP, ICMPv6: `port` is the type; was 0 for them, an echo reply that no rule may admit.)
+    result = trace_packet(an.net, "internet", None, src, dst, proto, port if kind is not TrafficKind.IP else 0,
                           ephemeral=an.ephemeral)
     out: list[str] = []
     for hop in result.return_path:
