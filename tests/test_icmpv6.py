@@ -498,3 +498,13 @@ def test_egress_only_gateway_carries_a_ping_out_and_its_reply_back() -> None:
     into = net.trace("internet6", "app-b", 128, "icmpv6")
     assert not into.reachable
     assert "RETURN_PATH_ASYMMETRIC" in {b.code.value for b in into.blocked_by}
+
+
+def test_the_trace_says_when_an_icmp_protocol_is_not_its_familys() -> None:
+    net = vpcsim.load(DUAL)
+    # Two names talk IPv4: ICMPv6 then rides in IPv4 packets, which the first step says.
+    first = net.trace("bastion", "app-a", 128, "icmpv6").forward[0].steps[0]
+    assert first.detail.startswith("icmpv6 in an IPv4 packet")
+    first = net.trace("internet6", "app-a", 8, "icmp").forward[0].steps[0]
+    assert first.detail.startswith("icmp (1) in an IPv6 packet")
+    assert not any("packet:" in s.detail for s in net.trace("internet6", "app-a", 128, "icmpv6").forward[0].steps)

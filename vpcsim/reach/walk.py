@@ -29,6 +29,7 @@ from vpcsim.errors import EndpointError, Location, UsageError
 from vpcsim.facts import ICMP_REPLIES_BY_PROTO, LINUX_EPHEMERAL
 from vpcsim.model import (
     IPV4_BITS,
+    IPV4_MAX,
     IPV6_BITS,
     PROTOCOL_NAMES,
     Interface,
@@ -110,12 +111,31 @@ def trace(
     flow = Flow(src, dst, ip(source.addr), ip(target.addr), protocol_label(proto), port, sports,
                 _design_name(source), _design_name(target))
     result = trace_flow(net, flow, source, target, State(source.addr, target.addr, proto, sports, dports))
-    note = _keyword_note(net, dst, source, target)
-    if note is not None and result.forward:
-        # Say which DNS server the name stands for, and why it is (or is not) filtered.
-        first = result.forward[0]
-        result = dataclasses.replace(result, forward=(first._replace(steps=(note, *first.steps)), *result.forward[1:]))
+    for note in (_keyword_note(net, dst, source, target), _family_note(proto, target)):
+        if note is not None and result.forward:
+            # Say which DNS server the name stands for, and why it is (or is not) filtered; or that the
+            # ICMP protocol is not the family's own.
+            first = result.forward[0]
+            result = dataclasses.replace(result, forward=(first._replace(steps=(note, *first.steps)),
+                                                          *result.forward[1:]))
     return result
+
+
+def _family_note(proto: int, target: Endpoint) -> Step | None:
+    """ICMPv6 in an IPv4 packet, or ICMP in an IPv6 one: legal numbers, but not what either family uses.
+
+    Why: between two names the trace talks IPv4 (same_family), so `-p icmpv6 a b` walks protocol 58
+    over IPv4, where no IPv6 rule applies; this says so instead of leaving a puzzling verdict.
+    """
+    six = target.addr > IPV4_MAX
+    if proto == 58 and not six:
+        detail = ("icmpv6 in an IPv4 packet: ICMPv6 is IPv6's (RFC 4443), and between two names the trace talks "
+                  "IPv4; give an IPv6 address (or internet6) at each end to trace ICMPv6 over IPv6")
+    elif proto == 1 and six:
+        detail = "icmp (1) in an IPv6 packet: IPv6 uses ICMPv6 (protocol 58, -p icmpv6), which icmp rules do not match"
+    else:
+        return None
+    return Step(StepKind.CHECK, Action.ALLOW, detail)
 
 
 # Names a trace accepts for the Amazon-provided services of the source's VPC (a design name wins).
