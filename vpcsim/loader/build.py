@@ -30,6 +30,7 @@ from vpcsim.model import (
     IPV4_BITS,
     IPV4_MAX,
     IPV6_BITS,
+    PICK_IPV6,
     PROTOCOL_NAMES,
     Cidr,
     Design,
@@ -1394,8 +1395,27 @@ class _DesignBuilder(Builder):
                 nat = dataclasses.replace(nat, private_ip=addr)
             self.assigned_nats[name] = nat
         self.assigned_interfaces: dict[str, Interface] = {}
+        used6: dict[str, set[int]] = {}
+        for eni in interfaces.values():
+            used6.setdefault(eni.subnet, set()).update(a for a in eni.private_ips if a > IPV4_MAX)
+
+        def next_free6(subnet_name: str) -> int | None:
+            block = subnets[subnet_name].ipv6_cidr
+            if block is None:
+                return None
+            taken = used6.setdefault(subnet_name, set())
+            addr = block.first + 4  # the first four and the last address are reserved, as in IPv4
+            while addr in taken:
+                addr += 1
+            taken.add(addr)
+            return addr
+
         for name, eni in interfaces.items():
             home = subnets.get(eni.subnet)
+            if PICK_IPV6 in eni.private_ips:
+                six = next_free6(eni.subnet) if home is not None else None
+                eni = dataclasses.replace(eni, private_ips=tuple(
+                    a for a in (six if a == PICK_IPV6 else a for a in eni.private_ips) if a is not None))
             # An interface in a subnet with IPv4 always has an IPv4 address; one in an IPv6-only
             # subnet gets its first IPv6 address the same way.
             if home is not None and (not eni.private_ips or
