@@ -317,6 +317,50 @@ def test_reach_over_ipv6_matches_the_engine_pair_by_pair(design: Path) -> None:
     assert {k: (c.any, c.all) for k, c in plain.items()} == {k: (c.any, c.all) for k, c in matrix.cells.items()}
 
 
+@pytest.mark.parametrize("design", IPV6_DESIGNS + [ROOT / "scenarios" / "nat-bastion.yaml"], ids=lambda p: p.stem)
+def test_reach_over_either_family_matches_the_engine_pair_by_pair(design: Path) -> None:
+    """family either: a pair's traffic is what gets through over IPv4 (the instances by name, as
+    trace addresses them) or over IPv6 (their first IPv6 addresses, when both have one), checked
+    against check.Engine pair by pair; and the grouped matrix against the cell-by-cell one."""
+    net = vpcsim.load(design)
+    matrix = reach(net, family="either")
+    assert matrix.family == "either" and matrix.to_json()["family"] == "either"
+    d = net.design
+    assert set(matrix.rows) == set(d.instances)  # every instance, IPv6 address or not
+    six = {name: [a for n in inst.interfaces if (a := d.interfaces[n].address_of(128)) is not None]
+           for name, inst in d.instances.items()}
+    only_six = 0
+    for a in matrix.rows:
+        for b in matrix.cols:
+            if a == b:
+                continue
+            four = engine_traffic(net, a, b)
+            want = four
+            for x in six[a][:1]:
+                for y in six[b][:1]:
+                    want = want | engine_traffic(net, int_to_ip(x), int_to_ip(y))
+            assert matrix.traffic(a, b) == want, (design.stem, a, b)
+            only_six += bool(want - four)
+    # What IPv6 alone opens is in the either matrix: dual-stack's app-a -> app-b (tcp 22 over ::/0).
+    assert only_six or design.stem == "nat-bastion"
+    plain = analyse._plain_cells(Network(net.design, net.warnings), family="either")
+    assert {k: (c.any, c.all) for k, c in plain.items()} == {k: (c.any, c.all) for k, c in matrix.cells.items()}
+    # Each family's matrix of the same network is inside it, cell by cell.
+    for family in ("ipv4", "ipv6"):
+        for (a, b), cell in reach(net, family=family).cells.items():
+            assert cell.any - matrix.traffic(a, b) == Traffic.none(), (family, a, b)
+
+
+def test_reach_over_either_family_keeps_both_internets() -> None:
+    # `internet` stands for the internet of both families: an either matrix has a row for each.
+    net = vpcsim.load(ROOT / "scenarios" / "dual-stack.yaml")
+    matrix = reach(net, "internet", family="either")
+    assert set(matrix.rows) == {"internet", "internet6"}
+    assert matrix.traffic("internet6", "app-a") == reach(net, "internet6").traffic("internet6", "app-a")
+    assert matrix.traffic("internet", "bastion") == reach(net, "internet").traffic("internet", "bastion")
+    assert not matrix.traffic("internet", "app-a")  # behind NAT on IPv4: only IPv6 opens it
+
+
 @pytest.mark.parametrize("design", IPV6_DESIGNS, ids=lambda p: p.stem)
 def test_reach_from_the_ipv6_internet_matches_the_engine(design: Path) -> None:
     """internet6 rows: the union (any) and meet (all) over the IPv6 internet's classes, each
@@ -352,7 +396,7 @@ def test_reach_family_errors() -> None:
     net = vpcsim.load(IPV6_DESIGNS[0])
     with pytest.raises(vpcsim.UsageError, match="internet6 is the IPv6 internet"):
         reach(net, "internet6", family="ipv4")
-    with pytest.raises(vpcsim.UsageError, match="expected ipv4 or ipv6"):
+    with pytest.raises(vpcsim.UsageError, match="expected ipv4, ipv6 or either"):
         reach(net, family="ipv5")
     assert reach(vpcsim.load(BASIC), family="ipv6").cells == {}  # no IPv6 address: an empty matrix
     with pytest.raises(vpcsim.UsageError, match="onprem:office is reached over IPv4"):

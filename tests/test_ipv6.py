@@ -19,6 +19,7 @@ import vpcsim
 from vpcsim.cli import main
 from vpcsim.model import ANY_CIDR6, int_to_ip, parse_ip
 from vpcsim.reach.walk import trace_packet
+from vpcsim.traffic import Traffic
 
 ROOT = Path(__file__).resolve().parents[1]
 DUAL = str(ROOT / "scenarios" / "dual-stack.yaml")
@@ -700,6 +701,26 @@ def test_diff_shows_what_ipv6_opens(capsys: pytest.CaptureFixture[str]) -> None:
     assert any("route table private-a: ::/0 -> internet_gateway corp-igw" in v for v in change["opened_via"])
 
 
+def test_diff_shows_the_flows_ipv6_opens_between_instances() -> None:
+    # Between instances too: the IPv6 matrix of each side, set differences, and one IPv6 flow
+    # traced for the settings it passes (the ::/0 rule that opens it).
+    from vpcsim.diff import plan_diff
+
+    before, after = vpcsim.load(ROOT / "scenarios" / "nat-bastion.yaml"), vpcsim.load(DUAL)
+    diff = plan_diff(before, after)
+    six = {c.subject: c for c in diff.flows if c.subject.endswith(" (IPv6)")}
+    want = after.reach(family="ipv6").cells
+    assert set(six) == {f"{a} → {b} (IPv6)" for (a, b) in want if a != b}  # nat-bastion has no IPv6
+    change = six["app-a → app-b (IPv6)"]
+    assert change.opened == want[("app-a", "app-b")].any == Traffic.parse("tcp/22") and not change.closed
+    assert any("tcp 22 ::/0" in v and "dual-stack.yaml:110:9" in v for v in change.opened_via)
+    assert any("-> local (longest prefix match for 2600:" in v for v in change.opened_via)
+    # The other way round, the same flows close; and a network against itself changes nothing.
+    back = plan_diff(after, before)
+    assert {c.subject for c in back.flows if c.closed and c.subject.endswith("(IPv6)")} == set(six)
+    assert not plan_diff(after, after).flows
+
+
 def test_reach_from_the_ipv6_internet(capsys: pytest.CaptureFixture[str]) -> None:
     # The matrix over IPv6 (tests/test_analyse.py checks it against check.Engine).
     assert main(["reach", "--design", DUAL, "--from", "internet6", "--text"]) == 0
@@ -712,3 +733,10 @@ def test_reach_from_the_ipv6_internet(capsys: pytest.CaptureFixture[str]) -> Non
     assert doc["family"] == "ipv6" and {c["to"] for c in doc["cells"]} == {"app-a", "app-b"}
     assert main(["reach", "--design", DUAL, "--from", "internet6", "--family", "ipv4"]) == 2
     assert "internet6 is the IPv6 internet" in capsys.readouterr().err
+    assert main(["reach", "--design", DUAL, "--family", "either", "--from", "app-a", "--text"]) == 0
+    out = capsys.readouterr().out
+    # app-a -> app-b is open over IPv6 only (::/0 on tcp 22): the either matrix has it.
+    assert "over either family" in out and "app-a -> app-b: tcp 22" in out
+    with pytest.raises(SystemExit) as exc:
+        main(["reach", "--design", DUAL, "--family", "v6"])
+    assert exc.value.code == 2 and "invalid choice: 'v6'" in capsys.readouterr().err

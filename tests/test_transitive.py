@@ -11,8 +11,9 @@ import pytest
 
 import vpcsim
 from vpcsim.analyse import exposure, transitive_exposure
-from vpcsim.check import Engine
+from vpcsim.check import Engine, _Atom
 from vpcsim.cli import main
+from vpcsim.model import int_to_ip
 from vpcsim.network import Network
 from vpcsim.traffic import Traffic
 
@@ -26,7 +27,8 @@ Make = Callable[[str], Network]
 
 def brute_force(net: Network) -> dict[str, Traffic]:
     """Per interface: the union, over every other internet-exposed interface, of what it reaches
-    there (check.Engine: a trace per port run, no classes, no shortcuts)."""
+    there over either family (check.Engine: a trace per port run, no classes, no shortcuts; over
+    IPv6 between the two interfaces' first IPv6 addresses)."""
     plain = exposure(net)
     engine = Engine(net)
     d = net.design
@@ -37,6 +39,10 @@ def brute_force(net: Network) -> dict[str, Traffic]:
         for pivot in pivots:
             if pivot != eni.name:
                 got = got | engine.reachable(engine.eni_atom(d.interfaces[pivot]), engine.eni_atom(eni), Traffic.any())
+                a6, b6 = d.interfaces[pivot].address_of(128), eni.address_of(128)
+                if a6 is not None and b6 is not None:
+                    x, y = int_to_ip(a6), int_to_ip(b6)
+                    got = got | engine.reachable(_Atom(x, x), _Atom(y, y), Traffic.any())
         out[eni.name] = got
     return out
 
@@ -50,7 +56,16 @@ def test_the_bastion_is_the_pivot_to_the_app_servers() -> None:
     assert (pivot.name, pivot.opens, pivot.critical, pivot.entry.describe()) == ("bastion", 2, 2, "tcp 22")
 
 
-@pytest.mark.parametrize("design", SCENARIOS, ids=lambda p: p.stem)
+def test_a_foothold_reaches_over_ipv6_what_ipv4_keeps_shut() -> None:
+    # dual-stack: app-a is open to the IPv6 internet (tcp 22), and the app group admits tcp 22
+    # from ::/0, so a foothold on app-a reaches app-b over IPv6, which IPv4 keeps shut.
+    net = vpcsim.load(ROOT / "scenarios" / "dual-stack.yaml")
+    report = transitive_exposure(net)
+    assert "app-a" in report["app-b"].pivots and report["app-b"].transitive == Traffic.parse("tcp/22")
+    assert not net.reach("app-a", "app-b").traffic("app-a", "app-b")  # closed over IPv4
+
+
+@pytest.mark.parametrize("design", SCENARIOS + [ROOT / "tests" / "data" / "ipv6-mix.yaml"], ids=lambda p: p.stem)
 def test_exact_on_every_scenario(design: Path) -> None:
     net = vpcsim.load(design)
     report = transitive_exposure(net)

@@ -378,6 +378,10 @@ class Analyser:
     def known(self, key: Hashable) -> Traffic | None:
         return self._pairs.get(key)
 
+    def remember(self, key: Hashable, traffic: Traffic) -> None:
+        """Memoise a pair's traffic computed from other pairs (`reach --family either`'s)."""
+        self._pairs[key] = traffic
+
     def pair_between(self, key: Hashable, src: Side, dst: Side) -> Traffic:
         """`pair()`, answered by `_Shortcuts` where one applies (two interfaces of VPCs that are
         neither the same nor peered), by walking the pair otherwise."""
@@ -1338,8 +1342,9 @@ class _Shortcuts:
 
 
 class _Pivoting:
-    """Exact traffic from a pivot class to an interface class: one walk of the pair of class
-    representatives in the same or a peered VPC, `_Shortcuts` between any other two."""
+    """Exact traffic from a pivot class to an interface class, over either family: one walk of
+    the pair of class representatives in the same or a peered VPC, `_Shortcuts` between any other
+    two, and over IPv6 one walk between their first IPv6 addresses."""
 
     def __init__(self, an: Analyser) -> None:
         self.an = an
@@ -1362,9 +1367,16 @@ class _Pivoting:
         src_vpc, dst_vpc = net.interface_vpc(src_eni), net.interface_vpc(dst_eni)
         key = ("pivot", pivot.index, target.index)
         if src_vpc == dst_vpc or dst_vpc in net.peers.get(src_vpc, {}):
-            return an.pair(key, an._start_name(src_eni), an._start_name(dst_eni))
-        got = self.shortcuts.between(an._start_name(src_eni), an._start_name(dst_eni))
-        return got if got is not None else an.pair(key, an._start_name(src_eni), an._start_name(dst_eni))
+            four = an.pair(key, an._start_name(src_eni), an._start_name(dst_eni))
+        else:
+            got = self.shortcuts.between(an._start_name(src_eni), an._start_name(dst_eni))
+            four = got if got is not None else an.pair(key, an._start_name(src_eni), an._start_name(dst_eni))
+        # A foothold reaches over IPv6 too, where both ends have an address (no NAT, no shortcut):
+        # a group that admits ::/0 or the VPC's IPv6 block opens what its IPv4 rules keep shut.
+        a6, b6 = src_eni.address_of(IPV6_BITS), dst_eni.address_of(IPV6_BITS)
+        if a6 is None or b6 is None:
+            return four
+        return four | an.pair(("pivot6", pivot.index, target.index), a6, b6)
 
 
 def transitive_exposure(net: CompiledNetwork, *, ephemeral: tuple[int, int] | None = None,
@@ -1728,7 +1740,7 @@ def _selector(spec: object) -> Any:
     return spec
 
 
-FAMILIES = ("ipv4", "ipv6")
+FAMILIES = ("ipv4", "ipv6", "either")
 
 
 def _names_internet6(spec: object, what: str) -> bool:
@@ -1752,6 +1764,9 @@ def resolve_members(an: Analyser, spec: object, what: str,
     problems: list[Diagnostic] = []
     sources = what == "from"
     six = family == "ipv6"
+    # "either": every interface (by name, at its addresses of both families), the internet classes
+    # of each family the endpoint holds (`internet`, `internet6`), on-prem places (over IPv4).
+    either = family == "either"
     if spec in (None, "*", "all"):
         return [e for e in an.net.design.interfaces.values() if not (sources and e.service is not None)
                 and (not six or e.address_of(IPV6_BITS) is not None)], [], []
@@ -1763,7 +1778,7 @@ def resolve_members(an: Analyser, spec: object, what: str,
     if problems:
         raise EndpointError("; ".join(p.message for p in problems))
     classes: list[InternetClass] = []
-    if six:
+    if six or either:
         # The IPv6 internet's classes (exposure's) whose representative the endpoint holds.
         ranges6 = [(lo, hi) for lo, hi in resolved.internet if lo > ADDR_MAX]
         classes = [c for c in an.internet_classes6() if any(lo <= parse_ip(c.representative) <= hi
@@ -1798,7 +1813,10 @@ def _groups_of(an: Analyser, enis: list[Interface], inet: list[InternetClass], b
     out: dict[str, list[_Member]] = {}
     six = family == "ipv6"
     for eni in enis:
-        if six:
+        if family == "either":
+            # The interface by name for its IPv4 walks, its class for both (see _pair_keys).
+            member = _Member(("either", an.class_of[eni.name]), eni.subnet, eni.name)
+        elif six:
             # An interface at its first IPv6 address (its class holds that address's signature);
             # the key apart from IPv4's, since the analyser memoises pairs by key.
             addr = eni.address_of(IPV6_BITS)
@@ -1818,10 +1836,13 @@ def _groups_of(an: Analyser, enis: list[Interface], inet: list[InternetClass], b
             names = list(dict.fromkeys(eni.security_groups)) or ["(no security group)"]
         for name in names:
             out.setdefault(str(name), []).append(member)
-    if inet and six:
-        out["internet6"] = [_Member(("internet6", c.index), None, parse_ip(c.representative)) for c in inet]
-    elif inet:
-        out["internet"] = [_Member(_internet_key(c.index), None, ip_to_int(c.representative)) for c in inet]
+    # An internet class of either family is a member of its family's row ("internet", "internet6").
+    for c in inet:
+        addr = parse_ip(c.representative)
+        if addr > ADDR_MAX:
+            out.setdefault("internet6", []).append(_Member(("internet6", c.index), None, addr))
+        else:
+            out.setdefault("internet", []).append(_Member(_internet_key(c.index), None, ip_to_int(c.representative)))
     for name in named:  # an on-prem network: a row or column of its own, whatever `by` says, as the internet
         out[name] = [_Member(("named", name), None, name)]
     return out
@@ -1833,7 +1854,8 @@ def _family(src: object, dst: object, family: str | None) -> str:
     if family is None:
         return "ipv6" if six else "ipv4"
     if family not in FAMILIES:
-        raise UsageError(f"family {family!r}: expected ipv4 or ipv6 (a matrix is of one address family)")
+        raise UsageError(f"family {family!r}: expected ipv4, ipv6 or either (a pair's traffic over IPv4, IPv6, "
+                         "or what gets through over at least one of them)")
     if six and family == "ipv4":
         raise UsageError("internet6 is the IPv6 internet: a matrix with it is IPv6's (family ipv6, or leave it out)")
     return family
@@ -2087,7 +2109,7 @@ def _pair_keys(an: Analyser, k1: Hashable, subs1: dict[str | None, list[Side]], 
     if diff is not None:
         key: PairKey = (k1, k2, False)
         if an.known(key) is None:
-            an.pair_between(key, diff[0], diff[1])
+            _walk_pair(an, key, diff[0], diff[1], between=True)
         out.append(key)
     # Pairs in one subnet, of two different interfaces.
     for s in subs1.keys() & subs2.keys():
@@ -2101,10 +2123,58 @@ def _pair_keys(an: Analyser, k1: Hashable, subs1: dict[str | None, list[Side]], 
             continue
         key = (k1, k2, True)
         if an.known(key) is None:
-            an.pair(key, pick[0], pick[1])
+            _walk_pair(an, key, pick[0], pick[1], between=False)
         out.append(key)
         break
     return out
+
+
+def _walk_pair(an: Analyser, key: PairKey, a: Side, b: Side, *, between: bool) -> None:
+    """Compute one class pair's traffic into the analyser's memo.
+
+    An `("either", class)` end (`reach --family either`) is an interface by name: the pair's
+    traffic is what gets through over IPv4 (the walk by names) or over IPv6 (the walk between
+    the two ends' first IPv6 addresses, when both have one), memoised under the families' own
+    keys too, so an IPv4 or IPv6 matrix of the same analyser shares them. Against a place outside
+    the VPCs, the place's family decides: `internet6` over IPv6, the rest over IPv4.
+    """
+    k1, k2, same = key
+    if not _is_either(k1) and not _is_either(k2):
+        (an.pair_between if between else an.pair)(key, a, b)
+        return
+    d = an.net.design
+    got = Traffic.none()
+    v6 = [_six_end(k, side, d) for k, side in ((k1, a), (k2, b))]
+    if not (_is_internet6(k1) or _is_internet6(k2)):
+        four: PairKey = (_four_key(k1), _four_key(k2), same)
+        got = (an.pair_between if between else an.pair)(four, a, b)
+    if v6[0] is not None and v6[1] is not None:
+        (k6a, sa), (k6b, sb) = v6[0], v6[1]
+        got = got | an.pair((k6a, k6b, same), sa, sb)
+    an.remember(key, got)
+
+
+def _is_either(key: Hashable) -> bool:
+    return isinstance(key, tuple) and key[0] == "either"
+
+
+def _is_internet6(key: Hashable) -> bool:
+    return isinstance(key, tuple) and key[0] == "internet6"
+
+
+def _four_key(key: Hashable) -> Hashable:
+    """An end's key in an IPv4 matrix: an interface's class (as `_groups_of` keys it)."""
+    return key[1] if _is_either(key) else key  # type: ignore[index]
+
+
+def _six_end(key: Hashable, side: Side, d: Any) -> tuple[Hashable, Side] | None:
+    """An end's key and side in an IPv6 matrix (None: it has no IPv6 address, or is IPv4's place)."""
+    if _is_internet6(key):
+        return key, side
+    if not _is_either(key):
+        return None
+    addr = d.interfaces[side].address_of(IPV6_BITS)
+    return None if addr is None else (("ipv6", key[1]), addr)  # type: ignore[index]
 
 
 # -- rendering --------------------------------------------------------------------------------------
@@ -2185,7 +2255,8 @@ def transitive_text(report: TransitiveReport, limit: int = 20) -> str:
 
 def reach_text(matrix: ReachMatrix) -> str:
     lines = [f"{matrix.design}: {len(matrix.rows)} x {len(matrix.cols)} ({matrix.by[0]} -> {matrix.by[1]}), "
-             f"{matrix.cell_count} cells with traffic" + (" over IPv6" if matrix.family == "ipv6" else "")]
+             f"{matrix.cell_count} cells with traffic" + {"ipv6": " over IPv6", "either": " over either family"}.get(
+                 matrix.family, "")]
     if matrix.grouped:
         return "\n".join(lines + reach_groups_lines(matrix))
     for c in matrix.cells.values():

@@ -151,9 +151,9 @@ def build_parser() -> argparse.ArgumentParser:
         help="group rows[,columns] by instance (default), interface, subnet, security_group or vpc; "
         "e.g. subnet,security_group",
     )
-    reach.add_argument("--family", choices=("ipv4", "ipv6"), default=None,
-                       help="the address family of the matrix: ipv4 (default) or ipv6 (between interfaces' IPv6 "
-                       "addresses; implied by internet6)")
+    reach.add_argument("--family", choices=("ipv4", "ipv6", "either"), default=None,
+                       help="the address family of the matrix: ipv4 (default), ipv6 (between interfaces' IPv6 "
+                       "addresses; implied by internet6) or either (what gets through over IPv4 or IPv6)")
     _analysis_options(reach)
     _tf_dir_option(reach)
 

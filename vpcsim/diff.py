@@ -128,37 +128,43 @@ def plan_diff(before: Network, after: Network, *, ephemeral: tuple[int, int] | N
     """What `after` opens or closes compared with `before`: internet exposure and instance-to-instance flows."""
 
     # subject (one name, or a source and a destination) -> (traffic, (source, destination) to
-    # trace, per internet class label for exposure)
+    # trace, per internet class label for exposure); one of these per address family.
     Seen = dict[tuple[str, ...], tuple[Traffic, str, str, tuple[tuple[str, Traffic], ...]]]
 
-    def exposure(net: Network) -> Seen:
+    def exposure(net: Network) -> tuple[Seen, Seen]:
         if not net.design.interfaces:
-            return {}
+            return {}, {}
         report = net.exposure(ephemeral=ephemeral)
         where = {c.label: c.representative for c in report.internet_classes}
         seen: Seen = {
-            (e.name if e.instance is None or e.interface.endswith(".eth0") else e.interface,): (
+            (_subject(e.name, e.instance, e.interface),): (
                 e.traffic, "internet", e.interface, tuple((where.get(label, label), t) for label, t in e.by_source))
             for e in report.interfaces
         }
-        # IPv6 (the exposure's IPv6 column): a subject of its own, traced to the IPv6 address.
+        # IPv6 (the exposure's IPv6 column): traced to the IPv6 address.
         where6 = {c.label: c.representative for c in report.internet_classes6}
-        for e in report.interfaces:
-            if e.ipv6_address is not None:
-                name = e.name if e.instance is None or e.interface.endswith(".eth0") else e.interface
-                seen[(f"{name} (IPv6)",)] = (e.ipv6, "internet6", e.ipv6_address,
-                                              tuple((where6.get(label, label), t) for label, t in e.ipv6_by_source))
-        return seen
+        seen6: Seen = {
+            (_subject(e.name, e.instance, e.interface),): (
+                e.ipv6, "internet6", e.ipv6_address, tuple((where6.get(label, label), t) for label, t in e.ipv6_by_source))
+            for e in report.interfaces if e.ipv6_address is not None
+        }
+        return seen, seen6
 
-    def flows(net: Network) -> Seen:
+    def flows(net: Network) -> tuple[Seen, Seen]:
         if not net.design.interfaces:
-            return {}
+            return {}, {}
         matrix = net.reach(ephemeral=ephemeral)
-        return {(src, dst): (cell.any, src, dst, ()) for (src, dst), cell in matrix.cells.items() if src != dst}
+        seen: Seen = {(src, dst): (cell.any, src, dst, ()) for (src, dst), cell in matrix.cells.items() if src != dst}
+        # Over IPv6, between the instances' first IPv6 addresses (the matrix's), traced between them.
+        six = {name: text for name in net.design.instances if (text := _ipv6_of(net, name)) is not None}
+        matrix6 = net.reach(ephemeral=ephemeral, family="ipv6")
+        seen6: Seen = {(src, dst): (cell.any, six.get(src, ""), six.get(dst, ""), ())
+                       for (src, dst), cell in matrix6.cells.items() if src != dst}
+        return seen, seen6
 
     renamed = _renames(before, after)
 
-    def changes(old: Seen, new: Seen) -> tuple[Change, ...]:
+    def changes(old: Seen, new: Seen, suffix: str = "") -> list[Change]:
         out = []
         none = (Traffic.none(), "", "", ())
         # The before side under the after side's names: a renamed object is the same object.
@@ -168,13 +174,35 @@ def plan_diff(before: Network, after: Network, *, ephemeral: tuple[int, int] | N
             now = new.get(subject, none)
             opened, closed = now[0] - was[0], was[0] - now[0]
             if opened or closed:
-                out.append(Change(" → ".join(subject), opened, closed, _via(after, now, opened, ephemeral),
+                out.append(Change(" → ".join(subject) + suffix, opened, closed, _via(after, now, opened, ephemeral),
                                   _via(before, was, closed, ephemeral),
-                                  " → ".join(key) if key != subject else None))
-        return tuple(out)
+                                  " → ".join(key) + suffix if key != subject else None))
+        return out
 
-    return PlanDiff(before.design.file, after.design.file, changes(exposure(before), exposure(after)),
-                    changes(flows(before), flows(after)))
+    def both(old: tuple[Seen, Seen], new: tuple[Seen, Seen]) -> tuple[Change, ...]:
+        # A change over IPv6 is a subject of its own ("app-a (IPv6)"), listed after its IPv4 twin.
+        return tuple(sorted(changes(old[0], new[0]) + changes(old[1], new[1], " (IPv6)"), key=lambda c: c.subject))
+
+    return PlanDiff(before.design.file, after.design.file, both(exposure(before), exposure(after)),
+                    both(flows(before), flows(after)))
+
+
+def _subject(name: str, instance: str | None, interface: str) -> str:
+    """An exposure row's subject: its instance for the first interface, else the interface."""
+    return name if instance is None or interface.endswith(".eth0") else interface
+
+
+def _ipv6_of(net: Network, name: str) -> str | None:
+    """The first IPv6 address of an instance's interfaces, as text (None: it has none)."""
+    from vpcsim.model import IPV6_BITS, int_to_ip
+
+    d = net.design
+    instance = d.instances.get(name)
+    for eni in (instance.interfaces if instance is not None else ()):
+        addr = d.interfaces[eni].address_of(IPV6_BITS)
+        if addr is not None:
+            return int_to_ip(addr)
+    return None
 
 
 def _first_interface(net: Network, name: str) -> str:

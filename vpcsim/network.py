@@ -119,7 +119,8 @@ class Network(CompiledNetwork):
     def reach(self, src: object = None, dst: object = None, *, by: str = "instance",
               ephemeral: tuple[int, int] | None = None, family: str | None = None) -> ReachMatrix:
         """The reachability matrix between instances, subnets or security groups (docs/analyses.md);
-        `family="ipv6"` (implied by `internet6`) between IPv6 addresses."""
+        `family="ipv6"` (implied by `internet6`) between IPv6 addresses; `"either"` what gets through
+        over IPv4 or IPv6."""
         from vpcsim.analyse import reach
 
         return reach(self, src, dst, by=by, ephemeral=ephemeral, family=family)
