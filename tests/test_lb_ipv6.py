@@ -293,3 +293,18 @@ def test_cli_traces_internet6_to_a_load_balancer_as_text_and_json(capsys: pytest
     # api-alb: not reachable (trace's exit code is 0 for any verdict), every blocked health check named.
     assert main(["trace", "--design", str(SCENARIO), "internet6", "api-alb", "443", "--text"]) == 0
     assert "LB_TARGET_UNHEALTHY target api-1 of api6" in capsys.readouterr().out
+
+
+def test_reach_and_batch_agree_with_the_balanced_trace_over_ipv6() -> None:
+    net = vpcsim.load(SCENARIO)
+    matrix = net.reach("internet6", None, family="ipv6")
+    got = {col: cell.any.describe() for (_, col), cell in matrix.cells.items() if cell.any}
+    nodes = [n for n in net.design.interfaces if "." in n and n.split(".")[0] in ("web-alb", "api-alb", "game-nlb")]
+    for node in nodes:
+        lb = node.split(".")[0]
+        port = 7777 if lb == "game-nlb" else 443
+        pinned = net.trace_balanced("internet6", node, port)
+        assert pinned.family == "ipv6"
+        assert (got.get(node) == f"tcp {port}") is pinned.reachable, (node, got.get(node))
+        assert net.reachable("internet6", node, port) is pinned.reachable  # batch's verdict table
+    assert got.get("web-alb.public-b") == "tcp 443" and "api-alb.public-a" not in got
