@@ -978,9 +978,11 @@ def _balancer_key(j: Item) -> tuple[str, str, bool]:
 
 
 def _lb_nodes(imp: Importer, name: str, placements: list[tuple[str, list[Item]]], enis: list[Item],
-              report: bool) -> list[dict[str, object]]:
+              report: bool, ip_type: str = "ipv4") -> list[dict[str, object]]:
     """The design's nodes of one load balancer: (subnet id, its LoadBalancerAddresses) per enabled
-    subnet, with the network interface ELB made there."""
+    subnet, with the network interface ELB made there; a dual-stack one's with the interface's
+    IPv6 address (Ipv6Addresses, or an NLB's IPv6Address), none of them public IPv4 when it is
+    dualstack-without-public-ipv4."""
     what = f"load balancer {name}"
     nodes: list[dict[str, object]] = []
     for subnet_id, addresses in placements:
@@ -991,7 +993,7 @@ def _lb_nodes(imp: Importer, name: str, placements: list[tuple[str, list[Item]]]
                          None)
             continue
         here = [e for e in enis if e.text("SubnetId") == subnet_id]
-        private = public = None
+        private = public = six = None
         eni_id = None
         loc = None
         if here:
@@ -1000,12 +1002,15 @@ def _lb_nodes(imp: Importer, name: str, placements: list[tuple[str, list[Item]]]
             private = mapping.ip_text(first.text("PrivateIpAddress") or "")
             assoc = first.obj("Association")
             public = mapping.ip_text(assoc.text("PublicIp") or "") if assoc is not None else None
+            six = next((c for a in first.objs("Ipv6Addresses") if (c := mapping.ip6_text(a.text("Ipv6Address") or ""))),
+                       None)
             if len(here) > 1 and report:
                 imp.warn("aws-lb-nodes", f"{what}: {len(here)} network interfaces in subnet {subnet.name}; vpcsim "
                          f"simulates one node per zone ({eni_id}), which the others scale out", first.loc)
         for address in addresses:  # an NLB's addresses as it reports them (Elastic IPs, chosen private IPs)
             private = private or mapping.ip_text(address.text("PrivateIPv4Address") or "")
             public = public or mapping.ip_text(address.text("IpAddress") or "")
+            six = six or mapping.ip6_text(address.text("IPv6Address") or "")
             loc = loc or address.loc
         if private is None:
             if report:
@@ -1013,8 +1018,10 @@ def _lb_nodes(imp: Importer, name: str, placements: list[tuple[str, list[Item]]]
                          "(describe-network-interfaces, description 'ELB ...'): that node is skipped", None)
             continue
         node: dict[str, object] = {"subnet": subnet.name, "private_ip": private}
-        if public is not None:
+        if public is not None and ip_type != "dualstack-without-public-ipv4":
             node["public_ip"] = public
+        if six is not None and ip_type != "ipv4":
+            node["ipv6_address"] = six
         if eni_id is not None:
             node["aws_id"] = eni_id
         if loc is not None:
@@ -1182,9 +1189,12 @@ def _lb_body(imp: Importer, lb: mapping.Picked) -> dict[str, object]:
     what = f"load balancer {lb.name}"
     enis = _joined(imp).interfaces.get(tail, [])
     body: dict[str, object] = {"type": kind, "scheme": j.text("Scheme") or "internet-facing", "aws_id": aws_id}
+    ip_type = _aws_ip_type(imp, j, kind, what)
+    if ip_type != "ipv4":
+        body["ip_address_type"] = ip_type
     if j.text("DNSName"):
         body["dns_name"] = j.text("DNSName")
-    body["nodes"] = _lb_nodes(imp, lb.name, _placements(j), enis, report=False)
+    body["nodes"] = _lb_nodes(imp, lb.name, _placements(j), enis, report=False, ip_type=ip_type)
     groups = _group_names(imp, j.strs("SecurityGroups"), vpc_id, what, j.loc)
     if groups or kind != "network":  # an ALB's or CLB's always; an NLB's only when it has them
         body["security_groups"] = groups
@@ -1218,6 +1228,18 @@ def _lb_body(imp: Importer, lb: mapping.Picked) -> dict[str, object]:
             body["cross_zone"] = cross == "true"
     imp.at(body, j.loc)
     return body
+
+
+def _aws_ip_type(imp: Importer, j: Item, kind: str, what: str) -> str:
+    """describe-load-balancers' IpAddressType (a Classic Load Balancer has none: ipv4); one its
+    type does not allow is a located error, and the load balancer is imported as ipv4."""
+    text = (j.text("IpAddressType") or "ipv4").lower()
+    allowed = facts.LB_IP_ADDRESS_TYPES.get(kind, ("ipv4",))
+    if text not in allowed:
+        imp.error("aws-value", f"{what}: IpAddressType {text!r} (expected one of: {', '.join(allowed)}; "
+                  f"{facts.LB_IP_ADDRESS_TYPE_DOC})", j.loc_of("IpAddressType"))
+        return "ipv4"
+    return text
 
 
 def _tg_pick(imp: Importer) -> dict[str, mapping.Picked]:
@@ -1261,6 +1283,13 @@ def _tg_body(imp: Importer, tg: mapping.Picked) -> dict[str, object]:
                                "port": port}
     if target_type != "instance":
         body["target_type"] = target_type
+    ip_type = (j.text("IpAddressType") or "ipv4").lower()
+    if ip_type not in facts.LB_TARGET_GROUP_IP_TYPES:
+        imp.error("aws-value", f"{what}: IpAddressType {ip_type!r} (expected ipv4 or ipv6; "
+                  f"{facts.LB_TARGET_GROUP_IP_TYPE_DOC})", j.loc_of("IpAddressType"))
+        ip_type = "unknown"  # reported once: its targets are read in either family
+    if ip_type == "ipv6":
+        body["ip_address_type"] = ip_type
     check: dict[str, object] = {}
     check_port = j.text("HealthCheckPort")
     if check_port is not None and check_port != "traffic-port":
@@ -1282,6 +1311,8 @@ def _tg_body(imp: Importer, tg: mapping.Picked) -> dict[str, object]:
     preserve = _flag(attributes.get("preserve_client_ip.enabled"))
     if preserve is not None and protocol not in facts.LB_PRESERVE_FIXED_PROTOCOLS:
         body["preserve_client_ip"] = preserve
+    if _flag(attributes.get("proxy_protocol_v2.enabled")):
+        body["proxy_protocol_v2"] = True
     cross = _flag(attributes.get("load_balancing.cross_zone.enabled"))  # or use_load_balancer_configuration
     if cross is not None:
         body["cross_zone"] = cross
@@ -1304,10 +1335,13 @@ def _tg_body(imp: Importer, tg: mapping.Picked) -> dict[str, object]:
                 continue
             entry["instance"] = instance
         else:
-            address = mapping.ip_text(target_id)
+            family = "IPv6" if ip_type == "ipv6" else "IPv4"
+            address = mapping.ip6_text(target_id) if ip_type == "ipv6" else mapping.ip_text(target_id) \
+                if ip_type == "ipv4" else mapping.ip_text(target_id) or mapping.ip6_text(target_id)
             if address is None:
-                imp.error("aws-value", f"{what}: target Id {target_id!r} is not an IPv4 address (expected one in an "
-                          "ip target group)", target.loc_of("Id"))
+                group = "an ipv6 ip target group" if ip_type == "ipv6" else "an ip target group"
+                imp.error("aws-value", f"{what}: target Id {target_id!r} is not an {family} address (expected one in "
+                          f"{group})", target.loc_of("Id"))
                 continue
             entry["ip"] = address
         target_port = target.number("Port")
