@@ -308,3 +308,40 @@ def test_reach_and_batch_agree_with_the_balanced_trace_over_ipv6() -> None:
         assert (got.get(node) == f"tcp {port}") is pinned.reachable, (node, got.get(node))
         assert net.reachable("internet6", node, port) is pinned.reachable  # batch's verdict table
     assert got.get("web-alb.public-b") == "tcp 443" and "api-alb.public-a" not in got
+
+
+def _lint_modified(tmp_path: Path, old: str, new: str) -> Any:
+    from vpcsim.lint import lint_path
+
+    text = SCENARIO.read_text()
+    assert text.count(old) == 1, old
+    path = tmp_path / SCENARIO.name
+    path.write_text(text.replace(old, new))
+    return lint_path(path)
+
+
+def test_vpc036_fixed_by_admitting_the_nodes_ipv6_blocks(tmp_path: Path) -> None:
+    fixed = _lint_modified(tmp_path, "      - {protocol: tcp, ports: 9000, cidr: 10.40.0.0/23, description: from the load "
+                           "balancers' subnets}", "      - {protocol: tcp, ports: 9000, security_group: alb}")
+    assert not fixed.by_rule("VPC036") and not fixed.by_rule("VPC022")  # a group reference admits both families
+
+
+def test_vpc037_a_dual_stack_node_without_an_ipv6_route(tmp_path: Path) -> None:
+    report = _lint_modified(tmp_path, '      - destination: "::/0"\n        internet_gateway: shop-igw\n', "")
+    found = report.by_rule("VPC037")
+    assert [f.subject for f in found] == ["web-alb:public-a", "web-alb:public-b", "api-alb:public-a",
+                                          "api-alb:public-b", "game-nlb:public-a"]
+    assert "sends no IPv6 destination to an internet gateway" in found[0].message
+    # ... and the walk agrees: the node's reply to the IPv6 internet has no route.
+    net = vpcsim.load(tmp_path / SCENARIO.name)
+    assert not net.trace_balanced("internet6", "web-alb", 443).nodes[0].front.reachable
+
+
+def test_vpc038_a_dual_stack_load_balancers_groups_without_ipv6(tmp_path: Path) -> None:
+    report = _lint_modified(tmp_path, '      - {protocol: tcp, ports: 443, cidr: "::/0"}\n', "")
+    lines = (tmp_path / SCENARIO.name).read_text().splitlines()
+    at = [n for n, line in enumerate(lines, 1) if "{protocol: HTTPS, port: 443" in line]  # the listeners
+    assert [(f.subject, f.location.line if f.location else 0) for f in report.by_rule("VPC038")] == [
+        ("web-alb:HTTPS:443", at[0]), ("api-alb:HTTPS:443", at[1])]
+    net = vpcsim.load(tmp_path / SCENARIO.name)
+    assert not net.trace_balanced("internet6", "web-alb", 443).reachable  # the walk agrees
