@@ -571,8 +571,7 @@ class Engine:
                 # targets (reach.balanced).
                 proto = kind.value if kind is not TrafficKind.IP else port
                 lb_port = port if kind is not TrafficKind.IP else 0
-                refused = balanced.no_ipv6_answer(self.net, src.text, dst.text, lb_port, proto) \
-                    if src.family == 6 else None
+                refused = balanced.no_ipv6_answer(self.net, src.text, dst.text, lb_port, proto)
                 cached = refused or balanced.as_trace(balanced.trace_balanced(self.net, src.text, dst.text,
                                                                               lb_port, proto, ephemeral=eph))
             elif kind is TrafficKind.IP:

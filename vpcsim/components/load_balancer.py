@@ -229,6 +229,13 @@ def read_balancer(builder: extensions.SectionBuilder, name: str, body: Map) -> L
         builder.error("lb-scheme", f"{what}: scheme {scheme!r} (expected internet-facing or internal)", body.loc)
         scheme = None
     ip_type = _ip_address_type(builder, what, body, kind)
+    if ip_type == "dualstack-without-public-ipv4" and scheme == "internal":
+        # It is for internet-facing ALBs: public IPv6, no public IPv4 (https://aws.amazon.com/blogs/
+        # networking-and-content-delivery/introducing-dual-stack-without-public-ipv4-application-load-balancer/).
+        builder.error("lb-ip-address-type", f"{what}: ip_address_type 'dualstack-without-public-ipv4' is for "
+                      "internet-facing load balancers (an internal one has no public address of either family: "
+                      "expected ipv4 or dualstack)", body.entries["ip_address_type"].loc)
+        ip_type = None
     nodes: list[Node] = []
     nodes_node = body.get("nodes")
     items = builder.as_list(nodes_node, f"{what}: nodes") if nodes_node is not None else ()

@@ -167,11 +167,12 @@ def trace_balanced(net: CompiledNetwork, src: str, dst: str, port: int, protocol
 
 
 def no_ipv6_answer(net: CompiledNetwork, src: str, dst: str, port: int, protocol: str | int) -> TraceResult | None:
-    """An IPv6 client's verdict on an ipv4 load balancer (None: `dst` is not one): it has no IPv6
-    address to connect to (no AAAA record), so the flow goes nowhere. For analyses that pair every
-    family (`check`); `trace_balanced` refuses the pair instead, as `trace` refuses two families."""
+    """An IPv6 client's verdict on an ipv4 load balancer (None: `dst` is not one, or `src` is not
+    IPv6): it has no IPv6 address to connect to (no AAAA record), so the flow goes nowhere. For
+    analyses that pair every family (`check`); `trace_balanced` refuses the pair instead, as
+    `trace` refuses two families."""
     named = _named(net, dst)
-    if named is None or named[0].dualstack:
+    if named is None or named[0].dualstack or resolve(net, src, None).addr <= IPV4_MAX:
         return None
     lb = named[0]
     label = protocol_label(arguments.protocol(protocol))
