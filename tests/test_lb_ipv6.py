@@ -24,6 +24,8 @@ from typing import Any
 
 import pytest
 import yaml
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from conftest import Make
 
 import vpcsim
@@ -348,3 +350,48 @@ def test_vpc038_a_dual_stack_load_balancers_groups_without_ipv6(tmp_path: Path) 
         ("web-alb:HTTPS:443", at[0]), ("api-alb:HTTPS:443", at[1])]
     net = vpcsim.load(tmp_path / SCENARIO.name)
     assert not net.trace_balanced("internet6", "web-alb", 443).reachable  # the walk agrees
+
+
+# -- the walk against a plain model of the families ------------------------------------------------
+
+_RULES = {"v4-vpc": "10.0.0.0/16", "v6-vpc": V6, "v4-world": "0.0.0.0/0", "v6-world": "::/0"}
+
+
+@settings(derandomize=True, max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(kind=st.sampled_from(["application", "network"]), six_group=st.booleans(), six_client=st.booleans(),
+       target_rules=st.sets(st.sampled_from(sorted(_RULES))), lb_rules=st.sets(st.sampled_from(["v4", "v6"])),
+       preserve=st.booleans())
+def test_each_leg_is_in_its_family_as_a_plain_model_says(make: Make, kind: str, six_group: bool, six_client: bool,
+                                                         target_rules: set[str], lb_rules: set[str],
+                                                         preserve: bool) -> None:
+    """Reference: the client reaches a node if the node's groups admit its family (an NLB has none);
+    the node speaks the group's family from its own address, except that an NLB that preserves the
+    client's address does so within one family only; the health check always comes from the node."""
+    lb_name, port = ("alb", 8080) if kind == "application" else ("nlb", 80)
+
+    def change(doc: dict[str, Any]) -> None:
+        doc["security_groups"]["srv"]["ingress"] = [{"protocol": "tcp", "ports": port, "cidr": _RULES[r]}
+                                                    for r in sorted(target_rules)]
+        doc["security_groups"]["alb"]["ingress"] = [{"protocol": "tcp", "ports": 443, "cidr": c}
+                                                    for r, c in (("v4", "0.0.0.0/0"), ("v6", "::/0")) if r in lb_rules]
+        group = doc["target_groups"]["web" if kind == "application" else "tcp4"]
+        if six_group:
+            group.update(ip_address_type="ipv6", target_type="ip", targets=["2600:1f18:aa00:1e21::10"])
+        if kind == "network":
+            group["preserve_client_ip"] = preserve
+
+    net = make(_doc(change))
+    got = net.trace_balanced("internet6" if six_client else "internet", lb_name, 443 if kind == "application" else 80)
+    front_ok = kind == "network" or ("v6" if six_client else "v4") in lb_rules
+    family = "v6" if six_group else "v4"
+    node_ok = f"{family}-vpc" in target_rules or f"{family}-world" in target_rules
+    preserved = kind == "network" and preserve and six_client == six_group
+    leg_ok = f"{family}-world" in target_rules if preserved else node_ok
+    assert all(n.front.reachable is front_ok for n in got.nodes)
+    assert all(t.healthy is node_ok and t.leg.reachable is leg_ok for t in got.targets), [
+        (t.node, t.healthy, t.leg.reachable) for t in got.targets]
+    assert got.reachable is (front_ok and node_ok and leg_ok)
+    client = net.internet_address6 if six_client else net.internet_address
+    for t in got.targets:
+        src = parse_ip(str(t.leg.forward[0].packet.src))
+        assert (src == client) is preserved and (src > 0xFFFFFFFF) is six_group
