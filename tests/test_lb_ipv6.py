@@ -24,9 +24,9 @@ from typing import Any
 
 import pytest
 import yaml
+from conftest import Make
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from conftest import Make
 
 import vpcsim
 from vpcsim.cli import main
