@@ -216,9 +216,19 @@ def test_a_node_named_by_its_ipv6_address_is_traced_over_ipv6(make: Make) -> Non
     net = make(_doc())
     got = net.trace_balanced("internet6", "2600:1f18:aa00:1e11::5", 443)
     assert got.family == "ipv6" and [n.node for n in got.nodes] == ["alb.lb-a"] and got.reachable
-    # A dual-stack instance that names the node's IPv6 address sends from its own IPv6 address.
+    # Two interfaces talk IPv4 even when one names the other's IPv6 address, as `trace` has them
+    # (walk.same_family; batch agrees): a dual-stack instance reaches the node's IPv4 address.
     inside = net.trace_balanced("srv-1", "2600:1f18:aa00:1e11::5", 443)
-    assert _src(inside.nodes[0].front) == "2600:1f18:aa00:1e21::10"
+    assert inside.family == "ipv4" and inside.nodes[0].address == "10.0.11.5"
+    assert net.trace("srv-1", "2600:1f18:aa00:1e11::5", 443).flow.dst_ip == "10.0.11.5"
+
+    def ipv4_nlb(doc: dict[str, Any]) -> None:
+        doc["load_balancers"]["nlb"]["ip_address_type"] = "ipv4"
+        doc["load_balancers"]["nlb"]["nodes"][0].pop("ipv6_address")
+
+    # The IPv6 internet to an ipv4 node's public address: no address of its family, as trace says.
+    with pytest.raises(EndpointError, match="has no IPv6 address"):
+        make(_doc(ipv4_nlb)).trace_balanced("internet6", "198.51.100.7", 80)
 
 
 @pytest.mark.parametrize("change, code, message", [

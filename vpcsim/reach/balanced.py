@@ -24,8 +24,8 @@ from vpcsim.compile import CompiledNetwork
 from vpcsim.components import load_balancer as lbm
 from vpcsim.components.base import Endpoint, State, ip
 from vpcsim.errors import EndpointError
-from vpcsim.model import IPV4_BITS, IPV4_MAX, IPV6_BITS, Interface, addr_bits, parse_ip, protocol_label
-from vpcsim.reach.walk import Walker, dedupe, resolve, trace_flow
+from vpcsim.model import IPV4_BITS, IPV4_MAX, Interface, addr_bits, parse_ip, protocol_label
+from vpcsim.reach.walk import Walker, dedupe, resolve, same_family, trace_flow
 from vpcsim.results import (
     Action,
     BalancedResult,
@@ -82,8 +82,8 @@ def trace_balanced(net: CompiledNetwork, src: str, dst: str, port: int, protocol
         raise EndpointError(f"{arguments.quote(dst)} is not a load balancer of the design (by name, DNS name, AWS "
                             f"id, or a node's address; load balancers: {', '.join(sorted(idx.balancers)) or 'none'})")
     lb, pinned = named
-    named_addr = _address(dst)
-    source = _in_family(net, lb, resolve(net, src, None), src, named_addr)
+    pinned_eni = net.design.interfaces[lbm.node_name(lb, pinned)] if pinned is not None else None
+    source, named_addr = _in_family(net, lb, resolve(net, src, None), src, pinned_eni, _address(dst))
     six = source.addr > IPV4_MAX
     low, high = ephemeral or facts.LINUX_EPHEMERAL
     sports: PortRanges = ((src_port, src_port),) if src_port is not None else ((low, high),)
@@ -193,24 +193,23 @@ def _address(text: str) -> int | None:
 
 
 def _in_family(net: CompiledNetwork, lb: lbm.LoadBalancerModel, source: Endpoint, text: str,
-               named: int | None) -> Endpoint:
-    """The client in the family it talks to the load balancer in: the family of the node address
-    named, else the client's own (an address, `internet6`, an IPv6-only interface); a dual-stack
-    interface uses IPv4, as `trace` has two interfaces talk. IPv6 needs a dual-stack load
-    balancer: an ipv4 one has no IPv6 address and its DNS name no AAAA record."""
-    want6 = named > IPV4_MAX if named is not None else source.addr > IPV4_MAX
-    if want6 and not lb.dualstack:
+               pinned: Interface | None, named: int | None) -> tuple[Endpoint, int | None]:
+    """The client, and the node address named (None: a name), in the one family they talk in.
+
+    A node named by an address is an interface at that address: both ends are put in one family
+    as `trace` puts them (`walk.same_family`: an interface takes the family of the address or
+    internet at the other end). Otherwise the client's own family decides (an address, `internet6`,
+    an IPv6-only interface: IPv6; a dual-stack interface talks IPv4, as two interfaces do), and
+    IPv6 needs a dual-stack load balancer: an ipv4 one has no IPv6 address and its DNS name no
+    AAAA record."""
+    if named is not None and pinned is not None:
+        source, target = same_family(net, source, Endpoint(text.strip(), named, pinned))
+        return source, target.addr
+    if source.addr > IPV4_MAX and not lb.dualstack:
         raise EndpointError(f"the source {arguments.quote(text)} is IPv6 and load balancer {lb.name} is ipv4 "
                             "(ip_address_type): its nodes have no IPv6 address and its DNS name no AAAA record "
                             f"(expected ip_address_type: dualstack, or an IPv4 source; {facts.LB_IP_ADDRESS_TYPE_DOC})")
-    if want6 == (source.addr > IPV4_MAX):
-        return source
-    addr = source.eni.address_of(IPV6_BITS if want6 else IPV4_BITS) if source.eni is not None else None
-    if addr is None:
-        family, other = ("IPv6", "IPv4") if want6 else ("IPv4", "IPv6")
-        raise EndpointError(f"the source {arguments.quote(text)} is {other} and the destination names load balancer "
-                            f"{lb.name}'s {family} address (expected both ends in one address family)")
-    return Endpoint(source.label, addr, source.eni)
+    return source, named
 
 
 def _targets(net: CompiledNetwork, idx: lbm.BalancerIndex, lb: lbm.LoadBalancerModel,
