@@ -874,7 +874,7 @@ class LoadBalancer(Component[tuple[LoadBalancerModel, Node]]):
         for lb in idx.balancers.values():
             key = (self.kind, lb.name)
             g.add_node(key, kind=self.kind, name=lb.name, aws_id=lb.aws_id, location=str(lb.loc), type=lb.type,
-                       scheme=lb.scheme)
+                       scheme=lb.scheme, ip_address_type=lb.ip_address_type)
             for n in lb.nodes:
                 g.add_edge(key, ("eni", node_name(lb, n)), relation="node")
             for listener in lb.listeners:
