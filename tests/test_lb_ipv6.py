@@ -405,3 +405,21 @@ def test_each_leg_is_in_its_family_as_a_plain_model_says(make: Make, kind: str, 
     for t in got.targets:
         src = parse_ip(str(t.leg.forward[0].packet.src))
         assert (src == client) is preserved and (src > 0xFFFFFFFF) is six_group
+
+
+def test_cli_bad_dual_stack_input_exits_3_with_located_errors(tmp_path: Path,
+                                                              capsys: pytest.CaptureFixture[str]) -> None:
+    path = tmp_path / "bad.yaml"
+    path.write_text(_doc(lambda d: d["load_balancers"]["nlb"].update(ip_address_type="dualstack-without-public-ipv4")))
+    assert main(["validate", str(path)]) == 3
+    err = capsys.readouterr().err
+    line = next(n for n, text in enumerate(path.read_text().splitlines(), 1) if "dualstack-without-public-ipv4" in text)
+    assert f"{path}:{line}:" in err and "ip_address_type 'dualstack-without-public-ipv4'" in err
+    assert "Traceback" not in err
+    # An IPv6 client to an ipv4 load balancer: an endpoint error (exit 3), said plainly.
+    ipv4 = tmp_path / "ipv4.yaml"
+    ipv4.write_text(_doc(lambda d: (d["load_balancers"]["nlb"].update(ip_address_type="ipv4"),
+                                    d["load_balancers"]["nlb"]["nodes"][0].pop("ipv6_address"))))
+    assert main(["trace", "--design", str(ipv4), "internet6", "nlb", "80", "--text"]) == 3
+    err = capsys.readouterr().err
+    assert "load balancer nlb is ipv4" in err and "Traceback" not in err
