@@ -609,6 +609,29 @@ def test_diagram_views_for_large_estates(monkeypatch: pytest.MonkeyPatch, capsys
     assert "--vpc 'nope' names no VPC (expected one of: analytics, payments, shared)" in capsys.readouterr().err
 
 
+def test_diagram_places_every_component_where_it_lives() -> None:
+    # Each component says how its nodes are drawn (components.base.drawn): the transit gateway
+    # between the VPCs, and the VPCs it links drawn beside the one asked for; on-prem outside the
+    # region; the egress-only gateway in its VPC; a load balancer in its VPC; a Gateway Load
+    # Balancer endpoint in its subnet.
+    import vpcsim
+    from vpcsim.render import diagram
+
+    hub = diagram.build(vpcsim.load(SCENARIOS / "transit-hub.yaml").graph, vpc="dev")
+    where = {n.label.split("\n")[0]: n.cluster for n in hub.nodes.values()}
+    assert where["transit gateway"] == ("region",)
+    assert where["vpc prod router"] == () and where["vpc dev router"] == ("region", "dev")
+    assert where["on-prem office"] == ()
+    dual = diagram.build(vpcsim.load(SCENARIOS / "dual-stack.yaml").graph)
+    assert {n.cluster for n in dual.nodes.values() if n.label.startswith("egress-only")} == {("region", "corp")}
+    web = diagram.build(vpcsim.load(SCENARIOS / "web-service.yaml").graph)
+    (lb,) = [n for n in web.nodes.values() if n.kind == "load_balancer"]
+    assert lb.label.startswith("Application Load Balancer") and len(lb.cluster) == 2 and lb.shape == "component"
+    gwlb = diagram.build(vpcsim.load(SCENARIOS / "gwlb-inspection.yaml").graph)
+    endpoints = [n for n in gwlb.nodes.values() if n.label.startswith("Gateway Load Balancer endpoint")]
+    assert endpoints and all(len(n.cluster) == 4 for n in endpoints)  # region, VPC, zone, subnet
+
+
 def test_missing_dot_says_how_to_get_it(monkeypatch: pytest.MonkeyPatch) -> None:
     from vpcsim.errors import UsageError
     from vpcsim.render import diagram

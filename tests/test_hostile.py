@@ -975,4 +975,5 @@ def test_library_rich_tables_read_no_markup_from_the_design(tmp_path: Path) -> N
     out = io.StringIO()
     exposure_rich(exposure(net), console=Console(file=out, width=300))
     reach_rich(reach(net, by="subnet"), console=Console(file=out, width=300))
-    assert out.getvalue().count("[b]d[link=x].yaml") == 2
+    # (rich wraps a title wider than its table: read the text without the wrapping's whitespace)
+    assert "".join(out.getvalue().split()).count("[b]d[link=x].yaml") == 2

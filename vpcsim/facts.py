@@ -178,6 +178,12 @@ MAX_PREFIX = 28
 IPV6_VPC_PREFIXES = (44, 60)
 IPV6_SUBNET_PREFIXES = (44, 64)
 IPV6_CIDR_QUOTA = 5
+# "You can assign as many IPv6 addresses to a network interface as you can assign private IPv4
+# addresses, and the limit varies by instance type" (EC2 API Reference, AssignIpv6Addresses:
+# https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_AssignIpv6Addresses.html); the
+# largest instance types take 50 per interface (EC2 User Guide, "Maximum IP addresses per network
+# interface": https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/AvailableIpPerENI.html).
+IPV6_ADDRESSES_PER_INTERFACE = 50
 # AWS reserves "the first four IP addresses and the last IP address in each subnet CIDR block"
 # (VPC User Guide, "Subnet CIDR blocks"): a free address lies in [first + 4, last - 1].
 SUBNET_RESERVED_HEAD = 4
@@ -248,6 +254,7 @@ __all__ = [
     "INSTANCE_METADATA_IPV6",
     "INTERNET_CANDIDATES",
     "INTERNET_CANDIDATES6",
+    "IPV6_ADDRESSES_PER_INTERFACE",
     "IPV6_CIDR_QUOTA",
     "IPV6_SUBNET_PREFIXES",
     "IPV6_VPC_PREFIXES",

@@ -556,10 +556,18 @@ class Interface:
     service: str | None = None
     # IPv6 prefixes delegated to it (prefix delegation, /80s): it owns every address in them.
     ipv6_prefixes: tuple[Cidr, ...] = ()
+    # `ipv6_address_count: N`: AWS picks N addresses of the subnet's /64 at launch; private_ips
+    # holds representatives, and vpcsim.reach.addresses decides verdicts for every one it may pick.
+    ipv6_dynamic: int = 0
 
     @property
     def primary_ip(self) -> int:
         return self.private_ips[0]
+
+    @property
+    def picked(self) -> bool:
+        """Whether AWS picks some of its addresses at launch (`private_ip: auto`, `ipv6_address_count`)."""
+        return self.dynamic or self.ipv6_dynamic > 0
 
     # `private_ips` holds the IPv4 addresses first, then the IPv6 ones (all of them private IPs
     # in AWS's sense: owned by the interface; IPv6 ones are also globally routable).

@@ -78,4 +78,4 @@ def _dynamic_end(net: CompiledNetwork, text: str) -> str | None:
         eni = d.interfaces.get(instance.interfaces[0]) if instance.interfaces else None
     else:
         eni = d.interfaces.get(name) or net.eni_by_aws_id.get(name)
-    return eni.name if eni is not None and eni.dynamic else None
+    return eni.name if eni is not None and eni.picked else None

@@ -26,6 +26,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+from vpcsim import facts
 from vpcsim.components import base, load_balancer
 from vpcsim.components.base import Component, Endpoint
 from vpcsim.errors import Diagnostic, EndpointError, Location, Severity
@@ -55,11 +56,15 @@ class AutoScalingGroupModel:
     target_groups: tuple[str, ...] = ()
     public_ip: bool = False
     aws_id: str | None = None
+    # The template's IPv6 address count: each member gets that many addresses AWS picks from its
+    # subnet's /64 (EC2 launch templates, NetworkInterfaces[].Ipv6AddressCount).
+    ipv6_address_count: int = 0
     # The members as a snapshot lists them (describe-auto-scaling-groups' InService Instances):
     # instances of the design. None in a design, where `desired` members are expanded.
     members: tuple[str, ...] | None = None
     description: str = ""
     loc: Location = field(default=NOWHERE, compare=False)
+    ipv6_loc: Location = field(default=NOWHERE, compare=False)  # its launch template's ipv6_address_count
 
 
 def member_names(group: AutoScalingGroupModel) -> tuple[str, ...]:
@@ -94,9 +99,11 @@ def read(builder: extensions.SectionBuilder, name: str, body: Map) -> AutoScalin
     template = body.get("launch_template")
     groups: list[str] = []
     public_ip = False
+    ipv6_count = 0
+    ipv6_loc = NOWHERE
     if isinstance(template, Map):
-        builder.check_keys(template, f"{what}: launch_template", ("security_groups", "public_ip", "aws_id"),
-                           ("security_groups",))
+        builder.check_keys(template, f"{what}: launch_template",
+                           ("security_groups", "public_ip", "ipv6_address_count", "aws_id"), ("security_groups",))
         groups_node = template.get("security_groups")
         if groups_node is not None and not builder.as_list(groups_node, f"{what}: launch_template: security_groups"):
             builder.error("type", f"{what}: launch_template: security_groups: expected at least one group",
@@ -112,6 +119,11 @@ def read(builder: extensions.SectionBuilder, name: str, body: Map) -> AutoScalin
             builder.error("asg-public-ip", f"{what}: launch_template: public_ip: true is not simulated yet (members "
                           "would need the public addresses AWS picks at launch); put the group behind an "
                           "internet-facing load balancer, or list the members as instances", template.loc)
+        count_node = template.get("ipv6_address_count")
+        if count_node is not None:
+            ipv6_count = builder.integer(count_node, f"{what}: launch_template: ipv6_address_count", 0,
+                                         facts.IPV6_ADDRESSES_PER_INTERFACE) or 0
+            ipv6_loc = count_node.loc
     elif template is not None:
         builder.error("invalid-type", f"{what}: launch_template: expected {{security_groups: [...]}}", template.loc)
     desired = builder.integer(body.get("desired"), f"{what}: desired", 0, MAX_MEMBERS) \
@@ -136,7 +148,8 @@ def read(builder: extensions.SectionBuilder, name: str, body: Map) -> AutoScalin
     if not subnets or len(subnets) != len(items) or (not groups and members is None):
         return None
     return AutoScalingGroupModel(name, tuple(subnets), tuple(groups), count, low, high, tuple(targets), public_ip,
-                                 aws_id, tuple(members) if members is not None else None, description, body.loc)
+                                 aws_id, ipv6_count, tuple(members) if members is not None else None, description,
+                                 body.loc, ipv6_loc)
 
 
 def groups(design: Design) -> dict[str, AutoScalingGroupModel]:
@@ -148,7 +161,7 @@ def _interfaces(obj: object) -> list[Interface]:
     if not isinstance(obj, AutoScalingGroupModel) or obj.members is not None:
         return []
     return [Interface(name, name, obj.subnets[i % len(obj.subnets)], (), None, obj.security_groups, loc=obj.loc,
-                      dynamic=True) for i, name in enumerate(member_names(obj))]
+                      dynamic=True, ipv6_dynamic=obj.ipv6_address_count) for i, name in enumerate(member_names(obj))]
 
 
 def _instances(obj: object) -> list[Instance]:
@@ -170,6 +183,11 @@ def validate(design: Design) -> list[Diagnostic]:
             if model is not None and vpcs and model.vpc not in vpcs:
                 out.append(Diagnostic(Severity.ERROR, "asg-group-vpc", f"auto scaling group {group.name}: security "
                                       f"group {sg} is in vpc {model.vpc}, not {', '.join(sorted(vpcs))}", group.loc))
+        without = [s for s in group.subnets if s in design.subnets and design.subnets[s].ipv6_cidr is None]
+        if group.ipv6_address_count and without:
+            out.append(Diagnostic(Severity.ERROR, "ipv6", f"auto scaling group {group.name}: launch_template: "
+                                  f"ipv6_address_count {group.ipv6_address_count}: subnet {without[0]} has no IPv6 "
+                                  "CIDR block (expected dual-stack or IPv6-only subnets)", group.ipv6_loc))
         for name in group.target_groups:
             tg = known.get(name)
             if tg is None:

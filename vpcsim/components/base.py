@@ -35,6 +35,7 @@ __all__ = [
     "State",
     "Walk",
     "all_components",
+    "drawn",
     "annotators",
     "endpoint_namers",
     "for_route",
@@ -331,3 +332,12 @@ def reply_matches(walk: Walk, state: State, steps: list[Step], where: str) -> bo
     steps.append(Step(StepKind.DELIVER, Action.DROP, detail, where))
     walk.stop(Disposition.DENIED_IN, Code.RETURN_PATH_ASYMMETRIC, where, detail, None)
     return False
+
+
+def drawn(label: str, shape: str = "box", *, vpc: str | None = None, subnet: str | None = None,
+          outside: bool = False, anchor: bool = False) -> dict[str, Any]:
+    """How a diagram draws a component's graph node (render/diagram reads these, never the kind):
+    its `label` and Graphviz `shape`; where it sits: in `subnet` of `vpc`, in `vpc`, between the
+    VPCs (neither), or `outside` the region (the internet, on-prem); `anchor`: it stands for its
+    VPC when that VPC is drawn as a box beside the one asked for."""
+    return {"label": label, "shape": shape, "vpc": vpc, "subnet": subnet, "outside": outside, "anchor": anchor}

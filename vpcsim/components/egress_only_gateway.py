@@ -202,7 +202,8 @@ class EgressOnlyInternetGateway(Component[None]):
     def graph(self, net: CompiledNetwork, g: networkx.MultiDiGraph) -> None:
         for gw in gateways(net.design).values():
             key = (self.kind, gw.name)
-            g.add_node(key, kind=self.kind, name=gw.name, aws_id=gw.aws_id, location=str(gw.loc) if gw.loc else None)
+            g.add_node(key, kind=self.kind, name=gw.name, aws_id=gw.aws_id, location=str(gw.loc) if gw.loc else None,
+                       **base.drawn(f"egress-only internet gateway\n{gw.name}", "hexagon", vpc=gw.vpc))
             g.add_edge(("vpc_router", gw.vpc), key, relation="attachment")
             g.add_edge(key, ("internet", "internet"), relation="internet")
             g.add_edge(("internet", "internet"), key, relation="reply")

@@ -222,7 +222,9 @@ class Eni(Component[Interface]):
             key = (self.kind, eni.name)
             g.add_node(key, kind=self.kind, name=eni.name, aws_id=eni.aws_id,
                        location=str(eni.loc) if eni.loc else None, instance=eni.instance,
-                       security_groups=list(eni.security_groups), source_dest_check=eni.source_dest_check)
+                       security_groups=list(eni.security_groups), source_dest_check=eni.source_dest_check,
+                       **base.drawn(f"{eni.instance}\n({eni.name})" if eni.instance and eni.instance != eni.name
+                                    else eni.name, vpc=net.design.subnets[eni.subnet].vpc, subnet=eni.subnet))
             g.add_edge(key, ("subnet", eni.subnet), relation="member")
             g.add_edge(("subnet", eni.subnet), key, relation="member")
 

@@ -17,7 +17,8 @@ class Internet(Component[None]):
     kind = "internet"
 
     def graph(self, net: CompiledNetwork, g: networkx.MultiDiGraph) -> None:
-        g.add_node(("internet", "internet"), kind="internet", name="internet", aws_id=None, location=None)
+        g.add_node(("internet", "internet"), kind="internet", name="internet", aws_id=None, location=None,
+                   **base.drawn("internet", "ellipse", outside=True))
 
 
 COMPONENT = base.register(Internet())

@@ -334,7 +334,8 @@ class InternetGateway(Component[None]):
     def graph(self, net: CompiledNetwork, g: networkx.MultiDiGraph) -> None:
         for igw in net.design.internet_gateways.values():
             key = (self.kind, igw.name)
-            g.add_node(key, kind=self.kind, name=igw.name, aws_id=igw.aws_id, location=str(igw.loc) if igw.loc else None)
+            g.add_node(key, kind=self.kind, name=igw.name, aws_id=igw.aws_id, location=str(igw.loc) if igw.loc else None,
+                       **base.drawn(f"internet gateway\n{igw.name}", "hexagon", vpc=igw.vpc))
             g.add_edge(("vpc_router", igw.vpc), key, relation="attachment")
             g.add_edge(key, ("vpc_router", igw.vpc), relation="attachment")
             g.add_edge(key, ("internet", "internet"), relation="internet")

@@ -873,8 +873,10 @@ class LoadBalancer(Component[tuple[LoadBalancerModel, Node]]):
         idx = index(net)
         for lb in idx.balancers.values():
             key = (self.kind, lb.name)
+            vpc = net.design.subnets[lb.nodes[0].subnet].vpc if lb.nodes else None
             g.add_node(key, kind=self.kind, name=lb.name, aws_id=lb.aws_id, location=str(lb.loc), type=lb.type,
-                       scheme=lb.scheme, ip_address_type=lb.ip_address_type)
+                       scheme=lb.scheme, ip_address_type=lb.ip_address_type,
+                       **base.drawn(f"{lb.label}\n{lb.name} ({lb.scheme})", "component", vpc=vpc))
             for n in lb.nodes:
                 g.add_edge(key, ("eni", node_name(lb, n)), relation="node")
             for listener in lb.listeners:

@@ -243,7 +243,9 @@ class NatGatewayComponent(Component[NatGateway]):
         for nat in net.design.nat_gateways.values():
             key = (self.kind, nat.name)
             g.add_node(key, kind=self.kind, name=nat.name, aws_id=nat.aws_id,
-                       location=str(nat.loc) if nat.loc else None, public=nat.public)
+                       location=str(nat.loc) if nat.loc else None, public=nat.public,
+                       **base.drawn(f"NAT gateway\n{nat.name}" + ("" if nat.public else " (private)"), "hexagon",
+                                    vpc=net.design.subnets[nat.subnet].vpc, subnet=nat.subnet))
             g.add_edge(("subnet", nat.subnet), key, relation="member")
             g.add_edge(key, ("subnet", nat.subnet), relation="member")
 

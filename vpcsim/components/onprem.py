@@ -582,10 +582,13 @@ class VpnGatewayComponent(Component[None]):
         d = net.design
         for network in networks(d).values():
             g.add_node(("onprem", network.name), kind="onprem", name=network.name, aws_id=None,
-                       location=str(network.loc), cidrs=[str(c) for c in network.cidrs])
+                       location=str(network.loc), cidrs=[str(c) for c in network.cidrs],
+                       **base.drawn(f"on-prem {network.name}\n{', '.join(str(c) for c in network.cidrs)}", "ellipse",
+                                    outside=True))
         for vgw in vgws(d).values():
             key = (self.kind, vgw.name)
-            g.add_node(key, kind=self.kind, name=vgw.name, aws_id=vgw.aws_id, location=str(vgw.loc))
+            g.add_node(key, kind=self.kind, name=vgw.name, aws_id=vgw.aws_id, location=str(vgw.loc),
+                       **base.drawn(f"virtual private gateway\n{vgw.name}", "hexagon", vpc=vgw.vpc))
             if vgw.vpc is not None:
                 g.add_edge(("vpc_router", vgw.vpc), key, relation="attachment")
                 g.add_edge(key, ("vpc_router", vgw.vpc), relation="attachment")
@@ -596,7 +599,8 @@ class VpnGatewayComponent(Component[None]):
                 g.add_edge(("onprem", conn.onprem), side, relation="vpn", connection=conn.name)
         for dx in dxgws(d).values():
             key = ("direct_connect_gateway", dx.name)
-            g.add_node(key, kind="direct_connect_gateway", name=dx.name, aws_id=dx.aws_id, location=str(dx.loc))
+            g.add_node(key, kind="direct_connect_gateway", name=dx.name, aws_id=dx.aws_id, location=str(dx.loc),
+                       **base.drawn(f"Direct Connect gateway\n{dx.name}", "diamond"))
             if dx.onprem is not None:
                 g.add_edge(key, ("onprem", dx.onprem), relation="virtual_interface")
                 g.add_edge(("onprem", dx.onprem), key, relation="virtual_interface")

@@ -191,7 +191,8 @@ class Peering(Component[None]):
         for pcx in net.design.peerings.values():
             key = (self.kind, pcx.name)
             g.add_node(key, kind=self.kind, name=pcx.name, aws_id=pcx.aws_id,
-                       location=str(pcx.loc) if pcx.loc else None, status=pcx.status)
+                       location=str(pcx.loc) if pcx.loc else None, status=pcx.status,
+                       **base.drawn(f"peering {pcx.name}\n{pcx.status}", "diamond"))
             for vpc_name in (pcx.requester, pcx.accepter):
                 g.add_edge(("vpc_router", vpc_name), key, relation="peering")
                 g.add_edge(key, ("vpc_router", vpc_name), relation="peering")

@@ -93,7 +93,8 @@ class Sinkhole(Component[None]):
     def graph(self, net: CompiledNetwork, g: networkx.MultiDiGraph) -> None:
         for hole in sinkholes(net.design).values():
             key = (self.kind, hole.name)
-            g.add_node(key, kind=self.kind, name=hole.name, aws_id=None, location=str(hole.loc))
+            g.add_node(key, kind=self.kind, name=hole.name, aws_id=None, location=str(hole.loc),
+                       **base.drawn(f"sinkhole\n{hole.name}", "octagon", vpc=hole.vpc))
             g.add_edge(("vpc_router", hole.vpc), key, relation="attachment")
 
 

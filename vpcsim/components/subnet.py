@@ -246,7 +246,8 @@ class SubnetComponent(Component[None]):
         for s in d.subnets.values():
             key = ("subnet", s.name)
             g.add_node(key, kind="subnet", name=s.name, aws_id=s.aws_id, location=str(s.loc) if s.loc else None,
-                       cidr=str(s.cidr), az=s.az, route_table=s.route_table, network_acl=s.network_acl)
+                       cidr=str(s.cidr), az=s.az, route_table=s.route_table, network_acl=s.network_acl,
+                       **base.drawn(f"{s.name}\n{s.cidr}", vpc=s.vpc, subnet=s.name))
             g.add_edge(key, ("vpc_router", s.vpc), relation="uplink")
             g.add_edge(("vpc_router", s.vpc), key, relation="local", prefix=str(s.cidr))
         # Routes: from each subnet to the component its table's routes point at.

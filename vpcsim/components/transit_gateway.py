@@ -645,7 +645,7 @@ class TransitGateway(Component[None]):
         for tgw in gateways(net.design).values():
             key = (self.kind, tgw.name)
             g.add_node(key, kind=self.kind, name=tgw.name, aws_id=tgw.aws_id, location=str(tgw.loc),
-                       route_tables=sorted(tgw.route_tables))
+                       route_tables=sorted(tgw.route_tables), **base.drawn(f"transit gateway\n{tgw.name}", "diamond"))
             for att in tgw.attachments.values():
                 if att.kind not in ("vpc", "peering"):
                     continue  # VPN and Direct Connect attachments: drawn by components/onprem.py

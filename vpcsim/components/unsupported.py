@@ -44,7 +44,8 @@ class Unsupported(Component[None]):
     def graph(self, net: CompiledNetwork, g: networkx.MultiDiGraph) -> None:
         for item in net.design.unsupported.values():
             g.add_node((self.kind, item.name), kind=self.kind, name=item.name, aws_id=item.aws_id,
-                       location=str(item.loc) if item.loc else None, component=item.kind)
+                       location=str(item.loc) if item.loc else None, component=item.kind,
+                       **base.drawn(f"{item.name}\n(not simulated: {item.kind})", "note"))
 
 
 COMPONENT = base.register(Unsupported())

@@ -507,7 +507,8 @@ class VpcEndpoint(Component[None]):
         for ep in endpoints(net.design).values():
             key = (self.kind, ep.name)
             g.add_node(key, kind=self.kind, name=ep.name, aws_id=ep.aws_id, location=str(ep.loc),
-                       service=ep.service)
+                       service=ep.service, **base.drawn(f"{_KIND_LABELS.get(ep.kind, ep.kind)} {ep.name}\n{ep.service}", "cds",
+                                                        vpc=ep.vpc, subnet=ep.subnet if ep.kind == GWLB else None))
             if ep.kind == "interface":
                 for subnet_name, _, _ in ep.interfaces:  # its network interfaces (the eni component's nodes)
                     g.add_edge(key, ("eni", interface_name(ep, subnet_name)), relation="interface")
@@ -524,6 +525,9 @@ class VpcEndpoint(Component[None]):
                 continue
             g.add_edge(("vpc_router", ep.vpc), key, relation="attachment")
             g.add_edge(key, ("vpc_router", ep.vpc), relation="attachment")
+
+
+_KIND_LABELS = {"gateway": "gateway endpoint", "interface": "interface endpoint", GWLB: "Gateway Load Balancer endpoint"}
 
 
 def _through_gwlb(walk: Walk, ep: VpcEndpointModel, from_subnet: Subnet | None, state: State) -> None:

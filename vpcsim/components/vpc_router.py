@@ -134,7 +134,9 @@ class VpcRouter(Component[None]):
     def graph(self, net: CompiledNetwork, g: networkx.MultiDiGraph) -> None:
         for vpc in net.design.vpcs.values():
             g.add_node((self.kind, vpc.name), kind=self.kind, name=vpc.name, aws_id=vpc.aws_id,
-                       location=str(vpc.loc) if vpc.loc else None, cidrs=[str(c) for c in vpc.cidrs])
+                       location=str(vpc.loc) if vpc.loc else None, cidrs=[str(c) for c in vpc.cidrs],
+                       **base.drawn(f"vpc {vpc.name} router\n{', '.join(str(c) for c in vpc.cidrs)}", "octagon",
+                                    vpc=vpc.name, anchor=True))
 
 
 COMPONENT = base.register(VpcRouter())

@@ -1827,6 +1827,9 @@ class _Importer:
                     groups = self.groups_of(launch, groups_attr, vpc, [])
                 if groups != ["default"]:
                     fields["security_groups"] = groups
+                six = _int(next(iter(_blocks(launch.values.get("network_interfaces"))), {}).get("ipv6_address_count"))
+                if six and _cidr6(subnet.values.get("ipv6_cidr_block")) is not None:
+                    fields["ipv6_address_count"] = six  # the template's: addresses AWS picks at launch
                 body = self.body(res, **fields)
                 tags = _launch_tags(res)
                 if tags:
@@ -1940,12 +1943,18 @@ class _Importer:
         """`ipv6_addresses` (known ones); an IPv6-only subnet's interface has no IPv4 address to pick."""
         raw = res.values.get("ipv6_addresses")
         six = list(dict.fromkeys(a for v in (raw if isinstance(raw, list) else []) if (a := _ip6(v)) is not None))
+        count = _int(res.values.get("ipv6_address_count"))
         if six:
             fields["ipv6_addresses"] = six
-        elif (_int(res.values.get("ipv6_address_count")) or 0) > 0 or (
-                res.is_unknown("ipv6_addresses") and res.configured("ipv6_address_count")):
-            self.warn("tf-unknown", f"{res.address}: its IPv6 addresses are picked by AWS at apply; imported "
-                      "without them (apply, then import the state)", res.loc)
+        elif count is not None and count > 0 and _cidr6(subnet.values.get("ipv6_cidr_block")) is not None:
+            # Picked by AWS at apply: every verdict is decided for each address it may pick (reach.addresses).
+            fields["ipv6_address_count"] = count
+        elif count is not None and count > 0:
+            self.warn("tf-unknown", f"{res.address}: ipv6_address_count {count}, but its subnet's IPv6 block is "
+                      "not known; imported without IPv6 addresses", res.loc)
+        elif res.is_unknown("ipv6_addresses") and res.configured("ipv6_address_count"):
+            self.warn("tf-unknown", f"{res.address}: ipv6_address_count is known only at apply; imported "
+                      "without IPv6 addresses (apply, then import the state)", res.loc)
         if subnet.address in self.ipv6_only and fields.get("private_ip") == AUTO_ADDRESS:
             del fields["private_ip"]  # the loader gives it the subnet's first free IPv6 address
 

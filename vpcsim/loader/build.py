@@ -1160,8 +1160,8 @@ class _DesignBuilder(Builder):
 
     def read_instance(self, name: str, body: Map) -> Instance | None:
         what = f"instance {name}"
-        eni_keys = ("subnet", "private_ip", "private_ips", "ipv6_addresses", "ipv6_prefixes", "public_ip", "elastic_ip",
-                    "secondary_elastic_ips", "security_groups", "source_dest_check")
+        eni_keys = ("subnet", "private_ip", "private_ips", "ipv6_addresses", "ipv6_address_count", "ipv6_prefixes",
+                    "public_ip", "elastic_ip", "secondary_elastic_ips", "security_groups", "source_dest_check")
         self.check_keys(body, what, ("interfaces", "state", *eni_keys, *COMMON_KEYS))
         state = self.string(body.get("state"), f"{what}: state") or "running"
         states = ("running", "pending", "stopping", "stopped", "shutting-down", "terminated")
@@ -1201,8 +1201,8 @@ class _DesignBuilder(Builder):
             self.check_keys(
                 body,
                 what,
-                ("name", "subnet", "private_ip", "private_ips", "ipv6_addresses", "ipv6_prefixes", "public_ip",
-                 "elastic_ip",
+                ("name", "subnet", "private_ip", "private_ips", "ipv6_addresses", "ipv6_address_count", "ipv6_prefixes",
+                 "public_ip", "elastic_ip",
                  "secondary_elastic_ips", "security_groups", "source_dest_check", *COMMON_KEYS),
                 ("subnet",),
             )
@@ -1252,6 +1252,25 @@ class _DesignBuilder(Builder):
                 one = self.address(item, f"{what}: ipv6_addresses", ipv6=True)
                 if one is not None:
                     ips.append(one)
+        subnet = self.subnets.get(subnet_name) if subnet_name else None
+        # `ipv6_address_count`: addresses AWS "automatically assigns from the subnet's IPv6 range"
+        # (EC2 API Reference, CreateNetworkInterface, Ipv6AddressCount:
+        # https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_CreateNetworkInterface.html);
+        # not with explicit ipv6_addresses (the API takes one or the other).
+        ipv6_count = 0
+        count_node = body.get("ipv6_address_count")
+        if count_node is not None:
+            count = self.integer(count_node, f"{what}: ipv6_address_count", 0, facts.IPV6_ADDRESSES_PER_INTERFACE)
+            if count is not None:
+                ipv6_count = count
+            if body.get("ipv6_addresses") is not None:
+                self.error("instance", f"{what}: give either ipv6_addresses or ipv6_address_count, not both",
+                           body.keys["ipv6_address_count"])
+                ipv6_count = 0
+            elif ipv6_count and subnet is not None and subnet.ipv6_cidr is None:
+                self.error("ipv6", f"{what}: ipv6_address_count {ipv6_count}: subnet {subnet.name} has no IPv6 "
+                           "CIDR block (expected a dual-stack or IPv6-only subnet)", count_node.loc)
+                ipv6_count = 0
         prefixes: list[Cidr] = []
         if body.get("ipv6_prefixes") is not None:
             # Prefix delegation: the interface owns every address of each block
@@ -1260,7 +1279,6 @@ class _DesignBuilder(Builder):
                 block = self.cidr_of_family(item, f"{what}: ipv6_prefixes", IPV6_BITS)
                 if block is not None:
                     prefixes.append(block)
-        subnet = self.subnets.get(subnet_name) if subnet_name else None
         vpc = subnet.vpc if subnet else None
         groups: list[str] = []
         if body.get("security_groups") is not None:
@@ -1290,6 +1308,7 @@ class _DesignBuilder(Builder):
             dynamic,
             secondary,
             ipv6_prefixes=tuple(prefixes),
+            ipv6_dynamic=ipv6_count,
         )
         return eni_name
 
@@ -1386,6 +1405,17 @@ class _DesignBuilder(Builder):
             cursor[subnet_name] = addr + 1
             return addr
 
+        def next_free6(subnet: Subnet) -> int:
+            six = subnet.ipv6_cidr
+            assert six is not None
+            taken = used[subnet.name]
+            addr = cursor.get(f"{subnet.name} v6", six.first + facts.SUBNET_RESERVED_HEAD)
+            while addr in taken:
+                addr += 1
+            taken.add(addr)
+            cursor[f"{subnet.name} v6"] = addr + 1
+            return addr
+
         self.assigned_nats: dict[str, NatGateway] = {}
         for name, nat in nats.items():
             if nat.private_ip < 0 and nat.subnet in subnets:
@@ -1395,25 +1425,12 @@ class _DesignBuilder(Builder):
                 nat = dataclasses.replace(nat, private_ip=addr)
             self.assigned_nats[name] = nat
         self.assigned_interfaces: dict[str, Interface] = {}
-        used6: dict[str, set[int]] = {}
-        for eni in interfaces.values():
-            used6.setdefault(eni.subnet, set()).update(a for a in eni.private_ips if a > IPV4_MAX)
-
-        def next_free6(subnet_name: str) -> int | None:
-            block = subnets[subnet_name].ipv6_cidr
-            if block is None:
-                return None
-            taken = used6.setdefault(subnet_name, set())
-            addr = block.first + 4  # the first four and the last address are reserved, as in IPv4
-            while addr in taken:
-                addr += 1
-            taken.add(addr)
-            return addr
-
         for name, eni in interfaces.items():
             home = subnets.get(eni.subnet)
             if PICK_IPV6 in eni.private_ips:
-                six = next_free6(eni.subnet) if home is not None else None
+                # An address AWS picks in the subnet's IPv6 block (a dual-stack load balancer's
+                # node); none without a block, which the section's validation reports.
+                six = next_free6(home) if home is not None and home.ipv6_cidr is not None else None
                 eni = dataclasses.replace(eni, private_ips=tuple(
                     a for a in (six if a == PICK_IPV6 else a for a in eni.private_ips) if a is not None))
             # An interface in a subnet with IPv4 always has an IPv4 address; one in an IPv6-only
@@ -1427,6 +1444,13 @@ class _DesignBuilder(Builder):
                     self.error("subnet-full", f"interface {name}: subnet {eni.subnet} has no free address", eni.loc)
                 else:
                     eni = dataclasses.replace(eni, private_ips=(addr, *eni.private_ips))
+            if home is not None and home.ipv6_cidr is not None and eni.ipv6_dynamic:
+                # The addresses AWS picks: representatives, the first free ones of the /64
+                # (reach.addresses covers every address it may pick). An IPv6-only subnet's first
+                # address, given above, is one of them.
+                have = len(eni.ipv6_ips)
+                picked = [next_free6(home) for _ in range(max(0, eni.ipv6_dynamic - have))]
+                eni = dataclasses.replace(eni, private_ips=(*eni.private_ips, *picked))
             self.assigned_interfaces[name] = eni
 
     def __init__(self, file: str) -> None:

@@ -27,7 +27,7 @@ from types import MappingProxyType
 
 from vpcsim.compile import CompiledNetwork
 from vpcsim.facts import NOT_INTERNET, SUBNET_RESERVED_HEAD, SUBNET_RESERVED_TAIL
-from vpcsim.model import Cidr, Interface, Subnet, int_to_ip
+from vpcsim.model import IPV4_BITS, IPV4_MAX, IPV6_BITS, Cidr, Interface, int_to_ip
 from vpcsim.results import AddressCase, runs_text
 
 __all__ = ["CLONE_MARK", "MAX_CASES", "Expansion", "cases_of", "expanded", "has_dynamic", "origin_of"]
@@ -41,9 +41,10 @@ MAX_CASES = 64
 
 
 def has_dynamic(net: CompiledNetwork) -> bool:
-    """Whether any interface of the design has `private_ip: auto` (once per network: every trace asks)."""
+    """Whether any interface of the design has `private_ip: auto` or `ipv6_address_count` (once per
+    network: every trace asks)."""
     return net.derived(bool, "has_dynamic_addresses",
-                       lambda: any(eni.dynamic for eni in net.design.interfaces.values()))
+                       lambda: any(eni.picked for eni in net.design.interfaces.values()))
 
 
 def origin_of(name: str) -> str:
@@ -72,7 +73,7 @@ def expanded(net: CompiledNetwork) -> Expansion:
 def cases_of(net: CompiledNetwork, interface: str) -> tuple[AddressCase, ...]:
     """The cases of one interface: one (its own address) when its address is fixed."""
     eni = net.design.interfaces[interface]
-    if not eni.dynamic:
+    if not eni.picked:
         return (AddressCase(eni.name, ((eni.primary_ip, eni.primary_ip),), eni.primary_ip, eni.name),)
     return expanded(net).cases[interface]
 
@@ -91,9 +92,10 @@ def _boundaries(net: CompiledNetwork) -> list[Cidr]:
     return sorted(cidrs)
 
 
-def _subnet_cases(subnet: Subnet, cidrs: list[Cidr], taken: set[int]) -> list[tuple[tuple[int, int], ...]]:
-    """The free addresses of a subnet, grouped by the set of CIDRs that hold them (in address order)."""
-    lo, hi = subnet.cidr.first + SUBNET_RESERVED_HEAD, subnet.cidr.last - SUBNET_RESERVED_TAIL
+def _subnet_cases(block: Cidr, cidrs: list[Cidr], taken: set[int]) -> list[tuple[tuple[int, int], ...]]:
+    """The free addresses of a subnet's block, grouped by the set of CIDRs that hold them (in address
+    order). AWS reserves the same first four and last addresses of an IPv6 block as of an IPv4 one."""
+    lo, hi = block.first + SUBNET_RESERVED_HEAD, block.last - SUBNET_RESERVED_TAIL
     if lo > hi:
         return []
     cutting = [c for c in cidrs if c.first <= hi and c.last >= lo and not (c.first <= lo and c.last >= hi)]
@@ -142,8 +144,9 @@ def _expand(net: CompiledNetwork) -> Expansion:
     used: set[int] = set()
     for eni in d.interfaces.values():
         used.update(eni.private_ips)
-        if not eni.dynamic:
-            fixed.setdefault(eni.subnet, set()).update(eni.private_ips)
+        # The addresses it holds for good; a picked family's are representatives, not holes.
+        fixed.setdefault(eni.subnet, set()).update(
+            a for a in eni.private_ips if not (eni.ipv6_dynamic if a > IPV4_MAX else eni.dynamic))
     for nat in d.nat_gateways.values():
         used.add(nat.private_ip)
         fixed.setdefault(nat.subnet, set()).add(nat.private_ip)
@@ -151,45 +154,86 @@ def _expand(net: CompiledNetwork) -> Expansion:
     public_used |= {n.elastic_ip for n in d.nat_gateways.values() if n.elastic_ip is not None}
     named = set(cidrs) | {Cidr.parse(text) for text, _ in NOT_INTERNET}
     cuts = sorted({0, 1 << 32} | {c.first for c in named} | {c.last + 1 for c in named})
-    per_subnet: dict[str, list[tuple[tuple[int, int], ...]]] = {}
+    per_block: dict[Cidr, list[tuple[tuple[int, int], ...]]] = {}
     interfaces: dict[str, Interface] = {}
     clones_of: dict[str, list[str]] = {}
     cases: dict[str, tuple[AddressCase, ...]] = {}
     truncated: list[str] = []
     skipped: list[tuple[str, str]] = []
-    for eni in d.interfaces.values():
-        interfaces[eni.name] = dataclasses.replace(eni, dynamic=False)
-        if not eni.dynamic:
-            continue
-        if eni.subnet not in per_subnet:
-            per_subnet[eni.subnet] = _subnet_cases(d.subnets[eni.subnet], cidrs, fixed.get(eni.subnet, set()))
-        groups = list(per_subnet[eni.subnet])
+
+    def family_cases(eni: Interface, block: Cidr, own: int) -> tuple[
+            list[tuple[tuple[int, int], ...]], tuple[tuple[int, int], ...], tuple[tuple[int, int], ...] | None]:
+        """One family's cases of an interface whose address of it AWS picks: the others, its own,
+        the merged one past MAX_CASES."""
+        if block not in per_block:
+            per_block[block] = _subnet_cases(block, cidrs, fixed.get(eni.subnet, set()))
+        groups = list(per_block[block])
         merged: tuple[tuple[int, int], ...] | None = None
         if len(groups) > MAX_CASES:
             truncated.append(eni.name)
             merged = tuple(sorted(r for g in groups[MAX_CASES - 1:] for r in g))
             groups = groups[: MAX_CASES - 1] + [merged]
-        own = eni.primary_ip
         mine = next((g for g in groups if any(lo <= own <= hi for lo, hi in g)), None)
-        found = [AddressCase(eni.name, mine if mine is not None else ((own, own),), own, eni.name,
-                             merged=mine is not None and mine is merged)]
-        for runs in groups:
-            if runs is mine:
+        return [g for g in groups if g is not mine], mine if mine is not None else ((own, own),), merged
+
+    def own_class(eni: Interface, block: Cidr, own: int) -> tuple[tuple[int, int], ...]:
+        """The free addresses every rule and route treats as a fixed address `own` (its class)."""
+        groups = _subnet_cases(block, cidrs, fixed.get(eni.subnet, set()) - {own})
+        return next((g for g in groups if any(lo <= own <= hi for lo, hi in g)), ((own, own),))
+
+    for eni in d.interfaces.values():
+        interfaces[eni.name] = dataclasses.replace(eni, dynamic=False, ipv6_dynamic=0)
+        if not eni.picked:
+            continue
+        subnet = d.subnets[eni.subnet]
+        # Each family apart, as a flow is of one family: the k-th clone stands for the k-th other
+        # case of each family the interface's address of is picked, and for the rest at a free
+        # address of the interface's own class (which every rule treats as its own address).
+        ends: list[tuple[int, Cidr, bool]] = []  # (address, block, picked) per family it has
+        four, six = eni.address_of(IPV4_BITS), eni.address_of(IPV6_BITS)
+        if four is not None and subnet.cidr.bits == IPV4_BITS:
+            ends.append((four, subnet.cidr, eni.dynamic))
+        if six is not None and subnet.ipv6_cidr is not None:
+            ends.append((six, subnet.ipv6_cidr, eni.ipv6_dynamic > 0))
+        rests: list[list[tuple[tuple[int, int], ...]]] = []
+        mines: list[tuple[tuple[int, int], ...] | None] = []
+        merges: list[tuple[tuple[int, int], ...] | None] = []
+        for addr, block, picked in ends:
+            rest, mine, merged = family_cases(eni, block, addr) if picked else ([], None, None)
+            rests.append(rest)
+            mines.append(mine)
+            merges.append(merged)
+        picked_at = [n for n, (_, _, picked) in enumerate(ends) if picked]
+        own_runs = tuple(r for n in picked_at for r in mines[n] or ())
+        found = [AddressCase(eni.name, own_runs, ends[picked_at[0]][0] if picked_at else eni.primary_ip, eni.name,
+                             merged=any(mines[n] is not None and mines[n] is merges[n] for n in picked_at))]
+        for k in range(max((len(r) for r in rests), default=0)):
+            news = [rest[k] if k < len(rest) else None for rest in rests]
+            ips: list[int] = []
+            for n, (addr, block, _) in enumerate(ends):
+                if news[n] is None and mines[n] is None:
+                    mines[n] = own_class(eni, block, addr)  # a fixed address: once, when a clone needs it
+                pool = news[n] if news[n] is not None else mines[n]
+                rep = next((a for lo, hi in pool or () for a in range(lo, hi + 1) if a not in used), None)
+                if rep is None:
+                    break
+                ips.append(rep)
+            new_runs = tuple(r for run in news if run is not None for r in run)
+            if len(ips) < len(ends):
+                skipped.append((eni.name, runs_text(new_runs)))
                 continue
-            rep = next((a for lo, hi in runs for a in range(lo, hi + 1) if a not in used), None)
-            if rep is None:
-                skipped.append((eni.name, runs_text(runs)))
-                continue
-            used.add(rep)
-            name = f"{eni.name}{CLONE_MARK}{int_to_ip(rep)}"
+            used.update(ips)
+            first_new = next(n for n, run in enumerate(news) if run is not None)
+            name = f"{eni.name}{CLONE_MARK}{int_to_ip(ips[first_new])}"
             public = None
             if eni.public_ip is not None:
                 public = _public_twin(eni.public_ip, cuts, public_used)
                 public_used.add(public)
-            interfaces[name] = dataclasses.replace(eni, name=name, private_ips=(rep,), public_ip=public,
-                                                   aws_id=None, dynamic=False)
+            interfaces[name] = dataclasses.replace(eni, name=name, private_ips=tuple(ips), public_ip=public,
+                                                   aws_id=None, dynamic=False, ipv6_dynamic=0)
             clones_of.setdefault(eni.instance or "", []).append(name)
-            found.append(AddressCase(eni.name, runs, rep, name, merged=runs is merged))
+            found.append(AddressCase(eni.name, new_runs, ips[first_new], name,
+                                     merged=any(run is not None and run is merges[n] for n, run in enumerate(news))))
         cases[eni.name] = tuple(found)
     instances = {
         name: dataclasses.replace(inst, interfaces=inst.interfaces + tuple(clones_of.get(name, ())))

@@ -33,15 +33,16 @@ MAX_INTERFACES = 12
 OVERVIEW_INTERFACES = 150
 Key = tuple[str, str]
 
-_SHAPES = {"internet": "ellipse", "internet_gateway": "hexagon", "nat_gateway": "hexagon", "peering": "diamond",
-           "vpc_router": "octagon", "eni": "box", "unsupported": "note", "subnet": "box", "group": "folder"}
+# Mermaid's brackets for a node's Graphviz shape (the rest are boxes).
+_MERMAID_SHAPES = {"ellipse": ("((", "))"), "hexagon": ("{{", "}}"), "diamond": ("{", "}"), "octagon": ("([", "])")}
 
 
 @dataclass
 class _Node:
     id: str
     label: str
-    kind: str
+    kind: str  # the graph node's kind ("group" for a subnet's collapsed interfaces)
+    shape: str  # Graphviz's name for it
     cluster: tuple[str, ...]  # ("region", vpc, az, subnet) prefix; () = outside every cluster
 
 
@@ -69,75 +70,74 @@ class Diagram:
 def build(graph: Any, *, vpc: str | None = None, trace: TraceResult | None = None) -> Diagram:
     """Lay out `graph` (a Network's component graph), one VPC if `vpc` names one, with `trace` marked on it."""
     region = str(graph.graph.get("region") or "region")
-    routers = {name for kind, name in graph.nodes if kind == "vpc_router"}
-    if vpc is not None and vpc not in routers:
-        raise UsageError(f"--vpc {vpc!r} names no VPC (expected one of: {', '.join(sorted(routers))})")
-    subnet_vpc = {a[1]: b[1] for a, b in graph.edges() if a[0] == "subnet" and b[0] == "vpc_router"}
-    subnet_az = {name: graph.nodes[(kind, name)].get("az", "") for kind, name in graph.nodes if kind == "subnet"}
+    # Each component says how its nodes are drawn (components.base.drawn): the label, the shape and
+    # where it sits. Nothing here asks which kind of component a node is.
+    data = graph.nodes
+    vpcs = {d.get("vpc") for _, d in data(data=True) if d.get("anchor")}
+    if vpc is not None and vpc not in vpcs:
+        raise UsageError(f"--vpc {vpc!r} names no VPC (expected one of: {', '.join(sorted(str(v) for v in vpcs))})")
+    subnet_az = {d["subnet"]: d.get("az", "") for _, d in data(data=True) if d.get("subnet") and "az" in d}
     on_path = {_hop_key(graph, hop) for hop in ((*trace.forward, *trace.return_path) if trace else ())}
     enis = [k for k in graph.nodes if k[0] == "eni"]
     overview = vpc is None and len(enis) > OVERVIEW_INTERFACES
     diagram = Diagram(_title(graph, vpc, trace), region, collapsed=overview)
     ids: dict[Key, str] = {}
 
-    def home_vpc(key: Key) -> str | None:
-        kind, name = key
-        if kind == "vpc_router":
-            return name
-        if kind == "subnet":
-            return subnet_vpc.get(name)
-        if kind in ("eni", "nat_gateway", "vpc_endpoint"):  # (a Gateway Load Balancer endpoint is in a subnet)
-            subnet = _subnet_of(graph, key)
-            return subnet_vpc.get(subnet) if subnet else None
-        if kind == "internet_gateway":
-            return next((b[1] for _, b, data in graph.out_edges(key, data=True)
-                         if data.get("relation") == "attachment"), None)
-        return None
+    def between(key: Key) -> bool:
+        """Drawn between the VPCs (a peering, a transit gateway): in no VPC, not outside."""
+        return data[key].get("vpc") is None and not data[key].get("outside")
+
+    def neighbours(key: Key) -> set[Key]:
+        return set(graph.successors(key)) | set(graph.predecessors(key))
+
+    def anchors_the_vpc(key: Key) -> bool:
+        return bool(data[key].get("anchor")) and data[key].get("vpc") == vpc
 
     def wanted(key: Key) -> bool:
-        if vpc is None or key in on_path:
+        if vpc is None or key in on_path or data[key].get("outside"):
             return True
-        kind = key[0]
-        if kind in ("internet",):
+        owner = data[key].get("vpc")
+        if owner == vpc:
             return True
-        if kind == "peering":
-            return any(b == ("vpc_router", vpc) for _, b in graph.out_edges(key))
-        if kind == "vpc_router" and key[1] != vpc:  # a peer VPC, drawn as a box outside
-            return any(("vpc_router", vpc) in graph.successors(p) for p in graph.successors(key) if p[0] == "peering")
-        return home_vpc(key) == vpc or kind == "unsupported"
+        if between(key):  # drawn when it touches the VPC (or nothing at all: a component not simulated)
+            near = neighbours(key)
+            return not near or any(anchors_the_vpc(n) for n in near)
+        if data[key].get("anchor"):  # another VPC, drawn as a box outside when something links the two
+            return any(between(p) and any(anchors_the_vpc(n) for n in neighbours(p)) for p in neighbours(key))
+        return False
 
     def cluster(key: Key) -> tuple[str, ...]:
-        kind, name = key
-        owner = home_vpc(key)
-        if kind in ("internet",) or (vpc is not None and owner != vpc and kind == "vpc_router"):
+        d = data[key]
+        owner = d.get("vpc")
+        if d.get("outside") or (vpc is not None and owner != vpc and d.get("anchor")):
             return ()
-        if kind in ("peering", "unsupported") or owner is None:
+        if owner is None:
             return ("region",)
-        if kind in ("vpc_router", "internet_gateway"):
+        subnet = d.get("subnet")
+        if subnet is None:
             return ("region", owner)
-        subnet = name if kind == "subnet" else _subnet_of(graph, key)
-        az = subnet_az.get(subnet or "", "")
-        return ("region", owner, az, subnet or "")
+        return ("region", owner, subnet_az.get(subnet, ""), subnet)
 
     def add(key: Key, label: str | None = None) -> str:
         if key in ids:
             return ids[key]
         ident = f"n{len(ids)}"
         ids[key] = ident
-        diagram.nodes[ident] = _Node(ident, label or _label(graph, key), key[0], cluster(key))
+        diagram.nodes[ident] = _Node(ident, label or str(data[key].get("label") or key[1]), key[0],
+                                     str(data[key].get("shape") or "box"), cluster(key))
         return ident
 
     # Interfaces per subnet, to collapse the crowded ones.
     per_subnet: dict[str, list[Key]] = {}
     for key in enis:
-        per_subnet.setdefault(_subnet_of(graph, key) or "", []).append(key)
+        per_subnet.setdefault(str(data[key].get("subnet") or ""), []).append(key)
     groups: dict[Key, str] = {}  # a hidden interface -> its subnet's "N interfaces" node
     for members in per_subnet.values():
         hidden = [k for k in members if k not in on_path]
         if not hidden or not (overview or len(members) > MAX_INTERFACES) or not wanted(hidden[0]):
             continue
         gid = f"g{len(diagram.nodes)}"
-        diagram.nodes[gid] = _Node(gid, f"{len(hidden)} interfaces", "group", cluster(hidden[0]))
+        diagram.nodes[gid] = _Node(gid, f"{len(hidden)} interfaces", "group", "folder", cluster(hidden[0]))
         groups.update((k, gid) for k in hidden)
     for key in graph.nodes:
         if key not in groups and wanted(key):
@@ -211,34 +211,6 @@ def _hop_key(graph: Any, hop: Hop) -> Key:
     return (hop.kind, hop.name)
 
 
-def _subnet_of(graph: Any, key: Key) -> str | None:
-    for _, b, data in graph.out_edges(key, data=True):
-        if data.get("relation") == "member" and b[0] == "subnet":
-            return str(b[1])
-    return None
-
-
-def _label(graph: Any, key: Key) -> str:
-    kind, name = key
-    data = graph.nodes[key]
-    if kind == "subnet":
-        return f"{name}\n{data.get('cidr', '')}"
-    if kind == "vpc_router":
-        return f"vpc {name} router\n{', '.join(data.get('cidrs', []))}"
-    if kind == "eni":
-        instance = data.get("instance")
-        return f"{instance}\n({name})" if instance and instance != name else name
-    if kind == "internet_gateway":
-        return f"internet gateway\n{name}"
-    if kind == "nat_gateway":
-        return f"NAT gateway\n{name}" + ("" if data.get("public", True) else " (private)")
-    if kind == "peering":
-        return f"peering {name}\n{data.get('status', '')}"
-    if kind == "unsupported":
-        return f"{name}\n(not simulated: {data.get('component', '')})"
-    return name
-
-
 def _title(graph: Any, vpc: str | None, trace: TraceResult | None) -> str:
     import os
 
@@ -287,7 +259,7 @@ def to_dot(diagram: Diagram) -> str:
     def emit(prefix: tuple[str, ...], depth: int) -> None:
         pad = "  " * depth
         for node in tree.get(prefix, ()):
-            attrs = [f"label={_dot_text(node.label)}", f"shape={_SHAPES.get(node.kind, 'box')}"]
+            attrs = [f"label={_dot_text(node.label)}", f"shape={node.shape}"]
             if node.id in diagram.dead:
                 attrs += ["fillcolor=mistyrose", "color=red3", "penwidth=3",
                           f"xlabel={_dot_text(diagram.dead[node.id])}", "fontcolor=red3"]
@@ -342,13 +314,11 @@ def to_mermaid(diagram: Diagram) -> str:
         tree.setdefault(node.cluster, []).append(node)
     clusters = sorted({c[:n] for c in tree for n in range(1, len(c) + 1)}, key=lambda c: (len(c), c))
     names = {c: f"c{n}" for n, c in enumerate(clusters)}
-    shapes = {"internet": ("((", "))"), "internet_gateway": ("{{", "}}"), "nat_gateway": ("{{", "}}"),
-              "peering": ("{", "}"), "vpc_router": ("([", "])")}
 
     def emit(prefix: tuple[str, ...], depth: int) -> None:
         pad = "  " * depth
         for node in tree.get(prefix, ()):
-            left, right = shapes.get(node.kind, ("[", "]"))
+            left, right = _MERMAID_SHAPES.get(node.shape, ("[", "]"))
             label = node.label + (f"\n{diagram.dead[node.id]}" if node.id in diagram.dead else "")
             lines.append(f"{pad}{node.id}{left}{_mermaid_text(label)}{right}")
         for child in (c for c in clusters if len(c) == len(prefix) + 1 and c[:-1] == prefix):
