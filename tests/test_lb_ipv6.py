@@ -126,6 +126,10 @@ def test_ipv6_client_reaches_ipv4_targets_through_a_dual_stack_alb(make: Make) -
     assert leg.family == "ipv4" and _src(leg.leg) == "10.0.11.5"  # the node's own IPv4 address
     notes = [s for s in leg.leg.forward[0].steps if s.kind is StepKind.TRANSLATE]
     assert notes and "opens IPv4 to the target" in notes[0].detail and "X-Forwarded-For" in notes[0].detail
+    # A typed translation: the client's IPv6 packet at the node, then the node's IPv4 one.
+    translation = notes[0].translation
+    assert translation is not None and str(translation.before.dst) == "2600:1f18:aa00:1e11::5"
+    assert str(translation.after.src) == "10.0.11.5" and str(translation.after.dst) == "10.0.21.10"
     # The same load balancer over IPv4: no translation step.
     four = net.trace_balanced("internet", "alb", 443)
     assert four.reachable and four.family == "ipv4"

@@ -34,6 +34,7 @@ from vpcsim.results import (
     Disposition,
     Flow,
     NodePath,
+    Packet,
     PortRanges,
     Step,
     StepKind,
@@ -251,7 +252,7 @@ def _node_to_targets(net: CompiledNetwork, lb: lbm.LoadBalancerModel, node: lbm.
         return []  # an ipv6 target group behind an ipv4 load balancer: validation reports it
     crossing = addr_bits(client_addr) != tg.bits
     preserve = lb.type == "network" and tg.preserves_client_ip() and not crossing
-    note = _crossing_note(lb, tg, client_addr, node_addr) if crossing else None
+    note = (_crossing_note(lb, tg, client_addr, node_addr), arrived) if crossing else None
     out = []
     for target in targets:
         if not across and target.zone is not None and target.zone != zone:
@@ -274,7 +275,7 @@ def _node_to_targets(net: CompiledNetwork, lb: lbm.LoadBalancerModel, node: lbm.
     return out
 
 
-def _crossing_note(lb: lbm.LoadBalancerModel, tg: lbm.TargetGroupModel, client: int, node_addr: int) -> Step:
+def _crossing_note(lb: lbm.LoadBalancerModel, tg: lbm.TargetGroupModel, client: int, node_addr: int) -> str:
     """What a node does with a client of the other family than its target group's."""
     families = ("IPv6", "IPv4") if client > IPV4_MAX else ("IPv4", "IPv6")
     if lb.type == "network":
@@ -290,13 +291,14 @@ def _crossing_note(lb: lbm.LoadBalancerModel, tg: lbm.TargetGroupModel, client: 
         detail = (f"the node ends the {families[0]} client's connection and opens {families[1]} to the target from "
                   f"its address {ip(node_addr)} (target group {tg.name} is {tg.ip_address_type}; the client's "
                   f"address travels in X-Forwarded-For; {facts.LB_TARGET_GROUP_IP_TYPE_DOC})")
-    return Step(StepKind.TRANSLATE, Action.TRANSLATE, detail, lb.name)
+    return detail
 
 
 def _walk(net: CompiledNetwork, lb: lbm.LoadBalancerModel, node: lbm.Node, node_eni: Interface,
           target: lbm.Resolved, src_addr: int, proto: int, sports: PortRanges, port: int,
-          preserve: bool, note: Step | None) -> TraceResult:
-    """One node -> target connection, forward and back."""
+          preserve: bool, note: tuple[str, Packet | None] | None) -> TraceResult:
+    """One node -> target connection, forward and back; `note`: the translation across families
+    that starts it (what the node does, and the client's packet as it reached the node)."""
     source = Endpoint(node_eni.name, src_addr, node_eni)
     dest = Endpoint(target.name, target.addr, target.eni)
     dports: PortRanges = ((port, port),)
@@ -306,7 +308,9 @@ def _walk(net: CompiledNetwork, lb: lbm.LoadBalancerModel, node: lbm.Node, node_
     def start(walker: Walker, state: State) -> None:
         if preserve:
             walker.leg.steer = lbm.steer_to(lb, node, src_addr)
-        lbm.send_from_node(walker, lb, node, state, [note] if note is not None else [])
+        steps = [] if note is None else [Step(StepKind.TRANSLATE, Action.TRANSLATE, note[0], lb.name, before=note[1],
+                                              after=state.packet() if note[1] is not None else None)]
+        lbm.send_from_node(walker, lb, node, state, steps)
 
     return trace_flow(net, flow, source, dest, State(src_addr, target.addr, proto, sports, dports), start=start)
 
