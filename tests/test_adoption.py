@@ -273,7 +273,10 @@ def test_exposure_summary_says_what_min_severity_hid(capsys: pytest.CaptureFixtu
 # Rules across fields or objects, which a JSON Schema cannot state (min <= desired <= max): a name
 # that resolves to nothing, a zone not listed, an address left outside its subnet (a dual-stack
 # subnet that loses its block of one family).
-SEMANTIC_CODES = {"unknown-reference", "subnet-az-unknown", "asg-capacity", "private-ip-outside-subnet"}
+# Rules across objects a schema cannot see: a dual-stack load balancer's subnets need IPv6 blocks, an
+# ipv6 target group's targets IPv6 addresses.
+SEMANTIC_CODES = {"unknown-reference", "subnet-az-unknown", "asg-capacity", "private-ip-outside-subnet",
+                  "lb-ipv6-subnet", "lb-target-family"}
 _DELETE = object()
 MUTATIONS: list[object] = [_DELETE, None, True, 1, "", "x", [], {}]
 

@@ -218,8 +218,9 @@ class Analyser:
         # addresses then depend on the address, so their CIDRs join the signature).
         self.route_targets = self._route_target_enis()
         self.lb_nodes = lb_node_names(self.net)
-        self.lb_addresses = {a for name in self.lb_nodes for a in (d.interfaces[name].primary_ip, d.interfaces[name].public_ip)
-                             if a is not None}
+        # A node's every address: its private and public IPv4 ones, and a dual-stack node's IPv6 one.
+        self.lb_addresses = {a for name in self.lb_nodes for a in (*d.interfaces[name].private_ips,
+                                                                   d.interfaces[name].public_ip) if a is not None}
         special = self._special_subnets()
         hosts = {nat.subnet for nat in d.nat_gateways.values()}
         hosts |= {d.interfaces[name].subnet for name in self.route_targets}
@@ -757,6 +758,7 @@ class ListenerExposure:
     # (target group, target, the port it receives, reached from the internet through the listener)
     targets: tuple[tuple[str, str, int, bool], ...]
     blocked_by: tuple[str, ...]  # the load balancer's own blockers' codes (no healthy target, ...)
+    family: str = "ipv4"  # the internet's family: ipv6 for a dual-stack load balancer's IPv6 addresses
 
     @property
     def reached(self) -> tuple[str, ...]:
@@ -764,14 +766,15 @@ class ListenerExposure:
 
     def describe(self) -> str:
         got = ", ".join(f"{t}:{port}" for _, t, port, ok in self.targets if ok)
+        head = f"{self.load_balancer} {self.listener}" + (" over IPv6" if self.family == "ipv6" else "")
         if not got:
-            return f"{self.load_balancer} {self.listener}: the internet reaches no target"
+            return f"{head}: the internet reaches no target"
         word = "reaches" if self.reachable else "partly reaches"
-        return f"{self.load_balancer} {self.listener}: the internet {word} {got}"
+        return f"{head}: the internet {word} {got}"
 
     def to_json(self) -> dict[str, Any]:
         return {"load_balancer": self.load_balancer, "type": self.type, "listener": self.listener,
-                "reachable": self.reachable, "partial": self.partial, "blocked_by": list(self.blocked_by),
+                "family": self.family, "reachable": self.reachable, "partial": self.partial, "blocked_by": list(self.blocked_by),
                 "targets": [{"target_group": g, "target": t, "port": port, "reached": ok}
                             for g, t, port, ok in self.targets]}
 
@@ -1024,7 +1027,9 @@ def _causes6(an: Analyser, src: str, dst: str, traffic: Traffic) -> tuple[str, .
 
 def listener_exposure(net: CompiledNetwork, ephemeral: tuple[int, int] | None = None) -> tuple[ListenerExposure, ...]:
     """Every listener of every internet-facing load balancer, traced from the internet through to
-    its targets (`reach.balanced`: the ports listed are those the targets receive)."""
+    its targets (`reach.balanced`: the ports listed are those the targets receive), once per family
+    the internet reaches it on: IPv4 unless it is dualstack-without-public-ipv4, IPv6 when it is
+    dual-stack (facts.LB_IP_ADDRESS_TYPE_DOC)."""
     from vpcsim.components import load_balancer
     from vpcsim.reach.balanced import trace_balanced
 
@@ -1032,17 +1037,20 @@ def listener_exposure(net: CompiledNetwork, ephemeral: tuple[int, int] | None = 
     for lb in load_balancer.balancers(net.design).values():
         if not lb.internet_facing:
             continue
+        families: tuple[tuple[str, str], ...] = (("internet", "ipv4"),) if lb.public_ipv4 else ()
+        families += (("internet6", "ipv6"),) if lb.dualstack else ()
         for listener in lb.listeners:
             proto = "udp" if listener.transports == (17,) else "tcp"
-            got = trace_balanced(net, "internet", lb.name, listener.port, proto, ephemeral=ephemeral)
-            served = {n.node for n in got.served if n.front.reachable}
-            targets: dict[tuple[str, str, int], bool] = {}
-            for path in got.targets:
-                key = (path.target_group, path.target, path.port)
-                targets[key] = targets.get(key, False) or (path.reached and path.node in served)
-            out.append(ListenerExposure(lb.name, lb.type, listener.text(), got.reachable, got.partial,
-                                        tuple((g, t, port, ok) for (g, t, port), ok in targets.items()),
-                                        tuple(dict.fromkeys(b.code.value for b in got.blocked_by))))
+            for client, family in families:
+                got = trace_balanced(net, client, lb.name, listener.port, proto, ephemeral=ephemeral)
+                served = {n.node for n in got.served if n.front.reachable}
+                targets: dict[tuple[str, str, int], bool] = {}
+                for path in got.targets:
+                    key = (path.target_group, path.target, path.port)
+                    targets[key] = targets.get(key, False) or (path.reached and path.node in served)
+                out.append(ListenerExposure(lb.name, lb.type, listener.text(), got.reachable, got.partial,
+                                            tuple((g, t, port, ok) for (g, t, port), ok in targets.items()),
+                                            tuple(dict.fromkeys(b.code.value for b in got.blocked_by)), family))
     return tuple(out)
 
 

@@ -484,7 +484,12 @@ class Engine:
         internet = [(lo, hi) for lo, hi in resolved.internet if (4 if hi <= ADDR_MAX else 6) in families]
         if internet:
             atoms += self.internet_atoms(internet)
-        atoms += [_Atom(name, name, balancer=True) for name in resolved.balancers]
+        # A load balancer in each family asked: IPv6 reaches a dual-stack one (its DNS name's
+        # AAAA records; the client's atom names its IPv6 address, so the trace is IPv6's) and
+        # nothing of an ipv4 one (reach.balanced.no_ipv6_answer).
+        for name in resolved.balancers:
+            atoms += [_Atom(name if family == 4 else f"{name} (IPv6)", name, family=family, balancer=True)
+                      for family in sorted(families)]
         return atoms + [_Atom(name, name) for name in dict.fromkeys(resolved.named)]
 
     def _named(self, name: str) -> bool:
@@ -565,9 +570,10 @@ class Engine:
                 # A load balancer, or one of its nodes: the client's leg, then the node's to the
                 # targets (reach.balanced).
                 proto = kind.value if kind is not TrafficKind.IP else port
-                cached = balanced.as_trace(balanced.trace_balanced(self.net, src.text, dst.text,
-                                                                   port if kind is not TrafficKind.IP else 0,
-                                                                   proto, ephemeral=eph))
+                lb_port = port if kind is not TrafficKind.IP else 0
+                refused = balanced.no_ipv6_answer(self.net, src.text, dst.text, lb_port, proto)
+                cached = refused or balanced.as_trace(balanced.trace_balanced(self.net, src.text, dst.text,
+                                                                              lb_port, proto, ephemeral=eph))
             elif kind is TrafficKind.IP:
                 cached = trace(self.net, src.text, dst.text, 0, port, ephemeral=eph)
             else:

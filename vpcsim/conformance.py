@@ -19,7 +19,7 @@ from typing import Any
 
 from vpcsim.compile import CompiledNetwork
 from vpcsim.core import ICMP_PROTOS
-from vpcsim.model import int_to_ip, ip_to_int
+from vpcsim.model import int_to_ip, parse_ip
 from vpcsim.results import Action, Code, Disposition, Hop, StepKind, TraceResult
 
 # Batfish's modelling artifacts: not AWS resources, so left out of the compared path.
@@ -136,7 +136,7 @@ def load_balanced(net: CompiledNetwork, front: TraceResult, prefer: str | None =
     last = front.forward[-1] if front.forward else None
     if last is None or last.kind != "load_balancer" or front.disposition is not Disposition.ACCEPTED:
         return front
-    found = load_balancer.index(net).nodes.get(ip_to_int(last.packet.dst))
+    found = load_balancer.index(net).nodes.get(parse_ip(last.packet.dst))  # a dual-stack node: IPv6 too
     if found is None:
         return front
     lb, node = found

@@ -394,3 +394,39 @@ LB_SCHEME_DOC = ("https://docs.aws.amazon.com/elasticloadbalancing/latest/usergu
 # An Application or Classic Load Balancer has security groups always; a Network Load Balancer only
 # when it was created with them (https://docs.aws.amazon.com/elasticloadbalancing/latest/network/load-balancer-security-groups.html).
 LB_SECURITY_GROUPS_DOC = "https://docs.aws.amazon.com/elasticloadbalancing/latest/network/load-balancer-security-groups.html"
+# IP address types (describe-load-balancers IpAddressType): the families a load balancer's clients
+# use. An Application Load Balancer is ipv4, dualstack, or dualstack-without-public-ipv4 (public
+# IPv6, private IPv4 and IPv6: its nodes have no public IPv4 address, and its DNS name answers the
+# internet with AAAA records only); a Network Load Balancer ipv4 or dualstack; a Classic Load Balancer
+# in a VPC ipv4 only. A dual-stack load balancer's subnets must have IPv6 blocks; each node then has
+# an IPv6 address in its subnet's, and the DNS name has AAAA records beside its A records
+# (https://docs.aws.amazon.com/elasticloadbalancing/latest/application/load-balancer-ip-address-type.html,
+# https://docs.aws.amazon.com/elasticloadbalancing/latest/network/load-balancer-ip-address-type.html,
+# https://docs.aws.amazon.com/whitepapers/latest/ipv6-on-aws/scaling-the-dual-stack-network-design-in-aws.html).
+LB_IP_ADDRESS_TYPES: dict[str, tuple[str, ...]] = {
+    "application": ("ipv4", "dualstack", "dualstack-without-public-ipv4"),
+    "network": ("ipv4", "dualstack"),
+    "classic": ("ipv4",),
+}
+LB_IP_ADDRESS_TYPE_DOC = "https://docs.aws.amazon.com/elasticloadbalancing/latest/application/load-balancer-ip-address-type.html"
+# A target group's IP address type: the family its load balancer's nodes use to its targets and for
+# their health checks, whatever the client's ("The load balancer communicates with targets based on
+# the IP address type of the target group"). An ipv6 group's targets are all IPv6, and it serves
+# dual-stack load balancers only
+# (https://docs.aws.amazon.com/elasticloadbalancing/latest/application/load-balancer-target-groups.html#target-group-ip-address-type,
+# https://docs.aws.amazon.com/elasticloadbalancing/latest/network/load-balancer-target-groups.html#target-group-ip-address-type).
+# Instances register in an ipv6 group by instance id and are reached at their primary IPv6 address
+# (the CDK's TargetGroupIpAddressType: https://docs.aws.amazon.com/cdk/api/v2/docs/aws-cdk-lib.aws_elasticloadbalancingv2.TargetGroupIpAddressType.html;
+# the guides' older text allowed ip targets only).
+LB_TARGET_GROUP_IP_TYPES: tuple[str, ...] = ("ipv4", "ipv6")
+LB_TARGET_GROUP_IP_TYPE_DOC = ("https://docs.aws.amazon.com/elasticloadbalancing/latest/application/"
+                               "load-balancer-target-groups.html#target-group-ip-address-type")
+# Across families a node translates: an Application Load Balancer always (it is a proxy: an IPv6
+# client's request goes on to an IPv4 target from the node's IPv4 address), a Network Load Balancer
+# too, and then client IP preservation has no effect: the target sees the node's private address of
+# the target group's family; a proxy protocol v2 header (target group attribute
+# proxy_protocol_v2.enabled) still carries the client's address to it
+# (https://docs.aws.amazon.com/elasticloadbalancing/latest/network/edit-target-group-attributes.html#client-ip-preservation,
+# the IPv6 whitepaper's "NLB Client IP visibility" table above).
+LB_CROSS_FAMILY_DOC = ("https://docs.aws.amazon.com/elasticloadbalancing/latest/network/edit-target-group-attributes.html"
+                       "#client-ip-preservation")

@@ -108,6 +108,10 @@ IPV6_BITS = 128
 IPV4_MAX = 0xFFFFFFFF
 # `private_ip: auto` in a design: the address AWS picks at launch (Interface.dynamic).
 AUTO_ADDRESS = "auto"
+# In an interface's `private_ips` while the design is built: an IPv6 address AWS picks in the
+# subnet's IPv6 block (a dual-stack load balancer's node); the loader puts the subnet's first free
+# one in its place (or drops it when the subnet has no IPv6 block, which validation reports).
+PICK_IPV6 = -6
 _HEX_RE = re.compile(r"[0-9A-Fa-f:.]+")
 
 

@@ -47,6 +47,7 @@ from vpcsim.importers.mapping import OCTET, AwsMapping, icmp_fields, mappings, r
 from vpcsim.importers.mapping import Names as _Names
 from vpcsim.importers.mapping import Picked as _Named
 from vpcsim.importers.mapping import UnsupportedKind as _UnsupportedKind
+from vpcsim.importers.mapping import ip6_text as _ip6
 from vpcsim.importers.mapping import ip_text as _ip
 from vpcsim.loader.extensions import require_components
 from vpcsim.loader.reader import FileTooLarge, Node, UnreadableFile, located_tree, read_regular
@@ -662,14 +663,6 @@ def _cidr(text: str) -> tuple[str, bool] | None:
         return None
     normal = str(network)
     return normal, normal != text.strip()
-
-
-def _ip6(text: str) -> str | None:
-    """An IPv6 address in RFC 5952 form, or None when `text` is not one."""
-    try:
-        return str(ipaddress.IPv6Address(text.strip()))
-    except (ValueError, TypeError, AttributeError):
-        return None
 
 
 def _ports(lo: int | None, hi: int | None) -> int | str | None:

@@ -90,6 +90,14 @@ def ip_text(text: str) -> str | None:
         return None
 
 
+def ip6_text(text: str) -> str | None:
+    """An IPv6 address in RFC 5952 form, or None when `text` is not one."""
+    try:
+        return str(ipaddress.IPv6Address(text.strip()))
+    except (ValueError, TypeError, AttributeError):
+        return None
+
+
 @dataclass(frozen=True, slots=True)
 class Detail:
     """Another `describe-*` output a mapping reads besides its own (a transit gateway's route

@@ -31,6 +31,7 @@ from vpcsim.model import (
     IPV4_BITS,
     IPV4_MAX,
     IPV6_BITS,
+    PICK_IPV6,
     PROTOCOL_NAMES,
     Cidr,
     Design,
@@ -1467,6 +1468,12 @@ class _DesignBuilder(Builder):
         self.assigned_interfaces: dict[str, Interface] = {}
         for name, eni in interfaces.items():
             home = subnets.get(eni.subnet)
+            if PICK_IPV6 in eni.private_ips:
+                # An address AWS picks in the subnet's IPv6 block (a dual-stack load balancer's
+                # node); none without a block, which the section's validation reports.
+                six = next_free6(home) if home is not None and home.ipv6_cidr is not None else None
+                eni = dataclasses.replace(eni, private_ips=tuple(
+                    a for a in (six if a == PICK_IPV6 else a for a in eni.private_ips) if a is not None))
             # An interface in a subnet with IPv4 always has an IPv4 address; one in an IPv6-only
             # subnet gets its first IPv6 address the same way.
             if home is not None and (not eni.private_ips or
