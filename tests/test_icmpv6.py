@@ -231,7 +231,9 @@ def test_nat64_translates_icmpv6_echo_to_icmp_and_back() -> None:
 def test_the_cli_traces_icmpv6(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     path = str(write(tmp_path))
     assert main(["trace", "--design", path, "-p", "icmpv6", "internet6", "web-a", "128"]) == 0
-    assert "icmpv6 type 128 ::/0" in capsys.readouterr().out
+    out = capsys.readouterr().out
+    assert out.startswith("REACHABLE: icmpv6 internet6 (2001:4860:4860::8888) -> web-a (2600:1f18:1::10) type 128 ")
+    assert "icmpv6 type 128 ::/0" in out
     assert main(["trace", "--design", path, "-p", "icmpv6", "--icmp-type", "129", "internet6", "web-a"]) == 0
     assert "NOT REACHABLE" in capsys.readouterr().out  # (trace exits 0 either way: docs/trace.md)
     assert main(["trace", "--design", path, "-p", "58", "--icmp-type", "128", "internet6", "web-a", "--json"]) == 0
