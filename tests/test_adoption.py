@@ -273,7 +273,10 @@ def test_exposure_summary_says_what_min_severity_hid(capsys: pytest.CaptureFixtu
 # Rules across fields or objects, which a JSON Schema cannot state (min <= desired <= max): a name
 # that resolves to nothing, a zone not listed, an address left outside its subnet (a dual-stack
 # subnet that loses its block of one family).
-SEMANTIC_CODES = {"unknown-reference", "subnet-az-unknown", "asg-capacity", "private-ip-outside-subnet"}
+# Rules across objects a schema cannot see: a dual-stack load balancer's subnets need IPv6 blocks, an
+# ipv6 target group's targets IPv6 addresses.
+SEMANTIC_CODES = {"unknown-reference", "subnet-az-unknown", "asg-capacity", "private-ip-outside-subnet",
+                  "lb-ipv6-subnet", "lb-target-family"}
 _DELETE = object()
 MUTATIONS: list[object] = [_DELETE, None, True, 1, "", "x", [], {}]
 
@@ -475,7 +478,7 @@ def test_readme_adoption_walkthrough(tmp_path: Path, monkeypatch: pytest.MonkeyP
     ("{protocol: tcp, ports: 443, cidr: 0.0.0.0/0}", "{protocol: tcp, ports: [443], cidr: 0.0.0.0/0}",
      "ports must be a port 0-65535 or a range 'lo-hi', not a list"),
     ("{protocol: tcp, ports: 443, cidr: 0.0.0.0/0}", "{protocol: tpc, ports: 443, cidr: 0.0.0.0/0}",
-     "protocol must be tcp, udp, icmp, all, -1 or 0-255, not a string ('tpc')"),
+     "protocol must be tcp, udp, icmp, icmpv6, all, -1 or 0-255, not a string ('tpc')"),
 ])
 def test_load_errors_say_what_was_expected(tmp_path: Path, old: str, new: str, message: str) -> None:
     from vpcsim.errors import DesignError

@@ -122,3 +122,24 @@ def test_golden_exposure(scenario: str, row: dict[str, Any], networks: dict[str,
             want["severity"], want["family"], want["traffic"], want["sources"]), explain
         for cause in want.get("causes", []):
             assert any(cause in c for c in finding.causes), (cause, finding.causes)
+
+
+def _listener_cases() -> list[Any]:
+    cases = []
+    for path in GOLDEN:
+        doc = yaml.safe_load(path.read_text())
+        if "listeners" in doc:
+            cases.append(pytest.param(doc["scenario"], doc["listeners"], id=f"{path.stem}: listeners"))
+    return cases
+
+
+@pytest.mark.parametrize("scenario, rows", _listener_cases())
+def test_golden_listener_exposure(scenario: str, rows: list[dict[str, Any]], networks: dict[str, Any]) -> None:
+    """`listeners:` in a golden: every internet-facing listener per family, the targets it reaches."""
+    if scenario not in networks:
+        networks[scenario] = vpcsim.load(ROOT / scenario)
+    got = [(x.load_balancer, x.listener, x.family, list(x.reached), x.blocked_by)
+           for x in networks[scenario].exposure().listeners]
+    assert [g[:4] for g in got] == [(r["load_balancer"], r["listener"], r["family"], r["reached"]) for r in rows]
+    for row, (*_, blocked) in zip(rows, got, strict=True):
+        assert list(blocked) == row.get("blocked_by", []), (row, blocked)

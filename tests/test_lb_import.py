@@ -540,3 +540,71 @@ def test_a_launch_template_may_name_its_groups(tmp_path: Path) -> None:
     design, warnings = snapshot_to_design(_write(tmp_path / "shop", files), validate=True)
     assert design["auto_scaling_groups"]["web-asg"]["launch_template"]["security_groups"] == ["web"]
     assert any("security group nope is not in the snapshot" in m for m in _messages(warnings))
+
+
+def _dual_stack(files: dict[str, Any]) -> dict[str, Any]:
+    """shop() made dual-stack: the VPC and its subnets get IPv6 blocks, web-alb is dualstack (its
+    interfaces with IPv6 addresses), canary an ipv6 target group of ip targets with proxy protocol."""
+    files["Vpcs.json"]["Vpcs"][0]["Ipv6CidrBlockAssociationSet"] = [
+        {"Ipv6CidrBlock": "2600:1f18:aa00:2e00::/56", "Ipv6CidrBlockState": {"State": "associated"}}]
+    for index, subnet in enumerate(files["Subnets.json"]["Subnets"]):
+        subnet["Ipv6CidrBlockAssociationSet"] = [
+            {"Ipv6CidrBlock": f"2600:1f18:aa00:2e0{index}::/64", "Ipv6CidrBlockState": {"State": "associated"}}]
+    files["LoadBalancers.json"]["LoadBalancers"][0]["IpAddressType"] = "dualstack"
+    enis = {e["NetworkInterfaceId"]: e for e in files["NetworkInterfaces.json"]["NetworkInterfaces"]}
+    enis["eni-alb-a"]["Ipv6Addresses"] = [{"Ipv6Address": "2600:1f18:aa00:2e00:0:0:0:a"}]
+    enis["eni-alb-b"]["Ipv6Addresses"] = [{"Ipv6Address": "2600:1f18:aa00:2e01::a"}]
+    enis["eni-w2"]["Ipv6Addresses"] = [{"Ipv6Address": "2600:1f18:aa00:2e03::5"}]
+    canary = files["TargetGroups.json"]["TargetGroups"][1]
+    canary["IpAddressType"] = "ipv6"
+    files["TargetGroupAttributes.json"]["TargetGroupAttributes"][0]["Attributes"].append(
+        {"Key": "proxy_protocol_v2.enabled", "Value": "true"})
+    files["LoadBalancerTargetHealth.json"]["LoadBalancerTargetHealth"][1]["TargetHealthDescriptions"][0]["Target"][
+        "Id"] = "2600:1f18:aa00:2e03::5"
+    files["SecurityGroups.json"]["SecurityGroups"][0]["IpPermissions"].append(
+        {"IpProtocol": "tcp", "FromPort": 443, "ToPort": 443, "Ipv6Ranges": [{"CidrIpv6": "::/0"}]})
+    files["RouteTables.json"]["RouteTables"][0]["Routes"].append(
+        {"DestinationIpv6CidrBlock": "::/0", "GatewayId": "igw-1", "State": "active"})
+    return files
+
+
+def test_a_dual_stack_alb_and_an_ipv6_target_group_are_imported(tmp_path: Path) -> None:
+    """IpAddressType on describe-load-balancers and describe-target-groups, the ELB interfaces'
+    Ipv6Addresses, proxy_protocol_v2.enabled
+    (https://docs.aws.amazon.com/elasticloadbalancing/latest/APIReference/API_LoadBalancer.html,
+    https://docs.aws.amazon.com/elasticloadbalancing/latest/APIReference/API_TargetGroup.html)."""
+    folder = _write(tmp_path / "shop", _dual_stack(shop()))
+    design, _ = snapshot_to_design(folder, validate=True)
+    alb = design["load_balancers"]["web-alb"]
+    assert alb["ip_address_type"] == "dualstack"
+    assert [n.get("ipv6_address") for n in alb["nodes"]] == ["2600:1f18:aa00:2e00::a", "2600:1f18:aa00:2e01::a"]
+    assert "ip_address_type" not in design["load_balancers"]["legacy"]  # a Classic Load Balancer: ipv4
+    canary = design["target_groups"]["canary"]
+    assert canary["ip_address_type"] == "ipv6" and canary["proxy_protocol_v2"] is True
+    assert canary["targets"][0]["ip"] == "2600:1f18:aa00:2e03::5"
+    assert "ip_address_type" not in design["target_groups"]["web"]
+    net = vpcsim.load(folder)
+    got = net.trace_balanced("internet6", "web-alb", 443)
+    assert got.family == "ipv6" and {n.address for n in got.nodes} == {"2600:1f18:aa00:2e00::a",
+                                                                       "2600:1f18:aa00:2e01::a"}
+    canary_legs = [t for t in got.targets if t.target_group == "canary"]
+    assert canary_legs and {t.family for t in canary_legs} == {"ipv6"}
+    assert str(canary_legs[0].leg.forward[0].packet.src) == "2600:1f18:aa00:2e01::a"  # the node's IPv6 address
+
+
+@pytest.mark.parametrize(("change", "path", "message"), [
+    (lambda f: f["LoadBalancers.json"]["LoadBalancers"][0].update(IpAddressType="ipv6"),
+     "$.LoadBalancers[0].IpAddressType", "load balancer web-alb: IpAddressType 'ipv6' (expected one of: ipv4, "
+     "dualstack, dualstack-without-public-ipv4; "),
+    (lambda f: f["TargetGroups.json"]["TargetGroups"][1].update(IpAddressType="dualstack"),
+     "$.TargetGroups[1].IpAddressType", "target group canary: IpAddressType 'dualstack' (expected ipv4 or ipv6; "),
+    (lambda f: f["LoadBalancerTargetHealth.json"]["LoadBalancerTargetHealth"][1]["TargetHealthDescriptions"][0][
+        "Target"].update(Id="10.40.12.5"), "$.LoadBalancerTargetHealth[1].TargetHealthDescriptions[0].Target.Id",
+     "target group canary: target Id '10.40.12.5' is not an IPv6 address (expected one in an ipv6 ip target group)"),
+])
+def test_bad_dual_stack_input_is_a_located_error(tmp_path: Path, change: Any, path: str, message: str) -> None:
+    files = _dual_stack(shop())
+    change(files)
+    errors = _errors(_write(tmp_path / "bad", files))
+    assert [e.location.path if e.location else None for e in errors] == [path]
+    assert errors[0].message.startswith(message), errors[0].message

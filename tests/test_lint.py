@@ -86,6 +86,17 @@ EXPECTED: dict[str, set[tuple[str, str]]] = {
         ("VPC019", "{protocol: HTTP, port: 80, target_groups: [legacy]}"),
     },
     "auto-scaling": {("VPC021", "  cache-nlb:")},  # redis-asg runs in one zone; cross-zone is off
+    # api6 is an ipv6 target group, and the api group admits the nodes' IPv4 block only (VPC036):
+    # both targets fail their IPv6 health checks (VPC022), so api-alb's listener has none (VPC019);
+    # the rule admits more than the load balancer's group besides (VPC018).
+    "dual-stack-alb": {
+        ("VPC018", "ports: 9000, cidr: 10.40.0.0/23"),
+        ("VPC022", "  api-1:"),
+        ("VPC022", "  api-2:"),
+        ("VPC036", "  api-1:"),
+        ("VPC036", "  api-2:"),
+        ("VPC019", "{protocol: HTTPS, port: 443, target_groups: [api6]}"),
+    },
 }
 
 # Findings located at the rule or listener itself (not at an object's body).
@@ -120,8 +131,9 @@ def test_scenario_findings(scenario: str) -> None:
 
 
 def test_rule_ids_are_stable_and_documented() -> None:
-    # VPC030-VPC039: the IPv6 rules (a block of their own).
-    assert [r.id for r in RULES] == [f"VPC{n:03d}" for n in (*range(1, 26), 30, 31, 32)]
+    # VPC030-VPC039: the IPv6 rules (a block of their own; VPC033 ICMPv6 path MTU discovery, VPC036-038
+    # dual-stack load balancers).
+    assert [r.id for r in RULES] == [f"VPC{n:03d}" for n in (*range(1, 26), 30, 31, 32, 33, 36, 37, 38)]
     docs = (ROOT / "docs" / "lint.md").read_text()
     for rule in RULES:
         assert f"`{rule.id}`" in docs and rule.name in docs

@@ -18,7 +18,8 @@ from dataclasses import replace
 from typing import Any
 
 from vpcsim.compile import CompiledNetwork
-from vpcsim.model import int_to_ip, ip_to_int
+from vpcsim.core import ICMP_PROTOS
+from vpcsim.model import int_to_ip, parse_ip
 from vpcsim.results import Action, Code, Disposition, Hop, StepKind, TraceResult
 
 # Batfish's modelling artifacts: not AWS resources, so left out of the compared path.
@@ -135,7 +136,7 @@ def load_balanced(net: CompiledNetwork, front: TraceResult, prefer: str | None =
     last = front.forward[-1] if front.forward else None
     if last is None or last.kind != "load_balancer" or front.disposition is not Disposition.ACCEPTED:
         return front
-    found = load_balancer.index(net).nodes.get(ip_to_int(last.packet.dst))
+    found = load_balancer.index(net).nodes.get(parse_ip(last.packet.dst))  # a dual-stack node: IPv6 too
     if found is None:
         return front
     lb, node = found
@@ -336,8 +337,8 @@ def representative_flows(net: CompiledNetwork, dst_instance: str) -> list[tuple[
             for rule in group.ingress if group is not None else ():
                 if rule.protocol in (6, 17):
                     probes.append((rule.protocol, rule.port_lo))
-                elif rule.protocol == 1:
-                    probes.append((1, rule.port_lo // 256))
+                elif rule.protocol in ICMP_PROTOS:  # icmp, icmpv6: the rule's first type
+                    probes.append((rule.protocol, rule.port_lo // 256))
                 elif rule.protocol >= 0:
                     probes.append((rule.protocol, 0))
     seen: set[tuple[str, int, int]] = set()

@@ -21,8 +21,9 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from vpcsim.core import PORTED_PROTOS
 from vpcsim.errors import DesignError, Diagnostic, Location, Severity, UsageError
-from vpcsim.facts import DATABASE_PORTS, LINUX_EPHEMERAL
+from vpcsim.facts import DATABASE_PORTS, LINUX_EPHEMERAL, PMTUD_DOC, PMTUD_ICMP, PMTUD_ICMPV6
 from vpcsim.loader.reader import MAX_BYTES, FileTooLarge, UnreadableFile, read_regular
 from vpcsim.model import (
     IPV4_BITS,
@@ -33,6 +34,7 @@ from vpcsim.model import (
     NetworkAcl,
     PeerKind,
     Route,
+    SgRule,
     Subnet,
     TargetKind,
     int_to_ip,
@@ -50,10 +52,6 @@ PUBLIC_WORD = re.compile(r"(?:^|[^a-z])public(?:[^a-z]|$)", re.IGNORECASE)
 # A trailing AZ marker in a subnet name: -a, -1a, -az1, -eu-west-1a, -1.
 AZ_SUFFIX = re.compile(r"[-_.](?:[a-z]{2}-[a-z]+-\d[a-z]|\d?[a-z]|az\d+|\d)$", re.IGNORECASE)
 
-
-# ICMP destination unreachable (3), fragmentation needed and DF set (4), as a rule table's
-# type*256+code port (RFC 1191, path MTU discovery).
-PMTUD_ICMP = 3 * 256 + 4
 
 # A lint rule is what SARIF calls a reporting descriptor: the reports' own record.
 LintRule = RuleInfo
@@ -251,6 +249,37 @@ RULES: tuple[LintRule, ...] = (
           "in a direction, every IPv6 packet of the subnet is denied that way. Add the IPv6 rules (AWS adds rule "
           "101 for ::/0 only to the default NACL: "
           "https://docs.aws.amazon.com/vpc/latest/userguide/default-network-acl.html).", "correctness"),
+    _rule("VPC033", "nacl-blocks-ipv6-path-mtu-discovery", Level.WARNING,
+          "A network ACL drops ICMPv6 'packet too big' (type 2) on a subnet with an IPv6 way out", 5.0,
+          "IPv6 routers never fragment: a packet larger than a link's MTU is dropped and answered with ICMPv6 "
+          "type 2 'packet too big', so path MTU discovery is mandatory on IPv6 (RFC 8201). Beyond the VPC the "
+          "MTU is 1500 (internet gateway, VPN), inside it 9001: when the NACL drops the message, connections "
+          "that send large packets hang. Admit icmpv6 type 2 inbound from ::/0 (" + PMTUD_DOC + "). Neighbour "
+          "discovery (types 133-137) needs no rule: NACLs do not filter the VPC router's traffic.", "correctness"),
+    # Dual-stack load balancers (VPC036-VPC038); VPC032 covers their subnets' NACLs.
+    _rule("VPC036", "lb-ipv6-targets-admit-nodes-by-ipv4-only", Level.WARNING,
+          "An ipv6 target group's targets admit the load balancer's nodes by IPv4 only", 6.0,
+          "The load balancer speaks the target group's family to its targets: an ipv6 group's targets and "
+          "their health checks come from the nodes' IPv6 addresses. The targets' security groups admit the "
+          "nodes' IPv4 addresses on the port, not their IPv6 ones, so every health check fails. Admit the "
+          "load balancer's security group (a reference admits both families) or its subnets' IPv6 blocks "
+          "(https://docs.aws.amazon.com/elasticloadbalancing/latest/application/"
+          "load-balancer-target-groups.html#target-group-ip-address-type).", "correctness"),
+    _rule("VPC037", "dual-stack-lb-subnet-without-ipv6-route", Level.WARNING,
+          "An internet-facing dual-stack load balancer has a node in a subnet with no IPv6 route to an internet "
+          "gateway", 5.0,
+          "The load balancer's DNS name gives IPv6 clients the node's IPv6 address (an AAAA record), but the "
+          "subnet's route table sends no IPv6 destination to the internet gateway, so the node's replies to the "
+          "IPv6 internet find no route. AWS requires the subnets of a dual-stack load balancer to route IPv6: add "
+          "::/0 -> the internet gateway (https://docs.aws.amazon.com/elasticloadbalancing/latest/application/"
+          "load-balancer-ip-address-type.html).", "correctness"),
+    _rule("VPC038", "dual-stack-lb-groups-admit-ipv4-only", Level.WARNING,
+          "A dual-stack load balancer's security groups admit its listener ports over IPv4 only", 4.0,
+          "The load balancer is dual-stack, but no rule of its security groups admits a listener port from an "
+          "IPv6 source (an IPv6 CIDR, a prefix list with IPv6 entries, or for an internal one a group "
+          "reference): its IPv6 address answers nobody. AWS requires the security groups of a dual-stack load "
+          "balancer to allow IPv6 (https://docs.aws.amazon.com/elasticloadbalancing/latest/application/"
+          "load-balancer-ip-address-type.html).", "correctness"),
 )
 RULES_BY_ID = {rule.id: rule for rule in RULES}
 # The validator's own warning for what VPC008 reports with more context.
@@ -403,6 +432,10 @@ class _Linter:
             "VPC030": self.ipv6_route_to_igw,
             "VPC031": self.egress_only_unused,
             "VPC032": self.nacl_ipv4_only,
+            "VPC033": lambda r: self.path_mtu_discovery(r, six=True),
+            "VPC036": self.lb_ipv6_targets_by_ipv4,
+            "VPC037": self.lb_subnet_without_ipv6_route,
+            "VPC038": self.lb_groups_ipv4_only,
         }
 
     def run(self, rule: LintRule) -> list[Finding]:
@@ -537,10 +570,11 @@ class _Linter:
     @staticmethod
     def _shadowed_by(table: Any, ordered: Sequence[NaclRule | None], index: int, rule: NaclRule) -> set[int] | None:
         """The earlier rules that take every packet `rule` describes, or None if some packet reaches it."""
-        named = sorted({r.protocol for r in ordered if r is not None and r.protocol not in (-1, 1, 6, 17)})
+        named = sorted({r.protocol for r in ordered if r is not None and r.protocol != -1
+                        and r.protocol not in PORTED_PROTOS})
         if rule.protocol == -1:
-            unnamed = next(p for p in range(256) if p not in (1, 6, 17) and p not in named)
-            protos = [1, 6, 17, *named, unnamed]
+            unnamed = next(p for p in range(256) if p not in PORTED_PROTOS and p not in named)
+            protos = [*sorted(PORTED_PROTOS), *named, unnamed]
         else:
             protos = [rule.protocol]
         cuts = {rule.cidr.first}
@@ -552,8 +586,8 @@ class _Linter:
                     cuts.add(bound)
         winners: set[int] = set()
         for proto in protos:
-            lo, hi = (rule.port_lo, rule.port_hi) if proto in (1, 6, 17) and rule.protocol != -1 else (0, 65535)
-            if proto not in (1, 6, 17):
+            lo, hi = (rule.port_lo, rule.port_hi) if proto in PORTED_PROTOS and rule.protocol != -1 else (0, 65535)
+            if proto not in PORTED_PROTOS:
                 lo, hi = 0, 0
             for addr in sorted(cuts):
                 for _, _, winner in table.first_match_ports(addr, proto, lo, hi):
@@ -821,6 +855,91 @@ class _Linter:
                                                 [(f"load balancer {lb.name}", lb.loc)]))
         return _unique_findings(out)
 
+    def lb_ipv6_targets_by_ipv4(self, rule: LintRule) -> list[Finding]:
+        """VPC036: an ipv6 target group's target whose groups admit a node's IPv4 address on the
+        traffic or health-check port, but not the node's IPv6 address, which the node uses."""
+        from vpcsim.components import load_balancer
+
+        idx = load_balancer.index(self.net)
+        out = []
+        for lb in idx.balancers.values():
+            for group in dict.fromkeys(g for li in lb.listeners for g in li.target_groups):
+                tg = idx.groups.get(group)
+                if tg is None or tg.ip_address_type != "ipv6":
+                    continue
+                for target in idx.targets.get(group, ()):
+                    if target.eni is None:
+                        continue
+                    groups = self.net.groups(target.eni.security_groups)
+                    missed: dict[int, int] = {}  # the nodes' IPv6 addresses refused -> the port
+                    for node in lb.nodes:
+                        six = load_balancer.ipv6_of(self.d, lb, node)
+                        for port in dict.fromkeys((target.port, tg.health_port or target.port)):
+                            if six is not None and groups.family(six).ingress.match(six, 6, port) < 0 and \
+                                    groups.ingress.match(node.private_ip, 6, port) >= 0:
+                                missed.setdefault(six, port)
+                    if not missed:
+                        continue
+                    ports = ", ".join(str(p) for p in dict.fromkeys(missed.values()))
+                    out.append(self.finding(
+                        rule, f"target {target.name} of ipv6 target group {group} (load balancer {lb.name}): security "
+                        f"groups [{', '.join(target.eni.security_groups)}] admit port {ports} from the nodes' IPv4 "
+                        f"addresses, not from their IPv6 addresses {', '.join(int_to_ip(a) for a in missed)}, which "
+                        "the nodes connect and health-check from", target.eni.loc, f"{target.name}:{group}",
+                        [(f"target group {group}", tg.loc), (f"load balancer {lb.name}", lb.loc)]))
+        return _unique_findings(out)
+
+    def lb_subnet_without_ipv6_route(self, rule: LintRule) -> list[Finding]:
+        """VPC037: an internet-facing dual-stack load balancer's node in a subnet with no IPv6 route to the IGW."""
+        from vpcsim.components import load_balancer
+
+        out = []
+        for lb in load_balancer.balancers(self.d).values():
+            if not (lb.dualstack and lb.internet_facing):
+                continue
+            for node in lb.nodes:
+                sub = self.d.subnets.get(node.subnet)
+                if sub is None or sub.ipv6_cidr is None or self._igw_routes(sub, IPV6_BITS):
+                    continue
+                out.append(self.finding(
+                    rule, f"load balancer {lb.name} is {lb.ip_address_type} and internet-facing, but its node in "
+                    f"{sub.name} sits behind route table {sub.route_table}, which sends no IPv6 destination to an "
+                    "internet gateway: the IPv6 internet's connections to the node get no reply",
+                    node.loc if node.loc.line else lb.loc, f"{lb.name}:{sub.name}",
+                    [(f"subnet {sub.name}", sub.loc)]))
+        return out
+
+    def lb_groups_ipv4_only(self, rule: LintRule) -> list[Finding]:
+        """VPC038: a dual-stack load balancer with groups, none of whose rules admits a listener port over IPv6."""
+        from vpcsim.components import load_balancer
+
+        out = []
+        for lb in load_balancer.balancers(self.d).values():
+            if not lb.dualstack or not lb.security_groups:
+                continue
+            rules = [r for g in lb.security_groups if g in self.d.security_groups
+                     for r in self.d.security_groups[g].ingress]
+            for listener in lb.listeners:
+                if any(self._admits_ipv6(r, lb.internet_facing, proto, listener.port) for r in rules
+                       for proto in listener.transports):
+                    continue
+                out.append(self.finding(
+                    rule, f"load balancer {lb.name} is {lb.ip_address_type}, but no rule of its security groups "
+                    f"[{', '.join(lb.security_groups)}] admits listener {listener.text()} from an IPv6 source: its "
+                    "nodes' IPv6 addresses answer nobody", listener.loc if listener.loc.line else lb.loc,
+                    f"{lb.name}:{listener.text()}", [(f"load balancer {lb.name}", lb.loc)]))
+        return out
+
+    def _admits_ipv6(self, r: SgRule, internet_facing: bool, proto: int, port: int) -> bool:
+        if r.protocol not in (-1, proto) or not r.port_lo <= port <= r.port_hi:
+            return False
+        if r.peer_kind is PeerKind.SECURITY_GROUP:
+            return not internet_facing  # members' IPv6 addresses: clients inside the VPC only
+        if r.peer_kind is PeerKind.PREFIX_LIST:
+            plist = self.d.prefix_lists.get(r.peer or "")
+            return plist is not None and any(c.bits == IPV6_BITS for c in plist.entries)
+        return r.cidr is not None and r.cidr.bits == IPV6_BITS
+
     def internal_lb_public(self, rule: LintRule) -> list[Finding]:
         from vpcsim.components import load_balancer
 
@@ -853,32 +972,45 @@ class _Linter:
                     f"[{', '.join(ep.security_groups)}] admit tcp 443 from no subnet of vpc {ep.vpc}", ep.loc, ep.name))
         return out
 
-    def path_mtu_discovery(self, rule: LintRule) -> list[Finding]:
-        """NACLs of subnets with a way out of the VPC that drop ICMP 3/4 from where TCP comes in."""
+    def path_mtu_discovery(self, rule: LintRule, six: bool = False) -> list[Finding]:
+        """NACLs of subnets with a way out of the VPC that drop ICMP 3/4 (VPC017) or, on IPv6, ICMPv6
+        type 2 'packet too big' (VPC033) from where TCP comes in.
+
+        IPv6 routers never fragment, so on IPv6 a dropped 'packet too big' leaves no fallback (RFC 8201).
+        Neighbour discovery needs no rule: it runs with the VPC router, which NACLs do not filter
+        (facts.ND_TYPES)."""
         out = []
         seen: set[str] = set()
-        peer = self.net.internet_address
+        peer = self.net.internet_address6 if six else self.net.internet_address
+        proto, port = (58, PMTUD_ICMPV6) if six else (1, PMTUD_ICMP)
         for subnet in self.d.subnets.values():
             table = self.d.route_tables.get(subnet.route_table)
-            beyond = table is not None and any(not r.blackhole for r in table.routes)
+            beyond = table is not None and any(
+                not r.blackhole and (not six or (r.destination is not None and r.destination.bits == IPV6_BITS))
+                for r in table.routes)
+            if six and subnet.ipv6_cidr is None:
+                continue
             if subnet.network_acl in seen or not beyond or subnet.network_acl not in self.d.network_acls:
                 continue
             seen.add(subnet.network_acl)
-            acl = self.net.nacl(subnet.network_acl)
+            acl = self.net.nacl(subnet.network_acl).family(peer)
             if not acl.inbound_filter.admitted(peer, 6):
                 continue  # no TCP comes in from beyond: no large-packet connection to break
-            index = acl.inbound.first_match(peer, 1, PMTUD_ICMP)
+            index = acl.inbound.first_match(peer, proto, port)
             deciding = acl.inbound_rules[index] if index >= 0 else None
             if deciding is not None and deciding.allow:
                 continue
             model = self.d.network_acls[subnet.network_acl]
-            by = f"rule {deciding.number}" if deciding is not None else "its '*' rule (no rule admits it)"
+            star = "its IPv6 '*' rule" if six else "its '*' rule"
+            by = f"rule {deciding.number}" if deciding is not None else f"{star} (no rule admits it)"
+            what = ("ICMPv6 type 2 (packet too big)" if six else "ICMP type 3 code 4 (fragmentation needed)")
+            why = ("IPv6 routers never fragment, so path MTU discovery is the only way large packets get through"
+                   if six else "path MTU discovery fails and large packets are lost")
             out.append(self.finding(
                 rule,
-                f"network ACL {model.name} (subnet {subnet.name}) drops inbound ICMP type 3 code 4 "
-                f"(fragmentation needed) from {int_to_ip(peer)} by {by}, but admits tcp from it: path MTU "
-                "discovery fails and large packets are lost",
-                deciding.loc if deciding is not None else model.loc, f"{model.name}:pmtud"))
+                f"network ACL {model.name} (subnet {subnet.name}) drops inbound {what} from {int_to_ip(peer)} by "
+                f"{by}, but admits tcp from it: {why}",
+                deciding.loc if deciding is not None else model.loc, f"{model.name}:pmtud{'6' if six else ''}"))
         return out
 
     # -- VPC023-VPC025: transit gateways --------------------------------------------------------

@@ -25,8 +25,10 @@ EMPTY_SECTIONS: Mapping[str, Mapping[str, object]] = MappingProxyType({})
 def _no_tags() -> Mapping[str, str]:
     return EMPTY_TAGS
 
-PROTOCOL_NAMES = {"tcp": 6, "udp": 17, "icmp": 1, "all": -1, "-1": -1}
-PROTOCOL_LABELS = {6: "tcp", 17: "udp", 1: "icmp", -1: "all"}
+# ICMPv6 is protocol 58; AWS names it `icmpv6` (IpPermission.IpProtocol:
+# https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_IpPermission.html).
+PROTOCOL_NAMES = {"tcp": 6, "udp": 17, "icmp": 1, "icmpv6": 58, "all": -1, "-1": -1}
+PROTOCOL_LABELS = {6: "tcp", 17: "udp", 1: "icmp", 58: "icmpv6", -1: "all"}
 
 
 def protocol_label(proto: int) -> str:
@@ -113,6 +115,10 @@ IPV6_BITS = 128
 IPV4_MAX = 0xFFFFFFFF
 # `private_ip: auto` in a design: the address AWS picks at launch (Interface.dynamic).
 AUTO_ADDRESS = "auto"
+# In an interface's `private_ips` while the design is built: an IPv6 address AWS picks in the
+# subnet's IPv6 block (a dual-stack load balancer's node); the loader puts the subnet's first free
+# one in its place (or drops it when the subnet has no IPv6 block, which validation reports).
+PICK_IPV6 = -6
 _HEX_RE = re.compile(r"[0-9A-Fa-f:.]+")
 
 

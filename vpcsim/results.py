@@ -59,6 +59,7 @@ class Code(enum.Enum):
     LB_NO_HEALTHY_TARGET = "LB_NO_HEALTHY_TARGET"
     LB_ZONE_WITHOUT_TARGETS = "LB_ZONE_WITHOUT_TARGETS"
     LB_HEALTH_DISAGREES = "LB_HEALTH_DISAGREES"
+    LB_ADDRESS_FAMILY = "LB_ADDRESS_FAMILY"
 
 
 class StepKind(enum.Enum):
@@ -132,7 +133,7 @@ class PortFilter(Protocol):
 
     name: str
     direction: str  # ingress | egress (security groups), inbound | outbound (NACLs)
-    named: frozenset[int]  # IP protocols other than tcp/udp/icmp that some rule names
+    named: frozenset[int]  # IP protocols other than tcp/udp/icmp/icmpv6 that some rule names
 
     def admitted(self, peer: int, proto: int) -> PortRanges: ...
 
@@ -486,6 +487,7 @@ class TargetPath:
     health: TraceResult | None  # node -> target on the health-check port (None: the leg itself checks it)
     healthy: bool
     observed: str | None = None  # describe-target-health's state, when the snapshot has it
+    family: str = "ipv4"  # the target group's IP address type: the leg's and the health check's family
 
     @property
     def reached(self) -> bool:
@@ -494,7 +496,8 @@ class TargetPath:
     def to_json(self) -> dict[str, Any]:
         return {
             "node": self.node, "zone": self.zone, "target_group": self.target_group, "target": self.target,
-            "port": self.port, "healthy": self.healthy, "observed_health": self.observed, "reached": self.reached,
+            "port": self.port, "family": self.family, "healthy": self.healthy, "observed_health": self.observed,
+            "reached": self.reached,
             "leg": self.leg.to_json(), "health_check": self.health.to_json() if self.health is not None else None,
         }
 
@@ -530,6 +533,7 @@ class BalancedResult:
     targets: tuple[TargetPath, ...]
     blocked_by: tuple[Blocker, ...]  # the load balancer's own: no listener, no healthy target, a zone without one
     warnings: tuple[Blocker, ...] = ()
+    family: str = "ipv4"  # the client's address family (ipv6: to a dual-stack load balancer's IPv6 addresses)
 
     def _working(self, node: NodePath) -> bool:
         return node.front.reachable and any(t.reached for t in self.targets if t.node == node.node)
@@ -563,7 +567,8 @@ class BalancedResult:
     def to_json(self) -> dict[str, Any]:
         return {
             "load_balancer": self.load_balancer, "type": self.type, "scheme": self.scheme, "listener": self.listener,
-            "src": self.src, "port": self.port, "protocol": self.protocol, "reachable": self.reachable,
+            "src": self.src, "port": self.port, "protocol": self.protocol, "family": self.family,
+            "reachable": self.reachable,
             "partial": self.partial, "reached_targets": list(self.reached_targets),
             "blocked_by": [b.to_json() for b in self.blocked_by], "warnings": [w.to_json() for w in self.warnings],
             "nodes": [n.to_json() for n in self.nodes], "targets": [t.to_json() for t in self.targets],

@@ -46,7 +46,7 @@ from vpcsim.facts import GONE_STATES
 from vpcsim.importers import mapping
 from vpcsim.loader import extensions
 from vpcsim.loader.reader import Map, Scalar
-from vpcsim.model import NOWHERE, Design, Interface, Subnet, int_to_ip
+from vpcsim.model import IPV4_BITS, IPV4_MAX, IPV6_BITS, NOWHERE, PICK_IPV6, Design, Interface, Subnet, int_to_ip
 from vpcsim.results import Action, Code, Disposition, FilterDetail, Step, StepKind
 
 if TYPE_CHECKING:
@@ -84,6 +84,9 @@ class Node:
     private_ip: int
     public_ip: int | None = None
     aws_id: str | None = None  # its network interface's id
+    # A dual-stack load balancer's node: its IPv6 address as the design gives it (None: one AWS
+    # picks in the subnet's IPv6 block; the node's interface holds it either way, see `ipv6_of`).
+    ipv6_ip: int | None = None
     loc: Location = field(default=NOWHERE, compare=False)
 
 
@@ -122,10 +125,21 @@ class LoadBalancerModel:
     health_check_port: int | None = None  # a Classic Load Balancer's (None: the instance port)
     description: str = ""
     loc: Location = field(default=NOWHERE, compare=False)
+    ip_address_type: str = "ipv4"  # ipv4 | dualstack | dualstack-without-public-ipv4 (facts.LB_IP_ADDRESS_TYPES)
 
     @property
     def internet_facing(self) -> bool:
         return self.scheme == "internet-facing"
+
+    @property
+    def dualstack(self) -> bool:
+        """Whether its clients may use IPv6 (its nodes have IPv6 addresses; its DNS name has AAAA records)."""
+        return self.ip_address_type != "ipv4"
+
+    @property
+    def public_ipv4(self) -> bool:
+        """Whether the internet reaches it over IPv4 (internet-facing, and not dualstack-without-public-ipv4)."""
+        return self.internet_facing and self.ip_address_type != "dualstack-without-public-ipv4"
 
     @property
     def label(self) -> str:
@@ -163,6 +177,12 @@ class TargetGroupModel:
     cross_zone: bool | None = None  # None: the load balancer's setting
     aws_id: str | None = None
     loc: Location = field(default=NOWHERE, compare=False)
+    ip_address_type: str = "ipv4"  # ipv4 | ipv6: the family of its targets and health checks
+    proxy_protocol_v2: bool = False  # an NLB's: a header that tells the target the client's address
+
+    @property
+    def bits(self) -> int:
+        return IPV6_BITS if self.ip_address_type == "ipv6" else IPV4_BITS
 
     @property
     def transports(self) -> tuple[int, ...]:
@@ -195,8 +215,9 @@ def _upper(builder: extensions.SectionBuilder, node: object, what: str, allowed:
 
 def read_balancer(builder: extensions.SectionBuilder, name: str, body: Map) -> LoadBalancerModel | None:
     what = f"load balancer {name}"
-    builder.check_keys(body, what, ("type", "scheme", "nodes", "security_groups", "listeners", "cross_zone",
-                                    "dns_name", "aws_id", "instances", "health_check_port", "description"),
+    builder.check_keys(body, what, ("type", "scheme", "ip_address_type", "nodes", "security_groups", "listeners",
+                                    "cross_zone", "dns_name", "aws_id", "instances", "health_check_port",
+                                    "description"),
                        ("type", "nodes", "listeners"))
     kind = builder.string(body.get("type"), f"{what}: type")
     if kind is not None and kind not in TYPES:
@@ -207,6 +228,14 @@ def read_balancer(builder: extensions.SectionBuilder, name: str, body: Map) -> L
     if scheme is not None and scheme not in SCHEMES:
         builder.error("lb-scheme", f"{what}: scheme {scheme!r} (expected internet-facing or internal)", body.loc)
         scheme = None
+    ip_type = _ip_address_type(builder, what, body, kind)
+    if ip_type == "dualstack-without-public-ipv4" and scheme == "internal":
+        # It is for internet-facing ALBs: public IPv6, no public IPv4 (https://aws.amazon.com/blogs/
+        # networking-and-content-delivery/introducing-dual-stack-without-public-ipv4-application-load-balancer/).
+        builder.error("lb-ip-address-type", f"{what}: ip_address_type 'dualstack-without-public-ipv4' is for "
+                      "internet-facing load balancers (an internal one has no public address of either family: "
+                      "expected ipv4 or dualstack)", body.entries["ip_address_type"].loc)
+        ip_type = None
     nodes: list[Node] = []
     nodes_node = body.get("nodes")
     items = builder.as_list(nodes_node, f"{what}: nodes") if nodes_node is not None else ()
@@ -218,16 +247,27 @@ def read_balancer(builder: extensions.SectionBuilder, name: str, body: Map) -> L
         if not isinstance(item, Map):
             builder.error("lb-nodes", f"{where}: expected {{subnet: NAME, private_ip: a.b.c.d}}", item.loc)
             continue
-        builder.check_keys(item, where, ("subnet", "private_ip", "public_ip", "aws_id"), ("subnet", "private_ip"))
+        builder.check_keys(item, where, ("subnet", "private_ip", "public_ip", "ipv6_address", "aws_id"),
+                           ("subnet", "private_ip"))
         subnet_name = builder.ref(item.get("subnet"), f"{where}: subnet", "subnets", "subnet")
         private = builder.address(item.get("private_ip"), f"{where}: private_ip")
         public = builder.address(item.get("public_ip"), f"{where}: public_ip") if item.get("public_ip") else None
+        six_node = item.get("ipv6_address")
+        six = builder.address(six_node, f"{where}: ipv6_address", ipv6=True) if six_node is not None else None
         eni_id = builder.string(item.get("aws_id"), f"{where}: aws_id") if item.get("aws_id") is not None else None
         if public is not None and scheme == "internal":
             builder.error("lb-public-ip", f"{where}: public_ip: an internal load balancer's nodes have private "
                           "addresses only", item.loc)
+        if public is not None and ip_type == "dualstack-without-public-ipv4":
+            builder.error("lb-public-ip", f"{where}: public_ip: a dualstack-without-public-ipv4 load balancer's "
+                          "nodes have no public IPv4 address (the internet reaches them over IPv6; "
+                          f"{facts.LB_IP_ADDRESS_TYPE_DOC})", item.entries["public_ip"].loc)
+        if six_node is not None and ip_type == "ipv4":
+            builder.error("lb-ipv6-address", f"{where}: ipv6_address: the load balancer's ip_address_type is ipv4, "
+                          "so its nodes have no IPv6 address (expected ip_address_type: dualstack)", six_node.loc)
+            six = None
         if subnet_name is not None and private is not None:
-            nodes.append(Node(subnet_name, private, public, eni_id, item.loc))
+            nodes.append(Node(subnet_name, private, public, eni_id, six, item.loc))
     groups: list[str] = []
     groups_node = body.get("security_groups")
     if groups_node is not None:
@@ -261,10 +301,32 @@ def read_balancer(builder: extensions.SectionBuilder, name: str, body: Map) -> L
     dns = builder.string(body.get("dns_name"), f"{what}: dns_name") if body.get("dns_name") is not None else None
     aws_id = builder.string(body.get("aws_id"), f"{what}: aws_id") if body.get("aws_id") is not None else None
     description = builder.string(body.get("description"), f"{what}: description") or ""
-    if kind is None or scheme is None or not nodes or len(nodes) != len(items) or listeners is None:
+    if kind is None or scheme is None or not nodes or len(nodes) != len(items) or listeners is None or \
+            ip_type is None:
         return None
     return LoadBalancerModel(name, kind, scheme, tuple(nodes), tuple(listeners), tuple(groups), cross_zone, dns,
-                             aws_id, tuple(instances), health, description, body.loc)
+                             aws_id, tuple(instances), health, description, body.loc, ip_type)
+
+
+def _ip_address_type(builder: extensions.SectionBuilder, what: str, body: Map, kind: str | None) -> str | None:
+    """`ip_address_type:` of a load balancer: one its type allows (facts.LB_IP_ADDRESS_TYPES), default ipv4."""
+    node = body.get("ip_address_type")
+    if node is None:
+        return "ipv4"
+    text = builder.string(node, f"{what}: ip_address_type")
+    if text is None:
+        return None
+    allowed = facts.LB_IP_ADDRESS_TYPES.get(kind or "application", ())
+    if text not in allowed:
+        label = {"application": "an Application", "network": "a Network", "classic": "a Classic"}.get(kind or "", "a")
+        if text in facts.LB_IP_ADDRESS_TYPES["application"]:
+            expected = f"{label} Load Balancer's is one of: {', '.join(allowed)}"
+        else:
+            expected = f"expected one of: {', '.join(allowed)}"
+        builder.error("lb-ip-address-type", f"{what}: ip_address_type {text!r} ({expected}; "
+                      f"{facts.LB_IP_ADDRESS_TYPE_DOC})", node.loc)
+        return None
+    return text
 
 
 def _read_listeners(builder: extensions.SectionBuilder, what: str, body: Map, kind: str | None) -> list[Listener] | None:
@@ -307,9 +369,17 @@ def _read_listeners(builder: extensions.SectionBuilder, what: str, body: Map, ki
 
 def read_group(builder: extensions.SectionBuilder, name: str, body: Map) -> TargetGroupModel | None:
     what = f"target group {name}"
-    builder.check_keys(body, what, ("vpc", "protocol", "port", "target_type", "targets", "health_check",
-                                    "preserve_client_ip", "cross_zone", "aws_id", "description"),
+    builder.check_keys(body, what, ("vpc", "protocol", "port", "target_type", "ip_address_type", "targets",
+                                    "health_check", "preserve_client_ip", "proxy_protocol_v2", "cross_zone", "aws_id",
+                                    "description"),
                        ("vpc", "protocol", "port"))
+    ip_type: str | None = "ipv4"
+    if body.get("ip_address_type") is not None:
+        ip_type = builder.string(body.get("ip_address_type"), f"{what}: ip_address_type")
+        if ip_type is not None and ip_type not in facts.LB_TARGET_GROUP_IP_TYPES:
+            builder.error("lb-ip-address-type", f"{what}: ip_address_type {ip_type!r} (expected ipv4 or ipv6; "
+                          f"{facts.LB_TARGET_GROUP_IP_TYPE_DOC})", body.entries["ip_address_type"].loc)
+            ip_type = None
     vpc = builder.vpc_ref(body, what)
     protocol = _upper(builder, body.get("protocol"), f"{what}: protocol", TARGET_GROUP_PROTOCOLS, body.loc)
     port = builder.integer(body.get("port"), f"{what}: port", 1, 65535)
@@ -322,7 +392,7 @@ def read_group(builder: extensions.SectionBuilder, name: str, body: Map) -> Targ
     targets: list[Target] = []
     if body.get("targets") is not None:
         for index, item in enumerate(builder.as_list(body.entries["targets"], f"{what}: targets")):
-            target = _read_target(builder, f"{what}: targets[{index}]", item, target_type)
+            target = _read_target(builder, f"{what}: targets[{index}]", item, target_type, ip_type == "ipv6")
             if target is not None:
                 targets.append(target)
     health_port: int | None = None
@@ -351,17 +421,20 @@ def read_group(builder: extensions.SectionBuilder, name: str, body: Map) -> Targ
     cross: bool | None = None
     if body.get("cross_zone") is not None:
         cross = builder.boolean(body.get("cross_zone"), f"{what}: cross_zone", True)
+    proxy = builder.boolean(body.get("proxy_protocol_v2"), f"{what}: proxy_protocol_v2", False)
     aws_id = builder.string(body.get("aws_id"), f"{what}: aws_id") if body.get("aws_id") is not None else None
-    if vpc is None or protocol is None or port is None or target_type is None:
+    if vpc is None or protocol is None or port is None or target_type is None or ip_type is None:
         return None
     return TargetGroupModel(name, vpc, protocol, port, target_type, tuple(targets), health_port, health_protocol,
-                            enabled, preserve, cross, aws_id, body.loc)
+                            enabled, preserve, cross, aws_id, body.loc, ip_type, proxy)
 
 
-def _read_target(builder: extensions.SectionBuilder, where: str, item: object, target_type: str | None) -> Target | None:
+def _read_target(builder: extensions.SectionBuilder, where: str, item: object, target_type: str | None,
+                 ipv6: bool = False) -> Target | None:
+    """One registered target; an ip target's address is of the group's family (an ipv6 group's: IPv6)."""
     if isinstance(item, Scalar):
         if target_type == "ip":
-            addr = builder.address(item, where)
+            addr = builder.address(item, where, ipv6=ipv6)
             return Target(addr=addr, loc=item.loc) if addr is not None else None
         ref = builder.ref(item, where, "instances", "instance")
         return Target(instance=ref, loc=item.loc) if ref is not None else None
@@ -387,7 +460,7 @@ def _read_target(builder: extensions.SectionBuilder, where: str, item: object, t
             builder.error("lb-target", f"{where}: an instance target group registers instances (expected "
                           "instance: NAME, or target_type: ip)", item.loc)
             return None
-        addr = builder.address(item.get("ip"), f"{where}: ip")
+        addr = builder.address(item.get("ip"), f"{where}: ip", ipv6=ipv6)
         return Target(addr=addr, port=port, observed=observed, loc=item.loc) if addr is not None else None
     builder.error("lb-target", f"{where}: expected instance: NAME or ip: a.b.c.d", item.loc)
     return None
@@ -409,8 +482,16 @@ def node_name(lb: LoadBalancerModel, node: Node) -> str:
 def _own_interfaces(obj: object) -> list[Interface]:
     if not isinstance(obj, LoadBalancerModel):
         return []
-    return [Interface(node_name(obj, n), None, n.subnet, (n.private_ip,), n.public_ip, obj.security_groups,
-                      aws_id=n.aws_id, loc=n.loc if n.loc.line else obj.loc) for n in obj.nodes]
+    return [Interface(node_name(obj, n), None, n.subnet, (n.private_ip, *_node_ipv6(obj, n)), n.public_ip,
+                      obj.security_groups, aws_id=n.aws_id, loc=n.loc if n.loc.line else obj.loc) for n in obj.nodes]
+
+
+def _node_ipv6(lb: LoadBalancerModel, node: Node) -> tuple[int, ...]:
+    """A node's IPv6 address for its interface: none on an ipv4 load balancer; the design's, else
+    the one AWS picks in the subnet's IPv6 block (the loader's first free one: model.PICK_IPV6)."""
+    if not lb.dualstack:
+        return ()
+    return (node.ipv6_ip if node.ipv6_ip is not None else PICK_IPV6,)
 
 
 # Other modules register the targets they add to target groups (an Auto Scaling group's members):
@@ -449,10 +530,15 @@ def validate(design: Design) -> list[Diagnostic]:
                 out.append(Diagnostic(Severity.ERROR, "lb-zone", f"load balancer {lb.name}: subnets {earlier} and "
                                       f"{sub.name} are both in {sub.az} (expected at most one subnet per availability "
                                       "zone)", lb.loc))
-            if lb.internet_facing and n.public_ip is None and lb.type != "classic":
+            if lb.public_ipv4 and n.public_ip is None and lb.type != "classic":
                 out.append(Diagnostic(Severity.WARNING, "lb-public-ip", f"load balancer {lb.name}: its node in "
                                       f"{sub.name} has no public_ip, so the internet cannot reach it (an "
                                       "internet-facing load balancer's nodes have public addresses)", lb.loc))
+            if lb.dualstack and sub.ipv6_cidr is None:
+                out.append(Diagnostic(Severity.ERROR, "lb-ipv6-subnet", f"load balancer {lb.name}: it is "
+                                      f"{lb.ip_address_type}, but its subnet {sub.name} has no IPv6 block (expected "
+                                      "the subnets of a dual-stack load balancer to have ipv6_cidr; "
+                                      f"{facts.LB_IP_ADDRESS_TYPE_DOC})", n.loc if n.loc.line else lb.loc))
         vpc = next(iter(vpcs), None)
         for group in lb.security_groups:
             sg = design.security_groups.get(group)
@@ -471,6 +557,11 @@ def validate(design: Design) -> list[Diagnostic]:
                 if vpc is not None and tg.vpc != vpc:
                     out.append(Diagnostic(Severity.ERROR, "lb-group-vpc", f"load balancer {lb.name}: target group "
                                           f"{name} is in vpc {tg.vpc}, not {vpc}", listener.loc))
+                if tg.ip_address_type == "ipv6" and not lb.dualstack:
+                    out.append(Diagnostic(Severity.ERROR, "lb-group-family", f"load balancer {lb.name}: target group "
+                                          f"{name} is ipv6, and an ipv6 target group serves dual-stack load balancers "
+                                          f"only (expected ip_address_type: dualstack on {lb.name}; "
+                                          f"{facts.LB_TARGET_GROUP_IP_TYPE_DOC})", listener.loc))
                 if lb.type == "application" and tg.protocol not in ("HTTP", "HTTPS"):
                     out.append(Diagnostic(Severity.ERROR, "lb-group-protocol", f"load balancer {lb.name}: target "
                                           f"group {name} is {tg.protocol} (an Application Load Balancer forwards to "
@@ -488,16 +579,30 @@ def validate(design: Design) -> list[Diagnostic]:
                                           listener.loc))
                 seen.add((proto, listener.port))
     for tg in groups.values():
+        vpc_model = design.vpcs.get(tg.vpc)
         for target in registered(design, tg):
+            where = target.loc if target.loc.line else tg.loc
+            if target.instance is None and tg.ip_address_type == "ipv6" and vpc_model is not None and target.addr \
+                    and not any(c.contains(target.addr) for c in vpc_model.ipv6_cidrs):
+                blocks = ", ".join(str(c) for c in vpc_model.ipv6_cidrs) or "none"
+                out.append(Diagnostic(Severity.ERROR, "lb-target-family", f"target group {tg.name}: IPv6 target "
+                                      f"{target.name} is outside vpc {tg.vpc}'s IPv6 blocks ({blocks}) (expected an "
+                                      "address of the VPC's IPv6 space: IPv6 targets cannot be in a peered VPC, on "
+                                      f"premises or behind a transit gateway; {facts.LB_IP_ADDRESS_TYPE_DOC})", where))
             if target.instance is not None:
                 instance = design.instances.get(target.instance)
                 first = design.interfaces.get(instance.interfaces[0]) if instance and instance.interfaces else None
+                if first is not None and tg.ip_address_type == "ipv6" and first.address_of(IPV6_BITS) is None:
+                    out.append(Diagnostic(Severity.ERROR, "lb-target-family", f"target group {tg.name}: instance "
+                                          f"{target.instance} has no IPv6 address, and an ipv6 target group reaches "
+                                          "its instances at their primary IPv6 address (expected ipv6_addresses on "
+                                          f"the instance, or ip_address_type: ipv4; {facts.LB_TARGET_GROUP_IP_TYPE_DOC})",
+                                          where))
                 if first is not None and first.subnet in design.subnets and \
                         design.subnets[first.subnet].vpc != tg.vpc:
                     out.append(Diagnostic(Severity.ERROR, "lb-target-vpc", f"target group {tg.name}: instance "
                                           f"{target.instance} is in vpc {design.subnets[first.subnet].vpc}, not "
-                                          f"{tg.vpc} (instance targets are in the target group's VPC)",
-                                          target.loc if target.loc.line else tg.loc))
+                                          f"{tg.vpc} (instance targets are in the target group's VPC)", where))
     return out
 
 
@@ -537,6 +642,9 @@ class BalancerIndex:
                     self.by_name.setdefault(key, lb)
             for n in lb.nodes:
                 self.nodes[n.private_ip] = (lb, n)
+                six = ipv6_of(d, lb, n)
+                if six is not None:
+                    self.nodes[six] = (lb, n)  # IPv6 addresses are global: no public twin
                 if n.public_ip is not None:
                     self.public_nodes[n.public_ip] = (lb, n)
         self.targets: dict[str, tuple[Resolved, ...]] = {}
@@ -550,7 +658,12 @@ class BalancerIndex:
                     if instance is None or not instance.interfaces:
                         continue
                     target_eni = d.interfaces[instance.interfaces[0]]
-                    addr = target_eni.primary_ip
+                    # By its primary private IPv4 address, or in an ipv6 group its primary IPv6 one
+                    # (facts.LB_TARGET_GROUP_IP_TYPE_DOC).
+                    found = target_eni.address_of(tg.bits)
+                    if found is None:
+                        continue  # an instance without an IPv6 address: validation reports it
+                    addr = found
                 else:
                     addr = t.addr or 0
                     target_eni = net.eni_by_ip.get(addr)
@@ -565,6 +678,14 @@ class BalancerIndex:
         if got is None:
             got = self._listener_filters[lb.name] = ListenerFilter(lb)
         return got
+
+
+def ipv6_of(design: Design, lb: LoadBalancerModel, node: Node) -> int | None:
+    """A dual-stack node's IPv6 address: its interface's (the design's, or the one AWS picked)."""
+    if not lb.dualstack:
+        return None
+    eni_model = design.interfaces.get(node_name(lb, node))
+    return eni_model.address_of(IPV6_BITS) if eni_model is not None else node.ipv6_ip
 
 
 def index(net: CompiledNetwork) -> BalancerIndex:
@@ -643,11 +764,18 @@ def _at_node(walk: Walk, lb: LoadBalancerModel, node: Node, state: State, steps:
                           f"reaches load balancer {lb.name} ({ip(state.dst)}), where the checks above drop it", lb.name))
     else:
         steps.append(Step(StepKind.DELIVER, Action.ACCEPT, f"delivered to load balancer {lb.name}'s node in "
-                          f"{node.subnet} ({ip(node.private_ip)})", lb.name, location=lb.loc))
+                          f"{node.subnet} ({ip(_own_address(walk, node, state.dst))})", lb.name, location=lb.loc))
     walk.hop("load_balancer", name, node.aws_id, state, steps)
     walk.leg.disposition = Disposition.ACCEPTED
     walk.leg.end_eni = d.interfaces[node_name(lb, node)]
     walk.leg.end_state = state
+
+
+def _own_address(walk: Walk, node: Node, addr: int) -> int:
+    """The node's address a packet is delivered to: its IPv6 one or its private IPv4 one (a reply
+    steered back through the node carries the client's address)."""
+    found = index(walk.net).nodes.get(addr)
+    return addr if found is not None and found[1] == node else node.private_ip
 
 
 def filter_at_node(walk: Walk, lb: LoadBalancerModel, node_eni: Interface, state: State, direction: str,
@@ -738,7 +866,8 @@ class LoadBalancer(Component[tuple[LoadBalancerModel, Node]]):
             raise EndpointError(f"{text!r} is a load balancer: it answers connections (trace from a node's "
                                 f"interface, {node_name(lb, lb.nodes[0])}, for the connections it opens)")
         node = nodes_for(net, lb, other)[0]
-        return Endpoint(text, address_for(lb, node), net.design.interfaces[node_name(lb, node)])
+        six = lb.dualstack and other.addr > IPV4_MAX
+        return Endpoint(text, address_for(net.design, lb, node, six), net.design.interfaces[node_name(lb, node)])
 
     def graph(self, net: CompiledNetwork, g: networkx.MultiDiGraph) -> None:
         idx = index(net)
@@ -746,7 +875,8 @@ class LoadBalancer(Component[tuple[LoadBalancerModel, Node]]):
             key = (self.kind, lb.name)
             vpc = net.design.subnets[lb.nodes[0].subnet].vpc if lb.nodes else None
             g.add_node(key, kind=self.kind, name=lb.name, aws_id=lb.aws_id, location=str(lb.loc), type=lb.type,
-                       scheme=lb.scheme, **base.drawn(f"{lb.label}\n{lb.name} ({lb.scheme})", "component", vpc=vpc))
+                       scheme=lb.scheme, ip_address_type=lb.ip_address_type,
+                       **base.drawn(f"{lb.label}\n{lb.name} ({lb.scheme})", "component", vpc=vpc))
             for n in lb.nodes:
                 g.add_edge(key, ("eni", node_name(lb, n)), relation="node")
             for listener in lb.listeners:
@@ -778,10 +908,15 @@ def nodes_for(net: CompiledNetwork, lb: LoadBalancerModel, client: Endpoint | No
     return sorted(lb.nodes, key=lambda n: zones.get(n.subnet) != zone)
 
 
-def address_for(lb: LoadBalancerModel, node: Node) -> int:
-    """The address a client connects to: the node's public one for an internet-facing load
-    balancer (from inside the VPC too: its DNS name resolves to public addresses), else its
-    private one (facts.LB_SCHEME_DOC)."""
+def address_for(design: Design, lb: LoadBalancerModel, node: Node, ipv6: bool = False) -> int:
+    """The address a client connects to: over IPv6 the node's IPv6 address (the DNS name's AAAA
+    record; global, no public twin); over IPv4 its public one for an internet-facing load balancer
+    (from inside the VPC too: its DNS name resolves to public addresses), else its private one
+    (facts.LB_SCHEME_DOC, facts.LB_IP_ADDRESS_TYPE_DOC)."""
+    if ipv6:
+        six = ipv6_of(design, lb, node)
+        if six is not None:
+            return six
     if lb.internet_facing and node.public_ip is not None:
         return node.public_ip
     return node.private_ip
@@ -852,9 +987,11 @@ def _balancer_key(j: Item) -> tuple[str, str, bool]:
 
 
 def _lb_nodes(imp: Importer, name: str, placements: list[tuple[str, list[Item]]], enis: list[Item],
-              report: bool) -> list[dict[str, object]]:
+              report: bool, ip_type: str = "ipv4") -> list[dict[str, object]]:
     """The design's nodes of one load balancer: (subnet id, its LoadBalancerAddresses) per enabled
-    subnet, with the network interface ELB made there."""
+    subnet, with the network interface ELB made there; a dual-stack one's with the interface's
+    IPv6 address (Ipv6Addresses, or an NLB's IPv6Address), none of them public IPv4 when it is
+    dualstack-without-public-ipv4."""
     what = f"load balancer {name}"
     nodes: list[dict[str, object]] = []
     for subnet_id, addresses in placements:
@@ -865,7 +1002,7 @@ def _lb_nodes(imp: Importer, name: str, placements: list[tuple[str, list[Item]]]
                          None)
             continue
         here = [e for e in enis if e.text("SubnetId") == subnet_id]
-        private = public = None
+        private = public = six = None
         eni_id = None
         loc = None
         if here:
@@ -874,12 +1011,15 @@ def _lb_nodes(imp: Importer, name: str, placements: list[tuple[str, list[Item]]]
             private = mapping.ip_text(first.text("PrivateIpAddress") or "")
             assoc = first.obj("Association")
             public = mapping.ip_text(assoc.text("PublicIp") or "") if assoc is not None else None
+            six = next((c for a in first.objs("Ipv6Addresses") if (c := mapping.ip6_text(a.text("Ipv6Address") or ""))),
+                       None)
             if len(here) > 1 and report:
                 imp.warn("aws-lb-nodes", f"{what}: {len(here)} network interfaces in subnet {subnet.name}; vpcsim "
                          f"simulates one node per zone ({eni_id}), which the others scale out", first.loc)
         for address in addresses:  # an NLB's addresses as it reports them (Elastic IPs, chosen private IPs)
             private = private or mapping.ip_text(address.text("PrivateIPv4Address") or "")
             public = public or mapping.ip_text(address.text("IpAddress") or "")
+            six = six or mapping.ip6_text(address.text("IPv6Address") or "")
             loc = loc or address.loc
         if private is None:
             if report:
@@ -887,8 +1027,10 @@ def _lb_nodes(imp: Importer, name: str, placements: list[tuple[str, list[Item]]]
                          "(describe-network-interfaces, description 'ELB ...'): that node is skipped", None)
             continue
         node: dict[str, object] = {"subnet": subnet.name, "private_ip": private}
-        if public is not None:
+        if public is not None and ip_type != "dualstack-without-public-ipv4":
             node["public_ip"] = public
+        if six is not None and ip_type != "ipv4":
+            node["ipv6_address"] = six
         if eni_id is not None:
             node["aws_id"] = eni_id
         if loc is not None:
@@ -1056,9 +1198,12 @@ def _lb_body(imp: Importer, lb: mapping.Picked) -> dict[str, object]:
     what = f"load balancer {lb.name}"
     enis = _joined(imp).interfaces.get(tail, [])
     body: dict[str, object] = {"type": kind, "scheme": j.text("Scheme") or "internet-facing", "aws_id": aws_id}
+    ip_type = _aws_ip_type(imp, j, kind, what)
+    if ip_type != "ipv4":
+        body["ip_address_type"] = ip_type
     if j.text("DNSName"):
         body["dns_name"] = j.text("DNSName")
-    body["nodes"] = _lb_nodes(imp, lb.name, _placements(j), enis, report=False)
+    body["nodes"] = _lb_nodes(imp, lb.name, _placements(j), enis, report=False, ip_type=ip_type)
     groups = _group_names(imp, j.strs("SecurityGroups"), vpc_id, what, j.loc)
     if groups or kind != "network":  # an ALB's or CLB's always; an NLB's only when it has them
         body["security_groups"] = groups
@@ -1092,6 +1237,18 @@ def _lb_body(imp: Importer, lb: mapping.Picked) -> dict[str, object]:
             body["cross_zone"] = cross == "true"
     imp.at(body, j.loc)
     return body
+
+
+def _aws_ip_type(imp: Importer, j: Item, kind: str, what: str) -> str:
+    """describe-load-balancers' IpAddressType (a Classic Load Balancer has none: ipv4); one its
+    type does not allow is a located error, and the load balancer is imported as ipv4."""
+    text = (j.text("IpAddressType") or "ipv4").lower()
+    allowed = facts.LB_IP_ADDRESS_TYPES.get(kind, ("ipv4",))
+    if text not in allowed:
+        imp.error("aws-value", f"{what}: IpAddressType {text!r} (expected one of: {', '.join(allowed)}; "
+                  f"{facts.LB_IP_ADDRESS_TYPE_DOC})", j.loc_of("IpAddressType"))
+        return "ipv4"
+    return text
 
 
 def _tg_pick(imp: Importer) -> dict[str, mapping.Picked]:
@@ -1135,6 +1292,13 @@ def _tg_body(imp: Importer, tg: mapping.Picked) -> dict[str, object]:
                                "port": port}
     if target_type != "instance":
         body["target_type"] = target_type
+    ip_type = (j.text("IpAddressType") or "ipv4").lower()
+    if ip_type not in facts.LB_TARGET_GROUP_IP_TYPES:
+        imp.error("aws-value", f"{what}: IpAddressType {ip_type!r} (expected ipv4 or ipv6; "
+                  f"{facts.LB_TARGET_GROUP_IP_TYPE_DOC})", j.loc_of("IpAddressType"))
+        ip_type = "unknown"  # reported once: its targets are read in either family
+    if ip_type == "ipv6":
+        body["ip_address_type"] = ip_type
     check: dict[str, object] = {}
     check_port = j.text("HealthCheckPort")
     if check_port is not None and check_port != "traffic-port":
@@ -1156,6 +1320,8 @@ def _tg_body(imp: Importer, tg: mapping.Picked) -> dict[str, object]:
     preserve = _flag(attributes.get("preserve_client_ip.enabled"))
     if preserve is not None and protocol not in facts.LB_PRESERVE_FIXED_PROTOCOLS:
         body["preserve_client_ip"] = preserve
+    if _flag(attributes.get("proxy_protocol_v2.enabled")):
+        body["proxy_protocol_v2"] = True
     cross = _flag(attributes.get("load_balancing.cross_zone.enabled"))  # or use_load_balancer_configuration
     if cross is not None:
         body["cross_zone"] = cross
@@ -1178,10 +1344,13 @@ def _tg_body(imp: Importer, tg: mapping.Picked) -> dict[str, object]:
                 continue
             entry["instance"] = instance
         else:
-            address = mapping.ip_text(target_id)
+            family = "IPv6" if ip_type == "ipv6" else "IPv4"
+            address = mapping.ip6_text(target_id) if ip_type == "ipv6" else mapping.ip_text(target_id) \
+                if ip_type == "ipv4" else mapping.ip_text(target_id) or mapping.ip6_text(target_id)
             if address is None:
-                imp.error("aws-value", f"{what}: target Id {target_id!r} is not an IPv4 address (expected one in an "
-                          "ip target group)", target.loc_of("Id"))
+                group = "an ipv6 ip target group" if ip_type == "ipv6" else "an ip target group"
+                imp.error("aws-value", f"{what}: target Id {target_id!r} is not an {family} address (expected one in "
+                          f"{group})", target.loc_of("Id"))
                 continue
             entry["ip"] = address
         target_port = target.number("Port")

@@ -16,13 +16,26 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from vpcsim.importers.aws import Importer, Item
 
-__all__ = ["AwsMapping", "Detail", "Names", "Picked", "UnsupportedKind", "ip_text", "mappings", "register"]
+__all__ = ["AwsMapping", "Detail", "Names", "Picked", "UnsupportedKind", "icmp_fields", "ip_text", "mappings",
+           "register"]
 
 _NAME_BAD = re.compile(r"[^A-Za-z0-9._:\-]+")  # "/" is legal in names but means "<vpc>/default"
 _NAME_MAX = 120  # leaves room for a "-NN" suffix within the format's 128 characters
 OCTET = r"(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])"
 # An address already in the form ipaddress prints: the common case, checked by one regex.
 _CANONICAL_IP = re.compile(rf"{OCTET}(?:\.{OCTET}){{3}}")
+
+
+def icmp_fields(rule: dict[str, Any], icmp_type: int | None, icmp_code: int | None) -> None:
+    """An AWS (or Terraform) ICMP/ICMPv6 type and code onto a design rule; -1 (or absent) means any.
+
+    Security groups carry them in FromPort/ToPort, NACL entries in IcmpTypeCode
+    (https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_IpPermission.html).
+    """
+    if icmp_type is not None and icmp_type >= 0:
+        rule["icmp_type"] = icmp_type
+        if icmp_code is not None and icmp_code >= 0:
+            rule["icmp_code"] = icmp_code
 
 
 @dataclass(slots=True)
@@ -74,6 +87,14 @@ def ip_text(text: str) -> str | None:
     try:
         return str(ipaddress.IPv4Address(text.strip()))
     except (ValueError, TypeError):
+        return None
+
+
+def ip6_text(text: str) -> str | None:
+    """An IPv6 address in RFC 5952 form, or None when `text` is not one."""
+    try:
+        return str(ipaddress.IPv6Address(text.strip()))
+    except (ValueError, TypeError, AttributeError):
         return None
 
 

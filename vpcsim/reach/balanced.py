@@ -23,17 +23,22 @@ import vpcsim.facts as facts
 from vpcsim.compile import CompiledNetwork
 from vpcsim.components import load_balancer as lbm
 from vpcsim.components.base import Endpoint, State, ip
+from vpcsim.core import ICMP_PROTOS
 from vpcsim.errors import EndpointError
-from vpcsim.model import IPV4_MAX, Interface, ip_to_int, protocol_label
-from vpcsim.reach.walk import Walker, dedupe, resolve, trace_flow
+from vpcsim.model import IPV4_BITS, IPV4_MAX, Interface, addr_bits, parse_ip, protocol_label
+from vpcsim.reach.walk import Walker, dedupe, resolve, same_family, trace_flow
 from vpcsim.results import (
+    Action,
     BalancedResult,
     Blocker,
     Code,
     Disposition,
     Flow,
     NodePath,
+    Packet,
     PortRanges,
+    Step,
+    StepKind,
     TargetPath,
     TraceResult,
 )
@@ -63,7 +68,7 @@ def _named(net: CompiledNetwork, text: str) -> tuple[lbm.LoadBalancerModel, lbm.
     if name in idx.by_name:
         return idx.by_name[name], None
     try:
-        addr = ip_to_int(name)
+        addr = parse_ip(name)
     except ValueError:
         return None
     return idx.nodes.get(addr) or idx.public_nodes.get(addr)
@@ -79,12 +84,9 @@ def trace_balanced(net: CompiledNetwork, src: str, dst: str, port: int, protocol
         raise EndpointError(f"{arguments.quote(dst)} is not a load balancer of the design (by name, DNS name, AWS "
                             f"id, or a node's address; load balancers: {', '.join(sorted(idx.balancers)) or 'none'})")
     lb, pinned = named
-    source = resolve(net, src, None)
-    if source.addr > IPV4_MAX:
-        # Nodes have IPv4 addresses only here (dual-stack load balancers are not modelled): no
-        # packet goes from an IPv6 address to one (as trace refuses two ends of two families).
-        raise EndpointError(f"the source {arguments.quote(src)} is IPv6 and load balancer {lb.name}'s nodes IPv4 "
-                            "(expected both ends in one address family; dual-stack load balancers are not modelled)")
+    pinned_eni = net.design.interfaces[lbm.node_name(lb, pinned)] if pinned is not None else None
+    source, named_addr = _in_family(net, lb, resolve(net, src, None), src, pinned_eni, _address(dst))
+    six = source.addr > IPV4_MAX
     low, high = ephemeral or facts.LINUX_EPHEMERAL
     sports: PortRanges = ((src_port, src_port),) if src_port is not None else ((low, high),)
     if proto not in (6, 17):
@@ -96,16 +98,21 @@ def trace_balanced(net: CompiledNetwork, src: str, dst: str, port: int, protocol
     fronts: list[tuple[lbm.Node, TraceResult]] = []
     for node in lbm.nodes_for(net, lb, source) if pinned is None else [pinned]:
         node_eni = d.interfaces[lbm.node_name(lb, node)]
-        addr = lbm.address_for(lb, node)
-        if pinned is not None and dst.strip() in (ip(node.private_ip), ip(node.public_ip or 0)):
-            addr = ip_to_int(dst.strip())  # the address the client named
+        addr = lbm.address_for(d, lb, node, six)
+        if pinned is not None and named_addr is not None:
+            addr = named_addr  # the address the client named
         target = Endpoint(lb.name, addr, node_eni)
-        # ICMP: the type in the high byte (code 0); other protocols carry no port.
-        dports: PortRanges = ((port, port),) if proto in (6, 17) else ((port * 256, port * 256),) if proto == 1 \
-            else ((0, 0),)
+        # ICMP, ICMPv6: the type in the high byte (code 0); other protocols carry no port.
+        dports: PortRanges = ((port, port),) if proto in (6, 17) else ((port * 256, port * 256),) \
+            if proto in ICMP_PROTOS else ((0, 0),)
         flow = Flow(src, dst, ip(source.addr), ip(addr), protocol_label(proto), port, sports,
                     None if source.eni is None else (source.eni.instance or source.eni.name), node_eni.name)
         fronts.append((node, trace_flow(net, flow, source, target, State(source.addr, addr, proto, sports, dports))))
+    if not six and lb.internet_facing and not lb.public_ipv4 and source.eni is None and named_addr is None:
+        blockers.append(Blocker(Code.LB_ADDRESS_FAMILY, "forward", lb.name,
+                                f"load balancer {lb.name} is {lb.ip_address_type}: its nodes have no public IPv4 "
+                                "address, and its DNS name answers the internet with IPv6 addresses only (AAAA "
+                                f"records; trace from internet6; {facts.LB_IP_ADDRESS_TYPE_DOC})", lb.loc))
     if listener is None:
         ports = ", ".join(li.text() for li in lb.listeners) or "none"
         blockers.append(Blocker(Code.LB_NO_LISTENER, "forward", lb.name,
@@ -158,9 +165,53 @@ def trace_balanced(net: CompiledNetwork, src: str, dst: str, port: int, protocol
         nodes.append(NodePath(name, zone, front.flow.dst_ip, in_dns, front))
     return BalancedResult(lb.name, lb.type, lb.scheme, listener.text() if listener else None, src, port,
                           protocol_label(proto), tuple(nodes), tuple(paths), tuple(dedupe(blockers)),
-                          tuple(dedupe(warnings)))
+                          tuple(dedupe(warnings)), "ipv6" if six else "ipv4")
 
 
+def no_ipv6_answer(net: CompiledNetwork, src: str, dst: str, port: int, protocol: str | int) -> TraceResult | None:
+    """An IPv6 client's verdict on an ipv4 load balancer (None: `dst` is not one, or `src` is not
+    IPv6): it has no IPv6 address to connect to (no AAAA record), so the flow goes nowhere. For
+    analyses that pair every family (`check`); `trace_balanced` refuses the pair instead, as
+    `trace` refuses two families."""
+    named = _named(net, dst)
+    if named is None or named[0].dualstack or resolve(net, src, None).addr <= IPV4_MAX:
+        return None
+    lb = named[0]
+    label = protocol_label(arguments.protocol(protocol))
+    detail = (f"load balancer {lb.name} is ipv4 (ip_address_type): its nodes have no IPv6 address and its DNS name "
+              f"no AAAA record, so an IPv6 client has nothing to connect to ({facts.LB_IP_ADDRESS_TYPE_DOC})")
+    client = _address(src)
+    flow = Flow(src, dst, ip(client) if client is not None else "", "", label, port, ())
+    return TraceResult(flow, Disposition.NO_ROUTE, (), (), (Blocker(Code.LB_ADDRESS_FAMILY, "forward", lb.name, detail,
+                                                                      lb.loc),))
+
+
+def _address(text: str) -> int | None:
+    """The address a destination names (a node's), else None (a name)."""
+    try:
+        return parse_ip(text.strip())
+    except ValueError:
+        return None
+
+
+def _in_family(net: CompiledNetwork, lb: lbm.LoadBalancerModel, source: Endpoint, text: str,
+               pinned: Interface | None, named: int | None) -> tuple[Endpoint, int | None]:
+    """The client, and the node address named (None: a name), in the one family they talk in.
+
+    A node named by an address is an interface at that address: both ends are put in one family
+    as `trace` puts them (`walk.same_family`: an interface takes the family of the address or
+    internet at the other end). Otherwise the client's own family decides (an address, `internet6`,
+    an IPv6-only interface: IPv6; a dual-stack interface talks IPv4, as two interfaces do), and
+    IPv6 needs a dual-stack load balancer: an ipv4 one has no IPv6 address and its DNS name no
+    AAAA record."""
+    if named is not None and pinned is not None:
+        source, target = same_family(net, source, Endpoint(text.strip(), named, pinned))
+        return source, target.addr
+    if source.addr > IPV4_MAX and not lb.dualstack:
+        raise EndpointError(f"the source {arguments.quote(text)} is IPv6 and load balancer {lb.name} is ipv4 "
+                            "(ip_address_type): its nodes have no IPv6 address and its DNS name no AAAA record "
+                            f"(expected ip_address_type: dualstack, or an IPv4 source; {facts.LB_IP_ADDRESS_TYPE_DOC})")
+    return source, named
 
 
 def _targets(net: CompiledNetwork, idx: lbm.BalancerIndex, lb: lbm.LoadBalancerModel,
@@ -186,22 +237,30 @@ def _node_to_targets(net: CompiledNetwork, lb: lbm.LoadBalancerModel, node: lbm.
     zone = d.subnets[node.subnet].az
     node_eni = d.interfaces[lbm.node_name(lb, node)]
     across = lbm.cross_zone(lb, tg if tg.name in lbm.target_groups(d) else None)
-    preserve = lb.type == "network" and tg.preserves_client_ip()
     tproto = proto if proto in tg.transports else tg.transports[0]
     # The client's address and ports as they reach the node (after the internet gateway's NAT).
     arrived = front.forward[-1].packet if front.forward else None
     client_addr = client.addr
     client_ports: PortRanges = ((facts.LINUX_EPHEMERAL[0], facts.LINUX_EPHEMERAL[1]),)
     if arrived is not None:
-        client_addr = ip_to_int(arrived.src)
+        client_addr = parse_ip(arrived.src)
         client_ports = arrived.src_ports
+    # The node speaks the target group's family to its targets and their health checks, from its
+    # own address of that family (facts.LB_TARGET_GROUP_IP_TYPE_DOC); an NLB preserves the
+    # client's address only when the client is of that family too (facts.LB_CROSS_FAMILY_DOC).
+    node_addr = node.private_ip if tg.bits == IPV4_BITS else lbm.ipv6_of(d, lb, node)
+    if node_addr is None:
+        return []  # an ipv6 target group behind an ipv4 load balancer: validation reports it
+    crossing = addr_bits(client_addr) != tg.bits
+    preserve = lb.type == "network" and tg.preserves_client_ip() and not crossing
+    note = (_crossing_note(lb, tg, client_addr, node_addr), arrived) if crossing else None
     out = []
     for target in targets:
         if not across and target.zone is not None and target.zone != zone:
             continue
-        src_addr = client_addr if preserve else node.private_ip
+        src_addr = client_addr if preserve else node_addr
         sports = client_ports if preserve else (facts.LB_NODE_PORTS,)
-        leg = _walk(net, lb, node, node_eni, target, src_addr, tproto, sports, target.port, preserve)
+        leg = _walk(net, lb, node, node_eni, target, src_addr, tproto, sports, target.port, preserve, note)
         health: TraceResult | None = None
         health_port = tg.health_port or target.port
         if not tg.health_enabled:
@@ -209,18 +268,38 @@ def _node_to_targets(net: CompiledNetwork, lb: lbm.LoadBalancerModel, node: lbm.
         elif health_port == target.port and not preserve and tproto == 6:
             healthy = leg.reachable  # the health check is this very connection
         else:
-            health = _walk(net, lb, node, node_eni, target, node.private_ip, 6, (facts.LB_NODE_PORTS,), health_port,
-                           False)
+            health = _walk(net, lb, node, node_eni, target, node_addr, 6, (facts.LB_NODE_PORTS,), health_port,
+                           False, None)
             healthy = health.reachable
         out.append(TargetPath(node_eni.name, zone, tg.name, target.name, target.port, leg, health, healthy,
-                              target.observed))
+                              target.observed, tg.ip_address_type))
     return out
+
+
+def _crossing_note(lb: lbm.LoadBalancerModel, tg: lbm.TargetGroupModel, client: int, node_addr: int) -> str:
+    """What a node does with a client of the other family than its target group's."""
+    families = ("IPv6", "IPv4") if client > IPV4_MAX else ("IPv4", "IPv6")
+    if lb.type == "network":
+        preserved = tg.preserves_client_ip()
+        header = (f"; proxy protocol v2 is on, so its header tells the target the client's address {ip(client)}"
+                  if tg.proxy_protocol_v2 else "; proxy protocol v2 is off, so the target never learns the client's "
+                  "address")
+        detail = (f"the {families[0]} client's connection goes on as {families[1]} from the node's address "
+                  f"{ip(node_addr)} (target group {tg.name} is {tg.ip_address_type})"
+                  + (": client IP preservation has no effect across address families" if preserved else "")
+                  + header + f" ({facts.LB_CROSS_FAMILY_DOC})")
+    else:
+        detail = (f"the node ends the {families[0]} client's connection and opens {families[1]} to the target from "
+                  f"its address {ip(node_addr)} (target group {tg.name} is {tg.ip_address_type}; the client's "
+                  f"address travels in X-Forwarded-For; {facts.LB_TARGET_GROUP_IP_TYPE_DOC})")
+    return detail
 
 
 def _walk(net: CompiledNetwork, lb: lbm.LoadBalancerModel, node: lbm.Node, node_eni: Interface,
           target: lbm.Resolved, src_addr: int, proto: int, sports: PortRanges, port: int,
-          preserve: bool) -> TraceResult:
-    """One node -> target connection, forward and back."""
+          preserve: bool, note: tuple[str, Packet | None] | None) -> TraceResult:
+    """One node -> target connection, forward and back; `note`: the translation across families
+    that starts it (what the node does, and the client's packet as it reached the node)."""
     source = Endpoint(node_eni.name, src_addr, node_eni)
     dest = Endpoint(target.name, target.addr, target.eni)
     dports: PortRanges = ((port, port),)
@@ -230,7 +309,9 @@ def _walk(net: CompiledNetwork, lb: lbm.LoadBalancerModel, node: lbm.Node, node_
     def start(walker: Walker, state: State) -> None:
         if preserve:
             walker.leg.steer = lbm.steer_to(lb, node, src_addr)
-        lbm.send_from_node(walker, lb, node, state, [])
+        steps = [] if note is None else [Step(StepKind.TRANSLATE, Action.TRANSLATE, note[0], lb.name, before=note[1],
+                                              after=state.packet() if note[1] is not None else None)]
+        lbm.send_from_node(walker, lb, node, state, steps)
 
     return trace_flow(net, flow, source, dest, State(src_addr, target.addr, proto, sports, dports), start=start)
 

@@ -53,7 +53,8 @@ def endpoint_text(typed: str, name: str | None, address: str) -> str:
 def verdict_line(result: TraceResult) -> str:
     flow = result.flow
     what = (f"{flow.protocol} {endpoint_text(flow.src, flow.src_name, flow.src_ip)} -> "
-            f"{endpoint_text(flow.dst, flow.dst_name, flow.dst_ip)} port {flow.dst_port}")
+            f"{endpoint_text(flow.dst, flow.dst_name, flow.dst_ip)} "
+            f"{'type' if flow.protocol in ('icmp', 'icmpv6') else 'port'} {flow.dst_port}")  # ICMP: the type
     if result.reachable:
         return f"REACHABLE: {what} [{result.disposition.value}]"
     if result.partial:
@@ -219,7 +220,8 @@ def legs_rich(result: LegsResult, file: IO[str] | None = None) -> None:
 
 def balanced_verdict(result: BalancedResult) -> str:
     """One line for a flow to a load balancer: the verdict, the listener, the targets reached."""
-    head = f"{result.src} -> {result.load_balancer} ({result.type}, {result.scheme})"
+    family = ", IPv6" if result.family == "ipv6" else ""
+    head = f"{result.src} -> {result.load_balancer} ({result.type}, {result.scheme}{family})"
     listener = result.listener or f"no listener for {result.protocol} port {result.port}"
     served = result.served
     working = [n for n in served if n.front.reachable and any(t.reached for t in result.targets if t.node == n.node)]
@@ -243,7 +245,8 @@ def _balanced_sections(result: BalancedResult) -> list[tuple[str, TraceResult]]:
         health = "healthy" if path.healthy else "UNHEALTHY"
         if path.observed is not None:
             health += f"; describe-target-health: {path.observed}"
-        out.append((f"{path.node} -> {path.target}:{path.port} (target group {path.target_group}; {health})",
+        group = f"target group {path.target_group}" + (", IPv6" if path.family == "ipv6" else "")
+        out.append((f"{path.node} -> {path.target}:{path.port} ({group}; {health})",
                     path.leg))
         if path.health is not None:
             port = path.health.flow.dst_port

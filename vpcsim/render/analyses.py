@@ -50,7 +50,8 @@ def exposure_rich(report: ExposureReport, min_severity: Severity | None = None, 
         for x in report.listeners:
             verdict = "reachable" if x.reachable else ("partly" if x.partial else "not reachable")
             reached = ", ".join(f"{t}:{port}" for _, t, port, ok in x.targets if ok) or "none"
-            lbs.add_row(safe_text(x.load_balancer), safe_text(x.listener), safe_text(verdict), safe_text(reached),
+            listener = x.listener + (" (IPv6)" if x.family == "ipv6" else "")
+            lbs.add_row(safe_text(x.load_balancer), safe_text(listener), safe_text(verdict), safe_text(reached),
                         safe_text(", ".join(x.blocked_by)))
         console.print(lbs)
     counts = ", ".join(f"{n} {level}" for level, n in report.counts().items() if n) or "none"
