@@ -19,6 +19,7 @@ from vpcsim.importers.aws import (
     _parse_located,
     _parse_scanned,
 )
+from vpcsim.loader.reader import Map
 
 # Keys and strings with the characters that could fool a text scan: brackets, quotes, colons, escapes.
 _TEXT = st.text(alphabet=st.sampled_from('ab{}[]":\\ \n/é'), max_size=6)
@@ -166,3 +167,16 @@ def test_a_large_snapshot_file_is_located_from_the_file_as_from_its_text(monkeyp
     monkeypatch.setattr(aws, "_FileText", Spy)
     assert located() == held and all(":" in line for line in held[-5:])
     assert len(opened) >= 10 and all(not source._closer.alive for source in opened)  # every descriptor closed
+
+
+def test_a_file_changed_since_it_was_read_leaves_objects_unlocated_not_a_traceback(monkeypatch: Any) -> None:
+    from pathlib import Path
+
+    from vpcsim.importers import aws
+
+    monkeypatch.setattr(aws, "REREAD_MIN_BYTES", 0)
+    monkeypatch.setattr(aws._FileText, "find_all", lambda self, char: [])  # as if truncated meanwhile
+    tree, _ = aws.load_snapshot_tree(Path(__file__).parent / "data" / "aws" / "mini")
+    assert isinstance(tree, Map) and tree.loc.line == 0
+    subnets = tree.entries["subnets"]
+    assert isinstance(subnets, Map) and subnets.entries["app-2"].loc.line == 0

@@ -387,7 +387,9 @@ class _Offsets(Mapping[int, int]):
 
     def _take(self) -> None:
         opener, ids = self._pending.pop(0)
-        self._found.update(zip(ids, _find_all(self.text, opener), strict=True))
+        offsets = _find_all(self.text, opener)
+        if len(offsets) == len(ids):  # (a file read again that changed since: its objects go unlocated)
+            self._found.update(zip(ids, offsets))
 
     def __len__(self) -> int:
         return len(self._found) + sum(len(containers) for _, containers in self._pending)
