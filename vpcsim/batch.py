@@ -30,7 +30,7 @@ from vpcsim.components import vpc_router
 from vpcsim.errors import EndpointError, UsageError
 from vpcsim.facts import DHCP_SERVER_PORT, NAT64_PREFIX, VPC_ROUTER_OFFSET
 from vpcsim.model import IPV4_MAX, IPV6_BITS, PROTOCOL_NAMES, addr_bits, int_to_ip, ip_to_int, parse_decimal, parse_ip
-from vpcsim.reach.walk import Endpoint, icmpv6_source, resolve, same_family, trace_packet
+from vpcsim.reach.walk import Endpoint, resolve, same_family, trace_packet
 
 if TYPE_CHECKING:
     import numpy as np
@@ -118,7 +118,7 @@ class _Batcher:
         self.dhcp = [d.subnets[e.subnet].cidr.first + VPC_ROUTER_OFFSET for e in self.enis]
         self._dhcp_verdicts: dict[int, bool] = {}
         self._np: dict[str, Any] | None = None
-        self._names: dict[tuple[str, bool], _Side] = {}
+        self._names: dict[str, _Side] = {}
         # reachable(): endpoints as written -> their side, and (source, destination name) -> side.
         self._src_text: dict[str, _Side] = {}
         self._dst_text: dict[tuple[int, int, str], _Side] = {}
@@ -190,10 +190,8 @@ class _Batcher:
                                          t if b.addr == t.addr else self.addr_side(b.addr, source=False))
         return got
 
-    def text_side(self, text: str, *, source: bool, icmpv6: bool = False) -> _Side | None:
-        """A source written as text; None for a destination name (its address depends on the source).
-        `icmpv6`: an ICMPv6 flow's, whose named dual-stack source sends from its IPv6 address
-        (walk.icmpv6_source, as trace does)."""
+    def text_side(self, text: str, *, source: bool) -> _Side | None:
+        """A source written as text; None for a destination name (its address depends on the source)."""
         net = self.an.net
         name = text.strip()
         if name.lower() == "internet":
@@ -206,21 +204,17 @@ class _Batcher:
             pass
         if not source:
             return None
-        key = (name, icmpv6)
-        cached = self._names.get(key)
+        cached = self._names.get(name)
         if cached is None:
             end = resolve(net, name, None)  # names and AWS ids, as trace resolves them
-            six = icmpv6_source(end) if icmpv6 else end
-            if six is not end:
-                cached = self.addr_side(six.addr, source=True)  # at its IPv6 address, as an address is
-            elif end.eni is None:
+            if end.eni is None:
                 cached = self.addr_side(end.addr, source=True)
             else:
                 eni = end.eni
                 cidr = _home(net.design.subnets[eni.subnet], end.addr)
                 code = self._code(("eni", self.an.class_of[eni.name], self.an.addr_sig(end.addr), end.addr > IPV4_MAX))
                 cached = _Side(code, end.addr, self.eni_index[eni.name], cidr.first, cidr.last, eni.name)
-            self._names[key] = cached
+            self._names[name] = cached
         return cached
 
     def named_dst(self, src: _Side, text: str) -> _Side:
@@ -235,10 +229,8 @@ class _Batcher:
         written memoised (a side depends only on the text, and a destination's name on the
         source's interface and address too)."""
         kind, pos = _position(proto, _check_port(proto, port))
-        s = self._src_text.get(src) if isinstance(src, str) and proto != 58 else None
-        if proto == 58:
-            s = _side(self, src, source=True, icmpv6=True)  # a named source pings from its IPv6 address
-        elif s is None:
+        s = self._src_text.get(src) if isinstance(src, str) else None
+        if s is None:
             s = _side(self, src, source=True)
             if isinstance(src, str):
                 self._src_text[src] = s
@@ -471,7 +463,7 @@ def _python(network: CompiledNetwork, cols: tuple[Any, Any, Any, Any], ephemeral
     for s_val, t_val, p_val, port_val in zip(srcs, dsts, protos, ports, strict=True):
         proto = _proto(p_val)
         kind, pos = _position(proto, _check_port(proto, int(port_val) if _is_intlike(port_val) else port_val))
-        s = _side(b, s_val, source=True, icmpv6=proto == 58)
+        s = _side(b, s_val, source=True)
         t = _dst_side(b, s, t_val)
         if (s.addr > IPV4_MAX) is not (t.addr > IPV4_MAX):
             s, t = b.same_family(s, t, s_val, t_val)
@@ -484,9 +476,9 @@ def _is_intlike(value: Any) -> bool:
     return not isinstance(value, (bool, str)) and hasattr(value, "__index__")
 
 
-def _side(b: _Batcher, value: Any, *, source: bool, icmpv6: bool = False) -> _Side:
+def _side(b: _Batcher, value: Any, *, source: bool) -> _Side:
     if isinstance(value, str):
-        side = b.text_side(value, source=source, icmpv6=icmpv6)
+        side = b.text_side(value, source=source)
         assert side is not None
         return side
     if _is_intlike(value) and 0 <= int(value) < 1 << IPV6_BITS:
@@ -559,8 +551,6 @@ def _packed(b: _Batcher, cols: tuple[Any, Any, Any, Any]) -> Any:
         s_code, s_eff, s_owner, s_lo, s_hi = _owned_or_interval(b, tables, s_addr, source=True)
         s_name = None
     else:
-        if icmp6.any():
-            raise _Wide  # a named source's ICMPv6 goes from its IPv6 address (the flow-by-flow path)
         sides = _text_sides(b, srcs)
         if any(s.addr > IPV4_MAX for s in sides):
             raise _Wide

@@ -95,8 +95,6 @@ def trace(
     low, high = ephemeral or LINUX_EPHEMERAL
 
     source = resolve(net, src, None)
-    if proto == 58:
-        source = icmpv6_source(source)
     target = resolve(net, dst, source)
     source, target = same_family(net, source, target)
     if proto in (6, 17):
@@ -113,7 +111,7 @@ def trace(
     flow = Flow(src, dst, ip(source.addr), ip(target.addr), protocol_label(proto), port, sports,
                 _design_name(source), _design_name(target))
     result = trace_flow(net, flow, source, target, State(source.addr, target.addr, proto, sports, dports))
-    for note in (_keyword_note(net, dst, source, target), _family_note(proto, target)):
+    for note in (_keyword_note(net, dst, source, target), _family_note(proto, source, target)):
         if note is not None and result.forward:
             # Say which DNS server the name stands for, and why it is (or is not) filtered; or that the
             # ICMP protocol is not the family's own.
@@ -123,35 +121,20 @@ def trace(
     return result
 
 
-def icmpv6_source(source: Endpoint) -> Endpoint:
-    """ICMPv6 from a named dual-stack interface goes from its IPv6 address (ICMPv6 is IPv6's, RFC
-    4443), so `-p icmpv6 bastion app-a` pings over IPv6 as `ping -6` would; a named destination then
-    follows the source's family (same_family). An end written as an IPv4 address stays IPv4."""
-    eni = source.eni
-    if eni is None or source.addr > IPV4_MAX or _is_address(source.label):
-        return source
-    six = eni.address_of(IPV6_BITS)
-    return source if six is None else Endpoint(source.label, six, eni)
-
-
-def _is_address(text: str) -> bool:
-    try:
-        parse_ip(text.strip())
-    except ValueError:
-        return False
-    return True
-
-
-def _family_note(proto: int, target: Endpoint) -> Step | None:
+def _family_note(proto: int, source: Endpoint, target: Endpoint) -> Step | None:
     """ICMPv6 in an IPv4 packet, or ICMP in an IPv6 one: legal numbers, but not what either family uses.
 
-    Why: an interface with no IPv6 address, or an end given as an IPv4 address, sends `-p icmpv6`
+    Why: between two names the trace talks IPv4 (same_family), so `-p icmpv6 a b` walks protocol 58
     over IPv4, where no IPv6 rule applies; this says so instead of leaving a puzzling verdict.
     """
     six = target.addr > IPV4_MAX
     if proto == 58 and not six:
-        detail = ("icmpv6 in an IPv4 packet: ICMPv6 is IPv6's (RFC 4443), but an end here has no IPv6 address "
-                  "or was given as an IPv4 one; give an IPv6 address (or internet6) to trace ICMPv6 over IPv6")
+        detail = ("icmpv6 in an IPv4 packet: ICMPv6 is IPv6's (RFC 4443), and between two names the trace talks "
+                  "IPv4; give an IPv6 address (or internet6) at each end to trace ICMPv6 over IPv6")
+        ends = [e.eni.address_of(IPV6_BITS) if e.eni is not None else None for e in (source, target)]
+        if ends[0] is not None and ends[1] is not None:
+            # Both ends have IPv6: say the trace that pings over IPv6 (as `ping -6` would).
+            detail += f" (here: {ip(ends[0])} -> {ip(ends[1])})"
     elif proto == 1 and six:
         detail = "icmp (1) in an IPv6 packet: IPv6 uses ICMPv6 (protocol 58, -p icmpv6), which icmp rules do not match"
     else:
