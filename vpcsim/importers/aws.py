@@ -389,7 +389,7 @@ class _Offsets(Mapping[int, int]):
         opener, ids = self._pending.pop(0)
         offsets = _find_all(self.text, opener)
         if len(offsets) == len(ids):  # (a file read again that changed since: its objects go unlocated)
-            self._found.update(zip(ids, offsets))
+            self._found.update(zip(ids, offsets, strict=True))
 
     def __len__(self) -> int:
         return len(self._found) + sum(len(containers) for _, containers in self._pending)
