@@ -106,14 +106,12 @@ class _SmallBlocks(_FileText):
 
 
 @settings(derandomize=True, max_examples=200, deadline=None)
-@given(_ASCII, st.booleans(), st.lists(st.tuples(st.integers(-3, 125), st.integers(-3, 125)), max_size=12))
-def test_file_text_answers_as_the_text_does(tmp_path_factory: Any, text: str, bom: bool,
-                                            ranges: list[tuple[int, int]]) -> None:
+@given(_ASCII, st.booleans())
+def test_file_text_answers_as_the_text_does(tmp_path_factory: Any, text: str, bom: bool) -> None:
     path = tmp_path_factory.mktemp("ft") / "f.json"
     path.write_bytes((codecs.BOM_UTF8 if bom else b"") + text.encode("ascii"))
     source = _SmallBlocks(os.open(path, os.O_RDONLY), 3 if bom else 0, text)
     try:
-        assert len(source) == len(text)
         for char in "{[":
             assert source.find_all(char) == _find_all(text, char)
         # locate(), as _Doc.loc counts on a str: from an anchor before or after, in one block or not.
@@ -122,12 +120,6 @@ def test_file_text_answers_as_the_text_does(tmp_path_factory: Any, text: str, bo
             expected = (lines[offset], offset - text.rfind("\n", 0, offset))
             for anchor in {0, max(offset - 2, 0), offset, min(offset + 3, len(text))}:
                 assert source.locate(anchor, lines[anchor], offset) == expected, (anchor, offset)
-        for start, end in ranges:
-            start, end = sorted((max(start, 0), min(max(end, 0), len(text))))
-            assert source.count("\n", start, end) == text.count("\n", start, end), (start, end)
-            assert source.rfind("\n", start, end) == text.rfind("\n", start, end), (start, end)
-            assert source.rfind("\n", 0, end) == text.rfind("\n", 0, end), end
-            assert source.find("{", start) == text.find("{", start), start
     finally:
         source.close()
 

@@ -472,27 +472,26 @@ def _parse_fast(text: str) -> Any:
 # A file at least this large, and ASCII (so a character's offset is its byte's), is not kept as
 # text once parsed: its locations are counted in blocks read again from the file (_FileText).
 REREAD_MIN_BYTES = 8 * 1024 * 1024
-REREAD_MAX_FILES = 64  # each keeps its descriptor open until the import is done; past this, the text
+REREAD_MAX_FILES = 64  # each keeps its descriptor open until the import is done; past this, texts are held
 
 
 class _FileText:
     """The text of a parsed ASCII file, read again from its open descriptor in blocks when a
     location is asked, rather than held (at 100,000 instances the two big files are 357 MB).
 
-    Offers the three `str` methods `_Doc.loc` and `_find_all` use (count, rfind, find of one
-    character), with the same results: a table of the newlines before each block answers for
-    whole blocks, and only the block an offset falls in is read (the last two are kept, as the
-    importer asks in order).
+    Answers what `_Doc.loc` and `_find_all` ask of a `str` (`locate`: a line and column;
+    `find_all`: every bracket's offset) with the same results: a table of the newlines before
+    each block answers for whole blocks, and only the block an offset falls in is read (the last
+    two are kept, as the importer asks in order).
     """
 
     BLOCK = 1 << 18
 
-    __slots__ = ("_fd", "_skip", "_length", "_lines", "_last", "_cache", "_closer", "__weakref__")
+    __slots__ = ("_fd", "_skip", "_lines", "_last", "_cache", "_closer", "__weakref__")
 
     def __init__(self, fd: int, skip: int, text: str) -> None:
         self._fd = fd
         self._skip = skip  # bytes before the text (a UTF-8 byte order mark)
-        self._length = len(text)
         # Newlines before each block, and the offset of the last one before it (-1: none).
         self._lines = array("q")
         self._last = array("q")
@@ -506,14 +505,11 @@ class _FileText:
                 lines += count
                 last = text.rfind("\n", start, end)
         self._cache: dict[int, bytes] = {}
-        # Closed by release(), or when dropped (an import that failed before it).
+        # Closed when the import has made its locations (`_Importer.run`), or when dropped.
         self._closer = weakref.finalize(self, os.close, fd)
 
     def close(self) -> None:
         self._closer()
-
-    def __len__(self) -> int:
-        return self._length
 
     def _block(self, index: int) -> bytes:
         block = self._cache.get(index)
@@ -524,11 +520,6 @@ class _FileText:
             block = os.read(self._fd, self.BLOCK)
             self._cache[index] = block
         return block
-
-    def _before(self, offset: int) -> int:
-        """How many newlines the text holds before `offset`."""
-        index, rel = divmod(min(max(offset, 0), self._length), self.BLOCK)
-        return self._lines[index] + (self._block(index).count(b"\n", 0, rel) if rel else 0)
 
     def locate(self, at: int, line: int, offset: int) -> tuple[int, int]:
         """(line, column) of `offset`, counting from `at` (on `line`) when both are in one block:
@@ -546,29 +537,6 @@ class _FileText:
         newline = block.rfind(b"\n", 0, rel)
         return line, (rel - newline if newline >= 0 else offset - self._last[index])
 
-    def count(self, sub: str, start: int, end: int) -> int:
-        assert sub == "\n"
-        if end <= start:
-            return 0
-        first, last = start // self.BLOCK, (end - 1) // self.BLOCK
-        if first == last:  # the common case: a short step from the last location
-            base = first * self.BLOCK
-            return self._block(first).count(b"\n", start - base, end - base)
-        return self._before(end) - self._before(start)
-
-    def rfind(self, sub: str, start: int, end: int) -> int:
-        assert sub == "\n"
-        end = min(end, self._length)
-        if end <= start:
-            return -1
-        index = (end - 1) // self.BLOCK
-        base = index * self.BLOCK
-        found = self._block(index).rfind(b"\n", max(start - base, 0), end - base)
-        if found >= 0:
-            return base + found
-        last = self._last[index]  # the last newline before this block
-        return last if last >= start else -1
-
     def find_all(self, char: str) -> list[int]:
         """Every offset of `char`, block by block (`_find_all` for a file that is not held)."""
         out: list[int] = []
@@ -583,17 +551,6 @@ class _FileText:
                 add(base + at)
                 at = find(byte, at + 1)
         return out
-
-    def find(self, sub: str, start: int = 0) -> int:
-        char = sub.encode("ascii")
-        index = start // self.BLOCK
-        while index * self.BLOCK < self._length:
-            base = index * self.BLOCK
-            found = self._block(index).find(char, max(start - base, 0))
-            if found >= 0:
-                return base + found
-            index += 1
-        return -1
 
 
 @dataclass(slots=True)
