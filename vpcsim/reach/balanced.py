@@ -247,7 +247,7 @@ def _node_to_targets(net: CompiledNetwork, lb: lbm.LoadBalancerModel, node: lbm.
     # The node speaks the target group's family to its targets and their health checks, from its
     # own address of that family (facts.LB_TARGET_GROUP_IP_TYPE_DOC); an NLB preserves the
     # client's address only when the client is of that family too (facts.LB_CROSS_FAMILY_DOC).
-    node_addr = node.private_ip if tg.bits == IPV4_BITS else lbm.ipv6_of(d, lb, node)
+    node_addr = lbm.private_of(d, lb, node) if tg.bits == IPV4_BITS else lbm.ipv6_of(d, lb, node)
     if node_addr is None:
         return []  # an ipv6 target group behind an ipv4 load balancer: validation reports it
     crossing = addr_bits(client_addr) != tg.bits
