@@ -83,7 +83,7 @@ GROUPS_KEY = "target_groups"
 TYPES = tuple(facts.LB_LISTENER_PROTOCOLS)
 SCHEMES = ("internet-facing", "internal")
 TARGET_TYPES = ("instance", "ip")
-TARGET_GROUP_PROTOCOLS = ("HTTP", "HTTPS", "TCP", "UDP", "TLS", "TCP_UDP")
+TARGET_GROUP_PROTOCOLS = facts.LB_TARGET_GROUP_PROTOCOLS
 HEALTH_STATES = ("healthy", "unhealthy", "initial", "draining", "unused", "unavailable")
 
 
