@@ -2310,8 +2310,10 @@ class _Importer:
                           f"balancer listens on here ({', '.join(facts.LB_LISTENER_PROTOCOLS[kind])}); left out", res.loc)
                 continue
             if port is None or not 1 <= port <= 65535:
-                self.warn("tf-unknown" if port is None else "tf-value", f"{res.address}: port "
-                          + ("is not known" if port is None else f"{port} is not 1-65535") + "; left out", res.loc)
+                raw = res.values.get("port")
+                self.warn("tf-unknown" if raw is None else "tf-value", f"{res.address}: port "
+                          + ("is known only after apply" if raw is None else f"{_json_kind(raw)} is not 1-65535")
+                          + "; left out", res.loc)
                 continue
             listener: dict[str, Any] = {"protocol": protocol, "port": port}
             forwards = self.lb_forwards(res, "default_action")
