@@ -1205,9 +1205,7 @@ def _classic_listeners(j: Item, name: str, imp: Importer) -> list[dict[str, obje
             imp.error("aws-value", f"{what}: protocol {protocol or '?'} -> {instance_protocol or '?'} (expected "
                       f"{', '.join(allowed)})", listener.loc_of("Protocol"))
             continue
-        body: dict[str, object] = {"protocol": protocol, "port": port, "instance_port": instance_port}
-        if instance_protocol != protocol:
-            body["instance_protocol"] = instance_protocol
+        body = mapping.classic_listener(protocol, port, instance_port, instance_protocol)
         imp.at(body, listener.loc)
         out.append(body)
     return out
@@ -1331,21 +1329,16 @@ def _tg_body(imp: Importer, tg: mapping.Picked) -> dict[str, object]:
         ip_type = "unknown"  # reported once: its targets are read in either family
     if ip_type == "ipv6":
         body["ip_address_type"] = ip_type
-    check: dict[str, object] = {}
     check_port = j.text("HealthCheckPort")
+    number: int | None = None
     if check_port is not None and check_port != "traffic-port":
         number = int(check_port) if check_port.isdigit() else None
         if number is None or not 1 <= number <= 65535:
             imp.error("aws-value", f"{what}: HealthCheckPort {check_port!r} (expected traffic-port or 1-65535)",
                       j.loc_of("HealthCheckPort"))
-        elif number != port:
-            check["port"] = number
-    check_protocol = (j.text("HealthCheckProtocol") or "").upper()
-    default = "TCP" if protocol in ("TCP", "UDP", "TLS", "TCP_UDP") else "HTTP"  # read_group's
-    if check_protocol in facts.LB_HEALTH_CHECK_PROTOCOLS and check_protocol != default:
-        check["protocol"] = check_protocol
-    if j.flag("HealthCheckEnabled") is False:
-        check["enabled"] = False
+            number = None
+    check = mapping.target_group_health(protocol, port, number, j.text("HealthCheckProtocol") or "",
+                                        j.flag("HealthCheckEnabled"))
     if check:
         body["health_check"] = check
     attributes = _attributes(imp.raw["TargetGroupAttributes"].get(arn))

@@ -41,6 +41,7 @@ from typing import Any
 
 import vpcsim.facts as facts
 from vpcsim.errors import DesignError, Diagnostic, Location, Severity
+from vpcsim.importers import mapping as _mapping
 from vpcsim.importers import validated
 from vpcsim.importers.aws import _Doc, _parse_located, design_to_yaml
 from vpcsim.importers.mapping import Names as _Names
@@ -2107,6 +2108,12 @@ class _Importer:
                 del body["targets"]
         return balancers, groups
 
+    def lb_orphan(self, res: _Res, what: str, target: _Res | None, lost: str = "left out") -> None:
+        """`res` names a `what` (its load balancer, target group...) that is not imported or not known."""
+        self.warn("tf-orphan", f"{res.address}: its {what} "
+                  + (f"{target.address} is not imported" if target is not None else "is not known") + f"; {lost}",
+                  res.loc)
+
     def lb_unsupported(self, res: _Res, why: str) -> None:
         kind, label = UNSUPPORTED_TYPES[res.type]
         name = self.name_of(res, self.unsupported_names)
@@ -2282,9 +2289,7 @@ class _Importer:
                           f"{inner or '?'}:{instance_port} is not a Classic Load Balancer listener (protocols "
                           f"{', '.join(allowed)}, ports 1-65535); left out", res.loc)
                 continue
-            listener: dict[str, Any] = {"protocol": protocol, "port": port, "instance_port": instance_port}
-            if inner != protocol:
-                listener["instance_protocol"] = inner
+            listener = _mapping.classic_listener(protocol, port, instance_port, inner)
             self.at(listener, res.loc)
             out.append(listener)
         return out
@@ -2296,9 +2301,7 @@ class _Importer:
             lb = self.link(res, "load_balancer_arn", LB_TYPES)
             name = self.lb_names.get(lb.address) if lb is not None else None
             if name is None:
-                self.warn("tf-orphan", f"{res.address}: its load balancer "
-                          + (f"{lb.address} is not imported" if lb is not None else "is not known") + "; left out",
-                          res.loc)
+                self.lb_orphan(res, "load balancer", lb)
                 continue
             kind = balancers[name]["type"]
             written = res.values.get("protocol")
@@ -2326,9 +2329,7 @@ class _Importer:
             owner = self.link(res, "listener_arn", LB_LISTENER_TYPES)
             rule_of = self.listener_bodies.get(owner.address) if owner is not None else None
             if rule_of is None:
-                self.warn("tf-orphan", f"{res.address}: its listener "
-                          + (f"{owner.address} is not imported" if owner is not None else "is not known")
-                          + "; left out", res.loc)
+                self.lb_orphan(res, "listener", owner)
                 continue
             for group in self.lb_forwards(res, "action"):
                 if group not in rule_of.setdefault("target_groups", []):
@@ -2410,7 +2411,7 @@ class _Importer:
                 self.warn("tf-unsupported", f"{res.address}: {why}; the target group is left out", res.loc)
                 continue
             vpc = self.design_vpc(res)
-            if vpc is None:
+            if vpc is None or port is None:  # (a port is known here: checked above)
                 continue
             fields: dict[str, Any] = {"vpc": self.vpc_names[vpc], "protocol": protocol, "port": port}
             if target_type == "ip":
@@ -2419,16 +2420,11 @@ class _Importer:
                 fields["ip_address_type"] = "ipv6"
             check = _blocks(res.values.get("health_check"))
             first = check[0] if check else {}
-            health: dict[str, Any] = {}
             check_port = _int(first.get("port"))  # "traffic-port" (the default) is not a number
-            if check_port is not None and 1 <= check_port <= 65535 and check_port != port:
-                health["port"] = check_port
-            check_protocol = str(first.get("protocol") or "").upper()
-            default = "TCP" if protocol in ("TCP", "UDP", "TLS", "TCP_UDP") else "HTTP"
-            if check_protocol in facts.LB_HEALTH_CHECK_PROTOCOLS and check_protocol != default:
-                health["protocol"] = check_protocol
-            if first.get("enabled") is False:
-                health["enabled"] = False
+            enabled = first.get("enabled")
+            health = _mapping.target_group_health(
+                protocol, port, check_port if check_port is not None and 1 <= check_port <= 65535 else None,
+                str(first.get("protocol") or ""), enabled if isinstance(enabled, bool) else None)
             if health:
                 fields["health_check"] = health
             # The provider keeps these two as strings ("true" / "false"; unknown until apply when unset).
@@ -2455,9 +2451,7 @@ class _Importer:
         def register(res: _Res, tg: _Res | None, entries: list[dict[str, Any]]) -> None:
             name = self.tg_names.get(tg.address) if tg is not None else None
             if name is None:
-                self.warn("tf-orphan", f"{res.address}: its target group "
-                          + (f"{tg.address} is not imported" if tg is not None else "is not known") + "; left out",
-                          res.loc)
+                self.lb_orphan(res, "target group", tg)
                 return
             for entry in entries:
                 self.at(entry, res.loc)
@@ -2467,9 +2461,7 @@ class _Importer:
         def enlist(res: _Res, elb: _Res | None, instances: list[str]) -> None:
             name = self.lb_names.get(elb.address) if elb is not None else None
             if name is None:
-                self.warn("tf-orphan", f"{res.address}: its Classic Load Balancer "
-                          + (f"{elb.address} is not imported" if elb is not None else "is not known") + "; left out",
-                          res.loc)
+                self.lb_orphan(res, "Classic Load Balancer", elb)
                 return
             listed = balancers[name].setdefault("instances", [])
             listed.extend(i for i in instances if i not in listed)
