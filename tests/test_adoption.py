@@ -478,7 +478,7 @@ def test_readme_adoption_walkthrough(tmp_path: Path, monkeypatch: pytest.MonkeyP
     ("{protocol: tcp, ports: 443, cidr: 0.0.0.0/0}", "{protocol: tcp, ports: [443], cidr: 0.0.0.0/0}",
      "ports must be a port 0-65535 or a range 'lo-hi', not a list"),
     ("{protocol: tcp, ports: 443, cidr: 0.0.0.0/0}", "{protocol: tpc, ports: 443, cidr: 0.0.0.0/0}",
-     "protocol must be tcp, udp, icmp, all, -1 or 0-255, not a string ('tpc')"),
+     "protocol must be tcp, udp, icmp, icmpv6, all, -1 or 0-255, not a string ('tpc')"),
 ])
 def test_load_errors_say_what_was_expected(tmp_path: Path, old: str, new: str, message: str) -> None:
     from vpcsim.errors import DesignError

@@ -141,6 +141,10 @@ def test_exposure_equals_per_port_traces(design: Path | str, make: Make) -> None
             for icmp_type in range(256):
                 want = net.trace(src, e.interface, icmp_type, "icmp").reachable
                 assert ((TrafficKind.ICMP, icmp_type) in got) == want, (e.interface, src, "icmp", icmp_type)
+            # ICMPv6: the types some rule, reply or NAT64 treats apart, and a few others.
+            for icmp_type in (0, 1, 2, 3, 4, 8, 127, 128, 129, 130, 135, 139, 140, 200, 255):
+                want = net.trace(src, e.interface, icmp_type, "icmpv6").reachable
+                assert ((TrafficKind.ICMPV6, icmp_type) in got) == want, (e.interface, src, "icmpv6", icmp_type)
             for number in (0, 2, 41, 47, 50, 132, 255):
                 want = net.trace(src, e.interface, 0, number).reachable
                 assert ((TrafficKind.IP, number) in got) == want, (e.interface, src, number)
@@ -656,8 +660,9 @@ def test_cli_reach_json_and_csv(capsys: pytest.CaptureFixture[str]) -> None:
         ("web-a", "db-primary", {"tcp": [[5432, 5432]]}), ("web-b", "db-primary", {"tcp": [[5432, 5432]]})]
     assert main(["reach", "-d", str(BASIC), "--by", "subnet", "--csv"]) == 0
     rows = list(csv.DictReader(io.StringIO(capsys.readouterr().out)))
-    assert {"from", "to", "tcp", "udp", "icmp", "ip", "uniform", "pairs"} == set(rows[0])
-    assert {"from": "public-a", "to": "private-a", "tcp": "5432", "udp": "", "icmp": "", "ip": "", "uniform": "yes",
+    assert {"from", "to", "tcp", "udp", "icmp", "icmpv6", "ip", "uniform", "pairs"} == set(rows[0])
+    assert {"from": "public-a", "to": "private-a", "tcp": "5432", "udp": "", "icmp": "", "icmpv6": "", "ip": "",
+            "uniform": "yes",
             "pairs": "1"} in rows
 
 

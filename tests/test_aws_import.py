@@ -208,7 +208,7 @@ def test_mini_design() -> None:
         {"protocol": "tcp", "ports": 8443, "security_group": "default"},  # sg-0other dropped
         {"protocol": "tcp", "prefix_list": "com.amazonaws.us-east-2.s3"},
         {"protocol": "icmp", "cidr": "10.0.0.0/8"},
-        {"protocol": 58, "cidr": "::/0"},  # ICMPv6: its IPv6 range only (an IpRanges entry matches nothing)
+        {"protocol": "icmpv6", "cidr": "::/0"},  # ICMPv6: its IPv6 range only (an IpRanges entry matches nothing)
         {"protocol": "udp", "ports": 53, "cidr": "10.0.0.2/32"},
     ]
     assert design["security_groups"]["app"]["egress"] == []  # none: not AWS's allow-all default

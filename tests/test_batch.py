@@ -81,13 +81,13 @@ def flows(draw: st.DrawFn, net: Network) -> list[tuple[Any, Any, Any, int]]:
     addrs = addresses(net)
     endpoint = st.one_of(st.sampled_from(senders), st.sampled_from(addrs), st.sampled_from(addrs).map(int_to_ip))
     dst = st.one_of(st.sampled_from(addrs), st.sampled_from(addrs).map(int_to_ip), st.sampled_from(names))
-    proto = st.sampled_from([6, 6, 17, 17, 1, "tcp", "udp", "icmp", 47, 50, 0, 132, 58])
+    proto = st.sampled_from([6, 6, 17, 17, 1, "tcp", "udp", "icmp", 47, 50, 0, 132, 58, 58, "icmpv6"])
     port = st.one_of(st.sampled_from([0, 22, 53, 67, 123, 80, 443, 1024, 5432, 8080, 32768, 61000, 65535]),
                      st.integers(0, 65535))
     out = []
     for _ in range(draw(st.integers(1, 90))):
         p = draw(proto)
-        q = draw(port) % 256 if p in (1, "icmp") else draw(port)
+        q = draw(port) % 256 if p in (1, "icmp", 58, "icmpv6") else draw(port)  # ICMP, ICMPv6: a type
         out.append((draw(endpoint), draw(dst), p, q))
     return out
 

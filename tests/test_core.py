@@ -69,7 +69,7 @@ def ref_rule_matches(rule: Rule, addr: int, proto: int, port: int) -> bool:
         return True
     if rproto != proto:
         return False
-    return proto not in (1, 6, 17) or plo <= port <= phi
+    return proto not in (1, 6, 17, 58) or plo <= port <= phi  # 58: ICMPv6, type*256+code like ICMP
 
 
 def ref_first(rules: Sequence[Rule], addr: int, proto: int, port: int) -> int:
@@ -184,8 +184,8 @@ ports = st.one_of(
     st.integers(65520, PORT_MAX),
 )
 port_pairs = st.tuples(ports, ports).map(lambda t: (min(t), max(t)))
-rule_protos = st.sampled_from([PROTO_ALL, 1, 6, 6, 17, 50])
-packet_protos = st.sampled_from([1, 6, 17, 50, 0, 47, 255])
+rule_protos = st.sampled_from([PROTO_ALL, 1, 6, 6, 17, 50, 58])
+packet_protos = st.sampled_from([1, 6, 17, 50, 0, 47, 255, 58])
 
 
 @st.composite
@@ -203,7 +203,7 @@ def addr_ranges(draw: st.DrawFn) -> tuple[int, int]:
 def rules(draw: st.DrawFn) -> Rule:
     alo, ahi = draw(addr_ranges())
     proto = draw(rule_protos)
-    if proto in (1, 6, 17):
+    if proto in (1, 6, 17, 58):
         plo, phi = draw(port_pairs)
     else:
         # Ports of rules without a port field are ignored, whatever the caller put there.
@@ -926,7 +926,7 @@ def addr_ranges6(draw: st.DrawFn) -> tuple[int, int]:
 def rules6(draw: st.DrawFn) -> Rule:
     alo, ahi = draw(addr_ranges6())
     proto = draw(rule_protos)
-    if proto in (1, 6, 17):
+    if proto in (1, 6, 17, 58):
         plo, phi = draw(port_pairs)
     else:
         plo, phi = draw(st.one_of(port_pairs, st.sampled_from([(0, PORT_MAX), (5, 3), (-1, 70000)])))
@@ -1076,7 +1076,10 @@ def test_wide_examples() -> None:
     assert FirstMatchRules([], bits=W).first_match_addrs(0, TOP6, 6, 443) == [(0, TOP6, -1)]
     sg = AnyMatchRules([(net, net + 2**96 - 1, 6, 443, 443), (0, TOP6, 58, 0, 0)], bits=W)
     assert sg.allowed_addrs(0, TOP6, 6, 443) == [(net, net + 2**96 - 1)]
-    assert sg.match(TOP6, 58, PORT_MAX) == 1  # protocol 58 (ICMPv6) has no ports in the core yet
+    # Protocol 58 (ICMPv6) carries type*256+code like ICMP: the rule admits type 0 code 0 only.
+    assert sg.match(TOP6, 58, 0) == 1
+    assert sg.match(TOP6, 58, PORT_MAX) == -1
+    assert sg.allowed_ports(TOP6, 58, 0, PORT_MAX) == [(0, 0)]
     assert sg.allowed_ports(net, 6, 0, PORT_MAX) == [(443, 443)]
 
 

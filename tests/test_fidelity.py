@@ -413,8 +413,8 @@ def test_assertions_on_icmp_type_and_code(make: Make, acl: str, passed: list[boo
 
 
 @pytest.mark.parametrize(("traffic", "message", "needle"), [
-    ("{protocol: tcp, ports: 443, icmp_code: 4}", "icmp_code needs protocol icmp and an icmp_type", "icmp_code: 4"),
-    ("{protocol: icmp, icmp_code: 4}", "icmp_code needs protocol icmp and an icmp_type", "icmp_code: 4"),
+    ("{protocol: tcp, ports: 443, icmp_code: 4}", "icmp_code needs protocol icmp or icmpv6 and an icmp_type", "icmp_code: 4"),
+    ("{protocol: icmp, icmp_code: 4}", "icmp_code needs protocol icmp or icmpv6 and an icmp_type", "icmp_code: 4"),
     ("{protocol: icmp, icmp_type: 3, icmp_code: 300}", "icmp_code: expected a number 0-255", "300"),
     ("[{protocol: icmp, icmp_type: 3, icmp_code: 4}, {protocol: icmp, icmp_type: 3, icmp_code: 1}]",
      "icmp codes 1, 4 in one assertion", "icmp_code: 1"),

@@ -712,7 +712,9 @@ def test_diff_shows_the_flows_ipv6_opens_between_instances() -> None:
     want = after.reach(family="ipv6").cells
     assert set(six) == {f"{a} → {b} (IPv6)" for (a, b) in want if a != b}  # nat-bastion has no IPv6
     change = six["app-a → app-b (IPv6)"]
-    assert change.opened == want[("app-a", "app-b")].any == Traffic.parse("tcp/22") and not change.closed
+    # (and the app group's ping from the VPC's IPv6 block: icmpv6 type 128)
+    assert change.opened == want[("app-a", "app-b")].any == Traffic.parse("tcp/22") | Traffic.parse("icmpv6/128")
+    assert not change.closed
     assert any("tcp 22 ::/0" in v and "dual-stack.yaml:110:9" in v for v in change.opened_via)
     assert any("-> local (longest prefix match for 2600:" in v for v in change.opened_via)
     # The other way round, the same flows close; and a network against itself changes nothing.

@@ -43,7 +43,7 @@ import vpcsim.core as core
 from vpcsim.errors import Diagnostic, EndpointError, UsageError
 from vpcsim.facts import (
     CRITICAL_SERVICES,
-    ICMP_REPLIES,
+    ICMP_REPLIES_BY_PROTO,
     LINUX_EPHEMERAL,
     NOT_INTERNET,
     NOT_INTERNET6,
@@ -56,7 +56,7 @@ from vpcsim.reach import addresses
 from vpcsim.reach.walk import trace, trace_packet
 from vpcsim.results import Action, FilterDetail, Hop, PortFilter, StepKind
 from vpcsim.severity import Grade
-from vpcsim.traffic import Traffic, TrafficKind
+from vpcsim.traffic import ANY, Traffic, TrafficKind
 
 if TYPE_CHECKING:
     from vpcsim.check import Engine
@@ -101,7 +101,7 @@ Severity = Grade
 EXPOSURE_GRADES = (Grade.CRITICAL, Grade.HIGH, Grade.MEDIUM, Grade.INFO)
 
 # Open to the world on purpose on a web tier: graded info.
-_WEB = Traffic(tcp=WEB_PORTS["tcp"], udp=WEB_PORTS["udp"], icmp=((0, 255),))
+_WEB = Traffic(tcp=WEB_PORTS["tcp"], udp=WEB_PORTS["udp"], icmp=((0, 255),), icmpv6=((0, 255),))
 
 
 def _critical_traffic() -> Traffic:
@@ -439,16 +439,25 @@ class Analyser:
                 return self._fallback(src, dst)
         else:
             udp = self._ported(fwd, ret, 17)
-        icmp = self._icmp(fwd, ret)
+        icmp = self._icmp(fwd, ret, 1)
+        icmpv6 = self._icmp(fwd, ret, 58)
         if any(h.kind == "nat_gateway" for h in result.forward + result.return_path):
             # A NAT gateway carries only tcp, udp and icmp: other protocols get a walk of their own.
             presult, pfwd, pret = self._probe(src, dst, _OTHER_PROTO)
             ip = self._ip(pfwd + pret) if _path_ok(presult) else ()
             if _has(ip, _OTHER_PROTO) != presult.reachable:
                 return self._fallback(src, dst)
+            # ... and ICMP on IPv4 only; NAT64 carries ICMPv6 as ICMP, types translated (RFC 7915), so
+            # the filters beyond it see other types: check.Engine answers ICMPv6 (a walk per type run).
+            if ":" in result.flow.dst_ip:
+                icmp = ()
+                icmpv6 = self._fallback(src, dst, counted=False,
+                                        universe=Traffic.of(TrafficKind.ICMPV6, ((0, 255),))).icmpv6
+            else:
+                icmpv6 = ()
         else:
             ip = self._ip(fwd + ret)
-        return Traffic(tcp=tcp, udp=udp, icmp=icmp, ip=ip)
+        return Traffic(tcp=tcp, udp=udp, icmp=icmp, icmpv6=icmpv6, ip=ip)
 
     def address_from(self, src: int, dst: str) -> int:
         """The address `trace` sends to when `dst` is named and the source is address `src`."""
@@ -513,14 +522,14 @@ class Analyser:
             return d.interfaces[instance.interfaces[0]]
         return d.interfaces[name]
 
-    def _fallback(self, src: Side, dst: Side, *, counted: bool = True) -> Traffic:
-        """check.Engine's answer for the pair; `counted`: a walk the filters could not read exactly."""
+    def _fallback(self, src: Side, dst: Side, *, counted: bool = True, universe: Traffic = ANY) -> Traffic:
+        """check.Engine's answer for the pair (of `universe`); `counted`: a walk the filters could not read exactly."""
         from vpcsim.check import _Atom
 
         self.fallbacks += counted
         a = src if isinstance(src, str) else int_to_ip(src)
         b = dst if isinstance(dst, str) else int_to_ip(dst)
-        return self.engine.reachable(_Atom(a, a), _Atom(b, b), Traffic.any())
+        return self.engine.reachable(_Atom(a, a), _Atom(b, b), universe)
 
     # -- port sets from the walk's filters ---------------------------------------------------------
 
@@ -548,15 +557,16 @@ class Analyser:
                 break
         return got
 
-    def _icmp(self, fwd: list[FilterDetail], ret: list[FilterDetail]) -> core.PortRuns:
-        """ICMP types (code 0) that get there, and whose reply type gets back."""
+    def _icmp(self, fwd: list[FilterDetail], ret: list[FilterDetail], proto: int) -> core.PortRuns:
+        """ICMP (1) or ICMPv6 (58) types (code 0) that get there, and whose reply type gets back."""
+        replies = ICMP_REPLIES_BY_PROTO[proto]
         types: core.PortRuns = ((0, 255),)
         for check in fwd:
-            types = core.ports_intersect(types, _types(self._admit(check, 1)))
+            types = core.ports_intersect(types, _types(self._admit(check, proto)))
         for check in ret:
-            back = _types(self._admit(check, 1))
-            ok: list[tuple[int, int]] = list(core.ports_subtract(back, tuple((q, q) for q in sorted(ICMP_REPLIES))))
-            ok += [(q, q) for q, reply in ICMP_REPLIES.items() if any(lo <= reply <= hi for lo, hi in back)]
+            back = _types(self._admit(check, proto))
+            ok: list[tuple[int, int]] = list(core.ports_subtract(back, tuple((q, q) for q in sorted(replies))))
+            ok += [(q, q) for q, reply in replies.items() if any(lo <= reply <= hi for lo, hi in back)]
             types = core.ports_intersect(types, core.ports_normalize(ok))
         return types
 
@@ -995,8 +1005,9 @@ def _causes6(an: Analyser, src: str, dst: str, traffic: Traffic) -> tuple[str, .
     reply leaves by and the rules that admit it, each with its location."""
     kind = next(k for k in TrafficKind if traffic.runs(k))
     port = traffic.runs(kind)[0][0]
-    proto = {TrafficKind.TCP: 6, TrafficKind.UDP: 17, TrafficKind.ICMP: 1}.get(kind, port)
-    result = trace_packet(an.net, "internet", None, src, dst, proto, port if proto in (6, 17) else 0,
+    proto = kind.protocol if kind.protocol is not None else port
+    # (ICMP, ICMPv6: `port` is the type; was 0 for them, an echo reply that no rule may admit.)
+    result = trace_packet(an.net, "internet", None, src, dst, proto, port if kind is not TrafficKind.IP else 0,
                           ephemeral=an.ephemeral)
     out: list[str] = []
     for hop in result.return_path:
@@ -1674,13 +1685,13 @@ class ReachMatrix:
         yield "}"
 
     def to_csv(self) -> str:
-        """One row per non-empty cell: from, to, tcp, udp, icmp, ip (port runs), uniform, pairs.
+        """One row per non-empty cell: from, to, tcp, udp, icmp, icmpv6, ip (port runs), uniform, pairs.
 
         A grouped matrix has one row per block instead (from and to list the group's members,
         separated by spaces; pairs is per cell), then its exceptions as cells."""
         out = io.StringIO()
         writer = csv.writer(out, lineterminator="\n")
-        writer.writerow(["from", "to", "tcp", "udp", "icmp", "ip", "uniform", "pairs"])
+        writer.writerow(["from", "to", *(k.value for k in TrafficKind), "uniform", "pairs"])
         if self.grouped:
             for b in self.blocks.values():
                 writer.writerow([" ".join(self.row_groups[b.rows]), " ".join(self.col_groups[b.cols]),

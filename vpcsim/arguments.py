@@ -9,11 +9,12 @@ from __future__ import annotations
 
 from typing import Any
 
+from vpcsim.core import ICMP_PROTOS
 from vpcsim.errors import UsageError
 from vpcsim.facts import EPHEMERAL_PRESETS
 from vpcsim.model import PROTOCOL_NAMES, number_hint, parse_decimal
 
-__all__ = ["EPHEMERAL_PRESETS", "endpoint", "ephemeral", "port", "protocol", "quote", "trace_args"]
+__all__ = ["EPHEMERAL_PRESETS", "endpoint", "ephemeral", "icmp_what", "port", "protocol", "quote", "trace_args"]
 
 
 
@@ -40,19 +41,24 @@ def _whole(value: object) -> int | None:
 
 
 def protocol(value: object) -> int:
-    """tcp / udp / icmp, or an IP protocol number 0-255 (int or decimal text) -> the number."""
+    """tcp / udp / icmp / icmpv6, or an IP protocol number 0-255 (int or decimal text) -> the number."""
     number = PROTOCOL_NAMES.get(value.strip().lower(), None) if isinstance(value, str) else None
     if number is not None:
         if number >= 0:
             return number
-        raise UsageError(f"protocol {quote(value)}: a packet has one protocol (expected tcp, udp, icmp or 0-255)")
+        raise UsageError(f"protocol {quote(value)}: a packet has one protocol (expected tcp, udp, icmp, icmpv6 or 0-255)")
     whole = _whole(value)
     if whole is None:
         hint = number_hint(value) if isinstance(value, str) else ""
-        raise UsageError(f"unknown protocol {quote(value)} (expected tcp, udp, icmp or a number 0-255){hint}")
+        raise UsageError(f"unknown protocol {quote(value)} (expected tcp, udp, icmp, icmpv6 or a number 0-255){hint}")
     if not 0 <= whole <= 255:
-        raise UsageError(f"protocol {quote(value)}: a packet has one protocol (expected tcp, udp, icmp or 0-255)")
+        raise UsageError(f"protocol {quote(value)}: a packet has one protocol (expected tcp, udp, icmp, icmpv6 or 0-255)")
     return whole
+
+
+def icmp_what(proto: int) -> str:
+    """How a message names an ICMP protocol's type: 'icmp type', 'icmpv6 type'."""
+    return "icmpv6 type" if proto == 58 else "icmp type"
 
 
 def port(value: object, what: str = "port", top: int = 65535) -> int:
@@ -94,7 +100,7 @@ def endpoint(value: object, what: str) -> str:
     raise UsageError(f"{what} {quote(value)}: expected an instance, interface, IP address, 'internet' or 'internet6' (a string)")
 
 
-_USUAL_PROTOCOLS: dict[object, int] = {"tcp": 6, "udp": 17, "icmp": 1, 6: 6, 17: 17, 1: 1}
+_USUAL_PROTOCOLS: dict[object, int] = {"tcp": 6, "udp": 17, "icmp": 1, "icmpv6": 58, 6: 6, 17: 17, 1: 1, 58: 58}
 
 
 def trace_args(
@@ -105,10 +111,12 @@ def trace_args(
             and ephemeral_value is None and type(protocol_value) in (str, int)):
         # The usual call (`trace(net, "a", "b", 443)`): judged without the general path's calls.
         fast = _USUAL_PROTOCOLS.get(protocol_value)
-        if fast is not None and src.strip() and dst.strip() and 0 <= port_value <= (255 if fast == 1 else 65535):
+        if fast is not None and src.strip() and dst.strip() and 0 <= port_value <= (
+                255 if fast in ICMP_PROTOS else 65535):
             return src, dst, port_value, fast, None, None
     proto = protocol(protocol_value)
-    checked_port = port(port_value, "icmp type" if proto == 1 else "port", 255 if proto == 1 else 65535)
+    checked_port = port(port_value, icmp_what(proto) if proto in ICMP_PROTOS else "port",
+                        255 if proto in ICMP_PROTOS else 65535)
     return (
         endpoint(src, "source"),
         endpoint(dst, "destination"),

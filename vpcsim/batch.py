@@ -4,7 +4,7 @@
 
 A flow is (source, destination, protocol, port): the source an instance or interface name, an
 address of either family (text or int) or 'internet' / 'internet6'; the destination the same
-(or a name); the protocol 'tcp', 'udp', 'icmp' or a number; the port a tcp/udp port, an ICMP
+(or a name); the protocol 'tcp', 'udp', 'icmp', 'icmpv6' or a number; the port a tcp/udp port, an ICMP
 type, or anything for other protocols (they have none). Each flow is mapped to a key: the
 classes of its two endpoints (see vpcsim.analyse: interface class and the address's signature,
 or the elementary address interval of an address nobody owns) and three relations the walk
@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING, Any
 
 import vpcsim.core as core
 from vpcsim.analyse import Analyser, analyser
-from vpcsim.arguments import quote
+from vpcsim.arguments import icmp_what, quote
 from vpcsim.components import vpc_router
 from vpcsim.errors import EndpointError, UsageError
 from vpcsim.facts import DHCP_SERVER_PORT, NAT64_PREFIX, VPC_ROUTER_OFFSET
@@ -48,7 +48,9 @@ Flow = tuple[Any, Any, Any, int]
 _UNOWNED = 1 << 24  # codes of unowned address intervals start here; owned endpoints' codes are below
 _CODE_BITS = 25
 _SPAN = 1 << 17  # one key x protocol kind owns this much of the verdict lookup space (ports < 2**16)
-_KIND_OF = {6: 0, 17: 1, 1: 2}  # other protocols: 3
+_KIND_OF = {6: 0, 17: 1, 1: 2, 58: 3}  # other protocols: _IP_KIND
+_IP_KIND = 4
+_KINDS = 5  # tcp, udp, icmp, icmpv6, other IP protocols: a slot's kinds in the verdict table
 # The numpy path packs addresses into int64 columns and looks them up in a PrefixTable's
 # stride arrays, both of which stop short of 128 bits: it serves networks whose addresses are
 # this wide at most, and any other network takes the pure-Python path (same verdicts).
@@ -121,7 +123,7 @@ class _Batcher:
         self._src_text: dict[str, _Side] = {}
         self._dst_text: dict[tuple[int, int, str], _Side] = {}
         self._key_index: dict[int, int] = {}  # flow key -> slot in the verdict table
-        self._bounds: list[int] = []  # verdict table: for slot j and kind k, the run bounds at (4j + k) * _SPAN
+        self._bounds: list[int] = []  # verdict table: for slot j and kind k, the run bounds at (5j + k) * _SPAN
         self._bounds_np: Any = None
         self._status: list[int] = []  # per slot and kind: 0 none, 1 all, 2 some
         self._status_np: Any = None
@@ -248,7 +250,7 @@ class _Batcher:
                 s, t = self.same_family(s, t, src, dst)
                 key = self.key(s, t)
             j = self.slot(key, s.side, t.addr, s.owner)
-        return bisect_right(self._bounds, (4 * j + kind) * _SPAN + pos) % 2 == 1  # self.lookup, inline
+        return bisect_right(self._bounds, (_KINDS * j + kind) * _SPAN + pos) % 2 == 1  # self.lookup, inline
 
     # -- keys and verdicts ---------------------------------------------------------------------
 
@@ -278,8 +280,9 @@ class _Batcher:
     def _append(self, j: int, traffic: Traffic) -> None:
         from vpcsim.traffic import TrafficKind
 
-        for k, kind in enumerate((TrafficKind.TCP, TrafficKind.UDP, TrafficKind.ICMP, TrafficKind.IP)):
-            base = (4 * j + k) * _SPAN
+        for k, kind in enumerate((TrafficKind.TCP, TrafficKind.UDP, TrafficKind.ICMP, TrafficKind.ICMPV6,
+                                  TrafficKind.IP)):
+            base = (_KINDS * j + k) * _SPAN
             runs = traffic.runs(kind)
             for lo, hi in runs:
                 self._bounds.append(base + lo)
@@ -289,7 +292,7 @@ class _Batcher:
         self._status_np = None
 
     def lookup(self, j: int, kind: int, port: int) -> bool:
-        return bisect_right(self._bounds, (4 * j + kind) * _SPAN + port) % 2 == 1
+        return bisect_right(self._bounds, (_KINDS * j + kind) * _SPAN + port) % 2 == 1
 
     def bounds_array(self) -> Any:
         import numpy as np
@@ -366,7 +369,7 @@ def reachable(network: CompiledNetwork, src: Any, dst: Any, port: int, protocol:
     return b.verdict(src, dst, _proto(protocol) if proto is None else proto, port)
 
 
-_PROTO_FAST = {"tcp": 6, "udp": 17, "icmp": 1}
+_PROTO_FAST = {"tcp": 6, "udp": 17, "icmp": 1, "icmpv6": 58}
 
 
 def _columns(flows: Sequence[Flow] | None, src: Any, dst: Any, protocol: Any, port: Any) -> tuple[Any, Any, Any, Any]:
@@ -395,25 +398,26 @@ def _proto(value: Any) -> int:
         if parse_decimal(text) is not None:  # ASCII digits only: '²'.isdigit() but int('²') raises
             value = parse_decimal(text)
         else:
-            raise UsageError(f"unknown protocol {value!r} (expected tcp, udp, icmp or a number 0-255)")
+            raise UsageError(f"unknown protocol {value!r} (expected tcp, udp, icmp, icmpv6 or a number 0-255)")
     if _is_intlike(value) and not isinstance(value, int):
         value = int(value)  # a numpy integer: the pure-Python path takes array columns too
     if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= 255:
-        raise UsageError(f"protocol {quote(value)}: a packet has one protocol (expected tcp, udp, icmp or 0-255)")
+        raise UsageError(f"protocol {quote(value)}: a packet has one protocol (expected tcp, udp, icmp, icmpv6 or 0-255)")
     return value
 
 
 def _check_port(proto: int, port: Any) -> int:
     if isinstance(port, bool) or not isinstance(port, int) or not 0 <= port <= 65535:
         raise UsageError(f"port {quote(port)} is out of range (expected 0-65535)")
-    if proto == 1 and port > 255:
-        raise UsageError(f"icmp type {port} is out of range (expected 0-255; 8 = echo request)")
+    if proto in core.ICMP_PROTOS and port > 255:
+        raise UsageError(f"{icmp_what(proto)} {port} is out of range (expected 0-255; "
+                         f"{128 if proto == 58 else 8} = echo request)")
     return port
 
 
 def _position(proto: int, port: int) -> tuple[int, int]:
-    kind = _KIND_OF.get(proto, 3)
-    return kind, (proto if kind == 3 else port)
+    kind = _KIND_OF.get(proto, _IP_KIND)
+    return kind, (proto if kind == _IP_KIND else port)
 
 
 def _is_int_array(values: Any) -> bool:
@@ -527,16 +531,19 @@ def _packed(b: _Batcher, cols: tuple[Any, Any, Any, Any]) -> Any:
         proto = np.fromiter((_proto(p) for p in protos), dtype=np.int64, count=n)
     if proto.min() < 0 or proto.max() > 255:
         bad = int(proto[(proto < 0) | (proto > 255)][0])
-        raise UsageError(f"protocol {bad!r}: a packet has one protocol (expected tcp, udp, icmp or 0-255)")
+        raise UsageError(f"protocol {bad!r}: a packet has one protocol (expected tcp, udp, icmp, icmpv6 or 0-255)")
     port = _ints(ports, 0, 65535, "port")
     icmp = proto == 1
-    if icmp.any() and (port[icmp] > 255).any():
-        raise UsageError(f"icmp type {int(port[icmp & (port > 255)][0])} is out of range (expected 0-255; 8 = echo request)")
-    kind = np.full(n, 3, dtype=np.int64)
+    icmp6 = proto == 58
+    for mask, number in ((icmp, 1), (icmp6, 58)):
+        if mask.any() and (port[mask] > 255).any():
+            _check_port(number, int(port[mask & (port > 255)][0]))
+    kind = np.full(n, _IP_KIND, dtype=np.int64)
     kind[proto == 6] = 0
     kind[proto == 17] = 1
     kind[icmp] = 2
-    pos = np.where(kind == 3, proto, port)
+    kind[icmp6] = 3
+    pos = np.where(kind == _IP_KIND, proto, port)
     # Sources.
     if _is_int_array(srcs):
         _narrow(srcs)
@@ -581,7 +588,7 @@ def _packed(b: _Batcher, cols: tuple[Any, Any, Any, Any]) -> Any:
         i = int(first[u])
         src_side: str | int = s_name[i].side if s_name is not None else int(srcs[i])
         slots[u] = b.slot(int(uniq[u]), src_side, int(t_addr[i]), int(s_owner[i]))
-    group = slots[inverse] * 4 + kind
+    group = slots[inverse] * _KINDS + kind
     status = b.status_array().take(group)
     result: NDArray[np.bool_] = status == 1
     some = np.flatnonzero(status == 2)

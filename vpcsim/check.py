@@ -35,7 +35,7 @@ from vpcsim.compile import public_space
 from vpcsim.components import auto_scaling, base, load_balancer
 from vpcsim.core import ranges
 from vpcsim.errors import DesignError, Diagnostic, EndpointError, Location, Severity, UsageError, VpcsimError
-from vpcsim.facts import ICMP_REPLIES, INTERNET_CANDIDATES, INTERNET_CANDIDATES6
+from vpcsim.facts import ICMP_REPLIES, ICMPV6_REPLIES, INTERNET_CANDIDATES, INTERNET_CANDIDATES6, NAT64_ICMP6_TO_4
 from vpcsim.loader.assertions import (
     Assertion,
     AssertionFile,
@@ -561,7 +561,7 @@ class Engine:
     def trace(self, src: _Atom, dst: _Atom, kind: TrafficKind, port: int,
               ephemeral: tuple[int, int] | None = None, icmp_code: int | None = None) -> TraceResult:
         eph = ephemeral or self.ephemeral
-        code = icmp_code if kind is TrafficKind.ICMP else None
+        code = icmp_code if kind.icmp else None
         key = (src.text, dst.text, kind, port, eph, code)
         cached = self._traces.get(key)
         if cached is None:
@@ -619,7 +619,7 @@ class Engine:
         The first member of a group stands for all of it.
         """
         if kind is TrafficKind.IP:
-            named = sorted({p for p, _, _ in rules if p not in (-1, 1, 6, 17)})
+            named = sorted({p for p, _, _ in rules if p != -1 and p not in core.PORTED_PROTOS})
             groups = [[(p, p)] for p in named if any(lo <= p <= hi for lo, hi in runs)]
             # Every protocol no rule names behaves alike (only 'all traffic' rules match it).
             rest = list(ranges.subtract(ranges.normalize(runs), tuple((p, p) for p in named)))
@@ -631,17 +631,18 @@ class Engine:
         for p, lo, hi in rules:
             if p != proto:
                 continue
-            if kind is TrafficKind.ICMP:
+            if kind.icmp:
                 # Rule ports are type*256+code; a flow of type t, code c matches iff lo <= 256t+c <= hi.
                 lo, hi = -(-(lo - icmp_code) // 256), (hi - icmp_code) // 256
                 if lo > hi:
                     continue
             cuts.add(lo)
             cuts.add(hi + 1)
-        if kind is TrafficKind.ICMP:
+        if kind.icmp:
             # A query is answered by another type (echo request 8 by echo reply 0...): each such
-            # type's reply meets other rules than the type itself, so it gets a run of its own.
-            for query in _icmp_queries():
+            # type's reply meets other rules than the type itself, so it gets a run of its own. So
+            # does each ICMPv6 type NAT64 turns into an ICMP one (the rules beyond it are ICMP's).
+            for query in _icmp_queries(proto):
                 cuts |= {query, query + 1}
         out = []
         for lo, hi in runs:
@@ -681,8 +682,12 @@ class Engine:
                                               if self.trace(src, dst, kind, p, ephemeral, icmp_code).reachable])
                 continue
             probe = self.trace(src, dst, kind, runs[0][0], ephemeral, icmp_code)
-            if any(b.code not in PORT_DEPENDENT for b in probe.blocked_by):
-                continue  # blocked whatever the port: routing, NAT, a stopped instance...
+            if any(b.code not in PORT_DEPENDENT and not (kind is TrafficKind.ICMPV6 and b.code is
+                                                         Code.NGW_UNSUPPORTED_PROTOCOL)
+                   for b in probe.blocked_by):
+                # Blocked whatever the port: routing, NAT, a stopped instance... (NAT64 drops the
+                # ICMPv6 types it cannot translate and passes the others: a type's own question.)
+                continue
             nacls, enis = self._path(probe)
             cuts = self._rule_ranges(nacls, enis)
             admitted: list[tuple[int, int]] = []
@@ -761,7 +766,7 @@ class Engine:
 
         def add(loc: Location, proto: int, lo: int, hi: int, addrs: int) -> None:
             protos = 256 if proto == -1 else 1
-            ports = hi - lo + 1 if proto in (1, 6, 17) else 65536
+            ports = hi - lo + 1 if proto in core.PORTED_PROTOS else 65536
             sizes[loc] = max(sizes.get(loc, 0), protos * ports * addrs)
 
         for acl in d.network_acls.values():
@@ -819,8 +824,11 @@ class Engine:
         return CounterExample(src.label, dst.label, kind, port, result, rule, location, tuple(related))
 
 
-def _icmp_queries() -> tuple[int, ...]:
-    """ICMP types the trace answers with another type (facts.ICMP_REPLIES)."""
+def _icmp_queries(proto: int | None = 1) -> tuple[int, ...]:
+    """ICMP (or ICMPv6) types the trace answers with another type (facts.ICMP_REPLIES_BY_PROTO);
+    ICMPv6: also the types NAT64 translates (facts.NAT64_ICMP6_TO_4)."""
+    if proto == 58:
+        return tuple(sorted({*ICMPV6_REPLIES, *(kind for kind, _ in NAT64_ICMP6_TO_4)}))
     return tuple(sorted(ICMP_REPLIES))
 
 
@@ -1090,7 +1098,7 @@ def _caller_location() -> Location:
 
 
 def _traffic_arg(port: object, protocol: str | int | None) -> Traffic:
-    if isinstance(port, str) and ("/" in port or port.strip().lower() in ("tcp", "udp", "icmp")):
+    if isinstance(port, str) and ("/" in port or port.strip().lower() in ("tcp", "udp", "icmp", "icmpv6")):
         # The assertion-file form ("tcp/5432", "udp"), as assert_only takes it: it names its protocol.
         return parse_traffic(port)
     if protocol is None:
@@ -1104,7 +1112,7 @@ def _traffic_arg(port: object, protocol: str | int | None) -> Traffic:
     else:
         text = str(port)
     if str(protocol).lower() in ("any", "all", "-1"):
-        raise UsageError("a port needs a protocol (tcp, udp or icmp)")
+        raise UsageError("a port needs a protocol (tcp, udp, icmp or icmpv6)")
     return parse_traffic(f"{protocol}/{text}")
 
 

@@ -60,11 +60,14 @@ def build_parser() -> argparse.ArgumentParser:
     trace.add_argument("src", metavar="SRC", help="instance, ENI, IP address, or 'internet'")
     trace.add_argument("dst", metavar="DST", help="instance, ENI, IP address, or 'internet'")
     trace.add_argument("port", metavar="PORT", type=_port, nargs="?", default=None,
-                       help="destination port (ICMP: the type, 8 = echo; or give --icmp-type)")
-    trace.add_argument("--protocol", "-p", default="tcp", help="tcp (default), udp, icmp, or a protocol number")
-    trace.add_argument("--icmp-type", type=_port, default=None, help="ICMP type (with -p icmp): 8 echo, 3 unreachable")
+                       help="destination port (ICMP, ICMPv6: the type, 8 / 128 = echo; or give --icmp-type)")
+    trace.add_argument("--protocol", "-p", default="tcp",
+                       help="tcp (default), udp, icmp, icmpv6, or a protocol number")
+    trace.add_argument("--icmp-type", type=_port, default=None,
+                       help="ICMP type (with -p icmp): 8 echo, 3 unreachable; ICMPv6 (-p icmpv6): 128 echo, 2 too big")
     trace.add_argument("--icmp-code", type=_port, default=None,
-                       help="ICMP code (with -p icmp; default 0): 4 with type 3 is path-MTU 'fragmentation needed'")
+                       help="ICMP code (with -p icmp or icmpv6; default 0): 4 with type 3 is path-MTU "
+                            "'fragmentation needed'")
     trace.add_argument("--src-port", type=_port, default=None, help="a concrete client source port")
     trace.add_argument(
         "--ephemeral",

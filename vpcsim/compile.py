@@ -154,10 +154,10 @@ class RuleFilter:
         self.direction = direction
         self.table = table
         self._allow = allow  # NACL: rule index -> allows?; None: security groups (any match allows)
-        self.named = named  # IP protocols (other than 1, 6, 17) that some rule names
+        self.named = named  # IP protocols (other than 1, 6, 17, 58) that some rule names
 
     def admitted(self, peer: int, proto: int) -> core.PortRuns:
-        """Every port (ICMP: type*256+code) admitted from/to `peer` for protocol `proto`."""
+        """Every port (ICMP, ICMPv6: type*256+code) admitted from/to `peer` for protocol `proto`."""
         table, allow = self.table, self._allow
         if allow is None:
             assert isinstance(table, core.AnyMatchRules)
@@ -181,7 +181,8 @@ class RuleFilter:
 
 
 def _named_protocols(rules: Iterable[NaclRule | SgRule | None]) -> frozenset[int]:
-    return frozenset(r.protocol for r in rules if r is not None and r.protocol not in (-1, 1, 6, 17))
+    return frozenset(r.protocol for r in rules if r is not None and r.protocol != -1
+                     and r.protocol not in core.PORTED_PROTOS)
 
 
 @dataclass(frozen=True, slots=True)

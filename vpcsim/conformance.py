@@ -18,6 +18,7 @@ from dataclasses import replace
 from typing import Any
 
 from vpcsim.compile import CompiledNetwork
+from vpcsim.core import ICMP_PROTOS
 from vpcsim.model import int_to_ip, parse_ip
 from vpcsim.results import Action, Code, Disposition, Hop, StepKind, TraceResult
 
@@ -336,8 +337,8 @@ def representative_flows(net: CompiledNetwork, dst_instance: str) -> list[tuple[
             for rule in group.ingress if group is not None else ():
                 if rule.protocol in (6, 17):
                     probes.append((rule.protocol, rule.port_lo))
-                elif rule.protocol == 1:
-                    probes.append((1, rule.port_lo // 256))
+                elif rule.protocol in ICMP_PROTOS:  # icmp, icmpv6: the rule's first type
+                    probes.append((rule.protocol, rule.port_lo // 256))
                 elif rule.protocol >= 0:
                     probes.append((rule.protocol, 0))
     seen: set[tuple[str, int, int]] = set()

@@ -280,7 +280,7 @@ def _via(net: Network, seen: tuple[Traffic, str, str, tuple[tuple[str, Traffic],
         if (kind, port) in part:
             src = address
             break
-    protocol = kind.value if kind.value in ("tcp", "udp", "icmp") else str(port)
+    protocol = kind.value if kind.value != "ip" else str(port)  # tcp, udp, icmp, icmpv6: by name
     try:
         result = net.trace(src, seen[2], port if kind.value != "ip" else 0, protocol, ephemeral=ephemeral)
         case = next((v for v in result.address_cases if v.reachable), None)

@@ -102,6 +102,59 @@ NAT_GATEWAY_PORTS = EPHEMERAL_PRESETS["nat"]
 
 # ICMP queries and the type that answers each (echo, timestamp, information, address mask): RFC 792.
 ICMP_REPLIES: dict[int, int] = {8: 0, 13: 14, 15: 16, 17: 18}
+# ICMPv6 queries and their replies: echo request 128 -> echo reply 129 (RFC 4443 section 4,
+# https://www.rfc-editor.org/rfc/rfc4443#section-4), node information query 139 -> reply 140
+# (RFC 4620). AWS documents that security groups track ICMP "connections" without listing the
+# types (https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/security-group-connection-tracking.html);
+# inference: the query/reply pairs a stateful tracker pairs up, as Linux conntrack's invmap does.
+ICMPV6_REPLIES: dict[int, int] = {128: 129, 139: 140}
+# Query -> reply per ICMP protocol number (1 ICMP, 58 ICMPv6).
+ICMP_REPLIES_BY_PROTO: dict[int, dict[int, int]] = {1: ICMP_REPLIES, 58: ICMPV6_REPLIES}
+
+# Path MTU discovery's messages, as type*256+code: ICMP destination unreachable / fragmentation
+# needed and DF set (3/4, RFC 1191) and ICMPv6 packet too big (type 2, code 0, RFC 4443 section 3.2).
+# IPv6 routers never fragment, so on IPv6 path MTU discovery is mandatory (RFC 8201,
+# https://www.rfc-editor.org/rfc/rfc8201#section-1): "The IPv6 protocol does not support
+# fragmentation in the network ... returns ICMPv6 Packet Too Big (PTB) (Type 2)"
+# (https://docs.aws.amazon.com/vpc/latest/userguide/path_mtu_discovery.html).
+PMTUD_ICMP = 3 * 256 + 4
+PMTUD_ICMPV6 = 2 * 256 + 0
+PMTUD_DOC = "https://docs.aws.amazon.com/vpc/latest/userguide/path_mtu_discovery.html"
+
+# NAT64 translates ICMPv6 to ICMP and back (stateful NAT64, RFC 6146 section 3.5.3, which
+# translates headers by RFC 7915 section 5.2 / 4.2): {ICMPv6 (type, code): ICMP (type, code)};
+# code None: every code of the type maps to the same code. Messages not listed (neighbour
+# discovery, MLD, ...) are single-hop and dropped by the translator.
+# AWS NAT gateways do NAT64 for TCP, UDP and ICMP:
+# https://docs.aws.amazon.com/vpc/latest/userguide/nat-gateway-nat64-dns64.html
+NAT64_ICMP6_TO_4: dict[tuple[int, int | None], tuple[int, int | None]] = {
+    (128, None): (8, None),  # echo request
+    (129, None): (0, None),  # echo reply
+    (1, 0): (3, 1),  # no route to destination -> host unreachable
+    (1, 1): (3, 10),  # administratively prohibited -> host administratively prohibited
+    (1, 2): (3, 1),  # beyond scope of source address -> host unreachable
+    (1, 3): (3, 1),  # address unreachable -> host unreachable
+    (1, 4): (3, 3),  # port unreachable
+    (2, None): (3, 4),  # packet too big -> fragmentation needed
+    (3, None): (11, None),  # time exceeded, same code
+    (4, 0): (12, 0),  # parameter problem, erroneous header field
+    (4, 1): (3, 2),  # unrecognized next header -> protocol unreachable
+}
+# And back (RFC 7915 section 4.2): {ICMP (type, code): ICMPv6 (type, code)}.
+NAT64_ICMP4_TO_6: dict[tuple[int, int | None], tuple[int, int | None]] = {
+    (8, None): (128, None),
+    (0, None): (129, None),
+    (3, 0): (1, 0), (3, 1): (1, 0), (3, 2): (4, 1), (3, 3): (1, 4), (3, 4): (2, 0),
+    (3, 5): (1, 0), (3, 6): (1, 0), (3, 7): (1, 0), (3, 8): (1, 0), (3, 9): (1, 1), (3, 10): (1, 1),
+    (3, 11): (1, 0), (3, 12): (1, 0), (3, 13): (1, 1), (3, 15): (1, 1),
+    (11, None): (3, None),
+    (12, 0): (4, 0), (12, 2): (4, 0),
+}
+
+# Neighbour discovery (ICMPv6 133-137, RFC 4861) runs between an instance and the VPC router's
+# link-local address, which security groups and network ACLs do not filter ("Reserved IP addresses
+# used by the default VPC router", below). vpcsim neither walks nor flags it.
+ND_TYPES: tuple[int, ...] = (133, 134, 135, 136, 137)
 
 # -- Amazon-provided services that filters never see ------------------------------------------------
 # "Network ACLs do not filter traffic destined to and from the following: Amazon Domain Name
@@ -249,7 +302,9 @@ __all__ = [
     "TGW_ATTACHMENT_SG_REFERENCING_DEFAULT",
     "TGW_SG_REFERENCING_DEFAULT",
     "TGW_SG_REFERENCING_DOC",
+    "ICMPV6_REPLIES",
     "ICMP_REPLIES",
+    "ICMP_REPLIES_BY_PROTO",
     "INSTANCE_METADATA",
     "INSTANCE_METADATA_IPV6",
     "INTERNET_CANDIDATES",
@@ -268,10 +323,16 @@ __all__ = [
     "NACL_RULE_LIMIT",
     "NACL_RULE_QUOTA",
     "NAT_GATEWAY_PORTS",
+    "NAT64_ICMP4_TO_6",
+    "NAT64_ICMP6_TO_4",
     "NAT64_PREFIX",
+    "ND_TYPES",
     "NOT_INTERNET",
     "NOT_INTERNET6",
     "OTHER_SERVICES",
+    "PMTUD_DOC",
+    "PMTUD_ICMP",
+    "PMTUD_ICMPV6",
     "RELEASES_PUBLIC_IP",
     "RFC1918",
     "ROUTE_LIMIT",

@@ -21,8 +21,9 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from vpcsim.core import PORTED_PROTOS
 from vpcsim.errors import DesignError, Diagnostic, Location, Severity, UsageError
-from vpcsim.facts import DATABASE_PORTS, LINUX_EPHEMERAL
+from vpcsim.facts import DATABASE_PORTS, LINUX_EPHEMERAL, PMTUD_DOC, PMTUD_ICMP, PMTUD_ICMPV6
 from vpcsim.loader.reader import MAX_BYTES, FileTooLarge, UnreadableFile, read_regular
 from vpcsim.model import (
     IPV4_BITS,
@@ -51,10 +52,6 @@ PUBLIC_WORD = re.compile(r"(?:^|[^a-z])public(?:[^a-z]|$)", re.IGNORECASE)
 # A trailing AZ marker in a subnet name: -a, -1a, -az1, -eu-west-1a, -1.
 AZ_SUFFIX = re.compile(r"[-_.](?:[a-z]{2}-[a-z]+-\d[a-z]|\d?[a-z]|az\d+|\d)$", re.IGNORECASE)
 
-
-# ICMP destination unreachable (3), fragmentation needed and DF set (4), as a rule table's
-# type*256+code port (RFC 1191, path MTU discovery).
-PMTUD_ICMP = 3 * 256 + 4
 
 # A lint rule is what SARIF calls a reporting descriptor: the reports' own record.
 LintRule = RuleInfo
@@ -252,6 +249,13 @@ RULES: tuple[LintRule, ...] = (
           "in a direction, every IPv6 packet of the subnet is denied that way. Add the IPv6 rules (AWS adds rule "
           "101 for ::/0 only to the default NACL: "
           "https://docs.aws.amazon.com/vpc/latest/userguide/default-network-acl.html).", "correctness"),
+    _rule("VPC033", "nacl-blocks-ipv6-path-mtu-discovery", Level.WARNING,
+          "A network ACL drops ICMPv6 'packet too big' (type 2) on a subnet with an IPv6 way out", 5.0,
+          "IPv6 routers never fragment: a packet larger than a link's MTU is dropped and answered with ICMPv6 "
+          "type 2 'packet too big', so path MTU discovery is mandatory on IPv6 (RFC 8201). Beyond the VPC the "
+          "MTU is 1500 (internet gateway, VPN), inside it 9001: when the NACL drops the message, connections "
+          "that send large packets hang. Admit icmpv6 type 2 inbound from ::/0 (" + PMTUD_DOC + "). Neighbour "
+          "discovery (types 133-137) needs no rule: NACLs do not filter the VPC router's traffic.", "correctness"),
     # Dual-stack load balancers (VPC036-VPC038); VPC032 covers their subnets' NACLs.
     _rule("VPC036", "lb-ipv6-targets-admit-nodes-by-ipv4-only", Level.WARNING,
           "An ipv6 target group's targets admit the load balancer's nodes by IPv4 only", 6.0,
@@ -428,6 +432,7 @@ class _Linter:
             "VPC030": self.ipv6_route_to_igw,
             "VPC031": self.egress_only_unused,
             "VPC032": self.nacl_ipv4_only,
+            "VPC033": lambda r: self.path_mtu_discovery(r, six=True),
             "VPC036": self.lb_ipv6_targets_by_ipv4,
             "VPC037": self.lb_subnet_without_ipv6_route,
             "VPC038": self.lb_groups_ipv4_only,
@@ -565,10 +570,11 @@ class _Linter:
     @staticmethod
     def _shadowed_by(table: Any, ordered: Sequence[NaclRule | None], index: int, rule: NaclRule) -> set[int] | None:
         """The earlier rules that take every packet `rule` describes, or None if some packet reaches it."""
-        named = sorted({r.protocol for r in ordered if r is not None and r.protocol not in (-1, 1, 6, 17)})
+        named = sorted({r.protocol for r in ordered if r is not None and r.protocol != -1
+                        and r.protocol not in PORTED_PROTOS})
         if rule.protocol == -1:
-            unnamed = next(p for p in range(256) if p not in (1, 6, 17) and p not in named)
-            protos = [1, 6, 17, *named, unnamed]
+            unnamed = next(p for p in range(256) if p not in PORTED_PROTOS and p not in named)
+            protos = [*sorted(PORTED_PROTOS), *named, unnamed]
         else:
             protos = [rule.protocol]
         cuts = {rule.cidr.first}
@@ -580,8 +586,8 @@ class _Linter:
                     cuts.add(bound)
         winners: set[int] = set()
         for proto in protos:
-            lo, hi = (rule.port_lo, rule.port_hi) if proto in (1, 6, 17) and rule.protocol != -1 else (0, 65535)
-            if proto not in (1, 6, 17):
+            lo, hi = (rule.port_lo, rule.port_hi) if proto in PORTED_PROTOS and rule.protocol != -1 else (0, 65535)
+            if proto not in PORTED_PROTOS:
                 lo, hi = 0, 0
             for addr in sorted(cuts):
                 for _, _, winner in table.first_match_ports(addr, proto, lo, hi):
@@ -966,32 +972,45 @@ class _Linter:
                     f"[{', '.join(ep.security_groups)}] admit tcp 443 from no subnet of vpc {ep.vpc}", ep.loc, ep.name))
         return out
 
-    def path_mtu_discovery(self, rule: LintRule) -> list[Finding]:
-        """NACLs of subnets with a way out of the VPC that drop ICMP 3/4 from where TCP comes in."""
+    def path_mtu_discovery(self, rule: LintRule, six: bool = False) -> list[Finding]:
+        """NACLs of subnets with a way out of the VPC that drop ICMP 3/4 (VPC017) or, on IPv6, ICMPv6
+        type 2 'packet too big' (VPC033) from where TCP comes in.
+
+        IPv6 routers never fragment, so on IPv6 a dropped 'packet too big' leaves no fallback (RFC 8201).
+        Neighbour discovery needs no rule: it runs with the VPC router, which NACLs do not filter
+        (facts.ND_TYPES)."""
         out = []
         seen: set[str] = set()
-        peer = self.net.internet_address
+        peer = self.net.internet_address6 if six else self.net.internet_address
+        proto, port = (58, PMTUD_ICMPV6) if six else (1, PMTUD_ICMP)
         for subnet in self.d.subnets.values():
             table = self.d.route_tables.get(subnet.route_table)
-            beyond = table is not None and any(not r.blackhole for r in table.routes)
+            beyond = table is not None and any(
+                not r.blackhole and (not six or (r.destination is not None and r.destination.bits == IPV6_BITS))
+                for r in table.routes)
+            if six and subnet.ipv6_cidr is None:
+                continue
             if subnet.network_acl in seen or not beyond or subnet.network_acl not in self.d.network_acls:
                 continue
             seen.add(subnet.network_acl)
-            acl = self.net.nacl(subnet.network_acl)
+            acl = self.net.nacl(subnet.network_acl).family(peer)
             if not acl.inbound_filter.admitted(peer, 6):
                 continue  # no TCP comes in from beyond: no large-packet connection to break
-            index = acl.inbound.first_match(peer, 1, PMTUD_ICMP)
+            index = acl.inbound.first_match(peer, proto, port)
             deciding = acl.inbound_rules[index] if index >= 0 else None
             if deciding is not None and deciding.allow:
                 continue
             model = self.d.network_acls[subnet.network_acl]
-            by = f"rule {deciding.number}" if deciding is not None else "its '*' rule (no rule admits it)"
+            star = "its IPv6 '*' rule" if six else "its '*' rule"
+            by = f"rule {deciding.number}" if deciding is not None else f"{star} (no rule admits it)"
+            what = ("ICMPv6 type 2 (packet too big)" if six else "ICMP type 3 code 4 (fragmentation needed)")
+            why = ("IPv6 routers never fragment, so path MTU discovery is the only way large packets get through"
+                   if six else "path MTU discovery fails and large packets are lost")
             out.append(self.finding(
                 rule,
-                f"network ACL {model.name} (subnet {subnet.name}) drops inbound ICMP type 3 code 4 "
-                f"(fragmentation needed) from {int_to_ip(peer)} by {by}, but admits tcp from it: path MTU "
-                "discovery fails and large packets are lost",
-                deciding.loc if deciding is not None else model.loc, f"{model.name}:pmtud"))
+                f"network ACL {model.name} (subnet {subnet.name}) drops inbound {what} from {int_to_ip(peer)} by "
+                f"{by}, but admits tcp from it: {why}",
+                deciding.loc if deciding is not None else model.loc, f"{model.name}:pmtud{'6' if six else ''}"))
         return out
 
     # -- VPC023-VPC025: transit gateways --------------------------------------------------------

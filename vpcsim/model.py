@@ -25,8 +25,10 @@ EMPTY_SECTIONS: Mapping[str, Mapping[str, object]] = MappingProxyType({})
 def _no_tags() -> Mapping[str, str]:
     return EMPTY_TAGS
 
-PROTOCOL_NAMES = {"tcp": 6, "udp": 17, "icmp": 1, "all": -1, "-1": -1}
-PROTOCOL_LABELS = {6: "tcp", 17: "udp", 1: "icmp", -1: "all"}
+# ICMPv6 is protocol 58; AWS names it `icmpv6` (IpPermission.IpProtocol:
+# https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_IpPermission.html).
+PROTOCOL_NAMES = {"tcp": 6, "udp": 17, "icmp": 1, "icmpv6": 58, "all": -1, "-1": -1}
+PROTOCOL_LABELS = {6: "tcp", 17: "udp", 1: "icmp", 58: "icmpv6", -1: "all"}
 
 
 def protocol_label(proto: int) -> str:

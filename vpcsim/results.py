@@ -133,7 +133,7 @@ class PortFilter(Protocol):
 
     name: str
     direction: str  # ingress | egress (security groups), inbound | outbound (NACLs)
-    named: frozenset[int]  # IP protocols other than tcp/udp/icmp that some rule names
+    named: frozenset[int]  # IP protocols other than tcp/udp/icmp/icmpv6 that some rule names
 
     def admitted(self, peer: int, proto: int) -> PortRanges: ...
 

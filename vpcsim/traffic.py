@@ -1,8 +1,8 @@
-"""Traffic: exact sets of flows by protocol (tcp/udp ports, ICMP types, other IP protocols) and their short form.
+"""Traffic: exact sets of flows by protocol (tcp/udp ports, ICMP and ICMPv6 types, other IP protocols) and their short form.
 
 The port-set algebra every analysis and promise shares: union, intersection and difference over
 sorted disjoint runs (`core.ports_*`), so "anything but 80 and 443" is a finite value. The short
-form (`tcp/80,443`, `udp/53`, `icmp/8`, `47`, `any`) is parsed here; assertion files add
+form (`tcp/80,443`, `udp/53`, `icmp/8`, `icmpv6/128`, `47`, `any`) is parsed here; assertion files add
 locations around it (`loader.assertions`).
 """
 
@@ -22,12 +22,13 @@ PortRuns = core.PortRuns
 
 
 class TrafficKind(enum.Enum):
-    """The four port spaces a flow lives in; `IP` holds the other IP protocols by number."""
+    """The five port spaces a flow lives in; `IP` holds the other IP protocols by number."""
 
     TCP = "tcp"
     UDP = "udp"
     ICMP = "icmp"  # ICMP types 0-255 (code 0)
-    IP = "ip"  # IP protocol numbers other than 1, 6 and 17 (no ports)
+    ICMPV6 = "icmpv6"  # ICMPv6 (protocol 58) types 0-255 (code 0)
+    IP = "ip"  # IP protocol numbers other than 1, 6, 17 and 58 (no ports)
 
     @property
     def universe(self) -> PortRuns:
@@ -36,15 +37,29 @@ class TrafficKind(enum.Enum):
     @property
     def protocol(self) -> int | None:
         """The IP protocol number of the kind; None for IP (one number per member)."""
-        return {TrafficKind.TCP: 6, TrafficKind.UDP: 17, TrafficKind.ICMP: 1}.get(self)
+        return _PROTOCOLS.get(self)
+
+    @property
+    def icmp(self) -> bool:
+        """ICMP or ICMPv6: its members are types (0-255), each walked with a code."""
+        return self in (TrafficKind.ICMP, TrafficKind.ICMPV6)
+
+    @classmethod
+    def of_protocol(cls, number: int) -> TrafficKind:
+        """The kind of an IP protocol number: 6 tcp, 17 udp, 1 icmp, 58 icmpv6, others IP."""
+        return _KINDS.get(number, TrafficKind.IP)
 
 
 _UNIVERSE: dict[TrafficKind, PortRuns] = {
     TrafficKind.TCP: ((0, 65535),),
     TrafficKind.UDP: ((0, 65535),),
     TrafficKind.ICMP: ((0, 255),),
-    TrafficKind.IP: ((0, 0), (2, 5), (7, 16), (18, 255)),
+    TrafficKind.ICMPV6: ((0, 255),),
+    TrafficKind.IP: ((0, 0), (2, 5), (7, 16), (18, 57), (59, 255)),
 }
+_PROTOCOLS: dict[TrafficKind, int] = {TrafficKind.TCP: 6, TrafficKind.UDP: 17, TrafficKind.ICMP: 1,
+                                      TrafficKind.ICMPV6: 58}
+_KINDS: dict[int, TrafficKind] = {number: kind for kind, number in _PROTOCOLS.items()}
 
 
 _OPS = {"or": core.ports_union, "and": core.ports_intersect, "sub": core.ports_subtract}
@@ -52,7 +67,7 @@ _OPS = {"or": core.ports_union, "and": core.ports_intersect, "sub": core.ports_s
 
 @dataclass(frozen=True, slots=True)
 class Traffic:
-    """A set of flows by protocol: tcp/udp ports, ICMP types, other IP protocol numbers.
+    """A set of flows by protocol: tcp/udp ports, ICMP and ICMPv6 types, other IP protocol numbers.
 
     Every set operation is exact (sorted, disjoint runs), so "anything but 80 and 443" is a
     finite value: `Traffic.any() - Traffic.parse('tcp/80,443')`.
@@ -61,6 +76,7 @@ class Traffic:
     tcp: PortRuns = ()
     udp: PortRuns = ()
     icmp: PortRuns = ()
+    icmpv6: PortRuns = ()
     ip: PortRuns = ()
 
     @classmethod
@@ -78,7 +94,7 @@ class Traffic:
 
     @classmethod
     def parse(cls, text: str) -> Traffic:
-        """Traffic from its short form (`tcp/80,443`, `udp/53`, `icmp/8`, `47`, `any`); ValueError if bad."""
+        """Traffic from its short form (`tcp/80,443`, `udp/53`, `icmp/8`, `icmpv6/128`, `47`, `any`); ValueError if bad."""
         try:
             return parse_short(text.strip())
         except ValueError as exc:
@@ -92,7 +108,8 @@ class Traffic:
         # Field by field, not over TrafficKind: analyses combine Traffic values millions of times.
         fn = _OPS[op]
         return Traffic(tuple(fn(self.tcp, other.tcp)), tuple(fn(self.udp, other.udp)),
-                       tuple(fn(self.icmp, other.icmp)), tuple(fn(self.ip, other.ip)))
+                       tuple(fn(self.icmp, other.icmp)), tuple(fn(self.icmpv6, other.icmpv6)),
+                       tuple(fn(self.ip, other.ip)))
 
     def __or__(self, other: Traffic) -> Traffic:
         return self._combine(other, "or")
@@ -104,14 +121,14 @@ class Traffic:
         return self._combine(other, "sub")
 
     def __bool__(self) -> bool:
-        return bool(self.tcp or self.udp or self.icmp or self.ip)
+        return bool(self.tcp or self.udp or self.icmp or self.icmpv6 or self.ip)
 
     def __contains__(self, item: tuple[TrafficKind, int]) -> bool:
         kind, port = item
         return any(lo <= port <= hi for lo, hi in self.runs(kind))
 
     def first(self) -> tuple[TrafficKind, int] | None:
-        """The smallest member: tcp before udp before icmp before other protocols."""
+        """The smallest member: tcp before udp before icmp before icmpv6 before other protocols."""
         for kind in TrafficKind:
             runs = self.runs(kind)
             if runs:
@@ -136,14 +153,15 @@ class Traffic:
                         TrafficKind.TCP: "tcp (all ports)",
                         TrafficKind.UDP: "udp (all ports)",
                         TrafficKind.ICMP: "icmp (all types)",
+                        TrafficKind.ICMPV6: "icmpv6 (all types)",
                         TrafficKind.IP: "every other IP protocol",
                     }[kind]
                 )
                 continue
             text = _runs_text(runs)
-            if kind is TrafficKind.ICMP:
+            if kind.icmp:
                 plural = "s" if len(runs) > 1 or runs[0][0] != runs[0][1] else ""
-                parts.append(f"icmp type{plural} {text}")
+                parts.append(f"{kind.value} type{plural} {text}")
             elif kind is TrafficKind.IP:
                 plural = "s" if len(runs) > 1 or runs[0][0] != runs[0][1] else ""
                 parts.append(f"IP protocol{plural} {text}")
@@ -160,9 +178,9 @@ def _runs_text(runs: Sequence[tuple[int, int]]) -> str:
 
 
 def describe_member(kind: TrafficKind, port: int) -> str:
-    """One flow of a kind: `tcp 443`, `icmp type 8`, `IP protocol 47`."""
-    if kind is TrafficKind.ICMP:
-        return f"icmp type {port}"
+    """One flow of a kind: `tcp 443`, `icmp type 8`, `icmpv6 type 128`, `IP protocol 47`."""
+    if kind.icmp:
+        return f"{kind.value} type {port}"
     if kind is TrafficKind.IP:
         return f"IP protocol {port}"
     return f"{kind.value} {port}"
@@ -176,13 +194,13 @@ def protocol_kind(text: str) -> tuple[TrafficKind | None, int | None]:
     word = text.strip().lower()
     if word in ("any", "all", "-1"):
         return None, None
-    if word in ("tcp", "udp", "icmp"):
+    if word in ("tcp", "udp", "icmp", "icmpv6"):
         kind = TrafficKind(word)
         return kind, kind.protocol
     number = parse_decimal(word)
     if number is not None and 0 <= number <= 255:
-        return {6: TrafficKind.TCP, 17: TrafficKind.UDP, 1: TrafficKind.ICMP}.get(number, TrafficKind.IP), number
-    raise ValueError(f"unknown protocol {short(text)} (expected tcp, udp, icmp, any or 0-255){number_hint(word)}")
+        return TrafficKind.of_protocol(number), number
+    raise ValueError(f"unknown protocol {short(text)} (expected tcp, udp, icmp, icmpv6, any or 0-255){number_hint(word)}")
 
 
 def whole(kind: TrafficKind, number: int | None) -> Traffic:
@@ -210,7 +228,7 @@ def port_list(text: str, top: int) -> list[tuple[int, int]]:
 
 
 def parse_short(text: str) -> Traffic:
-    """One item of the short form: `tcp/80,443`, `udp`, `icmp/8`, `47`, `any`; ValueError if bad."""
+    """One item of the short form: `tcp/80,443`, `udp`, `icmp/8`, `icmpv6/128`, `47`, `any`; ValueError if bad."""
     proto_text, sep, ports_text = text.partition("/")
     kind, number = protocol_kind(proto_text)
     if kind is None:
@@ -221,4 +239,4 @@ def parse_short(text: str) -> Traffic:
         return whole(kind, number)
     if kind is TrafficKind.IP:
         raise ValueError(f"{short(text)}: protocol {number} has no ports")
-    return Traffic.of(kind, port_list(ports_text, 255 if kind is TrafficKind.ICMP else 65535))
+    return Traffic.of(kind, port_list(ports_text, 255 if kind.icmp else 65535))

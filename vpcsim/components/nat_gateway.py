@@ -1,6 +1,6 @@
 """NAT gateway: source NAT of its VPC's traffic to its own address (ports 1024-65535), replies undone.
 
-TCP, UDP and ICMP only; only traffic from its own VPC; a packet addressed to the gateway itself
+TCP, UDP and ICMP only (NAT64: TCP, UDP and ICMPv6, translated to ICMP and back); only traffic from its own VPC; a packet addressed to the gateway itself
 passes only as the reply of a connection it made (aws-semantics.md, "NAT gateway";
 https://docs.aws.amazon.com/vpc/latest/userguide/nat-gateway-basics.html).
 """
@@ -11,13 +11,14 @@ from typing import TYPE_CHECKING
 
 from vpcsim.components import base, subnet
 from vpcsim.components.base import Component, Session, State, Walk, ip
+from vpcsim.components.text import packet_text
 from vpcsim.errors import Diagnostic, Location, Severity
-from vpcsim.facts import GONE_STATES, NAT64_PREFIX, NAT_GATEWAY_PORTS
+from vpcsim.facts import GONE_STATES, NAT64_ICMP4_TO_6, NAT64_ICMP6_TO_4, NAT64_PREFIX, NAT_GATEWAY_PORTS
 from vpcsim.importers import mapping
 from vpcsim.loader import extensions
 from vpcsim.loader.validate import route_target_vpcs
-from vpcsim.model import IPV4_MAX, Cidr, Design, NatGateway, Subnet, TargetKind
-from vpcsim.results import Action, Code, Disposition, Step, StepKind
+from vpcsim.model import IPV4_MAX, Cidr, Design, NatGateway, Subnet, TargetKind, protocol_label
+from vpcsim.results import Action, Code, Disposition, PortRanges, Step, StepKind
 
 if TYPE_CHECKING:
     import networkx
@@ -29,6 +30,33 @@ if TYPE_CHECKING:
 _NAT64 = Cidr.parse(NAT64_PREFIX)
 
 
+def icmp_translate(ports: PortRanges, table: dict[tuple[int, int | None], tuple[int, int | None]]
+                   ) -> PortRanges | None:
+    """NAT64's ICMP <-> ICMPv6 translation of one message (type*256+code); None: the translator drops it."""
+    lo, hi = ports[0]
+    if lo != hi:  # a walk carries one ICMP message
+        return None
+    kind, code = divmod(lo, 256)
+    got = table.get((kind, code)) or table.get((kind, None))
+    if got is None:
+        return None
+    new_kind, new_code = got
+    port = new_kind * 256 + (code if new_code is None else new_code)
+    return ((port, port),)
+
+
+def _nat64_icmp(walk: Walk, nat: NatGateway, state: State, steps: list[Step], proto: int) -> PortRanges | None:
+    """The message NAT64 turns the packet's ICMPv6 (58) or ICMP (1) into; None: dropped (the walk stops)."""
+    got = icmp_translate(state.dports, NAT64_ICMP6_TO_4 if proto == 58 else NAT64_ICMP4_TO_6)
+    if got is None:
+        other, section = ("ICMP", "5.2") if proto == 58 else ("ICMPv6", "4.2")
+        detail = (f"NAT gateway {nat.name} (NAT64) drops {packet_text(proto, state.dports)}: it has no {other} "
+                  f"counterpart (RFC 7915 section {section})")
+        walk.hop("nat_gateway", nat.name, nat.aws_id, state, steps)
+        walk.stop(Disposition.DENIED_IN, Code.NGW_UNSUPPORTED_PROTOCOL, nat.name, detail, nat.loc)
+    return got
+
+
 def forward(walk: Walk, nat: NatGateway, from_subnet: Subnet, state: State) -> None:
     """Traffic routed *through* a NAT gateway."""
     d = walk.net.design
@@ -38,13 +66,16 @@ def forward(walk: Walk, nat: NatGateway, from_subnet: Subnet, state: State) -> N
         subnet.nacl_check(walk, nat_subnet, state, "inbound", steps)
         walk.hop("subnet", nat_subnet.name, nat_subnet.aws_id, state, steps)
         steps = []
-    if state.proto not in (1, 6, 17):
-        detail = f"NAT gateway {nat.name} carries only TCP, UDP and ICMP (not protocol {state.proto})"
+    six = state.dst > IPV4_MAX
+    # IPv4: TCP, UDP, ICMP; NAT64: TCP, UDP, ICMPv6 (an IPv6 packet's ICMP is ICMPv6, protocol 58).
+    carried = (6, 17, 58) if six else (1, 6, 17)
+    if state.proto not in carried:
+        detail = (f"NAT gateway {nat.name} carries only TCP, UDP and {'ICMPv6 (NAT64)' if six else 'ICMP'} "
+                  f"(not protocol {protocol_label(state.proto)})")
         walk.hop("nat_gateway", nat.name, nat.aws_id, state, steps)
         walk.stop(Disposition.DENIED_IN, Code.NGW_UNSUPPORTED_PROTOCOL, nat.name, detail, nat.loc)
         return
     nat_vpc = d.vpcs[nat_subnet.vpc]
-    six = state.dst > IPV4_MAX
     if six and not _NAT64.contains(state.dst):
         detail = (f"NAT gateway {nat.name} translates IPv6 only to {_NAT64} (NAT64), not to {ip(state.dst)} "
                   "(an egress-only internet gateway is IPv6's way out)")
@@ -56,6 +87,11 @@ def forward(walk: Walk, nat: NatGateway, from_subnet: Subnet, state: State) -> N
         walk.hop("nat_gateway", nat.name, nat.aws_id, state, steps)
         walk.stop(Disposition.DENIED_IN, Code.NGW_REQUIRES_SOURCE_IN_VPC, nat.name, detail, nat.loc)
         return
+    icmp4: PortRanges | None = None
+    if six and state.proto == 58:
+        icmp4 = _nat64_icmp(walk, nat, state, steps, 58)
+        if icmp4 is None:
+            return
     before = state.packet()
     walk.sessions[nat.private_ip] = Session(f"nat:{nat.name}", state.src, state.sports,
                                             _NAT64.first if six else None)
@@ -64,13 +100,17 @@ def forward(walk: Walk, nat: NatGateway, from_subnet: Subnet, state: State) -> N
         # NAT64: the IPv4 destination is the last 32 bits of the 64:ff9b::/96 address (DNS64
         # wrote it there): https://docs.aws.amazon.com/vpc/latest/userguide/nat-gateway-nat64-dns64.html
         state.dst &= IPV4_MAX
+    if icmp4 is not None:
+        state.proto, state.dports = 1, icmp4  # ICMPv6 -> ICMP (echo request 128 -> 8)
     if state.proto in (6, 17):
         state.sports = (NAT_GATEWAY_PORTS,)
     after = state.packet()
     steps.append(Step(StepKind.TRANSLATE, Action.TRANSLATE,
                       ("NAT64 " if six else "") + f"source NAT {before.src} -> {ip(nat.private_ip)}"
                       + (f", destination {before.dst} -> {ip(state.dst)}" if six else "")
-                      + (f", ports -> {NAT_GATEWAY_PORTS[0]}-{NAT_GATEWAY_PORTS[1]}" if state.proto in (6, 17) else ""),
+                      + (f", ports -> {NAT_GATEWAY_PORTS[0]}-{NAT_GATEWAY_PORTS[1]}" if state.proto in (6, 17) else "")
+                      + (f", {packet_text(58, before.dst_ports)} -> {packet_text(1, state.dports)}"
+                         if icmp4 is not None else ""),
                       nat.name, location=nat.loc, before=before, after=after))
     walk.hop("nat_gateway", nat.name, nat.aws_id, state, steps)
     state.sender = None  # a NAT gateway has no security group: no reference can name it
@@ -224,16 +264,25 @@ class NatGatewayComponent(Component[NatGateway]):
             walk.stop(Disposition.DENIED_IN, Code.NGW_NO_SESSION, nat.name, detail, nat.loc)
             return
         before = state.packet()
+        icmp6: PortRanges | None = None
+        if session.nat64 is not None and state.proto == 1:
+            icmp6 = _nat64_icmp(walk, nat, state, steps, 1)
+            if icmp6 is None:
+                return
         state.dst = session.inside_addr
         if session.nat64 is not None:
             state.src |= session.nat64  # NAT64: the IPv4 source back inside 64:ff9b::/96
+        if icmp6 is not None:
+            state.proto, state.dports = 58, icmp6  # ICMP -> ICMPv6 (echo reply 0 -> 129)
         if state.proto in (6, 17):
             if state.dports != (NAT_GATEWAY_PORTS,) and not walk.leg.ports_denied:
                 walk.leg.translated_ports = state.dports
             state.dports = session.inside_ports
         after = state.packet()
         steps.append(Step(StepKind.SESSION, Action.TRANSLATE,
-                          f"reply matches the NAT session: destination {before.dst} -> {ip(state.dst)}",
+                          f"reply matches the NAT session: destination {before.dst} -> {ip(state.dst)}"
+                          + (f", {packet_text(1, before.dst_ports)} -> {packet_text(58, state.dports)}"
+                             if icmp6 is not None else ""),
                           nat.name, before=before, after=after))
         walk.hop("nat_gateway", nat.name, nat.aws_id, state, steps)
         state.sender = None

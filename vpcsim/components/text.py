@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from vpcsim.core import ICMP_PROTOS
 from vpcsim.facts import NACL_IMPLICIT_DENY, NACL_IMPLICIT_DENY6
 from vpcsim.model import NaclRule, SgRule, protocol_label
 from vpcsim.results import PortRanges, format_ports
@@ -15,24 +16,24 @@ def ports_text(proto: int, lo: int, hi: int) -> str:
     if proto == -1:
         return "all traffic"
     label = protocol_label(proto)
-    if proto == 1:
+    if proto in ICMP_PROTOS:  # icmp, icmpv6: type*256+code
         if (lo, hi) == (0, 65535):
-            return "icmp (all types)"
+            return f"{label} (all types)"
         if hi - lo == 255:
-            return f"icmp type {lo // 256}"
-        return f"icmp type {lo // 256} code {lo % 256}"
+            return f"{label} type {lo // 256}"
+        return f"{label} type {lo // 256} code {lo % 256}"
     if proto not in (6, 17) or (lo, hi) == (0, 65535):
         return f"{label} (all ports)"
     return f"{label} {lo}" if lo == hi else f"{label} {lo}-{hi}"
 
 
 def packet_text(proto: int, ports: PortRanges) -> str:
-    """A packet as details name it: 'tcp 443', 'icmp type 8 code 0', '47' (no ports).
+    """A packet as details name it: 'tcp 443', 'icmpv6 type 128 code 0', '47' (no ports).
 
     Why: ICMP carries type*256+code in the port field, which read as 'icmp 3328' in details.
     """
-    if proto == 1:
-        return ", ".join(ports_text(1, lo, hi) for lo, hi in ports)
+    if proto in ICMP_PROTOS:
+        return ", ".join(ports_text(proto, lo, hi) for lo, hi in ports)
     if proto not in (6, 17):
         return protocol_label(proto)
     return f"{protocol_label(proto)} {format_ports(ports)}"

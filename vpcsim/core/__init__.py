@@ -2,8 +2,8 @@
 
 Addresses are ints of one width per table: 32 bits (IPv4, the default) or 128 (IPv6), so
 0..addr_max(bits). Protocols are IANA numbers (PROTO_ALL = -1 means every protocol), ports
-are 0..65535, and ICMP carries type*256+code in the port field (a rule for any ICMP uses
-0..65535). Protocols other than ICMP, TCP and UDP have no ports: their rules match every
+are 0..65535, and ICMP and ICMPv6 (58) carry type*256+code in the port field (a rule for any
+ICMP uses 0..65535). Protocols other than ICMP, ICMPv6, TCP and UDP have no ports: their rules match every
 port, as in AWS. Tables are compiled once: prefixes to disjoint intervals and (on first
 lookup) an 8-bit stride trie, rules to address segments with lazily built port partitions
 per (segment, protocol class).
@@ -37,10 +37,12 @@ from __future__ import annotations
 
 from vpcsim.core._common import (
     ADDR_MAX,
+    ICMP_PROTOS,
     PORT_MAX,
     PORTED_PROTOS,
     PROTO_ALL,
     PROTO_ICMP,
+    PROTO_ICMPV6,
     PROTO_MAX,
     PROTO_TCP,
     PROTO_UDP,
@@ -61,10 +63,12 @@ from vpcsim.core.rules import AnyMatchRules, FirstMatchRules, Rule
 
 __all__ = [
     "ADDR_MAX",
+    "ICMP_PROTOS",
     "PORTED_PROTOS",
     "PORT_MAX",
     "PROTO_ALL",
     "PROTO_ICMP",
+    "PROTO_ICMPV6",
     "PROTO_MAX",
     "PROTO_TCP",
     "PROTO_UDP",

@@ -26,10 +26,13 @@ ADDR_MAX: int = 0xFFFFFFFF
 PORT_MAX: int = 65535
 PROTO_ALL: int = -1
 PROTO_ICMP: int = 1
+PROTO_ICMPV6: int = 58
 PROTO_TCP: int = 6
 PROTO_UDP: int = 17
 PROTO_MAX: int = 255
-PORTED_PROTOS: frozenset[int] = frozenset({PROTO_ICMP, PROTO_TCP, PROTO_UDP})
+# ICMP and ICMPv6 carry type*256+code in the port field; a rule of another protocol matches every port.
+ICMP_PROTOS: frozenset[int] = frozenset({PROTO_ICMP, PROTO_ICMPV6})
+PORTED_PROTOS: frozenset[int] = frozenset({PROTO_ICMP, PROTO_ICMPV6, PROTO_TCP, PROTO_UDP})
 
 # numpy's integer types stop at 64 bits, so the vectorised paths (stride arrays, decision
 # grids) serve only tables this wide or narrower; wider tables answer batches in pure Python.

@@ -43,7 +43,7 @@ import yaml
 from vpcsim.errors import DesignError, Diagnostic, Location, Severity
 from vpcsim.facts import GONE_STATES
 from vpcsim.importers import validated
-from vpcsim.importers.mapping import OCTET, AwsMapping, mappings, register
+from vpcsim.importers.mapping import OCTET, AwsMapping, icmp_fields, mappings, register
 from vpcsim.importers.mapping import Names as _Names
 from vpcsim.importers.mapping import Picked as _Named
 from vpcsim.importers.mapping import UnsupportedKind as _UnsupportedKind
@@ -157,7 +157,7 @@ _ID_PREFIXES: dict[str, tuple[str, str, str, bool]] = {
 
 _INSTANCE_STATES = ("running", "pending", "stopping", "stopped", "shutting-down", "terminated")
 _PROTOCOL_NUMBERS = {"tcp": 6, "udp": 17, "icmp": 1, "icmpv6": 58}
-_PROTOCOL_WORDS = {6: "tcp", 17: "udp", 1: "icmp"}
+_PROTOCOL_WORDS = {6: "tcp", 17: "udp", 1: "icmp", 58: "icmpv6"}
 
 
 # -- public API --------------------------------------------------------------------------------
@@ -1458,23 +1458,17 @@ class _Importer:
             ports = _ports(*pair)
             if ports is not None:
                 rule["ports"] = ports
-        elif protocol == "icmp":
+        elif protocol in ("icmp", "icmpv6"):
+            # IcmpTypeCode: "The ICMP or ICMPv6 type and code" (-1: all); for protocol 58 with an IPv4
+            # CidrBlock AWS ignores it, which the loader models (and warns about).
             icmp = e.obj("IcmpTypeCode")
             codes = icmp.icmp_pair("Type", "Code", what) if icmp else (None, None)
             if codes is None:
                 return None
-            self.icmp(rule, *codes)
+            icmp_fields(rule, *codes)
         rule["cidr"] = cidr
         self.at(rule, e.loc)
         return rule
-
-    @staticmethod
-    def icmp(rule: dict[str, Any], icmp_type: int | None, icmp_code: int | None) -> None:
-        # For ICMP, AWS's from/to fields are the ICMP type and code; -1 means any.
-        if icmp_type is not None and icmp_type >= 0:
-            rule["icmp_type"] = icmp_type
-            if icmp_code is not None and icmp_code >= 0:
-                rule["icmp_code"] = icmp_code
 
     def protocol(self, raw: Any, j: _J, key: str, what: str) -> str | int | None:
         """AWS protocol ("-1", "6", "tcp", 6...) -> the design's word or number."""
@@ -1492,7 +1486,7 @@ class _Importer:
                 j.need(key, what)
             else:
                 self.error("aws-value", f"{what}: {key} {short(raw)} is not an IP protocol "
-                           "(expected -1, tcp, udp, icmp or a number 0-255)", j.loc_of(key))
+                           "(expected -1, tcp, udp, icmp, icmpv6 or a number 0-255)", j.loc_of(key))
             return None
         return _PROTOCOL_WORDS.get(number, number)
 
@@ -1567,10 +1561,6 @@ class _Importer:
             protocol = self.protocol(perm.data.get("IpProtocol"), perm, "IpProtocol", what)
             if protocol is None:
                 continue
-            if protocol == 58 and perm.number("FromPort") not in (None, -1):
-                # vpcsim has no ICMPv6 types: a rule for some of them is read as all of ICMPv6.
-                self.warn("aws-icmpv6", f"{what}: an ICMPv6 rule for type {perm.number('FromPort')} is read as "
-                          "all ICMPv6 (vpcsim does not tell ICMPv6 types apart)", perm.loc)
             base: dict[str, Any] = {"protocol": protocol}
             if protocol in ("tcp", "udp"):
                 pair = perm.port_pair("FromPort", "ToPort", what)
@@ -1579,16 +1569,18 @@ class _Importer:
                 ports = _ports(*pair)
                 if ports is not None:
                     base["ports"] = ports
-            elif protocol == "icmp":
+            elif protocol in ("icmp", "icmpv6"):
+                # FromPort the type, ToPort the code; "For icmpv6, the port range is optional; if you
+                # omit the port range, traffic for all types and codes is allowed" (IpPermission).
                 codes = perm.icmp_pair("FromPort", "ToPort", what)
                 if codes is None:
                     continue
-                self.icmp(base, *codes)
+                icmp_fields(base, *codes)
             # Other protocols match every port: "If you specify a protocol other than tcp, udp,
             # icmp, or icmpv6, traffic on all ports is allowed" (EC2 API, IpPermission).
             peers: list[tuple[str, str, str | None, _J]] = []
             # ICMPv6 (58) only ever matches IPv6 traffic: its IpRanges match nothing.
-            for item in perm.objs("IpRanges") if protocol != 58 else ():
+            for item in perm.objs("IpRanges") if protocol != "icmpv6" else ():
                 text = item.need("CidrIp", what)
                 cidr = self.cidr(text, item, what) if text is not None else None
                 if cidr is not None:

@@ -18,14 +18,26 @@ from vpcsim import facts
 if TYPE_CHECKING:
     from vpcsim.importers.aws import Importer, Item
 
-__all__ = ["AwsMapping", "Detail", "Names", "Picked", "UnsupportedKind", "classic_listener", "ip_text", "target_group_health", "mappings",
-           "register"]
+__all__ = ["AwsMapping", "Detail", "Names", "Picked", "UnsupportedKind", "classic_listener", "icmp_fields", "ip_text",
+           "mappings", "register", "target_group_health"]
 
 _NAME_BAD = re.compile(r"[^A-Za-z0-9._:\-]+")  # "/" is legal in names but means "<vpc>/default"
 _NAME_MAX = 120  # leaves room for a "-NN" suffix within the format's 128 characters
 OCTET = r"(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])"
 # An address already in the form ipaddress prints: the common case, checked by one regex.
 _CANONICAL_IP = re.compile(rf"{OCTET}(?:\.{OCTET}){{3}}")
+
+
+def icmp_fields(rule: dict[str, Any], icmp_type: int | None, icmp_code: int | None) -> None:
+    """An AWS (or Terraform) ICMP/ICMPv6 type and code onto a design rule; -1 (or absent) means any.
+
+    Security groups carry them in FromPort/ToPort, NACL entries in IcmpTypeCode
+    (https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_IpPermission.html).
+    """
+    if icmp_type is not None and icmp_type >= 0:
+        rule["icmp_type"] = icmp_type
+        if icmp_code is not None and icmp_code >= 0:
+            rule["icmp_code"] = icmp_code
 
 
 @dataclass(slots=True)

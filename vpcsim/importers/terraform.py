@@ -45,6 +45,7 @@ from vpcsim.importers import mapping as _mapping
 from vpcsim.importers import validated
 from vpcsim.importers.aws import _Doc, _parse_located, design_to_yaml
 from vpcsim.importers.mapping import Names as _Names
+from vpcsim.importers.mapping import icmp_fields
 from vpcsim.loader.reader import (
     FileTooLarge,
     Node,
@@ -142,7 +143,7 @@ _PSEUDO = {
     ("aws_instance", "primary_network_interface_id"): "primary_interface",
 }
 _PROTOCOL_NUMBERS = {"tcp": 6, "udp": 17, "icmp": 1, "icmpv6": 58}
-_PROTOCOL_WORDS = {6: "tcp", 17: "udp", 1: "icmp"}
+_PROTOCOL_WORDS = {6: "tcp", 17: "udp", 1: "icmp", 58: "icmpv6"}
 
 
 # -- public API --------------------------------------------------------------------------------
@@ -1446,29 +1447,23 @@ class _Importer:
                 self.warn("tf-unknown", f"{what}: protocol is known only after apply; the rule is left out", loc)
             else:
                 self.error("tf-value", f"{what}: protocol {_json_kind(raw)} is not an IP protocol (expected -1, tcp, "
-                           "udp, icmp or a number 0-255)", loc)
+                           "udp, icmp, icmpv6 or a number 0-255)", loc)
             return []
-        if protocol == 58 and _int(data.get("from_port")) not in (None, -1):
-            # vpcsim has no ICMPv6 types: a rule for some of them is read as all of ICMPv6.
-            self.warn("tf-icmpv6", f"{what}: an ICMPv6 rule for type {data.get('from_port')} is read as all ICMPv6 "
-                      "(vpcsim does not tell ICMPv6 types apart)", loc)
         base: dict[str, Any] = {"protocol": protocol}
         lo, hi = _int(data.get("from_port")), _int(data.get("to_port"))
         if protocol in ("tcp", "udp"):
             ports = _ports(lo, hi)
             if ports is not None:
                 base["ports"] = ports
-        elif protocol == "icmp":
-            # For ICMP, from_port is the type and to_port the code; -1 means any.
-            if lo is not None and lo >= 0:
-                base["icmp_type"] = lo
-                if hi is not None and hi >= 0:
-                    base["icmp_code"] = hi
+        elif protocol in ("icmp", "icmpv6"):
+            # For ICMP and ICMPv6, from_port is the type and to_port the code; -1 means any
+            # (aws_security_group, aws_security_group_rule, aws_vpc_security_group_*_rule alike).
+            icmp_fields(base, lo, hi)
         description = data.get("description")
         peers: list[tuple[str, str]] = []
         cidrs = data.get("cidr_blocks")
         # ICMPv6 (58) only ever matches IPv6 traffic: its IPv4 blocks match nothing.
-        for text in ([] if protocol == 58 else ([data["cidr_ipv4"]] if isinstance(data.get("cidr_ipv4"), str) else []) + (
+        for text in ([] if protocol == "icmpv6" else ([data["cidr_ipv4"]] if isinstance(data.get("cidr_ipv4"), str) else []) + (
             [c for c in cidrs if isinstance(c, str)] if isinstance(cidrs, list) else []
         )):
             cidr = _cidr(text)
@@ -2783,12 +2778,9 @@ class _Importer:
             ports = _ports(_int(data.get("from_port")), _int(data.get("to_port")))
             if ports is not None:
                 rule["ports"] = ports
-        elif protocol == "icmp":
-            icmp_type, icmp_code = _int(data.get("icmp_type")), _int(data.get("icmp_code"))
-            if icmp_type is not None and icmp_type >= 0:
-                rule["icmp_type"] = icmp_type
-                if icmp_code is not None and icmp_code >= 0:
-                    rule["icmp_code"] = icmp_code
+        elif protocol in ("icmp", "icmpv6"):
+            # aws_network_acl(_rule): icmp_type / icmp_code, for protocol 1 or 58 alike.
+            icmp_fields(rule, _int(data.get("icmp_type")), _int(data.get("icmp_code")))
         rule["cidr"] = cidr
         self.at(rule, self.nested_loc(res, direction, data) if res.type in NACL_TYPES else res.loc)
         return rule

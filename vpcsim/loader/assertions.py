@@ -71,8 +71,9 @@ ITEM_KEYS = (
 FAMILIES = ("ipv4", "ipv6", "either")
 FILE_KEYS = ("version", "design", "description", "assertions")
 ID_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._:/-]{0,127}$")
-# `icmp/3:4`: ICMP types of one code (the short form of `{protocol: icmp, icmp_type: 3, icmp_code: 4}`).
-ICMP_CODE_RE = re.compile(r"^((?:icmp|1)/[^:]+):([0-9]{1,3})$", re.IGNORECASE)
+# `icmp/3:4`: ICMP types of one code (the short form of `{protocol: icmp, icmp_type: 3, icmp_code: 4}`);
+# `icmpv6/1:4` likewise for ICMPv6.
+ICMP_CODE_RE = re.compile(r"^((?:icmp|icmpv6|1|58)/[^:]+):([0-9]{1,3})$", re.IGNORECASE)
 
 
 
@@ -558,8 +559,9 @@ class _AssertionBuilder(Builder):
         code_node = body.get("icmp_code")
         if code_node is not None:
             # ICMP codes refine a type (type 3 code 4: fragmentation needed, RFC 792 / RFC 1191).
-            if kind is not TrafficKind.ICMP or type_node is None:
-                self.error("traffic", f"{what}: icmp_code needs protocol icmp and an icmp_type", body.keys["icmp_code"])
+            if kind is None or not kind.icmp or type_node is None:
+                self.error("traffic", f"{what}: icmp_code needs protocol icmp or icmpv6 and an icmp_type",
+                           body.keys["icmp_code"])
                 return None
             value = code_node.value if isinstance(code_node, Scalar) else None
             if not (isinstance(value, int) and not isinstance(value, bool) and 0 <= value <= 255):
@@ -572,16 +574,16 @@ class _AssertionBuilder(Builder):
                 self.error("traffic", f"{what}: protocol {proto_text!r} takes no ports", body.loc)
                 return None
             return ANY
-        if kind is TrafficKind.ICMP:
+        if kind.icmp:
             if ports_node is not None:
-                self.error("traffic", f"{what}: icmp takes icmp_type, not ports", ports_node.loc)
+                self.error("traffic", f"{what}: {kind.value} takes icmp_type, not ports", ports_node.loc)
                 return None
             if type_node is None:
                 return self.whole(kind, number)
             runs = self.port_values(type_node, f"{what}: icmp_type", 255)
             return None if runs is None else Traffic.of(kind, runs)
         if type_node is not None:
-            self.error("traffic", f"{what}: icmp_type is only for icmp", type_node.loc)
+            self.error("traffic", f"{what}: icmp_type is only for icmp and icmpv6", type_node.loc)
             return None
         if ports_node is None:
             return self.whole(kind, number)

@@ -17,6 +17,7 @@ from typing import TypeVar
 
 import vpcsim.facts as facts
 import vpcsim.ip_ranges as ip_ranges
+from vpcsim.core import ICMP_PROTOS, PROTO_ICMP, PROTO_ICMPV6
 from vpcsim.errors import Diagnostic, Location, Severity
 from vpcsim.loader import extensions
 from vpcsim.loader.reader import Map, Node, Scalar, Seq, kind_of
@@ -58,6 +59,7 @@ from vpcsim.model import (
     number_hint,
     parse_decimal,
     parse_ip,
+    protocol_label,
     short,
 )
 
@@ -322,28 +324,35 @@ class Builder:
         hint = number_hint(value) if isinstance(value, str) else ""
         self.error(
             "protocol",
-            f"{what}: protocol must be tcp, udp, icmp, all, -1 or 0-255, not {kind_of(node)}{hint}",
+            f"{what}: protocol must be tcp, udp, icmp, icmpv6, all, -1 or 0-255, not {kind_of(node)}{hint}",
             node.loc,
         )
         return None
 
     def ports(self, rule: Map, proto: int, what: str) -> tuple[int, int] | None:
-        """A rule's port range; ICMP type/code become the core's type*256+code ports."""
+        """A rule's port range; ICMP and ICMPv6 type/code become the core's type*256+code ports."""
         ports_node = rule.get("ports")
-        if proto == 1:
+        if proto in ICMP_PROTOS:
+            label = protocol_label(proto)
             if ports_node is not None:
-                self.error("ports", f"{what}: icmp rules take icmp_type/icmp_code, not ports", ports_node.loc)
+                self.error("ports", f"{what}: {label} rules take icmp_type/icmp_code, not ports", ports_node.loc)
                 return None
             icmp_type = self.integer(rule.get("icmp_type"), f"{what}: icmp_type", -1, 255)
             icmp_code = self.integer(rule.get("icmp_code"), f"{what}: icmp_code", -1, 255)
             if icmp_type is None or icmp_type == -1:
+                if icmp_type == -1 and icmp_code is not None and icmp_code != -1:
+                    # "If you specify all ICMP/ICMPv6 types, you must specify all ICMP/ICMPv6 codes"
+                    # (https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_IpPermission.html).
+                    self.error("icmp-code", f"{what}: icmp_code {icmp_code} with icmp_type -1 (all types): AWS "
+                               "requires all codes (-1) with all types", rule.entries["icmp_code"].loc)
+                    return None
                 return ALL_PORTS
             if icmp_code is None or icmp_code == -1:
                 return (icmp_type * 256, icmp_type * 256 + 255)
             return (icmp_type * 256 + icmp_code, icmp_type * 256 + icmp_code)
         for key in ("icmp_type", "icmp_code"):
             if rule.get(key) is not None:
-                self.error("ports", f"{what}: {key} is only for icmp rules", rule.keys[key])
+                self.error("ports", f"{what}: {key} is only for icmp and icmpv6 rules", rule.keys[key])
         if ports_node is None:
             return ALL_PORTS
         if proto not in (6, 17):
@@ -354,6 +363,35 @@ class Builder:
             )
             return None
         return self.port_range(ports_node, what)
+
+    def icmp_family(self, proto: int, ports: tuple[int, int], cidr: Cidr, rule: Map, what: str, *,
+                    nacl: bool) -> tuple[int, int]:
+        """An icmp rule's CIDR against its protocol's family: warned where AWS takes the rule but it
+        cannot match what its author meant; an ICMPv6 NACL rule for an IPv4 CIDR admits every type.
+
+        - ICMP (1) with an IPv6 CIDR: AWS accepts it, but ICMPv6 is protocol 58, so the rule matches
+          no IPv6 traffic (hashicorp/terraform-provider-aws#9569: "doesn't do anything since
+          IPv6-ICMP is a different protocol").
+        - ICMPv6 (58) with an IPv4 CIDR: no IPv4 packet carries ICMPv6. On a NACL, AWS ignores the
+          types: "If you specify protocol 58 (ICMPv6) and specify an IPv4 CIDR block, traffic for all
+          ICMP types and codes [is] allowed, regardless of any that you specify"
+          (https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_CreateNetworkAclEntry.html).
+        """
+        six = cidr.bits == IPV6_BITS
+        node = rule.entries.get("cidr")
+        loc = node.loc if node is not None else rule.loc
+        if proto == PROTO_ICMP and six:
+            self.warning("icmp-family", f"{what}: protocol icmp (1) with IPv6 CIDR {cidr} matches no ICMPv6 "
+                         "traffic (ICMPv6 is protocol 58: write protocol: icmpv6)", loc)
+        elif proto == PROTO_ICMPV6 and not six:
+            ignored = nacl and ports != ALL_PORTS
+            self.warning("icmp-family", f"{what}: protocol icmpv6 (58) with IPv4 CIDR {cidr} matches no ICMPv6 "
+                         "traffic (ICMPv6 runs over IPv6: write an IPv6 CIDR, or protocol: icmp for IPv4)"
+                         + ("; AWS ignores its icmp_type/icmp_code and matches every type" if ignored else ""),
+                         loc)
+            if nacl:
+                return ALL_PORTS
+        return ports
 
     def port_range(self, node: Node, what: str) -> tuple[int, int] | None:
         value = node.value if isinstance(node, Scalar) else None
@@ -958,6 +996,7 @@ class _DesignBuilder(Builder):
             cidr = self.cidr(body.get("cidr"), f"{rwhat}: cidr")
             if number is None or action is None or proto is None or ports is None or cidr is None:
                 continue
+            ports = self.icmp_family(proto, ports, cidr, body, rwhat, nacl=True)
             lo, hi = (0, 65535) if proto == -1 else ports
             rules.append(NaclRule(number, action == "allow", proto, lo, hi, cidr, body.loc))
         return tuple(rules)
@@ -1030,6 +1069,8 @@ class _DesignBuilder(Builder):
                 kind = PeerKind.PREFIX_LIST
             if proto is None or ports is None:
                 continue
+            if cidr is not None:
+                ports = self.icmp_family(proto, ports, cidr, body, rwhat, nacl=False)
             lo, hi = (0, 65535) if proto == -1 else ports
             text = body.get("description")  # its type was checked by check_keys
             description = str(text.value) if isinstance(text, Scalar) and isinstance(text.value, (str, int, float)) \

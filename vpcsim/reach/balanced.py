@@ -23,6 +23,7 @@ import vpcsim.facts as facts
 from vpcsim.compile import CompiledNetwork
 from vpcsim.components import load_balancer as lbm
 from vpcsim.components.base import Endpoint, State, ip
+from vpcsim.core import ICMP_PROTOS
 from vpcsim.errors import EndpointError
 from vpcsim.model import IPV4_BITS, IPV4_MAX, Interface, addr_bits, parse_ip, protocol_label
 from vpcsim.reach.walk import Walker, dedupe, resolve, same_family, trace_flow
@@ -101,9 +102,9 @@ def trace_balanced(net: CompiledNetwork, src: str, dst: str, port: int, protocol
         if pinned is not None and named_addr is not None:
             addr = named_addr  # the address the client named
         target = Endpoint(lb.name, addr, node_eni)
-        # ICMP: the type in the high byte (code 0); other protocols carry no port.
-        dports: PortRanges = ((port, port),) if proto in (6, 17) else ((port * 256, port * 256),) if proto == 1 \
-            else ((0, 0),)
+        # ICMP, ICMPv6: the type in the high byte (code 0); other protocols carry no port.
+        dports: PortRanges = ((port, port),) if proto in (6, 17) else ((port * 256, port * 256),) \
+            if proto in ICMP_PROTOS else ((0, 0),)
         flow = Flow(src, dst, ip(source.addr), ip(addr), protocol_label(proto), port, sports,
                     None if source.eni is None else (source.eni.instance or source.eni.name), node_eni.name)
         fronts.append((node, trace_flow(net, flow, source, target, State(source.addr, addr, proto, sports, dports))))

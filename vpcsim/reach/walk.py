@@ -24,10 +24,12 @@ import vpcsim.facts as facts
 from vpcsim.compile import CompiledNetwork
 from vpcsim.components import base, eni, internet_gateway, subnet, vpc_router
 from vpcsim.components.base import Endpoint, Leg, Session, State, Walk, ip
+from vpcsim.core import ICMP_PROTOS
 from vpcsim.errors import EndpointError, Location, UsageError
-from vpcsim.facts import ICMP_REPLIES, LINUX_EPHEMERAL
+from vpcsim.facts import ICMP_REPLIES_BY_PROTO, LINUX_EPHEMERAL
 from vpcsim.model import (
     IPV4_BITS,
+    IPV4_MAX,
     IPV6_BITS,
     PROTOCOL_NAMES,
     Interface,
@@ -62,9 +64,9 @@ def parse_protocol(protocol: str | int) -> int:
     elif isinstance(protocol, str) and protocol.isdigit():
         value = int(protocol)
     else:
-        raise UsageError(f"unknown protocol {protocol!r} (expected tcp, udp, icmp or a number 0-255)")
+        raise UsageError(f"unknown protocol {protocol!r} (expected tcp, udp, icmp, icmpv6 or a number 0-255)")
     if not 0 <= value <= 255:
-        raise UsageError(f"protocol {protocol!r}: a packet has one protocol (expected tcp, udp, icmp or 0-255)")
+        raise UsageError(f"protocol {protocol!r}: a packet has one protocol (expected tcp, udp, icmp, icmpv6 or 0-255)")
     return value
 
 
@@ -79,14 +81,14 @@ def trace(
     ephemeral: tuple[int, int] | None = None,
     icmp_code: int | None = None,
 ) -> TraceResult:
-    """Trace `src` -> `dst` on `port` (ICMP: `port` is the type, `icmp_code` the code, default 0)."""
+    """Trace `src` -> `dst` on `port` (ICMP, ICMPv6: `port` is the type, `icmp_code` the code, default 0)."""
     # Every argument checked first: a bad value is a UsageError quoting it (vpcsim.arguments).
     # (trace_args checks the port against the protocol's range, the source port and the
     # ephemeral range: they are not checked again here.)
     src, dst, port, proto, src_port, ephemeral = arguments.trace_args(src, dst, port, protocol, src_port, ephemeral)
     if icmp_code is not None:
-        if proto != 1:
-            raise UsageError(f"an icmp code ({icmp_code!r}) needs protocol icmp, not {protocol!r}")
+        if proto not in ICMP_PROTOS:
+            raise UsageError(f"an icmp code ({icmp_code!r}) needs protocol icmp or icmpv6, not {protocol!r}")
         if isinstance(icmp_code, bool) or not isinstance(icmp_code, int) or not 0 <= icmp_code <= 255:
             raise UsageError(f"icmp code {icmp_code!r} is out of range (expected 0-255; 4 with type 3 = "
                              "fragmentation needed)")
@@ -98,8 +100,8 @@ def trace(
     if proto in (6, 17):
         sports: PortRanges = ((src_port, src_port),) if src_port is not None else ((low, high),)
         dports: PortRanges = ((port, port),)
-    elif proto == 1:
-        # ICMP: the core's "port" is type*256+code; the reply to an echo request is an echo reply.
+    elif proto in ICMP_PROTOS:
+        # ICMP, ICMPv6: the core's "port" is type*256+code; the reply to an echo request is an echo reply.
         sports = ((0, 0),)
         code = port * 256 + (icmp_code or 0)
         dports = ((code, code),)
@@ -109,12 +111,31 @@ def trace(
     flow = Flow(src, dst, ip(source.addr), ip(target.addr), protocol_label(proto), port, sports,
                 _design_name(source), _design_name(target))
     result = trace_flow(net, flow, source, target, State(source.addr, target.addr, proto, sports, dports))
-    note = _keyword_note(net, dst, source, target)
-    if note is not None and result.forward:
-        # Say which DNS server the name stands for, and why it is (or is not) filtered.
-        first = result.forward[0]
-        result = dataclasses.replace(result, forward=(first._replace(steps=(note, *first.steps)), *result.forward[1:]))
+    for note in (_keyword_note(net, dst, source, target), _family_note(proto, target)):
+        if note is not None and result.forward:
+            # Say which DNS server the name stands for, and why it is (or is not) filtered; or that the
+            # ICMP protocol is not the family's own.
+            first = result.forward[0]
+            result = dataclasses.replace(result, forward=(first._replace(steps=(note, *first.steps)),
+                                                          *result.forward[1:]))
     return result
+
+
+def _family_note(proto: int, target: Endpoint) -> Step | None:
+    """ICMPv6 in an IPv4 packet, or ICMP in an IPv6 one: legal numbers, but not what either family uses.
+
+    Why: between two names the trace talks IPv4 (same_family), so `-p icmpv6 a b` walks protocol 58
+    over IPv4, where no IPv6 rule applies; this says so instead of leaving a puzzling verdict.
+    """
+    six = target.addr > IPV4_MAX
+    if proto == 58 and not six:
+        detail = ("icmpv6 in an IPv4 packet: ICMPv6 is IPv6's (RFC 4443), and between two names the trace talks "
+                  "IPv4; give an IPv6 address (or internet6) at each end to trace ICMPv6 over IPv6")
+    elif proto == 1 and six:
+        detail = "icmp (1) in an IPv6 packet: IPv6 uses ICMPv6 (protocol 58, -p icmpv6), which icmp rules do not match"
+    else:
+        return None
+    return Step(StepKind.CHECK, Action.ALLOW, detail)
 
 
 # Names a trace accepts for the Amazon-provided services of the source's VPC (a design name wins).
@@ -214,8 +235,9 @@ def trace_packet(
     for text, value in (("port", dst_port), ("source port", src_port)):
         if value is not None and (isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= 65535):
             raise UsageError(f"{text} {arguments.quote(value)} is out of range (expected 0-65535)")
-    if proto == 1 and dst_port > 255:
-        raise UsageError(f"icmp type {dst_port} is out of range (expected 0-255; 8 = echo request)")
+    if proto in ICMP_PROTOS and dst_port > 255:
+        raise UsageError(f"{arguments.icmp_what(proto)} {dst_port} is out of range (expected 0-255; "
+                         f"{128 if proto == 58 else 8} = echo request)")
     try:
         src = parse_ip(src_ip)
         dst = parse_ip(dst_ip)
@@ -230,7 +252,7 @@ def trace_packet(
     if proto in (6, 17):
         sports: PortRanges = ((src_port, src_port),) if src_port is not None else ((low, high),)
         dports: PortRanges = ((dst_port, dst_port),)
-    elif proto == 1:
+    elif proto in ICMP_PROTOS:
         sports = ((0, 0),)
         dports = ((dst_port * 256, dst_port * 256),)
     else:
@@ -341,11 +363,11 @@ def trace_flow(
         end = forward.end_state
         reply_dports = end.sports
         reply_sports = end.dports
-        if end.proto == 1:
-            # Why: a query is answered by its reply type (echo request 8 -> echo reply 0; was
-            # only done for echo, so a timestamp request got a 'reply' of type 13).
+        if end.proto in ICMP_PROTOS:
+            # Why: a query is answered by its reply type (echo request 8 -> echo reply 0, ICMPv6
+            # 128 -> 129; was only done for echo, so a timestamp request got a 'reply' of type 13).
             reply_sports = ((0, 0),)
-            reply_type = ICMP_REPLIES.get(end.dports[0][0] // 256)
+            reply_type = ICMP_REPLIES_BY_PROTO[end.proto].get(end.dports[0][0] // 256)
             reply_dports = ((reply_type * 256, reply_type * 256),) if reply_type is not None else end.dports
         reply = State(end.dst, end.src, end.proto, reply_sports, reply_dports, forward.end_eni)
         back = Walker(net, "return", Endpoint(target.label, end.dst, forward.end_eni), source)

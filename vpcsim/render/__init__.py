@@ -53,7 +53,8 @@ def endpoint_text(typed: str, name: str | None, address: str) -> str:
 def verdict_line(result: TraceResult) -> str:
     flow = result.flow
     what = (f"{flow.protocol} {endpoint_text(flow.src, flow.src_name, flow.src_ip)} -> "
-            f"{endpoint_text(flow.dst, flow.dst_name, flow.dst_ip)} port {flow.dst_port}")
+            f"{endpoint_text(flow.dst, flow.dst_name, flow.dst_ip)} "
+            f"{'type' if flow.protocol in ('icmp', 'icmpv6') else 'port'} {flow.dst_port}")  # ICMP: the type
     if result.reachable:
         return f"REACHABLE: {what} [{result.disposition.value}]"
     if result.partial:
