@@ -28,6 +28,7 @@ from vpcsim.model import AUTO_ADDRESS, Cidr, int_to_ip
 
 ROOT = Path(__file__).resolve().parents[1]
 PLAN = ROOT / "tests" / "data" / "terraform" / "load_balancers_plan.json"
+STATE = ROOT / "tests" / "data" / "terraform" / "load_balancers_state.json"
 SHARED = ROOT.parent / "shared" / "terraform"
 PLACEHOLDERS = Cidr.parse(str(PLACEHOLDER_PUBLIC))
 
@@ -98,6 +99,24 @@ def test_unknown_addresses_are_said_and_located() -> None:
     assert len(public) == 2  # one placeholder public IP per internet-facing node
     # The internal NLB's public IPs: none (internal); its node at 10.40.10.100 is not a placeholder.
     assert not any(w.code == "tf-placeholder" and "aws_lb.internal" in w.message for w in warnings)
+
+
+def test_a_state_links_by_ids_and_keeps_the_addresses_it_knows() -> None:
+    design, warnings = terraform_to_design(STATE, validate=True)
+    lbs = design["load_balancers"]
+    # Links through ARNs and ids: nothing inferred or unknown.
+    assert not {"tf-inferred", "tf-unknown", "tf-external"} & {w.code for w in warnings}
+    assert lbs["shop"]["dns_name"] == "shop-1234567890.eu-west-1.elb.amazonaws.com"
+    assert lbs["shop"]["listeners"] == [{"protocol": "HTTPS", "port": 443, "target_groups": ["web"]}]
+    assert design["target_groups"]["web"]["targets"] == [{"instance": "web"}]
+    # The NLB's subnet_mapping: its Elastic IP (allocation_id -> aws_eip.ssh) and chosen private IP.
+    assert lbs["ssh"]["nodes"] == [{"subnet": "a", "private_ip": "10.9.1.200", "public_ip": "52.18.0.9"}]
+    # Terraform records no ALB node address: auto, and placeholders said to be so.
+    assert all(n["private_ip"] == AUTO_ADDRESS for n in lbs["shop"]["nodes"])
+    assert sum(w.code == "tf-placeholder" and "a state does not record" in w.message for w in warnings) == 2
+    net = vpcsim.load(STATE)
+    assert net.trace("internet", "shop", 443).reachable  # sg-0web admits 8080 from sg-0alb
+    assert not net.trace("internet", "ssh", 22).reachable  # no listener
 
 
 # -- what the import lets vpcsim find ------------------------------------------------------------

@@ -2124,8 +2124,11 @@ class _Importer:
         kinds = SUBNET_TYPES + ("data.aws_subnet",)
         unknown = res.unknown.get("subnet_mapping") if isinstance(res.unknown, dict) else None
         blocks = _blocks(res.values.get("subnet_mapping"))
+        # A state reads subnet_mapping back for every load balancer: it says more than `subnets`
+        # when a block holds an address (an NLB's Elastic IP or chosen private IP).
+        says_more = any(b.get(k) for b in blocks for k in ("allocation_id", "private_ipv4_address", "ipv6_address"))
         if res.type != "aws_elb" and (blocks or (isinstance(unknown, list) and unknown)) and \
-                (not res.values.get("subnets") or res.configured("subnet_mapping")):
+                (not res.values.get("subnets") or res.configured("subnet_mapping") or says_more):
             width = max(len(blocks), len(unknown) if isinstance(unknown, list) else 0)
             for position in range(width):
                 block = blocks[position] if position < len(blocks) else {}
@@ -2173,7 +2176,8 @@ class _Importer:
                     eip = self.link(res, "allocation_id", ("aws_eip",), value=block.get("allocation_id"),
                                     unknown=block_unknown.get("allocation_id") is True, block=("subnet_mapping", position))
                 node["public_ip"] = self.eip_address(eip) if eip is not None else self.placeholder_ip(
-                    res, f"the public IP of its node in {node['subnet']}")
+                    res, f"the public IP of its node in {node['subnet']} (ELB's pick"
+                    + (", which a state does not record)" if self.kind == "state" or self.side == "before" else ")"))
             six = _ip6(block.get("ipv6_address"))
             if six is not None and ip_type != "ipv4":
                 node["ipv6_address"] = six

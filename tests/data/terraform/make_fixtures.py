@@ -747,6 +747,75 @@ def load_balancers() -> Plan:
     return p
 
 
+def lb_state() -> dict[str, Any]:
+    """A state with load balancers (format 1.0): every id and ARN known, so listeners, attachments
+    and subnet mappings link through them; the ALB's dns_name is known; the NLB's node is at its
+    Elastic IP (known) and its subnet_mapping's private_ipv4_address. A state does not record the
+    ALB's nodes' addresses either: those stay `auto`, with placeholder public IPs."""
+    def res(rtype: str, name: str, values: dict[str, Any]) -> dict[str, Any]:
+        return {"address": f"{rtype}.{name}", "mode": "managed", "type": rtype, "name": name,
+                "provider_name": "registry.terraform.io/hashicorp/aws", "schema_version": 0, "values": values}
+
+    elb = "arn:aws:elasticloadbalancing:eu-west-1:123456789012"
+    alb_arn, nlb_arn = f"{elb}:loadbalancer/app/shop/50dc6c495c0c9188", f"{elb}:loadbalancer/net/ssh/3f1a2b"
+    tg_arn = f"{elb}:targetgroup/shop-web/73e2d6bc24d8a067"
+    open_egress = [{"cidr_blocks": ["0.0.0.0/0"], "from_port": 0, "to_port": 0, "protocol": "-1",
+                    "ipv6_cidr_blocks": [], "prefix_list_ids": [], "security_groups": [], "self": False,
+                    "description": ""}]
+    resources = [
+        res("aws_vpc", "main", {"id": "vpc-0c1", "cidr_block": "10.9.0.0/16", "default_security_group_id": "sg-0d",
+                                "arn": "arn:aws:ec2:eu-west-1:123456789012:vpc/vpc-0c1"}),
+        res("aws_internet_gateway", "gw", {"id": "igw-0c", "vpc_id": "vpc-0c1"}),
+        res("aws_route_table", "public", {"id": "rtb-0c", "vpc_id": "vpc-0c1", "route": [
+            {"cidr_block": "0.0.0.0/0", "gateway_id": "igw-0c", "nat_gateway_id": "", "instance_id": "",
+             "network_interface_id": "", "vpc_peering_connection_id": "", "ipv6_cidr_block": ""}]}),
+        res("aws_subnet", "a", {"id": "subnet-0a", "vpc_id": "vpc-0c1", "cidr_block": "10.9.1.0/24",
+                                "availability_zone": "eu-west-1a", "map_public_ip_on_launch": False}),
+        res("aws_subnet", "b", {"id": "subnet-0b", "vpc_id": "vpc-0c1", "cidr_block": "10.9.2.0/24",
+                                "availability_zone": "eu-west-1b", "map_public_ip_on_launch": False}),
+        res("aws_route_table_association", "a", {"id": "rtbassoc-0a", "subnet_id": "subnet-0a",
+                                                 "route_table_id": "rtb-0c"}),
+        res("aws_route_table_association", "b", {"id": "rtbassoc-0b", "subnet_id": "subnet-0b",
+                                                 "route_table_id": "rtb-0c"}),
+        res("aws_security_group", "alb", {"id": "sg-0alb", "vpc_id": "vpc-0c1", "egress": open_egress, "ingress": [
+            {**open_egress[0], "from_port": 443, "to_port": 443, "protocol": "tcp"}]}),
+        res("aws_security_group", "web", {"id": "sg-0web", "vpc_id": "vpc-0c1", "egress": open_egress, "ingress": [
+            {**open_egress[0], "cidr_blocks": [], "from_port": 8080, "to_port": 8080, "protocol": "tcp",
+             "security_groups": ["sg-0alb"]},
+            {**open_egress[0], "from_port": 22, "to_port": 22, "protocol": "tcp"}]}),
+        res("aws_instance", "web", {"id": "i-0web", "subnet_id": "subnet-0b", "private_ip": "10.9.2.10",
+                                    "public_ip": "", "vpc_security_group_ids": ["sg-0web"], "instance_state": "running",
+                                    "primary_network_interface_id": "eni-0web", "source_dest_check": True}),
+        res("aws_lb", "shop", {"id": alb_arn, "arn": alb_arn, "name": "shop", "internal": False,
+                               "load_balancer_type": "application", "ip_address_type": "ipv4",
+                               "dns_name": "shop-1234567890.eu-west-1.elb.amazonaws.com",
+                               "subnets": ["subnet-0a", "subnet-0b"], "security_groups": ["sg-0alb"],
+                               "subnet_mapping": [{"subnet_id": "subnet-0a", "allocation_id": "",
+                                                   "private_ipv4_address": "", "ipv6_address": ""},
+                                                  {"subnet_id": "subnet-0b", "allocation_id": "",
+                                                   "private_ipv4_address": "", "ipv6_address": ""}]}),
+        res("aws_lb_target_group", "web", {"id": tg_arn, "arn": tg_arn, "name": "shop-web", "port": 8080,
+                                           "protocol": "HTTP", "target_type": "instance", "vpc_id": "vpc-0c1",
+                                           "ip_address_type": "ipv4", "health_check": [
+                                               {"enabled": True, "port": "traffic-port", "protocol": "HTTP"}]}),
+        res("aws_lb_listener", "https", {"id": f"{elb}:listener/app/shop/50dc6c495c0c9188/f2f7dc8efc522ab2",
+                                         "load_balancer_arn": alb_arn, "port": 443, "protocol": "HTTPS",
+                                         "default_action": [{"type": "forward", "target_group_arn": tg_arn,
+                                                             "forward": [], "redirect": [], "fixed_response": []}]}),
+        res("aws_lb_target_group_attachment", "web", {"id": f"{tg_arn}-i-0web", "target_group_arn": tg_arn,
+                                                      "target_id": "i-0web", "port": 8080}),
+        res("aws_eip", "ssh", {"id": "eipalloc-0s", "allocation_id": "eipalloc-0s", "public_ip": "52.18.0.9",
+                               "domain": "vpc"}),
+        res("aws_lb", "ssh", {"id": nlb_arn, "arn": nlb_arn, "name": "ssh", "internal": False,
+                              "load_balancer_type": "network", "ip_address_type": "ipv4", "security_groups": [],
+                              "subnets": ["subnet-0a"], "dns_name": "ssh-3f1a2b.elb.eu-west-1.amazonaws.com",
+                              "subnet_mapping": [{"subnet_id": "subnet-0a", "allocation_id": "eipalloc-0s",
+                                                  "private_ipv4_address": "10.9.1.200", "ipv6_address": ""}]}),
+    ]
+    return {"format_version": "1.0", "terraform_version": "1.9.5",
+            "values": {"root_module": {"resources": resources}}}
+
+
 if __name__ == "__main__":
     pr = pull_request()
     pr["plan"].write("pr/plan.json", prior_state={"format_version": "1.0", "terraform_version": "1.9.5",
@@ -760,3 +829,6 @@ if __name__ == "__main__":
     autoscaling().write("autoscaling_plan.json")
     endpoints().write("endpoints_plan.json")
     load_balancers().write("load_balancers_plan.json")
+    with open(os.path.join(HERE, "load_balancers_state.json"), "w", encoding="utf-8") as out:
+        json.dump(lb_state(), out, indent=2)
+        out.write("\n")
