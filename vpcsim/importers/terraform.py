@@ -24,8 +24,9 @@ The stages, in order:
 
 Nothing unknown is dropped silently: every unknown value that matters to reachability and could
 not be resolved is named in a warning, and so is every placeholder chosen in its stead (an
-instance's private IP left to DHCP becomes the subnet's first free address; an Elastic IP's
-address a placeholder from 198.18.0.0/15; a subnet's zone `<region>a`).
+instance's private IP left to DHCP becomes `private_ip: auto`, as do a load balancer's nodes,
+whose addresses ELB picks; an Elastic IP's address and an internet-facing node's public IP a
+placeholder from 198.18.0.0/15; a subnet's zone `<region>a`).
 """
 
 from __future__ import annotations
@@ -2902,7 +2903,7 @@ def _interesting(rtype: Any) -> bool:
     return isinstance(rtype, str) and (
         rtype.startswith(("aws_vpc", "aws_subnet", "aws_route", "aws_network", "aws_security_group", "aws_default_",
                           "aws_internet_gateway", "aws_nat_gateway", "aws_eip", "aws_instance", "aws_main_route",
-                          "aws_ec2_managed_prefix_list"))
+                          "aws_ec2_managed_prefix_list", "aws_lb_", "aws_alb_", "aws_elb_"))
         or rtype in UNSUPPORTED_TYPES
     )
 
