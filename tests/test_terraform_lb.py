@@ -230,6 +230,24 @@ def test_what_is_not_simulated_stays_out_with_a_reason(tmp_path: Path) -> None:
     assert "api" not in design["target_groups"]
 
 
+def test_a_dual_stack_load_balancer_needs_its_subnets_ipv6_blocks(tmp_path: Path) -> None:
+    plan = _plan()
+    _change(plan, "aws_lb.front")["change"]["after"]["ip_address_type"] = "dualstack"
+    design, warnings = terraform_to_design(_write(tmp_path, plan), validate=True)
+    assert "ip_address_type" not in design["load_balancers"]["front"]
+    assert any(w.code == "tf-ipv6" and w.message.startswith("aws_lb.front: ip_address_type dualstack") for w in warnings)
+    # With the subnets' IPv6 blocks known, the nodes get IPv6 addresses ELB picks (the loader's first free).
+    plan = _plan()
+    _change(plan, "aws_lb.front")["change"]["after"]["ip_address_type"] = "dualstack"
+    _change(plan, "aws_vpc.main")["change"]["after"]["ipv6_cidr_block"] = "2600:1f18:1:a100::/56"
+    for i in range(2):
+        _change(plan, f"aws_subnet.public[{i}]")["change"]["after"]["ipv6_cidr_block"] = f"2600:1f18:1:a10{i}::/64"
+    net = vpcsim.load(_write(tmp_path, plan, "dual.json"))
+    assert net.design.extensions["load_balancers"]["front"].ip_address_type == "dualstack"
+    six = net.design.interfaces["front.public.1"].ipv6_ips
+    assert [int_to_ip(a) for a in six] == ["2600:1f18:1:a101::4"]
+
+
 @pytest.mark.parametrize(("address", "key", "value"), [
     ("aws_lb.front", "subnet_mapping", "oops"),
     ("aws_lb.front", "internal", "yes"),
