@@ -507,6 +507,9 @@ def test_the_trace_says_when_an_icmp_protocol_is_not_its_familys() -> None:
     # Two names talk IPv4: ICMPv6 then rides in IPv4 packets, which the first step says.
     first = net.trace("bastion", "app-a", 128, "icmpv6").forward[0].steps[0]
     assert first.detail.startswith("icmpv6 in an IPv4 packet")
+    # ... and names the two IPv6 addresses that trace it over IPv6, which then gets through.
+    assert first.detail.endswith("(here: 2600:1f18:7a00:5e00::10 -> 2600:1f18:7a00:5e10::10)")
+    assert net.trace("2600:1f18:7a00:5e00::10", "2600:1f18:7a00:5e10::10", 128, "icmpv6").reachable
     first = net.trace("internet6", "app-a", 8, "icmp").forward[0].steps[0]
     assert first.detail.startswith("icmp (1) in an IPv6 packet")
     assert not any("packet:" in s.detail for s in net.trace("internet6", "app-a", 128, "icmpv6").forward[0].steps)

@@ -111,7 +111,7 @@ def trace(
     flow = Flow(src, dst, ip(source.addr), ip(target.addr), protocol_label(proto), port, sports,
                 _design_name(source), _design_name(target))
     result = trace_flow(net, flow, source, target, State(source.addr, target.addr, proto, sports, dports))
-    for note in (_keyword_note(net, dst, source, target), _family_note(proto, target)):
+    for note in (_keyword_note(net, dst, source, target), _family_note(proto, source, target)):
         if note is not None and result.forward:
             # Say which DNS server the name stands for, and why it is (or is not) filtered; or that the
             # ICMP protocol is not the family's own.
@@ -121,7 +121,7 @@ def trace(
     return result
 
 
-def _family_note(proto: int, target: Endpoint) -> Step | None:
+def _family_note(proto: int, source: Endpoint, target: Endpoint) -> Step | None:
     """ICMPv6 in an IPv4 packet, or ICMP in an IPv6 one: legal numbers, but not what either family uses.
 
     Why: between two names the trace talks IPv4 (same_family), so `-p icmpv6 a b` walks protocol 58
@@ -131,6 +131,10 @@ def _family_note(proto: int, target: Endpoint) -> Step | None:
     if proto == 58 and not six:
         detail = ("icmpv6 in an IPv4 packet: ICMPv6 is IPv6's (RFC 4443), and between two names the trace talks "
                   "IPv4; give an IPv6 address (or internet6) at each end to trace ICMPv6 over IPv6")
+        ends = [e.eni.address_of(IPV6_BITS) if e.eni is not None else None for e in (source, target)]
+        if ends[0] is not None and ends[1] is not None:
+            # Both ends have IPv6: say the trace that pings over IPv6 (as `ping -6` would).
+            detail += f" (here: {ip(ends[0])} -> {ip(ends[1])})"
     elif proto == 1 and six:
         detail = "icmp (1) in an IPv6 packet: IPv6 uses ICMPv6 (protocol 58, -p icmpv6), which icmp rules do not match"
     else:
