@@ -230,6 +230,20 @@ def test_what_is_not_simulated_stays_out_with_a_reason(tmp_path: Path) -> None:
     assert "api" not in design["target_groups"]
 
 
+def test_without_security_groups_an_alb_has_the_vpcs_default_group(tmp_path: Path) -> None:
+    # "If you ... don't specify a security group, your load balancer is automatically associated with
+    # the default security group for the VPC" (ELB docs, elb-security-groups); an NLB has none.
+    plan = _plan()
+    config = next(r for r in plan["configuration"]["root_module"]["resources"] if r["address"] == "aws_lb.front")
+    del config["expressions"]["security_groups"]
+    net = vpcsim.load(_write(tmp_path, plan))
+    assert net.design.extensions["load_balancers"]["front"].security_groups == ("main/default",)
+    assert net.design.interfaces["front.public.0"].security_groups == ("main/default",)
+    assert net.design.extensions["load_balancers"]["edge"].security_groups == ()
+    # The default group admits only its own members: the internet no longer gets in.
+    assert not net.trace("internet", "front", 443).reachable
+
+
 def test_a_dual_stack_load_balancer_needs_its_subnets_ipv6_blocks(tmp_path: Path) -> None:
     plan = _plan()
     _change(plan, "aws_lb.front")["change"]["after"]["ip_address_type"] = "dualstack"
