@@ -993,7 +993,7 @@ class _Importer:
         route_tables = self.pick_route_tables(vpcs, subnets)
         self.associate_vpc_endpoints(endpoints)
         network_acls = self.pick_network_acls(vpcs, subnets)
-        load_balancers, target_groups = self.pick_load_balancers()
+        load_balancers, target_groups = self.pick_load_balancers(tuple(instances))
         version = top.get("terraform_version")
         design: dict[str, Any] = {
             "version": 1,
@@ -2080,15 +2080,15 @@ class _Importer:
     # internet-facing one gets a placeholder public IP unless its subnet_mapping names an Elastic IP.
     # ARNs are unknown in a plan: every link follows the configuration's references (`link`).
 
-    def pick_load_balancers(self) -> tuple[dict[str, Any], dict[str, Any]]:
-        """aws_lb, aws_alb and aws_elb -> load_balancers; aws_lb_target_group -> target_groups."""
+    def pick_load_balancers(self, instances: tuple[str, ...]) -> tuple[dict[str, Any], dict[str, Any]]:
+        """aws_lb, aws_alb and aws_elb -> load_balancers; aws_lb_target_group -> target_groups.
+        `instances`: the design's instance names, which no load balancer takes (a trace names either)."""
         self.lb_names: dict[str, str] = {}
         self.tg_names: dict[str, str] = {}
         self.listener_bodies: dict[str, dict[str, Any]] = {}
         groups = self.pick_target_groups()
         balancers: dict[str, Any] = {}
-        # A trace names a load balancer or an instance by the same kind of name: none is both.
-        names = _Names(tuple(self.instance_names.values()))
+        names = _Names(instances)
         for res in self.of_type(*LB_TYPES, "aws_elb"):
             body = self.load_balancer(res)
             if isinstance(body, str):
@@ -2104,10 +2104,10 @@ class _Importer:
                 del body["targets"]
         return balancers, groups
 
-    def lb_orphan(self, res: _Res, what: str, target: _Res | None, lost: str = "left out") -> None:
+    def lb_orphan(self, res: _Res, what: str, target: _Res | None) -> None:
         """`res` names a `what` (its load balancer, target group...) that is not imported or not known."""
         self.warn("tf-orphan", f"{res.address}: its {what} "
-                  + (f"{target.address} is not imported" if target is not None else "is not known") + f"; {lost}",
+                  + (f"{target.address} is not imported" if target is not None else "is not known") + "; left out",
                   res.loc)
 
     def lb_unsupported(self, res: _Res, why: str) -> None:
