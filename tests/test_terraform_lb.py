@@ -119,6 +119,23 @@ def test_a_state_links_by_ids_and_keeps_the_addresses_it_knows() -> None:
     assert not net.trace("internet", "ssh", 22).reachable  # no listener
 
 
+def test_a_cidr_drawn_through_an_auto_nodes_subnet_is_said(tmp_path: Path) -> None:
+    # The node is judged at its stand-in (the subnet's first free address) only: where a rule cuts
+    # its subnet, the verdict may differ for ELB's pick, and the import says so.
+    _, warnings = terraform_to_design(PLAN)
+    assert not any("draw(s) a CIDR" in w.message for w in warnings)
+    plan = _plan()
+    _change(plan, "aws_security_group.api")["change"]["after"]["ingress"][0]["cidr_blocks"] = ["10.40.0.0/25"]
+    _, warnings = terraform_to_design(_write(tmp_path, plan))
+    cut = [w.message for w in warnings if w.code == "tf-dhcp" and "draw(s) a CIDR" in w.message]
+    assert cut and cut[0] == (
+        "aws_lb.front: its node in public.0 is judged at the subnet's first free address, and security group api "
+        "(10.40.0.0/25) draw(s) a CIDR through public.0 (10.40.0.0/24): a verdict may differ for the address ELB "
+        "picks (give subnet_mapping.private_ipv4_address, or import the applied account)")
+    # A node at a known address is not concerned (the internal NLB's in app.0: no cut there anyway).
+    assert not any("aws_lb.internal" in m for m in cut)
+
+
 # -- what the import lets vpcsim find ------------------------------------------------------------
 
 

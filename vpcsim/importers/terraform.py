@@ -994,6 +994,8 @@ class _Importer:
         self.associate_vpc_endpoints(endpoints)
         network_acls = self.pick_network_acls(vpcs, subnets)
         load_balancers, target_groups = self.pick_load_balancers(tuple(instances))
+        self.lb_cut_subnets(load_balancers, subnets, (("security group", groups), ("network ACL", network_acls),
+                                                      ("route table", route_tables), ("prefix list", prefix_lists)))
         version = top.get("terraform_version")
         design: dict[str, Any] = {
             "version": 1,
@@ -2240,6 +2242,35 @@ class _Importer:
             out.append(item)
         return out
 
+    def lb_cut_subnets(self, balancers: dict[str, Any], subnets: dict[str, Any],
+                       sections: tuple[tuple[str, dict[str, Any]], ...]) -> None:
+        """A node at `private_ip: auto` is judged at its subnet's first free address only
+        (docs/terraform.md, "Addresses AWS picks"): say so where a rule, route or prefix list draws
+        a CIDR through its subnet, so that the verdict there may not hold for ELB's pick."""
+        drawn: list[tuple[ipaddress.IPv4Network, str]] = []
+        for label, section in sections:
+            for name, body in section.items():
+                for text in _cidr_texts(body):
+                    written = _cidr(text)
+                    if written is not None:
+                        drawn.append((ipaddress.IPv4Network(written), f"{label} {name}"))
+        by_name = {name: address for address, name in self.lb_names.items()}
+        for lb_name, body in balancers.items():
+            for node in body["nodes"]:
+                home = _cidr(subnets.get(node["subnet"], {}).get("cidr"))
+                if node["private_ip"] != AUTO_ADDRESS or home is None:
+                    continue
+                block = ipaddress.IPv4Network(home)
+                cuts = sorted({f"{where} ({c})" for c, where in drawn
+                               if c.overlaps(block) and not block.subnet_of(c)})
+                if cuts:
+                    res = self.by_address[by_name[lb_name]]
+                    self.warn("tf-dhcp", f"{res.address}: its node in {node['subnet']} is judged at the subnet's first "
+                              f"free address, and {', '.join(cuts[:3])}{' ...' if len(cuts) > 3 else ''} draw(s) a "
+                              f"CIDR through {node['subnet']} ({block}): a verdict may differ for the address ELB "
+                              "picks (give subnet_mapping.private_ipv4_address, or import the applied account)",
+                              res.loc)
+
     def lb_ip_type(self, res: _Res, kind: str, subnets: list[_Res]) -> str:
         """ip_address_type, one the type allows; ipv4 when a dual-stack one's subnets lack IPv6 blocks."""
         written = res.values.get("ip_address_type")
@@ -2906,6 +2937,21 @@ def _interesting(rtype: Any) -> bool:
                           "aws_ec2_managed_prefix_list", "aws_lb_", "aws_alb_", "aws_elb_"))
         or rtype in UNSUPPORTED_TYPES
     )
+
+
+def _cidr_texts(value: Any) -> Iterator[str]:
+    """Every CIDR a design body names: its rules' `cidr`, its routes' `destination`, its `entries`."""
+    if isinstance(value, dict):
+        for key, item in value.items():
+            if key in ("cidr", "destination") and isinstance(item, str):
+                yield item
+            elif key == "entries" and isinstance(item, list):
+                yield from (e for e in item if isinstance(e, str))
+            else:
+                yield from _cidr_texts(item)
+    elif isinstance(value, list):
+        for item in value:
+            yield from _cidr_texts(item)
 
 
 def _nested_first(value: Any, path: tuple[str, ...]) -> JsonObj:
