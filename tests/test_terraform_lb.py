@@ -322,3 +322,26 @@ def test_the_written_design_validates_against_the_schema(tmp_path: Path) -> None
     bad["load_balancers"]["front"]["nodes"][0]["private_ip"] = "whatever"
     with pytest.raises(jsonschema.ValidationError):
         jsonschema.validate(yaml.safe_load(design_to_yaml(bad)), schema)
+
+
+def test_a_redirect_listener_answers_itself(tmp_path: Path) -> None:
+    # A listener that forwards to no target group (HTTP -> HTTPS redirect, fixed response): ELB
+    # answers the client itself, so the connection is done at the node, and nothing is reported as
+    # "no registered target". The plan's front: its HTTP:80 redirect is refused by the alb group
+    # (it admits 443 only), which is what the trace says.
+    from vpcsim.lint import lint
+
+    net = vpcsim.load(PLAN)
+    result = net.trace_balanced("internet", "front", 80)
+    assert result.answers_itself and not result.targets and result.to_json()["answers_itself"] is True
+    assert {b.code.value for b in result.blocked_by} <= {"ENI_SG_RULES_MISMATCH"}
+    assert not [f for f in lint(net, select=["VPC019"]).findings if "HTTP:80" in f.message]
+    assert not net.trace_balanced("internet", "front", 443).answers_itself
+    # web-service's HTTP:80 listener made a redirect: its group admits 80, so the client is answered.
+    text = (ROOT / "scenarios" / "web-service.yaml").read_text()
+    path = tmp_path / "redirect.yaml"
+    path.write_text(text.replace("{protocol: HTTP, port: 80, target_groups: [legacy]}", "{protocol: HTTP, port: 80}"))
+    redirect = vpcsim.load(path)
+    got = redirect.trace_balanced("internet", "web-alb", 80)
+    assert got.answers_itself and got.reachable and redirect.trace("internet", "web-alb", 80).reachable
+    assert not [f for f in lint(redirect, select=["VPC019"]).findings if "HTTP:80" in f.message]
