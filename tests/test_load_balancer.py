@@ -115,6 +115,38 @@ def test_without_the_client_address_the_target_must_admit_the_node(tmp_path: Pat
     assert again.reachable
 
 
+def test_a_node_whose_address_elb_picks_stands_at_its_subnets_first_free_address(tmp_path: Path) -> None:
+    # `private_ip: auto`: ELB gives each node "a private IP address from each subnet you specify"
+    # (https://docs.aws.amazon.com/elasticloadbalancing/latest/network/network-load-balancers.html#availability-zones).
+    def picked(doc: dict[str, Any]) -> None:
+        doc["instances"]["squatter"] = {"subnet": "lb-a", "private_ip": "10.0.11.4", "security_groups": ["client"]}
+        for node in doc["load_balancers"]["nlb"]["nodes"]:
+            node["private_ip"] = "auto"
+
+    net = _load(tmp_path, picked)
+    # The first free address past the four AWS reserves, skipping one an instance holds.
+    assert net.design.interfaces["nlb.lb-a"].private_ips == (0x0A000B05,)
+    assert net.design.interfaces["nlb.lb-b"].private_ips == (0x0A000C04,)
+    got = net.trace_balanced("client", "nlb", 80)
+    assert got.reachable
+    health = next(t.health for t in got.targets if t.node == "nlb.lb-b")
+    assert health is not None and health.forward[-1].packet.src == "10.0.12.4"  # from the stand-in
+    # Judged at the stand-in only: a node is not expanded into address cases, whose clones would be
+    # plain interfaces without listeners (docs/terraform.md, "Addresses AWS picks").
+    assert not any(eni.dynamic for eni in net.design.interfaces.values() if eni.name.startswith("nlb."))
+
+
+def test_a_node_private_ip_is_an_address_or_auto(tmp_path: Path) -> None:
+    def typo(doc: dict[str, Any]) -> None:
+        doc["load_balancers"]["nlb"]["nodes"][0]["private_ip"] = "automatic"
+
+    with pytest.raises(DesignError) as info:
+        _load(tmp_path, typo)
+    found = [d for d in info.value.diagnostics if "nodes[0]: private_ip" in d.message]
+    assert found and "'automatic'" in found[0].message and found[0].location is not None
+    assert found[0].location.line > 0
+
+
 def test_cross_zone_off_leaves_a_zone_without_targets(tmp_path: Path) -> None:
     def one_zone(doc: dict[str, Any]) -> None:
         doc["target_groups"]["tg"]["targets"] = ["srv-1"]

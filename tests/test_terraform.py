@@ -38,16 +38,18 @@ SECTIONS = ("vpcs", "subnets", "route_tables", "network_acls", "security_groups"
 EXPECTED: dict[str, tuple[tuple[int, ...], dict[str, int]]] = {
     # 3 SGs (module.sg for_each) in data.aws_vpc.sandbox, read in prior_state; + data.aws_subnet.
     "checkov/plan_with_for_each_for_enrichment/tf_plan.json": ((1, 1, 0, 0, 3, 0, 0, 0, 0, 0, 0), {"tf-data-vpc": 1}),
-    # 2 VPCs, 4 subnets, the web route table, 2 SGs, IGW, 2 instances, the ELB (unsupported).
-    # web-eni has no attachment: left out. 2 private IPs left to DHCP (private_ip: auto),
-    # 2 public IPs as placeholders.
+    # 2 VPCs, 4 subnets, the web route table, 2 SGs, IGW, 2 instances, the ELB (a Classic Load
+    # Balancer in web_subnet, see EXPECTED_LB). web-eni has no attachment: left out. 2 private IPs
+    # left to DHCP (private_ip: auto), 2 public IPs as placeholders; the ELB's node is the third
+    # of each (its addresses are ELB's pick): it was `unsupported` before load balancers were imported.
     "checkov/runner_resources_plan/tfplan.json": (
-        (2, 4, 1, 0, 2, 1, 0, 0, 0, 2, 1),
-        {"tf-unsupported": 1, "tf-placeholder": 2, "tf-dhcp": 2, "tf-detached": 1, "tf-not-imported": 1}),
-    # The same infrastructure without a configuration block: no subnet can be placed in a VPC.
+        (2, 4, 1, 0, 2, 1, 0, 0, 0, 2, 0),
+        {"tf-placeholder": 3, "tf-dhcp": 3, "tf-detached": 1, "tf-not-imported": 1}),
+    # The same infrastructure without a configuration block: no subnet can be placed in a VPC. The
+    # ELB stays unsupported: its subnets are unknown and nothing says which (the 15th tf-unknown).
     "checkov/tf_plan_skip_check_regex/tfplan1.json": (
         (2, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1),
-        {"tf-unknown": 14, "tf-unsupported": 1, "tf-orphan": 3, "tf-detached": 1, "tf-inferred": 3,
+        {"tf-unknown": 15, "tf-unsupported": 1, "tf-orphan": 3, "tf-detached": 1, "tf-inferred": 3,
          "tf-not-imported": 1}),
     # States: the default VPC (twice, one id); 6 instances in subnet-286f234e, which is not in the
     # state; an RDS instance (not imported).
@@ -67,14 +69,19 @@ EXPECTED: dict[str, tuple[tuple[int, ...], dict[str, int]]] = {
         (1, 6, 4, 0, 0, 1, 3, 0, 0, 0, 1),
         {"tf-inferred": 14, "tf-unsupported": 1, "tf-placeholder": 3, "tf-unknown": 7}),
     # The inline route's gateway_id: Terraform 0.12 leaves nested blocks out of the configuration.
+    # The NLB (unsupported before load balancers were imported) is imported with its 3 listeners
+    # (fixed responses: no target group): its subnets' zones are placeholders, all eu-west-1a, so
+    # only its node in pubA is (tf-placeholder 5), with a placeholder public IP (6), private_ip: auto.
     "terraform-compliance/test_issue-171/plan.out.json": (
-        (1, 4, 1, 0, 1, 1, 0, 0, 0, 0, 1), {"tf-placeholder": 4, "tf-unsupported": 1, "tf-inferred": 1}),
+        (1, 4, 1, 0, 1, 1, 0, 0, 0, 0, 0), {"tf-placeholder": 6, "tf-inferred": 1, "tf-dhcp": 1}),
     # One SG in vpc_1235678 (a variable's default), which the plan does not manage.
     "terraform-compliance/test_issue-216/plan.out.json": ((0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0), {"tf-orphan": 5}),
-    # SGs in data.aws_vpc.default (read in 5 modules, one VPC); the ALB is unsupported; the Auto
-    # Scaling group's subnets (subnet-13f44a58, subnet-9918eec4) are not in the plan.
+    # SGs in data.aws_vpc.default (read in 5 modules, one VPC); the Auto Scaling group's subnets
+    # (subnet-13f44a58, subnet-9918eec4) are not in the plan. The ALB is in those subnets too: it
+    # stays unsupported (its subnets: a second tf-external), its listener is left out (a second
+    # tf-orphan); its target group is imported (EXPECTED_LB).
     "terraform-compliance/test_issue-249/plan.out.json": (
-        (1, 0, 0, 0, 3, 0, 0, 0, 0, 0, 1), {"tf-data-vpc": 1, "tf-unsupported": 1, "tf-external": 1, "tf-orphan": 1}),
+        (1, 0, 0, 0, 3, 0, 0, 0, 0, 0, 1), {"tf-data-vpc": 1, "tf-unsupported": 1, "tf-external": 2, "tf-orphan": 2}),
     "terraform-compliance/test_issue-514/plan.out.json": ((1, 2, 0, 1, 0, 0, 0, 0, 0, 0, 0), {"tf-placeholder": 2}),
     # 2 deleted resources are gone; the SG's VPC is not in the plan.
     "terraform-compliance/test_issue_522/plan.out.json": (
@@ -82,9 +89,19 @@ EXPECTED: dict[str, tuple[tuple[int, ...], dict[str, int]]] = {
     "terraform-compliance/test_pull_330/plan.out.json": (
         (1, 1, 0, 0, 2, 1, 1, 0, 0, 0, 2),
         {"tf-region": 1, "tf-placeholder": 2, "tf-unsupported": 2, "tf-external": 1, "tf-unknown": 1}),
+    # 2 ELBs without subnets (availability_zones unknown: EC2-Classic or the default VPC, not in this
+    # plan): unsupported as before, now saying why (test_elbs_without_subnets_say_why).
     "tirith/input_implicit_elb_secgroup.json": ((1, 0, 0, 0, 1, 0, 0, 0, 0, 0, 2), {"tf-unsupported": 2}),
     # An SG without vpc_id in the configuration: the default VPC at apply, not in the plan.
     "trivy/plan.json": ((0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0), {"tf-orphan": 1}),
+}
+
+
+# Per file with load balancers: (load_balancers, target_groups) imported; (0, 0) for the others.
+EXPECTED_LB: dict[str, tuple[int, int]] = {
+    "checkov/runner_resources_plan/tfplan.json": (1, 0),
+    "terraform-compliance/test_issue-171/plan.out.json": (1, 0),
+    "terraform-compliance/test_issue-249/plan.out.json": (0, 1),
 }
 
 
@@ -139,6 +156,7 @@ def test_shared_file_loads_with_pinned_counts(name: str) -> None:
     design, warnings = terraform_to_design(path)
     assert _sizes(design) == sizes
     assert _codes(warnings) == codes
+    assert (len(design.get("load_balancers", {})), len(design.get("target_groups", {}))) == EXPECTED_LB.get(name, (0, 0))
     assert all(d.severity is Severity.WARNING for d in warnings)
     # And as a design anywhere --design is accepted, recognised by content.
     assert is_terraform_json(path)
@@ -170,6 +188,30 @@ def test_checkov_plan_flows() -> None:
     # The group named "default" (aws_security_group.default) is not the VPC's default group.
     assert "default-2" in design.security_groups
     assert [r.port_lo for r in design.security_groups["default-2"].ingress] == [3306]
+
+
+def test_checkov_plan_classic_load_balancer() -> None:
+    # aws_elb.weblb: subnets = [aws_subnet.web_subnet.id], instances = [aws_instance.web_host.id],
+    # security_groups = [web-node], listener lb_port 80 -> instance_port 8000, health_check target
+    # "HTTP:8000/". web-node admits 22 and 80 only: the instance refuses 8000, so its health check
+    # fails and the ELB forwards the internet's connection nowhere (a plan's real mistake).
+    net = vpcsim.load(_shared("checkov/runner_resources_plan/tfplan.json"))
+    lb = net.design.extensions["load_balancers"]["weblb"]
+    assert (lb.type, lb.scheme, lb.instances, lb.health_check_port) == ("classic", "internet-facing", ("web_host",), 8000)
+    assert [(li.protocol, li.port, li.instance_port) for li in lb.listeners] == [("HTTP", 80, 8000)]
+    node = net.design.interfaces["weblb.web_subnet"]
+    assert node.public_ip is not None and Cidr.parse("198.18.0.0/15").contains(node.public_ip)
+    result = net.trace("internet", "weblb", 80)
+    assert not result.reachable
+    assert {b.code.value for b in result.blocked_by} >= {"LB_NO_HEALTHY_TARGET", "LB_TARGET_UNHEALTHY"}
+    assert any("tcp 8000" in b.detail for b in result.blocked_by)
+
+
+def test_elbs_without_subnets_say_why() -> None:
+    design, warnings = terraform_to_design(_shared("tirith/input_implicit_elb_secgroup.json"))
+    why = [w.message for w in warnings if w.code == "tf-unsupported"]
+    assert len(why) == 2 and all("it has no subnets (availability_zones" in m for m in why)
+    assert "load_balancers" not in design
 
 
 def test_checkov_plan_without_configuration_says_what_is_unknown() -> None:

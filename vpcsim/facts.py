@@ -371,6 +371,10 @@ LB_TRANSPORTS: dict[str, tuple[int, ...]] = {
 # Health checks run over TCP (HTTP, HTTPS or TCP), a UDP target group's too
 # (https://docs.aws.amazon.com/elasticloadbalancing/latest/network/target-group-health-checks.html).
 LB_HEALTH_CHECK_PROTOCOLS: tuple[str, ...] = ("HTTP", "HTTPS", "TCP")
+# Target group protocols vpcsim simulates: an ALB's HTTP and HTTPS, an NLB's TCP, UDP, TLS and TCP_UDP
+# (a Gateway Load Balancer's GENEVE is not; https://docs.aws.amazon.com/elasticloadbalancing/latest/
+# APIReference/API_CreateTargetGroup.html, Protocol).
+LB_TARGET_GROUP_PROTOCOLS: tuple[str, ...] = ("HTTP", "HTTPS", "TCP", "UDP", "TLS", "TCP_UDP")
 # The source ports a load balancer node opens its connections to targets from: the ELB docs'
 # recommended network ACL rules admit 1024-65535 between the load balancer and its targets
 # (https://docs.aws.amazon.com/elasticloadbalancing/latest/application/load-balancer-update-security-groups.html#nacl-rules).

@@ -876,7 +876,7 @@ class _Linter:
                         six = load_balancer.ipv6_of(self.d, lb, node)
                         for port in dict.fromkeys((target.port, tg.health_port or target.port)):
                             if six is not None and groups.family(six).ingress.match(six, 6, port) < 0 and \
-                                    groups.ingress.match(node.private_ip, 6, port) >= 0:
+                                    groups.ingress.match(load_balancer.private_of(self.d, lb, node), 6, port) >= 0:
                                 missed.setdefault(six, port)
                     if not missed:
                         continue

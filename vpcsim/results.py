@@ -534,8 +534,13 @@ class BalancedResult:
     blocked_by: tuple[Blocker, ...]  # the load balancer's own: no listener, no healthy target, a zone without one
     warnings: tuple[Blocker, ...] = ()
     family: str = "ipv4"  # the client's address family (ipv6: to a dual-stack load balancer's IPv6 addresses)
+    # The listener forwards to no target group: it answers itself (a redirect or a fixed response),
+    # so the connection is done at the node.
+    answers_itself: bool = False
 
     def _working(self, node: NodePath) -> bool:
+        if self.answers_itself:
+            return node.front.reachable
         return node.front.reachable and any(t.reached for t in self.targets if t.node == node.node)
 
     @property
@@ -545,7 +550,8 @@ class BalancedResult:
 
     @property
     def reachable(self) -> bool:
-        """Every node in DNS takes the connection and forwards it to a healthy target."""
+        """Every node in DNS takes the connection and forwards it to a healthy target (or, for a
+        listener that answers itself, answers it)."""
         served = self.served
         return bool(served) and self.listener is not None and all(self._working(n) for n in served)
 
@@ -566,7 +572,7 @@ class BalancedResult:
 
     def to_json(self) -> dict[str, Any]:
         return {
-            "load_balancer": self.load_balancer, "type": self.type, "scheme": self.scheme, "listener": self.listener,
+            "load_balancer": self.load_balancer, "type": self.type, "scheme": self.scheme, "listener": self.listener, "answers_itself": self.answers_itself,
             "src": self.src, "port": self.port, "protocol": self.protocol, "family": self.family,
             "reachable": self.reachable,
             "partial": self.partial, "reached_targets": list(self.reached_targets),

@@ -46,7 +46,18 @@ from vpcsim.facts import GONE_STATES
 from vpcsim.importers import mapping
 from vpcsim.loader import extensions
 from vpcsim.loader.reader import Map, Scalar
-from vpcsim.model import IPV4_BITS, IPV4_MAX, IPV6_BITS, NOWHERE, PICK_IPV6, Design, Interface, Subnet, int_to_ip
+from vpcsim.model import (
+    AUTO_ADDRESS,
+    IPV4_BITS,
+    IPV4_MAX,
+    IPV6_BITS,
+    NOWHERE,
+    PICK_IPV6,
+    Design,
+    Interface,
+    Subnet,
+    int_to_ip,
+)
 from vpcsim.results import Action, Code, Disposition, FilterDetail, Step, StepKind
 
 if TYPE_CHECKING:
@@ -72,7 +83,7 @@ GROUPS_KEY = "target_groups"
 TYPES = tuple(facts.LB_LISTENER_PROTOCOLS)
 SCHEMES = ("internet-facing", "internal")
 TARGET_TYPES = ("instance", "ip")
-TARGET_GROUP_PROTOCOLS = ("HTTP", "HTTPS", "TCP", "UDP", "TLS", "TCP_UDP")
+TARGET_GROUP_PROTOCOLS = facts.LB_TARGET_GROUP_PROTOCOLS
 HEALTH_STATES = ("healthy", "unhealthy", "initial", "draining", "unused", "unavailable")
 
 
@@ -81,7 +92,9 @@ class Node:
     """One load balancer node: its network interface in one subnet (availability zone)."""
 
     subnet: str
-    private_ip: int
+    # None: `private_ip: auto`, the address ELB picks in the subnet when it makes the node (a
+    # Terraform plan does not know it); the node's interface holds it either way, see `private_of`.
+    private_ip: int | None
     public_ip: int | None = None
     aws_id: str | None = None  # its network interface's id
     # A dual-stack load balancer's node: its IPv6 address as the design gives it (None: one AWS
@@ -250,7 +263,12 @@ def read_balancer(builder: extensions.SectionBuilder, name: str, body: Map) -> L
         builder.check_keys(item, where, ("subnet", "private_ip", "public_ip", "ipv6_address", "aws_id"),
                            ("subnet", "private_ip"))
         subnet_name = builder.ref(item.get("subnet"), f"{where}: subnet", "subnets", "subnet")
-        private = builder.address(item.get("private_ip"), f"{where}: private_ip")
+        private_node = item.get("private_ip")
+        # `auto`: ELB gives each node "a private IP address from each subnet you specify" when it
+        # makes it (https://docs.aws.amazon.com/elasticloadbalancing/latest/network/network-load-balancers.html#availability-zones);
+        # the node's interface gets the subnet's first free address as its stand-in (_own_interfaces).
+        auto = isinstance(private_node, Scalar) and private_node.value == AUTO_ADDRESS
+        private = None if auto else builder.address(private_node, f"{where}: private_ip")
         public = builder.address(item.get("public_ip"), f"{where}: public_ip") if item.get("public_ip") else None
         six_node = item.get("ipv6_address")
         six = builder.address(six_node, f"{where}: ipv6_address", ipv6=True) if six_node is not None else None
@@ -266,7 +284,7 @@ def read_balancer(builder: extensions.SectionBuilder, name: str, body: Map) -> L
             builder.error("lb-ipv6-address", f"{where}: ipv6_address: the load balancer's ip_address_type is ipv4, "
                           "so its nodes have no IPv6 address (expected ip_address_type: dualstack)", six_node.loc)
             six = None
-        if subnet_name is not None and private is not None:
+        if subnet_name is not None and (private is not None or auto):
             nodes.append(Node(subnet_name, private, public, eni_id, six, item.loc))
     groups: list[str] = []
     groups_node = body.get("security_groups")
@@ -482,7 +500,12 @@ def node_name(lb: LoadBalancerModel, node: Node) -> str:
 def _own_interfaces(obj: object) -> list[Interface]:
     if not isinstance(obj, LoadBalancerModel):
         return []
-    return [Interface(node_name(obj, n), None, n.subnet, (n.private_ip, *_node_ipv6(obj, n)), n.public_ip,
+    # A node whose address ELB picks (`private_ip: auto`) has none yet: the loader gives it the
+    # subnet's first free one, a stand-in every analysis judges it at. Not `dynamic`: the clones
+    # vpcsim.reach.addresses makes of a dynamic interface are plain interfaces, not nodes (no
+    # listener, no forwarding to the targets), so exposure would judge them as something else.
+    return [Interface(node_name(obj, n), None, n.subnet,
+                      (*(() if n.private_ip is None else (n.private_ip,)), *_node_ipv6(obj, n)), n.public_ip,
                       obj.security_groups, aws_id=n.aws_id, loc=n.loc if n.loc.line else obj.loc) for n in obj.nodes]
 
 
@@ -641,7 +664,7 @@ class BalancerIndex:
                 if key:
                     self.by_name.setdefault(key, lb)
             for n in lb.nodes:
-                self.nodes[n.private_ip] = (lb, n)
+                self.nodes[private_of(d, lb, n)] = (lb, n)
                 six = ipv6_of(d, lb, n)
                 if six is not None:
                     self.nodes[six] = (lb, n)  # IPv6 addresses are global: no public twin
@@ -678,6 +701,15 @@ class BalancerIndex:
         if got is None:
             got = self._listener_filters[lb.name] = ListenerFilter(lb)
         return got
+
+
+def private_of(design: Design, lb: LoadBalancerModel, node: Node) -> int:
+    """A node's private IPv4 address: the design's, or the one its interface got (`private_ip: auto`)."""
+    if node.private_ip is not None:
+        return node.private_ip
+    eni_model = design.interfaces.get(node_name(lb, node))
+    found = eni_model.address_of(IPV4_BITS) if eni_model is not None else None
+    return found if found is not None else -1
 
 
 def ipv6_of(design: Design, lb: LoadBalancerModel, node: Node) -> int | None:
@@ -764,18 +796,18 @@ def _at_node(walk: Walk, lb: LoadBalancerModel, node: Node, state: State, steps:
                           f"reaches load balancer {lb.name} ({ip(state.dst)}), where the checks above drop it", lb.name))
     else:
         steps.append(Step(StepKind.DELIVER, Action.ACCEPT, f"delivered to load balancer {lb.name}'s node in "
-                          f"{node.subnet} ({ip(_own_address(walk, node, state.dst))})", lb.name, location=lb.loc))
+                          f"{node.subnet} ({ip(_own_address(walk, lb, node, state.dst))})", lb.name, location=lb.loc))
     walk.hop("load_balancer", name, node.aws_id, state, steps)
     walk.leg.disposition = Disposition.ACCEPTED
     walk.leg.end_eni = d.interfaces[node_name(lb, node)]
     walk.leg.end_state = state
 
 
-def _own_address(walk: Walk, node: Node, addr: int) -> int:
+def _own_address(walk: Walk, lb: LoadBalancerModel, node: Node, addr: int) -> int:
     """The node's address a packet is delivered to: its IPv6 one or its private IPv4 one (a reply
     steered back through the node carries the client's address)."""
     found = index(walk.net).nodes.get(addr)
-    return addr if found is not None and found[1] == node else node.private_ip
+    return addr if found is not None and found[1] == node else private_of(walk.net.design, lb, node)
 
 
 def filter_at_node(walk: Walk, lb: LoadBalancerModel, node_eni: Interface, state: State, direction: str,
@@ -919,7 +951,7 @@ def address_for(design: Design, lb: LoadBalancerModel, node: Node, ipv6: bool = 
             return six
     if lb.internet_facing and node.public_ip is not None:
         return node.public_ip
-    return node.private_ip
+    return private_of(design, lb, node)
 
 
 COMPONENT = base.register(LoadBalancer(), owner_rank=25)
@@ -1173,9 +1205,7 @@ def _classic_listeners(j: Item, name: str, imp: Importer) -> list[dict[str, obje
             imp.error("aws-value", f"{what}: protocol {protocol or '?'} -> {instance_protocol or '?'} (expected "
                       f"{', '.join(allowed)})", listener.loc_of("Protocol"))
             continue
-        body: dict[str, object] = {"protocol": protocol, "port": port, "instance_port": instance_port}
-        if instance_protocol != protocol:
-            body["instance_protocol"] = instance_protocol
+        body = mapping.classic_listener(protocol, port, instance_port, instance_protocol)
         imp.at(body, listener.loc)
         out.append(body)
     return out
@@ -1299,21 +1329,16 @@ def _tg_body(imp: Importer, tg: mapping.Picked) -> dict[str, object]:
         ip_type = "unknown"  # reported once: its targets are read in either family
     if ip_type == "ipv6":
         body["ip_address_type"] = ip_type
-    check: dict[str, object] = {}
     check_port = j.text("HealthCheckPort")
+    number: int | None = None
     if check_port is not None and check_port != "traffic-port":
         number = int(check_port) if check_port.isdigit() else None
         if number is None or not 1 <= number <= 65535:
             imp.error("aws-value", f"{what}: HealthCheckPort {check_port!r} (expected traffic-port or 1-65535)",
                       j.loc_of("HealthCheckPort"))
-        elif number != port:
-            check["port"] = number
-    check_protocol = (j.text("HealthCheckProtocol") or "").upper()
-    default = "TCP" if protocol in ("TCP", "UDP", "TLS", "TCP_UDP") else "HTTP"  # read_group's
-    if check_protocol in facts.LB_HEALTH_CHECK_PROTOCOLS and check_protocol != default:
-        check["protocol"] = check_protocol
-    if j.flag("HealthCheckEnabled") is False:
-        check["enabled"] = False
+            number = None
+    check = mapping.target_group_health(protocol, port, number, j.text("HealthCheckProtocol") or "",
+                                        j.flag("HealthCheckEnabled"))
     if check:
         body["health_check"] = check
     attributes = _attributes(imp.raw["TargetGroupAttributes"].get(arn))

@@ -13,11 +13,13 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from vpcsim import facts
+
 if TYPE_CHECKING:
     from vpcsim.importers.aws import Importer, Item
 
-__all__ = ["AwsMapping", "Detail", "Names", "Picked", "UnsupportedKind", "icmp_fields", "ip_text", "mappings",
-           "register"]
+__all__ = ["AwsMapping", "Detail", "Names", "Picked", "UnsupportedKind", "classic_listener", "icmp_fields", "ip_text",
+           "mappings", "register", "target_group_health"]
 
 _NAME_BAD = re.compile(r"[^A-Za-z0-9._:\-]+")  # "/" is legal in names but means "<vpc>/default"
 _NAME_MAX = 120  # leaves room for a "-NN" suffix within the format's 128 characters
@@ -148,3 +150,27 @@ def register(mapping: AwsMapping) -> AwsMapping:
 
 def mappings() -> tuple[AwsMapping, ...]:
     return tuple(sorted(_MAPPINGS.values(), key=lambda m: (m.rank, m.file_key)))
+
+
+def classic_listener(protocol: str, port: int, instance_port: int, instance_protocol: str) -> dict[str, Any]:
+    """A Classic Load Balancer's listener in the design format (docs/format.md, "Load balancers"):
+    the instance protocol only when it differs from the front one."""
+    body: dict[str, Any] = {"protocol": protocol, "port": port, "instance_port": instance_port}
+    if instance_protocol != protocol:
+        body["instance_protocol"] = instance_protocol
+    return body
+
+
+def target_group_health(protocol: str, port: int, check_port: int | None, check_protocol: str,
+                        enabled: bool | None) -> dict[str, Any]:
+    """A target group's `health_check:` in the design format, only what differs from the defaults
+    `read_group` applies: the traffic port, and TCP checks for an NLB's groups, HTTP for an ALB's."""
+    check: dict[str, Any] = {}
+    if check_port is not None and check_port != port:
+        check["port"] = check_port
+    default = "TCP" if protocol in facts.LB_LISTENER_PROTOCOLS["network"] else "HTTP"
+    if check_protocol.upper() in facts.LB_HEALTH_CHECK_PROTOCOLS and check_protocol.upper() != default:
+        check["protocol"] = check_protocol.upper()
+    if enabled is False:
+        check["enabled"] = False
+    return check

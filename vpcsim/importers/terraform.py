@@ -24,8 +24,9 @@ The stages, in order:
 
 Nothing unknown is dropped silently: every unknown value that matters to reachability and could
 not be resolved is named in a warning, and so is every placeholder chosen in its stead (an
-instance's private IP left to DHCP becomes the subnet's first free address; an Elastic IP's
-address a placeholder from 198.18.0.0/15; a subnet's zone `<region>a`).
+instance's private IP left to DHCP becomes `private_ip: auto`, as do a load balancer's nodes,
+whose addresses ELB picks; an Elastic IP's address and an internet-facing node's public IP a
+placeholder from 198.18.0.0/15; a subnet's zone `<region>a`).
 """
 
 from __future__ import annotations
@@ -41,6 +42,7 @@ from typing import Any
 
 import vpcsim.facts as facts
 from vpcsim.errors import DesignError, Diagnostic, Location, Severity
+from vpcsim.importers import mapping as _mapping
 from vpcsim.importers import validated
 from vpcsim.importers.aws import _Doc, _parse_located, design_to_yaml
 from vpcsim.importers.mapping import Names as _Names
@@ -103,6 +105,14 @@ UNSUPPORTED_TYPES: dict[str, tuple[str, str]] = {
     "aws_elb": ("load_balancer", "classic load balancer"),
     "aws_networkfirewall_firewall": ("network_firewall", "network firewall"),
 }
+# Load balancers (the section "load balancers" of the importer).
+LB_TYPES = ("aws_lb", "aws_alb")
+LB_LISTENER_TYPES = ("aws_lb_listener", "aws_alb_listener")
+LB_RULE_TYPES = ("aws_lb_listener_rule", "aws_alb_listener_rule")
+LB_TG_TYPES = ("aws_lb_target_group", "aws_alb_target_group")
+LB_ATTACHMENT_TYPES = ("aws_lb_target_group_attachment", "aws_alb_target_group_attachment")
+# Unsupported types that a section imports when it can (an `unsupported:` entry when it cannot).
+_IMPORTED_WHEN_POSSIBLE = ("aws_vpc_endpoint", *LB_TYPES, "aws_elb")
 # Resources that put interfaces in subnets but that vpcsim does not import yet: a warning each.
 NOT_IMPORTED_TYPES: dict[str, str] = {
     "aws_db_instance": "an RDS instance: its interfaces are not imported",
@@ -983,6 +993,9 @@ class _Importer:
         route_tables = self.pick_route_tables(vpcs, subnets)
         self.associate_vpc_endpoints(endpoints)
         network_acls = self.pick_network_acls(vpcs, subnets)
+        load_balancers, target_groups = self.pick_load_balancers(tuple(instances))
+        self.lb_cut_subnets(load_balancers, subnets, (("security group", groups), ("network ACL", network_acls),
+                                                      ("route table", route_tables), ("prefix list", prefix_lists)))
         version = top.get("terraform_version")
         design: dict[str, Any] = {
             "version": 1,
@@ -1004,6 +1017,8 @@ class _Importer:
             ("prefix_lists", prefix_lists),
             ("instances", instances),
             ("vpc_endpoints", endpoints),
+            ("load_balancers", load_balancers),
+            ("target_groups", target_groups),
             ("unsupported", self.unsupported),
         ):
             if section:
@@ -1181,7 +1196,7 @@ class _Importer:
 
     def pick_unsupported(self) -> None:
         for res in self.resources:
-            if res.mode == "managed" and res.type in UNSUPPORTED_TYPES and res.type != "aws_vpc_endpoint":
+            if res.mode == "managed" and res.type in UNSUPPORTED_TYPES and res.type not in _IMPORTED_WHEN_POSSIBLE:
                 self.add_unsupported(res)
             elif res.mode == "managed" and res.type in NOT_IMPORTED_TYPES:
                 self.warn("tf-not-imported", f"{res.address}: {NOT_IMPORTED_TYPES[res.type]}", res.loc)
@@ -1788,6 +1803,7 @@ class _Importer:
 
     def pick_auto_scaling(self, names: _Names, instances: dict[str, Any]) -> None:
         """One representative instance per subnet of each Auto Scaling group, from its launch template."""
+        self.asg_members: dict[str, list[str]] = {}  # group address -> its stand-ins (load balancers register them)
         for res in self.of_type("aws_autoscaling_group"):
             capacity = _int(res.values.get("desired_capacity"))
             if capacity is None:
@@ -1832,6 +1848,7 @@ class _Importer:
                 body["description"] = (f"terraform: {res.address}: stands for its instances in subnet "
                                        f"{self.subnet_names[subnet.address]} (launched from {launch.address})")
                 instances[name] = body
+                self.asg_members.setdefault(res.address, []).append(name)
             self.warn("tf-placeholder", f"{res.address}: an Auto Scaling group ({capacity if capacity is not None else '?'}"
                       f" instance(s) at apply) is imported as one instance per subnet ({len(placed)}), each with "
                       "'private_ip: auto' (any free address of its subnet)", res.loc)
@@ -2033,6 +2050,501 @@ class _Importer:
         fields["description"] = f"terraform: {eni.address}"
         self.at(fields, eni.loc)
         return fields
+
+    # -- load balancers -------------------------------------------------------------------------
+    #
+    # aws_lb / aws_alb, their listeners, listener rules and target groups, and aws_elb (Classic),
+    # onto docs/format.md "Load balancers" (components/load_balancer.py). The arguments, from the
+    # Terraform AWS provider's docs (https://registry.terraform.io/providers/hashicorp/aws/latest/docs/
+    # resources/lb, .../lb_listener, .../lb_listener_rule, .../lb_target_group,
+    # .../lb_target_group_attachment, .../elb, .../elb_attachment, .../autoscaling_group,
+    # .../autoscaling_attachment; aws_alb* are the same resources under their old names):
+    # - aws_lb: load_balancer_type ("application" by default; "gateway" is not simulated), internal
+    #   (false by default: internet-facing), subnets or subnet_mapping {subnet_id, allocation_id (an
+    #   internet-facing NLB's Elastic IP), private_ipv4_address (an internal NLB's), ipv6_address},
+    #   security_groups, ip_address_type, enable_cross_zone_load_balancing (an NLB's, false by
+    #   default), dns_name;
+    # - aws_lb_listener: load_balancer_arn, port, protocol (an ALB's HTTP by default),
+    #   default_action {type, target_group_arn, forward {target_group {arn}}}; aws_lb_listener_rule:
+    #   listener_arn, action {the same}: the groups a listener may forward to;
+    # - aws_lb_target_group: port, protocol, target_type ("instance" by default), vpc_id,
+    #   health_check {port ("traffic-port" by default), protocol, enabled}, ip_address_type,
+    #   preserve_client_ip, proxy_protocol_v2, load_balancing_cross_zone_enabled;
+    #   aws_lb_target_group_attachment: target_group_arn, target_id, port;
+    # - aws_elb: subnets, security_groups, internal, listener {instance_port, instance_protocol,
+    #   lb_port, lb_protocol}, instances, health_check {target "HTTP:8080/"},
+    #   cross_zone_load_balancing (true by default); aws_elb_attachment: elb, instance;
+    # - aws_autoscaling_group: target_group_arns, load_balancers (Classic, by name);
+    #   aws_autoscaling_attachment: autoscaling_group_name, lb_target_group_arn (alb_target_group_arn
+    #   before provider 5.0), elb. A group's members are its stand-in instances (one per subnet).
+    # ELB picks each node's addresses when it makes the node, and neither a plan nor a state records
+    # them: a node is `private_ip: auto` unless its subnet_mapping gives private_ipv4_address, and an
+    # internet-facing one gets a placeholder public IP unless its subnet_mapping names an Elastic IP.
+    # ARNs are unknown in a plan: every link follows the configuration's references (`link`).
+
+    def pick_load_balancers(self, instances: tuple[str, ...]) -> tuple[dict[str, Any], dict[str, Any]]:
+        """aws_lb, aws_alb and aws_elb -> load_balancers; aws_lb_target_group -> target_groups.
+        `instances`: the design's instance names, which no load balancer takes (a trace names either)."""
+        self.lb_names: dict[str, str] = {}
+        self.tg_names: dict[str, str] = {}
+        self.listener_bodies: dict[str, dict[str, Any]] = {}
+        groups = self.pick_target_groups()
+        balancers: dict[str, Any] = {}
+        names = _Names(instances)
+        for res in self.of_type(*LB_TYPES, "aws_elb"):
+            body = self.load_balancer(res)
+            if isinstance(body, str):
+                self.lb_unsupported(res, body)
+                continue
+            name = self.name_of(res, names)
+            self.lb_names[res.address] = name
+            balancers[name] = body
+        self.lb_listeners(balancers)
+        self.lb_targets(groups, balancers)
+        for body in groups.values():
+            if not body["targets"]:
+                del body["targets"]
+        return balancers, groups
+
+    def lb_orphan(self, res: _Res, what: str, target: _Res | None) -> None:
+        """`res` names a `what` (its load balancer, target group...) that is not imported or not known."""
+        self.warn("tf-orphan", f"{res.address}: its {what} "
+                  + (f"{target.address} is not imported" if target is not None else "is not known") + "; left out",
+                  res.loc)
+
+    def lb_unsupported(self, res: _Res, why: str) -> None:
+        kind, label = UNSUPPORTED_TYPES[res.type]
+        name = self.name_of(res, self.unsupported_names)
+        self.unsupported[name] = self.body(res, kind=kind)
+        self.unsupported_by_address[res.address] = name
+        self.warn("tf-unsupported", f"{res.address}: {why}, so the {label} is not imported; declared as unsupported "
+                  f"component {name} (a trace that reaches it stops there)", res.loc)
+
+    def lb_subnets(self, res: _Res) -> list[tuple[_Res, JsonObj, JsonObj, int | None]] | None:
+        """(subnet, its subnet_mapping block, that block's after_unknown, its position) per subnet;
+        None when they are known only after apply and nothing says which they are (a warning)."""
+        out: list[tuple[_Res, JsonObj, JsonObj, int | None]] = []
+        kinds = SUBNET_TYPES + ("data.aws_subnet",)
+        unknown = res.unknown.get("subnet_mapping") if isinstance(res.unknown, dict) else None
+        blocks = _blocks(res.values.get("subnet_mapping"))
+        # A state reads subnet_mapping back for every load balancer: it says more than `subnets`
+        # when a block holds an address (an NLB's Elastic IP or chosen private IP).
+        says_more = any(b.get(k) for b in blocks for k in ("allocation_id", "private_ipv4_address", "ipv6_address"))
+        if res.type != "aws_elb" and (blocks or (isinstance(unknown, list) and unknown)) and \
+                (not res.values.get("subnets") or res.configured("subnet_mapping") or says_more):
+            width = max(len(blocks), len(unknown) if isinstance(unknown, list) else 0)
+            for position in range(width):
+                block = blocks[position] if position < len(blocks) else {}
+                block_unknown = unknown[position] if isinstance(unknown, list) and position < len(unknown) and \
+                    isinstance(unknown[position], dict) else {}
+                subnet = self.link(res, "subnet_id", kinds, value=block.get("subnet_id"),
+                                   unknown=block_unknown.get("subnet_id") is True, block=("subnet_mapping", position))
+                if subnet is not None:
+                    out.append((subnet, block, block_unknown, position))
+            return out
+        linked = self.link_all(res, "subnets", kinds)
+        return None if linked is None else [(s, {}, {}, None) for s in linked]
+
+    def load_balancer(self, res: _Res) -> dict[str, Any] | str:
+        """One load balancer's design body, or why it cannot be imported."""
+        classic = res.type == "aws_elb"
+        written = res.values.get("load_balancer_type")
+        kind = "classic" if classic else (written.lower() if isinstance(written, str) and written else "application")
+        if kind not in facts.LB_LISTENER_PROTOCOLS:
+            return f"load_balancer_type {kind!r} (a Gateway Load Balancer) is not simulated"
+        subnets = self.lb_subnets(res)
+        if subnets is None:
+            return "its subnets are known only after apply, and nothing in this plan says which they are"
+        placed = self.lb_placed(res, subnets)
+        if not placed:
+            if subnets:
+                return f"none of its subnets is imported ({', '.join(s.address for s, _, _, _ in subnets[:3])})"
+            if res.values.get("subnets") or res.configured("subnets") or res.configured("subnet_mapping"):
+                return f"none of its subnets is in this {self.kind}"
+            return ("it has no subnets (availability_zones: a load balancer of EC2-Classic or of the default VPC, "
+                    f"which this {self.kind} does not hold)")
+        vpc = self.subnet_vpc[placed[0][0].address]
+        scheme = "internal" if res.values.get("internal") is True else "internet-facing"
+        ip_type = self.lb_ip_type(res, kind, [s for s, _, _, _ in placed])
+        nodes: list[dict[str, Any]] = []
+        picked = False
+        for subnet, block, block_unknown, position in placed:
+            node: dict[str, Any] = {"subnet": self.subnet_names[subnet.address]}
+            known = _ip(block.get("private_ipv4_address"))
+            node["private_ip"] = known or AUTO_ADDRESS
+            picked = picked or known is None
+            if scheme == "internet-facing" and ip_type != "dualstack-without-public-ipv4":
+                eip = None
+                if position is not None and (block.get("allocation_id") or block_unknown.get("allocation_id") is True):
+                    eip = self.link(res, "allocation_id", ("aws_eip",), value=block.get("allocation_id"),
+                                    unknown=block_unknown.get("allocation_id") is True, block=("subnet_mapping", position))
+                node["public_ip"] = self.eip_address(eip) if eip is not None else self.placeholder_ip(
+                    res, f"the public IP of its node in {node['subnet']} (ELB's pick"
+                    + (", which a state does not record)" if self.kind == "state" or self.side == "before" else ")"))
+            six = _ip6(block.get("ipv6_address"))
+            if six is not None and ip_type != "ipv4":
+                node["ipv6_address"] = six
+            self.at(node, res.loc)
+            nodes.append(node)
+        if picked:
+            self.warn("tf-dhcp", f"{res.address}: its nodes' private IPs are chosen by ELB at apply; imported as "
+                      "'private_ip: auto', each judged at its subnet's first free address", res.loc)
+        fields: dict[str, Any] = {"type": kind, "scheme": scheme}
+        if ip_type != "ipv4":
+            fields["ip_address_type"] = ip_type
+        dns = res.values.get("dns_name")
+        if isinstance(dns, str) and dns:
+            fields["dns_name"] = dns
+        fields["nodes"] = nodes
+        groups = self.lb_groups(res, kind, vpc)
+        if groups:
+            fields["security_groups"] = groups
+        cross_attr = "cross_zone_load_balancing" if classic else "enable_cross_zone_load_balancing"
+        cross = res.values.get(cross_attr)
+        if kind != "application" and isinstance(cross, bool) and cross != facts.LB_CROSS_ZONE_DEFAULT[kind]:
+            fields["cross_zone"] = cross  # an ALB's is always on, whatever the argument says
+        fields["listeners"] = self.classic_listeners(res) if classic else []
+        if classic:
+            instances = [self.instance_names[i.address] for i in self.link_all(res, "instances", ("aws_instance",)) or []
+                         if i.address in self.instance_names]
+            if instances:
+                fields["instances"] = list(dict.fromkeys(instances))
+            check = _blocks(res.values.get("health_check"))
+            target = check[0].get("target") if check else None
+            # "HTTP:8080/", "TCP:22": the protocol, then the port (and an HTTP check's path).
+            port = _int(target.split(":", 1)[1].split("/", 1)[0]) if isinstance(target, str) and ":" in target else None
+            if port is not None and 1 <= port <= 65535:
+                fields["health_check_port"] = port
+        body = self.body(res, **fields)
+        body.pop("tags", None)  # not part of the load balancer format
+        return body
+
+    def lb_placed(self, res: _Res, subnets: list[tuple[_Res, JsonObj, JsonObj, int | None]]
+                  ) -> list[tuple[_Res, JsonObj, JsonObj, int | None]]:
+        """The imported subnets, at most one per zone ("You can specify only one subnet per
+        Availability Zone", CreateLoadBalancer, Subnets: https://docs.aws.amazon.com/
+        elasticloadbalancing/latest/APIReference/API_CreateLoadBalancer.html): two in one zone
+        are two subnets whose zone is a placeholder (AWS picks it at apply)."""
+        out: list[tuple[_Res, JsonObj, JsonObj, int | None]] = []
+        zones: dict[str, str] = {}
+        for item in subnets:
+            subnet = item[0]
+            if subnet.address not in self.subnet_names or any(o[0] is subnet for o in out):
+                continue
+            zone = subnet.values.get("availability_zone")
+            zone = zone if isinstance(zone, str) and zone else f"{self.region_name}a"
+            if zone in zones:
+                self.warn("tf-placeholder", f"{res.address}: subnets {zones[zone]} and {self.subnet_names[subnet.address]} "
+                          f"are both in zone {zone} (a placeholder, or a plan AWS refuses: one subnet per zone); "
+                          f"its node in {self.subnet_names[subnet.address]} is left out", res.loc)
+                continue
+            zones[zone] = self.subnet_names[subnet.address]
+            out.append(item)
+        return out
+
+    def lb_cut_subnets(self, balancers: dict[str, Any], subnets: dict[str, Any],
+                       sections: tuple[tuple[str, dict[str, Any]], ...]) -> None:
+        """A node at `private_ip: auto` is judged at its subnet's first free address only
+        (docs/terraform.md, "Addresses AWS picks"): say so where a rule, route or prefix list draws
+        a CIDR through its subnet, so that the verdict there may not hold for ELB's pick."""
+        drawn: list[tuple[ipaddress.IPv4Network, str]] = []
+        for label, section in sections:
+            for name, body in section.items():
+                for text in _cidr_texts(body):
+                    written = _cidr(text)
+                    if written is not None:
+                        drawn.append((ipaddress.IPv4Network(written), f"{label} {name}"))
+        by_name = {name: address for address, name in self.lb_names.items()}
+        for lb_name, body in balancers.items():
+            for node in body["nodes"]:
+                home = _cidr(subnets.get(node["subnet"], {}).get("cidr"))
+                if node["private_ip"] != AUTO_ADDRESS or home is None:
+                    continue
+                block = ipaddress.IPv4Network(home)
+                cuts = sorted({f"{where} ({c})" for c, where in drawn
+                               if c.overlaps(block) and not block.subnet_of(c)})
+                if cuts:
+                    res = self.by_address[by_name[lb_name]]
+                    self.warn("tf-dhcp", f"{res.address}: its node in {node['subnet']} is judged at the subnet's first "
+                              f"free address, and {', '.join(cuts[:3])}{' ...' if len(cuts) > 3 else ''} draw(s) a "
+                              f"CIDR through {node['subnet']} ({block}): a verdict may differ for the address ELB "
+                              "picks (give subnet_mapping.private_ipv4_address, or import the applied account)",
+                              res.loc)
+
+    def lb_ip_type(self, res: _Res, kind: str, subnets: list[_Res]) -> str:
+        """ip_address_type, one the type allows; ipv4 when a dual-stack one's subnets lack IPv6 blocks."""
+        written = res.values.get("ip_address_type")
+        text = written.lower() if isinstance(written, str) and written else "ipv4"
+        if text not in facts.LB_IP_ADDRESS_TYPES[kind]:
+            self.warn("tf-value", f"{res.address}: ip_address_type {text!r} is not one a {kind} load balancer has "
+                      f"(expected one of: {', '.join(facts.LB_IP_ADDRESS_TYPES[kind])}); imported as ipv4", res.loc)
+            return "ipv4"
+        if text != "ipv4" and any(_cidr6(s.values.get("ipv6_cidr_block")) is None for s in subnets):
+            self.warn("tf-ipv6", f"{res.address}: ip_address_type {text}, but the IPv6 block of one of its subnets is "
+                      "not known; imported as ipv4", res.loc)
+            return "ipv4"
+        return text
+
+    def lb_groups(self, res: _Res, kind: str, vpc: str) -> list[str]:
+        """The load balancer's security groups, as VPC-qualified design references. None given: an ALB's
+        or a CLB's is the VPC's default group ("If you ... don't specify a security group, your load
+        balancer is automatically associated with the default security group for the VPC",
+        https://docs.aws.amazon.com/elasticloadbalancing/latest/classic/elb-security-groups.html), an
+        NLB has none (facts.LB_SECURITY_GROUPS_DOC)."""
+        linked = self.link_all(res, "security_groups", SG_TYPES, pseudo="default_security_group") or []
+        default = f"{self.vpc_names[vpc]}/default"
+        out: list[str] = []
+        for target in linked:
+            key = f"{target.address}#default_security_group" if target.type in VPC_TYPES else target.address
+            ref = self.group_ref(self.adopted_group(key), vpc)
+            if ref is None:
+                self.warn("tf-orphan", f"{res.address}: security_groups: {target.address} is not imported; left out",
+                          res.loc)
+            elif (default if ref == "default" else ref) not in out:
+                out.append(default if ref == "default" else ref)
+        if not out and kind != "network":
+            out.append(default)
+        return out
+
+    def classic_listeners(self, res: _Res) -> list[dict[str, Any]]:
+        """aws_elb's listener blocks: lb_port/lb_protocol -> instance_port/instance_protocol."""
+        out: list[dict[str, Any]] = []
+        allowed = facts.LB_LISTENER_PROTOCOLS["classic"]
+        for position, block in enumerate(_blocks(res.values.get("listener"))):
+            protocol = str(block.get("lb_protocol") or "").upper()
+            inner = str(block.get("instance_protocol") or protocol).upper()
+            port, instance_port = _int(block.get("lb_port")), _int(block.get("instance_port"))
+            if protocol not in allowed or inner not in allowed or port is None or instance_port is None or \
+                    not (1 <= port <= 65535 and 1 <= instance_port <= 65535):
+                self.warn("tf-value", f"{res.address}: listener[{position}]: {protocol or '?'}:{port} -> "
+                          f"{inner or '?'}:{instance_port} is not a Classic Load Balancer listener (protocols "
+                          f"{', '.join(allowed)}, ports 1-65535); left out", res.loc)
+                continue
+            listener = _mapping.classic_listener(protocol, port, instance_port, inner)
+            self.at(listener, res.loc)
+            out.append(listener)
+        return out
+
+    def lb_listeners(self, balancers: dict[str, Any]) -> None:
+        """aws_lb_listener and aws_lb_listener_rule: each load balancer's listeners, with the target
+        groups their default action and rules forward to."""
+        for res in self.of_type(*LB_LISTENER_TYPES):
+            lb = self.link(res, "load_balancer_arn", LB_TYPES)
+            name = self.lb_names.get(lb.address) if lb is not None else None
+            if name is None:
+                self.lb_orphan(res, "load balancer", lb)
+                continue
+            kind = balancers[name]["type"]
+            written = res.values.get("protocol")
+            protocol = written.upper() if isinstance(written, str) and written else (
+                "HTTP" if kind == "application" else "")  # the provider's default for an ALB
+            port = _int(res.values.get("port"))
+            if protocol not in facts.LB_LISTENER_PROTOCOLS[kind]:
+                self.warn("tf-unsupported", f"{res.address}: protocol {protocol or '(unknown)'} is not one a {kind} load "
+                          f"balancer listens on here ({', '.join(facts.LB_LISTENER_PROTOCOLS[kind])}); left out", res.loc)
+                continue
+            if port is None or not 1 <= port <= 65535:
+                raw = res.values.get("port")
+                self.warn("tf-unknown" if raw is None else "tf-value", f"{res.address}: port "
+                          + ("is known only after apply" if raw is None else f"{_json_kind(raw)} is not 1-65535")
+                          + "; left out", res.loc)
+                continue
+            listener: dict[str, Any] = {"protocol": protocol, "port": port}
+            forwards = self.lb_forwards(res, "default_action")
+            if forwards:
+                listener["target_groups"] = forwards
+            self.at(listener, res.loc)
+            balancers[name]["listeners"].append(listener)
+            self.listener_bodies[res.address] = listener
+        for res in self.of_type(*LB_RULE_TYPES):
+            owner = self.link(res, "listener_arn", LB_LISTENER_TYPES)
+            rule_of = self.listener_bodies.get(owner.address) if owner is not None else None
+            if rule_of is None:
+                self.lb_orphan(res, "listener", owner)
+                continue
+            for group in self.lb_forwards(res, "action"):
+                if group not in rule_of.setdefault("target_groups", []):
+                    rule_of["target_groups"].append(group)
+
+    def lb_forwards(self, res: _Res, attr: str) -> list[str]:
+        """The target groups (design names) of the forward actions among `attr` blocks: their
+        target_group_arn, and their forward { target_group { arn } } blocks. Other actions
+        (redirect, fixed-response, authenticate-*) forward nowhere."""
+        out: list[str] = []
+        unknown_blocks = res.unknown.get(attr) if isinstance(res.unknown, dict) else None
+        expressions = res.block_expressions(attr)
+        for position, action in enumerate(_blocks(res.values.get(attr))):
+            if action.get("type") != "forward":
+                continue
+            block_unknown = unknown_blocks[position] if isinstance(unknown_blocks, list) and \
+                position < len(unknown_blocks) and isinstance(unknown_blocks[position], dict) else {}
+            found: list[_Res] = []
+            named = bool(action.get("target_group_arn")) or block_unknown.get("target_group_arn") is True
+            if named:
+                found += self.link_all(res, "target_group_arn", LB_TG_TYPES, value=action.get("target_group_arn"),
+                                       unknown=block_unknown.get("target_group_arn") is True,
+                                       block=(attr, position), quiet=True) or []
+            config = expressions[position] if position < len(expressions) else {}
+            weighted = _nested_first(action, ("forward",)).get("target_group")
+            weighted_unknown = _nested_first(block_unknown, ("forward",)).get("target_group")
+            weighted_config = _nested_first(config, ("forward",)).get("target_group")
+            for index, item in enumerate(_blocks(weighted)):
+                named = True
+                item_unknown = weighted_unknown[index] if isinstance(weighted_unknown, list) and \
+                    index < len(weighted_unknown) and isinstance(weighted_unknown[index], dict) else {}
+                item_config = weighted_config[index] if isinstance(weighted_config, list) and \
+                    index < len(weighted_config) and isinstance(weighted_config[index], dict) else {}
+                found += self.link_nested(res, item.get("arn"), item_unknown.get("arn") is True,
+                                          item_config.get("arn"), LB_TG_TYPES,
+                                          f"{attr}[{position}].forward.target_group[{index}].arn")
+            if named and not found:
+                self.warn("tf-unknown", f"{res.address}: {attr}[{position}] forwards to a target group this "
+                          f"{self.kind} does not say (known only after apply, and no reference names one here); "
+                          "that forward is left out", res.loc)
+            for group in dict.fromkeys(found):
+                design = self.tg_names.get(group.address)
+                if design is None:
+                    self.warn("tf-orphan", f"{res.address}: {attr}[{position}] forwards to target group {group.address}, "
+                              "which is not imported; that forward is left out", res.loc)
+                elif design not in out:
+                    out.append(design)
+        return out
+
+    def link_nested(self, res: _Res, value: Any, unknown: bool, expression: Any, types: Sequence[str],
+                    what: str) -> list[_Res]:
+        """The resources a value nested two blocks deep names: by its known id, else by the
+        configuration's references written for it."""
+        if isinstance(value, str) and value:
+            return self.link_all(res, what, types, value=value, unknown=False) or []
+        refs = expression.get("references") if isinstance(expression, dict) else None
+        if not unknown or not isinstance(refs, list):
+            return []
+        return list(dict.fromkeys(t for t, _ in self.resolve(refs, res.index, res.module, res.cmodule, 0, set())
+                                  if t.type in types))
+
+    def pick_target_groups(self) -> dict[str, Any]:
+        """aws_lb_target_group / aws_alb_target_group -> target_groups (their targets come later)."""
+        names = _Names()
+        groups: dict[str, Any] = {}
+        for res in self.of_type(*LB_TG_TYPES):
+            written = res.values.get("target_type")
+            target_type = written.lower() if isinstance(written, str) and written else "instance"
+            protocol = str(res.values.get("protocol") or "").upper()
+            port = _int(res.values.get("port"))
+            why = None
+            if target_type not in ("instance", "ip"):
+                why = f"{target_type} targets are not simulated"
+            elif protocol not in facts.LB_TARGET_GROUP_PROTOCOLS:
+                why = f"protocol {protocol or '(unknown)'} is not simulated"
+            elif port is None or not 1 <= port <= 65535:
+                why = "its port is not known" if port is None else f"port {port} is not 1-65535"
+            if why is not None:
+                self.warn("tf-unsupported", f"{res.address}: {why}; the target group is left out", res.loc)
+                continue
+            vpc = self.design_vpc(res)
+            if vpc is None or port is None:  # (a port is known here: checked above)
+                continue
+            fields: dict[str, Any] = {"vpc": self.vpc_names[vpc], "protocol": protocol, "port": port}
+            if target_type == "ip":
+                fields["target_type"] = "ip"
+            if res.values.get("ip_address_type") == "ipv6":
+                fields["ip_address_type"] = "ipv6"
+            check = _blocks(res.values.get("health_check"))
+            first = check[0] if check else {}
+            check_port = _int(first.get("port"))  # "traffic-port" (the default) is not a number
+            enabled = first.get("enabled")
+            health = _mapping.target_group_health(
+                protocol, port, check_port if check_port is not None and 1 <= check_port <= 65535 else None,
+                str(first.get("protocol") or ""), enabled if isinstance(enabled, bool) else None)
+            if health:
+                fields["health_check"] = health
+            # The provider keeps these two as strings ("true" / "false"; unknown until apply when unset).
+            preserve = {"true": True, "false": False}.get(str(res.values.get("preserve_client_ip")).lower())
+            if preserve is not None and protocol not in facts.LB_PRESERVE_FIXED_PROTOCOLS:
+                fields["preserve_client_ip"] = preserve
+            if res.values.get("proxy_protocol_v2") is True:
+                fields["proxy_protocol_v2"] = True
+            cross = {"true": True, "false": False}.get(str(res.values.get("load_balancing_cross_zone_enabled")).lower())
+            if cross is not None:
+                fields["cross_zone"] = cross
+            name = self.name_of(res, names)
+            self.tg_names[res.address] = name
+            body = self.body(res, **fields)
+            body.pop("tags", None)
+            body["targets"] = []
+            groups[name] = body
+        return groups
+
+    def lb_targets(self, groups: dict[str, Any], balancers: dict[str, Any]) -> None:
+        """Registered targets: aws_lb_target_group_attachment, aws_elb_attachment, and Auto Scaling
+        groups' members (target_group_arns, load_balancers, aws_autoscaling_attachment)."""
+
+        def register(res: _Res, tg: _Res | None, entries: list[dict[str, Any]]) -> None:
+            name = self.tg_names.get(tg.address) if tg is not None else None
+            if name is None:
+                self.lb_orphan(res, "target group", tg)
+                return
+            for entry in entries:
+                self.at(entry, res.loc)
+                if entry not in groups[name]["targets"]:
+                    groups[name]["targets"].append(entry)
+
+        def enlist(res: _Res, elb: _Res | None, instances: list[str]) -> None:
+            name = self.lb_names.get(elb.address) if elb is not None else None
+            if name is None:
+                self.lb_orphan(res, "Classic Load Balancer", elb)
+                return
+            listed = balancers[name].setdefault("instances", [])
+            listed.extend(i for i in instances if i not in listed)
+
+        for res in self.of_type(*LB_ATTACHMENT_TYPES):
+            tg = self.link(res, "target_group_arn", LB_TG_TYPES)
+            body = groups.get(self.tg_names.get(tg.address, "")) if tg is not None else None
+            entry: dict[str, Any] = {}
+            if body is not None and body.get("target_type") == "ip":
+                raw = res.values.get("target_id")
+                address = _ip6(raw) if body.get("ip_address_type") == "ipv6" else _ip(raw)
+                if address is None:
+                    self.warn("tf-unknown", f"{res.address}: target_id is not an address this {self.kind} knows "
+                              f"({_json_kind(raw)}); left out", res.loc)
+                    continue
+                entry["ip"] = address
+            elif body is not None:
+                instance = self.link(res, "target_id", ("aws_instance",))
+                if instance is None or instance.address not in self.instance_names:
+                    self.warn("tf-orphan", f"{res.address}: its target instance is not imported; left out", res.loc)
+                    continue
+                entry["instance"] = self.instance_names[instance.address]
+            port = _int(res.values.get("port"))
+            if body is not None and port is not None and port != body["port"]:
+                entry["port"] = port
+            register(res, tg, [entry] if entry else [])
+        for res in self.of_type("aws_elb_attachment"):
+            elb = self.link(res, "elb", ("aws_elb",))
+            instance = self.link(res, "instance", ("aws_instance",))
+            if instance is None or instance.address not in self.instance_names:
+                self.warn("tf-orphan", f"{res.address}: its instance is not imported; left out", res.loc)
+                continue
+            enlist(res, elb, [self.instance_names[instance.address]])
+        for res in self.of_type("aws_autoscaling_group"):
+            members = self.asg_members.get(res.address)
+            if not members:
+                continue  # not imported (a warning said why)
+            for tg in self.link_all(res, "target_group_arns", LB_TG_TYPES) or []:
+                register(res, tg, [{"instance": m} for m in members])
+            for elb in self.link_all(res, "load_balancers", ("aws_elb",)) or []:
+                enlist(res, elb, members)
+        for res in self.of_type("aws_autoscaling_attachment"):
+            group = self.link(res, "autoscaling_group_name", ("aws_autoscaling_group",))
+            members = self.asg_members.get(group.address, []) if group is not None else []
+            if not members:
+                self.warn("tf-orphan", f"{res.address}: its Auto Scaling group is not imported; left out", res.loc)
+                continue
+            for attr in ("lb_target_group_arn", "alb_target_group_arn"):
+                if res.values.get(attr) or res.is_unknown(attr) and res.configured(attr):
+                    register(res, self.link(res, attr, LB_TG_TYPES), [{"instance": m} for m in members])
+            if res.values.get("elb") or res.is_unknown("elb") and res.configured("elb"):
+                enlist(res, self.link(res, "elb", ("aws_elb",)), members)
 
     # -- route tables -------------------------------------------------------------------------
 
@@ -2422,9 +2934,24 @@ def _interesting(rtype: Any) -> bool:
     return isinstance(rtype, str) and (
         rtype.startswith(("aws_vpc", "aws_subnet", "aws_route", "aws_network", "aws_security_group", "aws_default_",
                           "aws_internet_gateway", "aws_nat_gateway", "aws_eip", "aws_instance", "aws_main_route",
-                          "aws_ec2_managed_prefix_list"))
+                          "aws_ec2_managed_prefix_list", "aws_lb_", "aws_alb_", "aws_elb_"))
         or rtype in UNSUPPORTED_TYPES
     )
+
+
+def _cidr_texts(value: Any) -> Iterator[str]:
+    """Every CIDR a design body names: its rules' `cidr`, its routes' `destination`, its `entries`."""
+    if isinstance(value, dict):
+        for key, item in value.items():
+            if key in ("cidr", "destination") and isinstance(item, str):
+                yield item
+            elif key == "entries" and isinstance(item, list):
+                yield from (e for e in item if isinstance(e, str))
+            else:
+                yield from _cidr_texts(item)
+    elif isinstance(value, list):
+        for item in value:
+            yield from _cidr_texts(item)
 
 
 def _nested_first(value: Any, path: tuple[str, ...]) -> JsonObj:

@@ -132,7 +132,7 @@ def trace_balanced(net: CompiledNetwork, src: str, dst: str, port: int, protocol
         blockers.append(Blocker(Code.LB_NO_HEALTHY_TARGET, "forward", lb.name,
                                 f"no target of load balancer {lb.name}'s listener {listener.text()} is healthy: it "
                                 "forwards the connection nowhere", lb.loc))
-    elif listener is not None and not paths:
+    elif listener is not None and not paths and not _answers_itself(lb, listener):
         blockers.append(Blocker(Code.LB_NO_HEALTHY_TARGET, "forward", lb.name,
                                 f"load balancer {lb.name}'s listener {listener.text()} has no registered target",
                                 listener.loc))
@@ -165,7 +165,14 @@ def trace_balanced(net: CompiledNetwork, src: str, dst: str, port: int, protocol
         nodes.append(NodePath(name, zone, front.flow.dst_ip, in_dns, front))
     return BalancedResult(lb.name, lb.type, lb.scheme, listener.text() if listener else None, src, port,
                           protocol_label(proto), tuple(nodes), tuple(paths), tuple(dedupe(blockers)),
-                          tuple(dedupe(warnings)), "ipv6" if six else "ipv4")
+                          tuple(dedupe(warnings)), "ipv6" if six else "ipv4",
+                          listener is not None and _answers_itself(lb, listener))
+
+
+def _answers_itself(lb: lbm.LoadBalancerModel, listener: lbm.Listener) -> bool:
+    """A listener whose actions forward to no target group: a redirect or a fixed response, which
+    the load balancer sends itself (a Classic Load Balancer always forwards to its instances)."""
+    return not listener.target_groups and lb.type != "classic"
 
 
 def no_ipv6_answer(net: CompiledNetwork, src: str, dst: str, port: int, protocol: str | int) -> TraceResult | None:
@@ -248,7 +255,7 @@ def _node_to_targets(net: CompiledNetwork, lb: lbm.LoadBalancerModel, node: lbm.
     # The node speaks the target group's family to its targets and their health checks, from its
     # own address of that family (facts.LB_TARGET_GROUP_IP_TYPE_DOC); an NLB preserves the
     # client's address only when the client is of that family too (facts.LB_CROSS_FAMILY_DOC).
-    node_addr = node.private_ip if tg.bits == IPV4_BITS else lbm.ipv6_of(d, lb, node)
+    node_addr = lbm.private_of(d, lb, node) if tg.bits == IPV4_BITS else lbm.ipv6_of(d, lb, node)
     if node_addr is None:
         return []  # an ipv6 target group behind an ipv4 load balancer: validation reports it
     crossing = addr_bits(client_addr) != tg.bits
@@ -320,7 +327,7 @@ def _in_dns(lb: lbm.LoadBalancerModel, fronts: list[tuple[lbm.Node, TraceResult]
             listener: lbm.Listener | None) -> set[str]:
     """The nodes ELB keeps in the DNS name: those with a healthy target; all when none has one."""
     names = [lbm.node_name(lb, node) for node, _ in fronts]
-    if listener is None or (not listener.target_groups and lb.type != "classic"):
+    if listener is None or _answers_itself(lb, listener):
         return set(names)
     healthy = {p.node for p in paths if p.healthy}
     return healthy or set(names)

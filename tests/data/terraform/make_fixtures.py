@@ -585,6 +585,237 @@ def endpoints() -> Plan:
     return p
 
 
+def load_balancers() -> Plan:
+    """Load balancers, which the shared plans have few of (two CLBs without subnets, a CLB and an
+    NLB without target groups): an internet-facing ALB `front` in the public subnets with an HTTPS
+    listener forwarding to target group `web` (an instance attached, and Auto Scaling group `fleet`
+    through target_group_arns), a listener rule forwarding to `api` through a `forward` block, and
+    an HTTP listener that redirects; an internal NLB with one node at a subnet_mapping's
+    private_ipv4_address and one ELB picks, forwarding to an ip target group; an internet-facing
+    NLB whose node has an Elastic IP (subnet_mapping.allocation_id); a Classic Load Balancer with an
+    aws_elb_attachment and an aws_autoscaling_attachment. The mistake to find: group `api` admits
+    9000 from app-a's CIDR only, not from the ALB's nodes, so `api` fails its health check."""
+    p = Plan()
+    vpc = ref("aws_vpc.main.id", "aws_vpc.main")
+
+    def group(name: str) -> dict[str, Any]:
+        return ref(f"aws_security_group.{name}.id", f"aws_security_group.{name}")
+
+    def arn(rtype: str, name: str) -> dict[str, Any]:
+        return ref(f"{rtype}.{name}.arn", f"{rtype}.{name}")
+
+    p.add("", "aws_vpc", "main", {"cidr_block": "10.40.0.0/16"}, {"cidr_block": const("10.40.0.0/16")})
+    p.add("", "aws_internet_gateway", "gw", {"vpc_id": U}, {"vpc_id": vpc})
+    for kind, third, public in (("public", 0, True), ("app", 10, False)):
+        for i in range(2):
+            p.add("", "aws_subnet", kind, {"cidr_block": f"10.40.{third + i}.0/24", "availability_zone":
+                                           f"us-east-1{'ab'[i]}", "map_public_ip_on_launch": public, "vpc_id": U},
+                  {"vpc_id": vpc, "cidr_block": ref("count.index")}, index=i, counted=True)
+    p.add("", "aws_route_table", "public",
+          {"vpc_id": U, "route": [{"cidr_block": "0.0.0.0/0", "gateway_id": U, "nat_gateway_id": ""}]},
+          {"vpc_id": vpc, "route": [{"cidr_block": const("0.0.0.0/0"),
+                                     "gateway_id": ref("aws_internet_gateway.gw.id", "aws_internet_gateway.gw")}]})
+    for i in range(2):
+        p.add("", "aws_route_table_association", "public", {"subnet_id": U, "route_table_id": U},
+              {"subnet_id": ref("aws_subnet.public", "count.index"),
+               "route_table_id": ref("aws_route_table.public.id", "aws_route_table.public")}, index=i, counted=True)
+    p.add("", "aws_security_group", "alb", {"vpc_id": U, "ingress": [sg_block("tcp", 443, 443, ["0.0.0.0/0"])],
+                                            "egress": [sg_block("tcp", 1024, 65535, ["10.40.0.0/16"])]},
+          {"vpc_id": vpc})
+    p.add("", "aws_security_group", "legacy", {"vpc_id": U, "ingress": [sg_block("tcp", 80, 80, ["0.0.0.0/0"])],
+                                               "egress": [sg_block("tcp", 8080, 8080, ["10.40.0.0/16"])]},
+          {"vpc_id": vpc})
+    p.add("", "aws_security_group", "web", {"vpc_id": U, "ingress": [], "egress": [sg_block("-1", 0, 0, ["0.0.0.0/0"])]},
+          {"vpc_id": vpc})
+    for source in ("alb", "legacy"):  # web admits 8080 from the load balancers' groups
+        p.add("", "aws_security_group_rule", f"web_from_{source}",
+              {"type": "ingress", "from_port": 8080, "to_port": 8080, "protocol": "tcp", "security_group_id": U,
+               "source_security_group_id": U},
+              {"type": const("ingress"), "from_port": const(8080), "to_port": const(8080), "protocol": const("tcp"),
+               "security_group_id": group("web"), "source_security_group_id": group(source)})
+    # MISTAKE: 9000 from app-a's block only; the ALB's nodes are in the public subnets.
+    p.add("", "aws_security_group", "api", {"vpc_id": U, "ingress": [sg_block("tcp", 9000, 9000, ["10.40.10.0/24"])],
+                                            "egress": [sg_block("-1", 0, 0, ["0.0.0.0/0"])]},
+          {"vpc_id": vpc})
+    p.add("", "aws_security_group", "db", {"vpc_id": U, "ingress": [sg_block("tcp", 5432, 5432, ["10.40.0.0/16"])],
+                                           "egress": []},
+          {"vpc_id": vpc})
+    for name, subnet, address, sg in (("web", 0, "10.40.10.10", "web"), ("api", 1, "10.40.11.20", "api"),
+                                      ("db", 1, "10.40.11.50", "db")):
+        p.add("", "aws_instance", name,
+              {"ami": "ami-0abc", "instance_type": "t3.micro", "subnet_id": U, "private_ip": address,
+               "public_ip": U, "associate_public_ip_address": False, "vpc_security_group_ids": U},
+              {"subnet_id": ref(f"aws_subnet.app[{subnet}].id", f"aws_subnet.app[{subnet}]"),
+               "private_ip": const(address), "vpc_security_group_ids": group(sg)})
+    p.add("", "aws_launch_template", "fleet", {"image_id": "ami-0abc", "vpc_security_group_ids": U,
+                                               "network_interfaces": [], "latest_version": U},
+          {"image_id": const("ami-0abc"), "vpc_security_group_ids": group("web")})
+    p.add("", "aws_autoscaling_group", "fleet",
+          {"desired_capacity": 2, "min_size": 2, "max_size": 4, "vpc_zone_identifier": U, "target_group_arns": U,
+           "launch_template": [{"id": U, "version": "$Latest", "name": U}]},
+          {"desired_capacity": const(2), "vpc_zone_identifier": ref("aws_subnet.app"),
+           "target_group_arns": arn("aws_lb_target_group", "web"),
+           "launch_template": [{"id": ref("aws_launch_template.fleet.id", "aws_launch_template.fleet"),
+                                "version": const("$Latest")}]})
+    # The ALB: internal and load_balancer_type left to the provider's defaults (false, application).
+    p.add("", "aws_lb", "front",
+          {"name": "front", "internal": False, "load_balancer_type": "application", "subnets": U,
+           "subnet_mapping": U, "security_groups": U, "ip_address_type": U, "dns_name": U, "arn": U},
+          {"name": const("front"), "subnets": ref("aws_subnet.public"), "security_groups": group("alb")})
+    for name, port, protocol, health in (("web", 8080, "HTTP", "traffic-port"), ("api", 9000, "HTTP", "9000")):
+        p.add("", "aws_lb_target_group", name,
+              {"port": port, "protocol": protocol, "target_type": "instance", "vpc_id": U, "arn": U,
+               "ip_address_type": U, "preserve_client_ip": U,
+               "health_check": [{"enabled": True, "port": health, "protocol": "HTTP", "path": "/health"}]},
+              {"port": const(port), "protocol": const(protocol), "vpc_id": vpc})
+    p.add("", "aws_lb_target_group_attachment", "web", {"target_group_arn": U, "target_id": U, "port": U},
+          {"target_group_arn": arn("aws_lb_target_group", "web"),
+           "target_id": ref("aws_instance.web.id", "aws_instance.web")})
+    p.add("", "aws_lb_target_group_attachment", "api", {"target_group_arn": U, "target_id": U, "port": 9000},
+          {"target_group_arn": arn("aws_lb_target_group", "api"),
+           "target_id": ref("aws_instance.api.id", "aws_instance.api"), "port": const(9000)})
+    p.add("", "aws_lb_listener", "https",
+          {"load_balancer_arn": U, "port": 443, "protocol": "HTTPS", "arn": U,
+           "default_action": [{"type": "forward", "target_group_arn": U, "forward": [], "redirect": []}]},
+          {"load_balancer_arn": arn("aws_lb", "front"), "port": const(443), "protocol": const("HTTPS"),
+           "default_action": [{"type": const("forward"), "target_group_arn": arn("aws_lb_target_group", "web")}]})
+    p.add("", "aws_lb_listener", "http",
+          {"load_balancer_arn": U, "port": 80, "protocol": "HTTP", "arn": U,
+           "default_action": [{"type": "redirect", "target_group_arn": None,
+                               "redirect": [{"port": "443", "protocol": "HTTPS", "status_code": "HTTP_301"}]}]},
+          {"load_balancer_arn": arn("aws_lb", "front"), "port": const(80), "protocol": const("HTTP"),
+           "default_action": [{"type": const("redirect"), "redirect": [{"port": const("443")}]}]})
+    p.add("", "aws_lb_listener_rule", "api",
+          {"listener_arn": U, "priority": 10,
+           "action": [{"type": "forward", "target_group_arn": None,
+                       "forward": [{"target_group": [{"weight": 1}], "stickiness": []}]}],
+           "condition": [{"path_pattern": [{"values": ["/api/*"]}]}]},
+          {"listener_arn": arn("aws_lb_listener", "https"), "priority": const(10),
+           "action": [{"type": const("forward"), "forward": [{"target_group": [
+               {"arn": arn("aws_lb_target_group", "api"), "weight": const(1)}]}]}]})
+    p.changes[-1]["change"]["after_unknown"]["action"] = [{"forward": [{"target_group": [{"arn": True}],
+                                                                        "stickiness": []}]}]
+    # The internal NLB: a node at a chosen address in app-a, one ELB picks in app-b; no groups.
+    p.add("", "aws_lb", "internal",
+          {"name": "internal", "internal": True, "load_balancer_type": "network", "subnets": U,
+           "subnet_mapping": [{"subnet_id": U, "private_ipv4_address": "10.40.10.100", "allocation_id": ""},
+                              {"subnet_id": U, "private_ipv4_address": "", "allocation_id": ""}],
+           "security_groups": U, "enable_cross_zone_load_balancing": True, "dns_name": U, "arn": U},
+          {"name": const("internal"), "internal": const(True), "load_balancer_type": const("network"),
+           "enable_cross_zone_load_balancing": const(True),
+           "subnet_mapping": [{"subnet_id": ref("aws_subnet.app[0].id", "aws_subnet.app[0]"),
+                               "private_ipv4_address": const("10.40.10.100")},
+                              {"subnet_id": ref("aws_subnet.app[1].id", "aws_subnet.app[1]")}]})
+    p.add("", "aws_lb_target_group", "db",
+          {"port": 5432, "protocol": "TCP", "target_type": "ip", "vpc_id": U, "arn": U, "preserve_client_ip": U,
+           "health_check": [{"enabled": True, "port": "traffic-port", "protocol": "TCP"}]},
+          {"port": const(5432), "protocol": const("TCP"), "target_type": const("ip"), "vpc_id": vpc})
+    p.add("", "aws_lb_target_group_attachment", "db", {"target_group_arn": U, "target_id": "10.40.11.50"},
+          {"target_group_arn": arn("aws_lb_target_group", "db"),
+           "target_id": ref("aws_instance.db.private_ip", "aws_instance.db")})
+    p.add("", "aws_lb_listener", "db",
+          {"load_balancer_arn": U, "port": 5432, "protocol": "TCP", "arn": U,
+           "default_action": [{"type": "forward", "target_group_arn": U}]},
+          {"load_balancer_arn": arn("aws_lb", "internal"), "port": const(5432), "protocol": const("TCP"),
+           "default_action": [{"type": const("forward"), "target_group_arn": arn("aws_lb_target_group", "db")}]})
+    # An internet-facing NLB whose node's public address is an Elastic IP.
+    p.add("", "aws_eip", "edge", {"domain": "vpc", "public_ip": U, "allocation_id": U}, {"domain": const("vpc")})
+    p.add("", "aws_lb", "edge",
+          {"name": "edge", "internal": False, "load_balancer_type": "network", "subnets": U, "arn": U,
+           "subnet_mapping": [{"subnet_id": U, "allocation_id": U, "private_ipv4_address": ""}]},
+          {"name": const("edge"), "load_balancer_type": const("network"),
+           "subnet_mapping": [{"subnet_id": ref("aws_subnet.public[0].id", "aws_subnet.public[0]"),
+                               "allocation_id": ref("aws_eip.edge.id", "aws_eip.edge")}]})
+    # A Classic Load Balancer: HTTP 80 -> 8080 on web (aws_elb_attachment) and fleet's members
+    # (aws_autoscaling_attachment); its health check HTTP:8080/health.
+    p.add("", "aws_elb", "legacy",
+          {"name": "legacy", "subnets": U, "security_groups": U, "internal": U, "instances": U,
+           "cross_zone_load_balancing": True,
+           "listener": [{"instance_port": 8080, "instance_protocol": "http", "lb_port": 80, "lb_protocol": "http",
+                         "ssl_certificate_id": ""}],
+           "health_check": [{"target": "HTTP:8080/health", "interval": 30, "timeout": 5,
+                             "healthy_threshold": 2, "unhealthy_threshold": 2}]},
+          {"name": const("legacy"), "subnets": ref("aws_subnet.public"), "security_groups": group("legacy"),
+           "listener": [{"instance_port": const(8080), "instance_protocol": const("http"), "lb_port": const(80),
+                         "lb_protocol": const("http")}],
+           "health_check": [{"target": const("HTTP:8080/health")}]})
+    p.add("", "aws_elb_attachment", "web", {"elb": U, "instance": U},
+          {"elb": ref("aws_elb.legacy.id", "aws_elb.legacy"), "instance": ref("aws_instance.web.id", "aws_instance.web")})
+    p.add("", "aws_autoscaling_attachment", "fleet_legacy", {"autoscaling_group_name": U, "elb": U},
+          {"autoscaling_group_name": ref("aws_autoscaling_group.fleet.id", "aws_autoscaling_group.fleet"),
+           "elb": ref("aws_elb.legacy.id", "aws_elb.legacy")})
+    return p
+
+
+def lb_state() -> dict[str, Any]:
+    """A state with load balancers (format 1.0): every id and ARN known, so listeners, attachments
+    and subnet mappings link through them; the ALB's dns_name is known; the NLB's node is at its
+    Elastic IP (known) and its subnet_mapping's private_ipv4_address. A state does not record the
+    ALB's nodes' addresses either: those stay `auto`, with placeholder public IPs."""
+    def res(rtype: str, name: str, values: dict[str, Any]) -> dict[str, Any]:
+        return {"address": f"{rtype}.{name}", "mode": "managed", "type": rtype, "name": name,
+                "provider_name": "registry.terraform.io/hashicorp/aws", "schema_version": 0, "values": values}
+
+    elb = "arn:aws:elasticloadbalancing:eu-west-1:123456789012"
+    alb_arn, nlb_arn = f"{elb}:loadbalancer/app/shop/50dc6c495c0c9188", f"{elb}:loadbalancer/net/ssh/3f1a2b"
+    tg_arn = f"{elb}:targetgroup/shop-web/73e2d6bc24d8a067"
+    open_egress = [{"cidr_blocks": ["0.0.0.0/0"], "from_port": 0, "to_port": 0, "protocol": "-1",
+                    "ipv6_cidr_blocks": [], "prefix_list_ids": [], "security_groups": [], "self": False,
+                    "description": ""}]
+    resources = [
+        res("aws_vpc", "main", {"id": "vpc-0c1", "cidr_block": "10.9.0.0/16", "default_security_group_id": "sg-0d",
+                                "arn": "arn:aws:ec2:eu-west-1:123456789012:vpc/vpc-0c1"}),
+        res("aws_internet_gateway", "gw", {"id": "igw-0c", "vpc_id": "vpc-0c1"}),
+        res("aws_route_table", "public", {"id": "rtb-0c", "vpc_id": "vpc-0c1", "route": [
+            {"cidr_block": "0.0.0.0/0", "gateway_id": "igw-0c", "nat_gateway_id": "", "instance_id": "",
+             "network_interface_id": "", "vpc_peering_connection_id": "", "ipv6_cidr_block": ""}]}),
+        res("aws_subnet", "a", {"id": "subnet-0a", "vpc_id": "vpc-0c1", "cidr_block": "10.9.1.0/24",
+                                "availability_zone": "eu-west-1a", "map_public_ip_on_launch": False}),
+        res("aws_subnet", "b", {"id": "subnet-0b", "vpc_id": "vpc-0c1", "cidr_block": "10.9.2.0/24",
+                                "availability_zone": "eu-west-1b", "map_public_ip_on_launch": False}),
+        res("aws_route_table_association", "a", {"id": "rtbassoc-0a", "subnet_id": "subnet-0a",
+                                                 "route_table_id": "rtb-0c"}),
+        res("aws_route_table_association", "b", {"id": "rtbassoc-0b", "subnet_id": "subnet-0b",
+                                                 "route_table_id": "rtb-0c"}),
+        res("aws_security_group", "alb", {"id": "sg-0alb", "vpc_id": "vpc-0c1", "egress": open_egress, "ingress": [
+            {**open_egress[0], "from_port": 443, "to_port": 443, "protocol": "tcp"}]}),
+        res("aws_security_group", "web", {"id": "sg-0web", "vpc_id": "vpc-0c1", "egress": open_egress, "ingress": [
+            {**open_egress[0], "cidr_blocks": [], "from_port": 8080, "to_port": 8080, "protocol": "tcp",
+             "security_groups": ["sg-0alb"]},
+            {**open_egress[0], "from_port": 22, "to_port": 22, "protocol": "tcp"}]}),
+        res("aws_instance", "web", {"id": "i-0web", "subnet_id": "subnet-0b", "private_ip": "10.9.2.10",
+                                    "public_ip": "", "vpc_security_group_ids": ["sg-0web"], "instance_state": "running",
+                                    "primary_network_interface_id": "eni-0web", "source_dest_check": True}),
+        res("aws_lb", "shop", {"id": alb_arn, "arn": alb_arn, "name": "shop", "internal": False,
+                               "load_balancer_type": "application", "ip_address_type": "ipv4",
+                               "dns_name": "shop-1234567890.eu-west-1.elb.amazonaws.com",
+                               "subnets": ["subnet-0a", "subnet-0b"], "security_groups": ["sg-0alb"],
+                               "subnet_mapping": [{"subnet_id": "subnet-0a", "allocation_id": "",
+                                                   "private_ipv4_address": "", "ipv6_address": ""},
+                                                  {"subnet_id": "subnet-0b", "allocation_id": "",
+                                                   "private_ipv4_address": "", "ipv6_address": ""}]}),
+        res("aws_lb_target_group", "web", {"id": tg_arn, "arn": tg_arn, "name": "shop-web", "port": 8080,
+                                           "protocol": "HTTP", "target_type": "instance", "vpc_id": "vpc-0c1",
+                                           "ip_address_type": "ipv4", "health_check": [
+                                               {"enabled": True, "port": "traffic-port", "protocol": "HTTP"}]}),
+        res("aws_lb_listener", "https", {"id": f"{elb}:listener/app/shop/50dc6c495c0c9188/f2f7dc8efc522ab2",
+                                         "load_balancer_arn": alb_arn, "port": 443, "protocol": "HTTPS",
+                                         "default_action": [{"type": "forward", "target_group_arn": tg_arn,
+                                                             "forward": [], "redirect": [], "fixed_response": []}]}),
+        res("aws_lb_target_group_attachment", "web", {"id": f"{tg_arn}-i-0web", "target_group_arn": tg_arn,
+                                                      "target_id": "i-0web", "port": 8080}),
+        res("aws_eip", "ssh", {"id": "eipalloc-0s", "allocation_id": "eipalloc-0s", "public_ip": "52.18.0.9",
+                               "domain": "vpc"}),
+        res("aws_lb", "ssh", {"id": nlb_arn, "arn": nlb_arn, "name": "ssh", "internal": False,
+                              "load_balancer_type": "network", "ip_address_type": "ipv4", "security_groups": [],
+                              "subnets": ["subnet-0a"], "dns_name": "ssh-3f1a2b.elb.eu-west-1.amazonaws.com",
+                              "subnet_mapping": [{"subnet_id": "subnet-0a", "allocation_id": "eipalloc-0s",
+                                                  "private_ipv4_address": "10.9.1.200", "ipv6_address": ""}]}),
+    ]
+    return {"format_version": "1.0", "terraform_version": "1.9.5",
+            "values": {"root_module": {"resources": resources}}}
+
+
 if __name__ == "__main__":
     pr = pull_request()
     pr["plan"].write("pr/plan.json", prior_state={"format_version": "1.0", "terraform_version": "1.9.5",
@@ -597,3 +828,7 @@ if __name__ == "__main__":
     cyclic().write("cyclic_refs_plan.json")
     autoscaling().write("autoscaling_plan.json")
     endpoints().write("endpoints_plan.json")
+    load_balancers().write("load_balancers_plan.json")
+    with open(os.path.join(HERE, "load_balancers_state.json"), "w", encoding="utf-8") as out:
+        json.dump(lb_state(), out, indent=2)
+        out.write("\n")
