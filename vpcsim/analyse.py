@@ -51,7 +51,18 @@ from vpcsim.facts import (
     WEB_PORTS,
 )
 from vpcsim.loader.assertions import SELECTOR_KEYS, parse_selector
-from vpcsim.model import IPV4_BITS, IPV4_MAX, IPV6_BITS, Cidr, Interface, PeerKind, TargetKind, int_to_ip, parse_ip
+from vpcsim.model import (
+    IPV4_BITS,
+    IPV4_MAX,
+    IPV6_BITS,
+    Cidr,
+    Design,
+    Interface,
+    PeerKind,
+    TargetKind,
+    int_to_ip,
+    parse_ip,
+)
 from vpcsim.reach import addresses
 from vpcsim.reach.walk import trace, trace_packet
 from vpcsim.results import Action, FilterDetail, Hop, PortFilter, StepKind
@@ -2175,17 +2186,17 @@ def _is_internet6(key: Hashable) -> bool:
 
 def _four_key(key: Hashable) -> Hashable:
     """An end's key in an IPv4 matrix: an interface's class (as `_groups_of` keys it)."""
-    return key[1] if _is_either(key) else key  # type: ignore[index]
+    return key[1] if isinstance(key, tuple) and key[0] == "either" else key
 
 
-def _six_end(key: Hashable, side: Side, d: Any) -> tuple[Hashable, Side] | None:
+def _six_end(key: Hashable, side: Side, d: Design) -> tuple[Hashable, Side] | None:
     """An end's key and side in an IPv6 matrix (None: it has no IPv6 address, or is IPv4's place)."""
     if _is_internet6(key):
         return key, side
-    if not _is_either(key):
+    if not (isinstance(key, tuple) and key[0] == "either" and isinstance(side, str)):
         return None
     addr = d.interfaces[side].address_of(IPV6_BITS)
-    return None if addr is None else (("ipv6", key[1]), addr)  # type: ignore[index]
+    return None if addr is None else (("ipv6", key[1]), addr)
 
 
 # -- rendering --------------------------------------------------------------------------------------
