@@ -10,15 +10,10 @@ from typing import Any
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from vpcsim.importers.aws import (
-    JsonNumberText,
-    _Doc,
-    _FileText,
-    _find_all,
-    _parse_exact,
-    _parse_located,
-    _parse_scanned,
-)
+from vpcsim.importers.aws import _find_all, _parse_exact, _parse_located, _parse_scanned
+from vpcsim.importers.items import Doc as _Doc
+from vpcsim.importers.items import FileText as _FileText
+from vpcsim.importers.items import JsonNumberText
 from vpcsim.loader.reader import Map
 
 # Keys and strings with the characters that could fool a text scan: brackets, quotes, colons, escapes.

@@ -26,7 +26,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from vpcsim import facts
+import vpcsim.facts as facts
 from vpcsim.components import base, load_balancer
 from vpcsim.components.base import Component, Endpoint
 from vpcsim.errors import Diagnostic, EndpointError, Location, Severity
@@ -37,7 +37,8 @@ from vpcsim.model import NOWHERE, Design, Instance, Interface
 
 if TYPE_CHECKING:
     from vpcsim.compile import CompiledNetwork
-    from vpcsim.importers.aws import Importer, Item
+    from vpcsim.importers.aws import Importer
+    from vpcsim.importers.items import Item
 
 __all__ = ["AutoScalingGroupModel", "groups", "member_names"]
 

@@ -64,7 +64,8 @@ if TYPE_CHECKING:
     import networkx
 
     from vpcsim.compile import CompiledNetwork
-    from vpcsim.importers.aws import Importer, Item
+    from vpcsim.importers.aws import Importer
+    from vpcsim.importers.items import Item
 
 __all__ = [
     "Listener",

@@ -61,7 +61,8 @@ if TYPE_CHECKING:
     import networkx
 
     from vpcsim.compile import CompiledNetwork
-    from vpcsim.importers.aws import Importer, Item
+    from vpcsim.importers.aws import Importer
+    from vpcsim.importers.items import Item
     from vpcsim.loader.reader import Node
 
 KEY = "transit_gateways"

@@ -11,12 +11,14 @@ import ipaddress
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any, Generic, TypeVar
 
-from vpcsim import facts
+import vpcsim.facts as facts
+from vpcsim.importers.items import Item
 
-if TYPE_CHECKING:
-    from vpcsim.importers.aws import Importer, Item
+# The importer a mapping's `pick` and `body` are handed (importers.aws.Importer): a type
+# parameter, so that this module, which the importer imports, need not import it back.
+ImporterT = TypeVar("ImporterT")
 
 __all__ = ["AwsMapping", "Detail", "Names", "Picked", "UnsupportedKind", "classic_listener", "icmp_fields", "ip_text",
            "mappings", "register", "target_group_health"]
@@ -113,7 +115,7 @@ class Detail:
 
 
 @dataclass(frozen=True, slots=True)
-class AwsMapping:
+class AwsMapping(Generic[ImporterT]):
     """How one component's `describe-*` output becomes its design section; its module registers it.
 
     `pick` runs after VPCs, subnets, route tables, NACLs and security groups are picked, and keeps
@@ -130,8 +132,8 @@ class AwsMapping:
     id_prefix: str  # its AWS ids' prefix, e.g. "nat-" ("": routes never name one by id)
     label: str  # how messages call one, e.g. "NAT gateway"
     id_field: str  # the field of its own id in the output, e.g. "NatGatewayId"
-    pick: Callable[[Importer], dict[str, Picked]]
-    body: Callable[[Importer, Picked], dict[str, Any]]
+    pick: Callable[[ImporterT], dict[str, Picked]]
+    body: Callable[[ImporterT, Picked], dict[str, Any]]
     rank: int = 50  # order of the picks and of the design's sections
     kind: str = ""  # `unsupported.kind` for one known only by id (default: route_key)
     # What must agree between two accounts' views of one resource (default: all but its tags).
@@ -139,16 +141,18 @@ class AwsMapping:
     details: tuple[Detail, ...] = ()  # the other outputs its `pick` and `body` read
 
 
-_MAPPINGS: dict[str, AwsMapping] = {}
+# Every mapping is handed the one importer (importers.aws.Importer), which this module cannot
+# name: the registry holds them as AwsMapping[Any], and the importer reads them back as its own.
+_MAPPINGS: dict[str, AwsMapping[Any]] = {}
 
 
-def register(mapping: AwsMapping) -> AwsMapping:
+def register(mapping: AwsMapping[ImporterT]) -> AwsMapping[ImporterT]:
     """Add a component's AWS mapping (its module calls this once, at import)."""
     _MAPPINGS[mapping.file_key] = mapping
     return mapping
 
 
-def mappings() -> tuple[AwsMapping, ...]:
+def mappings() -> tuple[AwsMapping[Any], ...]:
     return tuple(sorted(_MAPPINGS.values(), key=lambda m: (m.rank, m.file_key)))
 
 
