@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import ipaddress
 import json
 import sys
@@ -121,3 +122,43 @@ def test_a_large_load_pauses_and_then_freezes_the_collector(tmp_path: Path, monk
         assert not gc.isenabled()  # a caller's choice is kept
     finally:
         gc.enable()
+
+
+def test_analyses_raise_the_young_collector_threshold_and_restore_it(tmp_path: Path,
+                                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    """exposure, transitive_exposure and reach run with generation 0's threshold raised (fewer
+    collections of short-lived records), restore the caller's setting after, also on error, and
+    leave a caller's higher setting alone."""
+    from vpcsim import analyse
+    from vpcsim.analyse import ANALYSIS_GEN0_THRESHOLD
+
+    path = tmp_path / "estate.yaml"
+    path.write_text(to_yaml(generate(2, 4, 2)))
+    net = vpcsim.load(path)
+    before = gc.get_threshold()
+    assert before[0] < ANALYSIS_GEN0_THRESHOLD
+    seen: list[tuple[int, int, int]] = []
+    real = analyse.analyser
+    monkeypatch.setattr(analyse, "analyser", lambda *a, **k: (seen.append(gc.get_threshold()), real(*a, **k))[1])
+    net.exposure()
+    net.transitive_exposure()
+    net.reach(by="subnet")
+    assert seen and all(t == (ANALYSIS_GEN0_THRESHOLD, *before[1:]) for t in seen)
+    assert gc.get_threshold() == before
+
+    def broken(*a: object, **k: object) -> None:
+        seen.append(gc.get_threshold())
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr(analyse, "analyser", broken)
+    with pytest.raises(RuntimeError):
+        net.exposure()
+    assert gc.get_threshold() == before
+    gc.set_threshold(ANALYSIS_GEN0_THRESHOLD * 2, *before[1:])
+    try:
+        seen.clear()
+        with pytest.raises(RuntimeError):
+            net.reach()
+        assert seen == [(ANALYSIS_GEN0_THRESHOLD * 2, *before[1:])]  # the caller's higher setting kept
+    finally:
+        gc.set_threshold(*before)
