@@ -608,3 +608,25 @@ def test_bad_dual_stack_input_is_a_located_error(tmp_path: Path, change: Any, pa
     errors = _errors(_write(tmp_path / "bad", files))
     assert [e.location.path if e.location else None for e in errors] == [path]
     assert errors[0].message.startswith(message), errors[0].message
+
+
+def test_an_auto_scaling_groups_traffic_sources_are_its_target_groups(tmp_path: Path) -> None:
+    """describe-auto-scaling-groups' TrafficSources (AttachTrafficSources): an "elbv2" one is a
+    target group the members are registered with, beside TargetGroupARNs (Type may be left out:
+    an ARN); a VPC Lattice one is not simulated and said (TrafficSourceIdentifier, EC2 Auto
+    Scaling API Reference: https://docs.aws.amazon.com/autoscaling/ec2/APIReference/API_TrafficSourceIdentifier.html)."""
+    lattice = "arn:aws:vpc-lattice:us-east-1:123456789012:targetgroup/tg-0123456789abcdef0"
+    files = shop()
+    group = files["AutoScalingGroups.json"]["AutoScalingGroups"][0]
+    group["TrafficSources"] = [{"Identifier": WEB_TG, "Type": "elbv2"}, {"Identifier": lattice, "Type": "vpc-lattice"}]
+    design, warnings = snapshot_to_design(_write(tmp_path / "shop", files), validate=True)
+    assert design["auto_scaling_groups"]["web-asg"]["target_groups"] == ["web"]  # said twice, listed once
+    assert [w for w in warnings if w.code == "aws-unsupported" and lattice in w.message
+            and "VPC Lattice" in w.message and w.location is not None and w.location.line > 0]
+    del group["TargetGroupARNs"]
+    group["TrafficSources"] = [{"Identifier": WEB_TG}]
+    design, _ = snapshot_to_design(_write(tmp_path / "sources-only", files), validate=True)
+    assert design["auto_scaling_groups"]["web-asg"]["target_groups"] == ["web"]
+    net = vpcsim.load(tmp_path / "sources-only")
+    assert {t.target for t in net.trace_balanced("internet", "web-alb", 443).targets
+            if t.target_group == "web"} >= {"web-1", "web-2"}

@@ -288,6 +288,9 @@ def test_a_dual_stack_load_balancer_needs_its_subnets_ipv6_blocks(tmp_path: Path
     ("aws_elb.legacy", "health_check", [{"target": "HTTP:99999/"}]),
     ("aws_lb_target_group.web", "health_check", "nope"),
     ("aws_lb_target_group_attachment.db", "target_id", ["10.40.11.50"]),
+    ("aws_autoscaling_group.fleet", "traffic_source", "oops"),
+    ("aws_autoscaling_group.fleet", "traffic_source", [{"identifier": 7, "type": ["elbv2"]}, None]),
+    ("aws_autoscaling_group.fleet", "traffic_source", [{"identifier": "arn:aws:elasticloadbalancing:x"}]),
 ])
 def test_odd_values_never_raise(tmp_path: Path, address: str, key: str, value: Any) -> None:
     plan = _plan()
@@ -345,3 +348,84 @@ def test_a_redirect_listener_answers_itself(tmp_path: Path) -> None:
     got = redirect.trace_balanced("internet", "web-alb", 80)
     assert got.answers_itself and got.reachable and redirect.trace("internet", "web-alb", 80).reachable
     assert not [f for f in lint(redirect, select=["VPC019"]).findings if "HTTP:80" in f.message]
+
+
+# -- Auto Scaling traffic sources (TrafficSourceIdentifier, EC2 Auto Scaling API Reference:
+# https://docs.aws.amazon.com/autoscaling/ec2/APIReference/API_TrafficSourceIdentifier.html) --------
+
+
+def _with_traffic_source(plan: dict[str, Any], owner: str, source: dict[str, Any],
+                         config: dict[str, Any]) -> dict[str, Any]:
+    """`plan` with a traffic_source block on aws_autoscaling_group.fleet (`owner` "group") or on a
+    new aws_autoscaling_traffic_source_attachment (`owner` "attachment")."""
+    plan = copy.deepcopy(plan)
+    unknown = {"identifier": True} if "identifier" not in source else {}
+    if owner == "group":
+        change = _change(plan, "aws_autoscaling_group.fleet")["change"]
+        change["after"]["traffic_source"] = [source]
+        change["after_unknown"]["traffic_source"] = [unknown]
+        resource = next(r for r in plan["configuration"]["root_module"]["resources"]
+                        if r["address"] == "aws_autoscaling_group.fleet")
+        resource["expressions"]["traffic_source"] = [config]
+        return plan
+    address = "aws_autoscaling_traffic_source_attachment.fleet_api"
+    plan["resource_changes"].append({
+        "address": address, "mode": "managed", "type": "aws_autoscaling_traffic_source_attachment",
+        "name": "fleet_api", "provider_name": "registry.terraform.io/hashicorp/aws",
+        "change": {"actions": ["create"], "before": None, "after": {"traffic_source": [source]},
+                   "after_unknown": {"autoscaling_group_name": True, "traffic_source": [unknown], "id": True},
+                   "before_sensitive": False, "after_sensitive": {}}})
+    plan["configuration"]["root_module"]["resources"].append({
+        "address": address, "mode": "managed", "type": "aws_autoscaling_traffic_source_attachment",
+        "name": "fleet_api", "provider_config_key": "aws", "schema_version": 0,
+        "expressions": {"autoscaling_group_name": {"references": ["aws_autoscaling_group.fleet.name",
+                                                                  "aws_autoscaling_group.fleet"]},
+                        "traffic_source": [config]}})
+    return plan
+
+
+_TO_API = {"identifier": {"references": ["aws_lb_target_group.api.arn", "aws_lb_target_group.api"]},
+           "type": {"constant_value": "elbv2"}}
+
+
+@pytest.mark.parametrize("owner", ["group", "attachment"])
+def test_a_traffic_source_registers_the_groups_members(tmp_path: Path, owner: str) -> None:
+    """An Auto Scaling group attached to a target group by traffic_source (on the group, or by
+    aws_autoscaling_traffic_source_attachment): its stand-ins are the group's targets, and a trace
+    through the ALB's listener that forwards to it judges them."""
+    before, _ = terraform_to_design(PLAN)
+    assert before["target_groups"]["api"]["targets"] == [{"instance": "api"}]
+    path = _write(tmp_path, _with_traffic_source(_plan(), owner, {"type": "elbv2"}, _TO_API))
+    design, warnings = terraform_to_design(path, validate=True)
+    assert design["target_groups"]["api"]["targets"] == [{"instance": "api"}, {"instance": "fleet.app.0"},
+                                                         {"instance": "fleet.app.1"}]
+    assert not [w for w in warnings if "traffic_source" in w.message]
+    # The stand-ins are now the api group's targets too, each judged on port 9000 (through the ALB).
+    result = vpcsim.load(path).trace_balanced("internet", "front", 443)
+    api = {(t.target_group, t.target) for t in result.targets}
+    assert {("api", "fleet.app.0"), ("api", "fleet.app.1")} <= api
+
+
+def test_a_traffic_source_by_classic_name_lattice_and_bad_type(tmp_path: Path) -> None:
+    """type "elb" names a Classic Load Balancer (its members listed); VPC Lattice is not simulated
+    and an unknown type is left out, each with a warning that names the block."""
+    legacy = {"identifier": {"references": ["aws_elb.legacy.name", "aws_elb.legacy"]},
+              "type": {"constant_value": "elb"}}
+    plan = _with_traffic_source(_plan(), "attachment", {"type": "elb"}, legacy)
+    # (aws_autoscaling_attachment.fleet_legacy lists the same members: drop it to see this one's)
+    plan["resource_changes"] = [c for c in plan["resource_changes"]
+                                if c["address"] != "aws_autoscaling_attachment.fleet_legacy"]
+    plan["configuration"]["root_module"]["resources"] = [
+        r for r in plan["configuration"]["root_module"]["resources"]
+        if r["address"] != "aws_autoscaling_attachment.fleet_legacy"]
+    design, _ = terraform_to_design(_write(tmp_path, plan), validate=True)
+    assert design["load_balancers"]["legacy"]["instances"] == ["web", "fleet.app.0", "fleet.app.1"]
+    for source, said in (({"identifier": "arn:aws:vpc-lattice:us-east-1:123456789012:targetgroup/tg-1",
+                           "type": "vpc-lattice"}, "VPC Lattice"),
+                         ({"identifier": "arn:aws:vpc-lattice:us-east-1:123456789012:targetgroup/tg-1"}, "VPC Lattice"),
+                         ({"identifier": "x", "type": "alb"}, "is not elb, elbv2 or vpc-lattice")):
+        plan = _with_traffic_source(_plan(), "group", source, {})
+        design, warnings = terraform_to_design(_write(tmp_path, plan, "odd.json"), validate=True)
+        assert design["target_groups"]["web"]["targets"] == [{"instance": "web"}, {"instance": "fleet.app.0"},
+                                                             {"instance": "fleet.app.1"}]
+        assert [w for w in warnings if "traffic_source[0]" in w.message and said in w.message], source

@@ -342,7 +342,20 @@ def _body(imp: Importer, group: mapping.Picked) -> dict[str, object]:
         value = j.number(field_name)
         if value is not None:
             body[key] = value
-    arns = j.strs("TargetGroupARNs")
+    arns = list(j.strs("TargetGroupARNs"))
+    for source in j.objs("TrafficSources"):
+        # AttachTrafficSources: "elbv2" is a target group's ARN (its members are registered there
+        # too); "elb" a Classic Load Balancer, whose description lists its instances already; VPC
+        # Lattice is not simulated (TrafficSourceIdentifier, EC2 Auto Scaling API Reference:
+        # https://docs.aws.amazon.com/autoscaling/ec2/APIReference/API_TrafficSourceIdentifier.html).
+        identifier = source.text("Identifier") or ""
+        kind = source.text("Type") or ("vpc-lattice" if identifier.startswith("arn:aws:vpc-lattice:") else
+                                       "elbv2" if identifier.startswith("arn:") else "elb")
+        if kind == "elbv2" and identifier not in arns:
+            arns.append(identifier)
+        elif kind == "vpc-lattice":
+            imp.warn("aws-unsupported", f"{what}: traffic source {identifier} is a VPC Lattice target group, which "
+                     "is not simulated; left out", source.loc)
     kept = imp.picked.get(load_balancer.GROUPS_KEY, {})
     if [kept[arn].name for arn in arns if arn in kept]:
         body["target_groups"] = [kept[arn].name for arn in arns if arn in kept]

@@ -36,7 +36,7 @@ import json
 import os
 import re
 import stat
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -2075,9 +2075,11 @@ class _Importer:
     # - aws_elb: subnets, security_groups, internal, listener {instance_port, instance_protocol,
     #   lb_port, lb_protocol}, instances, health_check {target "HTTP:8080/"},
     #   cross_zone_load_balancing (true by default); aws_elb_attachment: elb, instance;
-    # - aws_autoscaling_group: target_group_arns, load_balancers (Classic, by name);
-    #   aws_autoscaling_attachment: autoscaling_group_name, lb_target_group_arn (alb_target_group_arn
-    #   before provider 5.0), elb. A group's members are its stand-in instances (one per subnet).
+    # - aws_autoscaling_group: target_group_arns, load_balancers (Classic, by name), traffic_source
+    #   {identifier, type}; aws_autoscaling_attachment: autoscaling_group_name, lb_target_group_arn
+    #   (alb_target_group_arn before provider 5.0), elb; aws_autoscaling_traffic_source_attachment:
+    #   autoscaling_group_name, traffic_source. A group's members are its stand-in instances (one per
+    #   subnet).
     # ELB picks each node's addresses when it makes the node, and neither a plan nor a state records
     # them: a node is `private_ip: auto` unless its subnet_mapping gives private_ipv4_address, and an
     # internet-facing one gets a placeholder public IP unless its subnet_mapping names an Elastic IP.
@@ -2478,7 +2480,8 @@ class _Importer:
 
     def lb_targets(self, groups: dict[str, Any], balancers: dict[str, Any]) -> None:
         """Registered targets: aws_lb_target_group_attachment, aws_elb_attachment, and Auto Scaling
-        groups' members (target_group_arns, load_balancers, aws_autoscaling_attachment)."""
+        groups' members (target_group_arns, load_balancers, traffic_source, aws_autoscaling_attachment,
+        aws_autoscaling_traffic_source_attachment)."""
 
         def register(res: _Res, tg: _Res | None, entries: list[dict[str, Any]]) -> None:
             name = self.tg_names.get(tg.address) if tg is not None else None
@@ -2535,17 +2538,58 @@ class _Importer:
                 register(res, tg, [{"instance": m} for m in members])
             for elb in self.link_all(res, "load_balancers", ("aws_elb",)) or []:
                 enlist(res, elb, members)
-        for res in self.of_type("aws_autoscaling_attachment"):
+            self.traffic_sources(res, members, register, enlist)
+        for res in self.of_type("aws_autoscaling_attachment", "aws_autoscaling_traffic_source_attachment"):
             group = self.link(res, "autoscaling_group_name", ("aws_autoscaling_group",))
             members = self.asg_members.get(group.address, []) if group is not None else []
             if not members:
                 self.warn("tf-orphan", f"{res.address}: its Auto Scaling group is not imported; left out", res.loc)
+                continue
+            if res.type == "aws_autoscaling_traffic_source_attachment":
+                self.traffic_sources(res, members, register, enlist)
                 continue
             for attr in ("lb_target_group_arn", "alb_target_group_arn"):
                 if res.values.get(attr) or res.is_unknown(attr) and res.configured(attr):
                     register(res, self.link(res, attr, LB_TG_TYPES), [{"instance": m} for m in members])
             if res.values.get("elb") or res.is_unknown("elb") and res.configured("elb"):
                 enlist(res, self.link(res, "elb", ("aws_elb",)), members)
+
+    def traffic_sources(self, res: _Res, members: list[str],
+                        register: Callable[[_Res, _Res | None, list[dict[str, Any]]], None],
+                        enlist: Callable[[_Res, _Res | None, list[str]], None]) -> None:
+        """`traffic_source {identifier, type}` blocks (aws_autoscaling_group and
+        aws_autoscaling_traffic_source_attachment): an Auto Scaling group's members registered with
+        a target group ("elbv2": its ARN) or a Classic Load Balancer ("elb": its name); "vpc-lattice"
+        is not simulated. (TrafficSourceIdentifier, EC2 Auto Scaling API Reference:
+        https://docs.aws.amazon.com/autoscaling/ec2/APIReference/API_TrafficSourceIdentifier.html)"""
+        blocks = _blocks(res.values.get("traffic_source"))
+        unknown = res.unknown.get("traffic_source") if isinstance(res.unknown, dict) else None
+        width = max(len(blocks), len(unknown) if isinstance(unknown, list) else 0)
+        for position in range(width):
+            block = blocks[position] if position < len(blocks) else {}
+            block_unknown = unknown[position] if isinstance(unknown, list) and position < len(unknown) and \
+                isinstance(unknown[position], dict) else {}
+            kind = block.get("type")
+            identifier = block.get("identifier")
+            if kind is None and isinstance(identifier, str):
+                # Type is optional in the API: an ARN names a target group, anything else a CLB.
+                kind = "vpc-lattice" if identifier.startswith("arn:aws:vpc-lattice:") else \
+                    "elbv2" if identifier.startswith("arn:") else "elb"
+            if kind == "vpc-lattice":
+                self.warn("tf-unsupported", f"{res.address}: traffic_source[{position}] is a VPC Lattice target "
+                          "group, which is not simulated; left out", res.loc)
+                continue
+            if kind not in ("elbv2", "elb", None):
+                self.warn("tf-unknown", f"{res.address}: traffic_source[{position}].type {_json_kind(kind)} is not "
+                          "elb, elbv2 or vpc-lattice; left out", res.loc)
+                continue
+            types = LB_TG_TYPES if kind == "elbv2" else ("aws_elb",) if kind == "elb" else (*LB_TG_TYPES, "aws_elb")
+            target = self.link(res, "identifier", types, value=identifier,
+                               unknown=block_unknown.get("identifier") is True, block=("traffic_source", position))
+            if target is not None and target.type == "aws_elb":
+                enlist(res, target, members)
+            elif target is not None or kind == "elbv2":
+                register(res, target, [{"instance": m} for m in members])
 
     # -- route tables -------------------------------------------------------------------------
 
