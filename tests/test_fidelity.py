@@ -382,6 +382,24 @@ def test_trace_icmp_type_and_code(make: Make) -> None:
     assert [b.code for b in unreachable_port.blocked_by][:1] == [Code.SUBNET_ACL_RESTRICTION]
 
 
+def test_trace_packet_takes_an_icmp_code(make: Make) -> None:
+    """trace_packet's `icmp_code` as trace's: type 3 code 4 gets past the NACL rule for it, code 3 not."""
+    from vpcsim.errors import UsageError
+    from vpcsim.trace import trace_packet
+
+    net = make(PMTUD % {"acl": "with-pmtud"})
+    web = "203.0.113.10"  # web's public IP
+    needed = trace_packet(net, "internet", None, "8.8.8.8", web, "icmp", 3, icmp_code=4, reply=False)
+    port = trace_packet(net, "internet", None, "8.8.8.8", web, "icmp", 3, icmp_code=3, reply=False)
+    assert needed.reachable and not needed.blocked_by
+    assert [b.code for b in port.blocked_by][:1] == [Code.SUBNET_ACL_RESTRICTION]
+    for bad, said in ((256, "out of range"), (True, "out of range")):
+        with pytest.raises(UsageError, match=said):
+            trace_packet(net, "internet", None, "8.8.8.8", web, "icmp", 3, icmp_code=bad)
+    with pytest.raises(UsageError, match="needs protocol icmp or icmpv6"):
+        trace_packet(net, "internet", None, "8.8.8.8", web, "tcp", 443, icmp_code=0)
+
+
 ICMP_ASSERTIONS = """\
 assertions:
   - name: fragmentation needed gets in

@@ -86,12 +86,7 @@ def trace(
     # (trace_args checks the port against the protocol's range, the source port and the
     # ephemeral range: they are not checked again here.)
     src, dst, port, proto, src_port, ephemeral = arguments.trace_args(src, dst, port, protocol, src_port, ephemeral)
-    if icmp_code is not None:
-        if proto not in ICMP_PROTOS:
-            raise UsageError(f"an icmp code ({icmp_code!r}) needs protocol icmp or icmpv6, not {protocol!r}")
-        if isinstance(icmp_code, bool) or not isinstance(icmp_code, int) or not 0 <= icmp_code <= 255:
-            raise UsageError(f"icmp code {icmp_code!r} is out of range (expected 0-255; 4 with type 3 = "
-                             "fragmentation needed)")
+    _check_icmp_code(icmp_code, proto, protocol)
     low, high = ephemeral or LINUX_EPHEMERAL
 
     source = resolve(net, src, None)
@@ -119,6 +114,16 @@ def trace(
             result = dataclasses.replace(result, forward=(first._replace(steps=(note, *first.steps)),
                                                           *result.forward[1:]))
     return result
+
+
+def _check_icmp_code(icmp_code: object, proto: int, protocol: str | int) -> None:
+    if icmp_code is None:
+        return
+    if proto not in ICMP_PROTOS:
+        raise UsageError(f"an icmp code ({icmp_code!r}) needs protocol icmp or icmpv6, not {protocol!r}")
+    if isinstance(icmp_code, bool) or not isinstance(icmp_code, int) or not 0 <= icmp_code <= 255:
+        raise UsageError(f"icmp code {icmp_code!r} is out of range (expected 0-255; 4 with type 3 = "
+                         "fragmentation needed)")
 
 
 def _family_note(proto: int, source: Endpoint, target: Endpoint) -> Step | None:
@@ -213,8 +218,10 @@ def trace_packet(
     *,
     reply: bool = True,
     ephemeral: tuple[int, int] | None = None,
+    icmp_code: int | None = None,
 ) -> TraceResult:
-    """Trace one packet injected at a given point, with the addresses taken as given.
+    """Trace one packet injected at a given point, with the addresses taken as given (ICMP,
+    ICMPv6: `dst_port` is the type, `icmp_code` the code, default 0).
 
     The lower-level sibling of `trace`: nothing is resolved from names to addresses, so a
     packet can carry any source (e.g. an address no interface owns) and start mid-path:
@@ -242,6 +249,7 @@ def trace_packet(
     if proto in ICMP_PROTOS and dst_port > 255:
         raise UsageError(f"{arguments.icmp_what(proto)} {dst_port} is out of range (expected 0-255; "
                          f"{128 if proto == 58 else 8} = echo request)")
+    _check_icmp_code(icmp_code, proto, protocol)
     try:
         src = parse_ip(src_ip)
         dst = parse_ip(dst_ip)
@@ -258,7 +266,8 @@ def trace_packet(
         dports: PortRanges = ((dst_port, dst_port),)
     elif proto in ICMP_PROTOS:
         sports = ((0, 0),)
-        dports = ((dst_port * 256, dst_port * 256),)
+        code = dst_port * 256 + (icmp_code or 0)
+        dports = ((code, code),)
     else:
         sports = ((0, 0),)
         dports = ((0, 0),)
