@@ -35,6 +35,7 @@ import json.decoder
 import json.scanner
 import os
 import re
+import zlib
 from array import array
 from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
@@ -67,6 +68,12 @@ MAX_FILE_BYTES = 512 * 1024 * 1024
 # Above this size a file that `_parse_scanned` declines is parsed by the C decoder without
 # offsets (the pure-Python scanner would take minutes): its locations carry the JSON path only.
 LOCATE_MAX_BYTES = 32 * 1024 * 1024
+# A describe-instances or describe-network-interfaces file at least this large, as the AWS CLI
+# prints it, is read in chunks of whole items of about CHUNK_BYTES (`_Importer.read_chunked`).
+CHUNK_MIN_BYTES = REREAD_MIN_BYTES
+CHUNK_BYTES = 2 * 1024 * 1024
+# `{`, the one key, `[`: how the CLI opens the two large outputs (the items are indented twice).
+_CLI_HEAD = re.compile(rb'\{\n( +)"(Reservations|NetworkInterfaces)": \[\n')
 
 _BIDI = re.compile("[\u061c\u200e\u200f\u2028-\u202e\u2066-\u2069]")
 _REGION_RE = re.compile(r"^[a-z]{2}(?:-[a-z]+)+-\d+$")
@@ -380,6 +387,14 @@ class _Offsets(Mapping[int, int]):
             self._take()
         return iter(self._found)
 
+    def get(self, key: int, default: Any = None) -> Any:
+        """(Without a KeyError raised and caught for a miss, as Mapping.get would.)"""
+        found = self._found.get(key)
+        while found is None and self._pending:
+            self._take()
+            found = self._found.get(key)
+        return default if found is None else found
+
     def _take(self) -> None:
         opener, ids = self._pending.pop(0)
         offsets = _find_all(self.text, opener)
@@ -464,6 +479,295 @@ def _parse_fast(text: str) -> Any:
         raise json.JSONDecodeError(f"duplicate key {exc.key!r}; expected each key once", text, 0) from None
 
 
+class _Chunks:
+    """A file read in chunks (`_Importer.read_chunked`): where each chunk's text lies, and the
+    last two chunks parsed; `_Held` items read their JSON from here, parsing a chunk again as needed."""
+
+    KEEP = 2
+
+    __slots__ = ("source", "display", "spans", "cache", "hints", "positions", "last", "last_items")
+
+    def __init__(self, source: _FileText, display: str) -> None:
+        self.source = source
+        self.display = display
+        self.spans: list[tuple[int, int, int, bool]] = []  # (offset, size, adler32, parsed by the exact parser)
+        # index -> (its items, their offsets in "[" + its text + "]", the offset of that "[" in the file)
+        self.cache: dict[int, tuple[list[Any], Mapping[int, int], int]] = {}
+        # index -> id(object) -> offset, for the objects whose offsets were kept (`hint`): found
+        # without a walk of the chunk, which its offsets need (`_Walked`).
+        self.hints: dict[int, dict[int, int]] = {}
+        self.positions = _ChunkPositions(self)
+        self.last = -1
+        self.last_items: list[Any] = []
+
+    def add(self, offset: int, data: bytes, items: list[Any], offsets: Mapping[int, int], exact: bool) -> int:
+        self.spans.append((offset, len(data), zlib.adler32(data), exact))
+        index = len(self.spans) - 1
+        self._put(index, items, offsets, offset)
+        return index
+
+    def items(self, index: int) -> list[Any]:
+        if index == self.last:
+            return self.last_items
+        got = self.cache.get(index)
+        items = got[0] if got is not None else self._load(index)
+        self.last, self.last_items = index, items
+        return items
+
+    def _load(self, index: int) -> list[Any]:
+        offset, size, crc, exact = self.spans[index]
+        data = self.source.read(offset, size)
+        if len(data) != size or zlib.adler32(data) != crc:
+            raise DesignError([Diagnostic(Severity.ERROR, "aws-changed", "the file changed while it was imported "
+                                          "(expected it to stay as it was; import it again)",
+                                          Location(self.display, 1, 1))])
+        text = "[" + data.decode("ascii") + "]"
+        # The same bytes as when they passed `take_chunk`'s checks: the C scanner's parse, its
+        # offsets found when one is first asked (a pick reads instances without locating them).
+        offsets: Mapping[int, int]
+        if exact:
+            value, offsets = _parse_exact(text)
+        else:
+            value = json.loads(text, parse_int=_json_int, parse_float=_json_float, parse_constant=JsonNumberText)
+            offsets = _Walked(text, value)
+        items: list[Any] = value
+        self._put(index, items, offsets, offset)
+        return items
+
+    def _put(self, index: int, items: list[Any], offsets: Mapping[int, int], offset: int) -> None:
+        while len(self.cache) >= self.KEEP:
+            dropped = next(iter(self.cache))
+            del self.cache[dropped]
+            self.hints.pop(dropped, None)
+            if dropped == self.last:
+                self.last, self.last_items = -1, []
+        self.cache[index] = (items, offsets, offset - 1)
+
+    def hint(self, index: int, value: Any, offset: int) -> None:
+        """`value` (of chunk `index`, parsed now) starts at `offset` (kept when it was first read)."""
+        if index in self.cache:
+            self.hints.setdefault(index, {})[id(value)] = offset
+
+    def pin(self, value: dict[str, Any] | list[Any]) -> None:
+        """Keep the offsets of `value`'s containers (an item held as parsed) past its chunk's."""
+        found: list[Any] = []
+        _preorder(value, found.append, found.append)
+        get = self.positions.get
+        pinned = self.positions.pinned
+        for container in found:
+            at = get(id(container))
+            if at is not None:
+                pinned[id(container)] = at
+
+
+class _Walked(Mapping[int, int]):
+    """`_Offsets` of a chunk parsed again, made when a location is first asked."""
+
+    __slots__ = ("text", "value", "offsets")
+
+    def __init__(self, text: str, value: list[Any]) -> None:
+        self.text = text
+        self.value = value
+        self.offsets: _Offsets | None = None
+
+    def _made(self) -> _Offsets:
+        if self.offsets is None:
+            objects: list[Any] = []
+            arrays: list[Any] = []
+            _preorder(self.value, objects.append, arrays.append)
+            self.offsets = _Offsets(self.text, array("q", map(id, objects)), array("q", map(id, arrays)))
+        return self.offsets
+
+    def __getitem__(self, key: int) -> int:
+        return self._made()[key]
+
+    def get(self, key: int, default: Any = None) -> Any:
+        return self._made().get(key, default)
+
+    def __iter__(self) -> Iterator[int]:
+        return iter(self._made())
+
+    def __len__(self) -> int:
+        return len(self._made())
+
+
+class _ChunkPositions(Mapping[int, int]):
+    """id(container) -> offset in the file, for a file read in chunks: the chunks parsed now, and
+    what is pinned (the top-level object, the items held as parsed)."""
+
+    __slots__ = ("chunks", "pinned")
+
+    def __init__(self, chunks: _Chunks) -> None:
+        self.chunks = chunks
+        self.pinned: dict[int, int] = {}
+
+    def get(self, key: int, default: Any = None) -> Any:
+        found = self.pinned.get(key)
+        if found is not None:
+            return found
+        for hints in self.chunks.hints.values():
+            found = hints.get(key)
+            if found is not None:
+                return found
+        for _, offsets, base in reversed(self.chunks.cache.values()):  # (the last parsed first)
+            at = offsets.get(key)
+            if at is not None:
+                return at + base
+        return default
+
+    def __getitem__(self, key: int) -> int:
+        found: int | None = self.get(key)
+        if found is None:
+            raise KeyError(key)
+        return found
+
+    def __iter__(self) -> Iterator[int]:
+        yield from self.pinned
+        for _, offsets, _ in list(self.chunks.cache.values()):
+            yield from offsets
+
+    def __len__(self) -> int:
+        return len(self.pinned) + sum(len(offsets) for _, offsets, _ in self.chunks.cache.values())
+
+
+class _Held(_J):
+    """An item of a file read in chunks that holds no JSON: its chunk is parsed again when it is
+    read (`_Chunks`), so a 100,000-instance describe-instances output is never held whole.
+
+    `deep`: its objects are held too (an instance's interfaces, kept from pick to body); theirs are not."""
+
+    __slots__ = ("chunks", "index", "steps", "deep", "offset", "inner", "view")
+
+    def __init__(self, chunks: _Chunks, index: int, steps: tuple[int | str, ...], doc: _Doc, path: str,
+                 sink: _Importer, deep: bool, offset: int = -1, inner: tuple[int, ...] = ()) -> None:
+        # (no super().__init__: `data` is read, not set)
+        self.chunks = chunks
+        self.index = index
+        self.steps = steps
+        self.deep = deep
+        self.offset = offset  # where it starts, when known (-1: found by a walk of its chunk, if asked)
+        self.inner = inner  # where its NetworkInterfaces' objects start, when known (-1: not an object)
+        self.view: _PickView | None = None  # what pick_instances reads of it, when that reports nothing
+        self.doc = doc
+        self.path = path
+        self.sink = sink
+
+    def interface(self, index: int) -> _Held:
+        """Its NetworkInterfaces[index], held (an object: `view` says so), without reading it."""
+        return _Held(self.chunks, self.index, (*self.steps, "NetworkInterfaces", index), self.doc,
+                     f"{self.path}.NetworkInterfaces[{index}]", self.sink, False,  # type: ignore[arg-type]
+                     self.inner[index] if index < len(self.inner) else -1)
+
+    @property
+    def data(self) -> JsonObj:
+        value: Any = self.chunks.items(self.index)
+        for step in self.steps:
+            value = value[step]
+        found: JsonObj = value
+        return found
+
+    @data.setter
+    def data(self, value: JsonObj) -> None:
+        raise AttributeError("a held item's JSON is read from its file")
+
+    def obj(self, key: str) -> _J | None:
+        item = super().obj(key)
+        if item is None or not self.deep:
+            return item
+        return _Held(self.chunks, self.index, (*self.steps, key), self.doc, item.path, self.sink, False)  # type: ignore[arg-type]
+
+    def objs(self, key: str, start: int = 0) -> list[_J]:
+        items = super().objs(key, start)
+        return self.hold_each(key, items) if self.deep and items else items
+
+    def hold_each(self, key: str, items: list[_J]) -> list[_J]:
+        """`items`, what `objs(key)` read of this item's JSON, held."""
+        found = iter(items)
+        inner = self.inner if key == "NetworkInterfaces" else ()
+        held: list[_J] = [_Held(self.chunks, self.index, (*self.steps, key, index), self.doc, next(found).path,
+                                self.sink, False, inner[index] if index < len(inner) else -1)  # type: ignore[arg-type]
+                          for index, entry in enumerate(self.data[key]) if type(entry) is dict]
+        return held
+
+
+# An instance as pick_instances reads it: State.Name, each interface's (id, subnet, DeviceIndex), tags.
+_PickView = tuple[str | None, tuple[tuple[str, str | None, int | None], ...], dict[str, str]]
+
+
+_BAD = object()
+
+
+def _inner(value: Any, key: str, kind: type) -> Any:
+    """`value[key]` as the accessors read it (`_J.obj(...)`, then a `kind`): None when `value` is
+    None or has no such key; _BAD when reading it would report (not an object, not a `kind`)."""
+    if value is None:
+        return None
+    if type(value) is not dict:
+        return _BAD
+    found = value.get(key)
+    return found if found is None or type(found) is kind else _BAD
+
+
+def _pick_view(entry: JsonObj, item: _J) -> _PickView | None:
+    """What `pick_instances` reads of an instance (`item`, over `entry`), when reading it through
+    the accessors would report nothing; None otherwise (it is then read from its JSON, reporting)."""
+    name = _inner(entry.get("State"), "Name", str)
+    found = entry.get("NetworkInterfaces")
+    if name is _BAD or (found is not None and type(found) is not list):
+        return None
+    enis: list[tuple[str, str | None, int | None]] = []
+    for eni in found or ():
+        if type(eni) is not dict:
+            return None
+        eni_id, subnet = eni.get("NetworkInterfaceId"), eni.get("SubnetId")
+        device = _inner(eni.get("Attachment"), "DeviceIndex", int)
+        if type(eni_id) is not str or not eni_id or (subnet is not None and type(subnet) is not str) or device is _BAD:
+            return None
+        enis.append((eni_id, subnet or None, device))
+    tags = entry.get("Tags")
+    if tags is not None and (type(tags) is not list or not all(type(tag) is dict for tag in tags)):
+        return None
+    return name or None, tuple(enis), item.tags()
+
+
+class _Public:
+    """What `interface_body` reads of describe-network-interfaces' Association for an instance's
+    interface, kept when the item is held (`_Importer.note_listed`)."""
+
+    __slots__ = ("public", "allocation")
+
+    def __init__(self, public: str, allocation: bool) -> None:
+        self.public = public
+        self.allocation = allocation
+
+    def text(self, key: str) -> str | None:
+        if key == "PublicIp":
+            return self.public
+        return "allocated" if key == "AllocationId" and self.allocation else None
+
+
+_COLLECTED = object()  # read_chunked's value: its items are collected already
+
+
+def _plain(item: _J) -> _J:
+    """An item to read many fields of: a held one's JSON, found once (each of its reads finds it again)."""
+    if type(item) is not _Held:
+        return item
+    data = item.data
+    if item.offset >= 0:
+        item.chunks.hint(item.index, data, item.offset)
+    return _J(data, item.doc, item.path, item.sink)
+
+
+def _objs_held(held: _J, plain: _J, key: str) -> list[tuple[_J, _J]]:
+    """(to read, to keep) for each object of `plain`'s list at `key` (`plain` is `_plain(held)`):
+    a held item's objects are held to keep, when it is `deep`."""
+    items = plain.objs(key)
+    if type(held) is not _Held or not held.deep:
+        return [(item, item) for item in items]
+    return list(zip(items, held.hold_each(key, items), strict=True))
+
+
 # -- naming -------------------------------------------------------------------------------------
 
 
@@ -536,6 +840,10 @@ class _Importer:
         self.sources: list[_FileText] = []  # the large files' texts, read again (closed by run())
         # Ids that AWS still reports but that carry no traffic: id -> why.
         self.gone: dict[str, str] = {}
+        # describe-network-interfaces' Association of each held interface (`note_listed`): its
+        # public IP and whether it is allocated, when it has one; the ids whose Association needs reading.
+        self.listed_public: dict[str, tuple[str, bool]] = {}
+        self.listed_unclean: set[str] = set()
 
     # -- reporting ----------------------------------------------------------------------------
 
@@ -612,6 +920,11 @@ class _Importer:
         try:
             fd = open_regular(real, MAX_FILE_BYTES)
             try:
+                if os.fstat(fd).st_size >= CHUNK_MIN_BYTES and len(self.sources) < REREAD_MAX_FILES:
+                    chunked = self.read_chunked(fd, display, rel, region)
+                    if chunked is not None:
+                        return chunked, _COLLECTED
+                    os.lseek(fd, 0, os.SEEK_SET)  # not in the CLI's shape: read whole, as any file
                 data = read_open(fd, MAX_FILE_BYTES)
             except BaseException:
                 os.close(fd)
@@ -671,8 +984,166 @@ class _Importer:
             return None
         return _Doc(display, rel, region, text, positions), value
 
-    def collect(self, doc: _Doc, value: Any) -> None:
-        """Sort one file's resources by top-level key into `raw` / `raw_unsupported`."""
+    def read_chunked(self, fd: int, display: str, rel: str, region: str | None) -> _Doc | None:
+        """Read a describe-instances or describe-network-interfaces output as the AWS CLI prints it,
+        in chunks of whole items, each parsed and collected as it is read and then dropped (its
+        items are `_Held`); None, with nothing collected, when the file is not in that shape or a
+        chunk is not plain (malformed, a repeated key, not ASCII...): it is then read whole.
+
+        In the CLI's indented output a top-level item ends at a line `<indent>},` (a raw newline
+        cannot sit inside a JSON string), so the text between two such lines is a list of whole
+        items: parsed as `[` + it + `]` by `_parse_scanned` (or, when a bracket sits in a string,
+        by the exact parser), which checks the cut, every location stays exact, offset by the chunk's start.
+        """
+        skip = len(codecs.BOM_UTF8) if os.pread(fd, len(codecs.BOM_UTF8), 0) == codecs.BOM_UTF8 else 0
+        buf = os.pread(fd, CHUNK_BYTES, skip)
+        head = _CLI_HEAD.match(buf)
+        if head is None or head[2].decode() in self.mapping_of or head[2].decode() in self.details:
+            return None
+        indent, key = head[1], head[2].decode()
+        source = _FileText(fd, skip)
+        source.feed(buf)
+        chunks = _Chunks(source, display)
+        doc = _Doc(display, rel, region, source, chunks.positions)
+        root: dict[str, Any] = {key: []}  # stands for the top-level object in `collect`
+        chunks.positions.pinned[id(root)] = 0
+        mark = (len(self.diagnostics), key in self.loaded_keys, len(self.raw[key]))
+        separator = b"\n" + indent * 2 + b"},\n"
+        tail = re.compile(rb"\n" + indent + rb"\]\n\}[ \t\r\n]*\Z")
+        at, eof = len(buf), len(buf) < CHUNK_BYTES
+        start, buf = head.end(), buf[head.end():]
+        count = 0
+        while True:
+            if not eof:
+                piece = os.pread(fd, CHUNK_BYTES, skip + at)
+                source.feed(piece)
+                at += len(piece)
+                eof = len(piece) < CHUNK_BYTES
+                buf += piece
+                if at > MAX_FILE_BYTES:
+                    break
+            if eof:
+                end = tail.search(buf)
+                taken = end is not None and self.take_chunk(chunks, doc, root, key, buf[:end.start()], start, count)
+                if taken is None or taken is False:
+                    break
+                self.sources.append(source)
+                return doc
+            cut = buf.rfind(separator)
+            if cut < 0:
+                continue  # an item longer than a chunk: read on
+            ends = cut + 2 + len(indent) * 2  # the item's `}`
+            taken = self.take_chunk(chunks, doc, root, key, buf[:ends], start, count)
+            if taken is None:
+                break
+            count += taken
+            start, buf = start + ends + 1, buf[ends + 1:]  # (past the comma)
+        # Not plain: undo what the chunks collected, and let the file be read whole.
+        del self.diagnostics[mark[0]:]
+        if not mark[1]:
+            self.loaded_keys.discard(key)
+        raw = self.raw[key]
+        for aws_id in list(raw)[mark[2]:]:
+            del raw[aws_id]
+            self.listed_public.pop(aws_id, None)
+            self.listed_unclean.discard(aws_id)
+        source.detach()
+        return None
+
+    def take_chunk(self, chunks: _Chunks, doc: _Doc, root: dict[str, Any], key: str, data: bytes, start: int,
+                   first: int) -> int | None:
+        """Parse and collect one chunk (`data`, at `start` in the text; its first item is the file's
+        `first`); the number of its items, or None when it is not plain."""
+        if not data.isascii():
+            return None
+        text = "[" + data.decode("ascii") + "]"
+        exact = False
+        scanned = _parse_scanned(text)
+        if scanned is None:
+            try:
+                scanned, exact = _parse_exact(text), True
+            except (ValueError, RecursionError):
+                return None
+        items, offsets = scanned
+        if type(items) is not list or any(type(item) is not dict for item in items):
+            return None  # (reported as the whole file's objs() reports it: all at once, before the rest)
+        index = chunks.add(start, data, items, offsets, exact)
+        root[key] = items
+        self.collect(doc, root, first)
+        self.hold(chunks, index, key, items, doc, offsets, start - 1)
+        return len(items)
+
+    def hold(self, chunks: _Chunks, index: int, key: str, items: list[Any], doc: _Doc, offsets: Mapping[int, int],
+             base: int) -> None:
+        """Replace the chunk's items that `collect` kept by `_Held` ones (or pin them, for the few
+        interfaces that are not an instance's, which load balancers and endpoints look up by id)."""
+        raw = self.raw[key]
+        get = offsets.get
+
+        def at(value: Any) -> int:
+            found: int | None = get(id(value))
+            return -1 if found is None else found + base
+
+        if key == "Reservations":
+            for k, reservation in enumerate(items):
+                instances = reservation.get("Instances")
+                for j, entry in enumerate(instances if type(instances) is list else ()):
+                    aws_id = entry.get("InstanceId") if type(entry) is dict else None
+                    if not isinstance(aws_id, str):
+                        continue
+                    item = raw.get(aws_id)
+                    if type(item) is _J and item.data is entry:
+                        # Its offset and its interfaces': the two an instance's body locates.
+                        enis = entry.get("NetworkInterfaces")
+                        inner = tuple(at(e) if type(e) is dict else -1 for e in (enis if type(enis) is list else ()))
+                        held = raw[aws_id] = _Held(chunks, index, (k, "Instances", j), doc, item.path, self, True,
+                                                   at(entry), inner)
+                        held.view = _pick_view(entry, item)
+            return
+        for k, entry in enumerate(items):
+            aws_id = entry.get("NetworkInterfaceId")
+            item = raw.get(aws_id) if isinstance(aws_id, str) else None
+            if type(item) is not _J or item.data is not entry:
+                continue
+            attachment = entry.get("Attachment")
+            owner = attachment.get("InstanceId") if type(attachment) is dict else None
+            if isinstance(owner, str) and owner:
+                raw[aws_id] = _Held(chunks, index, (k,), doc, item.path, self, False)
+                self.note_listed(aws_id, entry)
+            else:
+                chunks.pin(entry)
+
+    def note_listed(self, eni_id: str, entry: JsonObj) -> None:
+        """What `listed_association` answers for a held interface: its Association's public IP,
+        unless reading the Association (`_J.obj`, `_J.text`) would report something."""
+        assoc = entry.get("Association")
+        if assoc is None:
+            return
+        if type(assoc) is not dict:
+            self.listed_unclean.add(eni_id)
+            return
+        public = assoc.get("PublicIp")
+        if public is None or public == "":
+            return
+        allocation = assoc.get("AllocationId")
+        if not isinstance(public, str) or not (allocation is None or isinstance(allocation, str)):
+            self.listed_unclean.add(eni_id)
+            return
+        self.listed_public[eni_id] = (public, bool(allocation))
+
+    def listed_association(self, eni_id: str) -> _J | _Public | None:
+        """describe-network-interfaces' Association of an instance's interface, if loaded."""
+        listed = self.raw["NetworkInterfaces"].get(eni_id)
+        if listed is None:
+            return None
+        if type(listed) is _Held and eni_id not in self.listed_unclean:
+            found = self.listed_public.get(eni_id)
+            return None if found is None else _Public(*found)
+        return listed.obj("Association")
+
+    def collect(self, doc: _Doc, value: Any, start: int = 0) -> None:
+        """Sort one file's resources by top-level key into `raw` / `raw_unsupported` (`start`:
+        the index of the first item, when `value` holds one chunk of a file read in chunks)."""
         if not isinstance(value, dict):
             self.error(
                 "aws-not-object",
@@ -721,7 +1192,7 @@ class _Importer:
                 )
                 continue
             self.loaded_keys.add(key)
-            entries = root.objs(key)
+            entries = root.objs(key, start)
             detail = self.details.get(key)
             if detail is not None:  # a mapping reads it (a component that used to be unsupported)
                 for item in entries:
@@ -797,7 +1268,8 @@ class _Importer:
                 if parsed is not None:
                     doc, value = parsed
                     self.docs.append(doc)
-                    self.collect(doc, value)
+                    if value is not _COLLECTED:
+                        self.collect(doc, value)
                     del parsed, doc, value  # (a file's parse is freed once the importer drops it)
             # Converting after errors too reports every problem at once (the accessors never raise).
             design = self.convert()
@@ -1556,8 +2028,14 @@ class _Importer:
                 self.eips_by_owner.setdefault(owner, []).append(eip)
         self.instance_enis: dict[str, list[tuple[_J, str, int]]] = {}  # instance id -> (eni, name, device index)
         self.instance_tags: dict[str, dict[str, str]] = {}
-        pending: list[tuple[str, _J, list[tuple[_J, int]]]] = []
-        for instance_id, j in self.raw["Reservations"].items():
+        pending: list[tuple[str, _J, list[tuple[_J, int, str]]]] = []
+        for instance_id, held in self.raw["Reservations"].items():
+            view = held.view if isinstance(held, _Held) else None
+            if isinstance(held, _Held) and view is not None:
+                held.view = None
+                if self.pick_viewed(names, instance_id, held, view, pending):
+                    continue
+            j = _plain(held)  # (read as parsed; what is kept past its chunk is held: `held`, its ENIs)
             state_obj = j.obj("State")
             state = (state_obj.text("Name") if state_obj else None) or "running"
             if state == "terminated":
@@ -1569,8 +2047,8 @@ class _Importer:
                 self.error("aws-value", f"instance {instance_id}: State.Name {state!r} (expected one of: "
                            f"{', '.join(_INSTANCE_STATES)})", j.loc_of("State"))
                 continue
-            enis: list[tuple[_J, int]] = []
-            for index, eni in enumerate(j.objs("NetworkInterfaces")):
+            enis: list[tuple[_J, int, str]] = []
+            for index, (eni, kept) in enumerate(_objs_held(held, j, "NetworkInterfaces")):
                 eni_id = eni.need("NetworkInterfaceId", f"instance {instance_id}: network interface")
                 subnet_id = eni.text("SubnetId")
                 if eni_id is None:
@@ -1581,7 +2059,7 @@ class _Importer:
                     continue
                 attachment = eni.obj("Attachment")
                 device = attachment.number("DeviceIndex") if attachment else None
-                enis.append((eni, device if device is not None else index))
+                enis.append((kept, device if device is not None else index, eni_id))
             if not enis:
                 self.skip(instance_id, "an instance with no network interface in the snapshot", "aws-orphan",
                           f"instance {instance_id} has no network interface in the snapshot (skipped)", j.loc)
@@ -1590,22 +2068,49 @@ class _Importer:
             tags = j.tags()
             self.instance_tags[instance_id] = tags  # for instance_body: read once
             name = names.take(tags.get("Name") or None, instance_id)
-            self.instances[instance_id] = _Named(j, name, self.subnets[enis[0][0].text("SubnetId") or ""].vpc_id)
+            self.instances[instance_id] = _Named(held, name, self.subnets[enis[0][0].text("SubnetId") or ""].vpc_id)
             self.instance_by_id[instance_id] = name
             pending.append((instance_id, j, enis))
         # ENI names after all instance names, so that `<instance>.eth<n>` never takes an instance's name.
         for instance_id, _, enis in pending:
             name = self.instances[instance_id].name
             listed = []
-            for position, (eni, device) in enumerate(enis):
-                eni_id = eni.text("NetworkInterfaceId") or ""
+            for position, (eni, device, eni_id) in enumerate(enis):
                 eni_name = names.take(f"{name}.eth{device}", eni_id)
                 self.eni_names[eni_id] = (eni_name, name, position == 0)
                 listed.append((eni, eni_name, position))
             self.instance_enis[instance_id] = listed
 
+    def pick_viewed(self, names: _Names, instance_id: str, held: _Held, view: _PickView,
+                    pending: list[tuple[str, _J, list[tuple[_J, int, str]]]]) -> bool:
+        """The loop of `pick_instances` for an instance held with its `_pick_view` (its chunk is not
+        parsed again, but to locate a warning); False when its state is not one to pick (the loop says why)."""
+        state, found, tags = view
+        if (state or "running") not in _INSTANCE_STATES or state == "terminated":
+            return False
+        chosen: list[tuple[_J, int, str, str]] = []
+        for index, (eni_id, subnet_id, device) in enumerate(found):
+            kept = held.interface(index)
+            if subnet_id is None or subnet_id not in self.subnets:
+                self.warn("aws-orphan", f"instance {instance_id}: network interface {eni_id} is in subnet "
+                          f"{subnet_id}, which is not in the snapshot (skipped)", kept.loc)
+                continue
+            chosen.append((kept, device if device is not None else index, eni_id, subnet_id))
+        if not chosen:
+            self.skip(instance_id, "an instance with no network interface in the snapshot", "aws-orphan",
+                      f"instance {instance_id} has no network interface in the snapshot (skipped)", held.loc)
+            return True
+        chosen.sort(key=lambda item: item[1])
+        enis = [(kept, device, eni_id) for kept, device, eni_id, _ in chosen]
+        self.instance_tags[instance_id] = tags
+        name = names.take(tags.get("Name") or None, instance_id)
+        self.instances[instance_id] = _Named(held, name, self.subnets[chosen[0][3]].vpc_id)
+        self.instance_by_id[instance_id] = name
+        pending.append((instance_id, held, enis))
+        return True
+
     def instance_body(self, instance: _Named) -> dict[str, Any]:
-        j = instance.j
+        j = _plain(instance.j)
         instance_id = j.text("InstanceId") or ""
         body: dict[str, Any] = {"aws_id": instance_id}
         state_obj = j.obj("State")
@@ -1622,10 +2127,10 @@ class _Importer:
         self.at(body, j.loc)
         return body
 
-    def interface_body(self, eni: _J, eni_name: str, position: int, instance: _Named, inst: _J) -> dict[str, Any]:
+    def interface_body(self, held: _J, eni_name: str, position: int, instance: _Named, inst: _J) -> dict[str, Any]:
+        eni = _plain(held)
         eni_id = eni.text("NetworkInterfaceId") or ""
         what = f"instance {instance.name}: interface {eni_name}"
-        listed = self.raw["NetworkInterfaces"].get(eni_id)  # describe-network-interfaces' view, if loaded
         subnet = self.subnets[eni.text("SubnetId") or ""]
         body: dict[str, Any] = {}
         if eni_name != f"{instance.name}.eth{position}":
@@ -1664,10 +2169,11 @@ class _Importer:
         # the instance's PublicIpAddress for the primary ENI, else an Elastic IP bound to it.
         public: str | None = None
         allocation = False
-        for assoc in (eni.obj("Association"), listed.obj("Association") if listed else None):
-            if assoc is not None and assoc.text("PublicIp"):
-                public = assoc.text("PublicIp")
-                allocation = assoc.text("AllocationId") is not None
+        assocs: tuple[_J | _Public | None, ...] = (eni.obj("Association"), self.listed_association(eni_id))
+        for either in assocs:
+            if either is not None and either.text("PublicIp"):
+                public = either.text("PublicIp")
+                allocation = either.text("AllocationId") is not None
                 break
         if public is None and position == 0:
             public = inst.text("PublicIpAddress")
