@@ -485,7 +485,7 @@ class _Chunks:
 
     KEEP = 2
 
-    __slots__ = ("source", "display", "spans", "cache", "hints", "positions", "last", "last_items")
+    __slots__ = ("source", "display", "spans", "cache", "hints", "positions", "last", "last_items", "root", "pinned")
 
     def __init__(self, source: _FileText, display: str) -> None:
         self.source = source
@@ -499,6 +499,10 @@ class _Chunks:
         self.positions = _ChunkPositions(self)
         self.last = -1
         self.last_items: list[Any] = []
+        # What stands for the file's top-level object in `collect`: pinned at its `{`, and kept
+        # alive here, so that its id is not another object's.
+        self.root: dict[str, Any] = {}
+        self.pinned: list[Any] = []
 
     def add(self, offset: int, data: bytes, items: list[Any], offsets: Mapping[int, int], exact: bool) -> int:
         self.spans.append((offset, len(data), zlib.adler32(data), exact))
@@ -549,9 +553,11 @@ class _Chunks:
             self.hints.setdefault(index, {})[id(value)] = offset
 
     def pin(self, value: dict[str, Any] | list[Any]) -> None:
-        """Keep the offsets of `value`'s containers (an item held as parsed) past its chunk's."""
+        """Keep the offsets of `value`'s containers (an item held as parsed) past its chunk's, and
+        `value` itself (an id is looked up only while its object lives)."""
         found: list[Any] = []
         _preorder(value, found.append, found.append)
+        self.pinned.append(value)
         get = self.positions.get
         pinned = self.positions.pinned
         for container in found:
@@ -1005,7 +1011,7 @@ class _Importer:
         source.feed(buf)
         chunks = _Chunks(source, display)
         doc = _Doc(display, rel, region, source, chunks.positions)
-        root: dict[str, Any] = {key: []}  # stands for the top-level object in `collect`
+        root = chunks.root
         chunks.positions.pinned[id(root)] = 0
         mark = (len(self.diagnostics), key in self.loaded_keys, len(self.raw[key]))
         separator = b"\n" + indent * 2 + b"},\n"
@@ -1070,6 +1076,7 @@ class _Importer:
         index = chunks.add(start, data, items, offsets, exact)
         root[key] = items
         self.collect(doc, root, first)
+        root[key] = []
         self.hold(chunks, index, key, items, doc, offsets, start - 1)
         return len(items)
 
