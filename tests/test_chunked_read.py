@@ -66,7 +66,7 @@ def _read(folder: Path, chunked: bool, monkeypatch: pytest.MonkeyPatch, chunk: i
     finally:
         for source in imp.sources:
             source.close()
-    return {"where": where, "diagnostics": [str(d) for d in imp.diagnostics],
+    return {"where": where, "diagnostics": [f"{d.severity} {d.code} {d.location} {d.message}" for d in imp.diagnostics],
             "chunked": any(taken), "docs": len(imp.docs)}
 
 
@@ -201,3 +201,21 @@ def test_file_text_fed_in_pieces_is_the_file_text_of_its_text(text: str, cuts: l
     finally:
         whole.close()
         fed.close()
+
+
+def test_repeated_instances_across_chunks_warn_where_they_are(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A repeat that differs is compared with its first, parsed again from an earlier chunk, while
+    the chunk being collected (whose items the warnings locate) stays parsed."""
+    entries = [{"InstanceType": f"t{i}"} for i in range(12)]
+    value = _instances(entries)
+    # Two repeats to an item, of instances in two earlier chunks: both are parsed again.
+    again = [{"Instances": [{**value["Reservations"][i]["Instances"][0], "InstanceType": "other"}
+                            for i in pair]} for pair in ((0, 6), (3, 9), (1, 11))]
+    value["Reservations"] += again
+    _write(tmp_path, "Reservations.json", value)
+    whole = _read(tmp_path, False, monkeypatch)
+    chunked = _read(tmp_path, True, monkeypatch, 150)
+    assert chunked.pop("chunked") and not whole.pop("chunked")
+    assert chunked == whole
+    assert sum("appears twice" in d for d in chunked["diagnostics"]) == 6
+    assert all(".json:" in d for d in chunked["diagnostics"] if "appears twice" in d)

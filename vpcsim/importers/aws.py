@@ -485,7 +485,8 @@ class _Chunks:
 
     KEEP = 2
 
-    __slots__ = ("source", "display", "spans", "cache", "hints", "positions", "last", "last_items", "root", "pinned")
+    __slots__ = ("source", "display", "spans", "cache", "hints", "positions", "last", "last_items", "root", "pinned",
+                 "busy")
 
     def __init__(self, source: _FileText, display: str) -> None:
         self.source = source
@@ -503,6 +504,7 @@ class _Chunks:
         # alive here, so that its id is not another object's.
         self.root: dict[str, Any] = {}
         self.pinned: list[Any] = []
+        self.busy = -1  # the chunk being collected: kept while duplicates read earlier ones
 
     def add(self, offset: int, data: bytes, items: list[Any], offsets: Mapping[int, int], exact: bool) -> int:
         self.spans.append((offset, len(data), zlib.adler32(data), exact))
@@ -540,7 +542,7 @@ class _Chunks:
 
     def _put(self, index: int, items: list[Any], offsets: Mapping[int, int], offset: int) -> None:
         while len(self.cache) >= self.KEEP:
-            dropped = next(iter(self.cache))
+            dropped = next(i for i in self.cache if i != self.busy)
             del self.cache[dropped]
             self.hints.pop(dropped, None)
             if dropped == self.last:
@@ -1073,10 +1075,11 @@ class _Importer:
         items, offsets = scanned
         if type(items) is not list or any(type(item) is not dict for item in items):
             return None  # (reported as the whole file's objs() reports it: all at once, before the rest)
-        index = chunks.add(start, data, items, offsets, exact)
+        index = chunks.busy = chunks.add(start, data, items, offsets, exact)
         root[key] = items
         self.collect(doc, root, first)
         root[key] = []
+        chunks.busy = -1
         self.hold(chunks, index, key, items, doc, offsets, start - 1)
         return len(items)
 
