@@ -43,7 +43,7 @@ def _read(folder: Path, chunked: bool, monkeypatch: pytest.MonkeyPatch, chunk: i
     """Every location of every container of the two files' kept items, and the diagnostics."""
     monkeypatch.setattr(aws, "CHUNK_MIN_BYTES", 0 if chunked else 1 << 40)
     monkeypatch.setattr(aws, "CHUNK_BYTES", chunk)
-    imp = aws._Importer(str(folder))
+    imp = aws._Importer(str(folder), stream=False)  # (read and collect only: no pick to map instances in)
     taken = []
     try:
         for full, rel in imp.find_files(None):
@@ -180,7 +180,7 @@ def test_a_file_changed_while_imported_is_an_error_not_other_data(tmp_path: Path
 
     monkeypatch.setattr(aws._Importer, "pick_instances", changed)
     with pytest.raises(DesignError, match="changed while it was imported"):
-        aws.snapshot_to_design(tmp_path)
+        aws._Importer(str(tmp_path), stream=False).run(None)  # (streamed, it is read once, when picked)
 
 
 @settings(derandomize=True, max_examples=100, deadline=None)
@@ -219,3 +219,116 @@ def test_repeated_instances_across_chunks_warn_where_they_are(tmp_path: Path, mo
     assert chunked == whole
     assert sum("appears twice" in d for d in chunked["diagnostics"]) == 6
     assert all(".json:" in d for d in chunked["diagnostics"] if "appears twice" in d)
+
+
+# -- instances mapped as describe-instances is read (`_Importer.stream_instances`) ---------------
+
+_ENI = st.tuples(st.sampled_from(["subnet-1", "subnet-2", "subnet-x"]), st.one_of(st.none(), st.integers(0, 2)),
+                 st.sampled_from([[], ["sg-1"], ["sg-x"], ["sg-1", "sg-x"]]), st.booleans(),
+                 st.sampled_from([False, False, True]))  # (an ENI id that another instance repeats)
+_INSTANCE = st.tuples(st.sampled_from([None, "a", "a.eth0", "a.eth1", "b", "b.eth2"]),
+                      st.sampled_from(["running", "running", "stopped", "terminated", "bogus"]),
+                      st.lists(_ENI, max_size=3), st.sampled_from([None, "1.2.3.4", "x"]))
+
+
+def _estate(folder: Path, instances: list[Any], repeat: bool) -> None:
+    """A VPC, two subnets, a group, and `instances` (name, state, interfaces, public IP) in
+    describe-instances, their interfaces (some listed, with a public IP) in
+    describe-network-interfaces: names that collide with interfaces', orphans, missing groups."""
+    _write(folder, "Vpcs.json", {"Vpcs": [{"VpcId": "vpc-1", "CidrBlock": "10.0.0.0/16"}]})
+    _write(folder, "Subnets.json", {"Subnets": [
+        {"SubnetId": f"subnet-{i}", "VpcId": "vpc-1", "CidrBlock": f"10.0.{i}.0/24", "AvailabilityZone": "us-east-1a"}
+        for i in (1, 2)]})
+    _write(folder, "SecurityGroups.json", {"SecurityGroups": [{"GroupId": "sg-1", "VpcId": "vpc-1", "GroupName": "g",
+                                                               "IpPermissions": [], "IpPermissionsEgress": []}]})
+    reservations, listed = [], []
+    for i, (name, state, enis, public) in enumerate(instances):
+        interfaces = []
+        for k, (subnet, device, groups, shown, shared) in enumerate(enis):
+            eni: dict[str, Any] = {"NetworkInterfaceId": f"eni-shared-{k}" if shared else f"eni-{i}-{k}",
+                                   "SubnetId": subnet,
+                                   "PrivateIpAddress": f"10.0.{1 if subnet == 'subnet-1' else 2}.{10 + i}",
+                                   "Groups": [{"GroupId": g} for g in groups]}
+            if device is not None:
+                eni["Attachment"] = {"DeviceIndex": device}
+            interfaces.append(eni)
+            if shown:
+                listed.append({**eni, "Attachment": {"InstanceId": f"i-{i}", "DeviceIndex": device or 0},
+                               "Association": {"PublicIp": f"3.3.{i}.{k}", **({"AllocationId": "a"} if k else {})}})
+        instance: dict[str, Any] = {"InstanceId": f"i-{i}", "State": {"Name": state}, "NetworkInterfaces": interfaces}
+        if name is not None:
+            instance["Tags"] = [{"Key": "Name", "Value": name}]
+        if public is not None:
+            instance["PublicIpAddress"] = public
+        reservations.append({"Instances": [instance]})
+    if repeat and reservations:
+        reservations.append(reservations[0])
+    _write(folder, "NetworkInterfaces.json", {"NetworkInterfaces": listed})
+    _write(folder, "Reservations.json", {"Reservations": reservations})
+
+
+def _imported(folder: Path, streamed: bool, monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The design, the located tree and the diagnostics of an import, as text."""
+    monkeypatch.setattr(aws, "CHUNK_MIN_BYTES", 0 if streamed else 1 << 40)
+    monkeypatch.setattr(aws, "CHUNK_BYTES", 300)
+    try:
+        tree, warnings = aws.load_snapshot_tree(folder)
+    except DesignError as exc:
+        return [f"{d.severity} {d.code} {d.location} {d.message}" for d in exc.diagnostics]
+    design, _ = aws.snapshot_to_design(folder)
+    out = [json.dumps(design)] + [f"{d.code} {d.location} {d.message}" for d in warnings]
+
+    def walk(node: Any, path: str) -> None:
+        out.append(f"{path} {node.loc}")
+        for key, child in getattr(node, "entries", {}).items():
+            walk(child, f"{path}.{key}")
+        for index, child in enumerate(getattr(node, "items", ())):
+            walk(child, f"{path}[{index}]")
+
+    walk(tree, "$")
+    return out
+
+
+@settings(derandomize=True, max_examples=80, deadline=None)
+@given(st.lists(_INSTANCE, max_size=10), st.booleans())
+def test_instances_mapped_as_read_are_mapped_as_after(tmp_path_factory: Any, instances: list[Any],
+                                                     repeat: bool) -> None:
+    folder = tmp_path_factory.mktemp("estate")
+    _estate(folder, instances, repeat)
+    written: list[str] = []
+    with pytest.MonkeyPatch.context() as monkeypatch:
+        late = aws._Importer.late_body
+
+        def spy(self: aws._Importer, instance_id: str, *args: Any) -> dict[str, Any]:
+            written.append(instance_id)
+            return late(self, instance_id, *args)
+
+        monkeypatch.setattr(aws._Importer, "late_body", spy)
+        after = _imported(folder, False, monkeypatch)
+        assert not written
+        assert _imported(folder, True, monkeypatch) == after
+    picked = {f"i-{i}" for i, (_, state, enis, _) in enumerate(instances)
+              if state in ("running", "stopped") and any(e[0] != "subnet-x" for e in enis)}
+    assert set(written) >= picked and (not picked or written)  # (twice: the tree, then the design)
+
+
+def test_instances_from_files_of_both_shapes_are_imported_again_not_streamed(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A describe-instances file read whole (compact) before one read in chunks: which of a repeated
+    instance is kept depends on their order, so the import runs again with both read first."""
+    _estate(tmp_path, [("a", "running", [("subnet-1", 0, [], True, False)], None)] * 3, False)
+    value = json.loads((tmp_path / "Reservations.json").read_text())
+    value["Reservations"][1]["Instances"][0]["InstanceType"] = "t3.nano"  # (a repeat that differs)
+    (tmp_path / "A.json").write_text(json.dumps({"Reservations": [value["Reservations"][1]]}))  # compact
+    restarts: list[bool] = []
+    init = aws._Importer.__init__
+
+    def spy(self: aws._Importer, path: str, stream: bool = True) -> None:
+        restarts.append(not stream)
+        init(self, path, stream)
+
+    monkeypatch.setattr(aws._Importer, "__init__", spy)
+    streamed = _imported(tmp_path, True, monkeypatch)
+    assert restarts == [False, True, False, True]  # (the tree, then the design: each imported twice)
+    assert streamed == _imported(tmp_path, False, monkeypatch)
+    assert any("appears twice" in line for line in streamed)

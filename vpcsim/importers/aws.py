@@ -29,6 +29,7 @@ Choices a reader of the output should know (each is also a warning when it appli
 from __future__ import annotations
 
 import codecs
+import dataclasses
 import ipaddress
 import json
 import json.decoder
@@ -37,7 +38,7 @@ import os
 import re
 import zlib
 from array import array
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import Any
 
 import yaml
@@ -185,8 +186,7 @@ def snapshot_to_design(
     problem (with file and JSON path) when the snapshot cannot be imported, and with
     `validate=True` also when the design it makes would not load (what `vpcsim import` writes).
     """
-    importer = _Importer(os.fspath(path))
-    design = importer.run(files)
+    importer, design = _imported(os.fspath(path), files)
     if not validate:
         return design, importer.warnings
     return design, validated(importer.tree(design), path, importer.warnings)
@@ -200,10 +200,20 @@ def load_snapshot_tree(
     Every object's location names its JSON file, line, column and JSON path, e.g.
     `snap/aws_configs/Subnets.json:12:3 ($.Subnets[3])`.
     """
-    importer = _Importer(os.fspath(path))
-    design = importer.run(files)
+    importer, design = _imported(os.fspath(path), files)
     importer.release()
     return importer.tree(design), importer.warnings
+
+
+def _imported(path: str, files: Sequence[str] | None) -> tuple[_Importer, dict[str, Any]]:
+    """Import, mapping instances as describe-instances is read; once more without, when that
+    cannot give what reading it whole does (`_Restart`)."""
+    try:
+        importer = _Importer(path)
+        return importer, importer.run(files)
+    except _Restart:
+        importer = _Importer(path, stream=False)
+        return importer, importer.run(files)
 
 
 def design_to_yaml(design: dict[str, Any]) -> str:
@@ -644,7 +654,7 @@ class _Held(_J):
 
     `deep`: its objects are held too (an instance's interfaces, kept from pick to body); theirs are not."""
 
-    __slots__ = ("chunks", "index", "steps", "deep", "offset", "inner", "view")
+    __slots__ = ("chunks", "index", "steps", "deep", "offset", "inner", "view", "known")
 
     def __init__(self, chunks: _Chunks, index: int, steps: tuple[int | str, ...], doc: _Doc, path: str,
                  sink: _Importer, deep: bool, offset: int = -1, inner: tuple[int, ...] = ()) -> None:
@@ -656,6 +666,9 @@ class _Held(_J):
         self.offset = offset  # where it starts, when known (-1: found by a walk of its chunk, if asked)
         self.inner = inner  # where its NetworkInterfaces' objects start, when known (-1: not an object)
         self.view: _PickView | None = None  # what pick_instances reads of it, when that reports nothing
+        # An interface's Description and SubnetId, when strings or null: what load balancers'
+        # index of describe-network-interfaces reads of every entry (`_KNOWN`).
+        self.known: tuple[str | None, str | None] | None = None
         self.doc = doc
         self.path = path
         self.sink = sink
@@ -677,6 +690,11 @@ class _Held(_J):
     @data.setter
     def data(self, value: JsonObj) -> None:
         raise AttributeError("a held item's JSON is read from its file")
+
+    def text(self, key: str) -> str | None:
+        if self.known is not None and key in _KNOWN:
+            return self.known[_KNOWN[key]] or None  # (as `_J.text` reads a string or null)
+        return super().text(key)
 
     def obj(self, key: str) -> _J | None:
         item = super().obj(key)
@@ -738,6 +756,9 @@ def _pick_view(entry: JsonObj, item: _J) -> _PickView | None:
     return name or None, tuple(enis), item.tags()
 
 
+_KNOWN = {"Description": 0, "SubnetId": 1}
+
+
 class _Public:
     """What `interface_body` reads of describe-network-interfaces' Association for an instance's
     interface, kept when the item is held (`_Importer.note_listed`)."""
@@ -755,6 +776,17 @@ class _Public:
 
 
 _COLLECTED = object()  # read_chunked's value: its items are collected already
+_DEFERRED = object()  # read's value for describe-instances as the CLI prints it: read by pick_instances
+
+
+class _Restart(Exception):
+    """Instances cannot be mapped as describe-instances is read (`_Importer.stream_instances`):
+    import again, reading it first (`_Importer(stream=False)`)."""
+
+
+def _token(eni_id: str) -> str:
+    """Stands for an interface's name in a body written before interface names are taken."""
+    return f"\x00{eni_id}\x00"
 
 
 def _plain(item: _J) -> _J:
@@ -818,9 +850,21 @@ def _ports(lo: int | None, hi: int | None) -> int | str | None:
 
 
 class _Importer:
-    def __init__(self, path: str) -> None:
+    def __init__(self, path: str, stream: bool = True) -> None:
         require_components()  # their AWS mappings are half the importer
         self.path = path
+        # Map each instance while its chunk of describe-instances is parsed (`stream_instances`).
+        self.stream = stream
+        # Such files, read when pick_instances runs: (descriptor, BOM, indent, doc, chunks, how
+        # many diagnostics were made before its turn came, where its own go).
+        self.deferred: list[tuple[int, int, bytes, _Doc, _Chunks, int]] = []
+        self.spliced = 0  # diagnostics put back so far (a later file's turn moves by as many)
+        # Instance bodies written as they were read: id -> (body, its diagnostics, held for its turn).
+        self.ready: dict[str, tuple[dict[str, Any], list[Diagnostic]]] = {}
+        # The interfaces of the bodies written so far: convert drops their describe-network-
+        # interfaces entries after each body, so a later body does not find them (a repeated ENI id).
+        self.written: set[str] = set()
+        self.shared: dict[str, str] = {}  # one copy of each `_Held.known` string
         self.real_root = os.path.realpath(path)
         self.diagnostics: list[Diagnostic] = []
         self.locs: dict[int, Location] = {}  # id(design object) -> where it came from
@@ -928,7 +972,13 @@ class _Importer:
         try:
             fd = open_regular(real, MAX_FILE_BYTES)
             try:
-                if os.fstat(fd).st_size >= CHUNK_MIN_BYTES and len(self.sources) < REREAD_MAX_FILES:
+                if (os.fstat(fd).st_size >= CHUNK_MIN_BYTES
+                        and len(self.sources) + len(self.deferred) < REREAD_MAX_FILES):
+                    found = self.chunk_head(fd) if self.stream else None
+                    if found is not None and found[2] == "Reservations":
+                        doc, chunks = self.chunked_doc(fd, found[0], display, rel, region)
+                        self.deferred.append((fd, found[0], found[1], doc, chunks, len(self.diagnostics)))
+                        return doc, _DEFERRED
                     chunked = self.read_chunked(fd, display, rel, region)
                     if chunked is not None:
                         return chunked, _COLLECTED
@@ -1003,19 +1053,53 @@ class _Importer:
         items: parsed as `[` + it + `]` by `_parse_scanned` (or, when a bracket sits in a string,
         by the exact parser), which checks the cut, every location stays exact, offset by the chunk's start.
         """
+        found = self.chunk_head(fd)
+        if found is None:
+            return None
+        skip, indent, key = found
+        doc, chunks = self.chunked_doc(fd, skip, display, rel, region)
+        mark = (len(self.diagnostics), key in self.loaded_keys, len(self.raw[key]))
+        if self.read_chunks(fd, skip, indent, key, doc, chunks):
+            self.sources.append(chunks.source)
+            return doc
+        # Not plain: undo what the chunks collected, and let the file be read whole.
+        del self.diagnostics[mark[0]:]
+        if not mark[1]:
+            self.loaded_keys.discard(key)
+        raw = self.raw[key]
+        for aws_id in list(raw)[mark[2]:]:
+            del raw[aws_id]
+            self.listed_public.pop(aws_id, None)
+            self.listed_unclean.discard(aws_id)
+        chunks.source.detach()
+        return None
+
+    def chunk_head(self, fd: int) -> tuple[int, bytes, str] | None:
+        """(bytes of a byte order mark, indent, key) of a file that opens as the CLI prints the two
+        large outputs, when no component mapping reads that key; None otherwise."""
         skip = len(codecs.BOM_UTF8) if os.pread(fd, len(codecs.BOM_UTF8), 0) == codecs.BOM_UTF8 else 0
-        buf = os.pread(fd, CHUNK_BYTES, skip)
-        head = _CLI_HEAD.match(buf)
+        head = _CLI_HEAD.match(os.pread(fd, 256, skip))
         if head is None or head[2].decode() in self.mapping_of or head[2].decode() in self.details:
             return None
-        indent, key = head[1], head[2].decode()
-        source = _FileText(fd, skip)
+        return skip, head[1], head[2].decode()
+
+    def chunked_doc(self, fd: int, skip: int, display: str, rel: str, region: str | None) -> tuple[_Doc, _Chunks]:
+        chunks = _Chunks(_FileText(fd, skip), display)
+        chunks.positions.pinned[id(chunks.root)] = 0
+        return _Doc(display, rel, region, chunks.source, chunks.positions), chunks
+
+    def read_chunks(self, fd: int, skip: int, indent: bytes, key: str, doc: _Doc, chunks: _Chunks,
+                    each: Callable[[list[tuple[str, _Held]]], None] | None = None,
+                    into: list[Diagnostic] | None = None) -> bool:
+        """`read_chunked`'s loop: False when a chunk is not plain. `each` is handed each chunk's
+        instances as they are held (their chunk still parsed); `into` takes the collect's diagnostics."""
+        source = chunks.source
+        buf = os.pread(fd, CHUNK_BYTES, skip)
+        head = _CLI_HEAD.match(buf)
+        if head is None:
+            return False
         source.feed(buf)
-        chunks = _Chunks(source, display)
-        doc = _Doc(display, rel, region, source, chunks.positions)
         root = chunks.root
-        chunks.positions.pinned[id(root)] = 0
-        mark = (len(self.diagnostics), key in self.loaded_keys, len(self.raw[key]))
         separator = b"\n" + indent * 2 + b"},\n"
         tail = re.compile(rb"\n" + indent + rb"\]\n\}[ \t\r\n]*\Z")
         at, eof = len(buf), len(buf) < CHUNK_BYTES
@@ -1029,39 +1113,32 @@ class _Importer:
                 eof = len(piece) < CHUNK_BYTES
                 buf += piece
                 if at > MAX_FILE_BYTES:
-                    break
+                    return False
             if eof:
                 end = tail.search(buf)
-                taken = end is not None and self.take_chunk(chunks, doc, root, key, buf[:end.start()], start, count)
-                if taken is None or taken is False:
-                    break
-                self.sources.append(source)
-                return doc
-            cut = buf.rfind(separator)
-            if cut < 0:
-                continue  # an item longer than a chunk: read on
-            ends = cut + 2 + len(indent) * 2  # the item's `}`
-            taken = self.take_chunk(chunks, doc, root, key, buf[:ends], start, count)
+                if end is None:
+                    return False
+                data, rest = buf[:end.start()], 0
+            else:
+                cut = buf.rfind(separator)
+                if cut < 0:
+                    continue  # an item longer than a chunk: read on
+                rest = cut + 2 + len(indent) * 2  # the item's `}`
+                data = buf[:rest]
+            taken = self.take_chunk(chunks, doc, root, key, data, start, count, into)
             if taken is None:
-                break
-            count += taken
-            start, buf = start + ends + 1, buf[ends + 1:]  # (past the comma)
-        # Not plain: undo what the chunks collected, and let the file be read whole.
-        del self.diagnostics[mark[0]:]
-        if not mark[1]:
-            self.loaded_keys.discard(key)
-        raw = self.raw[key]
-        for aws_id in list(raw)[mark[2]:]:
-            del raw[aws_id]
-            self.listed_public.pop(aws_id, None)
-            self.listed_unclean.discard(aws_id)
-        source.detach()
-        return None
+                return False
+            if each is not None:
+                each(taken[1])
+            if eof:
+                return True
+            count += taken[0]
+            start, buf = start + rest + 1, buf[rest + 1:]  # (past the comma)
 
     def take_chunk(self, chunks: _Chunks, doc: _Doc, root: dict[str, Any], key: str, data: bytes, start: int,
-                   first: int) -> int | None:
+                   first: int, into: list[Diagnostic] | None = None) -> tuple[int, list[tuple[str, _Held]]] | None:
         """Parse and collect one chunk (`data`, at `start` in the text; its first item is the file's
-        `first`); the number of its items, or None when it is not plain."""
+        `first`); the number of its items and the instances it holds, or None when it is not plain."""
         if not data.isascii():
             return None
         text = "[" + data.decode("ascii") + "]"
@@ -1077,17 +1154,25 @@ class _Importer:
             return None  # (reported as the whole file's objs() reports it: all at once, before the rest)
         index = chunks.busy = chunks.add(start, data, items, offsets, exact)
         root[key] = items
-        self.collect(doc, root, first)
+        main = self.diagnostics
+        if into is not None:
+            self.diagnostics = into
+        try:
+            self.collect(doc, root, first)
+        finally:
+            self.diagnostics = main
         root[key] = []
         chunks.busy = -1
-        self.hold(chunks, index, key, items, doc, offsets, start - 1)
-        return len(items)
+        return len(items), self.hold(chunks, index, key, items, doc, offsets, start - 1)
 
     def hold(self, chunks: _Chunks, index: int, key: str, items: list[Any], doc: _Doc, offsets: Mapping[int, int],
-             base: int) -> None:
+             base: int) -> list[tuple[str, _Held]]:
         """Replace the chunk's items that `collect` kept by `_Held` ones (or pin them, for the few
-        interfaces that are not an instance's, which load balancers and endpoints look up by id)."""
+        interfaces that are not an instance's, which load balancers and endpoints look up by id);
+        the instances held, with what is read of them when their chunk may be dropped (a pick
+        view, their offsets): read at once (`stream_instances`) as well, it is faster to read."""
         raw = self.raw[key]
+        out: list[tuple[str, _Held]] = []
         get = offsets.get
 
         def at(value: Any) -> int:
@@ -1109,7 +1194,8 @@ class _Importer:
                         held = raw[aws_id] = _Held(chunks, index, (k, "Instances", j), doc, item.path, self, True,
                                                    at(entry), inner)
                         held.view = _pick_view(entry, item)
-            return
+                        out.append((aws_id, held))
+            return out
         for k, entry in enumerate(items):
             aws_id = entry.get("NetworkInterfaceId")
             item = raw.get(aws_id) if isinstance(aws_id, str) else None
@@ -1118,10 +1204,16 @@ class _Importer:
             attachment = entry.get("Attachment")
             owner = attachment.get("InstanceId") if type(attachment) is dict else None
             if isinstance(owner, str) and owner:
-                raw[aws_id] = _Held(chunks, index, (k,), doc, item.path, self, False)
+                held = raw[aws_id] = _Held(chunks, index, (k,), doc, item.path, self, False)
                 self.note_listed(aws_id, entry)
+                known = [entry.get(name) for name in _KNOWN]
+                if all(value is None or type(value) is str for value in known):
+                    shared = self.shared
+                    held.known = (None if known[0] is None else shared.setdefault(known[0], known[0]),
+                                  None if known[1] is None else shared.setdefault(known[1], known[1]))
             else:
                 chunks.pin(entry)
+        return out
 
     def note_listed(self, eni_id: str, entry: JsonObj) -> None:
         """What `listed_association` answers for a held interface: its Association's public IP,
@@ -1144,7 +1236,7 @@ class _Importer:
     def listed_association(self, eni_id: str) -> _J | _Public | None:
         """describe-network-interfaces' Association of an instance's interface, if loaded."""
         listed = self.raw["NetworkInterfaces"].get(eni_id)
-        if listed is None:
+        if listed is None or eni_id in self.written:
             return None
         if type(listed) is _Held and eni_id not in self.listed_unclean:
             found = self.listed_public.get(eni_id)
@@ -1278,7 +1370,7 @@ class _Importer:
                 if parsed is not None:
                     doc, value = parsed
                     self.docs.append(doc)
-                    if value is not _COLLECTED:
+                    if value is not _COLLECTED and value is not _DEFERRED:
                         self.collect(doc, value)
                     del parsed, doc, value  # (a file's parse is freed once the importer drops it)
             # Converting after errors too reports every problem at once (the accessors never raise).
@@ -1286,6 +1378,8 @@ class _Importer:
         finally:
             for source in self.sources:  # every location has been asked: the importer's Locations are made
                 source.close()
+            for _, _, _, _, chunks, _ in self.deferred:  # (not read: a restart, or an error before)
+                chunks.source.close()
         self.fail_if_errors()
         return design
 
@@ -1324,10 +1418,11 @@ class _Importer:
         # describe-instances output (about 425 MB) would otherwise sit beside the whole design.
         for instance_id in list(self.instances):
             instance = self.instances.pop(instance_id)
-            instances[instance.name] = self.instance_body(instance)
+            ready = self.ready.pop(instance_id, None)
+            instances[instance.name] = self.instance_body(instance) if ready is None else self.late_body(instance_id, instance, *ready)
             self.raw["Reservations"].pop(instance_id, None)
-            for eni, _, _ in self.instance_enis.pop(instance_id):
-                self.raw["NetworkInterfaces"].pop(eni.text("NetworkInterfaceId") or "", None)
+            for _, _, _, eni_id in self.instance_enis.pop(instance_id):
+                self.raw["NetworkInterfaces"].pop(eni_id, None)
             del instance
         for pl_id, items in self.raw_prefix_lists.items():
             # AWS-managed lists (com.amazonaws.<region>.s3 ...) appear in every account: only
@@ -2036,51 +2131,15 @@ class _Importer:
             owner = eip.text("NetworkInterfaceId") or eip.text("InstanceId")
             if owner is not None:
                 self.eips_by_owner.setdefault(owner, []).append(eip)
-        self.instance_enis: dict[str, list[tuple[_J, str, int]]] = {}  # instance id -> (eni, name, device index)
+        # instance id -> (eni, name, position, eni id)
+        self.instance_enis: dict[str, list[tuple[_J, str, int, str]]] = {}
         self.instance_tags: dict[str, dict[str, str]] = {}
         pending: list[tuple[str, _J, list[tuple[_J, int, str]]]] = []
-        for instance_id, held in self.raw["Reservations"].items():
-            view = held.view if isinstance(held, _Held) else None
-            if isinstance(held, _Held) and view is not None:
-                held.view = None
-                if self.pick_viewed(names, instance_id, held, view, pending):
-                    continue
-            j = _plain(held)  # (read as parsed; what is kept past its chunk is held: `held`, its ENIs)
-            state_obj = j.obj("State")
-            state = (state_obj.text("Name") if state_obj else None) or "running"
-            if state == "terminated":
-                # AWS keeps terminated instances in describe-instances for about an hour.
-                self.skip(instance_id, "a terminated instance", "aws-gone",
-                          f"instance {instance_id} is terminated (skipped, as AWS ignores it)", j.loc)
-                continue
-            if state not in _INSTANCE_STATES:
-                self.error("aws-value", f"instance {instance_id}: State.Name {state!r} (expected one of: "
-                           f"{', '.join(_INSTANCE_STATES)})", j.loc_of("State"))
-                continue
-            enis: list[tuple[_J, int, str]] = []
-            for index, (eni, kept) in enumerate(_objs_held(held, j, "NetworkInterfaces")):
-                eni_id = eni.need("NetworkInterfaceId", f"instance {instance_id}: network interface")
-                subnet_id = eni.text("SubnetId")
-                if eni_id is None:
-                    continue
-                if subnet_id is None or subnet_id not in self.subnets:
-                    self.warn("aws-orphan", f"instance {instance_id}: network interface {eni_id} is in subnet "
-                              f"{subnet_id}, which is not in the snapshot (skipped)", eni.loc)
-                    continue
-                attachment = eni.obj("Attachment")
-                device = attachment.number("DeviceIndex") if attachment else None
-                enis.append((kept, device if device is not None else index, eni_id))
-            if not enis:
-                self.skip(instance_id, "an instance with no network interface in the snapshot", "aws-orphan",
-                          f"instance {instance_id} has no network interface in the snapshot (skipped)", j.loc)
-                continue
-            enis.sort(key=lambda item: item[1])
-            tags = j.tags()
-            self.instance_tags[instance_id] = tags  # for instance_body: read once
-            name = names.take(tags.get("Name") or None, instance_id)
-            self.instances[instance_id] = _Named(held, name, self.subnets[enis[0][0].text("SubnetId") or ""].vpc_id)
-            self.instance_by_id[instance_id] = name
-            pending.append((instance_id, j, enis))
+        if self.deferred:
+            self.stream_instances(names, pending)  # every instance comes from them (else a _Restart)
+        else:
+            for instance_id, held in self.raw["Reservations"].items():
+                self.pick_instance(names, instance_id, held, pending)
         # ENI names after all instance names, so that `<instance>.eth<n>` never takes an instance's name.
         for instance_id, _, enis in pending:
             name = self.instances[instance_id].name
@@ -2088,8 +2147,111 @@ class _Importer:
             for position, (eni, device, eni_id) in enumerate(enis):
                 eni_name = names.take(f"{name}.eth{device}", eni_id)
                 self.eni_names[eni_id] = (eni_name, name, position == 0)
-                listed.append((eni, eni_name, position))
+                listed.append((eni, eni_name, position, eni_id))
             self.instance_enis[instance_id] = listed
+
+    def pick_instance(self, names: _Names, instance_id: str, held: _J,
+                      pending: list[tuple[str, _J, list[tuple[_J, int, str]]]]) -> None:
+        """Keep an instance (in `instances`, and `pending` for its interfaces' names), or say why not."""
+        view = held.view if isinstance(held, _Held) else None
+        if isinstance(held, _Held) and view is not None:
+            held.view = None
+            if self.pick_viewed(names, instance_id, held, view, pending):
+                return
+        j = _plain(held)  # (read as parsed; what is kept past its chunk is held: `held`, its ENIs)
+        state_obj = j.obj("State")
+        state = (state_obj.text("Name") if state_obj else None) or "running"
+        if state == "terminated":
+            # AWS keeps terminated instances in describe-instances for about an hour.
+            self.skip(instance_id, "a terminated instance", "aws-gone",
+                      f"instance {instance_id} is terminated (skipped, as AWS ignores it)", j.loc)
+            return
+        if state not in _INSTANCE_STATES:
+            self.error("aws-value", f"instance {instance_id}: State.Name {state!r} (expected one of: "
+                       f"{', '.join(_INSTANCE_STATES)})", j.loc_of("State"))
+            return
+        enis: list[tuple[_J, int, str]] = []
+        subnets: list[str] = []
+        for index, (eni, kept) in enumerate(_objs_held(held, j, "NetworkInterfaces")):
+            eni_id = eni.need("NetworkInterfaceId", f"instance {instance_id}: network interface")
+            subnet_id = eni.text("SubnetId")
+            if eni_id is None:
+                continue
+            if subnet_id is None or subnet_id not in self.subnets:
+                self.warn("aws-orphan", f"instance {instance_id}: network interface {eni_id} is in subnet "
+                          f"{subnet_id}, which is not in the snapshot (skipped)", eni.loc)
+                continue
+            attachment = eni.obj("Attachment")
+            device = attachment.number("DeviceIndex") if attachment else None
+            enis.append((kept, device if device is not None else index, eni_id))
+            subnets.append(subnet_id)
+        if not enis:
+            self.skip(instance_id, "an instance with no network interface in the snapshot", "aws-orphan",
+                      f"instance {instance_id} has no network interface in the snapshot (skipped)", j.loc)
+            return
+        first = min(range(len(enis)), key=lambda i: enis[i][1])  # (the first after a stable sort)
+        enis.sort(key=lambda item: item[1])
+        tags = j.tags()
+        self.instance_tags[instance_id] = tags  # for instance_body: read once
+        name = names.take(tags.get("Name") or None, instance_id)
+        self.instances[instance_id] = _Named(held, name, self.subnets[subnets[first]].vpc_id)
+        self.instance_by_id[instance_id] = name
+        pending.append((instance_id, held, enis))
+
+    def stream_instances(self, names: _Names, pending: list[tuple[str, _J, list[tuple[_J, int, str]]]]) -> None:
+        """Read the describe-instances files that `read` left (`deferred`), picking each instance
+        and writing its body while its chunk is parsed: so that file is parsed once. What this
+        changes is put back: the collect's diagnostics where the file's turn was, each body's for
+        its turn (`convert`, with the names of its interfaces, taken after all instances', in
+        place of their `_token`). A file that is not plain, or instances from a file read whole
+        (whose order with these decides which of a repeated instance is kept): `_Restart`."""
+        if self.raw["Reservations"]:
+            raise _Restart
+
+        def each(held: list[tuple[str, _Held]]) -> None:
+            for instance_id, item in held:
+                self.pick_instance(names, instance_id, item, pending)
+                if pending and pending[-1][0] == instance_id and instance_id not in self.ready:
+                    self.ready[instance_id] = self.early_body(self.instances[instance_id], pending[-1][2])
+
+        while self.deferred:
+            fd, skip, indent, doc, chunks, turn = self.deferred[0]
+            into: list[Diagnostic] = []
+            if not self.read_chunks(fd, skip, indent, "Reservations", doc, chunks, each, into):
+                raise _Restart
+            self.sources.append(self.deferred.pop(0)[4].source)
+            at = turn + self.spliced
+            self.diagnostics[at:at] = into
+            self.spliced += len(into)
+
+    def early_body(self, instance: _Named, enis: list[tuple[_J, int, str]]) -> tuple[dict[str, Any], list[Diagnostic]]:
+        """`instance_body`, before interface names are taken (`_token`s stand for them), and its diagnostics."""
+        named = [(eni, _token(eni_id), position, eni_id) for position, (eni, _, eni_id) in enumerate(enis)]
+        main, self.diagnostics = self.diagnostics, []
+        try:
+            return self.instance_body(instance, named), self.diagnostics
+        finally:
+            self.diagnostics = main
+            self.written.update(eni_id for _, _, eni_id in enis)
+
+    def late_body(self, instance_id: str, instance: _Named, body: dict[str, Any],
+                  made: list[Diagnostic]) -> dict[str, Any]:
+        """An `early_body`, its interfaces named now, its diagnostics made now."""
+        names: dict[str, str] = {}
+        for (_, eni_name, position, eni_id), interface in zip(self.instance_enis[instance_id],
+                                                              body["interfaces"], strict=True):
+            names[_token(eni_id)] = eni_name
+            if eni_name == f"{instance.name}.eth{position}":
+                del interface["name"]
+            else:
+                interface["name"] = eni_name
+        for diagnostic in made:
+            message = diagnostic.message
+            for token, eni_name in names.items():
+                message = message.replace(token, eni_name)
+            self.diagnostics.append(dataclasses.replace(diagnostic, message=message)
+                                    if message != diagnostic.message else diagnostic)
+        return body
 
     def pick_viewed(self, names: _Names, instance_id: str, held: _Held, view: _PickView,
                     pending: list[tuple[str, _J, list[tuple[_J, int, str]]]]) -> bool:
@@ -2119,7 +2281,7 @@ class _Importer:
         pending.append((instance_id, held, enis))
         return True
 
-    def instance_body(self, instance: _Named) -> dict[str, Any]:
+    def instance_body(self, instance: _Named, enis: list[tuple[_J, str, int, str]] | None = None) -> dict[str, Any]:
         j = _plain(instance.j)
         instance_id = j.text("InstanceId") or ""
         body: dict[str, Any] = {"aws_id": instance_id}
@@ -2128,7 +2290,7 @@ class _Importer:
         if state != "running":
             body["state"] = state
         interfaces = []
-        for eni, eni_name, position in self.instance_enis[instance_id]:
+        for eni, eni_name, position, _ in self.instance_enis[instance_id] if enis is None else enis:
             interfaces.append(self.interface_body(eni, eni_name, position, instance, j))
         body["interfaces"] = interfaces
         tags = self.instance_tags[instance_id]
