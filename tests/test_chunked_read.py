@@ -332,3 +332,21 @@ def test_instances_from_files_of_both_shapes_are_imported_again_not_streamed(
     assert restarts == [False, True, False, True]  # (the tree, then the design: each imported twice)
     assert streamed == _imported(tmp_path, False, monkeypatch)
     assert any("appears twice" in line for line in streamed)
+
+
+def test_describe_instances_not_ascii_is_read_whole_without_a_restart(tmp_path: Path,
+                                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    _estate(tmp_path, [("é", "running", [("subnet-1", 0, [], True, False)], None)] * 3, False)
+    path = tmp_path / "Reservations.json"
+    path.write_text(json.dumps(json.loads(path.read_text()), indent=4, ensure_ascii=False), encoding="utf-8")
+    streams: list[bool] = []
+    init = aws._Importer.__init__
+
+    def spy(self: aws._Importer, folder: str, stream: bool = True) -> None:
+        streams.append(stream)
+        init(self, folder, stream)
+
+    monkeypatch.setattr(aws._Importer, "__init__", spy)
+    streamed = _imported(tmp_path, True, monkeypatch)
+    assert streams == [True, True] and streamed == _imported(tmp_path, False, monkeypatch)
+    assert '"Name": "\\u00e9"' in streamed[0]  # (the tag, as json.dumps writes it)

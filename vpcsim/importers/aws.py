@@ -789,6 +789,17 @@ def _token(eni_id: str) -> str:
     return f"\x00{eni_id}\x00"
 
 
+def _ascii(fd: int) -> bool:
+    """Whether the file is ASCII, as chunks must be: else describe-instances is not streamed (a
+    chunk that is not would make the import start again), and is read whole (`read_chunked`)."""
+    at = 0
+    while piece := os.pread(fd, 8 * CHUNK_BYTES, at):
+        if not piece.isascii():
+            return False
+        at += len(piece)
+    return True
+
+
 def _plain(item: _J) -> _J:
     """An item to read many fields of: a held one's JSON, found once (each of its reads finds it again)."""
     if type(item) is not _Held:
@@ -975,7 +986,7 @@ class _Importer:
                 if (os.fstat(fd).st_size >= CHUNK_MIN_BYTES
                         and len(self.sources) + len(self.deferred) < REREAD_MAX_FILES):
                     found = self.chunk_head(fd) if self.stream else None
-                    if found is not None and found[2] == "Reservations":
+                    if found is not None and found[2] == "Reservations" and _ascii(fd):
                         doc, chunks = self.chunked_doc(fd, found[0], display, rel, region)
                         self.deferred.append((fd, found[0], found[1], doc, chunks, len(self.diagnostics)))
                         return doc, _DEFERRED
