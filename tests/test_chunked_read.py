@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 
 import vpcsim.components  # noqa: F401  (the importer needs the component mappings)
 from vpcsim.errors import DesignError
-from vpcsim.importers import aws
+from vpcsim.importers import aws, chunks, jsonscan
 from vpcsim.importers.items import FileText
 
 # Strings that could fool a cut or a count: brackets, the item end `},`, a key end `":`, escapes.
@@ -58,9 +58,9 @@ def _read(folder: Path, chunked: bool, monkeypatch: pytest.MonkeyPatch, chunk: i
         where: list[str] = []
         for key in ("NetworkInterfaces", "Reservations"):
             for aws_id, item in imp.raw[key].items():
-                plain = aws._plain(item)
+                plain = chunks.plain(item)
                 found: list[Any] = []
-                aws._preorder(plain.data, found.append, found.append)
+                jsonscan.preorder(plain.data, found.append, found.append)
                 where += [f"{aws_id} {plain.path} {plain.doc.loc(c, plain.path)}" for c in found]
                 where.append(json.dumps(plain.data, sort_keys=True))
     finally:
