@@ -10,10 +10,13 @@ from typing import Any
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from vpcsim.importers.aws import _find_all, _parse_exact, _parse_located, _parse_scanned
 from vpcsim.importers.items import Doc as _Doc
 from vpcsim.importers.items import FileText as _FileText
 from vpcsim.importers.items import JsonNumberText
+from vpcsim.importers.jsonscan import find_all as _find_all
+from vpcsim.importers.jsonscan import parse_exact as _parse_exact
+from vpcsim.importers.jsonscan import parse_located as _parse_located
+from vpcsim.importers.jsonscan import parse_scanned as _parse_scanned
 from vpcsim.loader.reader import Map
 
 # Keys and strings with the characters that could fool a text scan: brackets, quotes, colons, escapes.

@@ -29,14 +29,12 @@ Choices a reader of the output should know (each is also a warning when it appli
 from __future__ import annotations
 
 import codecs
+import dataclasses
 import ipaddress
 import json
-import json.decoder
-import json.scanner
 import os
 import re
-from array import array
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 import yaml
@@ -44,11 +42,23 @@ import yaml
 from vpcsim.errors import DesignError, Diagnostic, Location, Severity
 from vpcsim.facts import GONE_STATES
 from vpcsim.importers import validated
+from vpcsim.importers.chunks import KNOWN as _KNOWN
+from vpcsim.importers.chunks import Chunks as _Chunks
+from vpcsim.importers.chunks import Held as _Held
+from vpcsim.importers.chunks import PickView as _PickView
+from vpcsim.importers.chunks import Public as _Public
+from vpcsim.importers.chunks import objs_held as _objs_held
+from vpcsim.importers.chunks import pick_view as _pick_view
+from vpcsim.importers.chunks import plain as _plain
 from vpcsim.importers.items import REREAD_MAX_FILES, REREAD_MIN_BYTES, JsonNumberText, JsonObj
 from vpcsim.importers.items import Doc as _Doc
 from vpcsim.importers.items import FileText as _FileText
 from vpcsim.importers.items import Item as _J
 from vpcsim.importers.items import json_kind as _json_kind
+from vpcsim.importers.jsonscan import Offsets as _Offsets
+from vpcsim.importers.jsonscan import parse_exact as _parse_exact
+from vpcsim.importers.jsonscan import parse_fast as _parse_fast
+from vpcsim.importers.jsonscan import parse_scanned as _parse_scanned
 from vpcsim.importers.mapping import OCTET, AwsMapping, icmp_fields, mappings, register
 from vpcsim.importers.mapping import Names as _Names
 from vpcsim.importers.mapping import Picked as _Named
@@ -67,6 +77,12 @@ MAX_FILE_BYTES = 512 * 1024 * 1024
 # Above this size a file that `_parse_scanned` declines is parsed by the C decoder without
 # offsets (the pure-Python scanner would take minutes): its locations carry the JSON path only.
 LOCATE_MAX_BYTES = 32 * 1024 * 1024
+# A describe-instances or describe-network-interfaces file at least this large, as the AWS CLI
+# prints it, is read in chunks of whole items of about CHUNK_BYTES (`_Importer.read_chunked`).
+CHUNK_MIN_BYTES = REREAD_MIN_BYTES
+CHUNK_BYTES = 2 * 1024 * 1024
+# `{`, the one key, `[`: how the CLI opens the two large outputs (the items are indented twice).
+_CLI_HEAD = re.compile(rb'\{\n( +)"(Reservations|NetworkInterfaces)": \[\n')
 
 _BIDI = re.compile("[\u061c\u200e\u200f\u2028-\u202e\u2066-\u2069]")
 _REGION_RE = re.compile(r"^[a-z]{2}(?:-[a-z]+)+-\d+$")
@@ -178,8 +194,7 @@ def snapshot_to_design(
     problem (with file and JSON path) when the snapshot cannot be imported, and with
     `validate=True` also when the design it makes would not load (what `vpcsim import` writes).
     """
-    importer = _Importer(os.fspath(path))
-    design = importer.run(files)
+    importer, design = _imported(os.fspath(path), files)
     if not validate:
         return design, importer.warnings
     return design, validated(importer.tree(design), path, importer.warnings)
@@ -193,10 +208,20 @@ def load_snapshot_tree(
     Every object's location names its JSON file, line, column and JSON path, e.g.
     `snap/aws_configs/Subnets.json:12:3 ($.Subnets[3])`.
     """
-    importer = _Importer(os.fspath(path))
-    design = importer.run(files)
+    importer, design = _imported(os.fspath(path), files)
     importer.release()
     return importer.tree(design), importer.warnings
+
+
+def _imported(path: str, files: Sequence[str] | None) -> tuple[_Importer, dict[str, Any]]:
+    """Import, mapping instances as describe-instances is read; once more without, when that
+    cannot give what reading it whole does (`_Restart`)."""
+    try:
+        importer = _Importer(path)
+        return importer, importer.run(files)
+    except _Restart:
+        importer = _Importer(path, stream=False)
+        return importer, importer.run(files)
 
 
 def design_to_yaml(design: dict[str, Any]) -> str:
@@ -266,202 +291,29 @@ def _flowed(value: Any, nested: bool) -> Any:
     return value
 
 
-# -- reading JSON with locations ----------------------------------------------------------------
-
-_JsonDecoderModule: Any = json.decoder
-_JsonScannerModule: Any = json.scanner
+_COLLECTED = object()  # read_chunked's value: its items are collected already
+_DEFERRED = object()  # read's value for describe-instances as the CLI prints it: read by pick_instances
 
 
-def _json_int(text: str) -> int | str:
-    return int(text) if len(text) <= 30 else JsonNumberText(text)
+class _Restart(Exception):
+    """Instances cannot be mapped as describe-instances is read (`_Importer.stream_instances`):
+    import again, reading it first (`_Importer(stream=False)`)."""
 
 
-def _json_float(text: str) -> float | str:
-    return float(text) if len(text) <= 400 else JsonNumberText(text)
+def _token(eni_id: str) -> str:
+    """Stands for an interface's name in a body written before interface names are taken."""
+    return f"\x00{eni_id}\x00"
 
 
-class _DuplicateKey(Exception):
-    def __init__(self, key: str) -> None:
-        super().__init__(key)
-        self.key = key
-
-
-def _unique_pairs(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
-    """Build an object, refusing a repeated key (json keeps the last one silently)."""
-    obj = dict(pairs)
-    if len(obj) != len(pairs):
-        seen: set[str] = set()
-        for key, _ in pairs:
-            if key in seen:
-                raise _DuplicateKey(key)
-            seen.add(key)
-    return obj
-
-
-def _duplicate_error(text: str, start: int, key: str, skip: list[tuple[int, int]]) -> json.JSONDecodeError:
-    """Point at the second `"key":` of the object at `start`, outside its nested values (`skip`)."""
-    pattern = re.compile(re.escape(json.dumps(key)) + r"\s*:")
-    hits = [m.start() for m in pattern.finditer(text, start)
-            if not any(lo <= m.start() < hi for lo, hi in skip)][:2]
-    first, pos = (hits[0], hits[1]) if len(hits) == 2 else (start, start)
-    line = text.count("\n", 0, first) + 1
-    return json.JSONDecodeError(f"duplicate key {key!r} (first at line {line}); expected each key once", text, pos)
-
-
-def _parse_located(text: str) -> tuple[Any, Mapping[int, int]]:
-    """Parse JSON text; also return, for every object and array, the offset where it starts.
-
-    The C scanner parses, and a scan of the text finds the offsets (`_parse_scanned`); a file it
-    cannot vouch for (a repeated key, a bracket inside a string, a number too long to convert, a
-    syntax error) is parsed again by the pure-Python scanner, which reports exactly where.
-    """
-    scanned = _parse_scanned(text)
-    return scanned if scanned is not None else _parse_exact(text)
-
-
-_KEY_ENDS = re.compile(r'"[ \t\n\r]*:')
-
-
-def _parse_scanned(text: str) -> tuple[Any, Mapping[int, int]] | None:
-    """The C scanner's parse, with each container's offset; None when a check fails.
-
-    Every `{` outside a string opens an object, in the order a pre-order walk of the parsed
-    value meets them (`[` and arrays alike); so when the text holds exactly as many `{` as the
-    value has objects, none sits inside a string and the k-th `{` is the k-th object's start.
-    Likewise every key ends with `"` and a colon: as many of those as the objects hold keys
-    means no key was repeated (json keeps the last of a repeated key silently).
-
-    The checks are made here; the offsets are found when a location is first asked for
-    (`_Offsets`): most of a large file's containers are never located (describe-network-
-    interfaces' ENIs of instances, tags, attachments...), and listing them cost as much as the parse.
-    """
-    try:
-        value = json.loads(text, parse_int=_json_int, parse_float=_json_float, parse_constant=JsonNumberText)
-        objects: list[Any] = []
-        arrays: list[Any] = []
-        if type(value) is dict or type(value) is list:
-            _preorder(value, objects.append, arrays.append)
-    except (ValueError, RecursionError):  # JSONDecodeError is a ValueError
-        return None
-    keys = sum(map(len, objects))
-    if keys != text.count('":') and keys != len(_KEY_ENDS.findall(text)):
-        return None
-    if text.count("{") != len(objects) or text.count("[") != len(arrays):
-        return None
-    return value, _Offsets(text, array("q", map(id, objects)), array("q", map(id, arrays)))
-
-
-class _Offsets(Mapping[int, int]):
-    """id(container) -> offset of its `{` or `[` in the text: the k-th container of each kind, in
-    pre-order, starts at the k-th bracket of its kind (`_parse_scanned` checked the counts).
-
-    Built on first use, objects and arrays apart (an array is located only for an error about it).
-    It keeps the containers' ids, not the containers, so what the importer drops is freed: an id
-    cannot be another container's while both live, and only live JSON values are looked up."""
-
-    __slots__ = ("text", "_pending", "_found")
-
-    def __init__(self, text: str | _FileText, objects: array[int], arrays: array[int]) -> None:
-        self.text = text  # the file's text, or (once parsed) a _FileText standing for it
-        self._pending: list[tuple[str, array[int]]] = [("{", objects), ("[", arrays)]
-        self._found: dict[int, int] = {}
-
-    def __getitem__(self, key: int) -> int:
-        found = self._found.get(key)
-        while found is None and self._pending:
-            self._take()
-            found = self._found.get(key)
-        if found is None:
-            raise KeyError(key)
-        return found
-
-    def __iter__(self) -> Iterator[int]:
-        while self._pending:
-            self._take()
-        return iter(self._found)
-
-    def _take(self) -> None:
-        opener, ids = self._pending.pop(0)
-        offsets = _find_all(self.text, opener)
-        if len(offsets) == len(ids):  # (a file read again that changed since: its objects go unlocated)
-            self._found.update(zip(ids, offsets, strict=True))
-
-    def __len__(self) -> int:
-        return len(self._found) + sum(len(containers) for _, containers in self._pending)
-
-
-def _find_all(text: str | _FileText, char: str) -> list[int]:
-    """Every offset of `char` in text (str.find is a memchr: faster than a regex or a split)."""
-    if isinstance(text, _FileText):
-        return text.find_all(char)
-    out: list[int] = []
-    add = out.append
-    find = text.find
-    index = find(char)
-    while index >= 0:
-        add(index)
-        index = find(char, index + 1)
-    return out
-
-
-def _preorder(value: dict[str, Any] | list[Any], obj: Any, arr: Any) -> None:
-    """Every object and array of a parsed JSON value, each in document order."""
-    if type(value) is dict:
-        obj(value)
-        items: Any = value.values()
-    else:
-        arr(value)
-        items = value
-    for item in items:
-        if type(item) is dict or type(item) is list:
-            _preorder(item, obj, arr)
-
-
-def _parse_exact(text: str) -> tuple[Any, dict[int, int]]:
-    """`_parse_located` by the pure-Python scanner, which reports each object's offset as it goes.
-
-    Repeated keys and unconvertible numbers are caught here, with their position. About 5x
-    slower than the C scanner: used only for the files `_parse_scanned` declines.
-    """
-    positions: dict[int, int] = {}
-    ends: dict[int, int] = {}  # ints, not tuples: 100,000s of tracked tuples would wake the GC
-    decoder: Any = json.JSONDecoder(
-        object_pairs_hook=_unique_pairs, parse_int=_json_int, parse_float=_json_float, parse_constant=JsonNumberText
-    )
-
-    def parse_object(s_and_end: tuple[str, int], *args: Any) -> tuple[Any, int]:
-        start = s_and_end[1] - 1
-        try:
-            obj, end = _JsonDecoderModule.JSONObject(s_and_end, *args)
-        except _DuplicateKey as exc:
-            nested = [(positions[k], end) for k, end in ends.items() if positions[k] > start]
-            raise _duplicate_error(s_and_end[0], start, exc.key, nested) from None
-        positions[id(obj)] = start
-        ends[id(obj)] = end
-        return obj, end
-
-    def parse_array(s_and_end: tuple[str, int], *args: Any) -> tuple[Any, int]:
-        arr, end = _JsonDecoderModule.JSONArray(s_and_end, *args)
-        positions[id(arr)] = s_and_end[1] - 1
-        ends[id(arr)] = end
-        return arr, end
-
-    decoder.parse_object = parse_object
-    decoder.parse_array = parse_array
-    # The C scanner parses objects itself; the Python one calls parse_object/parse_array.
-    decoder.scan_once = _JsonScannerModule.py_make_scanner(decoder)
-    return decoder.decode(text), positions
-
-
-def _parse_fast(text: str) -> Any:
-    """The C decoder, for files too big to locate: same checks, reported at the file's start."""
-    try:
-        return json.loads(
-            text, object_pairs_hook=_unique_pairs, parse_int=_json_int, parse_float=_json_float,
-            parse_constant=JsonNumberText,
-        )
-    except _DuplicateKey as exc:
-        raise json.JSONDecodeError(f"duplicate key {exc.key!r}; expected each key once", text, 0) from None
+def _ascii(fd: int) -> bool:
+    """Whether the file is ASCII, as chunks must be: else describe-instances is not streamed (a
+    chunk that is not would make the import start again), and is read whole (`read_chunked`)."""
+    at = 0
+    while piece := os.pread(fd, 8 * CHUNK_BYTES, at):
+        if not piece.isascii():
+            return False
+        at += len(piece)
+    return True
 
 
 # -- naming -------------------------------------------------------------------------------------
@@ -506,9 +358,21 @@ def _ports(lo: int | None, hi: int | None) -> int | str | None:
 
 
 class _Importer:
-    def __init__(self, path: str) -> None:
+    def __init__(self, path: str, stream: bool = True) -> None:
         require_components()  # their AWS mappings are half the importer
         self.path = path
+        # Map each instance while its chunk of describe-instances is parsed (`stream_instances`).
+        self.stream = stream
+        # Such files, read when pick_instances runs: (descriptor, BOM, indent, doc, chunks, how
+        # many diagnostics were made before its turn came, where its own go).
+        self.deferred: list[tuple[int, int, bytes, _Doc, _Chunks, int]] = []
+        self.spliced = 0  # diagnostics put back so far (a later file's turn moves by as many)
+        # Instance bodies written as they were read: id -> (body, its diagnostics, held for its turn).
+        self.ready: dict[str, tuple[dict[str, Any], list[Diagnostic]]] = {}
+        # The interfaces of the bodies written so far: convert drops their describe-network-
+        # interfaces entries after each body, so a later body does not find them (a repeated ENI id).
+        self.written: set[str] = set()
+        self.shared: dict[str, str] = {}  # one copy of each `_Held.known` string
         self.real_root = os.path.realpath(path)
         self.diagnostics: list[Diagnostic] = []
         self.locs: dict[int, Location] = {}  # id(design object) -> where it came from
@@ -536,6 +400,10 @@ class _Importer:
         self.sources: list[_FileText] = []  # the large files' texts, read again (closed by run())
         # Ids that AWS still reports but that carry no traffic: id -> why.
         self.gone: dict[str, str] = {}
+        # describe-network-interfaces' Association of each held interface (`note_listed`): its
+        # public IP and whether it is allocated, when it has one; the ids whose Association needs reading.
+        self.listed_public: dict[str, tuple[str, bool]] = {}
+        self.listed_unclean: set[str] = set()
 
     # -- reporting ----------------------------------------------------------------------------
 
@@ -612,6 +480,17 @@ class _Importer:
         try:
             fd = open_regular(real, MAX_FILE_BYTES)
             try:
+                if (os.fstat(fd).st_size >= CHUNK_MIN_BYTES
+                        and len(self.sources) + len(self.deferred) < REREAD_MAX_FILES):
+                    found = self.chunk_head(fd) if self.stream else None
+                    if found is not None and found[2] == "Reservations" and _ascii(fd):
+                        doc, chunks = self.chunked_doc(fd, found[0], display, rel, region)
+                        self.deferred.append((fd, found[0], found[1], doc, chunks, len(self.diagnostics)))
+                        return doc, _DEFERRED
+                    chunked = self.read_chunked(fd, display, rel, region)
+                    if chunked is not None:
+                        return chunked, _COLLECTED
+                    os.lseek(fd, 0, os.SEEK_SET)  # not in the CLI's shape: read whole, as any file
                 data = read_open(fd, MAX_FILE_BYTES)
             except BaseException:
                 os.close(fd)
@@ -671,8 +550,210 @@ class _Importer:
             return None
         return _Doc(display, rel, region, text, positions), value
 
-    def collect(self, doc: _Doc, value: Any) -> None:
-        """Sort one file's resources by top-level key into `raw` / `raw_unsupported`."""
+    def read_chunked(self, fd: int, display: str, rel: str, region: str | None) -> _Doc | None:
+        """Read a describe-instances or describe-network-interfaces output as the AWS CLI prints it,
+        in chunks of whole items, each parsed and collected as it is read and then dropped (its
+        items are `_Held`); None, with nothing collected, when the file is not in that shape or a
+        chunk is not plain (malformed, a repeated key, not ASCII...): it is then read whole.
+
+        In the CLI's indented output a top-level item ends at a line `<indent>},` (a raw newline
+        cannot sit inside a JSON string), so the text between two such lines is a list of whole
+        items: parsed as `[` + it + `]` by `_parse_scanned` (or, when a bracket sits in a string,
+        by the exact parser), which checks the cut, every location stays exact, offset by the chunk's start.
+        """
+        found = self.chunk_head(fd)
+        if found is None:
+            return None
+        skip, indent, key = found
+        doc, chunks = self.chunked_doc(fd, skip, display, rel, region)
+        mark = (len(self.diagnostics), key in self.loaded_keys, len(self.raw[key]))
+        if self.read_chunks(fd, skip, indent, key, doc, chunks):
+            self.sources.append(chunks.source)
+            return doc
+        # Not plain: undo what the chunks collected, and let the file be read whole.
+        del self.diagnostics[mark[0]:]
+        if not mark[1]:
+            self.loaded_keys.discard(key)
+        raw = self.raw[key]
+        for aws_id in list(raw)[mark[2]:]:
+            del raw[aws_id]
+            self.listed_public.pop(aws_id, None)
+            self.listed_unclean.discard(aws_id)
+        chunks.source.detach()
+        return None
+
+    def chunk_head(self, fd: int) -> tuple[int, bytes, str] | None:
+        """(bytes of a byte order mark, indent, key) of a file that opens as the CLI prints the two
+        large outputs, when no component mapping reads that key; None otherwise."""
+        skip = len(codecs.BOM_UTF8) if os.pread(fd, len(codecs.BOM_UTF8), 0) == codecs.BOM_UTF8 else 0
+        head = _CLI_HEAD.match(os.pread(fd, 256, skip))
+        if head is None or head[2].decode() in self.mapping_of or head[2].decode() in self.details:
+            return None
+        return skip, head[1], head[2].decode()
+
+    def chunked_doc(self, fd: int, skip: int, display: str, rel: str, region: str | None) -> tuple[_Doc, _Chunks]:
+        chunks = _Chunks(_FileText(fd, skip), display)
+        chunks.positions.pinned[id(chunks.root)] = 0
+        return _Doc(display, rel, region, chunks.source, chunks.positions), chunks
+
+    def read_chunks(self, fd: int, skip: int, indent: bytes, key: str, doc: _Doc, chunks: _Chunks,
+                    each: Callable[[list[tuple[str, _Held]]], None] | None = None,
+                    into: list[Diagnostic] | None = None) -> bool:
+        """`read_chunked`'s loop: False when a chunk is not plain. `each` is handed each chunk's
+        instances as they are held (their chunk still parsed); `into` takes the collect's diagnostics."""
+        source = chunks.source
+        buf = os.pread(fd, CHUNK_BYTES, skip)
+        head = _CLI_HEAD.match(buf)
+        if head is None:
+            return False
+        source.feed(buf)
+        root = chunks.root
+        separator = b"\n" + indent * 2 + b"},\n"
+        tail = re.compile(rb"\n" + indent + rb"\]\n\}[ \t\r\n]*\Z")
+        at, eof = len(buf), len(buf) < CHUNK_BYTES
+        start, buf = head.end(), buf[head.end():]
+        count = 0
+        while True:
+            if not eof:
+                piece = os.pread(fd, CHUNK_BYTES, skip + at)
+                source.feed(piece)
+                at += len(piece)
+                eof = len(piece) < CHUNK_BYTES
+                buf += piece
+                if at > MAX_FILE_BYTES:
+                    return False
+            if eof:
+                end = tail.search(buf)
+                if end is None:
+                    return False
+                data, rest = buf[:end.start()], 0
+            else:
+                cut = buf.rfind(separator)
+                if cut < 0:
+                    continue  # an item longer than a chunk: read on
+                rest = cut + 2 + len(indent) * 2  # the item's `}`
+                data = buf[:rest]
+            taken = self.take_chunk(chunks, doc, root, key, data, start, count, into)
+            if taken is None:
+                return False
+            if each is not None:
+                each(taken[1])
+            if eof:
+                return True
+            count += taken[0]
+            start, buf = start + rest + 1, buf[rest + 1:]  # (past the comma)
+
+    def take_chunk(self, chunks: _Chunks, doc: _Doc, root: dict[str, Any], key: str, data: bytes, start: int,
+                   first: int, into: list[Diagnostic] | None = None) -> tuple[int, list[tuple[str, _Held]]] | None:
+        """Parse and collect one chunk (`data`, at `start` in the text; its first item is the file's
+        `first`); the number of its items and the instances it holds, or None when it is not plain."""
+        if not data.isascii():
+            return None
+        text = "[" + data.decode("ascii") + "]"
+        exact = False
+        scanned = _parse_scanned(text)
+        if scanned is None:
+            try:
+                scanned, exact = _parse_exact(text), True
+            except (ValueError, RecursionError):
+                return None
+        items, offsets = scanned
+        if type(items) is not list or any(type(item) is not dict for item in items):
+            return None  # (reported as the whole file's objs() reports it: all at once, before the rest)
+        index = chunks.busy = chunks.add(start, data, items, offsets, exact)
+        root[key] = items
+        main = self.diagnostics
+        if into is not None:
+            self.diagnostics = into
+        try:
+            self.collect(doc, root, first)
+        finally:
+            self.diagnostics = main
+        root[key] = []
+        chunks.busy = -1
+        return len(items), self.hold(chunks, index, key, items, doc, offsets, start - 1)
+
+    def hold(self, chunks: _Chunks, index: int, key: str, items: list[Any], doc: _Doc, offsets: Mapping[int, int],
+             base: int) -> list[tuple[str, _Held]]:
+        """Replace the chunk's items that `collect` kept by `_Held` ones (or pin them, for the few
+        interfaces that are not an instance's, which load balancers and endpoints look up by id);
+        the instances held, with what is read of them when their chunk may be dropped (a pick
+        view, their offsets): read at once (`stream_instances`) as well, it is faster to read."""
+        raw = self.raw[key]
+        out: list[tuple[str, _Held]] = []
+        get = offsets.get
+
+        def at(value: Any) -> int:
+            found: int | None = get(id(value))
+            return -1 if found is None else found + base
+
+        if key == "Reservations":
+            for k, reservation in enumerate(items):
+                instances = reservation.get("Instances")
+                for j, entry in enumerate(instances if type(instances) is list else ()):
+                    aws_id = entry.get("InstanceId") if type(entry) is dict else None
+                    if not isinstance(aws_id, str):
+                        continue
+                    item = raw.get(aws_id)
+                    if type(item) is _J and item.data is entry:
+                        # Its offset and its interfaces': the two an instance's body locates.
+                        enis = entry.get("NetworkInterfaces")
+                        inner = tuple(at(e) if type(e) is dict else -1 for e in (enis if type(enis) is list else ()))
+                        held = raw[aws_id] = _Held(chunks, index, (k, "Instances", j), doc, item.path, self, True,
+                                                   at(entry), inner)
+                        held.view = _pick_view(entry, item)
+                        out.append((aws_id, held))
+            return out
+        for k, entry in enumerate(items):
+            aws_id = entry.get("NetworkInterfaceId")
+            item = raw.get(aws_id) if isinstance(aws_id, str) else None
+            if type(item) is not _J or item.data is not entry:
+                continue
+            attachment = entry.get("Attachment")
+            owner = attachment.get("InstanceId") if type(attachment) is dict else None
+            if isinstance(owner, str) and owner:
+                held = raw[aws_id] = _Held(chunks, index, (k,), doc, item.path, self, False)
+                self.note_listed(aws_id, entry)
+                known = [entry.get(name) for name in _KNOWN]
+                if all(value is None or type(value) is str for value in known):
+                    shared = self.shared
+                    held.known = (None if known[0] is None else shared.setdefault(known[0], known[0]),
+                                  None if known[1] is None else shared.setdefault(known[1], known[1]))
+            else:
+                chunks.pin(entry)
+        return out
+
+    def note_listed(self, eni_id: str, entry: JsonObj) -> None:
+        """What `listed_association` answers for a held interface: its Association's public IP,
+        unless reading the Association (`_J.obj`, `_J.text`) would report something."""
+        assoc = entry.get("Association")
+        if assoc is None:
+            return
+        if type(assoc) is not dict:
+            self.listed_unclean.add(eni_id)
+            return
+        public = assoc.get("PublicIp")
+        if public is None or public == "":
+            return
+        allocation = assoc.get("AllocationId")
+        if not isinstance(public, str) or not (allocation is None or isinstance(allocation, str)):
+            self.listed_unclean.add(eni_id)
+            return
+        self.listed_public[eni_id] = (public, bool(allocation))
+
+    def listed_association(self, eni_id: str) -> _J | _Public | None:
+        """describe-network-interfaces' Association of an instance's interface, if loaded."""
+        listed = self.raw["NetworkInterfaces"].get(eni_id)
+        if listed is None or eni_id in self.written:
+            return None
+        if type(listed) is _Held and eni_id not in self.listed_unclean:
+            found = self.listed_public.get(eni_id)
+            return None if found is None else _Public(*found)
+        return listed.obj("Association")
+
+    def collect(self, doc: _Doc, value: Any, start: int = 0) -> None:
+        """Sort one file's resources by top-level key into `raw` / `raw_unsupported` (`start`:
+        the index of the first item, when `value` holds one chunk of a file read in chunks)."""
         if not isinstance(value, dict):
             self.error(
                 "aws-not-object",
@@ -721,7 +802,7 @@ class _Importer:
                 )
                 continue
             self.loaded_keys.add(key)
-            entries = root.objs(key)
+            entries = root.objs(key, start)
             detail = self.details.get(key)
             if detail is not None:  # a mapping reads it (a component that used to be unsupported)
                 for item in entries:
@@ -797,13 +878,16 @@ class _Importer:
                 if parsed is not None:
                     doc, value = parsed
                     self.docs.append(doc)
-                    self.collect(doc, value)
+                    if value is not _COLLECTED and value is not _DEFERRED:
+                        self.collect(doc, value)
                     del parsed, doc, value  # (a file's parse is freed once the importer drops it)
             # Converting after errors too reports every problem at once (the accessors never raise).
             design = self.convert()
         finally:
             for source in self.sources:  # every location has been asked: the importer's Locations are made
                 source.close()
+            for _, _, _, _, chunks, _ in self.deferred:  # (not read: a restart, or an error before)
+                chunks.source.close()
         self.fail_if_errors()
         return design
 
@@ -842,10 +926,11 @@ class _Importer:
         # describe-instances output (about 425 MB) would otherwise sit beside the whole design.
         for instance_id in list(self.instances):
             instance = self.instances.pop(instance_id)
-            instances[instance.name] = self.instance_body(instance)
+            ready = self.ready.pop(instance_id, None)
+            instances[instance.name] = self.instance_body(instance) if ready is None else self.late_body(instance_id, instance, *ready)
             self.raw["Reservations"].pop(instance_id, None)
-            for eni, _, _ in self.instance_enis.pop(instance_id):
-                self.raw["NetworkInterfaces"].pop(eni.text("NetworkInterfaceId") or "", None)
+            for _, _, _, eni_id in self.instance_enis.pop(instance_id):
+                self.raw["NetworkInterfaces"].pop(eni_id, None)
             del instance
         for pl_id, items in self.raw_prefix_lists.items():
             # AWS-managed lists (com.amazonaws.<region>.s3 ...) appear in every account: only
@@ -1554,58 +1639,158 @@ class _Importer:
             owner = eip.text("NetworkInterfaceId") or eip.text("InstanceId")
             if owner is not None:
                 self.eips_by_owner.setdefault(owner, []).append(eip)
-        self.instance_enis: dict[str, list[tuple[_J, str, int]]] = {}  # instance id -> (eni, name, device index)
+        # instance id -> (eni, name, position, eni id)
+        self.instance_enis: dict[str, list[tuple[_J, str, int, str]]] = {}
         self.instance_tags: dict[str, dict[str, str]] = {}
-        pending: list[tuple[str, _J, list[tuple[_J, int]]]] = []
-        for instance_id, j in self.raw["Reservations"].items():
-            state_obj = j.obj("State")
-            state = (state_obj.text("Name") if state_obj else None) or "running"
-            if state == "terminated":
-                # AWS keeps terminated instances in describe-instances for about an hour.
-                self.skip(instance_id, "a terminated instance", "aws-gone",
-                          f"instance {instance_id} is terminated (skipped, as AWS ignores it)", j.loc)
-                continue
-            if state not in _INSTANCE_STATES:
-                self.error("aws-value", f"instance {instance_id}: State.Name {state!r} (expected one of: "
-                           f"{', '.join(_INSTANCE_STATES)})", j.loc_of("State"))
-                continue
-            enis: list[tuple[_J, int]] = []
-            for index, eni in enumerate(j.objs("NetworkInterfaces")):
-                eni_id = eni.need("NetworkInterfaceId", f"instance {instance_id}: network interface")
-                subnet_id = eni.text("SubnetId")
-                if eni_id is None:
-                    continue
-                if subnet_id is None or subnet_id not in self.subnets:
-                    self.warn("aws-orphan", f"instance {instance_id}: network interface {eni_id} is in subnet "
-                              f"{subnet_id}, which is not in the snapshot (skipped)", eni.loc)
-                    continue
-                attachment = eni.obj("Attachment")
-                device = attachment.number("DeviceIndex") if attachment else None
-                enis.append((eni, device if device is not None else index))
-            if not enis:
-                self.skip(instance_id, "an instance with no network interface in the snapshot", "aws-orphan",
-                          f"instance {instance_id} has no network interface in the snapshot (skipped)", j.loc)
-                continue
-            enis.sort(key=lambda item: item[1])
-            tags = j.tags()
-            self.instance_tags[instance_id] = tags  # for instance_body: read once
-            name = names.take(tags.get("Name") or None, instance_id)
-            self.instances[instance_id] = _Named(j, name, self.subnets[enis[0][0].text("SubnetId") or ""].vpc_id)
-            self.instance_by_id[instance_id] = name
-            pending.append((instance_id, j, enis))
+        pending: list[tuple[str, _J, list[tuple[_J, int, str]]]] = []
+        if self.deferred:
+            self.stream_instances(names, pending)  # every instance comes from them (else a _Restart)
+        else:
+            for instance_id, held in self.raw["Reservations"].items():
+                self.pick_instance(names, instance_id, held, pending)
         # ENI names after all instance names, so that `<instance>.eth<n>` never takes an instance's name.
         for instance_id, _, enis in pending:
             name = self.instances[instance_id].name
             listed = []
-            for position, (eni, device) in enumerate(enis):
-                eni_id = eni.text("NetworkInterfaceId") or ""
+            for position, (eni, device, eni_id) in enumerate(enis):
                 eni_name = names.take(f"{name}.eth{device}", eni_id)
                 self.eni_names[eni_id] = (eni_name, name, position == 0)
-                listed.append((eni, eni_name, position))
+                listed.append((eni, eni_name, position, eni_id))
             self.instance_enis[instance_id] = listed
 
-    def instance_body(self, instance: _Named) -> dict[str, Any]:
-        j = instance.j
+    def pick_instance(self, names: _Names, instance_id: str, held: _J,
+                      pending: list[tuple[str, _J, list[tuple[_J, int, str]]]]) -> None:
+        """Keep an instance (in `instances`, and `pending` for its interfaces' names), or say why not."""
+        view = held.view if isinstance(held, _Held) else None
+        if isinstance(held, _Held) and view is not None:
+            held.view = None
+            if self.pick_viewed(names, instance_id, held, view, pending):
+                return
+        j = _plain(held)  # (read as parsed; what is kept past its chunk is held: `held`, its ENIs)
+        state_obj = j.obj("State")
+        state = (state_obj.text("Name") if state_obj else None) or "running"
+        if state == "terminated":
+            # AWS keeps terminated instances in describe-instances for about an hour.
+            self.skip(instance_id, "a terminated instance", "aws-gone",
+                      f"instance {instance_id} is terminated (skipped, as AWS ignores it)", j.loc)
+            return
+        if state not in _INSTANCE_STATES:
+            self.error("aws-value", f"instance {instance_id}: State.Name {state!r} (expected one of: "
+                       f"{', '.join(_INSTANCE_STATES)})", j.loc_of("State"))
+            return
+        enis: list[tuple[_J, int, str]] = []
+        subnets: list[str] = []
+        for index, (eni, kept) in enumerate(_objs_held(held, j, "NetworkInterfaces")):
+            eni_id = eni.need("NetworkInterfaceId", f"instance {instance_id}: network interface")
+            subnet_id = eni.text("SubnetId")
+            if eni_id is None:
+                continue
+            if subnet_id is None or subnet_id not in self.subnets:
+                self.warn("aws-orphan", f"instance {instance_id}: network interface {eni_id} is in subnet "
+                          f"{subnet_id}, which is not in the snapshot (skipped)", eni.loc)
+                continue
+            attachment = eni.obj("Attachment")
+            device = attachment.number("DeviceIndex") if attachment else None
+            enis.append((kept, device if device is not None else index, eni_id))
+            subnets.append(subnet_id)
+        if not enis:
+            self.skip(instance_id, "an instance with no network interface in the snapshot", "aws-orphan",
+                      f"instance {instance_id} has no network interface in the snapshot (skipped)", j.loc)
+            return
+        first = min(range(len(enis)), key=lambda i: enis[i][1])  # (the first after a stable sort)
+        enis.sort(key=lambda item: item[1])
+        tags = j.tags()
+        self.instance_tags[instance_id] = tags  # for instance_body: read once
+        name = names.take(tags.get("Name") or None, instance_id)
+        self.instances[instance_id] = _Named(held, name, self.subnets[subnets[first]].vpc_id)
+        self.instance_by_id[instance_id] = name
+        pending.append((instance_id, held, enis))
+
+    def stream_instances(self, names: _Names, pending: list[tuple[str, _J, list[tuple[_J, int, str]]]]) -> None:
+        """Read the describe-instances files that `read` left (`deferred`), picking each instance
+        and writing its body while its chunk is parsed: so that file is parsed once. What this
+        changes is put back: the collect's diagnostics where the file's turn was, each body's for
+        its turn (`convert`, with the names of its interfaces, taken after all instances', in
+        place of their `_token`). A file that is not plain, or instances from a file read whole
+        (whose order with these decides which of a repeated instance is kept): `_Restart`."""
+        if self.raw["Reservations"]:
+            raise _Restart
+
+        def each(held: list[tuple[str, _Held]]) -> None:
+            for instance_id, item in held:
+                self.pick_instance(names, instance_id, item, pending)
+                if pending and pending[-1][0] == instance_id and instance_id not in self.ready:
+                    self.ready[instance_id] = self.early_body(self.instances[instance_id], pending[-1][2])
+
+        while self.deferred:
+            fd, skip, indent, doc, chunks, turn = self.deferred[0]
+            into: list[Diagnostic] = []
+            if not self.read_chunks(fd, skip, indent, "Reservations", doc, chunks, each, into):
+                raise _Restart
+            self.sources.append(self.deferred.pop(0)[4].source)
+            at = turn + self.spliced
+            self.diagnostics[at:at] = into
+            self.spliced += len(into)
+
+    def early_body(self, instance: _Named, enis: list[tuple[_J, int, str]]) -> tuple[dict[str, Any], list[Diagnostic]]:
+        """`instance_body`, before interface names are taken (`_token`s stand for them), and its diagnostics."""
+        named = [(eni, _token(eni_id), position, eni_id) for position, (eni, _, eni_id) in enumerate(enis)]
+        main, self.diagnostics = self.diagnostics, []
+        try:
+            return self.instance_body(instance, named), self.diagnostics
+        finally:
+            self.diagnostics = main
+            self.written.update(eni_id for _, _, eni_id in enis)
+
+    def late_body(self, instance_id: str, instance: _Named, body: dict[str, Any],
+                  made: list[Diagnostic]) -> dict[str, Any]:
+        """An `early_body`, its interfaces named now, its diagnostics made now."""
+        names: dict[str, str] = {}
+        for (_, eni_name, position, eni_id), interface in zip(self.instance_enis[instance_id],
+                                                              body["interfaces"], strict=True):
+            names[_token(eni_id)] = eni_name
+            if eni_name == f"{instance.name}.eth{position}":
+                del interface["name"]
+            else:
+                interface["name"] = eni_name
+        for diagnostic in made:
+            message = diagnostic.message
+            for token, eni_name in names.items():
+                message = message.replace(token, eni_name)
+            self.diagnostics.append(dataclasses.replace(diagnostic, message=message)
+                                    if message != diagnostic.message else diagnostic)
+        return body
+
+    def pick_viewed(self, names: _Names, instance_id: str, held: _Held, view: _PickView,
+                    pending: list[tuple[str, _J, list[tuple[_J, int, str]]]]) -> bool:
+        """The loop of `pick_instances` for an instance held with its `_pick_view` (its chunk is not
+        parsed again, but to locate a warning); False when its state is not one to pick (the loop says why)."""
+        state, found, tags = view
+        if (state or "running") not in _INSTANCE_STATES or state == "terminated":
+            return False
+        chosen: list[tuple[_J, int, str, str]] = []
+        for index, (eni_id, subnet_id, device) in enumerate(found):
+            kept = held.interface(index)
+            if subnet_id is None or subnet_id not in self.subnets:
+                self.warn("aws-orphan", f"instance {instance_id}: network interface {eni_id} is in subnet "
+                          f"{subnet_id}, which is not in the snapshot (skipped)", kept.loc)
+                continue
+            chosen.append((kept, device if device is not None else index, eni_id, subnet_id))
+        if not chosen:
+            self.skip(instance_id, "an instance with no network interface in the snapshot", "aws-orphan",
+                      f"instance {instance_id} has no network interface in the snapshot (skipped)", held.loc)
+            return True
+        chosen.sort(key=lambda item: item[1])
+        enis = [(kept, device, eni_id) for kept, device, eni_id, _ in chosen]
+        self.instance_tags[instance_id] = tags
+        name = names.take(tags.get("Name") or None, instance_id)
+        self.instances[instance_id] = _Named(held, name, self.subnets[chosen[0][3]].vpc_id)
+        self.instance_by_id[instance_id] = name
+        pending.append((instance_id, held, enis))
+        return True
+
+    def instance_body(self, instance: _Named, enis: list[tuple[_J, str, int, str]] | None = None) -> dict[str, Any]:
+        j = _plain(instance.j)
         instance_id = j.text("InstanceId") or ""
         body: dict[str, Any] = {"aws_id": instance_id}
         state_obj = j.obj("State")
@@ -1613,7 +1798,7 @@ class _Importer:
         if state != "running":
             body["state"] = state
         interfaces = []
-        for eni, eni_name, position in self.instance_enis[instance_id]:
+        for eni, eni_name, position, _ in self.instance_enis[instance_id] if enis is None else enis:
             interfaces.append(self.interface_body(eni, eni_name, position, instance, j))
         body["interfaces"] = interfaces
         tags = self.instance_tags[instance_id]
@@ -1622,10 +1807,10 @@ class _Importer:
         self.at(body, j.loc)
         return body
 
-    def interface_body(self, eni: _J, eni_name: str, position: int, instance: _Named, inst: _J) -> dict[str, Any]:
+    def interface_body(self, held: _J, eni_name: str, position: int, instance: _Named, inst: _J) -> dict[str, Any]:
+        eni = _plain(held)
         eni_id = eni.text("NetworkInterfaceId") or ""
         what = f"instance {instance.name}: interface {eni_name}"
-        listed = self.raw["NetworkInterfaces"].get(eni_id)  # describe-network-interfaces' view, if loaded
         subnet = self.subnets[eni.text("SubnetId") or ""]
         body: dict[str, Any] = {}
         if eni_name != f"{instance.name}.eth{position}":
@@ -1664,10 +1849,11 @@ class _Importer:
         # the instance's PublicIpAddress for the primary ENI, else an Elastic IP bound to it.
         public: str | None = None
         allocation = False
-        for assoc in (eni.obj("Association"), listed.obj("Association") if listed else None):
-            if assoc is not None and assoc.text("PublicIp"):
-                public = assoc.text("PublicIp")
-                allocation = assoc.text("AllocationId") is not None
+        assocs: tuple[_J | _Public | None, ...] = (eni.obj("Association"), self.listed_association(eni_id))
+        for either in assocs:
+            if either is not None and either.text("PublicIp"):
+                public = either.text("PublicIp")
+                allocation = either.text("AllocationId") is not None
                 break
         if public is None and position == 0:
             public = inst.text("PublicIpAddress")

@@ -56,29 +56,64 @@ class FileText:
 
     BLOCK = 1 << 18
 
-    __slots__ = ("_fd", "_skip", "_lines", "_last", "_cache", "_closer", "__weakref__")
+    __slots__ = ("_fd", "_skip", "_lines", "_last", "_cache", "_closer", "_fed", "_next", "_count", "_at",
+                 "__weakref__")
 
-    def __init__(self, fd: int, skip: int, text: str) -> None:
+    def __init__(self, fd: int, skip: int, text: str | None = None) -> None:
+        """`text`: the file's text, for its table of newlines; None to `feed` it the bytes instead,
+        as they are read (a file parsed in chunks is never held whole)."""
         self._fd = fd
         self._skip = skip  # bytes before the text (a UTF-8 byte order mark)
         # Newlines before each block, and the offset of the last one before it (-1: none).
         self._lines = array("q")
         self._last = array("q")
-        lines, last = 0, -1
-        for start in range(0, len(text) + 1, self.BLOCK):
-            self._lines.append(lines)
-            self._last.append(last)
-            end = min(start + self.BLOCK, len(text))
-            count = text.count("\n", start, end)
-            if count:
-                lines += count
-                last = text.rfind("\n", start, end)
+        self._fed = self._next = self._count = 0
+        self._at = -1
+        if text is not None:
+            lines, last = 0, -1
+            for start in range(0, len(text) + 1, self.BLOCK):
+                self._lines.append(lines)
+                self._last.append(last)
+                end = min(start + self.BLOCK, len(text))
+                count = text.count("\n", start, end)
+                if count:
+                    lines += count
+                    last = text.rfind("\n", start, end)
         self._cache: dict[int, bytes] = {}
         # Closed when the import has made its locations (`_Importer.run`), or when dropped.
         self._closer = weakref.finalize(self, os.close, fd)
 
+    def feed(self, data: bytes) -> None:
+        """The next bytes of the text (any length): the table as `text` would have made it."""
+        base = self._fed
+        end = base + len(data)
+        cursor = 0
+        while self._next <= end:
+            rel = self._next - base
+            self._scan(data, base, cursor, rel)
+            cursor = rel
+            self._lines.append(self._count)
+            self._last.append(self._at)
+            self._next += self.BLOCK
+        self._scan(data, base, cursor, len(data))
+        self._fed = end
+
+    def _scan(self, data: bytes, base: int, start: int, end: int) -> None:
+        count = data.count(b"\n", start, end)
+        if count:
+            self._count += count
+            self._at = base + data.rfind(b"\n", start, end)
+
+    def read(self, offset: int, size: int) -> bytes:
+        """`size` bytes of the text from `offset` (a chunk parsed again)."""
+        return os.pread(self._fd, size, self._skip + offset)
+
     def close(self) -> None:
         self._closer()
+
+    def detach(self) -> None:
+        """Leave the descriptor open when this is dropped (the file is read again otherwise)."""
+        self._closer.detach()
 
     def _block(self, index: int) -> bytes:
         block = self._cache.get(index)
@@ -278,7 +313,8 @@ class Item:
         self._bad(key, "an object")
         return None
 
-    def objs(self, key: str) -> list[Item]:
+    def objs(self, key: str, start: int = 0) -> list[Item]:
+        """The objects of the list at `key` (`start`: the index of its first, for a file read in chunks)."""
         value = self.data.get(key)
         if value is None:
             return []
@@ -287,7 +323,7 @@ class Item:
             return []
         out = []
         prefix = f"{self.path}.{key}"
-        for index, item in enumerate(value):
+        for index, item in enumerate(value, start):
             item_path = f"{prefix}[{index}]"
             if type(item) is dict:
                 out.append(Item(item, self.doc, item_path, self.sink))

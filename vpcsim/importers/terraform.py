@@ -44,8 +44,9 @@ import vpcsim.facts as facts
 from vpcsim.errors import DesignError, Diagnostic, Location, Severity
 from vpcsim.importers import mapping as _mapping
 from vpcsim.importers import validated
-from vpcsim.importers.aws import _parse_located, design_to_yaml
+from vpcsim.importers.aws import design_to_yaml
 from vpcsim.importers.items import Doc as _Doc
+from vpcsim.importers.jsonscan import parse_located as _parse_located
 from vpcsim.importers.mapping import Names as _Names
 from vpcsim.importers.mapping import icmp_fields
 from vpcsim.loader.reader import (
