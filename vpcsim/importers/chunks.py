@@ -36,7 +36,7 @@ class Chunks:
         # index -> id(object) -> offset, for the objects whose offsets were kept (`hint`): found
         # without a walk of the chunk, which its offsets need (`_Walked`).
         self.hints: dict[int, dict[int, int]] = {}
-        self.positions = _ChunkPositions(self)
+        self.positions = _ChunkPositions(self.cache, self.hints)
         self.last = -1
         self.last_items: list[Any] = []
         # What stands for the file's top-level object in `collect`: pinned at its `{`, and kept
@@ -142,21 +142,25 @@ class _ChunkPositions(Mapping[int, int]):
     """id(container) -> offset in the file, for a file read in chunks: the chunks parsed now, and
     what is pinned (the top-level object, the items held as parsed)."""
 
-    __slots__ = ("chunks", "pinned")
+    __slots__ = ("cache", "hints", "pinned")
 
-    def __init__(self, chunks: Chunks) -> None:
-        self.chunks = chunks
+    def __init__(self, cache: dict[int, tuple[list[Any], Mapping[int, int], int]],
+                 hints: dict[int, dict[int, int]]) -> None:
+        # Chunks' own dicts (updated in place), not Chunks: a cycle between the two would keep the
+        # chunks parsed last alive until a collection, which a load pauses.
+        self.cache = cache
+        self.hints = hints
         self.pinned: dict[int, int] = {}
 
     def get(self, key: int, default: Any = None) -> Any:
         found = self.pinned.get(key)
         if found is not None:
             return found
-        for hints in self.chunks.hints.values():
+        for hints in self.hints.values():
             found = hints.get(key)
             if found is not None:
                 return found
-        for _, offsets, base in reversed(self.chunks.cache.values()):  # (the last parsed first)
+        for _, offsets, base in reversed(self.cache.values()):  # (the last parsed first)
             at = offsets.get(key)
             if at is not None:
                 return at + base
@@ -170,11 +174,11 @@ class _ChunkPositions(Mapping[int, int]):
 
     def __iter__(self) -> Iterator[int]:
         yield from self.pinned
-        for _, offsets, _ in list(self.chunks.cache.values()):
+        for _, offsets, _ in list(self.cache.values()):
             yield from offsets
 
     def __len__(self) -> int:
-        return len(self.pinned) + sum(len(offsets) for _, offsets, _ in self.chunks.cache.values())
+        return len(self.pinned) + sum(len(offsets) for _, offsets, _ in self.cache.values())
 
 
 class Held(Item):
