@@ -894,3 +894,32 @@ def test_a_snapshot_load_leaves_no_garbage_cycle(tmp_path: Path, monkeypatch: py
     finally:
         if enabled:
             gc.enable()
+
+
+@pytest.mark.parametrize("breakage", ["malformed", "fifo"])
+def test_an_unreadable_instances_file_is_one_error_not_one_warning_per_interface(tmp_path: Path,
+                                                                                 breakage: str) -> None:
+    """describe-instances that cannot be read leaves every instance ENI of describe-network-interfaces
+    without its instance: one warning says so, not one per interface under the error."""
+    import os
+
+    folder = tmp_path / "mini"
+    shutil.copytree(MINI, folder)
+    instances = folder / "aws_configs" / "Reservations.json"
+    enis = json.loads((folder / "aws_configs" / "NetworkInterfaces.json").read_text())["NetworkInterfaces"]
+    attached = [e for e in enis if (e.get("Attachment") or {}).get("InstanceId")]
+    assert attached
+    if breakage == "malformed":
+        instances.write_text(instances.read_text()[:-3])
+    else:
+        instances.unlink()
+        os.mkfifo(instances)
+    with pytest.raises(DesignError) as whole:
+        snapshot_to_design(folder)
+    found = whole.value.diagnostics
+    assert found[0].code == ("aws-json" if breakage == "malformed" else "io")
+    assert found[0].location is not None and found[0].location.file.endswith("Reservations.json")
+    orphans = [d for d in found if d.code == "aws-orphan" and "network interface(s) attached" in d.message]
+    assert len(orphans) == 1 and orphans[0].message.startswith(f"{len(attached):,} network interface(s) attached")
+    assert not [d for d in found if "is not in the snapshot" in d.message and "instance i-" in d.message]
+    assert "no readable Reservations file in the snapshot: there are no instances" in [d.message for d in found]

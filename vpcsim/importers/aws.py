@@ -80,6 +80,8 @@ LOCATE_MAX_BYTES = 32 * 1024 * 1024
 # A describe-instances or describe-network-interfaces file at least this large, as the AWS CLI
 # prints it, is read in chunks of whole items of about CHUNK_BYTES (`_Importer.read_chunked`).
 CHUNK_MIN_BYTES = REREAD_MIN_BYTES
+# The errors of a file that could not be read or parsed (`read`, `parse`).
+_UNREAD_CODES = frozenset({"aws-json", "io", "aws-too-large", "aws-encoding", "aws-outside"})
 CHUNK_BYTES = 2 * 1024 * 1024
 # `{`, the one key, `[`: how the CLI opens the two large outputs (the items are indented twice).
 _CLI_HEAD = re.compile(rb'\{\n( +)"(Reservations|NetworkInterfaces)": \[\n')
@@ -1898,6 +1900,10 @@ class _Importer:
 
     def pick_loose_interfaces(self) -> None:
         """ENIs from describe-network-interfaces that no imported instance or NAT gateway owns."""
+        # A file that could not be read may be describe-instances: then every instance ENI would
+        # be "not in the snapshot" (20,000 warnings under the one error that matters). Said once.
+        unread = self.unread()
+        orphans = 0
         for eni_id, j in self.raw["NetworkInterfaces"].items():
             if eni_id in self.eni_names or eni_id in self.claimed_interfaces:
                 continue  # an instance's ENI, or the entry of what owns it (a NAT gateway) stands for it
@@ -1917,10 +1923,16 @@ class _Importer:
             detail = j.text("Description") or (f"attached to instance {instance_id}" if instance_id else "")
             note = f"{kind if kind != 'interface' else 'network'} interface {ip or ''} in subnet {subnet or '?'}" + (f" ({detail})" if detail else "")
             if instance_id is not None:
+                if unread:
+                    orphans += 1
+                    continue
                 note += f"; instance {instance_id} is not in the snapshot"
             spec = _UnsupportedKind("network_interface" if kind == "interface" else f"{kind}_interface",
                                     "network interface", "NetworkInterfaceId")
             self.add_unsupported(eni_id, spec, j, note=note, name_tag=j.name_tag("TagSet"))
+        if orphans:
+            self.warn("aws-orphan", f"{orphans:,} network interface(s) attached to instances that are not in the "
+                      "snapshot are left out: a file above could not be read, and may hold those instances", None)
 
     # -- unsupported components ---------------------------------------------------------------
 
@@ -1968,6 +1980,10 @@ class _Importer:
                   f"unsupported component {name}", r.loc)
         return name
 
+    def unread(self) -> bool:
+        """Whether a file of the snapshot could not be read or parsed (its kind is then unknown)."""
+        return any(d.severity is Severity.ERROR and d.code in _UNREAD_CODES for d in self.diagnostics)
+
     def warn_missing_kinds(self) -> None:
         if not self.vpcs:
             return
@@ -1979,7 +1995,8 @@ class _Importer:
             ("Reservations", "there are no instances"),
         ):
             if key not in self.loaded_keys:
-                self.warn("aws-missing-file", f"no {key} file in the snapshot: {meaning}", None)
+                what = "readable " if self.unread() else ""
+                self.warn("aws-missing-file", f"no {what}{key} file in the snapshot: {meaning}", None)
 
     # -- shared helpers -----------------------------------------------------------------------
 
