@@ -434,3 +434,17 @@ LB_TARGET_GROUP_IP_TYPE_DOC = ("https://docs.aws.amazon.com/elasticloadbalancing
 # the IPv6 whitepaper's "NLB Client IP visibility" table above).
 LB_CROSS_FAMILY_DOC = ("https://docs.aws.amazon.com/elasticloadbalancing/latest/network/edit-target-group-attributes.html"
                        "#client-ip-preservation")
+
+# An Auto Scaling group's traffic source (AttachTrafficSources, a group's TrafficSources, Terraform's
+# traffic_source): Identifier is a target group's ARN for "elbv2" (ALB, NLB, GWLB) and "vpc-lattice",
+# a Classic Load Balancer's name for "elb"; Type may be left out
+# (https://docs.aws.amazon.com/autoscaling/ec2/APIReference/API_TrafficSourceIdentifier.html).
+TRAFFIC_SOURCE_TYPES = ("elb", "elbv2", "vpc-lattice")
+TRAFFIC_SOURCE_DOC = "https://docs.aws.amazon.com/autoscaling/ec2/APIReference/API_TrafficSourceIdentifier.html"
+
+
+def traffic_source_type(identifier: str) -> str:
+    """The Type of a traffic source whose Type is left out, from its Identifier."""
+    if identifier.startswith("arn:aws:vpc-lattice:"):
+        return "vpc-lattice"
+    return "elbv2" if identifier.startswith("arn:") else "elb"

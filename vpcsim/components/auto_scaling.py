@@ -344,13 +344,10 @@ def _body(imp: Importer, group: mapping.Picked) -> dict[str, object]:
             body[key] = value
     arns = list(j.strs("TargetGroupARNs"))
     for source in j.objs("TrafficSources"):
-        # AttachTrafficSources: "elbv2" is a target group's ARN (its members are registered there
-        # too); "elb" a Classic Load Balancer, whose description lists its instances already; VPC
-        # Lattice is not simulated (TrafficSourceIdentifier, EC2 Auto Scaling API Reference:
-        # https://docs.aws.amazon.com/autoscaling/ec2/APIReference/API_TrafficSourceIdentifier.html).
+        # "elbv2": a target group the members are registered with too; "elb": a Classic Load
+        # Balancer, whose description lists its instances already; VPC Lattice is not simulated (facts).
         identifier = source.text("Identifier") or ""
-        kind = source.text("Type") or ("vpc-lattice" if identifier.startswith("arn:aws:vpc-lattice:") else
-                                       "elbv2" if identifier.startswith("arn:") else "elb")
+        kind = source.text("Type") or facts.traffic_source_type(identifier)
         if kind == "elbv2" and identifier not in arns:
             arns.append(identifier)
         elif kind == "vpc-lattice":

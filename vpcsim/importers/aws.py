@@ -80,11 +80,12 @@ LOCATE_MAX_BYTES = 32 * 1024 * 1024
 # A describe-instances or describe-network-interfaces file at least this large, as the AWS CLI
 # prints it, is read in chunks of whole items of about CHUNK_BYTES (`_Importer.read_chunked`).
 CHUNK_MIN_BYTES = REREAD_MIN_BYTES
-# The errors of a file that could not be read or parsed (`read`, `parse`).
-_UNREAD_CODES = frozenset({"aws-json", "io", "aws-too-large", "aws-encoding", "aws-outside"})
 CHUNK_BYTES = 2 * 1024 * 1024
 # `{`, the one key, `[`: how the CLI opens the two large outputs (the items are indented twice).
 _CLI_HEAD = re.compile(rb'\{\n( +)"(Reservations|NetworkInterfaces)": \[\n')
+
+# The errors of a file that could not be read or parsed (`read`, `parse`): its kind is unknown.
+_UNREAD_CODES = frozenset({"aws-json", "io", "aws-too-large", "aws-encoding", "aws-outside"})
 
 _BIDI = re.compile("[\u061c\u200e\u200f\u2028-\u202e\u2066-\u2069]")
 _REGION_RE = re.compile(r"^[a-z]{2}(?:-[a-z]+)+-\d+$")
@@ -302,6 +303,10 @@ class _Restart(Exception):
     import again, reading it first (`_Importer(stream=False)`)."""
 
 
+# An instance's interface as picked: as kept (held, or its JSON), its device index, id and subnet.
+_Picked = tuple[_J, int, str, str]
+
+
 def _token(eni_id: str) -> str:
     """Stands for an interface's name in a body written before interface names are taken."""
     return f"\x00{eni_id}\x00"
@@ -365,8 +370,8 @@ class _Importer:
         self.path = path
         # Map each instance while its chunk of describe-instances is parsed (`stream_instances`).
         self.stream = stream
-        # Such files, read when pick_instances runs: (descriptor, BOM, indent, doc, chunks, how
-        # many diagnostics were made before its turn came, where its own go).
+        # Such files, read when pick_instances runs: (descriptor, bytes of a BOM, indent, doc,
+        # chunks, how many diagnostics were made before its turn: where its own go).
         self.deferred: list[tuple[int, int, bytes, _Doc, _Chunks, int]] = []
         self.spliced = 0  # diagnostics put back so far (a later file's turn moves by as many)
         # Instance bodies written as they were read: id -> (body, its diagnostics, held for its turn).
@@ -1644,7 +1649,7 @@ class _Importer:
         # instance id -> (eni, name, position, eni id)
         self.instance_enis: dict[str, list[tuple[_J, str, int, str]]] = {}
         self.instance_tags: dict[str, dict[str, str]] = {}
-        pending: list[tuple[str, _J, list[tuple[_J, int, str]]]] = []
+        pending: list[tuple[str, _J, list[_Picked]]] = []
         if self.deferred:
             self.stream_instances(names, pending)  # every instance comes from them (else a _Restart)
         else:
@@ -1654,14 +1659,14 @@ class _Importer:
         for instance_id, _, enis in pending:
             name = self.instances[instance_id].name
             listed = []
-            for position, (eni, device, eni_id) in enumerate(enis):
+            for position, (eni, device, eni_id, _) in enumerate(enis):
                 eni_name = names.take(f"{name}.eth{device}", eni_id)
                 self.eni_names[eni_id] = (eni_name, name, position == 0)
                 listed.append((eni, eni_name, position, eni_id))
             self.instance_enis[instance_id] = listed
 
     def pick_instance(self, names: _Names, instance_id: str, held: _J,
-                      pending: list[tuple[str, _J, list[tuple[_J, int, str]]]]) -> None:
+                      pending: list[tuple[str, _J, list[_Picked]]]) -> None:
         """Keep an instance (in `instances`, and `pending` for its interfaces' names), or say why not."""
         view = held.view if isinstance(held, _Held) else None
         if isinstance(held, _Held) and view is not None:
@@ -1680,35 +1685,42 @@ class _Importer:
             self.error("aws-value", f"instance {instance_id}: State.Name {state!r} (expected one of: "
                        f"{', '.join(_INSTANCE_STATES)})", j.loc_of("State"))
             return
-        enis: list[tuple[_J, int, str]] = []
-        subnets: list[str] = []
+        chosen: list[_Picked] = []
         for index, (eni, kept) in enumerate(_objs_held(held, j, "NetworkInterfaces")):
             eni_id = eni.need("NetworkInterfaceId", f"instance {instance_id}: network interface")
             subnet_id = eni.text("SubnetId")
             if eni_id is None:
                 continue
             if subnet_id is None or subnet_id not in self.subnets:
-                self.warn("aws-orphan", f"instance {instance_id}: network interface {eni_id} is in subnet "
-                          f"{subnet_id}, which is not in the snapshot (skipped)", eni.loc)
+                self.orphan_interface(instance_id, eni_id, subnet_id, eni.loc)
                 continue
             attachment = eni.obj("Attachment")
             device = attachment.number("DeviceIndex") if attachment else None
-            enis.append((kept, device if device is not None else index, eni_id))
-            subnets.append(subnet_id)
-        if not enis:
-            self.skip(instance_id, "an instance with no network interface in the snapshot", "aws-orphan",
-                      f"instance {instance_id} has no network interface in the snapshot (skipped)", j.loc)
-            return
-        first = min(range(len(enis)), key=lambda i: enis[i][1])  # (the first after a stable sort)
-        enis.sort(key=lambda item: item[1])
-        tags = j.tags()
-        self.instance_tags[instance_id] = tags  # for instance_body: read once
-        name = names.take(tags.get("Name") or None, instance_id)
-        self.instances[instance_id] = _Named(held, name, self.subnets[subnets[first]].vpc_id)
-        self.instance_by_id[instance_id] = name
-        pending.append((instance_id, held, enis))
+            chosen.append((kept, device if device is not None else index, eni_id, subnet_id))
+        self.keep_instance(names, instance_id, held, j, chosen, j.tags, pending)
 
-    def stream_instances(self, names: _Names, pending: list[tuple[str, _J, list[tuple[_J, int, str]]]]) -> None:
+    def orphan_interface(self, instance_id: str, eni_id: str, subnet_id: str | None, loc: Location) -> None:
+        self.warn("aws-orphan", f"instance {instance_id}: network interface {eni_id} is in subnet "
+                  f"{subnet_id}, which is not in the snapshot (skipped)", loc)
+
+    def keep_instance(self, names: _Names, instance_id: str, held: _J, where: _J,
+                      chosen: list[_Picked], tags_of: Callable[[], dict[str, str]],
+                      pending: list[tuple[str, _J, list[_Picked]]]) -> None:
+        """The end of a pick: an instance with interfaces in the snapshot (`chosen`: each as kept,
+        its device index, id and subnet) is named and kept, in device order; one without is skipped,
+        said at `where` (located only then: a held item's location is found by a lookup)."""
+        if not chosen:
+            self.skip(instance_id, "an instance with no network interface in the snapshot", "aws-orphan",
+                      f"instance {instance_id} has no network interface in the snapshot (skipped)", where.loc)
+            return
+        chosen.sort(key=lambda item: item[1])
+        tags = self.instance_tags[instance_id] = tags_of()  # for instance_body: read once
+        name = names.take(tags.get("Name") or None, instance_id)
+        self.instances[instance_id] = _Named(held, name, self.subnets[chosen[0][3]].vpc_id)
+        self.instance_by_id[instance_id] = name
+        pending.append((instance_id, held, chosen))
+
+    def stream_instances(self, names: _Names, pending: list[tuple[str, _J, list[_Picked]]]) -> None:
         """Read the describe-instances files that `read` left (`deferred`), picking each instance
         and writing its body while its chunk is parsed: so that file is parsed once. What this
         changes is put back: the collect's diagnostics where the file's turn was, each body's for
@@ -1734,15 +1746,15 @@ class _Importer:
             self.diagnostics[at:at] = into
             self.spliced += len(into)
 
-    def early_body(self, instance: _Named, enis: list[tuple[_J, int, str]]) -> tuple[dict[str, Any], list[Diagnostic]]:
+    def early_body(self, instance: _Named, enis: list[_Picked]) -> tuple[dict[str, Any], list[Diagnostic]]:
         """`instance_body`, before interface names are taken (`_token`s stand for them), and its diagnostics."""
-        named = [(eni, _token(eni_id), position, eni_id) for position, (eni, _, eni_id) in enumerate(enis)]
+        named = [(eni, _token(eni_id), position, eni_id) for position, (eni, _, eni_id, _) in enumerate(enis)]
         main, self.diagnostics = self.diagnostics, []
         try:
             return self.instance_body(instance, named), self.diagnostics
         finally:
             self.diagnostics = main
-            self.written.update(eni_id for _, _, eni_id in enis)
+            self.written.update(eni_id for _, _, eni_id, _ in enis)
 
     def late_body(self, instance_id: str, instance: _Named, body: dict[str, Any],
                   made: list[Diagnostic]) -> dict[str, Any]:
@@ -1764,31 +1776,20 @@ class _Importer:
         return body
 
     def pick_viewed(self, names: _Names, instance_id: str, held: _Held, view: _PickView,
-                    pending: list[tuple[str, _J, list[tuple[_J, int, str]]]]) -> bool:
+                    pending: list[tuple[str, _J, list[_Picked]]]) -> bool:
         """The loop of `pick_instances` for an instance held with its `_pick_view` (its chunk is not
         parsed again, but to locate a warning); False when its state is not one to pick (the loop says why)."""
         state, found, tags = view
         if (state or "running") not in _INSTANCE_STATES or state == "terminated":
             return False
-        chosen: list[tuple[_J, int, str, str]] = []
+        chosen: list[_Picked] = []
         for index, (eni_id, subnet_id, device) in enumerate(found):
             kept = held.interface(index)
             if subnet_id is None or subnet_id not in self.subnets:
-                self.warn("aws-orphan", f"instance {instance_id}: network interface {eni_id} is in subnet "
-                          f"{subnet_id}, which is not in the snapshot (skipped)", kept.loc)
-                continue
-            chosen.append((kept, device if device is not None else index, eni_id, subnet_id))
-        if not chosen:
-            self.skip(instance_id, "an instance with no network interface in the snapshot", "aws-orphan",
-                      f"instance {instance_id} has no network interface in the snapshot (skipped)", held.loc)
-            return True
-        chosen.sort(key=lambda item: item[1])
-        enis = [(kept, device, eni_id) for kept, device, eni_id, _ in chosen]
-        self.instance_tags[instance_id] = tags
-        name = names.take(tags.get("Name") or None, instance_id)
-        self.instances[instance_id] = _Named(held, name, self.subnets[chosen[0][3]].vpc_id)
-        self.instance_by_id[instance_id] = name
-        pending.append((instance_id, held, enis))
+                self.orphan_interface(instance_id, eni_id, subnet_id, kept.loc)
+            else:
+                chosen.append((kept, device if device is not None else index, eni_id, subnet_id))
+        self.keep_instance(names, instance_id, held, held, chosen, lambda: tags, pending)
         return True
 
     def instance_body(self, instance: _Named, enis: list[tuple[_J, str, int, str]] | None = None) -> dict[str, Any]:
@@ -1987,6 +1988,7 @@ class _Importer:
     def warn_missing_kinds(self) -> None:
         if not self.vpcs:
             return
+        what = "readable " if self.unread() else ""
         for key, meaning in (
             ("Subnets", "the VPCs have no subnets"),
             ("RouteTables", "every subnet gets only the local routes"),
@@ -1995,7 +1997,6 @@ class _Importer:
             ("Reservations", "there are no instances"),
         ):
             if key not in self.loaded_keys:
-                what = "readable " if self.unread() else ""
                 self.warn("aws-missing-file", f"no {what}{key} file in the snapshot: {meaning}", None)
 
     # -- shared helpers -----------------------------------------------------------------------

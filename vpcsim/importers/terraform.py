@@ -36,9 +36,9 @@ import json
 import os
 import re
 import stat
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 import vpcsim.facts as facts
 from vpcsim.errors import DesignError, Diagnostic, Location, Severity
@@ -46,6 +46,7 @@ from vpcsim.importers import mapping as _mapping
 from vpcsim.importers import validated
 from vpcsim.importers.aws import design_to_yaml
 from vpcsim.importers.items import Doc as _Doc
+from vpcsim.importers.items import json_kind
 from vpcsim.importers.jsonscan import parse_located as _parse_located
 from vpcsim.importers.mapping import Names as _Names
 from vpcsim.importers.mapping import icmp_fields
@@ -80,6 +81,7 @@ _REF_RE = re.compile(r'^(data\.)?([A-Za-z][A-Za-z0-9_-]*)\.([A-Za-z_][A-Za-z0-9_
                      r"(?:\.([A-Za-z0-9_]+))?")
 _INDEX_RE = re.compile(r'\[(?:\d+|"(?:[^"\\]|\\.)*")\]')
 _NAME_BAD = re.compile(r"[^A-Za-z0-9._:\-]+")
+_T = TypeVar("_T")
 _REGION_RE = re.compile(r"^[a-z]{2}(?:-[a-z]+)+-\d+$")
 
 VPC_TYPES = ("aws_vpc", "aws_default_vpc")
@@ -268,6 +270,16 @@ class _Res:
     def is_unknown(self, attr: str) -> bool:
         return isinstance(self.unknown, dict) and self.unknown.get(attr) is True
 
+    def blocks(self, attr: str) -> list[tuple[JsonObj, JsonObj]]:
+        """(values, after_unknown) of each `attr` block, as many as either lists (a block whose
+        every field is known only after apply has no values yet): {} for what one side lacks."""
+        blocks = _blocks(self.values.get(attr))
+        unknown = self.unknown.get(attr) if isinstance(self.unknown, dict) else None
+        unknowns = unknown if isinstance(unknown, list) else []
+        return [(blocks[i] if i < len(blocks) else {},
+                 unknowns[i] if i < len(unknowns) and isinstance(unknowns[i], dict) else {})
+                for i in range(max(len(blocks), len(unknowns)))]
+
     def expression(self, attr: str) -> JsonObj | None:
         if self.config is None:
             return None
@@ -299,20 +311,6 @@ def _printable(text: str) -> str:
 
 def _slug(text: str) -> str:
     return _NAME_BAD.sub("-", text).strip("-")[:120].strip("-")
-
-
-def _json_kind(value: Any) -> str:
-    if value is None:
-        return "null"
-    if isinstance(value, bool):
-        return f"a boolean ({str(value).lower()})"
-    if isinstance(value, (int, float)):
-        return f"a number ({value})"
-    if isinstance(value, str):
-        return f"a string ({value[:60]!r})"
-    if isinstance(value, list):
-        return "a list"
-    return "an object"
 
 
 def _cidr(value: Any) -> str | None:
@@ -494,12 +492,12 @@ class _Importer:
         doc = _Doc(self.path, os.path.basename(self.path), None, text, positions)
         if not isinstance(value, dict):
             raise self.fail("tf-format", f"expected a JSON object (the output of `terraform show -json`), got "
-                            f"{_json_kind(value)}", doc.loc(value, "$"))
+                            f"{json_kind(value)}", doc.loc(value, "$"))
         version = value.get("format_version")
         if not isinstance(version, str) or version.split(".")[0] not in ("0", "1"):
             raise self.fail(
                 "tf-format",
-                f"format_version: expected \"0.x\" or \"1.x\" (Terraform's JSON output format), got {_json_kind(version)}",
+                f"format_version: expected \"0.x\" or \"1.x\" (Terraform's JSON output format), got {json_kind(version)}",
                 doc.loc(value, "$.format_version"),
             )
         return doc, value
@@ -513,7 +511,7 @@ class _Importer:
                 self.error("tf-missing", f"{path}: missing {key!r}", doc.loc(parent, path))
             return None
         if not isinstance(value, dict):
-            self.error("tf-type", f"{path}.{key}: expected an object, got {_json_kind(value)}",
+            self.error("tf-type", f"{path}.{key}: expected an object, got {json_kind(value)}",
                        doc.loc(parent, f"{path}.{key}"))
             return None
         return value
@@ -523,7 +521,7 @@ class _Importer:
         if value is None:
             return
         if not isinstance(value, list):
-            self.error("tf-type", f"{path}.{key}: expected a list, got {_json_kind(value)}",
+            self.error("tf-type", f"{path}.{key}: expected a list, got {json_kind(value)}",
                        doc.loc(parent, f"{path}.{key}"))
             return
         for index, item in enumerate(value):
@@ -531,7 +529,7 @@ class _Importer:
             if isinstance(item, dict):
                 yield item, item_path
             else:
-                self.error("tf-type", f"{item_path}: expected an object, got {_json_kind(item)}",
+                self.error("tf-type", f"{item_path}: expected an object, got {json_kind(item)}",
                            doc.loc(value, item_path))
 
     def add(self, entry: JsonObj, path: str, doc: _Doc, values: Any, unknown: Any, module: str | None) -> None:
@@ -542,19 +540,19 @@ class _Importer:
         loc = doc.loc(entry, path)
         for key, value in (("address", address), ("type", rtype), ("name", name), ("mode", mode)):
             if not isinstance(value, str) or not value:
-                self.error("tf-type", f"{path}.{key}: expected a non-empty string, got {_json_kind(value)}", loc)
+                self.error("tf-type", f"{path}.{key}: expected a non-empty string, got {json_kind(value)}", loc)
                 return
         assert isinstance(address, str) and isinstance(rtype, str) and isinstance(name, str) and isinstance(mode, str)
         # Addresses end up in messages printed on terminals: no control characters.
         address, rtype, name = _printable(address), _printable(rtype), _printable(name)
         index = entry.get("index")
         if index is not None and (isinstance(index, bool) or not isinstance(index, (int, str))):
-            self.error("tf-type", f"{path}.index: expected a number or a string, got {_json_kind(index)}", loc)
+            self.error("tf-type", f"{path}.index: expected a number or a string, got {json_kind(index)}", loc)
             return
         if values is None:
             values = {}
         if not isinstance(values, dict):
-            self.error("tf-type", f"{path}: the resource's values: expected an object, got {_json_kind(values)}", loc)
+            self.error("tf-type", f"{path}: the resource's values: expected an object, got {json_kind(values)}", loc)
             return
         key = f"{'data.' if mode == 'data' else ''}{rtype}.{name}"
         if module and not address.startswith(module + "."):
@@ -608,7 +606,7 @@ class _Importer:
                 actions = change.get("actions")
                 if not isinstance(actions, list) or not all(isinstance(a, str) for a in actions):
                     self.error("tf-type", f"{path}.change.actions: expected a list of strings, got "
-                               f"{_json_kind(actions)}", doc.loc(change, f"{path}.change"))
+                               f"{json_kind(actions)}", doc.loc(change, f"{path}.change"))
                     continue
                 if actions == ["delete"] or "forget" in actions:
                     if entry.get("mode", "managed") == "managed" and _interesting(entry.get("type")):
@@ -1092,7 +1090,7 @@ class _Importer:
                     self.warn("tf-unknown", f"{res.address}: cidr_block is known only after apply (IPAM?); the VPC "
                               "and everything in it are left out", res.loc)
                 else:
-                    self.error("tf-value", f"{res.address}: cidr_block {_json_kind(raw)} is not an IPv4 CIDR block",
+                    self.error("tf-value", f"{res.address}: cidr_block {json_kind(raw)} is not an IPv4 CIDR block",
                                res.loc)
                 continue
             same = next((a for a in self.ids.get(res.values.get("id") or "", []) if a in self.vpc_names), None)
@@ -1451,7 +1449,7 @@ class _Importer:
             if unknown.get("protocol") or unknown.get("ip_protocol"):
                 self.warn("tf-unknown", f"{what}: protocol is known only after apply; the rule is left out", loc)
             else:
-                self.error("tf-value", f"{what}: protocol {_json_kind(raw)} is not an IP protocol (expected -1, tcp, "
+                self.error("tf-value", f"{what}: protocol {json_kind(raw)} is not an IP protocol (expected -1, tcp, "
                            "udp, icmp, icmpv6 or a number 0-255)", loc)
             return []
         base: dict[str, Any] = {"protocol": protocol}
@@ -1536,7 +1534,7 @@ class _Importer:
                               "the rule is left out", res.loc)
                     continue
                 if direction not in ("ingress", "egress"):
-                    self.error("tf-value", f"{res.address}: type {_json_kind(direction)} (expected ingress or egress)",
+                    self.error("tf-value", f"{res.address}: type {json_kind(direction)} (expected ingress or egress)",
                                res.loc)
                     continue
             else:
@@ -2110,11 +2108,15 @@ class _Importer:
                 del body["targets"]
         return balancers, groups
 
-    def lb_orphan(self, res: _Res, what: str, target: _Res | None) -> None:
-        """`res` names a `what` (its load balancer, target group...) that is not imported or not known."""
-        self.warn("tf-orphan", f"{res.address}: its {what} "
-                  + (f"{target.address} is not imported" if target is not None else "is not known") + "; left out",
-                  res.loc)
+    def lb_imported(self, res: _Res, what: str, target: _Res | None, imported: Mapping[str, _T]) -> _T | None:
+        """What `imported` holds for `target`, the `what` (its load balancer, target group...) that
+        `res` names; None, with a warning, when that is not imported or not known."""
+        found = imported.get(target.address) if target is not None else None
+        if found is None:
+            self.warn("tf-orphan", f"{res.address}: its {what} "
+                      + (f"{target.address} is not imported" if target is not None else "is not known")
+                      + "; left out", res.loc)
+        return found
 
     def lb_unsupported(self, res: _Res, why: str) -> None:
         kind, label = UNSUPPORTED_TYPES[res.type]
@@ -2136,11 +2138,7 @@ class _Importer:
         says_more = any(b.get(k) for b in blocks for k in ("allocation_id", "private_ipv4_address", "ipv6_address"))
         if res.type != "aws_elb" and (blocks or (isinstance(unknown, list) and unknown)) and \
                 (not res.values.get("subnets") or res.configured("subnet_mapping") or says_more):
-            width = max(len(blocks), len(unknown) if isinstance(unknown, list) else 0)
-            for position in range(width):
-                block = blocks[position] if position < len(blocks) else {}
-                block_unknown = unknown[position] if isinstance(unknown, list) and position < len(unknown) and \
-                    isinstance(unknown[position], dict) else {}
+            for position, (block, block_unknown) in enumerate(res.blocks("subnet_mapping")):
                 subnet = self.link(res, "subnet_id", kinds, value=block.get("subnet_id"),
                                    unknown=block_unknown.get("subnet_id") is True, block=("subnet_mapping", position))
                 if subnet is not None:
@@ -2333,10 +2331,8 @@ class _Importer:
         """aws_lb_listener and aws_lb_listener_rule: each load balancer's listeners, with the target
         groups their default action and rules forward to."""
         for res in self.of_type(*LB_LISTENER_TYPES):
-            lb = self.link(res, "load_balancer_arn", LB_TYPES)
-            name = self.lb_names.get(lb.address) if lb is not None else None
+            name = self.lb_imported(res, "load balancer", self.link(res, "load_balancer_arn", LB_TYPES), self.lb_names)
             if name is None:
-                self.lb_orphan(res, "load balancer", lb)
                 continue
             kind = balancers[name]["type"]
             written = res.values.get("protocol")
@@ -2350,7 +2346,7 @@ class _Importer:
             if port is None or not 1 <= port <= 65535:
                 raw = res.values.get("port")
                 self.warn("tf-unknown" if raw is None else "tf-value", f"{res.address}: port "
-                          + ("is known only after apply" if raw is None else f"{_json_kind(raw)} is not 1-65535")
+                          + ("is known only after apply" if raw is None else f"{json_kind(raw)} is not 1-65535")
                           + "; left out", res.loc)
                 continue
             listener: dict[str, Any] = {"protocol": protocol, "port": port}
@@ -2361,10 +2357,9 @@ class _Importer:
             balancers[name]["listeners"].append(listener)
             self.listener_bodies[res.address] = listener
         for res in self.of_type(*LB_RULE_TYPES):
-            owner = self.link(res, "listener_arn", LB_LISTENER_TYPES)
-            rule_of = self.listener_bodies.get(owner.address) if owner is not None else None
+            rule_of = self.lb_imported(res, "listener", self.link(res, "listener_arn", LB_LISTENER_TYPES),
+                                       self.listener_bodies)
             if rule_of is None:
-                self.lb_orphan(res, "listener", owner)
                 continue
             for group in self.lb_forwards(res, "action"):
                 if group not in rule_of.setdefault("target_groups", []):
@@ -2375,13 +2370,10 @@ class _Importer:
         target_group_arn, and their forward { target_group { arn } } blocks. Other actions
         (redirect, fixed-response, authenticate-*) forward nowhere."""
         out: list[str] = []
-        unknown_blocks = res.unknown.get(attr) if isinstance(res.unknown, dict) else None
         expressions = res.block_expressions(attr)
-        for position, action in enumerate(_blocks(res.values.get(attr))):
+        for position, (action, block_unknown) in enumerate(res.blocks(attr)):
             if action.get("type") != "forward":
                 continue
-            block_unknown = unknown_blocks[position] if isinstance(unknown_blocks, list) and \
-                position < len(unknown_blocks) and isinstance(unknown_blocks[position], dict) else {}
             found: list[_Res] = []
             named = bool(action.get("target_group_arn")) or block_unknown.get("target_group_arn") is True
             if named:
@@ -2479,29 +2471,28 @@ class _Importer:
             groups[name] = body
         return groups
 
+    def lb_register(self, res: _Res, tg: _Res | None, entries: list[dict[str, Any]], groups: dict[str, Any]) -> None:
+        """Register `entries` ({"instance": ...} or {"ip": ...}) with target group `tg`, as `res` says."""
+        name = self.lb_imported(res, "target group", tg, self.tg_names)
+        if name is None:
+            return
+        for entry in entries:
+            self.at(entry, res.loc)
+            if entry not in groups[name]["targets"]:
+                groups[name]["targets"].append(entry)
+
+    def lb_enlist(self, res: _Res, elb: _Res | None, instances: list[str], balancers: dict[str, Any]) -> None:
+        """List `instances` behind Classic Load Balancer `elb`, as `res` says."""
+        name = self.lb_imported(res, "Classic Load Balancer", elb, self.lb_names)
+        if name is None:
+            return
+        listed = balancers[name].setdefault("instances", [])
+        listed.extend(i for i in instances if i not in listed)
+
     def lb_targets(self, groups: dict[str, Any], balancers: dict[str, Any]) -> None:
         """Registered targets: aws_lb_target_group_attachment, aws_elb_attachment, and Auto Scaling
         groups' members (target_group_arns, load_balancers, traffic_source, aws_autoscaling_attachment,
         aws_autoscaling_traffic_source_attachment)."""
-
-        def register(res: _Res, tg: _Res | None, entries: list[dict[str, Any]]) -> None:
-            name = self.tg_names.get(tg.address) if tg is not None else None
-            if name is None:
-                self.lb_orphan(res, "target group", tg)
-                return
-            for entry in entries:
-                self.at(entry, res.loc)
-                if entry not in groups[name]["targets"]:
-                    groups[name]["targets"].append(entry)
-
-        def enlist(res: _Res, elb: _Res | None, instances: list[str]) -> None:
-            name = self.lb_names.get(elb.address) if elb is not None else None
-            if name is None:
-                self.lb_orphan(res, "Classic Load Balancer", elb)
-                return
-            listed = balancers[name].setdefault("instances", [])
-            listed.extend(i for i in instances if i not in listed)
-
         for res in self.of_type(*LB_ATTACHMENT_TYPES):
             tg = self.link(res, "target_group_arn", LB_TG_TYPES)
             body = groups.get(self.tg_names.get(tg.address, "")) if tg is not None else None
@@ -2511,7 +2502,7 @@ class _Importer:
                 address = _ip6(raw) if body.get("ip_address_type") == "ipv6" else _ip(raw)
                 if address is None:
                     self.warn("tf-unknown", f"{res.address}: target_id is not an address this {self.kind} knows "
-                              f"({_json_kind(raw)}); left out", res.loc)
+                              f"({json_kind(raw)}); left out", res.loc)
                     continue
                 entry["ip"] = address
             elif body is not None:
@@ -2523,23 +2514,23 @@ class _Importer:
             port = _int(res.values.get("port"))
             if body is not None and port is not None and port != body["port"]:
                 entry["port"] = port
-            register(res, tg, [entry] if entry else [])
+            self.lb_register(res, tg, [entry] if entry else [], groups)
         for res in self.of_type("aws_elb_attachment"):
             elb = self.link(res, "elb", ("aws_elb",))
             instance = self.link(res, "instance", ("aws_instance",))
             if instance is None or instance.address not in self.instance_names:
                 self.warn("tf-orphan", f"{res.address}: its instance is not imported; left out", res.loc)
                 continue
-            enlist(res, elb, [self.instance_names[instance.address]])
+            self.lb_enlist(res, elb, [self.instance_names[instance.address]], balancers)
         for res in self.of_type("aws_autoscaling_group"):
             members = self.asg_members.get(res.address)
             if not members:
                 continue  # not imported (a warning said why)
             for tg in self.link_all(res, "target_group_arns", LB_TG_TYPES) or []:
-                register(res, tg, [{"instance": m} for m in members])
+                self.lb_register(res, tg, [{"instance": m} for m in members], groups)
             for elb in self.link_all(res, "load_balancers", ("aws_elb",)) or []:
-                enlist(res, elb, members)
-            self.traffic_sources(res, members, register, enlist)
+                self.lb_enlist(res, elb, members, balancers)
+            self.traffic_sources(res, members, groups, balancers)
         for res in self.of_type("aws_autoscaling_attachment", "aws_autoscaling_traffic_source_attachment"):
             group = self.link(res, "autoscaling_group_name", ("aws_autoscaling_group",))
             members = self.asg_members.get(group.address, []) if group is not None else []
@@ -2547,50 +2538,40 @@ class _Importer:
                 self.warn("tf-orphan", f"{res.address}: its Auto Scaling group is not imported; left out", res.loc)
                 continue
             if res.type == "aws_autoscaling_traffic_source_attachment":
-                self.traffic_sources(res, members, register, enlist)
+                self.traffic_sources(res, members, groups, balancers)
                 continue
             for attr in ("lb_target_group_arn", "alb_target_group_arn"):
                 if res.values.get(attr) or res.is_unknown(attr) and res.configured(attr):
-                    register(res, self.link(res, attr, LB_TG_TYPES), [{"instance": m} for m in members])
+                    self.lb_register(res, self.link(res, attr, LB_TG_TYPES), [{"instance": m} for m in members], groups)
             if res.values.get("elb") or res.is_unknown("elb") and res.configured("elb"):
-                enlist(res, self.link(res, "elb", ("aws_elb",)), members)
+                self.lb_enlist(res, self.link(res, "elb", ("aws_elb",)), members, balancers)
 
-    def traffic_sources(self, res: _Res, members: list[str],
-                        register: Callable[[_Res, _Res | None, list[dict[str, Any]]], None],
-                        enlist: Callable[[_Res, _Res | None, list[str]], None]) -> None:
+    def traffic_sources(self, res: _Res, members: list[str], groups: dict[str, Any],
+                        balancers: dict[str, Any]) -> None:
         """`traffic_source {identifier, type}` blocks (aws_autoscaling_group and
         aws_autoscaling_traffic_source_attachment): an Auto Scaling group's members registered with
         a target group ("elbv2": its ARN) or a Classic Load Balancer ("elb": its name); "vpc-lattice"
-        is not simulated. (TrafficSourceIdentifier, EC2 Auto Scaling API Reference:
-        https://docs.aws.amazon.com/autoscaling/ec2/APIReference/API_TrafficSourceIdentifier.html)"""
-        blocks = _blocks(res.values.get("traffic_source"))
-        unknown = res.unknown.get("traffic_source") if isinstance(res.unknown, dict) else None
-        width = max(len(blocks), len(unknown) if isinstance(unknown, list) else 0)
-        for position in range(width):
-            block = blocks[position] if position < len(blocks) else {}
-            block_unknown = unknown[position] if isinstance(unknown, list) and position < len(unknown) and \
-                isinstance(unknown[position], dict) else {}
+        is not simulated (facts.TRAFFIC_SOURCE_TYPES)."""
+        for position, (block, block_unknown) in enumerate(res.blocks("traffic_source")):
             kind = block.get("type")
             identifier = block.get("identifier")
             if kind is None and isinstance(identifier, str):
-                # Type is optional in the API: an ARN names a target group, anything else a CLB.
-                kind = "vpc-lattice" if identifier.startswith("arn:aws:vpc-lattice:") else \
-                    "elbv2" if identifier.startswith("arn:") else "elb"
+                kind = facts.traffic_source_type(identifier)
             if kind == "vpc-lattice":
                 self.warn("tf-unsupported", f"{res.address}: traffic_source[{position}] is a VPC Lattice target "
                           "group, which is not simulated; left out", res.loc)
                 continue
-            if kind not in ("elbv2", "elb", None):
-                self.warn("tf-unknown", f"{res.address}: traffic_source[{position}].type {_json_kind(kind)} is not "
+            if kind is not None and kind not in facts.TRAFFIC_SOURCE_TYPES:
+                self.warn("tf-unknown", f"{res.address}: traffic_source[{position}].type {json_kind(kind)} is not "
                           "elb, elbv2 or vpc-lattice; left out", res.loc)
                 continue
             types = LB_TG_TYPES if kind == "elbv2" else ("aws_elb",) if kind == "elb" else (*LB_TG_TYPES, "aws_elb")
             target = self.link(res, "identifier", types, value=identifier,
                                unknown=block_unknown.get("identifier") is True, block=("traffic_source", position))
             if target is not None and target.type == "aws_elb":
-                enlist(res, target, members)
+                self.lb_enlist(res, target, members, balancers)
             elif target is not None or kind == "elbv2":
-                register(res, target, [{"instance": m} for m in members])
+                self.lb_register(res, target, [{"instance": m} for m in members], groups)
 
     # -- route tables -------------------------------------------------------------------------
 
