@@ -323,9 +323,9 @@ def test_instances_from_files_of_both_shapes_are_imported_again_not_streamed(
     restarts: list[bool] = []
     init = aws._Importer.__init__
 
-    def spy(self: aws._Importer, path: str, stream: bool = True) -> None:
+    def spy(self: aws._Importer, path: str, stream: bool = True, records: bool = False) -> None:
         restarts.append(not stream)
-        init(self, path, stream)
+        init(self, path, stream, records)
 
     monkeypatch.setattr(aws._Importer, "__init__", spy)
     streamed = _imported(tmp_path, True, monkeypatch)
@@ -342,9 +342,9 @@ def test_describe_instances_not_ascii_is_read_whole_without_a_restart(tmp_path: 
     streams: list[bool] = []
     init = aws._Importer.__init__
 
-    def spy(self: aws._Importer, folder: str, stream: bool = True) -> None:
+    def spy(self: aws._Importer, folder: str, stream: bool = True, records: bool = False) -> None:
         streams.append(stream)
-        init(self, folder, stream)
+        init(self, folder, stream, records)
 
     monkeypatch.setattr(aws._Importer, "__init__", spy)
     streamed = _imported(tmp_path, True, monkeypatch)

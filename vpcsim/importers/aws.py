@@ -35,6 +35,7 @@ import json
 import os
 import re
 from collections.abc import Callable, Mapping, Sequence
+from types import MappingProxyType
 from typing import Any
 
 import yaml
@@ -65,9 +66,13 @@ from vpcsim.importers.mapping import Picked as _Named
 from vpcsim.importers.mapping import UnsupportedKind as _UnsupportedKind
 from vpcsim.importers.mapping import ip6_text as _ip6
 from vpcsim.importers.mapping import ip_text as _ip
+from vpcsim.loader.build import default_group_name
 from vpcsim.loader.extensions import require_components
+from vpcsim.loader.reader import Built as _Built
 from vpcsim.loader.reader import FileTooLarge, Node, UnreadableFile, located_tree, open_regular, read_open
-from vpcsim.model import parse_decimal, short
+from vpcsim.model import EMPTY_TAGS, IPV4_MAX, ip_to_int, parse_decimal, parse_ip, short
+from vpcsim.model import Instance as _Instance
+from vpcsim.model import Interface as _Interface
 
 __all__ = ["AwsMapping", "design_to_yaml", "load_snapshot_tree", "mappings", "register", "snapshot_to_design"]
 
@@ -211,19 +216,19 @@ def load_snapshot_tree(
     Every object's location names its JSON file, line, column and JSON path, e.g.
     `snap/aws_configs/Subnets.json:12:3 ($.Subnets[3])`.
     """
-    importer, design = _imported(os.fspath(path), files)
+    importer, design = _imported(os.fspath(path), files, records=True)
     importer.release()
     return importer.tree(design), importer.warnings
 
 
-def _imported(path: str, files: Sequence[str] | None) -> tuple[_Importer, dict[str, Any]]:
+def _imported(path: str, files: Sequence[str] | None, records: bool = False) -> tuple[_Importer, dict[str, Any]]:
     """Import, mapping instances as describe-instances is read; once more without, when that
-    cannot give what reading it whole does (`_Restart`)."""
+    cannot give what reading it whole does (`_Restart`). `records`: see `_Importer.records`."""
     try:
-        importer = _Importer(path)
+        importer = _Importer(path, records=records)
         return importer, importer.run(files)
     except _Restart:
-        importer = _Importer(path, stream=False)
+        importer = _Importer(path, stream=False, records=records)
         return importer, importer.run(files)
 
 
@@ -305,6 +310,10 @@ class _Restart(Exception):
 
 # An instance's interface as picked: as kept (held, or its JSON), its device index, id and subnet.
 _Picked = tuple[_J, int, str, str]
+# An instance as `_Importer.instance_draft` reads it: where it is, its id, its tags, and each
+# interface's location, id, subnet, addresses, public IP, security groups and source/dest check.
+_InterfaceDraft = tuple[Location, str, str, tuple[int, ...], "int | None", tuple[str, ...], bool]
+_Draft = tuple[Location, str, dict[str, str], list[_InterfaceDraft]]
 
 
 def _token(eni_id: str) -> str:
@@ -365,9 +374,12 @@ def _ports(lo: int | None, hi: int | None) -> int | str | None:
 
 
 class _Importer:
-    def __init__(self, path: str, stream: bool = True) -> None:
+    def __init__(self, path: str, stream: bool = True, records: bool = False) -> None:
         require_components()  # their AWS mappings are half the importer
         self.path = path
+        # Build running instances as records (`instance_draft`) rather than write their bodies: for
+        # a load, not for `vpcsim import`, which writes the bodies out.
+        self.records = records
         # Map each instance while its chunk of describe-instances is parsed (`stream_instances`).
         self.stream = stream
         # Such files, read when pick_instances runs: (descriptor, bytes of a BOM, indent, doc,
@@ -375,7 +387,7 @@ class _Importer:
         self.deferred: list[tuple[int, int, bytes, _Doc, _Chunks, int]] = []
         self.spliced = 0  # diagnostics put back so far (a later file's turn moves by as many)
         # Instance bodies written as they were read: id -> (body, its diagnostics, held for its turn).
-        self.ready: dict[str, tuple[dict[str, Any], list[Diagnostic]]] = {}
+        self.ready: dict[str, tuple[dict[str, Any] | _Draft, list[Diagnostic]]] = {}
         # The interfaces of the bodies written so far: convert drops their describe-network-
         # interfaces entries after each body, so a later body does not find them (a repeated ENI id).
         self.written: set[str] = set()
@@ -934,7 +946,13 @@ class _Importer:
         for instance_id in list(self.instances):
             instance = self.instances.pop(instance_id)
             ready = self.ready.pop(instance_id, None)
-            instances[instance.name] = self.instance_body(instance) if ready is None else self.late_body(instance_id, instance, *ready)
+            if ready is not None:
+                instances[instance.name] = self.late_body(instance_id, instance, *ready)
+            else:
+                enis = self.instance_enis[instance_id]
+                draft = self.instance_draft(instance, [eni for eni, _, _, _ in enis]) if self.records else None
+                instances[instance.name] = self.instance_body(instance) if draft is None else \
+                    self.built_instance(instance, draft, [name for _, name, _, _ in enis])
             self.raw["Reservations"].pop(instance_id, None)
             for _, _, _, eni_id in self.instance_enis.pop(instance_id):
                 self.raw["NetworkInterfaces"].pop(eni_id, None)
@@ -1746,19 +1764,23 @@ class _Importer:
             self.diagnostics[at:at] = into
             self.spliced += len(into)
 
-    def early_body(self, instance: _Named, enis: list[_Picked]) -> tuple[dict[str, Any], list[Diagnostic]]:
+    def early_body(self, instance: _Named, enis: list[_Picked]) -> tuple[dict[str, Any] | _Draft, list[Diagnostic]]:
         """`instance_body`, before interface names are taken (`_token`s stand for them), and its diagnostics."""
         named = [(eni, _token(eni_id), position, eni_id) for position, (eni, _, eni_id, _) in enumerate(enis)]
         main, self.diagnostics = self.diagnostics, []
         try:
-            return self.instance_body(instance, named), self.diagnostics
+            draft = self.instance_draft(instance, [eni for eni, _, _, _ in enis]) if self.records else None
+            return draft or self.instance_body(instance, named), self.diagnostics
         finally:
             self.diagnostics = main
             self.written.update(eni_id for _, _, eni_id, _ in enis)
 
-    def late_body(self, instance_id: str, instance: _Named, body: dict[str, Any],
-                  made: list[Diagnostic]) -> dict[str, Any]:
+    def late_body(self, instance_id: str, instance: _Named, body: dict[str, Any] | _Draft,
+                  made: list[Diagnostic]) -> dict[str, Any] | _Built:
         """An `early_body`, its interfaces named now, its diagnostics made now."""
+        if type(body) is tuple:  # a draft (which says nothing)
+            return self.built_instance(instance, body, [name for _, name, _, _ in self.instance_enis[instance_id]])
+        assert isinstance(body, dict)
         names: dict[str, str] = {}
         for (_, eni_name, position, eni_id), interface in zip(self.instance_enis[instance_id],
                                                               body["interfaces"], strict=True):
@@ -1898,6 +1920,151 @@ class _Importer:
             body["source_dest_check"] = False
         self.at(body, eni.loc)
         return body
+
+    def instance_draft(self, instance: _Named, enis: Sequence[_J]) -> _Draft | None:
+        """What `instance_body` writes of a running instance (`enis`: its interfaces as kept, in
+        device order), as record fields, read straight from its JSON; None when any field read is
+        not of the plain shape (of a type the accessors would report, an address they would drop
+        or warn of...) or the body needs more than this reads (IPv6 prefixes, Elastic IPs of the
+        describe-addresses output, secondary public IPs, a group of another VPC...): it is then
+        written as a body (`instance_body`), and built from it, as before. `tests/test_built_records.py`
+        compares the two on every snapshot."""
+        mark = len(self.diagnostics)
+        draft = self.plain_draft(instance, enis)
+        if len(self.diagnostics) > mark:  # (said by an accessor: the body says it, where it belongs)
+            del self.diagnostics[mark:]
+            return None
+        return draft
+
+    def plain_draft(self, instance: _Named, enis: Sequence[_J]) -> _Draft | None:
+        j = _plain(instance.j)
+        data = j.data
+        instance_id = data.get("InstanceId")
+        state = data.get("State")
+        if type(instance_id) is not str or not instance_id or instance_id in self.eips_by_owner or (
+                state is not None and (type(state) is not dict or state.get("Name") not in (None, "", "running"))):
+            return None
+        drafts: list[_InterfaceDraft] = []
+        for position, held in enumerate(enis):
+            eni = _plain(held)
+            draft = self.interface_draft(eni.data, position, data)
+            if draft is None:
+                return None
+            drafts.append((eni.loc, *draft))
+        return j.loc, instance_id, self.instance_tags[instance_id], drafts
+
+    def interface_draft(self, e: JsonObj, position: int, inst: JsonObj) -> tuple[str, str, tuple[int, ...], int | None,
+                                                                            tuple[str, ...], bool] | None:
+        """`instance_draft` for one interface (`e`, of instance `inst`): None when it is not plain."""
+        eni_id = e.get("NetworkInterfaceId")
+        prefixes = e.get("Ipv6Prefixes")
+        if type(eni_id) is not str or not eni_id or eni_id in self.eips_by_owner or (prefixes is not None
+                                                                                     and prefixes != []):
+            return None
+        subnet = self.subnets[e.get("SubnetId") or ""]
+        ips: list[int] = []
+        listed = e.get("PrivateIpAddresses")
+        if listed is not None:
+            if type(listed) is not list:
+                return None
+            primary_first = []
+            for address in listed:
+                if type(address) is not dict:
+                    return None
+                flag = address.get("Primary")
+                if flag is not None and type(flag) is not bool:
+                    return None
+                assoc = address.get("Association")
+                if assoc is not None and (not flag or type(assoc) is not dict
+                                          or type(assoc.get("PublicIp")) not in (str, type(None))):
+                    return None  # (a secondary public IP, or what reading it would report)
+                primary_first.append((not flag, address.get("PrivateIpAddress")))
+            primary_first.sort(key=lambda pair: pair[0])
+            for _, text in primary_first:
+                if text is not None and type(text) is not str:
+                    return None
+                ip = _ip(text or "")
+                if ip is not None and (value := ip_to_int(ip)) not in ips:
+                    ips.append(value)
+        if not ips:
+            text = e.get("PrivateIpAddress")
+            ip = _ip(text) if type(text) is str else None
+            if ip is None:
+                return None
+            ips.append(ip_to_int(ip))
+        six = e.get("Ipv6Addresses")
+        if six is not None:
+            if type(six) is not list:
+                return None
+            for entry in six:
+                text = entry.get("Ipv6Address") if type(entry) is dict else 0
+                if text is None or text == "":
+                    continue
+                canonical = _ip6(text) if type(text) is str else None
+                if canonical is None:
+                    return None
+                try:
+                    value = parse_ip(canonical)
+                except ValueError:  # (::/96: build says why)
+                    return None
+                if value <= IPV4_MAX:
+                    return None
+                if value not in ips:
+                    ips.append(value)
+        public_text: Any = None
+        assoc = e.get("Association")
+        listed_assoc = self.listed_association(eni_id)  # (what it reports, if anything, undoes the draft)
+        if assoc is not None:
+            if type(assoc) is not dict or type(assoc.get("AllocationId")) not in (str, type(None)):
+                return None
+            public_text = assoc.get("PublicIp")
+            if public_text is not None and type(public_text) is not str:
+                return None
+        if not public_text and listed_assoc is not None:
+            public_text = listed_assoc.text("PublicIp")
+            if public_text:
+                listed_assoc.text("AllocationId")
+        if not public_text and position == 0:
+            public_text = inst.get("PublicIpAddress")
+        public: int | None = None
+        if public_text is not None and public_text != "":
+            public_ip = _ip(public_text) if type(public_text) is str else None
+            if public_ip is None:
+                return None
+            public = ip_to_int(public_ip)
+        groups: list[str] = []
+        vpc = self.vpcs[subnet.vpc_id or ""].name
+        found = e.get("Groups")
+        if type(found) is not list:
+            return None
+        for entry in found:
+            group_id = entry.get("GroupId") if type(entry) is dict else 0
+            if group_id is None or group_id == "":
+                continue
+            group = self.groups.get(group_id) if type(group_id) is str else None
+            if group is None or group.vpc_id != subnet.vpc_id:
+                return None  # (reported by group_ref, or a group across a peering)
+            ref = group.name or default_group_name(vpc)
+            if ref not in groups:
+                groups.append(ref)
+        if not groups:
+            return None
+        check = e.get("SourceDestCheck")
+        if check is None:
+            check = inst.get("SourceDestCheck")
+        if check is not None and type(check) is not bool:
+            return None
+        return eni_id, subnet.name, tuple(ips), public, tuple(groups), check is not False
+
+    def built_instance(self, instance: _Named, draft: _Draft, eni_names: Sequence[str]) -> _Built:
+        """A draft's records, its interfaces named (`eni_names`, in device order)."""
+        loc, instance_id, tags, drafts = draft
+        interfaces = tuple(_Interface(eni_name, instance.name, subnet, ips, public, groups, check, eni_id, eni_loc)
+                           for eni_name, (eni_loc, eni_id, subnet, ips, public, groups, check)
+                           in zip(eni_names, drafts, strict=True))
+        record = _Instance(instance.name, tuple(eni.name for eni in interfaces), "running", instance_id,
+                           MappingProxyType(tags) if tags else EMPTY_TAGS, loc)
+        return _Built(record, interfaces)
 
     def pick_loose_interfaces(self) -> None:
         """ENIs from describe-network-interfaces that no imported instance or NAT gateway owns."""

@@ -20,7 +20,7 @@ import vpcsim.ip_ranges as ip_ranges
 from vpcsim.core import ICMP_PROTOS, PROTO_ICMP, PROTO_ICMPV6
 from vpcsim.errors import Diagnostic, Location, Severity
 from vpcsim.loader import extensions
-from vpcsim.loader.reader import Map, Node, Scalar, Seq, kind_of
+from vpcsim.loader.reader import Built, Map, Node, Scalar, Seq, kind_of
 from vpcsim.model import (
     AMAZON_PROVIDED_DNS,
     ANY_CIDR,
@@ -278,9 +278,11 @@ class Builder:
         return MappingProxyType(out)
 
     def section(
-        self, root: Map, key: str, read: Callable[[str, Map], T | None]
+        self, root: Map, key: str, read: Callable[[str, Map], T | None],
+        built: Callable[[str, Built], T | None] | None = None,
     ) -> dict[str, T]:
-        """Read a top-level `name -> object` map, calling `read` for each well-formed entry."""
+        """Read a top-level `name -> object` map, calling `read` for each well-formed entry (and
+        `built` for what an importer built as records: `reader.Built`)."""
         out: dict[str, T] = {}
         node = root.get(key)
         if node is None:
@@ -297,6 +299,11 @@ class Builder:
                     f"{key}: {name!r} is not a valid name (expected 1-128 letters, digits, . _ - / :)",
                     section.keys[name],
                 )
+                continue
+            if built is not None and isinstance(value, Built):  # (an importer's: not a Node)
+                item = built(name, value)
+                if item is not None:
+                    out[name] = item
                 continue
             body = self.as_map(value, f"{key}.{name}")
             if body is None:
@@ -534,7 +541,7 @@ class _DesignBuilder(Builder):
         nat_gateways = self.section(root, "nat_gateways", self.read_nat)
         interfaces: dict[str, Interface] = {}
         self.interfaces = interfaces
-        instances = self.section(root, "instances", self.read_instance)
+        instances = self.section(root, "instances", self.read_instance, self.read_built)
         for ext in extensions.sections():
             owned = ext.interfaces
             for obj in extra[ext.key].values() if owned is not None else ():
@@ -1238,6 +1245,23 @@ class _DesignBuilder(Builder):
                 if eni is not None:
                     names.append(eni)
         return Instance(name, tuple(names), state, self.string(get("aws_id"), "aws_id"), self.tags(body), body.loc)
+
+    def read_built(self, name: str, built: Built) -> Instance | None:
+        """An instance the importer built (`reader.Built`): its records as they are, once their
+        names are checked against the design's as `read_interface` checks them."""
+        names: list[str] = []
+        for index, eni in enumerate(built.interfaces):
+            what = f"instance {name}: interface {index + 1}"
+            if not NAME_RE.match(eni.name):
+                self.error("name", f"{what}: {eni.name!r} is not a valid name", eni.loc)
+                continue
+            if eni.name in self.interfaces or (eni.name in self.names["instances"] and eni.name != name):
+                self.error("duplicate-name", f"{what}: the name {eni.name!r} is already used", eni.loc)
+                continue
+            self.interfaces[eni.name] = eni
+            names.append(eni.name)
+        instance = built.instance
+        return instance if len(names) == len(instance.interfaces) else dataclasses.replace(instance, interfaces=tuple(names))
 
     def read_interface(self, instance: str, index: int, body: Map, what: str, allow_name: bool) -> str | None:
         get = body.entries.get
