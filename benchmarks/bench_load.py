@@ -33,7 +33,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
 sys.path.insert(0, HERE)
 
-from common import machine_facts, print_facts  # noqa: E402
+from common import PEAK_RSS_KB, machine_facts, print_facts  # noqa: E402
 
 # -- the figures table (shared by the bench_* scripts of the Load/Traces/Exposure/Scaling sections) --
 
@@ -155,7 +155,7 @@ def report(figures: Figures, args: argparse.Namespace, facts: dict[str, Any], ex
 
 # -- the loads --------------------------------------------------------------------------------------
 
-_MEASURE = """
+_MEASURE = PEAK_RSS_KB + """
 import json, resource, sys, time
 path, what = sys.argv[1], sys.argv[2]
 start = time.perf_counter()
@@ -178,7 +178,7 @@ elif what == "compose":
         yaml.compose(fh.read(), Loader=yaml.SafeLoader)
     size = 0
 elapsed = time.perf_counter() - start
-print(json.dumps({"seconds": elapsed, "maxrss_kb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, "size": size}))
+print(json.dumps({"seconds": elapsed, "maxrss_kb": peak_rss_kb(), "size": size}))
 """
 
 

@@ -12,7 +12,8 @@ each tree), median of `--rounds`, each timed alternately with its baseline:
 
 - snapshot load: `vpcsim.load(folder)` against `json.loads` of the same files (target <= 3x), and
   against the same load from `--base DIR` when given;
-  its peak RSS (`ru_maxrss`; target <= 700 MB at 100,000 instances);
+  its peak RSS (VmHWM, the child's own: `ru_maxrss` is carried across exec from a large
+  parent; target <= 700 MB at 100,000 instances);
 - YAML load: `vpcsim.load(file)`, against the same load from `--base DIR` (a tree with the
   package, such as `git worktree add /tmp/base HEAD~3`), when given;
 - trace: a warm explained `net.trace(...)`, median over five kinds of path (target <= 25 us);
@@ -42,11 +43,11 @@ ROOT = os.path.dirname(HERE)
 sys.path.insert(0, HERE)
 
 from bench_load import Figure, Figures, common_args, report  # noqa: E402
-from common import machine_facts, print_facts  # noqa: E402
+from common import PEAK_RSS_KB, machine_facts, print_facts  # noqa: E402
 
 ME = "python3 benchmarks/bench_scale.py"
 
-_CHILD = """
+_CHILD = PEAK_RSS_KB + """
 import gc, glob, json, os, resource, sys, time
 what, path = sys.argv[1], sys.argv[2]
 out = {}
@@ -100,7 +101,7 @@ else:
         out["class_pairs"], out["groups"] = matrix.class_pairs, len(getattr(matrix, "row_groups", ()))
     else:
         out["cpu"] = out["load_cpu"]
-out["rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+out["rss_mb"] = peak_rss_kb() / 1024
 print(json.dumps(out))
 """
 

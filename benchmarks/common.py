@@ -36,6 +36,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 __all__ = [
+    "PEAK_RSS_KB",
     "Comparison",
     "Result",
     "Results",
@@ -47,6 +48,22 @@ __all__ = [
     "measure",
     "print_facts",
 ]
+
+# Source for a measuring child (`python3 -c`): peak_rss_kb(), the child's own high-water mark
+# (VmHWM). ru_maxrss is not its own: Linux carries it across exec, so the child of a large parent
+# (one that just generated a 100,000-instance estate) reports at least the parent's size.
+PEAK_RSS_KB = """
+def peak_rss_kb():
+    try:
+        with open("/proc/self/status") as fh:
+            for line in fh:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1])
+    except OSError:
+        pass
+    import resource
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+"""
 
 
 @dataclass(frozen=True)

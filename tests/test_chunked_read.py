@@ -19,7 +19,7 @@ from vpcsim.importers import aws, chunks, jsonscan
 from vpcsim.importers.items import FileText
 
 # Strings that could fool a cut or a count: brackets, the item end `},`, a key end `":`, escapes.
-_HOSTILE = st.lists(st.sampled_from(['{', '}', '[', ']', '},', '":', '"', '\\', ' ', '\n', 'a', 'é']),
+_HOSTILE = st.lists(st.sampled_from(['{', '}', '[', ']', '},', '":', '"', '\\', ' ', '\n', 'a', 'é', '日', '😀']),
                     max_size=8).map("".join)
 _LEAF = st.one_of(st.none(), st.booleans(), st.integers(-5, 10**35), _HOSTILE)
 _VALUE = st.recursive(_LEAF, lambda inner: st.one_of(st.lists(inner, max_size=3),
@@ -70,24 +70,48 @@ def _read(folder: Path, chunked: bool, monkeypatch: pytest.MonkeyPatch, chunk: i
             "chunked": any(taken), "docs": len(imp.docs)}
 
 
-def _write(folder: Path, name: str, value: Any, indent: int | None = 4, bom: bool = False) -> None:
+def _write(folder: Path, name: str, value: Any, indent: int | None = 4, bom: bool = False,
+           ascii: bool = True) -> None:
+    """`ascii`: non-ASCII characters escaped (`\\u00e9`); else written as UTF-8, as the AWS CLI does."""
     folder.mkdir(parents=True, exist_ok=True)
-    text = json.dumps(value, indent=indent, ensure_ascii=True)
-    (folder / name).write_bytes((codecs.BOM_UTF8 if bom else b"") + text.encode("ascii"))
+    text = json.dumps(value, indent=indent, ensure_ascii=ascii)
+    (folder / name).write_bytes((codecs.BOM_UTF8 if bom else b"") + text.encode("utf-8"))
 
 
 @settings(derandomize=True, max_examples=60, deadline=None)
 @given(st.lists(st.dictionaries(st.sampled_from(["Description", "Tags", "TagSet", "Groups", "x"]), _VALUE,
                                 max_size=3), min_size=1, max_size=12),
-       st.sampled_from([2, 4]), st.sampled_from([40, 300, 5000]), st.booleans())
+       st.sampled_from([2, 4]), st.sampled_from([40, 300, 5000]), st.booleans(), st.booleans())
 def test_chunked_locations_are_the_whole_files(tmp_path_factory: Any, entries: list[dict[str, Any]], indent: int,
-                                              chunk: int, bom: bool) -> None:
+                                              chunk: int, bom: bool, ascii: bool) -> None:
     folder = tmp_path_factory.mktemp("snap")
     _write(folder, "NetworkInterfaces.json",
-           {"NetworkInterfaces": [_interface(i, e, i % 3 != 0) for i, e in enumerate(entries)]}, indent, bom)
-    _write(folder, "Reservations.json", _instances(entries), indent, bom)
+           {"NetworkInterfaces": [_interface(i, e, i % 3 != 0) for i, e in enumerate(entries)]}, indent, bom, ascii)
+    _write(folder, "Reservations.json", _instances(entries), indent, bom, ascii)
     with pytest.MonkeyPatch.context() as monkeypatch:
         whole = _read(folder, False, monkeypatch)
+        chunked = _read(folder, True, monkeypatch, chunk)
+    # (UTF-8 with a bracket in a string: that chunk is not plain, and its file is read whole)
+    assert (chunked.pop("chunked") or not ascii) and not whole.pop("chunked")
+    assert chunked == whole
+
+
+@settings(derandomize=True, max_examples=40, deadline=None)
+@given(st.lists(st.text(st.sampled_from("ab é日😀\"\\"), max_size=12), min_size=1, max_size=12),
+       st.sampled_from([2, 4]), st.sampled_from([40, 300, 5000]), st.booleans(), st.sampled_from([7, 64, 1 << 18]))
+def test_utf8_files_are_read_in_chunks_at_the_same_places(tmp_path_factory: Any, texts: list[str], indent: int,
+                                                           chunk: int, bom: bool, block: int) -> None:
+    """As the CLI writes them (UTF-8, not escaped): chunked, every line and column (in characters:
+    an object after a key `"日": {`), in blocks of `block` bytes (lines across them), as read whole."""
+    folder = tmp_path_factory.mktemp("snap")
+    entries = [{"Description": text, "Tags": [{"Key": text, "Value": "ü" * i}], "x": {text * 3: {"y": [{}]}}}
+               for i, text in enumerate(texts)]
+    _write(folder, "NetworkInterfaces.json",
+           {"NetworkInterfaces": [_interface(i, e, i % 3 != 0) for i, e in enumerate(entries)]}, indent, bom, False)
+    _write(folder, "Reservations.json", _instances(entries), indent, bom, False)
+    with pytest.MonkeyPatch.context() as monkeypatch:
+        whole = _read(folder, False, monkeypatch)
+        monkeypatch.setattr(FileText, "BLOCK", block)
         chunked = _read(folder, True, monkeypatch, chunk)
     assert chunked.pop("chunked") and not whole.pop("chunked")
     assert chunked == whole
@@ -100,8 +124,8 @@ def test_a_file_not_as_the_cli_prints_it_is_read_whole(tmp_path: Path, monkeypat
         "tabs": json.dumps(items, indent="\t"),
         "two keys": json.dumps({**items, "NextToken": "abc"}, indent=4),
         "an item not an object": json.dumps({"NetworkInterfaces": [*items["NetworkInterfaces"], 7]}, indent=4),
-        "not ASCII": json.dumps({"NetworkInterfaces": [_interface(1, {"Description": "é"}, True)] * 2},
-                                indent=4, ensure_ascii=False),
+        "not ASCII, a bracket in a string": json.dumps(
+            {"NetworkInterfaces": [_interface(1, {"Description": "é{"}, True)] * 2}, indent=4, ensure_ascii=False),
         "crlf": json.dumps(items, indent=4).replace("\n", "\r\n"),
     }.items():
         folder = tmp_path / name.replace(" ", "-")
@@ -334,19 +358,39 @@ def test_instances_from_files_of_both_shapes_are_imported_again_not_streamed(
     assert any("appears twice" in line for line in streamed)
 
 
-def test_describe_instances_not_ascii_is_read_whole_without_a_restart(tmp_path: Path,
-                                                                      monkeypatch: pytest.MonkeyPatch) -> None:
-    _estate(tmp_path, [("é", "running", [("subnet-1", 0, [], True, False)], None)] * 3, False)
+def test_describe_instances_not_ascii_is_streamed_without_a_restart(tmp_path: Path,
+                                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    _estate(tmp_path, [("é日😀", "running", [("subnet-1", 0, [], True, False)], None)] * 3, False)
     path = tmp_path / "Reservations.json"
     path.write_text(json.dumps(json.loads(path.read_text()), indent=4, ensure_ascii=False), encoding="utf-8")
     streams: list[bool] = []
+    deferred: list[int] = []
     init = aws._Importer.__init__
+    stream = aws._Importer.stream_instances
 
     def spy(self: aws._Importer, folder: str, stream: bool = True, records: bool = False) -> None:
         streams.append(stream)
         init(self, folder, stream, records)
 
+    def streamed_from(self: aws._Importer, *args: Any) -> None:
+        deferred.append(len(self.deferred))
+        stream(self, *args)
+
     monkeypatch.setattr(aws._Importer, "__init__", spy)
+    monkeypatch.setattr(aws._Importer, "stream_instances", streamed_from)
     streamed = _imported(tmp_path, True, monkeypatch)
-    assert streams == [True, True] and streamed == _imported(tmp_path, False, monkeypatch)
-    assert '"Name": "\\u00e9"' in streamed[0]  # (the tag, as json.dumps writes it)
+    assert streams == [True, True] and deferred == [1, 1]
+    assert streamed == _imported(tmp_path, False, monkeypatch)
+    assert '"Name": "\\u00e9\\u65e5\\ud83d\\ude00"' in streamed[0]  # (the tag, as json.dumps writes it)
+
+
+@pytest.mark.parametrize("name", ["NetworkInterfaces.json", "Reservations.json"])
+def test_a_chunk_not_utf8_is_reported_where_the_whole_file_reports_it(tmp_path: Path, name: str,
+                                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    _estate(tmp_path, [("a", "running", [("subnet-1", 0, [], True, False)], None)] * 20, False)
+    path = tmp_path / name
+    data = path.read_bytes()
+    at = data.index(b'"eni-1')
+    path.write_bytes(data[:at] + b'"\xe9' + data[at + 1:])  # (a Latin-1 byte)
+    streamed, whole = _located_error(tmp_path, monkeypatch, True), _located_error(tmp_path, monkeypatch, False)
+    assert streamed == whole and any(line.startswith("aws-encoding") for line in whole)

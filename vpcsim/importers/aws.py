@@ -321,17 +321,6 @@ def _token(eni_id: str) -> str:
     return f"\x00{eni_id}\x00"
 
 
-def _ascii(fd: int) -> bool:
-    """Whether the file is ASCII, as chunks must be: else describe-instances is not streamed (a
-    chunk that is not would make the import start again), and is read whole (`read_chunked`)."""
-    at = 0
-    while piece := os.pread(fd, 8 * CHUNK_BYTES, at):
-        if not piece.isascii():
-            return False
-        at += len(piece)
-    return True
-
-
 # -- naming -------------------------------------------------------------------------------------
 
 
@@ -502,7 +491,7 @@ class _Importer:
                 if (os.fstat(fd).st_size >= CHUNK_MIN_BYTES
                         and len(self.sources) + len(self.deferred) < REREAD_MAX_FILES):
                     found = self.chunk_head(fd) if self.stream else None
-                    if found is not None and found[2] == "Reservations" and _ascii(fd):
+                    if found is not None and found[2] == "Reservations":
                         doc, chunks = self.chunked_doc(fd, found[0], display, rel, region)
                         self.deferred.append((fd, found[0], found[1], doc, chunks, len(self.diagnostics)))
                         return doc, _DEFERRED
@@ -573,7 +562,7 @@ class _Importer:
         """Read a describe-instances or describe-network-interfaces output as the AWS CLI prints it,
         in chunks of whole items, each parsed and collected as it is read and then dropped (its
         items are `_Held`); None, with nothing collected, when the file is not in that shape or a
-        chunk is not plain (malformed, a repeated key, not ASCII...): it is then read whole.
+        chunk is not plain (malformed, a repeated key, not UTF-8...): it is then read whole.
 
         In the CLI's indented output a top-level item ends at a line `<indent>},` (a raw newline
         cannot sit inside a JSON string), so the text between two such lines is a list of whole
@@ -666,12 +655,16 @@ class _Importer:
                    first: int, into: list[Diagnostic] | None = None) -> tuple[int, list[tuple[str, _Held]]] | None:
         """Parse and collect one chunk (`data`, at `start` in the text; its first item is the file's
         `first`); the number of its items and the instances it holds, or None when it is not plain."""
-        if not data.isascii():
-            return None
-        text = "[" + data.decode("ascii") + "]"
+        wide = not data.isascii()  # (UTF-8: its offsets are counted in bytes, as FileText counts them)
+        try:
+            text = "[" + data.decode("utf-8" if wide else "ascii") + "]"
+        except UnicodeDecodeError:
+            return None  # (the whole file's read says where)
         exact = False
-        scanned = _parse_scanned(text)
+        scanned = _parse_scanned(text, b"[" + data + b"]" if wide else None)
         if scanned is None:
+            if wide:
+                return None  # (the exact parser counts characters: read whole)
             try:
                 scanned, exact = _parse_exact(text), True
             except (ValueError, RecursionError):

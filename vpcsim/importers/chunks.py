@@ -66,15 +66,17 @@ class Chunks:
             raise DesignError([Diagnostic(Severity.ERROR, "aws-changed", "the file changed while it was imported "
                                           "(expected it to stay as it was; import it again)",
                                           Location(self.display, 1, 1))])
-        text = "[" + data.decode("ascii") + "]"
+        wide = not data.isascii()
+        text = "[" + data.decode("utf-8" if wide else "ascii") + "]"
         # The same bytes as when they passed `take_chunk`'s checks: the C scanner's parse, its
-        # offsets found when one is first asked (a pick reads instances without locating them).
+        # offsets found when one is first asked (a pick reads instances without locating them),
+        # in bytes (a chunk that is not ASCII is never parsed by the exact parser).
         offsets: Mapping[int, int]
         if exact:
             value, offsets = parse_exact(text)
         else:
             value = json.loads(text, parse_int=json_int, parse_float=json_float, parse_constant=JsonNumberText)
-            offsets = _Walked(text, value)
+            offsets = _Walked(b"[" + data + b"]" if wide else text, value)
         items: list[Any] = value
         self._put(index, items, offsets, offset)
         return items
@@ -112,7 +114,7 @@ class _Walked(Mapping[int, int]):
 
     __slots__ = ("text", "value", "offsets")
 
-    def __init__(self, text: str, value: list[Any]) -> None:
+    def __init__(self, text: str | bytes, value: list[Any]) -> None:
         self.text = text
         self.value = value
         self.offsets: Offsets | None = None

@@ -57,7 +57,7 @@ class FileText:
     BLOCK = 1 << 18
 
     __slots__ = ("_fd", "_skip", "_lines", "_last", "_cache", "_closer", "_fed", "_next", "_count", "_at",
-                 "__weakref__")
+                 "wide", "__weakref__")
 
     def __init__(self, fd: int, skip: int, text: str | None = None) -> None:
         """`text`: the file's text, for its table of newlines; None to `feed` it the bytes instead,
@@ -69,6 +69,9 @@ class FileText:
         self._last = array("q")
         self._fed = self._next = self._count = 0
         self._at = -1
+        # Some byte fed is not ASCII (UTF-8: a chunk's offsets are its bytes', see `Offsets`): a
+        # column then counts the characters before it on its line, as `str` offsets would.
+        self.wide = False
         if text is not None:
             lines, last = 0, -1
             for start in range(0, len(text) + 1, self.BLOCK):
@@ -88,6 +91,8 @@ class FileText:
         base = self._fed
         end = base + len(data)
         cursor = 0
+        if not self.wide and not data.isascii():
+            self.wide = True
         while self._next <= end:
             rel = self._next - base
             self._scan(data, base, cursor, rel)
@@ -139,6 +144,11 @@ class FileText:
         else:
             line = 1 + self._lines[index] + block.count(b"\n", 0, rel)
         newline = block.rfind(b"\n", 0, rel)
+        if self.wide:
+            before = block[newline + 1:rel] if newline >= 0 else self.read(self._last[index] + 1,
+                                                                          offset - self._last[index] - 1)
+            if not before.isascii():  # (an offset is a character's first byte: `before` is whole)
+                return line, len(before.decode("utf-8")) + 1
         return line, (rel - newline if newline >= 0 else offset - self._last[index])
 
     def find_all(self, char: str) -> list[int]:

@@ -74,8 +74,9 @@ def parse_located(text: str) -> tuple[Any, Mapping[int, int]]:
 _KEY_ENDS = re.compile(r'"[ \t\n\r]*:')
 
 
-def parse_scanned(text: str) -> tuple[Any, Mapping[int, int]] | None:
-    """The C scanner's parse, with each container's offset; None when a check fails.
+def parse_scanned(text: str, data: bytes | None = None) -> tuple[Any, Mapping[int, int]] | None:
+    """The C scanner's parse, with each container's offset; None when a check fails. `data`: the
+    text's UTF-8 bytes, when its offsets are to be counted in bytes (a chunk that is not ASCII).
 
     Every `{` outside a string opens an object, in the order a pre-order walk of the parsed
     value meets them (`[` and arrays alike); so when the text holds exactly as many `{` as the
@@ -100,7 +101,7 @@ def parse_scanned(text: str) -> tuple[Any, Mapping[int, int]] | None:
         return None
     if text.count("{") != len(objects) or text.count("[") != len(arrays):
         return None
-    return value, Offsets(text, array("q", map(id, objects)), array("q", map(id, arrays)))
+    return value, Offsets(text if data is None else data, array("q", map(id, objects)), array("q", map(id, arrays)))
 
 
 class Offsets(Mapping[int, int]):
@@ -113,8 +114,10 @@ class Offsets(Mapping[int, int]):
 
     __slots__ = ("text", "_pending", "_found")
 
-    def __init__(self, text: str | FileText, objects: array[int], arrays: array[int]) -> None:
-        self.text = text  # the file's text, or (once parsed) a FileText standing for it
+    def __init__(self, text: str | bytes | FileText, objects: array[int], arrays: array[int]) -> None:
+        # The file's text, or (once parsed) a FileText standing for it; or its UTF-8 bytes, for
+        # offsets in bytes (a chunk read from a file that is not ASCII: FileText counts bytes).
+        self.text = text
         self._pending: list[tuple[str, array[int]]] = [("{", objects), ("[", arrays)]
         self._found: dict[int, int] = {}
 
@@ -150,12 +153,21 @@ class Offsets(Mapping[int, int]):
         return len(self._found) + sum(len(containers) for _, containers in self._pending)
 
 
-def find_all(text: str | FileText, char: str) -> list[int]:
-    """Every offset of `char` in text (str.find is a memchr: faster than a regex or a split)."""
+def find_all(text: str | bytes | FileText, char: str) -> list[int]:
+    """Every offset of `char` in text (str.find is a memchr: faster than a regex or a split); in
+    bytes, of its byte (an ASCII byte is never part of another character in UTF-8)."""
     if isinstance(text, FileText):
         return text.find_all(char)
     out: list[int] = []
     add = out.append
+    if isinstance(text, bytes):
+        find_byte = text.find
+        byte = char.encode("ascii")
+        index = find_byte(byte)
+        while index >= 0:
+            add(index)
+            index = find_byte(byte, index + 1)
+        return out
     find = text.find
     index = find(char)
     while index >= 0:
