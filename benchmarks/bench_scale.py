@@ -150,20 +150,23 @@ def med(runs: list[dict[str, Any]], key: str = "cpu") -> float:
     return float(statistics.median(r[key] for r in runs))
 
 
-def estate(instances: int, folder: str) -> tuple[str, str, str]:
-    """(YAML path, snapshot folder, size label) of generate.py's estate with `instances` instances."""
+def estate(instances: int, folder: str, utf8: bool = False) -> tuple[str, str, str]:
+    """(YAML path, snapshot folder, size label) of generate.py's estate with `instances` instances
+    (`utf8`: its snapshot's instances have a tag that is not ASCII, written as UTF-8)."""
     from generate import generate, to_yaml, write_snapshot
 
     vpcs = max(1, instances // 400)
     yaml_path = os.path.join(folder, f"estate-{vpcs}.yaml")
-    snap = os.path.join(folder, f"estate-{vpcs}")
-    if not os.path.exists(yaml_path):
+    snap = os.path.join(folder, f"estate-{vpcs}" + ("-utf8" if utf8 else ""))
+    if not os.path.exists(yaml_path) or not os.path.exists(snap):
         design = generate(vpcs, 40, 10)
-        with open(yaml_path, "w", encoding="utf-8") as fh:
-            fh.write(to_yaml(design))
-        write_snapshot(design, snap)
+        if not os.path.exists(yaml_path):
+            with open(yaml_path, "w", encoding="utf-8") as fh:
+                fh.write(to_yaml(design))
+        write_snapshot(design, snap, utf8)
         del design
-    return yaml_path, snap, f"{vpcs} VPCs/{vpcs * 40:,} subnets/{vpcs * 400:,} inst."
+    label = f"{vpcs} VPCs/{vpcs * 40:,} subnets/{vpcs * 400:,} inst." + (" UTF-8" if utf8 else "")
+    return yaml_path, snap, label
 
 
 def cold_start(rounds: int) -> tuple[list[float], list[float], bool]:
@@ -205,6 +208,8 @@ def main() -> int:
     parser.add_argument("--only", default="load,trace,reach,exposure,cold")
     parser.add_argument("--base", metavar="DIR", help="a tree whose package is the 'before' side of load, reach and exposure")
     parser.add_argument("--keep", metavar="DIR", help="write (and reuse) the estates here instead of a temp folder")
+    parser.add_argument("--utf8", action="store_true",
+                        help="the snapshot's instances have a tag that is not ASCII (as the CLI writes it: UTF-8)")
     args = parser.parse_args()
     only = set(args.only.split(","))
     facts = machine_facts()
@@ -212,7 +217,7 @@ def main() -> int:
     figures = Figures("scale")
     folder = args.keep or tempfile.mkdtemp(prefix="vpcsim-scale-")
     os.makedirs(folder, exist_ok=True)
-    yaml_path, snap, size = estate(args.instances, folder)
+    yaml_path, snap, size = estate(args.instances, folder, args.utf8)
     r = args.rounds
     cmd = f"{ME} --instances {args.instances} --rounds {r}"
     pyc = tempfile.mkdtemp(prefix="vpcsim-pyc-")

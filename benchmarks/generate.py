@@ -482,15 +482,24 @@ def to_snapshot(design: dict[str, Any]) -> dict[str, dict[str, Any]]:
     }
 
 
-def write_snapshot(design: dict[str, Any], folder: str) -> list[str]:
-    """Write the estate as DIR/aws_configs/<Key>.json (4-space indent, as the AWS CLI prints)."""
+# A tag as a team might write it: the CLI prints it as UTF-8, so describe-instances is not ASCII.
+UTF8_TAG = {"Key": "équipe", "Value": "réseau – données"}
+
+
+def write_snapshot(design: dict[str, Any], folder: str, utf8: bool = False) -> list[str]:
+    """Write the estate as DIR/aws_configs/<Key>.json (4-space indent, as the AWS CLI prints);
+    `utf8`: every instance also has UTF8_TAG, and the files are UTF-8, not escaped, as the CLI writes them."""
     root = os.path.join(folder, "aws_configs")
     os.makedirs(root, exist_ok=True)
     written = []
     for key, doc in to_snapshot(design).items():
+        if utf8 and key == "Reservations":
+            for reservation in doc["Reservations"]:
+                for instance in reservation["Instances"]:
+                    instance["Tags"] = [*instance["Tags"], UTF8_TAG]
         path = os.path.join(root, f"{key}.json")
         with open(path, "w", encoding="utf-8") as handle:
-            json.dump(doc, handle, indent=4)
+            json.dump(doc, handle, indent=4, ensure_ascii=not utf8)
             handle.write("\n")
         written.append(path)
     return written
@@ -505,6 +514,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--snapshot", metavar="DIR", help="also (or only) write the estate as an AWS snapshot")
     parser.add_argument("--load-balancers", type=int, default=0, help="internet-facing ALBs (YAML only)")
     parser.add_argument("--auto-scaling-groups", type=int, default=0, help="of them, fronting an ASG (YAML only)")
+    parser.add_argument("--utf8", action="store_true", help="the snapshot's instances have a tag that is not ASCII")
     args = parser.parse_args(argv)
     try:
         design = generate(args.vpcs, args.subnets, args.instances)
@@ -519,7 +529,7 @@ def main(argv: list[str] | None = None) -> int:
         with open(output, "w", encoding="utf-8") as handle:
             handle.write(to_yaml(design))
     if args.snapshot:
-        write_snapshot(design, args.snapshot)
+        write_snapshot(design, args.snapshot, args.utf8)
     return 0
 
 

@@ -394,3 +394,34 @@ def test_a_chunk_not_utf8_is_reported_where_the_whole_file_reports_it(tmp_path: 
     path.write_bytes(data[:at] + b'"\xe9' + data[at + 1:])  # (a Latin-1 byte)
     streamed, whole = _located_error(tmp_path, monkeypatch, True), _located_error(tmp_path, monkeypatch, False)
     assert streamed == whole and any(line.startswith("aws-encoding") for line in whole)
+
+
+def test_a_generated_estate_in_utf8_is_streamed_and_read_as_whole(tmp_path: Path,
+                                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    import sys
+
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
+    from generate import generate, write_snapshot
+
+    write_snapshot(generate(2, 4, 2), str(tmp_path), utf8=True)
+    assert not (tmp_path / "aws_configs" / "Reservations.json").read_bytes().isascii()
+    deferred: list[int] = []
+    stream = aws._Importer.stream_instances
+
+    def streamed_from(self: aws._Importer, *args: Any) -> None:
+        deferred.append(len(self.deferred))
+        stream(self, *args)
+
+    streams: list[bool] = []
+    init = aws._Importer.__init__
+
+    def spy(self: aws._Importer, folder: str, stream: bool = True, records: bool = False) -> None:
+        streams.append(stream)
+        init(self, folder, stream, records)
+
+    monkeypatch.setattr(aws._Importer, "__init__", spy)
+    monkeypatch.setattr(aws._Importer, "stream_instances", streamed_from)
+    streamed = _imported(tmp_path / "aws_configs", True, monkeypatch)
+    assert deferred == [1, 1] and streams == [True, True]  # (streamed, not started again)
+    assert streamed == _imported(tmp_path / "aws_configs", False, monkeypatch)
+    assert '"\\u00e9quipe": "r\\u00e9seau \\u2013 donn\\u00e9es"' in streamed[0]
