@@ -156,7 +156,7 @@ def report(figures: Figures, args: argparse.Namespace, facts: dict[str, Any], ex
 # -- the loads --------------------------------------------------------------------------------------
 
 _MEASURE = PEAK_RSS_KB + """
-import json, resource, sys, time
+import json, sys, time
 path, what = sys.argv[1], sys.argv[2]
 start = time.perf_counter()
 if what == "vpcsim.load":

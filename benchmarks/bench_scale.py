@@ -48,7 +48,7 @@ from common import PEAK_RSS_KB, machine_facts, print_facts  # noqa: E402
 ME = "python3 benchmarks/bench_scale.py"
 
 _CHILD = PEAK_RSS_KB + """
-import gc, glob, json, os, resource, sys, time
+import gc, glob, json, os, sys, time
 what, path = sys.argv[1], sys.argv[2]
 out = {}
 if what == "json.loads":

@@ -48,6 +48,7 @@ from vpcsim.importers.chunks import Chunks as _Chunks
 from vpcsim.importers.chunks import Held as _Held
 from vpcsim.importers.chunks import PickView as _PickView
 from vpcsim.importers.chunks import Public as _Public
+from vpcsim.importers.chunks import chunk_text as _chunk_text
 from vpcsim.importers.chunks import objs_held as _objs_held
 from vpcsim.importers.chunks import pick_view as _pick_view
 from vpcsim.importers.chunks import plain as _plain
@@ -655,16 +656,15 @@ class _Importer:
                    first: int, into: list[Diagnostic] | None = None) -> tuple[int, list[tuple[str, _Held]]] | None:
         """Parse and collect one chunk (`data`, at `start` in the text; its first item is the file's
         `first`); the number of its items and the instances it holds, or None when it is not plain."""
-        wide = not data.isascii()  # (UTF-8: its offsets are counted in bytes, as FileText counts them)
         try:
-            text = "[" + data.decode("utf-8" if wide else "ascii") + "]"
+            text, located = _chunk_text(data)
         except UnicodeDecodeError:
             return None  # (the whole file's read says where)
         exact = False
-        scanned = _parse_scanned(text, b"[" + data + b"]" if wide else None)
+        scanned = _parse_scanned(text, located)
         if scanned is None:
-            if wide:
-                return None  # (the exact parser counts characters: read whole)
+            if located is not text:
+                return None  # (in bytes; the exact parser counts characters: read whole)
             try:
                 scanned, exact = _parse_exact(text), True
             except (ValueError, RecursionError):

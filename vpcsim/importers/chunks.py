@@ -15,7 +15,7 @@ from vpcsim.errors import DesignError, Diagnostic, Location, Severity
 from vpcsim.importers.items import Doc, FileText, Item, JsonNumberText, JsonObj, Sink
 from vpcsim.importers.jsonscan import Offsets, json_float, json_int, parse_exact, preorder
 
-__all__ = ["KNOWN", "Chunks", "Held", "PickView", "Public", "objs_held", "pick_view", "plain"]
+__all__ = ["KNOWN", "Chunks", "Held", "PickView", "Public", "chunk_text", "objs_held", "pick_view", "plain"]
 
 
 class Chunks:
@@ -66,8 +66,7 @@ class Chunks:
             raise DesignError([Diagnostic(Severity.ERROR, "aws-changed", "the file changed while it was imported "
                                           "(expected it to stay as it was; import it again)",
                                           Location(self.display, 1, 1))])
-        wide = not data.isascii()
-        text = "[" + data.decode("utf-8" if wide else "ascii") + "]"
+        text, located = chunk_text(data)
         # The same bytes as when they passed `take_chunk`'s checks: the C scanner's parse, its
         # offsets found when one is first asked (a pick reads instances without locating them),
         # in bytes (a chunk that is not ASCII is never parsed by the exact parser).
@@ -76,7 +75,7 @@ class Chunks:
             value, offsets = parse_exact(text)
         else:
             value = json.loads(text, parse_int=json_int, parse_float=json_float, parse_constant=JsonNumberText)
-            offsets = _Walked(b"[" + data + b"]" if wide else text, value)
+            offsets = _Walked(located, value)
         items: list[Any] = value
         self._put(index, items, offsets, offset)
         return items
@@ -107,6 +106,14 @@ class Chunks:
             at = get(id(container))
             if at is not None:
                 pinned[id(container)] = at
+
+
+def chunk_text(data: bytes) -> tuple[str, str | bytes]:
+    """A chunk's items as a JSON list to parse (`[` + its text + `]`), and what their offsets are
+    counted in: that text, or, when it is not ASCII, its UTF-8 bytes, as FileText counts them (an
+    ASCII bracket is never part of a UTF-8 character). UnicodeDecodeError when it is not UTF-8."""
+    text = "[" + data.decode("utf-8") + "]"
+    return text, (text if data.isascii() else b"[" + data + b"]")
 
 
 class _Walked(Mapping[int, int]):

@@ -74,9 +74,9 @@ def parse_located(text: str) -> tuple[Any, Mapping[int, int]]:
 _KEY_ENDS = re.compile(r'"[ \t\n\r]*:')
 
 
-def parse_scanned(text: str, data: bytes | None = None) -> tuple[Any, Mapping[int, int]] | None:
-    """The C scanner's parse, with each container's offset; None when a check fails. `data`: the
-    text's UTF-8 bytes, when its offsets are to be counted in bytes (a chunk that is not ASCII).
+def parse_scanned(text: str, located: str | bytes | None = None) -> tuple[Any, Mapping[int, int]] | None:
+    """The C scanner's parse, with each container's offset; None when a check fails. `located`:
+    what the offsets are counted in, when not `text` (its UTF-8 bytes: `chunks.chunk_text`).
 
     Every `{` outside a string opens an object, in the order a pre-order walk of the parsed
     value meets them (`[` and arrays alike); so when the text holds exactly as many `{` as the
@@ -101,7 +101,8 @@ def parse_scanned(text: str, data: bytes | None = None) -> tuple[Any, Mapping[in
         return None
     if text.count("{") != len(objects) or text.count("[") != len(arrays):
         return None
-    return value, Offsets(text if data is None else data, array("q", map(id, objects)), array("q", map(id, arrays)))
+    return value, Offsets(text if located is None else located, array("q", map(id, objects)),
+                          array("q", map(id, arrays)))
 
 
 class Offsets(Mapping[int, int]):
@@ -160,19 +161,12 @@ def find_all(text: str | bytes | FileText, char: str) -> list[int]:
         return text.find_all(char)
     out: list[int] = []
     add = out.append
-    if isinstance(text, bytes):
-        find_byte = text.find
-        byte = char.encode("ascii")
-        index = find_byte(byte)
-        while index >= 0:
-            add(index)
-            index = find_byte(byte, index + 1)
-        return out
+    needle: Any = char.encode("ascii") if isinstance(text, bytes) else char
     find = text.find
-    index = find(char)
+    index = find(needle)
     while index >= 0:
         add(index)
-        index = find(char, index + 1)
+        index = find(needle, index + 1)
     return out
 
 
