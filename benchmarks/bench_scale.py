@@ -16,7 +16,9 @@ each tree), median of `--rounds`, each timed alternately with its baseline:
   parent; target <= 700 MB at 100,000 instances);
 - YAML load: `vpcsim.load(file)`, against the same load from `--base DIR` (a tree with the
   package, such as `git worktree add /tmp/base HEAD~3`), when given;
-- trace: a warm explained `net.trace(...)`, median over five kinds of path (target <= 25 us);
+- trace: a warm explained `net.trace(...)`, median over five kinds of path (target <= 25 us),
+  each going round 9 (or 3) pairs of endpoints of the same kinds, after the network's classes are
+  built; and the walk of the same flows (`vpcsim.trace.trace`, what every trace was before plans);
 - reach: `reach(net, by="subnet")` (target <= 10 s at 20,000), against `--base` when given;
 - exposure: `exposure(net)` on a fresh load as shipped (the load froze the design: gc.freeze(); the
   analysis raises generation 0's threshold to 100,000 while it runs), with `gc.unfreeze()` after
@@ -74,23 +76,43 @@ else:
         start = time.process_time()
         exposure(net)
         out["cpu"] = time.process_time() - start
-    elif what == "trace":
-        # A warm explained trace, median over five kinds of path (as bench_scaling.py), in us.
+    elif what in ("trace", "walk"):
+        # A warm explained trace, median over five kinds of path (as bench_trace.py), in us: each
+        # sample goes round 3 sources x 3 destinations of the same kinds (generate.py gives every
+        # second instance of a private subnet the same groups), after the classes are built (as
+        # any analysis builds them). "walk": vpcsim.trace.trace, which always walks.
+        from vpcsim.analyse import analyser
+        analyser(net)
+        if what == "walk":
+            from vpcsim.trace import trace as walk
+            call = lambda s, t, p: walk(net, s, t, p)  # noqa: E731
+        else:
+            call = net.trace
         spoke = min(len(net.design.vpcs) - 1, 125)
         paths = [("internet", "vpc1-pub-3-i1", 443), ("vpc2-pub-5-i2", "vpc2-priv-30-i1", 8080),
                  ("vpc0-priv-21-i1", f"vpc{spoke}-priv-32-i0", 5432), ("vpc3-priv-23-i1", "internet", 443),
                  (f"vpc{spoke}-pub-2-i0", "vpc3-priv-30-i0", 5432)]
+
+        def kind(name):
+            if name == "internet":
+                return [name]
+            stem, _, k = name.rpartition("-i")
+            return [f"{stem}-i{int(k) + 2 * j}" for j in range(3) if f"{stem}-i{int(k) + 2 * j}" in net.design.instances]
         per = []
         for src, dst, port in paths:
-            net.trace(src, dst, port)
+            pairs = [(s, t) for s in kind(src) for t in kind(dst)]
+            for s, t in pairs:
+                call(s, t, port)
             samples = []
             for _ in range(7):
                 start = time.process_time()
-                for _ in range(200):
-                    net.trace(src, dst, port)
-                samples.append((time.process_time() - start) / 200 * 1e6)
+                for _ in range(30):
+                    for s, t in pairs:
+                        call(s, t, port)
+                samples.append((time.process_time() - start) / (30 * len(pairs)) * 1e6)
             per.append(sorted(samples)[3])
         out["cpu"] = sorted(per)[2]
+        out["per_kind"] = per
     elif what == "reach":
         from vpcsim.analyse import reach
         start = time.process_time()
@@ -250,9 +272,12 @@ def main() -> int:
         figures.add(Figure("YAML load, peak RSS", size, med(ys, "rss_mb"), "MB", "-", None, None, "(context)", None,
                            cmd))
     if "trace" in only:
-        ts = [child("trace", yaml_path) for _ in range(r)]
-        figures.add(Figure("warm explained trace (median of 5 kinds)", size, med(ts), "us", "-", None, None,
-                           "<= 25 us", med(ts) <= 25, cmd))
+        ts, ws = paired(lambda: child("trace", yaml_path), lambda: child("walk", yaml_path), r)
+        kinds = " / ".join(f"{statistics.median(t['per_kind'][k] for t in ts):.1f}" for k in range(5))
+        figures.add(Figure("warm explained trace (median of 5 kinds)", size, med(ts), "us", "the walk, same flows",
+                           med(ws), med(ws) / med(ts), "<= 25 us", med(ts) <= 25, cmd,
+                           f"per kind {kinds} us (internet -> web, same VPC, peering, NAT gateway, blocked); "
+                           "9 (or 3) pairs of endpoints of the same kinds in turn, the network's classes built"))
     if "reach" in only:
         if args.base:
             ns, bs = paired(lambda: child("reach", yaml_path), lambda: child("reach", yaml_path, args.base), r)

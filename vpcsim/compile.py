@@ -320,6 +320,11 @@ class CompiledNetwork:
             self._derived[(cls, key)] = got
         return got
 
+    def derived_if_built(self, cls: type[_T], key: Hashable) -> _T | None:
+        """The object `derived(cls, key, ...)` made, if one was: None, and nothing is made, if not."""
+        got = self._derived.get((cls, key))
+        return got if isinstance(got, cls) else None
+
     # -- indexes built on first use -------------------------------------------------------------
     #
     # Why per VPC / per subnet: VPCs that are not peered may use the same CIDRs (AWS forbids

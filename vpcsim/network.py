@@ -21,7 +21,7 @@ if TYPE_CHECKING:
 
 __all__ = ["Network"]
 
-# vpcsim.trace.trace and vpcsim.batch.reachable once imported: an import statement costs ~0.6 us a
+# vpcsim.plans.trace and vpcsim.batch.reachable once imported: an import statement costs ~0.6 us a
 # call, 2-3% of a short trace and a fifth of a verdict.
 _TRACE: Callable[..., TraceResult] | None = None
 _REACHABLE: Callable[..., bool] | None = None
@@ -29,7 +29,7 @@ _REACHABLE: Callable[..., bool] | None = None
 
 def _tracer() -> Callable[..., TraceResult]:
     global _TRACE
-    from vpcsim.trace import trace
+    from vpcsim.plans import trace
 
     _TRACE = trace
     return trace
@@ -73,7 +73,8 @@ class Network(CompiledNetwork):
         """Trace a flow from `src` to `dst` on `port` (ICMP: the type; `icmp_code`), forward and back.
 
         With `via=["bastion"]` (or `"bastion:22"`), a path through jump hosts: one full trace per
-        leg, as a `LegsResult`. See docs/trace.md.
+        leg, as a `LegsResult`. See docs/trace.md. A trace between endpoints of kinds traced before
+        is written from that walk, not walked again (vpcsim.plans); `vpcsim.trace.trace` always walks.
         """
         if via is not None:
             from vpcsim.trace import trace_via
