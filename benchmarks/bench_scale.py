@@ -25,8 +25,8 @@ each tree), median of `--rounds`, each timed alternately with its baseline:
   the load, and with the collector left at its thresholds; against `--base` when given (target
   <= 4 s at 200,000);
 - cold start: `vpcsim trace` on scenarios/basic-vpc.yaml against `python3 -c "import yaml"`
-  (target <= 3x), with bytecode caches written first under PYTHONPYCACHEPREFIX (a temp folder),
-  as a user has them after `pip install`.
+  (target <= 3x), and against the same trace from `--base DIR` when given, with bytecode caches
+  written first under PYTHONPYCACHEPREFIX (a temp folder), as a user has them after `pip install`.
 """
 
 from __future__ import annotations
@@ -191,22 +191,23 @@ def estate(instances: int, folder: str, utf8: bool = False) -> tuple[str, str, s
     return yaml_path, snap, label
 
 
-def cold_start(rounds: int) -> tuple[list[float], list[float], bool]:
-    """Child CPU (user + sys) of `vpcsim trace` and of `python3 -c "import yaml"`, alternately,
-    with .pyc files written first into a temporary PYTHONPYCACHEPREFIX."""
+def cold_start(rounds: int, tree: str | None = None) -> tuple[list[float], list[float], bool]:
+    """Child CPU (user + sys) of `vpcsim trace` and of `python3 -c "import yaml"` (or, with `tree`,
+    of the same trace with that tree's package), alternately, with .pyc files written first into
+    a temporary PYTHONPYCACHEPREFIX."""
     import resource
 
     cache = tempfile.mkdtemp(prefix="vpcsim-pyc-")
     env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
     env["PYTHONPYCACHEPREFIX"] = cache
-    env["PYTHONPATH"] = ROOT
     scenario = os.path.join(ROOT, "scenarios", "basic-vpc.yaml")
     trace = [sys.executable, "-m", "vpcsim.cli", "trace", "--design", scenario, "internet", "web-a", "443", "--text"]
-    base = [sys.executable, "-c", "import yaml"]
+    base = [sys.executable, "-c", "import yaml"] if tree is None else list(trace)
 
     def cpu(cmd: list[str]) -> float:
         before = resource.getrusage(resource.RUSAGE_CHILDREN)
-        subprocess.run(cmd, env=env, cwd=ROOT, check=True, capture_output=True)
+        subprocess.run(cmd, env={**env, "PYTHONPATH": tree if cmd is base and tree else ROOT}, cwd=ROOT, check=True,
+                       capture_output=True)
         after = resource.getrusage(resource.RUSAGE_CHILDREN)
         return (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
 
@@ -311,6 +312,13 @@ def main() -> int:
         figures.add(Figure("cold start: vpcsim trace --text (CPU)", "basic-vpc", statistics.median(xs), "s",
                            'python3 -c "import yaml"', statistics.median(ys), 1 / ratio, "<= 3x",
                            ratio <= 3, cmd, f"{ratio:.2f}x; .pyc present: {cached}"))
+        if args.base:
+            xs, ys, cached = cold_start(max(r, 10), args.base)
+            figures.add(Figure("cold start, against --base", "basic-vpc", statistics.median(xs), "s",
+                               "same trace, --base tree", statistics.median(ys),
+                               statistics.median(ys) / statistics.median(xs), "no slower",
+                               statistics.median(xs) <= statistics.median(ys) * 1.05, cmd,
+                               f".pyc present: {cached}"))
     report(figures, args, facts, {"estate": size, "folder": folder})
     shutil.rmtree(pyc, ignore_errors=True)
     if not args.keep:
