@@ -90,7 +90,10 @@ def network(name: str) -> Network:
                 path.write_text(to_yaml(generate(2, 4, 4)))
                 NETWORKS[name] = vpcsim.load(path)
         else:
-            NETWORKS[name] = vpcsim.load(next(p for p in SOURCES if _id(p) == name))
+            found = [p for p in SOURCES if _id(p) == name]
+            if not found:
+                pytest.skip(f"{name}: ../shared/conformance/batfish-aws is not beside this checkout")
+            NETWORKS[name] = vpcsim.load(found[0])
     return NETWORKS[name]
 
 

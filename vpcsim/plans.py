@@ -12,8 +12,9 @@ and the two are compared field by field. What is equal in both is the plan's con
 differs must be one endpoint's name, address or location in both, or a text in which just those
 were written (checked by writing the first trace's text with the second's endpoints); anything
 else, and the kinds are walked every time. Every later trace of those kinds is built from the
-plan with its own endpoints' values (about as many tuples as the trace has hops), which is what
-makes a warm explained trace a few microseconds instead of a walk's 25-70.
+plan with its own endpoints' values (a function generated for the plan builds the two or three
+tuples of each hop that name an endpoint), which is what makes a warm explained trace 6-13 us
+instead of a walk's 25-70 (benchmarks/README.md).
 
 The classes cost a pass over every interface (the Analyser, which any analysis or verdict builds
 too), so plans start only once the network has walked about as many traces as that pass costs,
