@@ -232,3 +232,22 @@ def test_a_traced_network_is_freed_with_its_last_reference() -> None:
     gone = weakref.ref(net)
     del net
     assert gone() is None
+
+
+def test_a_single_trace_of_a_yaml_design_imports_only_what_it_needs() -> None:
+    """The cold start of `vpcsim trace` (issue 16: at most 3x `import yaml`): neither the classes
+    (vpcsim.analyse, which plans use only after many traces) nor the Terraform and AWS importers
+    (a YAML design is told from a plan by vpcsim.importers.detect) are imported for one trace."""
+    import subprocess
+
+    code = ("import sys, vpcsim.cli\n"
+            "try:\n"
+            f"    vpcsim.cli.main(['trace', '--design', {str(ROOT / 'scenarios' / 'basic-vpc.yaml')!r}, 'internet',"
+            " 'web-a', '443', '--json'])\n"
+            "except SystemExit:\n"
+            "    pass\n"
+            "print(sorted(m for m in ('vpcsim.analyse', 'vpcsim.check', 'vpcsim.importers.terraform',"
+            " 'vpcsim.importers.aws') if m in sys.modules), file=sys.stderr)")
+    run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert run.stderr.strip() == "[]"
+    assert '"reachable": true' in run.stdout

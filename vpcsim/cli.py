@@ -235,7 +235,7 @@ def _tf_dir(args: argparse.Namespace, design: str | None = None) -> str | None:
     tf_dir: str | None = getattr(args, "tf_dir", None)
     config = getattr(args, "config", None)
     if tf_dir is not None and tf_dir == getattr(config, "tf_dir", None):
-        from vpcsim.importers.terraform import is_terraform_json
+        from vpcsim.importers.detect import is_terraform_json
 
         if not is_terraform_json(design or args.design):
             return None

@@ -35,7 +35,6 @@ import ipaddress
 import json
 import os
 import re
-import stat
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, TypeVar
@@ -45,6 +44,7 @@ from vpcsim.errors import DesignError, Diagnostic, Location, Severity
 from vpcsim.importers import mapping as _mapping
 from vpcsim.importers import validated
 from vpcsim.importers.aws import design_to_yaml
+from vpcsim.importers.detect import is_terraform_json
 from vpcsim.importers.items import Doc as _Doc
 from vpcsim.importers.items import json_kind
 from vpcsim.importers.jsonscan import parse_located as _parse_located
@@ -154,33 +154,8 @@ _PROTOCOL_WORDS = {6: "tcp", 17: "udp", 1: "icmp", 58: "icmpv6"}
 # -- public API --------------------------------------------------------------------------------
 
 
-def is_terraform_json(path: str | os.PathLike[str]) -> bool:
-    """True when the file looks like `terraform show -json` output (a JSON object with format_version)."""
-    path = os.fspath(path)
-    if link_escapes(path):
-        return False  # the reader refuses it, with the reason
-    try:  # never block on a FIFO or a device: the type is checked on the descriptor
-        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0))
-    except OSError:
-        return False
-    try:
-        if not stat.S_ISREG(os.fstat(fd).st_mode):
-            return False
-        head = os.read(fd, 4096)
-    except OSError:
-        return False
-    finally:
-        os.close(fd)
-    text = head.decode("utf-8-sig", errors="replace").lstrip()
-    # Terraform writes format_version first; `jq -S` sorts it after applyable, checks, complete...
-    # None of these keys is a vpcsim design's.
-    return text.startswith("{") and _TF_KEYS.search(text) is not None
-
-
 # Reference roots that are no resource: a guess may stand in for them.
 _NOT_RESOURCES = frozenset({"var", "local", "module", "each", "count", "path", "terraform", "self"})
-_TF_KEYS = re.compile(r'"(?:format_version|terraform_version|planned_values|resource_changes|prior_state|applyable|'
-                      r'resource_drift|output_changes|relevant_attributes)"\s*:')
 
 
 def sibling_tf_dir(path: str | os.PathLike[str]) -> str | None:

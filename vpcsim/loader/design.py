@@ -70,9 +70,11 @@ def _load_design(path: str, files: Sequence[str] | None,
             from vpcsim.errors import UsageError
 
             raise UsageError(f"{path}: `files` applies to an AWS snapshot folder, not to a design file")
-        from vpcsim.importers.terraform import is_terraform_json, load_terraform_tree, sibling_tf_dir
+        from vpcsim.importers.detect import is_terraform_json
 
         if is_terraform_json(path):  # `terraform show -json` output, recognised by content
+            from vpcsim.importers.terraform import load_terraform_tree, sibling_tf_dir
+
             tree, diagnostics = load_terraform_tree(path, tf_dir=sibling_tf_dir(path) if tf_dir is None else tf_dir)
         else:
             tree = load_file(path)
@@ -92,7 +94,7 @@ def _check_tf_dir(path: str, tf_dir: str) -> None:
     """`--tf-dir` names a folder, and the design is a Terraform plan or state (UsageError otherwise)."""
     from vpcsim.arguments import quote
     from vpcsim.errors import UsageError
-    from vpcsim.importers.terraform import is_terraform_json
+    from vpcsim.importers.detect import is_terraform_json
 
     if not os.path.isdir(tf_dir):
         raise UsageError(f"--tf-dir {quote(tf_dir)}: not a folder (expected the folder of the plan's .tf sources)")
