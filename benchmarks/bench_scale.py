@@ -45,11 +45,11 @@ ROOT = os.path.dirname(HERE)
 sys.path.insert(0, HERE)
 
 from bench_load import Figure, Figures, common_args, report  # noqa: E402
-from common import PEAK_RSS_KB, machine_facts, print_facts  # noqa: E402
+from common import PEAK_RSS_KB, SAME_KIND, machine_facts, print_facts  # noqa: E402
 
 ME = "python3 benchmarks/bench_scale.py"
 
-_CHILD = PEAK_RSS_KB + """
+_CHILD = PEAK_RSS_KB + SAME_KIND + """
 import gc, glob, json, os, sys, time
 what, path = sys.argv[1], sys.argv[2]
 out = {}
@@ -78,9 +78,8 @@ else:
         out["cpu"] = time.process_time() - start
     elif what in ("trace", "walk"):
         # A warm explained trace, median over five kinds of path (as bench_trace.py), in us: each
-        # sample goes round 3 sources x 3 destinations of the same kinds (generate.py gives every
-        # second instance of a private subnet the same groups), after the classes are built (as
-        # any analysis builds them). "walk": vpcsim.trace.trace, which always walks.
+        # sample goes round 3 sources x 3 destinations of the same kinds (same_kind), after the
+        # classes are built (as any analysis builds them). "walk": vpcsim.trace.trace, which always walks.
         from vpcsim.analyse import analyser
         analyser(net)
         if what == "walk":
@@ -92,15 +91,9 @@ else:
         paths = [("internet", "vpc1-pub-3-i1", 443), ("vpc2-pub-5-i2", "vpc2-priv-30-i1", 8080),
                  ("vpc0-priv-21-i1", f"vpc{spoke}-priv-32-i0", 5432), ("vpc3-priv-23-i1", "internet", 443),
                  (f"vpc{spoke}-pub-2-i0", "vpc3-priv-30-i0", 5432)]
-
-        def kind(name):
-            if name == "internet":
-                return [name]
-            stem, _, k = name.rpartition("-i")
-            return [f"{stem}-i{int(k) + 2 * j}" for j in range(3) if f"{stem}-i{int(k) + 2 * j}" in net.design.instances]
         per = []
         for src, dst, port in paths:
-            pairs = [(s, t) for s in kind(src) for t in kind(dst)]
+            pairs = [(s, t) for s in same_kind(net, src) for t in same_kind(net, dst)]
             for s, t in pairs:
                 call(s, t, port)
             samples = []

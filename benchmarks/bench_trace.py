@@ -36,7 +36,7 @@ sys.path.insert(0, HERE)
 
 import numpy as np  # noqa: E402
 from bench_load import Figure, Figures, common_args, generated, report  # noqa: E402
-from common import compare, machine_facts, print_facts  # noqa: E402
+from common import compare, machine_facts, print_facts, same_kind  # noqa: E402
 
 import vpcsim  # noqa: E402
 from vpcsim.model import int_to_ip  # noqa: E402
@@ -52,23 +52,6 @@ TRACES = [
     ("spoke -> spoke, no route (blocked)", "vpc4-pub-2-i0", "vpc5-priv-30-i0", 5432),
 ]
 SMALL = ("internet", "web-a", 443)
-
-
-def same_kind(net: Network, name: str, most: int = 3) -> list[str]:
-    """`name` and up to `most - 1` other instances of its subnet that generate.py gives the same
-    security groups (every second one in a private subnet), or the internet alone."""
-    if name == "internet":
-        return [name]
-    stem, _, index = name.rpartition("-i")
-    want = net.design.interfaces[net.design.instances[name].interfaces[0]].security_groups
-    out = [name]
-    for k in range(int(index) + 1, int(index) + 20):
-        other = net.design.instances.get(f"{stem}-i{k}")
-        if other is not None and net.design.interfaces[other.interfaces[0]].security_groups == want:
-            out.append(other.name)
-        if len(out) == most:
-            break
-    return out
 
 
 def in_turn(call: Callable[[str, str, int], object], pairs: list[tuple[str, str]], port: int,

@@ -37,6 +37,7 @@ from typing import Any
 
 __all__ = [
     "PEAK_RSS_KB",
+    "SAME_KIND",
     "Comparison",
     "Result",
     "Results",
@@ -47,6 +48,7 @@ __all__ = [
     "machine_facts",
     "measure",
     "print_facts",
+    "same_kind",
 ]
 
 # Source for a measuring child (`python3 -c`): peak_rss_kb(), the child's own high-water mark
@@ -64,6 +66,29 @@ def peak_rss_kb():
     import resource
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
 """
+
+# Source for a measuring child too: same_kind(net, name, most=3), `name` and up to `most - 1`
+# other instances of its subnet that generate.py gives the same security groups (every second one
+# in a private subnet), or the internet alone. A warm trace goes round pairs of such endpoints
+# (vpcsim.plans writes a trace from an earlier walk of the same kinds), not one flow again.
+SAME_KIND = """
+def same_kind(net, name, most=3):
+    if name == "internet":
+        return [name]
+    stem, _, index = name.rpartition("-i")
+    want = net.design.interfaces[net.design.instances[name].interfaces[0]].security_groups
+    out = [name]
+    for k in range(int(index) + 1, int(index) + 20):
+        other = net.design.instances.get(f"{stem}-i{k}")
+        if other is not None and net.design.interfaces[other.interfaces[0]].security_groups == want:
+            out.append(other.name)
+        if len(out) == most:
+            break
+    return out
+"""
+_scope: dict[str, Any] = {}
+exec(SAME_KIND, _scope)  # noqa: S102 (our own source, above)
+same_kind: Callable[..., list[str]] = _scope["same_kind"]
 
 
 @dataclass(frozen=True)

@@ -32,8 +32,9 @@ from collections.abc import Callable, Hashable
 from typing import TYPE_CHECKING, Any
 
 from vpcsim.components.base import ip
-from vpcsim.errors import Location
+from vpcsim.errors import Location, VpcsimError
 from vpcsim.reach.balanced import names_load_balancer
+from vpcsim.reach.walk import resolve
 from vpcsim.trace import trace as walked
 
 if TYPE_CHECKING:
@@ -70,22 +71,19 @@ _INTERNET = ("internet", "internet6")
 
 def _end(net: CompiledNetwork, an: Analyser, text: str, *, source: bool) -> _End | None:
     """`text` as a plan's endpoint, or None when such a trace is always walked."""
-    d = net.design
     if text in _INTERNET:
         return _End(text, None, text, (), ())
-    if text != text.strip() or text.lower() in _INTERNET or not source and names_load_balancer(net, text):
-        return None  # (the walk strips a name, and takes any case of `internet` for the keyword)
-    instance = d.instances.get(text)
-    if instance is not None:
-        if not instance.interfaces:
-            return None
-        eni = d.interfaces[instance.interfaces[0]]
-    else:
-        named = d.interfaces.get(text)
-        if named is None:
-            return None
-        eni = named
-        instance = d.instances.get(eni.instance) if eni.instance is not None else None
+    if not source and names_load_balancer(net, text):
+        return None
+    try:
+        eni = resolve(net, text, None).eni  # the interface the walk takes the name for
+    except VpcsimError:
+        return None  # (the walk says why)
+    if eni is None:
+        return None  # an address, or a keyword written otherwise than `internet`
+    instance = net.design.instances.get(eni.instance) if eni.instance is not None else None
+    if text != eni.name and (instance is None or text != instance.name):
+        return None  # an AWS id, or a name with spaces around it: the trace's texts quote it as written
     if eni.picked or eni.secondary_public_ips or eni.ipv6_prefixes or eni.service is not None:
         return None
     names = (instance.name if instance is not None else None, eni.name,
@@ -160,7 +158,7 @@ class Plans:
         s = self.end(net, src, source=True)
         t = self.end(net, dst, source=False) if s is not None else None
         if s is None or t is None or s.identity == t.identity:
-            return walked(net, src, dst, port, protocol, src_port=src_port, ephemeral=ephemeral, icmp_code=icmp_code)
+            return self._walk(net, src, dst, port, protocol, src_port, ephemeral, icmp_code)
         key = (s.key, t.key, s.instance is not None and s.instance == t.instance, port, protocol, src_port,
                ephemeral, icmp_code)
         entry = self.entries.get(key)
@@ -175,7 +173,7 @@ class Plans:
                 if got is not None:
                     self.built += 1
                     return got
-        result = walked(net, src, dst, port, protocol, src_port=src_port, ephemeral=ephemeral, icmp_code=icmp_code)
+        result = self._walk(net, src, dst, port, protocol, src_port, ephemeral, icmp_code)
         if entry is None:
             if len(self.entries) >= MAX_ENTRIES:
                 self.entries.clear()
@@ -191,10 +189,11 @@ class Plans:
 
     def _walk(self, net: CompiledNetwork, src: Any, dst: Any, port: Any, protocol: Any, src_port: Any,
               ephemeral: Any, icmp_code: Any) -> TraceResult:
+        """A walk, counted while the classes are not built (see `threshold`)."""
         result = walked(net, src, dst, port, protocol, src_port=src_port, ephemeral=ephemeral,
                         icmp_code=icmp_code)
-        self.walks += 1
         if self.analyser is None:
+            self.walks += 1
             self.analyser = _built_analyser(net)
             if self.analyser is None and self.walks >= self.threshold:
                 from vpcsim.analyse import analyser
@@ -262,7 +261,6 @@ class _Writer:
     def __init__(self, values1: tuple[Any, ...], values2: tuple[Any, ...], kinds: tuple[int, ...]) -> None:
         self.values1 = values1
         self.values2 = values2
-        self.kinds = kinds
         self.constants: list[Any] = []
         self.lines: list[str] = []
         self.done: dict[tuple[int, int], str] = {}  # ids of a part of each walk -> the variable building it
