@@ -172,6 +172,22 @@ def test_a_repeated_key_is_still_reported(tmp_path: Path, monkeypatch: pytest.Mo
     assert any("duplicate key 'Description'" in d and f":{line}:" in d for d in chunked), chunked
 
 
+@pytest.mark.parametrize("chunked", [True, False])
+def test_a_repeated_key_beside_a_key_with_a_blank_before_its_colon_is_reported(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, chunked: bool) -> None:
+    """A key written `"Key" :` once hid a repeated key from the fast path's key count: the repeated
+    key's last value was taken, silently. It is refused as each object is built now."""
+    text = json.dumps({"NetworkInterfaces": [_interface(i, {"Description": "a"}, True) for i in range(20)]},
+                      indent=4)
+    text = text.replace('"SubnetId":', '"SubnetId" :', 1)
+    at = text.index('"Description"', len(text) // 2)
+    text = text[:at] + '"Description": "b",\n                ' + text[at:]
+    (tmp_path / "NetworkInterfaces.json").write_text(text)
+    errors = _located_error(tmp_path, monkeypatch, chunked)
+    line = text.count("\n", 0, text.index('"Description"', at + 5)) + 1
+    assert any("duplicate key 'Description'" in d and f":{line}:" in d for d in errors), errors
+
+
 def test_a_large_file_with_a_bracket_in_a_string_is_located(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """Read whole, a file over LOCATE_MAX_BYTES that the fast path declines gets JSON paths only;
     read in chunks, only the chunk with the bracket goes to the exact parser, and all is located."""

@@ -14,6 +14,7 @@ from vpcsim.importers.items import Doc as _Doc
 from vpcsim.importers.items import FileText as _FileText
 from vpcsim.importers.items import JsonNumberText
 from vpcsim.importers.jsonscan import find_all as _find_all
+from vpcsim.importers.jsonscan import parse_chunk as _parse_chunk
 from vpcsim.importers.jsonscan import parse_exact as _parse_exact
 from vpcsim.importers.jsonscan import parse_located as _parse_located
 from vpcsim.importers.jsonscan import parse_scanned as _parse_scanned
@@ -66,12 +67,79 @@ def test_what_the_fast_path_declines() -> None:
         "bracket in a string": '{"Description": "a [b] {c}"}',
         "repeated key": '{"a": 1, "a": 2}',
         "repeated key beside a string with a quote and colon": '{"a": 1, "a": 2, "b": "x\\":"}',
+        # (a key count of `":` once missed the blank-form key and matched the deduplicated keys)
+        "repeated key beside a key with a blank before its colon": '{"a" : 1, "b": 2, "b": 3}',
         "syntax error": '{"a": [1, 2}',
     }
     for why, text in declined.items():
         assert _parse_scanned(text) is None, why
     # Keys followed by blanks before the colon are still counted right.
     assert _parse_scanned('{"a" :\n 1, "b"\t: {"c" : []}}') is not None
+
+
+def test_a_chunk_declines_what_the_whole_file_path_declines_but_brackets() -> None:
+    for text in ('[{"a" : 1, "b": 2, "b": 3}]', '[{"a": 1, "a": 2, "b": "x\\":"}]', '[{"a": "{"}]', '[{"a": "}"}]',
+                 '[{"a": [1, 2}]', '{"a": 1}'):
+        assert _parse_chunk(text, text) is None, text
+    # A `[` in a string: the chunk is taken, and its arrays are located by the exact parser.
+    text = '[{"a": "[x", "b": [1, []]}, {"c": [{"d": "]"}]}]'
+    scanned = _parse_chunk(text, text)
+    assert scanned is not None
+    value, positions = scanned
+    assert _by_order(value, dict(positions)) == _by_order(*_parse_exact(text))
+    # Not ASCII too: offsets in bytes, as FileText counts them.
+    text = '[{"é": "[日", "b": [1, []]}, {"c": [{"d": "]"}]}]'
+    data = text.encode("utf-8")
+    scanned = _parse_chunk(text, data)
+    assert scanned is not None
+    value, positions = scanned
+    assert _by_order(value, dict(positions)) == [len(text[:at].encode()) for at in _by_order(*_parse_exact(text))]
+    assert [data[at:at + 1] for at in _by_order(value, dict(positions))] == [b"[", b"{", b"[", b"[", b"{", b"[", b"{"]
+
+
+def _chunk_items(value: Any) -> list[Any]:
+    """A chunk's items: objects (the top level of a chunk is a list of them)."""
+    return [v if isinstance(v, dict) else {"v": v} for v in (value if isinstance(value, list) else [value])]
+
+
+@settings(derandomize=True, max_examples=300, deadline=None)
+@given(_VALUES, st.sampled_from([None, 0, 4]), st.booleans())
+def test_a_chunk_gives_the_exact_parsers_values_and_offsets(value: Any, indent: int | None, ascii_only: bool) -> None:
+    """Objects at their `{` by matching each `}`; arrays by their `[`, or the exact parser when one
+    sits in a string; in bytes when the chunk is not ASCII (as FileText counts)."""
+    text = json.dumps(_chunk_items(value), indent=indent, ensure_ascii=ascii_only)
+    located: str | bytes = text if text.isascii() else text.encode("utf-8")
+    scanned = _parse_chunk(text, located)
+    exact_value, exact_positions = _parse_exact(text)
+    if scanned is None:  # (only for a brace inside a string)
+        assert text.count("{") + text.count("}") > 2 * len([p for p in _by_order(exact_value, exact_positions)
+                                                             if text[p] == "{"])
+        return
+    got_value, positions = scanned
+    assert got_value == exact_value
+    expected = _by_order(exact_value, exact_positions)
+    if isinstance(located, bytes):
+        expected = [len(text[:at].encode("utf-8")) for at in expected]
+    # Asked in document order, and each container alone (an array first: the objects come later).
+    assert _by_order(got_value, {k: positions[k] for k in map(id, _containers(got_value))}) == expected
+    again = _parse_chunk(text, located)
+    assert again is not None
+    arrays = [c for c in _containers(again[0]) if isinstance(c, list)]
+    assert [again[1][id(a)] for a in arrays] == [at for c, at in zip(_containers(got_value), expected, strict=True)
+                                                 if isinstance(c, list)]
+
+
+def _containers(value: Any) -> list[Any]:
+    out: list[Any] = []
+
+    def walk(v: Any) -> None:
+        if isinstance(v, (dict, list)):
+            out.append(v)
+            for item in v.values() if isinstance(v, dict) else v:
+                walk(item)
+
+    walk(value)
+    return out
 
 
 def test_numbers_too_long_to_convert_stay_text_on_both_paths() -> None:

@@ -58,6 +58,7 @@ from vpcsim.importers.items import FileText as _FileText
 from vpcsim.importers.items import Item as _J
 from vpcsim.importers.items import json_kind as _json_kind
 from vpcsim.importers.jsonscan import Offsets as _Offsets
+from vpcsim.importers.jsonscan import parse_chunk as _parse_chunk
 from vpcsim.importers.jsonscan import parse_exact as _parse_exact
 from vpcsim.importers.jsonscan import parse_fast as _parse_fast
 from vpcsim.importers.jsonscan import parse_scanned as _parse_scanned
@@ -567,7 +568,7 @@ class _Importer:
 
         In the CLI's indented output a top-level item ends at a line `<indent>},` (a raw newline
         cannot sit inside a JSON string), so the text between two such lines is a list of whole
-        items: parsed as `[` + it + `]` by `_parse_scanned` (or, when a bracket sits in a string,
+        items: parsed as `[` + it + `]` by `_parse_chunk` (or, when a brace sits in a string,
         by the exact parser), which checks the cut, every location stays exact, offset by the chunk's start.
         """
         found = self.chunk_head(fd)
@@ -661,7 +662,7 @@ class _Importer:
         except UnicodeDecodeError:
             return None  # (the whole file's read says where)
         exact = False
-        scanned = _parse_scanned(text, located)
+        scanned: tuple[list[Any], Mapping[int, int]] | None = _parse_chunk(text, located)
         if scanned is None:
             if located is not text:
                 return None  # (in bytes; the exact parser counts characters: read whole)

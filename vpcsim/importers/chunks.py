@@ -5,15 +5,13 @@ parse their chunk again when read (`Held`), with what the importer reads of them
 
 from __future__ import annotations
 
-import json
 import zlib
-from array import array
 from collections.abc import Iterator, Mapping
 from typing import Any
 
 from vpcsim.errors import DesignError, Diagnostic, Location, Severity
-from vpcsim.importers.items import Doc, FileText, Item, JsonNumberText, JsonObj, Sink
-from vpcsim.importers.jsonscan import Offsets, json_float, json_int, parse_exact, preorder
+from vpcsim.importers.items import Doc, FileText, Item, JsonObj, Sink
+from vpcsim.importers.jsonscan import OffsetsByGet, parse_chunk, parse_exact, preorder
 
 __all__ = ["KNOWN", "Chunks", "Held", "PickView", "Public", "chunk_text", "objs_held", "pick_view", "plain"]
 
@@ -34,7 +32,7 @@ class Chunks:
         # index -> (its items, their offsets in "[" + its text + "]", the offset of that "[" in the file)
         self.cache: dict[int, tuple[list[Any], Mapping[int, int], int]] = {}
         # index -> id(object) -> offset, for the objects whose offsets were kept (`hint`): found
-        # without a walk of the chunk, which its offsets need (`_Walked`).
+        # without matching the chunk's braces, which its offsets need (`ChunkOffsets`).
         self.hints: dict[int, dict[int, int]] = {}
         self.positions = _ChunkPositions(self.cache, self.hints)
         self.last = -1
@@ -67,15 +65,17 @@ class Chunks:
                                           "(expected it to stay as it was; import it again)",
                                           Location(self.display, 1, 1))])
         text, located = chunk_text(data)
-        # The same bytes as when they passed `take_chunk`'s checks: the C scanner's parse, its
-        # offsets found when one is first asked (a pick reads instances without locating them),
-        # in bytes (a chunk that is not ASCII is never parsed by the exact parser).
+        # The same bytes as when they passed `take_chunk`'s checks, parsed the same way.
         offsets: Mapping[int, int]
         if exact:
             value, offsets = parse_exact(text)
         else:
-            value = json.loads(text, parse_int=json_int, parse_float=json_float, parse_constant=JsonNumberText)
-            offsets = _Walked(located, value)
+            scanned = parse_chunk(text, located)
+            if scanned is None:  # (cannot be: the bytes are the same)
+                raise DesignError([Diagnostic(Severity.ERROR, "aws-changed", "the file changed while it was "
+                                              "imported (expected it to stay as it was; import it again)",
+                                              Location(self.display, 1, 1))])
+            value, offsets = scanned
         items: list[Any] = value
         self._put(index, items, offsets, offset)
         return items
@@ -116,38 +116,7 @@ def chunk_text(data: bytes) -> tuple[str, str | bytes]:
     return text, (text if data.isascii() else b"[" + data + b"]")
 
 
-class _Walked(Mapping[int, int]):
-    """`Offsets` of a chunk parsed again, made when a location is first asked."""
-
-    __slots__ = ("text", "value", "offsets")
-
-    def __init__(self, text: str | bytes, value: list[Any]) -> None:
-        self.text = text
-        self.value = value
-        self.offsets: Offsets | None = None
-
-    def _made(self) -> Offsets:
-        if self.offsets is None:
-            objects: list[Any] = []
-            arrays: list[Any] = []
-            preorder(self.value, objects.append, arrays.append)
-            self.offsets = Offsets(self.text, array("q", map(id, objects)), array("q", map(id, arrays)))
-        return self.offsets
-
-    def __getitem__(self, key: int) -> int:
-        return self._made()[key]
-
-    def get(self, key: int, default: Any = None) -> Any:
-        return self._made().get(key, default)
-
-    def __iter__(self) -> Iterator[int]:
-        return iter(self._made())
-
-    def __len__(self) -> int:
-        return len(self._made())
-
-
-class _ChunkPositions(Mapping[int, int]):
+class _ChunkPositions(OffsetsByGet):
     """id(container) -> offset in the file, for a file read in chunks: the chunks parsed now, and
     what is pinned (the top-level object, the items held as parsed)."""
 
@@ -174,12 +143,6 @@ class _ChunkPositions(Mapping[int, int]):
             if at is not None:
                 return at + base
         return default
-
-    def __getitem__(self, key: int) -> int:
-        found: int | None = self.get(key)
-        if found is None:
-            raise KeyError(key)
-        return found
 
     def __iter__(self) -> Iterator[int]:
         yield from self.pinned

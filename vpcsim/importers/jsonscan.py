@@ -1,8 +1,9 @@
 """JSON text -> its value, with the offset where each object and array starts (for locations).
 
 The C scanner parses and a scan of the text finds the offsets (`parse_scanned`), when its checks
-vouch for them; else the pure-Python scanner, which reports each offset as it goes and a repeated
-key or a syntax error exactly where it is (`parse_exact`).
+vouch for them (`parse_chunk` for a chunk of a large file, with checks that cost less); else the
+pure-Python scanner, which reports each offset as it goes and a repeated key or a syntax error
+exactly where it is (`parse_exact`).
 """
 
 from __future__ import annotations
@@ -11,14 +12,15 @@ import json
 import json.decoder
 import json.scanner
 import re
+import sys
 from array import array
 from collections.abc import Iterator, Mapping
 from typing import Any
 
 from vpcsim.importers.items import FileText, JsonNumberText
 
-__all__ = ["Offsets", "find_all", "json_float", "json_int", "parse_exact", "parse_fast", "parse_located",
-           "parse_scanned", "preorder"]
+__all__ = ["ChunkOffsets", "Offsets", "OffsetsByGet", "find_all", "json_float", "json_int", "parse_exact", "parse_fast", "parse_located",
+           "parse_chunk", "parse_scanned", "preorder"]
 
 _JsonDecoderModule: Any = json.decoder
 _JsonScannerModule: Any = json.scanner
@@ -71,38 +73,163 @@ def parse_located(text: str) -> tuple[Any, Mapping[int, int]]:
     return scanned if scanned is not None else parse_exact(text)
 
 
-_KEY_ENDS = re.compile(r'"[ \t\n\r]*:')
-
-
 def parse_scanned(text: str, located: str | bytes | None = None) -> tuple[Any, Mapping[int, int]] | None:
     """The C scanner's parse, with each container's offset; None when a check fails. `located`:
-    what the offsets are counted in, when not `text` (its UTF-8 bytes: `chunks.chunk_text`).
+    what the offsets are counted in, when not `text` (its UTF-8 bytes).
 
     Every `{` outside a string opens an object, in the order a pre-order walk of the parsed
     value meets them (`[` and arrays alike); so when the text holds exactly as many `{` as the
     value has objects, none sits inside a string and the k-th `{` is the k-th object's start.
-    Likewise every key ends with `"` and a colon: as many of those as the objects hold keys
-    means no key was repeated (json keeps the last of a repeated key silently).
+    A repeated key is refused as each object is built (`_unique_pairs`): json would keep the
+    last one silently.
 
     The checks are made here; the offsets are found when a location is first asked for
-    (`Offsets`): most of a large file's containers are never located (describe-network-
-    interfaces' ENIs of instances, tags, attachments...), and listing them cost as much as the parse.
+    (`Offsets`): most of a large file's containers are never located.
     """
     try:
-        value = json.loads(text, parse_int=json_int, parse_float=json_float, parse_constant=JsonNumberText)
+        value = json.loads(text, object_pairs_hook=_unique_pairs, parse_int=json_int, parse_float=json_float,
+                           parse_constant=JsonNumberText)
         objects: list[Any] = []
         arrays: list[Any] = []
         if type(value) is dict or type(value) is list:
             preorder(value, objects.append, arrays.append)
-    except (ValueError, RecursionError):  # JSONDecodeError is a ValueError
-        return None
-    keys = sum(map(len, objects))
-    if keys != text.count('":') and keys != len(_KEY_ENDS.findall(text)):
+    except (ValueError, RecursionError, _DuplicateKey):  # JSONDecodeError is a ValueError
         return None
     if text.count("{") != len(objects) or text.count("[") != len(arrays):
         return None
     return value, Offsets(text if located is None else located, array("q", map(id, objects)),
                           array("q", map(id, arrays)))
+
+
+def parse_chunk(text: str, located: str | bytes) -> tuple[list[Any], ChunkOffsets] | None:
+    """`parse_scanned` for a chunk of a large file (`[` + whole items + `]`): the same checks, made
+    for less. Its objects are listed as the C scanner completes them, each at its `}`: so when the
+    text holds as many `{` and as many `}` as there are objects, no brace sits in a string, the
+    k-th object completed closes at the k-th `}`, and it opens at the `{` that `}` matches. No
+    walk of the value; its arrays are found only if one is located (`ChunkOffsets`).
+    None when a check fails, or the text is not a list."""
+    objects: list[dict[str, Any]] = []
+    add = objects.append
+
+    def unique(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+        obj = dict(pairs)
+        if len(obj) != len(pairs):
+            raise _DuplicateKey("")  # (the exact parser says which and where)
+        add(obj)
+        return obj
+
+    try:
+        value = json.loads(text, object_pairs_hook=unique, parse_int=json_int, parse_float=json_float,
+                           parse_constant=JsonNumberText)
+    except (ValueError, RecursionError, _DuplicateKey):
+        return None
+    if type(value) is not list:
+        return None
+    opens = find_all(located, "{")
+    if len(opens) != len(objects):
+        return None
+    closes = find_all(located, "}")
+    if len(closes) != len(objects):
+        return None
+    return value, ChunkOffsets(located, value, objects, opens, closes)
+
+
+class OffsetsByGet(Mapping[int, int]):
+    """A Mapping of offsets answered by its `get`, which subclasses write (a miss raises no KeyError
+    that Mapping.get would catch)."""
+
+    __slots__ = ()
+
+    def get(self, key: int, default: Any = None) -> Any:
+        raise NotImplementedError
+
+    def __getitem__(self, key: int) -> int:
+        found: int | None = self.get(key)
+        if found is None:
+            raise KeyError(key)
+        return found
+
+
+class ChunkOffsets(OffsetsByGet):
+    """`Offsets` of a chunk (`parse_chunk`): its objects' found when one is first asked, by
+    matching each `}` with its `{`; its arrays' when an array is (only for a message about one),
+    by a walk of the chunk and its `[`s, or, when a `[` sits in a string, by the exact parser.
+    It holds the chunk's value: it lives only as long as the chunk's parse (`Chunks`)."""
+
+    __slots__ = ("text", "value", "_objects", "_opens", "_closes", "_found", "_arrays_found")
+
+    def __init__(self, text: str | bytes, value: list[Any], objects: list[dict[str, Any]], opens: list[int],
+                 closes: list[int]) -> None:
+        self.text = text
+        self.value = value
+        self._objects: list[dict[str, Any]] | None = objects
+        self._opens = opens
+        self._closes = closes
+        self._found: dict[int, int] = {}
+        self._arrays_found = False
+
+    def get(self, key: int, default: Any = None) -> Any:
+        if self._objects is not None:
+            self._find_objects()
+        found = self._found.get(key)
+        if found is None and not self._arrays_found:
+            self._find_arrays()
+            found = self._found.get(key)
+        return default if found is None else found
+
+    def __iter__(self) -> Iterator[int]:
+        self.get(-1)  # (finds all)
+        return iter(self._found)
+
+    def __len__(self) -> int:
+        self.get(-1)
+        return len(self._found)
+
+    def _find_objects(self) -> None:
+        starts: list[int] = []
+        add = starts.append
+        stack: list[int] = []
+        push, pop = stack.append, stack.pop
+        opens = iter(self._opens)
+        end = sys.maxsize
+        next_open = next(opens, end)
+        for close in self._closes:
+            while next_open < close:
+                push(next_open)
+                next_open = next(opens, end)
+            add(pop())
+        assert self._objects is not None
+        self._found.update(zip(map(id, self._objects), starts, strict=True))
+        self._objects, self._opens, self._closes = None, [], []
+
+    def _find_arrays(self) -> None:
+        self._arrays_found = True
+        arrays: list[Any] = []
+        _walk_arrays(self.value, arrays.append)
+        at = find_all(self.text, "[")
+        if len(at) == len(arrays):
+            self._found.update(zip(map(id, arrays), at, strict=True))
+            return
+        # A `[` in a string: the exact parser of the same text, whose arrays are ours, in order.
+        text = self.text if isinstance(self.text, str) else self.text.decode("utf-8")
+        exact, positions = parse_exact(text)
+        theirs: list[Any] = []
+        _walk_arrays(exact, theirs.append)
+        for mine, their in zip(arrays, theirs, strict=True):
+            offset = positions[id(their)]
+            self._found[id(mine)] = offset if text is self.text else len(text[:offset].encode("utf-8"))
+
+
+def _walk_arrays(value: Any, add: Any) -> None:
+    """Every array of a parsed JSON value, in document order."""
+    if type(value) is list:
+        add(value)
+        items: Any = value
+    else:
+        items = value.values()
+    for item in items:
+        if type(item) is dict or type(item) is list:
+            _walk_arrays(item, add)
 
 
 class Offsets(Mapping[int, int]):
