@@ -6,6 +6,7 @@ from __future__ import annotations
 import codecs
 import json
 import os
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -13,6 +14,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+import vpcsim
 import vpcsim.components  # noqa: F401  (the importer needs the component mappings)
 from vpcsim.errors import DesignError
 from vpcsim.importers import aws, chunks, jsonscan
@@ -186,6 +188,34 @@ def test_a_repeated_key_beside_a_key_with_a_blank_before_its_colon_is_reported(
     errors = _located_error(tmp_path, monkeypatch, chunked)
     line = text.count("\n", 0, text.index('"Description"', at + 5)) + 1
     assert any("duplicate key 'Description'" in d and f":{line}:" in d for d in errors), errors
+
+
+@pytest.mark.parametrize("attached", [True, False])
+def test_values_nested_as_deep_as_the_c_scanner_goes_are_errors_not_crashes(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, attached: bool) -> None:
+    """A chunk is not walked by Python when it is parsed (`parse_chunk`), so it may hold a value
+    nested deeper than Python's stack: what reads it later (locating an array, pinning a loose
+    interface, comparing a repeated one) must load or end in diagnostics, never in a RecursionError
+    or a descriptor closed twice (the second close was of the next file opened)."""
+    monkeypatch.setattr(aws, "CHUNK_MIN_BYTES", 0)
+    monkeypatch.setattr(aws, "CHUNK_BYTES", 256)
+    limit = sys.getrecursionlimit()
+    items = [_interface(i, {"Description": "x"}, attached) for i in range(6)]
+    files = {"NetworkInterfaces.json": json.dumps({"NetworkInterfaces": items + items[:1]}, indent=4),  # (eni-0 twice)
+             "Reservations.json": json.dumps(_instances([{"Description": "x"}] * 6), indent=4)}
+    for name, text in files.items():
+        for depth in range(limit - 60, limit + 5, 3):
+            for deep in ("[" * depth + "]" * depth, '{"a": ' * depth + "1" + "}" * depth):
+                for other in tmp_path.iterdir():
+                    other.unlink()
+                (tmp_path / name).write_text(text.replace('"Description": "x"', '"Description": ' + deep, 1))
+                try:  # (a RecursionError or an OSError fails the test)
+                    vpcsim.load(tmp_path)  # (an instance's Description is not read: it may load)
+                except DesignError as exc:
+                    codes = {d.code for d in exc.diagnostics}
+                    assert codes and "aws-changed" not in codes, (name, depth, codes)
+                else:
+                    assert name == "Reservations.json", depth
 
 
 def test_a_large_file_with_a_bracket_in_a_string_is_located(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

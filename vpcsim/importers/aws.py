@@ -227,11 +227,15 @@ def _imported(path: str, files: Sequence[str] | None, records: bool = False) -> 
     """Import, mapping instances as describe-instances is read; once more without, when that
     cannot give what reading it whole does (`_Restart`). `records`: see `_Importer.records`."""
     try:
-        importer = _Importer(path, records=records)
-        return importer, importer.run(files)
-    except _Restart:
-        importer = _Importer(path, stream=False, records=records)
-        return importer, importer.run(files)
+        try:
+            importer = _Importer(path, records=records)
+            return importer, importer.run(files)
+        except _Restart:
+            importer = _Importer(path, stream=False, records=records)
+            return importer, importer.run(files)
+    except RecursionError:  # (every parse declines what its walks cannot take: this is the last guard)
+        raise DesignError([Diagnostic(Severity.ERROR, "aws-json", "a value is nested too deeply to import "
+                                      "(expected JSON as `aws ec2 describe-*` writes it)", Location(path, 0, 0))]) from None
 
 
 def design_to_yaml(design: dict[str, Any]) -> str:
@@ -577,7 +581,12 @@ class _Importer:
         skip, indent, key = found
         doc, chunks = self.chunked_doc(fd, skip, display, rel, region)
         mark = (len(self.diagnostics), key in self.loaded_keys, len(self.raw[key]))
-        if self.read_chunks(fd, skip, indent, key, doc, chunks):
+        try:
+            plain = self.read_chunks(fd, skip, indent, key, doc, chunks)
+        except BaseException:
+            chunks.source.detach()  # `read` closes fd: the source must not close it again (or its next owner's)
+            raise
+        if plain:
             self.sources.append(chunks.source)
             return doc
         # Not plain: undo what the chunks collected, and let the file be read whole.
@@ -611,6 +620,16 @@ class _Importer:
                     into: list[Diagnostic] | None = None) -> bool:
         """`read_chunked`'s loop: False when a chunk is not plain. `each` is handed each chunk's
         instances as they are held (their chunk still parsed); `into` takes the collect's diagnostics."""
+        try:
+            return self.chunks_read(fd, skip, indent, key, doc, chunks, each, into)
+        except RecursionError:
+            # A value nested about as deep as Python's stack, which the C scanner took but reading it
+            # did not (comparing a repeated item, locating it): read whole, which says where it is.
+            return False
+
+    def chunks_read(self, fd: int, skip: int, indent: bytes, key: str, doc: _Doc, chunks: _Chunks,
+                    each: Callable[[list[tuple[str, _Held]]], None] | None,
+                    into: list[Diagnostic] | None) -> bool:
         source = chunks.source
         buf = os.pread(fd, CHUNK_BYTES, skip)
         head = _CLI_HEAD.match(buf)

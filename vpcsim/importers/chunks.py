@@ -11,7 +11,7 @@ from typing import Any
 
 from vpcsim.errors import DesignError, Diagnostic, Location, Severity
 from vpcsim.importers.items import Doc, FileText, Item, JsonObj, Sink
-from vpcsim.importers.jsonscan import OffsetsByGet, parse_chunk, parse_exact, preorder
+from vpcsim.importers.jsonscan import OffsetsByGet, containers, parse_chunk, parse_exact
 
 __all__ = ["KNOWN", "Chunks", "Held", "PickView", "Public", "chunk_text", "objs_held", "pick_view", "plain"]
 
@@ -71,10 +71,10 @@ class Chunks:
             value, offsets = parse_exact(text)
         else:
             scanned = parse_chunk(text, located)
-            if scanned is None:  # (cannot be: the bytes are the same)
-                raise DesignError([Diagnostic(Severity.ERROR, "aws-changed", "the file changed while it was "
-                                              "imported (expected it to stay as it was; import it again)",
-                                              Location(self.display, 1, 1))])
+            if scanned is None:
+                # The same bytes passed once: only a value nested about as deep as the stack, parsed
+                # again deeper in it, fails (`_Importer.read_chunks` reads such a file whole).
+                raise RecursionError("a chunk nested too deeply to parse again here")
             value, offsets = scanned
         items: list[Any] = value
         self._put(index, items, offsets, offset)
@@ -97,8 +97,7 @@ class Chunks:
     def pin(self, value: dict[str, Any] | list[Any]) -> None:
         """Keep the offsets of `value`'s containers (an item held as parsed) past its chunk's, and
         `value` itself (an id is looked up only while its object lives)."""
-        found: list[Any] = []
-        preorder(value, found.append, found.append)
+        found = containers(value)
         self.pinned.append(value)
         get = self.positions.get
         pinned = self.positions.pinned

@@ -19,7 +19,7 @@ from typing import Any
 
 from vpcsim.importers.items import FileText, JsonNumberText
 
-__all__ = ["ChunkOffsets", "Offsets", "OffsetsByGet", "find_all", "json_float", "json_int", "parse_exact", "parse_fast", "parse_located",
+__all__ = ["ChunkOffsets", "Offsets", "OffsetsByGet", "find_all", "containers", "json_float", "json_int", "parse_exact", "parse_fast", "parse_located",
            "parse_chunk", "parse_scanned", "preorder"]
 
 _JsonDecoderModule: Any = json.decoder
@@ -204,32 +204,36 @@ class ChunkOffsets(OffsetsByGet):
 
     def _find_arrays(self) -> None:
         self._arrays_found = True
-        arrays: list[Any] = []
-        _walk_arrays(self.value, arrays.append)
+        arrays = [c for c in containers(self.value) if type(c) is list]
         at = find_all(self.text, "[")
         if len(at) == len(arrays):
             self._found.update(zip(map(id, arrays), at, strict=True))
             return
         # A `[` in a string: the exact parser of the same text, whose arrays are ours, in order.
         text = self.text if isinstance(self.text, str) else self.text.decode("utf-8")
-        exact, positions = parse_exact(text)
-        theirs: list[Any] = []
-        _walk_arrays(exact, theirs.append)
+        try:
+            exact, positions = parse_exact(text)
+        except RecursionError:  # (nested deeper than the exact parser goes: its arrays stay unlocated)
+            return
+        theirs = [c for c in containers(exact) if type(c) is list]
         for mine, their in zip(arrays, theirs, strict=True):
             offset = positions[id(their)]
             self._found[id(mine)] = offset if text is self.text else len(text[:offset].encode("utf-8"))
 
 
-def _walk_arrays(value: Any, add: Any) -> None:
-    """Every array of a parsed JSON value, in document order."""
-    if type(value) is list:
-        add(value)
-        items: Any = value
-    else:
-        items = value.values()
-    for item in items:
-        if type(item) is dict or type(item) is list:
-            _walk_arrays(item, add)
+def containers(value: Any) -> list[Any]:
+    """Every object and array of a parsed JSON value, in document order, without recursion: the C
+    scanner takes values nested deeper than Python's stack (`parse_chunk` does not walk them)."""
+    out: list[Any] = []
+    add = out.append
+    stack = [value]
+    pop, push = stack.pop, stack.extend
+    while stack:
+        item = pop()
+        add(item)
+        push([v for v in reversed(item if type(item) is list else item.values())
+              if type(v) is dict or type(v) is list])
+    return out
 
 
 class Offsets(Mapping[int, int]):
@@ -298,7 +302,8 @@ def find_all(text: str | bytes | FileText, char: str) -> list[int]:
 
 
 def preorder(value: dict[str, Any] | list[Any], obj: Any, arr: Any) -> None:
-    """Every object and array of a parsed JSON value, each in document order."""
+    """Every object and array of a parsed JSON value, each in document order (recursive: for a
+    value the C scanner took, which may be nested deeper than Python's stack, `containers`)."""
     if type(value) is dict:
         obj(value)
         items: Any = value.values()
