@@ -61,6 +61,7 @@ def _read(folder: Path, chunked: bool, monkeypatch: pytest.MonkeyPatch, chunk: i
         for key in ("NetworkInterfaces", "Reservations"):
             for aws_id, item in imp.raw[key].items():
                 plain = chunks.plain(item)
+                assert plain.loc == plain.doc.loc(plain.data, plain.path)  # (a held item's, from its offset)
                 found: list[Any] = []
                 jsonscan.preorder(plain.data, found.append, found.append)
                 where += [f"{aws_id} {plain.path} {plain.doc.loc(c, plain.path)}" for c in found]

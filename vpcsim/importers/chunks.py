@@ -286,7 +286,22 @@ def plain(item: Item) -> Item:
     data = item.data
     if item.offset >= 0:
         item.chunks.hint(item.index, data, item.offset)
+        return _Placed(data, item.doc, item.path, item.sink, item.offset)
     return Item(data, item.doc, item.path, item.sink)
+
+
+class _Placed(Item):
+    """A held item's JSON, read: located at the offset it was held with, without a lookup."""
+
+    __slots__ = ("offset",)
+
+    def __init__(self, data: JsonObj, doc: Doc, path: str, sink: Sink, offset: int) -> None:
+        super().__init__(data, doc, path, sink)
+        self.offset = offset
+
+    @property
+    def loc(self) -> Location:
+        return self.doc.loc_at(self.offset, self.path)
 
 
 def objs_held(held: Item, plain: Item, key: str) -> list[tuple[Item, Item]]:

@@ -184,6 +184,10 @@ class Doc:
         offset = self.positions.get(id(value))
         if offset is None:
             return Location(self.display, 0, 0, path)
+        return self.loc_at(offset, path)
+
+    def loc_at(self, offset: int, path: str) -> Location:
+        """`loc` of the value that starts at `offset` (known: `chunks.plain`)."""
         at, line = self.anchor
         text = self.text
         if isinstance(text, FileText):

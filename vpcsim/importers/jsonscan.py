@@ -204,7 +204,11 @@ class ChunkOffsets(OffsetsByGet):
 
     def _find_arrays(self) -> None:
         self._arrays_found = True
-        arrays = [c for c in containers(self.value) if type(c) is list]
+        arrays: list[Any] = []
+        try:
+            preorder(self.value, _ignore, arrays.append)  # (5x faster than `containers`)
+        except RecursionError:
+            arrays = [c for c in containers(self.value) if type(c) is list]
         at = find_all(self.text, "[")
         if len(at) == len(arrays):
             self._found.update(zip(map(id, arrays), at, strict=True))
@@ -219,6 +223,10 @@ class ChunkOffsets(OffsetsByGet):
         for mine, their in zip(arrays, theirs, strict=True):
             offset = positions[id(their)]
             self._found[id(mine)] = offset if text is self.text else len(text[:offset].encode("utf-8"))
+
+
+def _ignore(value: Any) -> None:
+    pass
 
 
 def containers(value: Any) -> list[Any]:
