@@ -271,6 +271,7 @@ class RouteOrigin(enum.Enum):
 
 @dataclass(frozen=True, slots=True)
 class Route:
+    """One route of a route table: a destination (a CIDR or a prefix list) and where it sends traffic."""
     destination: Cidr | None  # None when the destination is a prefix list
     prefix_list: str | None
     target_kind: TargetKind
@@ -301,6 +302,7 @@ class Route:
 
 @dataclass(frozen=True, slots=True)
 class RouteTable:
+    """A VPC route table: its routes, whether it is the main one, and the gateways edge-associated with it."""
     name: str
     vpc: str
     routes: tuple[Route, ...]
@@ -324,6 +326,7 @@ class RouteTable:
 
 @dataclass(frozen=True, slots=True)
 class NaclRule:
+    """One numbered entry of a network ACL, in one direction."""
     number: int
     allow: bool
     protocol: int  # -1 = all
@@ -335,6 +338,7 @@ class NaclRule:
 
 @dataclass(frozen=True, slots=True)
 class NetworkAcl:
+    """A network ACL: its inbound and outbound entries, evaluated in number order (stateless)."""
     name: str
     vpc: str
     inbound: tuple[NaclRule, ...]
@@ -353,6 +357,7 @@ class PeerKind(enum.Enum):
 
 @dataclass(frozen=True, slots=True)
 class SgRule:
+    """One security group rule: a protocol and port range from or to a CIDR, group or prefix list."""
     protocol: int
     port_lo: int
     port_hi: int
@@ -370,6 +375,7 @@ class SgRule:
 
 @dataclass(frozen=True, slots=True)
 class SecurityGroup:
+    """A security group: its ingress and egress rules (stateful, allow only)."""
     name: str
     vpc: str
     ingress: tuple[SgRule, ...]
@@ -412,6 +418,7 @@ DEFAULT_DHCP_OPTIONS = DhcpOptions()
 
 @dataclass(frozen=True, slots=True)
 class Vpc:
+    """A VPC: its CIDRs and its main route table, default network ACL and default security group."""
     name: str
     cidrs: tuple[Cidr, ...]
     main_route_table: str  # always set: an implicit table when the design names none
@@ -447,6 +454,7 @@ class Vpc:
 
 @dataclass(frozen=True, slots=True)
 class Subnet:
+    """A subnet: its CIDR, availability zone and the route table and network ACL it uses."""
     name: str
     vpc: str
     cidr: Cidr
@@ -489,6 +497,7 @@ class Subnet:
 
 @dataclass(frozen=True, slots=True)
 class InternetGateway:
+    """An internet gateway attached to a VPC."""
     name: str
     vpc: str
     aws_id: str | None = None
@@ -497,6 +506,7 @@ class InternetGateway:
 
 @dataclass(frozen=True, slots=True)
 class NatGateway:
+    """A NAT gateway in a subnet, public (with an Elastic IP) or private."""
     name: str
     subnet: str
     public: bool
@@ -524,6 +534,7 @@ class NatGateway:
 
 @dataclass(frozen=True, slots=True)
 class Peering:
+    """A VPC peering connection between a requester and an accepter VPC."""
     name: str
     requester: str
     accepter: str
@@ -538,6 +549,7 @@ class Peering:
 
 @dataclass(frozen=True, slots=True)
 class PrefixList:
+    """A managed prefix list: named CIDR entries that routes and rules may refer to."""
     name: str
     entries: tuple[Cidr, ...]
     aws_id: str | None = None
@@ -546,6 +558,7 @@ class PrefixList:
 
 @dataclass(frozen=True, slots=True)
 class Interface:
+    """A network interface (ENI): its subnet, addresses and security groups."""
     name: str
     instance: str | None
     subnet: str
@@ -609,6 +622,7 @@ class Interface:
 
 @dataclass(frozen=True, slots=True)
 class Instance:
+    """An instance and the names of its interfaces, in device order."""
     name: str
     interfaces: tuple[str, ...]
     state: str = "running"
@@ -623,6 +637,7 @@ class Instance:
 
 @dataclass(frozen=True, slots=True)
 class Unsupported:
+    """A resource the design names but vpcsim does not simulate (kept to say so)."""
     name: str
     kind: str
     aws_id: str | None = None

@@ -265,6 +265,7 @@ class Hop(NamedTuple):
 
 @dataclass(frozen=True, slots=True)
 class Blocker:
+    """What stopped a flow: the rule or missing route, in which direction, and where it is written."""
     code: Code
     direction: str  # "forward" | "return"
     component: str
@@ -357,6 +358,7 @@ class AddressVerdict:
 
 @dataclass(frozen=True, slots=True)
 class TraceResult:
+    """A traced flow: its disposition, the hops there and back, and what blocked it, if anything."""
     flow: Flow
     disposition: Disposition
     forward: tuple[Hop, ...]

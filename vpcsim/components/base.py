@@ -53,6 +53,7 @@ T = TypeVar("T")
 
 @dataclass(frozen=True, slots=True)
 class Endpoint:
+    """One end of a flow, resolved: its label, address and interface (none for the internet)."""
     label: str
     addr: int
     eni: Interface | None = None  # None: the internet (or an address nothing owns)

@@ -106,6 +106,7 @@ class Node:
 
 @dataclass(frozen=True, slots=True)
 class Listener:
+    """A load balancer listener: the protocol and port it accepts, and its target groups."""
     protocol: str
     port: int
     # The target groups its default action and rules can forward to (none: it answers itself,
@@ -125,6 +126,7 @@ class Listener:
 
 @dataclass(frozen=True, slots=True)
 class LoadBalancerModel:
+    """A load balancer: its scheme, nodes, listeners and security groups."""
     name: str
     type: str  # application | network | classic
     scheme: str  # internet-facing | internal
@@ -178,6 +180,7 @@ class Target:
 
 @dataclass(frozen=True, slots=True)
 class TargetGroupModel:
+    """A target group: its targets, their port and protocol, and its health check."""
     name: str
     vpc: str
     protocol: str

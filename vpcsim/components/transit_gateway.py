@@ -79,6 +79,7 @@ _PROPAGATING = ("vpc", "direct_connect_gateway", "vpn")  # peering attachments t
 
 @dataclass(frozen=True, slots=True)
 class TgwRoute:
+    """One route of a transit gateway route table."""
     destination: Cidr
     attachment: str | None  # None: a blackhole route
     loc: Location = field(default=NOWHERE, compare=False)
@@ -86,6 +87,7 @@ class TgwRoute:
 
 @dataclass(frozen=True, slots=True)
 class TgwRouteTable:
+    """A transit gateway route table."""
     name: str
     routes: tuple[TgwRoute, ...] = ()
     aws_id: str | None = None
@@ -94,6 +96,7 @@ class TgwRouteTable:
 
 @dataclass(frozen=True, slots=True)
 class Attachment:
+    """A transit gateway attachment: what it connects, its association and its propagations."""
     name: str
     kind: str  # one of ATTACHMENT_KINDS
     target: str  # the VPC, peer transit gateway, VPN connection or Direct Connect gateway
@@ -108,6 +111,7 @@ class Attachment:
 
 @dataclass(frozen=True, slots=True)
 class TransitGatewayModel:
+    """A transit gateway: its route tables, attachments and default tables."""
     name: str
     route_tables: Mapping[str, TgwRouteTable]
     attachments: Mapping[str, Attachment]
