@@ -67,12 +67,13 @@ from vpcsim.importers.mapping import Names as _Names
 from vpcsim.importers.mapping import Picked as _Named
 from vpcsim.importers.mapping import UnsupportedKind as _UnsupportedKind
 from vpcsim.importers.mapping import ip6_text as _ip6
+from vpcsim.importers.mapping import ip_int as _ip_int
 from vpcsim.importers.mapping import ip_text as _ip
 from vpcsim.loader.build import default_group_name
 from vpcsim.loader.extensions import require_components
 from vpcsim.loader.reader import Built as _Built
 from vpcsim.loader.reader import FileTooLarge, Node, UnreadableFile, located_tree, open_regular, read_open
-from vpcsim.model import EMPTY_TAGS, IPV4_MAX, ip_to_int, parse_decimal, parse_ip, short
+from vpcsim.model import EMPTY_TAGS, IPV4_MAX, parse_decimal, parse_ip, short
 from vpcsim.model import Instance as _Instance
 from vpcsim.model import Interface as _Interface
 
@@ -1992,19 +1993,20 @@ class _Importer:
                                           or type(assoc.get("PublicIp")) not in (str, type(None))):
                     return None  # (a secondary public IP, or what reading it would report)
                 primary_first.append((not flag, address.get("PrivateIpAddress")))
-            primary_first.sort(key=lambda pair: pair[0])
+            if len(primary_first) > 1:
+                primary_first.sort(key=lambda pair: pair[0])
             for _, text in primary_first:
                 if text is not None and type(text) is not str:
                     return None
-                ip = _ip(text or "")
-                if ip is not None and (value := ip_to_int(ip)) not in ips:
+                value = _ip_int(text or "")
+                if value is not None and value not in ips:
                     ips.append(value)
         if not ips:
             text = e.get("PrivateIpAddress")
-            ip = _ip(text) if type(text) is str else None
-            if ip is None:
+            value = _ip_int(text) if type(text) is str else None
+            if value is None:
                 return None
-            ips.append(ip_to_int(ip))
+            ips.append(value)
         six = e.get("Ipv6Addresses")
         if six is not None:
             if type(six) is not list:
@@ -2041,10 +2043,9 @@ class _Importer:
             public_text = inst.get("PublicIpAddress")
         public: int | None = None
         if public_text is not None and public_text != "":
-            public_ip = _ip(public_text) if type(public_text) is str else None
-            if public_ip is None:
+            public = _ip_int(public_text) if type(public_text) is str else None
+            if public is None:
                 return None
-            public = ip_to_int(public_ip)
         groups: list[str] = []
         vpc = self.vpcs[subnet.vpc_id or ""].name
         found = e.get("Groups")

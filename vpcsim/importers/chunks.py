@@ -296,7 +296,11 @@ class _Placed(Item):
     __slots__ = ("offset",)
 
     def __init__(self, data: JsonObj, doc: Doc, path: str, sink: Sink, offset: int) -> None:
-        super().__init__(data, doc, path, sink)
+        # (Item's four, set here: one call fewer, 40,000 times a load at 20,000 instances)
+        self.data = data
+        self.doc = doc
+        self.path = path
+        self.sink = sink
         self.offset = offset
 
     @property

@@ -15,12 +15,13 @@ from typing import Any, Generic, TypeVar
 
 import vpcsim.facts as facts
 from vpcsim.importers.items import Item
+from vpcsim.model import ip_to_int
 
 # The importer a mapping's `pick` and `body` are handed (importers.aws.Importer): a type
 # parameter, so that this module, which the importer imports, need not import it back.
 ImporterT = TypeVar("ImporterT")
 
-__all__ = ["AwsMapping", "Detail", "Names", "Picked", "UnsupportedKind", "classic_listener", "icmp_fields", "ip_text",
+__all__ = ["AwsMapping", "Detail", "Names", "Picked", "UnsupportedKind", "classic_listener", "icmp_fields", "ip_int", "ip_text",
            "mappings", "register", "target_group_health"]
 
 _NAME_BAD = re.compile(r"[^A-Za-z0-9._:\-]+")  # "/" is legal in names but means "<vpc>/default"
@@ -92,6 +93,20 @@ def ip_text(text: str) -> str | None:
         return str(ipaddress.IPv4Address(text.strip()))
     except (ValueError, TypeError):
         return None
+
+
+_CANONICAL_IP_OCTETS = re.compile(rf"({OCTET})\.({OCTET})\.({OCTET})\.({OCTET})")
+
+
+def ip_int(text: str) -> int | None:
+    """`ip_text`'s address as an int (one regex for the common form, not `ip_text` then
+    `model.ip_to_int`: 30,000 addresses at 20,000 instances)."""
+    found = _CANONICAL_IP_OCTETS.fullmatch(text) if type(text) is str else None
+    if found is not None:
+        a, b, c, d = map(int, found.groups())
+        return a << 24 | b << 16 | c << 8 | d
+    canonical = ip_text(text)
+    return None if canonical is None else ip_to_int(canonical)
 
 
 def ip6_text(text: str) -> str | None:
