@@ -622,13 +622,13 @@ class _Importer:
         """`read_chunked`'s loop: False when a chunk is not plain. `each` is handed each chunk's
         instances as they are held (their chunk still parsed); `into` takes the collect's diagnostics."""
         try:
-            return self.chunks_read(fd, skip, indent, key, doc, chunks, each, into)
+            return self.read_each_chunk(fd, skip, indent, key, doc, chunks, each, into)
         except RecursionError:
             # A value nested about as deep as Python's stack, which the C scanner took but reading it
             # did not (comparing a repeated item, locating it): read whole, which says where it is.
             return False
 
-    def chunks_read(self, fd: int, skip: int, indent: bytes, key: str, doc: _Doc, chunks: _Chunks,
+    def read_each_chunk(self, fd: int, skip: int, indent: bytes, key: str, doc: _Doc, chunks: _Chunks,
                     each: Callable[[list[tuple[str, _Held]]], None] | None,
                     into: list[Diagnostic] | None) -> bool:
         source = chunks.source

@@ -178,12 +178,18 @@ class ChunkOffsets(OffsetsByGet):
         return default if found is None else found
 
     def __iter__(self) -> Iterator[int]:
-        self.get(-1)  # (finds all)
+        self._find_all()
         return iter(self._found)
 
     def __len__(self) -> int:
-        self.get(-1)
+        self._find_all()
         return len(self._found)
+
+    def _find_all(self) -> None:
+        if self._objects is not None:
+            self._find_objects()
+        if not self._arrays_found:
+            self._find_arrays()
 
     def _find_objects(self) -> None:
         starts: list[int] = []
