@@ -97,6 +97,38 @@ def test_a_chunk_declines_what_the_whole_file_path_declines_but_brackets() -> No
     assert [data[at:at + 1] for at in _by_order(value, dict(positions))] == [b"[", b"{", b"[", b"[", b"{", b"[", b"{"]
 
 
+# Objects written by hand: keys from a small set (so some repeat), a blank or not before each colon,
+# strings with colons, quotes and `":` in them; each with whether a key repeats anywhere in it.
+_KEY_TEXT = st.sampled_from(["a", "b", "a:", 'b":', "t "])
+_COLON = st.sampled_from([":", ": ", " :", "\n:", "\t :", "\r\n: "])
+_LEAF = st.one_of(st.integers(-5, 5), st.sampled_from(['"12:00"', '"x\\":"', '"y\\" :"', '""', "null"]))
+
+
+def _written_object(pairs: list[tuple[str, str, tuple[str, bool]]]) -> tuple[str, bool]:
+    keys = [key for key, _, _ in pairs]
+    text = "{" + ", ".join(json.dumps(key) + colon + value for key, colon, (value, _) in pairs) + "}"
+    return text, len(set(keys)) < len(keys) or any(repeats for _, _, (_, repeats) in pairs)
+
+
+_WRITTEN = st.recursive(_LEAF.map(lambda leaf: (str(leaf), False)),
+                        lambda inner: st.lists(st.tuples(_KEY_TEXT, _COLON, inner), max_size=4).map(_written_object),
+                        max_leaves=12)
+
+
+@settings(derandomize=True, max_examples=400, deadline=None)
+@given(st.lists(st.lists(st.tuples(_KEY_TEXT, _COLON, _WRITTEN), max_size=4).map(_written_object), min_size=1,
+                max_size=4))
+def test_a_chunk_with_a_repeated_key_is_declined_and_one_without_is_taken(items: list[tuple[str, bool]]) -> None:
+    """Whatever the blanks before colons and the colons in strings (the key counts' blind spots)."""
+    text = "[" + ",\n".join(item for item, _ in items) + "]"
+    scanned = _parse_chunk(text, text)
+    if any(repeats for _, repeats in items):
+        assert scanned is None, text
+        return
+    assert scanned is not None, text
+    assert scanned[0] == json.loads(text)
+
+
 def _chunk_items(value: Any) -> list[Any]:
     """A chunk's items: objects (the top level of a chunk is a list of them)."""
     return [v if isinstance(v, dict) else {"v": v} for v in (value if isinstance(value, list) else [value])]

@@ -43,7 +43,7 @@ class Chunks:
         self.pinned: list[Any] = []
         self.busy = -1  # the chunk being collected: kept while duplicates read earlier ones
 
-    def add(self, offset: int, data: bytes, items: list[Any], offsets: Mapping[int, int], exact: bool) -> int:
+    def add(self, offset: int, data: bytes | memoryview, items: list[Any], offsets: Mapping[int, int], exact: bool) -> int:
         self.spans.append((offset, len(data), zlib.adler32(data), exact))
         index = len(self.spans) - 1
         self._put(index, items, offsets, offset)

@@ -86,7 +86,7 @@ class FileText:
         # Closed when the import has made its locations (`_Importer.run`), or when dropped.
         self._closer = weakref.finalize(self, os.close, fd)
 
-    def feed(self, data: bytes) -> None:
+    def feed(self, data: bytes | bytearray) -> None:
         """The next bytes of the text (any length): the table as `text` would have made it."""
         base = self._fed
         end = base + len(data)
@@ -103,7 +103,7 @@ class FileText:
         self._scan(data, base, cursor, len(data))
         self._fed = end
 
-    def _scan(self, data: bytes, base: int, start: int, end: int) -> None:
+    def _scan(self, data: bytes | bytearray, base: int, start: int, end: int) -> None:
         count = data.count(b"\n", start, end)
         if count:
             self._count += count
