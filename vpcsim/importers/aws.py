@@ -43,11 +43,11 @@ import yaml
 from vpcsim.errors import DesignError, Diagnostic, Location, Severity
 from vpcsim.facts import GONE_STATES
 from vpcsim.importers import validated
-from vpcsim.importers.chunks import KNOWN as _KNOWN
 from vpcsim.importers.chunks import Chunks as _Chunks
 from vpcsim.importers.chunks import Held as _Held
 from vpcsim.importers.chunks import PickView as _PickView
 from vpcsim.importers.chunks import Public as _Public
+from vpcsim.importers.chunks import chunk_places as _chunk_places
 from vpcsim.importers.chunks import objs_held as _objs_held
 from vpcsim.importers.chunks import pick_view as _pick_view
 from vpcsim.importers.chunks import plain as _plain
@@ -716,10 +716,10 @@ class _Importer:
             self.diagnostics = main
         root[key] = []
         chunks.busy = -1
-        return len(items), self.hold(chunks, index, key, items, doc, offsets, start - 1)
+        return len(items), self.hold(chunks, index, key, items, doc, offsets, start - 1, located)
 
     def hold(self, chunks: _Chunks, index: int, key: str, items: list[Any], doc: _Doc, offsets: Mapping[int, int],
-             base: int) -> list[tuple[str, _Held]]:
+             base: int, text: str | bytes) -> list[tuple[str, _Held]]:
         """Replace the chunk's items that `collect` kept by `_Held` ones (or pin them, for the few
         interfaces that are not an instance's, which load balancers and endpoints look up by id);
         the instances held, with what is read of them when their chunk may be dropped (a pick
@@ -733,6 +733,7 @@ class _Importer:
             return -1 if found is None else found + base
 
         if key == "Reservations":
+            place = _chunk_places(doc, text, base)
             for k, reservation in enumerate(items):
                 instances = reservation.get("Instances")
                 for j, entry in enumerate(instances if type(instances) is list else ()):
@@ -743,9 +744,14 @@ class _Importer:
                     if type(item) is _J and item.data is entry:
                         # Its offset and its interfaces': the two an instance's body locates.
                         enis = entry.get("NetworkInterfaces")
-                        inner = tuple(at(e) if type(e) is dict else -1 for e in (enis if type(enis) is list else ()))
+                        inner = [at(e) if type(e) is dict else -1 for e in (enis if type(enis) is list else ())]
+                        start = at(entry)
                         held = raw[aws_id] = _Held(chunks, index, (k, "Instances", j), doc, item.path, self, True,
-                                                   at(entry), inner)
+                                                   start, tuple(inner))
+                        if place is not None and start >= 0:
+                            held.where = place(start, item.path)
+                            held.places = tuple([None if offset < 0 else place(offset, f"{item.path}.NetworkInterfaces[{n}]")
+                                                 for n, offset in enumerate(inner)])
                         held.view = _pick_view(entry, item)
                         out.append((aws_id, held))
             return out
@@ -759,11 +765,11 @@ class _Importer:
             if isinstance(owner, str) and owner:
                 held = raw[aws_id] = _Held(chunks, index, (k,), doc, item.path, self, False)
                 self.note_listed(aws_id, entry)
-                known = [entry.get(name) for name in _KNOWN]
-                if all(value is None or type(value) is str for value in known):
+                description, subnet_id = entry.get("Description"), entry.get("SubnetId")  # (chunks.KNOWN, in its order)
+                if (description is None or type(description) is str) and (subnet_id is None or type(subnet_id) is str):
                     shared = self.shared
-                    held.known = (None if known[0] is None else shared.setdefault(known[0], known[0]),
-                                  None if known[1] is None else shared.setdefault(known[1], known[1]))
+                    held.known = (None if description is None else shared.setdefault(description, description),
+                                  None if subnet_id is None else shared.setdefault(subnet_id, subnet_id))
             else:
                 chunks.pin(entry)
         return out
@@ -1757,7 +1763,8 @@ class _Importer:
             self.skip(instance_id, "an instance with no network interface in the snapshot", "aws-orphan",
                       f"instance {instance_id} has no network interface in the snapshot (skipped)", where.loc)
             return
-        chosen.sort(key=lambda item: item[1])
+        if len(chosen) > 1:
+            chosen.sort(key=lambda item: item[1])
         tags = self.instance_tags[instance_id] = tags_of()  # for instance_body: read once
         name = names.take(tags.get("Name") or None, instance_id)
         self.instances[instance_id] = _Named(held, name, self.subnets[chosen[0][3]].vpc_id)
@@ -2085,10 +2092,10 @@ class _Importer:
     def built_instance(self, instance: _Named, draft: _Draft, eni_names: Sequence[str]) -> _Built:
         """A draft's records, its interfaces named (`eni_names`, in device order)."""
         loc, instance_id, tags, drafts = draft
-        interfaces = tuple(_Interface(eni_name, instance.name, subnet, ips, public, groups, check, eni_id, eni_loc)
-                           for eni_name, (eni_loc, eni_id, subnet, ips, public, groups, check)
-                           in zip(eni_names, drafts, strict=True))
-        record = _Instance(instance.name, tuple(eni.name for eni in interfaces), "running", instance_id,
+        interfaces = tuple([_Interface(eni_name, instance.name, subnet, ips, public, groups, check, eni_id, eni_loc)
+                            for eni_name, (eni_loc, eni_id, subnet, ips, public, groups, check)
+                            in zip(eni_names, drafts, strict=True)])
+        record = _Instance(instance.name, tuple(eni_names), "running", instance_id,
                            MappingProxyType(tags) if tags else EMPTY_TAGS, loc)
         return _Built(record, interfaces)
 

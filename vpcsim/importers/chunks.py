@@ -6,14 +6,14 @@ parse their chunk again when read (`Held`), with what the importer reads of them
 from __future__ import annotations
 
 import zlib
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 
 from vpcsim.errors import DesignError, Diagnostic, Location, Severity
 from vpcsim.importers.items import Doc, FileText, Item, JsonObj, Sink
 from vpcsim.importers.jsonscan import OffsetsByGet, containers, parse_chunk, parse_exact
 
-__all__ = ["KNOWN", "Chunks", "Held", "PickView", "Public", "chunk_text", "objs_held", "pick_view", "plain"]
+__all__ = ["KNOWN", "Chunks", "Held", "PickView", "Public", "chunk_places", "chunk_text", "objs_held", "pick_view", "plain"]
 
 
 class Chunks:
@@ -28,7 +28,7 @@ class Chunks:
     def __init__(self, source: FileText, display: str) -> None:
         self.source = source
         self.display = display
-        self.spans: list[tuple[int, int, int, bool]] = []  # (offset, size, adler32, parsed by the exact parser)
+        self.spans: list[tuple[int, int, int, bool]] = []  # (offset, size, CRC-32, parsed by the exact parser)
         # index -> (its items, their offsets in "[" + its text + "]", the offset of that "[" in the file)
         self.cache: dict[int, tuple[list[Any], Mapping[int, int], int]] = {}
         # index -> id(object) -> offset, for the objects whose offsets were kept (`hint`): found
@@ -44,7 +44,7 @@ class Chunks:
         self.busy = -1  # the chunk being collected: kept while duplicates read earlier ones
 
     def add(self, offset: int, data: bytes | memoryview, items: list[Any], offsets: Mapping[int, int], exact: bool) -> int:
-        self.spans.append((offset, len(data), zlib.adler32(data), exact))
+        self.spans.append((offset, len(data), zlib.crc32(data), exact))  # (CRC-32: faster here than Adler-32, and stronger)
         index = len(self.spans) - 1
         self._put(index, items, offsets, offset)
         return index
@@ -60,7 +60,7 @@ class Chunks:
     def _load(self, index: int) -> list[Any]:
         offset, size, crc, exact = self.spans[index]
         data = self.source.read(offset, size)
-        if len(data) != size or zlib.adler32(data) != crc:
+        if len(data) != size or zlib.crc32(data) != crc:
             raise DesignError([Diagnostic(Severity.ERROR, "aws-changed", "the file changed while it was imported "
                                           "(expected it to stay as it was; import it again)",
                                           Location(self.display, 1, 1))])
@@ -158,7 +158,7 @@ class Held(Item):
 
     `deep`: its objects are held too (an instance's interfaces, kept from pick to body); theirs are not."""
 
-    __slots__ = ("chunks", "index", "steps", "deep", "offset", "inner", "view", "known")
+    __slots__ = ("chunks", "index", "steps", "deep", "offset", "inner", "view", "known", "where", "places")
 
     def __init__(self, chunks: Chunks, index: int, steps: tuple[int | str, ...], doc: Doc, path: str,
                  sink: Sink, deep: bool, offset: int = -1, inner: tuple[int, ...] = ()) -> None:
@@ -173,15 +173,26 @@ class Held(Item):
         # An interface's Description and SubnetId, when strings or null: what load balancers'
         # index of describe-network-interfaces reads of every entry (`KNOWN`).
         self.known: tuple[str | None, str | None] | None = None
+        # Its location and its NetworkInterfaces' (None: found from the offset), when counted in its
+        # chunk's text as it was held (`chunk_places`).
+        self.where: Location | None = None
+        self.places: tuple[Location | None, ...] = ()
         self.doc = doc
         self.path = path
         self.sink = sink
 
+    @property
+    def loc(self) -> Location:
+        return self.where if self.where is not None else super().loc
+
     def interface(self, index: int) -> Held:
         """Its NetworkInterfaces[index], held (an object: `view` says so), without reading it."""
-        return Held(self.chunks, self.index, (*self.steps, "NetworkInterfaces", index), self.doc,
-                     f"{self.path}.NetworkInterfaces[{index}]", self.sink, False,
-                     self.inner[index] if index < len(self.inner) else -1)
+        held = Held(self.chunks, self.index, (*self.steps, "NetworkInterfaces", index), self.doc,
+                    f"{self.path}.NetworkInterfaces[{index}]", self.sink, False,
+                    self.inner[index] if index < len(self.inner) else -1)
+        if index < len(self.places):
+            held.where = self.places[index]
+        return held
 
     @property
     def data(self) -> JsonObj:
@@ -288,19 +299,48 @@ def plain(item: Item) -> Item:
         item.chunks.hint(item.index, data, item.offset)
         placed = _Placed(data, item.doc, item.path, item.sink)
         placed.offset = item.offset
+        placed.where = item.where
         return placed
     return Item(data, item.doc, item.path, item.sink)
 
 
 class _Placed(Item):
-    """A held item's JSON, read: located at the offset it was held with, without a lookup."""
+    """A held item's JSON, read: located where it was held, or at the offset it was held with,
+    without a lookup."""
 
-    __slots__ = ("offset",)
+    __slots__ = ("offset", "where")
     offset: int
+    where: Location | None
 
     @property
     def loc(self) -> Location:
-        return self.doc.loc_at(self.offset, self.path)
+        return self.where if self.where is not None else self.doc.loc_at(self.offset, self.path)
+
+
+def chunk_places(doc: Doc, text: str | bytes, base: int) -> Callable[[int, str], Location] | None:
+    """Where offsets of the text (`[` + a chunk's items + `]`, parsed now; at `base` in the file)
+    are, counted in that text: for the instances and interfaces held from it, asked in order.
+    The same as `doc.loc_at`, without its reads of the file's blocks. None for a chunk that is
+    not ASCII (a column counts characters, an offset bytes: `loc_at` knows)."""
+    if type(text) is not str:
+        return None
+    # Counted from the chunk's first byte, at 1 (at 0, the `[` stands where the file has the byte
+    # before, maybe a newline); where its own line's columns count from.
+    first = doc.loc_at(base + 1, "$")
+    display, count, rfind = doc.display, text.count, text.rfind
+    anchor = [1, first.line]
+
+    def place(offset: int, path: str) -> Location:
+        rel = offset - base
+        if rel < 1:
+            return doc.loc_at(offset, path)
+        at, line = anchor
+        line += count("\n", at, rel) if rel >= at else -count("\n", rel, at)
+        anchor[0], anchor[1] = rel, line
+        newline = rfind("\n", 1, rel)
+        return Location(display, line, rel - newline if newline >= 0 else first.col + rel - 1, path)
+
+    return place
 
 
 def objs_held(held: Item, plain: Item, key: str) -> list[tuple[Item, Item]]:

@@ -15,7 +15,7 @@ from __future__ import annotations
 import bisect
 import dataclasses
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from typing import NamedTuple
 
 import vpcsim.facts as facts
 from vpcsim.errors import Diagnostic, Location, Severity
@@ -102,9 +102,8 @@ class _Blocks:
         return None
 
 
-@dataclass(frozen=True, slots=True)
-class _AddressUse:
-    """The first use of an address: by which object, written where."""
+class _AddressUse(NamedTuple):
+    """The first use of an address: by which object, written where (a tuple: one per address)."""
 
     what: str  # "interface web.eth0", "NAT gateway nat-a"
     loc: Location
