@@ -19,6 +19,7 @@ import vpcsim.components  # noqa: F401  (the importer needs the component mappin
 from vpcsim.errors import DesignError
 from vpcsim.importers import aws, chunks, jsonscan
 from vpcsim.importers.items import FileText
+from vpcsim.loader.reader import Built
 
 # Strings that could fool a cut or a count: brackets, the item end `},`, a key end `":`, escapes.
 _HOSTILE = st.lists(st.sampled_from(['{', '}', '[', ']', '},', '":', '"', '\\', ' ', '\n', 'a', 'é', '日', '😀']),
@@ -353,6 +354,8 @@ def _imported(folder: Path, streamed: bool, monkeypatch: pytest.MonkeyPatch) -> 
 
     def walk(node: Any, path: str) -> None:
         out.append(f"{path} {node.loc}")
+        if isinstance(node, Built):  # (records the importer built: each field, and each one's location)
+            out.extend(f"{path} {record!r} {record.loc}" for record in (node.instance, *node.interfaces))
         for key, child in getattr(node, "entries", {}).items():
             walk(child, f"{path}.{key}")
         for index, child in enumerate(getattr(node, "items", ())):
@@ -383,6 +386,31 @@ def test_instances_mapped_as_read_are_mapped_as_after(tmp_path_factory: Any, ins
     picked = {f"i-{i}" for i, (_, state, enis, _) in enumerate(instances)
               if state in ("running", "stopped") and any(e[0] != "subnet-x" for e in enis)}
     assert set(written) >= picked and (not picked or written)  # (twice: the tree, then the design)
+
+
+def test_plain_instances_streamed_are_picked_at_once_as_they_are_after(tmp_path: Path,
+                                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    """`quick_pick` takes every plain instance, and leaves the same records, names, locations and
+    warnings as picking them after (a repeated interface id: its listed public IP is read once)."""
+    instances = [(name, "running", [("subnet-1", device, ["sg-1"], shown, shared), ("subnet-2", None, ["sg-1"], True, False)],
+                  public) for name, device, shown, shared, public in
+                 [("a", None, True, False, None), ("a", 1, False, True, "1.2.3.4"), (None, 0, True, True, None),
+                  ("b.eth1", 2, False, False, "5.6.7.8")]]
+    instances.append(("c", "stopped", [("subnet-1", None, ["sg-1"], False, False)], None))  # (not plain: not running)
+    _estate(tmp_path, instances, False)
+    quick = aws._Importer.quick_pick
+    taken: list[bool] = []
+
+    def spy(self: aws._Importer, *args: Any) -> bool:
+        taken.append(quick(self, *args))
+        return taken[-1]
+
+    monkeypatch.setattr(aws._Importer, "quick_pick", spy)
+    streamed = _imported(tmp_path, True, monkeypatch)
+    assert taken[:5] == [True, True, True, True, False]
+    taken.clear()
+    assert _imported(tmp_path, False, monkeypatch) == streamed and not taken
+    assert sum("Interface(" in line for line in streamed) == 8 and not any("error" in line for line in streamed)
 
 
 def test_instances_from_files_of_both_shapes_are_imported_again_not_streamed(

@@ -56,6 +56,7 @@ from vpcsim.importers.items import Doc as _Doc
 from vpcsim.importers.items import FileText as _FileText
 from vpcsim.importers.items import Item as _J
 from vpcsim.importers.items import json_kind as _json_kind
+from vpcsim.importers.items import tag_dict as _tag_dict
 from vpcsim.importers.jsonscan import Offsets as _Offsets
 from vpcsim.importers.jsonscan import parse_chunk as _parse_chunk
 from vpcsim.importers.jsonscan import parse_exact as _parse_exact
@@ -386,6 +387,7 @@ class _Importer:
         # The interfaces of the bodies written so far: convert drops their describe-network-
         # interfaces entries after each body, so a later body does not find them (a repeated ENI id).
         self.written: set[str] = set()
+        self.streaming = False  # in stream_instances: a held instance keeps its JSON until picked
         self.shared: dict[str, str] = {}  # one copy of each `_Held.known` string
         self.real_root = os.path.realpath(path)
         self.diagnostics: list[Diagnostic] = []
@@ -752,7 +754,10 @@ class _Importer:
                             held.where = place(start, item.path)
                             held.places = tuple([None if offset < 0 else place(offset, f"{item.path}.NetworkInterfaces[{n}]")
                                                  for n, offset in enumerate(inner)])
-                        held.view = _pick_view(entry, item)
+                        if self.streaming:
+                            held.entry = entry  # (its pick comes next, its chunk still parsed: `stream_instances`)
+                        else:
+                            held.view = _pick_view(entry, item)
                         out.append((aws_id, held))
             return out
         for k, entry in enumerate(items):
@@ -1783,6 +1788,11 @@ class _Importer:
 
         def each(held: list[tuple[str, _Held]]) -> None:
             for instance_id, item in held:
+                entry, item.entry = item.entry, None
+                if entry is not None:
+                    if self.quick_pick(names, instance_id, item, entry, pending):
+                        continue
+                    item.view = _pick_view(entry, _J(entry, item.doc, item.path, self))
                 self.pick_instance(names, instance_id, item, pending)
                 if pending and pending[-1][0] == instance_id and instance_id not in self.ready:
                     self.ready[instance_id] = self.early_body(self.instances[instance_id], pending[-1][2])
@@ -1790,12 +1800,72 @@ class _Importer:
         while self.deferred:
             fd, skip, indent, doc, chunks, turn = self.deferred[0]
             into: list[Diagnostic] = []
-            if not self.read_chunks(fd, skip, indent, "Reservations", doc, chunks, each, into):
+            self.streaming = True
+            try:
+                plain = self.read_chunks(fd, skip, indent, "Reservations", doc, chunks, each, into)
+            finally:
+                self.streaming = False
+            if not plain:
                 raise _Restart
             self.sources.append(self.deferred.pop(0)[4].source)
             at = turn + self.spliced
             self.diagnostics[at:at] = into
             self.spliced += len(into)
+
+    def quick_pick(self, names: _Names, instance_id: str, held: _Held, entry: JsonObj,
+                   pending: list[tuple[str, _J, list[_Picked]]]) -> bool:
+        """`pick_instance` and `early_body` at once, for an instance of a streamed chunk (`entry`: its
+        JSON, parsed now) of the plain shape: its pick reads it as its pick view does (`pick_view`:
+        nothing reported), it runs, its interfaces are all in the snapshot, it is located where it
+        was held, and its records draft (`plain_draft`, nothing reported). False, with nothing
+        changed, when any of that is not so: it is then picked as any instance is."""
+        where = held.where
+        if not self.records or where is None or not instance_id or instance_id in self.ready \
+                or instance_id in self.eips_by_owner:
+            return False
+        state = entry.get("State")
+        if state is not None and (type(state) is not dict or state.get("Name") not in (None, "", "running")):
+            return False
+        found = entry.get("NetworkInterfaces")
+        tags = entry.get("Tags")
+        if type(found) is not list or not found or (
+                tags is not None and (type(tags) is not list or not all(type(tag) is dict for tag in tags))):
+            return False
+        chosen: list[tuple[int, int, str, str]] = []  # (its device index, or else its place; place, id, subnet)
+        for index, eni in enumerate(found):
+            if type(eni) is not dict:
+                return False
+            eni_id, subnet_id, attachment = eni.get("NetworkInterfaceId"), eni.get("SubnetId"), eni.get("Attachment")
+            device = None if attachment is None else attachment.get("DeviceIndex") if type(attachment) is dict else 0.5
+            if type(eni_id) is not str or not eni_id or type(subnet_id) is not str or subnet_id not in self.subnets \
+                    or not (device is None or type(device) is int):
+                return False  # (not as pick_view reads it, or an interface the pick reports)
+            chosen.append((index if device is None else device, index, eni_id, subnet_id))
+        if len(chosen) > 1:
+            chosen.sort(key=lambda item: item[0])
+        places = held.places
+        drafts: list[_InterfaceDraft] = []
+        mark = len(self.diagnostics)
+        for position, (_, index, _, _) in enumerate(chosen):
+            draft = self.interface_draft(found[index], position, entry)
+            eni_where = places[index] if index < len(places) else None
+            if draft is None or eni_where is None:
+                del self.diagnostics[mark:]  # (said again by the usual pick, where it belongs)
+                return False
+            drafts.append((eni_where, *draft))
+        if len(self.diagnostics) > mark:
+            del self.diagnostics[mark:]
+            return False
+        # As keep_instance and early_body leave it.
+        tag_map = self.instance_tags[instance_id] = {} if tags is None else _tag_dict(tags)
+        name = names.take(tag_map.get("Name") or None, instance_id)
+        self.instances[instance_id] = _Named(held, name, self.subnets[chosen[0][3]].vpc_id)
+        self.instance_by_id[instance_id] = name
+        pending.append((instance_id, held, [(held.interface(index), device, eni_id, subnet_id)
+                                            for device, index, eni_id, subnet_id in chosen]))
+        self.ready[instance_id] = ((where, instance_id, tag_map, drafts), [])
+        self.written.update([eni_id for _, _, eni_id, _ in chosen])
+        return True
 
     def early_body(self, instance: _Named, enis: list[_Picked]) -> tuple[dict[str, Any] | _Draft, list[Diagnostic]]:
         """`instance_body`, before interface names are taken (`_token`s stand for them), and its diagnostics."""

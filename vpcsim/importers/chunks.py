@@ -158,7 +158,7 @@ class Held(Item):
 
     `deep`: its objects are held too (an instance's interfaces, kept from pick to body); theirs are not."""
 
-    __slots__ = ("chunks", "index", "steps", "deep", "offset", "inner", "view", "known", "where", "places")
+    __slots__ = ("chunks", "index", "steps", "deep", "offset", "inner", "view", "known", "where", "places", "entry")
 
     def __init__(self, chunks: Chunks, index: int, steps: tuple[int | str, ...], doc: Doc, path: str,
                  sink: Sink, deep: bool, offset: int = -1, inner: tuple[int, ...] = ()) -> None:
@@ -177,6 +177,9 @@ class Held(Item):
         # chunk's text as it was held (`chunk_places`).
         self.where: Location | None = None
         self.places: tuple[Location | None, ...] = ()
+        # Its JSON, from when it is held to when its pick reads it (`_Importer.quick_pick`), in a
+        # streamed read: its chunk is parsed until then.
+        self.entry: JsonObj | None = None
         self.doc = doc
         self.path = path
         self.sink = sink
@@ -187,11 +190,11 @@ class Held(Item):
 
     def interface(self, index: int) -> Held:
         """Its NetworkInterfaces[index], held (an object: `view` says so), without reading it."""
+        where = self.places[index] if index < len(self.places) else None
         held = Held(self.chunks, self.index, (*self.steps, "NetworkInterfaces", index), self.doc,
-                    f"{self.path}.NetworkInterfaces[{index}]", self.sink, False,
-                    self.inner[index] if index < len(self.inner) else -1)
-        if index < len(self.places):
-            held.where = self.places[index]
+                    f"{self.path}.NetworkInterfaces[{index}]" if where is None or where.path is None else where.path,
+                    self.sink, False, self.inner[index] if index < len(self.inner) else -1)
+        held.where = where
         return held
 
     @property

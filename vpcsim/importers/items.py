@@ -364,17 +364,22 @@ class Item:
             return {}
         if type(value) is not list or not all(type(tag) is dict for tag in value):
             self.objs(key)  # reports what is not a list of objects (no Item per tag otherwise: 2 per instance)
-        out: dict[str, str] = {}
-        for tag in value if isinstance(value, list) else ():
-            if isinstance(tag, dict):
-                name = tag.get("Key")
-                text = tag.get("Value")
-                if isinstance(name, str) and name:
-                    out[name] = text if isinstance(text, str) else "" if text is None else str(text)
-        return out
+        return tag_dict(value) if isinstance(value, list) else {}
 
     def name_tag(self, key: str = "Tags") -> str | None:
         return self.tags(key).get("Name") or None
+
+
+def tag_dict(tags: list[Any]) -> dict[str, str]:
+    """A Tags list's Key -> Value (what is not a tag object, or has no Key, is left out: `Item.tags` reports it)."""
+    out: dict[str, str] = {}
+    for tag in tags:
+        if isinstance(tag, dict):
+            name = tag.get("Key")
+            text = tag.get("Value")
+            if isinstance(name, str) and name:
+                out[name] = text if isinstance(text, str) else "" if text is None else str(text)
+    return out
 
 
 def json_kind(value: Any) -> str:
