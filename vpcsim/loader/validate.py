@@ -453,8 +453,12 @@ class _Validator:
                 if secondary_eip is not None:
                     public.append((_order(nat.loc), secondary_eip, what, "elastic IP", nat.loc))
 
-        # In the order written, so that "first use" means the first one in the file.
-        private.sort(key=lambda item: item[0])
+        # In the order written, so that "first use" means the first one in the file (when any is
+        # used twice: a set of them says whether, for less than the sort).
+        if len({(vpc, ip) for _, vpc, ip, _, _ in private}) < len(private):
+            private.sort(key=lambda item: item[0])
+        else:
+            private = []
         seen_private: dict[tuple[str, int], _AddressUse] = {}
         for _, vpc, ip, what, loc in private:
             first = seen_private.get((vpc, ip))
