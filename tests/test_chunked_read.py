@@ -164,6 +164,40 @@ def test_a_malformed_item_is_reported_where_it_is(tmp_path: Path, monkeypatch: p
                                                                          f"{caught.value.msg}"]
 
 
+@pytest.mark.parametrize("streamed", [False, True])
+def test_reservations_collect_reports_in_chunks_as_whole(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                        streamed: bool) -> None:
+    """Instances not a list, an item not an object, an instance with no id or an empty one, a repeat
+    that differs: said in the same words, at the same places, chunked or whole."""
+    good = _instances([{"Description": f"d{i}"} for i in range(12)])["Reservations"]
+    bad: list[Any] = [{"Instances": "x"}, {"Instances": [7, {**good[1]["Instances"][0], "InstanceId": "i-new"}, None]}, {"Instances": [{}]},
+                      {"Instances": [{"InstanceId": ""}]}, {"Instances": [{**good[2]["Instances"][0], "x": 1}]},
+                      {"Instances": [{"InstanceId": 5}]}, {"Groups": []}]
+    mixed = [item for pair in zip(good, bad + [{}] * (len(good) - len(bad)), strict=True) for item in pair]
+    _write(tmp_path, "Reservations.json", {"Reservations": mixed})
+    if streamed:
+        found = [line for line in _imported(tmp_path, True, monkeypatch) if " aws-" in f" {line}"]
+        assert found == [line for line in _imported(tmp_path, False, monkeypatch) if " aws-" in f" {line}"]
+        assert any("aws-type" in line for line in found)
+        return
+    whole, chunked = _read(tmp_path, False, monkeypatch), _read(tmp_path, True, monkeypatch, 300)
+    assert chunked.pop("chunked") and not whole.pop("chunked")
+    assert chunked == whole
+    codes = {line.split()[1] for line in whole["diagnostics"]}
+    assert {"aws-type", "aws-missing-field", "aws-duplicate"} <= codes, whole["diagnostics"]
+    # Every instance kept from a chunk is held (its chunk is not kept for it), the one beside
+    # items that are not objects too.
+    imp = aws._Importer(str(tmp_path), stream=False)
+    try:
+        for full, rel in imp.find_files(None):
+            assert imp.read(full, rel) is not None
+        kept = imp.raw["Reservations"]
+        assert len(kept) == 13 and all(type(item) is chunks.Held for item in kept.values())
+    finally:
+        for source in imp.sources:
+            source.close()
+
+
 def test_a_repeated_key_is_still_reported(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     text = json.dumps({"NetworkInterfaces": [_interface(i, {"Description": "a"}, True) for i in range(20)]},
                       indent=4)
