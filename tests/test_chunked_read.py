@@ -170,8 +170,8 @@ def test_reservations_collect_reports_in_chunks_as_whole(tmp_path: Path, monkeyp
     """Instances not a list, an item not an object, an instance with no id or an empty one, a repeat
     that differs: said in the same words, at the same places, chunked or whole."""
     good = _instances([{"Description": f"d{i}"} for i in range(12)])["Reservations"]
-    bad: list[Any] = [{"Instances": "x"}, {"Instances": [7, {**good[1]["Instances"][0], "InstanceId": "i-new"}, None]}, {"Instances": [{}]},
-                      {"Instances": [{"InstanceId": ""}]}, {"Instances": [{**good[2]["Instances"][0], "x": 1}]},
+    bad: list[Any] = [{"Instances": "x"}, {"Instances": [7, {**good[1]["Instances"][0], "InstanceId": "i-new"}, None]},
+                      {"Instances": [{}]}, {"Instances": [{"InstanceId": ""}]}, {"Instances": [{**good[2]["Instances"][0], "x": 1}]},
                       {"Instances": [{"InstanceId": 5}]}, {"Groups": []}]
     mixed = [item for pair in zip(good, bad + [{}] * (len(good) - len(bad)), strict=True) for item in pair]
     _write(tmp_path, "Reservations.json", {"Reservations": mixed})
@@ -208,6 +208,27 @@ def test_a_repeated_key_is_still_reported(tmp_path: Path, monkeypatch: pytest.Mo
     assert chunked == _located_error(tmp_path, monkeypatch, False)
     line = text.count("\n", 0, text.index('"Description"', at + 5)) + 1
     assert any("duplicate key 'Description'" in d and f":{line}:" in d for d in chunked), chunked
+
+
+@pytest.mark.parametrize("name", ["NetworkInterfaces.json", "Reservations.json"])
+def test_a_repeated_key_in_a_file_too_large_to_locate_whole_is_located_by_its_chunk(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, name: str) -> None:
+    """Read whole, a file above LOCATE_MAX_BYTES says a repeated key at its first line (no offsets);
+    read in chunks, the chunk's own parse says the line and column, as a small file's read whole does."""
+    value: Any = ({"NetworkInterfaces": [_interface(i, {"Description": "a"}, True) for i in range(20)]}
+                  if name.startswith("Network") else _instances([{"Description": "a"}] * 20))
+    text = json.dumps(value, indent=4)
+    at = text.index('"Description"', len(text) // 2)
+    text = text[:at] + '"Description" : "b", ' + text[at:]
+    (tmp_path / name).write_text(text)
+    second = text.index('"Description"', at + 5)
+    expected = (f"aws-json {tmp_path / name}:{text.count(chr(10), 0, second) + 1}:{second - text.rfind(chr(10), 0, second)} "
+                f"malformed JSON: duplicate key 'Description' (first at line {text.count(chr(10), 0, at) + 1}); "
+                "expected each key once")
+    assert expected in _located_error(tmp_path, monkeypatch, False)  # (small: the exact parser says where)
+    monkeypatch.setattr(aws, "LOCATE_MAX_BYTES", 0)
+    assert expected not in _located_error(tmp_path, monkeypatch, False)  # (said at 1:1)
+    assert expected in _located_error(tmp_path, monkeypatch, True)
 
 
 @pytest.mark.parametrize("chunked", [True, False])

@@ -57,6 +57,7 @@ from vpcsim.importers.items import FileText as _FileText
 from vpcsim.importers.items import Item as _J
 from vpcsim.importers.items import json_kind as _json_kind
 from vpcsim.importers.items import tag_dict as _tag_dict
+from vpcsim.importers.jsonscan import DuplicateKeyError as _DuplicateKeyError
 from vpcsim.importers.jsonscan import Offsets as _Offsets
 from vpcsim.importers.jsonscan import parse_chunk as _parse_chunk
 from vpcsim.importers.jsonscan import parse_exact as _parse_exact
@@ -388,6 +389,9 @@ class _Importer:
         # interfaces entries after each body, so a later body does not find them (a repeated ENI id).
         self.written: set[str] = set()
         self.streaming = False  # in stream_instances: a held instance keeps its JSON until picked
+        # A key repeated in a chunk, where it is in the file: the one error of that file, which a
+        # file too large to locate would otherwise report at its start (`read`).
+        self.repeated_key: tuple[str, Location] | None = None
         self.shared: dict[str, str] = {}  # one copy of each `_Held.known` string
         self.real_root = os.path.realpath(path)
         self.diagnostics: list[Diagnostic] = []
@@ -506,6 +510,12 @@ class _Importer:
                     chunked = self.read_chunked(fd, display, rel, region)
                     if chunked is not None:
                         return chunked, _COLLECTED
+                    if self.repeated_key is not None:
+                        message, where = self.repeated_key
+                        self.repeated_key = None
+                        os.close(fd)
+                        self.error("aws-json", message, Location(display, where.line, where.col))
+                        return None
                     os.lseek(fd, 0, os.SEEK_SET)  # not in the CLI's shape: read whole, as any file
                 data = read_open(fd, MAX_FILE_BYTES)
             except BaseException:
@@ -702,6 +712,13 @@ class _Importer:
                 return None  # (in bytes; the exact parser counts characters: read whole)
             try:
                 scanned, exact = _parse_exact(text), True
+            except _DuplicateKeyError as exc:
+                # In the file as in the chunk (a chunk starts outside a string, so its objects are the
+                # file's): said where it is, at the file's line.
+                once = doc.loc_at(start - 1 + exc.first, "$")
+                self.repeated_key = (f"malformed JSON: duplicate key {exc.key!r} (first at line {once.line}); "
+                                     "expected each key once", doc.loc_at(start - 1 + exc.pos, "$"))
+                return None
             except (ValueError, RecursionError):
                 return None
         items, offsets = scanned

@@ -19,7 +19,7 @@ from typing import Any
 
 from vpcsim.importers.items import FileText, JsonNumberText
 
-__all__ = ["ChunkOffsets", "Offsets", "OffsetsByGet", "find_all", "containers", "json_float", "json_int", "parse_exact", "parse_fast", "parse_located",
+__all__ = ["ChunkOffsets", "DuplicateKeyError", "Offsets", "OffsetsByGet", "find_all", "containers", "json_float", "json_int", "parse_exact", "parse_fast", "parse_located",
            "parse_chunk", "parse_scanned", "preorder"]
 
 _JsonDecoderModule: Any = json.decoder
@@ -52,14 +52,23 @@ def _unique_pairs(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
     return obj
 
 
-def _duplicate_error(text: str, start: int, key: str, skip: list[tuple[int, int]]) -> json.JSONDecodeError:
+class DuplicateKeyError(json.JSONDecodeError):
+    """A key written twice in one object: at `pos`, its second `"key":`; at `first`, its first."""
+
+    def __init__(self, key: str, text: str, first: int, pos: int) -> None:
+        line = text.count("\n", 0, first) + 1
+        super().__init__(f"duplicate key {key!r} (first at line {line}); expected each key once", text, pos)
+        self.key = key
+        self.first = first
+
+
+def _duplicate_error(text: str, start: int, key: str, skip: list[tuple[int, int]]) -> DuplicateKeyError:
     """Point at the second `"key":` of the object at `start`, outside its nested values (`skip`)."""
     pattern = re.compile(re.escape(json.dumps(key)) + r"\s*:")
     hits = [m.start() for m in pattern.finditer(text, start)
             if not any(lo <= m.start() < hi for lo, hi in skip)][:2]
     first, pos = (hits[0], hits[1]) if len(hits) == 2 else (start, start)
-    line = text.count("\n", 0, first) + 1
-    return json.JSONDecodeError(f"duplicate key {key!r} (first at line {line}); expected each key once", text, pos)
+    return DuplicateKeyError(key, text, first, pos)
 
 
 def parse_located(text: str) -> tuple[Any, Mapping[int, int]]:
