@@ -43,11 +43,13 @@ import yaml
 from vpcsim.errors import DesignError, Diagnostic, Location, Severity
 from vpcsim.facts import GONE_STATES
 from vpcsim.importers import validated
+from vpcsim.importers.chunks import BAD as _BAD
 from vpcsim.importers.chunks import Chunks as _Chunks
 from vpcsim.importers.chunks import Held as _Held
 from vpcsim.importers.chunks import PickView as _PickView
 from vpcsim.importers.chunks import Public as _Public
 from vpcsim.importers.chunks import chunk_places as _chunk_places
+from vpcsim.importers.chunks import inner as _inner
 from vpcsim.importers.chunks import objs_held as _objs_held
 from vpcsim.importers.chunks import pick_view as _pick_view
 from vpcsim.importers.chunks import plain as _plain
@@ -1852,10 +1854,10 @@ class _Importer:
         for index, eni in enumerate(found):
             if type(eni) is not dict:
                 return False
-            eni_id, subnet_id, attachment = eni.get("NetworkInterfaceId"), eni.get("SubnetId"), eni.get("Attachment")
-            device = None if attachment is None else attachment.get("DeviceIndex") if type(attachment) is dict else 0.5
+            eni_id, subnet_id = eni.get("NetworkInterfaceId"), eni.get("SubnetId")
+            device = _inner(eni.get("Attachment"), "DeviceIndex", int)
             if type(eni_id) is not str or not eni_id or type(subnet_id) is not str or subnet_id not in self.subnets \
-                    or not (device is None or type(device) is int):
+                    or device is _BAD:
                 return False  # (not as pick_view reads it, or an interface the pick reports)
             chosen.append((index if device is None else device, index, eni_id, subnet_id))
         if len(chosen) > 1:

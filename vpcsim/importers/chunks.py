@@ -13,7 +13,7 @@ from vpcsim.errors import DesignError, Diagnostic, Location, Severity
 from vpcsim.importers.items import Doc, FileText, Item, JsonObj, Sink
 from vpcsim.importers.jsonscan import OffsetsByGet, containers, parse_chunk, parse_exact
 
-__all__ = ["KNOWN", "Chunks", "Held", "PickView", "Public", "chunk_places", "chunk_text", "objs_held", "pick_view", "plain"]
+__all__ = ["BAD", "KNOWN", "Chunks", "Held", "PickView", "Public", "chunk_places", "chunk_text", "inner", "objs_held", "pick_view", "plain"]
 
 
 class Chunks:
@@ -238,34 +238,34 @@ class Held(Item):
 PickView = tuple[str | None, tuple[tuple[str, str | None, int | None], ...], dict[str, str]]
 
 
-_BAD = object()
+BAD = object()  # what `inner` answers for a field its accessor would report
 
 
-def _inner(value: Any, key: str, kind: type) -> Any:
+def inner(value: Any, key: str, kind: type) -> Any:
     """`value[key]` as the accessors read it (`Item.obj(...)`, then a `kind`): None when `value` is
-    None or has no such key; _BAD when reading it would report (not an object, not a `kind`)."""
+    None or has no such key; BAD when reading it would report (not an object, not a `kind`)."""
     if value is None:
         return None
     if type(value) is not dict:
-        return _BAD
+        return BAD
     found = value.get(key)
-    return found if found is None or type(found) is kind else _BAD
+    return found if found is None or type(found) is kind else BAD
 
 
 def pick_view(entry: JsonObj, item: Item) -> PickView | None:
     """What `pick_instances` reads of an instance (`item`, over `entry`), when reading it through
     the accessors would report nothing; None otherwise (it is then read from its JSON, reporting)."""
-    name = _inner(entry.get("State"), "Name", str)
+    name = inner(entry.get("State"), "Name", str)
     found = entry.get("NetworkInterfaces")
-    if name is _BAD or (found is not None and type(found) is not list):
+    if name is BAD or (found is not None and type(found) is not list):
         return None
     enis: list[tuple[str, str | None, int | None]] = []
     for eni in found or ():
         if type(eni) is not dict:
             return None
         eni_id, subnet = eni.get("NetworkInterfaceId"), eni.get("SubnetId")
-        device = _inner(eni.get("Attachment"), "DeviceIndex", int)
-        if type(eni_id) is not str or not eni_id or (subnet is not None and type(subnet) is not str) or device is _BAD:
+        device = inner(eni.get("Attachment"), "DeviceIndex", int)
+        if type(eni_id) is not str or not eni_id or (subnet is not None and type(subnet) is not str) or device is BAD:
             return None
         enis.append((eni_id, subnet or None, device))
     tags = entry.get("Tags")
