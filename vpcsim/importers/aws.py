@@ -43,13 +43,12 @@ import yaml
 from vpcsim.errors import DesignError, Diagnostic, Location, Severity
 from vpcsim.facts import GONE_STATES
 from vpcsim.importers import validated
-from vpcsim.importers.chunks import BAD as _BAD
+from vpcsim.importers.chunks import KNOWN as _KNOWN
 from vpcsim.importers.chunks import Chunks as _Chunks
 from vpcsim.importers.chunks import Held as _Held
 from vpcsim.importers.chunks import PickView as _PickView
 from vpcsim.importers.chunks import Public as _Public
 from vpcsim.importers.chunks import chunk_places as _chunk_places
-from vpcsim.importers.chunks import inner as _inner
 from vpcsim.importers.chunks import objs_held as _objs_held
 from vpcsim.importers.chunks import pick_view as _pick_view
 from vpcsim.importers.chunks import plain as _plain
@@ -58,7 +57,6 @@ from vpcsim.importers.items import Doc as _Doc
 from vpcsim.importers.items import FileText as _FileText
 from vpcsim.importers.items import Item as _J
 from vpcsim.importers.items import json_kind as _json_kind
-from vpcsim.importers.items import tag_dict as _tag_dict
 from vpcsim.importers.jsonscan import DuplicateKeyError as _DuplicateKeyError
 from vpcsim.importers.jsonscan import Offsets as _Offsets
 from vpcsim.importers.jsonscan import parse_chunk as _parse_chunk
@@ -513,10 +511,9 @@ class _Importer:
                     if chunked is not None:
                         return chunked, _COLLECTED
                     if self.repeated_key is not None:
-                        message, where = self.repeated_key
-                        self.repeated_key = None
                         os.close(fd)
-                        self.error("aws-json", message, Location(display, where.line, where.col))
+                        self.error("aws-json", *self.repeated_key)
+                        self.repeated_key = None
                         return None
                     os.lseek(fd, 0, os.SEEK_SET)  # not in the CLI's shape: read whole, as any file
                 data = read_open(fd, MAX_FILE_BYTES)
@@ -717,9 +714,9 @@ class _Importer:
             except _DuplicateKeyError as exc:
                 # In the file as in the chunk (a chunk starts outside a string, so its objects are the
                 # file's): said where it is, at the file's line.
-                once = doc.loc_at(start - 1 + exc.first, "$")
+                once, at = doc.loc_at(start - 1 + exc.first, "$"), doc.loc_at(start - 1 + exc.pos, "$")
                 self.repeated_key = (f"malformed JSON: duplicate key {exc.key!r} (first at line {once.line}); "
-                                     "expected each key once", doc.loc_at(start - 1 + exc.pos, "$"))
+                                     "expected each key once", Location(doc.display, at.line, at.col))
                 return None
             except (ValueError, RecursionError):
                 return None
@@ -776,7 +773,7 @@ class _Importer:
                         if self.streaming:
                             held.entry = entry  # (its pick comes next, its chunk still parsed: `stream_instances`)
                         else:
-                            held.view = _pick_view(entry, item)
+                            held.view = _pick_view(entry)
                         out.append((aws_id, held))
             return out
         for k, entry in enumerate(items):
@@ -789,7 +786,7 @@ class _Importer:
             if isinstance(owner, str) and owner:
                 held = raw[aws_id] = _Held(chunks, index, (k,), doc, item.path, self, False)
                 self.note_listed(aws_id, entry)
-                description, subnet_id = entry.get("Description"), entry.get("SubnetId")  # (chunks.KNOWN, in its order)
+                description, subnet_id = map(entry.get, _KNOWN)
                 if (description is None or type(description) is str) and (subnet_id is None or type(subnet_id) is str):
                     shared = self.shared
                     held.known = (None if description is None else shared.setdefault(description, description),
@@ -1809,9 +1806,9 @@ class _Importer:
             for instance_id, item in held:
                 entry, item.entry = item.entry, None
                 if entry is not None:
-                    if self.quick_pick(names, instance_id, item, entry, pending):
+                    view = item.view = _pick_view(entry)
+                    if view is not None and self.quick_pick(names, instance_id, item, entry, view, pending):
                         continue
-                    item.view = _pick_view(entry, _J(entry, item.doc, item.path, self))
                 self.pick_instance(names, instance_id, item, pending)
                 if pending and pending[-1][0] == instance_id and instance_id not in self.ready:
                     self.ready[instance_id] = self.early_body(self.instances[instance_id], pending[-1][2])
@@ -1831,59 +1828,39 @@ class _Importer:
             self.diagnostics[at:at] = into
             self.spliced += len(into)
 
-    def quick_pick(self, names: _Names, instance_id: str, held: _Held, entry: JsonObj,
+    def quick_pick(self, names: _Names, instance_id: str, held: _Held, entry: JsonObj, view: _PickView,
                    pending: list[tuple[str, _J, list[_Picked]]]) -> bool:
-        """`pick_instance` and `early_body` at once, for an instance of a streamed chunk (`entry`: its
-        JSON, parsed now) of the plain shape: its pick reads it as its pick view does (`pick_view`:
-        nothing reported), it runs, its interfaces are all in the snapshot, it is located where it
-        was held, and its records draft (`plain_draft`, nothing reported). False, with nothing
-        changed, when any of that is not so: it is then picked as any instance is."""
+        """`pick_viewed` and `early_body` at once, for an instance of a streamed chunk (`entry`: its
+        JSON, parsed now; `view`, its pick view) of the plain shape: it runs, its interfaces are all
+        in the snapshot, it is located where it was held, and its records draft from its JSON
+        (`interface_draft`, nothing reported), without reading it again (`plain_draft`). False, with
+        nothing changed, when any of that is not so: it is then picked as any instance is."""
+        state, found, tags = view
         where = held.where
-        if not self.records or where is None or not instance_id or instance_id in self.ready \
-                or instance_id in self.eips_by_owner:
+        if state not in (None, "running") or not found or not self.records or where is None or not instance_id \
+                or instance_id in self.ready or instance_id in self.eips_by_owner:
             return False
-        state = entry.get("State")
-        if state is not None and (type(state) is not dict or state.get("Name") not in (None, "", "running")):
-            return False
-        found = entry.get("NetworkInterfaces")
-        tags = entry.get("Tags")
-        if type(found) is not list or not found or (
-                tags is not None and (type(tags) is not list or not all(type(tag) is dict for tag in tags))):
-            return False
-        chosen: list[tuple[int, int, str, str]] = []  # (its device index, or else its place; place, id, subnet)
-        for index, eni in enumerate(found):
-            if type(eni) is not dict:
-                return False
-            eni_id, subnet_id = eni.get("NetworkInterfaceId"), eni.get("SubnetId")
-            device = _inner(eni.get("Attachment"), "DeviceIndex", int)
-            if type(eni_id) is not str or not eni_id or type(subnet_id) is not str or subnet_id not in self.subnets \
-                    or device is _BAD:
-                return False  # (not as pick_view reads it, or an interface the pick reports)
-            chosen.append((index if device is None else device, index, eni_id, subnet_id))
-        if len(chosen) > 1:
-            chosen.sort(key=lambda item: item[0])
-        places = held.places
+        chosen: list[tuple[int, str, str]] = []  # (its device index, or else its place; id, subnet), as pick_viewed
+        for index, (eni_id, subnet_id, device) in enumerate(found):
+            if subnet_id is None or subnet_id not in self.subnets:
+                return False  # (an interface the pick reports)
+            chosen.append((index if device is None else device, eni_id, subnet_id))
+        order = sorted(range(len(chosen)), key=lambda index: chosen[index][0]) if len(chosen) > 1 else [0]
+        interfaces, places = entry["NetworkInterfaces"], held.places
         drafts: list[_InterfaceDraft] = []
         mark = len(self.diagnostics)
-        for position, (_, index, _, _) in enumerate(chosen):
-            draft = self.interface_draft(found[index], position, entry)
+        for position, index in enumerate(order):
+            draft = self.interface_draft(interfaces[index], position, entry)
             eni_where = places[index] if index < len(places) else None
-            if draft is None or eni_where is None:
+            if draft is None or eni_where is None or len(self.diagnostics) > mark:
                 del self.diagnostics[mark:]  # (said again by the usual pick, where it belongs)
                 return False
             drafts.append((eni_where, *draft))
-        if len(self.diagnostics) > mark:
-            del self.diagnostics[mark:]
-            return False
-        # As keep_instance and early_body leave it.
-        tag_map = self.instance_tags[instance_id] = {} if tags is None else _tag_dict(tags)
-        name = names.take(tag_map.get("Name") or None, instance_id)
-        self.instances[instance_id] = _Named(held, name, self.subnets[chosen[0][3]].vpc_id)
-        self.instance_by_id[instance_id] = name
-        pending.append((instance_id, held, [(held.interface(index), device, eni_id, subnet_id)
-                                            for device, index, eni_id, subnet_id in chosen]))
-        self.ready[instance_id] = ((where, instance_id, tag_map, drafts), [])
-        self.written.update([eni_id for _, _, eni_id, _ in chosen])
+        held.view = None
+        self.keep_instance(names, instance_id, held, held,
+                           [(held.interface(index), *chosen[index]) for index in order], lambda: tags, pending)
+        self.ready[instance_id] = ((where, instance_id, tags, drafts), [])
+        self.written.update([chosen[index][1] for index in order])
         return True
 
     def early_body(self, instance: _Named, enis: list[_Picked]) -> tuple[dict[str, Any] | _Draft, list[Diagnostic]]:

@@ -10,10 +10,10 @@ from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 
 from vpcsim.errors import DesignError, Diagnostic, Location, Severity
-from vpcsim.importers.items import Doc, FileText, Item, JsonObj, Sink
+from vpcsim.importers.items import Doc, FileText, Item, JsonObj, Sink, tag_dict
 from vpcsim.importers.jsonscan import OffsetsByGet, containers, parse_chunk, parse_exact
 
-__all__ = ["BAD", "KNOWN", "Chunks", "Held", "PickView", "Public", "chunk_places", "chunk_text", "inner", "objs_held", "pick_view", "plain"]
+__all__ = ["KNOWN", "Chunks", "Held", "PickView", "Public", "chunk_places", "chunk_text", "objs_held", "pick_view", "plain"]
 
 
 class Chunks:
@@ -192,7 +192,7 @@ class Held(Item):
         """Its NetworkInterfaces[index], held (an object: `view` says so), without reading it."""
         where = self.places[index] if index < len(self.places) else None
         held = Held(self.chunks, self.index, (*self.steps, "NetworkInterfaces", index), self.doc,
-                    f"{self.path}.NetworkInterfaces[{index}]" if where is None or where.path is None else where.path,
+                    where.path if where is not None and where.path else f"{self.path}.NetworkInterfaces[{index}]",
                     self.sink, False, self.inner[index] if index < len(self.inner) else -1)
         held.where = where
         return held
@@ -238,40 +238,40 @@ class Held(Item):
 PickView = tuple[str | None, tuple[tuple[str, str | None, int | None], ...], dict[str, str]]
 
 
-BAD = object()  # what `inner` answers for a field its accessor would report
+_BAD = object()
 
 
-def inner(value: Any, key: str, kind: type) -> Any:
+def _inner(value: Any, key: str, kind: type) -> Any:
     """`value[key]` as the accessors read it (`Item.obj(...)`, then a `kind`): None when `value` is
-    None or has no such key; BAD when reading it would report (not an object, not a `kind`)."""
+    None or has no such key; _BAD when reading it would report (not an object, not a `kind`)."""
     if value is None:
         return None
     if type(value) is not dict:
-        return BAD
+        return _BAD
     found = value.get(key)
-    return found if found is None or type(found) is kind else BAD
+    return found if found is None or type(found) is kind else _BAD
 
 
-def pick_view(entry: JsonObj, item: Item) -> PickView | None:
-    """What `pick_instances` reads of an instance (`item`, over `entry`), when reading it through
-    the accessors would report nothing; None otherwise (it is then read from its JSON, reporting)."""
-    name = inner(entry.get("State"), "Name", str)
+def pick_view(entry: JsonObj) -> PickView | None:
+    """What `pick_instances` reads of an instance (`entry`, its JSON), when reading it through the
+    accessors would report nothing; None otherwise (it is then read from its JSON, reporting)."""
+    name = _inner(entry.get("State"), "Name", str)
     found = entry.get("NetworkInterfaces")
-    if name is BAD or (found is not None and type(found) is not list):
+    if name is _BAD or (found is not None and type(found) is not list):
         return None
     enis: list[tuple[str, str | None, int | None]] = []
     for eni in found or ():
         if type(eni) is not dict:
             return None
         eni_id, subnet = eni.get("NetworkInterfaceId"), eni.get("SubnetId")
-        device = inner(eni.get("Attachment"), "DeviceIndex", int)
-        if type(eni_id) is not str or not eni_id or (subnet is not None and type(subnet) is not str) or device is BAD:
+        device = _inner(eni.get("Attachment"), "DeviceIndex", int)
+        if type(eni_id) is not str or not eni_id or (subnet is not None and type(subnet) is not str) or device is _BAD:
             return None
         enis.append((eni_id, subnet or None, device))
     tags = entry.get("Tags")
     if tags is not None and (type(tags) is not list or not all(type(tag) is dict for tag in tags)):
         return None
-    return name or None, tuple(enis), item.tags()
+    return name or None, tuple(enis), {} if tags is None else tag_dict(tags)  # (as Item.tags reads it)
 
 
 KNOWN = {"Description": 0, "SubnetId": 1}  # the fields `Held.known` keeps (their place in it)

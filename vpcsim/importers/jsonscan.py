@@ -169,9 +169,7 @@ def _listed_unique(add: Any) -> Any:
     """`_unique_pairs` that also lists each object as it is built."""
 
     def unique(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
-        obj = dict(pairs)
-        if len(obj) != len(pairs):
-            raise _DuplicateKey("")  # (the exact parser says which and where)
+        obj = _unique_pairs(pairs)
         add(obj)
         return obj
 

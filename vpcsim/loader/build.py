@@ -1251,12 +1251,12 @@ class _DesignBuilder(Builder):
         names are checked against the design's as `read_interface` checks them."""
         names: list[str] = []
         for index, eni in enumerate(built.interfaces):
+            what = f"instance {name}: interface {index + 1}"
             if not NAME_RE.match(eni.name):
-                self.error("name", f"instance {name}: interface {index + 1}: {eni.name!r} is not a valid name", eni.loc)
+                self.error("name", f"{what}: {eni.name!r} is not a valid name", eni.loc)
                 continue
             if eni.name in self.interfaces or (eni.name in self.names["instances"] and eni.name != name):
-                self.error("duplicate-name", f"instance {name}: interface {index + 1}: the name {eni.name!r} is "
-                           "already used", eni.loc)
+                self.error("duplicate-name", f"{what}: the name {eni.name!r} is already used", eni.loc)
                 continue
             self.interfaces[eni.name] = eni
             names.append(eni.name)
