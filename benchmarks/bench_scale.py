@@ -53,7 +53,11 @@ _CHILD = PEAK_RSS_KB + SAME_KIND + """
 import gc, glob, json, os, sys, time
 what, path = sys.argv[1], sys.argv[2]
 out = {}
-if what == "json.loads":
+if what == "compiled":
+    import vpcsim, vpcsim.importers.aws, vpcsim.loader.validate
+    from vpcsim.native import compiled_in_use
+    out["compiled"] = len(compiled_in_use())
+elif what == "json.loads":
     files = sorted(glob.glob(os.path.join(path, "aws_configs", "*.json")))
     start = time.process_time()
     for name in files:
@@ -127,10 +131,14 @@ print(json.dumps(out))
 _PYC: dict[str, str] = {}
 
 
-def child(what: str, path: str, tree: str = ROOT) -> dict[str, Any]:
+def child(what: str, path: str, tree: str = ROOT, pure: bool = False) -> dict[str, Any]:
     """Run _CHILD in a fresh interpreter that imports vpcsim from `tree` (run from that folder:
-    `python3 -c` puts the working folder first on sys.path, before PYTHONPATH)."""
+    `python3 -c` puts the working folder first on sys.path, before PYTHONPATH); `pure`: with
+    VPCSIM_PURE_PYTHON=1, the modules setup.py compiles read from their source."""
     env = dict(os.environ, PYTHONPATH=tree)
+    env.pop("VPCSIM_PURE_PYTHON", None)
+    if pure:
+        env["VPCSIM_PURE_PYTHON"] = "1"
     if tree in _PYC:
         env.pop("PYTHONDONTWRITEBYTECODE", None)
         env["PYTHONPYCACHEPREFIX"] = _PYC[tree]
@@ -247,6 +255,11 @@ def main() -> int:
         figures.add(Figure("snapshot load (vpcsim.load)", size, med(vs), "s", "json.loads, same files", med(js),
                            1 / ratio, "<= 3x json.loads", ratio <= 3, cmd,
                            f"{ratio:.2f}x json.loads; rounds {_each(vs)} s against {_each(js)} s"))
+        ps, cs = paired(lambda: child("load", snap, pure=True), lambda: child("load", snap), r)
+        figures.add(Figure("snapshot load, plain Python", size, med(ps), "s", "compiled (setup.py), same run",
+                           med(cs), med(cs) / med(ps), "(context)", None, cmd,
+                           f"VPCSIM_PURE_PYTHON=1: {med(ps) / med(js):.2f}x json.loads; compiled modules in use: "
+                           f"{child('compiled', small)['compiled'] or 'none'}"))
         if args.base:
             ns, bs = paired(lambda: child("load", snap), lambda: child("load", snap, args.base), r)
             figures.add(Figure("snapshot load, against --base", size, med(ns), "s", "same, --base tree", med(bs),

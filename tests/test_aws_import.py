@@ -923,3 +923,22 @@ def test_an_unreadable_instances_file_is_one_error_not_one_warning_per_interface
     assert len(orphans) == 1 and orphans[0].message.startswith(f"{len(attached):,} network interface(s) attached")
     assert not [d for d in found if "is not in the snapshot" in d.message and "instance i-" in d.message]
     assert "no readable Reservations file in the snapshot: there are no instances" in [d.message for d in found]
+
+
+@pytest.mark.parametrize("records", [False, True])
+def test_release_drops_every_attribute_a_load_sets_but_those_it_keeps(records: bool) -> None:
+    """`_Importer.__deletable__` must name each attribute (mypyc deletes only those named), or
+    release would keep the parsed snapshot alive beside the design."""
+    from vpcsim.importers import aws
+
+    importer, design = aws._imported(str(MINI), None, records=records)
+    declared = getattr(aws._Importer, "__mypyc_attrs__", None)  # (compiled: every attribute it declares)
+    names = set(vars(importer) if declared is None else declared)
+    deletable = getattr(aws._Importer, "__deletable__", None)  # (compiled: mypyc's alone)
+    if deletable is not None:
+        assert names - set(aws._KEPT) <= set(deletable)
+    assert set(aws._KEPT) <= names
+    importer.release()  # (compiled: raises on an attribute that __deletable__ does not name)
+    assert [name for name in names - set(aws._KEPT) if hasattr(importer, name)] == []
+    assert importer.tree(design) is not None and importer.warnings == [d for d in importer.diagnostics
+                                                                         if d.severity is Severity.WARNING]

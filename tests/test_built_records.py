@@ -24,6 +24,10 @@ BATFISH = ROOT.parent / "shared" / "conformance" / "batfish-aws"
 sys.path.insert(0, str(ROOT / "benchmarks"))
 
 
+# Every test here patches the importer (`_outcome`), to load the same snapshot both ways.
+pytestmark = pytest.mark.pure_python
+
+
 def _outcome(folder: Path, records: bool, monkeypatch: pytest.MonkeyPatch) -> tuple[list[str], int]:
     """The load as text: the design's records, their locations and the diagnostics; and how many
     instances were built as records."""

@@ -293,6 +293,7 @@ def test_a_large_file_with_a_bracket_in_a_string_is_located(tmp_path: Path, monk
     assert chunked == exact and not any(".json (" in line for line in chunked["where"])
 
 
+@pytest.mark.pure_python  # (patches _Importer's methods)
 def test_a_file_changed_while_imported_is_an_error_not_other_data(tmp_path: Path,
                                                                   monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(aws, "CHUNK_MIN_BYTES", 0)
@@ -420,6 +421,7 @@ def _imported(folder: Path, streamed: bool, monkeypatch: pytest.MonkeyPatch) -> 
     return out
 
 
+@pytest.mark.pure_python  # (patches _Importer's methods)
 @settings(derandomize=True, max_examples=80, deadline=None)
 @given(st.lists(_INSTANCE, max_size=10), st.booleans())
 def test_instances_mapped_as_read_are_mapped_as_after(tmp_path_factory: Any, instances: list[Any],
@@ -443,6 +445,7 @@ def test_instances_mapped_as_read_are_mapped_as_after(tmp_path_factory: Any, ins
     assert set(written) >= picked and (not picked or written)  # (twice: the tree, then the design)
 
 
+@pytest.mark.pure_python  # (patches _Importer's methods)
 def test_plain_instances_streamed_are_picked_at_once_as_they_are_after(tmp_path: Path,
                                                                         monkeypatch: pytest.MonkeyPatch) -> None:
     """`quick_pick` takes every plain instance, and leaves the same records, names, locations and
@@ -468,6 +471,7 @@ def test_plain_instances_streamed_are_picked_at_once_as_they_are_after(tmp_path:
     assert sum("Interface(" in line for line in streamed) == 8 and not any("error" in line for line in streamed)
 
 
+@pytest.mark.pure_python  # (patches _Importer's methods)
 def test_instances_from_files_of_both_shapes_are_imported_again_not_streamed(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """A describe-instances file read whole (compact) before one read in chunks: which of a repeated
@@ -490,6 +494,7 @@ def test_instances_from_files_of_both_shapes_are_imported_again_not_streamed(
     assert any("appears twice" in line for line in streamed)
 
 
+@pytest.mark.pure_python  # (patches _Importer's methods)
 def test_describe_instances_not_ascii_is_streamed_without_a_restart(tmp_path: Path,
                                                                    monkeypatch: pytest.MonkeyPatch) -> None:
     _estate(tmp_path, [("é日😀", "running", [("subnet-1", 0, [], True, False)], None)] * 3, False)
@@ -528,6 +533,7 @@ def test_a_chunk_not_utf8_is_reported_where_the_whole_file_reports_it(tmp_path: 
     assert streamed == whole and any(line.startswith("aws-encoding") for line in whole)
 
 
+@pytest.mark.pure_python  # (patches _Importer's methods)
 def test_a_generated_estate_in_utf8_is_streamed_and_read_as_whole(tmp_path: Path,
                                                                   monkeypatch: pytest.MonkeyPatch) -> None:
     import sys
@@ -557,3 +563,17 @@ def test_a_generated_estate_in_utf8_is_streamed_and_read_as_whole(tmp_path: Path
     assert deferred == [1, 1] and streams == [True, True]  # (streamed, not started again)
     assert streamed == _imported(tmp_path / "aws_configs", False, monkeypatch)
     assert '"\\u00e9quipe": "r\\u00e9seau \\u2013 donn\\u00e9es"' in streamed[0]
+
+
+@pytest.mark.parametrize("interfaces", [7, "x", {}, None, []])
+def test_an_instances_interfaces_not_a_list_are_said_in_chunks_as_whole(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                                      interfaces: Any) -> None:
+    """A held instance whose NetworkInterfaces is not a list (found by tests/test_native.py's
+    hostile snapshots: it was a TypeError, read in chunks), said as read whole."""
+    reservations = _instances([{"Description": f"d{i}"} for i in range(6)])["Reservations"]
+    reservations[3]["Instances"][0]["NetworkInterfaces"] = interfaces
+    _write(tmp_path, "Reservations.json", {"Reservations": reservations})
+    chunked, whole = _imported(tmp_path, True, monkeypatch), _imported(tmp_path, False, monkeypatch)
+    assert chunked == whole
+    said = [line for line in whole if "aws-" in line]
+    assert said and all("Traceback" not in line for line in chunked)

@@ -182,6 +182,7 @@ def test_validation_and_import_refuse_to_run_without_the_components() -> None:
 
     code = ("from vpcsim.loader.validate import validate\n"
             "from vpcsim.model import Design\n"
-            "try:\n    validate(None)\nexcept RuntimeError as e:\n    print('refused:', e)\n")
+            "empty = Design('d.yaml', 'us-east-1', (), *({} for _ in range(12)))\n"
+            "try:\n    validate(empty)\nexcept RuntimeError as e:\n    print('refused:', e)\n")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
     assert "refused: vpcsim.components is not imported" in out.stdout, out.stderr

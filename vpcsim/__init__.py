@@ -17,7 +17,10 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from vpcsim.errors import DesignError, Diagnostic, EndpointError, Location, Severity, UsageError, VpcsimError
+from vpcsim.native import use_source_if_asked as _use_source_if_asked
 from vpcsim.version import __version__
+
+_use_source_if_asked()  # (before anything imports a module setup.py compiles: see vpcsim.native)
 
 if TYPE_CHECKING:
     from vpcsim.analyse import ExposureReport, ReachMatrix

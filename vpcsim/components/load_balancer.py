@@ -32,7 +32,6 @@ leg (client -> node, node -> target, the health check), each forward and back, w
 
 from __future__ import annotations
 
-import weakref
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
@@ -1004,13 +1003,11 @@ class _Joined:
             self.rules.setdefault(rule_arn.replace(":listener-rule/", ":listener/").rsplit("/", 1)[0], []).append(rule)
 
 
-_JOINED: weakref.WeakKeyDictionary[Importer, _Joined] = weakref.WeakKeyDictionary()
-
-
 def _joined(imp: Importer) -> _Joined:
-    if imp not in _JOINED:
-        _JOINED[imp] = _Joined(imp)
-    return _JOINED[imp]
+    found = imp.indexes.get(__name__)
+    if not isinstance(found, _Joined):
+        found = imp.indexes[__name__] = _Joined(imp)
+    return found
 
 
 def _balancer_key(j: Item) -> tuple[str, str, bool]:

@@ -38,8 +38,6 @@ from collections.abc import Callable, Mapping, Sequence
 from types import MappingProxyType
 from typing import Any
 
-import yaml
-
 from vpcsim.errors import DesignError, Diagnostic, Location, Severity
 from vpcsim.facts import GONE_STATES
 from vpcsim.importers import validated
@@ -52,6 +50,7 @@ from vpcsim.importers.chunks import chunk_places as _chunk_places
 from vpcsim.importers.chunks import objs_held as _objs_held
 from vpcsim.importers.chunks import pick_view as _pick_view
 from vpcsim.importers.chunks import plain as _plain
+from vpcsim.importers.design_yaml import design_to_yaml
 from vpcsim.importers.items import REREAD_MAX_FILES, REREAD_MIN_BYTES, JsonNumberText, JsonObj
 from vpcsim.importers.items import Doc as _Doc
 from vpcsim.importers.items import FileText as _FileText
@@ -95,8 +94,6 @@ _CLI_HEAD = re.compile(rb'\{\n( +)"(Reservations|NetworkInterfaces)": \[\n')
 
 # The errors of a file that could not be read or parsed (`read`, `parse`): its kind is unknown.
 _UNREAD_CODES = frozenset({"aws-json", "io", "aws-too-large", "aws-encoding", "aws-outside"})
-
-_BIDI = re.compile("[\u061c\u200e\u200f\u2028-\u202e\u2066-\u2069]")
 _REGION_RE = re.compile(r"^[a-z]{2}(?:-[a-z]+)+-\d+$")
 
 
@@ -240,73 +237,6 @@ def _imported(path: str, files: Sequence[str] | None, records: bool = False) -> 
                                       "(expected JSON as `aws ec2 describe-*` writes it)", Location(path, 0, 0))]) from None
 
 
-def design_to_yaml(design: dict[str, Any]) -> str:
-    """Render a design dict as YAML: keys in order, rules and routes one per line."""
-    def dump(allow_unicode: bool) -> str:
-        return yaml.dump(
-            _flowed(design, nested=False),
-            Dumper=_Dumper,
-            sort_keys=False,
-            default_flow_style=False,
-            allow_unicode=allow_unicode,
-            width=1000,
-        )
-
-    text = dump(True)
-    # YAML escapes C0/C1 controls itself, but writes bidi overrides raw when unicode is allowed;
-    # then everything non-ASCII is escaped instead, so the file never reorders what a reviewer sees.
-    return dump(False) if _BIDI.search(text) else text
-
-
-# -- YAML rendering -----------------------------------------------------------------------------
-
-try:
-    _BaseDumper: Any = yaml.CSafeDumper
-except AttributeError:  # libyaml not compiled in
-    _BaseDumper = yaml.SafeDumper
-
-
-class _Dumper(_BaseDumper):  # type: ignore[misc]
-    pass
-
-
-class _FlowMap(dict[str, Any]):
-    """A mapping written on one line: `{rule: 100, action: allow, ...}`."""
-
-
-class _FlowSeq(list[Any]):
-    """A list of scalars written on one line: `[10.0.0.0/16, 10.1.0.0/16]`."""
-
-
-def _represent_flow_map(dumper: Any, data: _FlowMap) -> Any:
-    return dumper.represent_mapping("tag:yaml.org,2002:map", dict(data), flow_style=True)
-
-
-def _represent_flow_seq(dumper: Any, data: _FlowSeq) -> Any:
-    return dumper.represent_sequence("tag:yaml.org,2002:seq", list(data), flow_style=True)
-
-
-_Dumper.add_representer(_FlowMap, _represent_flow_map)
-_Dumper.add_representer(_FlowSeq, _represent_flow_seq)
-
-
-def _is_scalar(value: Any) -> bool:
-    return value is None or isinstance(value, (str, int, float, bool))
-
-
-def _flowed(value: Any, nested: bool) -> Any:
-    """Copy `value`, marking flat rule-like maps inside lists and lists of scalars as flow style."""
-    if isinstance(value, dict):
-        if nested and value and all(_is_scalar(v) for v in value.values()):
-            return _FlowMap(value)
-        return {k: _flowed(v, nested=False) for k, v in value.items()}
-    if isinstance(value, list):
-        if all(_is_scalar(v) for v in value):  # an empty list too: `[]`, not null
-            return _FlowSeq(value)
-        return [_flowed(v, nested=True) for v in value]
-    return value
-
-
 _COLLECTED = object()  # read_chunked's value: its items are collected already
 _DEFERRED = object()  # read's value for describe-instances as the CLI prints it: read by pick_instances
 
@@ -370,7 +300,24 @@ def _ports(lo: int | None, hi: int | None) -> int | str | None:
 # -- the importer -------------------------------------------------------------------------------
 
 
+# What `_Importer.release` keeps: what `tree` and `warnings` read.
+_KEPT = ("path", "diagnostics", "locs")
+
+
 class _Importer:
+    # What `release` drops: every attribute but those `tree` and `warnings` read. Listed because
+    # setup.py compiles this class with mypyc, whose native attributes can be deleted only when
+    # named here (test_aws_import checks that it names every attribute a load sets).
+    __deletable__ = [
+        "acls", "active_pairs", "claimed_interfaces", "default_acls", "default_groups", "deferred", "design",
+        "details", "docs", "edge_associations", "eips_by_owner", "eni_names", "gone", "groups", "indexes",
+        "instance_by_id", "instance_enis", "instance_tags", "instances", "key_labels", "known_keys", "listed_public",
+        "listed_unclean", "loaded_keys", "main_tables", "mapping_of", "mappings", "picked", "prefix_list_by_id",
+        "prefix_list_names", "prefix_lists", "raw", "raw_prefix_lists", "raw_unsupported", "ready", "real_root",
+        "records", "regions", "repeated_key", "route_tables", "shared", "sources", "spliced", "stream", "streaming",
+        "subnet_acls", "subnet_tables", "subnets", "subnets_by_vpc", "unsupported", "unsupported_by_id",
+        "unsupported_names", "vpc_attributes", "vpc_cidrs", "vpcs", "written",
+    ]
     def __init__(self, path: str, stream: bool = True, records: bool = False) -> None:
         require_components()  # their AWS mappings are half the importer
         self.path = path
@@ -424,6 +371,8 @@ class _Importer:
         # public IP and whether it is allocated, when it has one; the ids whose Association needs reading.
         self.listed_public: dict[str, tuple[str, bool]] = {}
         self.listed_unclean: set[str] = set()
+        # What a component mapping indexes once per import, by its module's name (`load_balancer`).
+        self.indexes: dict[str, object] = {}
 
     # -- reporting ----------------------------------------------------------------------------
 
@@ -2286,9 +2235,11 @@ class _Importer:
         """Drop everything but what `tree` and `warnings` need: the parsed JSON and its text are
         most of a load's peak, and each _J points back at the importer (a cycle the collector,
         paused during a load, would otherwise have to find)."""
-        keep = {"path", "diagnostics", "locs"}
-        for name in [n for n in vars(self) if n not in keep]:
-            delattr(self, name)
+        declared = getattr(type(self), "__mypyc_attrs__", None)  # (compiled: no vars)
+        names = vars(self) if declared is None else declared
+        for name in [n for n in names if n not in _KEPT and not n.startswith("__")]:
+            if hasattr(self, name):
+                delattr(self, name)
 
 
 _KEY_LABELS = {

@@ -205,10 +205,6 @@ class Held(Item):
         found: JsonObj = value
         return found
 
-    @data.setter
-    def data(self, value: JsonObj) -> None:
-        raise AttributeError("a held item's JSON is read from its file")
-
     def text(self, key: str) -> str | None:
         if self.known is not None and key in KNOWN:
             return self.known[KNOWN[key]] or None  # (as `Item.text` reads a string or null)
@@ -350,6 +346,6 @@ def objs_held(held: Item, plain: Item, key: str) -> list[tuple[Item, Item]]:
     """(to read, to keep) for each object of `plain`'s list at `key` (`plain` is `plain(held)`):
     a held item's objects are held to keep, when it is `deep`."""
     items = plain.objs(key)
-    if type(held) is not Held or not held.deep:
+    if type(held) is not Held or not held.deep or not items:  # (none: not a list, or empty)
         return [(item, item) for item in items]
     return list(zip(items, held.hold_each(key, items), strict=True))

@@ -15,6 +15,8 @@ from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import TypeVar
 
+from mypy_extensions import mypyc_attr
+
 import vpcsim.facts as facts
 import vpcsim.ip_ranges as ip_ranges
 from vpcsim.core import ICMP_PROTOS, PROTO_ICMP, PROTO_ICMPV6
@@ -129,6 +131,8 @@ class _VpcAttributes:
     attribute_locs: Mapping[str, Location] = field(default_factory=lambda: MappingProxyType({}))
 
 
+# (compiled by setup.py: loader.assertions' builder subclasses this one)
+@mypyc_attr(allow_interpreted_subclasses=True)
 class Builder:
     """Reads one design tree; `diagnostics` collects every problem found on the way."""
 
