@@ -20,15 +20,15 @@ from setuptools import setup
 from setuptools.command.build_ext import build_ext
 
 
-def _compiled() -> list[str]:
-    """vpcsim.native's COMPILED, as paths (read from that file alone: vpcsim's own imports need
-    its dependencies, which a build does not have)."""
+def _compiled() -> list[tuple[list[str], str]]:
+    """vpcsim.native's COMPILED_GROUPS, as (paths, library name) (read from that file alone:
+    vpcsim's own imports need its dependencies, which a build does not have)."""
     here = os.path.dirname(os.path.abspath(__file__))
     spec = importlib.util.spec_from_file_location("_vpcsim_native", os.path.join(here, "vpcsim", "native.py"))
     assert spec is not None and spec.loader is not None
     native = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(native)
-    return [name.replace(".", "/") + ".py" for name in native.COMPILED]
+    return [([name.replace(".", "/") + ".py" for name in names], library) for library, names in native.COMPILED_GROUPS]
 
 
 def _warn(message: str) -> None:
@@ -62,8 +62,9 @@ def _extensions() -> list[Any]:
     # The type check first follows every import, but the runtime packages (numpy, networkx...)
     # are not in an isolated build's environment, as they are for tests/run's mypy: there they are
     # untyped, and the modules that use them are checked silently (their types are still read).
-    return list(mypycify(["--ignore-missing-imports", "--follow-imports=silent", *_compiled()], opt_level="3",
-                         debug_level="0", group_name="vpcsim"))
+    groups = _compiled()
+    return list(mypycify(["--ignore-missing-imports", "--follow-imports=silent", *(p for paths, _ in groups for p in paths)],
+                         opt_level="3", debug_level="0", separate=list(groups)))
 
 
 if __name__ == "__main__":  # (as setuptools runs it; tests/test_native.py imports it)

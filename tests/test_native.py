@@ -28,8 +28,10 @@ def test_setup_compiles_what_native_names() -> None:
     assert spec is not None and spec.loader is not None
     setup_module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(setup_module)
-    paths = setup_module._compiled()
+    groups = setup_module._compiled()
+    paths = [path for paths, _ in groups for path in paths]
     assert paths == [name.replace(".", "/") + ".py" for name in native.COMPILED]
+    assert [library for _, library in groups] == [library for library, _ in native.COMPILED_GROUPS]
     for path in paths:
         assert (ROOT / path).is_file(), path
 

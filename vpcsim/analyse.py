@@ -66,6 +66,7 @@ from vpcsim.model import (
 )
 from vpcsim.reach import addresses
 from vpcsim.reach.walk import trace, trace_packet
+from vpcsim.records import record
 from vpcsim.results import Action, FilterDetail, Hop, PortFilter, StepKind
 from vpcsim.severity import Grade
 from vpcsim.traffic import ANY, Traffic, TrafficKind
@@ -169,7 +170,7 @@ def services(traffic: Traffic, limit: int = 8) -> tuple[str, ...]:
 # -- classes ----------------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class InternetClass:
     """Internet addresses the design cannot tell apart: inside exactly the same CIDRs of its rules and routes."""
 
@@ -179,7 +180,7 @@ class InternetClass:
     world: bool  # no rule, route or prefix list names these addresses (only 0.0.0.0/0, if anything)
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class EniClass:
     """Interfaces the trace cannot tell apart, as sources and as destinations."""
 
@@ -676,7 +677,7 @@ def analyser(net: CompiledNetwork, *, ephemeral: tuple[int, int] | None = None) 
 # -- exposure ---------------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Finding:
     """Traffic open from (part of) the internet, with its grade."""
 
@@ -706,7 +707,7 @@ class Finding:
              if self.family != "ipv4" else {})
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class EniExposure:
     """What the internet reaches on one interface, and through what."""
 
@@ -786,7 +787,7 @@ class EniExposure:
                            for label, t in self.onprem]} if self.onprem else {})
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class ListenerExposure:
     """An internet-facing load balancer's listener: what the internet reaches through it."""
 
@@ -819,7 +820,7 @@ class ListenerExposure:
                             for g, t, port, ok in self.targets]}
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class ExposureReport:
     """Internet exposure of every interface of a design."""
 
@@ -1130,7 +1131,7 @@ def _union(traffics: Iterable[Traffic]) -> Traffic:
 # -- transitive exposure (one pivot) ---------------------------------------------------------------
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class PivotExposure:
     """What the internet reaches on one interface in two legs: onto an exposed pivot, then from it."""
 
@@ -1171,7 +1172,7 @@ class PivotExposure:
         }
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Pivot:
     """An internet-exposed interface class, and what a foothold on it opens."""
 
@@ -1196,7 +1197,7 @@ class Pivot:
         }
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class TransitiveReport:
     """The attacker's one-pivot view: per interface what two legs reach, and the pivots ranked."""
 
@@ -1520,7 +1521,7 @@ def _not_internet(family: int) -> tuple[Cidr, ...]:
 GROUPINGS = ("instance", "subnet", "security_group", "vpc", "interface")
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class ReachCell:
     """What gets from one row's endpoints to one column's, and back."""
 
@@ -1551,7 +1552,7 @@ class ReachCell:
 GROUPED_CELLS = 10_000
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class ReachBlock:
     """The cells between a group of rows and a group of columns that share a profile (the same
     endpoint classes), except those whose endpoints share a subnet (computed cell by cell)."""
@@ -1566,7 +1567,7 @@ class ReachBlock:
         return self.any == self.all
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class ReachMatrix:
     """Rows (sources) x columns (destinations); a cell for every pair of groups where anything gets through.
 

@@ -52,6 +52,7 @@ from vpcsim.loader.assertions import (
 from vpcsim.model import Interface, int_to_ip, parse_ip
 from vpcsim.reach import addresses, balanced
 from vpcsim.reach.walk import trace
+from vpcsim.records import record
 from vpcsim.results import Action, Code, Step, StepKind, TraceResult, Waypoint
 from vpcsim.traffic import ANY, Traffic, TrafficKind, describe_member
 
@@ -96,7 +97,7 @@ class ReachabilityError(AssertionError, VpcsimError):
 # -- results ---------------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Violation:
     """Traffic between one (source, destination) pair that breaks the promise."""
 
@@ -121,7 +122,7 @@ class Violation:
                 "text": self.traffic.describe(), "via": self.via or None}
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class CounterExample:
     """One concrete flow that breaks the promise, its trace, and the rule that decided it."""
 
@@ -155,7 +156,7 @@ class CounterExample:
         }
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class AssertionResult:
     assertion: Assertion
     passed: bool
@@ -232,7 +233,7 @@ class AssertionResult:
         }
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class CheckReport:
     """Every assertion's result, in the order the assertions were given."""
 
@@ -272,7 +273,7 @@ class CheckReport:
 # -- endpoints -------------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class _Atom:
     """One concrete endpoint: an ENI, or one representative internet address."""
 

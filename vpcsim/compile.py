@@ -10,7 +10,7 @@ the walk, the analyses and the component graph all take a CompiledNetwork (`vpcs
 from __future__ import annotations
 
 from collections.abc import Callable, Hashable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import field
 from functools import cached_property
 from typing import Any, TypeVar
 
@@ -35,11 +35,12 @@ from vpcsim.model import (
     addr_bits,
     parse_ip,
 )
+from vpcsim.records import record
 
 _T = TypeVar("_T")
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class RouteEntry:
     """One effective route: a prefix, the design route it comes from (None = local), its text."""
 
@@ -69,7 +70,7 @@ def _entry(cidr: Cidr, route: Route | None, vpc: str) -> RouteEntry:
     return RouteEntry(cidr, route, vpc, _route_text(cidr, route))
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class CompiledRoutes:
     """A route table's entries, the IPv4 ones first, as one PrefixTable per address family.
 
@@ -185,7 +186,7 @@ def _named_protocols(rules: Iterable[NaclRule | SgRule | None]) -> frozenset[int
                      and r.protocol not in core.PORTED_PROTOS)
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class CompiledNacl:
     """A NACL's IPv4 tables (`inbound`, `outbound`) and, in `six`, its IPv6 ones: AWS keeps the two
     families' rules apart, each with its own '*' deny."""
@@ -204,7 +205,7 @@ class CompiledNacl:
         return self if addr <= IPV4_MAX or self.six is None else self.six
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class CompiledGroups:
     """The union of an interface's security groups, per direction, with each rule's origin."""
 

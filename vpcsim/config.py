@@ -17,12 +17,13 @@ import json
 import os
 import re
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import field
 
 import vpcsim.arguments as arguments
 from vpcsim.errors import DesignError, Diagnostic, Location, Severity, UsageError
 from vpcsim.facts import EPHEMERAL_PRESETS
 from vpcsim.loader.reader import Map, Node, Scalar, Seq, kind_of, load_file
+from vpcsim.records import record
 
 __all__ = [
     "CONFIG_NAMES",
@@ -53,13 +54,13 @@ class ConfigError(DesignError):
     """A config or baseline file is malformed; `diagnostics` says where (exit 3, like a bad design)."""
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class CheckConfig:
     format: tuple[str, ...] = ()
     baseline: str | None = None
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class LintConfig:
     select: tuple[str, ...] = ()
     ignore: tuple[str, ...] = ()
@@ -69,7 +70,7 @@ class LintConfig:
     baseline: str | None = None
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Config:
     """What a config file says; every path already joined to the config's folder."""
 
@@ -113,16 +114,27 @@ def find_config(start: str | os.PathLike[str] | None = None) -> str | None:
         folder = parent
 
 
+# The spellings of a [tool.vpcsim] table in TOML, line by line: its header; `vpcsim = ...` or
+# `vpcsim.key = ...` under [tool]; `tool.vpcsim... = ` or `tool = {vpcsim = ...}` at the root
+# (keys bare or quoted). A file with none has no such table (tests/test_config.py checks them
+# against tomllib).
+_KEY = r"""(?:{0}|"{0}"|'{0}')"""
+_TOOL_HEADER = re.compile(rf"^\s*\[\[?\s*{_KEY.format('tool')}\s*\.\s*{_KEY.format('vpcsim')}\s*[\].]", re.M)
+_TOOL_TABLE = re.compile(rf"^\s*\[\s*{_KEY.format('tool')}\s*\]", re.M)
+_VPCSIM_KEY = re.compile(rf"^\s*{_KEY.format('vpcsim')}\s*[.=]", re.M)
+_TOOL_KEY = re.compile(rf"^\s*{_KEY.format('tool')}\s*[.=].*vpcsim", re.M)
+
+
 def _has_tool_table(path: str) -> bool:
     try:
         with open(path, encoding="utf-8", errors="replace") as handle:
             text = handle.read(1_000_000)
     except OSError:
         return False
-    if re.search(r"^\s*\[\s*tool\s*\.\s*vpcsim\s*[\].]", text, re.M):
+    if _TOOL_HEADER.search(text):
         return True
-    if "vpcsim" not in text:
-        return False
+    if not (_TOOL_KEY.search(text) or (_TOOL_TABLE.search(text) and _VPCSIM_KEY.search(text))):
+        return False  # (no other spelling of it: most files that name vpcsim, as a dependency say, are not parsed)
     import tomllib
 
     try:  # the rarer spellings: `vpcsim = {...}` under [tool], or dotted keys
@@ -420,7 +432,7 @@ def parse_format(text: str) -> tuple[str, str | None]:
 # -- baselines -------------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class BaselineEntry:
     """A known finding (lint: rule + resource) or known-failing assertion (check: its id)."""
 
@@ -430,7 +442,7 @@ class BaselineEntry:
     loc: Location = field(default=Location("<baseline>", 0, 0), compare=False)
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Baseline:
     path: str
     command: str  # "lint" | "check"

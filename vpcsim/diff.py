@@ -11,19 +11,19 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
 from typing import Any
 
 from vpcsim.errors import DesignError, Severity, VpcsimError
 from vpcsim.model import Instance, Interface
 from vpcsim.network import Network
 from vpcsim.reach import addresses, walk
+from vpcsim.records import record
 from vpcsim.traffic import Traffic
 
 __all__ = ["Change", "PlanDiff", "load_network", "plan_diff"]
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Change:
     """Traffic that one side allows and the other does not, for one interface or one pair."""
 
@@ -46,7 +46,7 @@ class Change:
                 "closed_text": self.closed.describe(), "closed_via": list(self.closed_via)}
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class PlanDiff:
     """The exposure to the internet and the flows between instances that a change opens or closes.
 

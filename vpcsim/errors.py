@@ -14,8 +14,10 @@ from __future__ import annotations
 
 import enum
 import re
-from dataclasses import dataclass, field
+from dataclasses import field
 from typing import NamedTuple
+
+from vpcsim.records import record
 
 # C0 controls but tab and newline (ESC starts CSI/OSC sequences, BEL ends OSC, CR overwrites a
 # line), DEL, C1 controls (0x9b is a one-byte CSI), the Unicode line and paragraph separators
@@ -61,7 +63,7 @@ class Severity(enum.Enum):
     WARNING = "warning"
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Diagnostic:
     """One problem found in a design: what, where, and how bad."""
 

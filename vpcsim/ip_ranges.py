@@ -22,13 +22,14 @@ from __future__ import annotations
 
 import json
 import os
-from dataclasses import dataclass, field
+from dataclasses import field
 from importlib import resources
 from typing import Any
 
 from vpcsim.core import PrefixTable
 from vpcsim.errors import UsageError
 from vpcsim.model import Cidr
+from vpcsim.records import record
 
 __all__ = ["BUNDLED", "IpRanges", "Prefix", "bundled", "current", "read", "use"]
 
@@ -36,14 +37,14 @@ BUNDLED = "vpcsim/data/ip-ranges.json"
 MAX_BYTES = 64 * 1024 * 1024  # AWS's file is about 2 MB; refuse anything far larger
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Prefix:
     cidr: Cidr
     region: str
     service: str  # as AWS writes it: AMAZON, EC2, S3, DYNAMODB, ...
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class IpRanges:
     source: str  # the file read (BUNDLED for the excerpt)
     sync_token: str

@@ -18,7 +18,6 @@ import itertools
 import os
 import re
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from vpcsim.core import PORTED_PROTOS
@@ -40,6 +39,7 @@ from vpcsim.model import (
     int_to_ip,
     short,
 )
+from vpcsim.records import record
 from vpcsim.severity import Level, RuleInfo
 
 if TYPE_CHECKING:
@@ -57,7 +57,7 @@ AZ_SUFFIX = re.compile(r"[-_.](?:[a-z]{2}-[a-z]+-\d[a-z]|\d?[a-z]|az\d+|\d)$", r
 LintRule = RuleInfo
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Finding:
     rule: LintRule
     level: Level
@@ -78,7 +78,7 @@ class Finding:
         }
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class LintReport:
     design: str
     findings: tuple[Finding, ...]

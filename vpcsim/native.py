@@ -13,18 +13,15 @@ from collections.abc import Sequence
 from importlib.machinery import ModuleSpec
 from types import ModuleType
 
-__all__ = ["COMPILED", "PURE_ENV", "compiled_in_use", "use_source_if_asked"]
+__all__ = ["COMPILED", "COMPILED_GROUPS", "PURE_ENV", "compiled_in_use", "use_source_if_asked"]
 
-# What setup.py compiles (it reads this list from this file).
-COMPILED = (
-    "vpcsim.model",
-    "vpcsim.importers.items",
-    "vpcsim.importers.jsonscan",
-    "vpcsim.importers.chunks",
-    "vpcsim.importers.aws",
-    "vpcsim.loader.build",
-    "vpcsim.loader.validate",
+# What setup.py compiles (it reads this file), as two libraries: loading a YAML design needs
+# only the first (a library is loaded whole, and the second is most of the code).
+COMPILED_GROUPS = (
+    ("vpcsim_design", ("vpcsim.model", "vpcsim.importers.items", "vpcsim.loader.build", "vpcsim.loader.validate")),
+    ("vpcsim_snapshot", ("vpcsim.importers.jsonscan", "vpcsim.importers.chunks", "vpcsim.importers.aws")),
 )
+COMPILED = tuple(name for _, names in COMPILED_GROUPS for name in names)
 PURE_ENV = "VPCSIM_PURE_PYTHON"
 _PACKAGE = os.path.dirname(os.path.abspath(__file__))
 

@@ -35,6 +35,7 @@ from vpcsim.components.base import ip
 from vpcsim.errors import Location, VpcsimError
 from vpcsim.reach.balanced import names_load_balancer
 from vpcsim.reach.walk import resolve
+from vpcsim.records import record
 from vpcsim.trace import trace as walked
 
 if TYPE_CHECKING:
@@ -55,7 +56,7 @@ _NAME = 0  # a role's text is a name or an AWS id
 _ADDRESS = 1  # ... an address
 
 
-@dataclasses.dataclass(frozen=True, slots=True)
+@record
 class _End:
     """One endpoint as a plan sees it: what the walk can tell of it, and its values."""
 

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import enum
-from dataclasses import dataclass, field
+from dataclasses import field
 from typing import Any, NamedTuple, Protocol
 
 from vpcsim.arguments import quote
 from vpcsim.errors import Location
 from vpcsim.model import int_to_ip, protocol_label
+from vpcsim.records import record
 
 
 class Disposition(enum.Enum):
@@ -263,7 +264,7 @@ class Hop(NamedTuple):
         }
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Blocker:
     """What stopped a flow: the rule or missing route, in which direction, and where it is written."""
     code: Code
@@ -282,7 +283,7 @@ class Blocker:
         }
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Flow:
     """What was asked: endpoints as given and as resolved to addresses."""
 
@@ -316,7 +317,7 @@ def runs_text(runs: tuple[tuple[int, int], ...]) -> str:
     return ", ".join(int_to_ip(lo) if lo == hi else f"{int_to_ip(lo)}-{int_to_ip(hi)}" for lo, hi in runs)
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class AddressCase:
     """Addresses an interface with `private_ip: auto` may get that every rule and route treats alike."""
 
@@ -339,7 +340,7 @@ class AddressCase:
                 "representative": int_to_ip(self.representative), "count": self.size, "merged": self.merged}
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class AddressVerdict:
     """A trace's verdict for one case of each endpoint whose address AWS picks."""
 
@@ -356,7 +357,7 @@ class AddressVerdict:
                 "reachable": self.reachable, "blocked_by": [b.to_json() for b in self.blocked_by]}
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class TraceResult:
     """A traced flow: its disposition, the hops there and back, and what blocked it, if anything."""
     flow: Flow
@@ -439,7 +440,7 @@ class Waypoint(NamedTuple):
         return cls(name, int(port_text))
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class LegsResult:
     """A path of several legs, each a full trace forward and back (`TraceResult`).
 
@@ -475,7 +476,7 @@ class LegsResult:
         }
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class TargetPath:
     """One load balancer node -> one registered target: the connection the node forwards, and the
     health check that decides whether the node sends it anything."""
@@ -504,7 +505,7 @@ class TargetPath:
         }
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class NodePath:
     """A client -> one node of the load balancer (its DNS name answers with every node in service)."""
 
@@ -519,7 +520,7 @@ class NodePath:
                 "front": self.front.to_json()}
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class BalancedResult:
     """A flow to a load balancer: the client's leg to each node, then each node's legs to the
     targets it forwards to (`vpcsim.reach.balanced`)."""

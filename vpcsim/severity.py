@@ -10,9 +10,9 @@ whether the design is valid at all.
 from __future__ import annotations
 
 import enum
-from dataclasses import dataclass
 
 from vpcsim.errors import UsageError
+from vpcsim.records import record
 
 __all__ = ["Grade", "Level", "RuleInfo"]
 
@@ -65,7 +65,7 @@ class Level(enum.Enum):
         return {Level.ERROR: 3, Level.WARNING: 2, Level.NOTE: 1}[self]
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class RuleInfo:
     """A SARIF reporting descriptor: a lint rule, or one assertion."""
 

@@ -10,10 +10,10 @@ from __future__ import annotations
 
 import enum
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
 
 import vpcsim.core as core
 from vpcsim.model import number_hint, parse_decimal, short
+from vpcsim.records import record
 
 __all__ = ["ANY", "PortRuns", "Traffic", "TrafficKind", "describe_member", "parse_short", "port_list",
            "protocol_kind", "whole"]
@@ -65,7 +65,7 @@ _KINDS: dict[int, TrafficKind] = {number: kind for kind, number in _PROTOCOLS.it
 _OPS = {"or": core.ports_union, "and": core.ports_intersect, "sub": core.ports_subtract}
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Traffic:
     """A set of flows by protocol: tcp/udp ports, ICMP and ICMPv6 types, other IP protocol numbers.
 

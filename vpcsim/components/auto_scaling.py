@@ -23,7 +23,7 @@ member stands for all of them, which `check` and the analyses cover as one class
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import field
 from typing import TYPE_CHECKING
 
 import vpcsim.facts as facts
@@ -34,6 +34,7 @@ from vpcsim.importers import mapping
 from vpcsim.loader import extensions
 from vpcsim.loader.reader import Map
 from vpcsim.model import NOWHERE, Design, Instance, Interface
+from vpcsim.records import record
 
 if TYPE_CHECKING:
     from vpcsim.compile import CompiledNetwork
@@ -46,7 +47,7 @@ KEY = "auto_scaling_groups"
 MAX_MEMBERS = 1000  # per group in a design: expanded one by one (EC2 Auto Scaling's own cap is higher)
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class AutoScalingGroupModel:
     name: str
     subnets: tuple[str, ...]

@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any, ClassVar, Generic, Protocol, TypeVar
 
 from vpcsim.errors import Location
 from vpcsim.model import PROTOCOL_LABELS, Interface, Route, Subnet, TargetKind, int_to_ip, protocol_label
+from vpcsim.records import record
 from vpcsim.results import Action, Blocker, Code, Disposition, Hop, Packet, PortRanges, Step, StepKind
 
 if TYPE_CHECKING:
@@ -51,7 +52,7 @@ __all__ = [
 T = TypeVar("T")
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Endpoint:
     """One end of a flow, resolved: its label, address and interface (none for the internet)."""
     label: str

@@ -17,7 +17,7 @@ destination's subnet decides only how the replies leave.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import field
 from typing import TYPE_CHECKING
 
 from vpcsim.components import base, internet_gateway
@@ -26,6 +26,7 @@ from vpcsim.errors import Diagnostic, Location, Severity
 from vpcsim.importers import mapping
 from vpcsim.loader import extensions
 from vpcsim.model import IPV4_MAX, IPV6_BITS, NOWHERE, Design, Subnet, TargetKind
+from vpcsim.records import record
 from vpcsim.results import Action, Code, Disposition, Step, StepKind
 
 if TYPE_CHECKING:
@@ -40,7 +41,7 @@ ROUTE_KEY = "egress_only_internet_gateway"
 DOC = "https://docs.aws.amazon.com/vpc/latest/userguide/egress-only-internet-gateway.html"
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class EgressOnlyGateway:
     name: str
     vpc: str

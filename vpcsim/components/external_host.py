@@ -12,7 +12,7 @@ across the internet, exactly as for their address.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import field
 from typing import TYPE_CHECKING
 
 from vpcsim.compile import is_private
@@ -21,6 +21,7 @@ from vpcsim.components.base import Component, Endpoint
 from vpcsim.errors import Diagnostic, Location, Severity
 from vpcsim.loader import extensions
 from vpcsim.model import NOWHERE, Design, int_to_ip, parse_ip
+from vpcsim.records import record
 
 if TYPE_CHECKING:
     from vpcsim.compile import CompiledNetwork
@@ -29,7 +30,7 @@ if TYPE_CHECKING:
 KEY = "external_hosts"
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class ExternalHost:
     name: str
     address: int

@@ -33,7 +33,7 @@ leg (client -> node, node -> target, the health check), each forward and back, w
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import field
 from typing import TYPE_CHECKING
 
 import vpcsim.core as core
@@ -57,6 +57,7 @@ from vpcsim.model import (
     Subnet,
     int_to_ip,
 )
+from vpcsim.records import record
 from vpcsim.results import Action, Code, Disposition, FilterDetail, Step, StepKind
 
 if TYPE_CHECKING:
@@ -87,7 +88,7 @@ TARGET_GROUP_PROTOCOLS = facts.LB_TARGET_GROUP_PROTOCOLS
 HEALTH_STATES = ("healthy", "unhealthy", "initial", "draining", "unused", "unavailable")
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Node:
     """One load balancer node: its network interface in one subnet (availability zone)."""
 
@@ -103,7 +104,7 @@ class Node:
     loc: Location = field(default=NOWHERE, compare=False)
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Listener:
     """A load balancer listener: the protocol and port it accepts, and its target groups."""
     protocol: str
@@ -123,7 +124,7 @@ class Listener:
         return f"{self.protocol}:{self.port}"
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class LoadBalancerModel:
     """A load balancer: its scheme, nodes, listeners and security groups."""
     name: str
@@ -162,7 +163,7 @@ class LoadBalancerModel:
             " Load Balancer"
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Target:
     """A registered target: an instance (by design name) or an address, on an optional port."""
 
@@ -177,7 +178,7 @@ class Target:
         return self.instance if self.instance is not None else int_to_ip(self.addr or 0)
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class TargetGroupModel:
     """A target group: its targets, their port and protocol, and its health check."""
     name: str
@@ -639,7 +640,7 @@ extensions.register(extensions.Section(GROUPS_KEY, "target group", read_group))
 # -- compiled: the index the walk and the analyses read ------------------------------------------
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Resolved:
     """A registered target as the walk reaches it: its interface, address and port."""
 

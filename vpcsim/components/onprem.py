@@ -29,7 +29,7 @@ attachment's routes by propagation (components/transit_gateway.py).
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import field
 from typing import TYPE_CHECKING, Any
 
 from vpcsim.compile import CompiledRoutes, RouteEntry
@@ -42,6 +42,7 @@ from vpcsim.importers import mapping
 from vpcsim.loader import extensions
 from vpcsim.loader.reader import Map, Seq
 from vpcsim.model import NOWHERE, Cidr, Design, Route, Subnet, TargetKind, ip_to_int
+from vpcsim.records import record
 from vpcsim.results import Action, Code, Disposition, Step, StepKind
 
 if TYPE_CHECKING:
@@ -64,7 +65,7 @@ ROUTING_DOC = "https://docs.aws.amazon.com/vpn/latest/s2svpn/VPNRoutingTypes.htm
 ASSUMED = "vpcsim does not read the customer's router: it assumes"
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class OnpremNetwork:
     name: str
     cidrs: tuple[Cidr, ...] = ()
@@ -72,7 +73,7 @@ class OnpremNetwork:
     loc: Location = field(default=NOWHERE, compare=False)
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class VpnGateway:
     name: str
     vpc: str | None  # the attached VPC (None: attached to none in the design)
@@ -81,7 +82,7 @@ class VpnGateway:
     loc: Location = field(default=NOWHERE, compare=False)
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class VpnConnection:
     name: str
     gateway_kind: str  # "vpn_gateway" or "transit_gateway"
@@ -96,7 +97,7 @@ class VpnConnection:
     loc: Location = field(default=NOWHERE, compare=False)
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class DirectConnectGateway:
     name: str
     onprem: str | None

@@ -16,7 +16,7 @@ VPC's internet gateway.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import field
 from typing import TYPE_CHECKING
 
 from vpcsim.components import base
@@ -24,6 +24,7 @@ from vpcsim.components.base import Component, State, Walk
 from vpcsim.errors import Diagnostic, Location, Severity
 from vpcsim.loader import extensions
 from vpcsim.model import NOWHERE, Design, Subnet, TargetKind
+from vpcsim.records import record
 from vpcsim.results import Action, Code, Disposition, Step, StepKind
 
 if TYPE_CHECKING:
@@ -36,7 +37,7 @@ KEY = "sinkholes"
 ROUTE_KEY = "sinkhole"
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class SinkholeModel:
     name: str
     vpc: str

@@ -37,7 +37,7 @@ propagation shows as a one-way path.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import field
 from types import MappingProxyType
 from typing import TYPE_CHECKING
 
@@ -55,6 +55,7 @@ from vpcsim.importers import mapping
 from vpcsim.loader import extensions
 from vpcsim.loader.reader import Map, Scalar, Seq
 from vpcsim.model import NOWHERE, Cidr, Design, Route, RouteOrigin, Subnet, TargetKind
+from vpcsim.records import record
 from vpcsim.results import Action, Code, Disposition, Step, StepKind
 
 if TYPE_CHECKING:
@@ -77,7 +78,7 @@ ATTACHMENT_KINDS = ("vpc", "direct_connect_gateway", "vpn", "peering")
 _PROPAGATING = ("vpc", "direct_connect_gateway", "vpn")  # peering attachments take static routes only
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class TgwRoute:
     """One route of a transit gateway route table."""
     destination: Cidr
@@ -85,7 +86,7 @@ class TgwRoute:
     loc: Location = field(default=NOWHERE, compare=False)
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class TgwRouteTable:
     """A transit gateway route table."""
     name: str
@@ -94,7 +95,7 @@ class TgwRouteTable:
     loc: Location = field(default=NOWHERE, compare=False)
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Attachment:
     """A transit gateway attachment: what it connects, its association and its propagations."""
     name: str
@@ -109,7 +110,7 @@ class Attachment:
     security_group_referencing: bool = TGW_ATTACHMENT_SG_REFERENCING_DEFAULT
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class TransitGatewayModel:
     """A transit gateway: its route tables, attachments and default tables."""
     name: str

@@ -23,7 +23,7 @@ policies are IAM, not network: vpcsim does not evaluate them and says so on the 
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import field
 from typing import TYPE_CHECKING
 
 import vpcsim.ip_ranges as ip_ranges
@@ -36,6 +36,7 @@ from vpcsim.importers import mapping
 from vpcsim.loader import extensions
 from vpcsim.loader.reader import Map, Scalar, Seq
 from vpcsim.model import NOWHERE, Design, Instance, Interface, Route, Subnet, TargetKind, ip_to_int
+from vpcsim.records import record
 from vpcsim.results import Action, Code, Disposition, Step, StepKind
 
 if TYPE_CHECKING:
@@ -52,7 +53,7 @@ SERVICE_PREFIX = "service:"
 POLICY_NOTE = "its endpoint policy (IAM) is not evaluated"
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class VpcEndpointModel:
     name: str
     vpc: str

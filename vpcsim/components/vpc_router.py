@@ -5,13 +5,13 @@ network ACL or security group filters.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import vpcsim.facts as facts
 from vpcsim.components import base, subnet
 from vpcsim.components.base import Component, State, Walk, ip
 from vpcsim.model import Interface, Vpc, ip_to_int, parse_ip
+from vpcsim.records import record
 from vpcsim.results import Action, Code, Disposition, PortRanges, Step, StepKind
 
 if TYPE_CHECKING:
@@ -20,7 +20,7 @@ if TYPE_CHECKING:
     from vpcsim.compile import CompiledNetwork
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Service:
     """An Amazon-provided service an interface reaches at a reserved or link-local address."""
 

@@ -16,6 +16,7 @@ from typing import Any, Generic, TypeVar
 import vpcsim.facts as facts
 from vpcsim.importers.items import Item
 from vpcsim.model import ip_to_int
+from vpcsim.records import record
 
 # The importer a mapping's `pick` and `body` are handed (importers.aws.Importer): a type
 # parameter, so that this module, which the importer imports, need not import it back.
@@ -52,7 +53,7 @@ class Picked:
     vpc_id: str | None = None
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class UnsupportedKind:
     """A kind of AWS resource vpcsim reads but does not simulate (an `unsupported:` entry)."""
 
@@ -114,7 +115,7 @@ def ip6_text(text: str) -> str | None:
         return None
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Detail:
     """Another `describe-*` output a mapping reads besides its own (a transit gateway's route
     tables, routes, propagations): kept in `importer.raw[file_key]` by its `id_fields` joined with
@@ -126,7 +127,7 @@ class Detail:
     label: str
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class AwsMapping(Generic[ImporterT]):
     """How one component's `describe-*` output becomes its design section; its module registers it.
 

@@ -14,7 +14,7 @@ import enum
 import os
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import field
 
 import vpcsim.core as core
 import vpcsim.traffic as traffic
@@ -23,6 +23,7 @@ from vpcsim.facts import EPHEMERAL_PRESETS
 from vpcsim.loader.build import Builder
 from vpcsim.loader.reader import Map, Node, Scalar, Seq, kind_of, load_file
 from vpcsim.model import Cidr, parse_decimal, short
+from vpcsim.records import record
 from vpcsim.results import Waypoint
 from vpcsim.severity import Grade
 from vpcsim.traffic import ANY, Traffic, TrafficKind
@@ -102,7 +103,7 @@ SELECTOR_KEYS = ("instance", "interface", "subnet", "security_group", "vpc", "ta
                  "load_balancer", "auto_scaling_group")
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Selector:
     """Which endpoints an assertion talks about; resolved against a design by `vpcsim.check`."""
 
@@ -142,7 +143,7 @@ class Expect(enum.Enum):
     EXACTLY = "exactly"  # `traffic` gets through and nothing else does
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Assertion:
     """One promise: from `source` to `destination`, `traffic` is `expect`."""
 
@@ -187,7 +188,7 @@ class Assertion:
         return f"{src} -> {dst}: exactly {what}"
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class AssertionFile:
     """The assertions read from one file (or from a design's `assertions:` section)."""
 

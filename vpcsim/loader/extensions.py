@@ -10,8 +10,9 @@ imports components (they sit above it): `vpcsim.load()` imports them first.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Protocol
+
+from vpcsim.records import record
 
 if TYPE_CHECKING:
     from vpcsim.errors import Diagnostic, Location
@@ -63,7 +64,7 @@ __all__ = [
 ]
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Section:
     key: str  # the design's top-level key, e.g. "sinkholes"
     label: str  # how messages name one entry, e.g. "sinkhole"
@@ -125,7 +126,7 @@ def design_rules() -> tuple[DesignRule, ...]:
     return tuple(_RULES.values())
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Target:
     """What validation knows of one kind of route target; its component module registers it."""
 

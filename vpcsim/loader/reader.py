@@ -11,13 +11,13 @@ import os
 import re
 import stat
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
 from typing import Any
 
 import yaml
 
 from vpcsim.errors import DesignError, Diagnostic, Location, Severity
 from vpcsim.model import Instance, Interface, short
+from vpcsim.records import record
 
 MAX_BYTES = 64 * 1024 * 1024
 # An alias bomb expands a few lines into billions of nodes; real designs stay far below this.
@@ -35,19 +35,19 @@ except AttributeError:  # libyaml not compiled in
 ScalarValue = str | int | float | bool | None
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Scalar:
     value: ScalarValue
     loc: Location
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Seq:
     items: tuple[Node, ...]
     loc: Location
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Map:
     """A mapping; `keys` holds each key's own location (for "unknown key" errors)."""
 
@@ -62,7 +62,7 @@ class Map:
 Node = Scalar | Seq | Map
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Built:
     """An instance an importer built as records itself, where a `Map` of its body would stand
     (the snapshot importer's common case: `vpcsim.importers.aws`, `_Importer.instance_draft`).

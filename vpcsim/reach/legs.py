@@ -11,18 +11,18 @@ balancer: client -> listener, node -> target) can build its own `LegSpec`s and h
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 
 import vpcsim.arguments as arguments
 from vpcsim.compile import CompiledNetwork
 from vpcsim.errors import EndpointError, UsageError
 from vpcsim.reach.walk import resolve, trace
+from vpcsim.records import record
 from vpcsim.results import LegsResult, TraceResult, Waypoint
 
 __all__ = ["LegSpec", "plan", "trace_legs", "trace_via", "waypoint"]
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class LegSpec:
     """One leg to walk: a flow from `src` to `dst` (endpoints as `trace` takes them)."""
 

@@ -15,10 +15,11 @@ import os
 import platform
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import field, replace
 from typing import IO, TYPE_CHECKING, Any
 
 from vpcsim.errors import Location, UsageError
+from vpcsim.records import record
 from vpcsim.render import MAX_DIAGNOSTICS, clean, open_output, safe_text
 from vpcsim.severity import Level as Level  # re-exported: reports speak SARIF's levels
 from vpcsim.severity import RuleInfo as RuleInfo
@@ -64,7 +65,7 @@ class Outcome(enum.Enum):
     KNOWN = "known"  # in the baseline: counted, not reported as a finding, never fails
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Item:
     """One result to render: an assertion's verdict or one lint finding."""
 
@@ -82,7 +83,7 @@ class Item:
     seconds: float = 0.0
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Report:
     """What a command produced, ready to render."""
 
