@@ -202,7 +202,9 @@ def cold_start(rounds: int, tree: str | None = None) -> tuple[list[float], list[
     env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
     env["PYTHONPYCACHEPREFIX"] = cache
     scenario = os.path.join(ROOT, "scenarios", "basic-vpc.yaml")
-    trace = [sys.executable, "-m", "vpcsim.cli", "trace", "--design", scenario, "internet", "web-a", "443", "--text"]
+    # -P: not the working folder first on sys.path, so that a --base tree's PYTHONPATH is the package
+    # imported (both run in ROOT, so both find its pyproject.toml).
+    trace = [sys.executable, "-P", "-m", "vpcsim.cli", "trace", "--design", scenario, "internet", "web-a", "443", "--text"]
     base = [sys.executable, "-c", "import yaml"] if tree is None else list(trace)
 
     def cpu(cmd: list[str]) -> float:
