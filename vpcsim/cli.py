@@ -806,7 +806,8 @@ def _diff(args: argparse.Namespace) -> int:
 
 def _import(args: argparse.Namespace) -> int:
     from vpcsim.errors import UsageError
-    from vpcsim.importers.aws import design_to_yaml, snapshot_to_design
+    from vpcsim.importers.aws import snapshot_to_design
+    from vpcsim.importers.design_yaml import design_to_yaml
     from vpcsim.render import diagnostics_text, open_output
 
     if args.source == "terraform":

@@ -51,10 +51,9 @@ from vpcsim.importers.chunks import objs_held as _objs_held
 from vpcsim.importers.chunks import pick_view as _pick_view
 from vpcsim.importers.chunks import plain as _plain
 from vpcsim.importers.design_yaml import design_to_yaml
-from vpcsim.importers.items import REREAD_MAX_FILES, REREAD_MIN_BYTES, JsonNumberText, JsonObj
 from vpcsim.importers.items import Doc as _Doc
-from vpcsim.importers.items import FileText as _FileText
 from vpcsim.importers.items import Item as _J
+from vpcsim.importers.items import JsonObj
 from vpcsim.importers.items import json_kind as _json_kind
 from vpcsim.importers.jsonscan import DuplicateKeyError as _DuplicateKeyError
 from vpcsim.importers.jsonscan import Offsets as _Offsets
@@ -69,6 +68,8 @@ from vpcsim.importers.mapping import UnsupportedKind as _UnsupportedKind
 from vpcsim.importers.mapping import ip6_text as _ip6
 from vpcsim.importers.mapping import ip_int as _ip_int
 from vpcsim.importers.mapping import ip_text as _ip
+from vpcsim.importers.texts import REREAD_MAX_FILES, REREAD_MIN_BYTES, JsonNumberText
+from vpcsim.importers.texts import FileText as _FileText
 from vpcsim.loader.build import default_group_name
 from vpcsim.loader.extensions import require_components
 from vpcsim.loader.reader import Built as _Built
@@ -2237,7 +2238,7 @@ class _Importer:
         paused during a load, would otherwise have to find)."""
         declared = getattr(type(self), "__mypyc_attrs__", None)  # (compiled: no vars)
         names = vars(self) if declared is None else declared
-        for name in [n for n in names if n not in _KEPT and not n.startswith("__")]:
+        for name in [n for n in names if n not in _KEPT]:
             if hasattr(self, name):
                 delattr(self, name)
 

@@ -10,8 +10,9 @@ from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 
 from vpcsim.errors import DesignError, Diagnostic, Location, Severity
-from vpcsim.importers.items import Doc, FileText, Item, JsonObj, Sink, tag_dict
+from vpcsim.importers.items import Doc, Item, JsonObj, Sink, tag_dict
 from vpcsim.importers.jsonscan import OffsetsByGet, containers, parse_chunk, parse_exact
+from vpcsim.importers.texts import FileText
 
 __all__ = ["KNOWN", "Chunks", "Held", "PickView", "Public", "chunk_places", "chunk_text", "objs_held", "pick_view", "plain"]
 
@@ -218,10 +219,13 @@ class Held(Item):
 
     def objs(self, key: str, start: int = 0) -> list[Item]:
         items = super().objs(key, start)
-        return self.hold_each(key, items) if self.deep and items else items
+        return self.hold_each(key, items) if self.deep else items
 
     def hold_each(self, key: str, items: list[Item]) -> list[Item]:
-        """`items`, what `objs(key)` read of this item's JSON, held."""
+        """`items`, what `objs(key)` read of this item's JSON, held (none when it read none: the
+        value at `key` may then be anything, not a list to walk)."""
+        if not items:
+            return items
         found = iter(items)
         inner = self.inner if key == "NetworkInterfaces" else ()
         held: list[Item] = [Held(self.chunks, self.index, (*self.steps, key, index), self.doc, next(found).path,
@@ -346,6 +350,6 @@ def objs_held(held: Item, plain: Item, key: str) -> list[tuple[Item, Item]]:
     """(to read, to keep) for each object of `plain`'s list at `key` (`plain` is `plain(held)`):
     a held item's objects are held to keep, when it is `deep`."""
     items = plain.objs(key)
-    if type(held) is not Held or not held.deep or not items:  # (none: not a list, or empty)
+    if type(held) is not Held or not held.deep:
         return [(item, item) for item in items]
     return list(zip(items, held.hold_each(key, items), strict=True))

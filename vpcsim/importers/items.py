@@ -14,10 +14,10 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 
 from vpcsim.errors import Location
-from vpcsim.importers.texts import REREAD_MAX_FILES, REREAD_MIN_BYTES, FileText, JsonNumberText
+from vpcsim.importers.texts import FileText, JsonNumberText
 from vpcsim.model import parse_decimal, short
 
-__all__ = ["REREAD_MAX_FILES", "REREAD_MIN_BYTES", "Doc", "FileText", "Item", "JsonNumberText", "JsonObj", "Sink", "json_kind"]
+__all__ = ["Doc", "FileText", "Item", "JsonNumberText", "JsonObj", "Sink", "json_kind"]
 
 JsonObj = dict[str, Any]
 

@@ -17,7 +17,7 @@ from array import array
 from collections.abc import Iterator, Mapping
 from typing import Any
 
-from vpcsim.importers.items import FileText, JsonNumberText
+from vpcsim.importers.texts import FileText, JsonNumberText
 
 __all__ = ["ChunkOffsets", "DuplicateKeyError", "Offsets", "OffsetsByGet", "find_all", "containers", "json_float", "json_int", "parse_exact", "parse_fast", "parse_located",
            "parse_chunk", "parse_scanned", "preorder"]

@@ -43,7 +43,7 @@ import vpcsim.facts as facts
 from vpcsim.errors import DesignError, Diagnostic, Location, Severity
 from vpcsim.importers import mapping as _mapping
 from vpcsim.importers import validated
-from vpcsim.importers.aws import design_to_yaml
+from vpcsim.importers.design_yaml import design_to_yaml
 from vpcsim.importers.detect import is_terraform_json
 from vpcsim.importers.items import Doc as _Doc
 from vpcsim.importers.items import json_kind
